@@ -1,0 +1,192 @@
+//! `microgrid bench`: power-flow solve time on generated towns or a scenario.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::NaiveDateTime;
+
+use crate::network::{PowerFlowModel, SolverOptions};
+use crate::scenario::generate::Generated;
+use crate::scenario::{self, Built, GridConnection, Location, Scenario, TransformerSpec, Weather};
+use crate::sim::snapshot::{bus_consumption_mva, device_powers_at};
+
+/// One row of the bench table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchRow {
+    /// Houses in the case.
+    pub houses: usize,
+    /// Buses in the case.
+    pub buses: usize,
+    /// Mean time per solve, microseconds.
+    pub solve_us: f64,
+    /// Sweeps per solve.
+    pub iterations: usize,
+}
+
+/// A generated town of about `houses` houses (streets of up to 25), with a
+/// transformer sized at 2 kVA per house so that any size solves. Real towns
+/// this large have several substations; this one exists to time the solver.
+pub fn generated_town(houses: usize, seed: u64) -> Scenario {
+    let per_street = houses.clamp(1, 25);
+    let streets = houses.div_ceil(per_street).max(1);
+    let sn_mva = (houses as f64 * 0.002).max(0.1);
+    let name = format!("{sn_mva} MVA bench transformer");
+    let mut transformer_types = BTreeMap::new();
+    transformer_types.insert(
+        name.clone(),
+        TransformerSpec {
+            sn_mva,
+            vn_hv_kv: 10.0,
+            vn_lv_kv: 0.4,
+            vk_percent: 6.0,
+            vkr_percent: 1.0,
+            pfe_kw: sn_mva * 1.6,
+            i0_percent: 0.3,
+            shift_degree: 150.0,
+        },
+    );
+    Scenario {
+        name: format!("Generated town of {houses} houses"),
+        description: String::new(),
+        location: Location {
+            latitude_deg: 52.52,
+            longitude_deg: 13.40,
+            utc_offset_hours: 1.0,
+        },
+        start: scenario::DateTime(bench_time()),
+        seed,
+        grid: GridConnection {
+            transformer: name,
+            vm_pu: 1.0,
+            mv_kv: None,
+        },
+        cable_types: BTreeMap::new(),
+        transformer_types,
+        weather: Weather::default(),
+        feeders: Vec::new(),
+        houses: Vec::new(),
+        wind_turbines: Vec::new(),
+        generated: Some(Generated {
+            streets: streets as u32,
+            houses_per_street: per_street as u32,
+            house_spacing_m: 20.0,
+            street_cable: "NAYY 4x150 SE".into(),
+            service_cable: "NAYY 4x50 SE".into(),
+            service_length_m: 15.0,
+            annual_kwh: scenario::generate::Range {
+                min: 2500.0,
+                max: 5000.0,
+            },
+            pv_share: 0.6,
+            pv_kwp: scenario::generate::Range {
+                min: 4.0,
+                max: 10.0,
+            },
+            battery_share: 0.3,
+            battery: scenario::Battery {
+                capacity_kwh: 13.5,
+                power_kw: 5.0,
+                efficiency: 0.95,
+            },
+            ev_share: 0.25,
+            v2g_share: 0.5,
+            wind_turbines: 0,
+            wind_model: "Bergey Excel 10".into(),
+        }),
+    }
+}
+
+/// The instant the generated towns are timed at: a winter weekday evening peak.
+fn bench_time() -> NaiveDateTime {
+    scenario::parse_date_time("2025-01-15 18:00").unwrap_or_default()
+}
+
+/// Times the power flow of `built` at `time` over at least `solves` solves
+/// (and at least 0.3 s).
+pub fn time_solves(built: &Built, time: NaiveDateTime, solves: u32) -> Result<BenchRow, String> {
+    let (_, powers) = device_powers_at(built, time);
+    let consumption = bus_consumption_mva(
+        built.network.buses.len(),
+        built.devices.iter().zip(&powers).map(|(d, p)| (d.bus, *p)),
+    );
+    let model = PowerFlowModel::new(&built.network);
+    let options = SolverOptions::default();
+    let first = model
+        .solve(&consumption, &options)
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let mut n = 0u32;
+    while n < solves.max(1) || started.elapsed().as_secs_f64() < 0.3 {
+        let flow = model.solve(std::hint::black_box(&consumption), &options);
+        std::hint::black_box(&flow);
+        n += 1;
+    }
+    Ok(BenchRow {
+        houses: built.house_count(),
+        buses: built.network.buses.len(),
+        solve_us: started.elapsed().as_secs_f64() * 1e6 / f64::from(n),
+        iterations: first.iterations,
+    })
+}
+
+fn print_row(row: &BenchRow) {
+    println!(
+        "{:>8} {:>8} {:>12.1} {:>10}",
+        row.houses, row.buses, row.solve_us, row.iterations
+    );
+}
+
+/// Runs the bench and prints the table.
+pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "note: this is a debug build; for real figures run `cargo run --release -- bench`"
+        );
+    }
+    println!(
+        "{:>8} {:>8} {:>12} {:>10}",
+        "houses", "buses", "solve_us", "iterations"
+    );
+    let cases: Vec<(Built, NaiveDateTime)> = match file {
+        Some(path) => match crate::cli::load_built(path) {
+            Ok(b) => {
+                let t = b.scenario.start.0;
+                vec![(b, t)]
+            }
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("error: {e}");
+                }
+                return ExitCode::from(crate::cli::EXIT_BAD_INPUT);
+            }
+        },
+        None => {
+            let mut v = Vec::new();
+            for houses in [10, 100, 1_000, 10_000] {
+                match scenario::build(&generated_town(houses, 1), "generated town", "") {
+                    Ok(b) => v.push((b, bench_time())),
+                    Err(e) => {
+                        eprintln!(
+                            "error: generated town of {houses} houses: {}",
+                            e.first().map(|e| e.to_string()).unwrap_or_default()
+                        );
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            v
+        }
+    };
+    for (built, time) in &cases {
+        match time_solves(built, *time, solves) {
+            Ok(row) => print_row(&row),
+            Err(e) => {
+                eprintln!("error: {}: {e}", built.scenario.name);
+                return ExitCode::from(crate::cli::EXIT_NO_SOLUTION);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}

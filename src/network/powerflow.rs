@@ -1,0 +1,430 @@
+//! Balanced three-phase AC power flow by backward/forward sweep.
+//!
+//! Why a sweep and not Newton-Raphson: a neighbourhood is a radial 0.4 kV tree
+//! with R/X near 2.6, where fast-decoupled methods fail and Newton-Raphson
+//! needs a sparse LU per iteration. The sweep walks the tree twice per
+//! iteration (currents up, voltages down), costs O(buses) with no matrix, and
+//! reaches 1e-10 pu in 4-8 iterations on normal loading. It needs a tree,
+//! which [`super::check_radial`] guarantees.
+//!
+//! Conventions follow pandapower so results compare one to one: per unit on
+//! [`BASE_MVA`], loads in the consumer frame (P > 0 consumes), lines as pi
+//! sections, the transformer as pandapower's default T model (leakage split
+//! half and half, magnetising branch in the middle) turned into a pi section.
+
+use std::f64::consts::PI;
+
+use num_complex::Complex64;
+
+use super::{BASE_MVA, NOMINAL_FREQUENCY_HZ, Network, TransformerType};
+
+/// Which network element a tree branch stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Element {
+    Line(usize),
+    Transformer,
+}
+
+/// Solver settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SolverOptions {
+    /// Largest voltage change in pu between two sweeps that counts as converged.
+    pub tolerance_pu: f64,
+    /// Sweeps before the solver gives up.
+    pub max_iterations: usize,
+    /// A bus voltage below this (pu) means the feeder has collapsed.
+    pub collapse_vm_pu: f64,
+}
+
+impl Default for SolverOptions {
+    fn default() -> Self {
+        Self {
+            tolerance_pu: 1e-10,
+            max_iterations: 100,
+            collapse_vm_pu: 0.3,
+        }
+    }
+}
+
+/// Why a power flow has no solution.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PowerFlowError {
+    /// Voltages fell below the collapse threshold or stopped being numbers.
+    #[error(
+        "voltage collapse after {iterations} sweeps: bus {bus} fell to {vm_pu:.3} pu; \
+         the demand is more than the feeder can carry"
+    )]
+    VoltageCollapse {
+        /// Sweeps done.
+        iterations: usize,
+        /// Index of the weakest bus.
+        bus: usize,
+        /// Its last voltage in pu.
+        vm_pu: f64,
+    },
+    /// The sweep did not settle within the iteration limit.
+    #[error("no convergence after {iterations} sweeps (last change {last_change_pu:.2e} pu)")]
+    NotConverged {
+        /// Sweeps done.
+        iterations: usize,
+        /// Largest voltage change in the last sweep, pu.
+        last_change_pu: f64,
+    },
+}
+
+/// Flows at both ends of a line or the transformer (pandapower's `res_line` columns).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BranchFlow {
+    /// Active power into the branch at its `from` (or HV) end, MW.
+    pub p_from_mw: f64,
+    /// Reactive power into the branch at its `from` end, Mvar.
+    pub q_from_mvar: f64,
+    /// Active power into the branch at its `to` (or LV) end, MW.
+    pub p_to_mw: f64,
+    /// Reactive power into the branch at its `to` end, Mvar.
+    pub q_to_mvar: f64,
+    /// Current at the `from` end, kA.
+    pub i_from_ka: f64,
+    /// Current at the `to` end, kA.
+    pub i_to_ka: f64,
+    /// The larger of the two end currents, kA.
+    pub i_ka: f64,
+    /// Loading in percent of the rating.
+    pub loading_percent: f64,
+    /// Active losses, MW.
+    pub pl_mw: f64,
+    /// Reactive losses, Mvar.
+    pub ql_mvar: f64,
+}
+
+/// A solved operating point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerFlow {
+    /// Sweeps needed.
+    pub iterations: usize,
+    /// Voltage magnitude per bus, pu.
+    pub vm_pu: Vec<f64>,
+    /// Voltage angle per bus, degrees (the transformer's phase shift included).
+    pub va_degree: Vec<f64>,
+    /// Per line, in the network's line order.
+    pub lines: Vec<BranchFlow>,
+    /// The transformer (`from` = HV side).
+    pub transformer: BranchFlow,
+    /// Active power drawn from the upstream grid, MW (negative when exporting).
+    pub ext_grid_p_mw: f64,
+    /// Reactive power drawn from the upstream grid, Mvar.
+    pub ext_grid_q_mvar: f64,
+}
+
+impl PowerFlow {
+    /// Lowest bus voltage in pu.
+    pub fn vm_min_pu(&self) -> f64 {
+        self.vm_pu.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+    /// Highest bus voltage in pu.
+    pub fn vm_max_pu(&self) -> f64 {
+        self.vm_pu.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+    }
+    /// Highest line loading in percent (0 without lines).
+    pub fn max_line_loading_percent(&self) -> f64 {
+        self.lines
+            .iter()
+            .map(|l| l.loading_percent)
+            .fold(0.0, f64::max)
+    }
+    /// Active losses of all lines and the transformer, MW.
+    pub fn losses_mw(&self) -> f64 {
+        self.lines.iter().map(|l| l.pl_mw).sum::<f64>() + self.transformer.pl_mw
+    }
+}
+
+/// A network compiled for repeated solving: the tree in sweep order with
+/// per-unit branch data. Build it once per topology, solve it every step.
+#[derive(Debug, Clone)]
+pub struct PowerFlowModel {
+    root: usize,
+    root_vm_pu: f64,
+    root_va_degree: f64,
+    /// Buses in breadth-first order from the root.
+    order: Vec<usize>,
+    /// Parent bus of each bus (the root points to itself).
+    parent: Vec<usize>,
+    /// Series impedance of the branch to the parent, pu.
+    z_series: Vec<Complex64>,
+    /// Shunt admittance of that branch at the parent's end, pu.
+    y_parent_end: Vec<Complex64>,
+    /// Shunt admittance of that branch at this bus's end, pu.
+    y_child_end: Vec<Complex64>,
+    /// Sum of all branch shunt admittances at each bus, pu.
+    y_shunt: Vec<Complex64>,
+    /// Element of the branch to the parent, and whether the parent is its `from` end.
+    element: Vec<Option<(Element, bool)>>,
+    /// Base current of each bus's voltage level, kA.
+    i_base_ka: Vec<f64>,
+    /// Phase shift accumulated from the root, degrees.
+    shift_degree: Vec<f64>,
+    /// Line ratings, kA.
+    line_max_i_ka: Vec<f64>,
+    transformer: TransformerType,
+}
+
+/// The transformer's series impedance and the shunt admittances at its HV and LV ends, pu.
+///
+/// pandapower's T model (`trafo_model="t"`) reduced to a pi by the wye-delta
+/// transform, exactly as `build_branch._wye_delta` does.
+pub fn transformer_pi_pu(t: &TransformerType) -> (Complex64, Complex64, Complex64) {
+    let z_k = t.vk_percent / 100.0 * BASE_MVA / t.sn_mva;
+    let r_k = t.vkr_percent / 100.0 * BASE_MVA / t.sn_mva;
+    let x_k = (z_k * z_k - r_k * r_k).max(0.0).sqrt();
+    let g_mva = t.pfe_kw * 1e-3;
+    let ym_mva = t.i0_percent / 100.0 * t.sn_mva;
+    let b_mva = -(ym_mva * ym_mva - g_mva * g_mva).max(0.0).sqrt();
+    let y_m = Complex64::new(g_mva / BASE_MVA, b_mva / BASE_MVA);
+    let z_half = Complex64::new(r_k, x_k) * 0.5;
+    if y_m.norm() == 0.0 {
+        return (z_half * 2.0, Complex64::ZERO, Complex64::ZERO);
+    }
+    let z_m = y_m.inv();
+    let z_sum = z_half * z_half + z_half * z_m * 2.0;
+    let z_series = z_sum / z_m;
+    let y_end = (z_sum / z_half).inv();
+    (z_series, y_end, y_end)
+}
+
+impl PowerFlowModel {
+    /// Compiles a radial network with the upstream grid as reference.
+    ///
+    /// The network must have passed [`super::check_radial`]; buses that
+    /// cannot be reached keep a zero voltage.
+    pub fn new(network: &Network) -> Self {
+        Self::with_root(
+            network,
+            network.ext_grid.bus,
+            network.ext_grid.vm_pu,
+            network.ext_grid.va_degree,
+        )
+    }
+
+    /// Compiles a radial network with a chosen reference bus and voltage
+    /// (a grid-forming unit when the neighbourhood runs as an island).
+    pub fn with_root(network: &Network, root: usize, vm_pu: f64, va_degree: f64) -> Self {
+        let n = network.buses.len();
+        let omega = 2.0 * PI * NOMINAL_FREQUENCY_HZ;
+        // Adjacency: (neighbour, element, series z, y at own end, y at neighbour end, own end is `from`).
+        let mut adjacent: Vec<Vec<(usize, Element, Complex64, Complex64, Complex64, bool)>> =
+            vec![Vec::new(); n];
+        let mut y_shunt = vec![Complex64::ZERO; n];
+        for (i, line) in network.lines.iter().enumerate() {
+            let vn = network.buses[line.from_bus].vn_kv;
+            let z_base = vn * vn / BASE_MVA;
+            let c = &line.cable;
+            let z = Complex64::new(c.r_ohm_per_km, c.x_ohm_per_km) * line.length_km / z_base;
+            let y_half = Complex64::new(
+                0.0,
+                omega * c.c_nf_per_km * 1e-9 * line.length_km * z_base / 2.0,
+            );
+            let (f, t) = (line.from_bus, line.to_bus);
+            adjacent[f].push((t, Element::Line(i), z, y_half, y_half, true));
+            adjacent[t].push((f, Element::Line(i), z, y_half, y_half, false));
+            y_shunt[f] += y_half;
+            y_shunt[t] += y_half;
+        }
+        let tr = &network.transformer;
+        let (z_t, y_hv, y_lv) = transformer_pi_pu(&tr.params);
+        adjacent[tr.hv_bus].push((tr.lv_bus, Element::Transformer, z_t, y_hv, y_lv, true));
+        adjacent[tr.lv_bus].push((tr.hv_bus, Element::Transformer, z_t, y_lv, y_hv, false));
+        y_shunt[tr.hv_bus] += y_hv;
+        y_shunt[tr.lv_bus] += y_lv;
+
+        let mut parent: Vec<usize> = (0..n).collect();
+        let mut z_series = vec![Complex64::ZERO; n];
+        let mut y_parent_end = vec![Complex64::ZERO; n];
+        let mut y_child_end = vec![Complex64::ZERO; n];
+        let mut element = vec![None; n];
+        let mut shift_degree = vec![0.0; n];
+        let mut visited = vec![false; n];
+        let mut order = Vec::with_capacity(n);
+        visited[root] = true;
+        order.push(root);
+        let mut head = 0;
+        while head < order.len() {
+            let p = order[head];
+            head += 1;
+            for &(c, el, z, y_own, y_other, own_is_from) in &adjacent[p] {
+                if visited[c] {
+                    continue;
+                }
+                visited[c] = true;
+                parent[c] = p;
+                z_series[c] = z;
+                y_parent_end[c] = y_own;
+                y_child_end[c] = y_other;
+                element[c] = Some((el, own_is_from));
+                // Dyn5: the LV side lags the HV side by the vector group's shift.
+                let shift = match el {
+                    Element::Transformer if own_is_from => -tr.params.shift_degree,
+                    Element::Transformer => tr.params.shift_degree,
+                    Element::Line(_) => 0.0,
+                };
+                shift_degree[c] = shift_degree[p] + shift;
+                order.push(c);
+            }
+        }
+        let i_base_ka = network
+            .buses
+            .iter()
+            .map(|b| BASE_MVA / (3f64.sqrt() * b.vn_kv))
+            .collect();
+        Self {
+            root,
+            root_vm_pu: vm_pu,
+            root_va_degree: va_degree,
+            order,
+            parent,
+            z_series,
+            y_parent_end,
+            y_child_end,
+            y_shunt,
+            element,
+            i_base_ka,
+            shift_degree,
+            line_max_i_ka: network.lines.iter().map(|l| l.cable.max_i_ka).collect(),
+            transformer: tr.params,
+        }
+    }
+
+    /// Number of buses.
+    pub fn bus_count(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// Solves for the given net consumption per bus (MW + j Mvar, consumer frame:
+    /// loads positive, generation negative).
+    pub fn solve(
+        &self,
+        consumption_mva: &[Complex64],
+        options: &SolverOptions,
+    ) -> Result<PowerFlow, PowerFlowError> {
+        let n = self.bus_count();
+        let s_pu: Vec<Complex64> = (0..n)
+            .map(|i| consumption_mva.get(i).copied().unwrap_or_default() / BASE_MVA)
+            .collect();
+        let v_root = Complex64::from_polar(self.root_vm_pu, 0.0);
+        let mut v = vec![Complex64::ZERO; n];
+        for &i in &self.order {
+            v[i] = v_root;
+        }
+        let mut current = vec![Complex64::ZERO; n];
+        let mut iterations = 0;
+        loop {
+            iterations += 1;
+            self.backward_sweep(&s_pu, &v, &mut current);
+            let mut max_change = 0.0f64;
+            let mut weakest = (self.root, f64::INFINITY);
+            for &c in &self.order[1..] {
+                let new_v = v[self.parent[c]] - self.z_series[c] * current[c];
+                max_change = max_change.max((new_v - v[c]).norm());
+                v[c] = new_v;
+                let vm = new_v.norm();
+                // `!(vm >= x)` also catches NaN.
+                if !(vm >= weakest.1) {
+                    weakest = (c, vm);
+                }
+            }
+            if !(weakest.1 >= options.collapse_vm_pu) || !max_change.is_finite() {
+                return Err(PowerFlowError::VoltageCollapse {
+                    iterations,
+                    bus: weakest.0,
+                    vm_pu: if weakest.1.is_finite() {
+                        weakest.1
+                    } else {
+                        0.0
+                    },
+                });
+            }
+            if max_change < options.tolerance_pu {
+                break;
+            }
+            if iterations >= options.max_iterations {
+                return Err(PowerFlowError::NotConverged {
+                    iterations,
+                    last_change_pu: max_change,
+                });
+            }
+        }
+        self.backward_sweep(&s_pu, &v, &mut current);
+        Ok(self.results(&v, &current, iterations))
+    }
+
+    /// Sums currents from the leaves to the root: `current[c]` becomes the
+    /// series current from `parent[c]` into the subtree of `c`.
+    fn backward_sweep(&self, s_pu: &[Complex64], v: &[Complex64], current: &mut [Complex64]) {
+        for &i in &self.order {
+            current[i] = (s_pu[i] / v[i]).conj() + self.y_shunt[i] * v[i];
+        }
+        for &c in self.order[1..].iter().rev() {
+            let flow = current[c];
+            current[self.parent[c]] += flow;
+        }
+    }
+
+    fn results(&self, v: &[Complex64], current: &[Complex64], iterations: usize) -> PowerFlow {
+        let n = self.bus_count();
+        let mut lines = vec![BranchFlow::default(); self.line_max_i_ka.len()];
+        let mut transformer = BranchFlow::default();
+        for &c in &self.order[1..] {
+            let Some((el, parent_is_from)) = self.element[c] else {
+                continue;
+            };
+            let p = self.parent[c];
+            let i_parent = current[c] + self.y_parent_end[c] * v[p];
+            let i_child = -current[c] + self.y_child_end[c] * v[c];
+            let s_parent = v[p] * i_parent.conj() * BASE_MVA;
+            let s_child = v[c] * i_child.conj() * BASE_MVA;
+            let ka_parent = i_parent.norm() * self.i_base_ka[p];
+            let ka_child = i_child.norm() * self.i_base_ka[c];
+            let ((s_f, i_f), (s_t, i_t)) = if parent_is_from {
+                ((s_parent, ka_parent), (s_child, ka_child))
+            } else {
+                ((s_child, ka_child), (s_parent, ka_parent))
+            };
+            let mut flow = BranchFlow {
+                p_from_mw: s_f.re,
+                q_from_mvar: s_f.im,
+                p_to_mw: s_t.re,
+                q_to_mvar: s_t.im,
+                i_from_ka: i_f,
+                i_to_ka: i_t,
+                i_ka: i_f.max(i_t),
+                loading_percent: 0.0,
+                pl_mw: s_f.re + s_t.re,
+                ql_mvar: s_f.im + s_t.im,
+            };
+            match el {
+                Element::Line(k) => {
+                    flow.loading_percent = flow.i_ka / self.line_max_i_ka[k] * 100.0;
+                    lines[k] = flow;
+                }
+                Element::Transformer => {
+                    let t = &self.transformer;
+                    let loading =
+                        (i_f * t.vn_hv_kv).max(i_t * t.vn_lv_kv) * 3f64.sqrt() / t.sn_mva * 100.0;
+                    flow.loading_percent = loading;
+                    transformer = flow;
+                }
+            }
+        }
+        let s_root = v[self.root] * current[self.root].conj() * BASE_MVA;
+        PowerFlow {
+            iterations,
+            vm_pu: v.iter().map(|x| x.norm()).collect(),
+            va_degree: (0..n)
+                .map(|i| v[i].arg().to_degrees() + self.root_va_degree + self.shift_degree[i])
+                .collect(),
+            lines,
+            transformer,
+            ext_grid_p_mw: s_root.re,
+            ext_grid_q_mvar: s_root.im,
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Physical models as pure functions over plain numbers: sun, PV, wind, demand.
+//!
+//! Nothing here knows about Bevy; the simulation's systems call these.
+
+pub mod demand;
+pub mod solar;
+pub mod wind;

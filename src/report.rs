@@ -1,0 +1,422 @@
+//! Power-flow reports: pandapower-shaped JSON and a readable table.
+//!
+//! The JSON uses pandapower's table and column names and units, each table a
+//! list of records and bus references zero-based positions in `bus`, so that
+//! `tools/pandapower_reference.py` (or anyone) can rebuild the case in
+//! pandapower and compare.
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDateTime;
+use num_complex::Complex64;
+use serde::{Deserialize, Serialize};
+
+use crate::network::{BASE_MVA, NOMINAL_FREQUENCY_HZ, PowerFlow, PowerFlowError};
+use crate::scenario::{Built, DeviceKind};
+
+/// A power-flow case and its results, in pandapower's terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PandapowerCase {
+    /// Local time of the snapshot.
+    pub time: String,
+    /// System frequency, Hz.
+    pub f_hz: f64,
+    /// Per-unit power base, MVA.
+    pub sn_mva: f64,
+    /// Buses.
+    pub bus: Vec<BusRecord>,
+    /// Lines.
+    pub line: Vec<LineRecord>,
+    /// Transformers.
+    pub trafo: Vec<TrafoRecord>,
+    /// The upstream grid.
+    pub ext_grid: Vec<ExtGridRecord>,
+    /// Household loads (consumer frame).
+    pub load: Vec<PowerRecord>,
+    /// PV and wind (generator frame: positive produces).
+    pub sgen: Vec<PowerRecord>,
+    /// Batteries and cars (consumer frame: positive charges).
+    pub storage: Vec<PowerRecord>,
+    /// Whether the power flow converged.
+    pub converged: bool,
+    /// Why not, if it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Sweeps used.
+    pub iterations: usize,
+    /// Bus results.
+    pub res_bus: Vec<ResBus>,
+    /// Line results.
+    pub res_line: Vec<ResLine>,
+    /// Transformer results.
+    pub res_trafo: Vec<ResTrafo>,
+    /// Grid exchange results.
+    pub res_ext_grid: Vec<ResExtGrid>,
+}
+
+/// `bus` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusRecord {
+    pub name: String,
+    pub vn_kv: f64,
+}
+
+/// `line` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineRecord {
+    pub name: String,
+    pub std_type: String,
+    pub from_bus: usize,
+    pub to_bus: usize,
+    pub length_km: f64,
+    pub r_ohm_per_km: f64,
+    pub x_ohm_per_km: f64,
+    pub c_nf_per_km: f64,
+    pub max_i_ka: f64,
+    pub in_service: bool,
+}
+
+/// `trafo` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrafoRecord {
+    pub name: String,
+    pub std_type: String,
+    pub hv_bus: usize,
+    pub lv_bus: usize,
+    pub sn_mva: f64,
+    pub vn_hv_kv: f64,
+    pub vn_lv_kv: f64,
+    pub vk_percent: f64,
+    pub vkr_percent: f64,
+    pub pfe_kw: f64,
+    pub i0_percent: f64,
+    pub shift_degree: f64,
+}
+
+/// `ext_grid` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtGridRecord {
+    pub bus: usize,
+    pub vm_pu: f64,
+    pub va_degree: f64,
+}
+
+/// `load`, `sgen` or `storage` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerRecord {
+    pub name: String,
+    pub bus: usize,
+    pub p_mw: f64,
+    pub q_mvar: f64,
+}
+
+/// `res_bus` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResBus {
+    pub vm_pu: f64,
+    pub va_degree: f64,
+}
+
+/// `res_line` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResLine {
+    pub p_from_mw: f64,
+    pub q_from_mvar: f64,
+    pub p_to_mw: f64,
+    pub q_to_mvar: f64,
+    pub pl_mw: f64,
+    pub i_ka: f64,
+    pub loading_percent: f64,
+}
+
+/// `res_trafo` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResTrafo {
+    pub p_hv_mw: f64,
+    pub q_hv_mvar: f64,
+    pub p_lv_mw: f64,
+    pub q_lv_mvar: f64,
+    pub pl_mw: f64,
+    pub loading_percent: f64,
+}
+
+/// `res_ext_grid` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResExtGrid {
+    pub p_mw: f64,
+    pub q_mvar: f64,
+}
+
+/// Builds the case for `built` at `time` with device powers (kW, kvar,
+/// consumer frame, in `built.devices` order) and the solver's outcome.
+pub fn pandapower_case(
+    built: &Built,
+    time: NaiveDateTime,
+    device_kva: &[Complex64],
+    flow: &Result<PowerFlow, PowerFlowError>,
+) -> PandapowerCase {
+    let net = &built.network;
+    let mut load = Vec::new();
+    let mut sgen = Vec::new();
+    let mut storage = Vec::new();
+    for (d, s) in built.devices.iter().zip(device_kva) {
+        let record = |sign: f64| PowerRecord {
+            name: d.name.clone(),
+            bus: d.bus,
+            p_mw: sign * s.re / 1000.0,
+            q_mvar: sign * s.im / 1000.0,
+        };
+        match d.kind {
+            DeviceKind::Household { .. } => load.push(record(1.0)),
+            DeviceKind::Pv(_) | DeviceKind::Wind { .. } => sgen.push(record(-1.0)),
+            DeviceKind::Battery(_) | DeviceKind::Ev(_) => storage.push(record(1.0)),
+        }
+    }
+    let t = &net.transformer;
+    let mut case = PandapowerCase {
+        time: time.format("%Y-%m-%d %H:%M").to_string(),
+        f_hz: NOMINAL_FREQUENCY_HZ,
+        sn_mva: BASE_MVA,
+        bus: net
+            .buses
+            .iter()
+            .map(|b| BusRecord {
+                name: b.name.clone(),
+                vn_kv: b.vn_kv,
+            })
+            .collect(),
+        line: net
+            .lines
+            .iter()
+            .map(|l| LineRecord {
+                name: l.name.clone(),
+                std_type: l.cable_name.clone(),
+                from_bus: l.from_bus,
+                to_bus: l.to_bus,
+                length_km: l.length_km,
+                r_ohm_per_km: l.cable.r_ohm_per_km,
+                x_ohm_per_km: l.cable.x_ohm_per_km,
+                c_nf_per_km: l.cable.c_nf_per_km,
+                max_i_ka: l.cable.max_i_ka,
+                in_service: true,
+            })
+            .collect(),
+        trafo: vec![TrafoRecord {
+            name: t.name.clone(),
+            std_type: t.type_name.clone(),
+            hv_bus: t.hv_bus,
+            lv_bus: t.lv_bus,
+            sn_mva: t.params.sn_mva,
+            vn_hv_kv: t.params.vn_hv_kv,
+            vn_lv_kv: t.params.vn_lv_kv,
+            vk_percent: t.params.vk_percent,
+            vkr_percent: t.params.vkr_percent,
+            pfe_kw: t.params.pfe_kw,
+            i0_percent: t.params.i0_percent,
+            shift_degree: t.params.shift_degree,
+        }],
+        ext_grid: vec![ExtGridRecord {
+            bus: net.ext_grid.bus,
+            vm_pu: net.ext_grid.vm_pu,
+            va_degree: net.ext_grid.va_degree,
+        }],
+        load,
+        sgen,
+        storage,
+        converged: false,
+        error: None,
+        iterations: 0,
+        res_bus: Vec::new(),
+        res_line: Vec::new(),
+        res_trafo: Vec::new(),
+        res_ext_grid: Vec::new(),
+    };
+    match flow {
+        Ok(f) => {
+            case.converged = true;
+            case.iterations = f.iterations;
+            case.res_bus = f
+                .vm_pu
+                .iter()
+                .zip(&f.va_degree)
+                .map(|(&vm_pu, &va_degree)| ResBus { vm_pu, va_degree })
+                .collect();
+            case.res_line = f
+                .lines
+                .iter()
+                .map(|l| ResLine {
+                    p_from_mw: l.p_from_mw,
+                    q_from_mvar: l.q_from_mvar,
+                    p_to_mw: l.p_to_mw,
+                    q_to_mvar: l.q_to_mvar,
+                    pl_mw: l.pl_mw,
+                    i_ka: l.i_ka,
+                    loading_percent: l.loading_percent,
+                })
+                .collect();
+            let tr = &f.transformer;
+            case.res_trafo = vec![ResTrafo {
+                p_hv_mw: tr.p_from_mw,
+                q_hv_mvar: tr.q_from_mvar,
+                p_lv_mw: tr.p_to_mw,
+                q_lv_mvar: tr.q_to_mvar,
+                pl_mw: tr.pl_mw,
+                loading_percent: tr.loading_percent,
+            }];
+            case.res_ext_grid = vec![ResExtGrid {
+                p_mw: f.ext_grid_p_mw,
+                q_mvar: f.ext_grid_q_mvar,
+            }];
+        }
+        Err(e) => case.error = Some(e.to_string()),
+    }
+    case
+}
+
+/// A readable report of one snapshot: totals, the point of common
+/// coupling, the extremes, and each feeder's weakest bus and busiest cable.
+pub fn snapshot_table(
+    built: &Built,
+    time: NaiveDateTime,
+    device_kva: &[Complex64],
+    flow: &Result<PowerFlow, PowerFlowError>,
+) -> String {
+    let mut out = String::new();
+    let (mut load_kw, mut pv_kw, mut wind_kw) = (0.0, 0.0, 0.0);
+    for (d, s) in built.devices.iter().zip(device_kva) {
+        match d.kind {
+            DeviceKind::Household { .. } => load_kw += s.re,
+            DeviceKind::Pv(_) => pv_kw -= s.re,
+            DeviceKind::Wind { .. } => wind_kw -= s.re,
+            _ => {}
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} at {}",
+        built.scenario.name,
+        time.format("%Y-%m-%d %H:%M")
+    );
+    let _ = writeln!(
+        out,
+        "  demand {load_kw:.1} kW   PV {pv_kw:.1} kW   wind {wind_kw:.1} kW   (clear sky, mean wind; batteries and EVs idle)"
+    );
+    let flow = match flow {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(out, "  POWER FLOW FAILED: {e}");
+            return out;
+        }
+    };
+    let net = &built.network;
+    let grid_kw = flow.ext_grid_p_mw * 1000.0;
+    let direction = if grid_kw >= 0.0 {
+        "importing"
+    } else {
+        "exporting"
+    };
+    let _ = writeln!(
+        out,
+        "  grid (PCC) {direction} {:.1} kW, {:.1} kvar   losses {:.2} kW   converged in {} sweeps",
+        grid_kw.abs(),
+        flow.ext_grid_q_mvar * 1000.0,
+        flow.losses_mw() * 1000.0,
+        flow.iterations
+    );
+    let _ = writeln!(
+        out,
+        "  transformer {} loaded {:.1} %   bus voltage {:.4} to {:.4} pu",
+        net.transformer.type_name,
+        flow.transformer.loading_percent,
+        flow.vm_min_pu(),
+        flow.vm_max_pu()
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<22} {:>6} {:>10} {:>10} {:<24} {:>10}",
+        "feeder", "buses", "min V pu", "max V pu", "busiest cable", "loading %"
+    );
+    for (f, feeder) in built.scenario.feeders.iter().enumerate() {
+        let buses: Vec<usize> = (0..net.buses.len())
+            .filter(|&b| net.buses[b].feeder == Some(f))
+            .collect();
+        if buses.is_empty() {
+            continue;
+        }
+        let vmin = buses
+            .iter()
+            .map(|&b| flow.vm_pu[b])
+            .fold(f64::INFINITY, f64::min);
+        let vmax = buses
+            .iter()
+            .map(|&b| flow.vm_pu[b])
+            .fold(f64::NEG_INFINITY, f64::max);
+        let busiest = net
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                net.buses[l.to_bus].feeder == Some(f) || net.buses[l.from_bus].feeder == Some(f)
+            })
+            .max_by(|a, b| {
+                flow.lines[a.0]
+                    .loading_percent
+                    .total_cmp(&flow.lines[b.0].loading_percent)
+            });
+        let (name, loading) = busiest.map_or(("-".to_owned(), 0.0), |(i, l)| {
+            (l.name.clone(), flow.lines[i].loading_percent)
+        });
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>6} {:>10.4} {:>10.4} {:<24} {:>10.1}",
+            clip(&feeder.name, 22),
+            buses.len(),
+            vmin,
+            vmax,
+            clip(&name, 24),
+            loading
+        );
+    }
+    let warnings: Vec<String> = [
+        (flow.vm_min_pu() < 0.9).then(|| {
+            format!(
+                "undervoltage: {:.3} pu is below the EN 50160 limit of 0.90 pu",
+                flow.vm_min_pu()
+            )
+        }),
+        (flow.vm_max_pu() > 1.1).then(|| {
+            format!(
+                "overvoltage: {:.3} pu is above the EN 50160 limit of 1.10 pu",
+                flow.vm_max_pu()
+            )
+        }),
+        (flow.max_line_loading_percent() > 100.0).then(|| {
+            format!(
+                "a cable is overloaded ({:.0} %)",
+                flow.max_line_loading_percent()
+            )
+        }),
+        (flow.transformer.loading_percent > 100.0).then(|| {
+            format!(
+                "the transformer is overloaded ({:.0} %)",
+                flow.transformer.loading_percent
+            )
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for w in warnings {
+        let _ = writeln!(out, "  WARNING: {w}");
+    }
+    out
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        s.chars().take(n - 1).chain(std::iter::once('~')).collect()
+    }
+}

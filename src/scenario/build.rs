@@ -1,0 +1,551 @@
+//! From a parsed [`Scenario`] to the electrical [`Network`] and its devices,
+//! checking every reference, name and the radial topology on the way.
+
+use std::collections::HashMap;
+
+use super::error::Locator;
+use super::{
+    Ev, House, LV_BUSBAR_NAME, MAX_BUSES, MAX_HOUSES, MAX_NAME_CHARS, MAX_TURBINES, MV_BUS_NAME,
+    Pv, Scenario, ScenarioError, WindTurbine, generate,
+};
+use crate::network::catalogue::{STANDARD_CABLES, STANDARD_TRANSFORMERS, standard_transformer};
+use crate::network::{
+    Bus, CableType, ExtGrid, Line, Network, TopologyError, Transformer, TransformerType,
+    check_radial,
+};
+use crate::physics::wind::{PowerCurve, power_curve, turbine_models};
+
+/// What a device is, with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceKind {
+    /// Household demand (annual kWh, power factor, critical share).
+    Household {
+        /// Yearly energy, kWh.
+        annual_kwh: f64,
+        /// Inductive power factor.
+        power_factor: f64,
+        /// Share served to the last in an island.
+        critical_share: f64,
+    },
+    /// Rooftop PV.
+    Pv(Pv),
+    /// Home battery.
+    Battery(super::Battery),
+    /// Electric car and charger.
+    Ev(Ev),
+    /// Wind turbine with its power curve and hub height.
+    Wind {
+        /// Interpolated power curve.
+        curve: &'static PowerCurve,
+        /// Hub height, m.
+        hub_height_m: f64,
+    },
+}
+
+/// A device placed in the network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    /// Name shown to users (the house's name for its PV, battery and car).
+    pub name: String,
+    /// Index of the house it belongs to, if any.
+    pub house: Option<usize>,
+    /// Bus it connects to.
+    pub bus: usize,
+    /// Position in metres.
+    pub position_m: [f64; 2],
+    /// What it is.
+    pub kind: DeviceKind,
+}
+
+/// A scenario made concrete: the network and everything connected to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built {
+    /// The scenario with any generated streets written out.
+    pub scenario: Scenario,
+    /// The electrical network.
+    pub network: Network,
+    /// Devices in a stable order (house by house, then turbines).
+    pub devices: Vec<Device>,
+}
+
+impl Built {
+    /// Number of houses.
+    pub fn house_count(&self) -> usize {
+        self.scenario.houses.len()
+    }
+    /// One-line summary for `microgrid check`.
+    pub fn summary(&self) -> String {
+        let mut kwp = 0.0;
+        let mut wind_kw = 0.0;
+        let mut storage_kwh = 0.0;
+        let mut evs = 0;
+        for d in &self.devices {
+            match &d.kind {
+                DeviceKind::Pv(p) => kwp += p.kwp,
+                DeviceKind::Wind { curve, .. } => wind_kw += curve.rated_kw,
+                DeviceKind::Battery(b) => storage_kwh += b.capacity_kwh,
+                DeviceKind::Ev(_) => evs += 1,
+                DeviceKind::Household { .. } => {}
+            }
+        }
+        format!(
+            "{}: {} houses, {} buses, {:.1} kWp PV, {:.1} kW wind, {:.1} kWh storage, {} EVs",
+            self.scenario.name,
+            self.house_count(),
+            self.network.buses.len(),
+            kwp,
+            wind_kw,
+            storage_kwh,
+            evs
+        )
+    }
+}
+
+/// Checks a scenario and builds its network. `file` and `text` locate errors;
+/// pass an empty text for scenarios made in code.
+pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<ScenarioError>> {
+    let loc = Locator::new(file, text);
+    let mut errors = Vec::new();
+
+    if let Some(g) = &scenario.generated {
+        errors.extend(g.problems().into_iter().map(|m| loc.error(m)));
+        let explicit = scenario.houses.len();
+        if explicit + g.house_count() > MAX_HOUSES && explicit <= MAX_HOUSES {
+            errors.push(loc.error(format!(
+                "the scenario has {} houses with the generated ones, more than the limit of {MAX_HOUSES}",
+                explicit + g.house_count()
+            )));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let s = generate::expand(scenario);
+    check_counts(&s, &loc, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let transformer = resolve_transformer(&s, &loc, &mut errors);
+    let mut cables: HashMap<&str, CableType> =
+        STANDARD_CABLES.iter().map(|(n, c)| (*n, *c)).collect();
+    for (name, spec) in &s.cable_types {
+        cables.insert(name.as_str(), (*spec).into());
+    }
+
+    // Buses: the MV side of the transformer, the LV busbar, then every feeder's buses.
+    let lv_kv = transformer.map_or(0.4, |t| t.vn_lv_kv);
+    let mut buses = vec![
+        Bus {
+            name: MV_BUS_NAME.into(),
+            vn_kv: transformer.map_or(10.0, |t| t.vn_hv_kv),
+            position_m: Some([0.0, -12.0]),
+            feeder: None,
+        },
+        Bus {
+            name: LV_BUSBAR_NAME.into(),
+            vn_kv: lv_kv,
+            position_m: Some([0.0, 0.0]),
+            feeder: None,
+        },
+    ];
+    let mut bus_index: HashMap<&str, usize> = HashMap::new();
+    bus_index.insert(MV_BUS_NAME, 0);
+    bus_index.insert(LV_BUSBAR_NAME, 1);
+    let mut seen_count: HashMap<&str, usize> = HashMap::new();
+    for (f, feeder) in s.feeders.iter().enumerate() {
+        check_name(&feeder.name, "feeder", &loc, &mut errors);
+        for bus in &feeder.buses {
+            check_name(&bus.name, "bus", &loc, &mut errors);
+            let n = seen_count.entry(bus.name.as_str()).or_insert(0);
+            *n += 1;
+            if bus_index.contains_key(bus.name.as_str()) {
+                let reserved = bus.name == MV_BUS_NAME || bus.name == LV_BUSBAR_NAME;
+                let occurrence = if reserved { *n - 1 } else { *n - 1 };
+                errors.push(loc.error_at(
+                    "name",
+                    &bus.name,
+                    occurrence,
+                    if reserved {
+                        format!("bus name \"{}\" is reserved for the transformer's buses; rename this bus", bus.name)
+                    } else {
+                        format!("bus name \"{}\" is used twice; give every bus its own name", bus.name)
+                    },
+                ));
+                continue;
+            }
+            bus_index.insert(bus.name.as_str(), buses.len());
+            buses.push(Bus {
+                name: bus.name.clone(),
+                vn_kv: lv_kv,
+                position_m: bus.position_m.map(|p| [p.0, p.1]),
+                feeder: Some(f),
+            });
+        }
+    }
+
+    let mut lines = Vec::new();
+    let mut line_counts: HashMap<(&str, &str), usize> = HashMap::new();
+    for feeder in &s.feeders {
+        for spec in &feeder.lines {
+            let nth = line_counts
+                .entry((spec.from.as_str(), spec.to.as_str()))
+                .or_insert(0);
+            let occurrence = *nth;
+            *nth += 1;
+            let mut ends = [0usize; 2];
+            let mut ok = true;
+            for (k, (key, name)) in [("from", &spec.from), ("to", &spec.to)]
+                .into_iter()
+                .enumerate()
+            {
+                match bus_index.get(name.as_str()) {
+                    Some(&i) if i == 0 => {
+                        ok = false;
+                        errors.push(loc.error_at(key, name, occurrence, format!(
+                            "a cable cannot connect to \"{MV_BUS_NAME}\" (the transformer's grid side); start feeders at \"{LV_BUSBAR_NAME}\""
+                        )));
+                    }
+                    Some(&i) => ends[k] = i,
+                    None => {
+                        ok = false;
+                        errors.push(loc.error_at(key, name, occurrence, format!(
+                            "cable {key} bus \"{name}\" does not exist; declare it in a feeder's `buses` or use \"{LV_BUSBAR_NAME}\"{}",
+                            did_you_mean(name, bus_index.keys().copied())
+                        )));
+                    }
+                }
+            }
+            let cable = match cables.get(spec.cable.as_str()) {
+                Some(c) => *c,
+                None => {
+                    errors.push(loc.error_at("cable", &spec.cable, 0, format!(
+                        "cable type \"{}\" is unknown; use a standard type ({}) or define it in `cable_types`",
+                        spec.cable,
+                        STANDARD_CABLES.iter().map(|(n, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+                    )));
+                    continue;
+                }
+            };
+            if ok {
+                lines.push(Line {
+                    name: format!("{} - {}", spec.from, spec.to),
+                    from_bus: ends[0],
+                    to_bus: ends[1],
+                    length_km: spec.length_m / 1000.0,
+                    cable_name: spec.cable.clone(),
+                    cable,
+                });
+            }
+        }
+    }
+
+    // Devices.
+    let mut devices = Vec::new();
+    let mut house_names: HashMap<&str, usize> = HashMap::new();
+    for (h, house) in s.houses.iter().enumerate() {
+        check_name(&house.name, "house", &loc, &mut errors);
+        let n = house_names.entry(house.name.as_str()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            errors.push(loc.error_at(
+                "name",
+                &house.name,
+                *n - 1,
+                format!(
+                    "house name \"{}\" is used twice; give every house its own name",
+                    house.name
+                ),
+            ));
+        }
+        let Some(bus) = device_bus(
+            &house.bus,
+            &house.name,
+            "house",
+            &bus_index,
+            &loc,
+            &mut errors,
+        ) else {
+            continue;
+        };
+        devices.extend(house_devices(house, h, bus));
+    }
+    for turbine in &s.wind_turbines {
+        check_name(&turbine.name, "wind turbine", &loc, &mut errors);
+        let curve = power_curve(&turbine.model);
+        if curve.is_none() {
+            errors.push(loc.error_at(
+                "model",
+                &turbine.model,
+                0,
+                format!(
+                "wind turbine model \"{}\" is unknown; use one of {}",
+                turbine.model,
+                turbine_models().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+            ),
+            ));
+        }
+        let bus = device_bus(
+            &turbine.bus,
+            &turbine.name,
+            "wind turbine",
+            &bus_index,
+            &loc,
+            &mut errors,
+        );
+        if let (Some(curve), Some(bus)) = (curve, bus) {
+            devices.push(turbine_device(turbine, curve, bus));
+        }
+    }
+
+    let Some(transformer) = transformer else {
+        return Err(errors);
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let network = Network {
+        buses,
+        lines,
+        transformer: Transformer {
+            name: "Transformer".into(),
+            hv_bus: 0,
+            lv_bus: 1,
+            type_name: s.grid.transformer.clone(),
+            params: transformer,
+        },
+        ext_grid: ExtGrid {
+            bus: 0,
+            vm_pu: s.grid.vm_pu,
+            va_degree: 0.0,
+        },
+    };
+    check_topology(&s, &network, &devices, &loc, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Built {
+        scenario: s,
+        network,
+        devices,
+    })
+}
+
+fn check_counts(s: &Scenario, loc: &Locator, errors: &mut Vec<ScenarioError>) {
+    let buses: usize = s.feeders.iter().map(|f| f.buses.len()).sum::<usize>() + 2;
+    if buses > MAX_BUSES {
+        errors.push(loc.error(format!(
+            "the scenario has {buses} buses, more than the limit of {MAX_BUSES}"
+        )));
+    }
+    if s.houses.len() > MAX_HOUSES {
+        errors.push(loc.error(format!(
+            "the scenario has {} houses, more than the limit of {MAX_HOUSES}",
+            s.houses.len()
+        )));
+    }
+    if s.wind_turbines.len() > MAX_TURBINES {
+        errors.push(loc.error(format!(
+            "the scenario has {} wind turbines, more than the limit of {MAX_TURBINES}",
+            s.wind_turbines.len()
+        )));
+    }
+    check_name(&s.name, "scenario", loc, errors);
+}
+
+fn check_name(name: &str, what: &str, loc: &Locator, errors: &mut Vec<ScenarioError>) {
+    if name.trim().is_empty() {
+        errors.push(loc.error_at(
+            "name",
+            name,
+            0,
+            format!("a {what} has an empty name; give it a name"),
+        ));
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.push(loc.error(format!(
+            "a {what} name is longer than {MAX_NAME_CHARS} characters; shorten it"
+        )));
+    }
+}
+
+fn resolve_transformer(
+    s: &Scenario,
+    loc: &Locator,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<TransformerType> {
+    let name = &s.grid.transformer;
+    let t = s
+        .transformer_types
+        .get(name)
+        .map(|t| TransformerType::from(*t))
+        .or_else(|| standard_transformer(name));
+    let Some(t) = t else {
+        errors.push(loc.error_at("transformer", name, 0, format!(
+            "transformer type \"{name}\" is unknown; use a standard type ({}) or define it in `transformer_types`",
+            STANDARD_TRANSFORMERS.iter().map(|(n, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+        )));
+        return None;
+    };
+    if t.vkr_percent >= t.vk_percent {
+        errors.push(loc.error(format!(
+            "transformer type \"{name}\" has vkr_percent {} not below vk_percent {}; the resistive part must be smaller",
+            t.vkr_percent, t.vk_percent
+        )));
+    }
+    if t.vn_lv_kv >= t.vn_hv_kv {
+        errors.push(loc.error(format!(
+            "transformer type \"{name}\" has vn_lv_kv {} not below vn_hv_kv {}; swap them",
+            t.vn_lv_kv, t.vn_hv_kv
+        )));
+    }
+    if let Some(mv) = s.grid.mv_kv
+        && (mv - t.vn_hv_kv).abs() > 1e-9
+    {
+        errors.push(loc.error(format!(
+            "grid.mv_kv is {mv} kV but transformer \"{name}\" is rated {} kV on its grid side; choose a {mv} kV transformer or remove mv_kv",
+            t.vn_hv_kv
+        )));
+    }
+    Some(t)
+}
+
+fn device_bus(
+    bus: &str,
+    owner: &str,
+    what: &str,
+    bus_index: &HashMap<&str, usize>,
+    loc: &Locator,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<usize> {
+    match bus_index.get(bus) {
+        Some(&0) => {
+            errors.push(loc.error_at("bus", bus, 0, format!(
+                "{what} \"{owner}\" is on \"{MV_BUS_NAME}\", the grid side of the transformer; connect it to a low-voltage bus"
+            )));
+            None
+        }
+        Some(&i) => Some(i),
+        None => {
+            errors.push(loc.error_at("bus", bus, 0, format!(
+                "{what} \"{owner}\" is on bus \"{bus}\", which does not exist; declare the bus in a feeder{}",
+                did_you_mean(bus, bus_index.keys().copied())
+            )));
+            None
+        }
+    }
+}
+
+fn house_devices(house: &House, index: usize, bus: usize) -> Vec<Device> {
+    let pos = [house.position_m.0, house.position_m.1];
+    let device = |kind| Device {
+        name: house.name.clone(),
+        house: Some(index),
+        bus,
+        position_m: pos,
+        kind,
+    };
+    let mut out = vec![device(DeviceKind::Household {
+        annual_kwh: house.annual_kwh,
+        power_factor: house.power_factor,
+        critical_share: house.critical_share,
+    })];
+    out.extend(house.pv.map(|p| device(DeviceKind::Pv(p))));
+    out.extend(house.battery.map(|b| device(DeviceKind::Battery(b))));
+    out.extend(house.ev.map(|e| device(DeviceKind::Ev(e))));
+    out
+}
+
+fn turbine_device(t: &WindTurbine, curve: &'static PowerCurve, bus: usize) -> Device {
+    Device {
+        name: t.name.clone(),
+        house: None,
+        bus,
+        position_m: [t.position_m.0, t.position_m.1],
+        kind: DeviceKind::Wind {
+            curve,
+            hub_height_m: t.hub_height_m,
+        },
+    }
+}
+
+fn check_topology(
+    s: &Scenario,
+    network: &Network,
+    devices: &[Device],
+    loc: &Locator,
+    errors: &mut Vec<ScenarioError>,
+) {
+    let problems = check_radial(network);
+    let mut disconnected = vec![false; network.buses.len()];
+    for p in &problems {
+        match *p {
+            TopologyError::SelfLoop { line } => {
+                let l = &network.lines[line];
+                errors.push(loc.error_at("to", &network.buses[l.to_bus].name, 0, format!(
+                    "the cable \"{}\" starts and ends at the same bus; connect two different buses", l.name
+                )));
+            }
+            TopologyError::Loop { line } => {
+                let l = &network.lines[line];
+                errors.push(loc.error_at("to", &network.buses[l.to_bus].name, 0, format!(
+                    "the cable from \"{}\" to \"{}\" closes a loop, but a low-voltage feeder must be radial (a tree); remove this cable or another one in the loop",
+                    network.buses[l.from_bus].name, network.buses[l.to_bus].name
+                )));
+            }
+            TopologyError::Disconnected { bus } => disconnected[bus] = true,
+        }
+    }
+    for (i, bus) in network.buses.iter().enumerate() {
+        if disconnected[i] {
+            errors.push(loc.error_at("name", &bus.name, 0, format!(
+                "bus \"{}\" is not connected to \"{LV_BUSBAR_NAME}\" by any chain of cables; add a cable to it or remove it",
+                bus.name
+            )));
+        }
+    }
+    for d in devices {
+        if disconnected[d.bus]
+            && !matches!(
+                d.kind,
+                DeviceKind::Pv(_) | DeviceKind::Battery(_) | DeviceKind::Ev(_)
+            )
+        {
+            let key_value = if d.house.is_some() {
+                ("name", d.name.as_str())
+            } else {
+                ("name", d.name.as_str())
+            };
+            errors.push(loc.error_at(key_value.0, key_value.1, 0, format!(
+                "\"{}\" is connected to bus \"{}\", which has no cable path to the transformer, so it would be disconnected; connect the bus",
+                d.name, network.buses[d.bus].name
+            )));
+        }
+    }
+    let _ = s;
+}
+
+/// ", did you mean \"X\"?" for the closest known name, if close enough.
+fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let lower = name.to_lowercase();
+    known
+        .map(|k| (edit_distance(&lower, &k.to_lowercase()), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| format!(" (did you mean \"{k}\"?)"))
+        .unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}

@@ -1,0 +1,75 @@
+//! Range-checked numbers for scenario fields.
+//!
+//! Each checker runs inside deserialisation, so RON reports the error at the
+//! line and column of the offending value. The bounds are caps that keep a
+//! scenario physical and the program's memory bounded; the README lists them.
+
+use serde::{Deserialize, Deserializer, de::Error};
+
+/// Checks that `value` is a finite number in `[min, max]`, with a message that says how to fix it.
+pub fn in_range(value: f64, min: f64, max: f64, what: &str) -> Result<f64, String> {
+    if !value.is_finite() {
+        return Err(format!(
+            "{what} must be a finite number, found {value}; write a plain number such as {}",
+            suggestion(min, max)
+        ));
+    }
+    if value < min || value > max {
+        return Err(format!(
+            "{what} is {value}, outside the allowed range {min} to {max}; choose a value in that range"
+        ));
+    }
+    Ok(value)
+}
+
+fn suggestion(min: f64, max: f64) -> f64 {
+    if min <= 1.0 && max >= 1.0 { 1.0 } else { min }
+}
+
+macro_rules! checked_f64 {
+    ($($name:ident: $min:expr, $max:expr, $what:expr;)*) => {
+        $(
+            #[doc = concat!("Deserialises ", $what, " and checks its range.")]
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+                let v = f64::deserialize(d)?;
+                in_range(v, $min, $max, $what).map_err(D::Error::custom)
+            }
+        )*
+    };
+}
+
+checked_f64! {
+    latitude_deg: -90.0, 90.0, "latitude_deg (degrees north)";
+    longitude_deg: -180.0, 180.0, "longitude_deg (degrees east)";
+    utc_offset_hours: -14.0, 14.0, "utc_offset_hours";
+    vm_pu: 0.8, 1.2, "vm_pu (grid voltage set point in per unit)";
+    length_m: 0.1, 20_000.0, "length_m (cable length in metres)";
+    coordinate_m: -100_000.0, 100_000.0, "a position coordinate (metres)";
+    annual_kwh: 0.0, 1_000_000.0, "annual_kwh (yearly demand in kWh)";
+    share: 0.0, 1.0, "a share (a fraction from 0 to 1)";
+    kwp: 0.01, 10_000.0, "kwp (PV peak power in kW)";
+    tilt_deg: 0.0, 90.0, "tilt_deg (panel tilt from horizontal, degrees)";
+    azimuth_deg: 0.0, 360.0, "azimuth_deg (panel azimuth, 180 = south)";
+    capacity_kwh: 0.1, 10_000.0, "capacity_kwh (storage energy in kWh)";
+    power_kw: 0.1, 5_000.0, "power_kw (inverter or charger power in kW)";
+    efficiency: 0.5, 1.0, "efficiency (one-way, 0.5 to 1)";
+    ev_battery_kwh: 5.0, 250.0, "battery_kwh (EV battery in kWh)";
+    kwh_per_km: 0.05, 1.0, "kwh_per_km (EV consumption)";
+    daily_km: 0.0, 1_000.0, "daily_km (distance driven per day)";
+    hub_height_m: 5.0, 200.0, "hub_height_m (turbine hub height)";
+    wind_m_s: 0.0, 40.0, "a wind speed in m/s";
+    height_m: 1.0, 200.0, "a measurement height in metres";
+    shear_exponent: 0.0, 0.6, "shear_exponent (wind shear, 1/7 = 0.14 open land)";
+    r_ohm_per_km: 0.0001, 100.0, "r_ohm_per_km";
+    x_ohm_per_km: 0.0, 100.0, "x_ohm_per_km";
+    c_nf_per_km: 0.0, 10_000.0, "c_nf_per_km";
+    max_i_ka: 0.001, 10.0, "max_i_ka (current rating in kA)";
+    sn_mva: 0.001, 100.0, "sn_mva (transformer rating in MVA)";
+    vn_kv: 0.1, 400.0, "a rated voltage in kV";
+    percent_0_100: 0.0, 100.0, "a percentage";
+    vk_percent: 0.5, 30.0, "vk_percent (short-circuit voltage)";
+    pfe_kw: 0.0, 1_000.0, "pfe_kw (iron losses in kW)";
+    shift_degree: -360.0, 360.0, "shift_degree";
+    power_factor: 0.5, 1.0, "power_factor (0.5 to 1)";
+    spacing_m: 2.0, 500.0, "a spacing in metres";
+}

@@ -1,0 +1,185 @@
+//! Loading scenario files, and errors that point at the file, line and column.
+
+use std::fmt;
+use std::path::Path;
+
+use super::{MAX_FILE_BYTES, Scenario};
+
+/// One problem with a scenario, located where possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based line and column, when the problem comes from the text.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong and how to fix it, in one sentence.
+    pub message: String,
+}
+
+impl ScenarioError {
+    /// An error about the whole file.
+    pub fn file(file: &str, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            position: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, col)) => write!(f, "{}:{line}:{col}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Reads a scenario file as text, refusing what cannot be a scenario.
+pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
+    let file = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "this file does not exist; check the path (the shipped scenarios are in scenes/)"
+                    .to_owned()
+            }
+            _ => format!("cannot read this file ({e}); check its permissions"),
+        };
+        ScenarioError::file(&file, why)
+    })?;
+    if meta.is_dir() {
+        return Err(ScenarioError::file(
+            &file,
+            "this is a folder, not a scenario file; name a .scenario.ron file inside it",
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ScenarioError::file(
+            &file,
+            format!(
+                "the file is {} bytes, more than the {MAX_FILE_BYTES}-byte limit; use the `generated` form for large towns",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| ScenarioError::file(&file, format!("cannot read this file ({e})")))?;
+    if bytes.contains(&0) {
+        return Err(ScenarioError::file(
+            &file,
+            "this is a binary file, not a scenario; scenarios are RON text files like scenes/default.scenario.ron",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let (line, col) = position_of(&String::from_utf8_lossy(
+            &e.as_bytes()[..e.utf8_error().valid_up_to()],
+        ));
+        ScenarioError {
+            file: file.clone(),
+            position: Some((line, col)),
+            message: "the file is not valid UTF-8 text here; save it as UTF-8".to_owned(),
+        }
+    })
+}
+
+/// 1-based line and column just after `prefix`.
+fn position_of(prefix: &str) -> (usize, usize) {
+    let line = prefix.matches('\n').count() + 1;
+    let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Parses scenario text. `file` names the source in errors.
+pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    if text.trim().is_empty() {
+        return Err(ScenarioError::file(
+            file,
+            "the file is empty; a scenario starts with `Scenario(` (copy scenes/default.scenario.ron to begin)",
+        ));
+    }
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    options.from_str::<Scenario>(text).map_err(|e| {
+        let start = e.span.start;
+        ScenarioError {
+            file: file.to_owned(),
+            position: Some((start.line, start.col)),
+            message: friendly(&e.code),
+        }
+    })
+}
+
+/// RON's message with a hint on how to fix the common cases.
+fn friendly(code: &ron::Error) -> String {
+    use ron::Error as E;
+    let text = code.to_string();
+    match code {
+        E::MissingStructField { .. } => format!("{text}; add it (see scenes/default.scenario.ron)"),
+        E::NoSuchStructField { .. } => format!("{text}; check the spelling or remove it"),
+        E::DuplicateStructField { .. } => format!("{text}; keep only one"),
+        E::ExpectedFloat | E::ExpectedInteger => format!("{text}; write a plain number"),
+        E::ExpectedString | E::ExpectedStringEnd => {
+            format!("{text}; names and type names go in double quotes")
+        }
+        E::Eof => format!("{text}; a closing bracket or parenthesis is probably missing"),
+        _ => text,
+    }
+}
+
+/// Loads and parses a scenario file.
+pub fn load(path: &Path) -> Result<(Scenario, String), ScenarioError> {
+    let text = read_text(path)?;
+    let scenario = parse(&text, &path.display().to_string())?;
+    Ok((scenario, text))
+}
+
+/// Finds where a `key: "value"` pair is written, to point errors at it.
+pub struct Locator<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl<'a> Locator<'a> {
+    /// A locator over a scenario's text (empty text locates nothing).
+    pub fn new(file: &'a str, text: &'a str) -> Self {
+        Self { file, text }
+    }
+
+    /// Positions of every `key: "value"` in the text, in order.
+    pub fn find_all(&self, key: &str, value: &str) -> Vec<(usize, usize)> {
+        let quoted = format!("\"{value}\"");
+        let mut found = Vec::new();
+        let mut from = 0;
+        while let Some(rel) = self.text[from..].find(&quoted) {
+            let at = from + rel;
+            from = at + quoted.len();
+            let before = self.text[..at].trim_end();
+            let Some(before) = before.strip_suffix(':') else {
+                continue;
+            };
+            if before.trim_end().ends_with(key) {
+                found.push(position_of(&self.text[..at]));
+            }
+        }
+        found
+    }
+
+    /// An error at the `n`th `key: "value"` (or the last one, or the file).
+    pub fn error_at(&self, key: &str, value: &str, n: usize, message: String) -> ScenarioError {
+        let all = self.find_all(key, value);
+        ScenarioError {
+            file: self.file.to_owned(),
+            position: all.get(n).or(all.last()).copied(),
+            message,
+        }
+    }
+
+    /// An error about the file as a whole.
+    pub fn error(&self, message: String) -> ScenarioError {
+        ScenarioError::file(self.file, message)
+    }
+}

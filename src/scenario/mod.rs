@@ -1,0 +1,472 @@
+//! Scenarios: the neighbourhood a user describes in `scenes/*.scenario.ron`.
+//!
+//! [`Scenario`] is plain data parsed by [`parse`] (pure, tested) and checked
+//! by [`validate`]; [`build`] turns it into the electrical [`crate::network::Network`]
+//! and the list of devices. Every error carries the file, line and column
+//! it comes from, and one sentence on how to fix it.
+
+pub mod build;
+pub mod checked;
+pub mod error;
+pub mod generate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
+
+pub use build::{Built, Device, DeviceKind, build};
+pub use error::{ScenarioError, load, parse};
+
+use crate::network::{CableType, TransformerType};
+
+/// Largest scenario file accepted, in bytes.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Most houses a scenario may describe (explicit and generated together).
+pub const MAX_HOUSES: usize = 20_000;
+/// Most buses a scenario may describe.
+pub const MAX_BUSES: usize = 50_000;
+/// Most wind turbines a scenario may describe.
+pub const MAX_TURBINES: usize = 1_000;
+/// Longest name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Name of the bus on the grid (medium-voltage) side of the transformer.
+pub const MV_BUS_NAME: &str = "MV grid";
+/// Name of the low-voltage busbar that feeders start from.
+pub const LV_BUSBAR_NAME: &str = "LV busbar";
+
+/// A neighbourhood: where it is, its grid connection, its feeders and its houses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name shown in the window title and reports.
+    pub name: String,
+    /// A sentence or two for the scenario picker.
+    #[serde(default)]
+    pub description: String,
+    /// Where on Earth (for the sun).
+    pub location: Location,
+    /// Local date and time the simulation starts, `"YYYY-MM-DD HH:MM"`.
+    pub start: DateTime,
+    /// Seed of every random choice; the same seed gives the same run.
+    #[serde(default)]
+    pub seed: u64,
+    /// The connection to the main grid.
+    pub grid: GridConnection,
+    /// Cable types this scenario adds to the standard ones, by name.
+    #[serde(default)]
+    pub cable_types: BTreeMap<String, CableSpec>,
+    /// Transformer types this scenario adds to the standard ones, by name.
+    #[serde(default)]
+    pub transformer_types: BTreeMap<String, TransformerSpec>,
+    /// Weather settings.
+    #[serde(default)]
+    pub weather: Weather,
+    /// Feeders written out bus by bus.
+    #[serde(default)]
+    pub feeders: Vec<Feeder>,
+    /// Houses written out one by one.
+    #[serde(default)]
+    pub houses: Vec<House>,
+    /// Small wind turbines.
+    #[serde(default)]
+    pub wind_turbines: Vec<WindTurbine>,
+    /// Streets of houses generated from the seed (added to the explicit ones).
+    #[serde(default)]
+    pub generated: Option<generate::Generated>,
+}
+
+/// Geographic location and time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// Degrees north (negative south).
+    #[serde(deserialize_with = "checked::latitude_deg")]
+    pub latitude_deg: f64,
+    /// Degrees east (negative west).
+    #[serde(deserialize_with = "checked::longitude_deg")]
+    pub longitude_deg: f64,
+    /// Offset of local clock time from UTC in hours (no daylight saving).
+    #[serde(deserialize_with = "checked::utc_offset_hours")]
+    pub utc_offset_hours: f64,
+}
+
+/// The point of common coupling: the transformer and the grid behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridConnection {
+    /// Transformer type name: a pandapower standard type or one of `transformer_types`.
+    pub transformer: String,
+    /// Voltage the grid holds at the transformer's MV side, per unit.
+    #[serde(default = "one", deserialize_with = "checked::vm_pu")]
+    pub vm_pu: f64,
+    /// MV voltage in kV; when given it must match the transformer's rating.
+    #[serde(default, deserialize_with = "opt_mv_kv")]
+    pub mv_kv: Option<f64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn opt_mv_kv<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Option::<f64>::deserialize(d)?
+        .map(|v| checked::in_range(v, 1.0, 110.0, "mv_kv (medium-voltage level in kV)"))
+        .transpose()
+        .map_err(D::Error::custom)
+}
+
+/// A cable type given by its parameters (pandapower's column names).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CableSpec {
+    /// Series resistance, ohm per km.
+    #[serde(deserialize_with = "checked::r_ohm_per_km")]
+    pub r_ohm_per_km: f64,
+    /// Series reactance, ohm per km.
+    #[serde(deserialize_with = "checked::x_ohm_per_km")]
+    pub x_ohm_per_km: f64,
+    /// Shunt capacitance, nF per km.
+    #[serde(deserialize_with = "checked::c_nf_per_km")]
+    pub c_nf_per_km: f64,
+    /// Current rating, kA.
+    #[serde(deserialize_with = "checked::max_i_ka")]
+    pub max_i_ka: f64,
+}
+
+impl From<CableSpec> for CableType {
+    fn from(c: CableSpec) -> Self {
+        CableType {
+            r_ohm_per_km: c.r_ohm_per_km,
+            x_ohm_per_km: c.x_ohm_per_km,
+            c_nf_per_km: c.c_nf_per_km,
+            max_i_ka: c.max_i_ka,
+        }
+    }
+}
+
+/// A transformer type given by its nameplate (pandapower's column names).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformerSpec {
+    /// Rating, MVA.
+    #[serde(deserialize_with = "checked::sn_mva")]
+    pub sn_mva: f64,
+    /// HV rated voltage, kV.
+    #[serde(deserialize_with = "checked::vn_kv")]
+    pub vn_hv_kv: f64,
+    /// LV rated voltage, kV.
+    #[serde(deserialize_with = "checked::vn_kv")]
+    pub vn_lv_kv: f64,
+    /// Short-circuit voltage, percent.
+    #[serde(deserialize_with = "checked::vk_percent")]
+    pub vk_percent: f64,
+    /// Its resistive part, percent.
+    #[serde(deserialize_with = "checked::percent_0_100")]
+    pub vkr_percent: f64,
+    /// Iron losses, kW.
+    #[serde(deserialize_with = "checked::pfe_kw")]
+    pub pfe_kw: f64,
+    /// No-load current, percent.
+    #[serde(deserialize_with = "checked::percent_0_100")]
+    pub i0_percent: f64,
+    /// Vector-group phase shift, degrees (150 for Dyn5).
+    #[serde(default, deserialize_with = "checked::shift_degree")]
+    pub shift_degree: f64,
+}
+
+impl From<TransformerSpec> for TransformerType {
+    fn from(t: TransformerSpec) -> Self {
+        TransformerType {
+            sn_mva: t.sn_mva,
+            vn_hv_kv: t.vn_hv_kv,
+            vn_lv_kv: t.vn_lv_kv,
+            vk_percent: t.vk_percent,
+            vkr_percent: t.vkr_percent,
+            pfe_kw: t.pfe_kw,
+            i0_percent: t.i0_percent,
+            shift_degree: t.shift_degree,
+        }
+    }
+}
+
+/// Weather settings. The time-series models build on these.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weather {
+    /// Mean wind speed at `wind_reference_height_m`, m/s.
+    #[serde(default = "default_wind", deserialize_with = "checked::wind_m_s")]
+    pub mean_wind_m_s: f64,
+    /// Height at which `mean_wind_m_s` is measured, m.
+    #[serde(default = "ten", deserialize_with = "checked::height_m")]
+    pub wind_reference_height_m: f64,
+    /// Hellmann shear exponent (1/7 open land, 0.2-0.3 suburbs).
+    #[serde(
+        default = "default_shear",
+        deserialize_with = "checked::shear_exponent"
+    )]
+    pub shear_exponent: f64,
+}
+
+fn default_wind() -> f64 {
+    5.0
+}
+fn ten() -> f64 {
+    10.0
+}
+fn default_shear() -> f64 {
+    0.2
+}
+
+impl Default for Weather {
+    fn default() -> Self {
+        Self {
+            mean_wind_m_s: default_wind(),
+            wind_reference_height_m: ten(),
+            shear_exponent: default_shear(),
+        }
+    }
+}
+
+/// A feeder: buses and the cables between them, radiating from the LV busbar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feeder {
+    /// Street or feeder name.
+    pub name: String,
+    /// Buses (cable joints and house connections).
+    pub buses: Vec<BusSpec>,
+    /// Cables; `from` and `to` name buses (the busbar is `"LV busbar"`).
+    pub lines: Vec<LineSpec>,
+}
+
+/// A bus of a feeder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusSpec {
+    /// Unique name.
+    pub name: String,
+    /// Position (x east, y north) in metres from the transformer.
+    #[serde(default)]
+    pub position_m: Option<Position>,
+}
+
+/// A point on the ground plane in metres (x east, y north).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Position(
+    #[serde(deserialize_with = "checked::coordinate_m")] pub f64,
+    #[serde(deserialize_with = "checked::coordinate_m")] pub f64,
+);
+
+/// A cable between two buses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineSpec {
+    /// Bus at the end nearer the transformer.
+    pub from: String,
+    /// Bus at the far end.
+    pub to: String,
+    /// Cable type name: a pandapower standard type or one of `cable_types`.
+    pub cable: String,
+    /// Length in metres.
+    #[serde(deserialize_with = "checked::length_m")]
+    pub length_m: f64,
+}
+
+/// A household with its optional rooftop PV, home battery and electric car.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct House {
+    /// Unique name (an address reads well).
+    pub name: String,
+    /// The bus the house connects to.
+    pub bus: String,
+    /// Yearly electricity demand in kWh (EU average about 3,500).
+    #[serde(deserialize_with = "checked::annual_kwh")]
+    pub annual_kwh: f64,
+    /// Position in metres.
+    pub position_m: Position,
+    /// Share of the demand that is critical (served to the last in an island).
+    #[serde(default = "default_critical", deserialize_with = "checked::share")]
+    pub critical_share: f64,
+    /// Power factor of the household load (inductive).
+    #[serde(default = "default_pf", deserialize_with = "checked::power_factor")]
+    pub power_factor: f64,
+    /// Rooftop PV.
+    #[serde(default)]
+    pub pv: Option<Pv>,
+    /// Home battery.
+    #[serde(default)]
+    pub battery: Option<Battery>,
+    /// Electric car.
+    #[serde(default)]
+    pub ev: Option<Ev>,
+}
+
+fn default_critical() -> f64 {
+    0.3
+}
+fn default_pf() -> f64 {
+    0.97
+}
+
+/// Rooftop PV array.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pv {
+    /// DC peak power in kW.
+    #[serde(deserialize_with = "checked::kwp")]
+    pub kwp: f64,
+    /// Tilt from horizontal in degrees.
+    #[serde(default = "default_tilt", deserialize_with = "checked::tilt_deg")]
+    pub tilt_deg: f64,
+    /// Azimuth in degrees clockwise from north (180 = south).
+    #[serde(default = "default_azimuth", deserialize_with = "checked::azimuth_deg")]
+    pub azimuth_deg: f64,
+}
+
+fn default_tilt() -> f64 {
+    30.0
+}
+fn default_azimuth() -> f64 {
+    180.0
+}
+
+/// Home battery.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Battery {
+    /// Usable energy in kWh.
+    #[serde(deserialize_with = "checked::capacity_kwh")]
+    pub capacity_kwh: f64,
+    /// Continuous inverter power in kW.
+    #[serde(deserialize_with = "checked::power_kw")]
+    pub power_kw: f64,
+    /// One-way efficiency (charge and discharge each).
+    #[serde(default = "default_eff", deserialize_with = "checked::efficiency")]
+    pub efficiency: f64,
+}
+
+fn default_eff() -> f64 {
+    0.95
+}
+
+/// Electric car with its home charger.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ev {
+    /// Battery energy in kWh.
+    #[serde(deserialize_with = "checked::ev_battery_kwh")]
+    pub battery_kwh: f64,
+    /// Home charger power in kW (3.7, 7.4, 11 or 22 for AC).
+    #[serde(deserialize_with = "checked::power_kw")]
+    pub charger_kw: f64,
+    /// Whether the owner lets the car feed the neighbourhood (vehicle-to-grid).
+    #[serde(default)]
+    pub v2g: bool,
+    /// Usual arrival at home, `"HH:MM"`.
+    #[serde(default = "default_arrive")]
+    pub arrive: ClockTime,
+    /// Usual departure, `"HH:MM"`.
+    #[serde(default = "default_depart")]
+    pub depart: ClockTime,
+    /// Distance driven per day, km.
+    #[serde(default = "default_km", deserialize_with = "checked::daily_km")]
+    pub daily_km: f64,
+    /// Consumption, kWh per km.
+    #[serde(
+        default = "default_kwh_per_km",
+        deserialize_with = "checked::kwh_per_km"
+    )]
+    pub kwh_per_km: f64,
+}
+
+fn default_arrive() -> ClockTime {
+    ClockTime(NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default())
+}
+fn default_depart() -> ClockTime {
+    ClockTime(NaiveTime::from_hms_opt(7, 30, 0).unwrap_or_default())
+}
+fn default_km() -> f64 {
+    40.0
+}
+fn default_kwh_per_km() -> f64 {
+    0.18
+}
+
+/// A small wind turbine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindTurbine {
+    /// Unique name.
+    pub name: String,
+    /// The bus it connects to.
+    pub bus: String,
+    /// Power-curve model (see `microgrid check --help` for the list).
+    pub model: String,
+    /// Hub height in metres.
+    #[serde(deserialize_with = "checked::hub_height_m")]
+    pub hub_height_m: f64,
+    /// Position in metres.
+    pub position_m: Position,
+}
+
+/// A local date and time, written `"YYYY-MM-DD HH:MM"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime(pub NaiveDateTime);
+
+/// Parses `"YYYY-MM-DD HH:MM"` (seconds optional).
+pub fn parse_date_time(text: &str) -> Result<NaiveDateTime, String> {
+    let t = text.trim();
+    NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S"))
+        .map_err(|_| {
+            format!("\"{text}\" is not a date and time; write it as \"YYYY-MM-DD HH:MM\", e.g. \"2025-06-21 12:00\"")
+        })
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d %H:%M"))
+    }
+}
+
+impl Serialize for DateTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DateTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_date_time(&text)
+            .map(DateTime)
+            .map_err(D::Error::custom)
+    }
+}
+
+/// A time of day, written `"HH:MM"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClockTime(pub NaiveTime);
+
+impl Serialize for ClockTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0.format("%H:%M"))
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        NaiveTime::parse_from_str(text.trim(), "%H:%M")
+            .map(ClockTime)
+            .map_err(|_| {
+                D::Error::custom(format!(
+                    "\"{text}\" is not a time of day; write it as \"HH:MM\", e.g. \"07:30\""
+                ))
+            })
+    }
+}

@@ -1,0 +1,202 @@
+//! The headless simulation: a fixed-step pipeline over the neighbourhood.
+//!
+//! Nothing here imports rendering, windows or egui: the same plugin runs in
+//! the window, in `microgrid` subcommands and in tests on `MinimalPlugins`.
+//!
+//! Each step runs the [`SimulationStep`] schedule once, for the instant
+//! [`SimClock::now`], through the [`SimulationSystems`] sets in order, then
+//! advances the clock by one step. In the app, [`run_due_steps`] runs as many
+//! steps per frame as real time times the speed asks for; headless code calls
+//! [`step`] directly, as fast as the machine allows.
+
+pub mod devices;
+pub mod network;
+pub mod snapshot;
+
+use bevy::ecs::schedule::ScheduleLabel;
+use bevy::prelude::*;
+use chrono::NaiveDateTime;
+
+use crate::scenario::Built;
+
+/// The schedule that advances the simulation by one step.
+#[derive(ScheduleLabel, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SimulationStep;
+
+/// The stages of one simulation step, run in this order.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SimulationSystems {
+    /// Sun position, irradiance, air temperature and wind for [`SimClock::now`].
+    Environment,
+    /// Each device's power from the environment (PV, wind, demand, storage, EVs).
+    Devices,
+    /// The microgrid controller: battery and EV dispatch, islanding decisions.
+    Control,
+    /// The local peer-to-peer market.
+    Market,
+    /// AC power flow over the injections the devices settled on.
+    Network,
+    /// Island frequency and protection (load shedding, breaker).
+    Protection,
+    /// Energy counters and statistics.
+    Metrics,
+}
+
+/// Simulated time: where the simulation is, its step, pause and speed.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct SimClock {
+    /// Local time of the first step.
+    pub start: NaiveDateTime,
+    /// Steps completed since the start.
+    pub steps: u64,
+    /// Simulated seconds per step.
+    pub step_s: u32,
+    /// Simulated seconds per real second (1 = real time, 3600 = an hour a second).
+    pub speed: f64,
+    /// When paused, [`run_due_steps`] runs nothing.
+    pub paused: bool,
+    /// Real time owed to the simulation, in simulated seconds.
+    backlog_s: f64,
+}
+
+impl SimClock {
+    /// Largest speed the controls allow.
+    pub const MAX_SPEED: f64 = 3600.0;
+    /// Most steps run in one frame, so a slow frame cannot snowball.
+    pub const MAX_STEPS_PER_FRAME: u32 = 240;
+
+    /// A clock at `start` with `step_s` seconds a step, running at real time.
+    pub fn new(start: NaiveDateTime, step_s: u32) -> Self {
+        Self {
+            start,
+            steps: 0,
+            step_s: step_s.max(1),
+            speed: 1.0,
+            paused: false,
+            backlog_s: 0.0,
+        }
+    }
+
+    /// Local time of the step about to run (or running).
+    pub fn now(&self) -> NaiveDateTime {
+        self.start + chrono::Duration::seconds(self.elapsed_s() as i64)
+    }
+
+    /// Simulated seconds since the start.
+    pub fn elapsed_s(&self) -> u64 {
+        self.steps * u64::from(self.step_s)
+    }
+
+    /// Sets the speed, clamped to 0..=[`Self::MAX_SPEED`].
+    pub fn set_speed(&mut self, speed: f64) {
+        self.speed = if speed.is_finite() {
+            speed.clamp(0.0, Self::MAX_SPEED)
+        } else {
+            1.0
+        };
+    }
+
+    /// Run condition: the clock is not paused.
+    pub fn is_running(clock: Res<SimClock>) -> bool {
+        !clock.paused
+    }
+
+    /// Steps due after `real_dt_s` of real time, capped per frame.
+    fn take_due_steps(&mut self, real_dt_s: f64) -> u32 {
+        if self.paused {
+            self.backlog_s = 0.0;
+            return 0;
+        }
+        self.backlog_s += real_dt_s.max(0.0) * self.speed;
+        let step = f64::from(self.step_s);
+        let due = (self.backlog_s / step)
+            .floor()
+            .min(f64::from(Self::MAX_STEPS_PER_FRAME));
+        self.backlog_s -= due * step;
+        // Never owe more than one frame's cap: drop time the machine could not keep up with.
+        self.backlog_s = self
+            .backlog_s
+            .min(step * f64::from(Self::MAX_STEPS_PER_FRAME));
+        due as u32
+    }
+}
+
+/// The neighbourhood being simulated.
+#[derive(Resource, Debug, Clone)]
+pub struct Neighbourhood(pub Built);
+
+/// Adds the simulation: the step schedule, its ordered sets and the models.
+///
+/// Insert a [`Neighbourhood`] and a [`SimClock`] before the first step (see
+/// [`SimulationPlugin::new`]).
+pub struct SimulationPlugin {
+    built: Built,
+    step_s: u32,
+}
+
+impl SimulationPlugin {
+    /// Simulates `built` with steps of `step_s` seconds from the scenario's start.
+    pub fn new(built: Built, step_s: u32) -> Self {
+        Self { built, step_s }
+    }
+}
+
+impl Plugin for SimulationPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_schedule(SimulationStep);
+        app.configure_sets(
+            SimulationStep,
+            (
+                SimulationSystems::Environment,
+                SimulationSystems::Devices,
+                SimulationSystems::Control,
+                SimulationSystems::Market,
+                SimulationSystems::Network,
+                SimulationSystems::Protection,
+                SimulationSystems::Metrics,
+            )
+                .chain(),
+        );
+        app.insert_resource(SimClock::new(self.built.scenario.start.0, self.step_s));
+        app.insert_resource(Neighbourhood(self.built.clone()));
+        app.add_systems(Update, run_due_steps);
+        app.add_plugins((devices::plugin, network::plugin));
+    }
+}
+
+/// Runs one simulation step and advances the clock.
+pub fn step(world: &mut World) {
+    world.run_schedule(SimulationStep);
+    world.resource_mut::<SimClock>().steps += 1;
+}
+
+/// Runs the steps that real time and the speed call for (exclusive system, `Update`).
+pub fn run_due_steps(world: &mut World) {
+    let real_dt_s = world
+        .get_resource::<Time<Real>>()
+        .map_or(0.0, |t| t.delta_secs_f64());
+    let due = world.resource_mut::<SimClock>().take_due_steps(real_dt_s);
+    for _ in 0..due {
+        step(world);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_runs_speed_times_real_time_and_caps_a_slow_frame() {
+        let start = crate::scenario::parse_date_time("2025-06-21 00:00").expect("valid");
+        let mut clock = SimClock::new(start, 60);
+        clock.set_speed(3600.0);
+        // 1/60 s of real time at 3600x is 60 simulated seconds: one step.
+        assert_eq!(clock.take_due_steps(1.0 / 60.0), 1);
+        // A 10 s hitch owes 600 steps; the frame runs at most the cap.
+        assert_eq!(clock.take_due_steps(10.0), SimClock::MAX_STEPS_PER_FRAME);
+        clock.paused = true;
+        assert_eq!(clock.take_due_steps(1.0), 0);
+        clock.set_speed(f64::NAN);
+        assert_eq!(clock.speed, 1.0);
+    }
+}

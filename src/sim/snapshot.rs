@@ -1,0 +1,134 @@
+//! The neighbourhood's state at one instant, as pure functions: the
+//! environment (sun, air, wind) and each device's power.
+//!
+//! Until the time-series models land these are the deterministic "typical
+//! day" versions: clear sky, the scenario's mean wind, the H0 mean demand,
+//! and batteries and cars idle. The ECS pipeline and `microgrid powerflow`
+//! both use them, so the window and the CLI agree.
+
+use chrono::{Datelike, NaiveDateTime, Timelike};
+use num_complex::Complex64;
+
+use crate::physics::{demand, solar, wind};
+use crate::scenario::{Built, Device, DeviceKind, Scenario};
+
+/// Weather and sun at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Environment {
+    /// Sun zenith angle, degrees (over 90 at night).
+    pub sun_zenith_deg: f64,
+    /// Sun azimuth, degrees clockwise from north.
+    pub sun_azimuth_deg: f64,
+    /// Global horizontal irradiance, W/m2.
+    pub ghi_w_m2: f64,
+    /// Direct normal irradiance, W/m2.
+    pub dni_w_m2: f64,
+    /// Diffuse horizontal irradiance, W/m2.
+    pub dhi_w_m2: f64,
+    /// Air temperature, C.
+    pub air_c: f64,
+    /// Wind speed at the scenario's reference height, m/s.
+    pub wind_m_s: f64,
+}
+
+/// The environment at local time `time` for a scenario (clear sky, mean wind).
+pub fn environment_at(scenario: &Scenario, time: NaiveDateTime) -> Environment {
+    let loc = scenario.location;
+    let sun = solar::sun_position(
+        time,
+        loc.utc_offset_hours,
+        loc.latitude_deg,
+        loc.longitude_deg,
+    )
+    .unwrap_or(solar::SunPosition {
+        zenith_deg: 180.0,
+        azimuth_deg: 0.0,
+    });
+    let ghi = solar::clear_sky_ghi_w_m2(sun.zenith_deg);
+    let (dni, dhi) = solar::erbs(ghi, sun.zenith_deg, time.ordinal());
+    let hour = f64::from(time.hour()) + f64::from(time.minute()) / 60.0;
+    Environment {
+        sun_zenith_deg: sun.zenith_deg,
+        sun_azimuth_deg: sun.azimuth_deg,
+        ghi_w_m2: ghi,
+        dni_w_m2: dni,
+        dhi_w_m2: dhi,
+        air_c: solar::typical_air_temperature_c(time.ordinal(), hour),
+        wind_m_s: scenario.weather.mean_wind_m_s,
+    }
+}
+
+/// A device's power in kW and kvar, consumer frame (positive consumes,
+/// negative generates).
+pub fn device_power(
+    device: &Device,
+    scenario: &Scenario,
+    env: &Environment,
+    time: NaiveDateTime,
+) -> Complex64 {
+    match &device.kind {
+        DeviceKind::Household {
+            annual_kwh,
+            power_factor,
+            ..
+        } => {
+            let p = demand::household_kw(*annual_kwh, time);
+            let q = p * (1.0 / (power_factor * power_factor) - 1.0).max(0.0).sqrt();
+            Complex64::new(p, q)
+        }
+        DeviceKind::Pv(pv) => {
+            let sun = solar::SunPosition {
+                zenith_deg: env.sun_zenith_deg,
+                azimuth_deg: env.sun_azimuth_deg,
+            };
+            let poa = solar::plane_of_array_w_m2(
+                env.ghi_w_m2,
+                env.dni_w_m2,
+                env.dhi_w_m2,
+                sun,
+                pv.tilt_deg,
+                pv.azimuth_deg,
+            );
+            Complex64::new(-solar::pv_ac_kw(poa, env.air_c, pv.kwp), 0.0)
+        }
+        DeviceKind::Wind {
+            curve,
+            hub_height_m,
+        } => {
+            let w = &scenario.weather;
+            let v = wind::wind_at_height(
+                env.wind_m_s,
+                w.wind_reference_height_m,
+                *hub_height_m,
+                w.shear_exponent,
+            );
+            Complex64::new(-curve.power_at_kw(v), 0.0)
+        }
+        DeviceKind::Battery(_) | DeviceKind::Ev(_) => Complex64::ZERO,
+    }
+}
+
+/// Every device's power at `time`, in the order of `built.devices`.
+pub fn device_powers_at(built: &Built, time: NaiveDateTime) -> (Environment, Vec<Complex64>) {
+    let env = environment_at(&built.scenario, time);
+    let powers = built
+        .devices
+        .iter()
+        .map(|d| device_power(d, &built.scenario, &env, time))
+        .collect();
+    (env, powers)
+}
+
+/// Sums device powers (kW, kvar) into per-bus consumption in MVA for the solver.
+pub fn bus_consumption_mva(
+    bus_count: usize,
+    devices: impl IntoIterator<Item = (usize, Complex64)>,
+) -> Vec<Complex64> {
+    let mut out = vec![Complex64::ZERO; bus_count];
+    for (bus, kva) in devices {
+        if let Some(slot) = out.get_mut(bus) {
+            *slot += kva / 1000.0;
+        }
+    }
+    out
+}

@@ -1,0 +1,145 @@
+//! The `microgrid` binary as a user runs it.
+
+use std::process::{Command, Output};
+
+use crate::common::repo;
+use microgrid::report::PandapowerCase;
+
+fn microgrid(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_microgrid"))
+        .args(args)
+        .current_dir(repo(""))
+        .output()
+        .expect("runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_summarises_every_shipped_scenario() {
+    let out = microgrid(&[
+        "check",
+        "scenes/default.scenario.ron",
+        "scenes/kerber-dorfnetz.scenario.ron",
+        "scenes/town-1000.scenario.ron",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(stdout.contains("Lindenhof: 24 houses"), "{stdout}");
+    assert!(stdout.contains("57 houses, 116 buses"), "{stdout}");
+    assert!(stdout.contains("1000 houses, 2002 buses"), "{stdout}");
+    for word in ["kWp PV", "kW wind", "kWh storage", "EVs"] {
+        assert!(stdout.contains(word), "{stdout}");
+    }
+}
+
+#[test]
+fn check_rejects_a_broken_file_with_status_2_and_a_location() {
+    let dir = std::env::temp_dir().join(format!("microgrid-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let bad = dir.join("bad.scenario.ron");
+    std::fs::write(&bad, crate::common::SMALL.replace("kwp: 6.0", "kwp: -6.0")).expect("write");
+    let out = microgrid(&["check", bad.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:18:", bad.display())),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn powerflow_prints_a_table_and_pandapower_json() {
+    let out = microgrid(&[
+        "powerflow",
+        "scenes/kerber-dorfnetz.scenario.ron",
+        "--at",
+        "2025-01-15 19:00",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("grid (PCC) importing") && table.contains("Branch 3"),
+        "{table}"
+    );
+
+    let out = microgrid(&[
+        "powerflow",
+        "scenes/default.scenario.ron",
+        "--at",
+        "2025-06-21 13:00",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let case: PandapowerCase = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert!(case.converged);
+    assert_eq!(case.time, "2025-06-21 13:00");
+    assert_eq!(case.res_bus.len(), case.bus.len());
+    assert_eq!(case.load.len(), 24);
+    assert!(
+        case.res_ext_grid[0].p_mw < 0.0,
+        "a sunny midsummer noon exports"
+    );
+}
+
+#[test]
+fn bad_arguments_get_clear_errors() {
+    let out = microgrid(&[
+        "powerflow",
+        "scenes/default.scenario.ron",
+        "--at",
+        "tomorrow",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("YYYY-MM-DD HH:MM"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = microgrid(&["powerflow", "scenes/missing.scenario.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("does not exist"));
+}
+
+#[test]
+fn open_says_plainly_that_the_window_is_not_there_yet() {
+    let out = microgrid(&["open"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not built yet"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn bench_prints_its_table_for_a_file() {
+    let out = microgrid(&[
+        "bench",
+        "scenes/kerber-dorfnetz.scenario.ron",
+        "--solves",
+        "5",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let header: Vec<&str> = stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(header, ["houses", "buses", "solve_us", "iterations"]);
+    let row: Vec<&str> = stdout
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(&row[..2], ["57", "116"]);
+    assert!(row[2].parse::<f64>().is_ok_and(|us| us > 0.0));
+}

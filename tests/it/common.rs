@@ -1,0 +1,69 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use microgrid::report::PandapowerCase;
+use microgrid::scenario::{self, Built};
+
+/// Path of a file in the repository.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Loads and builds a shipped scenario, failing the test with its errors.
+pub fn built(path: &str) -> Built {
+    let file = repo(path);
+    let (parsed, text) = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    scenario::build(&parsed, path, &text).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+/// Reads a pandapower reference fixture.
+pub fn fixture(name: &str) -> PandapowerCase {
+    let text =
+        std::fs::read_to_string(repo(&format!("tests/fixtures/{name}"))).expect("fixture exists");
+    serde_json::from_str(&text).expect("fixture parses")
+}
+
+/// Parses and builds scenario text, returning the errors as strings.
+pub fn errors_of(text: &str) -> Vec<String> {
+    let file = "test.scenario.ron";
+    match scenario::parse(text, file) {
+        Err(e) => vec![e.to_string()],
+        Ok(s) => match scenario::build(&s, file, text) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        },
+    }
+}
+
+/// A small valid scenario to break in tests: two houses on one feeder.
+pub const SMALL: &str = r#"Scenario(
+    name: "Small",
+    location: (latitude_deg: 52.5, longitude_deg: 13.4, utc_offset_hours: 1.0),
+    start: "2025-06-21 12:00",
+    seed: 7,
+    grid: (transformer: "0.25 MVA 10/0.4 kV"),
+    feeders: [
+        (
+            name: "Main street",
+            buses: [(name: "A"), (name: "B")],
+            lines: [
+                (from: "LV busbar", to: "A", cable: "NAYY 4x150 SE", length_m: 50.0),
+                (from: "A", to: "B", cable: "NAYY 4x150 SE", length_m: 40.0),
+            ],
+        ),
+    ],
+    houses: [
+        (name: "House A", bus: "A", annual_kwh: 3500, position_m: (10.0, 5.0), pv: (kwp: 6.0)),
+        (name: "House B", bus: "B", annual_kwh: 4000, position_m: (50.0, 5.0)),
+    ],
+)
+"#;

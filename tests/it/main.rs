@@ -1,0 +1,8 @@
+//! Integration tests in one binary (each test binary links Bevy, so there is one).
+
+mod bad_input;
+mod cli;
+mod common;
+mod powerflow_reference;
+mod scenarios;
+mod simulation;

@@ -1,0 +1,135 @@
+//! The AC power flow against pandapower fixtures (tools/pandapower_reference.py):
+//! voltage magnitudes within 1e-4 pu, loadings within 0.1 percentage point.
+
+use num_complex::Complex64;
+
+use crate::common::{built, fixture};
+use microgrid::network::{PowerFlow, PowerFlowModel, SolverOptions};
+use microgrid::report::PandapowerCase;
+
+/// Per-bus consumption (MVA) from a fixture's load, sgen and storage tables.
+fn consumption(case: &PandapowerCase, buses: usize) -> Vec<Complex64> {
+    let mut s = vec![Complex64::ZERO; buses];
+    for r in case.load.iter().chain(&case.storage) {
+        s[r.bus] += Complex64::new(r.p_mw, r.q_mvar);
+    }
+    for r in &case.sgen {
+        s[r.bus] -= Complex64::new(r.p_mw, r.q_mvar);
+    }
+    s
+}
+
+/// Largest differences: (vm pu, va deg, line loading pp, trafo loading pp, grid P MW, line losses MW).
+fn compare(flow: &PowerFlow, pp: &PandapowerCase) -> [f64; 6] {
+    let max = |it: &mut dyn Iterator<Item = f64>| it.fold(0.0, f64::max);
+    [
+        max(&mut flow
+            .vm_pu
+            .iter()
+            .zip(&pp.res_bus)
+            .map(|(a, b)| (a - b.vm_pu).abs())),
+        max(&mut flow
+            .va_degree
+            .iter()
+            .zip(&pp.res_bus)
+            .map(|(a, b)| (a - b.va_degree).abs())),
+        max(&mut flow
+            .lines
+            .iter()
+            .zip(&pp.res_line)
+            .map(|(a, b)| (a.loading_percent - b.loading_percent).abs())),
+        (flow.transformer.loading_percent - pp.res_trafo[0].loading_percent).abs(),
+        (flow.ext_grid_p_mw - pp.res_ext_grid[0].p_mw).abs(),
+        max(&mut flow
+            .lines
+            .iter()
+            .zip(&pp.res_line)
+            .map(|(a, b)| (a.pl_mw - b.pl_mw).abs())),
+    ]
+}
+
+fn check_against(scenario: &str, fixture_name: &str) -> PowerFlow {
+    let b = built(scenario);
+    let pp = fixture(fixture_name);
+    assert!(
+        pp.converged,
+        "pandapower did not converge on {fixture_name}"
+    );
+    assert_eq!(pp.res_bus.len(), b.network.buses.len());
+    assert_eq!(pp.res_line.len(), b.network.lines.len());
+    let flow = PowerFlowModel::new(&b.network)
+        .solve(
+            &consumption(&pp, b.network.buses.len()),
+            &SolverOptions::default(),
+        )
+        .expect("converges");
+    let [dvm, dva, dline, dtrafo, dp, dpl] = compare(&flow, &pp);
+    eprintln!(
+        "{fixture_name}: |dvm| {dvm:.1e} pu |dva| {dva:.1e} deg |dloading| {dline:.1e}/{dtrafo:.1e} pp |dP| {dp:.1e} MW, {} sweeps",
+        flow.iterations
+    );
+    assert!(dvm < 1e-4, "{fixture_name}: voltage differs by {dvm} pu");
+    assert!(
+        dline < 0.1,
+        "{fixture_name}: line loading differs by {dline} pp"
+    );
+    assert!(
+        dtrafo < 0.1,
+        "{fixture_name}: transformer loading differs by {dtrafo} pp"
+    );
+    assert!(dva < 0.01, "{fixture_name}: angle differs by {dva} degrees");
+    assert!(
+        dp < 1e-6,
+        "{fixture_name}: grid exchange differs by {dp} MW"
+    );
+    assert!(dpl < 1e-6, "{fixture_name}: line losses differ by {dpl} MW");
+    flow
+}
+
+#[test]
+fn default_neighbourhood_matches_pandapower() {
+    check_against("scenes/default.scenario.ron", "default_midday.json");
+}
+
+#[test]
+fn default_neighbourhood_evening_matches_pandapower() {
+    check_against("scenes/default.scenario.ron", "default_evening.json");
+}
+
+#[test]
+fn kerber_dorfnetz_matches_pandapower() {
+    let flow = check_against(
+        "scenes/kerber-dorfnetz.scenario.ron",
+        "kerber_dorfnetz.json",
+    );
+    // 57 houses at 6 kW pull the far ends of the long branches well down.
+    assert!(flow.vm_min_pu() < 0.96, "{}", flow.vm_min_pu());
+}
+
+#[test]
+fn heavily_loaded_feeder_matches_pandapower() {
+    let flow = check_against("scenes/default.scenario.ron", "default_heavy.json");
+    assert!(
+        flow.vm_min_pu() < 0.9,
+        "the heavy case should violate the voltage band: {}",
+        flow.vm_min_pu()
+    );
+    assert!(flow.max_line_loading_percent() > 100.0 || flow.transformer.loading_percent > 100.0);
+}
+
+#[test]
+fn absurd_overload_is_reported_not_a_panic_or_nan() {
+    let b = built("scenes/kerber-dorfnetz.scenario.ron");
+    let mut s = vec![Complex64::ZERO; b.network.buses.len()];
+    for d in &b.devices {
+        s[d.bus] += Complex64::new(0.5, 0.1); // 500 kW per house
+    }
+    let result = PowerFlowModel::new(&b.network).solve(&s, &SolverOptions::default());
+    let err = result.expect_err("no solution exists");
+    let text = err.to_string();
+    assert!(
+        text.contains("collapse") || text.contains("convergence"),
+        "{text}"
+    );
+    assert!(!text.contains("NaN"), "{text}");
+}

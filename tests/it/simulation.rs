@@ -1,0 +1,131 @@
+//! SimulationPlugin on MinimalPlugins: the pipeline runs headless, in order,
+//! deterministically, and agrees with the pure snapshot path.
+
+use bevy::prelude::*;
+use num_complex::Complex64;
+
+use crate::common::built;
+use microgrid::network::{PowerFlowModel, SolverOptions};
+use microgrid::sim::devices::{CurrentEnvironment, DevicePower};
+use microgrid::sim::network::{NetworkMetrics, NetworkState};
+use microgrid::sim::snapshot::{bus_consumption_mva, device_powers_at};
+use microgrid::sim::{self, SimClock, SimulationPlugin};
+
+fn app(scenario: &str, step_s: u32) -> App {
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        SimulationPlugin::new(built(scenario), step_s),
+    ));
+    app
+}
+
+#[test]
+fn steps_advance_the_clock_and_solve_the_network() {
+    let mut app = app("scenes/default.scenario.ron", 900);
+    let start = app.world().resource::<SimClock>().now();
+    for _ in 0..8 {
+        sim::step(app.world_mut());
+    }
+    let clock = app.world().resource::<SimClock>();
+    assert_eq!(clock.now() - start, chrono::Duration::hours(2));
+    let state = app.world().resource::<NetworkState>();
+    assert_eq!(state.time, Some(start + chrono::Duration::minutes(105)));
+    let flow = state.solved().expect("the default neighbourhood solves");
+    assert!(flow.vm_min_pu() > 0.9 && flow.vm_max_pu() < 1.1);
+    assert_eq!(app.world().resource::<NetworkMetrics>().steps, 8);
+}
+
+#[test]
+fn the_pipeline_agrees_with_the_pure_snapshot() {
+    let mut app = app("scenes/default.scenario.ron", 3600);
+    for _ in 0..7 {
+        sim::step(app.world_mut()); // 06:00 .. 12:00
+    }
+    let b = built("scenes/default.scenario.ron");
+    let time = app
+        .world()
+        .resource::<NetworkState>()
+        .time
+        .expect("solved once");
+    assert_eq!(time.format("%H:%M").to_string(), "12:00");
+    let (env, powers) = device_powers_at(&b, time);
+    assert_eq!(app.world().resource::<CurrentEnvironment>().0, env);
+    let s = bus_consumption_mva(
+        b.network.buses.len(),
+        b.devices.iter().zip(&powers).map(|(d, p)| (d.bus, *p)),
+    );
+    let expected = PowerFlowModel::new(&b.network)
+        .solve(&s, &SolverOptions::default())
+        .expect("solves");
+    let got = app
+        .world()
+        .resource::<NetworkState>()
+        .solved()
+        .expect("solves")
+        .clone();
+    assert_eq!(got.vm_pu.len(), expected.vm_pu.len());
+    for (a, e) in got.vm_pu.iter().zip(&expected.vm_pu) {
+        assert!((a - e).abs() < 1e-12);
+    }
+    // Midsummer noon: the roofs export, so the neighbourhood feeds the grid.
+    assert!(
+        got.ext_grid_p_mw < 0.0,
+        "grid exchange at noon {} MW",
+        got.ext_grid_p_mw
+    );
+    let mut q = app.world_mut().query::<&DevicePower>();
+    let pv_kw: f64 = q
+        .iter(app.world())
+        .map(|p| p.p_kw)
+        .filter(|p| *p < 0.0)
+        .sum();
+    assert!(pv_kw < -50.0, "generation at noon {pv_kw} kW");
+}
+
+#[test]
+fn paused_clock_runs_no_steps_and_runs_are_deterministic() {
+    let mut a = app("scenes/default.scenario.ron", 600);
+    a.world_mut().resource_mut::<SimClock>().paused = true;
+    a.update();
+    a.update();
+    assert_eq!(a.world().resource::<SimClock>().steps, 0);
+    let run = || {
+        let mut app = app("scenes/kerber-dorfnetz.scenario.ron", 600);
+        for _ in 0..12 {
+            sim::step(app.world_mut());
+        }
+        app.world()
+            .resource::<NetworkState>()
+            .solved()
+            .expect("solves")
+            .vm_pu
+            .clone()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn a_collapsing_network_is_a_reported_state() {
+    let mut b = built("scenes/default.scenario.ron");
+    // Make every household absurdly large: the feeder cannot carry it.
+    for d in &mut b.devices {
+        if let microgrid::scenario::DeviceKind::Household { annual_kwh, .. } = &mut d.kind {
+            *annual_kwh = 50_000_000.0;
+        }
+    }
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, SimulationPlugin::new(b, 3600)));
+    sim::step(app.world_mut());
+    let state = app.world().resource::<NetworkState>();
+    assert!(
+        matches!(state.flow, Some(Err(_))),
+        "{:?}",
+        state
+            .flow
+            .as_ref()
+            .map(|r| r.as_ref().map(|f| f.vm_min_pu()))
+    );
+    assert_eq!(app.world().resource::<NetworkMetrics>().failed_steps, 1);
+    let _ = Complex64::ZERO;
+}
