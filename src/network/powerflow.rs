@@ -25,6 +25,10 @@ enum Element {
     Transformer,
 }
 
+/// A branch seen from one of its ends: (neighbour, element, series z,
+/// shunt y at this end, shunt y at the neighbour's end, this end is `from`).
+type Adjacent = (usize, Element, Complex64, Complex64, Complex64, bool);
+
 /// Solver settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SolverOptions {
@@ -210,9 +214,7 @@ impl PowerFlowModel {
     pub fn with_root(network: &Network, root: usize, vm_pu: f64, va_degree: f64) -> Self {
         let n = network.buses.len();
         let omega = 2.0 * PI * NOMINAL_FREQUENCY_HZ;
-        // Adjacency: (neighbour, element, series z, y at own end, y at neighbour end, own end is `from`).
-        let mut adjacent: Vec<Vec<(usize, Element, Complex64, Complex64, Complex64, bool)>> =
-            vec![Vec::new(); n];
+        let mut adjacent: Vec<Vec<Adjacent>> = vec![Vec::new(); n];
         let mut y_shunt = vec![Complex64::ZERO; n];
         for (i, line) in network.lines.iter().enumerate() {
             let vn = network.buses[line.from_bus].vn_kv;
@@ -326,12 +328,11 @@ impl PowerFlowModel {
                 max_change = max_change.max((new_v - v[c]).norm());
                 v[c] = new_v;
                 let vm = new_v.norm();
-                // `!(vm >= x)` also catches NaN.
-                if !(vm >= weakest.1) {
+                if vm.is_nan() || vm < weakest.1 {
                     weakest = (c, vm);
                 }
             }
-            if !(weakest.1 >= options.collapse_vm_pu) || !max_change.is_finite() {
+            if weakest.1.is_nan() || weakest.1 < options.collapse_vm_pu || !max_change.is_finite() {
                 return Err(PowerFlowError::VoltageCollapse {
                     iterations,
                     bus: weakest.0,

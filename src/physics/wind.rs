@@ -50,7 +50,7 @@ pub fn turbine_models() -> impl Iterator<Item = &'static str> {
 impl PowerCurve {
     /// Electrical output in kW at a hub-height wind speed in m/s.
     pub fn power_at_kw(&self, wind_m_s: f64) -> f64 {
-        if !(wind_m_s >= self.cut_in_m_s) || wind_m_s >= self.cut_out_m_s {
+        if wind_m_s.is_nan() || wind_m_s < self.cut_in_m_s || wind_m_s >= self.cut_out_m_s {
             return 0.0;
         }
         let v = self.speeds_m_s;

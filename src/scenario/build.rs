@@ -161,11 +161,10 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
             *n += 1;
             if bus_index.contains_key(bus.name.as_str()) {
                 let reserved = bus.name == MV_BUS_NAME || bus.name == LV_BUSBAR_NAME;
-                let occurrence = if reserved { *n - 1 } else { *n - 1 };
                 errors.push(loc.error_at(
                     "name",
                     &bus.name,
-                    occurrence,
+                    *n - 1,
                     if reserved {
                         format!("bus name \"{}\" is reserved for the transformer's buses; rename this bus", bus.name)
                     } else {
@@ -200,7 +199,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
                 .enumerate()
             {
                 match bus_index.get(name.as_str()) {
-                    Some(&i) if i == 0 => {
+                    Some(&0) => {
                         ok = false;
                         errors.push(loc.error_at(key, name, occurrence, format!(
                             "a cable cannot connect to \"{MV_BUS_NAME}\" (the transformer's grid side); start feeders at \"{LV_BUSBAR_NAME}\""
@@ -320,7 +319,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
             va_degree: 0.0,
         },
     };
-    check_topology(&s, &network, &devices, &loc, &mut errors);
+    check_topology(&network, &devices, &loc, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -469,7 +468,6 @@ fn turbine_device(t: &WindTurbine, curve: &'static PowerCurve, bus: usize) -> De
 }
 
 fn check_topology(
-    s: &Scenario,
     network: &Network,
     devices: &[Device],
     loc: &Locator,
@@ -510,18 +508,12 @@ fn check_topology(
                 DeviceKind::Pv(_) | DeviceKind::Battery(_) | DeviceKind::Ev(_)
             )
         {
-            let key_value = if d.house.is_some() {
-                ("name", d.name.as_str())
-            } else {
-                ("name", d.name.as_str())
-            };
-            errors.push(loc.error_at(key_value.0, key_value.1, 0, format!(
+            errors.push(loc.error_at("name", &d.name, 0, format!(
                 "\"{}\" is connected to bus \"{}\", which has no cable path to the transformer, so it would be disconnected; connect the bus",
                 d.name, network.buses[d.bus].name
             )));
         }
     }
-    let _ = s;
 }
 
 /// ", did you mean \"X\"?" for the closest known name, if close enough.

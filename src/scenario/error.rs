@@ -126,6 +126,21 @@ fn friendly(code: &ron::Error) -> String {
             format!("{text}; names and type names go in double quotes")
         }
         E::Eof => format!("{text}; a closing bracket or parenthesis is probably missing"),
+        E::ExpectedIdentifier | E::ExpectedComma => {
+            format!("{text}; a `)`, `]` or `,` is probably missing just before this point")
+        }
+        E::ExpectedArrayEnd | E::ExpectedStructLikeEnd | E::ExpectedMapEnd => {
+            format!("{text}; a comma between items or a closing bracket is probably missing")
+        }
+        E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => {
+            format!(
+                "{text}; this value is a group of fields written in parentheses, like `(kwp: 5.0)`"
+            )
+        }
+        E::TrailingCharacters => format!("{text}; remove what follows the scenario's closing `)`"),
+        E::ExceededRecursionLimit => {
+            format!("{text}; the file nests brackets too deeply to be a scenario")
+        }
         _ => text,
     }
 }
