@@ -429,3 +429,211 @@ impl PowerFlowModel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{Bus, CableType, ExtGrid, Line, Transformer, check_radial};
+
+    fn bus(name: &str, vn_kv: f64) -> Bus {
+        Bus {
+            name: name.into(),
+            vn_kv,
+            position_m: None,
+            feeder: None,
+        }
+    }
+
+    /// MV bus, LV busbar, then a chain of `n` cable sections of `length_km`.
+    fn chain(n: usize, length_km: f64, cable: CableType, trafo: TransformerType) -> Network {
+        let mut buses = vec![bus("mv", trafo.vn_hv_kv), bus("lv", trafo.vn_lv_kv)];
+        let mut lines = Vec::new();
+        for i in 0..n {
+            buses.push(bus(&format!("b{i}"), trafo.vn_lv_kv));
+            lines.push(Line {
+                name: format!("l{i}"),
+                from_bus: i + 1,
+                to_bus: i + 2,
+                length_km,
+                cable_name: "test".into(),
+                cable,
+            });
+        }
+        Network {
+            buses,
+            lines,
+            transformer: Transformer {
+                name: "t".into(),
+                hv_bus: 0,
+                lv_bus: 1,
+                type_name: "t".into(),
+                params: trafo,
+            },
+            ext_grid: ExtGrid {
+                bus: 0,
+                vm_pu: 1.0,
+                va_degree: 0.0,
+            },
+        }
+    }
+
+    /// A transformer with negligible impedance and no losses or shift.
+    fn ideal_trafo() -> TransformerType {
+        TransformerType {
+            sn_mva: 1000.0,
+            vn_hv_kv: 10.0,
+            vn_lv_kv: 0.4,
+            vk_percent: 1e-6,
+            vkr_percent: 0.0,
+            pfe_kw: 0.0,
+            i0_percent: 0.0,
+            shift_degree: 0.0,
+        }
+    }
+
+    const RESISTIVE: CableType = CableType {
+        r_ohm_per_km: 0.2,
+        x_ohm_per_km: 0.0,
+        c_nf_per_km: 0.0,
+        max_i_ka: 0.27,
+    };
+
+    #[test]
+    fn two_bus_resistive_line_matches_the_closed_form() {
+        // V2 = (1 + sqrt(1 - 4 R P)) / 2 for a resistive line, unit source, load P (pu).
+        let net = chain(1, 0.3, RESISTIVE, ideal_trafo());
+        let r_pu = 0.2 * 0.3 / (0.4 * 0.4 / BASE_MVA);
+        let p_mw = 0.1;
+        let mut s = vec![Complex64::ZERO; 3];
+        s[2] = Complex64::new(p_mw, 0.0);
+        let flow = PowerFlowModel::new(&net)
+            .solve(&s, &SolverOptions::default())
+            .expect("solves");
+        let v2 = (1.0 + (1.0 - 4.0 * r_pu * p_mw / BASE_MVA).sqrt()) / 2.0;
+        assert!(
+            (flow.vm_pu[2] - v2).abs() < 1e-6,
+            "{} vs {v2}",
+            flow.vm_pu[2]
+        );
+        // Losses are I^2 R with I = P / V2.
+        let losses = (p_mw / v2).powi(2) * r_pu;
+        assert!((flow.lines[0].pl_mw - losses).abs() < 1e-9);
+        // The rule of thumb: 100 kW over 300 m of 0.2 ohm/km drops ~3.75 %.
+        assert!((1.0 - flow.vm_pu[2] - 0.0375).abs() < 0.003);
+    }
+
+    #[test]
+    fn power_balances_at_the_grid_connection() {
+        let cable = CableType {
+            r_ohm_per_km: 0.208,
+            x_ohm_per_km: 0.08,
+            c_nf_per_km: 261.0,
+            max_i_ka: 0.27,
+        };
+        let trafo =
+            crate::network::catalogue::standard_transformer("0.4 MVA 10/0.4 kV").expect("standard");
+        let net = chain(12, 0.03, cable, trafo);
+        assert!(check_radial(&net).is_empty());
+        let mut s = vec![Complex64::ZERO; net.buses.len()];
+        for (i, slot) in s.iter_mut().enumerate().skip(2) {
+            *slot = Complex64::new(0.004 + 0.001 * i as f64, 0.001);
+        }
+        s[7] = Complex64::new(-0.03, 0.0); // a PV roof exporting 30 kW
+        let flow = PowerFlowModel::new(&net)
+            .solve(&s, &SolverOptions::default())
+            .expect("solves");
+        let load: f64 = s.iter().map(|x| x.re).sum();
+        let balance = flow.ext_grid_p_mw - load - flow.losses_mw();
+        assert!(balance.abs() < 1e-9, "imbalance {balance} MW");
+        // Current continuity: the first cable carries more than the last.
+        assert!(flow.lines[0].i_ka > flow.lines[11].i_ka);
+        assert!(flow.iterations <= 10, "{} sweeps", flow.iterations);
+    }
+
+    #[test]
+    fn unloaded_transformer_draws_its_iron_losses_and_magnetising_power() {
+        let trafo = crate::network::catalogue::standard_transformer("0.25 MVA 10/0.4 kV")
+            .expect("standard");
+        let net = chain(0, 0.0, RESISTIVE, trafo);
+        let flow = PowerFlowModel::new(&net)
+            .solve(&[Complex64::ZERO; 2], &SolverOptions::default())
+            .expect("solves");
+        // At about 1 pu the no-load power is pfe and sqrt((i0 Sn)^2 - pfe^2).
+        let p_kw = flow.ext_grid_p_mw * 1000.0;
+        let q_kvar = flow.ext_grid_q_mvar * 1000.0;
+        let q_expected = ((0.0024 * 250.0f64).powi(2) - 0.6f64.powi(2)).sqrt();
+        assert!((p_kw - 0.6).abs() < 0.01, "{p_kw} kW");
+        assert!(
+            (q_kvar - q_expected).abs() < 0.01,
+            "{q_kvar} kvar vs {q_expected}"
+        );
+        // Dyn5: the LV side lags by 150 degrees.
+        assert!(
+            (flow.va_degree[1] + 150.0).abs() < 0.01,
+            "{}",
+            flow.va_degree[1]
+        );
+    }
+
+    #[test]
+    fn cable_charging_raises_an_unloaded_feeder() {
+        let cable = CableType {
+            r_ohm_per_km: 0.208,
+            x_ohm_per_km: 0.08,
+            c_nf_per_km: 261.0,
+            max_i_ka: 0.27,
+        };
+        let net = chain(5, 0.2, cable, ideal_trafo());
+        let flow = PowerFlowModel::new(&net)
+            .solve(
+                &vec![Complex64::ZERO; net.buses.len()],
+                &SolverOptions::default(),
+            )
+            .expect("solves");
+        assert!(
+            flow.vm_pu[6] > 1.0,
+            "the Ferranti effect lifts the far end: {}",
+            flow.vm_pu[6]
+        );
+        assert!(
+            flow.ext_grid_q_mvar < 0.0,
+            "an unloaded cable exports reactive power"
+        );
+    }
+
+    #[test]
+    fn collapse_is_an_error_with_finite_numbers() {
+        let net = chain(3, 0.5, RESISTIVE, ideal_trafo());
+        let mut s = vec![Complex64::ZERO; net.buses.len()];
+        s[4] = Complex64::new(5.0, 1.0);
+        match PowerFlowModel::new(&net).solve(&s, &SolverOptions::default()) {
+            Err(PowerFlowError::VoltageCollapse { vm_pu, .. }) => assert!(vm_pu.is_finite()),
+            other => panic!("expected a collapse, got {other:?}"),
+        }
+        s[4] = Complex64::new(f64::NAN, 0.0);
+        assert!(
+            PowerFlowModel::new(&net)
+                .solve(&s, &SolverOptions::default())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn transformer_pi_matches_pandapower_wye_delta_for_the_250_kva_type() {
+        // The T-to-pi transform (pandapower's `_wye_delta`) leaves the series impedance
+        // close to the short-circuit impedance and splits the magnetising branch.
+        let t = crate::network::catalogue::standard_transformer("0.25 MVA 10/0.4 kV")
+            .expect("standard");
+        let (z, y_hv, y_lv) = transformer_pi_pu(&t);
+        let r_k = 0.012 / 0.25;
+        let x_k = ((0.04f64 / 0.25).powi(2) - r_k * r_k).sqrt();
+        // The magnetising branch barely changes the series impedance.
+        assert!(
+            (z.re - r_k).abs() < 1e-5 && (z.im - x_k).abs() < 1e-5,
+            "{z}"
+        );
+        assert_eq!(y_hv, y_lv);
+        // Each end carries half the magnetising admittance.
+        assert!((y_hv.re * 2.0 - 0.0006).abs() < 1e-6, "{y_hv}");
+    }
+}
