@@ -65,6 +65,7 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
         cable_types: BTreeMap::new(),
         transformer_types,
         weather: Weather::default(),
+        ev_charging: Default::default(),
         feeders: Vec::new(),
         houses: Vec::new(),
         wind_turbines: Vec::new(),

@@ -31,6 +31,7 @@ pub struct Cli {
 
 const EXAMPLES: &str = "Examples:
   microgrid check scenes/default.scenario.ron
+  microgrid run scenes/default.scenario.ron --days 7 --csv week.csv
   microgrid powerflow scenes/kerber-dorfnetz.scenario.ron --at \"2025-06-21 13:00\"
   microgrid powerflow scenes/default.scenario.ron --json > case.json
   microgrid bench
@@ -65,6 +66,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the neighbourhood through days, headless and as fast as possible.
+    ///
+    /// Prints a summary (energy, self-sufficiency, voltages, loadings);
+    /// --csv writes one row per step, --per-house each house's 15-minute
+    /// mean power and energy so far. Files are replaced only when the run
+    /// succeeds.
+    Run {
+        /// Scenario file.
+        file: PathBuf,
+        /// Days to simulate from the scenario's start [default: 1].
+        #[arg(long, conflicts_with = "until")]
+        days: Option<f64>,
+        /// Simulate until this local time, "YYYY-MM-DD HH:MM".
+        #[arg(long, value_parser = parse_at)]
+        until: Option<NaiveDateTime>,
+        /// Simulated time per step: 30s, 1min, 15min, 1h.
+        #[arg(long, default_value = "1min", value_parser = crate::run::parse_step)]
+        step: u32,
+        /// Seed of the weather, households and cars [default: the scenario's].
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How cars charge [default: the scenario's].
+        #[arg(long, value_enum)]
+        charging: Option<ChargingArg>,
+        /// Write one row per step to this CSV file.
+        #[arg(long, value_name = "OUT")]
+        csv: Option<PathBuf>,
+        /// Write each house's power and energy to this CSV file.
+        #[arg(long, value_name = "OUT")]
+        per_house: Option<PathBuf>,
+    },
     /// Time the power flow: a table of houses, buses, solve_us and iterations.
     ///
     /// Without FILE, on generated towns of 10, 100, 1,000 and 10,000 houses.
@@ -76,6 +108,24 @@ pub enum Command {
         #[arg(long, default_value_t = 200)]
         solves: u32,
     },
+}
+
+/// How cars charge, as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChargingArg {
+    /// Full power from arrival until full.
+    Plain,
+    /// Spread evenly until departure.
+    Smart,
+}
+
+impl From<ChargingArg> for crate::physics::ev::Charging {
+    fn from(c: ChargingArg) -> Self {
+        match c {
+            ChargingArg::Plain => Self::Plain,
+            ChargingArg::Smart => Self::Smart,
+        }
+    }
 }
 
 fn parse_at(text: &str) -> Result<NaiveDateTime, String> {
@@ -90,6 +140,59 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Check { files }) => check(&files),
         Some(Command::Powerflow { file, at, json }) => powerflow(&file, at, json),
         Some(Command::Bench { file, solves }) => crate::bench::run(file.as_deref(), solves),
+        Some(Command::Run {
+            file,
+            days,
+            until,
+            step,
+            seed,
+            charging,
+            csv,
+            per_house,
+        }) => {
+            let built = match load_built(&file) {
+                Ok(b) => b,
+                Err(errors) => {
+                    print_errors(&errors);
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            let duration = match until {
+                Some(t) => crate::run::duration_until(built.scenario.start.0, t),
+                None => crate::run::duration_days(days.unwrap_or(1.0)),
+            };
+            let duration_s = match duration {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            let options = crate::run::RunOptions {
+                duration_s,
+                step_s: step,
+                seed,
+                charging: charging.map(Into::into),
+                csv,
+                per_house,
+                progress: true,
+            };
+            match crate::run::simulate(&built, &options, |_| {}) {
+                Ok(summary) => {
+                    print!("{}", crate::run::summary_text(&built, &summary));
+                    for (what, path) in [("steps", &options.csv), ("houses", &options.per_house)] {
+                        if let Some(p) = path {
+                            println!("  wrote {what} to {}", p.display());
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 

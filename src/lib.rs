@@ -13,5 +13,6 @@ pub mod cli;
 pub mod network;
 pub mod physics;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod sim;

@@ -4,10 +4,18 @@
 //! gives mean power per quarter hour for 1000 kWh/a, by season and day type;
 //! the BDEW dynamisation factor scales it over the year. Public holidays are
 //! treated as the weekday they fall on (a simplification).
+//!
+//! One house is not the profile: [`HouseholdNoise`] splits the mean into a
+//! base load (60 % of the energy) with log-normal AR(1) noise and appliance
+//! events (40 %: 1.5-6 kW for 3-25 minutes at random), so single houses are
+//! spiky while the sum of many stays close to the smooth H0 shape.
 
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDateTime, Timelike, Weekday};
+use rand::{RngExt, rngs::StdRng};
+
+use super::weather::{ar1, standard_normal};
 
 /// BDEW season.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,15 +124,107 @@ pub fn household_kw(annual_kwh: f64, time: NaiveDateTime) -> f64 {
     h0_static_w(time) * dynamisation_factor(time.ordinal()) / 1000.0 * annual_kwh / 1000.0
 }
 
+/// Share of household energy in appliance events.
+const EVENT_SHARE: f64 = 0.4;
+/// Log-normal spread of the base load.
+const BASE_SIGMA: f64 = 0.5;
+const BASE_TAU_S: f64 = 20.0 * 60.0;
+const EVENT_KW: (f64, f64) = (1.5, 6.0);
+const EVENT_S: (f64, f64) = (180.0, 1500.0);
+
+/// A household's noise between steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseholdNoise {
+    z: f64,
+    event_kw: f64,
+    event_left_s: f64,
+}
+
+impl HouseholdNoise {
+    /// Fresh noise state.
+    pub fn new(rng: &mut StdRng) -> Self {
+        Self {
+            z: standard_normal(rng),
+            event_kw: 0.0,
+            event_left_s: 0.0,
+        }
+    }
+
+    /// The house's mean power over the next `dt_s` seconds, kW, when the
+    /// H0 mean is `mean_kw`. Its expectation is `mean_kw`.
+    pub fn demand_kw(&mut self, mean_kw: f64, dt_s: f64, rng: &mut StdRng) -> f64 {
+        self.z = ar1(self.z, dt_s, BASE_TAU_S, rng);
+        let base = (1.0 - EVENT_SHARE)
+            * mean_kw
+            * (BASE_SIGMA * self.z - BASE_SIGMA * BASE_SIGMA / 2.0).exp();
+        if self.event_left_s <= 0.0 {
+            // Share of time an event must be on for its energy share, and the
+            // start rate that gives it when events never overlap.
+            let mean_event_kw = (EVENT_KW.0 + EVENT_KW.1) / 2.0;
+            let mean_event_s = (EVENT_S.0 + EVENT_S.1) / 2.0;
+            let on = (EVENT_SHARE * mean_kw / mean_event_kw).min(0.9);
+            let rate_per_s = on / (mean_event_s * (1.0 - on));
+            if rng.random::<f64>() < rate_per_s * dt_s {
+                self.event_kw = rng.random_range(EVENT_KW.0..EVENT_KW.1);
+                self.event_left_s = rng.random_range(EVENT_S.0..EVENT_S.1);
+            }
+        }
+        let mut event = 0.0;
+        if self.event_left_s > 0.0 {
+            let on_s = self.event_left_s.min(dt_s);
+            event = self.event_kw * on_s / dt_s;
+            self.event_left_s -= on_s;
+        }
+        base + event
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use rand::SeedableRng;
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, m, d)
             .and_then(|x| x.and_hms_opt(h, min, 0))
             .expect("valid")
+    }
+
+    #[test]
+    fn one_house_is_spiky_and_many_are_smooth_with_the_right_mean() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let mean_kw = 0.5;
+        let n_houses = 200;
+        let mut houses: Vec<HouseholdNoise> = (0..n_houses)
+            .map(|_| HouseholdNoise::new(&mut rng))
+            .collect();
+        let (mut one, mut sum) = (Vec::new(), Vec::new());
+        for _ in 0..7 * 24 * 60 {
+            let powers: Vec<f64> = houses
+                .iter_mut()
+                .map(|h| h.demand_kw(mean_kw, 60.0, &mut rng))
+                .collect();
+            one.push(powers[0]);
+            sum.push(powers.iter().sum::<f64>());
+        }
+        let stats = |v: &[f64]| {
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+            (m, sd / m)
+        };
+        let (mean_sum, cv_sum) = stats(&sum);
+        let (_, cv_one) = stats(&one);
+        let mean_all = mean_sum / n_houses as f64;
+        assert!(
+            (mean_all - mean_kw).abs() < 0.02 * mean_kw,
+            "mean {mean_all}"
+        );
+        let one_max = one.iter().copied().fold(0.0, f64::max);
+        assert!(one_max > 4.0, "a single house peaks at {one_max} kW");
+        // Independent houses: the sum's relative spread shrinks about as 1/sqrt(n).
+        assert!(cv_one > 1.0, "one house varies by {cv_one}");
+        assert!(cv_sum < cv_one / 8.0, "sum cv {cv_sum} vs one {cv_one}");
     }
 
     #[test]

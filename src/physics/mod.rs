@@ -3,5 +3,8 @@
 //! Nothing here knows about Bevy; the simulation's systems call these.
 
 pub mod demand;
+pub mod ev;
 pub mod solar;
+pub mod storage;
+pub mod weather;
 pub mod wind;

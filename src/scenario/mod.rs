@@ -64,6 +64,9 @@ pub struct Scenario {
     /// Weather settings.
     #[serde(default)]
     pub weather: Weather,
+    /// How electric cars charge at home: `Plain` (full power on arrival) or `Smart` (spread until departure).
+    #[serde(default)]
+    pub ev_charging: crate::physics::ev::Charging,
     /// Feeders written out bus by bus.
     #[serde(default)]
     pub feeders: Vec<Feeder>,
@@ -192,10 +195,13 @@ impl From<TransformerSpec> for TransformerType {
     }
 }
 
-/// Weather settings. The time-series models build on these.
+/// Weather settings for the generated weather (see [`crate::physics::weather`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Weather {
+    /// `Seasonal` (default), `SunnySummer`, `GreyWinter` or `Stormy`.
+    #[serde(default)]
+    pub pattern: crate::physics::weather::WeatherPattern,
     /// Mean wind speed at `wind_reference_height_m`, m/s.
     #[serde(default = "default_wind", deserialize_with = "checked::wind_m_s")]
     pub mean_wind_m_s: f64,
@@ -223,6 +229,7 @@ fn default_shear() -> f64 {
 impl Default for Weather {
     fn default() -> Self {
         Self {
+            pattern: Default::default(),
             mean_wind_m_s: default_wind(),
             wind_reference_height_m: ten(),
             shear_exponent: default_shear(),

@@ -1,15 +1,45 @@
-//! Environment and device systems: the sun and wind of the moment, and each
-//! device's power, as entities the window can pick and inspect.
+//! Environment, device and control systems: the weather of the moment, each
+//! device's power, and the batteries' dispatch, on entities the window can
+//! pick and inspect.
 
 use bevy::prelude::*;
+use chrono::{Datelike, Timelike};
 use num_complex::Complex64;
+use rand::{SeedableRng, rngs::StdRng};
 
-use super::snapshot::{Environment, device_power, environment_at};
-use super::{Neighbourhood, SimClock, SimulationStep, SimulationSystems};
+use super::snapshot::{Environment, device_power};
+use super::{Neighbourhood, SimClock, SimSettings, SimulationStep, SimulationSystems};
+use crate::physics::demand::{HouseholdNoise, household_kw};
+use crate::physics::ev::{EvSpec, EvState};
+use crate::physics::solar;
+use crate::physics::storage::{BatteryRating, self_consumption_kw};
+use crate::physics::weather::{WeatherState, cloudy_ghi_w_m2};
+use crate::scenario::DeviceKind;
 
 /// The environment at the current step.
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
 pub struct CurrentEnvironment(pub Environment);
+
+/// The generated weather's state and random stream.
+#[derive(Resource, Debug)]
+pub struct WeatherModel {
+    state: WeatherState,
+    rng: StdRng,
+    /// Cloud cover a user has set, oktas (replaces the generated clouds).
+    pub cloud_override_oktas: Option<f64>,
+    /// Wind a user has set at the reference height, m/s.
+    pub wind_override_m_s: Option<f64>,
+}
+
+/// A request to set (or, with `None`, release) the clouds and the wind, as
+/// the window's weather controls send it.
+#[derive(Event, Debug, Clone, Copy, PartialEq)]
+pub struct SetWeather {
+    /// Cloud cover, oktas 0-8, or `None` for the generated clouds.
+    pub cloud_oktas: Option<f64>,
+    /// Wind at the reference height, m/s, or `None` for the generated wind.
+    pub wind_m_s: Option<f64>,
+}
 
 /// A device of the neighbourhood: index into [`crate::scenario::Built::devices`].
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,43 +61,208 @@ impl DevicePower {
     }
 }
 
-pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<CurrentEnvironment>();
-    let count = app.world().resource::<Neighbourhood>().0.devices.len();
-    let names: Vec<String> = app
-        .world()
-        .resource::<Neighbourhood>()
-        .0
-        .devices
-        .iter()
-        .map(|d| d.name.clone())
-        .collect();
-    for (i, name) in names.into_iter().enumerate().take(count) {
-        app.world_mut()
-            .spawn((Name::new(name), DeviceIndex(i), DevicePower::default()));
+/// A device's own random stream, so that one device's draws never shift another's.
+#[derive(Component, Debug)]
+pub struct DeviceRng(pub StdRng);
+
+/// A household's demand noise.
+#[derive(Component, Debug, Clone)]
+pub struct HouseholdState(pub HouseholdNoise);
+
+/// A home battery's stored energy.
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct BatteryState {
+    /// Ratings.
+    pub rating: BatteryRating,
+    /// Stored energy, kWh.
+    pub soc_kwh: f64,
+}
+
+impl BatteryState {
+    /// State of charge in percent.
+    pub fn soc_percent(&self) -> f64 {
+        self.soc_kwh / self.rating.capacity_kwh * 100.0
     }
+}
+
+/// An electric car's whereabouts and charge.
+#[derive(Component, Debug, Clone)]
+pub struct EvRuntime {
+    /// Owner's habits and the car's battery.
+    pub spec: EvSpec,
+    /// Where it is and how full.
+    pub state: EvState,
+    /// Whether the owner allows vehicle-to-grid.
+    pub v2g: bool,
+}
+
+/// Seeds a device's stream from the run's seed and the device's index.
+pub fn device_rng(seed: u64, index: usize) -> StdRng {
+    StdRng::seed_from_u64(seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+pub(super) fn plugin(app: &mut App) {
+    let built = app.world().resource::<Neighbourhood>().0.clone();
+    let seed = app.world().resource::<SimSettings>().seed;
+    let start = app.world().resource::<SimClock>().now();
+    let mut weather_rng = StdRng::seed_from_u64(seed ^ 0x0077_6561_7468_6572);
+    app.insert_resource(WeatherModel {
+        state: WeatherState::new(&mut weather_rng),
+        rng: weather_rng,
+        cloud_override_oktas: None,
+        wind_override_m_s: None,
+    });
+    app.init_resource::<CurrentEnvironment>();
+    for (i, device) in built.devices.iter().enumerate() {
+        let mut rng = device_rng(seed, i);
+        let mut entity = app.world_mut().spawn((
+            Name::new(device.name.clone()),
+            DeviceIndex(i),
+            DevicePower::default(),
+        ));
+        match &device.kind {
+            DeviceKind::Household { .. } => {
+                entity.insert(HouseholdState(HouseholdNoise::new(&mut rng)));
+            }
+            DeviceKind::Battery(b) => {
+                let rating = BatteryRating {
+                    capacity_kwh: b.capacity_kwh,
+                    power_kw: b.power_kw,
+                    efficiency: b.efficiency,
+                };
+                entity.insert(BatteryState {
+                    rating,
+                    soc_kwh: 0.5 * b.capacity_kwh,
+                });
+            }
+            DeviceKind::Ev(e) => {
+                let spec = EvSpec {
+                    battery_kwh: e.battery_kwh,
+                    charger_kw: e.charger_kw,
+                    depart: e.depart.0,
+                    arrive: e.arrive.0,
+                    daily_km: e.daily_km,
+                    kwh_per_km: e.kwh_per_km,
+                };
+                let state = EvState::start(&spec, start, &mut rng);
+                entity.insert(EvRuntime {
+                    spec,
+                    state,
+                    v2g: e.v2g,
+                });
+            }
+            DeviceKind::Pv(_) | DeviceKind::Wind { .. } => {}
+        }
+        entity.insert(DeviceRng(rng));
+    }
+    app.add_observer(set_weather);
     app.add_systems(
         SimulationStep,
         (
             update_environment.in_set(SimulationSystems::Environment),
-            update_device_powers.in_set(SimulationSystems::Devices),
+            (update_households, update_generation, update_evs).in_set(SimulationSystems::Devices),
+            dispatch_batteries.in_set(SimulationSystems::Control),
         ),
     );
+}
+
+fn set_weather(event: On<SetWeather>, mut weather: ResMut<WeatherModel>) {
+    weather.cloud_override_oktas = event
+        .cloud_oktas
+        .filter(|v| v.is_finite())
+        .map(|v| v.clamp(0.0, 8.0));
+    weather.wind_override_m_s = event
+        .wind_m_s
+        .filter(|v| v.is_finite())
+        .map(|v| v.clamp(0.0, 40.0));
 }
 
 fn update_environment(
     clock: Res<SimClock>,
     hood: Res<Neighbourhood>,
+    mut weather: ResMut<WeatherModel>,
     mut env: ResMut<CurrentEnvironment>,
 ) {
-    env.0 = environment_at(&hood.0.scenario, clock.now());
+    let scenario = &hood.0.scenario;
+    let now = clock.now();
+    let w = &scenario.weather;
+    let model = &mut *weather;
+    let sample = model.state.advance(
+        &mut model.rng,
+        w.pattern,
+        w.mean_wind_m_s,
+        now.ordinal(),
+        f64::from(clock.step_s),
+    );
+    let cloud_oktas = model.cloud_override_oktas.unwrap_or(sample.cloud_oktas);
+    let wind_m_s = model.wind_override_m_s.unwrap_or(sample.wind_m_s);
+    let loc = scenario.location;
+    let sun = solar::sun_position(
+        now,
+        loc.utc_offset_hours,
+        loc.latitude_deg,
+        loc.longitude_deg,
+    )
+    .unwrap_or(solar::SunPosition {
+        zenith_deg: 180.0,
+        azimuth_deg: 0.0,
+    });
+    let ghi = cloudy_ghi_w_m2(solar::clear_sky_ghi_w_m2(sun.zenith_deg), cloud_oktas);
+    let (dni, dhi) = solar::erbs(ghi, sun.zenith_deg, now.ordinal());
+    let hour = f64::from(now.hour()) + f64::from(now.minute()) / 60.0;
+    env.0 = Environment {
+        sun_zenith_deg: sun.zenith_deg,
+        sun_azimuth_deg: sun.azimuth_deg,
+        ghi_w_m2: ghi,
+        dni_w_m2: dni,
+        dhi_w_m2: dhi,
+        air_c: solar::typical_air_temperature_c(now.ordinal(), hour) + sample.temperature_anomaly_c,
+        wind_m_s,
+        cloud_oktas,
+    };
 }
 
-fn update_device_powers(
+fn update_households(
+    clock: Res<SimClock>,
+    hood: Res<Neighbourhood>,
+    mut houses: Query<(
+        &DeviceIndex,
+        &mut HouseholdState,
+        &mut DeviceRng,
+        &mut DevicePower,
+    )>,
+) {
+    let now = clock.now();
+    let dt_s = f64::from(clock.step_s);
+    for (index, mut noise, mut rng, mut power) in &mut houses {
+        let Some(DeviceKind::Household {
+            annual_kwh,
+            power_factor,
+            ..
+        }) = hood.0.devices.get(index.0).map(|d| &d.kind)
+        else {
+            continue;
+        };
+        let p = noise
+            .0
+            .demand_kw(household_kw(*annual_kwh, now), dt_s, &mut rng.0);
+        let q = p * (1.0 / (power_factor * power_factor) - 1.0).max(0.0).sqrt();
+        *power = DevicePower { p_kw: p, q_kvar: q };
+    }
+}
+
+/// PV and wind: the devices with no state of their own.
+type OnlyGenerators = (
+    Without<HouseholdState>,
+    Without<BatteryState>,
+    Without<EvRuntime>,
+);
+
+fn update_generation(
     clock: Res<SimClock>,
     hood: Res<Neighbourhood>,
     env: Res<CurrentEnvironment>,
-    mut devices: Query<(&DeviceIndex, &mut DevicePower)>,
+    mut devices: Query<(&DeviceIndex, &mut DevicePower), OnlyGenerators>,
 ) {
     let now = clock.now();
     for (index, mut power) in &mut devices {
@@ -78,6 +273,56 @@ fn update_device_powers(
         *power = DevicePower {
             p_kw: s.re,
             q_kvar: s.im,
+        };
+    }
+}
+
+fn update_evs(
+    clock: Res<SimClock>,
+    settings: Res<SimSettings>,
+    mut cars: Query<(&mut EvRuntime, &mut DeviceRng, &mut DevicePower)>,
+) {
+    let now = clock.now();
+    let dt_h = f64::from(clock.step_s) / 3600.0;
+    for (mut ev, mut rng, mut power) in &mut cars {
+        let ev = &mut *ev;
+        ev.state.update_location(&ev.spec, now, &mut rng.0);
+        let p = ev.state.charging_kw(&ev.spec, settings.charging, now, dt_h);
+        ev.state.charge(&ev.spec, p, dt_h);
+        *power = DevicePower {
+            p_kw: p,
+            q_kvar: 0.0,
+        };
+    }
+}
+
+/// Self-consumption: each battery covers its own house's deficit and stores
+/// its surplus (household, PV and car behind the same meter).
+fn dispatch_batteries(
+    clock: Res<SimClock>,
+    hood: Res<Neighbourhood>,
+    others: Query<(&DeviceIndex, &DevicePower), Without<BatteryState>>,
+    mut batteries: Query<(&DeviceIndex, &mut BatteryState, &mut DevicePower)>,
+) {
+    let dt_h = f64::from(clock.step_s) / 3600.0;
+    let mut house_net_kw = vec![0.0; hood.0.house_count()];
+    for (index, power) in &others {
+        if let Some(h) = hood.0.devices.get(index.0).and_then(|d| d.house) {
+            house_net_kw[h] += power.p_kw;
+        }
+    }
+    for (index, mut battery, mut power) in &mut batteries {
+        let net = hood
+            .0
+            .devices
+            .get(index.0)
+            .and_then(|d| d.house)
+            .map_or(0.0, |h| house_net_kw[h]);
+        let p = self_consumption_kw(&battery.rating, battery.soc_kwh, net, dt_h);
+        battery.soc_kwh = battery.rating.next_soc_kwh(battery.soc_kwh, p, dt_h);
+        *power = DevicePower {
+            p_kw: p,
+            q_kvar: 0.0,
         };
     }
 }

@@ -1,5 +1,5 @@
 //! The network set: sums device powers per bus and solves the AC power flow
-//! every step; the metrics set keeps the extremes seen.
+//! every step.
 
 use bevy::prelude::*;
 use chrono::NaiveDateTime;
@@ -29,44 +29,13 @@ impl NetworkState {
     }
 }
 
-/// Running extremes over the steps so far.
-#[derive(Resource, Debug, Clone, PartialEq)]
-pub struct NetworkMetrics {
-    /// Steps solved.
-    pub steps: u64,
-    /// Steps whose power flow had no solution.
-    pub failed_steps: u64,
-    /// Lowest bus voltage seen, pu.
-    pub vm_min_pu: f64,
-    /// Highest bus voltage seen, pu.
-    pub vm_max_pu: f64,
-    /// Highest line loading seen, percent.
-    pub max_line_loading_percent: f64,
-}
-
-impl Default for NetworkMetrics {
-    fn default() -> Self {
-        Self {
-            steps: 0,
-            failed_steps: 0,
-            vm_min_pu: f64::INFINITY,
-            vm_max_pu: f64::NEG_INFINITY,
-            max_line_loading_percent: 0.0,
-        }
-    }
-}
-
 pub(super) fn plugin(app: &mut App) {
     let model = PowerFlowModel::new(&app.world().resource::<Neighbourhood>().0.network);
     app.insert_resource(GridModel(model));
-    app.init_resource::<NetworkState>()
-        .init_resource::<NetworkMetrics>();
+    app.init_resource::<NetworkState>();
     app.add_systems(
         SimulationStep,
-        (
-            solve_power_flow.in_set(SimulationSystems::Network),
-            record_network_metrics.in_set(SimulationSystems::Metrics),
-        ),
+        solve_power_flow.in_set(SimulationSystems::Network),
     );
 }
 
@@ -86,18 +55,4 @@ fn solve_power_flow(
     );
     state.time = Some(clock.now());
     state.flow = Some(grid.0.solve(&consumption, &SolverOptions::default()));
-}
-
-fn record_network_metrics(state: Res<NetworkState>, mut metrics: ResMut<NetworkMetrics>) {
-    metrics.steps += 1;
-    match state.solved() {
-        Some(flow) => {
-            metrics.vm_min_pu = metrics.vm_min_pu.min(flow.vm_min_pu());
-            metrics.vm_max_pu = metrics.vm_max_pu.max(flow.vm_max_pu());
-            metrics.max_line_loading_percent = metrics
-                .max_line_loading_percent
-                .max(flow.max_line_loading_percent());
-        }
-        None => metrics.failed_steps += 1,
-    }
 }

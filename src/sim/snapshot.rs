@@ -29,6 +29,8 @@ pub struct Environment {
     pub air_c: f64,
     /// Wind speed at the scenario's reference height, m/s.
     pub wind_m_s: f64,
+    /// Cloud cover, oktas (0 clear, 8 overcast).
+    pub cloud_oktas: f64,
 }
 
 /// The environment at local time `time` for a scenario (clear sky, mean wind).
@@ -55,6 +57,7 @@ pub fn environment_at(scenario: &Scenario, time: NaiveDateTime) -> Environment {
         dhi_w_m2: dhi,
         air_c: solar::typical_air_temperature_c(time.ordinal(), hour),
         wind_m_s: scenario.weather.mean_wind_m_s,
+        cloud_oktas: 0.0,
     }
 }
 

@@ -1,0 +1,411 @@
+//! `microgrid run`: the neighbourhood through days, headless and as fast as
+//! the machine allows, with a step CSV, a per-house CSV and a summary.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use bevy::prelude::*;
+use chrono::{Duration, NaiveDateTime};
+
+use crate::physics::ev::Charging;
+use crate::scenario::Built;
+use crate::sim::devices::CurrentEnvironment;
+use crate::sim::metrics::{EnergyTotals, HousePower, HousePowers, StepRecord, VOLTAGE_BAND_PU};
+use crate::sim::{self, SimClock, SimulationPlugin};
+
+/// Longest run accepted, days.
+pub const MAX_DAYS: f64 = 3660.0;
+/// Interval of the per-house CSV, seconds.
+pub const PER_HOUSE_INTERVAL_S: u32 = 900;
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// Simulated time to cover from the scenario's start.
+    pub duration_s: u64,
+    /// Seconds per step.
+    pub step_s: u32,
+    /// Seed instead of the scenario's.
+    pub seed: Option<u64>,
+    /// Charging mode instead of the scenario's.
+    pub charging: Option<Charging>,
+    /// Step CSV to write.
+    pub csv: Option<PathBuf>,
+    /// Per-house CSV to write.
+    pub per_house: Option<PathBuf>,
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    /// Energy totals and extremes.
+    pub totals: EnergyTotals,
+    /// First step.
+    pub start: NaiveDateTime,
+    /// Steps run.
+    pub steps: u64,
+    /// Seconds per step.
+    pub step_s: u32,
+    /// Wall-clock seconds the run took.
+    pub wall_s: f64,
+}
+
+/// Parses a step length: `60`, `30s`, `1min`, `15min`, `1h`.
+pub fn parse_step(text: &str) -> Result<u32, String> {
+    let t = text.trim();
+    let (number, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u32 = number.parse().map_err(|_| {
+        format!("\"{text}\" is not a step length; write e.g. 1min, 15min, 30s or 1h")
+    })?;
+    let seconds = match unit.trim() {
+        "" | "s" | "sec" => n,
+        "m" | "min" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => {
+            return Err(format!(
+                "\"{text}\" has an unknown unit; use s, min or h (e.g. 1min)"
+            ));
+        }
+    };
+    if !(1..=3600).contains(&seconds) {
+        return Err(format!(
+            "a step of {seconds} s is outside 1 s to 1 h; choose e.g. 1min"
+        ));
+    }
+    Ok(seconds)
+}
+
+/// Seconds from the scenario's start to `until`, or an error a user can act on.
+pub fn duration_until(start: NaiveDateTime, until: NaiveDateTime) -> Result<u64, String> {
+    let s = (until - start).num_seconds();
+    if s <= 0 {
+        return Err(format!(
+            "--until {} is not after the scenario's start {}; choose a later time",
+            until.format("%Y-%m-%d %H:%M"),
+            start.format("%Y-%m-%d %H:%M")
+        ));
+    }
+    Ok(s as u64)
+}
+
+/// Seconds in `days`, checked.
+pub fn duration_days(days: f64) -> Result<u64, String> {
+    if !(days > 0.0 && days <= MAX_DAYS) {
+        return Err(format!(
+            "--days {days} is outside 0 to {MAX_DAYS}; choose e.g. --days 7"
+        ));
+    }
+    Ok((days * 86_400.0).round() as u64)
+}
+
+/// Writes a file through a temporary file and a rename, so a failed or
+/// interrupted run never leaves a half-written file where the user's was.
+struct AtomicFile {
+    path: PathBuf,
+    temp: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl AtomicFile {
+    fn create(path: &Path) -> Result<Self, String> {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+        let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let file =
+            File::create(&temp).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(Self {
+            path: path.to_owned(),
+            temp,
+            out: BufWriter::with_capacity(1 << 16, file),
+        })
+    }
+
+    fn finish(mut self) -> Result<(), String> {
+        self.out
+            .flush()
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        std::fs::rename(&self.temp, &self.path)
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+    }
+
+    fn abandon(self) {
+        let _ = std::fs::remove_file(&self.temp);
+    }
+}
+
+/// Header of the step CSV (units in the names).
+pub const STEP_CSV_HEADER: &str = "time,pv_kw,wind_kw,load_kw,ev_kw,battery_kw,grid_import_kw,losses_kw,v_min_pu,v_max_pu,max_loading_percent,battery_soc_percent,cloud_oktas,ghi_w_m2,wind_m_s,air_temperature_c,power_flow_ok";
+
+fn step_row(out: &mut String, r: &StepRecord, env: &crate::sim::snapshot::Environment) {
+    out.clear();
+    let time = r
+        .time
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{time},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{:.5},{:.5},{:.2},{:.2},{:.2},{:.1},{:.2},{:.1},{}",
+        no_negative_zero(r.pv_kw, 3),
+        no_negative_zero(r.wind_kw, 3),
+        r.load_kw,
+        r.ev_kw,
+        no_negative_zero(r.battery_kw, 3),
+        no_negative_zero(r.grid_import_kw, 3),
+        r.losses_kw,
+        r.v_min_pu,
+        r.v_max_pu,
+        r.max_loading_percent,
+        r.battery_soc_percent,
+        env.cloud_oktas,
+        env.ghi_w_m2,
+        env.wind_m_s,
+        env.air_c,
+        u8::from(r.power_flow_ok)
+    );
+}
+
+/// Runs `built` headless and writes the requested files. `on_step` sees the
+/// world after every step (tests use it to check invariants).
+pub fn simulate(
+    built: &Built,
+    options: &RunOptions,
+    mut on_step: impl FnMut(&World),
+) -> Result<RunSummary, String> {
+    let mut plugin = SimulationPlugin::new(built.clone(), options.step_s);
+    if let Some(seed) = options.seed {
+        plugin = plugin.with_seed(seed);
+    }
+    if let Some(charging) = options.charging {
+        plugin = plugin.with_charging(charging);
+    }
+    let mut app = App::new();
+    app.add_plugins(plugin);
+    let steps = options
+        .duration_s
+        .div_ceil(u64::from(options.step_s))
+        .max(1);
+    let mut csv = options.csv.as_deref().map(AtomicFile::create).transpose()?;
+    let mut per_house = match options
+        .per_house
+        .as_deref()
+        .map(AtomicFile::create)
+        .transpose()
+    {
+        Ok(f) => f,
+        Err(e) => {
+            if let Some(f) = csv {
+                f.abandon();
+            }
+            return Err(e);
+        }
+    };
+    let result = run_steps(
+        &mut app,
+        built,
+        options,
+        steps,
+        csv.as_mut(),
+        per_house.as_mut(),
+        &mut on_step,
+    );
+    match result {
+        Ok(wall_s) => {
+            for f in [csv, per_house].into_iter().flatten() {
+                f.finish()?;
+            }
+            let world = app.world();
+            Ok(RunSummary {
+                totals: world.resource::<EnergyTotals>().clone(),
+                start: built.scenario.start.0,
+                steps,
+                step_s: options.step_s,
+                wall_s,
+            })
+        }
+        Err(e) => {
+            for f in [csv, per_house].into_iter().flatten() {
+                f.abandon();
+            }
+            Err(e)
+        }
+    }
+}
+
+fn run_steps(
+    app: &mut App,
+    built: &Built,
+    options: &RunOptions,
+    steps: u64,
+    mut csv: Option<&mut AtomicFile>,
+    mut per_house: Option<&mut AtomicFile>,
+    on_step: &mut impl FnMut(&World),
+) -> Result<f64, String> {
+    let io = |e: std::io::Error| format!("cannot write the output: {e}");
+    if let Some(f) = csv.as_deref_mut() {
+        writeln!(f.out, "{STEP_CSV_HEADER}").map_err(io)?;
+    }
+    let per_house_every = (PER_HOUSE_INTERVAL_S / options.step_s).max(1);
+    if let Some(f) = per_house.as_deref_mut() {
+        writeln!(f.out, "interval_start,house,load_kw,pv_kw,battery_kw,ev_kw,net_import_kw,import_kwh,export_kwh").map_err(io)?;
+    }
+    let mut house_sums = vec![HousePower::default(); built.house_count()];
+    let mut interval_start = built.scenario.start.0;
+    let mut in_interval = 0u32;
+    let bar = progress_bar(options.progress, steps);
+    let started = Instant::now();
+    let mut row = String::with_capacity(256);
+    for i in 0..steps {
+        sim::step(app.world_mut());
+        let world = app.world();
+        on_step(world);
+        if let Some(f) = csv.as_deref_mut() {
+            step_row(
+                &mut row,
+                world.resource::<StepRecord>(),
+                &world.resource::<CurrentEnvironment>().0,
+            );
+            f.out.write_all(row.as_bytes()).map_err(io)?;
+        }
+        if let Some(f) = per_house.as_deref_mut() {
+            for (sum, h) in house_sums
+                .iter_mut()
+                .zip(&world.resource::<HousePowers>().0)
+            {
+                sum.load_kw += h.load_kw;
+                sum.pv_kw += h.pv_kw;
+                sum.battery_kw += h.battery_kw;
+                sum.ev_kw += h.ev_kw;
+            }
+            in_interval += 1;
+            if in_interval == per_house_every || i + 1 == steps {
+                let n = f64::from(in_interval);
+                let energy = &world.resource::<EnergyTotals>().houses;
+                for (h, (sum, e)) in house_sums.iter_mut().zip(energy).enumerate() {
+                    let name = csv_text(&built.scenario.houses[h].name);
+                    let mean = HousePower {
+                        load_kw: sum.load_kw / n,
+                        pv_kw: sum.pv_kw / n,
+                        battery_kw: sum.battery_kw / n,
+                        ev_kw: sum.ev_kw / n,
+                    };
+                    writeln!(
+                        f.out,
+                        "{},{name},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3}",
+                        interval_start.format("%Y-%m-%d %H:%M"),
+                        no_negative_zero(mean.load_kw, 3),
+                        no_negative_zero(mean.pv_kw, 3),
+                        no_negative_zero(mean.battery_kw, 3),
+                        no_negative_zero(mean.ev_kw, 3),
+                        no_negative_zero(mean.net_kw(), 3),
+                        e.import_kwh,
+                        e.export_kwh
+                    )
+                    .map_err(io)?;
+                    *sum = HousePower::default();
+                }
+                in_interval = 0;
+                interval_start = world.resource::<SimClock>().now();
+            }
+        }
+        if i % 512 == 0 {
+            bar.set_position(i);
+        }
+    }
+    bar.finish_and_clear();
+    Ok(started.elapsed().as_secs_f64())
+}
+
+fn progress_bar(wanted: bool, steps: u64) -> indicatif::ProgressBar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(steps);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {percent:>3}%  step {pos}/{len}  {elapsed} elapsed, {eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Rounds to `decimals` and turns -0 into 0, so a spreadsheet shows "0.000", not "-0.000".
+fn no_negative_zero(x: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (x * scale).round() / scale + 0.0
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv_text(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The summary a user reads after a run.
+pub fn summary_text(built: &Built, s: &RunSummary) -> String {
+    let t = &s.totals;
+    let mut out = String::new();
+    let days = s.steps as f64 * f64::from(s.step_s) / 86_400.0;
+    let end = s.start + Duration::seconds((s.steps * u64::from(s.step_s)) as i64);
+    let _ = writeln!(
+        out,
+        "{}: {days:.2} days, {} to {}, {} steps of {} s, in {:.2} s ({:.0} simulated days per second)",
+        built.scenario.name,
+        s.start.format("%Y-%m-%d %H:%M"),
+        end.format("%Y-%m-%d %H:%M"),
+        s.steps,
+        s.step_s,
+        s.wall_s,
+        days / s.wall_s.max(1e-9)
+    );
+    let _ = writeln!(
+        out,
+        "  energy           PV {:.1} kWh, wind {:.1} kWh; demand {:.1} kWh, EV charging {:.1} kWh",
+        t.pv_kwh, t.wind_kwh, t.load_kwh, t.ev_kwh
+    );
+    let _ = writeln!(
+        out,
+        "  grid             imported {:.1} kWh, exported {:.1} kWh, peak import {:.1} kW",
+        t.import_kwh, t.export_kwh, t.peak_import_kw
+    );
+    let _ = writeln!(
+        out,
+        "  batteries        charged {:.1} kWh, discharged {:.1} kWh",
+        t.battery_charge_kwh, t.battery_discharge_kwh
+    );
+    let _ = writeln!(
+        out,
+        "  losses           {:.1} kWh in cables and the transformer",
+        t.losses_kwh
+    );
+    let _ = writeln!(
+        out,
+        "  self-sufficiency {:.1} % of demand met locally; self-consumption {:.1} % of generation used locally",
+        t.self_sufficiency() * 100.0,
+        t.self_consumption() * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "  voltage          {:.3} to {:.3} pu; {:.1} h with a bus outside {:.2}-{:.2} pu",
+        t.v_min_pu, t.v_max_pu, t.hours_outside_voltage_band, VOLTAGE_BAND_PU.0, VOLTAGE_BAND_PU.1
+    );
+    let _ = writeln!(
+        out,
+        "  loading          cables up to {:.1} %, transformer up to {:.1} %",
+        t.max_line_loading_percent, t.max_trafo_loading_percent
+    );
+    if t.failed_steps > 0 {
+        let _ = writeln!(
+            out,
+            "  WARNING: {} steps had no power-flow solution (voltage collapse)",
+            t.failed_steps
+        );
+    }
+    out
+}

@@ -1,0 +1,311 @@
+//! The metrics set: what each step did (for the CSV and the charts) and the
+//! running energy totals per neighbourhood and per house (for the summary).
+
+use bevy::prelude::*;
+use chrono::NaiveDateTime;
+
+use super::devices::{BatteryState, DeviceIndex, DevicePower};
+use super::network::NetworkState;
+use super::{Neighbourhood, SimClock, SimulationStep, SimulationSystems};
+use crate::scenario::DeviceKind;
+
+/// EN 50160: LV voltage within +-10 % of nominal.
+pub const VOLTAGE_BAND_PU: (f64, f64) = (0.9, 1.1);
+
+/// The neighbourhood at the last step. Powers in kW, consumer frame for
+/// `battery_kw` (positive charges); `grid_import_kw` is negative when exporting.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct StepRecord {
+    /// Local time of the step.
+    pub time: Option<NaiveDateTime>,
+    /// PV output.
+    pub pv_kw: f64,
+    /// Wind output.
+    pub wind_kw: f64,
+    /// Household demand.
+    pub load_kw: f64,
+    /// Car charging.
+    pub ev_kw: f64,
+    /// Battery power (positive charges).
+    pub battery_kw: f64,
+    /// Power from the grid at the point of common coupling.
+    pub grid_import_kw: f64,
+    /// Line and transformer losses.
+    pub losses_kw: f64,
+    /// Lowest bus voltage, pu.
+    pub v_min_pu: f64,
+    /// Highest bus voltage, pu.
+    pub v_max_pu: f64,
+    /// Highest loading of any line or the transformer, percent.
+    pub max_loading_percent: f64,
+    /// Energy in all home batteries as a share of their capacity, percent.
+    pub battery_soc_percent: f64,
+    /// Whether the power flow had a solution.
+    pub power_flow_ok: bool,
+}
+
+/// One house at the last step, kW (consumer frame).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HousePower {
+    /// Household demand.
+    pub load_kw: f64,
+    /// PV output (positive produces).
+    pub pv_kw: f64,
+    /// Battery (positive charges).
+    pub battery_kw: f64,
+    /// Car charging.
+    pub ev_kw: f64,
+}
+
+impl HousePower {
+    /// What the house's meter sees: positive imports.
+    pub fn net_kw(&self) -> f64 {
+        self.load_kw + self.battery_kw + self.ev_kw - self.pv_kw
+    }
+}
+
+/// Every house at the last step, in house order.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct HousePowers(pub Vec<HousePower>);
+
+/// A house's energy so far, kWh.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HouseEnergy {
+    /// Household demand.
+    pub load_kwh: f64,
+    /// PV produced.
+    pub pv_kwh: f64,
+    /// Net battery charging (negative if it gave more than it took).
+    pub battery_kwh: f64,
+    /// Car charging.
+    pub ev_kwh: f64,
+    /// Bought through its meter.
+    pub import_kwh: f64,
+    /// Sold through its meter.
+    pub export_kwh: f64,
+}
+
+/// Running totals since the start of the run.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct EnergyTotals {
+    /// Steps recorded.
+    pub steps: u64,
+    /// Simulated hours.
+    pub hours: f64,
+    /// PV energy, kWh.
+    pub pv_kwh: f64,
+    /// Wind energy, kWh.
+    pub wind_kwh: f64,
+    /// Household demand, kWh.
+    pub load_kwh: f64,
+    /// Car charging, kWh.
+    pub ev_kwh: f64,
+    /// Energy into batteries, kWh.
+    pub battery_charge_kwh: f64,
+    /// Energy out of batteries, kWh.
+    pub battery_discharge_kwh: f64,
+    /// Bought from the grid, kWh.
+    pub import_kwh: f64,
+    /// Sold to the grid, kWh.
+    pub export_kwh: f64,
+    /// Line and transformer losses, kWh.
+    pub losses_kwh: f64,
+    /// Largest import, kW.
+    pub peak_import_kw: f64,
+    /// Lowest bus voltage seen, pu.
+    pub v_min_pu: f64,
+    /// Highest bus voltage seen, pu.
+    pub v_max_pu: f64,
+    /// Highest line loading seen, percent.
+    pub max_line_loading_percent: f64,
+    /// Highest transformer loading seen, percent.
+    pub max_trafo_loading_percent: f64,
+    /// Hours with some bus outside the EN 50160 band.
+    pub hours_outside_voltage_band: f64,
+    /// Steps whose power flow had no solution.
+    pub failed_steps: u64,
+    /// Per house, in house order.
+    pub houses: Vec<HouseEnergy>,
+}
+
+impl Default for EnergyTotals {
+    fn default() -> Self {
+        Self {
+            steps: 0,
+            hours: 0.0,
+            pv_kwh: 0.0,
+            wind_kwh: 0.0,
+            load_kwh: 0.0,
+            ev_kwh: 0.0,
+            battery_charge_kwh: 0.0,
+            battery_discharge_kwh: 0.0,
+            import_kwh: 0.0,
+            export_kwh: 0.0,
+            losses_kwh: 0.0,
+            peak_import_kw: 0.0,
+            v_min_pu: f64::INFINITY,
+            v_max_pu: f64::NEG_INFINITY,
+            max_line_loading_percent: 0.0,
+            max_trafo_loading_percent: 0.0,
+            hours_outside_voltage_band: 0.0,
+            failed_steps: 0,
+            houses: Vec::new(),
+        }
+    }
+}
+
+impl EnergyTotals {
+    /// Local generation, kWh.
+    pub fn generation_kwh(&self) -> f64 {
+        self.pv_kwh + self.wind_kwh
+    }
+    /// Share of demand not bought from the grid: 1 - import / demand.
+    pub fn self_sufficiency(&self) -> f64 {
+        let demand = self.load_kwh + self.ev_kwh;
+        if demand > 0.0 {
+            1.0 - self.import_kwh / demand
+        } else {
+            0.0
+        }
+    }
+    /// Share of local generation used locally: 1 - export / generation.
+    pub fn self_consumption(&self) -> f64 {
+        let generation = self.generation_kwh();
+        if generation > 0.0 {
+            1.0 - self.export_kwh / generation
+        } else {
+            0.0
+        }
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    let houses = app.world().resource::<Neighbourhood>().0.house_count();
+    app.init_resource::<StepRecord>();
+    app.insert_resource(HousePowers(vec![HousePower::default(); houses]));
+    app.insert_resource(EnergyTotals {
+        houses: vec![HouseEnergy::default(); houses],
+        ..default()
+    });
+    app.add_systems(
+        SimulationStep,
+        record_step.in_set(SimulationSystems::Metrics),
+    );
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a Bevy system's parameters are the data it reads and writes"
+)]
+fn record_step(
+    clock: Res<SimClock>,
+    hood: Res<Neighbourhood>,
+    state: Res<NetworkState>,
+    devices: Query<(&DeviceIndex, &DevicePower)>,
+    batteries: Query<&BatteryState>,
+    mut record: ResMut<StepRecord>,
+    mut houses: ResMut<HousePowers>,
+    mut totals: ResMut<EnergyTotals>,
+) {
+    let built = &hood.0;
+    let dt_h = f64::from(clock.step_s) / 3600.0;
+    let mut r = StepRecord {
+        time: Some(clock.now()),
+        ..default()
+    };
+    for h in &mut houses.0 {
+        *h = HousePower::default();
+    }
+    for (index, power) in &devices {
+        let Some(device) = built.devices.get(index.0) else {
+            continue;
+        };
+        let p = power.p_kw;
+        let house = device.house.and_then(|h| houses.0.get_mut(h));
+        match device.kind {
+            DeviceKind::Household { .. } => {
+                r.load_kw += p;
+                if let Some(h) = house {
+                    h.load_kw += p;
+                }
+            }
+            DeviceKind::Pv(_) => {
+                r.pv_kw -= p;
+                if let Some(h) = house {
+                    h.pv_kw -= p;
+                }
+            }
+            DeviceKind::Wind { .. } => r.wind_kw -= p,
+            DeviceKind::Battery(_) => {
+                r.battery_kw += p;
+                if let Some(h) = house {
+                    h.battery_kw += p;
+                }
+            }
+            DeviceKind::Ev(_) => {
+                r.ev_kw += p;
+                if let Some(h) = house {
+                    h.ev_kw += p;
+                }
+            }
+        }
+    }
+    let (stored, capacity) = batteries.iter().fold((0.0, 0.0), |(s, c), b| {
+        (s + b.soc_kwh, c + b.rating.capacity_kwh)
+    });
+    r.battery_soc_percent = if capacity > 0.0 {
+        stored / capacity * 100.0
+    } else {
+        0.0
+    };
+    match state.solved() {
+        Some(flow) => {
+            r.power_flow_ok = true;
+            r.grid_import_kw = flow.ext_grid_p_mw * 1000.0;
+            r.losses_kw = flow.losses_mw() * 1000.0;
+            r.v_min_pu = flow.vm_min_pu();
+            r.v_max_pu = flow.vm_max_pu();
+            r.max_loading_percent = flow
+                .max_line_loading_percent()
+                .max(flow.transformer.loading_percent);
+            totals.max_line_loading_percent = totals
+                .max_line_loading_percent
+                .max(flow.max_line_loading_percent());
+            totals.max_trafo_loading_percent = totals
+                .max_trafo_loading_percent
+                .max(flow.transformer.loading_percent);
+            totals.v_min_pu = totals.v_min_pu.min(r.v_min_pu);
+            totals.v_max_pu = totals.v_max_pu.max(r.v_max_pu);
+            if r.v_min_pu < VOLTAGE_BAND_PU.0 || r.v_max_pu > VOLTAGE_BAND_PU.1 {
+                totals.hours_outside_voltage_band += dt_h;
+            }
+        }
+        None => {
+            // No operating point: report the lossless balance and flag the step.
+            r.grid_import_kw = r.load_kw + r.ev_kw + r.battery_kw - r.pv_kw - r.wind_kw;
+            totals.failed_steps += 1;
+            totals.hours_outside_voltage_band += dt_h;
+        }
+    }
+    totals.steps += 1;
+    totals.hours += dt_h;
+    totals.pv_kwh += r.pv_kw * dt_h;
+    totals.wind_kwh += r.wind_kw * dt_h;
+    totals.load_kwh += r.load_kw * dt_h;
+    totals.ev_kwh += r.ev_kw * dt_h;
+    totals.battery_charge_kwh += r.battery_kw.max(0.0) * dt_h;
+    totals.battery_discharge_kwh += (-r.battery_kw).max(0.0) * dt_h;
+    totals.import_kwh += r.grid_import_kw.max(0.0) * dt_h;
+    totals.export_kwh += (-r.grid_import_kw).max(0.0) * dt_h;
+    totals.losses_kwh += r.losses_kw * dt_h;
+    totals.peak_import_kw = totals.peak_import_kw.max(r.grid_import_kw);
+    for (h, e) in houses.0.iter().zip(totals.houses.iter_mut()) {
+        e.load_kwh += h.load_kw * dt_h;
+        e.pv_kwh += h.pv_kw * dt_h;
+        e.battery_kwh += h.battery_kw * dt_h;
+        e.ev_kwh += h.ev_kw * dt_h;
+        e.import_kwh += h.net_kw().max(0.0) * dt_h;
+        e.export_kwh += (-h.net_kw()).max(0.0) * dt_h;
+    }
+    *record = r;
+}
