@@ -4,5 +4,6 @@ mod bad_input;
 mod cli;
 mod common;
 mod powerflow_reference;
+mod run;
 mod scenarios;
 mod simulation;
