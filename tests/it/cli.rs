@@ -143,3 +143,79 @@ fn bench_prints_its_table_for_a_file() {
     assert_eq!(&row[..2], ["57", "116"]);
     assert!(row[2].parse::<f64>().is_ok_and(|us| us > 0.0));
 }
+
+#[test]
+fn run_writes_its_csv_atomically_and_prints_a_summary() {
+    let dir = std::env::temp_dir().join(format!("microgrid-cli-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let csv = dir.join("day.csv");
+    let houses = dir.join("houses.csv");
+    let out = microgrid(&[
+        "run",
+        "scenes/default.scenario.ron",
+        "--days",
+        "1",
+        "--step",
+        "5min",
+        "--csv",
+        csv.to_str().expect("utf-8"),
+        "--per-house",
+        houses.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for word in [
+        "self-sufficiency",
+        "imported",
+        "exported",
+        "peak import",
+        "losses",
+        "voltage",
+        "transformer up to",
+    ] {
+        assert!(stdout.contains(word), "summary lacks {word}: {stdout}");
+    }
+    // Piped, so no progress bar.
+    assert!(!text(&out.stderr).contains('%'), "{}", text(&out.stderr));
+    let rows = std::fs::read_to_string(&csv).expect("written");
+    assert_eq!(rows.lines().count(), 1 + 288);
+    let per_house = std::fs::read_to_string(&houses).expect("written");
+    assert_eq!(per_house.lines().count(), 1 + 96 * 24);
+    // No temporary files left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+
+    // A bad step is refused before anything is written.
+    let out = microgrid(&[
+        "run",
+        "scenes/default.scenario.ron",
+        "--step",
+        "5 parsecs",
+        "--csv",
+        csv.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown unit"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&csv).expect("still there"),
+        rows,
+        "the earlier file is untouched"
+    );
+    let out = microgrid(&[
+        "run",
+        "scenes/default.scenario.ron",
+        "--until",
+        "2020-01-01 00:00",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not after the scenario's start"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,3 +7,4 @@ mod powerflow_reference;
 mod run;
 mod scenarios;
 mod simulation;
+mod solar_reference;
