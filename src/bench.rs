@@ -139,7 +139,44 @@ fn print_row(row: &BenchRow) {
     );
 }
 
-/// Runs the bench and prints the table.
+/// A headless run to time: scenario, days, step.
+struct RunCase {
+    label: String,
+    built: Built,
+    days: f64,
+    step_s: u32,
+}
+
+/// Times headless runs and prints their table.
+fn time_runs(cases: Vec<RunCase>) -> Result<(), String> {
+    println!();
+    println!(
+        "{:<40} {:>9} {:>9} {:>15}",
+        "run", "steps", "wall_s", "sim_days_per_s"
+    );
+    for case in cases {
+        let options = crate::run::RunOptions {
+            duration_s: (case.days * 86_400.0) as u64,
+            step_s: case.step_s,
+            seed: None,
+            charging: None,
+            csv: None,
+            per_house: None,
+            progress: true,
+        };
+        let summary = crate::run::simulate(&case.built, &options, |_| {})?;
+        println!(
+            "{:<40} {:>9} {:>9.2} {:>15.1}",
+            case.label,
+            summary.steps,
+            summary.wall_s,
+            case.days / summary.wall_s.max(1e-9)
+        );
+    }
+    Ok(())
+}
+
+/// Runs the bench and prints the tables.
 pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
     if cfg!(debug_assertions) {
         eprintln!(
@@ -188,6 +225,49 @@ pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
                 return ExitCode::from(crate::cli::EXIT_NO_SOLUTION);
             }
         }
+    }
+    let runs = match file {
+        Some(_) => cases
+            .into_iter()
+            .map(|(built, _)| RunCase {
+                label: format!("{}, 1 day at 1 min", built.scenario.name),
+                built,
+                days: 1.0,
+                step_s: 60,
+            })
+            .collect(),
+        None => {
+            let mut runs = Vec::new();
+            for (path, days, label) in [
+                (
+                    "scenes/default.scenario.ron",
+                    365.0,
+                    "default, 365 days at 1 min",
+                ),
+                (
+                    "scenes/town-1000.scenario.ron",
+                    1.0,
+                    "town-1000, 1 day at 1 min",
+                ),
+            ] {
+                match crate::cli::load_built(Path::new(path)) {
+                    Ok(built) => runs.push(RunCase {
+                        label: label.into(),
+                        built,
+                        days,
+                        step_s: 60,
+                    }),
+                    Err(_) => eprintln!(
+                        "note: {path} not found here; run the bench from the repository to time it"
+                    ),
+                }
+            }
+            runs
+        }
+    };
+    if let Err(e) = time_runs(runs) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }

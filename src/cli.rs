@@ -161,6 +161,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 Some(t) => crate::run::duration_until(built.scenario.start.0, t),
                 None => crate::run::duration_days(days.unwrap_or(1.0)),
             };
+            let duration =
+                duration.and_then(|d| crate::run::check_series_covers(&built, d).map(|()| d));
             let duration_s = match duration {
                 Ok(d) => d,
                 Err(e) => {
@@ -198,8 +200,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// Loads, checks and builds a scenario file; errors are ready to print.
 pub fn load_built(path: &Path) -> Result<Built, Vec<ScenarioError>> {
-    let (parsed, text) = scenario::load(path).map_err(|e| vec![e])?;
-    scenario::build(&parsed, &path.display().to_string(), &text)
+    scenario::load_and_build(path)
 }
 
 fn print_errors(errors: &[ScenarioError]) {

@@ -103,6 +103,27 @@ pub fn duration_days(days: f64) -> Result<u64, String> {
     Ok((days * 86_400.0).round() as u64)
 }
 
+/// Refuses a run that goes beyond the scenario's weather series.
+pub fn check_series_covers(built: &Built, duration_s: u64) -> Result<(), String> {
+    let Some(series) = &built.weather_series else {
+        return Ok(());
+    };
+    let (first, last) = series.span();
+    let start = built.scenario.start.0;
+    let end = start + Duration::seconds(duration_s as i64);
+    if start < first || end > last {
+        return Err(format!(
+            "the weather series {} covers {} to {}, but the run needs {} to {}; shorten the run or extend the series",
+            series.file,
+            first.format("%Y-%m-%d %H:%M"),
+            last.format("%Y-%m-%d %H:%M"),
+            start.format("%Y-%m-%d %H:%M"),
+            end.format("%Y-%m-%d %H:%M")
+        ));
+    }
+    Ok(())
+}
+
 /// Writes a file through a temporary file and a rename, so a failed or
 /// interrupted run never leaves a half-written file where the user's was.
 struct AtomicFile {
@@ -175,6 +196,7 @@ pub fn simulate(
     options: &RunOptions,
     mut on_step: impl FnMut(&World),
 ) -> Result<RunSummary, String> {
+    check_series_covers(built, options.duration_s)?;
     let mut plugin = SimulationPlugin::new(built.clone(), options.step_s);
     if let Some(seed) = options.seed {
         plugin = plugin.with_seed(seed);

@@ -66,6 +66,8 @@ pub struct Built {
     pub network: Network,
     /// Devices in a stable order (house by house, then turbines).
     pub devices: Vec<Device>,
+    /// The weather series named by `weather.series`, once loaded (see [`super::load_and_build`]).
+    pub weather_series: Option<std::sync::Arc<super::series::WeatherSeries>>,
 }
 
 impl Built {
@@ -327,6 +329,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
         scenario: s,
         network,
         devices,
+        weather_series: None,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod build;
 pub mod checked;
 pub mod error;
 pub mod generate;
+pub mod series;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +19,30 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 
 pub use build::{Built, Device, DeviceKind, build};
 pub use error::{ScenarioError, load, parse};
+
+/// Loads a scenario file, checks and builds it, and loads the weather
+/// series it names (relative to the scenario's folder).
+pub fn load_and_build(path: &std::path::Path) -> Result<Built, Vec<ScenarioError>> {
+    let (parsed, text) = load(path).map_err(|e| vec![e])?;
+    let file = path.display().to_string();
+    let mut built = build(&parsed, &file, &text)?;
+    if let Some(name) = &parsed.weather.series {
+        let series_path = path
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(name);
+        if !series_path.is_file() {
+            let loc = error::Locator::new(&file, &text);
+            return Err(vec![loc.error_at("series", name, 0, format!(
+                "weather series \"{name}\" was not found at {}; paths are relative to the scenario file",
+                series_path.display()
+            ))]);
+        }
+        let series = series::WeatherSeries::load(&series_path).map_err(|e| vec![e])?;
+        built.weather_series = Some(std::sync::Arc::new(series));
+    }
+    Ok(built)
+}
 
 use crate::network::{CableType, TransformerType};
 
@@ -196,12 +221,16 @@ impl From<TransformerSpec> for TransformerType {
 }
 
 /// Weather settings for the generated weather (see [`crate::physics::weather`]).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Weather {
     /// `Seasonal` (default), `SunnySummer`, `GreyWinter` or `Stormy`.
     #[serde(default)]
     pub pattern: crate::physics::weather::WeatherPattern,
+    /// A CSV weather series to use instead of generated weather (path
+    /// relative to the scenario file; see [`series::WeatherSeries`]).
+    #[serde(default)]
+    pub series: Option<String>,
     /// Mean wind speed at `wind_reference_height_m`, m/s.
     #[serde(default = "default_wind", deserialize_with = "checked::wind_m_s")]
     pub mean_wind_m_s: f64,
@@ -230,6 +259,7 @@ impl Default for Weather {
     fn default() -> Self {
         Self {
             pattern: Default::default(),
+            series: None,
             mean_wind_m_s: default_wind(),
             wind_reference_height_m: ten(),
             shear_exponent: default_shear(),

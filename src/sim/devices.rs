@@ -187,6 +187,8 @@ fn update_environment(
     let now = clock.now();
     let w = &scenario.weather;
     let model = &mut *weather;
+    // The generated weather always advances, so a series that ends hands
+    // over to it seamlessly and the random streams stay aligned.
     let sample = model.state.advance(
         &mut model.rng,
         w.pattern,
@@ -194,8 +196,6 @@ fn update_environment(
         now.ordinal(),
         f64::from(clock.step_s),
     );
-    let cloud_oktas = model.cloud_override_oktas.unwrap_or(sample.cloud_oktas);
-    let wind_m_s = model.wind_override_m_s.unwrap_or(sample.wind_m_s);
     let loc = scenario.location;
     let sun = solar::sun_position(
         now,
@@ -207,19 +207,51 @@ fn update_environment(
         zenith_deg: 180.0,
         azimuth_deg: 0.0,
     });
-    let ghi = cloudy_ghi_w_m2(solar::clear_sky_ghi_w_m2(sun.zenith_deg), cloud_oktas);
-    let (dni, dhi) = solar::erbs(ghi, sun.zenith_deg, now.ordinal());
+    let clear = solar::clear_sky_ghi_w_m2(sun.zenith_deg);
     let hour = f64::from(now.hour()) + f64::from(now.minute()) / 60.0;
+    let climate_c = solar::typical_air_temperature_c(now.ordinal(), hour);
+    let (mut ghi, mut cloud_oktas, mut wind_m_s, air_c) =
+        match hood.0.weather_series.as_ref().and_then(|s| s.at(now)) {
+            Some(m) => (
+                m.ghi_w_m2,
+                oktas_from_ghi(m.ghi_w_m2, clear),
+                m.wind_m_s,
+                m.air_c,
+            ),
+            None => (
+                cloudy_ghi_w_m2(clear, sample.cloud_oktas),
+                sample.cloud_oktas,
+                sample.wind_m_s,
+                climate_c + sample.temperature_anomaly_c,
+            ),
+        };
+    if let Some(oktas) = model.cloud_override_oktas {
+        cloud_oktas = oktas;
+        ghi = cloudy_ghi_w_m2(clear, oktas);
+    }
+    if let Some(wind) = model.wind_override_m_s {
+        wind_m_s = wind;
+    }
+    let (dni, dhi) = solar::erbs(ghi, sun.zenith_deg, now.ordinal());
     env.0 = Environment {
         sun_zenith_deg: sun.zenith_deg,
         sun_azimuth_deg: sun.azimuth_deg,
         ghi_w_m2: ghi,
         dni_w_m2: dni,
         dhi_w_m2: dhi,
-        air_c: solar::typical_air_temperature_c(now.ordinal(), hour) + sample.temperature_anomaly_c,
+        air_c,
         wind_m_s,
         cloud_oktas,
     };
+}
+
+/// Cloud cover that would dim `clear` to `ghi` (Kasten-Czeplak inverted), oktas.
+fn oktas_from_ghi(ghi: f64, clear: f64) -> f64 {
+    if clear <= 1.0 {
+        return 0.0;
+    }
+    let dimmed = ((1.0 - ghi / clear) / 0.75).clamp(0.0, 1.0);
+    8.0 * dimmed.powf(1.0 / 3.4)
 }
 
 fn update_households(

@@ -216,3 +216,66 @@ fn pv_on_every_kerber_roof_lifts_the_feeder_ends_above_1_05_pu() {
         "at night the feeder sags, {night_max} pu"
     );
 }
+
+#[test]
+fn a_weather_series_drives_the_sky_and_a_run_cannot_outlast_it() {
+    let b = microgrid::scenario::load_and_build(&repo("scenes/greensboro-tmy.scenario.ron"))
+        .expect("loads");
+    let series = b
+        .weather_series
+        .clone()
+        .expect("the scenario names a series");
+    let mut compared = 0;
+    simulate(&b, &options(3.0, 600), |world: &World| {
+        let r = world.resource::<StepRecord>();
+        let env = world
+            .resource::<microgrid::sim::devices::CurrentEnvironment>()
+            .0;
+        let expected = series.at(r.time.expect("time")).expect("inside the series");
+        assert!((env.ghi_w_m2 - expected.ghi_w_m2).abs() < 1e-9);
+        assert!((env.wind_m_s - expected.wind_m_s).abs() < 1e-9);
+        assert!((env.air_c - expected.air_c).abs() < 1e-9);
+        compared += 1;
+    })
+    .expect("runs");
+    assert_eq!(compared, 3 * 144);
+    let err = simulate(&b, &options(30.0, 600), |_| {}).expect_err("the series has two weeks");
+    assert!(
+        err.contains("covers") && err.contains("shorten the run"),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_weather_overrides_the_clouds_and_the_wind_until_released() {
+    use microgrid::sim::devices::{CurrentEnvironment, SetWeather};
+    use microgrid::sim::{self, SimulationPlugin};
+    let b = built("scenes/default.scenario.ron");
+    let mut app = App::new();
+    app.add_plugins(SimulationPlugin::new(b.clone(), 3600));
+    for _ in 0..6 {
+        sim::step(app.world_mut()); // to 11:00
+    }
+    app.world_mut().trigger(SetWeather {
+        cloud_oktas: Some(8.0),
+        wind_m_s: Some(12.0),
+    });
+    sim::step(app.world_mut());
+    let env = app.world().resource::<CurrentEnvironment>().0;
+    let clear = microgrid::physics::solar::clear_sky_ghi_w_m2(env.sun_zenith_deg);
+    assert_eq!(env.cloud_oktas, 8.0);
+    assert!(
+        (env.ghi_w_m2 - 0.25 * clear).abs() < 1e-9,
+        "overcast lets a quarter through"
+    );
+    assert_eq!(env.wind_m_s, 12.0);
+    app.world_mut().trigger(SetWeather {
+        cloud_oktas: None,
+        wind_m_s: None,
+    });
+    sim::step(app.world_mut());
+    assert_ne!(
+        app.world().resource::<CurrentEnvironment>().0.wind_m_s,
+        12.0
+    );
+}
