@@ -279,3 +279,52 @@ fn set_weather_overrides_the_clouds_and_the_wind_until_released() {
         12.0
     );
 }
+
+#[test]
+fn a_year_in_berlin_yields_what_berlin_measures() {
+    let b = built("scenes/default.scenario.ron");
+    let mut ghi_kwh_m2 = 0.0;
+    let step_h = 0.25;
+    let summary = simulate(&b, &options(365.0, 900), |world: &World| {
+        ghi_kwh_m2 += world
+            .resource::<microgrid::sim::devices::CurrentEnvironment>()
+            .0
+            .ghi_w_m2
+            * step_h
+            / 1000.0;
+    })
+    .expect("runs");
+    let t = &summary.totals;
+    let kwp: f64 = b
+        .devices
+        .iter()
+        .filter_map(|d| {
+            if let DeviceKind::Pv(p) = &d.kind {
+                Some(p.kwp)
+            } else {
+                None
+            }
+        })
+        .sum();
+    let annual_kwh: f64 = b.scenario.houses.iter().map(|h| h.annual_kwh).sum();
+    // Berlin: about 1,050-1,100 kWh/m2 of GHI a year (PVGIS, DWD); rooftop PV yields 900-1,000 kWh/kWp.
+    assert!(
+        (980.0..=1160.0).contains(&ghi_kwh_m2),
+        "annual GHI {ghi_kwh_m2:.0} kWh/m2"
+    );
+    let yield_ = t.pv_kwh / kwp;
+    assert!(
+        (850.0..=1050.0).contains(&yield_),
+        "PV yield {yield_:.0} kWh/kWp"
+    );
+    // The H0 profile and the noise keep each house's year near its annual_kwh.
+    assert!(
+        (t.load_kwh / annual_kwh - 1.0).abs() < 0.05,
+        "demand {:.0} of {annual_kwh:.0} kWh",
+        t.load_kwh
+    );
+    eprintln!(
+        "Berlin year: GHI {ghi_kwh_m2:.0} kWh/m2, PV {yield_:.0} kWh/kWp, demand {:.0}/{annual_kwh:.0} kWh",
+        t.load_kwh
+    );
+}
