@@ -325,7 +325,7 @@ pub fn snapshot_table(
     );
     let _ = writeln!(
         out,
-        "  transformer {} loaded {:.1} %   bus voltage {:.4} to {:.4} pu",
+        "  transformer {} loaded {:.1} %   LV voltage {:.4} to {:.4} pu",
         net.transformer.type_name,
         flow.transformer.loading_percent,
         flow.vm_min_pu(),

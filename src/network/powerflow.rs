@@ -118,16 +118,18 @@ pub struct PowerFlow {
     pub ext_grid_p_mw: f64,
     /// Reactive power drawn from the upstream grid, Mvar.
     pub ext_grid_q_mvar: f64,
+    /// Lowest and highest voltage of the low-voltage buses, pu.
+    lv_range_pu: (f64, f64),
 }
 
 impl PowerFlow {
-    /// Lowest bus voltage in pu.
+    /// Lowest voltage where customers connect (the low-voltage buses), pu.
     pub fn vm_min_pu(&self) -> f64 {
-        self.vm_pu.iter().copied().fold(f64::INFINITY, f64::min)
+        self.lv_range_pu.0
     }
-    /// Highest bus voltage in pu.
+    /// Highest voltage where customers connect (the low-voltage buses), pu.
     pub fn vm_max_pu(&self) -> f64 {
-        self.vm_pu.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        self.lv_range_pu.1
     }
     /// Highest line loading in percent (0 without lines).
     pub fn max_line_loading_percent(&self) -> f64 {
@@ -169,6 +171,8 @@ pub struct PowerFlowModel {
     shift_degree: Vec<f64>,
     /// Line ratings, kA.
     line_max_i_ka: Vec<f64>,
+    /// Whether each bus is a low-voltage (customer) bus, below 1 kV.
+    low_voltage: Vec<bool>,
     transformer: TransformerType,
 }
 
@@ -291,6 +295,7 @@ impl PowerFlowModel {
             i_base_ka,
             shift_degree,
             line_max_i_ka: network.lines.iter().map(|l| l.cable.max_i_ka).collect(),
+            low_voltage: network.buses.iter().map(|b| b.vn_kv < 1.0).collect(),
             transformer: tr.params,
         }
     }
@@ -416,6 +421,12 @@ impl PowerFlowModel {
             }
         }
         let s_root = v[self.root] * current[self.root].conj() * BASE_MVA;
+        let lv_range_pu = (0..n)
+            .filter(|&i| self.low_voltage[i])
+            .map(|i| v[i].norm())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(x), hi.max(x))
+            });
         PowerFlow {
             iterations,
             vm_pu: v.iter().map(|x| x.norm()).collect(),
@@ -426,6 +437,7 @@ impl PowerFlowModel {
             transformer,
             ext_grid_p_mw: s_root.re,
             ext_grid_q_mvar: s_root.im,
+            lv_range_pu,
         }
     }
 }

@@ -5,7 +5,8 @@
 //! used `daily_km` x U(0.5, 1.5) x `kwh_per_km`. At home it charges:
 //! plain charging at full charger power until full; smart charging spreads
 //! the energy still needed evenly over the time left before departure.
-//! Chargers are 92 % efficient.
+//! Chargers are 92 % efficient. A car at home when a run starts has been
+//! charging overnight (90-100 %); one away is mid-trip (50-80 %).
 
 use chrono::{Duration, NaiveDateTime, NaiveTime};
 use rand::{RngExt, rngs::StdRng};
@@ -66,7 +67,13 @@ impl EvState {
     pub fn start(spec: &EvSpec, now: NaiveDateTime, rng: &mut StdRng) -> Self {
         let t = now.time();
         let away = spec.depart < spec.arrive && t >= spec.depart && t < spec.arrive;
-        let soc_kwh = spec.battery_kwh * rng.random_range(0.5..0.8);
+        // Home at the start: it has been plugged in overnight. Away: mid-trip.
+        let soc_kwh = spec.battery_kwh
+            * if away {
+                rng.random_range(0.5..0.8)
+            } else {
+                rng.random_range(0.9..1.0)
+            };
         let next_change = if away {
             jittered(now, spec.arrive, 1.5, rng).max(now + Duration::minutes(30))
         } else {
