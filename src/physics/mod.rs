@@ -4,6 +4,7 @@
 
 pub mod demand;
 pub mod ev;
+pub mod frequency;
 pub mod solar;
 pub mod storage;
 pub mod weather;
