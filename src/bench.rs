@@ -96,6 +96,7 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
             wind_turbines: 0,
             wind_model: "Bergey Excel 10".into(),
         }),
+        events: Vec::new(),
     }
 }
 
@@ -163,6 +164,8 @@ fn time_runs(cases: Vec<RunCase>) -> Result<(), String> {
             csv: None,
             per_house: None,
             progress: true,
+            outages: Vec::new(),
+            events: None,
         };
         let summary = crate::run::simulate(&case.built, &options, |_| {})?;
         println!(

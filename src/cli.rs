@@ -96,6 +96,12 @@ pub enum Command {
         /// Write each house's power and energy to this CSV file.
         #[arg(long, value_name = "OUT")]
         per_house: Option<PathBuf>,
+        /// A grid outage, "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM" (repeat for more).
+        #[arg(long, value_parser = crate::run::parse_outage, value_name = "FROM..UNTIL")]
+        outage: Vec<(NaiveDateTime, NaiveDateTime)>,
+        /// Write the events log (breaker, shedding, blackout) to this CSV file.
+        #[arg(long, value_name = "OUT")]
+        events: Option<PathBuf>,
     },
     /// Time the power flow: a table of houses, buses, solve_us and iterations.
     ///
@@ -149,6 +155,8 @@ pub fn run(cli: Cli) -> ExitCode {
             charging,
             csv,
             per_house,
+            outage,
+            events,
         }) => {
             let built = match load_built(&file) {
                 Ok(b) => b,
@@ -178,11 +186,17 @@ pub fn run(cli: Cli) -> ExitCode {
                 csv,
                 per_house,
                 progress: true,
+                outages: outage,
+                events: events.clone(),
             };
             match crate::run::simulate(&built, &options, |_| {}) {
                 Ok(summary) => {
                     print!("{}", crate::run::summary_text(&built, &summary));
-                    for (what, path) in [("steps", &options.csv), ("houses", &options.per_house)] {
+                    for (what, path) in [
+                        ("steps", &options.csv),
+                        ("houses", &options.per_house),
+                        ("events", &options.events),
+                    ] {
                         if let Some(p) = path {
                             println!("  wrote {what} to {}", p.display());
                         }

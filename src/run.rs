@@ -13,6 +13,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::physics::ev::Charging;
 use crate::scenario::Built;
 use crate::sim::devices::CurrentEnvironment;
+use crate::sim::island::{EventLog, LoggedEvent};
 use crate::sim::metrics::{EnergyTotals, HousePower, HousePowers, StepRecord, VOLTAGE_BAND_PU};
 use crate::sim::{self, SimClock, SimulationPlugin};
 
@@ -38,6 +39,10 @@ pub struct RunOptions {
     pub per_house: Option<PathBuf>,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
+    /// Grid outages besides the scenario's timeline.
+    pub outages: Vec<(NaiveDateTime, NaiveDateTime)>,
+    /// Events log CSV to write.
+    pub events: Option<PathBuf>,
 }
 
 /// What a run did.
@@ -53,6 +58,8 @@ pub struct RunSummary {
     pub step_s: u32,
     /// Wall-clock seconds the run took.
     pub wall_s: f64,
+    /// Breaker operations, shedding, blackouts and black starts, in order.
+    pub events: Vec<LoggedEvent>,
 }
 
 /// Parses a step length: `60`, `30s`, `1min`, `15min`, `1h`.
@@ -159,9 +166,14 @@ impl AtomicFile {
 }
 
 /// Header of the step CSV (units in the names).
-pub const STEP_CSV_HEADER: &str = "time,pv_kw,wind_kw,load_kw,ev_kw,battery_kw,grid_import_kw,losses_kw,v_min_pu,v_max_pu,max_loading_percent,battery_soc_percent,cloud_oktas,ghi_w_m2,wind_m_s,air_temperature_c,power_flow_ok";
+pub const STEP_CSV_HEADER: &str = "time,pv_kw,wind_kw,load_kw,ev_kw,battery_kw,grid_import_kw,losses_kw,v_min_pu,v_max_pu,max_loading_percent,battery_soc_percent,cloud_oktas,ghi_w_m2,wind_m_s,air_temperature_c,power_flow_ok,islanded,frequency_hz,frequency_min_hz,shed_kw,unserved_kwh";
 
-fn step_row(out: &mut String, r: &StepRecord, env: &crate::sim::snapshot::Environment) {
+fn step_row(
+    out: &mut String,
+    r: &StepRecord,
+    env: &crate::sim::snapshot::Environment,
+    step_h: f64,
+) {
     out.clear();
     let time = r
         .time
@@ -169,7 +181,7 @@ fn step_row(out: &mut String, r: &StepRecord, env: &crate::sim::snapshot::Enviro
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{time},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{:.5},{:.5},{:.2},{:.2},{:.2},{:.1},{:.2},{:.1},{}",
+        "{time},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{:.5},{:.5},{:.2},{:.2},{:.2},{:.1},{:.2},{:.1},{},{},{:.3},{:.3},{:.3},{:.4}",
         no_negative_zero(r.pv_kw, 3),
         no_negative_zero(r.wind_kw, 3),
         r.load_kw,
@@ -185,7 +197,12 @@ fn step_row(out: &mut String, r: &StepRecord, env: &crate::sim::snapshot::Enviro
         env.ghi_w_m2,
         env.wind_m_s,
         env.air_c,
-        u8::from(r.power_flow_ok)
+        u8::from(r.power_flow_ok),
+        u8::from(r.islanded),
+        r.frequency_hz,
+        r.frequency_min_hz,
+        no_negative_zero(r.shed_kw, 3),
+        no_negative_zero(r.shed_kw * step_h, 4)
     );
 }
 
@@ -204,6 +221,7 @@ pub fn simulate(
     if let Some(charging) = options.charging {
         plugin = plugin.with_charging(charging);
     }
+    plugin = plugin.with_outages(options.outages.clone());
     let mut app = App::new();
     app.add_plugins(plugin);
     let steps = options
@@ -240,12 +258,17 @@ pub fn simulate(
                 f.finish()?;
             }
             let world = app.world();
+            let events = world.resource::<EventLog>().0.clone();
+            if let Some(path) = &options.events {
+                write_events(path, &events)?;
+            }
             Ok(RunSummary {
                 totals: world.resource::<EnergyTotals>().clone(),
                 start: built.scenario.start.0,
                 steps,
                 step_s: options.step_s,
                 wall_s,
+                events,
             })
         }
         Err(e) => {
@@ -289,6 +312,7 @@ fn run_steps(
                 &mut row,
                 world.resource::<StepRecord>(),
                 &world.resource::<CurrentEnvironment>().0,
+                f64::from(options.step_s) / 3600.0,
             );
             f.out.write_all(row.as_bytes()).map_err(io)?;
         }
@@ -352,6 +376,57 @@ fn progress_bar(wanted: bool, steps: u64) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// Writes the events log: time, event, frequency/voltage/phase differences at
+/// breaker closings, and a readable description.
+fn write_events(path: &Path, events: &[LoggedEvent]) -> Result<(), String> {
+    let mut f = AtomicFile::create(path)?;
+    let io = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let mut body = String::from("time,event,sync_df_hz,sync_dv_percent,sync_dphase_deg,detail\n");
+    for e in events {
+        let (df, dv, dphase) = match e.sync {
+            Some((df, dv, dp)) => (
+                format!("{df:.3}"),
+                format!("{:.2}", dv * 100.0),
+                if dp.is_finite() {
+                    format!("{dp:.1}")
+                } else {
+                    String::new()
+                },
+            ),
+            None => Default::default(),
+        };
+        let _ = writeln!(
+            body,
+            "{},{},{df},{dv},{dphase},{}",
+            e.time.format("%Y-%m-%d %H:%M:%S"),
+            e.kind.label(),
+            csv_text(&e.detail)
+        );
+    }
+    if let Err(e) = f.out.write_all(body.as_bytes()) {
+        f.abandon();
+        return Err(io(e));
+    }
+    f.finish()
+}
+
+/// Parses an outage "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM".
+pub fn parse_outage(text: &str) -> Result<(NaiveDateTime, NaiveDateTime), String> {
+    let (a, b) = text.split_once("..").ok_or_else(|| {
+        format!("\"{text}\" is not an interval; write \"YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM\"")
+    })?;
+    let (from, until) = (
+        crate::scenario::parse_date_time(a)?,
+        crate::scenario::parse_date_time(b)?,
+    );
+    if until <= from {
+        return Err(format!(
+            "the outage \"{text}\" ends before it starts; put the earlier time first"
+        ));
+    }
+    Ok((from, until))
 }
 
 /// Rounds to `decimals` and turns -0 into 0, so a spreadsheet shows "0.000", not "-0.000".
@@ -422,6 +497,36 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         "  loading          cables up to {:.1} %, transformer up to {:.1} %",
         t.max_line_loading_percent, t.max_trafo_loading_percent
     );
+    if t.hours_islanded > 0.0 {
+        let _ = writeln!(
+            out,
+            "  island           {:.2} h islanded ({:.2} h dark); frequency {:.2} to {:.2} Hz; unserved {:.1} kWh",
+            t.hours_islanded,
+            t.hours_blackout,
+            t.frequency_min_hz,
+            t.frequency_max_hz,
+            t.unserved_kwh
+        );
+    }
+    if !s.events.is_empty() {
+        let _ = writeln!(out, "  events");
+        const SHOWN: usize = 24;
+        for e in s.events.iter().take(SHOWN) {
+            let _ = writeln!(
+                out,
+                "    {}  {}",
+                e.time.format("%Y-%m-%d %H:%M:%S"),
+                e.detail
+            );
+        }
+        if s.events.len() > SHOWN {
+            let _ = writeln!(
+                out,
+                "    ... and {} more (--events OUT.csv lists them all)",
+                s.events.len() - SHOWN
+            );
+        }
+    }
     if t.failed_steps > 0 {
         let _ = writeln!(
             out,

@@ -43,14 +43,19 @@ impl BatteryRating {
         }
     }
 
-    /// State of charge after `dt_h` hours at `power_kw` (positive charges).
-    pub fn next_soc_kwh(&self, soc_kwh: f64, power_kw: f64, dt_h: f64) -> f64 {
+    /// Change of stored energy over `dt_h` hours at `power_kw` (positive charges), kWh.
+    pub fn stored_delta_kwh(&self, power_kw: f64, dt_h: f64) -> f64 {
         let delta = if power_kw >= 0.0 {
             power_kw * self.efficiency
         } else {
             power_kw / self.efficiency
         };
-        (soc_kwh + delta * dt_h).clamp(0.0, self.capacity_kwh)
+        delta * dt_h
+    }
+
+    /// State of charge after `dt_h` hours at `power_kw` (positive charges).
+    pub fn next_soc_kwh(&self, soc_kwh: f64, power_kw: f64, dt_h: f64) -> f64 {
+        (soc_kwh + self.stored_delta_kwh(power_kw, dt_h)).clamp(0.0, self.capacity_kwh)
     }
 
     /// Energy lost in conversion at `power_kw` over `dt_h`, kWh.

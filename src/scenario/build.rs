@@ -334,6 +334,27 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
 }
 
 fn check_counts(s: &Scenario, loc: &Locator, errors: &mut Vec<ScenarioError>) {
+    for event in &s.events {
+        let (from, until) = event.interval();
+        if until <= from {
+            errors.push(loc.error_at(
+                "until",
+                &until.format("%Y-%m-%d %H:%M").to_string(),
+                0,
+                format!(
+                    "an event ends ({}) before it starts ({}); make `until` later than `from`",
+                    until.format("%Y-%m-%d %H:%M"),
+                    from.format("%Y-%m-%d %H:%M")
+                ),
+            ));
+        }
+    }
+    if s.events.len() > 10_000 {
+        errors.push(loc.error(format!(
+            "the scenario has {} events, more than the limit of 10000",
+            s.events.len()
+        )));
+    }
     let buses: usize = s.feeders.iter().map(|f| f.buses.len()).sum::<usize>() + 2;
     if buses > MAX_BUSES {
         errors.push(loc.error(format!(

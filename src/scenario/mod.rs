@@ -104,6 +104,30 @@ pub struct Scenario {
     /// Streets of houses generated from the seed (added to the explicit ones).
     #[serde(default)]
     pub generated: Option<generate::Generated>,
+    /// What happens when: grid outages, ...
+    #[serde(default)]
+    pub events: Vec<TimelineEvent>,
+}
+
+/// Something that happens during a run at set times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TimelineEvent {
+    /// The main grid fails from `from` until `until`: the neighbourhood islands.
+    GridOutage {
+        /// Local time the grid fails.
+        from: DateTime,
+        /// Local time it returns.
+        until: DateTime,
+    },
+}
+
+impl TimelineEvent {
+    /// The interval the event covers.
+    pub fn interval(&self) -> (NaiveDateTime, NaiveDateTime) {
+        match self {
+            Self::GridOutage { from, until } => (from.0, until.0),
+        }
+    }
 }
 
 /// Geographic location and time zone.

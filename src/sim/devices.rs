@@ -161,7 +161,6 @@ pub(super) fn plugin(app: &mut App) {
         (
             update_environment.in_set(SimulationSystems::Environment),
             (update_households, update_generation, update_evs).in_set(SimulationSystems::Devices),
-            dispatch_batteries.in_set(SimulationSystems::Control),
         ),
     );
 }
@@ -328,9 +327,9 @@ fn update_evs(
     }
 }
 
-/// Self-consumption: each battery covers its own house's deficit and stores
+/// Self-consumption (while connected): each battery covers its own house's deficit and stores
 /// its surplus (household, PV and car behind the same meter).
-fn dispatch_batteries(
+pub(super) fn dispatch_batteries(
     clock: Res<SimClock>,
     hood: Res<Neighbourhood>,
     others: Query<(&DeviceIndex, &DevicePower), Without<BatteryState>>,

@@ -5,6 +5,7 @@ use bevy::prelude::*;
 use chrono::NaiveDateTime;
 
 use super::devices::{BatteryState, DeviceIndex, DevicePower};
+use super::island::{GridMode, GridState};
 use super::network::NetworkState;
 use super::{Neighbourhood, SimClock, SimulationStep, SimulationSystems};
 use crate::scenario::DeviceKind;
@@ -40,8 +41,16 @@ pub struct StepRecord {
     pub max_loading_percent: f64,
     /// Energy in all home batteries as a share of their capacity, percent.
     pub battery_soc_percent: f64,
-    /// Whether the power flow had a solution.
+    /// Whether the power flow had a solution (or the island was dark).
     pub power_flow_ok: bool,
+    /// Breaker open (island or blackout).
+    pub islanded: bool,
+    /// Frequency at the end of the step, Hz (0 in a blackout).
+    pub frequency_hz: f64,
+    /// Lowest frequency during the step, Hz.
+    pub frequency_min_hz: f64,
+    /// Demand not served (shed or dark), kW.
+    pub shed_kw: f64,
 }
 
 /// One house at the last step, kW (consumer frame).
@@ -124,6 +133,16 @@ pub struct EnergyTotals {
     pub hours_outside_voltage_band: f64,
     /// Steps whose power flow had no solution.
     pub failed_steps: u64,
+    /// Demand not served, kWh.
+    pub unserved_kwh: f64,
+    /// Hours with the breaker open.
+    pub hours_islanded: f64,
+    /// Hours dark.
+    pub hours_blackout: f64,
+    /// Lowest island frequency, Hz (50 if never islanded).
+    pub frequency_min_hz: f64,
+    /// Highest island frequency, Hz.
+    pub frequency_max_hz: f64,
     /// Per house, in house order.
     pub houses: Vec<HouseEnergy>,
 }
@@ -149,6 +168,11 @@ impl Default for EnergyTotals {
             max_trafo_loading_percent: 0.0,
             hours_outside_voltage_band: 0.0,
             failed_steps: 0,
+            unserved_kwh: 0.0,
+            hours_islanded: 0.0,
+            hours_blackout: 0.0,
+            frequency_min_hz: crate::physics::frequency::F0_HZ,
+            frequency_max_hz: crate::physics::frequency::F0_HZ,
             houses: Vec::new(),
         }
     }
@@ -201,6 +225,7 @@ fn record_step(
     clock: Res<SimClock>,
     hood: Res<Neighbourhood>,
     state: Res<NetworkState>,
+    grid: Res<GridState>,
     devices: Query<(&DeviceIndex, &DevicePower)>,
     batteries: Query<&BatteryState>,
     mut record: ResMut<StepRecord>,
@@ -258,10 +283,35 @@ fn record_step(
     } else {
         0.0
     };
+    r.islanded = grid.mode != GridMode::Connected;
+    r.frequency_hz = grid.frequency.f_hz;
+    r.frequency_min_hz = grid.f_min_hz.min(grid.frequency.f_hz);
+    r.shed_kw = if r.islanded { grid.unserved_kw } else { 0.0 };
+    if r.islanded {
+        totals.hours_islanded += dt_h;
+        totals.unserved_kwh += r.shed_kw * dt_h;
+        if grid.mode == GridMode::Blackout {
+            totals.hours_blackout += dt_h;
+        } else {
+            totals.frequency_min_hz = totals.frequency_min_hz.min(r.frequency_min_hz);
+            totals.frequency_max_hz = totals.frequency_max_hz.max(grid.f_max_hz);
+        }
+    }
     match state.solved() {
+        _ if state.dark => {
+            // A dark neighbourhood: no voltage, no flows, nothing to fail.
+            r.power_flow_ok = true;
+            totals.hours_outside_voltage_band += dt_h;
+        }
         Some(flow) => {
             r.power_flow_ok = true;
-            r.grid_import_kw = flow.ext_grid_p_mw * 1000.0;
+            // Islanded, the breaker carries nothing: the "grid" in the island
+            // model is the reference unit, already settled into battery_kw.
+            r.grid_import_kw = if r.islanded {
+                0.0
+            } else {
+                flow.ext_grid_p_mw * 1000.0
+            };
             r.losses_kw = flow.losses_mw() * 1000.0;
             r.v_min_pu = flow.vm_min_pu();
             r.v_max_pu = flow.vm_max_pu();

@@ -10,6 +10,7 @@
 //! [`step`] directly, as fast as the machine allows.
 
 pub mod devices;
+pub mod island;
 pub mod metrics;
 pub mod network;
 pub mod snapshot;
@@ -123,12 +124,14 @@ impl SimClock {
 }
 
 /// Choices that hold for a whole run.
-#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+#[derive(Resource, Debug, Clone, PartialEq)]
 pub struct SimSettings {
     /// Seed of every random stream (weather, households, cars).
     pub seed: u64,
     /// How cars charge at home.
     pub charging: crate::physics::ev::Charging,
+    /// Grid outages besides the scenario's timeline (from the command line).
+    pub extra_outages: Vec<(NaiveDateTime, NaiveDateTime)>,
 }
 
 /// The neighbourhood being simulated.
@@ -152,6 +155,7 @@ impl SimulationPlugin {
         let settings = SimSettings {
             seed: built.scenario.seed,
             charging: built.scenario.ev_charging,
+            extra_outages: Vec::new(),
         };
         Self {
             built,
@@ -163,6 +167,12 @@ impl SimulationPlugin {
     /// Uses another seed than the scenario's.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.settings.seed = seed;
+        self
+    }
+
+    /// Adds grid outages to the scenario's timeline.
+    pub fn with_outages(mut self, outages: Vec<(NaiveDateTime, NaiveDateTime)>) -> Self {
+        self.settings.extra_outages.extend(outages);
         self
     }
 
@@ -196,9 +206,14 @@ impl Plugin for SimulationPlugin {
         );
         app.insert_resource(SimClock::new(self.built.scenario.start.0, self.step_s));
         app.insert_resource(Neighbourhood(self.built.clone()));
-        app.insert_resource(self.settings);
+        app.insert_resource(self.settings.clone());
         app.add_systems(Update, run_due_steps);
-        app.add_plugins((devices::plugin, network::plugin, metrics::plugin));
+        app.add_plugins((
+            devices::plugin,
+            island::plugin,
+            network::plugin,
+            metrics::plugin,
+        ));
     }
 }
 

@@ -5,6 +5,7 @@ use bevy::prelude::*;
 use chrono::NaiveDateTime;
 
 use super::devices::{DeviceIndex, DevicePower};
+use super::island::{GridMode, GridState, IslandGridModel};
 use super::snapshot::bus_consumption_mva;
 use super::{Neighbourhood, SimClock, SimulationStep, SimulationSystems};
 use crate::network::{PowerFlow, PowerFlowError, PowerFlowModel, SolverOptions};
@@ -20,6 +21,8 @@ pub struct NetworkState {
     pub time: Option<NaiveDateTime>,
     /// The operating point, or the reason it could not be found.
     pub flow: Option<Result<PowerFlow, PowerFlowError>>,
+    /// The neighbourhood is dark (blackout): nothing to solve.
+    pub dark: bool,
 }
 
 impl NetworkState {
@@ -43,16 +46,33 @@ fn solve_power_flow(
     clock: Res<SimClock>,
     hood: Res<Neighbourhood>,
     grid: Res<GridModel>,
+    island: Res<IslandGridModel>,
+    grid_state: Res<GridState>,
     devices: Query<(&DeviceIndex, &DevicePower)>,
     mut state: ResMut<NetworkState>,
 ) {
     let built = &hood.0;
+    state.time = Some(clock.now());
+    state.dark = grid_state.mode == GridMode::Blackout;
+    let model = match grid_state.mode {
+        GridMode::Connected => &grid.0,
+        GridMode::Islanded => match &island.model {
+            Some(m) => m,
+            None => {
+                state.flow = None;
+                return;
+            }
+        },
+        GridMode::Blackout => {
+            state.flow = None;
+            return;
+        }
+    };
     let consumption = bus_consumption_mva(
         built.network.buses.len(),
         devices
             .iter()
             .filter_map(|(i, p)| built.devices.get(i.0).map(|d| (d.bus, p.kva()))),
     );
-    state.time = Some(clock.now());
-    state.flow = Some(grid.0.solve(&consumption, &SolverOptions::default()));
+    state.flow = Some(model.solve(&consumption, &SolverOptions::default()));
 }

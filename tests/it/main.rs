@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod island;
 mod powerflow_reference;
 mod run;
 mod scenarios;

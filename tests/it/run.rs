@@ -20,6 +20,8 @@ fn options(days: f64, step_s: u32) -> RunOptions {
         csv: None,
         per_house: None,
         progress: false,
+        outages: Vec::new(),
+        events: None,
     }
 }
 

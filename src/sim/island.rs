@@ -1,0 +1,726 @@
+//! Islanding: the breaker at the point of common coupling, the island's
+//! grid-forming dispatch, frequency and load shedding, blackout, black
+//! start, and resynchronisation before the breaker closes again.
+//!
+//! - The grid fails (scenario timeline, `--outage`, or the [`SetGridOutage`]
+//!   event): the breaker opens in that step and the exchange is zero.
+//! - Grid-forming units (home batteries, and cars at home whose owners allow
+//!   vehicle-to-grid, down to half their battery) carry the island. They
+//!   share its net demand in proportion to their ratings (equal droop), and
+//!   [`crate::physics::frequency::integrate`] follows the frequency through
+//!   the step, shedding quarters of the non-critical load (each house keeps
+//!   its critical share to the last) and curtailing PV by over-frequency.
+//! - The power flow takes the largest unit's bus as reference; what the
+//!   estimate of losses missed lands on that unit (the `Protection` set).
+//! - Storage exhausted: the frequency collapses, the units trip, blackout.
+//!   Black start: when the grid returns (dead-bus closing), or when PV and
+//!   wind can carry the critical loads again in daylight.
+//! - The grid returns to a live island: the controller slips the island
+//!   0.1 Hz against the grid and closes the breaker only inside the IEEE
+//!   1547-2018 window (|df| <= 0.3 Hz, |dV| <= 10 %, |dphase| <= 20 degrees).
+
+use bevy::prelude::*;
+use chrono::NaiveDateTime;
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+
+use super::devices::{
+    BatteryState, DeviceIndex, DevicePower, EvRuntime, HouseholdState, dispatch_batteries,
+};
+use super::network::NetworkState;
+use super::{Neighbourhood, SimClock, SimSettings, SimulationStep, SimulationSystems};
+use crate::network::PowerFlowModel;
+use crate::physics::frequency::{
+    self, DroopParams, F0_HZ, FrequencyState, IslandBalance, SHED_STAGES_HZ,
+};
+use crate::physics::storage::BatteryRating;
+use crate::scenario::DeviceKind;
+
+/// IEEE 1547-2018 synchronisation limits (up to 500 kVA).
+pub const SYNC_MAX_DF_HZ: f64 = 0.3;
+/// Largest voltage difference for closing, per unit.
+pub const SYNC_MAX_DV_PU: f64 = 0.10;
+/// Largest phase difference for closing, degrees.
+pub const SYNC_MAX_DPHASE_DEG: f64 = 20.0;
+/// Slip the controller holds while it waits for the phases to meet, Hz.
+pub const SYNC_SLIP_HZ: f64 = 0.1;
+/// Share of a V2G car's battery it never gives to the island.
+pub const V2G_FLOOR: f64 = 0.5;
+
+/// How the neighbourhood is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GridMode {
+    /// Breaker closed, the main grid holds voltage and frequency.
+    #[default]
+    Connected,
+    /// Breaker open, grid-forming units hold the island.
+    Islanded,
+    /// Breaker open and the island is dark.
+    Blackout,
+}
+
+/// The point of common coupling and the island's state.
+#[derive(Resource, Debug)]
+pub struct GridState {
+    /// How the neighbourhood runs now.
+    pub mode: GridMode,
+    /// Whether the main grid is energised.
+    pub grid_available: bool,
+    /// Whether a user has switched the grid off.
+    pub manual_outage: bool,
+    /// Island frequency state (50 Hz when connected).
+    pub frequency: FrequencyState,
+    /// Lowest frequency during the step, Hz.
+    pub f_min_hz: f64,
+    /// Highest frequency during the step, Hz.
+    pub f_max_hz: f64,
+    /// Shedding stages in force.
+    pub stages_shed: usize,
+    /// Demand not served in the step, kW.
+    pub unserved_kw: f64,
+    /// Share of available PV let through.
+    pub pv_share: f64,
+    /// The grid is back but the island is out of step: the controller
+    /// curtails PV directly (or sheds a stage) to bring it to 50 Hz.
+    pub resync_pending: bool,
+    losses_estimate_kw: f64,
+    rng: StdRng,
+}
+
+/// Outages planned for the run (scenario timeline and command line).
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct OutageSchedule(pub Vec<(NaiveDateTime, NaiveDateTime)>);
+
+impl OutageSchedule {
+    /// Whether the grid is down at `t`.
+    pub fn grid_down(&self, t: NaiveDateTime) -> bool {
+        self.0.iter().any(|(from, until)| *from <= t && t < *until)
+    }
+}
+
+/// A user's request to switch the main grid off (`true`) or back on.
+#[derive(Event, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetGridOutage(pub bool);
+
+/// What happened, for the events log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// The breaker opened: the neighbourhood islands.
+    BreakerOpen,
+    /// The breaker closed: back on the grid.
+    BreakerClose,
+    /// The controller tried to synchronise but a limit was not met.
+    ResyncAttempt,
+    /// A stage of non-critical load was shed.
+    ShedStage,
+    /// A shed stage was served again.
+    RestoreStage,
+    /// The island went dark.
+    Blackout,
+    /// The island was started again from its own resources.
+    BlackStart,
+}
+
+impl EventKind {
+    /// Name in logs and CSVs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::BreakerOpen => "breaker_open",
+            Self::BreakerClose => "breaker_close",
+            Self::ResyncAttempt => "resync_attempt",
+            Self::ShedStage => "shed_stage",
+            Self::RestoreStage => "restore_stage",
+            Self::Blackout => "blackout",
+            Self::BlackStart => "black_start",
+        }
+    }
+}
+
+/// One logged event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedEvent {
+    /// When (within the step, for breaker closings).
+    pub time: NaiveDateTime,
+    /// What.
+    pub kind: EventKind,
+    /// Numbers that go with it, readable.
+    pub detail: String,
+    /// Frequency, voltage and phase differences at a breaker closing.
+    pub sync: Option<(f64, f64, f64)>,
+}
+
+/// Every event so far.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct EventLog(pub Vec<LoggedEvent>);
+
+/// The network compiled with the reference grid-forming unit as slack.
+#[derive(Resource, Debug, Clone)]
+pub struct IslandGridModel {
+    /// The compiled model (`None` without any grid-forming unit).
+    pub model: Option<PowerFlowModel>,
+    /// Device index of the reference unit.
+    pub reference_device: Option<usize>,
+}
+
+/// Run condition: the breaker is closed.
+pub fn connected(state: Res<GridState>) -> bool {
+    state.mode == GridMode::Connected
+}
+
+pub(super) fn plugin(app: &mut App) {
+    let built = app.world().resource::<Neighbourhood>().0.clone();
+    let seed = app.world().resource::<SimSettings>().seed;
+    // The reference: the largest battery (ties: the first).
+    let reference = built
+        .devices
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            if let DeviceKind::Battery(b) = &d.kind {
+                Some((i, d.bus, b.power_kw))
+            } else {
+                None
+            }
+        })
+        .fold(None::<(usize, usize, f64)>, |best, c| match best {
+            Some(b) if b.2 >= c.2 => Some(b),
+            _ => Some(c),
+        });
+    app.insert_resource(IslandGridModel {
+        model: reference
+            .map(|(_, bus, _)| PowerFlowModel::with_root(&built.network, bus, 1.0, 0.0)),
+        reference_device: reference.map(|(i, _, _)| i),
+    });
+    let mut outages: Vec<_> = built.scenario.events.iter().map(|e| e.interval()).collect();
+    outages.extend(
+        app.world()
+            .resource::<SimSettings>()
+            .extra_outages
+            .iter()
+            .copied(),
+    );
+    app.insert_resource(OutageSchedule(outages));
+    app.insert_resource(GridState {
+        mode: GridMode::Connected,
+        grid_available: true,
+        manual_outage: false,
+        frequency: FrequencyState::default(),
+        f_min_hz: F0_HZ,
+        f_max_hz: F0_HZ,
+        stages_shed: 0,
+        unserved_kw: 0.0,
+        pv_share: 1.0,
+        resync_pending: false,
+        losses_estimate_kw: 0.0,
+        rng: StdRng::seed_from_u64(seed ^ 0x0073_796e_6368_726f),
+    });
+    app.init_resource::<EventLog>();
+    app.add_observer(|event: On<SetGridOutage>, mut state: ResMut<GridState>| {
+        state.manual_outage = event.0
+    });
+    app.add_systems(
+        SimulationStep,
+        (
+            (
+                update_breaker,
+                dispatch_batteries.run_if(connected),
+                dispatch_island.run_if(not(connected)),
+            )
+                .chain()
+                .in_set(SimulationSystems::Control),
+            settle_island_slack.in_set(SimulationSystems::Protection),
+        ),
+    );
+}
+
+fn log(events: &mut EventLog, time: NaiveDateTime, kind: EventKind, detail: String) {
+    events.0.push(LoggedEvent {
+        time,
+        kind,
+        detail,
+        sync: None,
+    });
+}
+
+/// Opens the breaker when the grid fails; closes it when the grid is back
+/// and the island is in step (or dark); black-starts a dark island.
+fn update_breaker(
+    clock: Res<SimClock>,
+    schedule: Res<OutageSchedule>,
+    hood: Res<Neighbourhood>,
+    network: Res<NetworkState>,
+    mut state: ResMut<GridState>,
+    mut events: ResMut<EventLog>,
+    devices: Query<(&DeviceIndex, &DevicePower)>,
+) {
+    let now = clock.now();
+    let available = !state.manual_outage && !schedule.grid_down(now);
+    state.grid_available = available;
+    state.f_min_hz = state.frequency.f_hz;
+    state.f_max_hz = state.frequency.f_hz;
+    match (state.mode, available) {
+        (GridMode::Connected, false) => {
+            state.mode = GridMode::Islanded;
+            state.frequency = FrequencyState::default();
+            state.stages_shed = 0;
+            log(
+                &mut events,
+                now,
+                EventKind::BreakerOpen,
+                "grid lost: the breaker opens, the neighbourhood runs as an island".into(),
+            );
+        }
+        (GridMode::Islanded, true) => try_resynchronise(
+            now,
+            &hood,
+            &network,
+            &mut state,
+            &mut events,
+            f64::from(clock.step_s),
+        ),
+        (GridMode::Blackout, true) => {
+            state.mode = GridMode::Connected;
+            state.frequency = FrequencyState::default();
+            state.stages_shed = 0;
+            log(
+                &mut events,
+                now,
+                EventKind::BreakerClose,
+                "grid back: the breaker closes onto the dark island (dead-bus closing)".into(),
+            );
+        }
+        (GridMode::Blackout, false) => {
+            // Black start when local generation can carry the critical loads.
+            let (mut generation, mut critical) = (0.0, 0.0);
+            for (i, p) in &devices {
+                match hood.0.devices.get(i.0).map(|d| &d.kind) {
+                    Some(DeviceKind::Pv(_) | DeviceKind::Wind { .. }) => generation -= p.p_kw,
+                    Some(DeviceKind::Household { critical_share, .. }) => {
+                        critical += critical_share * p.p_kw
+                    }
+                    _ => {}
+                }
+            }
+            if generation > 1.2 * (critical + state.losses_estimate_kw) && critical > 0.0 {
+                state.mode = GridMode::Islanded;
+                state.frequency = FrequencyState::default();
+                state.stages_shed = SHED_STAGES_HZ.len();
+                log(
+                    &mut events,
+                    now,
+                    EventKind::BlackStart,
+                    format!(
+                        "black start: {generation:.1} kW of local generation energises the critical loads ({critical:.1} kW)"
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+    if !available {
+        state.resync_pending = false;
+    }
+    if state.mode == GridMode::Connected {
+        state.frequency = FrequencyState::default();
+        state.stages_shed = 0;
+        state.unserved_kw = 0.0;
+        state.pv_share = 1.0;
+    }
+}
+
+fn try_resynchronise(
+    now: NaiveDateTime,
+    hood: &Neighbourhood,
+    network: &NetworkState,
+    state: &mut GridState,
+    events: &mut EventLog,
+    step_s: f64,
+) {
+    let df = state.frequency.f_hz - F0_HZ;
+    // The island's voltage at the PCC (the MV side of the transformer) against the grid's.
+    let v_island = network
+        .solved()
+        .map_or(1.0, |f| f.vm_pu.first().copied().unwrap_or(1.0));
+    let dv = v_island - hood.0.network.ext_grid.vm_pu;
+    if df.abs() > SYNC_MAX_DF_HZ - SYNC_SLIP_HZ || dv.abs() > SYNC_MAX_DV_PU {
+        state.resync_pending = true;
+        events.0.push(LoggedEvent {
+            time: now,
+            kind: EventKind::ResyncAttempt,
+            detail: format!("grid back, not yet in step: df {df:+.2} Hz, dV {:+.1} %; the island's controller corrects first", tidy_percent(dv)),
+            sync: Some((df, dv, f64::NAN)),
+        });
+        return;
+    }
+    // Slip the island against the grid until the phases meet inside the window.
+    let phase0: f64 = state.rng.random_range(-180.0..180.0);
+    let degrees_per_s = 360.0 * SYNC_SLIP_HZ;
+    let wait_s = if phase0.abs() <= SYNC_MAX_DPHASE_DEG * 0.8 {
+        0.0
+    } else {
+        (-0.8 * SYNC_MAX_DPHASE_DEG - phase0).rem_euclid(360.0) / degrees_per_s
+    };
+    let phase = (phase0 + degrees_per_s * wait_s + 180.0).rem_euclid(360.0) - 180.0;
+    let slip = df + SYNC_SLIP_HZ;
+    if wait_s > step_s || slip.abs() > SYNC_MAX_DF_HZ || phase.abs() > SYNC_MAX_DPHASE_DEG {
+        events.0.push(LoggedEvent {
+            time: now,
+            kind: EventKind::ResyncAttempt,
+            detail: format!(
+                "phases did not meet in this step (df {slip:+.2} Hz, dphase {phase:+.1} deg)"
+            ),
+            sync: Some((slip, dv, phase)),
+        });
+        return;
+    }
+    state.mode = GridMode::Connected;
+    state.resync_pending = false;
+    events.0.push(LoggedEvent {
+        time: now + chrono::Duration::milliseconds((wait_s * 1000.0) as i64),
+        kind: EventKind::BreakerClose,
+        detail: format!(
+            "resynchronised after {wait_s:.1} s: df {slip:+.2} Hz, dV {:+.1} %, dphase {phase:+.1} deg; the breaker closes",
+            tidy_percent(dv)
+        ),
+        sync: Some((slip, dv, phase)),
+    });
+}
+
+/// A grid-forming unit's share of the island for one step.
+struct Unit {
+    entity: Entity,
+    rating_kw: f64,
+    discharge_kw: f64,
+    charge_kw: f64,
+}
+
+/// Home batteries (disjoint from the other device queries).
+type OnlyBatteries = (Without<EvRuntime>, Without<HouseholdState>);
+/// Cars.
+type OnlyCars = (Without<BatteryState>, Without<HouseholdState>);
+/// Households.
+type OnlyHouseholds = (
+    With<HouseholdState>,
+    Without<BatteryState>,
+    Without<EvRuntime>,
+);
+/// PV and wind.
+type OnlyGenerators = (
+    Without<HouseholdState>,
+    Without<BatteryState>,
+    Without<EvRuntime>,
+);
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a Bevy system's parameters are the data it reads and writes"
+)]
+fn dispatch_island(
+    clock: Res<SimClock>,
+    hood: Res<Neighbourhood>,
+    mut state: ResMut<GridState>,
+    mut events: ResMut<EventLog>,
+    mut batteries: Query<(Entity, &mut BatteryState, &mut DevicePower), OnlyBatteries>,
+    mut cars: Query<(Entity, &mut EvRuntime, &mut DevicePower), OnlyCars>,
+    mut households: Query<(&DeviceIndex, &mut DevicePower), OnlyHouseholds>,
+    mut generators: Query<(&DeviceIndex, &mut DevicePower), OnlyGenerators>,
+) {
+    let now = clock.now();
+    let dt_h = f64::from(clock.step_s) / 3600.0;
+    let built = &hood.0;
+    // Demand, split into what stays and what can be shed.
+    let (mut firm, mut sheddable) = (state.losses_estimate_kw, 0.0);
+    for (i, p) in &households {
+        if let Some(DeviceKind::Household { critical_share, .. }) =
+            built.devices.get(i.0).map(|d| &d.kind)
+        {
+            firm += critical_share * p.p_kw;
+            sheddable += (1.0 - critical_share) * p.p_kw;
+        }
+    }
+    let ev_demand: f64 = cars.iter().map(|(_, _, p)| p.p_kw).sum();
+    sheddable += ev_demand;
+    let (mut pv, mut wind) = (0.0, 0.0);
+    for (i, p) in &generators {
+        match built.devices.get(i.0).map(|d| &d.kind) {
+            Some(DeviceKind::Pv(_)) => pv -= p.p_kw,
+            _ => wind -= p.p_kw,
+        }
+    }
+    // Grid-forming units and what each can do in this step.
+    let mut units: Vec<Unit> = batteries
+        .iter()
+        .map(|(e, b, _)| Unit {
+            entity: e,
+            rating_kw: b.rating.power_kw,
+            discharge_kw: b.rating.max_discharge_kw(b.soc_kwh, dt_h),
+            charge_kw: b.rating.max_charge_kw(b.soc_kwh, dt_h),
+        })
+        .collect();
+    for (e, ev, _) in &cars {
+        if ev.v2g && ev.state.at_home {
+            let rating = BatteryRating {
+                capacity_kwh: ev.spec.battery_kwh,
+                power_kw: ev.spec.charger_kw,
+                efficiency: crate::physics::ev::CHARGER_EFFICIENCY,
+            };
+            let floor_kwh = V2G_FLOOR * ev.spec.battery_kwh;
+            let above_floor = (ev.state.soc_kwh - floor_kwh).max(0.0);
+            units.push(Unit {
+                entity: e,
+                rating_kw: ev.spec.charger_kw,
+                discharge_kw: (above_floor * rating.efficiency / dt_h).min(rating.power_kw),
+                charge_kw: rating.max_charge_kw(ev.state.soc_kwh, dt_h),
+            });
+        }
+    }
+    let rating: f64 = units.iter().map(|u| u.rating_kw).sum();
+    let discharge_limit: f64 = units.iter().map(|u| u.discharge_kw).sum();
+    let charge_limit: f64 = units.iter().map(|u| u.charge_kw).sum();
+    let quarter = sheddable / SHED_STAGES_HZ.len() as f64;
+    // Serve shed stages again when the units have room for them.
+    while state.stages_shed > 0 {
+        let served = firm + sheddable - quarter * (state.stages_shed - 1) as f64;
+        if discharge_limit + pv + wind < 1.1 * served {
+            break;
+        }
+        state.stages_shed -= 1;
+        log(
+            &mut events,
+            now,
+            EventKind::RestoreStage,
+            format!("stage {} served again", state.stages_shed + 1),
+        );
+    }
+    if state.resync_pending {
+        if state.frequency.f_hz > F0_HZ {
+            // Curtail PV directly to what the island can use, so that the
+            // units need not raise the frequency to curtail it.
+            let usable = (firm
+                + sheddable * (1.0 - state.stages_shed as f64 / SHED_STAGES_HZ.len() as f64)
+                + charge_limit
+                - wind)
+                .max(0.0);
+            if pv > usable {
+                let kept = usable / pv;
+                for (i, mut p) in &mut generators {
+                    if matches!(
+                        built.devices.get(i.0).map(|d| &d.kind),
+                        Some(DeviceKind::Pv(_))
+                    ) {
+                        p.p_kw *= kept;
+                    }
+                }
+                pv = usable;
+            }
+        } else if state.stages_shed < SHED_STAGES_HZ.len() {
+            state.stages_shed += 1;
+            log(
+                &mut events,
+                now,
+                EventKind::ShedStage,
+                format!(
+                    "stage {} shed by the controller to bring the island to 50 Hz for resynchronisation",
+                    state.stages_shed
+                ),
+            );
+        }
+    }
+    let balance = IslandBalance {
+        firm_load_kw: firm,
+        sheddable_load_kw: sheddable,
+        stages_shed: state.stages_shed,
+        pv_available_kw: pv,
+        other_generation_kw: wind,
+        rating_kw: rating,
+        discharge_limit_kw: discharge_limit,
+        charge_limit_kw: charge_limit,
+    };
+    let outcome = if rating > 0.0 {
+        frequency::integrate(
+            state.frequency,
+            &balance,
+            &DroopParams::default(),
+            f64::from(clock.step_s),
+        )
+    } else {
+        frequency::FrequencyOutcome {
+            blackout: true,
+            ..frequency::integrate(state.frequency, &balance, &DroopParams::default(), 0.0)
+        }
+    };
+    state.f_min_hz = state.f_min_hz.min(outcome.f_min_hz);
+    state.f_max_hz = state.f_max_hz.max(outcome.f_max_hz);
+    for (stage, f) in outcome.shed_at_hz.iter().enumerate() {
+        if let Some(f) = f {
+            log(
+                &mut events,
+                now,
+                EventKind::ShedStage,
+                format!(
+                    "stage {} shed at {f:.2} Hz ({:.1} kW of non-critical load)",
+                    stage + 1,
+                    quarter
+                ),
+            );
+        }
+    }
+    let demand = firm - state.losses_estimate_kw + sheddable;
+    if outcome.blackout || state.mode == GridMode::Blackout {
+        if state.mode != GridMode::Blackout {
+            log(
+                &mut events,
+                now,
+                EventKind::Blackout,
+                format!(
+                    "blackout: the grid-forming units cannot hold the island (frequency fell to {:.2} Hz); {:.1} kW unserved",
+                    outcome.f_min_hz.max(0.0),
+                    demand
+                ),
+            );
+        }
+        state.mode = GridMode::Blackout;
+        state.frequency = FrequencyState {
+            f_hz: 0.0,
+            p_set_kw: 0.0,
+        };
+        state.stages_shed = SHED_STAGES_HZ.len();
+        state.unserved_kw = demand;
+        state.pv_share = 0.0;
+        for (_, mut p) in &mut households {
+            *p = DevicePower::default();
+        }
+        for (_, mut p) in &mut generators {
+            *p = DevicePower::default();
+        }
+        for (_, mut ev, mut p) in &mut cars {
+            let ev = &mut *ev;
+            ev.state.soc_kwh -= p.p_kw * crate::physics::ev::CHARGER_EFFICIENCY * dt_h;
+            *p = DevicePower::default();
+        }
+        for (_, _, mut p) in &mut batteries {
+            *p = DevicePower::default();
+        }
+        return;
+    }
+    state.frequency = outcome.end;
+    state.stages_shed = outcome.stages_shed;
+    state.pv_share = outcome.pv_share;
+    let served_share = 1.0 - state.stages_shed as f64 / SHED_STAGES_HZ.len() as f64;
+    let mut served = 0.0;
+    for (i, mut p) in &mut households {
+        if let Some(DeviceKind::Household { critical_share, .. }) =
+            built.devices.get(i.0).map(|d| &d.kind)
+        {
+            let k = critical_share + (1.0 - critical_share) * served_share;
+            p.p_kw *= k;
+            p.q_kvar *= k;
+            served += p.p_kw;
+        }
+    }
+    for (i, mut p) in &mut generators {
+        if matches!(
+            built.devices.get(i.0).map(|d| &d.kind),
+            Some(DeviceKind::Pv(_))
+        ) {
+            p.p_kw *= outcome.pv_share;
+        }
+    }
+    // Cars: charging is served like other non-critical load; undo what was not delivered.
+    for (_, mut ev, mut p) in &mut cars {
+        let delivered = p.p_kw * served_share;
+        let ev = &mut *ev;
+        ev.state.soc_kwh -= (p.p_kw - delivered) * crate::physics::ev::CHARGER_EFFICIENCY * dt_h;
+        p.p_kw = delivered;
+        served += delivered;
+    }
+    state.unserved_kw = (demand - served).max(0.0);
+    // The units share what is left, in proportion to their ratings, within their limits.
+    let needed = (served + state.losses_estimate_kw - pv * outcome.pv_share - wind)
+        .clamp(-charge_limit, discharge_limit);
+    let shares = share_by_rating(&units, needed);
+    for (unit, kw) in units.iter().zip(shares) {
+        if let Ok((_, mut b, mut p)) = batteries.get_mut(unit.entity) {
+            let rating = b.rating;
+            b.soc_kwh = rating.next_soc_kwh(b.soc_kwh, -kw, dt_h);
+            p.p_kw = -kw;
+            p.q_kvar = 0.0;
+        } else if let Ok((_, mut ev, mut p)) = cars.get_mut(unit.entity) {
+            let ev = &mut *ev;
+            let eff = crate::physics::ev::CHARGER_EFFICIENCY;
+            let delta_kwh = if kw >= 0.0 {
+                -kw / eff * dt_h
+            } else {
+                -kw * eff * dt_h
+            };
+            ev.state.soc_kwh = (ev.state.soc_kwh + delta_kwh).clamp(0.0, ev.spec.battery_kwh);
+            p.p_kw -= kw;
+        }
+    }
+}
+
+/// Splits `total_kw` (positive: the units give) among the units in
+/// proportion to their ratings, passing on what a unit at its limit cannot take.
+fn share_by_rating(units: &[Unit], total_kw: f64) -> Vec<f64> {
+    let mut out = vec![0.0; units.len()];
+    let mut left = total_kw;
+    let mut open: Vec<usize> = (0..units.len()).collect();
+    for _ in 0..units.len().max(1) {
+        let rating: f64 = open.iter().map(|&i| units[i].rating_kw).sum();
+        if open.is_empty() || rating <= 0.0 || left.abs() < 1e-12 {
+            break;
+        }
+        let mut next = Vec::new();
+        let mut given = 0.0;
+        for &i in &open {
+            let want = out[i] + left * units[i].rating_kw / rating;
+            let capped = want.clamp(-units[i].charge_kw, units[i].discharge_kw);
+            given += capped - out[i];
+            out[i] = capped;
+            if (capped - want).abs() < 1e-12 {
+                next.push(i);
+            }
+        }
+        left -= given;
+        open = next;
+    }
+    out
+}
+
+/// The island's slack: what the loss estimate missed is carried by the
+/// reference unit; the estimate for the next step is updated.
+fn settle_island_slack(
+    clock: Res<SimClock>,
+    island: Res<IslandGridModel>,
+    network: Res<NetworkState>,
+    mut state: ResMut<GridState>,
+    mut batteries: Query<(&DeviceIndex, &mut BatteryState, &mut DevicePower)>,
+) {
+    let Some(flow) = network.solved() else {
+        return;
+    };
+    state.losses_estimate_kw = flow.losses_mw() * 1000.0;
+    if state.mode != GridMode::Islanded {
+        return;
+    }
+    // In the island model the "grid" is the reference unit's bus: its
+    // exchange is what the reference unit gives beyond its set point.
+    let residual_kw = flow.ext_grid_p_mw * 1000.0;
+    let dt_h = f64::from(clock.step_s) / 3600.0;
+    for (i, mut b, mut p) in &mut batteries {
+        if Some(i.0) != island.reference_device {
+            continue;
+        }
+        let rating = b.rating;
+        let planned = p.p_kw;
+        let actual = planned - residual_kw;
+        b.soc_kwh = (b.soc_kwh + rating.stored_delta_kwh(actual, dt_h)
+            - rating.stored_delta_kwh(planned, dt_h))
+        .clamp(0.0, rating.capacity_kwh);
+        p.p_kw = actual;
+    }
+}
+
+/// A per-unit difference as percent rounded to 0.1, never "-0.0".
+fn tidy_percent(pu: f64) -> f64 {
+    (pu * 1000.0).round() / 10.0 + 0.0
+}

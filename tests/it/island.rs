@@ -1,0 +1,320 @@
+//! Islanding: zero exchange, frequency limits, shedding order, critical
+//! loads last, blackout and black start, and synchronised reconnection.
+
+use bevy::prelude::*;
+
+use crate::common::built;
+use microgrid::physics::frequency::SHED_STAGES_HZ;
+use microgrid::run::{RunOptions, parse_outage, simulate};
+use microgrid::scenario::DeviceKind;
+use microgrid::sim::devices::{DeviceIndex, DevicePower};
+use microgrid::sim::island::{
+    EventKind, GridMode, GridState, SYNC_MAX_DF_HZ, SYNC_MAX_DPHASE_DEG, SYNC_MAX_DV_PU,
+};
+use microgrid::sim::metrics::StepRecord;
+
+fn options(days: f64, outages: &[&str]) -> RunOptions {
+    RunOptions {
+        duration_s: (days * 86_400.0) as u64,
+        step_s: 60,
+        seed: None,
+        charging: None,
+        csv: None,
+        per_house: None,
+        progress: false,
+        outages: outages
+            .iter()
+            .map(|o| parse_outage(o).expect("valid outage"))
+            .collect(),
+        events: None,
+    }
+}
+
+#[test]
+fn an_evening_outage_islands_with_zero_exchange_and_reconnects_in_step() {
+    let b = built("scenes/default.scenario.ron");
+    let mut islanded_steps = 0;
+    let mut worst = 0.0f64;
+    let summary = simulate(
+        &b,
+        &options(1.0, &["2025-06-21 18:00..2025-06-21 22:00"]),
+        |world: &World| {
+            let r = world.resource::<StepRecord>();
+            let hour = chrono::Timelike::hour(&r.time.expect("time"));
+            assert_eq!(r.islanded, (18..22).contains(&hour), "at {:?}", r.time);
+            if r.islanded {
+                islanded_steps += 1;
+                assert_eq!(r.grid_import_kw, 0.0, "the breaker is open");
+                assert!(r.frequency_hz > 47.5 && r.frequency_hz < 52.0);
+            }
+            // Energy still balances in the island: the units carry what is not served by PV.
+            let supply = r.pv_kw + r.wind_kw + r.grid_import_kw;
+            let use_ = r.load_kw + r.ev_kw + r.battery_kw + r.losses_kw;
+            worst =
+                worst.max((supply - use_).abs() / (r.load_kw + r.pv_kw + r.losses_kw).max(1e-9));
+        },
+    )
+    .expect("runs");
+    assert_eq!(islanded_steps, 240);
+    assert!(worst < 1e-6, "relative imbalance {worst}");
+    assert!((summary.totals.hours_islanded - 4.0).abs() < 1e-9);
+    let kinds: Vec<EventKind> = summary.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds.first(), Some(&EventKind::BreakerOpen));
+    assert_eq!(kinds.last(), Some(&EventKind::BreakerClose));
+}
+
+#[test]
+fn with_enough_storage_the_island_meets_en_50160_frequency_limits() {
+    // EN 50160 for systems with no synchronous connection: 50 Hz +-2 % during
+    // 95 % of the time, +-15 % always. Morning and evening outages in June,
+    // when the batteries can both take the surplus and cover the deficit.
+    let b = built("scenes/default.scenario.ron");
+    let (mut steps, mut within_2_percent) = (0, 0);
+    let outages = [
+        "2025-06-21 07:00..2025-06-21 09:00",
+        "2025-06-21 18:00..2025-06-21 21:00",
+    ];
+    let summary = simulate(&b, &options(1.0, &outages), |world: &World| {
+        let r = world.resource::<StepRecord>();
+        if r.islanded {
+            steps += 1;
+            assert!(
+                r.frequency_min_hz >= 42.5 && r.frequency_hz <= 57.5,
+                "{r:?}"
+            );
+            if r.frequency_min_hz >= 49.0 && r.frequency_hz <= 51.0 {
+                within_2_percent += 1;
+            }
+            assert!(r.shed_kw < 1e-9, "nothing is shed: {r:?}");
+        }
+    })
+    .expect("runs");
+    // 300 minutes of outage, plus at most a few while the controller brings
+    // the island back in step before it closes the breaker.
+    assert!((300..=306).contains(&steps), "{steps} islanded steps");
+    assert!(
+        within_2_percent as f64 >= 0.95 * steps as f64,
+        "{within_2_percent} of {steps} steps within 49-51 Hz"
+    );
+    assert!(
+        summary
+            .events
+            .iter()
+            .all(|e| e.kind != EventKind::ShedStage && e.kind != EventKind::Blackout)
+    );
+    assert!(summary.totals.unserved_kwh < 1e-9);
+}
+
+#[test]
+fn full_batteries_curtail_pv_by_raising_the_island_frequency() {
+    let b = built("scenes/default.scenario.ron");
+    let mut curtailing = 0;
+    simulate(
+        &b,
+        &options(1.0, &["2025-06-21 11:00..2025-06-21 14:00"]),
+        |world: &World| {
+            let r = world.resource::<StepRecord>();
+            let grid = world.resource::<GridState>();
+            if r.islanded {
+                assert!(
+                    r.frequency_hz < microgrid::physics::frequency::PV_TRIP_HZ,
+                    "PV never trips: {r:?}"
+                );
+                assert!(r.shed_kw < 1e-9);
+                if grid.pv_share < 0.99 {
+                    curtailing += 1;
+                    assert!(
+                        r.frequency_hz > microgrid::physics::frequency::PV_CURTAIL_START_HZ,
+                        "{r:?}"
+                    );
+                }
+            }
+        },
+    )
+    .expect("runs");
+    assert!(
+        curtailing > 30,
+        "PV curtailed by frequency in {curtailing} steps"
+    );
+}
+
+#[test]
+fn when_storage_runs_short_stages_shed_in_order_and_critical_loads_stay() {
+    let b = built("scenes/default.scenario.ron");
+    let critical: Vec<f64> = b
+        .devices
+        .iter()
+        .map(|d| {
+            if let DeviceKind::Household { critical_share, .. } = d.kind {
+                critical_share
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mut checked = 0;
+    let summary = simulate(
+        &b,
+        &options(1.0, &["2025-06-21 20:00..2025-06-22 05:00"]),
+        |world: &World| {
+            let grid = world.resource::<GridState>();
+            if grid.mode != GridMode::Islanded || grid.stages_shed == 0 {
+                return;
+            }
+            // Every house keeps its critical share: served >= critical share of its demand,
+            // and the served share of the non-critical part is 1 - stages/4.
+            let served_share = 1.0 - grid.stages_shed as f64 / SHED_STAGES_HZ.len() as f64;
+            let r = world.resource::<StepRecord>();
+            assert!(r.shed_kw > 0.0);
+            let mut q = world
+                .try_query::<(&DeviceIndex, &DevicePower)>()
+                .expect("registered");
+            for (i, p) in q.iter(world) {
+                if let DeviceKind::Household { .. } = b.devices[i.0].kind {
+                    let c = critical[i.0];
+                    let demand = p.p_kw / (c + (1.0 - c) * served_share);
+                    assert!(p.p_kw >= c * demand - 1e-9);
+                }
+            }
+            checked += 1;
+        },
+    )
+    .expect("runs");
+    assert!(checked > 0, "the night outage should need shedding");
+    let sheds: Vec<f64> = summary
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::ShedStage)
+        .map(|e| {
+            e.detail
+                .split("shed at ")
+                .nth(1)
+                .and_then(|t| t.split(' ').next())
+                .and_then(|f| f.parse().ok())
+                .expect("frequency")
+        })
+        .collect();
+    assert!(!sheds.is_empty());
+    for f in sheds {
+        assert!(
+            SHED_STAGES_HZ.iter().any(|s| (f - s).abs() < 0.05),
+            "shed at {f} Hz, not a relay setting"
+        );
+    }
+}
+
+#[test]
+fn empty_storage_means_blackout_then_black_start_with_the_sun() {
+    let mut b = built("scenes/default.scenario.ron");
+    // Without the turbines (which can black-start the island on a windy
+    // night) the island must wait for the sun.
+    b.devices
+        .retain(|d| !matches!(d.kind, DeviceKind::Wind { .. }));
+    for d in &mut b.devices {
+        match &mut d.kind {
+            DeviceKind::Battery(bat) => bat.capacity_kwh = 1.0,
+            DeviceKind::Ev(ev) => ev.v2g = false,
+            _ => {}
+        }
+    }
+    let summary = simulate(
+        &b,
+        &options(2.0, &["2025-06-21 19:00..2025-06-22 14:00"]),
+        |world: &World| {
+            let r = world.resource::<StepRecord>();
+            for v in [r.frequency_hz, r.shed_kw, r.load_kw, r.battery_kw] {
+                assert!(v.is_finite());
+            }
+            if world.resource::<GridState>().mode == GridMode::Blackout {
+                assert_eq!(r.load_kw, 0.0);
+                assert_eq!(r.pv_kw, 0.0);
+                assert!(r.shed_kw > 0.0);
+            }
+        },
+    )
+    .expect("runs without panicking");
+    let kinds: Vec<EventKind> = summary.events.iter().map(|e| e.kind).collect();
+    let blackout = kinds
+        .iter()
+        .position(|k| *k == EventKind::Blackout)
+        .expect("a blackout");
+    let black_start = kinds
+        .iter()
+        .position(|k| *k == EventKind::BlackStart)
+        .expect("a black start");
+    assert!(blackout < black_start);
+    let start_hour = chrono::Timelike::hour(&summary.events[black_start].time);
+    // Berlin's June sunrise is about 03:45 in standard time.
+    assert!(
+        (3..=12).contains(&start_hour),
+        "black start with the sun, at {start_hour}:00"
+    );
+    let sun = microgrid::physics::solar::sun_position(
+        summary.events[black_start].time,
+        1.0,
+        52.52,
+        13.40,
+    )
+    .expect("in range");
+    assert!(
+        sun.elevation_deg() > 0.0,
+        "the sun is up at the black start"
+    );
+    assert!(summary.totals.hours_blackout > 1.0);
+    assert!(summary.totals.unserved_kwh > 0.0);
+}
+
+#[test]
+fn without_grid_forming_units_an_outage_is_a_blackout_until_the_grid_returns() {
+    let b = built("scenes/kerber-dorfnetz.scenario.ron");
+    let summary = simulate(
+        &b,
+        &options(1.0, &["2025-01-15 19:00..2025-01-15 21:00"]),
+        |_| {},
+    )
+    .expect("runs");
+    let kinds: Vec<EventKind> = summary.events.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::BreakerOpen,
+            EventKind::Blackout,
+            EventKind::BreakerClose
+        ]
+    );
+    assert!((summary.totals.hours_blackout - 2.0).abs() < 1e-9);
+}
+
+#[test]
+fn the_breaker_never_closes_outside_the_synchronisation_window() {
+    let b = built("scenes/default.scenario.ron");
+    let mut closings = 0;
+    for seed in 0..6 {
+        let mut o = options(
+            2.0,
+            &[
+                "2025-06-21 09:00..2025-06-21 11:30",
+                "2025-06-21 20:00..2025-06-22 02:00",
+                "2025-06-22 12:00..2025-06-22 12:20",
+            ],
+        );
+        o.seed = Some(seed);
+        let summary = simulate(&b, &o, |_| {}).expect("runs");
+        for e in summary
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::BreakerClose)
+        {
+            if let Some((df, dv, dphase)) = e.sync {
+                assert!(
+                    df.abs() <= SYNC_MAX_DF_HZ
+                        && dv.abs() <= SYNC_MAX_DV_PU
+                        && dphase.abs() <= SYNC_MAX_DPHASE_DEG,
+                    "{e:?}"
+                );
+                closings += 1;
+            }
+        }
+    }
+    assert!(closings >= 12, "{closings} synchronised closings checked");
+}
