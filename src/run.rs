@@ -498,16 +498,21 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         t.max_line_loading_percent, t.max_trafo_loading_percent
     );
     if t.hours_islanded > 0.0 {
+        let frequency = if t.hours_islanded - t.hours_blackout > 1e-9 {
+            format!(
+                "frequency {:.2} to {:.2} Hz",
+                t.frequency_min_hz, t.frequency_max_hz
+            )
+        } else {
+            "no island frequency (dark throughout)".to_owned()
+        };
         let _ = writeln!(
             out,
-            "  island           {:.2} h islanded ({:.2} h dark); frequency {:.2} to {:.2} Hz; unserved {:.1} kWh",
-            t.hours_islanded,
-            t.hours_blackout,
-            t.frequency_min_hz,
-            t.frequency_max_hz,
-            t.unserved_kwh
+            "  island           {:.2} h islanded ({:.2} h dark); {frequency}; unserved {:.1} kWh",
+            t.hours_islanded, t.hours_blackout, t.unserved_kwh
         );
     }
+
     if !s.events.is_empty() {
         let _ = writeln!(out, "  events");
         const SHOWN: usize = 24;

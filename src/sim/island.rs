@@ -185,9 +185,16 @@ pub(super) fn plugin(app: &mut App) {
             Some(b) if b.2 >= c.2 => Some(b),
             _ => Some(c),
         });
+    // Without a home battery the cars that allow vehicle-to-grid form the
+    // island; the LV busbar is then the reference.
+    let reference_bus = reference.map_or(built.network.transformer.lv_bus, |(_, bus, _)| bus);
     app.insert_resource(IslandGridModel {
-        model: reference
-            .map(|(_, bus, _)| PowerFlowModel::with_root(&built.network, bus, 1.0, 0.0)),
+        model: Some(PowerFlowModel::with_root(
+            &built.network,
+            reference_bus,
+            1.0,
+            0.0,
+        )),
         reference_device: reference.map(|(i, _, _)| i),
     });
     let mut outages: Vec<_> = built.scenario.events.iter().map(|e| e.interval()).collect();
@@ -243,6 +250,10 @@ fn log(events: &mut EventLog, time: NaiveDateTime, kind: EventKind, detail: Stri
 
 /// Opens the breaker when the grid fails; closes it when the grid is back
 /// and the island is in step (or dark); black-starts a dark island.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a Bevy system's parameters are the data it reads and writes"
+)]
 fn update_breaker(
     clock: Res<SimClock>,
     schedule: Res<OutageSchedule>,
@@ -251,7 +262,12 @@ fn update_breaker(
     mut state: ResMut<GridState>,
     mut events: ResMut<EventLog>,
     devices: Query<(&DeviceIndex, &DevicePower)>,
+    formers: Query<(Option<&BatteryState>, Option<&EvRuntime>)>,
 ) {
+    // Something must form the grid: a home battery, or a V2G car at home.
+    let has_grid_former = formers
+        .iter()
+        .any(|(battery, car)| battery.is_some() || car.is_some_and(|c| c.v2g && c.state.at_home));
     let now = clock.now();
     let available = !state.manual_outage && !schedule.grid_down(now);
     state.grid_available = available;
@@ -300,7 +316,10 @@ fn update_breaker(
                     _ => {}
                 }
             }
-            if generation > 1.2 * (critical + state.losses_estimate_kw) && critical > 0.0 {
+            if has_grid_former
+                && generation > 1.2 * (critical + state.losses_estimate_kw)
+                && critical > 0.0
+            {
                 state.mode = GridMode::Islanded;
                 state.frequency = FrequencyState::default();
                 state.stages_shed = SHED_STAGES_HZ.len();
@@ -478,7 +497,7 @@ fn dispatch_island(
     let charge_limit: f64 = units.iter().map(|u| u.charge_kw).sum();
     let quarter = sheddable / SHED_STAGES_HZ.len() as f64;
     // Serve shed stages again when the units have room for them.
-    while state.stages_shed > 0 {
+    while state.mode == GridMode::Islanded && state.stages_shed > 0 {
         let served = firm + sheddable - quarter * (state.stages_shed - 1) as f64;
         if discharge_limit + pv + wind < 1.1 * served {
             break;
@@ -571,11 +590,17 @@ fn dispatch_island(
                 &mut events,
                 now,
                 EventKind::Blackout,
-                format!(
-                    "blackout: the grid-forming units cannot hold the island (frequency fell to {:.2} Hz); {:.1} kW unserved",
-                    outcome.f_min_hz.max(0.0),
-                    demand
-                ),
+                if rating > 0.0 {
+                    format!(
+                        "blackout: the grid-forming units cannot hold the island (frequency fell to {:.2} Hz); {:.1} kW unserved",
+                        outcome.f_min_hz.max(0.0),
+                        demand
+                    )
+                } else {
+                    format!(
+                        "blackout: no battery or vehicle-to-grid car can form the island; {demand:.1} kW unserved"
+                    )
+                },
             );
         }
         state.mode = GridMode::Blackout;
@@ -694,6 +719,7 @@ fn settle_island_slack(
     network: Res<NetworkState>,
     mut state: ResMut<GridState>,
     mut batteries: Query<(&DeviceIndex, &mut BatteryState, &mut DevicePower)>,
+    mut cars: Query<(&mut EvRuntime, &mut DevicePower), Without<BatteryState>>,
 ) {
     let Some(flow) = network.solved() else {
         return;
@@ -702,20 +728,32 @@ fn settle_island_slack(
     if state.mode != GridMode::Islanded {
         return;
     }
-    // In the island model the "grid" is the reference unit's bus: its
-    // exchange is what the reference unit gives beyond its set point.
+    // In the island model the "grid" is the reference bus: its exchange is
+    // what the reference unit gives beyond its set point.
     let residual_kw = flow.ext_grid_p_mw * 1000.0;
     let dt_h = f64::from(clock.step_s) / 3600.0;
-    for (i, mut b, mut p) in &mut batteries {
-        if Some(i.0) != island.reference_device {
-            continue;
+    if island.reference_device.is_some() {
+        for (i, mut b, mut p) in &mut batteries {
+            if Some(i.0) != island.reference_device {
+                continue;
+            }
+            let rating = b.rating;
+            let planned = p.p_kw;
+            let actual = planned - residual_kw;
+            b.soc_kwh = (b.soc_kwh + rating.stored_delta_kwh(actual, dt_h)
+                - rating.stored_delta_kwh(planned, dt_h))
+            .clamp(0.0, rating.capacity_kwh);
+            p.p_kw = actual;
         }
-        let rating = b.rating;
+    } else if let Some((mut ev, mut p)) = cars.iter_mut().find(|(ev, _)| ev.v2g && ev.state.at_home)
+    {
+        let eff = crate::physics::ev::CHARGER_EFFICIENCY;
+        let stored = |kw: f64| if kw >= 0.0 { kw * eff } else { kw / eff } * dt_h;
         let planned = p.p_kw;
         let actual = planned - residual_kw;
-        b.soc_kwh = (b.soc_kwh + rating.stored_delta_kwh(actual, dt_h)
-            - rating.stored_delta_kwh(planned, dt_h))
-        .clamp(0.0, rating.capacity_kwh);
+        let battery_kwh = ev.spec.battery_kwh;
+        ev.state.soc_kwh =
+            (ev.state.soc_kwh + stored(actual) - stored(planned)).clamp(0.0, battery_kwh);
         p.p_kw = actual;
     }
 }

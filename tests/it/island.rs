@@ -318,3 +318,33 @@ fn the_breaker_never_closes_outside_the_synchronisation_window() {
     }
     assert!(closings >= 12, "{closings} synchronised closings checked");
 }
+
+#[test]
+fn cars_that_allow_vehicle_to_grid_hold_an_island_without_batteries() {
+    let mut b = built("scenes/default.scenario.ron");
+    b.devices
+        .retain(|d| !matches!(d.kind, DeviceKind::Battery(_)));
+    let mut worst = 0.0f64;
+    let summary = simulate(
+        &b,
+        &options(1.0, &["2025-06-21 18:00..2025-06-21 22:00"]),
+        |world: &World| {
+            let r = world.resource::<StepRecord>();
+            let supply = r.pv_kw + r.wind_kw + r.grid_import_kw;
+            let use_ = r.load_kw + r.ev_kw + r.battery_kw + r.losses_kw;
+            worst =
+                worst.max((supply - use_).abs() / (r.load_kw + r.pv_kw + r.losses_kw).max(1e-9));
+        },
+    )
+    .expect("runs");
+    assert_eq!(
+        summary.totals.failed_steps, 0,
+        "every island step has a power flow"
+    );
+    assert_eq!(summary.totals.hours_blackout, 0.0);
+    assert!(worst < 1e-6, "relative imbalance {worst}");
+    assert!(
+        summary.totals.unserved_kwh > 0.0,
+        "two cars cannot carry the whole evening"
+    );
+}
