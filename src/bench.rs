@@ -97,6 +97,8 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
             wind_model: "Bergey Excel 10".into(),
         }),
         events: Vec::new(),
+        tariff: Default::default(),
+        controller: Default::default(),
     }
 }
 
@@ -166,6 +168,8 @@ fn time_runs(cases: Vec<RunCase>) -> Result<(), String> {
             progress: true,
             outages: Vec::new(),
             events: None,
+            price_spikes: Vec::new(),
+            strategy: None,
         };
         let summary = crate::run::simulate(&case.built, &options, |_| {})?;
         println!(

@@ -102,6 +102,12 @@ pub enum Command {
         /// Write the events log (breaker, shedding, blackout) to this CSV file.
         #[arg(long, value_name = "OUT")]
         events: Option<PathBuf>,
+        /// An import price spike, "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM=EUR_PER_KWH" (repeat for more).
+        #[arg(long, value_parser = crate::run::parse_price, value_name = "FROM..UNTIL=EUR")]
+        price: Vec<(NaiveDateTime, NaiveDateTime, f64)>,
+        /// Energy management [default: the scenario's].
+        #[arg(long, value_enum)]
+        strategy: Option<StrategyArg>,
     },
     /// Time the power flow: a table of houses, buses, solve_us and iterations.
     ///
@@ -114,6 +120,27 @@ pub enum Command {
         #[arg(long, default_value_t = 200)]
         solves: u32,
     },
+}
+
+/// The controller's strategy, as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StrategyArg {
+    /// Batteries serve their own house.
+    SelfConsumption,
+    /// Charge when cheap, discharge when dear, keep an outage reserve.
+    PriceAware,
+    /// Price-aware, and island on purpose when the grid is dear.
+    EconomicIslanding,
+}
+
+impl From<StrategyArg> for crate::sim::prices::Strategy {
+    fn from(s: StrategyArg) -> Self {
+        match s {
+            StrategyArg::SelfConsumption => Self::SelfConsumption,
+            StrategyArg::PriceAware => Self::PriceAware,
+            StrategyArg::EconomicIslanding => Self::EconomicIslanding,
+        }
+    }
 }
 
 /// How cars charge, as the command line names it.
@@ -157,6 +184,8 @@ pub fn run(cli: Cli) -> ExitCode {
             per_house,
             outage,
             events,
+            price,
+            strategy,
         }) => {
             let built = match load_built(&file) {
                 Ok(b) => b,
@@ -188,6 +217,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 progress: true,
                 outages: outage,
                 events: events.clone(),
+                price_spikes: price,
+                strategy: strategy.map(Into::into),
             };
             match crate::run::simulate(&built, &options, |_| {}) {
                 Ok(summary) => {

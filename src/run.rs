@@ -43,6 +43,10 @@ pub struct RunOptions {
     pub outages: Vec<(NaiveDateTime, NaiveDateTime)>,
     /// Events log CSV to write.
     pub events: Option<PathBuf>,
+    /// Import price spikes besides the scenario's: (from, until, EUR/kWh).
+    pub price_spikes: Vec<(NaiveDateTime, NaiveDateTime, f64)>,
+    /// Strategy instead of the scenario's.
+    pub strategy: Option<crate::sim::prices::Strategy>,
 }
 
 /// What a run did.
@@ -166,7 +170,7 @@ impl AtomicFile {
 }
 
 /// Header of the step CSV (units in the names).
-pub const STEP_CSV_HEADER: &str = "time,pv_kw,wind_kw,load_kw,ev_kw,battery_kw,grid_import_kw,losses_kw,v_min_pu,v_max_pu,max_loading_percent,battery_soc_percent,cloud_oktas,ghi_w_m2,wind_m_s,air_temperature_c,power_flow_ok,islanded,frequency_hz,frequency_min_hz,shed_kw,unserved_kwh";
+pub const STEP_CSV_HEADER: &str = "time,pv_kw,wind_kw,load_kw,ev_kw,battery_kw,grid_import_kw,losses_kw,v_min_pu,v_max_pu,max_loading_percent,battery_soc_percent,cloud_oktas,ghi_w_m2,wind_m_s,air_temperature_c,power_flow_ok,islanded,frequency_hz,frequency_min_hz,shed_kw,unserved_kwh,price_eur_per_kwh,cost_eur";
 
 fn step_row(
     out: &mut String,
@@ -181,7 +185,7 @@ fn step_row(
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{time},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{:.5},{:.5},{:.2},{:.2},{:.2},{:.1},{:.2},{:.1},{},{},{:.3},{:.3},{:.3},{:.4}",
+        "{time},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{:.5},{:.5},{:.2},{:.2},{:.2},{:.1},{:.2},{:.1},{},{},{:.3},{:.3},{:.3},{:.4},{:.4},{:.5}",
         no_negative_zero(r.pv_kw, 3),
         no_negative_zero(r.wind_kw, 3),
         r.load_kw,
@@ -202,7 +206,9 @@ fn step_row(
         r.frequency_hz,
         r.frequency_min_hz,
         no_negative_zero(r.shed_kw, 3),
-        no_negative_zero(r.shed_kw * step_h, 4)
+        no_negative_zero(r.shed_kw * step_h, 4),
+        r.price_eur_per_kwh,
+        no_negative_zero(r.cost_eur, 5)
     );
 }
 
@@ -222,6 +228,23 @@ pub fn simulate(
         plugin = plugin.with_charging(charging);
     }
     plugin = plugin.with_outages(options.outages.clone());
+    if options.strategy.is_some() || !options.price_spikes.is_empty() {
+        let mut changed = built.clone();
+        if let Some(strategy) = options.strategy {
+            changed.scenario.controller.strategy = strategy;
+        }
+        for (from, until, price) in &options.price_spikes {
+            changed
+                .scenario
+                .events
+                .push(crate::scenario::TimelineEvent::PriceSpike {
+                    from: crate::scenario::DateTime(*from),
+                    until: crate::scenario::DateTime(*until),
+                    import_eur_per_kwh: *price,
+                });
+        }
+        plugin = plugin.with_built(changed);
+    }
     let mut app = App::new();
     app.add_plugins(plugin);
     let steps = options
@@ -412,6 +435,24 @@ fn write_events(path: &Path, events: &[LoggedEvent]) -> Result<(), String> {
     f.finish()
 }
 
+/// Parses a price spike "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM=EUR_PER_KWH".
+pub fn parse_price(text: &str) -> Result<(NaiveDateTime, NaiveDateTime, f64), String> {
+    let (interval, price) = text.rsplit_once('=').ok_or_else(|| {
+        format!("\"{text}\" needs a price; write \"YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM=0.95\"")
+    })?;
+    let (from, until) = parse_outage(interval)?;
+    let eur: f64 = price
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{price}\" is not a price in EUR/kWh; write e.g. 0.95"))?;
+    if !eur.is_finite() || !(-1.0..=100.0).contains(&eur) {
+        return Err(format!(
+            "a price of {eur} EUR/kWh is outside -1 to 100; check the number"
+        ));
+    }
+    Ok((from, until, eur))
+}
+
 /// Parses an outage "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM".
 pub fn parse_outage(text: &str) -> Result<(NaiveDateTime, NaiveDateTime), String> {
     let (a, b) = text.split_once("..").ok_or_else(|| {
@@ -496,6 +537,13 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         out,
         "  loading          cables up to {:.1} %, transformer up to {:.1} %",
         t.max_line_loading_percent, t.max_trafo_loading_percent
+    );
+    let _ = writeln!(
+        out,
+        "  money            paid {:.2} EUR for imports, earned {:.2} EUR for exports: net {:.2} EUR",
+        t.import_cost_eur,
+        t.export_revenue_eur,
+        t.import_cost_eur - t.export_revenue_eur
     );
     if t.hours_islanded > 0.0 {
         let frequency = if t.hours_islanded - t.hours_blackout > 1e-9 {

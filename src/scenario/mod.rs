@@ -104,9 +104,15 @@ pub struct Scenario {
     /// Streets of houses generated from the seed (added to the explicit ones).
     #[serde(default)]
     pub generated: Option<generate::Generated>,
-    /// What happens when: grid outages, ...
+    /// What happens when: grid outages, price spikes.
     #[serde(default)]
     pub events: Vec<TimelineEvent>,
+    /// Import and export prices.
+    #[serde(default)]
+    pub tariff: crate::sim::prices::Tariff,
+    /// The energy-management strategy and its thresholds.
+    #[serde(default)]
+    pub controller: crate::sim::prices::ControllerSettings,
 }
 
 /// Something that happens during a run at set times.
@@ -119,13 +125,24 @@ pub enum TimelineEvent {
         /// Local time it returns.
         until: DateTime,
     },
+    /// The import price jumps to `import_eur_per_kwh` from `from` until `until`.
+    PriceSpike {
+        /// Local time the spike starts.
+        from: DateTime,
+        /// Local time it ends.
+        until: DateTime,
+        /// Import price during the spike, EUR/kWh.
+        import_eur_per_kwh: f64,
+    },
 }
 
 impl TimelineEvent {
     /// The interval the event covers.
     pub fn interval(&self) -> (NaiveDateTime, NaiveDateTime) {
         match self {
-            Self::GridOutage { from, until } => (from.0, until.0),
+            Self::GridOutage { from, until } | Self::PriceSpike { from, until, .. } => {
+                (from.0, until.0)
+            }
         }
     }
 }

@@ -327,15 +327,18 @@ fn update_evs(
     }
 }
 
-/// Self-consumption (while connected): each battery covers its own house's deficit and stores
-/// its surplus (household, PV and car behind the same meter).
+/// The batteries while connected: self-consumption behind each house's
+/// meter, or the price strategies of [`super::prices`].
 pub(super) fn dispatch_batteries(
     clock: Res<SimClock>,
     hood: Res<Neighbourhood>,
+    prices: Res<super::prices::CurrentPrices>,
     others: Query<(&DeviceIndex, &DevicePower), Without<BatteryState>>,
     mut batteries: Query<(&DeviceIndex, &mut BatteryState, &mut DevicePower)>,
 ) {
+    use super::prices::Strategy;
     let dt_h = f64::from(clock.step_s) / 3600.0;
+    let controller = &hood.0.scenario.controller;
     let mut house_net_kw = vec![0.0; hood.0.house_count()];
     for (index, power) in &others {
         if let Some(h) = hood.0.devices.get(index.0).and_then(|d| d.house) {
@@ -349,8 +352,21 @@ pub(super) fn dispatch_batteries(
             .get(index.0)
             .and_then(|d| d.house)
             .map_or(0.0, |h| house_net_kw[h]);
-        let p = self_consumption_kw(&battery.rating, battery.soc_kwh, net, dt_h);
-        battery.soc_kwh = battery.rating.next_soc_kwh(battery.soc_kwh, p, dt_h);
+        let rating = battery.rating;
+        let mut p = self_consumption_kw(&rating, battery.soc_kwh, net, dt_h);
+        if controller.strategy != Strategy::SelfConsumption {
+            if prices.import_eur_per_kwh <= controller.cheap_eur_per_kwh {
+                // Cheap grid power: fill up.
+                p = rating.max_charge_kw(battery.soc_kwh, dt_h);
+            } else if p < 0.0 {
+                // Never below the outage reserve.
+                let reserve_kwh = controller.outage_reserve * rating.capacity_kwh;
+                let available_kw =
+                    ((battery.soc_kwh - reserve_kwh).max(0.0) * rating.efficiency / dt_h).min(-p);
+                p = -available_kw;
+            }
+        }
+        battery.soc_kwh = rating.next_soc_kwh(battery.soc_kwh, p, dt_h);
         *power = DevicePower {
             p_kw: p,
             q_kvar: 0.0,

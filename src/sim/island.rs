@@ -79,6 +79,8 @@ pub struct GridState {
     pub unserved_kw: f64,
     /// Share of available PV let through.
     pub pv_share: f64,
+    /// The island is on purpose (economic islanding), not an outage.
+    pub economic: bool,
     /// The grid is back but the island is out of step: the controller
     /// curtails PV directly (or sheds a stage) to bring it to 50 Hz.
     pub resync_pending: bool,
@@ -197,7 +199,13 @@ pub(super) fn plugin(app: &mut App) {
         )),
         reference_device: reference.map(|(i, _, _)| i),
     });
-    let mut outages: Vec<_> = built.scenario.events.iter().map(|e| e.interval()).collect();
+    let mut outages: Vec<_> = built
+        .scenario
+        .events
+        .iter()
+        .filter(|e| matches!(e, crate::scenario::TimelineEvent::GridOutage { .. }))
+        .map(|e| e.interval())
+        .collect();
     outages.extend(
         app.world()
             .resource::<SimSettings>()
@@ -217,6 +225,7 @@ pub(super) fn plugin(app: &mut App) {
         unserved_kw: 0.0,
         pv_share: 1.0,
         resync_pending: false,
+        economic: false,
         losses_estimate_kw: 0.0,
         rng: StdRng::seed_from_u64(seed ^ 0x0073_796e_6368_726f),
     });
@@ -263,6 +272,7 @@ fn update_breaker(
     mut events: ResMut<EventLog>,
     devices: Query<(&DeviceIndex, &DevicePower)>,
     formers: Query<(Option<&BatteryState>, Option<&EvRuntime>)>,
+    prices: Res<super::prices::CurrentPrices>,
 ) {
     // Something must form the grid: a home battery, or a V2G car at home.
     let has_grid_former = formers
@@ -273,6 +283,86 @@ fn update_breaker(
     state.grid_available = available;
     state.f_min_hz = state.frequency.f_hz;
     state.f_max_hz = state.frequency.f_hz;
+    // Economic islanding: is the grid dear enough, and can storage carry the island?
+    let controller = &hood.0.scenario.controller;
+    let stored_kwh: f64 = formers
+        .iter()
+        .map(|(battery, car)| {
+            battery.map_or(0.0, |b| {
+                (b.soc_kwh - crate::physics::storage::SOC_MIN * b.rating.capacity_kwh).max(0.0)
+            }) + car.filter(|c| c.v2g && c.state.at_home).map_or(0.0, |c| {
+                (c.state.soc_kwh - V2G_FLOOR * c.spec.battery_kwh).max(0.0)
+            })
+        })
+        .sum();
+    let island_demand_kw: f64 = devices
+        .iter()
+        .filter_map(|(i, p)| match hood.0.devices.get(i.0).map(|d| &d.kind) {
+            Some(DeviceKind::Battery(_)) | None => None,
+            Some(_) => Some(p.p_kw),
+        })
+        .sum::<f64>()
+        + state.losses_estimate_kw;
+    let dear = controller.strategy == super::prices::Strategy::EconomicIslanding
+        && prices.import_eur_per_kwh > controller.island_above_eur_per_kwh;
+    // Power matters as much as energy: an island on purpose must never shed load.
+    let dt_h = f64::from(clock.step_s) / 3600.0;
+    let discharge_power_kw: f64 = formers
+        .iter()
+        .map(|(battery, car)| {
+            battery.map_or(0.0, |b| b.rating.max_discharge_kw(b.soc_kwh, dt_h))
+                + car.filter(|c| c.v2g && c.state.at_home).map_or(0.0, |c| {
+                    let above = (c.state.soc_kwh - V2G_FLOOR * c.spec.battery_kwh).max(0.0);
+                    (above * crate::physics::ev::CHARGER_EFFICIENCY / dt_h).min(c.spec.charger_kw)
+                })
+        })
+        .sum();
+    let storage_holds = |hours: f64, power_margin: f64| {
+        has_grid_former
+            && stored_kwh >= island_demand_kw.max(0.0) * hours
+            && discharge_power_kw >= power_margin * island_demand_kw
+    };
+    if state.mode == GridMode::Connected
+        && available
+        && dear
+        && storage_holds(controller.island_for_hours, 1.5)
+    {
+        state.mode = GridMode::Islanded;
+        state.economic = true;
+        state.frequency = FrequencyState::default();
+        state.stages_shed = 0;
+        log(
+            &mut events,
+            now,
+            EventKind::BreakerOpen,
+            format!(
+                "economic island: import at {:.2} EUR/kWh is above {:.2}; storage holds {stored_kwh:.1} kWh{}",
+                prices.import_eur_per_kwh,
+                controller.island_above_eur_per_kwh,
+                if island_demand_kw > 0.1 {
+                    format!(
+                        ", about {:.1} h of the island's demand",
+                        stored_kwh / island_demand_kw
+                    )
+                } else {
+                    ", and local generation covers the demand now".to_owned()
+                }
+            ),
+        );
+        return;
+    }
+    if state.economic
+        && state.mode == GridMode::Islanded
+        && available
+        && dear
+        && state.stages_shed == 0
+        && storage_holds(0.5, 1.1)
+    {
+        return; // stay on purpose
+    }
+    if !available {
+        state.economic = false;
+    }
     match (state.mode, available) {
         (GridMode::Connected, false) => {
             state.mode = GridMode::Islanded;
@@ -393,6 +483,7 @@ fn try_resynchronise(
     }
     state.mode = GridMode::Connected;
     state.resync_pending = false;
+    state.economic = false;
     events.0.push(LoggedEvent {
         time: now + chrono::Duration::milliseconds((wait_s * 1000.0) as i64),
         kind: EventKind::BreakerClose,

@@ -51,6 +51,10 @@ pub struct StepRecord {
     pub frequency_min_hz: f64,
     /// Demand not served (shed or dark), kW.
     pub shed_kw: f64,
+    /// Import price, EUR/kWh.
+    pub price_eur_per_kwh: f64,
+    /// What the step cost the neighbourhood at the PCC, EUR (negative: earned).
+    pub cost_eur: f64,
 }
 
 /// One house at the last step, kW (consumer frame).
@@ -143,6 +147,10 @@ pub struct EnergyTotals {
     pub frequency_min_hz: f64,
     /// Highest island frequency, Hz.
     pub frequency_max_hz: f64,
+    /// Paid for imports, EUR.
+    pub import_cost_eur: f64,
+    /// Earned for exports, EUR.
+    pub export_revenue_eur: f64,
     /// Per house, in house order.
     pub houses: Vec<HouseEnergy>,
 }
@@ -173,6 +181,8 @@ impl Default for EnergyTotals {
             hours_blackout: 0.0,
             frequency_min_hz: crate::physics::frequency::F0_HZ,
             frequency_max_hz: crate::physics::frequency::F0_HZ,
+            import_cost_eur: 0.0,
+            export_revenue_eur: 0.0,
             houses: Vec::new(),
         }
     }
@@ -226,6 +236,7 @@ fn record_step(
     hood: Res<Neighbourhood>,
     state: Res<NetworkState>,
     grid: Res<GridState>,
+    prices: Res<super::prices::CurrentPrices>,
     devices: Query<(&DeviceIndex, &DevicePower)>,
     batteries: Query<&BatteryState>,
     mut record: ResMut<StepRecord>,
@@ -349,6 +360,12 @@ fn record_step(
     totals.export_kwh += (-r.grid_import_kw).max(0.0) * dt_h;
     totals.losses_kwh += r.losses_kw * dt_h;
     totals.peak_import_kw = totals.peak_import_kw.max(r.grid_import_kw);
+    r.price_eur_per_kwh = prices.import_eur_per_kwh;
+    let paid = r.grid_import_kw.max(0.0) * dt_h * prices.import_eur_per_kwh;
+    let earned = (-r.grid_import_kw).max(0.0) * dt_h * prices.export_eur_per_kwh;
+    r.cost_eur = paid - earned;
+    totals.import_cost_eur += paid;
+    totals.export_revenue_eur += earned;
     for (h, e) in houses.0.iter().zip(totals.houses.iter_mut()) {
         e.load_kwh += h.load_kw * dt_h;
         e.pv_kwh += h.pv_kw * dt_h;

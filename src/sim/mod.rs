@@ -13,6 +13,7 @@ pub mod devices;
 pub mod island;
 pub mod metrics;
 pub mod network;
+pub mod prices;
 pub mod snapshot;
 
 use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
@@ -170,6 +171,12 @@ impl SimulationPlugin {
         self
     }
 
+    /// Simulates another version of the neighbourhood (same step and settings).
+    pub fn with_built(mut self, built: Built) -> Self {
+        self.built = built;
+        self
+    }
+
     /// Adds grid outages to the scenario's timeline.
     pub fn with_outages(mut self, outages: Vec<(NaiveDateTime, NaiveDateTime)>) -> Self {
         self.settings.extra_outages.extend(outages);
@@ -210,6 +217,7 @@ impl Plugin for SimulationPlugin {
         app.add_systems(Update, run_due_steps);
         app.add_plugins((
             devices::plugin,
+            prices::plugin,
             island::plugin,
             network::plugin,
             metrics::plugin,

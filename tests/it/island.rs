@@ -27,6 +27,8 @@ fn options(days: f64, outages: &[&str]) -> RunOptions {
             .map(|o| parse_outage(o).expect("valid outage"))
             .collect(),
         events: None,
+        price_spikes: Vec::new(),
+        strategy: None,
     }
 }
 
@@ -346,5 +348,45 @@ fn cars_that_allow_vehicle_to_grid_hold_an_island_without_batteries() {
     assert!(
         summary.totals.unserved_kwh > 0.0,
         "two cars cannot carry the whole evening"
+    );
+}
+
+#[test]
+fn in_a_price_spike_economic_islanding_costs_less_than_staying_connected() {
+    use microgrid::sim::prices::Strategy;
+    let b = built("scenes/default.scenario.ron");
+    let run = |strategy| {
+        let mut o = options(1.0, &[]);
+        o.seed = Some(11);
+        o.strategy = Some(strategy);
+        o.price_spikes = vec![
+            microgrid::run::parse_price("2025-06-21 17:00..2025-06-21 21:00=1.50").expect("valid"),
+        ];
+        simulate(&b, &o, |world: &World| {
+            let r = world.resource::<StepRecord>();
+            if r.islanded {
+                assert_eq!(r.cost_eur, 0.0, "an island pays nothing at the PCC");
+            }
+        })
+        .expect("runs")
+    };
+    let connected = run(Strategy::SelfConsumption);
+    let island = run(Strategy::EconomicIslanding);
+    let net =
+        |s: &microgrid::run::RunSummary| s.totals.import_cost_eur - s.totals.export_revenue_eur;
+    assert_eq!(connected.totals.hours_islanded, 0.0);
+    assert!(island.totals.hours_islanded > 1.0, "it islanded on purpose");
+    assert!(
+        net(&island) < net(&connected),
+        "economic island {:.2} EUR vs connected {:.2} EUR",
+        net(&island),
+        net(&connected)
+    );
+    assert!(island.totals.unserved_kwh < 1e-9, "and kept the lights on");
+    assert!(
+        island
+            .events
+            .iter()
+            .any(|e| e.kind == EventKind::BreakerOpen && e.detail.starts_with("economic island"))
     );
 }

@@ -22,6 +22,8 @@ fn options(days: f64, step_s: u32) -> RunOptions {
         progress: false,
         outages: Vec::new(),
         events: None,
+        price_spikes: Vec::new(),
+        strategy: None,
     }
 }
 
