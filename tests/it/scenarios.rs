@@ -133,3 +133,26 @@ fn scenarios_round_trip_through_ron() {
     let text = ron::ser::to_string(&small).expect("serialises");
     assert_eq!(scenario::parse(&text, "small").expect("parses"), small);
 }
+
+#[test]
+fn the_readme_example_scenario_is_valid() {
+    let readme = std::fs::read_to_string(repo("README.md")).expect("README.md");
+    let start = readme
+        .find("```ron\nScenario(")
+        .expect("an annotated example")
+        + "```ron\n".len();
+    let end = start + readme[start..].find("```").expect("closed block");
+    let text = &readme[start..end];
+    let parsed = scenario::parse(text, "README.md example").unwrap_or_else(|e| panic!("{e}"));
+    let b = scenario::build(&parsed, "README.md example", text).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    assert_eq!(b.house_count(), 2);
+    assert_eq!(b.scenario.events.len(), 2);
+}
