@@ -116,21 +116,28 @@ pub fn duration_days(days: f64) -> Result<u64, String> {
 
 /// Refuses a run that goes beyond the scenario's weather series.
 pub fn check_series_covers(built: &Built, duration_s: u64) -> Result<(), String> {
-    let Some(series) = &built.weather_series else {
-        return Ok(());
-    };
-    let (first, last) = series.span();
+    let spans = built
+        .weather_series
+        .iter()
+        .map(|s| ("weather", s.file.clone(), s.span()))
+        .chain(
+            built
+                .price_series
+                .iter()
+                .map(|s| ("price", s.file.clone(), s.span())),
+        );
     let start = built.scenario.start.0;
     let end = start + Duration::seconds(duration_s as i64);
-    if start < first || end > last {
-        return Err(format!(
-            "the weather series {} covers {} to {}, but the run needs {} to {}; shorten the run or extend the series",
-            series.file,
-            first.format("%Y-%m-%d %H:%M"),
-            last.format("%Y-%m-%d %H:%M"),
-            start.format("%Y-%m-%d %H:%M"),
-            end.format("%Y-%m-%d %H:%M")
-        ));
+    for (what, file, (first, last)) in spans {
+        if start < first || end > last {
+            return Err(format!(
+                "the {what} series {file} covers {} to {}, but the run needs {} to {}; shorten the run or extend the series",
+                first.format("%Y-%m-%d %H:%M"),
+                last.format("%Y-%m-%d %H:%M"),
+                start.format("%Y-%m-%d %H:%M"),
+                end.format("%Y-%m-%d %H:%M")
+            ));
+        }
     }
     Ok(())
 }

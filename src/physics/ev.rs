@@ -46,6 +46,20 @@ pub struct EvSpec {
     pub kwh_per_km: f64,
 }
 
+/// Share of a car's battery it never gives to the neighbourhood (vehicle-to-grid).
+pub const V2G_FLOOR: f64 = 0.5;
+
+impl EvSpec {
+    /// The least a car that allows vehicle-to-grid keeps: half its battery,
+    /// or enough for the longest trip its owner makes (1.5 x the daily
+    /// distance) above the 10 % floor, whichever is more, kWh.
+    pub fn v2g_floor_kwh(&self) -> f64 {
+        (V2G_FLOOR * self.battery_kwh)
+            .max(SOC_FLOOR * self.battery_kwh + 1.5 * self.daily_km * self.kwh_per_km)
+            .min(self.battery_kwh)
+    }
+}
+
 /// Where a car is and how full.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvState {
@@ -181,6 +195,14 @@ mod tests {
             (7 * 24 * 60 * 45 / 100..=7 * 24 * 60 * 75 / 100).contains(&home_steps),
             "{home_steps}"
         );
+    }
+
+    #[test]
+    fn v2g_keeps_what_the_owner_needs() {
+        let mut s = spec();
+        assert_eq!(s.v2g_floor_kwh(), 30.0);
+        s.daily_km = 200.0;
+        assert!((s.v2g_floor_kwh() - (6.0 + 54.0)).abs() < 1e-9);
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub struct Built {
     pub devices: Vec<Device>,
     /// The weather series named by `weather.series`, once loaded (see [`super::load_and_build`]).
     pub weather_series: Option<std::sync::Arc<super::series::WeatherSeries>>,
+    /// The price series named by `tariff.series`, once loaded.
+    pub price_series: Option<std::sync::Arc<super::series::TimeSeries>>,
 }
 
 impl Built {
@@ -330,6 +332,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
         network,
         devices,
         weather_series: None,
+        price_series: None,
     })
 }
 

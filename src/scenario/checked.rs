@@ -71,5 +71,6 @@ checked_f64! {
     pfe_kw: 0.0, 1_000.0, "pfe_kw (iron losses in kW)";
     shift_degree: -360.0, 360.0, "shift_degree";
     power_factor: 0.5, 1.0, "power_factor (0.5 to 1)";
-    spacing_m: 2.0, 500.0, "a spacing in metres";
+        spacing_m: 2.0, 500.0, "a spacing in metres";
+    oktas: 0.0, 8.0, "cloud_oktas (cloud cover, 0 clear to 8 overcast)";
 }

@@ -41,6 +41,22 @@ pub fn load_and_build(path: &std::path::Path) -> Result<Built, Vec<ScenarioError
         let series = series::WeatherSeries::load(&series_path).map_err(|e| vec![e])?;
         built.weather_series = Some(std::sync::Arc::new(series));
     }
+    if let Some(name) = &parsed.tariff.series {
+        let series_path = path
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(name);
+        if !series_path.is_file() {
+            let loc = error::Locator::new(&file, &text);
+            return Err(vec![loc.error_at("series", name, 0, format!(
+                "price series \"{name}\" was not found at {}; paths are relative to the scenario file",
+                series_path.display()
+            ))]);
+        }
+        let series =
+            series::TimeSeries::load(&series_path, &series::PRICE_COLUMNS).map_err(|e| vec![e])?;
+        built.price_series = Some(std::sync::Arc::new(series));
+    }
     Ok(built)
 }
 
@@ -125,6 +141,16 @@ pub enum TimelineEvent {
         /// Local time it returns.
         until: DateTime,
     },
+    /// A cloud front: `cloud_oktas` of cover (0 clear, 8 overcast) from `from` until `until`.
+    CloudFront {
+        /// Local time the front arrives.
+        from: DateTime,
+        /// Local time it has passed.
+        until: DateTime,
+        /// Cloud cover, oktas.
+        #[serde(deserialize_with = "checked::oktas")]
+        cloud_oktas: f64,
+    },
     /// The import price jumps to `import_eur_per_kwh` from `from` until `until`.
     PriceSpike {
         /// Local time the spike starts.
@@ -140,9 +166,9 @@ impl TimelineEvent {
     /// The interval the event covers.
     pub fn interval(&self) -> (NaiveDateTime, NaiveDateTime) {
         match self {
-            Self::GridOutage { from, until } | Self::PriceSpike { from, until, .. } => {
-                (from.0, until.0)
-            }
+            Self::GridOutage { from, until }
+            | Self::PriceSpike { from, until, .. }
+            | Self::CloudFront { from, until, .. } => (from.0, until.0),
         }
     }
 }

@@ -1,10 +1,11 @@
-//! A weather series a user supplies as CSV: irradiance, wind and temperature
-//! over time, interpolated linearly between rows.
+//! Series a user supplies as CSV: weather (irradiance, wind, temperature,
+//! interpolated linearly between rows) and prices (held until the next row).
 //!
 //! Columns (any order, more are ignored): `time` ("YYYY-MM-DD HH:MM", local
-//! clock time), `ghi_w_m2`, `wind_m_s` (at the scenario's reference height)
-//! and `air_temperature_c`. Times must increase. Errors name the file, line
-//! and column.
+//! clock time), then for weather `ghi_w_m2`, `wind_m_s` (at the scenario's
+//! reference height) and `air_temperature_c`; for prices
+//! `import_eur_per_kwh` and optionally `export_eur_per_kwh`. Times must
+//! increase. Errors name the file, line and column.
 
 use std::path::Path;
 
@@ -16,38 +17,37 @@ use super::checked::in_range;
 /// Largest weather file accepted, bytes.
 pub const MAX_SERIES_BYTES: u64 = 64 * 1024 * 1024;
 
-/// A parsed weather series.
+/// One column a series file must (or may) have, with its allowed range.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// Header name.
+    pub name: &'static str,
+    /// Smallest value accepted.
+    pub min: f64,
+    /// Largest value accepted.
+    pub max: f64,
+    /// Whether the file must have it.
+    pub required: bool,
+}
+
+/// Rows of numbers over increasing local times, from a CSV file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WeatherSeries {
+pub struct TimeSeries {
     /// File it came from, for messages.
     pub file: String,
     times: Vec<NaiveDateTime>,
-    ghi_w_m2: Vec<f64>,
-    wind_m_s: Vec<f64>,
-    air_c: Vec<f64>,
+    /// One vector per column asked for; NaN where an optional column is absent.
+    values: Vec<Vec<f64>>,
 }
 
-/// Weather at one instant from a series.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SeriesSample {
-    /// Global horizontal irradiance, W/m2.
-    pub ghi_w_m2: f64,
-    /// Wind at the reference height, m/s.
-    pub wind_m_s: f64,
-    /// Air temperature, C.
-    pub air_c: f64,
-}
-
-const COLUMNS: [&str; 4] = ["time", "ghi_w_m2", "wind_m_s", "air_temperature_c"];
-
-impl WeatherSeries {
+impl TimeSeries {
     /// First and last time covered.
     pub fn span(&self) -> (NaiveDateTime, NaiveDateTime) {
         (self.times[0], self.times[self.times.len() - 1])
     }
 
-    /// The weather at `t`, or `None` outside the series.
-    pub fn at(&self, t: NaiveDateTime) -> Option<SeriesSample> {
+    /// Linear interpolation of column `k` at `t`, or `None` outside the series.
+    pub fn interpolate(&self, k: usize, t: NaiveDateTime) -> Option<f64> {
         let (first, last) = self.span();
         if t < first || t > last {
             return None;
@@ -58,46 +58,55 @@ impl WeatherSeries {
             .clamp(1, self.times.len() - 1);
         let (t0, t1) = (self.times[i - 1], self.times[i]);
         let w = (t - t0).num_seconds() as f64 / (t1 - t0).num_seconds().max(1) as f64;
-        let lerp = |v: &[f64]| v[i - 1] + (v[i] - v[i - 1]) * w.clamp(0.0, 1.0);
-        Some(SeriesSample {
-            ghi_w_m2: lerp(&self.ghi_w_m2),
-            wind_m_s: lerp(&self.wind_m_s),
-            air_c: lerp(&self.air_c),
-        })
+        let v = &self.values[k];
+        Some(v[i - 1] + (v[i] - v[i - 1]) * w.clamp(0.0, 1.0))
+    }
+
+    /// Column `k` of the last row at or before `t` (a price holds until the
+    /// next row), or `None` before the first row or after the last.
+    pub fn hold(&self, k: usize, t: NaiveDateTime) -> Option<f64> {
+        let (first, last) = self.span();
+        if t < first || t > last {
+            return None;
+        }
+        let i = self.times.partition_point(|x| *x <= t).max(1) - 1;
+        Some(self.values[k][i])
     }
 
     /// Reads a series file.
-    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+    pub fn load(path: &Path, columns: &[Column]) -> Result<Self, ScenarioError> {
         let file = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|_| {
-            ScenarioError::file(&file, "this weather file does not exist; check `weather.series` (paths are relative to the scenario file)")
+            ScenarioError::file(&file, "this file does not exist; check the path (paths are relative to the scenario file)")
         })?;
         if meta.len() > MAX_SERIES_BYTES {
             return Err(ScenarioError::file(
                 &file,
                 format!(
-                    "the weather file is larger than {MAX_SERIES_BYTES} bytes; use a coarser time step"
+                    "the file is larger than {MAX_SERIES_BYTES} bytes; use a coarser time step"
                 ),
             ));
         }
-        let bytes = std::fs::read(path).map_err(|e| {
-            ScenarioError::file(&file, format!("cannot read this weather file ({e})"))
-        })?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| ScenarioError::file(&file, format!("cannot read this file ({e})")))?;
         let text = String::from_utf8(bytes).map_err(|_| {
-            ScenarioError::file(
-                &file,
-                "the weather file is not UTF-8 text; save it as CSV (UTF-8)",
-            )
+            ScenarioError::file(&file, "the file is not UTF-8 text; save it as CSV (UTF-8)")
         })?;
-        Self::parse(&text, &file)
+        Self::parse(&text, &file, columns)
     }
 
     /// Parses series text; `file` names it in errors.
-    pub fn parse(text: &str, file: &str) -> Result<Self, ScenarioError> {
+    pub fn parse(text: &str, file: &str, columns: &[Column]) -> Result<Self, ScenarioError> {
         let at = |line: usize, col: usize, message: String| ScenarioError {
             file: file.to_owned(),
             position: Some((line, col)),
             message,
+        };
+        let wanted = || {
+            std::iter::once("time")
+                .chain(columns.iter().filter(|c| c.required).map(|c| c.name))
+                .collect::<Vec<_>>()
+                .join(",")
         };
         let mut lines = text
             .lines()
@@ -107,33 +116,53 @@ impl WeatherSeries {
             return Err(ScenarioError::file(
                 file,
                 format!(
-                    "the weather file is empty; it needs a header `{}` and rows",
-                    COLUMNS.join(",")
+                    "the file is empty; it needs a header `{}` and rows",
+                    wanted()
                 ),
             ));
         };
         let names: Vec<&str> = header.split(',').map(str::trim).collect();
-        let mut index = [0usize; 4];
-        for (k, column) in COLUMNS.iter().enumerate() {
-            index[k] = names.iter().position(|n| n == column).ok_or_else(|| {
-                at(
+        let time_index = names.iter().position(|n| *n == "time").ok_or_else(|| {
+            at(
+                header_line + 1,
+                1,
+                format!(
+                    "the header has no `time` column; the header must name {}",
+                    wanted()
+                ),
+            )
+        })?;
+        let mut index = Vec::with_capacity(columns.len());
+        for c in columns {
+            let found = names.iter().position(|n| *n == c.name);
+            if found.is_none() && c.required {
+                return Err(at(
                     header_line + 1,
                     1,
                     format!(
-                        "the header has no `{column}` column; the header must name {}",
-                        COLUMNS.join(", ")
+                        "the header has no `{}` column; the header must name {}",
+                        c.name,
+                        wanted()
                     ),
-                )
-            })?;
+                ));
+            }
+            index.push(found);
         }
         let mut series = Self {
             file: file.to_owned(),
             times: Vec::new(),
-            ghi_w_m2: Vec::new(),
-            wind_m_s: Vec::new(),
-            air_c: Vec::new(),
+            values: vec![Vec::new(); columns.len()],
         };
         for (n, line) in lines {
+            if series.times.len() >= MAX_SERIES_ROWS {
+                return Err(at(
+                    n + 1,
+                    1,
+                    format!(
+                        "the file has more than {MAX_SERIES_ROWS} rows; use a coarser time step"
+                    ),
+                ));
+            }
             let cells: Vec<&str> = line.split(',').collect();
             let column_of = |field: usize| {
                 cells[..field.min(cells.len())]
@@ -155,46 +184,140 @@ impl WeatherSeries {
                     )
                 })
             };
-            let time_text = cell(index[0])?;
-            let time =
-                super::parse_date_time(time_text).map_err(|m| at(n + 1, column_of(index[0]), m))?;
+            let time_text = cell(time_index)?;
+            let time = super::parse_date_time(time_text)
+                .map_err(|m| at(n + 1, column_of(time_index), m))?;
             if series.times.last().is_some_and(|last| *last >= time) {
                 return Err(at(
                     n + 1,
-                    column_of(index[0]),
+                    column_of(time_index),
                     format!(
                         "{time_text} is not after the row before it; rows must be in increasing time"
                     ),
                 ));
             }
-            let value = |k: usize, min: f64, max: f64| -> Result<f64, ScenarioError> {
-                let text = cell(index[k])?;
+            for (k, c) in columns.iter().enumerate() {
+                let Some(field) = index[k] else {
+                    series.values[k].push(f64::NAN);
+                    continue;
+                };
+                let text = cell(field)?;
                 let v: f64 = text.parse().map_err(|_| {
                     at(
                         n + 1,
-                        column_of(index[k]),
-                        format!("`{text}` in column {} is not a number", COLUMNS[k]),
+                        column_of(field),
+                        format!("`{text}` in column {} is not a number", c.name),
                     )
                 })?;
-                in_range(v, min, max, COLUMNS[k]).map_err(|m| at(n + 1, column_of(index[k]), m))
-            };
-            let ghi = value(1, 0.0, 1500.0)?;
-            let wind = value(2, 0.0, 60.0)?;
-            let air = value(3, -60.0, 60.0)?;
+                series.values[k].push(
+                    in_range(v, c.min, c.max, c.name)
+                        .map_err(|m| at(n + 1, column_of(field), m))?,
+                );
+            }
             series.times.push(time);
-            series.ghi_w_m2.push(ghi);
-            series.wind_m_s.push(wind);
-            series.air_c.push(air);
         }
         if series.times.len() < 2 {
             return Err(ScenarioError::file(
                 file,
-                "the weather file needs at least two rows of data",
+                "the file needs at least two rows of data",
             ));
         }
         Ok(series)
     }
 }
+
+/// Most rows a series file may have.
+pub const MAX_SERIES_ROWS: usize = 2_000_000;
+
+const WEATHER_COLUMNS: [Column; 3] = [
+    Column {
+        name: "ghi_w_m2",
+        min: 0.0,
+        max: 1500.0,
+        required: true,
+    },
+    Column {
+        name: "wind_m_s",
+        min: 0.0,
+        max: 60.0,
+        required: true,
+    },
+    Column {
+        name: "air_temperature_c",
+        min: -60.0,
+        max: 60.0,
+        required: true,
+    },
+];
+
+/// A parsed weather series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeatherSeries {
+    /// File it came from, for messages.
+    pub file: String,
+    series: TimeSeries,
+}
+
+/// Weather at one instant from a series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeriesSample {
+    /// Global horizontal irradiance, W/m2.
+    pub ghi_w_m2: f64,
+    /// Wind at the reference height, m/s.
+    pub wind_m_s: f64,
+    /// Air temperature, C.
+    pub air_c: f64,
+}
+
+impl WeatherSeries {
+    /// First and last time covered.
+    pub fn span(&self) -> (NaiveDateTime, NaiveDateTime) {
+        self.series.span()
+    }
+
+    /// The weather at `t`, or `None` outside the series.
+    pub fn at(&self, t: NaiveDateTime) -> Option<SeriesSample> {
+        Some(SeriesSample {
+            ghi_w_m2: self.series.interpolate(0, t)?,
+            wind_m_s: self.series.interpolate(1, t)?,
+            air_c: self.series.interpolate(2, t)?,
+        })
+    }
+
+    /// Reads a weather file.
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let series = TimeSeries::load(path, &WEATHER_COLUMNS)?;
+        Ok(Self {
+            file: series.file.clone(),
+            series,
+        })
+    }
+
+    /// Parses weather text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, ScenarioError> {
+        let series = TimeSeries::parse(text, file, &WEATHER_COLUMNS)?;
+        Ok(Self {
+            file: series.file.clone(),
+            series,
+        })
+    }
+}
+
+/// Columns of a price file: `import_eur_per_kwh` and, optionally, `export_eur_per_kwh`.
+pub const PRICE_COLUMNS: [Column; 2] = [
+    Column {
+        name: "import_eur_per_kwh",
+        min: -1.0,
+        max: 100.0,
+        required: true,
+    },
+    Column {
+        name: "export_eur_per_kwh",
+        min: -1.0,
+        max: 100.0,
+        required: false,
+    },
+];
 
 #[cfg(test)]
 mod tests {

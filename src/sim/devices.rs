@@ -224,7 +224,16 @@ fn update_environment(
                 climate_c + sample.temperature_anomaly_c,
             ),
         };
-    if let Some(oktas) = model.cloud_override_oktas {
+    // A user's setting wins over a cloud front from the timeline.
+    let front = scenario.events.iter().find_map(|e| match e {
+        crate::scenario::TimelineEvent::CloudFront {
+            from,
+            until,
+            cloud_oktas,
+        } if from.0 <= now && now < until.0 => Some(*cloud_oktas),
+        _ => None,
+    });
+    if let Some(oktas) = model.cloud_override_oktas.or(front) {
         cloud_oktas = oktas;
         ghi = cloudy_ghi_w_m2(clear, oktas);
     }

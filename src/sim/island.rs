@@ -5,7 +5,7 @@
 //! - The grid fails (scenario timeline, `--outage`, or the [`SetGridOutage`]
 //!   event): the breaker opens in that step and the exchange is zero.
 //! - Grid-forming units (home batteries, and cars at home whose owners allow
-//!   vehicle-to-grid, down to half their battery) carry the island. They
+//!   vehicle-to-grid, down to what their owners need: [`crate::physics::ev::EvSpec::v2g_floor_kwh`]) carry the island. They
 //!   share its net demand in proportion to their ratings (equal droop), and
 //!   [`crate::physics::frequency::integrate`] follows the frequency through
 //!   the step, shedding quarters of the non-critical load (each house keeps
@@ -43,8 +43,6 @@ pub const SYNC_MAX_DV_PU: f64 = 0.10;
 pub const SYNC_MAX_DPHASE_DEG: f64 = 20.0;
 /// Slip the controller holds while it waits for the phases to meet, Hz.
 pub const SYNC_SLIP_HZ: f64 = 0.1;
-/// Share of a V2G car's battery it never gives to the island.
-pub const V2G_FLOOR: f64 = 0.5;
 
 /// How the neighbourhood is running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -290,9 +288,9 @@ fn update_breaker(
         .map(|(battery, car)| {
             battery.map_or(0.0, |b| {
                 (b.soc_kwh - crate::physics::storage::SOC_MIN * b.rating.capacity_kwh).max(0.0)
-            }) + car.filter(|c| c.v2g && c.state.at_home).map_or(0.0, |c| {
-                (c.state.soc_kwh - V2G_FLOOR * c.spec.battery_kwh).max(0.0)
-            })
+            }) + car
+                .filter(|c| c.v2g && c.state.at_home)
+                .map_or(0.0, |c| (c.state.soc_kwh - c.spec.v2g_floor_kwh()).max(0.0))
         })
         .sum();
     let island_demand_kw: f64 = devices
@@ -312,7 +310,7 @@ fn update_breaker(
         .map(|(battery, car)| {
             battery.map_or(0.0, |b| b.rating.max_discharge_kw(b.soc_kwh, dt_h))
                 + car.filter(|c| c.v2g && c.state.at_home).map_or(0.0, |c| {
-                    let above = (c.state.soc_kwh - V2G_FLOOR * c.spec.battery_kwh).max(0.0);
+                    let above = (c.state.soc_kwh - c.spec.v2g_floor_kwh()).max(0.0);
                     (above * crate::physics::ev::CHARGER_EFFICIENCY / dt_h).min(c.spec.charger_kw)
                 })
         })
@@ -573,7 +571,7 @@ fn dispatch_island(
                 power_kw: ev.spec.charger_kw,
                 efficiency: crate::physics::ev::CHARGER_EFFICIENCY,
             };
-            let floor_kwh = V2G_FLOOR * ev.spec.battery_kwh;
+            let floor_kwh = ev.spec.v2g_floor_kwh();
             let above_floor = (ev.state.soc_kwh - floor_kwh).max(0.0);
             units.push(Unit {
                 entity: e,

@@ -32,6 +32,11 @@ pub struct Tariff {
     /// An optional daily peak with its own import price.
     #[serde(default)]
     pub peak: Option<PeakPrice>,
+    /// A real-time price CSV (path relative to the scenario file) with
+    /// `time`, `import_eur_per_kwh` and optionally `export_eur_per_kwh`;
+    /// each row holds until the next and replaces the prices above.
+    #[serde(default)]
+    pub series: Option<String>,
 }
 
 fn d_import() -> f64 {
@@ -47,6 +52,7 @@ impl Default for Tariff {
             import_eur_per_kwh: d_import(),
             export_eur_per_kwh: d_export(),
             peak: None,
+            series: None,
         }
     }
 }
@@ -198,15 +204,22 @@ fn update_prices(
 ) {
     let now = clock.now();
     let tariff = &hood.0.scenario.tariff;
+    let series = hood.0.price_series.as_ref();
     let spike = spikes
         .0
         .iter()
         .filter(|(from, until, _)| *from <= now && now < *until)
         .map(|s| s.2)
         .fold(None, |a: Option<f64>, p| Some(a.map_or(p, |a| a.max(p))));
+    let base_import = series
+        .and_then(|s| s.hold(0, now))
+        .unwrap_or_else(|| tariff_import_at(tariff, now));
     prices.import_eur_per_kwh = prices
         .override_import_eur_per_kwh
         .or(spike)
-        .unwrap_or_else(|| tariff_import_at(tariff, now));
-    prices.export_eur_per_kwh = tariff.export_eur_per_kwh;
+        .unwrap_or(base_import);
+    prices.export_eur_per_kwh = series
+        .and_then(|s| s.hold(1, now))
+        .filter(|p| p.is_finite())
+        .unwrap_or(tariff.export_eur_per_kwh);
 }

@@ -390,3 +390,58 @@ fn in_a_price_spike_economic_islanding_costs_less_than_staying_connected() {
             .any(|e| e.kind == EventKind::BreakerOpen && e.detail.starts_with("economic island"))
     );
 }
+
+#[test]
+fn a_real_time_price_series_sets_the_prices_and_a_cloud_front_darkens_the_sky() {
+    let dir = std::env::temp_dir().join(format!("microgrid-prices-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("prices")).expect("dir");
+    std::fs::write(
+        dir.join("prices/day.csv"),
+        "time,import_eur_per_kwh,export_eur_per_kwh\n2025-06-21 00:00,0.30,0.05\n2025-06-21 12:00,0.10,0.02\n2025-06-21 18:00,0.90,0.12\n2025-06-22 12:00,0.30,0.05\n",
+    )
+    .expect("write");
+    let scenario = std::fs::read_to_string(crate::common::repo("scenes/default.scenario.ron"))
+        .expect("read")
+        .replacen(
+            "    feeders: [",
+            "    tariff: (series: \"prices/day.csv\"),\n    events: [CloudFront(from: \"2025-06-21 10:00\", until: \"2025-06-21 11:00\", cloud_oktas: 8.0)],\n    feeders: [",
+            1,
+        );
+    std::fs::write(dir.join("s.scenario.ron"), scenario).expect("write");
+    let b = microgrid::scenario::load_and_build(&dir.join("s.scenario.ron"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let mut seen = 0;
+    simulate(&b, &options(1.0, &[]), |world: &World| {
+        let r = world.resource::<StepRecord>();
+        let t = r.time.expect("time");
+        let h = chrono::Timelike::hour(&t);
+        let expected = if h < 12 {
+            0.30
+        } else if h < 18 {
+            0.10
+        } else {
+            0.90
+        };
+        let expected =
+            if t >= microgrid::scenario::parse_date_time("2025-06-22 00:00").expect("valid") {
+                0.90
+            } else {
+                expected
+            };
+        assert_eq!(r.price_eur_per_kwh, expected, "at {t}");
+        let env = world
+            .resource::<microgrid::sim::devices::CurrentEnvironment>()
+            .0;
+        if h == 10 {
+            assert_eq!(env.cloud_oktas, 8.0);
+            let clear = microgrid::physics::solar::clear_sky_ghi_w_m2(env.sun_zenith_deg);
+            assert!((env.ghi_w_m2 - 0.25 * clear).abs() < 1e-9);
+        }
+        seen += 1;
+    })
+    .expect("runs");
+    assert_eq!(seen, 1440);
+    let too_long = simulate(&b, &options(3.0, &[]), |_| {}).expect_err("the price series ends");
+    assert!(too_long.contains("price series"), "{too_long}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
