@@ -136,9 +136,12 @@ pub fn time_solves(built: &Built, time: NaiveDateTime, solves: u32) -> Result<Be
 }
 
 fn print_row(row: &BenchRow) {
-    println!(
+    outln!(
         "{:>8} {:>8} {:>12.1} {:>10}",
-        row.houses, row.buses, row.solve_us, row.iterations
+        row.houses,
+        row.buses,
+        row.solve_us,
+        row.iterations
     );
 }
 
@@ -152,10 +155,13 @@ struct RunCase {
 
 /// Times headless runs and prints their table.
 fn time_runs(cases: Vec<RunCase>) -> Result<(), String> {
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{:<40} {:>9} {:>9} {:>15}",
-        "run", "steps", "wall_s", "sim_days_per_s"
+        "run",
+        "steps",
+        "wall_s",
+        "sim_days_per_s"
     );
     for case in cases {
         let options = crate::run::RunOptions {
@@ -172,7 +178,7 @@ fn time_runs(cases: Vec<RunCase>) -> Result<(), String> {
             strategy: None,
         };
         let summary = crate::run::simulate(&case.built, &options, |_| {})?;
-        println!(
+        outln!(
             "{:<40} {:>9} {:>9.2} {:>15.1}",
             case.label,
             summary.steps,
@@ -190,9 +196,12 @@ pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
             "note: this is a debug build; for real figures run `cargo run --release -- bench`"
         );
     }
-    println!(
+    outln!(
         "{:>8} {:>8} {:>12} {:>10}",
-        "houses", "buses", "solve_us", "iterations"
+        "houses",
+        "buses",
+        "solve_us",
+        "iterations"
     );
     let cases: Vec<(Built, NaiveDateTime)> = match file {
         Some(path) => match crate::cli::load_built(path) {

@@ -222,14 +222,14 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             match crate::run::simulate(&built, &options, |_| {}) {
                 Ok(summary) => {
-                    print!("{}", crate::run::summary_text(&built, &summary));
+                    out!("{}", crate::run::summary_text(&built, &summary));
                     for (what, path) in [
                         ("steps", &options.csv),
                         ("houses", &options.per_house),
                         ("events", &options.events),
                     ] {
                         if let Some(p) = path {
-                            println!("  wrote {what} to {}", p.display());
+                            outln!("  wrote {what} to {}", p.display());
                         }
                     }
                     ExitCode::SUCCESS
@@ -272,7 +272,7 @@ fn check(files: &[PathBuf]) -> ExitCode {
     let mut failed = false;
     for path in files {
         match load_built(path) {
-            Ok(built) => println!("ok {}: {}", path.display(), built.summary()),
+            Ok(built) => outln!("ok {}: {}", path.display(), built.summary()),
             Err(errors) => {
                 failed = true;
                 print_errors(&errors);
@@ -304,14 +304,14 @@ fn powerflow(path: &Path, at: Option<NaiveDateTime>, json: bool) -> ExitCode {
     if json {
         let case = pandapower_case(&built, time, &powers, &flow);
         match serde_json::to_string_pretty(&case) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => {
                 eprintln!("error: could not write JSON: {e}");
                 return ExitCode::FAILURE;
             }
         }
     } else {
-        print!("{}", snapshot_table(&built, time, &powers, &flow));
+        out!("{}", snapshot_table(&built, time, &powers, &flow));
     }
     if flow.is_ok() {
         ExitCode::SUCCESS

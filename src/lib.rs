@@ -8,6 +8,29 @@
 //! - [`report`]: pandapower-compatible JSON and readable tables.
 //! - [`cli`]: the `microgrid` command line.
 
+/// `println!` for the command line's results: when the reader has gone (a
+/// closed pipe, as in `microgrid bench | head -2`), the program ends quietly
+/// instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        if write!(stdout, $($arg)*).and_then(|()| stdout.flush()).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 pub mod bench;
 pub mod cli;
 pub mod network;
