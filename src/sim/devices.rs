@@ -3,7 +3,7 @@
 //! pick and inspect.
 
 use bevy::prelude::*;
-use chrono::{Datelike, Timelike};
+use chrono::Datelike;
 use num_complex::Complex64;
 use rand::{SeedableRng, rngs::StdRng};
 
@@ -195,19 +195,9 @@ fn update_environment(
         now.ordinal(),
         f64::from(clock.step_s),
     );
-    let loc = scenario.location;
-    let sun = solar::sun_position(
-        now,
-        loc.utc_offset_hours,
-        loc.latitude_deg,
-        loc.longitude_deg,
-    )
-    .unwrap_or(solar::SunPosition {
-        zenith_deg: 180.0,
-        azimuth_deg: 0.0,
-    });
+    let sun = super::snapshot::sun_at(scenario, now);
     let clear = solar::clear_sky_ghi_w_m2(sun.zenith_deg);
-    let hour = f64::from(now.hour()) + f64::from(now.minute()) / 60.0;
+    let hour = super::snapshot::hour_of_day(now);
     let climate_c = solar::typical_air_temperature_c(now.ordinal(), hour);
     let (mut ghi, mut cloud_oktas, mut wind_m_s, air_c) =
         match hood.0.weather_series.as_ref().and_then(|s| s.at(now)) {

@@ -86,6 +86,15 @@ pub struct GridState {
     rng: StdRng,
 }
 
+impl GridState {
+    /// Switches to `mode` with a fresh 50 Hz frequency state and `stages_shed` stages shed.
+    fn enter(&mut self, mode: GridMode, stages_shed: usize) {
+        self.mode = mode;
+        self.frequency = FrequencyState::default();
+        self.stages_shed = stages_shed;
+    }
+}
+
 /// Outages planned for the run (scenario timeline and command line).
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
 pub struct OutageSchedule(pub Vec<(NaiveDateTime, NaiveDateTime)>);
@@ -325,10 +334,8 @@ fn update_breaker(
         && dear
         && storage_holds(controller.island_for_hours, 1.5)
     {
-        state.mode = GridMode::Islanded;
+        state.enter(GridMode::Islanded, 0);
         state.economic = true;
-        state.frequency = FrequencyState::default();
-        state.stages_shed = 0;
         log(
             &mut events,
             now,
@@ -363,9 +370,7 @@ fn update_breaker(
     }
     match (state.mode, available) {
         (GridMode::Connected, false) => {
-            state.mode = GridMode::Islanded;
-            state.frequency = FrequencyState::default();
-            state.stages_shed = 0;
+            state.enter(GridMode::Islanded, 0);
             log(
                 &mut events,
                 now,
@@ -382,9 +387,7 @@ fn update_breaker(
             f64::from(clock.step_s),
         ),
         (GridMode::Blackout, true) => {
-            state.mode = GridMode::Connected;
-            state.frequency = FrequencyState::default();
-            state.stages_shed = 0;
+            state.enter(GridMode::Connected, 0);
             log(
                 &mut events,
                 now,
@@ -408,9 +411,7 @@ fn update_breaker(
                 && generation > 1.2 * (critical + state.losses_estimate_kw)
                 && critical > 0.0
             {
-                state.mode = GridMode::Islanded;
-                state.frequency = FrequencyState::default();
-                state.stages_shed = SHED_STAGES_HZ.len();
+                state.enter(GridMode::Islanded, SHED_STAGES_HZ.len());
                 log(
                     &mut events,
                     now,

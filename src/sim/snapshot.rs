@@ -33,10 +33,11 @@ pub struct Environment {
     pub cloud_oktas: f64,
 }
 
-/// The environment at local time `time` for a scenario (clear sky, mean wind).
-pub fn environment_at(scenario: &Scenario, time: NaiveDateTime) -> Environment {
+/// The sun over the scenario's location at local time `time` (below the
+/// horizon, at zenith 180 degrees, for times SPA cannot handle).
+pub fn sun_at(scenario: &Scenario, time: NaiveDateTime) -> solar::SunPosition {
     let loc = scenario.location;
-    let sun = solar::sun_position(
+    solar::sun_position(
         time,
         loc.utc_offset_hours,
         loc.latitude_deg,
@@ -45,10 +46,20 @@ pub fn environment_at(scenario: &Scenario, time: NaiveDateTime) -> Environment {
     .unwrap_or(solar::SunPosition {
         zenith_deg: 180.0,
         azimuth_deg: 0.0,
-    });
+    })
+}
+
+/// Hours since midnight, with minutes as a fraction.
+pub fn hour_of_day(time: NaiveDateTime) -> f64 {
+    f64::from(time.hour()) + f64::from(time.minute()) / 60.0
+}
+
+/// The environment at local time `time` for a scenario (clear sky, mean wind).
+pub fn environment_at(scenario: &Scenario, time: NaiveDateTime) -> Environment {
+    let sun = sun_at(scenario, time);
     let ghi = solar::clear_sky_ghi_w_m2(sun.zenith_deg);
     let (dni, dhi) = solar::erbs(ghi, sun.zenith_deg, time.ordinal());
-    let hour = f64::from(time.hour()) + f64::from(time.minute()) / 60.0;
+    let hour = hour_of_day(time);
     Environment {
         sun_zenith_deg: sun.zenith_deg,
         sun_azimuth_deg: sun.azimuth_deg,
