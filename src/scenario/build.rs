@@ -55,6 +55,20 @@ pub struct Device {
     pub position_m: [f64; 2],
     /// What it is.
     pub kind: DeviceKind,
+    /// For a visiting car (an EV fleet): when it is plugged in, and its
+    /// state of charge on arrival.
+    pub visit: Option<Visit>,
+}
+
+/// A car's one-off visit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Visit {
+    /// Arrival.
+    pub from: chrono::NaiveDateTime,
+    /// Departure.
+    pub until: chrono::NaiveDateTime,
+    /// State of charge on arrival, share of the battery.
+    pub arrival_soc: f64,
 }
 
 /// A scenario made concrete: the network and everything connected to it.
@@ -301,6 +315,57 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
         }
     }
 
+    for event in &s.events {
+        let super::TimelineEvent::EvFleet {
+            from,
+            until,
+            bus,
+            cars,
+            battery_kwh,
+            charger_kw,
+            arrival_soc,
+            v2g,
+        } = event
+        else {
+            continue;
+        };
+        let Some(b) = device_bus(
+            bus,
+            &format!("arriving {from}"),
+            "EV fleet",
+            &bus_index,
+            &loc,
+            &mut errors,
+        ) else {
+            continue;
+        };
+        let position_m = buses
+            .get(b)
+            .and_then(|x| x.position_m)
+            .unwrap_or([0.0, 0.0]);
+        for k in 0..(*cars as usize) {
+            devices.push(Device {
+                name: format!("Fleet car {} at {bus}", k + 1),
+                house: None,
+                bus: b,
+                position_m,
+                kind: DeviceKind::Ev(Ev {
+                    battery_kwh: *battery_kwh,
+                    charger_kw: *charger_kw,
+                    v2g: *v2g,
+                    arrive: super::ClockTime(from.0.time()),
+                    depart: super::ClockTime(until.0.time()),
+                    daily_km: 0.0,
+                    kwh_per_km: 0.18,
+                }),
+                visit: Some(Visit {
+                    from: from.0,
+                    until: until.0,
+                    arrival_soc: *arrival_soc,
+                }),
+            });
+        }
+    }
     let Some(transformer) = transformer else {
         return Err(errors);
     };
@@ -469,6 +534,7 @@ fn house_devices(house: &House, index: usize, bus: usize) -> Vec<Device> {
         bus,
         position_m: pos,
         kind,
+        visit: None,
     };
     let mut out = vec![device(DeviceKind::Household {
         annual_kwh: house.annual_kwh,
@@ -491,6 +557,7 @@ fn turbine_device(t: &WindTurbine, curve: &'static PowerCurve, bus: usize) -> De
             curve,
             hub_height_m: t.hub_height_m,
         },
+        visit: None,
     }
 }
 

@@ -72,5 +72,6 @@ checked_f64! {
     shift_degree: -360.0, 360.0, "shift_degree";
     power_factor: 0.5, 1.0, "power_factor (0.5 to 1)";
         spacing_m: 2.0, 500.0, "a spacing in metres";
-    oktas: 0.0, 8.0, "cloud_oktas (cloud cover, 0 clear to 8 overcast)";
+        oktas: 0.0, 8.0, "cloud_oktas (cloud cover, 0 clear to 8 overcast)";
+    fleet_cars: 1.0, 1000.0, "cars (cars in an EV fleet)";
 }

@@ -17,7 +17,7 @@ use std::fmt;
 use chrono::{NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 
-pub use build::{Built, Device, DeviceKind, build};
+pub use build::{Built, Device, DeviceKind, Visit, build};
 pub use error::{ScenarioError, load, parse};
 
 /// Loads a scenario file, checks and builds it, and loads the weather
@@ -151,6 +151,37 @@ pub enum TimelineEvent {
         #[serde(deserialize_with = "checked::oktas")]
         cloud_oktas: f64,
     },
+    /// A fleet of electric cars arrives at `bus` at `from` (a car park, a
+    /// club evening), charges, and leaves at `until`.
+    EvFleet {
+        /// Local time the cars arrive.
+        from: DateTime,
+        /// Local time they leave.
+        until: DateTime,
+        /// The bus of their chargers.
+        bus: String,
+        /// How many cars.
+        #[serde(deserialize_with = "checked::fleet_cars")]
+        cars: f64,
+        /// Battery of each car, kWh.
+        #[serde(
+            default = "default_fleet_battery",
+            deserialize_with = "checked::ev_battery_kwh"
+        )]
+        battery_kwh: f64,
+        /// Charger of each car, kW.
+        #[serde(
+            default = "default_fleet_charger",
+            deserialize_with = "checked::power_kw"
+        )]
+        charger_kw: f64,
+        /// State of charge on arrival, share of the battery.
+        #[serde(default = "default_arrival_soc", deserialize_with = "checked::share")]
+        arrival_soc: f64,
+        /// Whether the owners allow vehicle-to-grid.
+        #[serde(default)]
+        v2g: bool,
+    },
     /// The import price jumps to `import_eur_per_kwh` from `from` until `until`.
     PriceSpike {
         /// Local time the spike starts.
@@ -168,9 +199,20 @@ impl TimelineEvent {
         match self {
             Self::GridOutage { from, until }
             | Self::PriceSpike { from, until, .. }
-            | Self::CloudFront { from, until, .. } => (from.0, until.0),
+            | Self::CloudFront { from, until, .. }
+            | Self::EvFleet { from, until, .. } => (from.0, until.0),
         }
     }
+}
+
+fn default_fleet_battery() -> f64 {
+    60.0
+}
+fn default_fleet_charger() -> f64 {
+    11.0
+}
+fn default_arrival_soc() -> f64 {
+    0.3
 }
 
 /// Geographic location and time zone.

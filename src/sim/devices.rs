@@ -94,6 +94,8 @@ pub struct EvRuntime {
     pub state: EvState,
     /// Whether the owner allows vehicle-to-grid.
     pub v2g: bool,
+    /// A visiting car's one stay (EV fleets); `None` for residents.
+    pub visit: Option<crate::scenario::Visit>,
 }
 
 /// Seeds a device's stream from the run's seed and the device's index.
@@ -144,11 +146,20 @@ pub(super) fn plugin(app: &mut App) {
                     daily_km: e.daily_km,
                     kwh_per_km: e.kwh_per_km,
                 };
-                let state = EvState::start(&spec, start, &mut rng);
+                let state = match device.visit {
+                    // Away until the visit starts (or plugged in if it already has).
+                    Some(v) => EvState {
+                        at_home: v.from <= start && start < v.until,
+                        soc_kwh: v.arrival_soc * spec.battery_kwh,
+                        next_change: if start < v.from { v.from } else { v.until },
+                    },
+                    None => EvState::start(&spec, start, &mut rng),
+                };
                 entity.insert(EvRuntime {
                     spec,
                     state,
                     v2g: e.v2g,
+                    visit: device.visit,
                 });
             }
             DeviceKind::Pv(_) | DeviceKind::Wind { .. } => {}
@@ -316,7 +327,22 @@ fn update_evs(
     let dt_h = f64::from(clock.step_s) / 3600.0;
     for (mut ev, mut rng, mut power) in &mut cars {
         let ev = &mut *ev;
-        ev.state.update_location(&ev.spec, now, &mut rng.0);
+        match ev.visit {
+            Some(v) => {
+                let present = v.from <= now && now < v.until;
+                if present != ev.state.at_home {
+                    ev.state.at_home = present;
+                    ev.state.next_change = if present {
+                        v.until
+                    } else {
+                        v.until + chrono::Duration::days(36_500)
+                    };
+                }
+            }
+            None => {
+                ev.state.update_location(&ev.spec, now, &mut rng.0);
+            }
+        }
         let p = ev.state.charging_kw(&ev.spec, settings.charging, now, dt_h);
         ev.state.charge(&ev.spec, p, dt_h);
         *power = DevicePower {

@@ -445,3 +445,58 @@ fn a_real_time_price_series_sets_the_prices_and_a_cloud_front_darkens_the_sky() 
     assert!(too_long.contains("price series"), "{too_long}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_ev_fleet_arrives_charges_and_leaves_on_the_timeline() {
+    let text =
+        std::fs::read_to_string(crate::common::repo("scenes/default.scenario.ron")).expect("read");
+    let with_fleet = text.replacen(
+        "    feeders: [",
+        "    events: [EvFleet(from: \"2025-06-21 18:00\", until: \"2025-06-21 22:00\", bus: \"L5\", cars: 8, charger_kw: 11.0, arrival_soc: 0.2)],\n    feeders: [",
+        1,
+    );
+    let parse = |t: &str| {
+        let s = microgrid::scenario::parse(t, "fleet").unwrap_or_else(|e| panic!("{e}"));
+        microgrid::scenario::build(&s, "fleet", t).unwrap_or_else(|e| panic!("{e:?}"))
+    };
+    let base = parse(&text);
+    let fleet = parse(&with_fleet);
+    assert_eq!(fleet.devices.len(), base.devices.len() + 8);
+    let mut during = 0.0f64;
+    let mut after = 0.0f64;
+    let run = |b: &microgrid::scenario::Built, during: &mut f64, after: &mut f64| {
+        simulate(b, &options(1.0, &[]), |world: &World| {
+            let r = world.resource::<StepRecord>();
+            let t = r.time.expect("time").format("%H:%M").to_string();
+            if t == "18:05" {
+                *during = r.ev_kw;
+            }
+            if t == "22:05" {
+                *after = r.ev_kw;
+            }
+        })
+        .expect("runs")
+    };
+    let (mut d0, mut a0) = (0.0, 0.0);
+    let without = run(&base, &mut d0, &mut a0);
+    let with = run(&fleet, &mut during, &mut after);
+    // Eight cars at 11 kW plug in at 18:00 and are gone at 22:00.
+    assert!(
+        during - d0 > 87.0 && during - d0 < 89.0,
+        "fleet adds {} kW",
+        during - d0
+    );
+    assert!((after - a0).abs() < 1e-9, "gone at 22:00");
+    // Four hours at 88 kW is 352 kWh, less than the 8 x 48 kWh / 0.92 they need.
+    let extra = with.totals.ev_kwh - without.totals.ev_kwh;
+    assert!((extra - 352.0).abs() < 1.0, "the fleet charged {extra} kWh");
+    // A fleet at a bus that does not exist is refused with its place.
+    let bad = with_fleet.replace("bus: \"L5\", cars", "bus: \"L55\", cars");
+    let s = microgrid::scenario::parse(&bad, "fleet").expect("parses");
+    let errors = microgrid::scenario::build(&s, "fleet", &bad).expect_err("unknown bus");
+    assert!(
+        errors[0].to_string().contains("EV fleet") && errors[0].position.is_some(),
+        "{}",
+        errors[0]
+    );
+}
