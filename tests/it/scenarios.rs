@@ -154,5 +154,5 @@ fn the_readme_example_scenario_is_valid() {
         )
     });
     assert_eq!(b.house_count(), 2);
-    assert_eq!(b.scenario.events.len(), 3);
+    assert_eq!(b.scenario.events.len(), 4);
 }
