@@ -482,12 +482,17 @@ fn try_resynchronise(
     }
     state.mode = GridMode::Connected;
     state.resync_pending = false;
+    let ending = if state.economic {
+        "economic island ends: "
+    } else {
+        ""
+    };
     state.economic = false;
     events.0.push(LoggedEvent {
         time: now + chrono::Duration::milliseconds((wait_s * 1000.0) as i64),
         kind: EventKind::BreakerClose,
         detail: format!(
-            "resynchronised after {wait_s:.1} s: df {slip:+.2} Hz, dV {:+.1} %, dphase {phase:+.1} deg; the breaker closes",
+            "{ending}resynchronised after {wait_s:.1} s: df {slip:+.2} Hz, dV {:+.1} %, dphase {phase:+.1} deg; the breaker closes",
             tidy_percent(dv)
         ),
         sync: Some((slip, dv, phase)),
