@@ -389,6 +389,9 @@ fn in_a_price_spike_economic_islanding_costs_less_than_staying_connected() {
             .iter()
             .any(|e| e.kind == EventKind::BreakerOpen && e.detail.starts_with("economic island"))
     );
+    assert!(island.events.iter().any(|e| {
+        e.kind == EventKind::BreakerClose && e.detail.starts_with("economic island ends")
+    }));
 }
 
 #[test]
