@@ -256,14 +256,20 @@ fn print_errors(errors: &[ScenarioError]) {
 
 fn open(file: Option<&Path>) -> ExitCode {
     let path = file.unwrap_or(Path::new(DEFAULT_SCENARIO));
-    if let Err(errors) = load_built(path) {
-        print_errors(&errors);
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
+    let built = match load_built(path) {
+        Ok(b) => b,
+        Err(errors) => {
+            print_errors(&errors);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let day = built.scenario.start.0.date();
     eprintln!(
         "The sandbox window is not built yet; it comes in a later release.\n\
-         Meanwhile try: microgrid powerflow {}",
-        path.display()
+         Meanwhile the simulation runs headless, for example:\n  \
+         microgrid run {p} --days 1 --outage \"{day} 18:00..{day} 22:00\"\n  \
+         microgrid powerflow {p}",
+        p = path.display()
     );
     ExitCode::from(1)
 }
