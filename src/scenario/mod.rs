@@ -20,41 +20,35 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 pub use build::{Built, Device, DeviceKind, Visit, build};
 pub use error::{ScenarioError, load, parse};
 
-/// Loads a scenario file, checks and builds it, and loads the weather
-/// series it names (relative to the scenario's folder).
+/// Loads a scenario file, checks and builds it, and loads the weather and
+/// price series it names (relative to the scenario's folder).
 pub fn load_and_build(path: &std::path::Path) -> Result<Built, Vec<ScenarioError>> {
     let (parsed, text) = load(path).map_err(|e| vec![e])?;
     let file = path.display().to_string();
     let mut built = build(&parsed, &file, &text)?;
-    if let Some(name) = &parsed.weather.series {
+    // A series named in the scenario: its path, or an error at the name.
+    let series_file = |name: &str, what: &str| {
         let series_path = path
             .parent()
             .unwrap_or(std::path::Path::new("."))
             .join(name);
-        if !series_path.is_file() {
-            let loc = error::Locator::new(&file, &text);
-            return Err(vec![loc.error_at("series", name, 0, format!(
-                "weather series \"{name}\" was not found at {}; paths are relative to the scenario file",
-                series_path.display()
-            ))]);
+        if series_path.is_file() {
+            return Ok(series_path);
         }
-        let series = series::WeatherSeries::load(&series_path).map_err(|e| vec![e])?;
+        let loc = error::Locator::new(&file, &text);
+        Err(vec![loc.error_at("series", name, 0, format!(
+            "{what} series \"{name}\" was not found at {}; paths are relative to the scenario file",
+            series_path.display()
+        ))])
+    };
+    if let Some(name) = &parsed.weather.series {
+        let series =
+            series::WeatherSeries::load(&series_file(name, "weather")?).map_err(|e| vec![e])?;
         built.weather_series = Some(std::sync::Arc::new(series));
     }
     if let Some(name) = &parsed.tariff.series {
-        let series_path = path
-            .parent()
-            .unwrap_or(std::path::Path::new("."))
-            .join(name);
-        if !series_path.is_file() {
-            let loc = error::Locator::new(&file, &text);
-            return Err(vec![loc.error_at("series", name, 0, format!(
-                "price series \"{name}\" was not found at {}; paths are relative to the scenario file",
-                series_path.display()
-            ))]);
-        }
-        let series =
-            series::TimeSeries::load(&series_path, &series::PRICE_COLUMNS).map_err(|e| vec![e])?;
+        let series = series::TimeSeries::load(&series_file(name, "price")?, &series::PRICE_COLUMNS)
+            .map_err(|e| vec![e])?;
         built.price_series = Some(std::sync::Arc::new(series));
     }
     Ok(built)

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use microgrid::report::PandapowerCase;
 use microgrid::scenario::{self, Built};
+use microgrid::sim::metrics::StepRecord;
 
 /// Path of a file in the repository.
 pub fn repo(path: &str) -> PathBuf {
@@ -67,3 +68,24 @@ pub const SMALL: &str = r#"Scenario(
     ],
 )
 "#;
+
+/// Relative mismatch of a step's energy balance: generation + import against
+/// demand + charging + losses, over the flows' magnitude.
+pub fn relative_imbalance(r: &StepRecord) -> f64 {
+    let supply = r.pv_kw + r.wind_kw + r.grid_import_kw;
+    let use_ = r.load_kw + r.ev_kw + r.battery_kw + r.losses_kw;
+    // Magnitudes: cars giving to the island (V2G) make ev_kw negative.
+    let scale = [
+        r.pv_kw,
+        r.wind_kw,
+        r.grid_import_kw,
+        r.load_kw,
+        r.ev_kw,
+        r.battery_kw,
+        r.losses_kw,
+    ]
+    .iter()
+    .map(|x| x.abs())
+    .sum::<f64>();
+    (supply - use_).abs() / scale.max(1e-9)
+}

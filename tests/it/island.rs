@@ -50,10 +50,7 @@ fn an_evening_outage_islands_with_zero_exchange_and_reconnects_in_step() {
                 assert!(r.frequency_hz > 47.5 && r.frequency_hz < 52.0);
             }
             // Energy still balances in the island: the units carry what is not served by PV.
-            let supply = r.pv_kw + r.wind_kw + r.grid_import_kw;
-            let use_ = r.load_kw + r.ev_kw + r.battery_kw + r.losses_kw;
-            worst =
-                worst.max((supply - use_).abs() / (r.load_kw + r.pv_kw + r.losses_kw).max(1e-9));
+            worst = worst.max(crate::common::relative_imbalance(r));
         },
     )
     .expect("runs");
@@ -332,10 +329,7 @@ fn cars_that_allow_vehicle_to_grid_hold_an_island_without_batteries() {
         &options(1.0, &["2025-06-21 18:00..2025-06-21 22:00"]),
         |world: &World| {
             let r = world.resource::<StepRecord>();
-            let supply = r.pv_kw + r.wind_kw + r.grid_import_kw;
-            let use_ = r.load_kw + r.ev_kw + r.battery_kw + r.losses_kw;
-            worst =
-                worst.max((supply - use_).abs() / (r.load_kw + r.pv_kw + r.losses_kw).max(1e-9));
+            worst = worst.max(crate::common::relative_imbalance(r));
         },
     )
     .expect("runs");

@@ -41,11 +41,7 @@ fn energy_balances_every_step_and_storage_stays_in_bounds() {
     let summary = simulate(&b, &options(3.0, 60), |world: &World| {
         let r = world.resource::<StepRecord>();
         assert!(r.power_flow_ok);
-        let supply = r.pv_kw + r.wind_kw + r.grid_import_kw;
-        let use_ = r.load_kw + r.ev_kw + r.battery_kw + r.losses_kw;
-        let scale =
-            r.pv_kw + r.wind_kw + r.grid_import_kw.abs() + r.load_kw + r.ev_kw + r.battery_kw.abs();
-        worst = worst.max((supply - use_).abs() / scale.max(1e-9));
+        worst = worst.max(crate::common::relative_imbalance(r));
         for v in [
             r.pv_kw,
             r.wind_kw,
