@@ -292,38 +292,34 @@ fn update_breaker(
     state.f_max_hz = state.frequency.f_hz;
     // Economic islanding: is the grid dear enough, and can storage carry the island?
     let controller = &hood.0.scenario.controller;
-    let stored_kwh: f64 = formers
-        .iter()
-        .map(|(battery, car)| {
-            battery.map_or(0.0, |b| {
-                (b.soc_kwh - crate::physics::storage::SOC_MIN * b.rating.capacity_kwh).max(0.0)
-            }) + car
-                .filter(|c| c.v2g && c.state.at_home)
-                .map_or(0.0, |c| (c.state.soc_kwh - c.spec.v2g_floor_kwh()).max(0.0))
-        })
-        .sum();
-    let island_demand_kw: f64 = devices
-        .iter()
-        .filter_map(|(i, p)| match hood.0.devices.get(i.0).map(|d| &d.kind) {
-            Some(DeviceKind::Battery(_)) | None => None,
-            Some(_) => Some(p.p_kw),
-        })
-        .sum::<f64>()
-        + state.losses_estimate_kw;
     let dear = controller.strategy == super::prices::Strategy::EconomicIslanding
         && prices.import_eur_per_kwh > controller.island_above_eur_per_kwh;
-    // Power matters as much as energy: an island on purpose must never shed load.
+    // Only a dear grid calls for sizing up the storage (a walk over every device).
     let dt_h = f64::from(clock.step_s) / 3600.0;
-    let discharge_power_kw: f64 = formers
-        .iter()
-        .map(|(battery, car)| {
-            battery.map_or(0.0, |b| b.rating.max_discharge_kw(b.soc_kwh, dt_h))
-                + car.filter(|c| c.v2g && c.state.at_home).map_or(0.0, |c| {
-                    let above = (c.state.soc_kwh - c.spec.v2g_floor_kwh()).max(0.0);
-                    (above * crate::physics::ev::CHARGER_EFFICIENCY / dt_h).min(c.spec.charger_kw)
+    let (mut stored_kwh, mut discharge_power_kw, mut island_demand_kw) = (0.0, 0.0, 0.0);
+    if dear {
+        for (battery, car) in &formers {
+            let capability = battery
+                .map(|b| Capability::battery(b, dt_h))
+                .or_else(|| car.and_then(|c| Capability::car(c, dt_h)));
+            if let Some(c) = capability {
+                stored_kwh += c.stored_kwh;
+                discharge_power_kw += c.discharge_kw;
+            }
+        }
+        island_demand_kw = state.losses_estimate_kw
+            + devices
+                .iter()
+                .filter(|(i, _)| {
+                    !matches!(
+                        hood.0.devices.get(i.0).map(|d| &d.kind),
+                        Some(DeviceKind::Battery(_)) | None
+                    )
                 })
-        })
-        .sum();
+                .map(|(_, p)| p.p_kw)
+                .sum::<f64>();
+    }
+    // Power matters as much as energy: an island on purpose must never shed load.
     let storage_holds = |hours: f64, power_margin: f64| {
         has_grid_former
             && stored_kwh >= island_demand_kw.max(0.0) * hours
@@ -499,12 +495,69 @@ fn try_resynchronise(
     });
 }
 
+/// What a grid-forming unit can do over the next `dt_h` hours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Capability {
+    /// Inverter rating, kW (its share of the droop).
+    rating_kw: f64,
+    /// Most it can give now, kW.
+    discharge_kw: f64,
+    /// Most it can take now, kW.
+    charge_kw: f64,
+    /// Energy it may still give, kWh.
+    stored_kwh: f64,
+}
+
+impl Capability {
+    /// A home battery, down to its minimum state of charge.
+    fn battery(b: &BatteryState, dt_h: f64) -> Self {
+        Self {
+            rating_kw: b.rating.power_kw,
+            discharge_kw: b.rating.max_discharge_kw(b.soc_kwh, dt_h),
+            charge_kw: b.rating.max_charge_kw(b.soc_kwh, dt_h),
+            stored_kwh: (b.soc_kwh - crate::physics::storage::SOC_MIN * b.rating.capacity_kwh)
+                .max(0.0),
+        }
+    }
+
+    /// A car that allows vehicle-to-grid and is plugged in at home, down to
+    /// what its owner needs; `None` for any other car.
+    fn car(ev: &EvRuntime, dt_h: f64) -> Option<Self> {
+        if !(ev.v2g && ev.state.at_home) {
+            return None;
+        }
+        let rating = BatteryRating {
+            capacity_kwh: ev.spec.battery_kwh,
+            power_kw: ev.spec.charger_kw,
+            efficiency: crate::physics::ev::CHARGER_EFFICIENCY,
+        };
+        let stored_kwh = (ev.state.soc_kwh - ev.spec.v2g_floor_kwh()).max(0.0);
+        Some(Self {
+            rating_kw: ev.spec.charger_kw,
+            discharge_kw: (stored_kwh * rating.efficiency / dt_h).min(rating.power_kw),
+            charge_kw: rating.max_charge_kw(ev.state.soc_kwh, dt_h),
+            stored_kwh,
+        })
+    }
+}
+
 /// A grid-forming unit's share of the island for one step.
 struct Unit {
     entity: Entity,
     rating_kw: f64,
     discharge_kw: f64,
     charge_kw: f64,
+}
+
+impl Unit {
+    fn new(entity: Entity, c: Capability) -> Self {
+        Self {
+            entity,
+            rating_kw: c.rating_kw,
+            discharge_kw: c.discharge_kw,
+            charge_kw: c.charge_kw,
+        }
+    }
 }
 
 /// Home batteries (disjoint from the other device queries).
@@ -563,30 +616,12 @@ fn dispatch_island(
     // Grid-forming units and what each can do in this step.
     let mut units: Vec<Unit> = batteries
         .iter()
-        .map(|(e, b, _)| Unit {
-            entity: e,
-            rating_kw: b.rating.power_kw,
-            discharge_kw: b.rating.max_discharge_kw(b.soc_kwh, dt_h),
-            charge_kw: b.rating.max_charge_kw(b.soc_kwh, dt_h),
-        })
+        .map(|(e, b, _)| Unit::new(e, Capability::battery(b, dt_h)))
         .collect();
-    for (e, ev, _) in &cars {
-        if ev.v2g && ev.state.at_home {
-            let rating = BatteryRating {
-                capacity_kwh: ev.spec.battery_kwh,
-                power_kw: ev.spec.charger_kw,
-                efficiency: crate::physics::ev::CHARGER_EFFICIENCY,
-            };
-            let floor_kwh = ev.spec.v2g_floor_kwh();
-            let above_floor = (ev.state.soc_kwh - floor_kwh).max(0.0);
-            units.push(Unit {
-                entity: e,
-                rating_kw: ev.spec.charger_kw,
-                discharge_kw: (above_floor * rating.efficiency / dt_h).min(rating.power_kw),
-                charge_kw: rating.max_charge_kw(ev.state.soc_kwh, dt_h),
-            });
-        }
-    }
+    units.extend(
+        cars.iter()
+            .filter_map(|(e, ev, _)| Capability::car(ev, dt_h).map(|c| Unit::new(e, c))),
+    );
     let rating: f64 = units.iter().map(|u| u.rating_kw).sum();
     let discharge_limit: f64 = units.iter().map(|u| u.discharge_kw).sum();
     let charge_limit: f64 = units.iter().map(|u| u.charge_kw).sum();

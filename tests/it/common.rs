@@ -13,9 +13,14 @@ pub fn repo(path: &str) -> PathBuf {
 
 /// Loads and builds a shipped scenario, failing the test with its errors.
 pub fn built(path: &str) -> Built {
-    let file = repo(path);
-    let (parsed, text) = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
-    scenario::build(&parsed, path, &text).unwrap_or_else(|e| {
+    let text = std::fs::read_to_string(repo(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    build_text(&text, path)
+}
+
+/// Parses and builds scenario text, failing the test with its errors.
+pub fn build_text(text: &str, file: &str) -> Built {
+    let parsed = scenario::parse(text, file).unwrap_or_else(|e| panic!("{e}"));
+    scenario::build(&parsed, file, text).unwrap_or_else(|e| {
         panic!(
             "{}",
             e.iter()

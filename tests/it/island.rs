@@ -452,10 +452,7 @@ fn an_ev_fleet_arrives_charges_and_leaves_on_the_timeline() {
         "    events: [EvFleet(from: \"2025-06-21 18:00\", until: \"2025-06-21 22:00\", bus: \"L5\", cars: 8, charger_kw: 11.0, arrival_soc: 0.2)],\n    feeders: [",
         1,
     );
-    let parse = |t: &str| {
-        let s = microgrid::scenario::parse(t, "fleet").unwrap_or_else(|e| panic!("{e}"));
-        microgrid::scenario::build(&s, "fleet", t).unwrap_or_else(|e| panic!("{e:?}"))
-    };
+    let parse = |t: &str| crate::common::build_text(t, "fleet");
     let base = parse(&text);
     let fleet = parse(&with_fleet);
     assert_eq!(fleet.devices.len(), base.devices.len() + 8);

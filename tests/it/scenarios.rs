@@ -143,16 +143,7 @@ fn the_readme_example_scenario_is_valid() {
         + "```ron\n".len();
     let end = start + readme[start..].find("```").expect("closed block");
     let text = &readme[start..end];
-    let parsed = scenario::parse(text, "README.md example").unwrap_or_else(|e| panic!("{e}"));
-    let b = scenario::build(&parsed, "README.md example", text).unwrap_or_else(|e| {
-        panic!(
-            "{}",
-            e.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    });
+    let b = crate::common::build_text(text, "README.md example");
     assert_eq!(b.house_count(), 2);
     assert_eq!(b.scenario.events.len(), 4);
 }
