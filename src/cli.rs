@@ -1,4 +1,4 @@
-//! The `microgrid` command line: open, check, powerflow, bench.
+//! The `microgrid` command line: open, check, powerflow, run, bench.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,21 +30,45 @@ pub struct Cli {
 }
 
 const EXAMPLES: &str = "Examples:
+  microgrid open scenes/town-1000.scenario.ron --speed 3600
+  microgrid open --screenshot shot.png --after 5
   microgrid check scenes/default.scenario.ron
   microgrid run scenes/default.scenario.ron --days 7 --csv week.csv
   microgrid powerflow scenes/kerber-dorfnetz.scenario.ron --at \"2025-06-21 13:00\"
   microgrid powerflow scenes/default.scenario.ron --json > case.json
   microgrid bench
 
-Exit status: 0 fine, 1 not available yet, 2 bad input, 3 power flow has no solution.";
+Exit status: 0 fine, 1 the window failed, 2 bad input, 3 power flow has no solution.";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open the 3D sandbox window on a scenario.
+    /// Open the 3D sandbox window on a scenario (F1 in the window lists the keys).
     Open {
         /// Scenario file [default: scenes/default.scenario.ron].
         file: Option<PathBuf>,
+        /// Save a PNG of the window here after --after seconds, print the
+        /// frame figures and exit.
+        #[arg(long, value_name = "PNG")]
+        screenshot: Option<PathBuf>,
+        /// Seconds (wall time) the window runs before --screenshot is taken.
+        #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_after)]
+        after: f64,
+        /// Simulated seconds per real second at the start (1 to 3600).
+        #[arg(long, default_value = "600", value_parser = parse_speed)]
+        speed: f64,
+        /// Start paused.
+        #[arg(long)]
+        paused: bool,
+        /// Window size in pixels, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1600x900", value_parser = parse_size)]
+        size: (u32, u32),
+        /// Run to this local time first, "YYYY-MM-DD HH:MM" (within a year of the start).
+        #[arg(long, value_parser = parse_at)]
+        at: Option<NaiveDateTime>,
+        /// A grid outage, as for `run` (repeatable).
+        #[arg(long, value_parser = crate::run::parse_outage, value_name = "FROM..UNTIL")]
+        outage: Vec<(NaiveDateTime, NaiveDateTime)>,
     },
     /// Check scenario files and summarise each on one line.
     Check {
@@ -168,8 +192,26 @@ fn parse_at(text: &str) -> Result<NaiveDateTime, String> {
 /// Runs the command line and returns the process's exit status.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        None => open(None),
-        Some(Command::Open { file }) => open(file.as_deref()),
+        None => open(crate::app::OpenOptions::new(DEFAULT_SCENARIO.into())),
+        Some(Command::Open {
+            file,
+            screenshot,
+            after,
+            speed,
+            paused,
+            size,
+            at,
+            outage,
+        }) => open(crate::app::OpenOptions {
+            screenshot,
+            after_s: after,
+            speed,
+            paused,
+            size,
+            at,
+            outages: outage,
+            ..crate::app::OpenOptions::new(file.unwrap_or_else(|| DEFAULT_SCENARIO.into()))
+        }),
         Some(Command::Check { files }) => check(&files),
         Some(Command::Powerflow { file, at, json }) => powerflow(&file, at, json),
         Some(Command::Bench { file, solves }) => crate::bench::run(file.as_deref(), solves),
@@ -254,8 +296,8 @@ fn print_errors(errors: &[ScenarioError]) {
     }
 }
 
-fn open(file: Option<&Path>) -> ExitCode {
-    let path = file.unwrap_or(Path::new(DEFAULT_SCENARIO));
+fn open(options: crate::app::OpenOptions) -> ExitCode {
+    let path = options.scenario_path.as_path();
     let built = match load_built(path) {
         Ok(b) => b,
         Err(errors) => {
@@ -263,15 +305,64 @@ fn open(file: Option<&Path>) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let day = built.scenario.start.0.date();
-    eprintln!(
-        "The sandbox window is not built yet; it comes in a later release.\n\
-         Meanwhile the simulation runs headless, for example:\n  \
-         microgrid run {p} --days 1 --outage \"{day} 18:00..{day} 22:00\"\n  \
-         microgrid powerflow {p}",
-        p = path.display()
-    );
-    ExitCode::from(1)
+    if let Some(png) = &options.screenshot
+        && !png
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        eprintln!(
+            "error: --screenshot {}: the file name must end in .png",
+            png.display()
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    if let Some(at) = options.at {
+        let start = built.scenario.start.0;
+        if at < start || at > start + chrono::Duration::days(366) {
+            eprintln!(
+                "error: --at {}: must be from the scenario's start ({}) to a year after it",
+                at.format("%Y-%m-%d %H:%M"),
+                start.format("%Y-%m-%d %H:%M")
+            );
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    }
+    match crate::app::open(built, options) {
+        bevy::app::AppExit::Success => ExitCode::SUCCESS,
+        bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
+fn parse_after(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=3600.0).contains(&s) => Ok(s),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds from 0 to 3600"
+        )),
+    }
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && (1.0..=crate::sim::SimClock::MAX_SPEED).contains(&s) => Ok(s),
+        _ => Err(format!(
+            "`{text}` is not a speed from 1 to {} (simulated seconds per real second)",
+            crate::sim::SimClock::MAX_SPEED
+        )),
+    }
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let parsed = text
+        .trim()
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((w, h)) if (320..=8192).contains(&w) && (240..=8192).contains(&h) => Ok((w, h)),
+        _ => Err(format!(
+            "`{text}` is not a window size like 1600x900 (320x240 to 8192x8192)"
+        )),
+    }
 }
 
 fn check(files: &[PathBuf]) -> ExitCode {

@@ -6,6 +6,7 @@
 //! - [`physics`]: sun, PV, wind and demand models as pure functions.
 //! - [`sim`]: the headless [`sim::SimulationPlugin`] and its fixed-step pipeline.
 //! - [`report`]: pandapower-compatible JSON and readable tables.
+//! - [`app`]: the sandbox window (3D scene, controls, charts) over the simulation.
 //! - [`cli`]: the `microgrid` command line.
 
 /// `println!` for the command line's results: when the reader has gone (a
@@ -31,6 +32,7 @@ macro_rules! out {
     }};
 }
 
+pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod network;

@@ -176,6 +176,16 @@ impl AtomicFile {
     }
 }
 
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut file = AtomicFile::create(path)?;
+    if let Err(e) = file.out.write_all(bytes) {
+        file.abandon();
+        return Err(format!("cannot write {}: {e}", path.display()));
+    }
+    file.finish()
+}
+
 /// Header of the step CSV (units in the names).
 pub const STEP_CSV_HEADER: &str = "time,pv_kw,wind_kw,load_kw,ev_kw,battery_kw,grid_import_kw,losses_kw,v_min_pu,v_max_pu,max_loading_percent,battery_soc_percent,cloud_oktas,ghi_w_m2,wind_m_s,air_temperature_c,power_flow_ok,islanded,frequency_hz,frequency_min_hz,shed_kw,unserved_kwh,price_eur_per_kwh,cost_eur";
 

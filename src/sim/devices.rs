@@ -104,20 +104,34 @@ pub fn device_rng(seed: u64, index: usize) -> StdRng {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    let built = app.world().resource::<Neighbourhood>().0.clone();
-    let seed = app.world().resource::<SimSettings>().seed;
-    let start = app.world().resource::<SimClock>().now();
+    reset(app.world_mut());
+    app.add_observer(set_weather);
+    app.add_systems(
+        SimulationStep,
+        (
+            update_environment.in_set(SimulationSystems::Environment),
+            (update_households, update_generation, update_evs).in_set(SimulationSystems::Devices),
+        ),
+    );
+}
+
+/// Spawns the device entities and the weather state for the [`Neighbourhood`]
+/// (despawn the old devices first: see [`super::reset`]).
+pub(super) fn reset(world: &mut World) {
+    let built = world.resource::<Neighbourhood>().0.clone();
+    let seed = world.resource::<SimSettings>().seed;
+    let start = world.resource::<SimClock>().now();
     let mut weather_rng = StdRng::seed_from_u64(seed ^ 0x0077_6561_7468_6572);
-    app.insert_resource(WeatherModel {
+    world.insert_resource(WeatherModel {
         state: WeatherState::new(&mut weather_rng),
         rng: weather_rng,
         cloud_override_oktas: None,
         wind_override_m_s: None,
     });
-    app.init_resource::<CurrentEnvironment>();
+    world.insert_resource(CurrentEnvironment::default());
     for (i, device) in built.devices.iter().enumerate() {
         let mut rng = device_rng(seed, i);
-        let mut entity = app.world_mut().spawn((
+        let mut entity = world.spawn((
             Name::new(device.name.clone()),
             DeviceIndex(i),
             DevicePower::default(),
@@ -166,14 +180,6 @@ pub(super) fn plugin(app: &mut App) {
         }
         entity.insert(DeviceRng(rng));
     }
-    app.add_observer(set_weather);
-    app.add_systems(
-        SimulationStep,
-        (
-            update_environment.in_set(SimulationSystems::Environment),
-            (update_households, update_generation, update_evs).in_set(SimulationSystems::Devices),
-        ),
-    );
 }
 
 fn set_weather(event: On<SetWeather>, mut weather: ResMut<WeatherModel>) {

@@ -176,8 +176,30 @@ pub fn connected(state: Res<GridState>) -> bool {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    let built = app.world().resource::<Neighbourhood>().0.clone();
-    let seed = app.world().resource::<SimSettings>().seed;
+    reset(app.world_mut());
+    app.add_observer(|event: On<SetGridOutage>, mut state: ResMut<GridState>| {
+        state.manual_outage = event.0
+    });
+    app.add_systems(
+        SimulationStep,
+        (
+            (
+                update_breaker,
+                dispatch_batteries.run_if(connected),
+                dispatch_island.run_if(not(connected)),
+            )
+                .chain()
+                .in_set(SimulationSystems::Control),
+            settle_island_slack.in_set(SimulationSystems::Protection),
+        ),
+    );
+}
+
+/// The island model, outage schedule, a closed breaker and an empty log for
+/// the [`Neighbourhood`].
+pub(super) fn reset(world: &mut World) {
+    let built = world.resource::<Neighbourhood>().0.clone();
+    let seed = world.resource::<SimSettings>().seed;
     // The reference: the largest battery (ties: the first).
     let reference = built
         .devices
@@ -197,7 +219,7 @@ pub(super) fn plugin(app: &mut App) {
     // Without a home battery the cars that allow vehicle-to-grid form the
     // island; the LV busbar is then the reference.
     let reference_bus = reference.map_or(built.network.transformer.lv_bus, |(_, bus, _)| bus);
-    app.insert_resource(IslandGridModel {
+    world.insert_resource(IslandGridModel {
         model: Some(PowerFlowModel::with_root(
             &built.network,
             reference_bus,
@@ -214,14 +236,14 @@ pub(super) fn plugin(app: &mut App) {
         .map(|e| e.interval())
         .collect();
     outages.extend(
-        app.world()
+        world
             .resource::<SimSettings>()
             .extra_outages
             .iter()
             .copied(),
     );
-    app.insert_resource(OutageSchedule(outages));
-    app.insert_resource(GridState {
+    world.insert_resource(OutageSchedule(outages));
+    world.insert_resource(GridState {
         mode: GridMode::Connected,
         grid_available: true,
         manual_outage: false,
@@ -236,23 +258,7 @@ pub(super) fn plugin(app: &mut App) {
         losses_estimate_kw: 0.0,
         rng: StdRng::seed_from_u64(seed ^ 0x0073_796e_6368_726f),
     });
-    app.init_resource::<EventLog>();
-    app.add_observer(|event: On<SetGridOutage>, mut state: ResMut<GridState>| {
-        state.manual_outage = event.0
-    });
-    app.add_systems(
-        SimulationStep,
-        (
-            (
-                update_breaker,
-                dispatch_batteries.run_if(connected),
-                dispatch_island.run_if(not(connected)),
-            )
-                .chain()
-                .in_set(SimulationSystems::Control),
-            settle_island_slack.in_set(SimulationSystems::Protection),
-        ),
-    );
+    world.insert_resource(EventLog::default());
 }
 
 fn log(events: &mut EventLog, time: NaiveDateTime, kind: EventKind, detail: String) {

@@ -214,17 +214,22 @@ impl EnergyTotals {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    let houses = app.world().resource::<Neighbourhood>().0.house_count();
-    app.init_resource::<StepRecord>();
-    app.insert_resource(HousePowers(vec![HousePower::default(); houses]));
-    app.insert_resource(EnergyTotals {
-        houses: vec![HouseEnergy::default(); houses],
-        ..default()
-    });
+    reset(app.world_mut());
     app.add_systems(
         SimulationStep,
         record_step.in_set(SimulationSystems::Metrics),
     );
+}
+
+/// Zeroed records and counters for the [`Neighbourhood`].
+pub(super) fn reset(world: &mut World) {
+    let houses = world.resource::<Neighbourhood>().0.house_count();
+    world.insert_resource(StepRecord::default());
+    world.insert_resource(HousePowers(vec![HousePower::default(); houses]));
+    world.insert_resource(EnergyTotals {
+        houses: vec![HouseEnergy::default(); houses],
+        ..default()
+    });
 }
 
 #[expect(

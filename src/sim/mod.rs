@@ -225,10 +225,47 @@ impl Plugin for SimulationPlugin {
     }
 }
 
+/// Starts the simulation over on `built` (a reloaded or another scenario):
+/// the old devices go, the clock returns to the scenario's start (keeping its
+/// speed and pause) and every model starts as [`SimulationPlugin`] starts it.
+pub fn reset(world: &mut World, built: Built) {
+    let old: Vec<Entity> = world
+        .query_filtered::<Entity, With<devices::DeviceIndex>>()
+        .iter(world)
+        .collect();
+    for entity in old {
+        world.despawn(entity);
+    }
+    let mut clock = SimClock::new(built.scenario.start.0, world.resource::<SimClock>().step_s);
+    let old_clock = world.resource::<SimClock>();
+    clock.speed = old_clock.speed;
+    clock.paused = old_clock.paused;
+    let mut settings = world.resource::<SimSettings>().clone();
+    settings.seed = built.scenario.seed;
+    settings.charging = built.scenario.ev_charging;
+    world.insert_resource(settings);
+    world.insert_resource(clock);
+    world.insert_resource(Neighbourhood(built));
+    devices::reset(world);
+    prices::reset(world);
+    island::reset(world);
+    network::reset(world);
+    metrics::reset(world);
+}
+
 /// Runs one simulation step and advances the clock.
 pub fn step(world: &mut World) {
     world.run_schedule(SimulationStep);
     world.resource_mut::<SimClock>().steps += 1;
+}
+
+/// What the simulation cost in the last frame (for the window's frame figures).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct FrameSimCost {
+    /// Steps run in the frame.
+    pub steps: u32,
+    /// Wall time those steps took, ms.
+    pub wall_ms: f64,
 }
 
 /// Runs the steps that real time and the speed call for (exclusive system, `Update`).
@@ -237,9 +274,14 @@ pub fn run_due_steps(world: &mut World) {
         .get_resource::<Time<Real>>()
         .map_or(0.0, |t| t.delta_secs_f64());
     let due = world.resource_mut::<SimClock>().take_due_steps(real_dt_s);
+    let started = std::time::Instant::now();
     for _ in 0..due {
         step(world);
     }
+    world.insert_resource(FrameSimCost {
+        steps: due,
+        wall_ms: started.elapsed().as_secs_f64() * 1e3,
+    });
 }
 
 #[cfg(test)]

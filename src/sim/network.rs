@@ -33,9 +33,7 @@ impl NetworkState {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    let model = PowerFlowModel::new(&app.world().resource::<Neighbourhood>().0.network);
-    app.insert_resource(GridModel(model));
-    app.init_resource::<NetworkState>();
+    reset(app.world_mut());
     app.add_systems(
         SimulationStep,
         solve_power_flow.in_set(SimulationSystems::Network),
@@ -75,4 +73,11 @@ fn solve_power_flow(
             .filter_map(|(i, p)| built.devices.get(i.0).map(|d| (d.bus, p.kva()))),
     );
     state.flow = Some(model.solve(&consumption, &SolverOptions::default()));
+}
+
+/// The compiled network and no solution yet, for the [`Neighbourhood`].
+pub(super) fn reset(world: &mut World) {
+    let model = PowerFlowModel::new(&world.resource::<Neighbourhood>().0.network);
+    world.insert_resource(GridModel(model));
+    world.insert_resource(NetworkState::default());
 }

@@ -165,7 +165,22 @@ fn in_daily_window(t: NaiveTime, from: NaiveTime, until: NaiveTime) -> bool {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    let scenario = app.world().resource::<Neighbourhood>().0.scenario.clone();
+    reset(app.world_mut());
+    app.add_observer(|event: On<SetPrice>, mut prices: ResMut<CurrentPrices>| {
+        prices.override_import_eur_per_kwh = event
+            .0
+            .filter(|p| p.is_finite())
+            .map(|p| p.clamp(-1.0, 100.0));
+    });
+    app.add_systems(
+        SimulationStep,
+        update_prices.in_set(SimulationSystems::Environment),
+    );
+}
+
+/// The tariff, spikes and a cleared price override for the [`Neighbourhood`].
+pub(super) fn reset(world: &mut World) {
+    let scenario = world.resource::<Neighbourhood>().0.scenario.clone();
     let spikes = scenario
         .events
         .iter()
@@ -178,22 +193,12 @@ pub(super) fn plugin(app: &mut App) {
             _ => None,
         })
         .collect();
-    app.insert_resource(PriceSpikes(spikes));
-    app.insert_resource(CurrentPrices {
+    world.insert_resource(PriceSpikes(spikes));
+    world.insert_resource(CurrentPrices {
         import_eur_per_kwh: scenario.tariff.import_eur_per_kwh,
         export_eur_per_kwh: scenario.tariff.export_eur_per_kwh,
         override_import_eur_per_kwh: None,
     });
-    app.add_observer(|event: On<SetPrice>, mut prices: ResMut<CurrentPrices>| {
-        prices.override_import_eur_per_kwh = event
-            .0
-            .filter(|p| p.is_finite())
-            .map(|p| p.clamp(-1.0, 100.0));
-    });
-    app.add_systems(
-        SimulationStep,
-        update_prices.in_set(SimulationSystems::Environment),
-    );
 }
 
 fn update_prices(

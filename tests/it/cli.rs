@@ -107,14 +107,31 @@ fn bad_arguments_get_clear_errors() {
 }
 
 #[test]
-fn open_says_plainly_that_the_window_is_not_there_yet() {
-    let out = microgrid(&["open"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("not built yet"),
-        "{}",
-        text(&out.stderr)
-    );
+fn open_refuses_bad_arguments_before_opening_a_window() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["open", "--screenshot", "shot.jpg"], "must end in .png"),
+        (&["open", "--speed", "0"], "not a speed from 1 to 3600"),
+        (&["open", "--size", "10x10"], "not a window size"),
+        (
+            &["open", "--at", "2020-01-01 00:00"],
+            "from the scenario's start",
+        ),
+        (&["open", "scenes/missing.scenario.ron"], "does not exist"),
+    ];
+    for (args, expected) in cases {
+        let out = microgrid(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]

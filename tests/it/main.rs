@@ -9,3 +9,4 @@ mod run;
 mod scenarios;
 mod simulation;
 mod solar_reference;
+mod window;

@@ -1,0 +1,227 @@
+//! Screenshots and frame figures: F12 saves a PNG under `screenshots/` and
+//! says where in the status bar; `microgrid open --screenshot FILE --after S`
+//! saves one after S seconds, prints the frame figures and exits.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+
+use super::ui::UiState;
+use crate::sim::{FrameSimCost, Neighbourhood};
+
+/// Folder the screenshot key saves into (relative to the working directory).
+pub const SCREENSHOT_DIR: &str = "screenshots";
+
+/// The screenshot key or button was pressed.
+#[derive(Resource, Debug, Default)]
+pub struct ScreenshotRequest {
+    /// Take one at the end of this frame.
+    pub requested: bool,
+}
+
+/// A screenshot to take on its own, then exit (`open --screenshot`).
+#[derive(Resource, Debug, Clone)]
+pub struct AutoCapture {
+    /// Where the PNG goes.
+    pub path: PathBuf,
+    /// Seconds of running (wall time) before it is taken.
+    pub after_s: f64,
+    /// It has been asked for.
+    pub taken: bool,
+}
+
+/// Frame time and the simulation's share, smoothed for the status bar and
+/// summed (after the first second) for the report at exit.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct FrameStats {
+    /// Smoothed frame time, ms.
+    pub frame_ms: f64,
+    /// Smoothed simulation time per frame, ms.
+    pub sim_ms: f64,
+    /// Smoothed simulation steps per frame.
+    pub steps: f64,
+    /// Frames summed.
+    pub frames: u64,
+    /// Sum of frame times, ms.
+    pub total_frame_ms: f64,
+    /// Sum of simulation times, ms.
+    pub total_sim_ms: f64,
+    /// Slowest simulation share of a frame, ms.
+    pub max_sim_ms: f64,
+    /// Steps summed.
+    pub total_steps: u64,
+}
+
+impl FrameStats {
+    /// Adds a frame of `frame_ms` whose simulation took `sim_ms` for `steps` steps.
+    pub fn add(&mut self, frame_ms: f64, sim_ms: f64, steps: u32, counted: bool) {
+        let k = if self.frame_ms == 0.0 { 1.0 } else { 0.05 };
+        self.frame_ms += k * (frame_ms - self.frame_ms);
+        self.sim_ms += k * (sim_ms - self.sim_ms);
+        self.steps += k * (f64::from(steps) - self.steps);
+        if counted {
+            self.frames += 1;
+            self.total_frame_ms += frame_ms;
+            self.total_sim_ms += sim_ms;
+            self.max_sim_ms = self.max_sim_ms.max(sim_ms);
+            self.total_steps += u64::from(steps);
+        }
+    }
+
+    /// One line for the report: mean frame, frames per second, the simulation's share.
+    pub fn summary(&self) -> String {
+        if self.frames == 0 {
+            return "no frames measured".to_owned();
+        }
+        let n = self.frames as f64;
+        let frame = self.total_frame_ms / n;
+        format!(
+            "{} frames: mean frame {:.1} ms ({:.1} fps); simulation {:.2} ms/frame mean, {:.2} ms max, {:.2} steps/frame ({:.1} % of the frame)",
+            self.frames,
+            frame,
+            1000.0 / frame,
+            self.total_sim_ms / n,
+            self.max_sim_ms,
+            self.total_steps as f64 / n,
+            self.total_sim_ms / self.total_frame_ms * 100.0
+        )
+    }
+}
+
+/// Adds the screenshot key, the timed screenshot and the frame figures.
+pub fn plugin(app: &mut App) {
+    app.init_resource::<ScreenshotRequest>();
+    app.init_resource::<FrameStats>();
+    app.add_systems(Last, (measure_frame, take_requested, take_timed));
+}
+
+fn measure_frame(
+    time: Res<Time<Real>>,
+    cost: Option<Res<FrameSimCost>>,
+    mut stats: ResMut<FrameStats>,
+) {
+    let cost = cost.map(|c| *c).unwrap_or_default();
+    let counted = time.elapsed_secs_f64() > 1.0;
+    stats.add(
+        time.delta_secs_f64() * 1e3,
+        cost.wall_ms,
+        cost.steps,
+        counted,
+    );
+}
+
+/// `screenshots/microgrid-<scenario>-<local time>.png`.
+pub fn screenshot_path(scenario_name: &str, now: chrono::NaiveDateTime) -> PathBuf {
+    let slug: String = scenario_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    Path::new(SCREENSHOT_DIR).join(format!(
+        "microgrid-{slug}-{}.png",
+        now.format("%Y%m%d-%H%M%S")
+    ))
+}
+
+/// Encodes a captured frame as PNG (RGB, alpha dropped) and writes it atomically.
+pub fn save_png(image: Image, path: &Path) -> Result<(), String> {
+    let rgb = image
+        .try_into_dynamic()
+        .map_err(|e| format!("cannot convert the frame: {e}"))?
+        .to_rgb8();
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    rgb.write_to(&mut bytes, image::ImageFormat::Png)
+        .map_err(|e| format!("cannot encode PNG: {e}"))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    crate::run::write_atomically(path, bytes.get_ref())
+}
+
+fn take_requested(
+    mut commands: Commands,
+    mut request: ResMut<ScreenshotRequest>,
+    hood: Res<Neighbourhood>,
+) {
+    if !std::mem::take(&mut request.requested) {
+        return;
+    }
+    let path = screenshot_path(&hood.0.scenario.name, chrono::Local::now().naive_local());
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |captured: On<ScreenshotCaptured>, mut ui: ResMut<UiState>| {
+            ui.note = Some(match save_png(captured.image.clone(), &path) {
+                Ok(()) => format!("Saved {}", path.display()),
+                Err(e) => format!("Screenshot failed: {e}"),
+            });
+        },
+    );
+}
+
+fn take_timed(mut commands: Commands, time: Res<Time<Real>>, auto: Option<ResMut<AutoCapture>>) {
+    let Some(mut auto) = auto else {
+        return;
+    };
+    if auto.taken || time.elapsed_secs_f64() < auto.after_s {
+        return;
+    }
+    auto.taken = true;
+    let path = auto.path.clone();
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |captured: On<ScreenshotCaptured>,
+              stats: Res<FrameStats>,
+              mut exit: MessageWriter<AppExit>| {
+            match save_png(captured.image.clone(), &path) {
+                Ok(()) => {
+                    outln!(
+                        "saved {} ({}x{})",
+                        path.display(),
+                        captured.image.width(),
+                        captured.image.height()
+                    );
+                    outln!("{}", stats.summary());
+                    exit.write(AppExit::Success);
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    exit.write(AppExit::error());
+                }
+            }
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screenshot_names_are_safe_and_dated() {
+        let t = crate::scenario::parse_date_time("2026-11-24 09:05").expect("valid");
+        let path = screenshot_path("Neustadt (1,000 houses)", t);
+        assert_eq!(
+            path,
+            Path::new("screenshots/microgrid-neustadt-1-000-houses-20261124-090500.png")
+        );
+    }
+
+    #[test]
+    fn frame_figures_average_only_what_was_counted() {
+        let mut stats = FrameStats::default();
+        stats.add(100.0, 50.0, 10, false);
+        stats.add(20.0, 1.0, 1, true);
+        stats.add(10.0, 3.0, 3, true);
+        assert_eq!(stats.frames, 2);
+        assert!(stats.summary().starts_with("2 frames: mean frame 15.0 ms (66.7 fps); simulation 2.00 ms/frame mean, 3.00 ms max, 2.00 steps/frame"), "{}", stats.summary());
+    }
+}

@@ -1,0 +1,321 @@
+//! Everything a user can do in the window, as [`Action`]s: the egui panels
+//! and the keyboard only queue actions, and [`apply_actions`] carries them out
+//! on the simulation through its public events. No render types here, so the
+//! controls run (and are tested) headless.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use chrono::{NaiveTime, Timelike};
+
+use crate::sim::devices::{SetWeather, WeatherModel};
+use crate::sim::island::{GridState, SetGridOutage};
+use crate::sim::prices::{CurrentPrices, SetPrice};
+use crate::sim::{self, SimClock};
+
+/// Speeds offered by the time controls, simulated seconds per real second.
+pub const SPEEDS: [f64; 7] = [1.0, 10.0, 60.0, 300.0, 600.0, 1800.0, 3600.0];
+
+/// The speed the window opens at: ten minutes a second, a day in 2.4 minutes.
+pub const DEFAULT_SPEED: f64 = 600.0;
+
+/// Import price the "price spike" shortcut sets, EUR/kWh.
+pub const SPIKE_PRICE_EUR_PER_KWH: f64 = 1.50;
+
+/// Times of day the "jump" control visits in turn.
+pub const JUMP_HOURS: [u32; 4] = [6, 12, 18, 0];
+
+/// Cloud cover the cloud shortcut cycles through (None: the weather model).
+pub const CLOUD_PRESETS: [Option<f64>; 4] = [None, Some(0.0), Some(4.0), Some(8.0)];
+
+/// Wind speeds the wind shortcut cycles through, m/s (None: the weather model).
+pub const WIND_PRESETS: [Option<f64>; 4] = [None, Some(0.0), Some(6.0), Some(14.0)];
+
+/// One thing the user asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Cut the grid, or give it back.
+    ToggleOutage,
+    /// Override the import price (EUR/kWh), or go back to the tariff.
+    SetPrice(Option<f64>),
+    /// Spike the price to [`SPIKE_PRICE_EUR_PER_KWH`], or end the spike.
+    TogglePriceSpike,
+    /// Pause or resume.
+    TogglePause,
+    /// Run exactly one step (pauses first).
+    StepOnce,
+    /// Next speed up in [`SPEEDS`].
+    Faster,
+    /// Next speed down in [`SPEEDS`].
+    Slower,
+    /// Run at this speed (clamped by the clock).
+    SetSpeed(f64),
+    /// Run the simulation forward to the next time this hour of day strikes.
+    JumpToHour(u32),
+    /// Jump to the next of [`JUMP_HOURS`] after the current time.
+    JumpToNext,
+    /// Fix the cloud cover in oktas, or give it back to the weather model.
+    SetClouds(Option<f64>),
+    /// Next of [`CLOUD_PRESETS`].
+    CycleClouds,
+    /// Fix the wind speed in m/s, or give it back to the weather model.
+    SetWind(Option<f64>),
+    /// Next of [`WIND_PRESETS`].
+    CycleWind,
+    /// Open another scenario file; on errors the running one stays.
+    LoadScenario(PathBuf),
+    /// Load the running scenario's file again (after editing it).
+    Reload,
+}
+
+/// Actions waiting for [`apply_actions`], in the order they were asked for.
+#[derive(Resource, Debug, Default)]
+pub struct PendingActions(pub Vec<Action>);
+
+impl PendingActions {
+    /// Queues an action.
+    pub fn push(&mut self, action: Action) {
+        self.0.push(action);
+    }
+}
+
+/// The scenario file on show, the others the picker offers, and the errors
+/// of the last file that failed to load.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct ScenarioSource {
+    /// File of the running scenario.
+    pub path: PathBuf,
+    /// Scenario files next to it (the picker's list).
+    pub available: Vec<PathBuf>,
+    /// Errors of the last failed load (file:line:column each), empty after a good one.
+    pub errors: Vec<String>,
+    /// The file those errors are about.
+    pub failed_path: Option<PathBuf>,
+}
+
+impl ScenarioSource {
+    /// The running scenario at `path`, with the `*.scenario.ron` files in its folder.
+    pub fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            available: scenario_files(path.parent().unwrap_or(Path::new("."))),
+            errors: Vec::new(),
+            failed_path: None,
+        }
+    }
+}
+
+/// The `*.scenario.ron` files in `folder`, sorted by name (empty if unreadable).
+pub fn scenario_files(folder: &Path) -> Vec<PathBuf> {
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.ends_with(".scenario.ron"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The next speed in [`SPEEDS`] above (`up`) or below the current one.
+pub fn next_speed(current: f64, up: bool) -> f64 {
+    if up {
+        SPEEDS
+            .iter()
+            .copied()
+            .find(|&s| s > current + 1e-9)
+            .unwrap_or(SPEEDS[SPEEDS.len() - 1])
+    } else {
+        SPEEDS
+            .iter()
+            .rev()
+            .copied()
+            .find(|&s| s < current - 1e-9)
+            .unwrap_or(SPEEDS[0])
+    }
+}
+
+/// Steps of `step_s` seconds from `now` until the clock first shows `hour`:00
+/// (a full day when it shows it already).
+pub fn steps_until_hour(now: NaiveTime, hour: u32, step_s: u32) -> u64 {
+    let now_s = i64::from(now.num_seconds_from_midnight());
+    let target_s = i64::from(hour % 24) * 3600;
+    let mut wait_s = (target_s - now_s).rem_euclid(86_400);
+    if wait_s == 0 {
+        wait_s = 86_400;
+    }
+    (wait_s as u64).div_ceil(u64::from(step_s.max(1)))
+}
+
+/// The first of [`JUMP_HOURS`] strictly after `now` in the day's order.
+pub fn next_jump_hour(now: NaiveTime) -> u32 {
+    let h = now.hour();
+    let mut sorted = JUMP_HOURS;
+    sorted.sort_unstable();
+    sorted.iter().copied().find(|&j| j > h).unwrap_or(sorted[0])
+}
+
+/// The preset after `current` in `presets` (the first if `current` is not one).
+pub fn next_preset(presets: &[Option<f64>], current: Option<f64>) -> Option<f64> {
+    let at = presets.iter().position(|&p| p == current);
+    match at {
+        Some(i) => presets[(i + 1) % presets.len()],
+        None => presets[0],
+    }
+}
+
+/// Adds the action queue and the system that carries it out before the
+/// simulation's steps each frame.
+pub fn plugin(app: &mut App) {
+    app.init_resource::<PendingActions>();
+    app.add_systems(Update, apply_actions.before(sim::run_due_steps));
+}
+
+/// Carries out the queued actions, in order (exclusive system).
+pub fn apply_actions(world: &mut World) {
+    let actions = std::mem::take(&mut world.resource_mut::<PendingActions>().0);
+    for action in actions {
+        apply(world, action);
+    }
+}
+
+fn apply(world: &mut World, action: Action) {
+    match action {
+        Action::ToggleOutage => {
+            let on = world.resource::<GridState>().manual_outage;
+            world.trigger(SetGridOutage(!on));
+        }
+        Action::SetPrice(price) => world.trigger(SetPrice(price)),
+        Action::TogglePriceSpike => {
+            let spiking = world
+                .resource::<CurrentPrices>()
+                .override_import_eur_per_kwh
+                .is_some();
+            world.trigger(SetPrice((!spiking).then_some(SPIKE_PRICE_EUR_PER_KWH)));
+        }
+        Action::TogglePause => {
+            let mut clock = world.resource_mut::<SimClock>();
+            clock.paused = !clock.paused;
+        }
+        Action::StepOnce => {
+            world.resource_mut::<SimClock>().paused = true;
+            sim::step(world);
+        }
+        Action::Faster | Action::Slower => {
+            let mut clock = world.resource_mut::<SimClock>();
+            let speed = next_speed(clock.speed, action == Action::Faster);
+            clock.set_speed(speed);
+        }
+        Action::SetSpeed(speed) => world.resource_mut::<SimClock>().set_speed(speed),
+        Action::JumpToHour(hour) => jump_to_hour(world, hour),
+        Action::JumpToNext => {
+            let now = world.resource::<SimClock>().now().time();
+            jump_to_hour(world, next_jump_hour(now));
+        }
+        Action::SetClouds(oktas) => world.trigger(SetWeather {
+            cloud_oktas: oktas,
+            wind_m_s: world.resource::<WeatherModel>().wind_override_m_s,
+        }),
+        Action::CycleClouds => {
+            let current = world.resource::<WeatherModel>().cloud_override_oktas;
+            apply(
+                world,
+                Action::SetClouds(next_preset(&CLOUD_PRESETS, current)),
+            );
+        }
+        Action::SetWind(speed) => world.trigger(SetWeather {
+            cloud_oktas: world.resource::<WeatherModel>().cloud_override_oktas,
+            wind_m_s: speed,
+        }),
+        Action::CycleWind => {
+            let current = world.resource::<WeatherModel>().wind_override_m_s;
+            apply(world, Action::SetWind(next_preset(&WIND_PRESETS, current)));
+        }
+        Action::LoadScenario(path) => load_scenario(world, &path),
+        Action::Reload => {
+            let path = world.resource::<ScenarioSource>().path.clone();
+            load_scenario(world, &path);
+        }
+    }
+}
+
+/// Runs the simulation, headless and at full speed, up to `hour`:00.
+fn jump_to_hour(world: &mut World, hour: u32) {
+    let clock = world.resource::<SimClock>();
+    let steps = steps_until_hour(clock.now().time(), hour, clock.step_s);
+    for _ in 0..steps {
+        sim::step(world);
+    }
+}
+
+/// Loads `path`; a good file replaces the running scenario, a bad one leaves
+/// it running and keeps the errors for the window to show.
+fn load_scenario(world: &mut World, path: &Path) {
+    match crate::scenario::load_and_build(path) {
+        Ok(built) => {
+            sim::reset(world, built);
+            let mut source = ScenarioSource::new(path);
+            let old = world.resource::<ScenarioSource>();
+            if source.available.is_empty() {
+                source.available = old.available.clone();
+            }
+            world.insert_resource(source);
+        }
+        Err(errors) => {
+            let mut source = world.resource_mut::<ScenarioSource>();
+            source.errors = errors.iter().map(ToString::to_string).collect();
+            source.failed_path = Some(path.to_path_buf());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).expect("valid time")
+    }
+
+    #[test]
+    fn speeds_step_through_the_list_and_stop_at_its_ends() {
+        assert_eq!(next_speed(600.0, true), 1800.0);
+        assert_eq!(next_speed(600.0, false), 300.0);
+        assert_eq!(next_speed(3600.0, true), 3600.0);
+        assert_eq!(next_speed(1.0, false), 1.0);
+        // A speed between presets goes to the neighbouring preset.
+        assert_eq!(next_speed(100.0, true), 300.0);
+        assert_eq!(next_speed(100.0, false), 60.0);
+    }
+
+    #[test]
+    fn a_jump_waits_for_the_next_stroke_of_the_hour() {
+        assert_eq!(steps_until_hour(at(6, 0), 18, 60), 12 * 60);
+        assert_eq!(steps_until_hour(at(19, 30), 6, 60), 10 * 60 + 30);
+        // Already there: a whole day, not nothing.
+        assert_eq!(steps_until_hour(at(12, 0), 12, 900), 96);
+        // A step that does not divide the wait lands just after the hour.
+        assert_eq!(steps_until_hour(at(11, 59), 12, 900), 1);
+        assert_eq!(next_jump_hour(at(5, 0)), 6);
+        assert_eq!(next_jump_hour(at(6, 0)), 12);
+        assert_eq!(next_jump_hour(at(20, 0)), 0);
+    }
+
+    #[test]
+    fn presets_cycle_and_unknown_values_restart_the_cycle() {
+        assert_eq!(next_preset(&CLOUD_PRESETS, None), Some(0.0));
+        assert_eq!(next_preset(&CLOUD_PRESETS, Some(8.0)), None);
+        assert_eq!(next_preset(&CLOUD_PRESETS, Some(3.3)), None);
+    }
+}

@@ -1,0 +1,125 @@
+//! The sandbox window: the headless [`SimulationPlugin`] unchanged, with a 3D
+//! scene, egui controls and charts on top. The window sends the simulation
+//! events (through [`controls`]) and reads its results; it owns no physics.
+
+pub mod camera;
+pub mod capture;
+pub mod controls;
+pub mod history;
+pub mod layout;
+pub mod palette;
+pub mod scene;
+pub mod ui;
+pub mod visuals;
+
+use std::path::PathBuf;
+
+use bevy::log::LogPlugin;
+use bevy::prelude::*;
+use bevy::window::WindowResolution;
+use bevy_egui::EguiPlugin;
+
+use crate::scenario::Built;
+use crate::sim::{SimClock, SimulationPlugin};
+
+/// Simulated seconds per step in the window.
+pub const WINDOW_STEP_S: u32 = 60;
+
+/// How `microgrid open` runs the window.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// The scenario file (for reloading and the picker).
+    pub scenario_path: PathBuf,
+    /// Save a screenshot here and exit.
+    pub screenshot: Option<PathBuf>,
+    /// Wall seconds before that screenshot.
+    pub after_s: f64,
+    /// Simulated seconds per real second at the start.
+    pub speed: f64,
+    /// Start paused.
+    pub paused: bool,
+    /// Window size in logical pixels.
+    pub size: (u32, u32),
+    /// Grid outages besides the scenario's timeline.
+    pub outages: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)>,
+    /// Run the simulation (headless, at full speed) to this time before showing it.
+    pub at: Option<chrono::NaiveDateTime>,
+}
+
+impl OpenOptions {
+    /// The window on `scenario_path` as `microgrid open` opens it by default.
+    pub fn new(scenario_path: PathBuf) -> Self {
+        Self {
+            scenario_path,
+            screenshot: None,
+            after_s: 3.0,
+            speed: controls::DEFAULT_SPEED,
+            paused: false,
+            size: (1600, 900),
+            outages: Vec::new(),
+            at: None,
+        }
+    }
+}
+
+/// The simulation with its controls and chart history, and no rendering:
+/// what the window adds to the headless simulation, for tests on
+/// `MinimalPlugins`.
+pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
+    app.add_plugins(
+        SimulationPlugin::new(built, WINDOW_STEP_S).with_outages(options.outages.clone()),
+    );
+    if let Some(at) = options.at {
+        while app.world().resource::<SimClock>().now() < at {
+            crate::sim::step(app.world_mut());
+        }
+    }
+    {
+        let mut clock = app.world_mut().resource_mut::<SimClock>();
+        clock.set_speed(options.speed);
+        clock.paused = options.paused;
+    }
+    app.insert_resource(controls::ScenarioSource::new(&options.scenario_path));
+    app.add_plugins((controls::plugin, history::plugin));
+}
+
+/// Opens the window and runs until it is closed (or the timed screenshot is saved).
+pub fn open(built: Built, options: OpenOptions) -> AppExit {
+    let title = format!("Microgrid sandbox - {}", built.scenario.name);
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title,
+                    resolution: WindowResolution::new(options.size.0, options.size.1),
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(LogPlugin {
+                filter:
+                    "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,offset_allocator=warn"
+                        .into(),
+                level: bevy::log::Level::WARN,
+                ..default()
+            }),
+    );
+    app.add_plugins((EguiPlugin::default(), MeshPickingPlugin));
+    headless_plugins(&mut app, built, &options);
+    app.add_plugins((
+        scene::plugin,
+        visuals::plugin,
+        camera::plugin,
+        ui::plugin,
+        capture::plugin,
+    ));
+    if let Some(path) = options.screenshot {
+        app.insert_resource(capture::AutoCapture {
+            path,
+            after_s: options.after_s,
+            taken: false,
+        });
+    }
+    app.run()
+}
