@@ -156,11 +156,11 @@ fn setup_materials(mut commands: Commands, mut materials: ResMut<Assets<Standard
         loading: ramp(&LOADING_STOPS, &mut materials),
         voltage: ramp(&VOLTAGE_STOPS, &mut materials),
         dead: materials.add(matte([70, 70, 75])),
-        window_lit: materials.add(glass([255, 205, 120], 1500.0)),
+        window_lit: materials.add(glass([255, 200, 110], 25.0)),
         window_day: materials.add(glass([120, 150, 175], 0.0)),
         window_dark: materials.add(glass([25, 28, 35], 0.0)),
-        breaker_closed: materials.add(glass(palette::GREEN, 200.0)),
-        breaker_open: materials.add(glass(palette::VERMILLION, 800.0)),
+        breaker_closed: materials.add(glass(palette::GREEN, 4.0)),
+        breaker_open: materials.add(glass(palette::VERMILLION, 20.0)),
     });
 }
 
@@ -280,14 +280,14 @@ fn spawn_scene(
     let roof_mat = mat(materials, [150, 78, 62]);
     let pv_mat = materials.add(StandardMaterial {
         base_color: Color::srgb_u8(24, 40, 84),
-        perceptual_roughness: 0.25,
-        metallic: 0.3,
+        perceptual_roughness: 0.55,
+        reflectance: 0.3,
         ..default()
     });
     let casing = mat(materials, [205, 208, 212]);
     let charge = materials.add(StandardMaterial {
         base_color: color(palette::GREEN),
-        emissive: color(palette::GREEN).to_linear() * 150.0,
+        emissive: color(palette::GREEN).to_linear() * 6.0,
         ..default()
     });
     let metal = mat(materials, [190, 192, 196]);

@@ -356,7 +356,7 @@ fn draw_ui(
     status_bar(&mut root, &live, &stats, &ui_state, &mut screenshot);
     if ui_state.show_charts {
         egui::Panel::right("charts")
-            .default_size(430.0)
+            .default_size(390.0)
             .resizable(true)
             .show(&mut root, |ui| {
                 side_panel(ui, &live, &source, &mut ui_state, &mut actions)
@@ -430,10 +430,7 @@ fn top_bar(root: &mut egui::Ui, live: &Live, ui_state: &mut UiState, actions: &m
                     if slider.changed() {
                         actions.push(Action::SetPrice(Some(ui_state.price_slider)));
                     }
-                    if ui
-                        .checkbox(&mut overriding, "set by hand (P spikes)")
-                        .changed()
-                    {
+                    if ui.checkbox(&mut overriding, "by hand").changed() {
                         actions.push(Action::SetPrice(
                             overriding.then_some(ui_state.price_slider),
                         ));
@@ -447,24 +444,24 @@ fn top_bar(root: &mut egui::Ui, live: &Live, ui_state: &mut UiState, actions: &m
                     egui::RichText::new(format!(
                         "{} {}",
                         weekday(now.weekday()),
-                        now.format("%d %b %Y  %H:%M")
+                        now.format("%d %b %Y, %H:%M")
                     ))
                     .size(19.0)
-                    .strong()
-                    .monospace(),
+                    .strong(),
                 );
                 ui.horizontal(|ui| {
-                    let pause = if live.clock.paused {
-                        "Run (Space)"
-                    } else {
-                        "Pause (Space)"
-                    };
+                    let pause = if live.clock.paused { "Run" } else { "Pause" };
                     if ui.button(pause).clicked() {
                         actions.push(Action::TogglePause);
                     }
-                    if ui.button("Step (N)").clicked() {
+                    if ui
+                        .button("Step")
+                        .on_hover_text("One step (N); Space pauses and runs")
+                        .clicked()
+                    {
                         actions.push(Action::StepOnce);
                     }
+                    ui.label("per second:");
                     for speed in SPEEDS {
                         let on = (live.clock.speed - speed).abs() < 1e-9;
                         if ui.selectable_label(on, speed_label(speed)).clicked() {
@@ -488,9 +485,9 @@ fn top_bar(root: &mut egui::Ui, live: &Live, ui_state: &mut UiState, actions: &m
 
 fn speed_label(speed: f64) -> String {
     match speed {
-        s if s >= 3600.0 => format!("{:.0} h/s", s / 3600.0),
-        s if s >= 60.0 => format!("{:.0} min/s", s / 60.0),
-        s => format!("{s:.0}x"),
+        s if s >= 3600.0 => format!("{:.0} h", s / 3600.0),
+        s if s >= 60.0 => format!("{:.0} min", s / 60.0),
+        s => format!("{s:.0} s"),
     }
 }
 
