@@ -665,7 +665,7 @@ fn spawn_scene(
         let at = centre
             + Vec3::new(
                 r * angle.cos(),
-                95.0 + (k % 3) as f32 * 12.0,
+                115.0 + (k % 3) as f32 * 12.0,
                 r * angle.sin(),
             );
         let cloud = commands

@@ -32,6 +32,7 @@ pub fn plugin(app: &mut App) {
             show_breaker,
             drift_clouds,
             draw_pulses,
+            ring_the_selection,
         )
             .run_if(resource_exists::<SceneLayout>),
     );
@@ -382,6 +383,74 @@ fn draw_pulses(
             &mut phases.0[last],
             loading.max(1.0),
             record.grid_import_kw >= 0.0,
+        );
+    }
+}
+
+/// A yellow ring on the ground round what the inspector shows.
+fn ring_the_selection(
+    ui: Res<super::ui::UiState>,
+    hood: Res<Neighbourhood>,
+    layout: Res<SceneLayout>,
+    mut gizmos: Gizmos,
+) {
+    use super::scene::Pick;
+    let Some(pick) = ui.selected else {
+        return;
+    };
+    let built = &hood.0;
+    let household = |h: usize| {
+        built
+            .devices
+            .iter()
+            .find(|d| d.house == Some(h))
+            .map(|d| super::layout::to_world(d.position_m, 0.0))
+    };
+    let (centre, radius) = match pick {
+        Pick::House(h) => (household(h), 9.0),
+        Pick::Device(d) => (
+            built.devices.get(d).map(|d| match d.house {
+                // A car parks beside its house.
+                Some(h) => household(h).unwrap_or_default() + Vec3::new(7.2, 0.0, 0.5),
+                None => super::layout::to_world(d.position_m, 0.0),
+            }),
+            5.0,
+        ),
+        Pick::Bus(b) => (layout.buses.get(b).copied(), 3.0),
+        Pick::Line(l) => (
+            built
+                .network
+                .lines
+                .get(l)
+                .map(|line| (layout.buses[line.from_bus] + layout.buses[line.to_bus]) / 2.0),
+            4.0,
+        ),
+        Pick::Transformer => (
+            layout.buses.get(built.network.transformer.lv_bus).copied(),
+            12.0,
+        ),
+    };
+    let Some(centre) = centre else {
+        return;
+    };
+    let colour = Color::srgb_u8(palette::YELLOW[0], palette::YELLOW[1], palette::YELLOW[2]);
+    let on_ground = Quat::from_rotation_x(std::f32::consts::FRAC_PI_2);
+    for k in 0..3 {
+        let lift = Vec3::Y * (0.3 + 0.15 * k as f32);
+        gizmos.circle(
+            Isometry3d::new(centre + lift, on_ground),
+            radius + 0.2 * k as f32,
+            colour,
+        );
+    }
+    if let Pick::Line(l) = pick
+        && let Some(line) = built.network.lines.get(l)
+    {
+        let lift = Vec3::Y * 0.9;
+        gizmos.line(
+            layout.buses[line.from_bus] + lift,
+            layout.buses[line.to_bus] + lift,
+            colour,
         );
     }
 }
