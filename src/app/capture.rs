@@ -51,6 +51,8 @@ pub struct FrameStats {
     pub max_sim_ms: f64,
     /// Steps summed.
     pub total_steps: u64,
+    /// Smoothed steps dropped per frame to keep to the simulation's budget.
+    pub dropped: f64,
 }
 
 impl FrameStats {
@@ -109,6 +111,7 @@ fn measure_frame(
         cost.steps,
         counted,
     );
+    stats.dropped += 0.05 * (f64::from(cost.dropped) - stats.dropped);
 }
 
 /// `screenshots/microgrid-<scenario>-<local time>.png`.

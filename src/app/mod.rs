@@ -25,6 +25,10 @@ use crate::sim::{SimClock, SimulationPlugin};
 /// Simulated seconds per step in the window.
 pub const WINDOW_STEP_S: u32 = 60;
 
+/// Most wall time the simulation may take of a frame, ms: beyond it the
+/// simulation falls behind the chosen speed instead of slowing the window.
+pub const SIM_BUDGET_MS_PER_FRAME: f64 = 4.0;
+
 /// How `microgrid open` runs the window.
 #[derive(Debug, Clone)]
 pub struct OpenOptions {
@@ -78,6 +82,7 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
         let mut clock = app.world_mut().resource_mut::<SimClock>();
         clock.set_speed(options.speed);
         clock.paused = options.paused;
+        clock.frame_budget_ms = Some(SIM_BUDGET_MS_PER_FRAME);
     }
     app.insert_resource(controls::ScenarioSource::new(&options.scenario_path));
     app.add_plugins((controls::plugin, history::plugin));

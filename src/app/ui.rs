@@ -521,6 +521,17 @@ fn status_bar(
                 "frame {:.1} ms · simulation {:.2} ms/frame ({:.1} steps)",
                 stats.frame_ms, stats.sim_ms, stats.steps
             ));
+            // Past its per-frame budget the simulation falls behind: say so.
+            if stats.dropped > 0.5 {
+                let achieved = stats.steps * f64::from(live.clock.step_s) / (stats.frame_ms / 1e3).max(1e-3);
+                ui.label(
+                    egui::RichText::new(format!(
+                        "running at {achieved:.0}x, not {:.0}x: the machine is too slow",
+                        live.clock.speed
+                    ))
+                    .color(c32(palette::ORANGE)),
+                );
+            }
             if ui.small_button("Screenshot (F12)").clicked() {
                 screenshot.requested = true;
             }

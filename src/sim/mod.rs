@@ -58,6 +58,10 @@ pub struct SimClock {
     pub speed: f64,
     /// When paused, [`run_due_steps`] runs nothing.
     pub paused: bool,
+    /// Most wall time the simulation may take in one frame, ms (`None`:
+    /// no limit). Steps over it are dropped: on a slow machine the
+    /// simulation runs slower than `speed` rather than slowing every frame.
+    pub frame_budget_ms: Option<f64>,
     /// Real time owed to the simulation, in simulated seconds.
     backlog_s: f64,
 }
@@ -76,6 +80,7 @@ impl SimClock {
             step_s: step_s.max(1),
             speed: 1.0,
             paused: false,
+            frame_budget_ms: None,
             backlog_s: 0.0,
         }
     }
@@ -266,6 +271,8 @@ pub struct FrameSimCost {
     pub steps: u32,
     /// Wall time those steps took, ms.
     pub wall_ms: f64,
+    /// Steps that were due but dropped to keep to the frame budget.
+    pub dropped: u32,
 }
 
 /// Runs the steps that real time and the speed call for (exclusive system, `Update`).
@@ -274,14 +281,27 @@ pub fn run_due_steps(world: &mut World) {
         .get_resource::<Time<Real>>()
         .map_or(0.0, |t| t.delta_secs_f64());
     let due = world.resource_mut::<SimClock>().take_due_steps(real_dt_s);
+    let budget_ms = world.resource::<SimClock>().frame_budget_ms;
     let started = std::time::Instant::now();
-    for _ in 0..due {
-        step(world);
-    }
+    let steps = run_steps_within(world, due, budget_ms);
     world.insert_resource(FrameSimCost {
-        steps: due,
+        steps,
         wall_ms: started.elapsed().as_secs_f64() * 1e3,
+        dropped: due - steps,
     });
+}
+
+/// Runs up to `due` steps, stopping once `budget_ms` of wall time is spent
+/// (at least one step runs); returns the steps run.
+pub fn run_steps_within(world: &mut World, due: u32, budget_ms: Option<f64>) -> u32 {
+    let started = std::time::Instant::now();
+    for done in 1..=due {
+        step(world);
+        if budget_ms.is_some_and(|b| started.elapsed().as_secs_f64() * 1e3 >= b) {
+            return done;
+        }
+    }
+    due
 }
 
 #[cfg(test)]

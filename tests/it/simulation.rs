@@ -132,3 +132,14 @@ fn a_collapsing_network_is_a_reported_state() {
     );
     assert_eq!(app.world().resource::<EnergyTotals>().failed_steps, 1);
 }
+
+#[test]
+fn a_frame_budget_stops_the_steps_but_always_runs_one() {
+    let mut app = app("scenes/default.scenario.ron", 60);
+    assert_eq!(sim::run_steps_within(app.world_mut(), 50, None), 50);
+    assert_eq!(app.world().resource::<SimClock>().steps, 50);
+    // A budget already spent: one step, so a slow machine still moves on.
+    assert_eq!(sim::run_steps_within(app.world_mut(), 50, Some(0.0)), 1);
+    assert_eq!(app.world().resource::<SimClock>().steps, 51);
+    assert_eq!(sim::run_steps_within(app.world_mut(), 0, Some(0.0)), 0);
+}
