@@ -56,12 +56,14 @@ pub struct FrameStats {
 }
 
 impl FrameStats {
-    /// Adds a frame of `frame_ms` whose simulation took `sim_ms` for `steps` steps.
-    pub fn add(&mut self, frame_ms: f64, sim_ms: f64, steps: u32, counted: bool) {
+    /// Adds a frame of `frame_ms` and what its simulation cost.
+    pub fn add(&mut self, frame_ms: f64, cost: FrameSimCost, counted: bool) {
+        let (sim_ms, steps) = (cost.wall_ms, cost.steps);
         let k = if self.frame_ms == 0.0 { 1.0 } else { 0.05 };
         self.frame_ms += k * (frame_ms - self.frame_ms);
         self.sim_ms += k * (sim_ms - self.sim_ms);
         self.steps += k * (f64::from(steps) - self.steps);
+        self.dropped += k * (f64::from(cost.dropped) - self.dropped);
         if counted {
             self.frames += 1;
             self.total_frame_ms += frame_ms;
@@ -105,13 +107,7 @@ fn measure_frame(
 ) {
     let cost = cost.map(|c| *c).unwrap_or_default();
     let counted = time.elapsed_secs_f64() > 1.0;
-    stats.add(
-        time.delta_secs_f64() * 1e3,
-        cost.wall_ms,
-        cost.steps,
-        counted,
-    );
-    stats.dropped += 0.05 * (f64::from(cost.dropped) - stats.dropped);
+    stats.add(time.delta_secs_f64() * 1e3, cost, counted);
 }
 
 /// `screenshots/microgrid-<scenario>-<local time>.png`.
@@ -221,10 +217,18 @@ mod tests {
     #[test]
     fn frame_figures_average_only_what_was_counted() {
         let mut stats = FrameStats::default();
-        stats.add(100.0, 50.0, 10, false);
-        stats.add(20.0, 1.0, 1, true);
-        stats.add(10.0, 3.0, 3, true);
+        let cost = |wall_ms, steps, dropped| FrameSimCost {
+            steps,
+            wall_ms,
+            dropped,
+        };
+        stats.add(100.0, cost(50.0, 10, 4), false);
+        // The first frame sets the smoothed values; later ones move them 5 %.
+        assert_eq!(stats.dropped, 4.0);
+        stats.add(20.0, cost(1.0, 1, 0), true);
+        stats.add(10.0, cost(3.0, 3, 0), true);
         assert_eq!(stats.frames, 2);
+        assert!((stats.dropped - 4.0 * 0.95 * 0.95).abs() < 1e-12);
         assert!(stats.summary().starts_with("2 frames: mean frame 15.0 ms (66.7 fps); simulation 2.00 ms/frame mean, 3.00 ms max, 2.00 steps/frame"), "{}", stats.summary());
     }
 }

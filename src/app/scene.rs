@@ -239,6 +239,8 @@ struct Kit {
 
 /// House body, metres: width (east-west), wall height, depth (north-south).
 const HOUSE: Vec3 = Vec3::new(10.0, 5.6, 8.0);
+/// Where a house's car parks, from the house's centre, metres.
+pub const CAR_PARKING_M: Vec3 = Vec3::new(HOUSE.x / 2.0 + 2.2, 0.0, 0.5);
 /// Ridge height above the walls, metres.
 const ROOF_RISE_M: f32 = 3.0;
 
@@ -392,11 +394,7 @@ fn spawn_scene(
     let houses = built.scenario.houses.len();
     let mut house_roots = Vec::with_capacity(houses);
     for h in 0..houses {
-        let Some(household) = built
-            .devices
-            .iter()
-            .find(|d| d.house == Some(h) && matches!(d.kind, DeviceKind::Household { .. }))
-        else {
+        let Some(household) = built.household(h) else {
             house_roots.push(None);
             continue;
         };
@@ -505,7 +503,7 @@ fn spawn_scene(
                         Name::new(format!("{} (car)", device.name)),
                         CarVisual(i),
                         Pick::Device(i),
-                        Transform::from_xyz(HOUSE.x / 2.0 + 2.2, 0.0, 0.5),
+                        Transform::from_translation(CAR_PARKING_M),
                         Visibility::default(),
                     ))
                     .id();

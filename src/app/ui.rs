@@ -471,7 +471,7 @@ fn top_bar(root: &mut egui::Ui, live: &Live, ui_state: &mut UiState, actions: &m
                 });
                 ui.horizontal(|ui| {
                     ui.label("Jump to (J):");
-                    for hour in [6, 12, 18, 0] {
+                    for hour in super::controls::JUMP_HOURS {
                         if ui.button(format!("{hour:02}:00")).clicked() {
                             actions.push(Action::JumpToHour(hour));
                         }
@@ -916,11 +916,7 @@ fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState) {
                                     ),
                                 );
                             }
-                            let bus = built
-                                .devices
-                                .iter()
-                                .find(|d| d.house == Some(h))
-                                .map(|d| d.bus);
+                            let bus = built.household(h).map(|d| d.bus);
                             if let (Some(bus), Some(flow)) = (bus, flow) {
                                 row(
                                     "Voltage",

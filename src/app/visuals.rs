@@ -401,9 +401,7 @@ fn ring_the_selection(
     let built = &hood.0;
     let household = |h: usize| {
         built
-            .devices
-            .iter()
-            .find(|d| d.house == Some(h))
+            .household(h)
             .map(|d| super::layout::to_world(d.position_m, 0.0))
     };
     let (centre, radius) = match pick {
@@ -411,7 +409,7 @@ fn ring_the_selection(
         Pick::Device(d) => (
             built.devices.get(d).map(|d| match d.house {
                 // A car parks beside its house.
-                Some(h) => household(h).unwrap_or_default() + Vec3::new(7.2, 0.0, 0.5),
+                Some(h) => household(h).unwrap_or_default() + super::scene::CAR_PARKING_M,
                 None => super::layout::to_world(d.position_m, 0.0),
             }),
             5.0,

@@ -91,6 +91,13 @@ impl Built {
     pub fn house_count(&self) -> usize {
         self.scenario.houses.len()
     }
+
+    /// House `house`'s demand device: where the house stands and its bus.
+    pub fn household(&self, house: usize) -> Option<&Device> {
+        self.devices
+            .iter()
+            .find(|d| d.house == Some(house) && matches!(d.kind, DeviceKind::Household { .. }))
+    }
     /// One-line summary for `microgrid check`.
     pub fn summary(&self) -> String {
         let mut kwp = 0.0;

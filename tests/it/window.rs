@@ -262,3 +262,12 @@ fn check_not_blank(image: &image::RgbImage, path: &Path) {
         path.display()
     );
 }
+
+#[test]
+fn the_readme_lists_every_shortcut_the_help_shows() {
+    let readme = std::fs::read_to_string(repo("README.md")).expect("README");
+    for (key, what) in microgrid::app::ui::SHORTCUTS {
+        let row = format!("| {key} | {what} |");
+        assert!(readme.contains(&row), "README lacks `{row}`");
+    }
+}
