@@ -99,6 +99,7 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
         events: Vec::new(),
         tariff: Default::default(),
         controller: Default::default(),
+        market: Default::default(),
     }
 }
 
@@ -165,17 +166,8 @@ fn time_runs(cases: Vec<RunCase>) -> Result<(), String> {
     );
     for case in cases {
         let options = crate::run::RunOptions {
-            duration_s: (case.days * 86_400.0) as u64,
-            step_s: case.step_s,
-            seed: None,
-            charging: None,
-            csv: None,
-            per_house: None,
             progress: true,
-            outages: Vec::new(),
-            events: None,
-            price_spikes: Vec::new(),
-            strategy: None,
+            ..crate::run::RunOptions::new((case.days * 86_400.0) as u64, case.step_s)
         };
         let summary = crate::run::simulate(&case.built, &options, |_| {})?;
         outln!(

@@ -34,6 +34,7 @@ const EXAMPLES: &str = "Examples:
   microgrid open --screenshot shot.png --after 5
   microgrid check scenes/default.scenario.ron
   microgrid run scenes/default.scenario.ron --days 7 --csv week.csv
+  microgrid run scenes/default.scenario.ron --days 7 --market sdr --trades trades.csv
   microgrid powerflow scenes/kerber-dorfnetz.scenario.ron --at \"2025-06-21 13:00\"
   microgrid powerflow scenes/default.scenario.ron --json > case.json
   microgrid bench
@@ -132,6 +133,19 @@ pub enum Command {
         /// Energy management [default: the scenario's].
         #[arg(long, value_enum)]
         strategy: Option<StrategyArg>,
+        /// Local market between neighbours: sdr, mmr, bill-sharing, auction
+        /// or none [default: the scenario's].
+        #[arg(long, value_parser = crate::market::Mechanism::from_cli, value_name = "MECHANISM")]
+        market: Option<crate::market::Mechanism>,
+        /// Minutes per market interval (divides an hour) [default: the scenario's, 15].
+        #[arg(long, value_parser = parse_market_interval, value_name = "MINUTES")]
+        market_interval: Option<u32>,
+        /// Write one row per local trade to this CSV file (needs a market).
+        #[arg(long, value_name = "OUT")]
+        trades: Option<PathBuf>,
+        /// Write each house's market account to this CSV file (needs a market).
+        #[arg(long, value_name = "OUT")]
+        ledger: Option<PathBuf>,
     },
     /// Time the power flow: a table of houses, buses, solve_us and iterations.
     ///
@@ -228,6 +242,10 @@ pub fn run(cli: Cli) -> ExitCode {
             events,
             price,
             strategy,
+            market,
+            market_interval,
+            trades,
+            ledger,
         }) => {
             let built = match load_built(&file) {
                 Ok(b) => b,
@@ -242,6 +260,11 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             let duration =
                 duration.and_then(|d| crate::run::check_series_covers(&built, d).map(|()| d));
+            let mechanism = market.unwrap_or(built.scenario.market.mechanism);
+            let duration = duration.and_then(|d| {
+                crate::run::check_market_outputs(mechanism, trades.is_some() || ledger.is_some())
+                    .map(|()| d)
+            });
             let duration_s = match duration {
                 Ok(d) => d,
                 Err(e) => {
@@ -261,6 +284,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 events: events.clone(),
                 price_spikes: price,
                 strategy: strategy.map(Into::into),
+                market,
+                market_interval_min: market_interval,
+                trades,
+                ledger,
             };
             match crate::run::simulate(&built, &options, |_| {}) {
                 Ok(summary) => {
@@ -269,6 +296,8 @@ pub fn run(cli: Cli) -> ExitCode {
                         ("steps", &options.csv),
                         ("houses", &options.per_house),
                         ("events", &options.events),
+                        ("trades", &options.trades),
+                        ("ledger", &options.ledger),
                     ] {
                         if let Some(p) = path {
                             outln!("  wrote {what} to {}", p.display());
@@ -331,6 +360,16 @@ fn open(options: crate::app::OpenOptions) -> ExitCode {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
         bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
     }
+}
+
+fn parse_market_interval(text: &str) -> Result<u32, String> {
+    let minutes: u32 = text
+        .trim()
+        .trim_end_matches("min")
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of minutes; write e.g. 15"))?;
+    crate::market::check_interval_min(minutes)
 }
 
 fn parse_after(text: &str) -> Result<f64, String> {

@@ -4,6 +4,7 @@
 //! - [`scenario`]: the scenario format, its checks and its expansion.
 //! - [`network`]: the electrical network and the AC power flow.
 //! - [`physics`]: sun, PV, wind and demand models as pure functions.
+//! - [`market`]: the local peer-to-peer market: pricing, matching, settlement.
 //! - [`sim`]: the headless [`sim::SimulationPlugin`] and its fixed-step pipeline.
 //! - [`report`]: pandapower-compatible JSON and readable tables.
 //! - [`app`]: the sandbox window (3D scene, controls, charts) over the simulation.
@@ -35,6 +36,7 @@ macro_rules! out {
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod market;
 pub mod network;
 pub mod physics;
 pub mod report;

@@ -10,10 +10,13 @@ use std::time::Instant;
 use bevy::prelude::*;
 use chrono::{Duration, NaiveDateTime};
 
+use crate::market::ledger::Ledger;
+use crate::market::{MarketSettings, Mechanism};
 use crate::physics::ev::Charging;
 use crate::scenario::Built;
 use crate::sim::devices::CurrentEnvironment;
 use crate::sim::island::{EventLog, LoggedEvent};
+use crate::sim::market::{Market, Participant};
 use crate::sim::metrics::{EnergyTotals, HousePower, HousePowers, StepRecord, VOLTAGE_BAND_PU};
 use crate::sim::{self, SimClock, SimulationPlugin};
 
@@ -47,6 +50,48 @@ pub struct RunOptions {
     pub price_spikes: Vec<(NaiveDateTime, NaiveDateTime, f64)>,
     /// Strategy instead of the scenario's.
     pub strategy: Option<crate::sim::prices::Strategy>,
+    /// Market mechanism instead of the scenario's.
+    pub market: Option<Mechanism>,
+    /// Market interval instead of the scenario's, minutes.
+    pub market_interval_min: Option<u32>,
+    /// Trades CSV to write.
+    pub trades: Option<PathBuf>,
+    /// Per-participant ledger CSV to write.
+    pub ledger: Option<PathBuf>,
+}
+
+impl RunOptions {
+    /// A run of `duration_s` in steps of `step_s`, everything else as the scenario says.
+    pub fn new(duration_s: u64, step_s: u32) -> Self {
+        Self {
+            duration_s,
+            step_s,
+            seed: None,
+            charging: None,
+            csv: None,
+            per_house: None,
+            progress: false,
+            outages: Vec::new(),
+            events: None,
+            price_spikes: Vec::new(),
+            strategy: None,
+            market: None,
+            market_interval_min: None,
+            trades: None,
+            ledger: None,
+        }
+    }
+}
+
+/// The market's outcome over a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketOutcome {
+    /// Mechanism, interval and island prices.
+    pub settings: MarketSettings,
+    /// Houses first, then shared assets.
+    pub participants: Vec<Participant>,
+    /// The settlement.
+    pub ledger: Ledger,
 }
 
 /// What a run did.
@@ -64,6 +109,8 @@ pub struct RunSummary {
     pub wall_s: f64,
     /// Breaker operations, shedding, blackouts and black starts, in order.
     pub events: Vec<LoggedEvent>,
+    /// The local market, when it traded.
+    pub market: Option<MarketOutcome>,
 }
 
 /// Parses a step length: `60`, `30s`, `1min`, `15min`, `1h`.
@@ -138,6 +185,17 @@ pub fn check_series_covers(built: &Built, duration_s: u64) -> Result<(), String>
                 end.format("%Y-%m-%d %H:%M")
             ));
         }
+    }
+    Ok(())
+}
+
+/// Refuses market outputs (`--trades`, `--ledger`) without a market.
+pub fn check_market_outputs(mechanism: Mechanism, wanted: bool) -> Result<(), String> {
+    if wanted && mechanism == Mechanism::None {
+        return Err(
+            "--trades and --ledger need a market; add e.g. --market sdr (or set one in the scenario)"
+                .to_owned(),
+        );
     }
     Ok(())
 }
@@ -245,8 +303,18 @@ pub fn simulate(
         plugin = plugin.with_charging(charging);
     }
     plugin = plugin.with_outages(options.outages.clone());
-    if options.strategy.is_some() || !options.price_spikes.is_empty() {
+    if options.strategy.is_some()
+        || !options.price_spikes.is_empty()
+        || options.market.is_some()
+        || options.market_interval_min.is_some()
+    {
         let mut changed = built.clone();
+        if let Some(mechanism) = options.market {
+            changed.scenario.market.mechanism = mechanism;
+        }
+        if let Some(minutes) = options.market_interval_min {
+            changed.scenario.market.interval_min = minutes;
+        }
         if let Some(strategy) = options.strategy {
             changed.scenario.controller.strategy = strategy;
         }
@@ -268,39 +336,52 @@ pub fn simulate(
         .duration_s
         .div_ceil(u64::from(options.step_s))
         .max(1);
-    let mut csv = options.csv.as_deref().map(AtomicFile::create).transpose()?;
-    let mut per_house = match options
-        .per_house
-        .as_deref()
-        .map(AtomicFile::create)
-        .transpose()
-    {
-        Ok(f) => f,
-        Err(e) => {
-            if let Some(f) = csv {
-                f.abandon();
+    let trading = app.world().resource::<Market>().is_trading();
+    check_market_outputs(
+        app.world().resource::<Market>().settings.mechanism,
+        options.trades.is_some() || options.ledger.is_some(),
+    )?;
+    let mut files = Vec::new();
+    for path in [&options.csv, &options.per_house, &options.trades] {
+        match path.as_deref().map(AtomicFile::create).transpose() {
+            Ok(f) => files.push(f),
+            Err(e) => {
+                files.into_iter().flatten().for_each(AtomicFile::abandon);
+                return Err(e);
             }
-            return Err(e);
         }
-    };
+    }
+    let [mut csv, mut per_house, mut trades] = [files.remove(0), files.remove(0), files.remove(0)];
     let result = run_steps(
         &mut app,
         built,
         options,
         steps,
-        csv.as_mut(),
-        per_house.as_mut(),
+        Outputs {
+            csv: csv.as_mut(),
+            per_house: per_house.as_mut(),
+            trades: trades.as_mut(),
+        },
         &mut on_step,
     );
     match result {
         Ok(wall_s) => {
-            for f in [csv, per_house].into_iter().flatten() {
+            for f in [csv, per_house, trades].into_iter().flatten() {
                 f.finish()?;
             }
             let world = app.world();
             let events = world.resource::<EventLog>().0.clone();
             if let Some(path) = &options.events {
                 write_events(path, &events)?;
+            }
+            let market = world.resource::<Market>();
+            let market = trading.then(|| MarketOutcome {
+                settings: market.settings.clone(),
+                participants: market.participants.clone(),
+                ledger: market.ledger.clone(),
+            });
+            if let (Some(path), Some(m)) = (&options.ledger, &market) {
+                write_ledger(path, m)?;
             }
             Ok(RunSummary {
                 totals: world.resource::<EnergyTotals>().clone(),
@@ -309,10 +390,11 @@ pub fn simulate(
                 step_s: options.step_s,
                 wall_s,
                 events,
+                market,
             })
         }
         Err(e) => {
-            for f in [csv, per_house].into_iter().flatten() {
+            for f in [csv, per_house, trades].into_iter().flatten() {
                 f.abandon();
             }
             Err(e)
@@ -320,15 +402,80 @@ pub fn simulate(
     }
 }
 
+/// The files a run writes as it goes.
+struct Outputs<'a> {
+    csv: Option<&'a mut AtomicFile>,
+    per_house: Option<&'a mut AtomicFile>,
+    trades: Option<&'a mut AtomicFile>,
+}
+
+/// Header of the trades CSV.
+pub const TRADES_CSV_HEADER: &str =
+    "interval,seller,buyer,kwh,price_eur_per_kwh,money_eur,curtailed_kwh";
+
+/// Writes the trades of the interval cleared last.
+fn write_trades(out: &mut impl Write, market: &Market) -> std::io::Result<()> {
+    let Some(interval) = &market.last else {
+        return Ok(());
+    };
+    let when = interval.start.format("%Y-%m-%d %H:%M");
+    for t in &interval.trades {
+        writeln!(
+            out,
+            "{when},{},{},{:.4},{:.4},{:.4},{:.4}",
+            csv_text(&market.participants[t.seller].name),
+            csv_text(&market.participants[t.buyer].name),
+            t.kwh,
+            t.price_eur_per_kwh,
+            t.money_eur(),
+            t.curtailed_kwh
+        )?;
+    }
+    Ok(())
+}
+
+/// Header of the ledger CSV.
+pub const LEDGER_CSV_HEADER: &str = "participant,kind,bought_local_kwh,sold_local_kwh,paid_local_eur,earned_local_eur,bought_grid_kwh,sold_grid_kwh,paid_grid_eur,earned_grid_eur,loss_charge_eur,net_cost_eur,baseline_eur,savings_eur";
+
+/// Writes each participant's account over the run.
+fn write_ledger(path: &Path, market: &MarketOutcome) -> Result<(), String> {
+    let mut body = format!("{LEDGER_CSV_HEADER}\n");
+    for (p, a) in market.participants.iter().zip(&market.ledger.accounts) {
+        let _ = writeln!(
+            body,
+            "{},{},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4}",
+            csv_text(&p.name),
+            if p.house.is_some() { "house" } else { "shared" },
+            a.bought_local_kwh,
+            a.sold_local_kwh,
+            a.paid_local_eur,
+            a.earned_local_eur,
+            a.bought_grid_kwh,
+            a.sold_grid_kwh,
+            a.paid_grid_eur,
+            a.earned_grid_eur,
+            no_negative_zero(a.loss_charge_eur, 4),
+            no_negative_zero(a.net_cost_eur(), 4),
+            no_negative_zero(a.baseline_eur, 4),
+            no_negative_zero(a.savings_eur(), 4)
+        );
+    }
+    write_atomically(path, body.as_bytes())
+}
+
 fn run_steps(
     app: &mut App,
     built: &Built,
     options: &RunOptions,
     steps: u64,
-    mut csv: Option<&mut AtomicFile>,
-    mut per_house: Option<&mut AtomicFile>,
+    outputs: Outputs,
     on_step: &mut impl FnMut(&World),
 ) -> Result<f64, String> {
+    let Outputs {
+        mut csv,
+        mut per_house,
+        mut trades,
+    } = outputs;
     let io = |e: std::io::Error| format!("cannot write the output: {e}");
     if let Some(f) = csv.as_deref_mut() {
         writeln!(f.out, "{STEP_CSV_HEADER}").map_err(io)?;
@@ -343,10 +490,24 @@ fn run_steps(
     let bar = progress_bar(options.progress, steps);
     let started = Instant::now();
     let mut row = String::with_capacity(256);
+    if let Some(f) = trades.as_deref_mut() {
+        writeln!(f.out, "{TRADES_CSV_HEADER}").map_err(io)?;
+    }
+    let mut cleared = 0;
     for i in 0..steps {
         sim::step(app.world_mut());
+        if i + 1 == steps {
+            sim::market::close_open_interval(app.world_mut());
+        }
         let world = app.world();
         on_step(world);
+        let market = world.resource::<Market>();
+        if market.cleared != cleared {
+            cleared = market.cleared;
+            if let Some(f) = trades.as_deref_mut() {
+                write_trades(&mut f.out, market).map_err(io)?;
+            }
+        }
         if let Some(f) = csv.as_deref_mut() {
             step_row(
                 &mut row,
@@ -562,6 +723,9 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         t.export_revenue_eur,
         t.import_cost_eur - t.export_revenue_eur
     );
+    if let Some(m) = &s.market {
+        market_summary(&mut out, m);
+    }
     if t.hours_islanded > 0.0 {
         let frequency = if t.hours_islanded - t.hours_blackout > 1e-9 {
             format!(
@@ -605,4 +769,124 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         );
     }
     out
+}
+
+/// The market's lines of the summary.
+fn market_summary(out: &mut String, m: &MarketOutcome) {
+    let l = &m.ledger;
+    let _ = writeln!(
+        out,
+        "  market           {}, {}-min intervals: {} settled ({} islanded), {} trades",
+        m.settings.mechanism.label(),
+        m.settings.interval_min,
+        l.intervals,
+        l.island_intervals,
+        l.trades
+    );
+    let offered: f64 = l
+        .accounts
+        .iter()
+        .map(|a| a.sold_local_kwh + a.sold_grid_kwh)
+        .sum();
+    let mean_price = if l.local_kwh > 0.0 {
+        format!("at {:.3} EUR/kWh on average", l.local_eur / l.local_kwh)
+    } else {
+        "no local trade".to_owned()
+    };
+    let _ = writeln!(
+        out,
+        "  local sharing    {:.1} kWh between neighbours ({:.1} % of the {:.1} kWh offered), {mean_price}; {} trades curtailed by cable limits ({:.2} kWh)",
+        l.local_kwh,
+        percent(l.local_kwh, offered),
+        offered,
+        l.curtailed_trades,
+        l.curtailed_kwh
+    );
+    let _ = writeln!(
+        out,
+        "  community        supplier bill at the PCC {:.2} EUR (in {:.1} kWh, out {:.1} kWh, settled per interval); losses {:.1} kWh cost {:.2} EUR, charged by energy drawn",
+        l.supplier_bill_eur, l.pcc_import_kwh, l.pcc_export_kwh, l.losses_kwh, l.loss_cost_eur
+    );
+    let houses: Vec<(&Participant, &crate::market::ledger::Account)> = m
+        .participants
+        .iter()
+        .zip(&l.accounts)
+        .filter(|(p, _)| p.house.is_some())
+        .collect();
+    let paid: f64 = houses.iter().map(|(_, a)| a.net_cost_eur()).sum();
+    let baseline: f64 = houses.iter().map(|(_, a)| a.baseline_eur).sum();
+    let _ = writeln!(
+        out,
+        "  houses           paid {:.2} EUR net; without sharing {:.2} EUR: saved {:.2} EUR ({:.1} %)",
+        paid,
+        baseline,
+        baseline - paid,
+        percent(baseline - paid, baseline.abs())
+    );
+    let shared: Vec<_> = m
+        .participants
+        .iter()
+        .zip(&l.accounts)
+        .filter(|(p, _)| p.house.is_none())
+        .map(|(_, a)| a)
+        .collect();
+    if !shared.is_empty() {
+        let net: f64 = shared.iter().map(|a| a.net_cost_eur()).sum();
+        let saved: f64 = shared.iter().map(|a| a.savings_eur()).sum();
+        let _ = writeln!(
+            out,
+            "  shared assets    {} (turbines, visiting cars): net {} {:.2} EUR, {:.2} EUR {} than without sharing",
+            shared.len(),
+            if net <= 0.0 { "earned" } else { "paid" },
+            net.abs(),
+            saved.abs(),
+            if saved >= 0.0 { "better" } else { "worse" }
+        );
+    }
+    if !houses.is_empty() {
+        let mut savings: Vec<(f64, &str)> = houses
+            .iter()
+            .map(|(p, a)| (a.savings_eur(), p.name.as_str()))
+            .collect();
+        savings.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let n = savings.len();
+        let median = if n % 2 == 1 {
+            savings[n / 2].0
+        } else {
+            (savings[n / 2 - 1].0 + savings[n / 2].0) / 2.0
+        };
+        let gaining = savings.iter().filter(|s| s.0 > 0.005).count();
+        let losing = savings.iter().filter(|s| s.0 < -0.005).count();
+        let values: Vec<f64> = savings.iter().map(|s| s.0).collect();
+        let fairness = match crate::market::gini(&values) {
+            Some(g) => format!("Gini of savings {g:.2}"),
+            None => "Gini of savings n/a (mean saving not positive)".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  savings/house    min {:.2} EUR ({}), median {:.2} EUR, max {:.2} EUR ({}); {gaining} gain, {losing} lose; {fairness}",
+            savings[0].0,
+            savings[0].1,
+            median,
+            savings[n - 1].0,
+            savings[n - 1].1
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  ledger balance   everyone's net payments {:.2} EUR - supplier bill {:.2} EUR - kept by the community {:.2} EUR = {:.2} EUR",
+        l.participants_net_eur(),
+        l.supplier_bill_eur,
+        no_negative_zero(l.kept_by_community_eur, 2),
+        no_negative_zero(l.balance_eur(), 2)
+    );
+}
+
+/// `part` as a percentage of `whole` (0 when the whole is 0).
+fn percent(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        part / whole * 100.0
+    } else {
+        0.0
+    }
 }

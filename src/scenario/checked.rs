@@ -74,4 +74,5 @@ checked_f64! {
         spacing_m: 2.0, 500.0, "a spacing in metres";
         oktas: 0.0, 8.0, "cloud_oktas (cloud cover, 0 clear to 8 overcast)";
     fleet_cars: 1.0, 1000.0, "cars (cars in an EV fleet)";
+    price_eur_per_kwh: -1.0, 100.0, "a price in EUR/kWh";
 }

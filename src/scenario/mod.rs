@@ -123,6 +123,9 @@ pub struct Scenario {
     /// The energy-management strategy and its thresholds.
     #[serde(default)]
     pub controller: crate::sim::prices::ControllerSettings,
+    /// The local peer-to-peer market between neighbours.
+    #[serde(default)]
+    pub market: crate::market::MarketSettings,
 }
 
 /// Something that happens during a run at set times.

@@ -11,6 +11,7 @@
 
 pub mod devices;
 pub mod island;
+pub mod market;
 pub mod metrics;
 pub mod network;
 pub mod prices;
@@ -35,14 +36,15 @@ pub enum SimulationSystems {
     Devices,
     /// The microgrid controller: battery and EV dispatch, islanding decisions.
     Control,
-    /// The local peer-to-peer market.
-    Market,
     /// AC power flow over the injections the devices settled on.
     Network,
     /// Island frequency and protection (load shedding, breaker).
     Protection,
     /// Energy counters and statistics.
     Metrics,
+    /// The local peer-to-peer market: settles each interval on the metered
+    /// energy once it is over, so it follows the meters.
+    Market,
 }
 
 /// Simulated time: where the simulation is, its step, pause and speed.
@@ -209,10 +211,10 @@ impl Plugin for SimulationPlugin {
                 SimulationSystems::Environment,
                 SimulationSystems::Devices,
                 SimulationSystems::Control,
-                SimulationSystems::Market,
                 SimulationSystems::Network,
                 SimulationSystems::Protection,
                 SimulationSystems::Metrics,
+                SimulationSystems::Market,
             )
                 .chain(),
         );
@@ -226,6 +228,7 @@ impl Plugin for SimulationPlugin {
             island::plugin,
             network::plugin,
             metrics::plugin,
+            market::plugin,
         ));
     }
 }
@@ -256,6 +259,7 @@ pub fn reset(world: &mut World, built: Built) {
     island::reset(world);
     network::reset(world);
     metrics::reset(world);
+    market::reset(world);
 }
 
 /// Runs one simulation step and advances the clock.

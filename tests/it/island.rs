@@ -15,20 +15,11 @@ use microgrid::sim::metrics::StepRecord;
 
 fn options(days: f64, outages: &[&str]) -> RunOptions {
     RunOptions {
-        duration_s: (days * 86_400.0) as u64,
-        step_s: 60,
-        seed: None,
-        charging: None,
-        csv: None,
-        per_house: None,
-        progress: false,
         outages: outages
             .iter()
             .map(|o| parse_outage(o).expect("valid outage"))
             .collect(),
-        events: None,
-        price_spikes: Vec::new(),
-        strategy: None,
+        ..RunOptions::new((days * 86_400.0) as u64, 60)
     }
 }
 

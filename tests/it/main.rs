@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod island;
+mod market;
 mod powerflow_reference;
 mod run;
 mod scenarios;

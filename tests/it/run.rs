@@ -12,19 +12,7 @@ use microgrid::sim::devices::{BatteryState, EvRuntime};
 use microgrid::sim::metrics::StepRecord;
 
 fn options(days: f64, step_s: u32) -> RunOptions {
-    RunOptions {
-        duration_s: (days * 86_400.0) as u64,
-        step_s,
-        seed: None,
-        charging: None,
-        csv: None,
-        per_house: None,
-        progress: false,
-        outages: Vec::new(),
-        events: None,
-        price_spikes: Vec::new(),
-        strategy: None,
-    }
+    RunOptions::new((days * 86_400.0) as u64, step_s)
 }
 
 fn temp(name: &str) -> std::path::PathBuf {

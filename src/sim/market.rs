@@ -1,0 +1,308 @@
+//! The market set: meters each participant's energy through the market
+//! interval and, when it ends, clears, matches and settles it with the pure
+//! functions of [`crate::market`].
+//!
+//! The market settles metered energy after the fact, as a quarter-hour
+//! settlement does, so it runs after the power flow and the meters of each
+//! step. Trades are money: they never change what the devices do. An
+//! interval also ends early when the breaker opens or closes, so each
+//! interval is wholly connected or wholly islanded.
+
+use bevy::prelude::*;
+use chrono::{NaiveDateTime, Timelike};
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+
+use super::devices::{DeviceIndex, DevicePower};
+use super::island::{GridMode, GridState};
+use super::metrics::StepRecord;
+use super::network::NetworkState;
+use super::prices::CurrentPrices;
+use super::{Neighbourhood, SimClock, SimSettings, SimulationStep, SimulationSystems};
+use crate::market::feeder::{self, FeederTree, LineHeadroom, Trade};
+use crate::market::ledger::{IntervalPrices, Ledger, settle};
+use crate::market::{Clearing, MarketSettings, Mechanism, Position, clear, clear_island};
+use crate::network::Network;
+use crate::scenario::Built;
+
+/// Someone who trades: a house behind its meter, or a shared asset (a wind
+/// turbine, a visiting car) without a house.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Participant {
+    /// Name shown to users (the house's or the device's).
+    pub name: String,
+    /// Bus of its meter.
+    pub bus: usize,
+    /// The house, if it is one.
+    pub house: Option<usize>,
+}
+
+/// One interval, cleared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClearedInterval {
+    /// First instant.
+    pub start: NaiveDateTime,
+    /// End (exclusive).
+    pub end: NaiveDateTime,
+    /// The interval was islanded.
+    pub islanded: bool,
+    /// Mean import price (island: the island price), EUR/kWh.
+    pub import_eur_per_kwh: f64,
+    /// Mean export price (island: the island price), EUR/kWh.
+    pub export_eur_per_kwh: f64,
+    /// Energy offered, kWh.
+    pub offered_kwh: f64,
+    /// Energy bid for, kWh.
+    pub bid_kwh: f64,
+    /// The trades, nearest first.
+    pub trades: Vec<Trade>,
+}
+
+impl ClearedInterval {
+    /// Energy traded locally, kWh.
+    pub fn local_kwh(&self) -> f64 {
+        self.trades.iter().map(|t| t.kwh).sum()
+    }
+}
+
+/// The energy metered so far in the open interval.
+#[derive(Debug, Clone, Default)]
+struct OpenInterval {
+    start: Option<NaiveDateTime>,
+    steps: u32,
+    islanded: bool,
+    net_kwh: Vec<f64>,
+    pcc_kwh: f64,
+    losses_kwh: f64,
+    import_sum: f64,
+    export_sum: f64,
+    storage_share_sum: f64,
+    headroom: LineHeadroom,
+}
+
+/// The local market: its settings, participants, open interval and ledger.
+#[derive(Resource, Debug)]
+pub struct Market {
+    /// Mechanism, interval and island prices.
+    pub settings: MarketSettings,
+    /// Houses first (in house order), then shared assets.
+    pub participants: Vec<Participant>,
+    /// Each participant's bus.
+    pub bus_of: Vec<usize>,
+    /// The settlement so far.
+    pub ledger: Ledger,
+    /// The interval cleared last (the window draws its trades).
+    pub last: Option<ClearedInterval>,
+    /// Intervals cleared since the start.
+    pub cleared: u64,
+    device_participant: Vec<usize>,
+    tree: FeederTree,
+    open: OpenInterval,
+    rng: StdRng,
+}
+
+/// A request to change the mechanism, from the next interval on.
+#[derive(Event, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetMarket(pub Mechanism);
+
+impl Market {
+    /// The market of `built`, with the auction's agents seeded from `seed`.
+    pub fn new(built: &Built, seed: u64) -> Self {
+        let mut participants: Vec<Participant> = built
+            .scenario
+            .houses
+            .iter()
+            .enumerate()
+            .map(|(h, house)| Participant {
+                name: house.name.clone(),
+                bus: built.household(h).map_or(0, |d| d.bus),
+                house: Some(h),
+            })
+            .collect();
+        let device_participant = built
+            .devices
+            .iter()
+            .map(|d| match d.house {
+                Some(h) => h,
+                None => {
+                    participants.push(Participant {
+                        name: d.name.clone(),
+                        bus: d.bus,
+                        house: None,
+                    });
+                    participants.len() - 1
+                }
+            })
+            .collect();
+        let bus_of = participants.iter().map(|p| p.bus).collect();
+        let open = OpenInterval {
+            net_kwh: vec![0.0; participants.len()],
+            headroom: LineHeadroom::new(built.network.lines.len()),
+            ..default()
+        };
+        Self {
+            settings: built.scenario.market.clone(),
+            ledger: Ledger::new(participants.len()),
+            participants,
+            bus_of,
+            last: None,
+            cleared: 0,
+            device_participant,
+            tree: FeederTree::new(&built.network),
+            open,
+            rng: StdRng::seed_from_u64(seed ^ 0x0000_6d61_726b_6574),
+        }
+    }
+
+    /// Whether the market trades at all.
+    pub fn is_trading(&self) -> bool {
+        self.settings.mechanism != Mechanism::None
+    }
+
+    /// Clears, matches and settles the open interval, which ends at `end`.
+    pub fn close_interval(&mut self, network: &Network, end: NaiveDateTime) {
+        let Some(start) = self.open.start else {
+            return;
+        };
+        let open = &mut self.open;
+        let steps = f64::from(open.steps.max(1));
+        let islanded = open.islanded;
+        let (import, export) = if islanded {
+            let p = self
+                .settings
+                .island_pricing
+                .price_eur_per_kwh(open.storage_share_sum / steps);
+            (p, p)
+        } else {
+            (open.import_sum / steps, open.export_sum / steps)
+        };
+        // Each agent's auction limit, drawn every interval for everyone so
+        // that one house's position never shifts another's draw.
+        let positions: Vec<Position> = open
+            .net_kwh
+            .iter()
+            .map(|&net_kwh| {
+                let u: f64 = self.rng.random();
+                Position {
+                    net_kwh,
+                    limit_eur_per_kwh: export + u * (import - export),
+                }
+            })
+            .collect();
+        let clearing: Clearing = if islanded {
+            clear_island(&positions, import)
+        } else {
+            clear(self.settings.mechanism, &positions, import, export)
+        };
+        let trades = feeder::trades(network, &self.tree, &open.headroom, &self.bus_of, &clearing);
+        let prices = IntervalPrices {
+            import_eur_per_kwh: import,
+            export_eur_per_kwh: export,
+            pcc_kwh: if islanded { 0.0 } else { open.pcc_kwh },
+            islanded,
+        };
+        let settlement = settle(&positions, &trades, &prices);
+        self.ledger
+            .record(&settlement, &trades, &prices, open.losses_kwh);
+        let (offered_kwh, bid_kwh) = crate::market::totals_kwh(&positions);
+        self.last = Some(ClearedInterval {
+            start,
+            end,
+            islanded,
+            import_eur_per_kwh: import,
+            export_eur_per_kwh: export,
+            offered_kwh,
+            bid_kwh,
+            trades,
+        });
+        self.cleared += 1;
+        open.start = None;
+        open.steps = 0;
+        open.net_kwh.fill(0.0);
+        open.pcc_kwh = 0.0;
+        open.losses_kwh = 0.0;
+        open.import_sum = 0.0;
+        open.export_sum = 0.0;
+        open.storage_share_sum = 0.0;
+        open.headroom.clear();
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    reset(app.world_mut());
+    app.add_observer(|event: On<SetMarket>, mut market: ResMut<Market>| {
+        market.settings.mechanism = event.0;
+    });
+    app.add_systems(
+        SimulationStep,
+        settle_market.in_set(SimulationSystems::Market),
+    );
+}
+
+/// A fresh market for the [`Neighbourhood`].
+pub(super) fn reset(world: &mut World) {
+    let seed = world.resource::<SimSettings>().seed;
+    let market = Market::new(&world.resource::<Neighbourhood>().0, seed);
+    world.insert_resource(market);
+}
+
+/// Settles the interval still open (at the end of a run).
+pub fn close_open_interval(world: &mut World) {
+    let end = world.resource::<SimClock>().now();
+    world.resource_scope(|world, mut market: Mut<Market>| {
+        market.close_interval(&world.resource::<Neighbourhood>().0.network, end);
+    });
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a Bevy system's parameters are the data it reads and writes"
+)]
+fn settle_market(
+    clock: Res<SimClock>,
+    hood: Res<Neighbourhood>,
+    grid: Res<GridState>,
+    state: Res<NetworkState>,
+    record: Res<StepRecord>,
+    prices: Res<CurrentPrices>,
+    devices: Query<(&DeviceIndex, &DevicePower)>,
+    mut market: ResMut<Market>,
+) {
+    if !market.is_trading() {
+        return;
+    }
+    let network = &hood.0.network;
+    let now = clock.now();
+    let islanded = grid.mode != GridMode::Connected;
+    if market.open.start.is_some() && market.open.islanded != islanded {
+        market.close_interval(network, now);
+    }
+    let dt_h = f64::from(clock.step_s) / 3600.0;
+    let market = &mut *market;
+    let open = &mut market.open;
+    if open.start.is_none() {
+        open.start = Some(now);
+        open.islanded = islanded;
+    }
+    open.steps += 1;
+    for (index, power) in &devices {
+        if let Some(&p) = market.device_participant.get(index.0) {
+            open.net_kwh[p] += power.p_kw * dt_h;
+        }
+    }
+    open.pcc_kwh += record.grid_import_kw * dt_h;
+    open.losses_kwh += record.losses_kw * dt_h;
+    open.import_sum += prices.import_eur_per_kwh;
+    open.export_sum += prices.export_eur_per_kwh;
+    open.storage_share_sum += record.battery_soc_percent / 100.0;
+    if let Some(flow) = state.solved() {
+        for (line, f) in flow.lines.iter().enumerate() {
+            open.headroom.observe(line, f.p_from_mw, f.loading_percent);
+        }
+    }
+    let interval_s = market.settings.interval_min * 60;
+    let since_midnight = now.num_seconds_from_midnight();
+    if since_midnight / interval_s != (since_midnight + clock.step_s) / interval_s {
+        let end = now + chrono::Duration::seconds(i64::from(clock.step_s));
+        market.close_interval(network, end);
+    }
+}
