@@ -865,10 +865,10 @@ fn market_summary(out: &mut String, m: &MarketOutcome) {
         let _ = writeln!(
             out,
             "  savings/house    min {:.2} EUR ({}), median {:.2} EUR, max {:.2} EUR ({}); {gaining} gain, {losing} lose; {fairness}",
-            savings[0].0,
+            no_negative_zero(savings[0].0, 2),
             savings[0].1,
-            median,
-            savings[n - 1].0,
+            no_negative_zero(median, 2),
+            no_negative_zero(savings[n - 1].0, 2),
             savings[n - 1].1
         );
     }

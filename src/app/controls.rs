@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use bevy::prelude::*;
 use chrono::{NaiveTime, Timelike};
 
+use crate::market::Mechanism;
 use crate::sim::devices::{SetWeather, WeatherModel};
 use crate::sim::island::{GridState, SetGridOutage};
+use crate::sim::market::{Market, SetMarket};
 use crate::sim::prices::{CurrentPrices, SetPrice};
 use crate::sim::{self, SimClock};
 
@@ -66,7 +68,20 @@ pub enum Action {
     LoadScenario(PathBuf),
     /// Load the running scenario's file again (after editing it).
     Reload,
+    /// Price local trades by this mechanism from the next interval on.
+    SetMarket(Mechanism),
+    /// Next mechanism in [`MARKET_CYCLE`].
+    CycleMarket,
 }
+
+/// The mechanisms the M key cycles through.
+pub const MARKET_CYCLE: [Mechanism; 5] = [
+    Mechanism::SupplyDemandRatio,
+    Mechanism::MidMarketRate,
+    Mechanism::BillSharing,
+    Mechanism::Auction,
+    Mechanism::None,
+];
 
 /// Actions waiting for [`apply_actions`], in the order they were asked for.
 #[derive(Resource, Debug, Default)]
@@ -246,6 +261,13 @@ fn apply(world: &mut World, action: Action) {
         Action::Reload => {
             let path = world.resource::<ScenarioSource>().path.clone();
             load_scenario(world, &path);
+        }
+        Action::SetMarket(mechanism) => world.trigger(SetMarket(mechanism)),
+        Action::CycleMarket => {
+            let current = world.resource::<Market>().settings.mechanism;
+            let at = MARKET_CYCLE.iter().position(|&m| m == current);
+            let next = MARKET_CYCLE[at.map_or(0, |i| (i + 1) % MARKET_CYCLE.len())];
+            world.trigger(SetMarket(next));
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::sim::prices::CurrentPrices;
 use crate::sim::{Neighbourhood, SimClock};
 
 /// Every keyboard shortcut, as the help overlay and the README list them.
-pub const SHORTCUTS: [(&str, &str); 22] = [
+pub const SHORTCUTS: [(&str, &str); 24] = [
     ("G", "grid outage on / off"),
     ("P", "price spike (1.50 EUR/kWh) on / off"),
     ("Space", "pause / run"),
@@ -36,6 +36,11 @@ pub const SHORTCUTS: [(&str, &str); 22] = [
     ("C", "clouds: weather model, clear, half, overcast"),
     ("W", "wind: weather model, calm, 6 m/s, 14 m/s"),
     ("R", "reload the scenario file"),
+    (
+        "M",
+        "market: supply-demand ratio, mid-market, bill sharing, auction, none",
+    ),
+    ("T", "trades between neighbours on / off"),
     ("Mouse left drag", "orbit"),
     ("Mouse right drag", "pan"),
     ("Wheel / PageUp / PageDown", "zoom"),
@@ -66,6 +71,8 @@ pub struct UiState {
     pub show_help: bool,
     /// The charts panel is open.
     pub show_charts: bool,
+    /// The last interval's trades are drawn as arcs.
+    pub show_trades: bool,
     /// UI zoom (one of [`UI_SCALES`]).
     pub ui_scale: f32,
     /// What the inspector shows.
@@ -82,6 +89,7 @@ impl Default for UiState {
         Self {
             show_help: false,
             show_charts: true,
+            show_trades: true,
             ui_scale: 1.0,
             selected: None,
             note: None,
@@ -189,6 +197,7 @@ pub fn action_for_key(key: KeyCode, shift: bool) -> Option<Action> {
         KeyCode::KeyC => Action::CycleClouds,
         KeyCode::KeyW => Action::CycleWind,
         KeyCode::KeyR => Action::Reload,
+        KeyCode::KeyM => Action::CycleMarket,
         _ => return None,
     })
 }
@@ -228,6 +237,7 @@ fn keyboard(
                 ui.selected = None;
             }
             KeyCode::Tab => ui.show_charts = !ui.show_charts,
+            KeyCode::KeyT => ui.show_trades = !ui.show_trades,
             KeyCode::KeyU => {
                 let at = UI_SCALES
                     .iter()
@@ -294,6 +304,7 @@ struct Live<'w, 's> {
     totals: Res<'w, EnergyTotals>,
     history: Res<'w, ChartHistory>,
     weather: Res<'w, crate::sim::devices::WeatherModel>,
+    market: Res<'w, crate::sim::market::Market>,
     devices: Query<
         'w,
         's,
@@ -579,6 +590,8 @@ fn side_panel(
             }
         });
         ui.separator();
+        market_section(ui, live, ui_state, actions);
+        ui.separator();
         ui.heading("Weather");
         let env = live.env.0;
         ui.label(format!(
@@ -612,6 +625,77 @@ fn side_panel(
         ui.separator();
         charts(ui, live);
     });
+}
+
+/// The local market: mechanism, the last interval, the ledger so far.
+fn market_section(
+    ui: &mut egui::Ui,
+    live: &Live,
+    ui_state: &mut UiState,
+    actions: &mut PendingActions,
+) {
+    use crate::app::controls::MARKET_CYCLE;
+    let market = &*live.market;
+    ui.horizontal(|ui| {
+        ui.heading("Sharing");
+        egui::ComboBox::from_id_salt("market")
+            .selected_text(market.settings.mechanism.label())
+            .show_ui(ui, |ui| {
+                for m in MARKET_CYCLE {
+                    if ui
+                        .selectable_label(m == market.settings.mechanism, m.label())
+                        .clicked()
+                    {
+                        actions.push(Action::SetMarket(m));
+                    }
+                }
+            })
+            .response
+            .on_hover_text("How neighbours price what they share (M)");
+        ui.checkbox(&mut ui_state.show_trades, "arcs (T)");
+    });
+    if !market.is_trading() {
+        ui.label("No market: every house buys and sells with the grid alone.");
+        return;
+    }
+    match &market.last {
+        Some(last) => {
+            let price = last.trades.first().map_or("no trade".to_owned(), |t| {
+                format!("{:.1} ct/kWh", t.price_eur_per_kwh * 100.0)
+            });
+            ui.label(format!(
+                "{}-{}{}: {:.2} kWh shared in {} trades at {price}; offered {:.2}, wanted {:.2} kWh",
+                last.start.format("%H:%M"),
+                last.end.format("%H:%M"),
+                if last.islanded { " (island)" } else { "" },
+                last.local_kwh(),
+                last.trades.len(),
+                last.offered_kwh,
+                last.bid_kwh
+            ));
+        }
+        None => {
+            ui.label(format!(
+                "First interval clears after {} minutes.",
+                market.settings.interval_min
+            ));
+        }
+    }
+    let l = &market.ledger;
+    let (paid, baseline) = market
+        .participants
+        .iter()
+        .zip(&l.accounts)
+        .filter(|(p, _)| p.house.is_some())
+        .fold((0.0, 0.0), |(p, b), (_, a)| {
+            (p + a.net_cost_eur(), b + a.baseline_eur)
+        });
+    ui.label(format!(
+        "So far: {:.1} kWh shared; houses paid {:.2} EUR, {:.2} EUR less than without sharing",
+        l.local_kwh,
+        paid,
+        baseline - paid
+    ));
 }
 
 fn weather_slider(
@@ -759,6 +843,12 @@ fn legend(ctx: &egui::Context) {
                 ramp_legend(ui, "Cable loading", &LOADING_STOPS, |v| format!("{v:.0} %"));
                 ramp_legend(ui, "Bus voltage", &VOLTAGE_STOPS, |v| format!("{v:.2} pu"));
                 ui.label("Moving dashes: power flow, faster and denser with more power");
+                ui.label(
+                    egui::RichText::new(
+                        "Green arcs: who sold to whom in the last market interval (bead runs to the buyer)",
+                    )
+                    .color(c32(palette::GREEN)),
+                );
             });
         });
 }
@@ -873,6 +963,18 @@ fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState) {
                                     row("Car", format!("{:+.2} kW (+ charging)", p.ev_kw));
                                 }
                                 row("Net from the grid", format!("{:+.2} kW", p.net_kw()));
+                            }
+                            if live.market.is_trading()
+                                && let Some(a) = live.market.ledger.accounts.get(h)
+                            {
+                                row(
+                                    "Shared so far",
+                                    format!(
+                                        "bought {:.2} kWh, sold {:.2} kWh",
+                                        a.bought_local_kwh, a.sold_local_kwh
+                                    ),
+                                );
+                                row("Saved by sharing", format!("{:+.2} EUR", a.savings_eur()));
                             }
                             for (index, _, battery, car) in &live.devices {
                                 if built.devices.get(index.0).and_then(|d| d.house) != Some(h) {

@@ -1,7 +1,8 @@
 //! The scene brought to life from the simulation's results: sun and sky,
 //! cables coloured by loading with pulses that run with the power, buses by
 //! voltage, lit or dark windows, battery charge, cars home or away, turning
-//! rotors, drifting clouds, the breaker and the grid link. Reads only.
+//! rotors, drifting clouds, the breaker and the grid link, and arcs for the
+//! last market interval's trades between neighbours. Reads only.
 
 use bevy::prelude::*;
 
@@ -32,6 +33,7 @@ pub fn plugin(app: &mut App) {
             show_breaker,
             drift_clouds,
             draw_pulses,
+            draw_trades,
             ring_the_selection,
         )
             .run_if(resource_exists::<SceneLayout>),
@@ -387,6 +389,70 @@ fn draw_pulses(
     }
 }
 
+/// Most trades drawn at once (the largest), so a town stays readable.
+pub const MAX_TRADE_ARCS: usize = 200;
+
+/// Points of an arc from `a` to `b` that rises with the distance, for a trade.
+pub fn trade_arc(a: Vec3, b: Vec3, points: usize) -> Vec<Vec3> {
+    let rise = 4.0 + 0.15 * a.distance(b);
+    (0..=points)
+        .map(|i| {
+            let s = i as f32 / points.max(1) as f32;
+            a.lerp(b, s) + Vec3::Y * (rise * 4.0 * s * (1.0 - s))
+        })
+        .collect()
+}
+
+/// Bluish-green arcs from seller to buyer for the last interval's trades,
+/// with a bead running towards the buyer.
+fn draw_trades(
+    time: Res<Time<Real>>,
+    ui: Res<super::ui::UiState>,
+    market: Res<crate::sim::market::Market>,
+    mut gizmos: Gizmos,
+) {
+    let Some(last) = market
+        .last
+        .as_ref()
+        .filter(|_| ui.show_trades && market.is_trading())
+    else {
+        return;
+    };
+    let mut trades: Vec<_> = last.trades.iter().filter(|t| t.kwh > 1e-3).collect();
+    trades.sort_by(|a, b| b.kwh.total_cmp(&a.kwh));
+    trades.truncate(MAX_TRADE_ARCS);
+    let biggest = trades.first().map_or(1.0, |t| t.kwh);
+    let roof = 8.5;
+    let place = |p: usize| {
+        market
+            .participants
+            .get(p)
+            .map(|x| super::layout::to_world(x.position_m, roof))
+    };
+    let phase = time.elapsed_secs() * 0.5;
+    for (k, t) in trades.iter().enumerate() {
+        let (Some(a), Some(b)) = (place(t.seller), place(t.buyer)) else {
+            continue;
+        };
+        if a.distance(b) < 0.5 {
+            continue;
+        }
+        // Bigger trades draw stronger.
+        let strength = (0.35 + 0.65 * (t.kwh / biggest)) as f32;
+        let [r, g, bl] = palette::GREEN;
+        let colour = Color::srgba_u8(r, g, bl, (255.0 * strength) as u8);
+        let arc = trade_arc(a, b, 24);
+        gizmos.linestrip(arc.iter().copied(), colour);
+        let s = (phase + k as f32 * 0.137) % 1.0;
+        let at = (s * 24.0) as usize;
+        gizmos.sphere(
+            Isometry3d::from_translation(arc[at].lerp(arc[(at + 1).min(24)], s * 24.0 - at as f32)),
+            0.6,
+            Color::srgb_u8(r, g, bl),
+        );
+    }
+}
+
 /// A yellow ring on the ground round what the inspector shows.
 fn ring_the_selection(
     ui: Res<super::ui::UiState>,
@@ -456,6 +522,17 @@ fn ring_the_selection(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trade_arcs_join_seller_and_buyer_and_rise_with_distance() {
+        let (a, b) = (Vec3::new(0.0, 8.0, 0.0), Vec3::new(100.0, 8.0, 0.0));
+        let arc = trade_arc(a, b, 10);
+        assert_eq!((arc[0], arc[10]), (a, b));
+        // Peak mid-way: 4 m + 0.15 x 100 m above the roofs.
+        assert!((arc[5].y - 8.0 - 19.0).abs() < 1e-4, "{:?}", arc[5]);
+        let near = trade_arc(a, Vec3::new(10.0, 8.0, 0.0), 10);
+        assert!(near[5].y < arc[5].y);
+    }
 
     #[test]
     fn stages_darken_a_quarter_of_the_houses_each() {

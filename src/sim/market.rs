@@ -34,6 +34,8 @@ pub struct Participant {
     pub bus: usize,
     /// The house, if it is one.
     pub house: Option<usize>,
+    /// Where it stands, m (x east, y north).
+    pub position_m: [f64; 2],
 }
 
 /// One interval, cleared.
@@ -100,7 +102,7 @@ pub struct Market {
     rng: StdRng,
 }
 
-/// A request to change the mechanism, from the next interval on.
+/// A request to change the mechanism; the interval so far is settled first.
 #[derive(Event, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SetMarket(pub Mechanism);
 
@@ -116,6 +118,7 @@ impl Market {
                 name: house.name.clone(),
                 bus: built.household(h).map_or(0, |d| d.bus),
                 house: Some(h),
+                position_m: built.household(h).map_or([0.0, 0.0], |d| d.position_m),
             })
             .collect();
         let device_participant = built
@@ -128,6 +131,7 @@ impl Market {
                         name: d.name.clone(),
                         bus: d.bus,
                         house: None,
+                        position_m: d.position_m,
                     });
                     participants.len() - 1
                 }
@@ -229,9 +233,18 @@ impl Market {
 
 pub(super) fn plugin(app: &mut App) {
     reset(app.world_mut());
-    app.add_observer(|event: On<SetMarket>, mut market: ResMut<Market>| {
-        market.settings.mechanism = event.0;
-    });
+    app.add_observer(
+        |event: On<SetMarket>,
+         clock: Res<SimClock>,
+         hood: Res<Neighbourhood>,
+         mut market: ResMut<Market>| {
+            // The interval so far settles under the mechanism it ran under.
+            if market.settings.mechanism != event.0 {
+                market.close_interval(&hood.0.network, clock.now());
+                market.settings.mechanism = event.0;
+            }
+        },
+    );
     app.add_systems(
         SimulationStep,
         settle_market.in_set(SimulationSystems::Market),

@@ -170,6 +170,32 @@ fn a_reloaded_scenario_runs_exactly_as_a_fresh_one() {
 /// Where the screenshot test runs: always in CI (`MICROGRID_WINDOW_TEST=1`,
 /// set by `.ci/run` after installing Xvfb and lavapipe); elsewhere only when
 /// `xvfb-run` is there.
+#[test]
+fn the_market_control_switches_mechanism_and_settles_the_interval_so_far() {
+    use microgrid::market::Mechanism;
+    use microgrid::sim::market::Market;
+    let mut app = window_app("scenes/default.scenario.ron");
+    let mechanism = |app: &App| app.world().resource::<Market>().settings.mechanism;
+    assert_eq!(mechanism(&app), Mechanism::SupplyDemandRatio);
+    act(&mut app, Action::JumpToHour(12));
+    let cleared = app.world().resource::<Market>().cleared;
+    assert!(cleared >= 24, "six hours of 15-minute intervals: {cleared}");
+    // Midway through an interval: switching settles the part so far.
+    steps(&mut app, 5);
+    act(&mut app, Action::CycleMarket);
+    assert_eq!(mechanism(&app), Mechanism::MidMarketRate);
+    let market = app.world().resource::<Market>();
+    assert_eq!(market.cleared, cleared + 1);
+    let last = market.last.as_ref().expect("cleared");
+    assert_eq!((last.end - last.start).num_minutes(), 5);
+    steps(&mut app, 3);
+    act(&mut app, Action::SetMarket(Mechanism::None));
+    steps(&mut app, 30);
+    let market = app.world().resource::<Market>();
+    assert!(!market.is_trading() && market.cleared == cleared + 2);
+    assert!(market.ledger.balance_eur().abs() < 1e-9);
+}
+
 fn xvfb_available() -> bool {
     let required = std::env::var("MICROGRID_WINDOW_TEST").is_ok_and(|v| v == "1");
     let found = Command::new("sh")
