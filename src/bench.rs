@@ -146,19 +146,20 @@ fn print_row(row: &BenchRow) {
     );
 }
 
-/// A headless run to time: scenario, days, step.
+/// A headless run to time: scenario, days, step, and the market (None: the scenario's).
 struct RunCase {
     label: String,
     built: Built,
     days: f64,
     step_s: u32,
+    market: Option<crate::market::Mechanism>,
 }
 
 /// Times headless runs and prints their table.
 fn time_runs(cases: Vec<RunCase>) -> Result<(), String> {
     outln!();
     outln!(
-        "{:<40} {:>9} {:>9} {:>15}",
+        "{:<44} {:>9} {:>9} {:>15}",
         "run",
         "steps",
         "wall_s",
@@ -167,11 +168,12 @@ fn time_runs(cases: Vec<RunCase>) -> Result<(), String> {
     for case in cases {
         let options = crate::run::RunOptions {
             progress: true,
+            market: case.market,
             ..crate::run::RunOptions::new((case.days * 86_400.0) as u64, case.step_s)
         };
         let summary = crate::run::simulate(&case.built, &options, |_| {})?;
         outln!(
-            "{:<40} {:>9} {:>9.2} {:>15.1}",
+            "{:<44} {:>9} {:>9.2} {:>15.1}",
             case.label,
             summary.steps,
             summary.wall_s,
@@ -242,20 +244,36 @@ pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
                 built,
                 days: 1.0,
                 step_s: 60,
+                market: None,
             })
             .collect(),
         None => {
             let mut runs = Vec::new();
-            for (path, days, label) in [
+            use crate::market::Mechanism;
+            for (path, days, label, market) in [
                 (
                     "scenes/default.scenario.ron",
                     365.0,
-                    "default, 365 days at 1 min",
+                    "default, 365 days at 1 min, no market",
+                    Mechanism::None,
+                ),
+                (
+                    "scenes/default.scenario.ron",
+                    365.0,
+                    "default, 365 days at 1 min, SDR market",
+                    Mechanism::SupplyDemandRatio,
                 ),
                 (
                     "scenes/town-1000.scenario.ron",
                     1.0,
-                    "town-1000, 1 day at 1 min",
+                    "town-1000, 1 day at 1 min, no market",
+                    Mechanism::None,
+                ),
+                (
+                    "scenes/town-1000.scenario.ron",
+                    1.0,
+                    "town-1000, 1 day at 1 min, SDR market",
+                    Mechanism::SupplyDemandRatio,
                 ),
             ] {
                 match crate::cli::load_built(Path::new(path)) {
@@ -264,6 +282,7 @@ pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
                         built,
                         days,
                         step_s: 60,
+                        market: Some(market),
                     }),
                     Err(_) => eprintln!(
                         "note: {path} not found here; run the bench from the repository to time it"

@@ -246,3 +246,33 @@ fn the_command_line_writes_trades_and_ledger_or_says_what_is_missing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--market sdr"));
 }
+
+#[test]
+fn a_trade_across_an_overloaded_cable_is_curtailed_and_reported() {
+    // House B at the end of the street gets 60 kWp behind a thin cable
+    // (30 A): at noon its surplus runs back over A-B at more than twice the
+    // rating, so B's sale to A cannot all be carried.
+    let text = crate::common::SMALL
+        .replace(
+            "    feeders: [",
+            "    cable_types: {\"thin\": (r_ohm_per_km: 0.642, x_ohm_per_km: 0.083, c_nf_per_km: 210, max_i_ka: 0.03)},\n    feeders: [",
+        )
+        .replace(
+            "(from: \"A\", to: \"B\", cable: \"NAYY 4x150 SE\"",
+            "(from: \"A\", to: \"B\", cable: \"thin\"",
+        )
+        .replace(", pv: (kwp: 6.0))", ")")
+        .replace(
+            "annual_kwh: 4000, position_m: (50.0, 5.0))",
+            "annual_kwh: 4000, position_m: (50.0, 5.0), pv: (kwp: 60.0))",
+        );
+    let b = crate::common::build_text(&text, "thin.scenario.ron");
+    let summary =
+        simulate(&b, &options(1.0 / 24.0, Mechanism::MidMarketRate), |_| {}).expect("runs");
+    assert!(summary.totals.max_line_loading_percent > 150.0);
+    let l = summary.market.expect("traded").ledger;
+    assert!(l.curtailed_trades > 0 && l.curtailed_kwh > 0.0, "{l:?}");
+    // What was curtailed went to the grid: still every cent accounted for.
+    assert!(l.balance_eur().abs() < 1e-9);
+    assert!(l.kept_by_community_eur > 0.0);
+}
