@@ -724,7 +724,7 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         t.import_cost_eur - t.export_revenue_eur
     );
     if let Some(m) = &s.market {
-        market_summary(&mut out, m);
+        market_summary(&mut out, m, s.step_s);
     }
     if t.hours_islanded > 0.0 {
         let frequency = if t.hours_islanded - t.hours_blackout > 1e-9 {
@@ -772,13 +772,20 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
 }
 
 /// The market's lines of the summary.
-fn market_summary(out: &mut String, m: &MarketOutcome) {
+fn market_summary(out: &mut String, m: &MarketOutcome, step_s: u32) {
     let l = &m.ledger;
+    let interval = if step_s > m.settings.interval_min * 60 {
+        format!(
+            "{}-min intervals (each {} s step settles alone, being longer)",
+            m.settings.interval_min, step_s
+        )
+    } else {
+        format!("{}-min intervals", m.settings.interval_min)
+    };
     let _ = writeln!(
         out,
-        "  market           {}, {}-min intervals: {} settled ({} islanded), {} trades",
+        "  market           {}, {interval}: {} settled ({} islanded), {} trades",
         m.settings.mechanism.label(),
-        m.settings.interval_min,
         l.intervals,
         l.island_intervals,
         l.trades
