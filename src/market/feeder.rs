@@ -128,30 +128,27 @@ impl FeederTree {
     /// along the line's own direction (its `from_bus` to its `to_bus`).
     pub fn path(&self, network: &Network, from: usize, to: usize) -> Vec<(usize, bool)> {
         let meet = self.meeting_bus(from, to);
-        let mut up = Vec::new();
-        let mut bus = from;
-        while bus != meet {
+        let mut path = self.climb(network, from, meet);
+        // Going down is climbing backwards.
+        let down = self.climb(network, to, meet);
+        path.extend(down.into_iter().rev().map(|(l, along)| (l, !along)));
+        path
+    }
+
+    /// The lines from `bus` up to its ancestor `top`, each with whether the
+    /// climb runs along the line's own direction.
+    fn climb(&self, network: &Network, mut bus: usize, top: usize) -> Vec<(usize, bool)> {
+        let mut lines = Vec::new();
+        while bus != top {
             let Some((parent, line)) = self.parent[bus] else {
                 break;
             };
             if let Some(l) = line {
-                up.push((l, network.lines[l].from_bus == bus));
+                lines.push((l, network.lines[l].from_bus == bus));
             }
             bus = parent;
         }
-        let mut down = Vec::new();
-        let mut bus = to;
-        while bus != meet {
-            let Some((parent, line)) = self.parent[bus] else {
-                break;
-            };
-            if let Some(l) = line {
-                down.push((l, network.lines[l].from_bus == parent));
-            }
-            bus = parent;
-        }
-        up.extend(down.into_iter().rev());
-        up
+        lines
     }
 
     /// Pairs each kWh sold locally with a kWh bought locally, nearest first

@@ -55,7 +55,7 @@ pub struct ClearedInterval {
     pub offered_kwh: f64,
     /// Energy bid for, kWh.
     pub bid_kwh: f64,
-    /// The trades, nearest first.
+    /// The trades, in matching order (deepest meeting bus first).
     pub trades: Vec<Trade>,
 }
 
