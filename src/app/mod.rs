@@ -73,6 +73,8 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
     app.add_plugins(
         SimulationPlugin::new(built, WINDOW_STEP_S).with_outages(options.outages.clone()),
     );
+    // The charts record the run to `at` too, so they open with its history.
+    app.add_plugins((controls::plugin, history::plugin));
     if let Some(at) = options.at {
         while app.world().resource::<SimClock>().now() < at {
             crate::sim::step(app.world_mut());
@@ -85,7 +87,6 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
         clock.frame_budget_ms = Some(SIM_BUDGET_MS_PER_FRAME);
     }
     app.insert_resource(controls::ScenarioSource::new(&options.scenario_path));
-    app.add_plugins((controls::plugin, history::plugin));
 }
 
 /// Opens the window and runs until it is closed (or the timed screenshot is saved).

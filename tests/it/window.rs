@@ -171,6 +171,22 @@ fn a_reloaded_scenario_runs_exactly_as_a_fresh_one() {
 /// set by `.ci/run` after installing Xvfb and lavapipe); elsewhere only when
 /// `xvfb-run` is there.
 #[test]
+fn the_charts_open_with_the_hours_run_to_at() {
+    let scenario = "scenes/default.scenario.ron";
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    let options = OpenOptions {
+        paused: true,
+        at: Some(microgrid::scenario::parse_date_time("2025-06-21 12:00").expect("valid")),
+        ..OpenOptions::new(repo(scenario))
+    };
+    headless_plugins(&mut app, built(scenario), &options);
+    app.update();
+    // 06:00 to 12:00 in 1-minute steps.
+    assert_eq!(app.world().resource::<ChartHistory>().samples.len(), 360);
+}
+
+#[test]
 fn the_market_control_switches_mechanism_and_settles_the_interval_so_far() {
     use microgrid::market::Mechanism;
     use microgrid::sim::market::Market;
