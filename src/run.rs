@@ -16,7 +16,7 @@ use crate::physics::ev::Charging;
 use crate::scenario::Built;
 use crate::sim::devices::CurrentEnvironment;
 use crate::sim::island::{EventLog, LoggedEvent};
-use crate::sim::market::{Market, Participant};
+use crate::sim::market::{Market, Participant, total_of};
 use crate::sim::metrics::{EnergyTotals, HousePower, HousePowers, StepRecord, VOLTAGE_BAND_PU};
 use crate::sim::{self, SimClock, SimulationPlugin};
 
@@ -790,11 +790,7 @@ fn market_summary(out: &mut String, m: &MarketOutcome, step_s: u32) {
         l.island_intervals,
         l.trades
     );
-    let offered: f64 = l
-        .accounts
-        .iter()
-        .map(|a| a.sold_local_kwh + a.sold_grid_kwh)
-        .sum();
+    let offered = l.total(|_| true).offered_kwh();
     let mean_price = if l.local_kwh > 0.0 {
         format!("at {:.3} EUR/kWh on average", l.local_eur / l.local_kwh)
     } else {
@@ -814,14 +810,8 @@ fn market_summary(out: &mut String, m: &MarketOutcome, step_s: u32) {
         "  community        supplier bill at the PCC {:.2} EUR (in {:.1} kWh, out {:.1} kWh, settled per interval); losses {:.1} kWh cost {:.2} EUR, charged by energy drawn",
         l.supplier_bill_eur, l.pcc_import_kwh, l.pcc_export_kwh, l.losses_kwh, l.loss_cost_eur
     );
-    let houses: Vec<(&Participant, &crate::market::ledger::Account)> = m
-        .participants
-        .iter()
-        .zip(&l.accounts)
-        .filter(|(p, _)| p.house.is_some())
-        .collect();
-    let paid: f64 = houses.iter().map(|(_, a)| a.net_cost_eur()).sum();
-    let baseline: f64 = houses.iter().map(|(_, a)| a.baseline_eur).sum();
+    let houses = total_of(&m.participants, l, true);
+    let (paid, baseline) = (houses.net_cost_eur(), houses.baseline_eur);
     let _ = writeln!(
         out,
         "  houses           paid {:.2} EUR net; without sharing {:.2} EUR: saved {:.2} EUR ({:.1} %)",
@@ -830,31 +820,28 @@ fn market_summary(out: &mut String, m: &MarketOutcome, step_s: u32) {
         baseline - paid,
         percent(baseline - paid, baseline.abs())
     );
-    let shared: Vec<_> = m
-        .participants
-        .iter()
-        .zip(&l.accounts)
-        .filter(|(p, _)| p.house.is_none())
-        .map(|(_, a)| a)
-        .collect();
-    if !shared.is_empty() {
-        let net: f64 = shared.iter().map(|a| a.net_cost_eur()).sum();
-        let saved: f64 = shared.iter().map(|a| a.savings_eur()).sum();
+    let shared_count = m.participants.iter().filter(|p| p.house.is_none()).count();
+    if shared_count > 0 {
+        let shared = total_of(&m.participants, l, false);
+        let (net, saved) = (shared.net_cost_eur(), shared.savings_eur());
         let _ = writeln!(
             out,
             "  shared assets    {} (turbines, visiting cars): net {} {:.2} EUR, {:.2} EUR {} than without sharing",
-            shared.len(),
+            shared_count,
             if net <= 0.0 { "earned" } else { "paid" },
             net.abs(),
             saved.abs(),
             if saved >= 0.0 { "better" } else { "worse" }
         );
     }
-    if !houses.is_empty() {
-        let mut savings: Vec<(f64, &str)> = houses
-            .iter()
-            .map(|(p, a)| (a.savings_eur(), p.name.as_str()))
-            .collect();
+    let mut savings: Vec<(f64, &str)> = m
+        .participants
+        .iter()
+        .zip(&l.accounts)
+        .filter(|(p, _)| p.house.is_some())
+        .map(|(p, a)| (a.savings_eur(), p.name.as_str()))
+        .collect();
+    if !savings.is_empty() {
         savings.sort_by(|a, b| a.0.total_cmp(&b.0));
         let n = savings.len();
         let median = if n % 2 == 1 {

@@ -15,6 +15,7 @@ use super::history::{ChartHistory, Sample};
 use super::palette::{self, LOADING_STOPS, Rgb8, VOLTAGE_STOPS};
 use super::scene::Pick;
 use super::visuals::house_served;
+use crate::market::Mechanism;
 use crate::physics::frequency::SHED_STAGES_HZ;
 use crate::scenario::DeviceKind;
 use crate::sim::devices::{BatteryState, CurrentEnvironment, DeviceIndex, DevicePower, EvRuntime};
@@ -660,11 +661,16 @@ fn market_section(
     }
     match &market.last {
         Some(last) => {
-            let price = last.trades.first().map_or("no trade".to_owned(), |t| {
-                format!("{:.1} ct/kWh", t.price_eur_per_kwh * 100.0)
-            });
+            let price = match last.trades.first() {
+                None => String::new(),
+                // Bill sharing has no local price: the bill is split instead.
+                Some(_) if !last.islanded && last.mechanism == Mechanism::BillSharing => {
+                    ", the bill shared".to_owned()
+                }
+                Some(t) => format!(" at {:.1} ct/kWh", t.price_eur_per_kwh * 100.0),
+            };
             ui.label(format!(
-                "{}-{}{}: {:.2} kWh shared in {} trades at {price}; offered {:.2}, wanted {:.2} kWh",
+                "{}-{}{}: {:.2} kWh shared in {} trades{price}; offered {:.2}, wanted {:.2} kWh",
                 last.start.format("%H:%M"),
                 last.end.format("%H:%M"),
                 if last.islanded { " (island)" } else { "" },
@@ -681,20 +687,12 @@ fn market_section(
             ));
         }
     }
-    let l = &market.ledger;
-    let (paid, baseline) = market
-        .participants
-        .iter()
-        .zip(&l.accounts)
-        .filter(|(p, _)| p.house.is_some())
-        .fold((0.0, 0.0), |(p, b), (_, a)| {
-            (p + a.net_cost_eur(), b + a.baseline_eur)
-        });
+    let houses = market.total(true);
     ui.label(format!(
         "So far: {:.1} kWh shared; houses paid {:.2} EUR, {:.2} EUR less than without sharing",
-        l.local_kwh,
-        paid,
-        baseline - paid
+        market.ledger.local_kwh,
+        houses.net_cost_eur(),
+        houses.savings_eur()
     ));
 }
 

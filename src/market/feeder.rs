@@ -247,6 +247,14 @@ impl LineHeadroom {
         }
     }
 
+    /// Whether any line ran above its rating in the interval.
+    pub fn any_overload(&self) -> bool {
+        self.forward_percent
+            .iter()
+            .chain(&self.backward_percent)
+            .any(|&p| p > 100.0)
+    }
+
     /// Forgets the interval.
     pub fn clear(&mut self) {
         self.forward_percent.fill(0.0);
@@ -278,13 +286,15 @@ pub fn trades(
     bus_of: &[usize],
     clearing: &super::Clearing,
 ) -> Vec<Trade> {
+    // Paths are walked only when some cable ran above its rating.
+    let overloaded = headroom.any_overload();
     tree.match_nearest(bus_of, &clearing.sell_kwh, &clearing.buy_kwh)
         .into_iter()
         .map(|(seller, buyer, kwh, distance_ohm)| {
-            let share = if headroom.forward_percent.is_empty() {
-                1.0
-            } else {
+            let share = if overloaded {
                 headroom.carried_share(&tree.path(network, bus_of[seller], bus_of[buyer]))
+            } else {
+                1.0
             };
             Trade {
                 seller,

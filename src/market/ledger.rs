@@ -81,6 +81,11 @@ impl Account {
         self.baseline_eur - self.net_cost_eur()
     }
 
+    /// Surplus offered, locally or to the grid, kWh.
+    pub fn offered_kwh(&self) -> f64 {
+        self.sold_local_kwh + self.sold_grid_kwh
+    }
+
     fn add(&mut self, other: &Account) {
         self.bought_local_kwh += other.bought_local_kwh;
         self.sold_local_kwh += other.sold_local_kwh;
@@ -240,6 +245,17 @@ impl Ledger {
         self.losses_kwh += losses_kwh;
         self.loss_cost_eur += settlement.loss_cost_eur;
         self.kept_by_community_eur += settlement.kept_by_community_eur;
+    }
+
+    /// The accounts of the participants `include` picks, summed.
+    pub fn total(&self, include: impl Fn(usize) -> bool) -> Account {
+        let mut sum = Account::default();
+        for (i, a) in self.accounts.iter().enumerate() {
+            if include(i) {
+                sum.add(a);
+            }
+        }
+        sum
     }
 
     /// Sum of every participant's net cost, EUR.

@@ -19,7 +19,7 @@ use super::network::NetworkState;
 use super::prices::CurrentPrices;
 use super::{Neighbourhood, SimClock, SimSettings, SimulationStep, SimulationSystems};
 use crate::market::feeder::{self, FeederTree, LineHeadroom, Trade};
-use crate::market::ledger::{IntervalPrices, Ledger, settle};
+use crate::market::ledger::{Account, IntervalPrices, Ledger, settle};
 use crate::market::{Clearing, MarketSettings, Mechanism, Position, clear, clear_island};
 use crate::network::Network;
 use crate::scenario::Built;
@@ -47,6 +47,8 @@ pub struct ClearedInterval {
     pub end: NaiveDateTime,
     /// The interval was islanded.
     pub islanded: bool,
+    /// The mechanism it was cleared by (in an island: the island price).
+    pub mechanism: Mechanism,
     /// Mean import price (island: the island price), EUR/kWh.
     pub import_eur_per_kwh: f64,
     /// Mean export price (island: the island price), EUR/kWh.
@@ -88,8 +90,6 @@ pub struct Market {
     pub settings: MarketSettings,
     /// Houses first (in house order), then shared assets.
     pub participants: Vec<Participant>,
-    /// Each participant's bus.
-    pub bus_of: Vec<usize>,
     /// The settlement so far.
     pub ledger: Ledger,
     /// The interval cleared last (the window draws its trades).
@@ -97,9 +97,20 @@ pub struct Market {
     /// Intervals cleared since the start.
     pub cleared: u64,
     device_participant: Vec<usize>,
+    /// Each participant's bus (from `participants`, as the matching takes it).
+    bus_of: Vec<usize>,
     tree: FeederTree,
     open: OpenInterval,
     rng: StdRng,
+}
+
+/// The houses' accounts (`houses`) or the shared assets', summed.
+pub fn total_of(participants: &[Participant], ledger: &Ledger, houses: bool) -> Account {
+    ledger.total(|i| {
+        participants
+            .get(i)
+            .is_some_and(|p| p.house.is_some() == houses)
+    })
 }
 
 /// A request to change the mechanism; the interval so far is settled first.
@@ -157,6 +168,11 @@ impl Market {
         }
     }
 
+    /// The houses' accounts (`houses`) or the shared assets', summed.
+    pub fn total(&self, houses: bool) -> Account {
+        total_of(&self.participants, &self.ledger, houses)
+    }
+
     /// Whether the market trades at all.
     pub fn is_trading(&self) -> bool {
         self.settings.mechanism != Mechanism::None
@@ -212,6 +228,7 @@ impl Market {
             start,
             end,
             islanded,
+            mechanism: self.settings.mechanism,
             import_eur_per_kwh: import,
             export_eur_per_kwh: export,
             offered_kwh,
