@@ -171,7 +171,7 @@ pub enum StrategyArg {
     EconomicIslanding,
 }
 
-impl From<StrategyArg> for crate::sim::prices::Strategy {
+impl From<StrategyArg> for crate::scenario::tariff::Strategy {
     fn from(s: StrategyArg) -> Self {
         match s {
             StrategyArg::SelfConsumption => Self::SelfConsumption,
@@ -205,6 +205,9 @@ fn parse_at(text: &str) -> Result<NaiveDateTime, String> {
 
 /// Runs the command line and returns the process's exit status.
 pub fn run(cli: Cli) -> ExitCode {
+    if !matches!(cli.command, None | Some(Command::Open { .. })) {
+        crate::run::remove_temporary_files_on_signal();
+    }
     match cli.command {
         None => open(crate::app::OpenOptions::new(DEFAULT_SCENARIO.into())),
         Some(Command::Open {

@@ -49,7 +49,7 @@ pub struct RunOptions {
     /// Import price spikes besides the scenario's: (from, until, EUR/kWh).
     pub price_spikes: Vec<(NaiveDateTime, NaiveDateTime, f64)>,
     /// Strategy instead of the scenario's.
-    pub strategy: Option<crate::sim::prices::Strategy>,
+    pub strategy: Option<crate::scenario::tariff::Strategy>,
     /// Market mechanism instead of the scenario's.
     pub market: Option<Mechanism>,
     /// Market interval instead of the scenario's, minutes.
@@ -148,6 +148,14 @@ pub fn duration_until(start: NaiveDateTime, until: NaiveDateTime) -> Result<u64,
             start.format("%Y-%m-%d %H:%M")
         ));
     }
+    if s as f64 > MAX_DAYS * 86_400.0 {
+        return Err(format!(
+            "--until {} is {:.0} days after the scenario's start {}, more than the limit of {MAX_DAYS} days; choose an earlier time",
+            until.format("%Y-%m-%d %H:%M"),
+            s as f64 / 86_400.0,
+            start.format("%Y-%m-%d %H:%M")
+        ));
+    }
     Ok(s as u64)
 }
 
@@ -200,6 +208,36 @@ pub fn check_market_outputs(mechanism: Mechanism, wanted: bool) -> Result<(), St
     Ok(())
 }
 
+/// Temporary files being written now: a signal removes them before the
+/// process ends (see [`remove_temporary_files_on_signal`]).
+static TEMPORARY_FILES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn temporary_files() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    TEMPORARY_FILES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Exit status after Ctrl+C or SIGTERM (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// Makes Ctrl+C and SIGTERM remove every temporary file being written, then
+/// end the process with [`EXIT_INTERRUPTED`]: an interrupted command leaves
+/// neither a half-written output nor a `.NAME.PID.tmp` behind. For the
+/// headless commands (the window has Bevy's own handler).
+pub fn remove_temporary_files_on_signal() {
+    let installed = ctrlc::try_set_handler(|| {
+        for path in temporary_files().drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
+        eprintln!("interrupted: no output was written");
+        std::process::exit(EXIT_INTERRUPTED);
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: cannot catch Ctrl+C ({e}); an interrupted run may leave a .tmp file");
+    }
+}
+
 /// Writes a file through a temporary file and a rename, so a failed or
 /// interrupted run never leaves a half-written file where the user's was.
 struct AtomicFile {
@@ -212,8 +250,11 @@ impl AtomicFile {
     fn create(path: &Path) -> Result<Self, String> {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
         let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let mut registry = temporary_files();
         let file =
             File::create(&temp).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        registry.push(temp.clone());
+        drop(registry);
         Ok(Self {
             path: path.to_owned(),
             temp,
@@ -222,14 +263,28 @@ impl AtomicFile {
     }
 
     fn finish(mut self) -> Result<(), String> {
-        self.out
+        let written = self
+            .out
             .flush()
-            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
-        std::fs::rename(&self.temp, &self.path)
-            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()));
+        // Renamed or removed under the registry's lock, so that a signal
+        // never removes a finished file's temporary name after the rename
+        // nor misses one before it.
+        let mut registry = temporary_files();
+        registry.retain(|p| *p != self.temp);
+        let result = written.and_then(|()| {
+            std::fs::rename(&self.temp, &self.path)
+                .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        result
     }
 
     fn abandon(self) {
+        let mut registry = temporary_files();
+        registry.retain(|p| *p != self.temp);
         let _ = std::fs::remove_file(&self.temp);
     }
 }
@@ -706,11 +761,22 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         t.self_sufficiency() * 100.0,
         t.self_consumption() * 100.0
     );
-    let _ = writeln!(
-        out,
-        "  voltage          {:.3} to {:.3} pu; {:.1} h with a bus outside {:.2}-{:.2} pu",
-        t.v_min_pu, t.v_max_pu, t.hours_outside_voltage_band, VOLTAGE_BAND_PU.0, VOLTAGE_BAND_PU.1
-    );
+    if t.v_min_pu.is_finite() && t.v_max_pu.is_finite() {
+        let _ = writeln!(
+            out,
+            "  voltage          {:.3} to {:.3} pu; {:.1} h with a bus outside {:.2}-{:.2} pu",
+            t.v_min_pu,
+            t.v_max_pu,
+            t.hours_outside_voltage_band,
+            VOLTAGE_BAND_PU.0,
+            VOLTAGE_BAND_PU.1
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  voltage          none measured: no step had a power-flow solution (dark, or it failed throughout)"
+        );
+    }
     let _ = writeln!(
         out,
         "  loading          cables up to {:.1} %, transformer up to {:.1} %",

@@ -109,6 +109,24 @@ pub fn plugin(app: &mut App) {
     app.add_systems(Update, (control_camera, apply_orbit).chain());
 }
 
+/// Every key the camera reads: arrows pan, Q and E turn, PageUp and
+/// PageDown zoom, 1 to 4 and Home pick a view.
+pub const CAMERA_KEYS: [KeyCode; 13] = [
+    KeyCode::ArrowLeft,
+    KeyCode::ArrowRight,
+    KeyCode::ArrowUp,
+    KeyCode::ArrowDown,
+    KeyCode::KeyQ,
+    KeyCode::KeyE,
+    KeyCode::PageUp,
+    KeyCode::PageDown,
+    KeyCode::Digit1,
+    KeyCode::Digit2,
+    KeyCode::Digit3,
+    KeyCode::Digit4,
+    KeyCode::Home,
+];
+
 fn control_camera(
     mut contexts: EguiContexts,
     buttons: Res<ButtonInput<MouseButton>>,
@@ -161,13 +179,7 @@ fn control_camera(
         if zoom != 0.0 {
             orbit.zoom(1.0 + zoom * 1.5 * dt);
         }
-        let digits = [
-            KeyCode::Digit1,
-            KeyCode::Digit2,
-            KeyCode::Digit3,
-            KeyCode::Digit4,
-        ];
-        for (key, (_, preset)) in digits.iter().zip(&presets.0) {
+        for (key, (_, preset)) in CAMERA_KEYS[8..12].iter().zip(&presets.0) {
             if keys.just_pressed(*key) {
                 *orbit = *preset;
             }

@@ -167,11 +167,17 @@ fn take_requested(
     );
 }
 
-fn take_timed(mut commands: Commands, time: Res<Time<Real>>, auto: Option<ResMut<AutoCapture>>) {
+fn take_timed(
+    mut commands: Commands,
+    time: Res<Time<Real>>,
+    auto: Option<ResMut<AutoCapture>>,
+    jump: Option<Res<super::long_work::Jump>>,
+) {
     let Some(mut auto) = auto else {
         return;
     };
-    if auto.taken || time.elapsed_secs_f64() < auto.after_s {
+    // A run to `--at` finishes before the picture is taken.
+    if auto.taken || jump.is_some() || time.elapsed_secs_f64() < auto.after_s {
         return;
     }
     auto.taken = true;

@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 use bevy::prelude::*;
 use chrono::{NaiveTime, Timelike};
 
+use super::long_work;
 use crate::market::Mechanism;
 use crate::sim::devices::{SetWeather, WeatherModel};
-use crate::sim::island::{GridState, SetGridOutage};
+use crate::sim::grid_mode::GridState;
+use crate::sim::island::SetGridOutage;
 use crate::sim::market::{Market, SetMarket};
 use crate::sim::prices::{CurrentPrices, SetPrice};
 use crate::sim::{self, SimClock};
@@ -72,6 +74,10 @@ pub enum Action {
     SetMarket(Mechanism),
     /// Next mechanism in [`MARKET_CYCLE`].
     CycleMarket,
+    /// Stop a jump where it is.
+    CancelJump,
+    /// Close the error dialog and keep the running scenario as it is.
+    DismissErrors,
 }
 
 /// The mechanisms the M key cycles through.
@@ -194,7 +200,31 @@ pub fn next_preset(presets: &[Option<f64>], current: Option<f64>) -> Option<f64>
 /// simulation's steps each frame.
 pub fn plugin(app: &mut App) {
     app.init_resource::<PendingActions>();
-    app.add_systems(Update, apply_actions.before(sim::run_due_steps));
+    app.add_systems(
+        Update,
+        (apply_actions, run_long_work)
+            .chain()
+            .before(sim::run_due_steps),
+    );
+}
+
+/// One frame's slice of the long work (exclusive system): a jump runs on,
+/// a scenario that finished loading replaces the running one.
+pub fn run_long_work(world: &mut World) {
+    if let Some((path, result)) = long_work::advance(world) {
+        apply_loaded(world, &path, result);
+    }
+}
+
+/// Finishes every jump and load now (tests and the headless paths).
+pub fn finish_long_work(world: &mut World) {
+    while world.contains_resource::<long_work::Jump>()
+        || world.contains_resource::<long_work::Loading>()
+    {
+        if let Some((path, result)) = long_work::finish(world) {
+            apply_loaded(world, &path, result);
+        }
+    }
 }
 
 /// Carries out the queued actions, in order (exclusive system).
@@ -257,10 +287,16 @@ fn apply(world: &mut World, action: Action) {
             let current = world.resource::<WeatherModel>().wind_override_m_s;
             apply(world, Action::SetWind(next_preset(&WIND_PRESETS, current)));
         }
-        Action::LoadScenario(path) => load_scenario(world, &path),
+        Action::LoadScenario(path) => long_work::start_loading(world, path),
         Action::Reload => {
             let path = world.resource::<ScenarioSource>().path.clone();
-            load_scenario(world, &path);
+            long_work::start_loading(world, path);
+        }
+        Action::CancelJump => long_work::cancel_jump(world),
+        Action::DismissErrors => {
+            let mut source = world.resource_mut::<ScenarioSource>();
+            source.errors.clear();
+            source.failed_path = None;
         }
         Action::SetMarket(mechanism) => world.trigger(SetMarket(mechanism)),
         Action::CycleMarket => {
@@ -272,20 +308,24 @@ fn apply(world: &mut World, action: Action) {
     }
 }
 
-/// Runs the simulation, headless and at full speed, up to `hour`:00.
+/// Runs the simulation ahead, headless and in slices, up to `hour`:00.
 fn jump_to_hour(world: &mut World, hour: u32) {
     let clock = world.resource::<SimClock>();
     let steps = steps_until_hour(clock.now().time(), hour, clock.step_s);
-    for _ in 0..steps {
-        sim::step(world);
-    }
+    long_work::start_jump(world, format!("Jumping to {:02}:00", hour % 24), steps);
 }
 
-/// Loads `path`; a good file replaces the running scenario, a bad one leaves
-/// it running and keeps the errors for the window to show.
-fn load_scenario(world: &mut World, path: &Path) {
-    match crate::scenario::load_and_build(path) {
+/// A scenario file read: a good one replaces the running scenario, a bad one
+/// leaves it running and keeps the errors for the window to show.
+fn apply_loaded(
+    world: &mut World,
+    path: &Path,
+    result: Result<crate::scenario::Built, Vec<crate::scenario::ScenarioError>>,
+) {
+    match result {
         Ok(built) => {
+            // A jump belongs to the scenario it started on.
+            long_work::cancel_jump(world);
             sim::reset(world, built);
             let mut source = ScenarioSource::new(path);
             let old = world.resource::<ScenarioSource>();

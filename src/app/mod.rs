@@ -7,6 +7,7 @@ pub mod capture;
 pub mod controls;
 pub mod history;
 pub mod layout;
+pub mod long_work;
 pub mod palette;
 pub mod scene;
 pub mod ui;
@@ -75,16 +76,21 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
     );
     // The charts record the run to `at` too, so they open with its history.
     app.add_plugins((controls::plugin, history::plugin));
-    if let Some(at) = options.at {
-        while app.world().resource::<SimClock>().now() < at {
-            crate::sim::step(app.world_mut());
-        }
-    }
-    {
+    let (now, step_s) = {
         let mut clock = app.world_mut().resource_mut::<SimClock>();
         clock.set_speed(options.speed);
         clock.paused = options.paused;
         clock.frame_budget_ms = Some(SIM_BUDGET_MS_PER_FRAME);
+        (clock.now(), clock.step_s)
+    };
+    // A run ahead to `at` goes in slices, with the window open and showing it.
+    if let Some(at) = options.at {
+        let seconds = (at - now).num_seconds().max(0) as u64;
+        long_work::start_jump(
+            app.world_mut(),
+            format!("Running to {}", at.format("%Y-%m-%d %H:%M")),
+            seconds.div_ceil(u64::from(step_s)),
+        );
     }
     app.insert_resource(controls::ScenarioSource::new(&options.scenario_path));
 }

@@ -19,14 +19,14 @@ use crate::market::Mechanism;
 use crate::physics::frequency::SHED_STAGES_HZ;
 use crate::scenario::DeviceKind;
 use crate::sim::devices::{BatteryState, CurrentEnvironment, DeviceIndex, DevicePower, EvRuntime};
-use crate::sim::island::{GridMode, GridState};
+use crate::sim::grid_mode::{GridMode, GridState};
 use crate::sim::metrics::{EnergyTotals, HousePowers, StepRecord};
 use crate::sim::network::NetworkState;
 use crate::sim::prices::CurrentPrices;
 use crate::sim::{Neighbourhood, SimClock};
 
 /// Every keyboard shortcut, as the help overlay and the README list them.
-pub const SHORTCUTS: [(&str, &str); 24] = [
+pub const SHORTCUTS: [(&str, &str); 25] = [
     ("G", "grid outage on / off"),
     ("P", "price spike (1.50 EUR/kWh) on / off"),
     ("Space", "pause / run"),
@@ -60,6 +60,7 @@ pub const SHORTCUTS: [(&str, &str); 24] = [
     ("F11", "fullscreen"),
     ("F12", "screenshot (saved under screenshots/)"),
     ("F1 or ?", "this help; Esc closes it"),
+    ("Esc", "close help, clear the selection, cancel a jump"),
 ];
 
 /// UI sizes the U key cycles through.
@@ -203,6 +204,46 @@ pub fn action_for_key(key: KeyCode, shift: bool) -> Option<Action> {
     })
 }
 
+/// What a key press does in the window besides the controls' actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shortcut {
+    /// A control, through the action queue.
+    Act(Action),
+    /// The help overlay on or off.
+    ToggleHelp,
+    /// Close the help, clear the selection and cancel a jump.
+    Escape,
+    /// The charts panel on or off.
+    ToggleCharts,
+    /// The trade arcs on or off.
+    ToggleTrades,
+    /// The next UI size.
+    CycleUiScale,
+    /// Fullscreen or windowed.
+    ToggleFullscreen,
+    /// A screenshot.
+    Screenshot,
+}
+
+/// What a key press does (None: not a shortcut; the camera's keys are in
+/// [`super::camera::CAMERA_KEYS`]).
+pub fn shortcut_for_key(key: KeyCode, shift: bool) -> Option<Shortcut> {
+    if let Some(action) = action_for_key(key, shift) {
+        return Some(Shortcut::Act(action));
+    }
+    Some(match key {
+        KeyCode::F1 => Shortcut::ToggleHelp,
+        KeyCode::Slash if shift => Shortcut::ToggleHelp,
+        KeyCode::Escape => Shortcut::Escape,
+        KeyCode::Tab => Shortcut::ToggleCharts,
+        KeyCode::KeyT => Shortcut::ToggleTrades,
+        KeyCode::KeyU => Shortcut::CycleUiScale,
+        KeyCode::F11 => Shortcut::ToggleFullscreen,
+        KeyCode::F12 => Shortcut::Screenshot,
+        _ => return None,
+    })
+}
+
 /// Adds the panels, the shortcuts and picking for the inspector.
 pub fn plugin(app: &mut App) {
     app.init_resource::<UiState>();
@@ -226,27 +267,24 @@ fn keyboard(
     }
     let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
     for &key in keys.get_just_pressed() {
-        if let Some(action) = action_for_key(key, shift) {
-            actions.push(action);
-            continue;
-        }
-        match key {
-            KeyCode::F1 => ui.show_help = !ui.show_help,
-            KeyCode::Slash if shift => ui.show_help = !ui.show_help,
-            KeyCode::Escape => {
+        match shortcut_for_key(key, shift) {
+            Some(Shortcut::Act(action)) => actions.push(action),
+            Some(Shortcut::ToggleHelp) => ui.show_help = !ui.show_help,
+            Some(Shortcut::Escape) => {
                 ui.show_help = false;
                 ui.selected = None;
+                actions.push(Action::CancelJump);
             }
-            KeyCode::Tab => ui.show_charts = !ui.show_charts,
-            KeyCode::KeyT => ui.show_trades = !ui.show_trades,
-            KeyCode::KeyU => {
+            Some(Shortcut::ToggleCharts) => ui.show_charts = !ui.show_charts,
+            Some(Shortcut::ToggleTrades) => ui.show_trades = !ui.show_trades,
+            Some(Shortcut::CycleUiScale) => {
                 let at = UI_SCALES
                     .iter()
                     .position(|&s| s == ui.ui_scale)
                     .unwrap_or(0);
                 ui.ui_scale = UI_SCALES[(at + 1) % UI_SCALES.len()];
             }
-            KeyCode::F11 => {
+            Some(Shortcut::ToggleFullscreen) => {
                 for mut window in &mut windows {
                     window.mode = match window.mode {
                         WindowMode::Windowed => {
@@ -256,8 +294,8 @@ fn keyboard(
                     };
                 }
             }
-            KeyCode::F12 => screenshot.requested = true,
-            _ => {}
+            Some(Shortcut::Screenshot) => screenshot.requested = true,
+            None => {}
         }
     }
 }
@@ -326,6 +364,8 @@ fn draw_ui(
     mut ui_state: ResMut<UiState>,
     mut actions: ResMut<PendingActions>,
     mut screenshot: ResMut<ScreenshotRequest>,
+    jump: Option<Res<super::long_work::Jump>>,
+    loading: Option<Res<super::long_work::Loading>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if !ui_state.style_set {
@@ -378,6 +418,13 @@ fn draw_ui(
     alerts_banner(ctx, &live);
     inspector(ctx, &live, &mut ui_state);
     errors_window(ctx, &source, &mut actions);
+    long_work_window(
+        ctx,
+        &live,
+        jump.as_deref(),
+        loading.as_deref(),
+        &mut actions,
+    );
     if ui_state.show_help {
         help_window(ctx, &mut ui_state);
     }
@@ -1205,10 +1252,67 @@ fn errors_window(ctx: &egui::Context, source: &ScenarioSource, actions: &mut Pen
                 actions.push(Action::LoadScenario(path.clone()));
             }
             if ui.button("Keep the running scenario").clicked() {
-                actions.push(Action::LoadScenario(source.path.clone()));
+                actions.push(Action::DismissErrors);
             }
         });
     });
+}
+
+/// Progress of a jump (with Cancel) or of a scenario being read.
+fn long_work_window(
+    ctx: &egui::Context,
+    live: &Live,
+    jump: Option<&super::long_work::Jump>,
+    loading: Option<&super::long_work::Loading>,
+    actions: &mut PendingActions,
+) {
+    if jump.is_none() && loading.is_none() {
+        return;
+    }
+    egui::Window::new(egui::RichText::new("Working").strong())
+        .id("long work".into())
+        .title_bar(false)
+        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 90.0))
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            if let Some(loading) = loading {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "Reading {} ({:.0} s)",
+                            file_name(&loading.path),
+                            loading.started.elapsed().as_secs_f64()
+                        ))
+                        .size(18.0),
+                    );
+                });
+            }
+            if let Some(jump) = jump {
+                let done = jump.progress(live.clock.steps);
+                ui.label(
+                    egui::RichText::new(format!(
+                        "{}: {}",
+                        jump.label,
+                        live.clock.now().format("%a %d %b %H:%M")
+                    ))
+                    .size(18.0)
+                    .strong(),
+                );
+                ui.add(
+                    egui::ProgressBar::new(done as f32)
+                        .show_percentage()
+                        .desired_width(360.0),
+                );
+                if ui
+                    .button(egui::RichText::new("Cancel (Esc)").size(16.0))
+                    .clicked()
+                {
+                    actions.push(Action::CancelJump);
+                }
+            }
+        });
 }
 
 fn help_window(ctx: &egui::Context, ui_state: &mut UiState) {
@@ -1273,33 +1377,142 @@ mod tests {
         assert_eq!(dark[0].0, Severity::Critical);
     }
 
+    /// The names the help's key column gives a key.
+    fn help_names(key: KeyCode) -> Vec<String> {
+        let debug = format!("{key:?}");
+        let plain = debug
+            .strip_prefix("Key")
+            .or_else(|| debug.strip_prefix("Digit"))
+            .unwrap_or(&debug)
+            .to_owned();
+        let mut names = vec![plain];
+        names.extend(
+            match key {
+                KeyCode::BracketRight => Some("]"),
+                KeyCode::BracketLeft => Some("["),
+                KeyCode::Minus | KeyCode::NumpadSubtract => Some("-"),
+                KeyCode::Equal | KeyCode::NumpadAdd => Some("+"),
+                KeyCode::Slash => Some("?"),
+                KeyCode::Escape => Some("Esc"),
+                KeyCode::ArrowLeft
+                | KeyCode::ArrowRight
+                | KeyCode::ArrowUp
+                | KeyCode::ArrowDown => Some("Arrows"),
+                _ => None,
+            }
+            .map(str::to_owned),
+        );
+        names
+    }
+
     #[test]
-    fn every_control_shortcut_is_in_the_help() {
+    fn every_shortcut_is_in_the_help() {
+        use KeyCode as K;
+        // Every key a keyboard offers that the window might use.
         let keys = [
-            KeyCode::KeyG,
-            KeyCode::KeyP,
-            KeyCode::Space,
-            KeyCode::KeyN,
-            KeyCode::BracketRight,
-            KeyCode::BracketLeft,
-            KeyCode::KeyJ,
-            KeyCode::KeyC,
-            KeyCode::KeyW,
-            KeyCode::KeyR,
+            K::KeyA,
+            K::KeyB,
+            K::KeyC,
+            K::KeyD,
+            K::KeyE,
+            K::KeyF,
+            K::KeyG,
+            K::KeyH,
+            K::KeyI,
+            K::KeyJ,
+            K::KeyK,
+            K::KeyL,
+            K::KeyM,
+            K::KeyN,
+            K::KeyO,
+            K::KeyP,
+            K::KeyQ,
+            K::KeyR,
+            K::KeyS,
+            K::KeyT,
+            K::KeyU,
+            K::KeyV,
+            K::KeyW,
+            K::KeyX,
+            K::KeyY,
+            K::KeyZ,
+            K::Digit0,
+            K::Digit1,
+            K::Digit2,
+            K::Digit3,
+            K::Digit4,
+            K::Digit5,
+            K::Digit6,
+            K::Digit7,
+            K::Digit8,
+            K::Digit9,
+            K::F1,
+            K::F2,
+            K::F3,
+            K::F4,
+            K::F5,
+            K::F6,
+            K::F7,
+            K::F8,
+            K::F9,
+            K::F10,
+            K::F11,
+            K::F12,
+            K::Space,
+            K::Tab,
+            K::Escape,
+            K::Enter,
+            K::Backspace,
+            K::Delete,
+            K::Insert,
+            K::Home,
+            K::End,
+            K::PageUp,
+            K::PageDown,
+            K::ArrowLeft,
+            K::ArrowRight,
+            K::ArrowUp,
+            K::ArrowDown,
+            K::BracketLeft,
+            K::BracketRight,
+            K::Minus,
+            K::Equal,
+            K::Slash,
+            K::Backslash,
+            K::Comma,
+            K::Period,
+            K::Semicolon,
+            K::Quote,
+            K::Backquote,
+            K::NumpadAdd,
+            K::NumpadSubtract,
         ];
+        let listed: Vec<&str> = SHORTCUTS
+            .iter()
+            .flat_map(|(k, _)| k.split([' ', '/']).filter(|t| !t.is_empty() && *t != "or"))
+            .collect();
+        let mut used = 0;
         for key in keys {
-            assert!(action_for_key(key, false).is_some(), "{key:?}");
-            let name = format!("{key:?}").replace("Key", "").replace("Bracket", "");
-            let shown = SHORTCUTS.iter().any(|(k, _)| {
-                k.split(" or ").any(|part| {
-                    part == name
-                        || (name == "Right" && part == "]")
-                        || (name == "Left" && part == "[")
-                })
-            });
-            assert!(shown, "{key:?} is not in the help");
+            for shift in [false, true] {
+                let camera = !shift && crate::app::camera::CAMERA_KEYS.contains(&key);
+                if shortcut_for_key(key, shift).is_none() && !camera {
+                    continue;
+                }
+                used += 1;
+                let names = help_names(key);
+                assert!(
+                    names.iter().any(|n| listed.contains(&n.as_str())),
+                    "{key:?} (shift {shift}) does something but the help does not list it as any of {names:?}"
+                );
+            }
         }
-        assert_eq!(action_for_key(KeyCode::Equal, true), Some(Action::Faster));
-        assert_eq!(action_for_key(KeyCode::KeyZ, false), None);
+        // Every control, M for the market among them, and the camera.
+        assert!(used >= 30, "{used}");
+        assert_eq!(
+            shortcut_for_key(K::KeyM, false),
+            Some(Shortcut::Act(Action::CycleMarket))
+        );
+        assert_eq!(action_for_key(K::Equal, true), Some(Action::Faster));
+        assert_eq!(action_for_key(K::KeyZ, false), None);
     }
 }

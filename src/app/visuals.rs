@@ -15,7 +15,7 @@ use crate::physics::frequency::SHED_STAGES_HZ;
 use crate::scenario::DeviceKind;
 use crate::sim::Neighbourhood;
 use crate::sim::devices::{BatteryState, CurrentEnvironment, DeviceIndex, DevicePower, EvRuntime};
-use crate::sim::island::{GridMode, GridState};
+use crate::sim::grid_mode::{GridMode, GridState};
 use crate::sim::metrics::StepRecord;
 use crate::sim::network::NetworkState;
 

@@ -25,8 +25,12 @@
 //!   which depends only on the physics. A participant's saving is its
 //!   baseline minus what it paid.
 //!
-//! So every cent is accounted for: the participants' net payments equal the
-//! supplier's bill plus what the community kept (see [`Ledger::balance_eur`]).
+//! The supplier's bill comes from the PCC meter, the losses' cost from the
+//! power flow's losses and the spread from the unmatched volumes, each on
+//! its own. So when every cent is accounted for, the participants' net
+//! payments equal the supplier's bill plus what the community kept (see
+//! [`Ledger::balance_eur`]); a wrong price, a trade booked on one side only
+//! or energy missing between the meters and the PCC shows in the balance.
 
 use super::feeder::Trade;
 use super::{KWH_EPSILON, Position};
@@ -40,6 +44,8 @@ pub struct IntervalPrices {
     pub export_eur_per_kwh: f64,
     /// Net energy from the grid at the point of common coupling, kWh (negative exports; 0 in an island).
     pub pcc_kwh: f64,
+    /// Energy lost in the cables and the transformer, kWh (from the power flow).
+    pub losses_kwh: f64,
     /// The interval was islanded.
     pub islanded: bool,
 }
@@ -125,26 +131,33 @@ pub fn settle(positions: &[Position], trades: &[Trade], prices: &IntervalPrices)
         accounts[t.seller].sold_local_kwh += t.kwh;
         accounts[t.seller].earned_local_eur += money;
     }
-    let mut grid_money = 0.0;
-    let mut net_kwh = 0.0;
+    let (mut net_kwh, mut unmatched_bids_kwh, mut unmatched_offers_kwh) = (0.0, 0.0, 0.0);
     for (a, p) in accounts.iter_mut().zip(positions) {
         a.bought_grid_kwh = (p.bid_kwh() - a.bought_local_kwh).max(0.0);
         a.sold_grid_kwh = (p.offer_kwh() - a.sold_local_kwh).max(0.0);
         a.paid_grid_eur = a.bought_grid_kwh * buy;
         a.earned_grid_eur = a.sold_grid_kwh * sell;
         a.baseline_eur = p.bid_kwh() * buy - p.offer_kwh() * sell;
-        grid_money += a.paid_grid_eur - a.earned_grid_eur;
         net_kwh += p.net_kwh;
+        unmatched_bids_kwh += a.bought_grid_kwh;
+        unmatched_offers_kwh += a.sold_grid_kwh;
     }
+    // Each figure from its own source, so that the balance checks them
+    // against each other: the bill from the PCC meter, the losses' cost
+    // from the power flow's losses, the spread from the unmatched volumes.
     let at_grid_prices = |kwh: f64| if kwh >= 0.0 { kwh * buy } else { kwh * sell };
     let supplier_bill_eur = if prices.islanded {
         0.0
     } else {
         at_grid_prices(prices.pcc_kwh)
     };
-    let net_at_grid_prices = at_grid_prices(net_kwh);
-    let loss_cost_eur = supplier_bill_eur - net_at_grid_prices;
-    let spread_eur = grid_money - net_at_grid_prices;
+    // The losses are drawn through the PCC on top of the participants' net
+    // (in an island, from the sellers): what they add at the grid prices.
+    let loss_cost_eur = at_grid_prices(net_kwh + prices.losses_kwh) - at_grid_prices(net_kwh);
+    // Unmatched bids and offers that met inside the neighbourhood: the
+    // smaller of the two volumes flowed from the one to the other, bought
+    // at the import price and sold at the export price.
+    let spread_eur = unmatched_bids_kwh.min(unmatched_offers_kwh) * (buy - sell);
     let drawn: f64 = positions.iter().map(Position::bid_kwh).sum();
     let fed: f64 = positions.iter().map(Position::offer_kwh).sum();
     let weight = |p: &Position| {
@@ -295,6 +308,7 @@ mod tests {
             import_eur_per_kwh: 0.40,
             export_eur_per_kwh: 0.08,
             pcc_kwh: 3.1,
+            losses_kwh: 0.1,
             islanded: false,
         };
         let c = clear(Mechanism::SupplyDemandRatio, &positions, 0.40, 0.08);
@@ -332,6 +346,7 @@ mod tests {
             import_eur_per_kwh: 0.5,
             export_eur_per_kwh: 0.5,
             pcc_kwh: 0.0,
+            losses_kwh: 0.05,
             islanded: true,
         };
         let trades = vec![trade(0, 2, 2.0 / 3.0, 0.5), trade(1, 2, 1.0 / 3.0, 0.5)];
@@ -344,5 +359,52 @@ mod tests {
         }
         let total: f64 = s.accounts.iter().map(Account::net_cost_eur).sum();
         assert!(total.abs() < 1e-12 && s.supplier_bill_eur == 0.0);
+    }
+
+    #[test]
+    fn the_balance_catches_a_wrong_price_a_one_sided_trade_and_missing_energy() {
+        let positions: Vec<Position> = [-1.0, 1.0, 3.0].map(Position::net).to_vec();
+        let prices = IntervalPrices {
+            import_eur_per_kwh: 0.40,
+            export_eur_per_kwh: 0.08,
+            pcc_kwh: 3.1,
+            losses_kwh: 0.1,
+            islanded: false,
+        };
+        let trades = vec![trade(0, 1, 0.25, 0.20), trade(0, 2, 0.75, 0.20)];
+        let balance = |s: &Settlement, p: &IntervalPrices| {
+            let mut ledger = Ledger::new(3);
+            ledger.record(s, &trades, p, p.losses_kwh);
+            ledger.balance_eur()
+        };
+        let good = settle(&positions, &trades, &prices);
+        assert!(balance(&good, &prices).abs() < 1e-12);
+        // A buyer charged a wrong import price.
+        let mut wrong_price = good.clone();
+        wrong_price.accounts[2].paid_grid_eur *= 1.01;
+        assert!(balance(&wrong_price, &prices).abs() > 1e-3);
+        // A trade the buyer paid for but the seller was never paid.
+        let mut one_sided = good.clone();
+        one_sided.accounts[0].earned_local_eur -= trades[1].money_eur();
+        assert!(balance(&one_sided, &prices).abs() > 1e-3);
+        // The PCC meter saw energy the house meters and the losses do not explain.
+        let missing = IntervalPrices {
+            pcc_kwh: 3.2,
+            ..prices.clone()
+        };
+        assert!(balance(&settle(&positions, &trades, &missing), &missing).abs() > 1e-3);
+        // An island whose sellers gave more than the buyers and the losses took.
+        let island = IntervalPrices {
+            import_eur_per_kwh: 0.5,
+            export_eur_per_kwh: 0.5,
+            pcc_kwh: 0.0,
+            losses_kwh: 0.0,
+            islanded: true,
+        };
+        let trades = vec![trade(0, 1, 1.0, 0.5)];
+        let surplus: Vec<Position> = [-1.2, 1.0].map(Position::net).to_vec();
+        let mut ledger = Ledger::new(2);
+        ledger.record(&settle(&surplus, &trades, &island), &trades, &island, 0.0);
+        assert!(ledger.balance_eur().abs() > 1e-3);
     }
 }

@@ -280,7 +280,19 @@ pub fn supply_demand_ratio_prices(
         return (s, s);
     }
     let sdr = tsp_kwh / tbp_kwh;
-    let sell = s * b / ((b - s) * sdr + s);
+    // The formula assumes 0 < export < import. With no supply nobody sells;
+    // with a negative feed-in price (or none) sellers get the formula's
+    // limit at export = 0, which is 0, rather than a pole where the
+    // denominator crosses zero.
+    if sdr <= 0.0 {
+        return (b, b);
+    }
+    let s_formula = s.max(0.0);
+    let sell = if s_formula <= 0.0 {
+        0.0
+    } else {
+        s_formula * b / ((b - s_formula) * sdr + s_formula)
+    };
     (sell, sell * sdr + b * (1.0 - sdr))
 }
 

@@ -171,7 +171,7 @@ pub struct PowerFlowModel {
     shift_degree: Vec<f64>,
     /// Line ratings, kA.
     line_max_i_ka: Vec<f64>,
-    /// Whether each bus is a low-voltage (customer) bus, below 1 kV.
+    /// Whether each bus is a customer bus: every bus but the transformer's grid side.
     low_voltage: Vec<bool>,
     transformer: TransformerType,
 }
@@ -295,7 +295,7 @@ impl PowerFlowModel {
             i_base_ka,
             shift_degree,
             line_max_i_ka: network.lines.iter().map(|l| l.cable.max_i_ka).collect(),
-            low_voltage: network.buses.iter().map(|b| b.vn_kv < 1.0).collect(),
+            low_voltage: (0..n).map(|i| i != tr.hv_bus).collect(),
             transformer: tr.params,
         }
     }
@@ -631,7 +631,7 @@ mod tests {
     }
 
     #[test]
-    fn transformer_pi_matches_pandapower_wye_delta_for_the_250_kva_type() {
+    fn transformer_pi_keeps_the_short_circuit_impedance_and_halves_the_magnetising_branch() {
         // The T-to-pi transform (pandapower's `_wye_delta`) leaves the series impedance
         // close to the short-circuit impedance and splits the magnetising branch.
         let t = crate::network::catalogue::standard_transformer("0.25 MVA 10/0.4 kV")

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::error::Locator;
 use super::{
-    Ev, House, LV_BUSBAR_NAME, MAX_BUSES, MAX_HOUSES, MAX_NAME_CHARS, MAX_TURBINES, MV_BUS_NAME,
-    Pv, Scenario, ScenarioError, WindTurbine, generate,
+    Ev, House, LV_BUSBAR_NAME, MAX_BUSES, MAX_EVENTS, MAX_HOUSES, MAX_NAME_CHARS, MAX_TURBINES,
+    MAX_VISITING_CARS, MV_BUS_NAME, Pv, Scenario, ScenarioError, WindTurbine, generate,
 };
 use crate::network::catalogue::{STANDARD_CABLES, STANDARD_TRANSFORMERS, standard_transformer};
 use crate::network::{
@@ -127,9 +127,15 @@ impl Built {
 }
 
 /// Checks a scenario and builds its network. `file` and `text` locate errors;
-/// pass an empty text for scenarios made in code.
+/// pass an empty text for scenarios made in code. At most
+/// [`super::error::MAX_ERRORS`] errors come back, the last saying how many
+/// more there were.
 pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<ScenarioError>> {
     let loc = Locator::new(file, text);
+    build_located(scenario, &loc).map_err(|errors| loc.bounded(errors))
+}
+
+fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<ScenarioError>> {
     let mut errors = Vec::new();
 
     if let Some(g) = &scenario.generated {
@@ -146,12 +152,12 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
         return Err(errors);
     }
     let s = generate::expand(scenario);
-    check_counts(&s, &loc, &mut errors);
+    check_counts(&s, loc, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
 
-    let transformer = resolve_transformer(&s, &loc, &mut errors);
+    let transformer = resolve_transformer(&s, loc, &mut errors);
     let mut cables: HashMap<&str, CableType> =
         STANDARD_CABLES.iter().map(|(n, c)| (*n, *c)).collect();
     for (name, spec) in &s.cable_types {
@@ -179,9 +185,9 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
     bus_index.insert(LV_BUSBAR_NAME, 1);
     let mut seen_count: HashMap<&str, usize> = HashMap::new();
     for (f, feeder) in s.feeders.iter().enumerate() {
-        check_name(&feeder.name, "feeder", &loc, &mut errors);
+        check_name(&feeder.name, "feeder", loc, &mut errors);
         for bus in &feeder.buses {
-            check_name(&bus.name, "bus", &loc, &mut errors);
+            check_name(&bus.name, "bus", loc, &mut errors);
             let n = seen_count.entry(bus.name.as_str()).or_insert(0);
             *n += 1;
             if bus_index.contains_key(bus.name.as_str()) {
@@ -235,7 +241,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
                         ok = false;
                         errors.push(loc.error_at(key, name, occurrence, format!(
                             "cable {key} bus \"{name}\" does not exist; declare it in a feeder's `buses` or use \"{LV_BUSBAR_NAME}\"{}",
-                            did_you_mean(name, bus_index.keys().copied())
+                            did_you_mean(loc, name, bus_index.keys().copied())
                         )));
                     }
                 }
@@ -268,7 +274,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
     let mut devices = Vec::new();
     let mut house_names: HashMap<&str, usize> = HashMap::new();
     for (h, house) in s.houses.iter().enumerate() {
-        check_name(&house.name, "house", &loc, &mut errors);
+        check_name(&house.name, "house", loc, &mut errors);
         let n = house_names.entry(house.name.as_str()).or_insert(0);
         *n += 1;
         if *n > 1 {
@@ -287,7 +293,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
             &house.name,
             "house",
             &bus_index,
-            &loc,
+            loc,
             &mut errors,
         ) else {
             continue;
@@ -295,7 +301,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
         devices.extend(house_devices(house, h, bus));
     }
     for turbine in &s.wind_turbines {
-        check_name(&turbine.name, "wind turbine", &loc, &mut errors);
+        check_name(&turbine.name, "wind turbine", loc, &mut errors);
         let curve = power_curve(&turbine.model);
         if curve.is_none() {
             errors.push(loc.error_at(
@@ -314,7 +320,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
             &turbine.name,
             "wind turbine",
             &bus_index,
-            &loc,
+            loc,
             &mut errors,
         );
         if let (Some(curve), Some(bus)) = (curve, bus) {
@@ -341,7 +347,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
             &format!("arriving {from}"),
             "EV fleet",
             &bus_index,
-            &loc,
+            loc,
             &mut errors,
         ) else {
             continue;
@@ -395,7 +401,7 @@ pub fn build(scenario: &Scenario, file: &str, text: &str) -> Result<Built, Vec<S
             va_degree: 0.0,
         },
     };
-    check_topology(&network, &devices, &loc, &mut errors);
+    check_topology(&network, &devices, loc, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -424,10 +430,24 @@ fn check_counts(s: &Scenario, loc: &Locator, errors: &mut Vec<ScenarioError>) {
             ));
         }
     }
-    if s.events.len() > 10_000 {
+    if s.events.len() > MAX_EVENTS {
         errors.push(loc.error(format!(
-            "the scenario has {} events, more than the limit of 10000",
+            "the scenario has {} events, more than the limit of {MAX_EVENTS}; join or remove some",
             s.events.len()
+        )));
+    }
+    // Every fleet car becomes a device of its own: count them before any is made.
+    let visiting: f64 = s
+        .events
+        .iter()
+        .map(|e| match e {
+            super::TimelineEvent::EvFleet { cars, .. } => cars.floor(),
+            _ => 0.0,
+        })
+        .sum();
+    if visiting > MAX_VISITING_CARS as f64 {
+        errors.push(loc.error(format!(
+            "the EV fleets bring {visiting:.0} cars in all, more than the limit of {MAX_VISITING_CARS}; use fewer or smaller fleets"
         )));
     }
     let buses: usize = s.feeders.iter().map(|f| f.buses.len()).sum::<usize>() + 2;
@@ -526,7 +546,7 @@ fn device_bus(
         None => {
             errors.push(loc.error_at("bus", bus, 0, format!(
                 "{what} \"{owner}\" is on bus \"{bus}\", which does not exist; declare the bus in a feeder{}",
-                did_you_mean(bus, bus_index.keys().copied())
+                did_you_mean(loc, bus, bus_index.keys().copied())
             )));
             None
         }
@@ -617,8 +637,12 @@ fn check_topology(
     }
 }
 
-/// ", did you mean \"X\"?" for the closest known name, if close enough.
-fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
+/// ", did you mean \"X\"?" for the closest known name, if close enough
+/// (nothing once the locator is full: the error will not be shown).
+fn did_you_mean<'a>(loc: &Locator, name: &str, known: impl Iterator<Item = &'a str>) -> String {
+    if loc.is_full() {
+        return String::new();
+    }
     let lower = name.to_lowercase();
     known
         .map(|k| (edit_distance(&lower, &k.to_lowercase()), k))

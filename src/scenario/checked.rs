@@ -71,8 +71,9 @@ checked_f64! {
     pfe_kw: 0.0, 1_000.0, "pfe_kw (iron losses in kW)";
     shift_degree: -360.0, 360.0, "shift_degree";
     power_factor: 0.5, 1.0, "power_factor (0.5 to 1)";
-        spacing_m: 2.0, 500.0, "a spacing in metres";
-        oktas: 0.0, 8.0, "cloud_oktas (cloud cover, 0 clear to 8 overcast)";
+    spacing_m: 2.0, 500.0, "a spacing in metres";
+    oktas: 0.0, 8.0, "cloud_oktas (cloud cover, 0 clear to 8 overcast)";
     fleet_cars: 1.0, 1000.0, "cars (cars in an EV fleet)";
     price_eur_per_kwh: -1.0, 100.0, "a price in EUR/kWh";
+    island_hours: 0.0, 168.0, "island_for_hours (hours storage must carry an economic island)";
 }

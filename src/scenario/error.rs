@@ -152,16 +152,45 @@ pub fn load(path: &Path) -> Result<(Scenario, String), ScenarioError> {
     Ok((scenario, text))
 }
 
+/// Most problems reported for one file: past them the checks still run
+/// (so the answer stays the same) but no more are located or explained, and
+/// one line says how many more there are. Locating an error scans the text,
+/// so this keeps the report linear in the file's size.
+pub const MAX_ERRORS: usize = 20;
+
 /// Finds where a `key: "value"` pair is written, to point errors at it.
 pub struct Locator<'a> {
     file: &'a str,
     text: &'a str,
+    made: std::cell::Cell<usize>,
 }
 
 impl<'a> Locator<'a> {
     /// A locator over a scenario's text (empty text locates nothing).
     pub fn new(file: &'a str, text: &'a str) -> Self {
-        Self { file, text }
+        Self {
+            file,
+            text,
+            made: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Whether [`MAX_ERRORS`] errors have been made: later ones need no
+    /// position or hint, since they will not be shown.
+    pub fn is_full(&self) -> bool {
+        self.made.get() >= MAX_ERRORS
+    }
+
+    /// At most [`MAX_ERRORS`] of `errors`, and a last line for the rest.
+    pub fn bounded(&self, mut errors: Vec<ScenarioError>) -> Vec<ScenarioError> {
+        if errors.len() > MAX_ERRORS {
+            let more = errors.len() - MAX_ERRORS;
+            errors.truncate(MAX_ERRORS);
+            errors.push(self.error(format!(
+                "... and {more} more problems like these; fix the ones above first"
+            )));
+        }
+        errors
     }
 
     /// Positions of every `key: "value"` in the text, in order.
@@ -185,16 +214,23 @@ impl<'a> Locator<'a> {
 
     /// An error at the `n`th `key: "value"` (or the last one, or the file).
     pub fn error_at(&self, key: &str, value: &str, n: usize, message: String) -> ScenarioError {
-        let all = self.find_all(key, value);
+        let position = if self.is_full() {
+            None
+        } else {
+            let all = self.find_all(key, value);
+            all.get(n).or(all.last()).copied()
+        };
+        self.made.set(self.made.get() + 1);
         ScenarioError {
             file: self.file.to_owned(),
-            position: all.get(n).or(all.last()).copied(),
+            position,
             message,
         }
     }
 
     /// An error about the file as a whole.
     pub fn error(&self, message: String) -> ScenarioError {
+        self.made.set(self.made.get() + 1);
         ScenarioError::file(self.file, message)
     }
 }

@@ -10,6 +10,7 @@ pub mod checked;
 pub mod error;
 pub mod generate;
 pub mod series;
+pub mod tariff;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -64,6 +65,10 @@ pub const MAX_HOUSES: usize = 20_000;
 pub const MAX_BUSES: usize = 50_000;
 /// Most wind turbines a scenario may describe.
 pub const MAX_TURBINES: usize = 1_000;
+/// Most visiting cars all the EV fleets of a scenario may bring together.
+pub const MAX_VISITING_CARS: usize = 20_000;
+/// Most timeline events a scenario may list.
+pub const MAX_EVENTS: usize = 10_000;
 /// Longest name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
@@ -119,10 +124,10 @@ pub struct Scenario {
     pub events: Vec<TimelineEvent>,
     /// Import and export prices.
     #[serde(default)]
-    pub tariff: crate::sim::prices::Tariff,
+    pub tariff: tariff::Tariff,
     /// The energy-management strategy and its thresholds.
     #[serde(default)]
-    pub controller: crate::sim::prices::ControllerSettings,
+    pub controller: tariff::ControllerSettings,
     /// The local peer-to-peer market between neighbours.
     #[serde(default)]
     pub market: crate::market::MarketSettings,
@@ -186,6 +191,7 @@ pub enum TimelineEvent {
         /// Local time it ends.
         until: DateTime,
         /// Import price during the spike, EUR/kWh.
+        #[serde(deserialize_with = "checked::price_eur_per_kwh")]
         import_eur_per_kwh: f64,
     },
 }

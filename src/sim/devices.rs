@@ -96,6 +96,9 @@ pub struct EvRuntime {
     pub v2g: bool,
     /// A visiting car's one stay (EV fleets); `None` for residents.
     pub visit: Option<crate::scenario::Visit>,
+    /// Energy its trips have used since the start, kWh (what left the
+    /// battery other than through the charger).
+    pub driven_kwh: f64,
 }
 
 /// Seeds a device's stream from the run's seed and the device's index.
@@ -174,6 +177,7 @@ pub(super) fn reset(world: &mut World) {
                     state,
                     v2g: e.v2g,
                     visit: device.visit,
+                    driven_kwh: 0.0,
                 });
             }
             DeviceKind::Pv(_) | DeviceKind::Wind { .. } => {}
@@ -346,7 +350,7 @@ fn update_evs(
                 }
             }
             None => {
-                ev.state.update_location(&ev.spec, now, &mut rng.0);
+                ev.driven_kwh += ev.state.update_location(&ev.spec, now, &mut rng.0);
             }
         }
         let p = ev.state.charging_kw(&ev.spec, settings.charging, now, dt_h);
@@ -367,7 +371,7 @@ pub(super) fn dispatch_batteries(
     others: Query<(&DeviceIndex, &DevicePower), Without<BatteryState>>,
     mut batteries: Query<(&DeviceIndex, &mut BatteryState, &mut DevicePower)>,
 ) {
-    use super::prices::Strategy;
+    use crate::scenario::tariff::Strategy;
     let dt_h = f64::from(clock.step_s) / 3600.0;
     let controller = &hood.0.scenario.controller;
     let mut house_net_kw = vec![0.0; hood.0.house_count()];

@@ -10,8 +10,13 @@
 //!   [`crate::physics::frequency::integrate`] follows the frequency through
 //!   the step, shedding quarters of the non-critical load (each house keeps
 //!   its critical share to the last) and curtailing PV by over-frequency.
-//! - The power flow takes the largest unit's bus as reference; what the
-//!   estimate of losses missed lands on that unit (the `Protection` set).
+//! - Every unit keeps to its inverter power and its state-of-charge floor
+//!   (a car to what its owner needs): what the units cannot give is not
+//!   served, and the frequency falls until the relays shed or the island
+//!   goes dark. Energy is never made up.
+//! - The power flow takes as reference the largest unit with room both
+//!   ways ([`IslandUnits`]); what the estimate of losses missed lands on
+//!   that unit within its limits, then on the others (the `Protection` set).
 //! - Storage exhausted: the frequency collapses, the units trip, blackout.
 //!   Black start: when the grid returns (dead-bus closing), or when PV and
 //!   wind can carry the critical loads again in daylight.
@@ -26,9 +31,11 @@ use rand::{RngExt, SeedableRng, rngs::StdRng};
 use super::devices::{
     BatteryState, DeviceIndex, DevicePower, EvRuntime, HouseholdState, dispatch_batteries,
 };
+use super::grid_mode::{
+    GridMode, GridState, IslandGridModel, IslandUnits, UnitHeadroom, connected,
+};
 use super::network::NetworkState;
 use super::{Neighbourhood, SimClock, SimSettings, SimulationStep, SimulationSystems};
-use crate::network::PowerFlowModel;
 use crate::physics::frequency::{
     self, DroopParams, F0_HZ, FrequencyState, IslandBalance, SHED_STAGES_HZ,
 };
@@ -43,57 +50,6 @@ pub const SYNC_MAX_DV_PU: f64 = 0.10;
 pub const SYNC_MAX_DPHASE_DEG: f64 = 20.0;
 /// Slip the controller holds while it waits for the phases to meet, Hz.
 pub const SYNC_SLIP_HZ: f64 = 0.1;
-
-/// How the neighbourhood is running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum GridMode {
-    /// Breaker closed, the main grid holds voltage and frequency.
-    #[default]
-    Connected,
-    /// Breaker open, grid-forming units hold the island.
-    Islanded,
-    /// Breaker open and the island is dark.
-    Blackout,
-}
-
-/// The point of common coupling and the island's state.
-#[derive(Resource, Debug)]
-pub struct GridState {
-    /// How the neighbourhood runs now.
-    pub mode: GridMode,
-    /// Whether the main grid is energised.
-    pub grid_available: bool,
-    /// Whether a user has switched the grid off.
-    pub manual_outage: bool,
-    /// Island frequency state (50 Hz when connected).
-    pub frequency: FrequencyState,
-    /// Lowest frequency during the step, Hz.
-    pub f_min_hz: f64,
-    /// Highest frequency during the step, Hz.
-    pub f_max_hz: f64,
-    /// Shedding stages in force.
-    pub stages_shed: usize,
-    /// Demand not served in the step, kW.
-    pub unserved_kw: f64,
-    /// Share of available PV let through.
-    pub pv_share: f64,
-    /// The island is on purpose (economic islanding), not an outage.
-    pub economic: bool,
-    /// The grid is back but the island is out of step: the controller
-    /// curtails PV directly (or sheds a stage) to bring it to 50 Hz.
-    pub resync_pending: bool,
-    losses_estimate_kw: f64,
-    rng: StdRng,
-}
-
-impl GridState {
-    /// Switches to `mode` with a fresh 50 Hz frequency state and `stages_shed` stages shed.
-    fn enter(&mut self, mode: GridMode, stages_shed: usize) {
-        self.mode = mode;
-        self.frequency = FrequencyState::default();
-        self.stages_shed = stages_shed;
-    }
-}
 
 /// Outages planned for the run (scenario timeline and command line).
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
@@ -161,20 +117,6 @@ pub struct LoggedEvent {
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
 pub struct EventLog(pub Vec<LoggedEvent>);
 
-/// The network compiled with the reference grid-forming unit as slack.
-#[derive(Resource, Debug, Clone)]
-pub struct IslandGridModel {
-    /// The compiled model (`None` without any grid-forming unit).
-    pub model: Option<PowerFlowModel>,
-    /// Device index of the reference unit.
-    pub reference_device: Option<usize>,
-}
-
-/// Run condition: the breaker is closed.
-pub fn connected(state: Res<GridState>) -> bool {
-    state.mode == GridMode::Connected
-}
-
 pub(super) fn plugin(app: &mut App) {
     reset(app.world_mut());
     app.add_observer(|event: On<SetGridOutage>, mut state: ResMut<GridState>| {
@@ -200,34 +142,8 @@ pub(super) fn plugin(app: &mut App) {
 pub(super) fn reset(world: &mut World) {
     let built = world.resource::<Neighbourhood>().0.clone();
     let seed = world.resource::<SimSettings>().seed;
-    // The reference: the largest battery (ties: the first).
-    let reference = built
-        .devices
-        .iter()
-        .enumerate()
-        .filter_map(|(i, d)| {
-            if let DeviceKind::Battery(b) = &d.kind {
-                Some((i, d.bus, b.power_kw))
-            } else {
-                None
-            }
-        })
-        .fold(None::<(usize, usize, f64)>, |best, c| match best {
-            Some(b) if b.2 >= c.2 => Some(b),
-            _ => Some(c),
-        });
-    // Without a home battery the cars that allow vehicle-to-grid form the
-    // island; the LV busbar is then the reference.
-    let reference_bus = reference.map_or(built.network.transformer.lv_bus, |(_, bus, _)| bus);
-    world.insert_resource(IslandGridModel {
-        model: Some(PowerFlowModel::with_root(
-            &built.network,
-            reference_bus,
-            1.0,
-            0.0,
-        )),
-        reference_device: reference.map(|(i, _, _)| i),
-    });
+    world.insert_resource(IslandGridModel::default());
+    world.insert_resource(IslandUnits::default());
     let mut outages: Vec<_> = built
         .scenario
         .events
@@ -298,7 +214,7 @@ fn update_breaker(
     state.f_max_hz = state.frequency.f_hz;
     // Economic islanding: is the grid dear enough, and can storage carry the island?
     let controller = &hood.0.scenario.controller;
-    let dear = controller.strategy == super::prices::Strategy::EconomicIslanding
+    let dear = controller.strategy == crate::scenario::tariff::Strategy::EconomicIslanding
         && prices.import_eur_per_kwh > controller.island_above_eur_per_kwh;
     // Only a dear grid calls for sizing up the storage (a walk over every device).
     let dt_h = f64::from(clock.step_s) / 3600.0;
@@ -532,11 +448,7 @@ impl Capability {
         if !(ev.v2g && ev.state.at_home) {
             return None;
         }
-        let rating = BatteryRating {
-            capacity_kwh: ev.spec.battery_kwh,
-            power_kw: ev.spec.charger_kw,
-            efficiency: crate::physics::ev::CHARGER_EFFICIENCY,
-        };
+        let rating = car_rating(ev);
         let stored_kwh = (ev.state.soc_kwh - ev.spec.v2g_floor_kwh()).max(0.0);
         Some(Self {
             rating_kw: ev.spec.charger_kw,
@@ -547,18 +459,29 @@ impl Capability {
     }
 }
 
+/// A car's battery behind its bidirectional charger.
+fn car_rating(ev: &EvRuntime) -> BatteryRating {
+    BatteryRating {
+        capacity_kwh: ev.spec.battery_kwh,
+        power_kw: ev.spec.charger_kw,
+        efficiency: crate::physics::ev::CHARGER_EFFICIENCY,
+    }
+}
+
 /// A grid-forming unit's share of the island for one step.
 struct Unit {
     entity: Entity,
+    device: usize,
     rating_kw: f64,
     discharge_kw: f64,
     charge_kw: f64,
 }
 
 impl Unit {
-    fn new(entity: Entity, c: Capability) -> Self {
+    fn new(entity: Entity, device: usize, c: Capability) -> Self {
         Self {
             entity,
+            device,
             rating_kw: c.rating_kw,
             discharge_kw: c.discharge_kw,
             charge_kw: c.charge_kw,
@@ -583,6 +506,74 @@ type OnlyGenerators = (
     Without<EvRuntime>,
 );
 
+/// Cuts `kw` of demand from `loads` (each with the part of it that is
+/// critical, kW): the non-critical parts first, in proportion to what each
+/// draws, then the critical parts alike. Returns what was cut (less than
+/// `kw` when they draw less).
+fn shed_demand(mut loads: Vec<(Mut<DevicePower>, f64)>, kw: f64) -> f64 {
+    let mut left = kw.max(0.0);
+    for critical_pass in [false, true] {
+        let part = |p: &DevicePower, critical_kw: f64| {
+            let critical = critical_kw.clamp(0.0, p.p_kw.max(0.0));
+            if critical_pass {
+                critical
+            } else {
+                p.p_kw.max(0.0) - critical
+            }
+        };
+        let total: f64 = loads.iter().map(|(p, c)| part(p, *c)).sum();
+        if total <= 0.0 || left <= 0.0 {
+            continue;
+        }
+        let cut = left.min(total);
+        for (p, c) in &mut loads {
+            let before = p.p_kw;
+            let reduce = part(p, *c) * cut / total;
+            if before > 0.0 {
+                p.q_kvar *= (before - reduce) / before;
+            }
+            p.p_kw = before - reduce;
+        }
+        left -= cut;
+    }
+    kw.max(0.0) - left
+}
+
+/// Curtails `kw` of generation, PV first and then wind, in proportion to
+/// what each gives; returns what was curtailed.
+fn curtail_generation<'a>(
+    built: &crate::scenario::Built,
+    generators: impl Iterator<Item = (&'a DeviceIndex, Mut<'a, DevicePower>)>,
+    kw: f64,
+) -> f64 {
+    let (mut pv, mut wind): (Vec<Mut<DevicePower>>, Vec<Mut<DevicePower>>) =
+        (Vec::new(), Vec::new());
+    for (i, p) in generators {
+        if p.p_kw >= 0.0 {
+            continue;
+        }
+        match built.devices.get(i.0).map(|d| &d.kind) {
+            Some(DeviceKind::Pv(_)) => pv.push(p),
+            _ => wind.push(p),
+        }
+    }
+    let mut left = kw.max(0.0);
+    for group in [&mut pv, &mut wind] {
+        let total: f64 = group.iter().map(|p| -p.p_kw).sum();
+        if total <= 0.0 || left <= 0.0 {
+            continue;
+        }
+        let cut = left.min(total);
+        let keep = 1.0 - cut / total;
+        for p in group.iter_mut() {
+            p.p_kw *= keep;
+            p.q_kvar *= keep;
+        }
+        left -= cut;
+    }
+    kw.max(0.0) - left
+}
+
 #[expect(
     clippy::too_many_arguments,
     reason = "a Bevy system's parameters are the data it reads and writes"
@@ -592,25 +583,49 @@ fn dispatch_island(
     hood: Res<Neighbourhood>,
     mut state: ResMut<GridState>,
     mut events: ResMut<EventLog>,
-    mut batteries: Query<(Entity, &mut BatteryState, &mut DevicePower), OnlyBatteries>,
-    mut cars: Query<(Entity, &mut EvRuntime, &mut DevicePower), OnlyCars>,
-    mut households: Query<(&DeviceIndex, &mut DevicePower), OnlyHouseholds>,
+    mut island_units: ResMut<IslandUnits>,
+    mut batteries: Query<
+        (Entity, &DeviceIndex, &mut BatteryState, &mut DevicePower),
+        OnlyBatteries,
+    >,
+    mut cars: Query<(Entity, &DeviceIndex, &mut EvRuntime, &mut DevicePower), OnlyCars>,
+    mut households: Query<(Entity, &DeviceIndex, &mut DevicePower), OnlyHouseholds>,
     mut generators: Query<(&DeviceIndex, &mut DevicePower), OnlyGenerators>,
 ) {
     let now = clock.now();
     let dt_h = f64::from(clock.step_s) / 3600.0;
+    let eff = crate::physics::ev::CHARGER_EFFICIENCY;
     let built = &hood.0;
+    *island_units = IslandUnits::default();
+    // A car that allows vehicle-to-grid and has energy above its owner's
+    // floor forms the island through its bidirectional charger: its own
+    // charging schedule gives way to the island's dispatch (undo what the
+    // charger took this step). Other cars charge as non-critical load.
+    let mut unit_cars = Vec::new();
+    for (e, i, mut ev, mut p) in &mut cars {
+        if !(ev.v2g && ev.state.at_home) {
+            continue;
+        }
+        let before_kwh = ev.state.soc_kwh - p.p_kw * eff * dt_h;
+        if before_kwh - ev.spec.v2g_floor_kwh() > 1e-9 {
+            ev.state.soc_kwh = before_kwh;
+            *p = DevicePower::default();
+            unit_cars.push((e, i.0));
+        }
+    }
     // Demand, split into what stays and what can be shed.
     let (mut firm, mut sheddable) = (state.losses_estimate_kw, 0.0);
-    for (i, p) in &households {
+    let mut critical_kw = Vec::new();
+    for (e, i, p) in &households {
         if let Some(DeviceKind::Household { critical_share, .. }) =
             built.devices.get(i.0).map(|d| &d.kind)
         {
             firm += critical_share * p.p_kw;
             sheddable += (1.0 - critical_share) * p.p_kw;
+            critical_kw.push((e, critical_share * p.p_kw));
         }
     }
-    let ev_demand: f64 = cars.iter().map(|(_, _, p)| p.p_kw).sum();
+    let ev_demand: f64 = cars.iter().map(|(_, _, _, p)| p.p_kw).sum();
     sheddable += ev_demand;
     let (mut pv, mut wind) = (0.0, 0.0);
     for (i, p) in &generators {
@@ -622,12 +637,15 @@ fn dispatch_island(
     // Grid-forming units and what each can do in this step.
     let mut units: Vec<Unit> = batteries
         .iter()
-        .map(|(e, b, _)| Unit::new(e, Capability::battery(b, dt_h)))
+        .map(|(e, i, b, _)| Unit::new(e, i.0, Capability::battery(b, dt_h)))
         .collect();
-    units.extend(
-        cars.iter()
-            .filter_map(|(e, ev, _)| Capability::car(ev, dt_h).map(|c| Unit::new(e, c))),
-    );
+    for &(e, device) in &unit_cars {
+        if let Ok((_, _, ev, _)) = cars.get(e)
+            && let Some(c) = Capability::car(ev, dt_h)
+        {
+            units.push(Unit::new(e, device, c));
+        }
+    }
     let rating: f64 = units.iter().map(|u| u.rating_kw).sum();
     let discharge_limit: f64 = units.iter().map(|u| u.discharge_kw).sum();
     let charge_limit: f64 = units.iter().map(|u| u.charge_kw).sum();
@@ -720,13 +738,22 @@ fn dispatch_island(
         }
     }
     let demand = firm - state.losses_estimate_kw + sheddable;
-    if outcome.blackout || state.mode == GridMode::Blackout {
+    // Critical loads are served to the last: when the units cannot carry
+    // them and the losses with what the sun and wind give, the island goes
+    // dark rather than serve them in part.
+    let firm_short_kw = firm - pv * outcome.pv_share - wind - discharge_limit;
+    let cannot_carry = !outcome.blackout && rating > 0.0 && firm_short_kw > 1e-6;
+    if outcome.blackout || cannot_carry || state.mode == GridMode::Blackout {
         if state.mode != GridMode::Blackout {
             log(
                 &mut events,
                 now,
                 EventKind::Blackout,
-                if rating > 0.0 {
+                if cannot_carry {
+                    format!(
+                        "blackout: the grid-forming units can give {discharge_limit:.1} kW, {firm_short_kw:.1} kW short of the critical loads; {demand:.1} kW unserved"
+                    )
+                } else if rating > 0.0 {
                     format!(
                         "blackout: the grid-forming units cannot hold the island (frequency fell to {:.2} Hz); {:.1} kW unserved",
                         outcome.f_min_hz.max(0.0),
@@ -747,18 +774,18 @@ fn dispatch_island(
         state.stages_shed = SHED_STAGES_HZ.len();
         state.unserved_kw = demand;
         state.pv_share = 0.0;
-        for (_, mut p) in &mut households {
+        for (_, _, mut p) in &mut households {
             *p = DevicePower::default();
         }
         for (_, mut p) in &mut generators {
             *p = DevicePower::default();
         }
-        for (_, mut ev, mut p) in &mut cars {
-            let ev = &mut *ev;
-            ev.state.soc_kwh -= p.p_kw * crate::physics::ev::CHARGER_EFFICIENCY * dt_h;
+        for (_, _, mut ev, mut p) in &mut cars {
+            // Dark: the charger delivered nothing (grid-forming cars gave way above).
+            ev.state.soc_kwh -= p.p_kw * eff * dt_h;
             *p = DevicePower::default();
         }
-        for (_, _, mut p) in &mut batteries {
+        for (_, _, _, mut p) in &mut batteries {
             *p = DevicePower::default();
         }
         return;
@@ -768,7 +795,7 @@ fn dispatch_island(
     state.pv_share = outcome.pv_share;
     let served_share = 1.0 - state.stages_shed as f64 / SHED_STAGES_HZ.len() as f64;
     let mut served = 0.0;
-    for (i, mut p) in &mut households {
+    for (_, i, mut p) in &mut households {
         if let Some(DeviceKind::Household { critical_share, .. }) =
             built.devices.get(i.0).map(|d| &d.kind)
         {
@@ -787,36 +814,85 @@ fn dispatch_island(
         }
     }
     // Cars: charging is served like other non-critical load; undo what was not delivered.
-    for (_, mut ev, mut p) in &mut cars {
+    for (_, _, mut ev, mut p) in &mut cars {
         let delivered = p.p_kw * served_share;
-        let ev = &mut *ev;
-        ev.state.soc_kwh -= (p.p_kw - delivered) * crate::physics::ev::CHARGER_EFFICIENCY * dt_h;
+        ev.state.soc_kwh -= (p.p_kw - delivered) * eff * dt_h;
         p.p_kw = delivered;
         served += delivered;
     }
+    // The units give what is left, within their limits. What they cannot
+    // give is not served (the frequency falls and the relays act in the
+    // steps that follow); a surplus they cannot take is curtailed.
+    let mut needed = served + state.losses_estimate_kw - pv * outcome.pv_share - wind;
+    if needed > discharge_limit {
+        let short = needed - discharge_limit;
+        // Cars' charging first (it is non-critical), then the households.
+        let mut cut = 0.0;
+        for (_, _, mut ev, mut p) in &mut cars {
+            let c = p.p_kw.max(0.0).min(short - cut);
+            p.p_kw -= c;
+            ev.state.soc_kwh -= c * eff * dt_h;
+            cut += c;
+        }
+        let critical: std::collections::HashMap<Entity, f64> =
+            critical_kw.iter().copied().collect();
+        let loads = households
+            .iter_mut()
+            .map(|(e, _, p)| (p, critical.get(&e).copied().unwrap_or(0.0)))
+            .collect();
+        cut += shed_demand(loads, short - cut);
+        served -= cut;
+        needed -= cut;
+    } else if needed < -charge_limit {
+        needed += curtail_generation(built, generators.iter_mut(), -charge_limit - needed);
+    }
     state.unserved_kw = (demand - served).max(0.0);
-    // The units share what is left, in proportion to their ratings, within their limits.
-    let needed = (served + state.losses_estimate_kw - pv * outcome.pv_share - wind)
-        .clamp(-charge_limit, discharge_limit);
+    let needed = needed.clamp(-charge_limit, discharge_limit);
     let shares = share_by_rating(&units, needed);
+    let mut headroom = Vec::with_capacity(units.len());
     for (unit, kw) in units.iter().zip(shares) {
-        if let Ok((_, mut b, mut p)) = batteries.get_mut(unit.entity) {
+        if let Ok((_, _, mut b, mut p)) = batteries.get_mut(unit.entity) {
             let rating = b.rating;
             b.soc_kwh = rating.next_soc_kwh(b.soc_kwh, -kw, dt_h);
             p.p_kw = -kw;
             p.q_kvar = 0.0;
-        } else if let Ok((_, mut ev, mut p)) = cars.get_mut(unit.entity) {
-            let ev = &mut *ev;
-            let eff = crate::physics::ev::CHARGER_EFFICIENCY;
-            let delta_kwh = if kw >= 0.0 {
-                -kw / eff * dt_h
-            } else {
-                -kw * eff * dt_h
-            };
-            ev.state.soc_kwh = (ev.state.soc_kwh + delta_kwh).clamp(0.0, ev.spec.battery_kwh);
-            p.p_kw -= kw;
+        } else if let Ok((_, _, mut ev, mut p)) = cars.get_mut(unit.entity) {
+            let rating = car_rating(&ev);
+            ev.state.soc_kwh += rating.stored_delta_kwh(-kw, dt_h);
+            p.p_kw = -kw;
+            p.q_kvar = 0.0;
         }
+        headroom.push((
+            unit,
+            UnitHeadroom {
+                entity: unit.entity,
+                give_kw: (unit.discharge_kw - kw).max(0.0),
+                take_kw: (unit.charge_kw + kw).max(0.0),
+            },
+        ));
     }
+    // The reference: the largest unit with room both ways (else the largest
+    // with any room, else the largest), so that the power flow's slack is a
+    // unit that can carry it.
+    let room = |h: &UnitHeadroom, u: &Unit| {
+        let both = h.give_kw.min(h.take_kw) > 1e-3 * u.rating_kw;
+        let any = h.give_kw.max(h.take_kw) > 1e-9;
+        (u8::from(both), u8::from(any))
+    };
+    if let Some(best) = (0..headroom.len()).max_by(|&a, &b| {
+        let (ua, ha) = headroom[a];
+        let (ub, hb) = headroom[b];
+        room(&ha, ua)
+            .cmp(&room(&hb, ub))
+            .then(ua.rating_kw.total_cmp(&ub.rating_kw))
+            .then(b.cmp(&a))
+    }) {
+        headroom.swap(0, best);
+        let reference = headroom[0].0.device;
+        island_units.reference = built.devices.get(reference).map(|d| (reference, d.bus));
+    }
+    island_units.headroom = headroom.into_iter().map(|(_, h)| h).collect();
+    island_units.critical_kw = critical_kw;
 }
 
 /// Splits `total_kw` (positive: the units give) among the units in
@@ -847,15 +923,25 @@ fn share_by_rating(units: &[Unit], total_kw: f64) -> Vec<f64> {
     out
 }
 
-/// The island's slack: what the loss estimate missed is carried by the
-/// reference unit; the estimate for the next step is updated.
+/// The island's slack: what the loss estimate missed lands on the reference
+/// unit (the power flow's reference), within its limits, then on the other
+/// units within theirs; what none can give is not served, what none can
+/// take is curtailed. Energy is never made up. The estimate for the next
+/// step is updated.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a Bevy system's parameters are the data it reads and writes"
+)]
 fn settle_island_slack(
     clock: Res<SimClock>,
-    island: Res<IslandGridModel>,
+    hood: Res<Neighbourhood>,
     network: Res<NetworkState>,
+    units: Res<IslandUnits>,
     mut state: ResMut<GridState>,
-    mut batteries: Query<(&DeviceIndex, &mut BatteryState, &mut DevicePower)>,
-    mut cars: Query<(&mut EvRuntime, &mut DevicePower), Without<BatteryState>>,
+    mut batteries: Query<(&mut BatteryState, &mut DevicePower), OnlyBatteries>,
+    mut cars: Query<(&mut EvRuntime, &mut DevicePower), OnlyCars>,
+    mut households: Query<(Entity, &mut DevicePower), OnlyHouseholds>,
+    mut generators: Query<(&DeviceIndex, &mut DevicePower), OnlyGenerators>,
 ) {
     let Some(flow) = network.solved() else {
         return;
@@ -865,32 +951,39 @@ fn settle_island_slack(
         return;
     }
     // In the island model the "grid" is the reference bus: its exchange is
-    // what the reference unit gives beyond its set point.
-    let residual_kw = flow.ext_grid_p_mw * 1000.0;
+    // what the units must give beyond their set points.
+    let mut residual_kw = flow.ext_grid_p_mw * 1000.0;
     let dt_h = f64::from(clock.step_s) / 3600.0;
-    if island.reference_device.is_some() {
-        for (i, mut b, mut p) in &mut batteries {
-            if Some(i.0) != island.reference_device {
-                continue;
-            }
-            let rating = b.rating;
-            let planned = p.p_kw;
-            let actual = planned - residual_kw;
-            b.soc_kwh = (b.soc_kwh + rating.stored_delta_kwh(actual, dt_h)
-                - rating.stored_delta_kwh(planned, dt_h))
-            .clamp(0.0, rating.capacity_kwh);
-            p.p_kw = actual;
+    for h in &units.headroom {
+        if residual_kw.abs() < 1e-12 {
+            break;
         }
-    } else if let Some((mut ev, mut p)) = cars.iter_mut().find(|(ev, _)| ev.v2g && ev.state.at_home)
-    {
-        let eff = crate::physics::ev::CHARGER_EFFICIENCY;
-        let stored = |kw: f64| if kw >= 0.0 { kw * eff } else { kw / eff } * dt_h;
-        let planned = p.p_kw;
-        let actual = planned - residual_kw;
-        let battery_kwh = ev.spec.battery_kwh;
-        ev.state.soc_kwh =
-            (ev.state.soc_kwh + stored(actual) - stored(planned)).clamp(0.0, battery_kwh);
-        p.p_kw = actual;
+        let take = residual_kw.clamp(-h.take_kw, h.give_kw);
+        if let Ok((mut b, mut p)) = batteries.get_mut(h.entity) {
+            let rating = b.rating;
+            b.soc_kwh += rating.stored_delta_kwh(p.p_kw - take, dt_h)
+                - rating.stored_delta_kwh(p.p_kw, dt_h);
+            p.p_kw -= take;
+        } else if let Ok((mut ev, mut p)) = cars.get_mut(h.entity) {
+            let rating = car_rating(&ev);
+            ev.state.soc_kwh += rating.stored_delta_kwh(p.p_kw - take, dt_h)
+                - rating.stored_delta_kwh(p.p_kw, dt_h);
+            p.p_kw -= take;
+        } else {
+            continue;
+        }
+        residual_kw -= take;
+    }
+    if residual_kw > 0.0 {
+        let critical: std::collections::HashMap<Entity, f64> =
+            units.critical_kw.iter().copied().collect();
+        let loads = households
+            .iter_mut()
+            .map(|(e, p)| (p, critical.get(&e).copied().unwrap_or(0.0)))
+            .collect();
+        state.unserved_kw += shed_demand(loads, residual_kw);
+    } else if residual_kw < 0.0 {
+        curtail_generation(&hood.0, generators.iter_mut(), -residual_kw);
     }
 }
 

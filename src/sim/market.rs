@@ -13,7 +13,7 @@ use chrono::{NaiveDateTime, Timelike};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 
 use super::devices::{DeviceIndex, DevicePower};
-use super::island::{GridMode, GridState};
+use super::grid_mode::{GridMode, GridState};
 use super::metrics::StepRecord;
 use super::network::NetworkState;
 use super::prices::CurrentPrices;
@@ -218,6 +218,7 @@ impl Market {
             import_eur_per_kwh: import,
             export_eur_per_kwh: export,
             pcc_kwh: if islanded { 0.0 } else { open.pcc_kwh },
+            losses_kwh: open.losses_kwh,
             islanded,
         };
         let settlement = settle(&positions, &trades, &prices);

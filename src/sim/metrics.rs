@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use chrono::NaiveDateTime;
 
 use super::devices::{BatteryState, DeviceIndex, DevicePower};
-use super::island::{GridMode, GridState};
+use super::grid_mode::{GridMode, GridState};
 use super::network::NetworkState;
 use super::{Neighbourhood, SimClock, SimulationStep, SimulationSystems};
 use crate::scenario::DeviceKind;

@@ -10,6 +10,7 @@
 //! [`step`] directly, as fast as the machine allows.
 
 pub mod devices;
+pub mod grid_mode;
 pub mod island;
 pub mod market;
 pub mod metrics;

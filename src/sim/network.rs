@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use chrono::NaiveDateTime;
 
 use super::devices::{DeviceIndex, DevicePower};
-use super::island::{GridMode, GridState, IslandGridModel};
+use super::grid_mode::{GridMode, GridState, IslandGridModel, IslandUnits};
 use super::snapshot::bus_consumption_mva;
 use super::{Neighbourhood, SimClock, SimulationStep, SimulationSystems};
 use crate::network::{PowerFlow, PowerFlowError, PowerFlowModel, SolverOptions};
@@ -44,7 +44,8 @@ fn solve_power_flow(
     clock: Res<SimClock>,
     hood: Res<Neighbourhood>,
     grid: Res<GridModel>,
-    island: Res<IslandGridModel>,
+    mut island: ResMut<IslandGridModel>,
+    units: Res<IslandUnits>,
     grid_state: Res<GridState>,
     devices: Query<(&DeviceIndex, &DevicePower)>,
     mut state: ResMut<NetworkState>,
@@ -54,8 +55,9 @@ fn solve_power_flow(
     state.dark = grid_state.mode == GridMode::Blackout;
     let model = match grid_state.mode {
         GridMode::Connected => &grid.0,
-        GridMode::Islanded => match &island.model {
-            Some(m) => m,
+        // The reference unit's bus holds the island's voltage and angle.
+        GridMode::Islanded => match units.reference {
+            Some((_, bus)) => island.with_reference(&built.network, bus),
             None => {
                 state.flow = None;
                 return;

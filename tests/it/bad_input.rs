@@ -170,18 +170,41 @@ fn unknown_types_list_the_known_ones() {
     );
 }
 
+/// Line and column (1-based) of the `n`th (0-based) occurrence of `needle`.
+fn position_of_nth(text: &str, needle: &str, n: usize) -> (usize, usize) {
+    let at = text
+        .match_indices(needle)
+        .nth(n)
+        .unwrap_or_else(|| panic!("{needle:?} occurs fewer than {} times", n + 1))
+        .0;
+    let line = text[..at].matches('\n').count() + 1;
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
 #[test]
-fn duplicate_bus_names_are_refused() {
+fn duplicate_bus_names_point_at_the_second_one() {
     let (text, errors) = break_small("(name: \"B\")]", "(name: \"A\")]");
-    let dup_line = text
-        .lines()
-        .position(|l| l.contains("(name: \"A\"), (name: \"A\")"))
-        .map(|i| i + 1);
+    // The bus list now reads (name: "A"), (name: "A"): the error is at the
+    // second name's opening quote, and the first one is left alone.
+    let (line, col) = position_of_nth(&text, "\"A\"", 1);
+    let at = format!("test.scenario.ron:{line}:{col}: ");
+    let dup: Vec<&String> = errors.iter().filter(|e| e.contains("used twice")).collect();
+    assert_eq!(dup.len(), 1, "{errors:#?}");
+    assert!(dup[0].starts_with(&at), "{} is not at {at}", dup[0]);
+    assert!(dup[0].contains("bus name \"A\""), "{}", dup[0]);
+}
+
+#[test]
+fn duplicate_house_names_point_at_the_second_one() {
+    let (text, errors) = break_small("(name: \"House B\"", "(name: \"House A\"");
+    let (line, col) = position_of_nth(&text, "\"House A\"", 1);
+    assert_one_error_at(&errors, line, &["house name \"House A\"", "used twice"]);
     assert!(
-        errors.iter().any(|e| e.contains("used twice")),
-        "{errors:?}"
+        errors[0].starts_with(&format!("test.scenario.ron:{line}:{col}: ")),
+        "{} is not at {line}:{col}",
+        errors[0]
     );
-    assert!(dup_line.is_some());
 }
 
 #[test]
@@ -237,4 +260,55 @@ fn empty_binary_missing_and_folder_files_get_clear_errors() {
         Some((2, 14))
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn car_fleets_count_towards_a_cap_before_any_car_is_made() {
+    let fleet = "EvFleet(from: \"2025-06-21 08:00\", until: \"2025-06-21 18:00\", bus: \"A\", cars: 1000),\n";
+    let text = SMALL.replacen(
+        "    houses: [",
+        &format!("    events: [\n{}    ],\n    houses: [", fleet.repeat(21)),
+        1,
+    );
+    let errors = errors_of(&text);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains("21000 cars") && errors[0].contains("limit of 20000"),
+        "{errors:?}"
+    );
+    // Twenty fleets of a thousand are allowed.
+    let text = SMALL.replacen(
+        "    houses: [",
+        &format!("    events: [\n{}    ],\n    houses: [", fleet.repeat(20)),
+        1,
+    );
+    assert_eq!(errors_of(&text), Vec::<String>::new());
+}
+
+#[test]
+fn prices_and_thresholds_are_range_checked_where_they_are_written() {
+    for (field, bad) in [
+        ("tariff: (import_eur_per_kwh: ", "NaN"),
+        ("tariff: (import_eur_per_kwh: ", "1e308"),
+        ("tariff: (export_eur_per_kwh: ", "-inf"),
+        ("controller: (cheap_eur_per_kwh: ", "inf"),
+        ("controller: (island_above_eur_per_kwh: ", "-5.0"),
+        ("controller: (island_for_hours: ", "1e9"),
+        ("controller: (outage_reserve: ", "1.5"),
+    ] {
+        let text = SMALL.replacen(
+            "    houses: [",
+            &format!("    {field}{bad}),\n    houses: ["),
+            1,
+        );
+        let errors = errors_of(&text);
+        assert_one_error_at(&errors, line_of(&text, &format!("{field}{bad}")), &[]);
+        assert!(
+            errors[0].contains("finite") || errors[0].contains("range"),
+            "{field}{bad}: {errors:?}"
+        );
+    }
+    let spike = "    events: [PriceSpike(from: \"2025-06-21 08:00\", until: \"2025-06-21 09:00\", import_eur_per_kwh: NaN)],\n";
+    let text = SMALL.replacen("    houses: [", &format!("{spike}    houses: ["), 1);
+    assert_one_error_at(&errors_of(&text), line_of(&text, "PriceSpike"), &["finite"]);
 }

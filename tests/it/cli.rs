@@ -54,7 +54,7 @@ fn check_rejects_a_broken_file_with_status_2_and_a_location() {
 }
 
 #[test]
-fn powerflow_prints_a_table_and_pandapower_json() {
+fn powerflow_prints_a_table_and_json_that_pandapower_solves_alike() {
     let out = microgrid(&[
         "powerflow",
         "scenes/kerber-dorfnetz.scenario.ron",
@@ -84,6 +84,23 @@ fn powerflow_prints_a_table_and_pandapower_json() {
     assert!(
         case.res_ext_grid[0].p_mw < 0.0,
         "a sunny midsummer noon exports"
+    );
+    // pandapower solved this very case (tools/make_fixtures.sh): the same
+    // loads in, the same voltages out.
+    let pp = crate::common::fixture("default_midday.json");
+    assert_eq!(case.load.len(), pp.load.len());
+    for (mine, theirs) in case.load.iter().zip(&pp.load) {
+        assert!((mine.p_mw - theirs.p_mw).abs() < 1e-12, "{}", theirs.name);
+    }
+    let worst = case
+        .res_bus
+        .iter()
+        .zip(&pp.res_bus)
+        .map(|(a, b)| (a.vm_pu - b.vm_pu).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        worst < 1e-4,
+        "voltages differ from pandapower's by {worst} pu"
     );
 }
 
@@ -234,5 +251,124 @@ fn run_writes_its_csv_atomically_and_prints_a_summary() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not after the scenario's start"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn until_far_ahead_is_refused_with_the_limit() {
+    let out = microgrid(&[
+        "run",
+        "scenes/default.scenario.ron",
+        "--until",
+        "9999-01-01 00:00",
+        "--csv",
+        "never.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--until") && stderr.contains("3660 days"),
+        "{stderr}"
+    );
+    assert!(!repo("never.csv").exists());
+}
+
+#[test]
+fn a_run_stopped_by_a_signal_leaves_no_temporary_file() {
+    let dir = std::env::temp_dir().join(format!("microgrid-signal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for signal in ["-TERM", "-INT"] {
+        let csv = dir.join("year.csv");
+        let child = Command::new(env!("CARGO_BIN_EXE_microgrid"))
+            .args([
+                "run",
+                "scenes/default.scenario.ron",
+                "--days",
+                "365",
+                "--csv",
+            ])
+            .arg(&csv)
+            .current_dir(repo(""))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let temporary = |dir: &std::path::Path| {
+            std::fs::read_dir(dir)
+                .expect("readable")
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                .count()
+        };
+        // Wait (boundedly) until the run is writing.
+        let mut waited = 0;
+        while temporary(&dir) == 0 && waited < 3000 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            waited += 1;
+        }
+        assert_eq!(temporary(&dir), 1, "the run never started writing");
+        let killed = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let out = child.wait_with_output().expect("ends");
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "{signal}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("interrupted"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(temporary(&dir), 0, "{signal} left a temporary file");
+        assert!(!csv.exists(), "{signal} left a partial output");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_8_mib_file_of_bad_names_is_answered_with_the_first_twenty() {
+    let dir = std::env::temp_dir().join(format!("microgrid-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    // Cables between buses that do not exist, until the file is nearly 8 MiB.
+    let mut lines = String::new();
+    let mut k = 0;
+    while lines.len() < 8 * 1024 * 1024 - 4096 {
+        lines.push_str(&format!(
+            "                (from: \"Nowhere {k}\", to: \"Elsewhere {k}\", cable: \"NAYY 4x150 SE\", length_m: 10.0),\n"
+        ));
+        k += 1;
+    }
+    let body = crate::common::SMALL.replacen(
+        "            lines: [\n",
+        &format!("            lines: [\n{lines}"),
+        1,
+    );
+    assert!(body.len() > 8 * 1024 * 1024 - 8192 && body.len() < 8 * 1024 * 1024);
+    let big = dir.join("big.scenario.ron");
+    std::fs::write(&big, &body).expect("write");
+    let out = microgrid(&["check", big.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("big.scenario.ron"))
+        .collect();
+    assert_eq!(errors.len(), 21, "{}", &stderr[..stderr.len().min(3000)]);
+    assert!(
+        errors[0].contains("\"Nowhere 0\" does not exist"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[20].contains(&format!("{} more problems", 2 * k - 20)),
+        "{}",
+        errors[20]
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

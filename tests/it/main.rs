@@ -3,8 +3,10 @@
 mod bad_input;
 mod cli;
 mod common;
+mod energy_audit;
 mod island;
 mod market;
+mod mutants;
 mod powerflow_reference;
 mod run;
 mod scenarios;

@@ -295,15 +295,16 @@ fn a_year_in_berlin_yields_what_berlin_measures() {
         })
         .sum();
     let annual_kwh: f64 = b.scenario.houses.iter().map(|h| h.annual_kwh).sum();
-    // Berlin: about 1,050-1,100 kWh/m2 of GHI a year (PVGIS, DWD); rooftop PV yields 900-1,000 kWh/kWp.
+    // Berlin: about 1,050-1,100 kWh/m2 of GHI a year (PVGIS, DWD); rooftop
+    // PV yields 900-1,000 kWh/kWp. The test holds the cited ranges.
     assert!(
-        (980.0..=1160.0).contains(&ghi_kwh_m2),
-        "annual GHI {ghi_kwh_m2:.0} kWh/m2"
+        (1050.0..=1100.0).contains(&ghi_kwh_m2),
+        "annual GHI {ghi_kwh_m2:.0} kWh/m2, outside Berlin's 1,050-1,100"
     );
     let yield_ = t.pv_kwh / kwp;
     assert!(
-        (850.0..=1050.0).contains(&yield_),
-        "PV yield {yield_:.0} kWh/kWp"
+        (900.0..=1000.0).contains(&yield_),
+        "PV yield {yield_:.0} kWh/kWp, outside 900-1,000"
     );
     // The H0 profile and the noise keep each house's year near its annual_kwh.
     assert!(

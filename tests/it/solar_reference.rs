@@ -38,6 +38,8 @@ struct PvCase {
     tilt_deg: f64,
     array_azimuth_deg: f64,
     kwp: f64,
+    dni_w_m2: f64,
+    dhi_w_m2: f64,
     poa_w_m2: f64,
     ac_kw: f64,
 }
@@ -92,6 +94,29 @@ fn clear_sky_ghi_matches_pvlib_haurwitz_within_2_percent() {
     }
     eprintln!("clear-sky GHI: worst {:.3} % from pvlib", worst * 100.0);
     assert!(compared >= 10, "only {compared} daylight cases");
+}
+
+#[test]
+fn erbs_split_matches_pvlib_within_a_watt() {
+    let f = fixture();
+    let mut worst = 0.0f64;
+    for c in &f.pv {
+        let (dni, dhi) = solar::erbs(c.ghi_w_m2, c.zenith_deg, c.day_of_year);
+        let off = (dni - c.dni_w_m2).abs().max((dhi - c.dhi_w_m2).abs());
+        assert!(
+            off < 1.0,
+            "{} {}: DNI {dni:.2} vs pvlib {:.2}, DHI {dhi:.2} vs {:.2} W/m2",
+            c.place,
+            c.local_time,
+            c.dni_w_m2,
+            c.dhi_w_m2
+        );
+        worst = worst.max(off);
+    }
+    eprintln!(
+        "Erbs DNI/DHI: worst {worst:.2e} W/m2 from pvlib {}",
+        f.pvlib
+    );
 }
 
 #[test]

@@ -1,9 +1,5 @@
-//! The window's controls on the headless simulation, and the real window
-//! under Xvfb with Mesa's software Vulkan (lavapipe): it renders the default
-//! scene, saves a PNG and exits.
-
-use std::path::Path;
-use std::process::Command;
+//! The window's controls on the headless simulation (the real window under
+//! Xvfb is `tests/window_png.rs`).
 
 use bevy::prelude::*;
 use chrono::Timelike;
@@ -13,7 +9,8 @@ use microgrid::app::controls::{self, Action, PendingActions, ScenarioSource};
 use microgrid::app::history::ChartHistory;
 use microgrid::app::{OpenOptions, headless_plugins};
 use microgrid::sim::devices::{CurrentEnvironment, DeviceIndex};
-use microgrid::sim::island::{EventKind, EventLog, GridMode, GridState};
+use microgrid::sim::grid_mode::{GridMode, GridState};
+use microgrid::sim::island::{EventKind, EventLog};
 use microgrid::sim::metrics::StepRecord;
 use microgrid::sim::prices::CurrentPrices;
 use microgrid::sim::{self, Neighbourhood, SimClock};
@@ -34,6 +31,8 @@ fn act(app: &mut App, action: Action) {
         .resource_mut::<PendingActions>()
         .push(action);
     controls::apply_actions(app.world_mut());
+    // Jumps and loads run in slices in the window; here, at once.
+    controls::finish_long_work(app.world_mut());
 }
 
 fn steps(app: &mut App, n: usize) {
@@ -167,9 +166,6 @@ fn a_reloaded_scenario_runs_exactly_as_a_fresh_one() {
     }
 }
 
-/// Where the screenshot test runs: always in CI (`MICROGRID_WINDOW_TEST=1`,
-/// set by `.ci/run` after installing Xvfb and lavapipe); elsewhere only when
-/// `xvfb-run` is there.
 #[test]
 fn the_charts_open_with_the_hours_run_to_at() {
     let scenario = "scenes/default.scenario.ron";
@@ -182,6 +178,7 @@ fn the_charts_open_with_the_hours_run_to_at() {
     };
     headless_plugins(&mut app, built(scenario), &options);
     app.update();
+    controls::finish_long_work(app.world_mut());
     // 06:00 to 12:00 in 1-minute steps.
     assert_eq!(app.world().resource::<ChartHistory>().samples.len(), 360);
 }
@@ -212,99 +209,6 @@ fn the_market_control_switches_mechanism_and_settles_the_interval_so_far() {
     assert!(market.ledger.balance_eur().abs() < 1e-9);
 }
 
-fn xvfb_available() -> bool {
-    let required = std::env::var("MICROGRID_WINDOW_TEST").is_ok_and(|v| v == "1");
-    let found = Command::new("sh")
-        .args(["-c", "command -v xvfb-run"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found || !required,
-        "MICROGRID_WINDOW_TEST=1 but xvfb-run is missing"
-    );
-    found
-}
-
-#[test]
-fn the_window_renders_the_default_scene_to_a_png() {
-    if !xvfb_available() {
-        eprintln!("skipped: no xvfb-run (install xvfb and mesa-vulkan-drivers, or run .ci/run)");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("microgrid-shot-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let png = dir.join("default.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x720x24"])
-        .arg(env!("CARGO_BIN_EXE_microgrid"))
-        .args([
-            "open",
-            "scenes/default.scenario.ron",
-            "--size",
-            "1280x720",
-            "--after",
-            "2",
-        ])
-        .args(["--at", "2025-06-21 12:00", "--screenshot"])
-        .arg(&png)
-        .current_dir(repo(""))
-        .output()
-        .expect("xvfb-run runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("mean frame"), "{stdout}");
-    let image = image::open(&png).expect("a PNG was written").to_rgb8();
-    assert_eq!(image.dimensions(), (1280, 720));
-    check_not_blank(&image, &png);
-    std::fs::remove_dir_all(&dir).ok();
-}
-
-/// A rendered frame has many colours and real contrast; a blank or failed
-/// one is uniform.
-fn check_not_blank(image: &image::RgbImage, path: &Path) {
-    let luma: Vec<f64> = image
-        .pixels()
-        .map(|p| 0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2]))
-        .collect();
-    let mean = luma.iter().sum::<f64>() / luma.len() as f64;
-    let sd = (luma.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / luma.len() as f64).sqrt();
-    let mut colours: Vec<[u8; 3]> = image
-        .pixels()
-        .map(|p| [p[0] >> 3, p[1] >> 3, p[2] >> 3])
-        .collect();
-    colours.sort_unstable();
-    colours.dedup();
-    assert!(
-        sd > 20.0,
-        "{}: luminance s.d. {sd:.1}: blank?",
-        path.display()
-    );
-    assert!(
-        colours.len() > 300,
-        "{}: {} colours: blank?",
-        path.display(),
-        colours.len()
-    );
-    // The 3D view (left of the charts) has the green ground and the streets.
-    let green = image
-        .enumerate_pixels()
-        .filter(|(x, _, p)| {
-            *x < 800
-                && u16::from(p[1]) > u16::from(p[0]) + 10
-                && u16::from(p[1]) > u16::from(p[2]) + 10
-        })
-        .count();
-    assert!(
-        green > 20_000,
-        "{}: {green} green pixels: no ground?",
-        path.display()
-    );
-}
-
 #[test]
 fn the_readme_lists_every_shortcut_the_help_shows() {
     let readme = std::fs::read_to_string(repo("README.md")).expect("README");
@@ -312,4 +216,56 @@ fn the_readme_lists_every_shortcut_the_help_shows() {
         let row = format!("| {key} | {what} |");
         assert!(readme.contains(&row), "README lacks `{row}`");
     }
+}
+
+#[test]
+fn a_jump_runs_in_slices_over_frames_and_can_be_cancelled() {
+    use microgrid::app::long_work::Jump;
+    let mut app = window_app("scenes/default.scenario.ron");
+    app.world_mut().resource_mut::<SimClock>().paused = false;
+    app.world_mut()
+        .resource_mut::<PendingActions>()
+        .push(Action::JumpToHour(18));
+    controls::apply_actions(app.world_mut());
+    // The jump holds the clock and says where it goes; frames carry it on.
+    let jump = app.world().resource::<Jump>().clone();
+    assert!(app.world().resource::<SimClock>().paused);
+    assert_eq!(jump.target_step - jump.first_step, 12 * 60);
+    assert_eq!(jump.progress(jump.first_step), 0.0);
+    let mut frames = 0;
+    while app.world().contains_resource::<Jump>() {
+        controls::run_long_work(app.world_mut());
+        frames += 1;
+        assert!(frames < 100_000, "the jump never ends");
+    }
+    let clock = app.world().resource::<SimClock>();
+    assert_eq!(clock.now().hour(), 18);
+    assert_eq!(clock.steps, jump.target_step);
+    assert!(!clock.paused, "the clock runs again as before the jump");
+    // A cancelled jump stops where it is.
+    app.world_mut()
+        .resource_mut::<PendingActions>()
+        .push(Action::JumpToHour(6));
+    controls::apply_actions(app.world_mut());
+    act(&mut app, Action::CancelJump);
+    assert!(!app.world().contains_resource::<Jump>());
+    assert_eq!(app.world().resource::<SimClock>().now().hour(), 18);
+}
+
+#[test]
+fn keeping_the_running_scenario_after_an_error_keeps_it_as_it_is() {
+    let mut app = window_app("scenes/default.scenario.ron");
+    steps(&mut app, 45);
+    act(
+        &mut app,
+        Action::LoadScenario(repo("scenes/no-such.scenario.ron")),
+    );
+    let source = app.world().resource::<ScenarioSource>();
+    assert_eq!(source.errors.len(), 1, "{:?}", source.errors);
+    assert!(source.errors[0].contains("does not exist"));
+    act(&mut app, Action::DismissErrors);
+    let source = app.world().resource::<ScenarioSource>();
+    assert!(source.errors.is_empty() && source.failed_path.is_none());
+    // Not reloaded: the clock and the run go on from where they were.
+    assert_eq!(app.world().resource::<SimClock>().steps, 45);
 }
