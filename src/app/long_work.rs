@@ -14,8 +14,10 @@ use bevy::prelude::*;
 use crate::scenario::{Built, ScenarioError};
 use crate::sim::{self, SimClock};
 
-/// Most wall time a slice of a jump may take in one frame, ms.
-pub const SLICE_MS: f64 = 40.0;
+/// Most wall time a slice of a jump may take in one frame, ms: the frame
+/// stays under about 100 ms on a GPU, and a software renderer's slow
+/// frames still leave the jump a fair share.
+pub const SLICE_MS: f64 = 80.0;
 
 /// A jump in progress: the simulation runs ahead, headless, to a set step.
 #[derive(Resource, Debug, Clone, PartialEq)]

@@ -1291,14 +1291,13 @@ fn long_work_window(
             }
             if let Some(jump) = jump {
                 let done = jump.progress(live.clock.steps);
+                ui.label(egui::RichText::new(&jump.label).size(18.0).strong());
                 ui.label(
                     egui::RichText::new(format!(
-                        "{}: {}",
-                        jump.label,
-                        live.clock.now().format("%a %d %b %H:%M")
+                        "now {}",
+                        live.clock.now().format("%a %d %b %Y %H:%M")
                     ))
-                    .size(18.0)
-                    .strong(),
+                    .size(16.0),
                 );
                 ui.add(
                     egui::ProgressBar::new(done as f32)
