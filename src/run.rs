@@ -227,10 +227,13 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 /// headless commands (the window has Bevy's own handler).
 pub fn remove_temporary_files_on_signal() {
     let installed = ctrlc::try_set_handler(|| {
-        for path in temporary_files().drain(..) {
+        // The registry stays locked until the process ends, so no new
+        // temporary file can start after the sweep.
+        let mut files = temporary_files();
+        for path in files.drain(..) {
             let _ = std::fs::remove_file(path);
         }
-        eprintln!("interrupted: no output was written");
+        eprintln!("interrupted: the unfinished output files were removed");
         std::process::exit(EXIT_INTERRUPTED);
     });
     if let Err(e) = installed {

@@ -29,11 +29,30 @@ fn main() -> ExitCode {
         println!("{NAME}: test");
         return ExitCode::SUCCESS;
     }
-    // A name filter as libtest takes it (the first argument that is not a flag).
-    let filtered_out = args
-        .iter()
-        .find(|a| !a.starts_with('-'))
-        .is_some_and(|f| !NAME.contains(f.as_str()));
+    // Filters as libtest takes them: names (substrings, or the whole name
+    // with --exact) and --skip; the values of other flags are not names.
+    let (mut filters, mut skips, mut exact) = (Vec::new(), Vec::new(), false);
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "--exact" => exact = true,
+            "--skip" => skips.extend(rest.next().cloned()),
+            "--test-threads" | "--logfile" | "--color" | "--format" | "-Z" | "--shuffle-seed" => {
+                rest.next();
+            }
+            flag if flag.starts_with('-') => {}
+            name => filters.push(name.to_owned()),
+        }
+    }
+    let matches = |f: &String| {
+        if exact {
+            NAME == f
+        } else {
+            NAME.contains(f.as_str())
+        }
+    };
+    let filtered_out = (!filters.is_empty() && !filters.iter().any(matches))
+        || skips.iter().any(|s| NAME.contains(s.as_str()));
     let started = Instant::now();
     let summary = |passed: u32, failed: u32, ignored: u32, filtered: u32| {
         println!(

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use bevy::prelude::*;
 use chrono::{NaiveTime, Timelike};
 
-use super::long_work;
+use super::{editing, long_work};
 use crate::market::Mechanism;
 use crate::sim::devices::{SetWeather, WeatherModel};
 use crate::sim::grid_mode::GridState;
@@ -74,6 +74,18 @@ pub enum Action {
     SetMarket(Mechanism),
     /// Next mechanism in [`MARKET_CYCLE`].
     CycleMarket,
+    /// Change the neighbourhood while it runs (build mode, scripts).
+    Edit(crate::scenario::edit::Edit),
+    /// Take the last edit back.
+    Undo,
+    /// Do the last undone edit again.
+    Redo,
+    /// Write the edited neighbourhood over its file (not a shipped one).
+    Save,
+    /// Write the edited neighbourhood to this file, which becomes the running one's.
+    SaveAs(PathBuf),
+    /// Close the window.
+    Quit,
     /// Stop a jump where it is.
     CancelJump,
     /// Close the error dialog and keep the running scenario as it is.
@@ -292,6 +304,17 @@ fn apply(world: &mut World, action: Action) {
             let path = world.resource::<ScenarioSource>().path.clone();
             long_work::start_loading(world, path);
         }
+        Action::Edit(edit) => editing::apply_edit(world, &edit),
+        Action::Undo => editing::undo(world),
+        Action::Redo => editing::redo(world),
+        Action::Save => {
+            let path = world.resource::<ScenarioSource>().path.clone();
+            save(world, &path);
+        }
+        Action::SaveAs(path) => save(world, &path),
+        Action::Quit => {
+            world.write_message(AppExit::Success);
+        }
         Action::CancelJump => long_work::cancel_jump(world),
         Action::DismissErrors => {
             let mut source = world.resource_mut::<ScenarioSource>();
@@ -304,6 +327,26 @@ fn apply(world: &mut World, action: Action) {
             let at = MARKET_CYCLE.iter().position(|&m| m == current);
             let next = MARKET_CYCLE[at.map_or(0, |i| (i + 1) % MARKET_CYCLE.len())];
             world.trigger(SetMarket(next));
+        }
+    }
+}
+
+/// Saves to `path`; the file becomes the running scenario's.
+fn save(world: &mut World, path: &Path) {
+    let outcome = editing::save_as(world, path);
+    let mut history = world.resource_mut::<editing::EditHistory>();
+    match outcome {
+        Ok(saved) => {
+            history.saved = Some(history.done.len());
+            history.message = Some(format!("Saved {}", saved.display()));
+            history.refused = false;
+            let mut source = world.resource_mut::<ScenarioSource>();
+            source.path = saved;
+        }
+        Err(why) => {
+            eprintln!("refused: {why}");
+            history.message = Some(why);
+            history.refused = true;
         }
     }
 }
@@ -324,9 +367,13 @@ fn apply_loaded(
 ) {
     match result {
         Ok(built) => {
-            // A jump belongs to the scenario it started on.
+            // A jump and the edits belong to the scenario they were made on.
             long_work::cancel_jump(world);
             sim::reset(world, built);
+            world.insert_resource(editing::EditHistory {
+                saved: Some(0),
+                ..default()
+            });
             let mut source = ScenarioSource::new(path);
             let old = world.resource::<ScenarioSource>();
             if source.available.is_empty() {

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use bevy::prelude::*;
 
 use crate::sim::metrics::StepRecord;
-use crate::sim::{Neighbourhood, SimClock};
+use crate::sim::{NeighbourhoodChanged, SimClock};
 
 /// What the charts plot at one step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,12 +117,13 @@ fn record_sample(clock: Res<SimClock>, record: Res<StepRecord>, mut history: Res
     history.push(Sample::from_record(&record, hours));
 }
 
+/// A scenario loaded afresh starts the charts over; an edited one goes on.
 fn forget_on_new_scenario(
-    hood: Res<Neighbourhood>,
+    mut changes: MessageReader<NeighbourhoodChanged>,
     clock: Res<SimClock>,
     mut history: ResMut<ChartHistory>,
 ) {
-    if hood.is_changed() && !hood.is_added() {
+    if changes.read().any(|c| !c.edited) {
         *history = ChartHistory::new(HISTORY_HOURS, clock.step_s);
     }
 }

@@ -69,10 +69,14 @@ pub fn start_jump(world: &mut World, label: String, steps: u64) {
     });
 }
 
-/// Stops a jump where it is; the clock gets back its pause state.
+/// Stops a jump where it is; the clock gets back its pause state (unless
+/// the user let it run during the jump).
 pub fn cancel_jump(world: &mut World) {
     if let Some(jump) = world.remove_resource::<Jump>() {
-        world.resource_mut::<SimClock>().paused = jump.was_paused;
+        let mut clock = world.resource_mut::<SimClock>();
+        if clock.paused {
+            clock.paused = jump.was_paused;
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod camera;
 pub mod capture;
 pub mod controls;
+pub mod editing;
 pub mod history;
 pub mod layout;
 pub mod long_work;
@@ -75,7 +76,7 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
         SimulationPlugin::new(built, WINDOW_STEP_S).with_outages(options.outages.clone()),
     );
     // The charts record the run to `at` too, so they open with its history.
-    app.add_plugins((controls::plugin, history::plugin));
+    app.add_plugins((controls::plugin, editing::plugin, history::plugin));
     let (now, step_s) = {
         let mut clock = app.world_mut().resource_mut::<SimClock>();
         clock.set_speed(options.speed);

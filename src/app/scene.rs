@@ -13,7 +13,7 @@ use super::camera::{CameraPresets, OrbitCamera, presets};
 use super::layout::{bus_positions, extent, to_world};
 use super::palette::{self, LOADING_STOPS, RAMP_STEPS, Rgb8, VOLTAGE_STOPS};
 use crate::scenario::{Built, DeviceKind};
-use crate::sim::Neighbourhood;
+use crate::sim::{Neighbourhood, NeighbourhoodChanged};
 
 /// What a click selects, for the inspector.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,10 +198,17 @@ fn rebuild_on_new_scenario(
     shared: Res<SceneMaterials>,
     mut cameras: Query<(&mut OrbitCamera, &mut CameraPresets)>,
     mut suns: Query<Entity, With<Sun>>,
+    mut changes: MessageReader<NeighbourhoodChanged>,
+    mut built_once: Local<bool>,
 ) {
-    if !hood.is_changed() {
+    // The first frame, and whenever a scenario loads or an edit lands.
+    let changes: Vec<NeighbourhoodChanged> = changes.read().copied().collect();
+    if *built_once && changes.is_empty() {
         return;
     }
+    // An edit keeps the view; a new scenario starts at its overview.
+    let keep_view = *built_once && changes.iter().all(|c| c.edited);
+    *built_once = true;
     for entity in &old {
         commands.entity(entity).despawn();
     }
@@ -209,7 +216,9 @@ fn rebuild_on_new_scenario(
     let transformer = layout.buses[hood.0.network.transformer.lv_bus];
     let views = presets(layout.centre, layout.radius_m, transformer);
     for (mut orbit, mut camera_presets) in &mut cameras {
-        *orbit = views[0].1;
+        if !keep_view {
+            *orbit = views[0].1;
+        }
         camera_presets.0 = views.clone();
     }
     for sun in &mut suns {

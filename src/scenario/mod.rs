@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod checked;
+pub mod edit;
 pub mod error;
 pub mod generate;
 pub mod series;

@@ -133,57 +133,70 @@ pub(super) fn reset(world: &mut World) {
     });
     world.insert_resource(CurrentEnvironment::default());
     for (i, device) in built.devices.iter().enumerate() {
-        let mut rng = device_rng(seed, i);
-        let mut entity = world.spawn((
-            Name::new(device.name.clone()),
-            DeviceIndex(i),
-            DevicePower::default(),
-        ));
-        match &device.kind {
-            DeviceKind::Household { .. } => {
-                entity.insert(HouseholdState(HouseholdNoise::new(&mut rng)));
-            }
-            DeviceKind::Battery(b) => {
-                let rating = BatteryRating {
-                    capacity_kwh: b.capacity_kwh,
-                    power_kw: b.power_kw,
-                    efficiency: b.efficiency,
-                };
-                entity.insert(BatteryState {
-                    rating,
-                    soc_kwh: 0.5 * b.capacity_kwh,
-                });
-            }
-            DeviceKind::Ev(e) => {
-                let spec = EvSpec {
-                    battery_kwh: e.battery_kwh,
-                    charger_kw: e.charger_kw,
-                    depart: e.depart.0,
-                    arrive: e.arrive.0,
-                    daily_km: e.daily_km,
-                    kwh_per_km: e.kwh_per_km,
-                };
-                let state = match device.visit {
-                    // Away until the visit starts (or plugged in if it already has).
-                    Some(v) => EvState {
-                        at_home: v.from <= start && start < v.until,
-                        soc_kwh: v.arrival_soc * spec.battery_kwh,
-                        next_change: if start < v.from { v.from } else { v.until },
-                    },
-                    None => EvState::start(&spec, start, &mut rng),
-                };
-                entity.insert(EvRuntime {
-                    spec,
-                    state,
-                    v2g: e.v2g,
-                    visit: device.visit,
-                    driven_kwh: 0.0,
-                });
-            }
-            DeviceKind::Pv(_) | DeviceKind::Wind { .. } => {}
-        }
-        entity.insert(DeviceRng(rng));
+        spawn_device(world, i, device, seed, start);
     }
+}
+
+/// Spawns device `index` as a scenario file starts it at `now`: a battery
+/// half full, a car home overnight or mid-trip, its own random stream.
+pub(super) fn spawn_device(
+    world: &mut World,
+    index: usize,
+    device: &crate::scenario::Device,
+    seed: u64,
+    now: chrono::NaiveDateTime,
+) -> Entity {
+    let mut rng = device_rng(seed, index);
+    let mut entity = world.spawn((
+        Name::new(device.name.clone()),
+        DeviceIndex(index),
+        DevicePower::default(),
+    ));
+    match &device.kind {
+        DeviceKind::Household { .. } => {
+            entity.insert(HouseholdState(HouseholdNoise::new(&mut rng)));
+        }
+        DeviceKind::Battery(b) => {
+            let rating = BatteryRating {
+                capacity_kwh: b.capacity_kwh,
+                power_kw: b.power_kw,
+                efficiency: b.efficiency,
+            };
+            entity.insert(BatteryState {
+                rating,
+                soc_kwh: 0.5 * b.capacity_kwh,
+            });
+        }
+        DeviceKind::Ev(e) => {
+            let spec = EvSpec {
+                battery_kwh: e.battery_kwh,
+                charger_kw: e.charger_kw,
+                depart: e.depart.0,
+                arrive: e.arrive.0,
+                daily_km: e.daily_km,
+                kwh_per_km: e.kwh_per_km,
+            };
+            let state = match device.visit {
+                // Away until the visit starts (or plugged in if it already has).
+                Some(v) => EvState {
+                    at_home: v.from <= now && now < v.until,
+                    soc_kwh: v.arrival_soc * spec.battery_kwh,
+                    next_change: if now < v.from { v.from } else { v.until },
+                },
+                None => EvState::start(&spec, now, &mut rng),
+            };
+            entity.insert(EvRuntime {
+                spec,
+                state,
+                v2g: e.v2g,
+                visit: device.visit,
+                driven_kwh: 0.0,
+            });
+        }
+        DeviceKind::Pv(_) | DeviceKind::Wind { .. } => {}
+    }
+    entity.insert(DeviceRng(rng));
+    entity.id()
 }
 
 fn set_weather(event: On<SetWeather>, mut weather: ResMut<WeatherModel>) {

@@ -3,8 +3,6 @@
 //! [`super::island`], which decides them, and [`super::network`], which
 //! solves the power flow around them, so that neither imports the other.
 
-use std::collections::HashMap;
-
 use bevy::prelude::*;
 use rand::rngs::StdRng;
 
@@ -95,18 +93,24 @@ pub struct IslandUnits {
     pub critical_kw: Vec<(Entity, f64)>,
 }
 
-/// The network compiled with each reference unit's bus as the slack (at
-/// 1 pu), compiled the first time a unit there becomes the reference.
+/// The network compiled with the reference unit's bus as the slack (at
+/// 1 pu), compiled again when another unit becomes the reference (which is
+/// rare, and costs about one solve); one model at a time, so memory stays
+/// that of one network.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct IslandGridModel {
-    models: HashMap<usize, PowerFlowModel>,
+    model: Option<(usize, PowerFlowModel)>,
 }
 
 impl IslandGridModel {
     /// The model with `bus` as reference.
     pub fn with_reference(&mut self, network: &Network, bus: usize) -> &PowerFlowModel {
-        self.models
-            .entry(bus)
-            .or_insert_with(|| PowerFlowModel::with_root(network, bus, 1.0, 0.0))
+        if self.model.as_ref().is_some_and(|(b, _)| *b != bus) {
+            self.model = None;
+        }
+        &self
+            .model
+            .get_or_insert_with(|| (bus, PowerFlowModel::with_root(network, bus, 1.0, 0.0)))
+            .1
     }
 }

@@ -144,21 +144,8 @@ pub(super) fn reset(world: &mut World) {
     let seed = world.resource::<SimSettings>().seed;
     world.insert_resource(IslandGridModel::default());
     world.insert_resource(IslandUnits::default());
-    let mut outages: Vec<_> = built
-        .scenario
-        .events
-        .iter()
-        .filter(|e| matches!(e, crate::scenario::TimelineEvent::GridOutage { .. }))
-        .map(|e| e.interval())
-        .collect();
-    outages.extend(
-        world
-            .resource::<SimSettings>()
-            .extra_outages
-            .iter()
-            .copied(),
-    );
-    world.insert_resource(OutageSchedule(outages));
+    let schedule = outage_schedule(&built, world.resource::<SimSettings>());
+    world.insert_resource(schedule);
     world.insert_resource(GridState {
         mode: GridMode::Connected,
         grid_available: true,
@@ -175,6 +162,22 @@ pub(super) fn reset(world: &mut World) {
         rng: StdRng::seed_from_u64(seed ^ 0x0073_796e_6368_726f),
     });
     world.insert_resource(EventLog::default());
+}
+
+/// The scenario's outages and the run's extra ones.
+pub(super) fn outage_schedule(
+    built: &crate::scenario::Built,
+    settings: &SimSettings,
+) -> OutageSchedule {
+    let mut outages: Vec<_> = built
+        .scenario
+        .events
+        .iter()
+        .filter(|e| matches!(e, crate::scenario::TimelineEvent::GridOutage { .. }))
+        .map(|e| e.interval())
+        .collect();
+    outages.extend(settings.extra_outages.iter().copied());
+    OutageSchedule(outages)
 }
 
 fn log(events: &mut EventLog, time: NaiveDateTime, kind: EventKind, detail: String) {
@@ -203,10 +206,12 @@ fn update_breaker(
     formers: Query<(Option<&BatteryState>, Option<&EvRuntime>)>,
     prices: Res<super::prices::CurrentPrices>,
 ) {
-    // Something must form the grid: a home battery, or a V2G car at home.
+    // Something must form the grid: a home battery, or a V2G car at home
+    // (as the island's dispatch counts them).
+    let dt_h = f64::from(clock.step_s) / 3600.0;
     let has_grid_former = formers
         .iter()
-        .any(|(battery, car)| battery.is_some() || car.is_some_and(|c| c.v2g && c.state.at_home));
+        .any(|(battery, car)| battery.is_some() || car.is_some_and(car_forms_island));
     let now = clock.now();
     let available = !state.manual_outage && !schedule.grid_down(now);
     state.grid_available = available;
@@ -217,7 +222,6 @@ fn update_breaker(
     let dear = controller.strategy == crate::scenario::tariff::Strategy::EconomicIslanding
         && prices.import_eur_per_kwh > controller.island_above_eur_per_kwh;
     // Only a dear grid calls for sizing up the storage (a walk over every device).
-    let dt_h = f64::from(clock.step_s) / 3600.0;
     let (mut stored_kwh, mut discharge_power_kw, mut island_demand_kw) = (0.0, 0.0, 0.0);
     if dear {
         for (battery, car) in &formers {
@@ -459,6 +463,14 @@ impl Capability {
     }
 }
 
+/// Whether a car forms the island this step: vehicle-to-grid allowed and
+/// plugged in at home. Its charger holds the island's voltage whatever the
+/// car holds: it gives only what is above its owner's floor, and takes a
+/// surplus (its own charging schedule gives way to the island's dispatch).
+fn car_forms_island(ev: &EvRuntime) -> bool {
+    ev.v2g && ev.state.at_home
+}
+
 /// A car's battery behind its bidirectional charger.
 fn car_rating(ev: &EvRuntime) -> BatteryRating {
     BatteryRating {
@@ -603,12 +615,8 @@ fn dispatch_island(
     // charger took this step). Other cars charge as non-critical load.
     let mut unit_cars = Vec::new();
     for (e, i, mut ev, mut p) in &mut cars {
-        if !(ev.v2g && ev.state.at_home) {
-            continue;
-        }
-        let before_kwh = ev.state.soc_kwh - p.p_kw * eff * dt_h;
-        if before_kwh - ev.spec.v2g_floor_kwh() > 1e-9 {
-            ev.state.soc_kwh = before_kwh;
+        if car_forms_island(&ev) {
+            ev.state.soc_kwh -= p.p_kw * eff * dt_h;
             *p = DevicePower::default();
             unit_cars.push((e, i.0));
         }
@@ -939,7 +947,7 @@ fn settle_island_slack(
     units: Res<IslandUnits>,
     mut state: ResMut<GridState>,
     mut batteries: Query<(&mut BatteryState, &mut DevicePower), OnlyBatteries>,
-    mut cars: Query<(&mut EvRuntime, &mut DevicePower), OnlyCars>,
+    mut cars: Query<(Entity, &mut EvRuntime, &mut DevicePower), OnlyCars>,
     mut households: Query<(Entity, &mut DevicePower), OnlyHouseholds>,
     mut generators: Query<(&DeviceIndex, &mut DevicePower), OnlyGenerators>,
 ) {
@@ -964,7 +972,7 @@ fn settle_island_slack(
             b.soc_kwh += rating.stored_delta_kwh(p.p_kw - take, dt_h)
                 - rating.stored_delta_kwh(p.p_kw, dt_h);
             p.p_kw -= take;
-        } else if let Ok((mut ev, mut p)) = cars.get_mut(h.entity) {
+        } else if let Ok((_, mut ev, mut p)) = cars.get_mut(h.entity) {
             let rating = car_rating(&ev);
             ev.state.soc_kwh += rating.stored_delta_kwh(p.p_kw - take, dt_h)
                 - rating.stored_delta_kwh(p.p_kw, dt_h);
@@ -975,13 +983,28 @@ fn settle_island_slack(
         residual_kw -= take;
     }
     if residual_kw > 0.0 {
+        // Cars' charging first (the forming cars are units, not loads), then
+        // the households' non-critical demand, their critical demand last.
+        let eff = crate::physics::ev::CHARGER_EFFICIENCY;
+        let forming: Vec<Entity> = units.headroom.iter().map(|h| h.entity).collect();
+        let mut cut = 0.0;
+        for (e, mut ev, mut p) in &mut cars {
+            if forming.contains(&e) || p.p_kw <= 0.0 || cut >= residual_kw {
+                continue;
+            }
+            let c = p.p_kw.min(residual_kw - cut);
+            p.p_kw -= c;
+            ev.state.soc_kwh -= c * eff * dt_h;
+            cut += c;
+        }
         let critical: std::collections::HashMap<Entity, f64> =
             units.critical_kw.iter().copied().collect();
         let loads = households
             .iter_mut()
             .map(|(e, p)| (p, critical.get(&e).copied().unwrap_or(0.0)))
             .collect();
-        state.unserved_kw += shed_demand(loads, residual_kw);
+        cut += shed_demand(loads, residual_kw - cut);
+        state.unserved_kw += cut;
     } else if residual_kw < 0.0 {
         curtail_generation(&hood.0, generators.iter_mut(), -residual_kw);
     }

@@ -168,6 +168,42 @@ impl Market {
         }
     }
 
+    /// Takes over what `old` settled and metered so far for a changed
+    /// neighbourhood (an edit while it runs): each participant's account and
+    /// open meter by name, the totals, the last interval and the random
+    /// stream. A new participant starts at nothing; a removed one's account
+    /// leaves with it (the totals keep what it did).
+    pub fn carry_over(&mut self, old: Market) {
+        let by_name: std::collections::HashMap<&str, usize> = old
+            .participants
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.as_str(), i))
+            .collect();
+        let accounts = std::mem::take(&mut self.ledger.accounts);
+        self.ledger = Ledger {
+            accounts,
+            ..old.ledger.clone()
+        };
+        for (i, p) in self.participants.iter().enumerate() {
+            if let Some(&j) = by_name.get(p.name.as_str()) {
+                self.ledger.accounts[i] = old.ledger.accounts[j];
+                self.open.net_kwh[i] = old.open.net_kwh[j];
+            }
+        }
+        self.settings = old.settings;
+        self.last = old.last;
+        self.cleared = old.cleared;
+        self.rng = old.rng;
+        let headroom = std::mem::replace(&mut self.open.headroom, LineHeadroom::new(0));
+        let net_kwh = std::mem::take(&mut self.open.net_kwh);
+        self.open = OpenInterval {
+            net_kwh,
+            headroom,
+            ..old.open
+        };
+    }
+
     /// The houses' accounts (`houses`) or the shared assets', summed.
     pub fn total(&self, houses: bool) -> Account {
         total_of(&self.participants, &self.ledger, houses)

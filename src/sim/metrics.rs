@@ -347,8 +347,13 @@ fn record_step(
             }
         }
         None => {
-            // No operating point: report the lossless balance and flag the step.
-            r.grid_import_kw = r.load_kw + r.ev_kw + r.battery_kw - r.pv_kw - r.wind_kw;
+            // No operating point: report the lossless balance and flag the
+            // step (an island exchanges nothing with the grid, solved or not).
+            r.grid_import_kw = if r.islanded {
+                0.0
+            } else {
+                r.load_kw + r.ev_kw + r.battery_kw - r.pv_kw - r.wind_kw
+            };
             totals.failed_steps += 1;
             totals.hours_outside_voltage_band += dt_h;
         }

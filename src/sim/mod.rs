@@ -16,6 +16,7 @@ pub mod market;
 pub mod metrics;
 pub mod network;
 pub mod prices;
+pub mod rebuild;
 pub mod snapshot;
 
 use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
@@ -147,6 +148,15 @@ pub struct SimSettings {
 #[derive(Resource, Debug, Clone)]
 pub struct Neighbourhood(pub Built);
 
+/// The [`Neighbourhood`] was replaced: a scenario loaded ([`reset`], the
+/// run starts over) or edited while it runs ([`rebuild::rebuild`], the run
+/// goes on). Readers redraw from it instead of watching the resource.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeighbourhoodChanged {
+    /// Edited while running (true), or loaded afresh (false).
+    pub edited: bool,
+}
+
 /// Adds the simulation: the step schedule, its ordered sets and the models.
 ///
 /// Insert a [`Neighbourhood`] and a [`SimClock`] before the first step (see
@@ -222,6 +232,7 @@ impl Plugin for SimulationPlugin {
         app.insert_resource(SimClock::new(self.built.scenario.start.0, self.step_s));
         app.insert_resource(Neighbourhood(self.built.clone()));
         app.insert_resource(self.settings.clone());
+        app.add_message::<NeighbourhoodChanged>();
         app.add_systems(Update, run_due_steps);
         app.add_plugins((
             devices::plugin,
@@ -261,6 +272,7 @@ pub fn reset(world: &mut World, built: Built) {
     network::reset(world);
     metrics::reset(world);
     market::reset(world);
+    world.write_message(NeighbourhoodChanged { edited: false });
 }
 
 /// Runs one simulation step and advances the clock.

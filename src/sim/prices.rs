@@ -56,24 +56,30 @@ pub(super) fn plugin(app: &mut App) {
 /// The tariff, spikes and a cleared price override for the [`Neighbourhood`].
 pub(super) fn reset(world: &mut World) {
     let scenario = world.resource::<Neighbourhood>().0.scenario.clone();
-    let spikes = scenario
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            crate::scenario::TimelineEvent::PriceSpike {
-                from,
-                until,
-                import_eur_per_kwh,
-            } => Some((from.0, until.0, *import_eur_per_kwh)),
-            _ => None,
-        })
-        .collect();
-    world.insert_resource(PriceSpikes(spikes));
+    world.insert_resource(spikes(&scenario));
     world.insert_resource(CurrentPrices {
         import_eur_per_kwh: scenario.tariff.import_eur_per_kwh,
         export_eur_per_kwh: scenario.tariff.export_eur_per_kwh,
         override_import_eur_per_kwh: None,
     });
+}
+
+/// The price spikes on a scenario's timeline.
+pub(super) fn spikes(scenario: &crate::scenario::Scenario) -> PriceSpikes {
+    PriceSpikes(
+        scenario
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                crate::scenario::TimelineEvent::PriceSpike {
+                    from,
+                    until,
+                    import_eur_per_kwh,
+                } => Some((from.0, until.0, *import_eur_per_kwh)),
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 fn update_prices(

@@ -3,8 +3,8 @@
 //! island pricing, outages, spikes, a cloud front, a car fleet, batteries,
 //! cars, a turbine) is replaced in turn by NaN, infinities, huge, tiny,
 //! negative and zero values. A mutant is either refused with a located
-//! error, or it runs a day whose summary, step CSV, trades and ledger hold
-//! no NaN and no infinity.
+//! error, or it runs a day whose summary, step CSV, per-house CSV, events,
+//! trades and ledger hold no NaN and no infinity.
 
 use crate::common::errors_of;
 use microgrid::market::Mechanism;
@@ -84,10 +84,11 @@ fn numbers(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// The non-finite words a reader must never see.
+/// Whether `text` shows a non-finite number: the word NaN, inf or infinity
+/// on its own (not inside another word).
 fn has_non_finite(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("nan") || lower.contains("inf")
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w.to_ascii_lowercase().as_str(), "nan" | "inf" | "infinity"))
 }
 
 #[test]
@@ -119,10 +120,13 @@ fn no_mutant_prints_nan_or_infinity() {
             };
             ran += 1;
             let (csv, trades, ledger) = (dir.join("s.csv"), dir.join("t.csv"), dir.join("l.csv"));
+            let (events, houses) = (dir.join("e.csv"), dir.join("h.csv"));
             let options = RunOptions {
                 csv: Some(csv.clone()),
                 trades: Some(trades.clone()),
                 ledger: Some(ledger.clone()),
+                events: Some(events.clone()),
+                per_house: Some(houses.clone()),
                 market: Some(Mechanism::SupplyDemandRatio),
                 ..RunOptions::new(86_400, 900)
             };
@@ -131,7 +135,7 @@ fn no_mutant_prints_nan_or_infinity() {
                 .unwrap_or_else(|e| panic!("a checked scenario must run ({mutant:?}): {e}"));
             let shown = summary_text(&built, &summary);
             assert!(!has_non_finite(&shown), "{mutant:?} prints:\n{shown}");
-            for out in [&csv, &trades, &ledger] {
+            for out in [&csv, &trades, &ledger, &events, &houses] {
                 let body = std::fs::read_to_string(out).expect("written");
                 // Names are the scenario's own; the numbers must be finite.
                 for line in body.lines().skip(1) {

@@ -1,0 +1,269 @@
+//! Build mode's data: edits applied live, their history for undo and redo,
+//! and saving the edited neighbourhood. Every edit comes as an
+//! [`crate::app::controls::Action`] and goes through [`crate::scenario::edit`]
+//! (the checks of a scenario file) and [`crate::sim::rebuild`] (the run goes
+//! on from the same instant); no render types here, so it runs headless.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use bevy::prelude::*;
+
+use crate::scenario::edit::{self, Edit};
+use crate::scenario::{Built, Scenario};
+use crate::sim::{Neighbourhood, rebuild};
+
+/// Folder "Save as" suggests, relative to the working directory.
+pub const MY_FOLDER: &str = "scenes/my";
+
+/// One edit that was applied: what it did and the neighbourhood before and after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Done {
+    /// For the history list ("Added 6.5 kWp PV to Lindenweg 9").
+    pub description: String,
+    /// The scenario before the edit.
+    pub before: Scenario,
+    /// The scenario after it.
+    pub after: Scenario,
+}
+
+/// The edits so far, the ones undone (for redo), and the last outcome.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct EditHistory {
+    /// Applied, oldest first.
+    pub done: Vec<Done>,
+    /// Undone, most recent last (redo takes from the end).
+    pub undone: Vec<Done>,
+    /// How many of `done` the file on disk holds (None: it holds none of them
+    /// since an undo went past the save).
+    pub saved: Option<usize>,
+    /// What the last edit, undo, redo or save said (a refusal says why).
+    pub message: Option<String>,
+    /// Whether that message is a refusal.
+    pub refused: bool,
+    /// Wall time the last edit took to apply, ms (checks and rebuild).
+    pub last_apply_ms: Option<f64>,
+}
+
+impl EditHistory {
+    /// Whether there are edits the file on disk does not have.
+    pub fn unsaved(&self) -> bool {
+        self.saved != Some(self.done.len())
+    }
+
+    fn say(&mut self, message: String, refused: bool) {
+        if refused {
+            eprintln!("refused: {message}");
+        }
+        self.message = Some(message);
+        self.refused = refused;
+    }
+}
+
+/// Adds the edit history (cleared when another scenario loads).
+pub fn plugin(app: &mut App) {
+    app.insert_resource(EditHistory {
+        saved: Some(0),
+        ..default()
+    });
+}
+
+/// A checked scenario with the running one's series (they cannot be edited).
+fn with_series(mut built: Built, running: &Built) -> Built {
+    built.weather_series = running.weather_series.clone();
+    built.price_series = running.price_series.clone();
+    built
+}
+
+/// Applies `edit` to the running neighbourhood, or says why not (nothing changes then).
+pub fn apply_edit(world: &mut World, edit: &Edit) {
+    let started = Instant::now();
+    let running = world.resource::<Neighbourhood>().0.clone();
+    match edit::apply(edit, &running.scenario) {
+        Ok(built) => {
+            let after = built.scenario.clone();
+            rebuild::rebuild(world, with_series(built, &running));
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            let mut history = world.resource_mut::<EditHistory>();
+            history.done.push(Done {
+                description: edit.describe(),
+                before: running.scenario,
+                after,
+            });
+            history.undone.clear();
+            history.last_apply_ms = Some(ms);
+            history.say(edit.describe(), false);
+        }
+        Err(why) => world
+            .resource_mut::<EditHistory>()
+            .say(format!("{}: {why}", edit.describe()), true),
+    }
+}
+
+/// Puts `scenario` in place of the running one (undo, redo), through the same checks.
+fn restore(world: &mut World, scenario: &Scenario) -> Result<(), String> {
+    let running = world.resource::<Neighbourhood>().0.clone();
+    let built = edit::check(scenario)?;
+    rebuild::rebuild(world, with_series(built, &running));
+    Ok(())
+}
+
+/// Undoes the last edit.
+pub fn undo(world: &mut World) {
+    let Some(last) = world.resource_mut::<EditHistory>().done.pop() else {
+        world
+            .resource_mut::<EditHistory>()
+            .say("Nothing to undo".to_owned(), true);
+        return;
+    };
+    match restore(world, &last.before) {
+        Ok(()) => {
+            let mut history = world.resource_mut::<EditHistory>();
+            history.say(format!("Undone: {}", last.description), false);
+            if history.saved.is_some_and(|n| n > history.done.len()) {
+                history.saved = None;
+            }
+            history.undone.push(last);
+        }
+        Err(why) => {
+            let mut history = world.resource_mut::<EditHistory>();
+            history.done.push(last);
+            history.say(format!("Cannot undo: {why}"), true);
+        }
+    }
+}
+
+/// Does the last undone edit again.
+pub fn redo(world: &mut World) {
+    let Some(next) = world.resource_mut::<EditHistory>().undone.pop() else {
+        world
+            .resource_mut::<EditHistory>()
+            .say("Nothing to redo".to_owned(), true);
+        return;
+    };
+    match restore(world, &next.after) {
+        Ok(()) => {
+            let mut history = world.resource_mut::<EditHistory>();
+            history.say(format!("Redone: {}", next.description), false);
+            history.done.push(next);
+        }
+        Err(why) => {
+            let mut history = world.resource_mut::<EditHistory>();
+            history.undone.push(next);
+            history.say(format!("Cannot redo: {why}"), true);
+        }
+    }
+}
+
+/// Whether `path` is one of the scenarios the project ships (`scenes/*.scenario.ron`),
+/// which Save never overwrites.
+pub fn is_shipped(path: &Path) -> bool {
+    let in_scenes = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "scenes");
+    in_scenes
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".scenario.ron"))
+}
+
+/// Writes the running neighbourhood to `path` atomically (refusing a
+/// shipped scenario and names that are not `*.scenario.ron`); on success
+/// the file is what a reload gives.
+pub fn save_as(world: &mut World, path: &Path) -> Result<PathBuf, String> {
+    let name_ok = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".scenario.ron") && n.len() > ".scenario.ron".len());
+    if !name_ok {
+        return Err(format!(
+            "{} is not a scenario file name; end it in .scenario.ron, e.g. {MY_FOLDER}/mine.scenario.ron",
+            path.display()
+        ));
+    }
+    if is_shipped(path) {
+        return Err(format!(
+            "{} is a scenario the sandbox ships; save under another name, e.g. in {MY_FOLDER}/",
+            path.display()
+        ));
+    }
+    let mut scenario = world.resource::<Neighbourhood>().0.scenario.clone();
+    // Series files are named relative to the scenario: name them from the new place.
+    if let Some(source) = world.get_resource::<super::controls::ScenarioSource>() {
+        let from = source.path.parent().unwrap_or(Path::new("."));
+        let to = path.parent().unwrap_or(Path::new("."));
+        for series in [&mut scenario.weather.series, &mut scenario.tariff.series]
+            .into_iter()
+            .flatten()
+        {
+            *series = relative_to(&from.join(&*series), to);
+        }
+    }
+    let text = edit::to_ron(&scenario)?;
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot make the folder {}: {e}", folder.display()))?;
+    }
+    crate::run::write_atomically(path, text.as_bytes())?;
+    Ok(path.to_path_buf())
+}
+
+/// `target` named from the folder `base` (both made absolute first), with
+/// `/` between parts: "../weather/june.csv".
+fn relative_to(target: &Path, base: &Path) -> String {
+    let absolute = |p: &Path| {
+        std::path::absolute(p)
+            .map(|a| {
+                // Drop "." and fold ".." so that the parts compare.
+                let mut parts: Vec<std::path::Component> = Vec::new();
+                for c in a.components() {
+                    match c {
+                        std::path::Component::CurDir => {}
+                        std::path::Component::ParentDir => {
+                            parts.pop();
+                        }
+                        other => parts.push(other),
+                    }
+                }
+                parts.iter().collect::<PathBuf>()
+            })
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let (target, base) = (absolute(target), absolute(base));
+    let t: Vec<_> = target.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); b.len() - common];
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_paths_follow_a_saved_scenario() {
+        assert_eq!(
+            relative_to(Path::new("scenes/weather/june.csv"), Path::new("scenes/my")),
+            "../weather/june.csv"
+        );
+        assert_eq!(
+            relative_to(Path::new("scenes/./weather/june.csv"), Path::new("scenes")),
+            "weather/june.csv"
+        );
+    }
+
+    #[test]
+    fn shipped_scenarios_are_never_saved_over() {
+        assert!(is_shipped(Path::new("scenes/default.scenario.ron")));
+        assert!(is_shipped(Path::new("/x/y/scenes/town-1000.scenario.ron")));
+        assert!(!is_shipped(Path::new("scenes/my/default.scenario.ron")));
+    }
+}

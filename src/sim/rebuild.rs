@@ -1,0 +1,151 @@
+//! A neighbourhood changed while it runs (an edit, an undo): the simulation
+//! goes on from the same instant with the new neighbourhood. Devices that
+//! are still there, unchanged, keep their entity and so their state (a
+//! battery's charge, a car away on a trip, its random stream); new or
+//! changed ones start as a scenario file starts them; the clock, the grid's
+//! state, the weather, the totals, the events log and the market's ledger go
+//! on. Compare [`super::reset`], which starts everything over.
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+
+use super::devices::{DeviceIndex, spawn_device};
+use super::grid_mode::{IslandGridModel, IslandUnits};
+use super::market::Market;
+use super::metrics::{EnergyTotals, HouseEnergy, HousePower, HousePowers};
+use super::network::{GridModel, NetworkState};
+use super::{Neighbourhood, SimClock, SimSettings};
+use crate::network::PowerFlowModel;
+use crate::scenario::{Built, Device, DeviceKind};
+
+/// What makes a device the same device across an edit: its kind and its
+/// name (the house's for its PV, battery and car).
+fn identity(d: &Device) -> (u8, &str) {
+    let kind = match d.kind {
+        DeviceKind::Household { .. } => 0,
+        DeviceKind::Pv(_) => 1,
+        DeviceKind::Battery(_) => 2,
+        DeviceKind::Ev(_) => 3,
+        DeviceKind::Wind { .. } => 4,
+    };
+    (kind, d.name.as_str())
+}
+
+/// What [`rebuild`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rebuilt {
+    /// Devices that kept their state.
+    pub kept: usize,
+    /// Devices started afresh (new or changed).
+    pub started: usize,
+    /// Devices taken away (removed or changed).
+    pub removed: usize,
+}
+
+/// Replaces the running neighbourhood by `built` at the same instant,
+/// keeping the state of every device that is still there unchanged.
+pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
+    let old = world.resource::<Neighbourhood>().0.clone();
+    let seed = world.resource::<SimSettings>().seed;
+    let now = world.resource::<SimClock>().now();
+    // Old entities by identity, in device order (fleet cars share a name
+    // per fleet: matched in turn).
+    let mut by_identity: HashMap<(u8, String), Vec<(Entity, usize)>> = HashMap::new();
+    let mut entities: Vec<(Entity, usize)> = world
+        .query::<(Entity, &DeviceIndex)>()
+        .iter(world)
+        .map(|(e, i)| (e, i.0))
+        .collect();
+    entities.sort_by_key(|&(_, i)| std::cmp::Reverse(i));
+    for (e, i) in entities {
+        if let Some(d) = old.devices.get(i) {
+            let (kind, name) = identity(d);
+            by_identity
+                .entry((kind, name.to_owned()))
+                .or_default()
+                .push((e, i));
+        }
+    }
+    let mut done = Rebuilt::default();
+    let mut fresh = Vec::new();
+    for (i, d) in built.devices.iter().enumerate() {
+        let (kind, name) = identity(d);
+        let same = by_identity
+            .get_mut(&(kind, name.to_owned()))
+            .and_then(|list| list.pop())
+            .and_then(|(e, oi)| {
+                // The same parameters (where it stands may change).
+                let before = &old.devices[oi];
+                if before.kind == d.kind && before.visit == d.visit {
+                    Some(e)
+                } else {
+                    world.despawn(e);
+                    done.removed += 1;
+                    None
+                }
+            });
+        match same {
+            Some(e) => {
+                world.entity_mut(e).insert(DeviceIndex(i));
+                done.kept += 1;
+            }
+            None => fresh.push(i),
+        }
+    }
+    for (e, _) in by_identity.into_values().flatten() {
+        world.despawn(e);
+        done.removed += 1;
+    }
+    for &i in &fresh {
+        spawn_device(world, i, &built.devices[i], seed, now);
+        done.started += 1;
+    }
+
+    // Per-house figures follow their house by name.
+    let old_houses: HashMap<&str, usize> = old
+        .scenario
+        .houses
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.name.as_str(), i))
+        .collect();
+    let remap = |values: &[HouseEnergy]| -> Vec<HouseEnergy> {
+        built
+            .scenario
+            .houses
+            .iter()
+            .map(|h| {
+                old_houses
+                    .get(h.name.as_str())
+                    .and_then(|&j| values.get(j).copied())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let houses = remap(&world.resource::<EnergyTotals>().houses);
+    world.resource_mut::<EnergyTotals>().houses = houses;
+    world.insert_resource(HousePowers(vec![
+        HousePower::default();
+        built.house_count()
+    ]));
+
+    // The network anew (the next step solves it); the grid's state goes on.
+    world.insert_resource(GridModel(PowerFlowModel::new(&built.network)));
+    world.insert_resource(NetworkState::default());
+    world.insert_resource(IslandGridModel::default());
+    world.insert_resource(IslandUnits::default());
+    let settings = world.resource::<SimSettings>().clone();
+    world.insert_resource(super::island::outage_schedule(&built, &settings));
+    world.insert_resource(super::prices::spikes(&built.scenario));
+
+    // The market: new participants, the ledger and the open interval carried over.
+    let mut market = Market::new(&built, seed);
+    if let Some(old) = world.remove_resource::<Market>() {
+        market.carry_over(old);
+    }
+    world.insert_resource(market);
+    world.insert_resource(Neighbourhood(built));
+    world.write_message(super::NeighbourhoodChanged { edited: true });
+    done
+}
