@@ -70,6 +70,9 @@ pub enum Command {
         /// A grid outage, as for `run` (repeatable).
         #[arg(long, value_parser = crate::run::parse_outage, value_name = "FROM..UNTIL")]
         outage: Vec<(NaiveDateTime, NaiveDateTime)>,
+        /// Play timed actions, every control and every edit (see README "Scripts").
+        #[arg(long, value_name = "SCRIPT.ron")]
+        script: Option<PathBuf>,
     },
     /// Check scenario files and summarise each on one line.
     Check {
@@ -219,16 +222,28 @@ pub fn run(cli: Cli) -> ExitCode {
             size,
             at,
             outage,
-        }) => open(crate::app::OpenOptions {
-            screenshot,
-            after_s: after,
-            speed,
-            paused,
-            size,
-            at,
-            outages: outage,
-            ..crate::app::OpenOptions::new(file.unwrap_or_else(|| DEFAULT_SCENARIO.into()))
-        }),
+            script,
+        }) => {
+            // A script is read (and refused) before any window opens.
+            let script = match script.as_deref().map(crate::app::script::load).transpose() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            open(crate::app::OpenOptions {
+                screenshot,
+                after_s: after,
+                speed,
+                paused,
+                size,
+                at,
+                outages: outage,
+                script,
+                ..crate::app::OpenOptions::new(file.unwrap_or_else(|| DEFAULT_SCENARIO.into()))
+            })
+        }
         Some(Command::Check { files }) => check(&files),
         Some(Command::Powerflow { file, at, json }) => powerflow(&file, at, json),
         Some(Command::Bench { file, solves }) => crate::bench::run(file.as_deref(), solves),

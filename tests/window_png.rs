@@ -1,6 +1,7 @@
 //! The real window under Xvfb with Mesa's software Vulkan (lavapipe): it
 //! renders the default scene at noon, saves a PNG and exits, and the PNG is
-//! a picture, not a blank frame.
+//! a picture, not a blank frame; and a script edits, saves and takes a
+//! screenshot through the window's own action queue.
 //!
 //! A test binary of its own without the libtest harness (`harness = false`),
 //! so that where Xvfb is missing it reports the test as ignored, with the
@@ -12,9 +13,19 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-const NAME: &str = "the_window_renders_the_default_scene_to_a_png";
+/// The tests, by name.
+const TESTS: [(&str, fn()); 2] = [
+    (
+        "the_window_renders_the_default_scene_to_a_png",
+        render_the_default_scene,
+    ),
+    (
+        "a_script_edits_saves_and_screenshots_in_the_real_window",
+        script_in_the_real_window,
+    ),
+];
 
-/// Why the test cannot run here, if it cannot.
+/// Why the tests cannot run here, if they cannot.
 fn missing_tools() -> Option<&'static str> {
     let found = Command::new("sh")
         .args(["-c", "command -v xvfb-run"])
@@ -26,7 +37,9 @@ fn missing_tools() -> Option<&'static str> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--list") {
-        println!("{NAME}: test");
+        for (name, _) in TESTS {
+            println!("{name}: test");
+        }
         return ExitCode::SUCCESS;
     }
     // Filters as libtest takes them: names (substrings, or the whole name
@@ -44,52 +57,125 @@ fn main() -> ExitCode {
             name => filters.push(name.to_owned()),
         }
     }
-    let matches = |f: &String| {
-        if exact {
-            NAME == f
-        } else {
-            NAME.contains(f.as_str())
-        }
+    let selected = |name: &str| {
+        let matches = |f: &String| {
+            if exact {
+                name == f
+            } else {
+                name.contains(f.as_str())
+            }
+        };
+        (filters.is_empty() || filters.iter().any(matches))
+            && !skips.iter().any(|s| name.contains(s.as_str()))
     };
-    let filtered_out = (!filters.is_empty() && !filters.iter().any(matches))
-        || skips.iter().any(|s| NAME.contains(s.as_str()));
     let started = Instant::now();
-    let summary = |passed: u32, failed: u32, ignored: u32, filtered: u32| {
-        println!(
-            "\ntest result: {}. {passed} passed; {failed} failed; {ignored} ignored; 0 measured; {filtered} filtered out; finished in {:.2}s\n",
-            if failed == 0 { "ok" } else { "FAILED" },
-            started.elapsed().as_secs_f64()
-        );
-    };
-    if filtered_out {
-        println!("\nrunning 0 tests");
-        summary(0, 0, 0, 1);
-        return ExitCode::SUCCESS;
-    }
-    println!("\nrunning 1 test");
+    let chosen: Vec<(&str, fn())> = TESTS.into_iter().filter(|(n, _)| selected(n)).collect();
+    let filtered = TESTS.len() - chosen.len();
+    println!(
+        "\nrunning {} test{}",
+        chosen.len(),
+        if chosen.len() == 1 { "" } else { "s" }
+    );
     let required = std::env::var("MICROGRID_WINDOW_TEST").is_ok_and(|v| v == "1");
-    if let Some(why) = missing_tools() {
-        if required {
-            println!("test {NAME} ... FAILED\n\nMICROGRID_WINDOW_TEST=1 but {why}");
-            summary(0, 1, 0, 0);
-            return ExitCode::from(101);
+    let (mut passed, mut failed, mut ignored) = (0, 0, 0);
+    for (name, test) in chosen {
+        if let Some(why) = missing_tools() {
+            if required {
+                println!("test {name} ... FAILED\n\nMICROGRID_WINDOW_TEST=1 but {why}");
+                failed += 1;
+            } else {
+                println!("test {name} ... ignored, {why}");
+                ignored += 1;
+            }
+            continue;
         }
-        println!("test {NAME} ... ignored, {why}");
-        summary(0, 0, 1, 0);
-        return ExitCode::SUCCESS;
-    }
-    match std::panic::catch_unwind(render_the_default_scene) {
-        Ok(()) => {
-            println!("test {NAME} ... ok");
-            summary(1, 0, 0, 0);
-            ExitCode::SUCCESS
-        }
-        Err(_) => {
-            println!("test {NAME} ... FAILED");
-            summary(0, 1, 0, 0);
-            ExitCode::from(101)
+        if std::panic::catch_unwind(test).is_ok() {
+            println!("test {name} ... ok");
+            passed += 1;
+        } else {
+            println!("test {name} ... FAILED");
+            failed += 1;
         }
     }
+    println!(
+        "\ntest result: {}. {passed} passed; {failed} failed; {ignored} ignored; 0 measured; {filtered} filtered out; finished in {:.2}s\n",
+        if failed == 0 { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(101)
+    }
+}
+
+/// The issue's script in the real window: two edits, an undo, a refused
+/// edit, Save as, a screenshot, Quit; the saved file has the first edit and
+/// not the undone one, the PNG is a picture.
+fn script_in_the_real_window() {
+    let dir = std::env::temp_dir().join(format!("microgrid-script-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let saved = dir.join("plus.scenario.ron");
+    let png = dir.join("plus.png");
+    let script = dir.join("plus.script.ron");
+    std::fs::write(
+        &script,
+        format!(
+            r#"Script(steps: [
+    (after_s: 1.0, action: AddPv(house: "Lindenweg 9", kwp: 6.5, tilt_deg: 35.0, azimuth_deg: 180.0)),
+    (after_s: 0.5, action: AddBattery(house: "Birkenallee 2", capacity_kwh: 11.0, power_kw: 5.0)),
+    (after_s: 0.5, action: Undo),
+    (after_s: 0.5, action: AddPv(house: "Nowhere", kwp: 1.0)),
+    (after_s: 0.5, action: SaveAs({saved:?})),
+    (after_s: 0.5, action: Screenshot({png:?})),
+    (after_s: 2.0, action: Quit),
+])
+"#
+        ),
+    )
+    .expect("script written");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_microgrid"))
+        .args([
+            "open",
+            "scenes/default.scenario.ron",
+            "--size",
+            "1280x720",
+            "--script",
+        ])
+        .arg(&script)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("xvfb-run runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("refused: Added 1 kWp PV to Nowhere: there is no house"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&saved).expect("the script saved the scenario");
+    let lindenweg_9 = text
+        .split("name: \"Lindenweg 9\"")
+        .nth(1)
+        .expect("house saved");
+    let house = &lindenweg_9[..lindenweg_9.find("name: ").unwrap_or(lindenweg_9.len())];
+    assert!(house.contains("kwp: 6.5"), "{house}");
+    let birkenallee_2 = text
+        .split("name: \"Birkenallee 2\"")
+        .nth(1)
+        .expect("house saved");
+    let house = &birkenallee_2[..birkenallee_2.find("name: ").unwrap_or(birkenallee_2.len())];
+    assert!(
+        !house.contains("capacity_kwh: 11.0"),
+        "the undone battery was saved: {house}"
+    );
+    let image = image::open(&png)
+        .expect("the script's screenshot")
+        .to_rgb8();
+    assert_eq!(image.dimensions(), (1280, 720));
+    check_not_blank(&image, &png);
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 fn render_the_default_scene() {

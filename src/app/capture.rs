@@ -18,6 +18,8 @@ pub const SCREENSHOT_DIR: &str = "screenshots";
 pub struct ScreenshotRequest {
     /// Take one at the end of this frame.
     pub requested: bool,
+    /// Where (a script's `Screenshot`), else a dated name under [`SCREENSHOT_DIR`].
+    pub path: Option<PathBuf>,
 }
 
 /// A screenshot to take on its own, then exit (`open --screenshot`).
@@ -156,12 +158,17 @@ fn take_requested(
     if !std::mem::take(&mut request.requested) {
         return;
     }
-    let path = screenshot_path(&hood.0.scenario.name, chrono::Local::now().naive_local());
+    let path = request.path.take().unwrap_or_else(|| {
+        screenshot_path(&hood.0.scenario.name, chrono::Local::now().naive_local())
+    });
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>, mut ui: ResMut<UiState>| {
             ui.note = Some(match save_png(captured.image.clone(), &path) {
                 Ok(()) => format!("Saved {}", path.display()),
-                Err(e) => format!("Screenshot failed: {e}"),
+                Err(e) => {
+                    eprintln!("screenshot failed: {e}");
+                    format!("Screenshot failed: {e}")
+                }
             });
         },
     );

@@ -46,6 +46,10 @@ pub enum Action {
     TogglePriceSpike,
     /// Pause or resume.
     TogglePause,
+    /// Pause (`true`) or run.
+    SetPaused(bool),
+    /// Save the window as a PNG at this path.
+    Screenshot(PathBuf),
     /// Run exactly one step (pauses first).
     StepOnce,
     /// Next speed up in [`SPEEDS`].
@@ -214,7 +218,7 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<PendingActions>();
     app.add_systems(
         Update,
-        (apply_actions, run_long_work)
+        (super::script::play_script, apply_actions, run_long_work)
             .chain()
             .before(sim::run_due_steps),
     );
@@ -264,6 +268,14 @@ fn apply(world: &mut World, action: Action) {
         Action::TogglePause => {
             let mut clock = world.resource_mut::<SimClock>();
             clock.paused = !clock.paused;
+        }
+        Action::SetPaused(paused) => world.resource_mut::<SimClock>().paused = paused,
+        Action::Screenshot(path) => {
+            if let Some(mut request) = world.get_resource_mut::<super::capture::ScreenshotRequest>()
+            {
+                request.requested = true;
+                request.path = Some(path);
+            }
         }
         Action::StepOnce => {
             world.resource_mut::<SimClock>().paused = true;

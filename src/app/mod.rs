@@ -11,6 +11,7 @@ pub mod layout;
 pub mod long_work;
 pub mod palette;
 pub mod scene;
+pub mod script;
 pub mod ui;
 pub mod visuals;
 
@@ -50,6 +51,8 @@ pub struct OpenOptions {
     pub outages: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)>,
     /// Run the simulation (headless, at full speed) to this time before showing it.
     pub at: Option<chrono::NaiveDateTime>,
+    /// Timed actions to play (`--script`).
+    pub script: Option<script::Script>,
 }
 
 impl OpenOptions {
@@ -64,6 +67,7 @@ impl OpenOptions {
             size: (1600, 900),
             outages: Vec::new(),
             at: None,
+            script: None,
         }
     }
 }
@@ -94,6 +98,9 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
         );
     }
     app.insert_resource(controls::ScenarioSource::new(&options.scenario_path));
+    if let Some(script) = &options.script {
+        app.insert_resource(script::ScriptPlayer::new(script.clone()));
+    }
 }
 
 /// Opens the window and runs until it is closed (or the timed screenshot is saved).

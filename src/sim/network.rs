@@ -77,6 +77,15 @@ fn solve_power_flow(
     state.flow = Some(model.solve(&consumption, &SolverOptions::default()));
 }
 
+/// Solves the power flow now, for the devices' present powers (after an
+/// edit, so that the window shows the edited network before the next step).
+pub fn solve_now(world: &mut World) {
+    use bevy::ecs::system::RunSystemOnce;
+    if let Err(e) = world.run_system_once(solve_power_flow) {
+        warn!("the power flow could not be solved now: {e}");
+    }
+}
+
 /// The compiled network and no solution yet, for the [`Neighbourhood`].
 pub(super) fn reset(world: &mut World) {
     let model = PowerFlowModel::new(&world.resource::<Neighbourhood>().0.network);

@@ -13,7 +13,7 @@ use bevy::prelude::*;
 use super::devices::{DeviceIndex, spawn_device};
 use super::grid_mode::{IslandGridModel, IslandUnits};
 use super::market::Market;
-use super::metrics::{EnergyTotals, HouseEnergy, HousePower, HousePowers};
+use super::metrics::{EnergyTotals, HouseEnergy, HousePowers};
 use super::network::{GridModel, NetworkState};
 use super::{Neighbourhood, SimClock, SimSettings};
 use crate::network::PowerFlowModel;
@@ -125,12 +125,21 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     };
     let houses = remap(&world.resource::<EnergyTotals>().houses);
     world.resource_mut::<EnergyTotals>().houses = houses;
-    world.insert_resource(HousePowers(vec![
-        HousePower::default();
-        built.house_count()
-    ]));
+    let powers = world.resource::<HousePowers>().0.clone();
+    let powers = built
+        .scenario
+        .houses
+        .iter()
+        .map(|h| {
+            old_houses
+                .get(h.name.as_str())
+                .and_then(|&j| powers.get(j).copied())
+                .unwrap_or_default()
+        })
+        .collect();
+    world.insert_resource(HousePowers(powers));
 
-    // The network anew (the next step solves it); the grid's state goes on.
+    // The network anew, solved below for the present powers; the grid's state goes on.
     world.insert_resource(GridModel(PowerFlowModel::new(&built.network)));
     world.insert_resource(NetworkState::default());
     world.insert_resource(IslandGridModel::default());
@@ -146,6 +155,7 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     }
     world.insert_resource(market);
     world.insert_resource(Neighbourhood(built));
+    super::network::solve_now(world);
     world.write_message(super::NeighbourhoodChanged { edited: true });
     done
 }

@@ -1,6 +1,7 @@
 //! Integration tests in one binary (each test binary links Bevy, so there is one).
 
 mod bad_input;
+mod build_mode;
 mod cli;
 mod common;
 mod energy_audit;

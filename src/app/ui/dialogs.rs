@@ -1,0 +1,126 @@
+//! Dialogs: a file's errors, long work in progress, the help.
+
+use super::*;
+
+pub(super) fn errors_window(
+    ctx: &egui::Context,
+    source: &ScenarioSource,
+    actions: &mut PendingActions,
+) {
+    if source.errors.is_empty() {
+        return;
+    }
+    let file = source
+        .failed_path
+        .as_deref()
+        .map(file_name)
+        .unwrap_or_default();
+    egui::Window::new(
+        egui::RichText::new(format!("{file} has errors; the running scenario stays")).strong(),
+    )
+    .id("errors".into())
+    .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+    .collapsible(false)
+    .show(ctx, |ui| {
+        for e in &source.errors {
+            ui.label(
+                egui::RichText::new(e)
+                    .monospace()
+                    .color(c32(palette::VERMILLION)),
+            );
+        }
+        ui.horizontal(|ui| {
+            if let Some(path) = &source.failed_path
+                && ui.button("Try again").clicked()
+            {
+                actions.push(Action::LoadScenario(path.clone()));
+            }
+            if ui.button("Keep the running scenario").clicked() {
+                actions.push(Action::DismissErrors);
+            }
+        });
+    });
+}
+
+/// Progress of a jump (with Cancel) or of a scenario being read.
+pub(super) fn long_work_window(
+    ctx: &egui::Context,
+    live: &Live,
+    jump: Option<&crate::app::long_work::Jump>,
+    loading: Option<&crate::app::long_work::Loading>,
+    actions: &mut PendingActions,
+) {
+    if jump.is_none() && loading.is_none() {
+        return;
+    }
+    egui::Window::new(egui::RichText::new("Working").strong())
+        .id("long work".into())
+        .title_bar(false)
+        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 90.0))
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            if let Some(loading) = loading {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "Reading {} ({:.0} s)",
+                            file_name(&loading.path),
+                            loading.started.elapsed().as_secs_f64()
+                        ))
+                        .size(18.0),
+                    );
+                });
+            }
+            if let Some(jump) = jump {
+                let done = jump.progress(live.clock.steps);
+                ui.label(egui::RichText::new(&jump.label).size(18.0).strong());
+                ui.label(
+                    egui::RichText::new(format!(
+                        "now {}",
+                        live.clock.now().format("%a %d %b %Y %H:%M")
+                    ))
+                    .size(16.0),
+                );
+                ui.add(
+                    egui::ProgressBar::new(done as f32)
+                        .show_percentage()
+                        .desired_width(360.0),
+                );
+                if ui
+                    .button(egui::RichText::new("Cancel (Esc)").size(16.0))
+                    .clicked()
+                {
+                    actions.push(Action::CancelJump);
+                }
+            }
+        });
+}
+
+pub(super) fn help_window(ctx: &egui::Context, ui_state: &mut UiState) {
+    let mut open = true;
+    egui::Window::new(egui::RichText::new("Keyboard and mouse").strong())
+        .id("help".into())
+        .open(&mut open)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .show(ctx, |ui| {
+            egui::Grid::new("shortcuts")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (key, what) in SHORTCUTS {
+                        ui.label(egui::RichText::new(key).strong().monospace());
+                        ui.label(what);
+                        ui.end_row();
+                    }
+                });
+            ui.separator();
+            ui.label("Cables are coloured by loading, bus discs by voltage (legend bottom left).");
+            ui.label("Windows light up at night; a house shed or in a blackout goes dark.");
+        });
+    if !open {
+        ui_state.show_help = false;
+    }
+}

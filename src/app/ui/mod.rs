@@ -1,0 +1,754 @@
+//! The egui layer: the outage toggle and price control always in view, time
+//! and weather controls, the scenario picker, live charts, the legend,
+//! alerts, the inspector and the help overlay, plus the keyboard shortcuts.
+//! Every control queues an [`Action`]; nothing here touches the physics.
+
+mod bars;
+mod build;
+mod charts;
+mod dialogs;
+mod inspector;
+mod overlays;
+mod side_panel;
+
+use bars::{status_bar, top_bar};
+use dialogs::{errors_window, help_window, long_work_window};
+use inspector::inspector;
+use overlays::{alerts_banner, legend};
+use side_panel::side_panel;
+
+use bevy::prelude::*;
+use bevy::window::{MonitorSelection, PrimaryWindow, WindowMode};
+use bevy_egui::{EguiContexts, egui};
+use chrono::{Datelike, Duration};
+use egui_plot::{HLine, Legend, Line, Plot};
+
+use super::capture::{FrameStats, ScreenshotRequest};
+use super::controls::{Action, PendingActions, SPEEDS, ScenarioSource};
+use super::history::{ChartHistory, Sample};
+use super::palette::{self, LOADING_STOPS, Rgb8, VOLTAGE_STOPS};
+use super::scene::Pick;
+use super::visuals::house_served;
+use crate::market::Mechanism;
+use crate::physics::frequency::SHED_STAGES_HZ;
+use crate::scenario::DeviceKind;
+use crate::sim::devices::{BatteryState, CurrentEnvironment, DeviceIndex, DevicePower, EvRuntime};
+use crate::sim::grid_mode::{GridMode, GridState};
+use crate::sim::metrics::{EnergyTotals, HousePowers, StepRecord};
+use crate::sim::network::NetworkState;
+use crate::sim::prices::CurrentPrices;
+use crate::sim::{Neighbourhood, SimClock};
+
+/// Every keyboard shortcut, as the help overlay and the README list them.
+pub const SHORTCUTS: [(&str, &str); 29] = [
+    ("G", "grid outage on / off"),
+    ("P", "price spike (1.50 EUR/kWh) on / off"),
+    ("Space", "pause / run"),
+    ("N", "one step (pauses)"),
+    ("] or +", "faster"),
+    ("[ or -", "slower"),
+    ("J", "jump to the next 06:00, 12:00, 18:00 or 00:00"),
+    ("C", "clouds: weather model, clear, half, overcast"),
+    ("W", "wind: weather model, calm, 6 m/s, 14 m/s"),
+    ("R", "reload the scenario file"),
+    (
+        "M",
+        "market: supply-demand ratio, mid-market, bill sharing, auction, none",
+    ),
+    ("T", "trades between neighbours on / off"),
+    ("Mouse left drag", "orbit"),
+    ("Mouse right drag", "pan"),
+    ("Wheel / PageUp / PageDown", "zoom"),
+    ("Arrows", "pan"),
+    ("Q / E", "turn"),
+    (
+        "1 2 3 4 / Home",
+        "overview, street, transformer, map / reset view",
+    ),
+    (
+        "Click",
+        "inspect a house, car, turbine, cable, bus or the transformer",
+    ),
+    ("Tab", "charts panel on / off"),
+    ("U", "UI size: 100, 125, 150, 200 %"),
+    ("F11", "fullscreen"),
+    ("F12", "screenshot (saved under screenshots/)"),
+    (
+        "B",
+        "build mode: add, change and remove houses, PV, batteries, cars, turbines",
+    ),
+    ("Ctrl+Z", "undo the last edit"),
+    ("Ctrl+Shift+Z or Ctrl+Y", "redo"),
+    (
+        "Ctrl+S",
+        "save the edited neighbourhood (Save as in the build panel)",
+    ),
+    ("F1 or ?", "this help; Esc closes it"),
+    ("Esc", "close help, clear the selection, cancel a jump"),
+];
+
+/// UI sizes the U key cycles through.
+pub const UI_SCALES: [f32; 4] = [1.0, 1.25, 1.5, 2.0];
+
+/// What the panels show, and what is selected.
+#[derive(Resource, Debug, Clone)]
+pub struct UiState {
+    /// The help overlay is open.
+    pub show_help: bool,
+    /// The charts panel is open.
+    pub show_charts: bool,
+    /// The last interval's trades are drawn as arcs.
+    pub show_trades: bool,
+    /// UI zoom (one of [`UI_SCALES`]).
+    pub ui_scale: f32,
+    /// What the inspector shows.
+    pub selected: Option<Pick>,
+    /// A short note for the status bar (e.g. where a screenshot went).
+    pub note: Option<String>,
+    /// The price slider's value, EUR/kWh.
+    pub price_slider: f64,
+    /// Build mode: the build panel is open and clicks select what to edit.
+    pub build_mode: bool,
+    /// The build panel's fields (sizes of what the buttons add, Save as).
+    pub build: build::BuildFields,
+    style_set: bool,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        Self {
+            show_help: false,
+            show_charts: true,
+            show_trades: true,
+            ui_scale: 1.0,
+            selected: None,
+            note: None,
+            price_slider: 0.40,
+            build_mode: false,
+            build: build::BuildFields::default(),
+            style_set: false,
+        }
+    }
+}
+
+/// How serious an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Worth knowing (islanded on purpose).
+    Notice,
+    /// Something is wrong (shedding, limits).
+    Warning,
+    /// The lights are out.
+    Critical,
+}
+
+/// The alerts for the latest step: islanding, shedding, blackout, voltage
+/// outside the band, overloads, a power flow without a solution.
+pub fn alerts(
+    record: &StepRecord,
+    mode: GridMode,
+    economic: bool,
+    stages_shed: usize,
+) -> Vec<(Severity, String)> {
+    let mut out = Vec::new();
+    match mode {
+        GridMode::Blackout => out.push((
+            Severity::Critical,
+            "BLACKOUT: the island went dark; it restarts when local generation can carry it"
+                .to_owned(),
+        )),
+        GridMode::Islanded if economic => out.push((
+            Severity::Notice,
+            "ISLANDED by choice: grid power is dear, the neighbourhood runs on its own".to_owned(),
+        )),
+        GridMode::Islanded => out.push((
+            Severity::Warning,
+            "ISLANDED: no grid; batteries and V2G cars hold the frequency".to_owned(),
+        )),
+        GridMode::Connected => {}
+    }
+    if mode == GridMode::Islanded && stages_shed > 0 {
+        out.push((
+            Severity::Critical,
+            format!(
+                "LOAD SHEDDING: stage {stages_shed} of {}, {:.1} kW not served",
+                SHED_STAGES_HZ.len(),
+                record.shed_kw
+            ),
+        ));
+    }
+    // Before the first step there is nothing to judge yet.
+    if mode != GridMode::Blackout && record.time.is_some() {
+        if !record.power_flow_ok {
+            out.push((
+                Severity::Critical,
+                "The power flow has no solution (voltage collapse)".to_owned(),
+            ));
+        }
+        if record.v_max_pu > crate::sim::metrics::VOLTAGE_BAND_PU.1 {
+            out.push((
+                Severity::Warning,
+                format!(
+                    "OVER VOLTAGE: {:.3} pu at the worst bus (limit 1.10)",
+                    record.v_max_pu
+                ),
+            ));
+        }
+        if record.v_min_pu < crate::sim::metrics::VOLTAGE_BAND_PU.0 {
+            out.push((
+                Severity::Warning,
+                format!(
+                    "UNDER VOLTAGE: {:.3} pu at the worst bus (limit 0.90)",
+                    record.v_min_pu
+                ),
+            ));
+        }
+        if record.max_loading_percent > 100.0 {
+            out.push((
+                Severity::Warning,
+                format!(
+                    "OVERLOAD: a cable or the transformer at {:.0} %",
+                    record.max_loading_percent
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Which action a key press asks for (None: not a shortcut of the controls).
+pub fn action_for_key(key: KeyCode, shift: bool) -> Option<Action> {
+    Some(match key {
+        KeyCode::KeyG => Action::ToggleOutage,
+        KeyCode::KeyP => Action::TogglePriceSpike,
+        KeyCode::Space => Action::TogglePause,
+        KeyCode::KeyN => Action::StepOnce,
+        KeyCode::BracketRight | KeyCode::NumpadAdd => Action::Faster,
+        KeyCode::Equal if shift => Action::Faster,
+        KeyCode::BracketLeft | KeyCode::Minus | KeyCode::NumpadSubtract => Action::Slower,
+        KeyCode::KeyJ => Action::JumpToNext,
+        KeyCode::KeyC => Action::CycleClouds,
+        KeyCode::KeyW => Action::CycleWind,
+        KeyCode::KeyR => Action::Reload,
+        KeyCode::KeyM => Action::CycleMarket,
+        _ => return None,
+    })
+}
+
+/// What a key press does in the window besides the controls' actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shortcut {
+    /// A control, through the action queue.
+    Act(Action),
+    /// The help overlay on or off.
+    ToggleHelp,
+    /// Close the help, clear the selection and cancel a jump.
+    Escape,
+    /// Build mode on or off.
+    ToggleBuild,
+    /// The charts panel on or off.
+    ToggleCharts,
+    /// The trade arcs on or off.
+    ToggleTrades,
+    /// The next UI size.
+    CycleUiScale,
+    /// Fullscreen or windowed.
+    ToggleFullscreen,
+    /// A screenshot.
+    Screenshot,
+}
+
+/// What a key press does (None: not a shortcut; the camera's keys are in
+/// [`super::camera::CAMERA_KEYS`]). With Ctrl held only the editing keys
+/// count: Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo, Ctrl+S save.
+pub fn shortcut_for_key(key: KeyCode, shift: bool, ctrl: bool) -> Option<Shortcut> {
+    if ctrl {
+        return Some(Shortcut::Act(match key {
+            KeyCode::KeyZ if shift => Action::Redo,
+            KeyCode::KeyZ => Action::Undo,
+            KeyCode::KeyY if !shift => Action::Redo,
+            KeyCode::KeyS if !shift => Action::Save,
+            _ => return None,
+        }));
+    }
+    if let Some(action) = action_for_key(key, shift) {
+        return Some(Shortcut::Act(action));
+    }
+    Some(match key {
+        KeyCode::KeyB => Shortcut::ToggleBuild,
+        KeyCode::F1 => Shortcut::ToggleHelp,
+        KeyCode::Slash if shift => Shortcut::ToggleHelp,
+        KeyCode::Escape => Shortcut::Escape,
+        KeyCode::Tab => Shortcut::ToggleCharts,
+        KeyCode::KeyT => Shortcut::ToggleTrades,
+        KeyCode::KeyU => Shortcut::CycleUiScale,
+        KeyCode::F11 => Shortcut::ToggleFullscreen,
+        KeyCode::F12 => Shortcut::Screenshot,
+        _ => return None,
+    })
+}
+
+/// Adds the panels, the shortcuts and picking for the inspector.
+pub fn plugin(app: &mut App) {
+    app.init_resource::<UiState>();
+    app.add_systems(bevy_egui::EguiPrimaryContextPass, draw_ui);
+    app.add_systems(
+        Update,
+        (
+            keyboard,
+            pick_on_click,
+            forget_stale_selection,
+            title_marks_unsaved_edits,
+        ),
+    );
+}
+
+/// A selection that no longer points at what was picked goes: all of it
+/// when another scenario loads, and after an edit what fell out of range
+/// (and a house whose neighbours moved up because one was removed).
+fn forget_stale_selection(
+    mut changes: MessageReader<crate::sim::NeighbourhoodChanged>,
+    hood: Res<Neighbourhood>,
+    mut ui: ResMut<UiState>,
+    mut houses_before: Local<Option<usize>>,
+) {
+    let houses = hood.0.scenario.houses.len();
+    let previous = houses_before.replace(houses);
+    for change in changes.read() {
+        let built = &hood.0;
+        let keep = change.edited
+            && match ui.selected {
+                Some(Pick::House(h)) => h < houses && previous.is_none_or(|n| n <= houses),
+                Some(Pick::Device(d)) => d < built.devices.len(),
+                Some(Pick::Line(l)) => l < built.network.lines.len(),
+                Some(Pick::Bus(b)) => b < built.network.buses.len(),
+                Some(Pick::Transformer) | None => true,
+            };
+        if !keep {
+            ui.selected = None;
+        }
+    }
+}
+
+/// The window's title carries the scenario's name and "(unsaved edits)".
+fn title_marks_unsaved_edits(
+    hood: Res<Neighbourhood>,
+    edits: Res<crate::app::editing::EditHistory>,
+    mut windows: Query<&mut Window, With<PrimaryWindow>>,
+) {
+    let title = format!(
+        "Microgrid sandbox - {}{}",
+        hood.0.scenario.name,
+        if edits.unsaved() {
+            " (unsaved edits)"
+        } else {
+            ""
+        }
+    );
+    for mut window in &mut windows {
+        if window.title != title {
+            window.title = title.clone();
+        }
+    }
+}
+
+fn keyboard(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut contexts: EguiContexts,
+    mut actions: ResMut<PendingActions>,
+    mut ui: ResMut<UiState>,
+    mut screenshot: ResMut<ScreenshotRequest>,
+    mut windows: Query<&mut Window, With<PrimaryWindow>>,
+) {
+    if contexts
+        .ctx_mut()
+        .is_ok_and(|ctx| ctx.egui_wants_keyboard_input())
+    {
+        return;
+    }
+    let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
+    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
+    for &key in keys.get_just_pressed() {
+        match shortcut_for_key(key, shift, ctrl) {
+            Some(Shortcut::ToggleBuild) => ui.build_mode = !ui.build_mode,
+            Some(Shortcut::Act(action)) => actions.push(action),
+            Some(Shortcut::ToggleHelp) => ui.show_help = !ui.show_help,
+            Some(Shortcut::Escape) => {
+                ui.show_help = false;
+                ui.selected = None;
+                actions.push(Action::CancelJump);
+            }
+            Some(Shortcut::ToggleCharts) => ui.show_charts = !ui.show_charts,
+            Some(Shortcut::ToggleTrades) => ui.show_trades = !ui.show_trades,
+            Some(Shortcut::CycleUiScale) => {
+                let at = UI_SCALES
+                    .iter()
+                    .position(|&s| s == ui.ui_scale)
+                    .unwrap_or(0);
+                ui.ui_scale = UI_SCALES[(at + 1) % UI_SCALES.len()];
+            }
+            Some(Shortcut::ToggleFullscreen) => {
+                for mut window in &mut windows {
+                    window.mode = match window.mode {
+                        WindowMode::Windowed => {
+                            WindowMode::BorderlessFullscreen(MonitorSelection::Current)
+                        }
+                        _ => WindowMode::Windowed,
+                    };
+                }
+            }
+            Some(Shortcut::Screenshot) => screenshot.requested = true,
+            None => {}
+        }
+    }
+}
+
+fn pick_on_click(
+    mut clicks: MessageReader<Pointer<Click>>,
+    picks: Query<&Pick>,
+    parents: Query<&ChildOf>,
+    mut ui: ResMut<UiState>,
+) {
+    for click in clicks.read() {
+        if click.event.button != PointerButton::Primary || click.event.duration.as_secs_f32() > 0.4
+        {
+            continue;
+        }
+        // The clicked part, or the nearest ancestor that is something to inspect.
+        let mut entity = click.entity;
+        let mut found = picks.get(entity).ok().copied();
+        while found.is_none() {
+            let Ok(parent) = parents.get(entity) else {
+                break;
+            };
+            entity = parent.parent();
+            found = picks.get(entity).ok().copied();
+        }
+        ui.selected = found;
+    }
+}
+
+fn c32(c: Rgb8) -> egui::Color32 {
+    egui::Color32::from_rgb(c[0], c[1], c[2])
+}
+
+/// The neighbourhood's live state the panels read, gathered in one place.
+#[derive(bevy::ecs::system::SystemParam)]
+struct Live<'w, 's> {
+    clock: Res<'w, SimClock>,
+    hood: Res<'w, Neighbourhood>,
+    record: Res<'w, StepRecord>,
+    grid: Res<'w, GridState>,
+    prices: Res<'w, CurrentPrices>,
+    env: Res<'w, CurrentEnvironment>,
+    network: Res<'w, NetworkState>,
+    houses: Res<'w, HousePowers>,
+    totals: Res<'w, EnergyTotals>,
+    history: Res<'w, ChartHistory>,
+    weather: Res<'w, crate::sim::devices::WeatherModel>,
+    market: Res<'w, crate::sim::market::Market>,
+    edits: Res<'w, crate::app::editing::EditHistory>,
+    devices: Query<
+        'w,
+        's,
+        (
+            &'static DeviceIndex,
+            &'static DevicePower,
+            Option<&'static BatteryState>,
+            Option<&'static EvRuntime>,
+        ),
+    >,
+}
+
+fn draw_ui(
+    mut contexts: EguiContexts,
+    live: Live,
+    source: Res<ScenarioSource>,
+    stats: Res<FrameStats>,
+    mut ui_state: ResMut<UiState>,
+    mut actions: ResMut<PendingActions>,
+    mut screenshot: ResMut<ScreenshotRequest>,
+    jump: Option<Res<crate::app::long_work::Jump>>,
+    loading: Option<Res<crate::app::long_work::Loading>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if !ui_state.style_set {
+        ui_state.style_set = true;
+        ctx.global_style_mut(|style| {
+            use egui::{FontFamily, FontId, TextStyle};
+            style.text_styles = [
+                (
+                    TextStyle::Heading,
+                    FontId::new(22.0, FontFamily::Proportional),
+                ),
+                (TextStyle::Body, FontId::new(15.0, FontFamily::Proportional)),
+                (
+                    TextStyle::Button,
+                    FontId::new(15.0, FontFamily::Proportional),
+                ),
+                (
+                    TextStyle::Small,
+                    FontId::new(12.0, FontFamily::Proportional),
+                ),
+                (
+                    TextStyle::Monospace,
+                    FontId::new(14.0, FontFamily::Monospace),
+                ),
+            ]
+            .into();
+        });
+    }
+    if (ctx.zoom_factor() - ui_state.ui_scale).abs() > 1e-3 {
+        ctx.set_zoom_factor(ui_state.ui_scale);
+    }
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "sandbox".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+    top_bar(&mut root, &live, &mut ui_state, &mut actions);
+    status_bar(&mut root, &live, &stats, &ui_state, &mut screenshot);
+    if ui_state.show_charts {
+        egui::Panel::right("charts")
+            .default_size(390.0)
+            .resizable(true)
+            .show(&mut root, |ui| {
+                side_panel(ui, &live, &source, &mut ui_state, &mut actions)
+            });
+    }
+    if !ui_state.build_mode {
+        legend(ctx);
+    }
+    alerts_banner(ctx, &live);
+    inspector(ctx, &live, &mut ui_state);
+    if ui_state.build_mode {
+        build::build_panel(ctx, &live, &source, &mut ui_state, &mut actions);
+    }
+    errors_window(ctx, &source, &mut actions);
+    long_work_window(
+        ctx,
+        &live,
+        jump.as_deref(),
+        loading.as_deref(),
+        &mut actions,
+    );
+    if ui_state.show_help {
+        help_window(ctx, &mut ui_state);
+    }
+    Ok(())
+}
+
+fn speed_label(speed: f64) -> String {
+    match speed {
+        s if s >= 3600.0 => format!("{:.0} h", s / 3600.0),
+        s if s >= 60.0 => format!("{:.0} min", s / 60.0),
+        s => format!("{s:.0} s"),
+    }
+}
+
+fn weekday(d: chrono::Weekday) -> &'static str {
+    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][d.num_days_from_monday() as usize]
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn has_device(
+    built: &crate::scenario::Built,
+    house: usize,
+    kind: impl Fn(&DeviceKind) -> bool,
+) -> bool {
+    built
+        .devices
+        .iter()
+        .any(|d| d.house == Some(house) && kind(&d.kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_name_islanding_shedding_and_limits() {
+        let ok = StepRecord {
+            time: crate::scenario::parse_date_time("2025-06-21 12:00").ok(),
+            power_flow_ok: true,
+            v_min_pu: 0.97,
+            v_max_pu: 1.02,
+            max_loading_percent: 40.0,
+            ..default()
+        };
+        assert!(alerts(&ok, GridMode::Connected, false, 0).is_empty());
+        let island = alerts(&ok, GridMode::Islanded, false, 2);
+        assert_eq!(island.len(), 2);
+        assert!(island[1].1.contains("stage 2 of 4"), "{island:?}");
+        assert_eq!(
+            alerts(&ok, GridMode::Islanded, true, 0)[0].0,
+            Severity::Notice
+        );
+        let stressed = StepRecord {
+            v_max_pu: 1.12,
+            max_loading_percent: 130.0,
+            ..ok
+        };
+        let list = alerts(&stressed, GridMode::Connected, false, 0);
+        assert_eq!(list.len(), 2);
+        assert!(list[0].1.contains("OVER VOLTAGE") && list[1].1.contains("130 %"));
+        // A blackout says so, and nothing about voltages it does not have.
+        let dark = alerts(&StepRecord::default(), GridMode::Blackout, false, 4);
+        assert_eq!(dark.len(), 1);
+        assert_eq!(dark[0].0, Severity::Critical);
+    }
+
+    /// The names the help's key column gives a key.
+    fn help_names(key: KeyCode) -> Vec<String> {
+        let debug = format!("{key:?}");
+        let plain = debug
+            .strip_prefix("Key")
+            .or_else(|| debug.strip_prefix("Digit"))
+            .unwrap_or(&debug)
+            .to_owned();
+        let mut names = vec![plain];
+        names.extend(
+            match key {
+                KeyCode::BracketRight => Some("]"),
+                KeyCode::BracketLeft => Some("["),
+                KeyCode::Minus | KeyCode::NumpadSubtract => Some("-"),
+                KeyCode::Equal | KeyCode::NumpadAdd => Some("+"),
+                KeyCode::Slash => Some("?"),
+                KeyCode::Escape => Some("Esc"),
+                KeyCode::ArrowLeft
+                | KeyCode::ArrowRight
+                | KeyCode::ArrowUp
+                | KeyCode::ArrowDown => Some("Arrows"),
+                _ => None,
+            }
+            .map(str::to_owned),
+        );
+        names
+    }
+
+    #[test]
+    fn every_shortcut_is_in_the_help() {
+        use KeyCode as K;
+        // Every key a keyboard offers that the window might use.
+        let keys = [
+            K::KeyA,
+            K::KeyB,
+            K::KeyC,
+            K::KeyD,
+            K::KeyE,
+            K::KeyF,
+            K::KeyG,
+            K::KeyH,
+            K::KeyI,
+            K::KeyJ,
+            K::KeyK,
+            K::KeyL,
+            K::KeyM,
+            K::KeyN,
+            K::KeyO,
+            K::KeyP,
+            K::KeyQ,
+            K::KeyR,
+            K::KeyS,
+            K::KeyT,
+            K::KeyU,
+            K::KeyV,
+            K::KeyW,
+            K::KeyX,
+            K::KeyY,
+            K::KeyZ,
+            K::Digit0,
+            K::Digit1,
+            K::Digit2,
+            K::Digit3,
+            K::Digit4,
+            K::Digit5,
+            K::Digit6,
+            K::Digit7,
+            K::Digit8,
+            K::Digit9,
+            K::F1,
+            K::F2,
+            K::F3,
+            K::F4,
+            K::F5,
+            K::F6,
+            K::F7,
+            K::F8,
+            K::F9,
+            K::F10,
+            K::F11,
+            K::F12,
+            K::Space,
+            K::Tab,
+            K::Escape,
+            K::Enter,
+            K::Backspace,
+            K::Delete,
+            K::Insert,
+            K::Home,
+            K::End,
+            K::PageUp,
+            K::PageDown,
+            K::ArrowLeft,
+            K::ArrowRight,
+            K::ArrowUp,
+            K::ArrowDown,
+            K::BracketLeft,
+            K::BracketRight,
+            K::Minus,
+            K::Equal,
+            K::Slash,
+            K::Backslash,
+            K::Comma,
+            K::Period,
+            K::Semicolon,
+            K::Quote,
+            K::Backquote,
+            K::NumpadAdd,
+            K::NumpadSubtract,
+        ];
+        let listed: Vec<&str> = SHORTCUTS
+            .iter()
+            .flat_map(|(k, _)| k.split([' ', '/']).filter(|t| !t.is_empty() && *t != "or"))
+            .collect();
+        let mut used = 0;
+        for key in keys {
+            for (shift, ctrl) in [(false, false), (true, false), (false, true), (true, true)] {
+                let camera = !shift && !ctrl && crate::app::camera::CAMERA_KEYS.contains(&key);
+                if shortcut_for_key(key, shift, ctrl).is_none() && !camera {
+                    continue;
+                }
+                used += 1;
+                let names: Vec<String> = help_names(key)
+                    .into_iter()
+                    .map(|n| match (ctrl, shift) {
+                        (true, true) => format!("Ctrl+Shift+{n}"),
+                        (true, false) => format!("Ctrl+{n}"),
+                        _ => n,
+                    })
+                    .collect();
+                assert!(
+                    names.iter().any(|n| listed.contains(&n.as_str())),
+                    "{key:?} (shift {shift}) does something but the help does not list it as any of {names:?}"
+                );
+            }
+        }
+        // Every control, M for the market among them, and the camera.
+        assert!(used >= 30, "{used}");
+        assert_eq!(
+            shortcut_for_key(K::KeyM, false, false),
+            Some(Shortcut::Act(Action::CycleMarket))
+        );
+        assert_eq!(action_for_key(K::Equal, true), Some(Action::Faster));
+        assert_eq!(action_for_key(K::KeyZ, false), None);
+    }
+}
