@@ -20,6 +20,8 @@ pub struct ScreenshotRequest {
     pub requested: bool,
     /// Where (a script's `Screenshot`), else a dated name under [`SCREENSHOT_DIR`].
     pub path: Option<PathBuf>,
+    /// Screenshots asked for and not yet written (quitting waits for them).
+    pub pending: u32,
 }
 
 /// A screenshot to take on its own, then exit (`open --screenshot`).
@@ -161,8 +163,12 @@ fn take_requested(
     let path = request.path.take().unwrap_or_else(|| {
         screenshot_path(&hood.0.scenario.name, chrono::Local::now().naive_local())
     });
+    request.pending += 1;
     commands.spawn(Screenshot::primary_window()).observe(
-        move |captured: On<ScreenshotCaptured>, mut ui: ResMut<UiState>| {
+        move |captured: On<ScreenshotCaptured>,
+              mut ui: ResMut<UiState>,
+              mut request: ResMut<ScreenshotRequest>| {
+            request.pending = request.pending.saturating_sub(1);
             ui.note = Some(match save_png(captured.image.clone(), &path) {
                 Ok(()) => format!("Saved {}", path.display()),
                 Err(e) => {

@@ -90,6 +90,12 @@ pub enum Action {
     SaveAs(PathBuf),
     /// Close the window.
     Quit,
+    /// Close the window as its close button asks (held while edits are unsaved).
+    CloseWindow,
+    /// Go on with the action that was held for unsaved edits, dropping them.
+    DiscardEdits,
+    /// Keep the unsaved edits: the held action is dropped instead.
+    KeepEdits,
     /// Stop a jump where it is.
     CancelJump,
     /// Close the error dialog and keep the running scenario as it is.
@@ -104,6 +110,24 @@ pub const MARKET_CYCLE: [Mechanism; 5] = [
     Mechanism::Auction,
     Mechanism::None,
 ];
+
+/// An action held back because it would drop unsaved edits: the window asks
+/// first ([`Action::DiscardEdits`] goes on, [`Action::KeepEdits`] does not).
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct HeldForUnsavedEdits {
+    /// What was asked for (loading a scenario, reloading, closing the window).
+    pub action: Action,
+    /// How many edits would be lost.
+    pub edits: usize,
+}
+
+/// Whether `action` would drop the running neighbourhood's edits.
+fn drops_edits(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::LoadScenario(_) | Action::Reload | Action::CloseWindow
+    )
+}
 
 /// Actions waiting for [`apply_actions`], in the order they were asked for.
 #[derive(Resource, Debug, Default)]
@@ -218,10 +242,33 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<PendingActions>();
     app.add_systems(
         Update,
-        (super::script::play_script, apply_actions, run_long_work)
+        (
+            super::script::play_script,
+            apply_actions,
+            run_long_work,
+            quit_when_done,
+        )
             .chain()
             .before(sim::run_due_steps),
     );
+}
+
+/// The window is to close once the screenshots asked for are written.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuitRequested;
+
+/// Ends the app once quitting was asked for and no screenshot is pending.
+pub fn quit_when_done(world: &mut World) {
+    if !world.contains_resource::<QuitRequested>() {
+        return;
+    }
+    let busy = world
+        .get_resource::<super::capture::ScreenshotRequest>()
+        .is_some_and(|r| r.requested || r.pending > 0);
+    if !busy {
+        world.remove_resource::<QuitRequested>();
+        world.write_message(AppExit::Success);
+    }
 }
 
 /// One frame's slice of the long work (exclusive system): a jump runs on,
@@ -252,6 +299,14 @@ pub fn apply_actions(world: &mut World) {
 }
 
 fn apply(world: &mut World, action: Action) {
+    if drops_edits(&action) {
+        let edits = world.resource::<editing::EditHistory>();
+        if edits.unsaved() && !edits.done.is_empty() {
+            let edits = edits.done.len();
+            world.insert_resource(HeldForUnsavedEdits { action, edits });
+            return;
+        }
+    }
     match action {
         Action::ToggleOutage => {
             let on = world.resource::<GridState>().manual_outage;
@@ -324,8 +379,21 @@ fn apply(world: &mut World, action: Action) {
             save(world, &path);
         }
         Action::SaveAs(path) => save(world, &path),
-        Action::Quit => {
-            world.write_message(AppExit::Success);
+        Action::Quit | Action::CloseWindow => {
+            world.insert_resource(QuitRequested);
+        }
+        Action::DiscardEdits => {
+            if let Some(held) = world.remove_resource::<HeldForUnsavedEdits>() {
+                // The edits go with the neighbourhood they were made on.
+                world.insert_resource(editing::EditHistory {
+                    saved: Some(0),
+                    ..default()
+                });
+                apply(world, held.action);
+            }
+        }
+        Action::KeepEdits => {
+            world.remove_resource::<HeldForUnsavedEdits>();
         }
         Action::CancelJump => long_work::cancel_jump(world),
         Action::DismissErrors => {

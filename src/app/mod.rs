@@ -115,6 +115,8 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
                     resolution: WindowResolution::new(options.size.0, options.size.1),
                     ..default()
                 }),
+                // Closing asks first while there are unsaved edits (see `ui`).
+                close_when_requested: false,
                 ..default()
             })
             .set(LogPlugin {

@@ -73,6 +73,10 @@ pub enum Control {
     Screenshot(PathBuf),
     /// Close the window.
     Quit,
+    /// Go on with a load held for unsaved edits, dropping them.
+    DiscardEdits,
+    /// Keep the edits; the held load is dropped.
+    KeepEdits,
 }
 
 /// Names of [`Edit`]'s variants (a test holds this list to the enum).
@@ -96,7 +100,7 @@ pub const EDIT_NAMES: [&str; 16] = [
 ];
 
 /// Names of [`Control`]'s variants.
-pub const CONTROL_NAMES: [&str; 20] = [
+pub const CONTROL_NAMES: [&str; 22] = [
     "ToggleOutage",
     "SetPrice",
     "TogglePriceSpike",
@@ -117,9 +121,11 @@ pub const CONTROL_NAMES: [&str; 20] = [
     "SaveAs",
     "Screenshot",
     "Quit",
+    "DiscardEdits",
+    "KeepEdits",
 ];
 
-const ALL_NAMES: [&str; 36] = [
+const ALL_NAMES: [&str; 38] = [
     "AddPv",
     "AddBattery",
     "AddCar",
@@ -156,6 +162,8 @@ const ALL_NAMES: [&str; 36] = [
     "SaveAs",
     "Screenshot",
     "Quit",
+    "DiscardEdits",
+    "KeepEdits",
 ];
 
 /// One step's action: an edit or a control, written by its own name.
@@ -334,6 +342,8 @@ impl ScriptAction {
                 Control::SaveAs(p) => Action::SaveAs(p),
                 Control::Screenshot(p) => Action::Screenshot(p),
                 Control::Quit => Action::Quit,
+                Control::DiscardEdits => Action::DiscardEdits,
+                Control::KeepEdits => Action::KeepEdits,
             },
         }
     }

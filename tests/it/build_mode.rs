@@ -454,6 +454,8 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         r#"SaveAs("scenes/my/x.scenario.ron")"#,
         r#"Screenshot("shot.png")"#,
         "Quit",
+        "DiscardEdits",
+        "KeepEdits",
     ];
     assert_eq!(edits.len(), EDIT_NAMES.len());
     assert_eq!(controls.len(), CONTROL_NAMES.len());
@@ -532,4 +534,43 @@ fn from_an_empty_street_a_class_builds_six_houses_and_islands_them() {
         "{r:?}"
     );
     assert!(r.pv_kw > 5.0 && r.load_kw > 0.0, "{r:?}");
+}
+
+#[test]
+fn leaving_unsaved_edits_asks_first() {
+    use microgrid::app::controls::HeldForUnsavedEdits;
+    let mut app = window_app("scenes/default.scenario.ron");
+    act(
+        &mut app,
+        Action::Edit(Edit::RemovePv {
+            house: "Lindenweg 1".into(),
+        }),
+    );
+    let edited = scenario_of(&app);
+    let other = repo("scenes/kerber-dorfnetz.scenario.ron");
+    for action in [
+        Action::LoadScenario(other.clone()),
+        Action::Reload,
+        Action::CloseWindow,
+    ] {
+        act(&mut app, action.clone());
+        let held = app.world().resource::<HeldForUnsavedEdits>();
+        assert_eq!((&held.action, held.edits), (&action, 1));
+        assert_eq!(scenario_of(&app), edited, "{action:?} went ahead");
+        act(&mut app, Action::KeepEdits);
+        assert!(!app.world().contains_resource::<HeldForUnsavedEdits>());
+        assert_eq!(scenario_of(&app), edited);
+    }
+    // Discarding goes on with the load, and the edits go with their neighbourhood.
+    act(&mut app, Action::LoadScenario(other));
+    act(&mut app, Action::DiscardEdits);
+    assert_eq!(
+        scenario_of(&app).name,
+        built("scenes/kerber-dorfnetz.scenario.ron").scenario.name
+    );
+    let history = app.world().resource::<EditHistory>();
+    assert!(history.done.is_empty() && !history.unsaved());
+    // With nothing unsaved nothing is asked.
+    act(&mut app, Action::Reload);
+    assert!(!app.world().contains_resource::<HeldForUnsavedEdits>());
 }

@@ -124,3 +124,50 @@ pub(super) fn help_window(ctx: &egui::Context, ui_state: &mut UiState) {
         ui_state.show_help = false;
     }
 }
+
+/// Asks before an action drops unsaved edits (loading, reloading, closing).
+pub(super) fn unsaved_edits_window(
+    ctx: &egui::Context,
+    held: &crate::app::controls::HeldForUnsavedEdits,
+    actions: &mut PendingActions,
+) {
+    let what = match &held.action {
+        Action::LoadScenario(path) => format!("Open {}", file_name(path)),
+        Action::Reload => "Reload the scenario file".to_owned(),
+        _ => "Close the window".to_owned(),
+    };
+    egui::Window::new(egui::RichText::new("Unsaved edits").strong().size(20.0))
+        .id("unsaved".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            ui.label(
+                egui::RichText::new(format!(
+                    "{what}? The {} edit{} since the last save will be lost.",
+                    held.edits,
+                    if held.edits == 1 { "" } else { "s" }
+                ))
+                .size(17.0),
+            );
+            ui.horizontal(|ui| {
+                if ui
+                    .button(egui::RichText::new("Keep editing").size(17.0))
+                    .clicked()
+                {
+                    actions.push(Action::KeepEdits);
+                }
+                if ui
+                    .button(
+                        egui::RichText::new("Discard the edits")
+                            .size(17.0)
+                            .color(c32(palette::VERMILLION)),
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::DiscardEdits);
+                }
+            });
+            ui.label("Keep editing, then Save as in the build panel (B) to keep them.");
+        });
+}

@@ -299,8 +299,20 @@ pub fn plugin(app: &mut App) {
             pick_on_click,
             forget_stale_selection,
             title_marks_unsaved_edits,
+            close_through_the_queue,
         ),
     );
+}
+
+/// The window's close button becomes an action, so that unsaved edits are
+/// asked about first (the window plugin does not close by itself).
+fn close_through_the_queue(
+    mut requests: MessageReader<bevy::window::WindowCloseRequested>,
+    mut actions: ResMut<PendingActions>,
+) {
+    if requests.read().count() > 0 {
+        actions.push(Action::CloseWindow);
+    }
 }
 
 /// A selection that no longer points at what was picked goes: all of it
@@ -468,6 +480,7 @@ fn draw_ui(
     mut ui_state: ResMut<UiState>,
     mut actions: ResMut<PendingActions>,
     mut screenshot: ResMut<ScreenshotRequest>,
+    held: Option<Res<crate::app::controls::HeldForUnsavedEdits>>,
     jump: Option<Res<crate::app::long_work::Jump>>,
     loading: Option<Res<crate::app::long_work::Loading>>,
 ) -> Result {
@@ -527,6 +540,9 @@ fn draw_ui(
         build::build_panel(ctx, &live, &source, &mut ui_state, &mut actions);
     }
     errors_window(ctx, &source, &mut actions);
+    if let Some(held) = held.as_deref() {
+        dialogs::unsaved_edits_window(ctx, held, &mut actions);
+    }
     long_work_window(
         ctx,
         &live,
