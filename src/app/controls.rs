@@ -80,6 +80,8 @@ pub enum Action {
     CycleMarket,
     /// Change the neighbourhood while it runs (build mode, scripts).
     Edit(crate::scenario::edit::Edit),
+    /// Predict what an edit would do now, without making it (see [`EditPreview`]).
+    Preview(crate::scenario::edit::Edit),
     /// Take the last edit back.
     Undo,
     /// Do the last undone edit again.
@@ -119,6 +121,17 @@ pub struct HeldForUnsavedEdits {
     pub action: Action,
     /// How many edits would be lost.
     pub edits: usize,
+}
+
+/// The last edit previewed and what it would do (or why it cannot be made).
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct EditPreview {
+    /// The edit.
+    pub edit: crate::scenario::edit::Edit,
+    /// Its predicted effect now.
+    pub result: Result<crate::sim::preview::Preview, String>,
+    /// The clock's step it was computed at (a later step calls for another).
+    pub at_step: u64,
 }
 
 /// Whether `action` would drop the running neighbourhood's edits.
@@ -372,6 +385,15 @@ fn apply(world: &mut World, action: Action) {
             long_work::start_loading(world, path);
         }
         Action::Edit(edit) => editing::apply_edit(world, &edit),
+        Action::Preview(edit) => {
+            let result = crate::sim::preview::preview(world, &edit);
+            let at_step = world.resource::<SimClock>().steps;
+            world.insert_resource(EditPreview {
+                edit,
+                result,
+                at_step,
+            });
+        }
         Action::Undo => editing::undo(world),
         Action::Redo => editing::redo(world),
         Action::Save => {

@@ -508,6 +508,18 @@ pub fn apply(edit: &Edit, s: &Scenario) -> Result<super::Built, Refusal> {
     check(&changed)
 }
 
+/// `edit` applied and built, without the file's round trip (ranges are not
+/// checked): fast enough to preview an edit as the pointer moves. The edit
+/// itself goes through [`apply`].
+pub fn preview_build(edit: &Edit, s: &Scenario) -> Result<super::Built, Refusal> {
+    let changed = change(edit, s)?;
+    super::build(&changed, "the edited scenario", "").map_err(|errors| {
+        errors
+            .first()
+            .map_or_else(|| "the edit was refused".to_owned(), sentence)
+    })
+}
+
 /// A scenario made in code, through the checks of a file (see [`apply`]).
 pub fn check(s: &Scenario) -> Result<super::Built, Refusal> {
     let text = to_ron(s)?;

@@ -15,6 +15,7 @@ pub mod island;
 pub mod market;
 pub mod metrics;
 pub mod network;
+pub mod preview;
 pub mod prices;
 pub mod rebuild;
 pub mod snapshot;

@@ -574,3 +574,66 @@ fn leaving_unsaved_edits_asks_first() {
     act(&mut app, Action::Reload);
     assert!(!app.world().contains_resource::<HeldForUnsavedEdits>());
 }
+
+#[test]
+fn a_preview_predicts_the_flow_and_changes_nothing() {
+    use microgrid::app::controls::EditPreview;
+    let mut app = window_app("scenes/default.scenario.ron");
+    act(&mut app, Action::JumpToHour(13));
+    let before = scenario_of(&app);
+    let stores = storage(&mut app);
+    // Midday sun on 25 kWp more at the far end of Lindenweg: voltage rises there.
+    act(
+        &mut app,
+        Action::Preview(Edit::SetPv {
+            house: "Lindenweg 10".into(),
+            kwp: Some(25.0),
+            tilt_deg: None,
+            azimuth_deg: None,
+        }),
+    );
+    let preview = app.world().resource::<EditPreview>().clone();
+    let p = preview.result.expect("previewed");
+    assert_eq!(p.feeder.as_deref(), Some("Lindenweg"));
+    assert!(p.after.v_max_pu > p.before.v_max_pu + 1e-3, "{p:?}");
+    assert!(
+        p.after.transformer_percent != p.before.transformer_percent,
+        "{p:?}"
+    );
+    assert_eq!(preview.at_step, app.world().resource::<SimClock>().steps);
+    // Nothing was edited.
+    assert_eq!(scenario_of(&app), before);
+    assert_eq!(storage(&mut app), stores);
+    assert!(app.world().resource::<EditHistory>().done.is_empty());
+    // A house in the evening peak loads the transformer more.
+    act(&mut app, Action::JumpToHour(19));
+    act(
+        &mut app,
+        Action::Preview(Edit::AddHouse {
+            name: "Lindenweg 12".into(),
+            bus: "L10".into(),
+            annual_kwh: 20_000.0,
+            position_m: None,
+        }),
+    );
+    let p = app
+        .world()
+        .resource::<EditPreview>()
+        .result
+        .clone()
+        .expect("previewed");
+    assert!(
+        p.after.transformer_percent > p.before.transformer_percent,
+        "{p:?}"
+    );
+    assert!(p.after.v_min_pu < p.before.v_min_pu, "{p:?}");
+    // An edit that cannot be made says why.
+    act(
+        &mut app,
+        Action::Preview(Edit::RemovePv {
+            house: "Nowhere".into(),
+        }),
+    );
+    let r = app.world().resource::<EditPreview>().result.clone();
+    assert!(r.is_err_and(|e| e.contains("no house")));
+}

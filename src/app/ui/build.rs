@@ -49,6 +49,69 @@ fn new_house_name(built: &crate::scenario::Built, bus: &str) -> String {
         .unwrap_or_else(|| format!("New house at {bus}"))
 }
 
+/// The predicted effect of an edit, as the tooltip of its button.
+fn preview_ui(ui: &mut egui::Ui, preview: &crate::app::controls::EditPreview) {
+    match &preview.result {
+        Err(why) => {
+            ui.label(egui::RichText::new(why).color(c32(palette::VERMILLION)));
+        }
+        Ok(p) => {
+            ui.label(
+                egui::RichText::new(format!("{}: what it would do now", p.description)).strong(),
+            );
+            egui::Grid::new("preview").num_columns(2).show(ui, |ui| {
+                ui.label("Transformer");
+                ui.label(format!(
+                    "{:.0} % -> {:.0} %",
+                    p.before.transformer_percent, p.after.transformer_percent
+                ));
+                ui.end_row();
+                ui.label(p.feeder.clone().unwrap_or_else(|| "Voltages".to_owned()));
+                ui.label(format!(
+                    "{:.3}-{:.3} pu -> {:.3}-{:.3} pu",
+                    p.before.v_min_pu, p.before.v_max_pu, p.after.v_min_pu, p.after.v_max_pu
+                ));
+                ui.end_row();
+                if let (Some((a, x)), Some((b, y))) = (&p.before.busiest, &p.after.busiest) {
+                    ui.label("Busiest cable");
+                    ui.label(if a == b {
+                        format!("{a}: {x:.0} % -> {y:.0} %")
+                    } else {
+                        format!("{a} {x:.0} % -> {b} {y:.0} %")
+                    });
+                    ui.end_row();
+                }
+            });
+        }
+    }
+}
+
+/// A button that makes `edit`; hovered, it shows what the edit would do now.
+fn edit_button(
+    ui: &mut egui::Ui,
+    label: &str,
+    edit: Edit,
+    live: &Live,
+    actions: &mut PendingActions,
+) {
+    let response = ui.button(big(label));
+    if response.hovered() {
+        let fresh = live
+            .preview
+            .as_deref()
+            .filter(|p| p.edit == edit && p.at_step == live.clock.steps);
+        match fresh {
+            Some(p) => {
+                response.clone().on_hover_ui(|ui| preview_ui(ui, p));
+            }
+            None => actions.push(Action::Preview(edit.clone())),
+        }
+    }
+    if response.clicked() {
+        actions.push(Action::Edit(edit));
+    }
+}
+
 pub(super) fn build_panel(
     ctx: &egui::Context,
     live: &Live,
@@ -80,7 +143,7 @@ pub(super) fn build_panel(
             match selected {
                 Some(Pick::House(h)) => {
                     if let Some(house) = built.scenario.houses.get(h).cloned() {
-                        house_tools(ui, &house, ui_state, actions);
+                        house_tools(ui, &house, live, ui_state, actions);
                     }
                 }
                 Some(Pick::Bus(b)) => {
@@ -88,14 +151,12 @@ pub(super) fn build_panel(
                         && bus.feeder.is_some()
                     {
                         ui.label(big(format!("Bus {}", bus.name)).strong());
-                        if ui.button(big("Add a house here")).clicked() {
-                            actions.push(Action::Edit(Edit::AddHouse {
+                        edit_button(ui, "Add a house here", Edit::AddHouse {
                                 name: new_house_name(built, &bus.name),
                                 bus: bus.name.clone(),
                                 annual_kwh: 3500.0,
                                 position_m: None,
-                            }));
-                        }
+                            }, live, actions);
                         if ui.button(big("Add a wind turbine here")).clicked() {
                             let n = built.scenario.wind_turbines.len() + 1;
                             actions.push(Action::Edit(Edit::AddTurbine {
@@ -115,11 +176,9 @@ pub(super) fn build_panel(
                         && matches!(device.kind, DeviceKind::Wind { .. })
                     {
                         ui.label(big(device.name.clone()).strong());
-                        if ui.button(big("Remove this turbine")).clicked() {
-                            actions.push(Action::Edit(Edit::RemoveTurbine {
+                        edit_button(ui, "Remove this turbine", Edit::RemoveTurbine {
                                 name: device.name.clone(),
-                            }));
-                        }
+                            }, live, actions);
                     }
                 }
                 _ => {
@@ -189,6 +248,7 @@ pub(super) fn build_panel(
 fn house_tools(
     ui: &mut egui::Ui,
     house: &crate::scenario::House,
+    live: &Live,
     ui_state: &mut UiState,
     actions: &mut PendingActions,
 ) {
@@ -223,22 +283,30 @@ fn house_tools(
                     .speed(0.1)
                     .suffix(" kWp"),
             );
-            if ui.button(big("Add PV")).clicked() {
-                actions.push(Action::Edit(Edit::AddPv {
+            edit_button(
+                ui,
+                "Add PV",
+                Edit::AddPv {
                     house: name.clone(),
                     kwp: fields.pv_kwp,
                     tilt_deg: 30.0,
                     azimuth_deg: 180.0,
-                }));
-            }
+                },
+                live,
+                actions,
+            );
         }
         Some(pv) => {
             ui.label(format!("PV {:.1} kWp", pv.kwp));
-            if ui.button(big("Remove PV")).clicked() {
-                actions.push(Action::Edit(Edit::RemovePv {
+            edit_button(
+                ui,
+                "Remove PV",
+                Edit::RemovePv {
                     house: name.clone(),
-                }));
-            }
+                },
+                live,
+                actions,
+            );
         }
     });
     ui.horizontal(|ui| match house.battery {
@@ -255,39 +323,51 @@ fn house_tools(
                     .speed(0.1)
                     .suffix(" kW"),
             );
-            if ui.button(big("Add battery")).clicked() {
-                actions.push(Action::Edit(Edit::AddBattery {
+            edit_button(
+                ui,
+                "Add battery",
+                Edit::AddBattery {
                     house: name.clone(),
                     capacity_kwh: fields.battery_kwh,
                     power_kw: fields.battery_kw,
                     efficiency: 0.95,
-                }));
-            }
+                },
+                live,
+                actions,
+            );
         }
         Some(b) => {
             ui.label(format!(
                 "Battery {:.1} kWh / {:.1} kW",
                 b.capacity_kwh, b.power_kw
             ));
-            if ui.button(big("Remove battery")).clicked() {
-                actions.push(Action::Edit(Edit::RemoveBattery {
+            edit_button(
+                ui,
+                "Remove battery",
+                Edit::RemoveBattery {
                     house: name.clone(),
-                }));
-            }
+                },
+                live,
+                actions,
+            );
         }
     });
     ui.horizontal(|ui| match house.ev {
         None => {
             for (label, v2g) in [("Add car", false), ("Add V2G car", true)] {
-                if ui.button(big(label)).clicked() {
-                    actions.push(Action::Edit(Edit::AddCar {
+                edit_button(
+                    ui,
+                    label,
+                    Edit::AddCar {
                         house: name.clone(),
                         battery_kwh: 60.0,
                         charger_kw: 11.0,
                         v2g,
                         daily_km: 40.0,
-                    }));
-                }
+                    },
+                    live,
+                    actions,
+                );
             }
         }
         Some(e) => {
@@ -306,14 +386,22 @@ fn house_tools(
                     daily_km: None,
                 }));
             }
-            if ui.button(big("Remove car")).clicked() {
-                actions.push(Action::Edit(Edit::RemoveCar {
+            edit_button(
+                ui,
+                "Remove car",
+                Edit::RemoveCar {
                     house: name.clone(),
-                }));
-            }
+                },
+                live,
+                actions,
+            );
         }
     });
-    if ui.button(big("Remove this house")).clicked() {
-        actions.push(Action::Edit(Edit::RemoveHouse { house: name }));
-    }
+    edit_button(
+        ui,
+        "Remove this house",
+        Edit::RemoveHouse { house: name },
+        live,
+        actions,
+    );
 }

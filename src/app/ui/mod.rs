@@ -460,6 +460,7 @@ struct Live<'w, 's> {
     weather: Res<'w, crate::sim::devices::WeatherModel>,
     market: Res<'w, crate::sim::market::Market>,
     edits: Res<'w, crate::app::editing::EditHistory>,
+    preview: Option<Res<'w, crate::app::controls::EditPreview>>,
     devices: Query<
         'w,
         's,

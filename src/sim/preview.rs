@@ -1,0 +1,217 @@
+//! What an edit would do at this instant, before it is made: a trial power
+//! flow of the edited network with every device as it is now and the new
+//! ones as they would start (a house at its profile's demand, PV and wind
+//! in the weather of the moment, a battery serving its house, a car
+//! charging if it is at home), against the same solve without the edit.
+//! Nothing in the world changes.
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+use num_complex::Complex64;
+
+use super::devices::{CurrentEnvironment, DeviceIndex, DevicePower};
+use super::snapshot::{bus_consumption_mva, device_power};
+use super::{Neighbourhood, SimClock};
+use crate::network::{PowerFlowModel, SolverOptions};
+use crate::physics::storage::{BatteryRating, self_consumption_kw};
+use crate::scenario::edit::{self, Edit};
+use crate::scenario::{Built, Device, DeviceKind};
+
+/// The power flow's figures an edit changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowFigures {
+    /// Transformer loading, percent.
+    pub transformer_percent: f64,
+    /// Lowest voltage on the feeder the edit touches (else anywhere), pu.
+    pub v_min_pu: f64,
+    /// Highest voltage there, pu.
+    pub v_max_pu: f64,
+    /// The busiest cable and its loading, percent.
+    pub busiest: Option<(String, f64)>,
+}
+
+/// An edit's predicted effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    /// What the edit does.
+    pub description: String,
+    /// The feeder it touches, if one.
+    pub feeder: Option<String>,
+    /// Now, without the edit.
+    pub before: FlowFigures,
+    /// Now, with it.
+    pub after: FlowFigures,
+}
+
+/// What makes a device the same device across an edit.
+fn identity(d: &Device) -> (u8, &str) {
+    let kind = match d.kind {
+        DeviceKind::Household { .. } => 0,
+        DeviceKind::Pv(_) => 1,
+        DeviceKind::Battery(_) => 2,
+        DeviceKind::Ev(_) => 3,
+        DeviceKind::Wind { .. } => 4,
+    };
+    (kind, d.name.as_str())
+}
+
+/// The feeder (by index) of a house or turbine an edit names.
+fn feeder_of(edit: &Edit, built: &Built) -> Option<usize> {
+    let name = match edit {
+        Edit::AddPv { house, .. }
+        | Edit::AddBattery { house, .. }
+        | Edit::AddCar { house, .. }
+        | Edit::RemoveHouse { house }
+        | Edit::RemovePv { house }
+        | Edit::RemoveBattery { house }
+        | Edit::RemoveCar { house }
+        | Edit::SetHouse { house, .. }
+        | Edit::SetPv { house, .. }
+        | Edit::SetBattery { house, .. }
+        | Edit::SetCar { house, .. } => house.as_str(),
+        Edit::AddHouse { bus, .. } | Edit::AddTurbine { bus, .. } => {
+            return built
+                .network
+                .bus_index(bus)
+                .and_then(|b| built.network.buses[b].feeder);
+        }
+        Edit::RemoveTurbine { name } | Edit::SetTurbine { name, .. } => name.as_str(),
+        Edit::SetTransformer { .. } => return None,
+    };
+    built
+        .devices
+        .iter()
+        .find(|d| d.name == name)
+        .and_then(|d| built.network.buses[d.bus].feeder)
+}
+
+/// Solves `built` with `powers` (kW, kvar per device) and reads the figures.
+fn figures(
+    built: &Built,
+    powers: &[Complex64],
+    feeder: Option<usize>,
+) -> Result<FlowFigures, String> {
+    let consumption = bus_consumption_mva(
+        built.network.buses.len(),
+        built.devices.iter().zip(powers).map(|(d, p)| (d.bus, *p)),
+    );
+    let flow = PowerFlowModel::new(&built.network)
+        .solve(&consumption, &SolverOptions::default())
+        .map_err(|e| format!("the edited network has no power-flow solution ({e})"))?;
+    let on_feeder = |bus: usize| match feeder {
+        Some(f) => built.network.buses[bus].feeder == Some(f),
+        None => bus != built.network.transformer.hv_bus,
+    };
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (b, v) in flow.vm_pu.iter().enumerate() {
+        if on_feeder(b) {
+            lo = lo.min(*v);
+            hi = hi.max(*v);
+        }
+    }
+    if !lo.is_finite() {
+        (lo, hi) = (flow.vm_min_pu(), flow.vm_max_pu());
+    }
+    let busiest = flow
+        .lines
+        .iter()
+        .zip(&built.network.lines)
+        .max_by(|a, b| a.0.loading_percent.total_cmp(&b.0.loading_percent))
+        .map(|(f, l)| (l.name.clone(), f.loading_percent));
+    Ok(FlowFigures {
+        transformer_percent: flow.transformer.loading_percent,
+        v_min_pu: lo,
+        v_max_pu: hi,
+        busiest,
+    })
+}
+
+/// `edit`'s predicted effect on the running neighbourhood at this instant.
+pub fn preview(world: &mut World, edit: &Edit) -> Result<Preview, String> {
+    let running = world.resource::<Neighbourhood>().0.clone();
+    // Only the structural change and the build: the click's full checks
+    // come when the edit is made.
+    let edited = edit::preview_build(edit, &running.scenario)?;
+    let now = world.resource::<SimClock>().now();
+    let env = world.resource::<CurrentEnvironment>().0;
+    let mut present = vec![Complex64::ZERO; running.devices.len()];
+    for (i, p) in world.query::<(&DeviceIndex, &DevicePower)>().iter(world) {
+        if let Some(slot) = present.get_mut(i.0) {
+            *slot = p.kva();
+        }
+    }
+    let mut by_identity: HashMap<(u8, &str), Vec<usize>> = HashMap::new();
+    for (i, d) in running.devices.iter().enumerate().rev() {
+        by_identity.entry(identity(d)).or_default().push(i);
+    }
+    // Each device of the edited neighbourhood: as it is now if it was
+    // there, unchanged; else as it would start.
+    let mut powers: Vec<Complex64> = edited
+        .devices
+        .iter()
+        .map(|d| {
+            by_identity
+                .get_mut(&identity(d))
+                .and_then(|list| list.pop())
+                .filter(|&i| running.devices[i].kind == d.kind)
+                .map_or_else(
+                    || device_power(d, &edited.scenario, &env, now),
+                    |i| present[i],
+                )
+        })
+        .collect();
+    // A new battery serves its house (self-consumption at half charge); a
+    // new car charges at its charger's power if it would be at home.
+    let dt_h = 1.0 / 60.0;
+    for (i, d) in edited.devices.iter().enumerate() {
+        let known = running
+            .devices
+            .iter()
+            .any(|r| identity(r) == identity(d) && r.kind == d.kind);
+        if known {
+            continue;
+        }
+        match &d.kind {
+            DeviceKind::Battery(b) => {
+                let house_net: f64 = edited
+                    .devices
+                    .iter()
+                    .zip(&powers)
+                    .filter(|(o, _)| {
+                        o.house == d.house && !matches!(o.kind, DeviceKind::Battery(_))
+                    })
+                    .map(|(_, p)| p.re)
+                    .sum();
+                let rating = BatteryRating {
+                    capacity_kwh: b.capacity_kwh,
+                    power_kw: b.power_kw,
+                    efficiency: b.efficiency,
+                };
+                let p = self_consumption_kw(&rating, 0.5 * b.capacity_kwh, house_net, dt_h);
+                powers[i] = Complex64::new(p, 0.0);
+            }
+            DeviceKind::Ev(e) => {
+                let t = now.time();
+                let home = if e.arrive.0 > e.depart.0 {
+                    t >= e.arrive.0 || t < e.depart.0
+                } else {
+                    t >= e.arrive.0 && t < e.depart.0
+                };
+                if home {
+                    powers[i] = Complex64::new(e.charger_kw, 0.0);
+                }
+            }
+            _ => {}
+        }
+    }
+    let feeder = feeder_of(edit, &edited).or_else(|| feeder_of(edit, &running));
+    let before = figures(&running, &present, feeder)?;
+    let after = figures(&edited, &powers, feeder)?;
+    Ok(Preview {
+        description: edit.describe(),
+        feeder: feeder.and_then(|f| edited.scenario.feeders.get(f).map(|x| x.name.clone())),
+        before,
+        after,
+    })
+}
