@@ -106,7 +106,12 @@ pub fn presets(centre: Vec3, radius_m: f32, transformer: Vec3) -> Vec<(&'static 
 
 /// Mouse and keyboard move the camera.
 pub fn plugin(app: &mut App) {
-    app.add_systems(Update, (control_camera, apply_orbit).chain());
+    app.add_systems(
+        Update,
+        (control_camera, apply_orbit)
+            .chain()
+            .in_set(super::AppSystems::Present),
+    );
 }
 
 /// Every key the camera reads: arrows pan, Q and E turn, PageUp and

@@ -255,14 +255,13 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<PendingActions>();
     app.add_systems(
         Update,
-        (
-            super::script::play_script,
-            apply_actions,
-            run_long_work,
-            quit_when_done,
-        )
+        super::script::play_script.in_set(super::AppSystems::Input),
+    );
+    app.add_systems(
+        Update,
+        (apply_actions, run_long_work, quit_when_done)
             .chain()
-            .before(sim::run_due_steps),
+            .in_set(super::AppSystems::ApplyActions),
     );
 }
 

@@ -109,7 +109,10 @@ pub fn plugin(app: &mut App) {
         crate::sim::SimulationStep,
         record_sample.after(crate::sim::SimulationSystems::Metrics),
     );
-    app.add_systems(Update, forget_on_new_scenario);
+    app.add_systems(
+        Update,
+        forget_on_new_scenario.in_set(super::AppSystems::Present),
+    );
 }
 
 fn record_sample(clock: Res<SimClock>, record: Res<StepRecord>, mut history: ResMut<ChartHistory>) {

@@ -25,6 +25,40 @@ use bevy_egui::EguiPlugin;
 use crate::scenario::Built;
 use crate::sim::{SimClock, SimulationPlugin};
 
+/// The window's frame in `Update`, one chained set so that a frame never
+/// shows half an update.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AppSystems {
+    /// Keys, clicks, the close button and a script's due steps become actions.
+    Input,
+    /// The queued actions are carried out (edits, loads, controls), then a
+    /// slice of any long work.
+    ApplyActions,
+    /// The simulation's steps for the frame ([`crate::sim::SimulationFrame`]).
+    Simulate,
+    /// Everything drawn from the results: the scene, its animation, the
+    /// charts' bookkeeping, the camera, the title.
+    Present,
+}
+
+/// Chains [`AppSystems`] in `Update` around the simulation's steps.
+fn order_the_frame(app: &mut App) {
+    app.configure_sets(
+        Update,
+        (
+            AppSystems::Input,
+            AppSystems::ApplyActions,
+            AppSystems::Simulate,
+            AppSystems::Present,
+        )
+            .chain(),
+    );
+    app.configure_sets(
+        Update,
+        crate::sim::SimulationFrame.in_set(AppSystems::Simulate),
+    );
+}
+
 /// Simulated seconds per step in the window.
 pub const WINDOW_STEP_S: u32 = 60;
 
@@ -79,6 +113,7 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
     app.add_plugins(
         SimulationPlugin::new(built, WINDOW_STEP_S).with_outages(options.outages.clone()),
     );
+    order_the_frame(app);
     // The charts record the run to `at` too, so they open with its history.
     app.add_plugins((controls::plugin, editing::plugin, history::plugin));
     let (now, step_s) = {

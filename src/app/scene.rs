@@ -116,7 +116,10 @@ pub struct SceneMaterials {
 /// Builds the scene for the first scenario and again for every new one.
 pub fn plugin(app: &mut App) {
     app.add_systems(Startup, (setup_materials, spawn_camera_and_sun).chain());
-    app.add_systems(Update, rebuild_on_new_scenario);
+    app.add_systems(
+        Update,
+        rebuild_on_new_scenario.in_set(super::AppSystems::Present),
+    );
 }
 
 fn color(c: Rgb8) -> Color {
@@ -189,7 +192,7 @@ fn spawn_camera_and_sun(mut commands: Commands) {
     ));
 }
 
-fn rebuild_on_new_scenario(
+pub(super) fn rebuild_on_new_scenario(
     mut commands: Commands,
     hood: Res<Neighbourhood>,
     old: Query<Entity, With<ScenarioVisuals>>,

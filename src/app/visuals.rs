@@ -36,7 +36,10 @@ pub fn plugin(app: &mut App) {
             draw_trades,
             ring_the_selection,
         )
-            .run_if(resource_exists::<SceneLayout>),
+            .run_if(resource_exists::<SceneLayout>)
+            // After the scene's rebuild, so that a new layout is in place.
+            .after(super::scene::rebuild_on_new_scenario)
+            .in_set(super::AppSystems::Present),
     );
 }
 

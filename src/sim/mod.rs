@@ -50,6 +50,11 @@ pub enum SimulationSystems {
     Market,
 }
 
+/// The frame's simulation steps ([`run_due_steps`]) in `Update`, for apps
+/// to order their own systems around.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SimulationFrame;
+
 /// Simulated time: where the simulation is, its step, pause and speed.
 #[derive(Resource, Debug, Clone, PartialEq)]
 pub struct SimClock {
@@ -234,7 +239,7 @@ impl Plugin for SimulationPlugin {
         app.insert_resource(Neighbourhood(self.built.clone()));
         app.insert_resource(self.settings.clone());
         app.add_message::<NeighbourhoodChanged>();
-        app.add_systems(Update, run_due_steps);
+        app.add_systems(Update, run_due_steps.in_set(SimulationFrame));
         app.add_plugins((
             devices::plugin,
             prices::plugin,

@@ -294,13 +294,11 @@ pub fn plugin(app: &mut App) {
     app.add_systems(bevy_egui::EguiPrimaryContextPass, draw_ui);
     app.add_systems(
         Update,
-        (
-            keyboard,
-            pick_on_click,
-            forget_stale_selection,
-            title_marks_unsaved_edits,
-            close_through_the_queue,
-        ),
+        (keyboard, pick_on_click, close_through_the_queue).in_set(crate::app::AppSystems::Input),
+    );
+    app.add_systems(
+        Update,
+        (forget_stale_selection, title_marks_unsaved_edits).in_set(crate::app::AppSystems::Present),
     );
 }
 
