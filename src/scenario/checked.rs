@@ -16,10 +16,21 @@ pub fn in_range(value: f64, min: f64, max: f64, what: &str) -> Result<f64, Strin
     }
     if value < min || value > max {
         return Err(format!(
-            "{what} is {value}, outside the allowed range {min} to {max}; choose a value in that range"
+            "{what} is {}, outside the allowed range {min} to {max}; choose a value in that range",
+            readable(value)
         ));
     }
     Ok(value)
+}
+
+/// A number as a person reads it: 1e308 rather than three hundred digits.
+fn readable(value: f64) -> String {
+    let size = value.abs();
+    if size != 0.0 && !(1e-4..1e9).contains(&size) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
 }
 
 fn suggestion(min: f64, max: f64) -> f64 {
@@ -76,4 +87,18 @@ checked_f64! {
     fleet_cars: 1.0, 1000.0, "cars (cars in an EV fleet)";
     price_eur_per_kwh: -1.0, 100.0, "a price in EUR/kWh";
     island_hours: 0.0, 168.0, "island_for_hours (hours storage must carry an economic island)";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_show_numbers_readably() {
+        let e = in_range(1e308, -1.0, 100.0, "a price").expect_err("refused");
+        assert!(e.contains("a price is 1e308, outside"), "{e}");
+        let e = in_range(-3.0, 0.0, 1.0, "a share").expect_err("refused");
+        assert!(e.contains("is -3, outside"), "{e}");
+        assert_eq!(in_range(0.5, 0.0, 1.0, "a share"), Ok(0.5));
+    }
 }

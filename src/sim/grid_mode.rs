@@ -49,6 +49,8 @@ pub struct GridState {
     pub resync_pending: bool,
     /// The losses of the last power flow, kW: the dispatch plans for them.
     pub(super) losses_estimate_kw: f64,
+    /// When a stage was last shed (stages are served again only after a hold).
+    pub(super) last_shed: Option<chrono::NaiveDateTime>,
     /// The synchronising controller's random phase.
     pub(super) rng: StdRng,
 }

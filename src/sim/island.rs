@@ -48,6 +48,8 @@ pub const SYNC_MAX_DF_HZ: f64 = 0.3;
 pub const SYNC_MAX_DV_PU: f64 = 0.10;
 /// Largest phase difference for closing, degrees.
 pub const SYNC_MAX_DPHASE_DEG: f64 = 20.0;
+/// A shed stage is served again only this long after the last shed, s.
+pub const RESTORE_HOLD_S: i64 = 300;
 /// Slip the controller holds while it waits for the phases to meet, Hz.
 pub const SYNC_SLIP_HZ: f64 = 0.1;
 
@@ -159,6 +161,7 @@ pub(super) fn reset(world: &mut World) {
         resync_pending: false,
         economic: false,
         losses_estimate_kw: 0.0,
+        last_shed: None,
         rng: StdRng::seed_from_u64(seed ^ 0x0073_796e_6368_726f),
     });
     world.insert_resource(EventLog::default());
@@ -658,8 +661,12 @@ fn dispatch_island(
     let discharge_limit: f64 = units.iter().map(|u| u.discharge_kw).sum();
     let charge_limit: f64 = units.iter().map(|u| u.charge_kw).sum();
     let quarter = sheddable / SHED_STAGES_HZ.len() as f64;
-    // Serve shed stages again when the units have room for them.
-    while state.mode == GridMode::Islanded && state.stages_shed > 0 {
+    // Serve shed stages again when the units have room for them, and the
+    // island has held for a while since the last shed (no flicker).
+    let held = state
+        .last_shed
+        .is_none_or(|t| now - t >= chrono::Duration::seconds(RESTORE_HOLD_S));
+    while held && state.mode == GridMode::Islanded && state.stages_shed > 0 {
         let served = firm + sheddable - quarter * (state.stages_shed - 1) as f64;
         if discharge_limit + pv + wind < 1.1 * served {
             break;
@@ -695,6 +702,7 @@ fn dispatch_island(
             }
         } else if state.stages_shed < SHED_STAGES_HZ.len() {
             state.stages_shed += 1;
+            state.last_shed = Some(now);
             log(
                 &mut events,
                 now,
@@ -733,6 +741,7 @@ fn dispatch_island(
     state.f_max_hz = state.f_max_hz.max(outcome.f_max_hz);
     for (stage, f) in outcome.shed_at_hz.iter().enumerate() {
         if let Some(f) = f {
+            state.last_shed = Some(now);
             log(
                 &mut events,
                 now,
