@@ -61,6 +61,7 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
             transformer: name,
             vm_pu: 1.0,
             mv_kv: None,
+            locked: false,
         },
         cable_types: BTreeMap::new(),
         transformer_types,
@@ -90,6 +91,7 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
                 capacity_kwh: 13.5,
                 power_kw: 5.0,
                 efficiency: 0.95,
+                locked: false,
             },
             ev_share: 0.25,
             v2g_share: 0.5,
@@ -100,6 +102,7 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
         tariff: Default::default(),
         controller: Default::default(),
         market: Default::default(),
+        locked: false,
     }
 }
 

@@ -370,6 +370,7 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
                     depart: super::ClockTime(until.0.time()),
                     daily_km: 0.0,
                     kwh_per_km: 0.18,
+                    locked: false,
                 }),
                 visit: Some(Visit {
                     from: from.0,

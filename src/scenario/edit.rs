@@ -271,6 +271,54 @@ fn turbine_mut<'a>(s: &'a mut Scenario, name: &str) -> Result<&'a mut WindTurbin
         .ok_or_else(|| format!("there is no wind turbine \"{name}\""))
 }
 
+/// Why the house cannot be changed, if it is locked. (A locked
+/// neighbourhood's houses carry their own locks once loaded, see
+/// [`super::generate::expand`]; what is added later is free.)
+pub fn house_lock(s: &Scenario, name: &str) -> Option<String> {
+    let house = s.houses.iter().find(|h| h.name == name)?;
+    house.locked.then(|| format!("{name} is locked"))
+}
+
+/// Why the turbine cannot be changed, if it is locked.
+fn turbine_lock(s: &Scenario, name: &str) -> Option<String> {
+    let t = s.wind_turbines.iter().find(|t| t.name == name)?;
+    t.locked.then(|| format!("wind turbine {name} is locked"))
+}
+
+/// Refuses an edit that would change or remove a locked part.
+fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
+    let house = |name: &str| house_lock(s, name).map_or(Ok(()), Err);
+    let device_locked = |name: &str, which: fn(&House) -> bool, what: &str| {
+        house(name)?;
+        match s.houses.iter().find(|h| h.name == name) {
+            Some(h) if which(h) => Err(format!("the {what} of {name} is locked")),
+            _ => Ok(()),
+        }
+    };
+    match edit {
+        Edit::AddPv { house: h, .. }
+        | Edit::AddBattery { house: h, .. }
+        | Edit::AddCar { house: h, .. }
+        | Edit::RemoveHouse { house: h }
+        | Edit::SetHouse { house: h, .. } => house(h),
+        Edit::RemovePv { house: h } | Edit::SetPv { house: h, .. } => {
+            device_locked(h, |x| x.pv.is_some_and(|d| d.locked), "PV")
+        }
+        Edit::RemoveBattery { house: h } | Edit::SetBattery { house: h, .. } => {
+            device_locked(h, |x| x.battery.is_some_and(|d| d.locked), "battery")
+        }
+        Edit::RemoveCar { house: h } | Edit::SetCar { house: h, .. } => {
+            device_locked(h, |x| x.ev.is_some_and(|d| d.locked), "car")
+        }
+        Edit::RemoveTurbine { name } | Edit::SetTurbine { name, .. } => {
+            turbine_lock(s, name).map_or(Ok(()), Err)
+        }
+        Edit::SetTransformer { .. } if s.grid.locked => Err("the transformer is locked".to_owned()),
+        // New houses and turbines may go anywhere, locked streets included.
+        _ => Ok(()),
+    }
+}
+
 /// Where a bus stands, if the scenario says.
 fn bus_position(s: &Scenario, bus: &str) -> Option<Position> {
     s.feeders
@@ -282,6 +330,7 @@ fn bus_position(s: &Scenario, bus: &str) -> Option<Position> {
 
 /// The edit applied to `s`, before the checks (see [`apply`]).
 fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
+    check_locks(edit, s)?;
     let mut s = s.clone();
     match edit.clone() {
         Edit::AddPv {
@@ -298,6 +347,7 @@ fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 kwp,
                 tilt_deg,
                 azimuth_deg,
+                locked: false,
             });
         }
         Edit::AddBattery {
@@ -314,6 +364,7 @@ fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 capacity_kwh,
                 power_kw,
                 efficiency,
+                locked: false,
             });
         }
         Edit::AddCar {
@@ -335,6 +386,7 @@ fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 depart: ClockTime(chrono::NaiveTime::from_hms_opt(7, 30, 0).unwrap_or_default()),
                 daily_km,
                 kwh_per_km: 0.18,
+                locked: false,
             });
         }
         Edit::AddHouse {
@@ -361,6 +413,7 @@ fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 pv: None,
                 battery: None,
                 ev: None,
+                locked: false,
             });
         }
         Edit::AddTurbine {
@@ -384,6 +437,7 @@ fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 model,
                 hub_height_m,
                 position_m: position,
+                locked: false,
             });
         }
         Edit::RemoveHouse { house } => {

@@ -135,6 +135,7 @@ fn d_battery() -> Battery {
         capacity_kwh: 13.5,
         power_kw: 5.0,
         efficiency: 0.95,
+        locked: false,
     }
 }
 fn d_ev_share() -> f64 {
@@ -195,6 +196,24 @@ impl Generated {
 ///
 /// Call only after [`Generated::problems`] came back empty.
 pub fn expand(scenario: &Scenario) -> Scenario {
+    let mut out = expand_streets(scenario);
+    // A lock on the whole neighbourhood becomes each part's own lock, so
+    // that what is added later stays free (and a saved file says which).
+    if std::mem::take(&mut out.locked) {
+        out.grid.locked = true;
+        out.feeders.iter_mut().for_each(|f| f.locked = true);
+        out.wind_turbines.iter_mut().for_each(|t| t.locked = true);
+        for h in &mut out.houses {
+            h.locked = true;
+            h.pv.iter_mut().for_each(|d| d.locked = true);
+            h.battery.iter_mut().for_each(|d| d.locked = true);
+            h.ev.iter_mut().for_each(|d| d.locked = true);
+        }
+    }
+    out
+}
+
+fn expand_streets(scenario: &Scenario) -> Scenario {
     let mut out = scenario.clone();
     let Some(g) = out.generated.take() else {
         return out;
@@ -211,6 +230,7 @@ pub fn expand(scenario: &Scenario) -> Scenario {
             name: street.clone(),
             buses: Vec::with_capacity(2 * g.houses_per_street as usize),
             lines: Vec::with_capacity(2 * g.houses_per_street as usize),
+            locked: false,
         };
         let mut previous = LV_BUSBAR_NAME.to_owned();
         for h in 0..g.houses_per_street as usize {
@@ -264,6 +284,7 @@ pub fn expand(scenario: &Scenario) -> Scenario {
                     side * g.house_spacing_m * (g.houses_per_street as f64 + 1.5),
                     y,
                 ),
+                locked: false,
             });
         }
         out.feeders.push(feeder);
@@ -290,6 +311,7 @@ fn random_house(
         kwp: (uniform(rng, g.pv_kwp) * 10.0).round() / 10.0,
         tilt_deg: rng.random_range(20.0..=45.0f64).round(),
         azimuth_deg: rng.random_range(120.0..=240.0f64).round(),
+        locked: false,
     });
     let battery = rng.random_bool(g.battery_share).then_some(g.battery);
     let ev = rng.random_bool(g.ev_share).then(|| Ev {
@@ -300,6 +322,7 @@ fn random_house(
         depart: super::default_depart(),
         daily_km: rng.random_range(15.0..=70.0f64).round(),
         kwh_per_km: 0.18,
+        locked: false,
     });
     House {
         name,
@@ -311,5 +334,6 @@ fn random_house(
         pv,
         battery,
         ev,
+        locked: false,
     }
 }

@@ -132,6 +132,16 @@ pub struct Scenario {
     /// The local peer-to-peer market between neighbours.
     #[serde(default)]
     pub market: crate::market::MarketSettings,
+    /// Lock the whole neighbourhood as written: every feeder, house, device
+    /// and turbine here cannot be changed or removed in build mode (new
+    /// ones can be added). Expanded into the parts' own locks.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub locked: bool,
+}
+
+/// For `skip_serializing_if`: a lock that is off is not written.
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Something that happens during a run at set times.
@@ -246,6 +256,9 @@ pub struct GridConnection {
     /// MV voltage in kV; when given it must match the transformer's rating.
     #[serde(default, deserialize_with = "opt_mv_kv")]
     pub mv_kv: Option<f64>,
+    /// The transformer cannot be changed in build mode.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub locked: bool,
 }
 
 fn one() -> f64 {
@@ -390,6 +403,10 @@ pub struct Feeder {
     pub buses: Vec<BusSpec>,
     /// Cables; `from` and `to` name buses (the busbar is `"LV busbar"`).
     pub lines: Vec<LineSpec>,
+    /// Its buses and cables cannot be changed or removed in build mode
+    /// (houses and turbines carry their own locks; new ones may join it).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub locked: bool,
 }
 
 /// A bus of a feeder.
@@ -453,6 +470,9 @@ pub struct House {
     /// Electric car.
     #[serde(default)]
     pub ev: Option<Ev>,
+    /// It and what it has cannot be changed or removed in build mode.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub locked: bool,
 }
 
 fn default_critical() -> f64 {
@@ -475,6 +495,9 @@ pub struct Pv {
     /// Azimuth in degrees clockwise from north (180 = south).
     #[serde(default = "default_azimuth", deserialize_with = "checked::azimuth_deg")]
     pub azimuth_deg: f64,
+    /// It cannot be changed or removed in build mode.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub locked: bool,
 }
 
 fn default_tilt() -> f64 {
@@ -497,6 +520,9 @@ pub struct Battery {
     /// One-way efficiency (charge and discharge each).
     #[serde(default = "default_eff", deserialize_with = "checked::efficiency")]
     pub efficiency: f64,
+    /// It cannot be changed or removed in build mode.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub locked: bool,
 }
 
 fn default_eff() -> f64 {
@@ -531,6 +557,9 @@ pub struct Ev {
         deserialize_with = "checked::kwh_per_km"
     )]
     pub kwh_per_km: f64,
+    /// It cannot be changed or removed in build mode.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub locked: bool,
 }
 
 fn default_arrive() -> ClockTime {
@@ -561,6 +590,9 @@ pub struct WindTurbine {
     pub hub_height_m: f64,
     /// Position in metres.
     pub position_m: Position,
+    /// It cannot be changed or removed in build mode.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub locked: bool,
 }
 
 /// A local date and time, written `"YYYY-MM-DD HH:MM"`.

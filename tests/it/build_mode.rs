@@ -637,3 +637,99 @@ fn a_preview_predicts_the_flow_and_changes_nothing() {
     let r = app.world().resource::<EditPreview>().result.clone();
     assert!(r.is_err_and(|e| e.contains("no house")));
 }
+
+#[test]
+fn a_locked_layout_keeps_its_parts_and_lets_a_class_add_its_own() {
+    let dir = std::env::temp_dir().join(format!("microgrid-locks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let locked_file = dir.join("locked.scenario.ron");
+    let text = std::fs::read_to_string(repo("scenes/default.scenario.ron")).expect("default");
+    let i = text.rfind(')').expect("closing parenthesis");
+    std::fs::write(
+        &locked_file,
+        format!("{}    locked: true,\n{}", &text[..i], &text[i..]),
+    )
+    .expect("write");
+    let built = scenario::load_and_build(&locked_file).expect("a locked scenario loads");
+    assert!(built.scenario.houses.iter().all(|h| h.locked) && built.scenario.grid.locked);
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    headless_plugins(
+        &mut app,
+        built,
+        &OpenOptions {
+            paused: true,
+            ..OpenOptions::new(locked_file.clone())
+        },
+    );
+    let before = scenario_of(&app);
+    for edit in [
+        Edit::AddBattery {
+            house: "Lindenweg 9".into(),
+            capacity_kwh: 10.0,
+            power_kw: 5.0,
+            efficiency: 0.95,
+        },
+        Edit::RemoveHouse {
+            house: "Lindenweg 1".into(),
+        },
+        Edit::RemovePv {
+            house: "Lindenweg 1".into(),
+        },
+        Edit::RemoveTurbine {
+            name: before.wind_turbines[0].name.clone(),
+        },
+        Edit::SetTransformer {
+            transformer: "0.4 MVA 10/0.4 kV".into(),
+        },
+    ] {
+        act(&mut app, Action::Edit(edit.clone()));
+        let history = app.world().resource::<EditHistory>();
+        assert!(history.refused, "{edit:?} went through a lock");
+        assert!(
+            history
+                .message
+                .as_deref()
+                .is_some_and(|m| m.contains("locked")),
+            "{:?}",
+            history.message
+        );
+        assert_eq!(scenario_of(&app), before);
+    }
+    // A new house on a locked street is the class's own: it can be built on.
+    for edit in [
+        Edit::AddHouse {
+            name: "Our house".into(),
+            bus: "L10".into(),
+            annual_kwh: 3000.0,
+            position_m: None,
+        },
+        Edit::AddPv {
+            house: "Our house".into(),
+            kwp: 5.0,
+            tilt_deg: 30.0,
+            azimuth_deg: 180.0,
+        },
+        Edit::RemovePv {
+            house: "Our house".into(),
+        },
+    ] {
+        act(&mut app, Action::Edit(edit.clone()));
+        let history = app.world().resource::<EditHistory>();
+        assert!(!history.refused, "{edit:?}: {:?}", history.message);
+    }
+    // The locks travel with a saved file, part by part.
+    let saved = dir.join("ours.scenario.ron");
+    act(&mut app, Action::SaveAs(saved.clone()));
+    let reloaded = scenario::load_and_build(&saved).expect("loads");
+    assert_eq!(reloaded.scenario, scenario_of(&app));
+    let ours = reloaded
+        .scenario
+        .houses
+        .iter()
+        .find(|h| h.name == "Our house")
+        .expect("saved");
+    assert!(!ours.locked);
+    assert!(reloaded.scenario.houses.iter().filter(|h| h.locked).count() == 24);
+    std::fs::remove_dir_all(&dir).ok();
+}

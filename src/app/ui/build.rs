@@ -253,6 +253,13 @@ fn house_tools(
     actions: &mut PendingActions,
 ) {
     let name = house.name.clone();
+    if let Some(why) = crate::scenario::edit::house_lock(&live.hood.0.scenario, &name) {
+        ui.label(big(name).strong());
+        ui.label(big(format!(
+            "Locked: {why}; it cannot be changed or removed."
+        )));
+        return;
+    }
     let fields = &mut ui_state.build;
     if fields.annual_for.as_deref() != Some(name.as_str()) {
         fields.annual_for = Some(name.clone());
