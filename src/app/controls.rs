@@ -130,8 +130,10 @@ pub struct EditPreview {
     pub edit: crate::scenario::edit::Edit,
     /// Its predicted effect now.
     pub result: Result<crate::sim::preview::Preview, String>,
-    /// The clock's step it was computed at (a later step calls for another).
+    /// The clock's step it was computed at.
     pub at_step: u64,
+    /// How many edits had been made when it was computed (another edit makes it stale).
+    pub at_edits: usize,
 }
 
 /// Whether `action` would drop the running neighbourhood's edits.
@@ -165,6 +167,9 @@ pub struct ScenarioSource {
     pub errors: Vec<String>,
     /// The file those errors are about.
     pub failed_path: Option<PathBuf>,
+    /// The folder the running scenario's series files are named from (the
+    /// folder it was loaded from; a save elsewhere does not move it).
+    pub series_base: PathBuf,
 }
 
 impl ScenarioSource {
@@ -175,6 +180,7 @@ impl ScenarioSource {
             available: scenario_files(path.parent().unwrap_or(Path::new("."))),
             errors: Vec::new(),
             failed_path: None,
+            series_base: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
         }
     }
 }
@@ -314,11 +320,26 @@ fn apply(world: &mut World, action: Action) {
     if drops_edits(&action) {
         let edits = world.resource::<editing::EditHistory>();
         if edits.unsaved() && !edits.done.is_empty() {
-            let edits = edits.done.len();
+            let edits = edits.unsaved_count();
             world.insert_resource(HeldForUnsavedEdits { action, edits });
             return;
         }
     }
+    // A scenario being read replaces the running one when it lands: an edit
+    // made meanwhile would be lost.
+    if matches!(action, Action::Edit(_) | Action::Undo | Action::Redo)
+        && world.contains_resource::<long_work::Loading>()
+    {
+        world
+            .resource_mut::<editing::EditHistory>()
+            .refuse("a scenario file is being read; edit when it is open".to_owned());
+        return;
+    }
+    apply_now(world, action);
+}
+
+/// Carries out `action` without asking about unsaved edits.
+fn apply_now(world: &mut World, action: Action) {
     match action {
         Action::ToggleOutage => {
             let on = world.resource::<GridState>().manual_outage;
@@ -387,10 +408,12 @@ fn apply(world: &mut World, action: Action) {
         Action::Preview(edit) => {
             let result = crate::sim::preview::preview(world, &edit);
             let at_step = world.resource::<SimClock>().steps;
+            let at_edits = world.resource::<editing::EditHistory>().done.len();
             world.insert_resource(EditPreview {
                 edit,
                 result,
                 at_step,
+                at_edits,
             });
         }
         Action::Undo => editing::undo(world),
@@ -404,13 +427,10 @@ fn apply(world: &mut World, action: Action) {
             world.insert_resource(QuitRequested);
         }
         Action::DiscardEdits => {
+            // The edits go when the new neighbourhood arrives (a file that
+            // fails to load leaves them, still unsaved).
             if let Some(held) = world.remove_resource::<HeldForUnsavedEdits>() {
-                // The edits go with the neighbourhood they were made on.
-                world.insert_resource(editing::EditHistory {
-                    saved: Some(0),
-                    ..default()
-                });
-                apply(world, held.action);
+                apply_now(world, held.action);
             }
         }
         Action::KeepEdits => {
@@ -441,6 +461,8 @@ fn save(world: &mut World, path: &Path) {
             history.saved = Some(history.done.len());
             history.message = Some(format!("Saved {}", saved.display()));
             history.refused = false;
+            // The file is the running scenario's now; its series stay named
+            // from the folder it was loaded from (`series_base`).
             let mut source = world.resource_mut::<ScenarioSource>();
             source.path = saved;
         }
@@ -483,6 +505,10 @@ fn apply_loaded(
             world.insert_resource(source);
         }
         Err(errors) => {
+            // On stderr too, for scripts.
+            for e in &errors {
+                eprintln!("refused: {e}");
+            }
             let mut source = world.resource_mut::<ScenarioSource>();
             source.errors = errors.iter().map(ToString::to_string).collect();
             source.failed_path = Some(path.to_path_buf());

@@ -51,6 +51,19 @@ impl EditHistory {
         self.saved != Some(self.done.len())
     }
 
+    /// Edits the file on disk does not have.
+    pub fn unsaved_count(&self) -> usize {
+        match self.saved {
+            Some(n) if n <= self.done.len() => self.done.len() - n,
+            _ => self.done.len(),
+        }
+    }
+
+    /// Says why something was refused (on stderr too, for scripts).
+    pub fn refuse(&mut self, why: String) {
+        self.say(why, true);
+    }
+
     fn say(&mut self, message: String, refused: bool) {
         if refused {
             eprintln!("refused: {message}");
@@ -158,6 +171,8 @@ pub fn redo(world: &mut World) {
 /// Whether `path` is one of the scenarios the project ships (`scenes/*.scenario.ron`),
 /// which Save never overwrites.
 pub fn is_shipped(path: &Path) -> bool {
+    // Folded first, so that scenes/my/../default.scenario.ron is seen for what it is.
+    let path = &normalised(path);
     let in_scenes = path
         .parent()
         .and_then(|p| p.file_name())
@@ -192,7 +207,7 @@ pub fn save_as(world: &mut World, path: &Path) -> Result<PathBuf, String> {
     let mut scenario = world.resource::<Neighbourhood>().0.scenario.clone();
     // Series files are named relative to the scenario: name them from the new place.
     if let Some(source) = world.get_resource::<super::controls::ScenarioSource>() {
-        let from = source.path.parent().unwrap_or(Path::new("."));
+        let from = source.series_base.as_path();
         let to = path.parent().unwrap_or(Path::new("."));
         for series in [&mut scenario.weather.series, &mut scenario.tariff.series]
             .into_iter()
@@ -210,28 +225,29 @@ pub fn save_as(world: &mut World, path: &Path) -> Result<PathBuf, String> {
     Ok(path.to_path_buf())
 }
 
+/// `p` made absolute with "." dropped and ".." folded.
+fn normalised(p: &Path) -> PathBuf {
+    std::path::absolute(p)
+        .map(|a| {
+            let mut parts: Vec<std::path::Component> = Vec::new();
+            for c in a.components() {
+                match c {
+                    std::path::Component::CurDir => {}
+                    std::path::Component::ParentDir => {
+                        parts.pop();
+                    }
+                    other => parts.push(other),
+                }
+            }
+            parts.iter().collect::<PathBuf>()
+        })
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
 /// `target` named from the folder `base` (both made absolute first), with
 /// `/` between parts: "../weather/june.csv".
 fn relative_to(target: &Path, base: &Path) -> String {
-    let absolute = |p: &Path| {
-        std::path::absolute(p)
-            .map(|a| {
-                // Drop "." and fold ".." so that the parts compare.
-                let mut parts: Vec<std::path::Component> = Vec::new();
-                for c in a.components() {
-                    match c {
-                        std::path::Component::CurDir => {}
-                        std::path::Component::ParentDir => {
-                            parts.pop();
-                        }
-                        other => parts.push(other),
-                    }
-                }
-                parts.iter().collect::<PathBuf>()
-            })
-            .unwrap_or_else(|_| p.to_path_buf())
-    };
-    let (target, base) = (absolute(target), absolute(base));
+    let (target, base) = (normalised(target), normalised(base));
     let t: Vec<_> = target.components().collect();
     let b: Vec<_> = base.components().collect();
     let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -265,5 +281,6 @@ mod tests {
         assert!(is_shipped(Path::new("scenes/default.scenario.ron")));
         assert!(is_shipped(Path::new("/x/y/scenes/town-1000.scenario.ron")));
         assert!(!is_shipped(Path::new("scenes/my/default.scenario.ron")));
+        assert!(is_shipped(Path::new("scenes/my/../default.scenario.ron")));
     }
 }

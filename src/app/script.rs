@@ -393,11 +393,18 @@ impl ScriptPlayer {
 pub fn play_script(
     time: Res<Time<Real>>,
     player: Option<ResMut<ScriptPlayer>>,
+    jump: Option<Res<super::long_work::Jump>>,
+    loading: Option<Res<super::long_work::Loading>>,
     mut actions: ResMut<PendingActions>,
 ) {
     let Some(mut player) = player else {
         return;
     };
+    // The script's clock stands still while a jump or a load is under way,
+    // so that the next step meets what the last one asked for.
+    if jump.is_some() || loading.is_some() {
+        return;
+    }
     for action in player.advance(time.delta_secs_f64()) {
         actions.push(action);
     }

@@ -217,6 +217,8 @@ pub struct Ledger {
     /// Kept by the community: spread on unmatched offers and bids, less
     /// loss cost no one could be charged, EUR.
     pub kept_by_community_eur: f64,
+    /// Net payments of participants that have left (removed in build mode), EUR.
+    pub departed_net_eur: f64,
 }
 
 impl Ledger {
@@ -273,7 +275,7 @@ impl Ledger {
 
     /// Sum of every participant's net cost, EUR.
     pub fn participants_net_eur(&self) -> f64 {
-        self.accounts.iter().map(Account::net_cost_eur).sum()
+        self.accounts.iter().map(Account::net_cost_eur).sum::<f64>() + self.departed_net_eur
     }
 
     /// What the participants paid, less the supplier's bill and what the

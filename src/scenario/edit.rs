@@ -13,6 +13,7 @@ use super::{
 /// One change to a neighbourhood. Houses and turbines are named as in the
 /// scenario; a house's PV, battery and car are named by their house.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Edit {
     /// Rooftop PV on a house that has none.
     AddPv {
@@ -299,8 +300,13 @@ fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
         Edit::AddPv { house: h, .. }
         | Edit::AddBattery { house: h, .. }
         | Edit::AddCar { house: h, .. }
-        | Edit::RemoveHouse { house: h }
         | Edit::SetHouse { house: h, .. } => house(h),
+        // A house goes with what it has: none of it may be locked.
+        Edit::RemoveHouse { house: h } => {
+            device_locked(h, |x| x.pv.is_some_and(|d| d.locked), "PV")?;
+            device_locked(h, |x| x.battery.is_some_and(|d| d.locked), "battery")?;
+            device_locked(h, |x| x.ev.is_some_and(|d| d.locked), "car")
+        }
         Edit::RemovePv { house: h } | Edit::SetPv { house: h, .. } => {
             device_locked(h, |x| x.pv.is_some_and(|d| d.locked), "PV")
         }

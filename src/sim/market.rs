@@ -168,40 +168,38 @@ impl Market {
         }
     }
 
-    /// Takes over what `old` settled and metered so far for a changed
-    /// neighbourhood (an edit while it runs): each participant's account and
-    /// open meter by name, the totals, the last interval and the random
-    /// stream. A new participant starts at nothing; a removed one's account
-    /// leaves with it (the totals keep what it did).
+    /// Takes over what `old` settled for a changed neighbourhood (an edit
+    /// while it runs; close `old`'s open interval first, so that every
+    /// metered kWh is settled among those who metered it): each
+    /// participant's account by name, the totals and the random stream. A
+    /// new participant starts at nothing; a removed one's net payments stay
+    /// in the ledger's balance. The last interval's trades, which name old
+    /// participants, are not carried.
     pub fn carry_over(&mut self, old: Market) {
-        let by_name: std::collections::HashMap<&str, usize> = old
-            .participants
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.name.as_str(), i))
-            .collect();
+        // Names repeat (a turbine named as a house, cars of two fleets at
+        // one bus): matched in turn, as the devices are.
+        let mut by_name: std::collections::HashMap<&str, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, p) in old.participants.iter().enumerate().rev() {
+            by_name.entry(p.name.as_str()).or_default().push(i);
+        }
         let accounts = std::mem::take(&mut self.ledger.accounts);
         self.ledger = Ledger {
             accounts,
             ..old.ledger.clone()
         };
         for (i, p) in self.participants.iter().enumerate() {
-            if let Some(&j) = by_name.get(p.name.as_str()) {
+            if let Some(j) = by_name.get_mut(p.name.as_str()).and_then(|l| l.pop()) {
                 self.ledger.accounts[i] = old.ledger.accounts[j];
-                self.open.net_kwh[i] = old.open.net_kwh[j];
             }
         }
+        // Who left takes its account along, and the balance keeps it.
+        for j in by_name.into_values().flatten() {
+            self.ledger.departed_net_eur += old.ledger.accounts[j].net_cost_eur();
+        }
         self.settings = old.settings;
-        self.last = old.last;
         self.cleared = old.cleared;
         self.rng = old.rng;
-        let headroom = std::mem::replace(&mut self.open.headroom, LineHeadroom::new(0));
-        let net_kwh = std::mem::take(&mut self.open.net_kwh);
-        self.open = OpenInterval {
-            net_kwh,
-            headroom,
-            ..old.open
-        };
     }
 
     /// The houses' accounts (`houses`) or the shared assets', summed.

@@ -47,6 +47,7 @@ pub struct Rebuilt {
 /// keeping the state of every device that is still there unchanged.
 pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     let old = world.resource::<Neighbourhood>().0.clone();
+    let old_network = old.network.clone();
     let seed = world.resource::<SimSettings>().seed;
     let now = world.resource::<SimClock>().now();
     // Old entities by identity, in device order (fleet cars share a name
@@ -148,9 +149,11 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     world.insert_resource(super::island::outage_schedule(&built, &settings));
     world.insert_resource(super::prices::spikes(&built.scenario));
 
-    // The market: new participants, the ledger and the open interval carried over.
+    // The market: the interval so far settles among those who metered it,
+    // then the new participants take over the ledger.
     let mut market = Market::new(&built, seed);
-    if let Some(old) = world.remove_resource::<Market>() {
+    if let Some(mut old) = world.remove_resource::<Market>() {
+        old.close_interval(&old_network, now);
         market.carry_over(old);
     }
     world.insert_resource(market);

@@ -733,3 +733,52 @@ fn a_locked_layout_keeps_its_parts_and_lets_a_class_add_its_own() {
     assert!(reloaded.scenario.houses.iter().filter(|h| h.locked).count() == 24);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_ledger_still_balances_after_houses_come_and_go() {
+    let mut app = window_app("scenes/default.scenario.ron");
+    act(&mut app, Action::JumpToHour(12));
+    steps(&mut app, 7);
+    for edit in [
+        Edit::RemoveHouse {
+            house: "Lindenweg 3".into(),
+        },
+        Edit::AddHouse {
+            name: "Lindenweg 11".into(),
+            bus: "L10".into(),
+            annual_kwh: 3000.0,
+            position_m: None,
+        },
+        Edit::AddPv {
+            house: "Lindenweg 11".into(),
+            kwp: 8.0,
+            tilt_deg: 30.0,
+            azimuth_deg: 180.0,
+        },
+    ] {
+        act(&mut app, Action::Edit(edit));
+        steps(&mut app, 11);
+    }
+    act(&mut app, Action::Undo);
+    steps(&mut app, 40);
+    microgrid::sim::market::close_open_interval(app.world_mut());
+    let ledger = &app.world().resource::<Market>().ledger;
+    assert!(
+        ledger.departed_net_eur != 0.0,
+        "the removed house had paid something"
+    );
+    assert!(
+        ledger.balance_eur().abs() < 1e-6,
+        "balance {} EUR after the edits",
+        ledger.balance_eur()
+    );
+}
+
+#[test]
+fn a_misspelt_edit_field_is_refused_not_ignored() {
+    use microgrid::app::script;
+    let text =
+        r#"Script(steps: [(after_s: 1.0, action: AddPv(house: "H", kwp: 2.0, tilt: 35.0))])"#;
+    let e = script::parse(text, "typo.script.ron").expect_err("refused");
+    assert!(e.to_string().contains("tilt"), "{e}");
+}

@@ -7,6 +7,9 @@ use super::*;
 use crate::app::editing::MY_FOLDER;
 use crate::scenario::edit::Edit;
 
+/// Steps a preview stays good for while the clock runs.
+const PREVIEW_FRESH_STEPS: u64 = 30;
+
 /// The sizes the buttons add and the Save as name, kept between frames.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildFields {
@@ -96,10 +99,14 @@ fn edit_button(
 ) {
     let response = ui.button(big(label));
     if response.hovered() {
-        let fresh = live
-            .preview
-            .as_deref()
-            .filter(|p| p.edit == edit && p.at_step == live.clock.steps);
+        // Fresh for this edit, the neighbourhood as it is, and the last
+        // half hour or so of simulated time (a running clock need not
+        // recompute it every frame).
+        let fresh = live.preview.as_deref().filter(|p| {
+            p.edit == edit
+                && p.at_edits == live.edits.done.len()
+                && live.clock.steps.saturating_sub(p.at_step) < PREVIEW_FRESH_STEPS
+        });
         match fresh {
             Some(p) => {
                 response.clone().on_hover_ui(|ui| preview_ui(ui, p));
@@ -158,9 +165,12 @@ pub(super) fn build_panel(
                                 position_m: None,
                             }, live, actions);
                         if ui.button(big("Add a wind turbine here")).clicked() {
-                            let n = built.scenario.wind_turbines.len() + 1;
+                            let name = (1..)
+                                .map(|n| format!("Turbine {n} at {}", bus.name))
+                                .find(|n| built.scenario.wind_turbines.iter().all(|t| &t.name != n))
+                                .unwrap_or_default();
                             actions.push(Action::Edit(Edit::AddTurbine {
-                                name: format!("Turbine {n} at {}", bus.name),
+                                name,
                                 bus: bus.name.clone(),
                                 model: "Bergey Excel 10".into(),
                                 hub_height_m: 24.0,

@@ -320,16 +320,19 @@ fn forget_stale_selection(
     mut changes: MessageReader<crate::sim::NeighbourhoodChanged>,
     hood: Res<Neighbourhood>,
     mut ui: ResMut<UiState>,
-    mut houses_before: Local<Option<usize>>,
+    mut houses_before: Local<Option<(usize, usize)>>,
 ) {
-    let houses = hood.0.scenario.houses.len();
-    let previous = houses_before.replace(houses);
+    let counts = (hood.0.scenario.houses.len(), hood.0.devices.len());
+    let previous = houses_before.replace(counts);
     for change in changes.read() {
         let built = &hood.0;
+        // Indices hold while the lists keep their length (an edit to a
+        // house's own devices); after an add, remove or undo they may name
+        // something else, and the selection goes.
         let keep = change.edited
             && match ui.selected {
-                Some(Pick::House(h)) => h < houses && previous.is_none_or(|n| n <= houses),
-                Some(Pick::Device(d)) => d < built.devices.len(),
+                Some(Pick::House(h)) => h < counts.0 && previous.is_none_or(|p| p.0 == counts.0),
+                Some(Pick::Device(d)) => d < counts.1 && previous.is_none_or(|p| p == counts),
                 Some(Pick::Line(l)) => l < built.network.lines.len(),
                 Some(Pick::Bus(b)) => b < built.network.buses.len(),
                 Some(Pick::Transformer) | None => true,
