@@ -144,7 +144,32 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     world.insert_resource(GridModel(PowerFlowModel::new(&built.network)));
     world.insert_resource(NetworkState::default());
     world.insert_resource(IslandGridModel::default());
-    world.insert_resource(IslandUnits::default());
+    // An island's units go on; the reference follows its device to the new
+    // index (a removed reference leaves none until the next dispatch).
+    let units = world.resource::<IslandUnits>().clone();
+    let reference = units.reference.and_then(|(i, _)| {
+        let key = identity(old.devices.get(i)?);
+        built
+            .devices
+            .iter()
+            .position(|d| identity(d) == key)
+            .map(|j| (j, built.devices[j].bus))
+    });
+    let alive = |e: Entity| world.get_entity(e).is_ok();
+    let units = IslandUnits {
+        reference,
+        headroom: units
+            .headroom
+            .into_iter()
+            .filter(|h| alive(h.entity))
+            .collect(),
+        critical_kw: units
+            .critical_kw
+            .into_iter()
+            .filter(|(e, _)| alive(*e))
+            .collect(),
+    };
+    world.insert_resource(units);
     let settings = world.resource::<SimSettings>().clone();
     world.insert_resource(super::island::outage_schedule(&built, &settings));
     world.insert_resource(super::prices::spikes(&built.scenario));

@@ -534,6 +534,25 @@ fn from_an_empty_street_a_class_builds_six_houses_and_islands_them() {
         "{r:?}"
     );
     assert!(r.pv_kw > 5.0 && r.load_kw > 0.0, "{r:?}");
+    // An edit inside the island: the edited network is solved at once,
+    // around the same reference unit.
+    act(
+        &mut app,
+        Action::Edit(Edit::SetHouse {
+            house: "Neue Strasse 3".into(),
+            annual_kwh: Some(5000.0),
+            critical_share: None,
+        }),
+    );
+    let network = app
+        .world()
+        .resource::<microgrid::sim::network::NetworkState>();
+    assert!(
+        network.solved().is_some(),
+        "no power flow after an edit in the island"
+    );
+    steps(&mut app, 10);
+    assert_eq!(app.world().resource::<GridState>().mode, GridMode::Islanded);
 }
 
 #[test]
