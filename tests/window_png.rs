@@ -134,20 +134,7 @@ fn script_in_the_real_window() {
         ),
     )
     .expect("script written");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x720x24"])
-        .arg(env!("CARGO_BIN_EXE_microgrid"))
-        .args([
-            "open",
-            "scenes/default.scenario.ron",
-            "--size",
-            "1280x720",
-            "--script",
-        ])
-        .arg(&script)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("xvfb-run runs");
+    let out = open_the_default(&["--script".as_ref(), script.as_os_str()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -155,17 +142,9 @@ fn script_in_the_real_window() {
         "{stderr}"
     );
     let text = std::fs::read_to_string(&saved).expect("the script saved the scenario");
-    let lindenweg_9 = text
-        .split("name: \"Lindenweg 9\"")
-        .nth(1)
-        .expect("house saved");
-    let house = &lindenweg_9[..lindenweg_9.find("name: ").unwrap_or(lindenweg_9.len())];
+    let house = house_text(&text, "Lindenweg 9");
     assert!(house.contains("kwp: 6.5"), "{house}");
-    let birkenallee_2 = text
-        .split("name: \"Birkenallee 2\"")
-        .nth(1)
-        .expect("house saved");
-    let house = &birkenallee_2[..birkenallee_2.find("name: ").unwrap_or(birkenallee_2.len())];
+    let house = house_text(&text, "Birkenallee 2");
     assert!(
         !house.contains("capacity_kwh: 11.0"),
         "the undone battery was saved: {house}"
@@ -178,26 +157,39 @@ fn script_in_the_real_window() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `microgrid open` on the default at 1280x720 under Xvfb, with `extra` arguments.
+fn open_the_default(extra: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_microgrid"))
+        .args(["open", "scenes/default.scenario.ron", "--size", "1280x720"])
+        .args(extra)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("xvfb-run runs")
+}
+
+/// A saved scenario's text from house `name` to the next name.
+fn house_text<'a>(text: &'a str, name: &str) -> &'a str {
+    let from = text
+        .split(&format!("name: \"{name}\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("{name} was not saved"));
+    &from[..from.find("name: ").unwrap_or(from.len())]
+}
+
 fn render_the_default_scene() {
     let dir = std::env::temp_dir().join(format!("microgrid-shot-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let png = dir.join("default.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x720x24"])
-        .arg(env!("CARGO_BIN_EXE_microgrid"))
-        .args([
-            "open",
-            "scenes/default.scenario.ron",
-            "--size",
-            "1280x720",
-            "--after",
-            "2",
-        ])
-        .args(["--at", "2025-06-21 12:00", "--screenshot"])
-        .arg(&png)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("xvfb-run runs");
+    let out = open_the_default(&[
+        "--after".as_ref(),
+        "2".as_ref(),
+        "--at".as_ref(),
+        "2025-06-21 12:00".as_ref(),
+        "--screenshot".as_ref(),
+        png.as_os_str(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

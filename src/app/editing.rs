@@ -82,7 +82,8 @@ pub fn plugin(app: &mut App) {
 }
 
 /// A checked scenario with the running one's series (they cannot be edited).
-fn with_series(mut built: Built, running: &Built) -> Built {
+fn with_series(mut built: Built, world: &World) -> Built {
+    let running = &world.resource::<Neighbourhood>().0;
     built.weather_series = running.weather_series.clone();
     built.price_series = running.price_series.clone();
     built
@@ -91,16 +92,17 @@ fn with_series(mut built: Built, running: &Built) -> Built {
 /// Applies `edit` to the running neighbourhood, or says why not (nothing changes then).
 pub fn apply_edit(world: &mut World, edit: &Edit) {
     let started = Instant::now();
-    let running = world.resource::<Neighbourhood>().0.clone();
-    match edit::apply(edit, &running.scenario) {
+    let before = world.resource::<Neighbourhood>().0.scenario.clone();
+    match edit::apply(edit, &before) {
         Ok(built) => {
             let after = built.scenario.clone();
-            rebuild::rebuild(world, with_series(built, &running));
+            let built = with_series(built, world);
+            rebuild::rebuild(world, built);
             let ms = started.elapsed().as_secs_f64() * 1e3;
             let mut history = world.resource_mut::<EditHistory>();
             history.done.push(Done {
                 description: edit.describe(),
-                before: running.scenario,
+                before,
                 after,
             });
             history.undone.clear();
@@ -115,56 +117,60 @@ pub fn apply_edit(world: &mut World, edit: &Edit) {
 
 /// Puts `scenario` in place of the running one (undo, redo), through the same checks.
 fn restore(world: &mut World, scenario: &Scenario) -> Result<(), String> {
-    let running = world.resource::<Neighbourhood>().0.clone();
-    let built = edit::check(scenario)?;
-    rebuild::rebuild(world, with_series(built, &running));
+    let built = with_series(edit::check(scenario)?, world);
+    rebuild::rebuild(world, built);
     Ok(())
 }
 
 /// Undoes the last edit.
 pub fn undo(world: &mut World) {
-    let Some(last) = world.resource_mut::<EditHistory>().done.pop() else {
-        world
-            .resource_mut::<EditHistory>()
-            .say("Nothing to undo".to_owned(), true);
-        return;
-    };
-    match restore(world, &last.before) {
-        Ok(()) => {
-            let mut history = world.resource_mut::<EditHistory>();
-            history.say(format!("Undone: {}", last.description), false);
-            if history.saved.is_some_and(|n| n > history.done.len()) {
-                history.saved = None;
-            }
-            history.undone.push(last);
-        }
-        Err(why) => {
-            let mut history = world.resource_mut::<EditHistory>();
-            history.done.push(last);
-            history.say(format!("Cannot undo: {why}"), true);
-        }
-    }
+    travel(world, true);
 }
 
 /// Does the last undone edit again.
 pub fn redo(world: &mut World) {
-    let Some(next) = world.resource_mut::<EditHistory>().undone.pop() else {
+    travel(world, false);
+}
+
+/// One step back through the history (`back`: undo) or forward (redo):
+/// the edit moves from one stack to the other once its neighbourhood is in
+/// place, and stays where it was if that is refused.
+fn travel(world: &mut World, back: bool) {
+    let (verb, done_word) = if back {
+        ("undo", "Undone")
+    } else {
+        ("redo", "Redone")
+    };
+    let taken = {
+        let mut history = world.resource_mut::<EditHistory>();
+        if back {
+            history.done.pop()
+        } else {
+            history.undone.pop()
+        }
+    };
+    let Some(edit) = taken else {
         world
             .resource_mut::<EditHistory>()
-            .say("Nothing to redo".to_owned(), true);
+            .say(format!("Nothing to {verb}"), true);
         return;
     };
-    match restore(world, &next.after) {
-        Ok(()) => {
-            let mut history = world.resource_mut::<EditHistory>();
-            history.say(format!("Redone: {}", next.description), false);
-            history.done.push(next);
-        }
-        Err(why) => {
-            let mut history = world.resource_mut::<EditHistory>();
-            history.undone.push(next);
-            history.say(format!("Cannot redo: {why}"), true);
-        }
+    let target = if back { &edit.before } else { &edit.after };
+    let outcome = restore(world, target);
+    let mut history = world.resource_mut::<EditHistory>();
+    let arrived = outcome.is_ok();
+    match outcome {
+        Ok(()) => history.say(format!("{done_word}: {}", edit.description), false),
+        Err(why) => history.say(format!("Cannot {verb}: {why}"), true),
+    }
+    // Undone past the save: the file no longer holds what runs.
+    if back && arrived && history.saved.is_some_and(|n| n > history.done.len()) {
+        history.saved = None;
+    }
+    if back == arrived {
+        history.undone.push(edit);
+    } else {
+        history.done.push(edit);
     }
 }
 

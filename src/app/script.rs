@@ -125,46 +125,20 @@ pub const CONTROL_NAMES: [&str; 22] = [
     "KeepEdits",
 ];
 
-const ALL_NAMES: [&str; 38] = [
-    "AddPv",
-    "AddBattery",
-    "AddCar",
-    "AddHouse",
-    "AddTurbine",
-    "RemoveHouse",
-    "RemovePv",
-    "RemoveBattery",
-    "RemoveCar",
-    "RemoveTurbine",
-    "SetHouse",
-    "SetPv",
-    "SetBattery",
-    "SetCar",
-    "SetTurbine",
-    "SetTransformer",
-    "ToggleOutage",
-    "SetPrice",
-    "TogglePriceSpike",
-    "TogglePause",
-    "Pause",
-    "Run",
-    "StepOnce",
-    "SetSpeed",
-    "JumpToHour",
-    "SetClouds",
-    "SetWind",
-    "LoadScenario",
-    "Reload",
-    "SetMarket",
-    "Undo",
-    "Redo",
-    "Save",
-    "SaveAs",
-    "Screenshot",
-    "Quit",
-    "DiscardEdits",
-    "KeepEdits",
-];
+/// Every action's name: the edits', then the controls'.
+const ALL_NAMES: [&str; EDIT_NAMES.len() + CONTROL_NAMES.len()] = {
+    let mut all = [""; EDIT_NAMES.len() + CONTROL_NAMES.len()];
+    let mut i = 0;
+    while i < all.len() {
+        all[i] = if i < EDIT_NAMES.len() {
+            EDIT_NAMES[i]
+        } else {
+            CONTROL_NAMES[i - EDIT_NAMES.len()]
+        };
+        i += 1;
+    }
+    all
+};
 
 /// One step's action: an edit or a control, written by its own name.
 #[derive(Debug, Clone, PartialEq)]

@@ -60,6 +60,21 @@ pub struct Device {
     pub visit: Option<Visit>,
 }
 
+impl Device {
+    /// What makes a device the same device across an edit: its kind and
+    /// its name (the house's for its PV, battery and car).
+    pub fn identity(&self) -> (u8, &str) {
+        let kind = match self.kind {
+            DeviceKind::Household { .. } => 0,
+            DeviceKind::Pv(_) => 1,
+            DeviceKind::Battery(_) => 2,
+            DeviceKind::Ev(_) => 3,
+            DeviceKind::Wind { .. } => 4,
+        };
+        (kind, self.name.as_str())
+    }
+}
+
 /// A car's one-off visit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Visit {

@@ -16,7 +16,7 @@ use super::{Neighbourhood, SimClock};
 use crate::network::{PowerFlowModel, SolverOptions};
 use crate::physics::storage::{BatteryRating, self_consumption_kw};
 use crate::scenario::edit::{self, Edit};
-use crate::scenario::{Built, Device, DeviceKind};
+use crate::scenario::{Built, DeviceKind};
 
 /// The power flow's figures an edit changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,18 +42,6 @@ pub struct Preview {
     pub before: FlowFigures,
     /// Now, with it.
     pub after: FlowFigures,
-}
-
-/// What makes a device the same device across an edit.
-fn identity(d: &Device) -> (u8, &str) {
-    let kind = match d.kind {
-        DeviceKind::Household { .. } => 0,
-        DeviceKind::Pv(_) => 1,
-        DeviceKind::Battery(_) => 2,
-        DeviceKind::Ev(_) => 3,
-        DeviceKind::Wind { .. } => 4,
-    };
-    (kind, d.name.as_str())
 }
 
 /// The feeder (by index) of a house or turbine an edit names.
@@ -129,47 +117,52 @@ fn figures(
 
 /// `edit`'s predicted effect on the running neighbourhood at this instant.
 pub fn preview(world: &mut World, edit: &Edit) -> Result<Preview, String> {
-    let running = world.resource::<Neighbourhood>().0.clone();
+    let mut present = Vec::new();
+    for (i, p) in world.query::<(&DeviceIndex, &DevicePower)>().iter(world) {
+        if present.len() <= i.0 {
+            present.resize(i.0 + 1, Complex64::ZERO);
+        }
+        present[i.0] = p.kva();
+    }
+    let running = &world.resource::<Neighbourhood>().0;
+    present.resize(running.devices.len(), Complex64::ZERO);
     // Only the structural change and the build: the click's full checks
     // come when the edit is made.
     let edited = edit::preview_build(edit, &running.scenario)?;
     let now = world.resource::<SimClock>().now();
     let env = world.resource::<CurrentEnvironment>().0;
-    let mut present = vec![Complex64::ZERO; running.devices.len()];
-    for (i, p) in world.query::<(&DeviceIndex, &DevicePower)>().iter(world) {
-        if let Some(slot) = present.get_mut(i.0) {
-            *slot = p.kva();
-        }
-    }
     let mut by_identity: HashMap<(u8, &str), Vec<usize>> = HashMap::new();
     for (i, d) in running.devices.iter().enumerate().rev() {
-        by_identity.entry(identity(d)).or_default().push(i);
+        by_identity.entry(d.identity()).or_default().push(i);
     }
     // Each device of the edited neighbourhood: as it is now if it was
-    // there, unchanged; else as it would start.
-    let mut powers: Vec<Complex64> = edited
+    // there, unchanged; else (`None`) as it would start.
+    let kept: Vec<Option<usize>> = edited
         .devices
         .iter()
         .map(|d| {
             by_identity
-                .get_mut(&identity(d))
+                .get_mut(&d.identity())
                 .and_then(|list| list.pop())
                 .filter(|&i| running.devices[i].kind == d.kind)
-                .map_or_else(
-                    || device_power(d, &edited.scenario, &env, now),
-                    |i| present[i],
-                )
+        })
+        .collect();
+    let mut powers: Vec<Complex64> = edited
+        .devices
+        .iter()
+        .zip(&kept)
+        .map(|(d, k)| {
+            k.map_or_else(
+                || device_power(d, &edited.scenario, &env, now),
+                |i| present[i],
+            )
         })
         .collect();
     // A new battery serves its house (self-consumption at half charge); a
     // new car charges at its charger's power if it would be at home.
     let dt_h = 1.0 / 60.0;
     for (i, d) in edited.devices.iter().enumerate() {
-        let known = running
-            .devices
-            .iter()
-            .any(|r| identity(r) == identity(d) && r.kind == d.kind);
-        if known {
+        if kept[i].is_some() {
             continue;
         }
         match &d.kind {
@@ -205,8 +198,8 @@ pub fn preview(world: &mut World, edit: &Edit) -> Result<Preview, String> {
             _ => {}
         }
     }
-    let feeder = feeder_of(edit, &edited).or_else(|| feeder_of(edit, &running));
-    let before = figures(&running, &present, feeder)?;
+    let feeder = feeder_of(edit, &edited).or_else(|| feeder_of(edit, running));
+    let before = figures(running, &present, feeder)?;
     let after = figures(&edited, &powers, feeder)?;
     Ok(Preview {
         description: edit.describe(),

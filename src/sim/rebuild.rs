@@ -13,23 +13,32 @@ use bevy::prelude::*;
 use super::devices::{DeviceIndex, spawn_device};
 use super::grid_mode::{IslandGridModel, IslandUnits};
 use super::market::Market;
-use super::metrics::{EnergyTotals, HouseEnergy, HousePowers};
+use super::metrics::{EnergyTotals, HousePowers};
 use super::network::{GridModel, NetworkState};
 use super::{Neighbourhood, SimClock, SimSettings};
 use crate::network::PowerFlowModel;
-use crate::scenario::{Built, Device, DeviceKind};
+use crate::scenario::Built;
 
-/// What makes a device the same device across an edit: its kind and its
-/// name (the house's for its PV, battery and car).
-fn identity(d: &Device) -> (u8, &str) {
-    let kind = match d.kind {
-        DeviceKind::Household { .. } => 0,
-        DeviceKind::Pv(_) => 1,
-        DeviceKind::Battery(_) => 2,
-        DeviceKind::Ev(_) => 3,
-        DeviceKind::Wind { .. } => 4,
-    };
-    (kind, d.name.as_str())
+/// Per-house values of `old` rearranged for `new`'s houses, by name (a new
+/// house starts at the default).
+fn by_house<T: Copy + Default>(values: &[T], old: &Built, new: &Built) -> Vec<T> {
+    let index: HashMap<&str, usize> = old
+        .scenario
+        .houses
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.name.as_str(), i))
+        .collect();
+    new.scenario
+        .houses
+        .iter()
+        .map(|h| {
+            index
+                .get(h.name.as_str())
+                .and_then(|&j| values.get(j).copied())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// What [`rebuild`] did.
@@ -47,7 +56,6 @@ pub struct Rebuilt {
 /// keeping the state of every device that is still there unchanged.
 pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     let old = world.resource::<Neighbourhood>().0.clone();
-    let old_network = old.network.clone();
     let seed = world.resource::<SimSettings>().seed;
     let now = world.resource::<SimClock>().now();
     // Old entities by identity, in device order (fleet cars share a name
@@ -61,7 +69,7 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     entities.sort_by_key(|&(_, i)| std::cmp::Reverse(i));
     for (e, i) in entities {
         if let Some(d) = old.devices.get(i) {
-            let (kind, name) = identity(d);
+            let (kind, name) = d.identity();
             by_identity
                 .entry((kind, name.to_owned()))
                 .or_default()
@@ -71,7 +79,7 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     let mut done = Rebuilt::default();
     let mut fresh = Vec::new();
     for (i, d) in built.devices.iter().enumerate() {
-        let (kind, name) = identity(d);
+        let (kind, name) = d.identity();
         let same = by_identity
             .get_mut(&(kind, name.to_owned()))
             .and_then(|list| list.pop())
@@ -104,40 +112,9 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     }
 
     // Per-house figures follow their house by name.
-    let old_houses: HashMap<&str, usize> = old
-        .scenario
-        .houses
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.name.as_str(), i))
-        .collect();
-    let remap = |values: &[HouseEnergy]| -> Vec<HouseEnergy> {
-        built
-            .scenario
-            .houses
-            .iter()
-            .map(|h| {
-                old_houses
-                    .get(h.name.as_str())
-                    .and_then(|&j| values.get(j).copied())
-                    .unwrap_or_default()
-            })
-            .collect()
-    };
-    let houses = remap(&world.resource::<EnergyTotals>().houses);
+    let houses = by_house(&world.resource::<EnergyTotals>().houses, &old, &built);
     world.resource_mut::<EnergyTotals>().houses = houses;
-    let powers = world.resource::<HousePowers>().0.clone();
-    let powers = built
-        .scenario
-        .houses
-        .iter()
-        .map(|h| {
-            old_houses
-                .get(h.name.as_str())
-                .and_then(|&j| powers.get(j).copied())
-                .unwrap_or_default()
-        })
-        .collect();
+    let powers = by_house(&world.resource::<HousePowers>().0, &old, &built);
     world.insert_resource(HousePowers(powers));
 
     // The network anew, solved below for the present powers; the grid's state goes on.
@@ -148,11 +125,11 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     // index (a removed reference leaves none until the next dispatch).
     let units = world.resource::<IslandUnits>().clone();
     let reference = units.reference.and_then(|(i, _)| {
-        let key = identity(old.devices.get(i)?);
+        let key = old.devices.get(i)?.identity();
         built
             .devices
             .iter()
-            .position(|d| identity(d) == key)
+            .position(|d| d.identity() == key)
             .map(|j| (j, built.devices[j].bus))
     });
     let alive = |e: Entity| world.get_entity(e).is_ok();
@@ -177,9 +154,9 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     // The market: the interval so far settles among those who metered it,
     // then the new participants take over the ledger.
     let mut market = Market::new(&built, seed);
-    if let Some(mut old) = world.remove_resource::<Market>() {
-        old.close_interval(&old_network, now);
-        market.carry_over(old);
+    if let Some(mut before) = world.remove_resource::<Market>() {
+        before.close_interval(&old.network, now);
+        market.carry_over(before);
     }
     world.insert_resource(market);
     world.insert_resource(Neighbourhood(built));

@@ -3,40 +3,15 @@
 
 use bevy::prelude::*;
 
-use crate::common::{built, repo};
-use microgrid::app::controls::{self, Action, PendingActions, ScenarioSource};
+use crate::common::{act, built, repo, steps, window_app};
+use microgrid::app::controls::{Action, ScenarioSource};
 use microgrid::app::editing::EditHistory;
 use microgrid::app::{OpenOptions, headless_plugins};
 use microgrid::scenario::edit::{self, Edit};
 use microgrid::scenario::{self, DeviceKind};
 use microgrid::sim::devices::{BatteryState, DeviceIndex, EvRuntime};
 use microgrid::sim::market::Market;
-use microgrid::sim::{self, Neighbourhood, SimClock};
-
-fn window_app(scenario: &str) -> App {
-    let mut app = App::new();
-    app.add_plugins(MinimalPlugins);
-    let options = OpenOptions {
-        paused: true,
-        ..OpenOptions::new(repo(scenario))
-    };
-    headless_plugins(&mut app, built(scenario), &options);
-    app
-}
-
-fn act(app: &mut App, action: Action) {
-    app.world_mut()
-        .resource_mut::<PendingActions>()
-        .push(action);
-    controls::apply_actions(app.world_mut());
-    controls::finish_long_work(app.world_mut());
-}
-
-fn steps(app: &mut App, n: usize) {
-    for _ in 0..n {
-        sim::step(app.world_mut());
-    }
-}
+use microgrid::sim::{Neighbourhood, SimClock};
 
 fn scenario_of(app: &App) -> scenario::Scenario {
     app.world().resource::<Neighbourhood>().0.scenario.clone()

@@ -94,3 +94,35 @@ pub fn relative_imbalance(r: &StepRecord) -> f64 {
     .sum::<f64>();
     (supply - use_).abs() / scale.max(1e-9)
 }
+
+/// The window's controls, history and simulation on `MinimalPlugins`,
+/// paused, on a shipped scenario: what the window runs, without rendering.
+pub fn window_app(scenario: &str) -> bevy::prelude::App {
+    use bevy::prelude::*;
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    let options = microgrid::app::OpenOptions {
+        paused: true,
+        ..microgrid::app::OpenOptions::new(repo(scenario))
+    };
+    microgrid::app::headless_plugins(&mut app, built(scenario), &options);
+    app
+}
+
+/// Queues `action` and carries it out as a frame would, finishing any jump
+/// or load at once (the window runs them in slices).
+pub fn act(app: &mut bevy::prelude::App, action: microgrid::app::controls::Action) {
+    use microgrid::app::controls;
+    app.world_mut()
+        .resource_mut::<controls::PendingActions>()
+        .push(action);
+    controls::apply_actions(app.world_mut());
+    controls::finish_long_work(app.world_mut());
+}
+
+/// Runs `n` simulation steps.
+pub fn steps(app: &mut bevy::prelude::App, n: usize) {
+    for _ in 0..n {
+        microgrid::sim::step(app.world_mut());
+    }
+}

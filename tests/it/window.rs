@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 use chrono::Timelike;
 
-use crate::common::{built, repo};
+use crate::common::{act, built, repo, steps, window_app};
 use microgrid::app::controls::{self, Action, PendingActions, ScenarioSource};
 use microgrid::app::history::ChartHistory;
 use microgrid::app::{OpenOptions, headless_plugins};
@@ -14,32 +14,6 @@ use microgrid::sim::island::{EventKind, EventLog};
 use microgrid::sim::metrics::StepRecord;
 use microgrid::sim::prices::CurrentPrices;
 use microgrid::sim::{self, Neighbourhood, SimClock};
-
-fn window_app(scenario: &str) -> App {
-    let mut app = App::new();
-    app.add_plugins(MinimalPlugins);
-    let options = OpenOptions {
-        paused: true,
-        ..OpenOptions::new(repo(scenario))
-    };
-    headless_plugins(&mut app, built(scenario), &options);
-    app
-}
-
-fn act(app: &mut App, action: Action) {
-    app.world_mut()
-        .resource_mut::<PendingActions>()
-        .push(action);
-    controls::apply_actions(app.world_mut());
-    // Jumps and loads run in slices in the window; here, at once.
-    controls::finish_long_work(app.world_mut());
-}
-
-fn steps(app: &mut App, n: usize) {
-    for _ in 0..n {
-        sim::step(app.world_mut());
-    }
-}
 
 #[test]
 fn the_outage_toggle_islands_the_neighbourhood_and_gives_the_grid_back() {
