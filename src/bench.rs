@@ -103,6 +103,8 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
         controller: Default::default(),
         market: Default::default(),
         locked: false,
+        prices: Default::default(),
+        budget_eur: None,
     }
 }
 

@@ -43,6 +43,8 @@ pub struct EditHistory {
     pub refused: bool,
     /// Wall time the last edit took to apply, ms (checks and rebuild).
     pub last_apply_ms: Option<f64>,
+    /// What the edits so far have spent against the scenario as loaded.
+    pub spending: crate::scenario::prices::Spending,
 }
 
 impl EditHistory {
@@ -93,7 +95,7 @@ fn with_series(mut built: Built, world: &World) -> Built {
 pub fn apply_edit(world: &mut World, edit: &Edit) {
     let started = Instant::now();
     let before = world.resource::<Neighbourhood>().0.scenario.clone();
-    match edit::apply(edit, &before) {
+    match edit::apply(edit, &before).and_then(|built| within_budget(world, built)) {
         Ok(built) => {
             let after = built.scenario.clone();
             let built = with_series(built, world);
@@ -107,12 +109,51 @@ pub fn apply_edit(world: &mut World, edit: &Edit) {
             });
             history.undone.clear();
             history.last_apply_ms = Some(ms);
+            refresh_spending(world);
+            let mut history = world.resource_mut::<EditHistory>();
             history.say(edit.describe(), false);
         }
         Err(why) => world
             .resource_mut::<EditHistory>()
             .say(format!("{}: {why}", edit.describe()), true),
     }
+}
+
+/// The scenario as loaded, before any edit still applied.
+pub fn as_loaded(world: &World) -> &Scenario {
+    let history = world.resource::<EditHistory>();
+    history
+        .done
+        .first()
+        .map_or(&world.resource::<Neighbourhood>().0.scenario, |d| &d.before)
+}
+
+/// What the edits have spent against the scenario as loaded.
+pub fn spending(world: &World) -> crate::scenario::prices::Spending {
+    crate::scenario::prices::spending(
+        as_loaded(world),
+        &world.resource::<Neighbourhood>().0.scenario,
+    )
+}
+
+/// `built` if the edits that made it stay within the scenario's budget.
+fn within_budget(world: &World, built: Built) -> Result<Built, String> {
+    let Some(budget) = built.scenario.budget_eur else {
+        return Ok(built);
+    };
+    let spent = crate::scenario::prices::spending(as_loaded(world), &built.scenario).total();
+    let before = spending(world).total();
+    // An edit that spends nothing (a removal, a smaller part) is always allowed.
+    if spent > budget + 0.5 && spent > before + 0.5 {
+        use crate::scenario::prices::eur_text;
+        return Err(format!(
+            "it would bring the edits to {}, over the budget of {} by {}",
+            eur_text(spent),
+            eur_text(budget),
+            eur_text(spent - budget)
+        ));
+    }
+    Ok(built)
 }
 
 /// Puts `scenario` in place of the running one (undo, redo), through the same checks.
@@ -172,6 +213,13 @@ fn travel(world: &mut World, back: bool) {
     } else {
         history.done.push(edit);
     }
+    refresh_spending(world);
+}
+
+/// Counts again what the edits have spent (after an edit, undo or redo).
+fn refresh_spending(world: &mut World) {
+    let spent = spending(world);
+    world.resource_mut::<EditHistory>().spending = spent;
 }
 
 /// Whether `path` is one of the scenarios the project ships (`scenes/*.scenario.ron`),

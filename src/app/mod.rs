@@ -2,6 +2,7 @@
 //! scene, egui controls and charts on top. The window sends the simulation
 //! events (through [`controls`]) and reads its results; it owns no physics.
 
+pub mod build_tool;
 pub mod camera;
 pub mod capture;
 pub mod controls;
@@ -10,6 +11,7 @@ pub mod history;
 pub mod layout;
 pub mod long_work;
 pub mod palette;
+pub mod placement;
 pub mod scene;
 pub mod script;
 pub mod ui;
@@ -167,6 +169,7 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
     app.add_plugins((
         scene::plugin,
         visuals::plugin,
+        build_tool::plugin,
         camera::plugin,
         ui::plugin,
         capture::plugin,

@@ -80,7 +80,7 @@ pub enum Control {
 }
 
 /// Names of [`Edit`]'s variants (a test holds this list to the enum).
-pub const EDIT_NAMES: [&str; 16] = [
+pub const EDIT_NAMES: [&str; 21] = [
     "AddPv",
     "AddBattery",
     "AddCar",
@@ -97,6 +97,11 @@ pub const EDIT_NAMES: [&str; 16] = [
     "SetCar",
     "SetTurbine",
     "SetTransformer",
+    "AddCable",
+    "SetCable",
+    "RemoveBus",
+    "MoveHouse",
+    "MoveTurbine",
 ];
 
 /// Names of [`Control`]'s variants.

@@ -167,6 +167,7 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
         return Err(errors);
     }
     let s = generate::expand(scenario);
+    errors.extend(s.prices.problems().into_iter().map(|m| loc.error(m)));
     check_counts(&s, loc, &mut errors);
     if !errors.is_empty() {
         return Err(errors);

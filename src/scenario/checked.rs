@@ -89,6 +89,19 @@ checked_f64! {
     island_hours: 0.0, 168.0, "island_for_hours (hours storage must carry an economic island)";
 }
 
+/// Deserialises an optional budget in EUR and checks its range.
+pub fn budget_eur<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    in_range(v, 0.0, 1e9, "budget_eur (EUR)")
+        .map(Some)
+        .map_err(D::Error::custom)
+}
+
+/// Writes a budget as the plain number [`budget_eur`] reads.
+pub fn write_budget<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(v.unwrap_or(0.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod checked;
 pub mod edit;
 pub mod error;
 pub mod generate;
+pub mod prices;
 pub mod series;
 pub mod tariff;
 
@@ -137,6 +138,17 @@ pub struct Scenario {
     /// ones can be added). Expanded into the parts' own locks.
     #[serde(default, skip_serializing_if = "is_false")]
     pub locked: bool,
+    /// What parts cost, for the budget of build mode.
+    #[serde(default)]
+    pub prices: prices::PriceList,
+    /// What build mode may spend on edits, EUR (no limit when not given).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "checked::write_budget",
+        deserialize_with = "checked::budget_eur"
+    )]
+    pub budget_eur: Option<f64>,
 }
 
 /// For `skip_serializing_if`: a lock that is off is not written.

@@ -42,6 +42,8 @@ pub struct Preview {
     pub before: FlowFigures,
     /// Now, with it.
     pub after: FlowFigures,
+    /// What it would cost at the scenario's prices.
+    pub spending: crate::scenario::prices::Spending,
 }
 
 /// The feeder (by index) of a house or turbine an edit names.
@@ -57,14 +59,21 @@ fn feeder_of(edit: &Edit, built: &Built) -> Option<usize> {
         | Edit::SetHouse { house, .. }
         | Edit::SetPv { house, .. }
         | Edit::SetBattery { house, .. }
-        | Edit::SetCar { house, .. } => house.as_str(),
-        Edit::AddHouse { bus, .. } | Edit::AddTurbine { bus, .. } => {
+        | Edit::SetCar { house, .. }
+        | Edit::MoveHouse { house, .. } => house.as_str(),
+        Edit::AddHouse { bus, .. }
+        | Edit::AddTurbine { bus, .. }
+        | Edit::AddCable { from: bus, .. }
+        | Edit::SetCable { from: bus, .. }
+        | Edit::RemoveBus { bus } => {
             return built
                 .network
                 .bus_index(bus)
                 .and_then(|b| built.network.buses[b].feeder);
         }
-        Edit::RemoveTurbine { name } | Edit::SetTurbine { name, .. } => name.as_str(),
+        Edit::RemoveTurbine { name }
+        | Edit::SetTurbine { name, .. }
+        | Edit::MoveTurbine { name, .. } => name.as_str(),
         Edit::SetTransformer { .. } => return None,
     };
     built
@@ -206,5 +215,6 @@ pub fn preview(world: &mut World, edit: &Edit) -> Result<Preview, String> {
         feeder: feeder.and_then(|f| edited.scenario.feeders.get(f).map(|x| x.name.clone())),
         before,
         after,
+        spending: crate::scenario::prices::spending(&running.scenario, &edited.scenario),
     })
 }

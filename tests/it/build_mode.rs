@@ -407,6 +407,11 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         r#"SetCar(house: "H", v2g: true)"#,
         r#"SetTurbine(name: "T", hub_height_m: 30.0)"#,
         r#"SetTransformer(transformer: "0.4 MVA 10/0.4 kV")"#,
+        r#"AddCable(from: "L10", to: "J1", position_m: Some((270.0, -8.0)))"#,
+        r#"SetCable(from: "L1", to: "L2", cable: "NAYY 4x120 SE")"#,
+        r#"RemoveBus(bus: "L10")"#,
+        r#"MoveHouse(house: "H", position_m: (32.5, 2.0), bus: Some("L1"))"#,
+        r#"MoveTurbine(name: "T", position_m: (150.0, 60.0))"#,
     ];
     let controls = [
         "ToggleOutage",

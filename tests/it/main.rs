@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod build_mode;
+mod build_network;
 mod cli;
 mod common;
 mod energy_audit;

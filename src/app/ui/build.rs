@@ -10,7 +10,8 @@ use crate::scenario::edit::Edit;
 /// Steps a preview stays good for while the clock runs.
 const PREVIEW_FRESH_STEPS: u64 = 30;
 
-/// The sizes the buttons add and the Save as name, kept between frames.
+/// The sizes the tools add, the Save as name, and the drafts of what is
+/// selected (applied with one edit), kept between frames.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildFields {
     /// PV to add, kWp.
@@ -19,25 +20,93 @@ pub struct BuildFields {
     pub battery_kwh: f64,
     /// Its inverter, kW.
     pub battery_kw: f64,
-    /// A house's yearly demand as edited, kWh.
-    pub annual_kwh: f64,
-    /// For which house `annual_kwh` was read.
-    pub annual_for: Option<String>,
+    /// Cable type for new cables.
+    pub cable: String,
     /// The Save as file.
     pub save_as: String,
+    /// The selection's values as being edited.
+    pub draft: Draft,
+    /// What the draft was read from: the selection and the edit count then.
+    pub draft_of: Option<(Pick, usize)>,
+}
+
+/// The values of the selected object being edited, before "Apply".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Draft {
+    /// The house's demand, kWh/year, and critical share.
+    pub house: (f64, f64),
+    /// Its PV: kWp, tilt, azimuth.
+    pub pv: (f64, f64, f64),
+    /// Its battery: kWh, kW, efficiency.
+    pub battery: (f64, f64, f64),
+    /// Its car: battery kWh, charger kW, km a day.
+    pub car: (f64, f64, f64),
+    /// When the car comes home and leaves, "HH:MM".
+    pub car_times: (String, String),
+    /// A turbine's model and hub height.
+    pub turbine: (String, f64),
+    /// A cable's type.
+    pub cable: String,
+    /// The transformer's type.
+    pub transformer: String,
 }
 
 impl Default for BuildFields {
     fn default() -> Self {
         Self {
-            pv_kwp: 6.5,
+            pv_kwp: crate::app::placement::ROOF_PV_KWP,
             battery_kwh: 10.0,
             battery_kw: 5.0,
-            annual_kwh: 3500.0,
-            annual_for: None,
+            cable: "NAYY 4x150 SE".to_owned(),
             save_as: String::new(),
+            draft: Draft::default(),
+            draft_of: None,
         }
     }
+}
+
+/// The draft read afresh from the neighbourhood for `pick`.
+fn read_draft(built: &crate::scenario::Built, pick: Pick) -> Draft {
+    let mut d = Draft::default();
+    match pick {
+        Pick::House(h) => {
+            if let Some(house) = built.scenario.houses.get(h) {
+                d.house = (house.annual_kwh, house.critical_share);
+                if let Some(pv) = house.pv {
+                    d.pv = (pv.kwp, pv.tilt_deg, pv.azimuth_deg);
+                }
+                if let Some(b) = house.battery {
+                    d.battery = (b.capacity_kwh, b.power_kw, b.efficiency);
+                }
+                if let Some(e) = house.ev {
+                    d.car = (e.battery_kwh, e.charger_kw, e.daily_km);
+                    d.car_times = (
+                        e.arrive.0.format("%H:%M").to_string(),
+                        e.depart.0.format("%H:%M").to_string(),
+                    );
+                }
+            }
+        }
+        Pick::Device(i) => {
+            if let Some(t) = built.devices.get(i).and_then(|dev| {
+                built
+                    .scenario
+                    .wind_turbines
+                    .iter()
+                    .find(|t| t.name == dev.name)
+            }) {
+                d.turbine = (t.model.clone(), t.hub_height_m);
+            }
+        }
+        Pick::Line(l) => {
+            if let Some(line) = built.network.lines.get(l) {
+                d.cable = line.cable_name.clone();
+            }
+        }
+        Pick::Transformer => d.transformer = built.scenario.grid.transformer.clone(),
+        Pick::Bus(_) => {}
+    }
+    d
 }
 
 fn big(text: impl Into<String>) -> egui::RichText {
@@ -62,31 +131,40 @@ fn preview_ui(ui: &mut egui::Ui, preview: &crate::app::controls::EditPreview) {
             ui.label(
                 egui::RichText::new(format!("{}: what it would do now", p.description)).strong(),
             );
-            egui::Grid::new("preview").num_columns(2).show(ui, |ui| {
-                ui.label("Transformer");
-                ui.label(format!(
-                    "{:.0} % -> {:.0} %",
-                    p.before.transformer_percent, p.after.transformer_percent
-                ));
-                ui.end_row();
-                ui.label(p.feeder.clone().unwrap_or_else(|| "Voltages".to_owned()));
-                ui.label(format!(
-                    "{:.3}-{:.3} pu -> {:.3}-{:.3} pu",
-                    p.before.v_min_pu, p.before.v_max_pu, p.after.v_min_pu, p.after.v_max_pu
-                ));
-                ui.end_row();
-                if let (Some((a, x)), Some((b, y))) = (&p.before.busiest, &p.after.busiest) {
-                    ui.label("Busiest cable");
-                    ui.label(if a == b {
-                        format!("{a}: {x:.0} % -> {y:.0} %")
-                    } else {
-                        format!("{a} {x:.0} % -> {b} {y:.0} %")
-                    });
-                    ui.end_row();
-                }
-            });
+            let cost = p.spending.total();
+            if cost > 0.5 {
+                ui.label(format!("Costs {}", crate::scenario::prices::eur_text(cost)));
+            }
+            flow_grid(ui, p);
         }
     }
+}
+
+/// Before and after at this instant: transformer, voltages, busiest cable.
+pub(super) fn flow_grid(ui: &mut egui::Ui, p: &crate::sim::preview::Preview) {
+    egui::Grid::new("preview").num_columns(2).show(ui, |ui| {
+        ui.label("Transformer");
+        ui.label(format!(
+            "{:.0} % -> {:.0} %",
+            p.before.transformer_percent, p.after.transformer_percent
+        ));
+        ui.end_row();
+        ui.label(p.feeder.clone().unwrap_or_else(|| "Voltages".to_owned()));
+        ui.label(format!(
+            "{:.3}-{:.3} pu -> {:.3}-{:.3} pu",
+            p.before.v_min_pu, p.before.v_max_pu, p.after.v_min_pu, p.after.v_max_pu
+        ));
+        ui.end_row();
+        if let (Some((a, x)), Some((b, y))) = (&p.before.busiest, &p.after.busiest) {
+            ui.label("Busiest cable");
+            ui.label(if a == b {
+                format!("{a}: {x:.0} % -> {y:.0} %")
+            } else {
+                format!("{a} {x:.0} % -> {b} {y:.0} %")
+            });
+            ui.end_row();
+        }
+    });
 }
 
 /// A button that makes `edit`; hovered, it shows what the edit would do now.
@@ -137,6 +215,16 @@ pub(super) fn build_panel(
             .unwrap_or("my");
         ui_state.build.save_as = format!("{MY_FOLDER}/{stem}-edited.scenario.ron");
     }
+    // The draft follows the selection and every edit, undo and redo.
+    let key = ui_state
+        .selected
+        .map(|pick| (pick, edits.done.len() + 1000 * edits.undone.len()));
+    if ui_state.build.draft_of != key {
+        ui_state.build.draft_of = key;
+        if let Some((pick, _)) = key {
+            ui_state.build.draft = read_draft(built, pick);
+        }
+    }
     // Beside the charts panel, clear of the inspector on the left.
     let right = if ui_state.show_charts { -420.0 } else { -10.0 };
     egui::Window::new(egui::RichText::new("Build").strong().size(20.0))
@@ -144,59 +232,13 @@ pub(super) fn build_panel(
         .anchor(egui::Align2::RIGHT_TOP, egui::vec2(right, 90.0))
         .resizable(false)
         .collapsible(true)
-        .default_width(360.0)
+        .default_width(380.0)
         .show(ctx, |ui| {
-            let selected = ui_state.selected;
-            match selected {
-                Some(Pick::House(h)) => {
-                    if let Some(house) = built.scenario.houses.get(h).cloned() {
-                        house_tools(ui, &house, live, ui_state, actions);
-                    }
-                }
-                Some(Pick::Bus(b)) => {
-                    if let Some(bus) = built.network.buses.get(b)
-                        && bus.feeder.is_some()
-                    {
-                        ui.label(big(format!("Bus {}", bus.name)).strong());
-                        edit_button(ui, "Add a house here", Edit::AddHouse {
-                                name: new_house_name(built, &bus.name),
-                                bus: bus.name.clone(),
-                                annual_kwh: 3500.0,
-                                position_m: None,
-                            }, live, actions);
-                        if ui.button(big("Add a wind turbine here")).clicked() {
-                            let name = (1..)
-                                .map(|n| format!("Turbine {n} at {}", bus.name))
-                                .find(|n| built.scenario.wind_turbines.iter().all(|t| &t.name != n))
-                                .unwrap_or_default();
-                            actions.push(Action::Edit(Edit::AddTurbine {
-                                name,
-                                bus: bus.name.clone(),
-                                model: "Bergey Excel 10".into(),
-                                hub_height_m: 24.0,
-                                position_m: None,
-                            }));
-                        }
-                    } else {
-                        ui.label("Houses and turbines go on a street's buses.");
-                    }
-                }
-                Some(Pick::Device(d)) => {
-                    if let Some(device) = built.devices.get(d)
-                        && matches!(device.kind, DeviceKind::Wind { .. })
-                    {
-                        ui.label(big(device.name.clone()).strong());
-                        edit_button(ui, "Remove this turbine", Edit::RemoveTurbine {
-                                name: device.name.clone(),
-                            }, live, actions);
-                    }
-                }
-                _ => {
-                    ui.label(big(
-                        "Click a house to give it PV, a battery or a car; click a bus disc on a street to add a house or a turbine there.",
-                    ));
-                }
-            }
+            egui::ScrollArea::vertical()
+                .max_height(ctx.content_rect().height() - 330.0)
+                .show(ui, |ui| {
+                    selection_tools(ui, live, ui_state, actions);
+                });
             ui.separator();
             if let Some(message) = &edits.message {
                 let colour = if edits.refused {
@@ -206,15 +248,22 @@ pub(super) fn build_panel(
                 };
                 ui.label(big(message.clone()).color(colour));
             }
+            budget(ui, live);
             ui.horizontal(|ui| {
                 if ui
-                    .add_enabled(!edits.done.is_empty(), egui::Button::new(big("Undo (Ctrl+Z)")))
+                    .add_enabled(
+                        !edits.done.is_empty(),
+                        egui::Button::new(big("Undo (Ctrl+Z)")),
+                    )
                     .clicked()
                 {
                     actions.push(Action::Undo);
                 }
                 if ui
-                    .add_enabled(!edits.undone.is_empty(), egui::Button::new(big("Redo (Ctrl+Y)")))
+                    .add_enabled(
+                        !edits.undone.is_empty(),
+                        egui::Button::new(big("Redo (Ctrl+Y)")),
+                    )
                     .clicked()
                 {
                     actions.push(Action::Redo);
@@ -223,7 +272,8 @@ pub(super) fn build_panel(
             if !edits.done.is_empty() {
                 ui.label(egui::RichText::new("Edits").strong());
                 egui::ScrollArea::vertical()
-                    .max_height(120.0)
+                    .id_salt("edit list")
+                    .max_height(110.0)
                     .stick_to_bottom(true)
                     .show(ui, |ui| {
                         for (k, done) in edits.done.iter().enumerate() {
@@ -235,7 +285,7 @@ pub(super) fn build_panel(
             ui.horizontal(|ui| {
                 ui.label("Save as");
                 ui.add(
-                    egui::TextEdit::singleline(&mut ui_state.build.save_as).desired_width(240.0),
+                    egui::TextEdit::singleline(&mut ui_state.build.save_as).desired_width(250.0),
                 );
             });
             ui.horizontal(|ui| {
@@ -255,6 +305,231 @@ pub(super) fn build_panel(
         });
 }
 
+/// What the edits have cost against the scenario as loaded, and the budget.
+fn budget(ui: &mut egui::Ui, live: &Live) {
+    use crate::scenario::prices::eur_text;
+    let spending = &live.edits.spending;
+    let spent = spending.total();
+    let line = match live.hood.0.scenario.budget_eur {
+        Some(budget) => format!(
+            "Spent {} of {} ({} left)",
+            eur_text(spent),
+            eur_text(budget),
+            eur_text((budget - spent).max(0.0))
+        ),
+        None => format!("Edits cost {}", eur_text(spent)),
+    };
+    ui.label(big(line)).on_hover_ui(|ui| {
+        ui.label("New parts and larger ones, at the scenario's prices (README \"Prices\"):");
+        for (kind, eur) in &spending.spent {
+            ui.label(format!("{kind}: {}", eur_text(*eur)));
+        }
+        if spending.total_removed() > 0.5 {
+            ui.label(format!(
+                "Taken away (not refunded): {}",
+                eur_text(spending.total_removed())
+            ));
+        }
+    });
+}
+
+/// What can be done to the selection.
+fn selection_tools(
+    ui: &mut egui::Ui,
+    live: &Live,
+    ui_state: &mut UiState,
+    actions: &mut PendingActions,
+) {
+    let built = &live.hood.0;
+    match ui_state.selected {
+        Some(Pick::House(h)) => {
+            if let Some(house) = built.scenario.houses.get(h).cloned() {
+                house_tools(ui, &house, live, ui_state, actions);
+            }
+        }
+        Some(Pick::Bus(b)) => {
+            if let Some(bus) = built.network.buses.get(b)
+                && bus.feeder.is_some()
+            {
+                ui.label(big(format!("Joint {}", bus.name)).strong());
+                edit_button(
+                    ui,
+                    "Add a house here",
+                    Edit::AddHouse {
+                        name: new_house_name(built, &bus.name),
+                        bus: bus.name.clone(),
+                        annual_kwh: 3500.0,
+                        position_m: None,
+                    },
+                    live,
+                    actions,
+                );
+                edit_button(
+                    ui,
+                    "Remove this joint",
+                    Edit::RemoveBus {
+                        bus: bus.name.clone(),
+                    },
+                    live,
+                    actions,
+                );
+                ui.label("Or take the Cable tool below to lay a cable from here.");
+            } else {
+                ui.label("Houses and turbines go on a street's joints.");
+            }
+        }
+        Some(Pick::Device(d)) => {
+            if let Some(device) = built.devices.get(d)
+                && matches!(device.kind, DeviceKind::Wind { .. })
+            {
+                let name = device.name.clone();
+                ui.label(big(name.clone()).strong());
+                if let Some(why) = built
+                    .scenario
+                    .wind_turbines
+                    .iter()
+                    .find(|t| t.name == name && t.locked)
+                {
+                    ui.label(big(format!(
+                        "Locked: wind turbine {} cannot be changed or removed.",
+                        why.name
+                    )));
+                    return;
+                }
+                let draft = &mut ui_state.build.draft;
+                ui.horizontal(|ui| {
+                    ui.label("Model");
+                    egui::ComboBox::from_id_salt("turbine model")
+                        .selected_text(draft.turbine.0.clone())
+                        .show_ui(ui, |ui| {
+                            for m in crate::physics::wind::turbine_models() {
+                                ui.selectable_value(&mut draft.turbine.0, m.to_owned(), m);
+                            }
+                        });
+                });
+                ui.horizontal(|ui| {
+                    ui.label("Hub height");
+                    ui.add(
+                        egui::DragValue::new(&mut draft.turbine.1)
+                            .range(5.0..=60.0)
+                            .speed(0.5)
+                            .suffix(" m"),
+                    );
+                    edit_button(
+                        ui,
+                        "Apply",
+                        Edit::SetTurbine {
+                            name: name.clone(),
+                            model: Some(draft.turbine.0.clone()),
+                            hub_height_m: Some(draft.turbine.1),
+                        },
+                        live,
+                        actions,
+                    );
+                });
+                edit_button(
+                    ui,
+                    "Remove this turbine",
+                    Edit::RemoveTurbine { name },
+                    live,
+                    actions,
+                );
+            } else if let Some(device) = built.devices.get(d)
+                && let Some(h) = device.house
+            {
+                ui.label(format!(
+                    "{} belongs to a house: click the house to change it.",
+                    device.name
+                ));
+                ui_state.selected = Some(Pick::House(h));
+            }
+        }
+        Some(Pick::Line(l)) => {
+            if let Some(line) = built.network.lines.get(l) {
+                let (from, to) = (
+                    built.network.buses[line.from_bus].name.clone(),
+                    built.network.buses[line.to_bus].name.clone(),
+                );
+                ui.label(big(format!("Cable {from} - {to}")).strong());
+                ui.label(format!(
+                    "{:.0} m of {}",
+                    line.length_km * 1000.0,
+                    line.cable_name
+                ));
+                let draft = &mut ui_state.build.draft;
+                ui.horizontal(|ui| {
+                    egui::ComboBox::from_id_salt("cable type")
+                        .selected_text(draft.cable.clone())
+                        .show_ui(ui, |ui| {
+                            for (n, c) in crate::network::catalogue::STANDARD_CABLES {
+                                ui.selectable_value(
+                                    &mut draft.cable,
+                                    (*n).to_owned(),
+                                    format!("{n} ({:.0} A)", c.max_i_ka * 1000.0),
+                                );
+                            }
+                            for n in built.scenario.cable_types.keys() {
+                                ui.selectable_value(&mut draft.cable, n.clone(), n);
+                            }
+                        });
+                    edit_button(
+                        ui,
+                        "Apply",
+                        Edit::SetCable {
+                            from: from.clone(),
+                            to: to.clone(),
+                            cable: draft.cable.clone(),
+                        },
+                        live,
+                        actions,
+                    );
+                });
+                edit_button(
+                    ui,
+                    &format!("Remove {to} and this cable"),
+                    Edit::RemoveBus { bus: to },
+                    live,
+                    actions,
+                );
+            }
+        }
+        Some(Pick::Transformer) => {
+            ui.label(big("Transformer").strong());
+            if built.scenario.grid.locked {
+                ui.label(big("Locked: the transformer cannot be changed."));
+                return;
+            }
+            let draft = &mut ui_state.build.draft;
+            ui.horizontal(|ui| {
+                egui::ComboBox::from_id_salt("transformer type")
+                    .selected_text(draft.transformer.clone())
+                    .show_ui(ui, |ui| {
+                        for (n, _) in crate::network::catalogue::STANDARD_TRANSFORMERS {
+                            ui.selectable_value(&mut draft.transformer, (*n).to_owned(), *n);
+                        }
+                        for n in built.scenario.transformer_types.keys() {
+                            ui.selectable_value(&mut draft.transformer, n.clone(), n);
+                        }
+                    });
+                edit_button(
+                    ui,
+                    "Apply",
+                    Edit::SetTransformer {
+                        transformer: draft.transformer.clone(),
+                    },
+                    live,
+                    actions,
+                );
+            });
+        }
+        None => {
+            ui.label(big(
+                "Pick a tool below and click in the view, or click a house, turbine, cable, joint or the transformer to change it.",
+            ));
+        }
+    }
+}
+
 fn house_tools(
     ui: &mut egui::Ui,
     house: &crate::scenario::House,
@@ -263,157 +538,237 @@ fn house_tools(
     actions: &mut PendingActions,
 ) {
     let name = house.name.clone();
+    ui.label(big(name.clone()).strong());
     if let Some(why) = crate::scenario::edit::house_lock(&live.hood.0.scenario, &name) {
-        ui.label(big(name).strong());
         ui.label(big(format!(
             "Locked: {why}; it cannot be changed or removed."
         )));
         return;
     }
-    let fields = &mut ui_state.build;
-    if fields.annual_for.as_deref() != Some(name.as_str()) {
-        fields.annual_for = Some(name.clone());
-        fields.annual_kwh = house.annual_kwh;
-    }
-    ui.label(big(name.clone()).strong());
+    let d = &mut ui_state.build.draft;
+    let value = |ui: &mut egui::Ui,
+                 v: &mut f64,
+                 range: std::ops::RangeInclusive<f64>,
+                 speed: f64,
+                 unit: &str| {
+        ui.add(
+            egui::DragValue::new(v)
+                .range(range)
+                .speed(speed)
+                .suffix(unit),
+        );
+    };
     ui.horizontal(|ui| {
         ui.label("Demand");
-        ui.add(
-            egui::DragValue::new(&mut fields.annual_kwh)
-                .range(0.0..=100_000.0)
-                .speed(50.0)
-                .suffix(" kWh/year"),
-        );
-        if ui.button("Set").clicked() {
-            actions.push(Action::Edit(Edit::SetHouse {
+        value(ui, &mut d.house.0, 0.0..=100_000.0, 50.0, " kWh/year");
+        ui.label("critical");
+        value(ui, &mut d.house.1, 0.0..=1.0, 0.01, "");
+        edit_button(
+            ui,
+            "Apply",
+            Edit::SetHouse {
                 house: name.clone(),
-                annual_kwh: Some(fields.annual_kwh),
-                critical_share: None,
-            }));
-        }
+                annual_kwh: Some(d.house.0),
+                critical_share: Some(d.house.1),
+            },
+            live,
+            actions,
+        );
     });
-    ui.horizontal(|ui| match house.pv {
+    ui.separator();
+    match house.pv {
         None => {
-            ui.add(
-                egui::DragValue::new(&mut fields.pv_kwp)
-                    .range(0.5..=30.0)
-                    .speed(0.1)
-                    .suffix(" kWp"),
-            );
-            edit_button(
-                ui,
-                "Add PV",
-                Edit::AddPv {
-                    house: name.clone(),
-                    kwp: fields.pv_kwp,
-                    tilt_deg: 30.0,
-                    azimuth_deg: 180.0,
-                },
-                live,
-                actions,
-            );
-        }
-        Some(pv) => {
-            ui.label(format!("PV {:.1} kWp", pv.kwp));
-            edit_button(
-                ui,
-                "Remove PV",
-                Edit::RemovePv {
-                    house: name.clone(),
-                },
-                live,
-                actions,
-            );
-        }
-    });
-    ui.horizontal(|ui| match house.battery {
-        None => {
-            ui.add(
-                egui::DragValue::new(&mut fields.battery_kwh)
-                    .range(1.0..=50.0)
-                    .speed(0.5)
-                    .suffix(" kWh"),
-            );
-            ui.add(
-                egui::DragValue::new(&mut fields.battery_kw)
-                    .range(0.5..=20.0)
-                    .speed(0.1)
-                    .suffix(" kW"),
-            );
-            edit_button(
-                ui,
-                "Add battery",
-                Edit::AddBattery {
-                    house: name.clone(),
-                    capacity_kwh: fields.battery_kwh,
-                    power_kw: fields.battery_kw,
-                    efficiency: 0.95,
-                },
-                live,
-                actions,
-            );
-        }
-        Some(b) => {
-            ui.label(format!(
-                "Battery {:.1} kWh / {:.1} kW",
-                b.capacity_kwh, b.power_kw
-            ));
-            edit_button(
-                ui,
-                "Remove battery",
-                Edit::RemoveBattery {
-                    house: name.clone(),
-                },
-                live,
-                actions,
-            );
-        }
-    });
-    ui.horizontal(|ui| match house.ev {
-        None => {
-            for (label, v2g) in [("Add car", false), ("Add V2G car", true)] {
+            ui.horizontal(|ui| {
+                ui.label("No PV");
                 edit_button(
                     ui,
-                    label,
-                    Edit::AddCar {
+                    &format!("Add {} kWp PV", ui_state.build.pv_kwp),
+                    Edit::AddPv {
                         house: name.clone(),
-                        battery_kwh: 60.0,
-                        charger_kw: 11.0,
-                        v2g,
-                        daily_km: 40.0,
+                        kwp: ui_state.build.pv_kwp,
+                        tilt_deg: 30.0,
+                        azimuth_deg: 180.0,
                     },
                     live,
                     actions,
                 );
-            }
+            });
+        }
+        Some(_) => {
+            ui.horizontal(|ui| {
+                ui.label("PV");
+                value(ui, &mut d.pv.0, 0.5..=30.0, 0.1, " kWp");
+                value(ui, &mut d.pv.1, 0.0..=90.0, 1.0, "° tilt");
+                value(ui, &mut d.pv.2, 0.0..=360.0, 1.0, "° azimuth");
+            });
+            ui.horizontal(|ui| {
+                edit_button(
+                    ui,
+                    "Apply",
+                    Edit::SetPv {
+                        house: name.clone(),
+                        kwp: Some(d.pv.0),
+                        tilt_deg: Some(d.pv.1),
+                        azimuth_deg: Some(d.pv.2),
+                    },
+                    live,
+                    actions,
+                );
+                edit_button(
+                    ui,
+                    "Remove PV",
+                    Edit::RemovePv {
+                        house: name.clone(),
+                    },
+                    live,
+                    actions,
+                );
+            });
+        }
+    }
+    ui.separator();
+    let build = &ui_state.build;
+    match house.battery {
+        None => {
+            ui.horizontal(|ui| {
+                ui.label("No battery");
+                edit_button(
+                    ui,
+                    &format!("Add {} kWh / {} kW", build.battery_kwh, build.battery_kw),
+                    Edit::AddBattery {
+                        house: name.clone(),
+                        capacity_kwh: build.battery_kwh,
+                        power_kw: build.battery_kw,
+                        efficiency: 0.95,
+                    },
+                    live,
+                    actions,
+                );
+            });
+        }
+        Some(_) => {
+            let d = &mut ui_state.build.draft;
+            ui.horizontal(|ui| {
+                ui.label("Battery");
+                value(ui, &mut d.battery.0, 1.0..=50.0, 0.5, " kWh");
+                value(ui, &mut d.battery.1, 0.5..=20.0, 0.1, " kW");
+                value(ui, &mut d.battery.2, 0.5..=1.0, 0.005, " eff.");
+            });
+            ui.horizontal(|ui| {
+                edit_button(
+                    ui,
+                    "Apply",
+                    Edit::SetBattery {
+                        house: name.clone(),
+                        capacity_kwh: Some(d.battery.0),
+                        power_kw: Some(d.battery.1),
+                        efficiency: Some(d.battery.2),
+                    },
+                    live,
+                    actions,
+                );
+                edit_button(
+                    ui,
+                    "Remove battery",
+                    Edit::RemoveBattery {
+                        house: name.clone(),
+                    },
+                    live,
+                    actions,
+                );
+            });
+        }
+    }
+    ui.separator();
+    match house.ev {
+        None => {
+            ui.horizontal(|ui| {
+                ui.label("No car");
+                for (label, v2g) in [("Add car", false), ("Add V2G car", true)] {
+                    edit_button(
+                        ui,
+                        label,
+                        Edit::AddCar {
+                            house: name.clone(),
+                            battery_kwh: 60.0,
+                            charger_kw: 11.0,
+                            v2g,
+                            daily_km: 40.0,
+                        },
+                        live,
+                        actions,
+                    );
+                }
+            });
         }
         Some(e) => {
-            ui.label(format!(
-                "Car {:.0} kWh{}",
-                e.battery_kwh,
-                if e.v2g { ", V2G" } else { "" }
-            ));
-            let toggle = if e.v2g { "V2G off" } else { "V2G on" };
-            if ui.button(big(toggle)).clicked() {
-                actions.push(Action::Edit(Edit::SetCar {
-                    house: name.clone(),
-                    battery_kwh: None,
-                    charger_kw: None,
-                    v2g: Some(!e.v2g),
-                    daily_km: None,
-                }));
-            }
-            edit_button(
-                ui,
-                "Remove car",
-                Edit::RemoveCar {
-                    house: name.clone(),
-                },
-                live,
-                actions,
-            );
+            let d = &mut ui_state.build.draft;
+            ui.horizontal(|ui| {
+                ui.label(if e.v2g { "V2G car" } else { "Car" });
+                value(ui, &mut d.car.0, 5.0..=250.0, 1.0, " kWh");
+                value(ui, &mut d.car.1, 1.0..=22.0, 0.1, " kW charger");
+                value(ui, &mut d.car.2, 0.0..=1000.0, 1.0, " km/day");
+            });
+            let time_ok = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+            ui.horizontal(|ui| {
+                ui.label("home from");
+                ui.add(egui::TextEdit::singleline(&mut d.car_times.0).desired_width(50.0));
+                ui.label("leaves at");
+                ui.add(egui::TextEdit::singleline(&mut d.car_times.1).desired_width(50.0));
+            });
+            let (arrive, depart) = (time_ok(&d.car_times.0), time_ok(&d.car_times.1));
+            ui.horizontal(|ui| {
+                if arrive.is_none() || depart.is_none() {
+                    ui.label(
+                        egui::RichText::new("Write times as HH:MM, e.g. 07:30")
+                            .color(c32(palette::VERMILLION)),
+                    );
+                } else {
+                    edit_button(
+                        ui,
+                        "Apply",
+                        Edit::SetCar {
+                            house: name.clone(),
+                            battery_kwh: Some(d.car.0),
+                            charger_kw: Some(d.car.1),
+                            v2g: None,
+                            daily_km: Some(d.car.2),
+                            arrive: arrive.map(crate::scenario::ClockTime),
+                            depart: depart.map(crate::scenario::ClockTime),
+                        },
+                        live,
+                        actions,
+                    );
+                }
+                let toggle = if e.v2g { "V2G off" } else { "V2G on" };
+                edit_button(
+                    ui,
+                    toggle,
+                    Edit::SetCar {
+                        house: name.clone(),
+                        battery_kwh: None,
+                        charger_kw: None,
+                        v2g: Some(!e.v2g),
+                        daily_km: None,
+                        arrive: None,
+                        depart: None,
+                    },
+                    live,
+                    actions,
+                );
+                edit_button(
+                    ui,
+                    "Remove car",
+                    Edit::RemoveCar {
+                        house: name.clone(),
+                    },
+                    live,
+                    actions,
+                );
+            });
         }
-    });
+    }
+    ui.separator();
     edit_button(
         ui,
         "Remove this house",

@@ -10,6 +10,7 @@ mod dialogs;
 mod inspector;
 mod overlays;
 mod side_panel;
+mod toolbox;
 
 use bars::{status_bar, top_bar};
 use dialogs::{errors_window, help_window, long_work_window};
@@ -111,6 +112,9 @@ pub struct UiState {
     pub build_mode: bool,
     /// The build panel's fields (sizes of what the buttons add, Save as).
     pub build: build::BuildFields,
+    /// The 3D view's part of the window, egui points (what the bars and
+    /// the charts panel leave), as of the last frame.
+    pub view_rect: Option<egui::Rect>,
     style_set: bool,
 }
 
@@ -126,6 +130,7 @@ impl Default for UiState {
             price_slider: 0.40,
             build_mode: false,
             build: build::BuildFields::default(),
+            view_rect: None,
             style_set: false,
         }
     }
@@ -372,6 +377,7 @@ fn keyboard(
     mut ui: ResMut<UiState>,
     mut screenshot: ResMut<ScreenshotRequest>,
     mut windows: Query<&mut Window, With<PrimaryWindow>>,
+    mut tool: Option<ResMut<crate::app::build_tool::BuildTool>>,
 ) {
     if contexts
         .ctx_mut()
@@ -386,6 +392,11 @@ fn keyboard(
             Some(Shortcut::ToggleBuild) => ui.build_mode = !ui.build_mode,
             Some(Shortcut::Act(action)) => actions.push(action),
             Some(Shortcut::ToggleHelp) => ui.show_help = !ui.show_help,
+            Some(Shortcut::Escape) if tool.as_ref().is_some_and(|t| t.state.is_some()) => {
+                if let Some(tool) = tool.as_mut() {
+                    tool.step_back();
+                }
+            }
             Some(Shortcut::Escape) => {
                 ui.show_help = false;
                 ui.selected = None;
@@ -420,8 +431,14 @@ fn pick_on_click(
     mut clicks: MessageReader<Pointer<Click>>,
     picks: Query<&Pick>,
     parents: Query<&ChildOf>,
+    tool: Option<Res<crate::app::build_tool::BuildTool>>,
     mut ui: ResMut<UiState>,
 ) {
+    // With a build tool in hand a click is the tool's.
+    if tool.is_some_and(|t| t.state.is_some()) {
+        clicks.clear();
+        return;
+    }
     for click in clicks.read() {
         if click.event.button != PointerButton::Primary || click.event.duration.as_secs_f32() > 0.4
         {
@@ -485,6 +502,10 @@ fn draw_ui(
     held: Option<Res<crate::app::controls::HeldForUnsavedEdits>>,
     jump: Option<Res<crate::app::long_work::Jump>>,
     loading: Option<Res<crate::app::long_work::Loading>>,
+    (mut tool, marks): (
+        Option<ResMut<crate::app::build_tool::BuildTool>>,
+        Option<Res<crate::app::build_tool::LockMarks>>,
+    ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if !ui_state.style_set {
@@ -533,6 +554,7 @@ fn draw_ui(
                 side_panel(ui, &live, &source, &mut ui_state, &mut actions)
             });
     }
+    ui_state.view_rect = Some(root.available_rect_before_wrap());
     if !ui_state.build_mode {
         legend(ctx);
     }
@@ -540,6 +562,14 @@ fn draw_ui(
     inspector(ctx, &live, &mut ui_state);
     if ui_state.build_mode {
         build::build_panel(ctx, &live, &source, &mut ui_state, &mut actions);
+        if let Some(tool) = tool.as_deref_mut() {
+            let charts_width = if ui_state.show_charts { 390.0 } else { 0.0 };
+            toolbox::toolbox(ctx, &live, &mut ui_state.build, tool, charts_width);
+            toolbox::ghost_label(ctx, &live, tool);
+        }
+        if let Some(marks) = marks.as_deref() {
+            toolbox::lock_marks(ctx, marks);
+        }
     }
     errors_window(ctx, &source, &mut actions);
     if let Some(held) = held.as_deref() {

@@ -1,262 +1,10 @@
-//! Edits as data: each [`Edit`] is a function from one [`Scenario`] to the
-//! next, and [`apply`] puts the result through the very checks a scenario
-//! file gets (it is written out as RON and read back), so that the mouse,
-//! undo, save, scripts and tests share one path and a refused edit changes
-//! nothing.
+//! What each [`Edit`] does to a scenario, and the locks that refuse it.
 
-use serde::{Deserialize, Serialize};
-
-use super::{
-    Battery, ClockTime, Ev, House, Position, Pv, Scenario, ScenarioError, WindTurbine, parse,
+use super::{Edit, Refusal};
+use crate::scenario::{
+    Battery, BusSpec, ClockTime, Ev, Feeder, House, LV_BUSBAR_NAME, LineSpec, MV_BUS_NAME,
+    Position, Pv, Scenario, WindTurbine,
 };
-
-/// One change to a neighbourhood. Houses and turbines are named as in the
-/// scenario; a house's PV, battery and car are named by their house.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub enum Edit {
-    /// Rooftop PV on a house that has none.
-    AddPv {
-        /// The house.
-        house: String,
-        /// Peak power, kW.
-        kwp: f64,
-        /// Tilt from horizontal, degrees.
-        #[serde(default = "default_tilt")]
-        tilt_deg: f64,
-        /// Azimuth clockwise from north, degrees (180 south).
-        #[serde(default = "default_azimuth")]
-        azimuth_deg: f64,
-    },
-    /// A home battery in a house that has none.
-    AddBattery {
-        /// The house.
-        house: String,
-        /// Usable energy, kWh.
-        capacity_kwh: f64,
-        /// Inverter power, kW.
-        power_kw: f64,
-        /// One-way efficiency.
-        #[serde(default = "default_efficiency")]
-        efficiency: f64,
-    },
-    /// An electric car for a house that has none.
-    AddCar {
-        /// The house.
-        house: String,
-        /// Battery, kWh.
-        #[serde(default = "default_car_battery")]
-        battery_kwh: f64,
-        /// Home charger, kW.
-        #[serde(default = "default_charger")]
-        charger_kw: f64,
-        /// Whether the owner allows vehicle-to-grid.
-        #[serde(default)]
-        v2g: bool,
-        /// Distance driven a day, km.
-        #[serde(default = "default_daily_km")]
-        daily_km: f64,
-    },
-    /// A new house connected to an existing bus.
-    AddHouse {
-        /// Its name (unique).
-        name: String,
-        /// The bus its service cable joins.
-        bus: String,
-        /// Yearly demand, kWh.
-        #[serde(default = "default_annual_kwh")]
-        annual_kwh: f64,
-        /// Where it stands, metres (next to its bus when not given).
-        #[serde(default)]
-        position_m: Option<(f64, f64)>,
-    },
-    /// A small wind turbine on an existing bus.
-    AddTurbine {
-        /// Its name (unique).
-        name: String,
-        /// The bus it feeds.
-        bus: String,
-        /// Power-curve model.
-        #[serde(default = "default_turbine_model")]
-        model: String,
-        /// Hub height, m.
-        #[serde(default = "default_hub_height")]
-        hub_height_m: f64,
-        /// Where it stands, metres (next to its bus when not given).
-        #[serde(default)]
-        position_m: Option<(f64, f64)>,
-    },
-    /// Takes a house away with its PV, battery and car.
-    RemoveHouse {
-        /// The house.
-        house: String,
-    },
-    /// Takes a house's PV away.
-    RemovePv {
-        /// The house.
-        house: String,
-    },
-    /// Takes a house's battery away.
-    RemoveBattery {
-        /// The house.
-        house: String,
-    },
-    /// Takes a house's car away.
-    RemoveCar {
-        /// The house.
-        house: String,
-    },
-    /// Takes a turbine away.
-    RemoveTurbine {
-        /// The turbine.
-        name: String,
-    },
-    /// Changes what a house asks for.
-    SetHouse {
-        /// The house.
-        house: String,
-        /// Yearly demand, kWh.
-        #[serde(default)]
-        annual_kwh: Option<f64>,
-        /// Share of the demand served to the last in an island.
-        #[serde(default)]
-        critical_share: Option<f64>,
-    },
-    /// Changes a house's PV.
-    SetPv {
-        /// The house.
-        house: String,
-        /// Peak power, kW.
-        #[serde(default)]
-        kwp: Option<f64>,
-        /// Tilt, degrees.
-        #[serde(default)]
-        tilt_deg: Option<f64>,
-        /// Azimuth, degrees.
-        #[serde(default)]
-        azimuth_deg: Option<f64>,
-    },
-    /// Changes a house's battery.
-    SetBattery {
-        /// The house.
-        house: String,
-        /// Usable energy, kWh.
-        #[serde(default)]
-        capacity_kwh: Option<f64>,
-        /// Inverter power, kW.
-        #[serde(default)]
-        power_kw: Option<f64>,
-        /// One-way efficiency.
-        #[serde(default)]
-        efficiency: Option<f64>,
-    },
-    /// Changes a house's car.
-    SetCar {
-        /// The house.
-        house: String,
-        /// Battery, kWh.
-        #[serde(default)]
-        battery_kwh: Option<f64>,
-        /// Charger, kW.
-        #[serde(default)]
-        charger_kw: Option<f64>,
-        /// Vehicle-to-grid allowed.
-        #[serde(default)]
-        v2g: Option<bool>,
-        /// Distance a day, km.
-        #[serde(default)]
-        daily_km: Option<f64>,
-    },
-    /// Changes a turbine.
-    SetTurbine {
-        /// The turbine.
-        name: String,
-        /// Power-curve model.
-        #[serde(default)]
-        model: Option<String>,
-        /// Hub height, m.
-        #[serde(default)]
-        hub_height_m: Option<f64>,
-    },
-    /// Puts in another transformer type.
-    SetTransformer {
-        /// A standard type or one of the scenario's `transformer_types`.
-        transformer: String,
-    },
-}
-
-fn default_tilt() -> f64 {
-    30.0
-}
-fn default_azimuth() -> f64 {
-    180.0
-}
-fn default_efficiency() -> f64 {
-    0.95
-}
-fn default_car_battery() -> f64 {
-    60.0
-}
-fn default_charger() -> f64 {
-    11.0
-}
-fn default_daily_km() -> f64 {
-    40.0
-}
-fn default_annual_kwh() -> f64 {
-    3500.0
-}
-fn default_turbine_model() -> String {
-    "Bergey Excel 10".to_owned()
-}
-fn default_hub_height() -> f64 {
-    24.0
-}
-
-/// Trims a number for a description: "6.5", "11", "0.95".
-fn num(x: f64) -> String {
-    let s = format!("{x:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-impl Edit {
-    /// What the edit does, for the history list ("Added 6.5 kWp PV to Lindenweg 9").
-    pub fn describe(&self) -> String {
-        match self {
-            Self::AddPv { house, kwp, .. } => format!("Added {} kWp PV to {house}", num(*kwp)),
-            Self::AddBattery {
-                house,
-                capacity_kwh,
-                power_kw,
-                ..
-            } => format!(
-                "Added a {} kWh / {} kW battery to {house}",
-                num(*capacity_kwh),
-                num(*power_kw)
-            ),
-            Self::AddCar { house, v2g, .. } => format!(
-                "Added an electric car{} to {house}",
-                if *v2g { " (vehicle-to-grid)" } else { "" }
-            ),
-            Self::AddHouse { name, bus, .. } => format!("Added house {name} at {bus}"),
-            Self::AddTurbine { name, bus, .. } => format!("Added wind turbine {name} at {bus}"),
-            Self::RemoveHouse { house } => format!("Removed {house}"),
-            Self::RemovePv { house } => format!("Removed the PV of {house}"),
-            Self::RemoveBattery { house } => format!("Removed the battery of {house}"),
-            Self::RemoveCar { house } => format!("Removed the car of {house}"),
-            Self::RemoveTurbine { name } => format!("Removed wind turbine {name}"),
-            Self::SetHouse { house, .. } => format!("Changed {house}"),
-            Self::SetPv { house, .. } => format!("Changed the PV of {house}"),
-            Self::SetBattery { house, .. } => format!("Changed the battery of {house}"),
-            Self::SetCar { house, .. } => format!("Changed the car of {house}"),
-            Self::SetTurbine { name, .. } => format!("Changed wind turbine {name}"),
-            Self::SetTransformer { transformer } => format!("Put in a {transformer} transformer"),
-        }
-    }
-}
-
-/// A refused edit: one sentence on why.
-pub type Refusal = String;
 
 fn house_mut<'a>(s: &'a mut Scenario, name: &str) -> Result<&'a mut House, Refusal> {
     s.houses
@@ -320,6 +68,19 @@ fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
             turbine_lock(s, name).map_or(Ok(()), Err)
         }
         Edit::SetTransformer { .. } if s.grid.locked => Err("the transformer is locked".to_owned()),
+        Edit::MoveHouse { house: h, .. } => house(h),
+        Edit::MoveTurbine { name, .. } => turbine_lock(s, name).map_or(Ok(()), Err),
+        Edit::SetCable { from, to, .. } => {
+            let locked = s.feeders.iter().find(|f| {
+                f.lines
+                    .iter()
+                    .any(|l| (&l.from == from && &l.to == to) || (&l.from == to && &l.to == from))
+            });
+            match locked {
+                Some(f) if f.locked => Err(format!("{} is locked", f.name)),
+                _ => Ok(()),
+            }
+        }
         // New houses and turbines may go anywhere, locked streets included.
         _ => Ok(()),
     }
@@ -335,7 +96,7 @@ fn bus_position(s: &Scenario, bus: &str) -> Option<Position> {
 }
 
 /// The edit applied to `s`, before the checks (see [`apply`]).
-fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
+pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
     check_locks(edit, s)?;
     let mut s = s.clone();
     match edit.clone() {
@@ -519,6 +280,8 @@ fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             charger_kw,
             v2g,
             daily_km,
+            arrive,
+            depart,
         } => {
             let h = house_mut(&mut s, &house)?;
             let e =
@@ -528,6 +291,8 @@ fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             e.charger_kw = charger_kw.unwrap_or(e.charger_kw);
             e.v2g = v2g.unwrap_or(e.v2g);
             e.daily_km = daily_km.unwrap_or(e.daily_km);
+            e.arrive = arrive.unwrap_or(e.arrive);
+            e.depart = depart.unwrap_or(e.depart);
         }
         Edit::SetTurbine {
             name,
@@ -543,60 +308,191 @@ fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             // A given MV level must still match: it follows the new type.
             s.grid.mv_kv = None;
         }
+        Edit::AddCable {
+            from,
+            to,
+            cable,
+            position_m,
+            length_m,
+        } => add_cable(&mut s, &from, &to, cable, position_m, length_m)?,
+        Edit::SetCable { from, to, cable } => {
+            let line = s
+                .feeders
+                .iter_mut()
+                .flat_map(|f| f.lines.iter_mut())
+                .find(|l| (l.from == from && l.to == to) || (l.from == to && l.to == from))
+                .ok_or_else(|| format!("there is no cable between {from} and {to}"))?;
+            line.cable = cable;
+        }
+        Edit::RemoveBus { bus } => remove_bus(&mut s, &bus)?,
+        Edit::MoveHouse {
+            house,
+            position_m,
+            bus,
+        } => {
+            let h = house_mut(&mut s, &house)?;
+            h.position_m = Position(position_m.0, position_m.1);
+            if let Some(bus) = bus {
+                h.bus = bus;
+            }
+        }
+        Edit::MoveTurbine {
+            name,
+            position_m,
+            bus,
+        } => {
+            let t = turbine_mut(&mut s, &name)?;
+            t.position_m = Position(position_m.0, position_m.1);
+            if let Some(bus) = bus {
+                t.bus = bus;
+            }
+        }
     }
     Ok(s)
 }
 
-/// The scenario as a file would hold it (RON, with field names).
-pub fn to_ron(s: &Scenario) -> Result<String, String> {
-    let config = ron::ser::PrettyConfig::new()
-        .depth_limit(4)
-        .struct_names(false)
-        .separate_tuple_members(false)
-        .compact_arrays(false);
-    ron::ser::to_string_pretty(s, config)
-        .map(|body| format!("Scenario{body}\n"))
-        .map_err(|e| format!("the scenario cannot be written out ({e})"))
-}
-
-/// `edit` applied to `s` and put through a scenario file's checks: the
-/// result is written out as RON and read back (ranges, names, types), then
-/// built (references, caps, topology). The built neighbourhood, or why not
-/// in one sentence.
-pub fn apply(edit: &Edit, s: &Scenario) -> Result<super::Built, Refusal> {
-    let changed = change(edit, s)?;
-    check(&changed)
-}
-
-/// `edit` applied and built, without the file's round trip (ranges are not
-/// checked): fast enough to preview an edit as the pointer moves. The edit
-/// itself goes through [`apply`].
-pub fn preview_build(edit: &Edit, s: &Scenario) -> Result<super::Built, Refusal> {
-    let changed = change(edit, s)?;
-    super::build(&changed, "the edited scenario", "").map_err(|errors| {
-        errors
-            .first()
-            .map_or_else(|| "the edit was refused".to_owned(), sentence)
-    })
-}
-
-/// A scenario made in code, through the checks of a file (see [`apply`]).
-pub fn check(s: &Scenario) -> Result<super::Built, Refusal> {
-    let text = to_ron(s)?;
-    let file = "the edited scenario";
-    let parsed = parse(&text, file).map_err(|e| sentence(&e))?;
-    super::build(&parsed, file, "").map_err(|errors| {
-        errors
-            .first()
-            .map_or_else(|| "the edit was refused".to_owned(), sentence)
-    })
-}
-
-/// An error's message without its file and position (they are the edit's, not the user's).
-fn sentence(e: &ScenarioError) -> String {
-    let mut m = e.message.clone();
-    if let Some(first) = m.get_mut(0..1) {
-        first.make_ascii_uppercase();
+/// Where a bus stands: the busbar at the origin, a feeder's bus if placed.
+fn placed(s: &Scenario, bus: &str) -> Option<(f64, f64)> {
+    if bus == LV_BUSBAR_NAME {
+        return Some((0.0, 0.0));
     }
-    m
+    bus_position(s, bus).map(|p| (p.0, p.1))
+}
+
+fn bus_exists(s: &Scenario, bus: &str) -> bool {
+    bus == LV_BUSBAR_NAME
+        || bus == MV_BUS_NAME
+        || s.feeders
+            .iter()
+            .flat_map(|f| &f.buses)
+            .any(|b| b.name == bus)
+}
+
+/// The feeder holding a bus, by index.
+fn feeder_of(s: &Scenario, bus: &str) -> Option<usize> {
+    s.feeders
+        .iter()
+        .position(|f| f.buses.iter().any(|b| b.name == bus))
+}
+
+fn add_cable(
+    s: &mut Scenario,
+    from: &str,
+    to: &str,
+    cable: String,
+    position_m: Option<(f64, f64)>,
+    length_m: Option<f64>,
+) -> Result<(), Refusal> {
+    if !bus_exists(s, from) {
+        return Err(format!(
+            "there is no bus \"{from}\" to start the cable from"
+        ));
+    }
+    if from == to {
+        return Err("a cable needs two different ends".to_owned());
+    }
+    let new_joint = !bus_exists(s, to);
+    let end = if new_joint {
+        Some(
+            position_m
+                .ok_or_else(|| format!("say where the new joint {to} stands (position_m)"))?,
+        )
+    } else {
+        placed(s, to)
+    };
+    let length_m = match (length_m, placed(s, from), end) {
+        (Some(l), _, _) => l,
+        (None, Some(a), Some(b)) => ((a.0 - b.0).hypot(a.1 - b.1)).max(1.0),
+        _ => {
+            return Err(format!(
+                "give the cable's length: {from} or {to} has no position"
+            ));
+        }
+    };
+    let line = LineSpec {
+        from: from.to_owned(),
+        to: to.to_owned(),
+        cable,
+        length_m: (length_m * 10.0).round() / 10.0,
+    };
+    // A new joint extends its street unless that street is locked or the
+    // cable leaves the busbar: then it starts a street of its own.
+    let feeder = feeder_of(s, from).filter(|&f| !s.feeders[f].locked);
+    let f = match feeder {
+        Some(f) => f,
+        None => {
+            let name = (1..)
+                .map(|n| format!("New street {n}"))
+                .find(|n| s.feeders.iter().all(|f| &f.name != n))
+                .unwrap_or_default();
+            s.feeders.push(Feeder {
+                name,
+                buses: Vec::new(),
+                lines: Vec::new(),
+                locked: false,
+            });
+            s.feeders.len() - 1
+        }
+    };
+    if new_joint {
+        s.feeders[f].buses.push(BusSpec {
+            name: to.to_owned(),
+            position_m: end.map(|(x, y)| Position(x, y)),
+        });
+    }
+    s.feeders[f].lines.push(line);
+    Ok(())
+}
+
+fn remove_bus(s: &mut Scenario, bus: &str) -> Result<(), Refusal> {
+    if bus == LV_BUSBAR_NAME || bus == MV_BUS_NAME {
+        return Err("the transformer's buses cannot be removed".to_owned());
+    }
+    let f = feeder_of(s, bus).ok_or_else(|| format!("there is no bus \"{bus}\""))?;
+    if s.feeders[f].locked {
+        return Err(format!("{} is locked", s.feeders[f].name));
+    }
+    let lines: Vec<&LineSpec> = s
+        .feeders
+        .iter()
+        .flat_map(|f| &f.lines)
+        .filter(|l| l.from == bus || l.to == bus)
+        .collect();
+    if lines.len() > 1 {
+        let others: Vec<&str> = lines
+            .iter()
+            .map(|l| {
+                if l.from == bus {
+                    l.to.as_str()
+                } else {
+                    l.from.as_str()
+                }
+            })
+            .collect();
+        return Err(format!(
+            "{bus} still feeds others ({}); remove the joints beyond it first",
+            others.join(", ")
+        ));
+    }
+    for h in s.houses.iter().filter(|h| h.bus == bus) {
+        if let Some(why) = house_lock(s, &h.name) {
+            return Err(format!("{why}, and it hangs off {bus}"));
+        }
+    }
+    if let Some(t) = s.wind_turbines.iter().find(|t| t.bus == bus && t.locked) {
+        return Err(format!(
+            "wind turbine {} is locked, and it hangs off {bus}",
+            t.name
+        ));
+    }
+    s.houses.retain(|h| h.bus != bus);
+    s.wind_turbines.retain(|t| t.bus != bus);
+    for feeder in &mut s.feeders {
+        feeder.buses.retain(|b| b.name != bus);
+        feeder.lines.retain(|l| l.from != bus && l.to != bus);
+    }
+    // A street left empty goes with its last joint.
+    s.feeders
+        .retain(|f| !f.buses.is_empty() || !f.lines.is_empty());
+    Ok(())
 }

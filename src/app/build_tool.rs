@@ -1,0 +1,337 @@
+//! The build tools in the 3D view: the chosen tool's ghost follows the
+//! cursor, snapped by [`super::placement`]; a click queues its edit as an
+//! [`Action`], like every other control, and the ghost's predicted effect
+//! is asked for ahead of the click ([`Action::Preview`]). Locked parts get
+//! a padlock mark in build mode.
+
+use bevy::picking::hover::HoverMap;
+use bevy::picking::pointer::PointerId;
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::{EguiContexts, egui};
+
+use super::controls::{Action, PendingActions};
+use super::layout::to_world;
+use super::palette;
+use super::placement::{Cursor, Ghost, Shape, Take, Tool, ToolState, ghost};
+use super::scene::{Pick, SceneLayout};
+use super::ui::UiState;
+use crate::scenario::edit::Edit;
+use crate::sim::Neighbourhood;
+
+/// The chosen tool and its ghost.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct BuildTool {
+    /// The tool in hand and its settings; none: clicks select.
+    pub state: Option<ToolState>,
+    /// Where its ghost is this frame (none while the pointer is over a panel).
+    pub ghost: Option<Ghost>,
+    /// The cursor's screen position, logical pixels (for the ghost's label).
+    pub cursor_px: Option<Vec2>,
+    /// The edit last sent for a preview, with the step and edit count then.
+    requested: Option<(Edit, u64, usize)>,
+    /// Where the left button went down (a click moves the pointer little).
+    pressed_at: Option<Vec2>,
+}
+
+impl BuildTool {
+    /// Takes `tool` in hand with the sizes the panel shows (or puts it down
+    /// when it is the one in hand).
+    pub fn choose(&mut self, tool: Tool, pv_kwp: f64, battery: (f64, f64), cable: &str) {
+        if self.state.as_ref().is_some_and(|s| s.tool == tool) {
+            self.put_down();
+            return;
+        }
+        self.state = Some(ToolState {
+            tool,
+            pv_kwp,
+            battery,
+            cable: cable.to_owned(),
+            cable_from: None,
+            holding: None,
+        });
+        self.ghost = None;
+    }
+
+    /// No tool in hand.
+    pub fn put_down(&mut self) {
+        self.state = None;
+        self.ghost = None;
+    }
+
+    /// Ends a cable being laid or lets go of what is held; else puts the tool down.
+    pub fn step_back(&mut self) {
+        match &mut self.state {
+            Some(s) if s.cable_from.is_some() || s.holding.is_some() => {
+                s.cable_from = None;
+                s.holding = None;
+            }
+            _ => self.put_down(),
+        }
+    }
+}
+
+/// Screen positions of the padlocks over locked parts this frame.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct LockMarks(pub Vec<Vec2>);
+
+/// Adds the tools, their ghosts and the lock marks.
+pub fn plugin(app: &mut App) {
+    app.init_resource::<BuildTool>()
+        .init_resource::<LockMarks>();
+    app.add_systems(Update, use_the_tool.in_set(super::AppSystems::Input));
+    app.add_systems(
+        Update,
+        (draw_the_ghost, mark_the_locks).in_set(super::AppSystems::Present),
+    );
+}
+
+/// The pick under `entity` or its nearest ancestor with one.
+fn pick_of(entity: Entity, picks: &Query<&Pick>, parents: &Query<&ChildOf>) -> Option<Pick> {
+    let mut entity = entity;
+    loop {
+        if let Ok(p) = picks.get(entity) {
+            return Some(*p);
+        }
+        entity = parents.get(entity).ok()?.parent();
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn use_the_tool(
+    mut tool: ResMut<BuildTool>,
+    ui: Res<UiState>,
+    hood: Res<Neighbourhood>,
+    layout: Option<Res<SceneLayout>>,
+    clock: Res<crate::sim::SimClock>,
+    edits: Res<super::editing::EditHistory>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    hover: Res<HoverMap>,
+    picks: Query<&Pick>,
+    parents: Query<&ChildOf>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    cameras: Query<(&Camera, &GlobalTransform)>,
+    mut contexts: EguiContexts,
+    mut actions: ResMut<PendingActions>,
+) {
+    if !ui.build_mode {
+        tool.put_down();
+    }
+    let (Some(state), Some(layout)) = (tool.state.clone(), layout) else {
+        return;
+    };
+    let cursor_px = windows.iter().next().and_then(Window::cursor_position);
+    // Over a panel, a window or the toolbox the pointer is egui's; asked of
+    // where the panels were drawn too, since a pointer that has just moved
+    // there is not known to egui yet.
+    let over_panel = contexts.ctx_mut().is_ok_and(|ctx| {
+        let over_layer = cursor_px.is_some_and(|px| {
+            let pos = egui::pos2(px.x, px.y) / ctx.zoom_factor();
+            let in_view = ui.view_rect.is_none_or(|r| r.contains(pos));
+            !in_view
+                || ctx
+                    .layer_id_at(pos)
+                    .is_some_and(|l| l.order != egui::Order::Background)
+        });
+        over_layer || ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui()
+    });
+    tool.cursor_px = cursor_px;
+    let ground = cursor_px.and_then(|px| {
+        let (camera, at) = cameras.iter().find(|(c, _)| c.is_active)?;
+        let ray = camera.viewport_to_world(at, px).ok()?;
+        let d = ray.intersect_plane(Vec3::ZERO, InfinitePlane3d::new(Vec3::Y))?;
+        let p = ray.get_point(d);
+        Some([f64::from(p.x), -f64::from(p.z)])
+    });
+    let (Some(ground), false) = (ground, over_panel) else {
+        tool.ghost = None;
+        tool.pressed_at = None;
+        return;
+    };
+    let mut cursor = Cursor {
+        ground,
+        house: None,
+        bus: None,
+        device: None,
+        line: None,
+    };
+    let hovered = hover
+        .get(&PointerId::Mouse)
+        .and_then(|hits| hits.iter().min_by(|a, b| a.1.depth.total_cmp(&b.1.depth)))
+        .and_then(|(e, _)| pick_of(*e, &picks, &parents));
+    match hovered {
+        Some(Pick::House(h)) => cursor.house = Some(h),
+        Some(Pick::Bus(b)) => cursor.bus = Some(b),
+        Some(Pick::Device(d)) => cursor.device = Some(d),
+        Some(Pick::Line(l)) => cursor.line = Some(l),
+        _ => {}
+    }
+    let built = &hood.0;
+    let buses: Vec<[f64; 2]> = layout
+        .buses
+        .iter()
+        .map(|p| [f64::from(p.x), -f64::from(p.z)])
+        .collect();
+    if buses.len() != built.network.buses.len() {
+        // The scene is a frame behind an edit.
+        return;
+    }
+    let g = ghost(built, &buses, &state, &cursor);
+    // Ask ahead for what the edit would do, once per edit and neighbourhood
+    // (and again after half an hour of simulated time).
+    if let Ok(edit) = &g.edit {
+        let fresh = tool.requested.as_ref().is_some_and(|(e, step, n)| {
+            e == edit && *n == edits.done.len() && clock.steps.saturating_sub(*step) < 30
+        });
+        if !fresh {
+            tool.requested = Some((edit.clone(), clock.steps, edits.done.len()));
+            actions.push(Action::Preview(edit.clone()));
+        }
+    }
+    if buttons.just_pressed(MouseButton::Left) {
+        tool.pressed_at = cursor_px;
+    }
+    let clicked = buttons.just_released(MouseButton::Left)
+        && tool
+            .pressed_at
+            .zip(cursor_px)
+            .is_some_and(|(a, b)| a.distance(b) < 6.0);
+    if buttons.just_pressed(MouseButton::Right)
+        && (state.cable_from.is_some() || state.holding.is_some())
+    {
+        tool.step_back();
+    }
+    if clicked {
+        click(&mut tool, &g, &mut actions);
+    }
+    tool.ghost = Some(g);
+}
+
+/// What a click does with the tool in hand.
+fn click(tool: &mut BuildTool, g: &Ghost, actions: &mut PendingActions) {
+    let Some(held) = tool.state.as_mut() else {
+        return;
+    };
+    match &g.edit {
+        Ok(edit) => {
+            actions.push(Action::Edit(edit.clone()));
+            match edit {
+                // A cable goes on from its new end.
+                Edit::AddCable { to, .. } => held.cable_from = Some(to.clone()),
+                Edit::MoveHouse { .. } | Edit::MoveTurbine { .. } => held.holding = None,
+                _ => {}
+            }
+        }
+        Err(_) => match &g.take {
+            Some(Take::CableFrom(bus)) => held.cable_from = Some(bus.clone()),
+            Some(Take::Hold(name, turbine)) => held.holding = Some((name.clone(), *turbine)),
+            None => {}
+        },
+    }
+}
+
+fn colour(ok: bool) -> Color {
+    let c = if ok {
+        palette::GREEN
+    } else {
+        palette::VERMILLION
+    };
+    Color::srgb_u8(c[0], c[1], c[2])
+}
+
+/// The ghost in the scene: an outline of what would go there, its cable to
+/// its bus, green where it can go and vermillion where it cannot.
+fn draw_the_ghost(tool: Res<BuildTool>, hood: Res<Neighbourhood>, mut gizmos: Gizmos) {
+    let Some(g) = &tool.ghost else {
+        return;
+    };
+    let removing = g.shape == Shape::Remove;
+    let c = colour(g.edit.is_ok() && !removing);
+    let c = if removing && g.edit.is_ok() {
+        colour(false)
+    } else {
+        c
+    };
+    let at = to_world(g.at, 0.0);
+    match g.shape {
+        Shape::House | Shape::OnHouse | Shape::Remove => {
+            let size = if g.shape == Shape::House {
+                Vec3::new(10.0, 5.6, 8.0)
+            } else {
+                Vec3::new(11.0, 8.5, 9.0)
+            };
+            gizmos.cube(
+                Transform::from_translation(at + Vec3::Y * size.y / 2.0).with_scale(size),
+                c,
+            );
+            if g.shape == Shape::House {
+                // The roof's ridge.
+                let ridge = at + Vec3::Y * 8.0;
+                gizmos.line(ridge - Vec3::X * 5.0, ridge + Vec3::X * 5.0, c);
+                for corner in [Vec3::new(-5.0, 5.6, 4.0), Vec3::new(-5.0, 5.6, -4.0)] {
+                    gizmos.line(at + corner, ridge - Vec3::X * 5.0, c);
+                    gizmos.line(at + corner + Vec3::X * 10.0, ridge + Vec3::X * 5.0, c);
+                }
+            }
+        }
+        Shape::Turbine => {
+            let hub = at + Vec3::Y * 24.0;
+            gizmos.line(at, hub, c);
+            gizmos.circle(Isometry3d::new(hub, Quat::IDENTITY), 3.5, c);
+        }
+        Shape::Cable => {
+            let on_ground = Quat::from_rotation_x(std::f32::consts::FRAC_PI_2);
+            gizmos.circle(Isometry3d::new(at + Vec3::Y * 0.3, on_ground), 1.5, c);
+        }
+    }
+    if let Some(link) = g.link {
+        let lift = Vec3::Y * 0.4;
+        gizmos.line(to_world(link, 0.0) + lift, at + lift, c);
+    }
+    let _ = &hood;
+}
+
+/// Where the padlocks go: over each locked house, turbine and the
+/// transformer, projected to the screen (build mode only).
+fn mark_the_locks(
+    ui: Res<UiState>,
+    hood: Res<Neighbourhood>,
+    layout: Option<Res<SceneLayout>>,
+    cameras: Query<(&Camera, &GlobalTransform)>,
+    mut marks: ResMut<LockMarks>,
+) {
+    marks.0.clear();
+    if !ui.build_mode {
+        return;
+    }
+    let Some((camera, at)) = cameras.iter().find(|(c, _)| c.is_active) else {
+        return;
+    };
+    let s = &hood.0.scenario;
+    let locked_houses = s.houses.iter().filter(|h| {
+        h.locked
+            || h.pv.is_some_and(|d| d.locked)
+            || h.battery.is_some_and(|d| d.locked)
+            || h.ev.is_some_and(|d| d.locked)
+    });
+    let mut points: Vec<Vec3> = locked_houses
+        .map(|h| to_world([h.position_m.0, h.position_m.1], 10.5))
+        .chain(
+            s.wind_turbines
+                .iter()
+                .filter(|t| t.locked)
+                .map(|t| to_world([t.position_m.0, t.position_m.1], 6.0)),
+        )
+        .collect();
+    if s.grid.locked
+        && let Some(layout) = layout
+        && let Some(p) = layout.buses.get(hood.0.network.transformer.lv_bus)
+    {
+        points.push(*p + Vec3::Y * 7.0);
+    }
+    marks.0.extend(
+        points
+            .into_iter()
+            .filter_map(|p| camera.world_to_viewport(at, p).ok()),
+    );
+}

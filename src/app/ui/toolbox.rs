@@ -1,0 +1,294 @@
+//! The toolbox along the bottom in build mode (each tool's icon, name and
+//! price), the label that follows a tool's ghost (what a click would do, at
+//! what cost, and its predicted effect on the power flow; or why not), and
+//! the padlocks over locked parts.
+
+use super::*;
+use crate::app::build_tool::{BuildTool, LockMarks};
+use crate::app::placement::{ROOF_PV_KWP, Tool};
+use crate::scenario::prices::eur_text;
+
+fn icon(tool: Tool) -> &'static str {
+    match tool {
+        Tool::House => "🏠",
+        Tool::Pv => "☀",
+        Tool::Battery => "🔋",
+        Tool::Car { v2g: false } => "🚗",
+        Tool::Car { v2g: true } => "🔌",
+        Tool::Turbine => "💨",
+        Tool::Cable => "⚡",
+        Tool::Move => "✋",
+        Tool::Remove => "🗑",
+    }
+}
+
+/// What the tool's part costs at the scenario's prices, in a few words.
+fn price(tool: Tool, live: &Live, fields: &build::BuildFields) -> String {
+    let p = &live.hood.0.scenario.prices;
+    match tool {
+        Tool::House => format!("{} connection", eur_text(p.house_connection_eur)),
+        Tool::Pv => format!(
+            "{} / kWp · {} kWp {}",
+            eur_text(p.pv_eur_per_kwp),
+            fields.pv_kwp,
+            eur_text(fields.pv_kwp * p.pv_eur_per_kwp)
+        ),
+        Tool::Battery => format!(
+            "{} / kWh · {} kWh {}",
+            eur_text(p.battery_eur_per_kwh),
+            fields.battery_kwh,
+            eur_text(
+                fields.battery_kwh * p.battery_eur_per_kwh
+                    + fields.battery_kw * p.battery_eur_per_kw
+            )
+        ),
+        Tool::Car { .. } => format!("charger {}", eur_text(p.charger_eur)),
+        Tool::Turbine => format!("8.9 kW {}", eur_text(p.turbine("Bergey Excel 10"))),
+        Tool::Cable => format!("{} / m laid", eur_text(p.cable_per_m(&fields.cable))),
+        Tool::Move => "free".to_owned(),
+        Tool::Remove => "not refunded".to_owned(),
+    }
+}
+
+/// A big square button: the icon above, the name below.
+fn tool_button(ui: &mut egui::Ui, chosen: bool, icon: &str, name: &str) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(104.0, 74.0), egui::Sense::click());
+    let v = ui.style().interact_selectable(&response, chosen);
+    let painter = ui.painter();
+    painter.rect(
+        rect,
+        6.0,
+        v.weak_bg_fill,
+        v.bg_stroke,
+        egui::StrokeKind::Inside,
+    );
+    painter.text(
+        rect.center_top() + egui::vec2(0.0, 26.0),
+        egui::Align2::CENTER_CENTER,
+        icon,
+        egui::FontId::proportional(32.0),
+        v.text_color(),
+    );
+    painter.text(
+        rect.center_bottom() - egui::vec2(0.0, 15.0),
+        egui::Align2::CENTER_CENTER,
+        name,
+        egui::FontId::proportional(16.0),
+        v.text_color(),
+    );
+    response
+}
+
+/// The row of tools at the bottom of the view.
+pub(super) fn toolbox(
+    ctx: &egui::Context,
+    live: &Live,
+    fields: &mut build::BuildFields,
+    tool: &mut BuildTool,
+    charts_width: f32,
+) {
+    egui::Window::new("Tools")
+        .id("toolbox".into())
+        .title_bar(false)
+        .resizable(false)
+        // Centred on the 3D view, clear of the charts panel.
+        .anchor(
+            egui::Align2::CENTER_BOTTOM,
+            egui::vec2(-charts_width / 2.0, -40.0),
+        )
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                for t in Tool::ALL {
+                    let chosen = tool.state.as_ref().is_some_and(|s| s.tool == t);
+                    let response = tool_button(ui, chosen, icon(t), t.name()).on_hover_ui(|ui| {
+                        ui.label(egui::RichText::new(t.name()).strong());
+                        ui.label(t.hint());
+                        ui.label(price(t, live, fields));
+                    });
+                    if response.clicked() {
+                        tool.choose(
+                            t,
+                            fields.pv_kwp,
+                            (fields.battery_kwh, fields.battery_kw),
+                            &fields.cable,
+                        );
+                    }
+                }
+            });
+            ui.horizontal(|ui| match tool.state.as_ref().map(|s| s.tool) {
+                Some(t @ (Tool::Pv | Tool::Battery)) => {
+                    if t == Tool::Pv {
+                        ui.label("PV size");
+                        ui.add(
+                            egui::DragValue::new(&mut fields.pv_kwp)
+                                .range(0.5..=30.0)
+                                .speed(0.1)
+                                .suffix(" kWp"),
+                        );
+                        if ui
+                            .small_button(format!("fill the roof ({ROOF_PV_KWP} kWp)"))
+                            .clicked()
+                        {
+                            fields.pv_kwp = ROOF_PV_KWP;
+                        }
+                    } else {
+                        ui.label("Battery");
+                        ui.add(
+                            egui::DragValue::new(&mut fields.battery_kwh)
+                                .range(1.0..=50.0)
+                                .speed(0.5)
+                                .suffix(" kWh"),
+                        );
+                        ui.add(
+                            egui::DragValue::new(&mut fields.battery_kw)
+                                .range(0.5..=20.0)
+                                .speed(0.1)
+                                .suffix(" kW"),
+                        );
+                    }
+                    ui.label(price(t, live, fields));
+                }
+                Some(Tool::Cable) => {
+                    ui.label("Cable type");
+                    egui::ComboBox::from_id_salt("new cable")
+                        .selected_text(fields.cable.clone())
+                        .show_ui(ui, |ui| {
+                            for (name, _) in crate::network::catalogue::STANDARD_CABLES {
+                                ui.selectable_value(&mut fields.cable, (*name).to_owned(), *name);
+                            }
+                        });
+                    ui.label(price(Tool::Cable, live, fields));
+                }
+                Some(t) => {
+                    ui.label(egui::RichText::new(t.hint()).size(15.0));
+                }
+                None => {
+                    ui.label(
+                        egui::RichText::new(
+                            "Pick a tool, then click in the view. Esc or right click puts it down.",
+                        )
+                        .size(15.0),
+                    );
+                }
+            });
+            // The sizes follow the fields into the tool in hand.
+            if let Some(s) = tool.state.as_mut() {
+                s.pv_kwp = fields.pv_kwp;
+                s.battery = (fields.battery_kwh, fields.battery_kw);
+                s.cable = fields.cable.clone();
+            }
+        });
+}
+
+/// "Added house X" as what a click would do: "add house X".
+fn imperative(description: &str) -> String {
+    for (done, to_do) in [
+        ("Added", "add"),
+        ("Removed", "remove"),
+        ("Changed", "change"),
+        ("Laid", "lay"),
+        ("Moved", "move"),
+        ("Put in", "put in"),
+    ] {
+        if let Some(rest) = description.strip_prefix(done) {
+            return format!("{to_do}{rest}");
+        }
+    }
+    description.to_owned()
+}
+
+/// The label beside the ghost.
+pub(super) fn ghost_label(ctx: &egui::Context, live: &Live, tool: &BuildTool) {
+    let (Some(g), Some(px), Some(state)) = (&tool.ghost, tool.cursor_px, &tool.state) else {
+        return;
+    };
+    egui::Area::new("ghost label".into())
+        .fixed_pos(egui::pos2(px.x + 18.0, px.y + 18.0))
+        .interactable(false)
+        .order(egui::Order::Tooltip)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width(380.0);
+                ui.label(
+                    egui::RichText::new(format!("{} {}", icon(state.tool), state.tool.name()))
+                        .strong()
+                        .size(16.0),
+                );
+                match &g.edit {
+                    Err(why) => {
+                        let colour = if g.take.is_some() {
+                            palette::BLUE
+                        } else {
+                            palette::VERMILLION
+                        };
+                        ui.label(egui::RichText::new(why).color(c32(colour)).size(15.0));
+                    }
+                    Ok(edit) => {
+                        let fresh = live
+                            .preview
+                            .as_deref()
+                            .filter(|p| &p.edit == edit && p.at_edits == live.edits.done.len());
+                        match fresh.map(|p| &p.result) {
+                            Some(Ok(p)) => {
+                                let cost = p.spending.total();
+                                let taken = p.spending.total_removed();
+                                ui.label(
+                                    egui::RichText::new(format!(
+                                        "Click: {}",
+                                        imperative(&p.description)
+                                    ))
+                                    .size(15.0),
+                                );
+                                if cost > 0.5 {
+                                    ui.label(
+                                        egui::RichText::new(format!("Costs {}", eur_text(cost)))
+                                            .size(15.0),
+                                    );
+                                }
+                                if taken > 0.5 {
+                                    ui.label(format!(
+                                        "Takes away {} of equipment",
+                                        eur_text(taken)
+                                    ));
+                                }
+                                build::flow_grid(ui, p);
+                            }
+                            Some(Err(why)) => {
+                                ui.label(
+                                    egui::RichText::new(format!("Cannot: {why}"))
+                                        .color(c32(palette::VERMILLION))
+                                        .size(15.0),
+                                );
+                            }
+                            None => {
+                                ui.label(imperative(&edit.describe()));
+                                ui.label(egui::RichText::new("working out its effect...").small());
+                            }
+                        }
+                    }
+                }
+            });
+        });
+}
+
+/// A padlock over each locked part (build mode), drawn as a shackle and a body.
+pub(super) fn lock_marks(ctx: &egui::Context, marks: &LockMarks) {
+    if marks.0.is_empty() {
+        return;
+    }
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Background, "locks".into()));
+    let dark = egui::Color32::from_rgb(40, 40, 40);
+    let gold = c32(palette::YELLOW);
+    for p in &marks.0 {
+        let c = egui::pos2(p.x, p.y);
+        let body = egui::Rect::from_center_size(c + egui::vec2(0.0, 4.0), egui::vec2(16.0, 12.0));
+        painter.circle_stroke(c + egui::vec2(0.0, -2.0), 5.0, egui::Stroke::new(3.0, dark));
+        painter.rect_filled(body, 2.0, gold);
+        painter.rect_stroke(
+            body,
+            2.0,
+            egui::Stroke::new(1.5, dark),
+            egui::StrokeKind::Outside,
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! Edits as data: each [`Edit`] is a function from one [`Scenario`] to the
+//! next, and [`apply`] puts the result through the very checks a scenario
+//! file gets (it is written out as RON and read back), so that the mouse,
+//! undo, save, scripts and tests share one path and a refused edit changes
+//! nothing.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ClockTime, Scenario, ScenarioError, parse};
+
+mod change;
+
+use change::change;
+pub use change::house_lock;
+
+/// One change to a neighbourhood. Houses and turbines are named as in the
+/// scenario; a house's PV, battery and car are named by their house.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Edit {
+    /// Rooftop PV on a house that has none.
+    AddPv {
+        /// The house.
+        house: String,
+        /// Peak power, kW.
+        kwp: f64,
+        /// Tilt from horizontal, degrees.
+        #[serde(default = "default_tilt")]
+        tilt_deg: f64,
+        /// Azimuth clockwise from north, degrees (180 south).
+        #[serde(default = "default_azimuth")]
+        azimuth_deg: f64,
+    },
+    /// A home battery in a house that has none.
+    AddBattery {
+        /// The house.
+        house: String,
+        /// Usable energy, kWh.
+        capacity_kwh: f64,
+        /// Inverter power, kW.
+        power_kw: f64,
+        /// One-way efficiency.
+        #[serde(default = "default_efficiency")]
+        efficiency: f64,
+    },
+    /// An electric car for a house that has none.
+    AddCar {
+        /// The house.
+        house: String,
+        /// Battery, kWh.
+        #[serde(default = "default_car_battery")]
+        battery_kwh: f64,
+        /// Home charger, kW.
+        #[serde(default = "default_charger")]
+        charger_kw: f64,
+        /// Whether the owner allows vehicle-to-grid.
+        #[serde(default)]
+        v2g: bool,
+        /// Distance driven a day, km.
+        #[serde(default = "default_daily_km")]
+        daily_km: f64,
+    },
+    /// A new house connected to an existing bus.
+    AddHouse {
+        /// Its name (unique).
+        name: String,
+        /// The bus its service cable joins.
+        bus: String,
+        /// Yearly demand, kWh.
+        #[serde(default = "default_annual_kwh")]
+        annual_kwh: f64,
+        /// Where it stands, metres (next to its bus when not given).
+        #[serde(default)]
+        position_m: Option<(f64, f64)>,
+    },
+    /// A small wind turbine on an existing bus.
+    AddTurbine {
+        /// Its name (unique).
+        name: String,
+        /// The bus it feeds.
+        bus: String,
+        /// Power-curve model.
+        #[serde(default = "default_turbine_model")]
+        model: String,
+        /// Hub height, m.
+        #[serde(default = "default_hub_height")]
+        hub_height_m: f64,
+        /// Where it stands, metres (next to its bus when not given).
+        #[serde(default)]
+        position_m: Option<(f64, f64)>,
+    },
+    /// Takes a house away with its PV, battery and car.
+    RemoveHouse {
+        /// The house.
+        house: String,
+    },
+    /// Takes a house's PV away.
+    RemovePv {
+        /// The house.
+        house: String,
+    },
+    /// Takes a house's battery away.
+    RemoveBattery {
+        /// The house.
+        house: String,
+    },
+    /// Takes a house's car away.
+    RemoveCar {
+        /// The house.
+        house: String,
+    },
+    /// Takes a turbine away.
+    RemoveTurbine {
+        /// The turbine.
+        name: String,
+    },
+    /// Changes what a house asks for.
+    SetHouse {
+        /// The house.
+        house: String,
+        /// Yearly demand, kWh.
+        #[serde(default)]
+        annual_kwh: Option<f64>,
+        /// Share of the demand served to the last in an island.
+        #[serde(default)]
+        critical_share: Option<f64>,
+    },
+    /// Changes a house's PV.
+    SetPv {
+        /// The house.
+        house: String,
+        /// Peak power, kW.
+        #[serde(default)]
+        kwp: Option<f64>,
+        /// Tilt, degrees.
+        #[serde(default)]
+        tilt_deg: Option<f64>,
+        /// Azimuth, degrees.
+        #[serde(default)]
+        azimuth_deg: Option<f64>,
+    },
+    /// Changes a house's battery.
+    SetBattery {
+        /// The house.
+        house: String,
+        /// Usable energy, kWh.
+        #[serde(default)]
+        capacity_kwh: Option<f64>,
+        /// Inverter power, kW.
+        #[serde(default)]
+        power_kw: Option<f64>,
+        /// One-way efficiency.
+        #[serde(default)]
+        efficiency: Option<f64>,
+    },
+    /// Changes a house's car.
+    SetCar {
+        /// The house.
+        house: String,
+        /// Battery, kWh.
+        #[serde(default)]
+        battery_kwh: Option<f64>,
+        /// Charger, kW.
+        #[serde(default)]
+        charger_kw: Option<f64>,
+        /// Vehicle-to-grid allowed.
+        #[serde(default)]
+        v2g: Option<bool>,
+        /// Distance a day, km.
+        #[serde(default)]
+        daily_km: Option<f64>,
+        /// When it comes home, "HH:MM".
+        #[serde(default)]
+        arrive: Option<ClockTime>,
+        /// When it leaves, "HH:MM".
+        #[serde(default)]
+        depart: Option<ClockTime>,
+    },
+    /// Changes a turbine.
+    SetTurbine {
+        /// The turbine.
+        name: String,
+        /// Power-curve model.
+        #[serde(default)]
+        model: Option<String>,
+        /// Hub height, m.
+        #[serde(default)]
+        hub_height_m: Option<f64>,
+    },
+    /// Puts in another transformer type.
+    SetTransformer {
+        /// A standard type or one of the scenario's `transformer_types`.
+        transformer: String,
+    },
+    /// A cable from a bus to a new joint (extending a street, or a new
+    /// street from the busbar) or to another bus (which closes a loop, and
+    /// is refused while feeders must be radial).
+    AddCable {
+        /// The bus it starts from.
+        from: String,
+        /// The bus it ends at: a new joint of this name, or an existing bus.
+        to: String,
+        /// Cable type.
+        #[serde(default = "default_street_cable")]
+        cable: String,
+        /// Where a new joint stands, metres.
+        #[serde(default)]
+        position_m: Option<(f64, f64)>,
+        /// Length, m (the distance between its ends when not given).
+        #[serde(default)]
+        length_m: Option<f64>,
+    },
+    /// Puts in another type for the cable between two buses.
+    SetCable {
+        /// One end.
+        from: String,
+        /// The other end.
+        to: String,
+        /// The new type.
+        cable: String,
+    },
+    /// Takes away a cable joint at the end of a street with the cable into
+    /// it and what hangs off it (its houses and turbines); a joint that
+    /// still feeds others stays.
+    RemoveBus {
+        /// The bus.
+        bus: String,
+    },
+    /// Moves a house to another plot (its devices go with it).
+    MoveHouse {
+        /// The house.
+        house: String,
+        /// Where it stands now, metres.
+        position_m: (f64, f64),
+        /// The bus it connects to there (the same one when not given).
+        #[serde(default)]
+        bus: Option<String>,
+    },
+    /// Moves a wind turbine.
+    MoveTurbine {
+        /// The turbine.
+        name: String,
+        /// Where it stands now, metres.
+        position_m: (f64, f64),
+        /// The bus it feeds from there (the same one when not given).
+        #[serde(default)]
+        bus: Option<String>,
+    },
+}
+
+fn default_street_cable() -> String {
+    "NAYY 4x150 SE".to_owned()
+}
+
+fn default_tilt() -> f64 {
+    30.0
+}
+fn default_azimuth() -> f64 {
+    180.0
+}
+fn default_efficiency() -> f64 {
+    0.95
+}
+fn default_car_battery() -> f64 {
+    60.0
+}
+fn default_charger() -> f64 {
+    11.0
+}
+fn default_daily_km() -> f64 {
+    40.0
+}
+fn default_annual_kwh() -> f64 {
+    3500.0
+}
+fn default_turbine_model() -> String {
+    "Bergey Excel 10".to_owned()
+}
+fn default_hub_height() -> f64 {
+    24.0
+}
+
+/// Trims a number for a description: "6.5", "11", "0.95".
+fn num(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+impl Edit {
+    /// What the edit does, for the history list ("Added 6.5 kWp PV to Lindenweg 9").
+    pub fn describe(&self) -> String {
+        match self {
+            Self::AddPv { house, kwp, .. } => format!("Added {} kWp PV to {house}", num(*kwp)),
+            Self::AddBattery {
+                house,
+                capacity_kwh,
+                power_kw,
+                ..
+            } => format!(
+                "Added a {} kWh / {} kW battery to {house}",
+                num(*capacity_kwh),
+                num(*power_kw)
+            ),
+            Self::AddCar { house, v2g, .. } => format!(
+                "Added an electric car{} to {house}",
+                if *v2g { " (vehicle-to-grid)" } else { "" }
+            ),
+            Self::AddHouse { name, bus, .. } => format!("Added house {name} at {bus}"),
+            Self::AddTurbine { name, bus, .. } => format!("Added wind turbine {name} at {bus}"),
+            Self::RemoveHouse { house } => format!("Removed {house}"),
+            Self::RemovePv { house } => format!("Removed the PV of {house}"),
+            Self::RemoveBattery { house } => format!("Removed the battery of {house}"),
+            Self::RemoveCar { house } => format!("Removed the car of {house}"),
+            Self::RemoveTurbine { name } => format!("Removed wind turbine {name}"),
+            Self::SetHouse { house, .. } => format!("Changed {house}"),
+            Self::SetPv { house, .. } => format!("Changed the PV of {house}"),
+            Self::SetBattery { house, .. } => format!("Changed the battery of {house}"),
+            Self::SetCar { house, .. } => format!("Changed the car of {house}"),
+            Self::SetTurbine { name, .. } => format!("Changed wind turbine {name}"),
+            Self::SetTransformer { transformer } => format!("Put in a {transformer} transformer"),
+            Self::AddCable {
+                from, to, cable, ..
+            } => {
+                format!("Laid a {cable} cable from {from} to {to}")
+            }
+            Self::SetCable { from, to, cable } => {
+                format!("Put in {cable} between {from} and {to}")
+            }
+            Self::RemoveBus { bus } => format!("Removed joint {bus}"),
+            Self::MoveHouse { house, .. } => format!("Moved {house}"),
+            Self::MoveTurbine { name, .. } => format!("Moved wind turbine {name}"),
+        }
+    }
+}
+
+/// A refused edit: one sentence on why.
+pub type Refusal = String;
+
+/// The scenario as a file would hold it (RON, with field names).
+pub fn to_ron(s: &Scenario) -> Result<String, String> {
+    let config = ron::ser::PrettyConfig::new()
+        .depth_limit(4)
+        .struct_names(false)
+        .separate_tuple_members(false)
+        .compact_arrays(false);
+    ron::ser::to_string_pretty(s, config)
+        .map(|body| format!("Scenario{body}\n"))
+        .map_err(|e| format!("the scenario cannot be written out ({e})"))
+}
+
+/// `edit` applied to `s`, before the checks: what it would make, or why
+/// it is refused outright (a lock, a missing name).
+pub fn changed(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
+    change(edit, s)
+}
+
+/// `edit` applied to `s` and put through a scenario file's checks: the
+/// result is written out as RON and read back (ranges, names, types), then
+/// built (references, caps, topology). The built neighbourhood, or why not
+/// in one sentence.
+pub fn apply(edit: &Edit, s: &Scenario) -> Result<super::Built, Refusal> {
+    let changed = change(edit, s)?;
+    check(&changed)
+}
+
+/// `edit` applied and built, without the file's round trip (ranges are not
+/// checked): fast enough to preview an edit as the pointer moves. The edit
+/// itself goes through [`apply`].
+pub fn preview_build(edit: &Edit, s: &Scenario) -> Result<super::Built, Refusal> {
+    let changed = change(edit, s)?;
+    super::build(&changed, "the edited scenario", "").map_err(|errors| {
+        errors
+            .first()
+            .map_or_else(|| "the edit was refused".to_owned(), sentence)
+    })
+}
+
+/// A scenario made in code, through the checks of a file (see [`apply`]).
+pub fn check(s: &Scenario) -> Result<super::Built, Refusal> {
+    let text = to_ron(s)?;
+    let file = "the edited scenario";
+    let parsed = parse(&text, file).map_err(|e| sentence(&e))?;
+    super::build(&parsed, file, "").map_err(|errors| {
+        errors
+            .first()
+            .map_or_else(|| "the edit was refused".to_owned(), sentence)
+    })
+}
+
+/// An error's message without its file and position (they are the edit's, not the user's).
+fn sentence(e: &ScenarioError) -> String {
+    let mut m = e.message.clone();
+    if let Some(first) = m.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    m
+}

@@ -1,0 +1,202 @@
+//! What the parts of a neighbourhood cost, and what a set of edits spent:
+//! the price list a scenario carries (defaults from 2023-2024 German market
+//! prices; README "Prices" cites each), and the item-by-item comparison of
+//! two scenarios that build mode shows against the budget.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Scenario, checked};
+
+/// Installed prices, EUR, net of VAT.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceList {
+    /// Rooftop PV, per kWp (Fraunhofer ISE 2024: 900-1,600 for systems up to 30 kWp).
+    #[serde(default = "d_pv", deserialize_with = "eur")]
+    pub pv_eur_per_kwp: f64,
+    /// Home battery, per kWh of capacity, inverter included (retail surveys 2024: 400-1,000).
+    #[serde(default = "d_battery_kwh", deserialize_with = "eur")]
+    pub battery_eur_per_kwh: f64,
+    /// Home battery, per kW of inverter power beyond what the kWh price covers (none cited: 0).
+    #[serde(default, deserialize_with = "eur")]
+    pub battery_eur_per_kw: f64,
+    /// Small wind turbine, per kW of rated power (klein-windkraftanlagen.com 2023: 3,000-10,000).
+    #[serde(default = "d_wind", deserialize_with = "eur")]
+    pub wind_eur_per_kw: f64,
+    /// A home charger (11 kW wallbox) with its installation (ADAC 2023: box 500-1,000, fitting 500-2,300).
+    #[serde(default = "d_charger", deserialize_with = "eur")]
+    pub charger_eur: f64,
+    /// Low-voltage cable laid in the ground with its trench, per metre (dena 2012: 60 rural to 100 urban).
+    #[serde(default = "d_cable", deserialize_with = "eur")]
+    pub cable_eur_per_m: f64,
+    /// Per metre for named cable types, where they differ from `cable_eur_per_m`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cable_type_eur_per_m: BTreeMap<String, f64>,
+    /// A house's connection to the street, per house (network operators' flat rates: about 1,600-2,000).
+    #[serde(default = "d_connection", deserialize_with = "eur")]
+    pub house_connection_eur: f64,
+}
+
+impl Default for PriceList {
+    fn default() -> Self {
+        Self {
+            pv_eur_per_kwp: d_pv(),
+            battery_eur_per_kwh: d_battery_kwh(),
+            battery_eur_per_kw: 0.0,
+            wind_eur_per_kw: d_wind(),
+            charger_eur: d_charger(),
+            cable_eur_per_m: d_cable(),
+            cable_type_eur_per_m: BTreeMap::new(),
+            house_connection_eur: d_connection(),
+        }
+    }
+}
+
+fn d_pv() -> f64 {
+    1_300.0
+}
+fn d_battery_kwh() -> f64 {
+    700.0
+}
+fn d_wind() -> f64 {
+    6_000.0
+}
+fn d_charger() -> f64 {
+    2_000.0
+}
+fn d_cable() -> f64 {
+    80.0
+}
+fn d_connection() -> f64 {
+    2_000.0
+}
+
+fn eur<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    use serde::de::Error;
+    let v = f64::deserialize(d)?;
+    checked::in_range(v, 0.0, 10_000_000.0, "a price in EUR").map_err(D::Error::custom)
+}
+
+impl PriceList {
+    /// Per metre of a cable type.
+    pub fn cable_per_m(&self, cable: &str) -> f64 {
+        self.cable_type_eur_per_m
+            .get(cable)
+            .copied()
+            .unwrap_or(self.cable_eur_per_m)
+    }
+
+    /// A turbine of `model` (its rated power from the power curve).
+    pub fn turbine(&self, model: &str) -> f64 {
+        crate::physics::wind::power_curve(model).map_or(0.0, |c| c.rated_kw * self.wind_eur_per_kw)
+    }
+
+    /// Problems in the per-type prices (the others are checked as read).
+    pub fn problems(&self) -> Vec<String> {
+        self.cable_type_eur_per_m
+            .iter()
+            .filter_map(|(name, &p)| {
+                checked::in_range(p, 0.0, 10_000_000.0, "a price in EUR")
+                    .err()
+                    .map(|e| format!("cable_type_eur_per_m \"{name}\": {e}"))
+            })
+            .collect()
+    }
+}
+
+/// One priced part and what it is worth, EUR.
+fn items(s: &Scenario, p: &PriceList) -> BTreeMap<(&'static str, String), f64> {
+    let mut out = BTreeMap::new();
+    for h in &s.houses {
+        out.insert(("house", h.name.clone()), p.house_connection_eur);
+        if let Some(pv) = &h.pv {
+            out.insert(("PV", h.name.clone()), pv.kwp * p.pv_eur_per_kwp);
+        }
+        if let Some(b) = &h.battery {
+            out.insert(
+                ("battery", h.name.clone()),
+                b.capacity_kwh * p.battery_eur_per_kwh + b.power_kw * p.battery_eur_per_kw,
+            );
+        }
+        if h.ev.is_some() {
+            out.insert(("charger", h.name.clone()), p.charger_eur);
+        }
+    }
+    for t in &s.wind_turbines {
+        out.insert(("turbine", t.name.clone()), p.turbine(&t.model));
+    }
+    for l in s.feeders.iter().flat_map(|f| &f.lines) {
+        let key = ("cable", format!("{} - {}", l.from, l.to));
+        *out.entry(key).or_insert(0.0) += l.length_m * p.cable_per_m(&l.cable);
+    }
+    out
+}
+
+/// What edits spent, EUR, against the neighbourhood as loaded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spending {
+    /// New parts and the growth of old ones (more kWp, a longer cable), by kind.
+    pub spent: BTreeMap<&'static str, f64>,
+    /// What was taken away or made smaller (not refunded), by kind.
+    pub removed: BTreeMap<&'static str, f64>,
+}
+
+impl Spending {
+    /// All that was spent, EUR.
+    pub fn total(&self) -> f64 {
+        self.spent.values().sum()
+    }
+
+    /// All that was taken away, EUR.
+    pub fn total_removed(&self) -> f64 {
+        self.removed.values().sum()
+    }
+}
+
+/// What turning `before` into `after` spends, part by part, at `after`'s
+/// prices (both scenarios expanded, as built).
+pub fn spending(before: &Scenario, after: &Scenario) -> Spending {
+    let prices = &after.prices;
+    let (old, new) = (items(before, prices), items(after, prices));
+    let mut out = Spending::default();
+    let keys: std::collections::BTreeSet<_> = old.keys().chain(new.keys()).collect();
+    for key in keys {
+        let d = new.get(key).copied().unwrap_or(0.0) - old.get(key).copied().unwrap_or(0.0);
+        if d > 1e-9 {
+            *out.spent.entry(key.0).or_insert(0.0) += d;
+        } else if d < -1e-9 {
+            *out.removed.entry(key.0).or_insert(0.0) -= d;
+        }
+    }
+    out
+}
+
+/// Euros as people read them: "12,350 EUR".
+pub fn eur_text(x: f64) -> String {
+    let whole = x.abs().round() as u64;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if x < -0.5 { "-" } else { "" };
+    format!("{sign}{grouped} EUR")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn euros_are_grouped_in_thousands() {
+        assert_eq!(eur_text(0.0), "0 EUR");
+        assert_eq!(eur_text(999.6), "1,000 EUR");
+        assert_eq!(eur_text(1_234_567.0), "1,234,567 EUR");
+        assert_eq!(eur_text(-8450.0), "-8,450 EUR");
+    }
+}
