@@ -32,6 +32,9 @@ pub struct BuildTool {
     requested: Option<(Edit, u64, usize)>,
     /// Where the left button went down (a click moves the pointer little).
     pressed_at: Option<Vec2>,
+    /// A house or turbine is being dragged with the move tool (the camera
+    /// does not orbit meanwhile).
+    pub dragging: bool,
 }
 
 impl BuildTool {
@@ -190,12 +193,37 @@ fn use_the_tool(
     }
     if buttons.just_pressed(MouseButton::Left) {
         tool.pressed_at = cursor_px;
+        // Pressed on a house or turbine with the move tool: it is dragged
+        // (the camera holds still) and goes where the button is let go.
+        if let (Tool::Move, Some(Take::Hold(name, turbine))) = (state.tool, &g.take)
+            && let Some(held) = tool.state.as_mut()
+        {
+            held.holding = Some((name.clone(), *turbine));
+            tool.dragging = true;
+        }
     }
-    let clicked = buttons.just_released(MouseButton::Left)
-        && tool
-            .pressed_at
-            .zip(cursor_px)
-            .is_some_and(|(a, b)| a.distance(b) < 6.0);
+    let moved = tool
+        .pressed_at
+        .zip(cursor_px)
+        .is_some_and(|(a, b)| a.distance(b) >= 6.0);
+    let released = buttons.just_released(MouseButton::Left);
+    let dragged = released && tool.dragging && moved;
+    let clicked = released && !moved && tool.pressed_at.is_some() && !tool.dragging;
+    if released {
+        tool.dragging = false;
+    }
+    if dragged {
+        // Dropped: the ghost of this frame is where it goes.
+        let g = ghost(
+            built,
+            &buses,
+            tool.state.as_ref().unwrap_or(&state),
+            &cursor,
+        );
+        click(&mut tool, &g, &mut actions);
+        tool.ghost = Some(g);
+        return;
+    }
     if buttons.just_pressed(MouseButton::Right)
         && (state.cable_from.is_some() || state.holding.is_some())
     {

@@ -140,7 +140,9 @@ fn control_camera(
     scroll: Res<AccumulatedMouseScroll>,
     time: Res<Time<Real>>,
     mut cameras: Query<(&mut OrbitCamera, &CameraPresets)>,
+    tool: Option<Res<super::build_tool::BuildTool>>,
 ) {
+    let dragging = tool.is_some_and(|t| t.dragging);
     let (egui_pointer, egui_keys) = contexts
         .ctx_mut()
         .map(|ctx| {
@@ -154,7 +156,7 @@ fn control_camera(
     for (mut orbit, presets) in &mut cameras {
         if !egui_pointer {
             let delta = motion.delta;
-            if buttons.pressed(MouseButton::Left) {
+            if buttons.pressed(MouseButton::Left) && !dragging {
                 orbit.orbit(-delta.x * 0.005, delta.y * 0.004);
             } else if buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle) {
                 let scale = orbit.distance * 0.0015;

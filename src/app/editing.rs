@@ -88,6 +88,7 @@ fn with_series(mut built: Built, world: &World) -> Built {
     let running = &world.resource::<Neighbourhood>().0;
     built.weather_series = running.weather_series.clone();
     built.price_series = running.price_series.clone();
+    built.generated_from = running.generated_from.clone();
     built
 }
 
@@ -258,7 +259,13 @@ pub fn save_as(world: &mut World, path: &Path) -> Result<PathBuf, String> {
             path.display()
         ));
     }
-    let mut scenario = world.resource::<Neighbourhood>().0.scenario.clone();
+    let running = &world.resource::<Neighbourhood>().0;
+    // A generated town stays in its compact form while no edit touched it.
+    let mut scenario = running
+        .generated_from
+        .as_ref()
+        .and_then(|g| crate::scenario::generate::compact(g, &running.scenario))
+        .unwrap_or_else(|| running.scenario.clone());
     // Series files are named relative to the scenario: name them from the new place.
     if let Some(source) = world.get_resource::<super::controls::ScenarioSource>() {
         let from = source.series_base.as_path();

@@ -510,10 +510,20 @@ fn move_ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Cur
             .and_then(|d| built.devices.get(d))
             .filter(|d| matches!(d.kind, crate::scenario::DeviceKind::Wind { .. }));
         let (at, why, take) = match (house_at(built, cursor), turbine) {
+            (Some(h), _) if s.houses[h].locked => (
+                [s.houses[h].position_m.0, s.houses[h].position_m.1],
+                format!("{} is locked", s.houses[h].name),
+                None,
+            ),
             (Some(h), _) => (
                 [s.houses[h].position_m.0, s.houses[h].position_m.1],
                 format!("click to pick up {}", s.houses[h].name),
                 Some(Take::Hold(s.houses[h].name.clone(), false)),
+            ),
+            (None, Some(t)) if s.wind_turbines.iter().any(|w| w.name == t.name && w.locked) => (
+                t.position_m,
+                format!("wind turbine {} is locked", t.name),
+                None,
             ),
             (None, Some(t)) => (
                 t.position_m,

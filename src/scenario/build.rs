@@ -99,6 +99,10 @@ pub struct Built {
     pub weather_series: Option<std::sync::Arc<super::series::WeatherSeries>>,
     /// The price series named by `tariff.series`, once loaded.
     pub price_series: Option<std::sync::Arc<super::series::TimeSeries>>,
+    /// The compact generated form the scenario was written in (and was
+    /// not locked as a whole), so that saving can keep it compact while
+    /// its part is not edited ([`super::generate::compact`]).
+    pub generated_from: Option<super::generate::Generated>,
 }
 
 impl Built {
@@ -428,6 +432,7 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
         devices,
         weather_series: None,
         price_series: None,
+        generated_from: scenario.generated.clone().filter(|_| !scenario.locked),
     })
 }
 

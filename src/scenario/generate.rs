@@ -213,11 +213,18 @@ pub fn expand(scenario: &Scenario) -> Scenario {
     out
 }
 
+/// The generated streets, houses and turbines first, then the explicit
+/// ones (so that parts added later come after the town, as edits add them).
 fn expand_streets(scenario: &Scenario) -> Scenario {
     let mut out = scenario.clone();
     let Some(g) = out.generated.take() else {
         return out;
     };
+    let explicit = (
+        std::mem::take(&mut out.feeders),
+        std::mem::take(&mut out.houses),
+        std::mem::take(&mut out.wind_turbines),
+    );
     let mut rng = StdRng::seed_from_u64(scenario.seed ^ 0x6d69_6372_6f67_7269);
     let streets = g.streets as usize;
     let rows = streets.div_ceil(2);
@@ -289,7 +296,42 @@ fn expand_streets(scenario: &Scenario) -> Scenario {
         }
         out.feeders.push(feeder);
     }
+    out.feeders.extend(explicit.0);
+    out.houses.extend(explicit.1);
+    out.wind_turbines.extend(explicit.2);
     out
+}
+
+/// `current` written in the compact form `g` when the generated part of it
+/// is exactly what `g` makes (the parts added or changed elsewhere written
+/// out); none when an edit touched the generated part. The result expands
+/// to `current` exactly, or it is not given.
+pub fn compact(g: &Generated, current: &Scenario) -> Option<Scenario> {
+    let town = expand_streets(&Scenario {
+        feeders: Vec::new(),
+        houses: Vec::new(),
+        wind_turbines: Vec::new(),
+        generated: Some(g.clone()),
+        locked: false,
+        ..current.clone()
+    });
+    let (f, h, t) = (
+        town.feeders.len(),
+        town.houses.len(),
+        town.wind_turbines.len(),
+    );
+    let same = current.feeders.get(..f) == Some(&town.feeders[..])
+        && current.houses.get(..h) == Some(&town.houses[..])
+        && current.wind_turbines.get(..t) == Some(&town.wind_turbines[..]);
+    if !same || current.generated.is_some() || current.locked {
+        return None;
+    }
+    let mut out = current.clone();
+    out.feeders.drain(..f);
+    out.houses.drain(..h);
+    out.wind_turbines.drain(..t);
+    out.generated = Some(g.clone());
+    (expand(&out) == *current).then_some(out)
 }
 
 fn random_house(

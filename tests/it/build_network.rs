@@ -324,3 +324,77 @@ fn the_price_list_is_read_checked_and_compared_part_by_part() {
         Some(length * (80.0 - 40.0))
     );
 }
+
+#[test]
+fn a_generated_town_is_saved_compact_until_an_edit_touches_it() {
+    let dir = std::env::temp_dir().join(format!("microgrid-compact-{}", std::process::id()));
+    let mut app = window_app("scenes/town-1000.scenario.ron");
+    steps(&mut app, 2);
+    // A new street off the busbar and a house on it: the town is untouched.
+    act(
+        &mut app,
+        Action::Edit(Edit::AddCable {
+            from: "LV busbar".into(),
+            to: "J1".into(),
+            cable: "NAYY 4x150 SE".into(),
+            position_m: Some((0.0, 450.0)),
+            length_m: None,
+        }),
+    );
+    act(
+        &mut app,
+        Action::Edit(Edit::AddHouse {
+            name: "Schoolhouse".into(),
+            bus: "J1".into(),
+            annual_kwh: 12000.0,
+            position_m: Some((10.0, 460.0)),
+        }),
+    );
+    assert!(!message(&app).0, "{:?}", message(&app));
+    let path = dir.join("town-plus.scenario.ron");
+    act(&mut app, Action::SaveAs(path.clone()));
+    assert!(!message(&app).0, "{:?}", message(&app));
+    let text = std::fs::read_to_string(&path).expect("saved");
+    assert!(text.contains("streets: 40") && text.contains("Schoolhouse"));
+    assert!(text.len() < 20_000, "compact: {} bytes", text.len());
+    let reloaded = scenario::load_and_build(&path).expect("the saved file loads");
+    let live = app.world().resource::<Neighbourhood>().0.clone();
+    assert_eq!(
+        reloaded.scenario, live.scenario,
+        "the same neighbourhood, in order"
+    );
+    assert_eq!(reloaded.network, live.network);
+    assert_eq!(reloaded.devices, live.devices);
+
+    // A battery in a generated house: the town is written out house by house.
+    let house = live
+        .scenario
+        .houses
+        .iter()
+        .find(|h| h.battery.is_none())
+        .map(|h| h.name.clone())
+        .expect("a house without a battery");
+    act(
+        &mut app,
+        Action::Edit(Edit::AddBattery {
+            house,
+            capacity_kwh: 10.0,
+            power_kw: 5.0,
+            efficiency: 0.95,
+        }),
+    );
+    act(&mut app, Action::Save);
+    assert!(!message(&app).0, "{:?}", message(&app));
+    let text = std::fs::read_to_string(&path).expect("saved");
+    assert!(
+        !text.contains("streets: 40") && text.len() > 100_000,
+        "{} bytes",
+        text.len()
+    );
+    let reloaded = scenario::load_and_build(&path).expect("the saved file loads");
+    assert_eq!(
+        reloaded.scenario,
+        app.world().resource::<Neighbourhood>().0.scenario
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

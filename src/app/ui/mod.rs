@@ -568,7 +568,7 @@ fn draw_ui(
             toolbox::ghost_label(ctx, &live, tool);
         }
         if let Some(marks) = marks.as_deref() {
-            toolbox::lock_marks(ctx, marks);
+            toolbox::lock_marks(ctx, marks, ui_state.view_rect);
         }
     }
     errors_window(ctx, &source, &mut actions);

@@ -272,15 +272,20 @@ pub(super) fn ghost_label(ctx: &egui::Context, live: &Live, tool: &BuildTool) {
 }
 
 /// A padlock over each locked part (build mode), drawn as a shackle and a body.
-pub(super) fn lock_marks(ctx: &egui::Context, marks: &LockMarks) {
+pub(super) fn lock_marks(ctx: &egui::Context, marks: &LockMarks, view: Option<egui::Rect>) {
     if marks.0.is_empty() {
         return;
     }
+    let zoom = ctx.zoom_factor();
     let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Background, "locks".into()));
     let dark = egui::Color32::from_rgb(40, 40, 40);
     let gold = c32(palette::YELLOW);
     for p in &marks.0 {
-        let c = egui::pos2(p.x, p.y);
+        let c = egui::pos2(p.x, p.y) / zoom;
+        // Only over the 3D view, not over the panels beside it.
+        if view.is_some_and(|r| !r.shrink(8.0).contains(c)) {
+            continue;
+        }
         let body = egui::Rect::from_center_size(c + egui::vec2(0.0, 4.0), egui::vec2(16.0, 12.0));
         painter.circle_stroke(c + egui::vec2(0.0, -2.0), 5.0, egui::Stroke::new(3.0, dark));
         painter.rect_filled(body, 2.0, gold);
