@@ -113,6 +113,19 @@ pub(super) fn top_bar(
                     }
                 });
             });
+            ui.separator();
+            let build = egui::Button::selectable(
+                ui_state.build_mode,
+                egui::RichText::new("🔨 Build  (B)").size(20.0).strong(),
+            )
+            .min_size(egui::vec2(140.0, 44.0));
+            if ui
+                .add(build)
+                .on_hover_text("Build mode: add, change, move and remove houses, PV, batteries, cars, turbines and cables")
+                .clicked()
+            {
+                ui_state.build_mode = !ui_state.build_mode;
+            }
         });
         ui.add_space(4.0);
     });
