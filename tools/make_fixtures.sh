@@ -15,3 +15,12 @@ python3 tools/pandapower_reference.py case "$tmp/evening.json" tests/fixtures/de
 # once): transformer at 266 %, cables at 140 %, the far end at 0.885 pu.
 python3 tools/pandapower_reference.py case "$tmp/evening.json" tests/fixtures/default_heavy.json --scale-loads 30
 python3 tools/pandapower_reference.py kerber tests/fixtures/kerber_dorfnetz.json
+# Meshed: the default and Kerber Dorfnetz with a ring cable between the ends
+# of two streets (tools/make_meshed_scenarios.py writes the scenarios).
+python3 tools/make_meshed_scenarios.py
+"$mg" powerflow tests/fixtures/default-ring.scenario.ron --at "2025-01-15 18:30" --json > "$tmp/ring-evening.json"
+"$mg" powerflow tests/fixtures/default-ring.scenario.ron --at "2025-06-21 13:00" --json > "$tmp/ring-midday.json"
+"$mg" powerflow tests/fixtures/kerber-ring.scenario.ron --at "2025-01-15 18:30" --json > "$tmp/kerber-ring.json"
+python3 tools/pandapower_reference.py case "$tmp/ring-evening.json" tests/fixtures/default_ring_heavy.json --scale-loads 20
+python3 tools/pandapower_reference.py case "$tmp/ring-midday.json" tests/fixtures/default_ring_midday.json
+python3 tools/pandapower_reference.py case "$tmp/kerber-ring.json" tests/fixtures/kerber_ring.json --scale-loads 6

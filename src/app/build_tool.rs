@@ -30,6 +30,8 @@ pub struct BuildTool {
     pub cursor_px: Option<Vec2>,
     /// The edit last sent for a preview, with the step and edit count then.
     requested: Option<(Edit, u64, usize)>,
+    /// When it was sent (a moving ghost asks at most ten times a second).
+    requested_at: Option<std::time::Instant>,
     /// Where the left button went down (a click moves the pointer little).
     pressed_at: Option<Vec2>,
     /// A house or turbine is being dragged with the move tool (the camera
@@ -186,8 +188,12 @@ fn use_the_tool(
         let fresh = tool.requested.as_ref().is_some_and(|(e, step, n)| {
             e == edit && *n == edits.done.len() && clock.steps.saturating_sub(*step) < 30
         });
-        if !fresh {
+        let recently = tool
+            .requested_at
+            .is_some_and(|t| t.elapsed().as_secs_f64() < 0.1);
+        if !fresh && !recently {
             tool.requested = Some((edit.clone(), clock.steps, edits.done.len()));
+            tool.requested_at = Some(std::time::Instant::now());
             actions.push(Action::Preview(edit.clone()));
         }
     }

@@ -70,7 +70,8 @@ pub struct ExtGrid {
     pub va_degree: f64,
 }
 
-/// A radial low-voltage network behind one transformer.
+/// A low-voltage network behind one transformer (radial, or meshed by a few
+/// cables that close loops).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     /// Buses; index 0 is the grid side (MV) of the transformer.
@@ -95,7 +96,8 @@ impl Network {
     }
 }
 
-/// What keeps a network from being a single radial tree.
+/// What keeps a network from being a single radial tree (a loop is allowed
+/// and solved by compensation; the others are errors).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TopologyError {
     /// A line closes a loop; `line` is the index of the first line that does.
@@ -106,7 +108,8 @@ pub enum TopologyError {
     SelfLoop { line: usize },
 }
 
-/// Checks that the lines and the transformer form one tree rooted at the grid bus.
+/// Checks that the lines and the transformer connect every bus to the grid
+/// bus, and names the lines that close loops.
 ///
 /// Returns every problem found (each loop once, each unreachable bus once).
 pub fn check_radial(network: &Network) -> Vec<TopologyError> {

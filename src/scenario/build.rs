@@ -1,5 +1,6 @@
 //! From a parsed [`Scenario`] to the electrical [`Network`] and its devices,
-//! checking every reference, name and the radial topology on the way.
+//! checking every reference, name and the topology on the way (every bus
+//! connected; loops allowed up to [`super::MAX_LOOPS`]).
 
 use std::collections::HashMap;
 
@@ -618,6 +619,7 @@ fn check_topology(
 ) {
     let problems = check_radial(network);
     let mut disconnected = vec![false; network.buses.len()];
+    let mut loops = 0usize;
     for p in &problems {
         match *p {
             TopologyError::SelfLoop { line } => {
@@ -626,12 +628,16 @@ fn check_topology(
                     "the cable \"{}\" starts and ends at the same bus; connect two different buses", l.name
                 )));
             }
+            // A meshed network is solved by compensation; only their number is capped.
             TopologyError::Loop { line } => {
-                let l = &network.lines[line];
-                errors.push(loc.error_at("to", &network.buses[l.to_bus].name, 0, format!(
-                    "the cable from \"{}\" to \"{}\" closes a loop, but a low-voltage feeder must be radial (a tree); remove this cable or another one in the loop",
-                    network.buses[l.from_bus].name, network.buses[l.to_bus].name
-                )));
+                loops += 1;
+                if loops == super::MAX_LOOPS + 1 {
+                    let l = &network.lines[line];
+                    errors.push(loc.error_at("to", &network.buses[l.to_bus].name, 0, format!(
+                        "the cable from \"{}\" to \"{}\" closes loop number {}, more than the limit of {}; remove some of the cables that close loops",
+                        network.buses[l.from_bus].name, network.buses[l.to_bus].name, loops, super::MAX_LOOPS
+                    )));
+                }
             }
             TopologyError::Disconnected { bus } => disconnected[bus] = true,
         }

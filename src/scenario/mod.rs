@@ -71,6 +71,9 @@ pub const MAX_TURBINES: usize = 1_000;
 pub const MAX_VISITING_CARS: usize = 20_000;
 /// Most timeline events a scenario may list.
 pub const MAX_EVENTS: usize = 10_000;
+/// Most cables that close a loop (each adds a row and a column to the
+/// loop impedance matrix the power flow inverts).
+pub const MAX_LOOPS: usize = 200;
 /// Longest name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 

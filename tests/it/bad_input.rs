@@ -121,15 +121,22 @@ fn unknown_line_end_is_located() {
 }
 
 #[test]
-fn loop_in_a_radial_feeder_is_refused() {
-    let (text, errors) = break_small(
-        "length_m: 40.0),",
-        "length_m: 40.0),\n                (from: \"B\", to: \"LV busbar\", cable: \"NAYY 4x150 SE\", length_m: 30.0),",
+fn loops_are_meshed_networks_up_to_their_cap() {
+    // One cable back to the busbar closes a ring: a meshed network, accepted.
+    let ring = "length_m: 40.0),\n                (from: \"B\", to: \"LV busbar\", cable: \"NAYY 4x150 SE\", length_m: 30.0),";
+    let (_, errors) = break_small("length_m: 40.0),", ring);
+    assert!(errors.is_empty(), "{errors:?}");
+    // 201 of them are more loops than the solver's matrix is allowed.
+    let many = format!(
+        "length_m: 40.0),{}",
+        "\n                (from: \"B\", to: \"LV busbar\", cable: \"NAYY 4x150 SE\", length_m: 30.0),"
+            .repeat(microgrid::scenario::MAX_LOOPS + 1)
     );
-    assert_one_error_at(
-        &errors,
-        line_of(&text, "to: \"LV busbar\""),
-        &["loop", "radial"],
+    let (_, errors) = break_small("length_m: 40.0),", &many);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("closes loop number 201, more than the limit of 200"),
+        "{errors:?}"
     );
 }
 

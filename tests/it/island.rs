@@ -553,3 +553,39 @@ fn an_ev_fleet_arrives_charges_and_leaves_on_the_timeline() {
         errors[0]
     );
 }
+
+#[test]
+fn a_meshed_neighbourhood_islands_and_its_ring_carries_current() {
+    let b = built("tests/fixtures/default-ring.scenario.ron");
+    let ring = b
+        .network
+        .lines
+        .iter()
+        .position(|l| l.name == "L10 - W6")
+        .expect("the ring cable");
+    let (mut islanded, mut ring_kw) = (0, 0.0f64);
+    let mut worst = 0.0f64;
+    simulate(
+        &b,
+        &options(1.0, &["2025-06-21 18:00..2025-06-21 21:00"]),
+        |world: &World| {
+            let r = world.resource::<StepRecord>();
+            if r.islanded {
+                islanded += 1;
+                assert_eq!(r.grid_import_kw, 0.0);
+                assert!(r.frequency_hz > 47.5 && r.frequency_hz < 52.0);
+                let flow = world.resource::<microgrid::sim::network::NetworkState>();
+                let p = flow.solved().expect("the island is solved").lines[ring].p_from_mw;
+                ring_kw = ring_kw.max(p.abs() * 1e3);
+            }
+            worst = worst.max(crate::common::relative_imbalance(r));
+        },
+    )
+    .expect("runs");
+    assert_eq!(islanded, 180);
+    assert!(worst < 1e-6, "relative imbalance {worst}");
+    assert!(
+        ring_kw > 0.1,
+        "the ring carried at most {ring_kw} kW in the island"
+    );
+}

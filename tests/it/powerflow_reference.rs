@@ -133,3 +133,56 @@ fn absurd_overload_is_reported_not_a_panic_or_nan() {
     );
     assert!(!text.contains("NaN"), "{text}");
 }
+
+/// The ring cable's flow in a meshed fixture against pandapower's.
+fn ring_matches(scenario: &str, fixture_name: &str) {
+    let b = built(scenario);
+    assert_eq!(
+        PowerFlowModel::new(&b.network).loop_count(),
+        1,
+        "{scenario}"
+    );
+    let flow = check_against(scenario, fixture_name);
+    let pp = fixture(fixture_name);
+    // The ring cable is the first of the first feeder's (tools/make_meshed_scenarios.py).
+    let ring = b
+        .scenario
+        .feeders
+        .first()
+        .and_then(|f| f.lines.first())
+        .map(|l| format!("{} - {}", l.from, l.to))
+        .expect("a ring cable");
+    let k = b
+        .network
+        .lines
+        .iter()
+        .position(|l| l.name == ring)
+        .expect("built");
+    let (ours, theirs) = (flow.lines[k].p_from_mw, pp.res_line[k].p_from_mw);
+    eprintln!("{fixture_name}: ring cable {ring} carries {ours:.6} MW, pandapower {theirs:.6} MW");
+    assert!(
+        ours.abs() > 1e-4,
+        "the ring carries next to nothing: {ours} MW"
+    );
+    assert!((ours - theirs).abs() < 1e-6, "{ours} vs {theirs}");
+}
+
+#[test]
+fn the_default_with_a_ring_matches_pandapower() {
+    ring_matches(
+        "tests/fixtures/default-ring.scenario.ron",
+        "default_ring_midday.json",
+    );
+    ring_matches(
+        "tests/fixtures/default-ring.scenario.ron",
+        "default_ring_heavy.json",
+    );
+}
+
+#[test]
+fn kerber_dorfnetz_with_a_ring_matches_pandapower() {
+    ring_matches(
+        "tests/fixtures/kerber-ring.scenario.ron",
+        "kerber_ring.json",
+    );
+}

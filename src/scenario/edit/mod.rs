@@ -193,8 +193,8 @@ pub enum Edit {
         transformer: String,
     },
     /// A cable from a bus to a new joint (extending a street, or a new
-    /// street from the busbar) or to another bus (which closes a loop, and
-    /// is refused while feeders must be radial).
+    /// street from the busbar) or to another bus (which closes a loop: a
+    /// ring, solved as a meshed network).
     AddCable {
         /// The bus it starts from.
         from: String,
