@@ -23,6 +23,8 @@ pub struct BenchRow {
     pub solve_us: f64,
     /// Sweeps per solve.
     pub iterations: usize,
+    /// Cables that close loops (0: radial).
+    pub loops: usize,
 }
 
 /// A generated town of about `houses` houses (streets of up to 25), with a
@@ -138,17 +140,42 @@ pub fn time_solves(built: &Built, time: NaiveDateTime, solves: u32) -> Result<Be
         buses: built.network.buses.len(),
         solve_us: started.elapsed().as_secs_f64() * 1e6 / f64::from(n),
         iterations: first.iterations,
+        loops: model.loop_count(),
     })
 }
 
 fn print_row(row: &BenchRow) {
     outln!(
-        "{:>8} {:>8} {:>12.1} {:>10}",
+        "{:>8} {:>8} {:>6} {:>12.1} {:>10}",
         row.houses,
         row.buses,
+        row.loops,
         row.solve_us,
         row.iterations
     );
+}
+
+/// `town` with rings: a cable between the far ends of each pair of
+/// neighbouring streets on the same side of the trunk (40 m apart), up to
+/// the cap on loops.
+pub fn with_rings(town: &Scenario) -> Scenario {
+    let mut s = scenario::generate::expand(town);
+    let Some(g) = town.generated.as_ref() else {
+        return s;
+    };
+    let (streets, last) = (g.streets as usize, g.houses_per_street);
+    for k in (0..streets.saturating_sub(2)).take(scenario::MAX_LOOPS) {
+        let line = scenario::LineSpec {
+            from: format!("S{}-{last}", k + 1),
+            to: format!("S{}-{last}", k + 3),
+            cable: g.street_cable.clone(),
+            length_m: 40.0,
+        };
+        if let Some(f) = s.feeders.get_mut(k) {
+            f.lines.push(line);
+        }
+    }
+    s
 }
 
 /// A headless run to time: scenario, days, step, and the market (None: the scenario's).
@@ -196,9 +223,10 @@ pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
         );
     }
     outln!(
-        "{:>8} {:>8} {:>12} {:>10}",
+        "{:>8} {:>8} {:>6} {:>12} {:>10}",
         "houses",
         "buses",
+        "loops",
         "solve_us",
         "iterations"
     );
@@ -217,8 +245,17 @@ pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
         },
         None => {
             let mut v = Vec::new();
-            for houses in [10, 100, 1_000, 10_000] {
-                match scenario::build(&generated_town(houses, 1), "generated town", "") {
+            // Each town radial, then with rings between its streets' ends.
+            let towns = [10, 100, 1_000, 10_000]
+                .into_iter()
+                .map(|h| (h, generated_town(h, 1)))
+                .chain(
+                    [100, 1_000, 10_000]
+                        .into_iter()
+                        .map(|h| (h, with_rings(&generated_town(h, 1)))),
+                );
+            for (houses, town) in towns {
+                match scenario::build(&town, "generated town", "") {
                     Ok(b) => v.push((b, bench_time())),
                     Err(e) => {
                         eprintln!(

@@ -287,6 +287,14 @@ fn draw_the_ghost(tool: Res<BuildTool>, hood: Res<Neighbourhood>, mut gizmos: Gi
         c
     };
     let at = to_world(g.at, 0.0);
+    // Nothing under the pointer to act on: the label says so, no outline.
+    let pointing_at_nothing = g.edit.is_err()
+        && g.take.is_none()
+        && matches!(g.shape, Shape::OnHouse | Shape::Remove)
+        && g.link.is_none();
+    if pointing_at_nothing {
+        return;
+    }
     match g.shape {
         Shape::House | Shape::OnHouse | Shape::Remove => {
             let size = if g.shape == Shape::House {

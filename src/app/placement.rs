@@ -281,7 +281,13 @@ fn house_plot(
         .filter(|h| Some(h.name.as_str()) != ignore)
         .find(|h| dist([h.position_m.0, h.position_m.1], plot) < HOUSE_CLEARANCE_M);
     if let Some(h) = taken {
-        return Err((plot, format!("this plot is taken by {}", h.name)));
+        return Err((
+            plot,
+            format!(
+                "too close to {} (houses stand at least {HOUSE_CLEARANCE_M:.0} m apart)",
+                h.name
+            ),
+        ));
     }
     if let Some(t) = built
         .scenario
@@ -687,7 +693,7 @@ mod tests {
         // South of the street, at x = 45, stands Lindenweg 2 already.
         let g = ghost(&built, &buses, &state(Tool::House), &at([45.0, -17.0]));
         let why = g.edit.expect_err("taken");
-        assert!(why.contains("taken by"), "{why}");
+        assert!(why.contains("too close to Lindenweg 2"), "{why}");
         // Far out in the fields there is no street.
         let g = ghost(&built, &buses, &state(Tool::House), &at([100.0, 300.0]));
         assert!(g.edit.expect_err("too far").contains("too far"));

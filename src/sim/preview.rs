@@ -140,6 +140,18 @@ pub fn preview(world: &mut World, edit: &Edit) -> Result<Preview, String> {
     let edited = edit::preview_build(edit, &running.scenario)?;
     let now = world.resource::<SimClock>().now();
     let env = world.resource::<CurrentEnvironment>().0;
+    // A house, PV or turbine added while paused has not had a step yet
+    // (its power reads exactly zero): take it as it would start.
+    for (i, d) in running.devices.iter().enumerate() {
+        let unstepped = present[i] == Complex64::ZERO
+            && matches!(
+                d.kind,
+                DeviceKind::Household { .. } | DeviceKind::Pv(_) | DeviceKind::Wind { .. }
+            );
+        if unstepped {
+            present[i] = device_power(d, &running.scenario, &env, now);
+        }
+    }
     let mut by_identity: HashMap<(u8, &str), Vec<usize>> = HashMap::new();
     for (i, d) in running.devices.iter().enumerate().rev() {
         by_identity.entry(d.identity()).or_default().push(i);

@@ -153,7 +153,7 @@ fn a_joint_goes_with_what_hangs_off_it_but_not_while_it_feeds_others() {
     act(&mut app, Action::Edit(Edit::RemoveBus { bus: "L9".into() }));
     let (refused, why) = message(&app);
     assert!(
-        refused && why.contains("L9 still feeds others (L8, L10)"),
+        refused && why.contains("L9 still feeds L10, which would be cut off"),
         "{why}"
     );
     assert_eq!(scenario_of(&app), before);
@@ -408,4 +408,50 @@ fn a_generated_town_is_saved_compact_until_an_edit_touches_it() {
         app.world().resource::<Neighbourhood>().0.scenario
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_preview_counts_what_was_built_while_paused() {
+    use microgrid::app::controls::EditPreview;
+    let mut app = window_app("scenes/empty-street.scenario.ron");
+    act(&mut app, Action::JumpToHour(12));
+    for (k, bus) in ["N1", "N2", "N3"].into_iter().enumerate() {
+        act(
+            &mut app,
+            Action::Edit(Edit::AddHouse {
+                name: format!("Neue Strasse {}", k + 1),
+                bus: bus.into(),
+                annual_kwh: 4000.0,
+                position_m: None,
+            }),
+        );
+        act(
+            &mut app,
+            Action::Edit(Edit::AddPv {
+                house: format!("Neue Strasse {}", k + 1),
+                kwp: 8.0,
+                tilt_deg: 30.0,
+                azimuth_deg: 180.0,
+            }),
+        );
+    }
+    assert!(!message(&app).0, "{:?}", message(&app));
+    // No step has run since: the preview still sees 24 kWp in the noon sun.
+    act(
+        &mut app,
+        Action::Preview(Edit::AddBattery {
+            house: "Neue Strasse 1".into(),
+            capacity_kwh: 10.0,
+            power_kw: 5.0,
+            efficiency: 0.95,
+        }),
+    );
+    let p = app
+        .world()
+        .resource::<EditPreview>()
+        .result
+        .clone()
+        .expect("previewed");
+    assert!(p.before.transformer_percent > 3.0, "{p:?}");
+    assert!(p.before.v_max_pu > 1.0005, "{p:?}");
 }

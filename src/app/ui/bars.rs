@@ -35,6 +35,9 @@ pub(super) fn top_bar(
             }
             let (mode_text, mode_colour) = match live.grid.mode {
                 GridMode::Connected => ("ON GRID", palette::GREEN),
+                GridMode::Islanded if live.grid.grid_available => {
+                    ("ISLANDED · grid back, synchronising", palette::ORANGE)
+                }
                 GridMode::Islanded => ("ISLANDED", palette::ORANGE),
                 GridMode::Blackout => ("BLACKOUT", palette::VERMILLION),
             };

@@ -285,7 +285,7 @@ pub(super) fn build_panel(
             ui.horizontal(|ui| {
                 ui.label("Save as");
                 ui.add(
-                    egui::TextEdit::singleline(&mut ui_state.build.save_as).desired_width(250.0),
+                    egui::TextEdit::singleline(&mut ui_state.build.save_as).desired_width(300.0),
                 );
             });
             ui.horizontal(|ui| {
@@ -294,6 +294,8 @@ pub(super) fn build_panel(
                 }
                 let unsaved = if edits.unsaved() {
                     "unsaved edits"
+                } else if edits.done.is_empty() && edits.undone.is_empty() {
+                    "no edits yet"
                 } else {
                     "saved"
                 };

@@ -432,15 +432,19 @@ fn pick_on_click(
     picks: Query<&Pick>,
     parents: Query<&ChildOf>,
     tool: Option<Res<crate::app::build_tool::BuildTool>>,
+    time: Res<Time<Real>>,
     mut ui: ResMut<UiState>,
 ) {
+    // A click is a short press; on a slow machine a frame or two of it.
+    let longest_s = 0.4f32.max(2.5 * time.delta_secs());
     // With a build tool in hand a click is the tool's.
     if tool.is_some_and(|t| t.state.is_some()) {
         clicks.clear();
         return;
     }
     for click in clicks.read() {
-        if click.event.button != PointerButton::Primary || click.event.duration.as_secs_f32() > 0.4
+        if click.event.button != PointerButton::Primary
+            || click.event.duration.as_secs_f32() > longest_s
         {
             continue;
         }
@@ -564,7 +568,15 @@ fn draw_ui(
         build::build_panel(ctx, &live, &source, &mut ui_state, &mut actions);
         if let Some(tool) = tool.as_deref_mut() {
             let charts_width = if ui_state.show_charts { 390.0 } else { 0.0 };
-            toolbox::toolbox(ctx, &live, &mut ui_state.build, tool, charts_width);
+            let view_width = ui_state.view_rect.map_or(1200.0, |r| r.width());
+            toolbox::toolbox(
+                ctx,
+                &live,
+                &mut ui_state.build,
+                tool,
+                charts_width,
+                view_width,
+            );
             toolbox::ghost_label(ctx, &live, tool);
         }
         if let Some(marks) = marks.as_deref() {

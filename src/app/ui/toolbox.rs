@@ -86,6 +86,7 @@ pub(super) fn toolbox(
     fields: &mut build::BuildFields,
     tool: &mut BuildTool,
     charts_width: f32,
+    view_width: f32,
 ) {
     egui::Window::new("Tools")
         .id("toolbox".into())
@@ -97,15 +98,21 @@ pub(super) fn toolbox(
             egui::vec2(-charts_width / 2.0, -40.0),
         )
         .show(ctx, |ui| {
-            ui.horizontal(|ui| {
+            // Wraps to two rows where the view is narrow (a large UI size).
+            ui.set_max_width((view_width - 40.0).max(300.0));
+            let mut hovered = None;
+            ui.horizontal_wrapped(|ui| {
                 for t in Tool::ALL {
                     let chosen = tool.state.as_ref().is_some_and(|s| s.tool == t);
-                    let response = tool_button(ui, chosen, icon(t), t.name()).on_hover_ui(|ui| {
-                        ui.label(egui::RichText::new(t.name()).strong());
-                        ui.label(t.hint());
-                        ui.label(price(t, live, fields));
-                    });
-                    if response.clicked() {
+                    let response = tool_button(ui, chosen, icon(t), t.name());
+                    if response.hovered() {
+                        hovered = Some(t);
+                    }
+                    // Taken on the press, not the release: a slow frame
+                    // cannot lose it, and no tooltip can come between.
+                    let pressed =
+                        response.contains_pointer() && ui.input(|i| i.pointer.primary_pressed());
+                    if pressed {
                         tool.choose(
                             t,
                             fields.pv_kwp,
@@ -115,6 +122,14 @@ pub(super) fn toolbox(
                     }
                 }
             });
+            if let Some(t) = hovered {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(egui::RichText::new(t.name()).strong().size(15.0));
+                    ui.label(egui::RichText::new(t.hint()).size(15.0));
+                    ui.label(egui::RichText::new(price(t, live, fields)).size(15.0));
+                });
+                return;
+            }
             ui.horizontal(|ui| match tool.state.as_ref().map(|s| s.tool) {
                 Some(t @ (Tool::Pv | Tool::Battery)) => {
                     if t == Tool::Pv {

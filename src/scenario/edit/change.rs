@@ -444,6 +444,34 @@ fn add_cable(
     Ok(())
 }
 
+/// The buses that would lose their last path to the busbar without `bus`
+/// (none for a joint at a street's end, or one in a ring).
+fn cut_off_by_removing(s: &Scenario, bus: &str) -> Vec<String> {
+    use std::collections::{HashMap, VecDeque};
+    let mut adjacent: HashMap<&str, Vec<&str>> = HashMap::new();
+    for l in s.feeders.iter().flat_map(|f| &f.lines) {
+        if l.from != bus && l.to != bus {
+            adjacent.entry(&l.from).or_default().push(&l.to);
+            adjacent.entry(&l.to).or_default().push(&l.from);
+        }
+    }
+    let mut reached: std::collections::HashSet<&str> = [LV_BUSBAR_NAME].into();
+    let mut queue: VecDeque<&str> = [LV_BUSBAR_NAME].into();
+    while let Some(b) = queue.pop_front() {
+        for &n in adjacent.get(b).into_iter().flatten() {
+            if reached.insert(n) {
+                queue.push_back(n);
+            }
+        }
+    }
+    s.feeders
+        .iter()
+        .flat_map(|f| &f.buses)
+        .filter(|b| b.name != bus && !reached.contains(b.name.as_str()))
+        .map(|b| b.name.clone())
+        .collect()
+}
+
 fn remove_bus(s: &mut Scenario, bus: &str) -> Result<(), Refusal> {
     if bus == LV_BUSBAR_NAME || bus == MV_BUS_NAME {
         return Err("the transformer's buses cannot be removed".to_owned());
@@ -452,26 +480,17 @@ fn remove_bus(s: &mut Scenario, bus: &str) -> Result<(), Refusal> {
     if s.feeders[f].locked {
         return Err(format!("{} is locked", s.feeders[f].name));
     }
-    let lines: Vec<&LineSpec> = s
-        .feeders
-        .iter()
-        .flat_map(|f| &f.lines)
-        .filter(|l| l.from == bus || l.to == bus)
-        .collect();
-    if lines.len() > 1 {
-        let others: Vec<&str> = lines
-            .iter()
-            .map(|l| {
-                if l.from == bus {
-                    l.to.as_str()
-                } else {
-                    l.from.as_str()
-                }
-            })
-            .collect();
+    let cut_off = cut_off_by_removing(s, bus);
+    if !cut_off.is_empty() {
+        let shown: Vec<&str> = cut_off.iter().take(4).map(String::as_str).collect();
+        let more = if cut_off.len() > shown.len() {
+            format!(" and {} more", cut_off.len() - shown.len())
+        } else {
+            String::new()
+        };
         return Err(format!(
-            "{bus} still feeds others ({}); remove the joints beyond it first",
-            others.join(", ")
+            "{bus} still feeds {}{more}, which would be cut off; remove the joints beyond it first",
+            shown.join(", ")
         ));
     }
     for h in s.houses.iter().filter(|h| h.bus == bus) {
