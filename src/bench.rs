@@ -170,6 +170,7 @@ pub fn with_rings(town: &Scenario) -> Scenario {
             to: format!("S{}-{last}", k + 3),
             cable: g.street_cable.clone(),
             length_m: 40.0,
+            switch: None,
         };
         if let Some(f) = s.feeders.get_mut(k) {
             f.lines.push(line);

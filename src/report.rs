@@ -27,6 +27,9 @@ pub struct PandapowerCase {
     pub bus: Vec<BusRecord>,
     /// Lines.
     pub line: Vec<LineRecord>,
+    /// Line switches (at each cable's `to` end), open or closed.
+    #[serde(default)]
+    pub switch: Vec<SwitchRecord>,
     /// Transformers.
     pub trafo: Vec<TrafoRecord>,
     /// The upstream grid.
@@ -74,6 +77,15 @@ pub struct LineRecord {
     pub c_nf_per_km: f64,
     pub max_i_ka: f64,
     pub in_service: bool,
+}
+
+/// `switch` record: a switch between `bus` and line `element` (`et` "l").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwitchRecord {
+    pub bus: usize,
+    pub element: usize,
+    pub et: String,
+    pub closed: bool,
 }
 
 /// `trafo` record.
@@ -199,6 +211,19 @@ pub fn pandapower_case(
                 c_nf_per_km: l.cable.c_nf_per_km,
                 max_i_ka: l.cable.max_i_ka,
                 in_service: true,
+            })
+            .collect(),
+        switch: net
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                l.switch_closed.map(|closed| SwitchRecord {
+                    bus: l.to_bus,
+                    element: i,
+                    et: "l".into(),
+                    closed,
+                })
             })
             .collect(),
         trafo: vec![TrafoRecord {

@@ -24,3 +24,6 @@ python3 tools/make_meshed_scenarios.py
 python3 tools/pandapower_reference.py case "$tmp/ring-evening.json" tests/fixtures/default_ring_heavy.json --scale-loads 20
 python3 tools/pandapower_reference.py case "$tmp/ring-midday.json" tests/fixtures/default_ring_midday.json
 python3 tools/pandapower_reference.py case "$tmp/kerber-ring.json" tests/fixtures/kerber_ring.json --scale-loads 6
+# The ring open at a switch on its cable (pandapower's switch table).
+"$mg" powerflow tests/fixtures/default-ring-open.scenario.ron --at "2025-06-21 13:00" --json > "$tmp/ring-open.json"
+python3 tools/pandapower_reference.py case "$tmp/ring-open.json" tests/fixtures/default_ring_open.json

@@ -35,6 +35,10 @@ def net_from_case(case, scale_loads=1.0):
         pp.create_line_from_parameters(
             net, l["from_bus"], l["to_bus"], l["length_km"], l["r_ohm_per_km"], l["x_ohm_per_km"],
             l["c_nf_per_km"], l["max_i_ka"], name=l["name"], in_service=l["in_service"])
+    # Line switches (pandapower's switch table, et "l"); an open one cuts
+    # the cable off at that bus.
+    for sw in case.get("switch", []):
+        pp.create_switch(net, sw["bus"], sw["element"], et=sw["et"], closed=sw["closed"])
     for t in case["trafo"]:
         pp.create_transformer_from_parameters(
             net, t["hv_bus"], t["lv_bus"], t["sn_mva"], t["vn_hv_kv"], t["vn_lv_kv"], t["vkr_percent"],
@@ -75,6 +79,8 @@ def fixture_from_net(net, time):
                                "x_ohm_per_km", "c_nf_per_km", "max_i_ka", "in_service"]),
         "trafo": records(trafo, ["name", "std_type", "hv_bus", "lv_bus", "sn_mva", "vn_hv_kv", "vn_lv_kv",
                                  "vk_percent", "vkr_percent", "pfe_kw", "i0_percent", "shift_degree"]),
+        "switch": [{"bus": int(r.bus), "element": int(r.element), "et": str(r.et), "closed": bool(r.closed)}
+                   for r in net.switch.itertuples(index=False)],
         "ext_grid": records(net.ext_grid, ["bus", "vm_pu", "va_degree"]),
         "load": records(net.load, ["name", "bus", "p_mw", "q_mvar"]),
         "sgen": records(net.sgen, ["name", "bus", "p_mw", "q_mvar"]),

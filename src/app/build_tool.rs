@@ -87,7 +87,7 @@ pub fn plugin(app: &mut App) {
     app.add_systems(Update, use_the_tool.in_set(super::AppSystems::Input));
     app.add_systems(
         Update,
-        (draw_the_ghost, mark_the_locks).in_set(super::AppSystems::Present),
+        (draw_the_ghost, mark_the_locks, mark_the_switches).in_set(super::AppSystems::Present),
     );
 }
 
@@ -331,6 +331,45 @@ fn draw_the_ghost(tool: Res<BuildTool>, hood: Res<Neighbourhood>, mut gizmos: Gi
         gizmos.line(to_world(link, 0.0) + lift, at + lift, c);
     }
     let _ = &hood;
+}
+
+/// A box at the middle of each cable with a switch: green closed,
+/// vermillion and crossed open (the cable then carries nothing).
+fn mark_the_switches(
+    hood: Res<Neighbourhood>,
+    layout: Option<Res<SceneLayout>>,
+    mut gizmos: Gizmos,
+) {
+    let Some(layout) = layout else {
+        return;
+    };
+    for line in &hood.0.network.lines {
+        let (Some(closed), Some(a), Some(b)) = (
+            line.switch_closed,
+            layout.buses.get(line.from_bus),
+            layout.buses.get(line.to_bus),
+        ) else {
+            continue;
+        };
+        let mid = (*a + *b) / 2.0 + Vec3::Y * 1.0;
+        let c = colour(closed);
+        gizmos.cube(
+            Transform::from_translation(mid).with_scale(Vec3::splat(2.0)),
+            c,
+        );
+        if !closed {
+            gizmos.line(
+                mid - Vec3::new(1.5, 1.0, 1.5),
+                mid + Vec3::new(1.5, 1.0, 1.5),
+                c,
+            );
+            gizmos.line(
+                mid - Vec3::new(1.5, -1.0, -1.5),
+                mid + Vec3::new(1.5, -1.0, -1.5),
+                c,
+            );
+        }
+    }
 }
 
 /// Where the padlocks go: over each locked house, turbine and the

@@ -80,7 +80,7 @@ pub enum Control {
 }
 
 /// Names of [`Edit`]'s variants (a test holds this list to the enum).
-pub const EDIT_NAMES: [&str; 21] = [
+pub const EDIT_NAMES: [&str; 22] = [
     "AddPv",
     "AddBattery",
     "AddCar",
@@ -102,6 +102,7 @@ pub const EDIT_NAMES: [&str; 21] = [
     "RemoveBus",
     "MoveHouse",
     "MoveTurbine",
+    "SetSwitch",
 ];
 
 /// Names of [`Control`]'s variants.

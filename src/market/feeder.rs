@@ -63,7 +63,12 @@ impl FeederTree {
     pub fn new(network: &Network) -> Self {
         let n = network.buses.len();
         let mut adjacent: Vec<Vec<(usize, Option<usize>, f64)>> = vec![Vec::new(); n];
-        for (i, line) in network.lines.iter().enumerate() {
+        for (i, line) in network
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.in_service())
+        {
             let z = line.length_km * line.cable.r_ohm_per_km.hypot(line.cable.x_ohm_per_km);
             adjacent[line.from_bus].push((line.to_bus, Some(i), z));
             adjacent[line.to_bus].push((line.from_bus, Some(i), z));
@@ -334,6 +339,7 @@ mod tests {
             length_km: 1.0,
             cable_name: "test".into(),
             cable,
+            switch_closed: None,
         };
         Network {
             buses: ["grid", "busbar", "A", "B", "C"].map(bus).to_vec(),

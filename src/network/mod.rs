@@ -42,6 +42,16 @@ pub struct Line {
     pub cable_name: String,
     /// Electrical parameters of the cable type.
     pub cable: CableType,
+    /// Its switch: none, closed (`Some(true)`) or open (`Some(false)`). An
+    /// open switch takes the cable out of the network.
+    pub switch_closed: Option<bool>,
+}
+
+impl Line {
+    /// Whether the cable carries current (no switch, or a closed one).
+    pub fn in_service(&self) -> bool {
+        self.switch_closed != Some(false)
+    }
 }
 
 /// The distribution transformer between the grid (HV) and the neighbourhood (LV).
@@ -128,6 +138,9 @@ pub fn check_radial(network: &Network) -> Vec<TopologyError> {
     let (a, b) = (find(&mut parent, t.hv_bus), find(&mut parent, t.lv_bus));
     parent[a] = b;
     for (i, line) in network.lines.iter().enumerate() {
+        if !line.in_service() {
+            continue;
+        }
         if line.from_bus == line.to_bus {
             errors.push(TopologyError::SelfLoop { line: i });
             continue;

@@ -328,6 +328,9 @@ impl PowerFlowModel {
         let mut adjacent: Vec<Vec<Adjacent>> = vec![Vec::new(); n];
         let mut y_shunt = vec![Complex64::ZERO; n];
         for (i, line) in network.lines.iter().enumerate() {
+            if !line.in_service() {
+                continue;
+            }
             let vn = network.buses[line.from_bus].vn_kv;
             let z_base = vn * vn / BASE_MVA;
             let c = &line.cable;
@@ -399,7 +402,11 @@ impl PowerFlowModel {
             .iter()
             .enumerate()
             .filter(|(i, l)| {
-                !in_tree[*i] && l.from_bus != l.to_bus && visited[l.from_bus] && visited[l.to_bus]
+                !in_tree[*i]
+                    && l.in_service()
+                    && l.from_bus != l.to_bus
+                    && visited[l.from_bus]
+                    && visited[l.to_bus]
             })
             .map(|(i, l)| {
                 let (_, _, z, y_half, _, _) = adjacent[l.from_bus]
@@ -681,6 +688,7 @@ mod tests {
                 to_bus: i + 2,
                 length_km,
                 cable_name: "test".into(),
+                switch_closed: None,
                 cable,
             });
         }

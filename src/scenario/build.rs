@@ -286,6 +286,7 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
                     length_km: spec.length_m / 1000.0,
                     cable_name: spec.cable.clone(),
                     cable,
+                    switch_closed: spec.switch.map(|s| s == super::SwitchState::Closed),
                 });
             }
         }
@@ -620,6 +621,7 @@ fn check_topology(
     let problems = check_radial(network);
     let mut disconnected = vec![false; network.buses.len()];
     let mut loops = 0usize;
+    let any_open = network.lines.iter().any(|l| !l.in_service());
     for p in &problems {
         match *p {
             TopologyError::SelfLoop { line } => {
@@ -645,8 +647,9 @@ fn check_topology(
     for (i, bus) in network.buses.iter().enumerate() {
         if disconnected[i] {
             errors.push(loc.error_at("name", &bus.name, 0, format!(
-                "bus \"{}\" is not connected to \"{LV_BUSBAR_NAME}\" by any chain of cables; add a cable to it or remove it",
-                bus.name
+                "bus \"{}\" is not connected to \"{LV_BUSBAR_NAME}\" by any chain of cables{}; add a cable to it or remove it",
+                bus.name,
+                if any_open { " in service (an open switch may cut it off: close it)" } else { "" }
             )));
         }
     }

@@ -258,6 +258,7 @@ fn expand_streets(scenario: &Scenario) -> Scenario {
                 to: joint.clone(),
                 cable: g.street_cable.clone(),
                 length_m,
+                switch: None,
             });
             let north = if h % 2 == 0 { 1.0 } else { -1.0 };
             let house_pos = Position(x, y + north * g.service_length_m.min(STREET_PITCH_M / 2.5));
@@ -271,6 +272,7 @@ fn expand_streets(scenario: &Scenario) -> Scenario {
                 to: house_bus.clone(),
                 cable: g.service_cable.clone(),
                 length_m: g.service_length_m,
+                switch: None,
             });
             out.houses.push(random_house(
                 &mut rng,

@@ -455,6 +455,19 @@ pub struct LineSpec {
     /// Length in metres.
     #[serde(deserialize_with = "checked::length_m")]
     pub length_m: f64,
+    /// A switch on the cable, `Open` or `Closed` (none when not given): an
+    /// open one is the normally-open point of a ring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switch: Option<SwitchState>,
+}
+
+/// The position of a cable's switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SwitchState {
+    /// The cable carries no current.
+    Open,
+    /// The cable is in service.
+    Closed,
 }
 
 /// A household with its optional rooftop PV, home battery and electric car.

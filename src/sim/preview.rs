@@ -65,6 +65,7 @@ fn feeder_of(edit: &Edit, built: &Built) -> Option<usize> {
         | Edit::AddTurbine { bus, .. }
         | Edit::AddCable { from: bus, .. }
         | Edit::SetCable { from: bus, .. }
+        | Edit::SetSwitch { from: bus, .. }
         | Edit::RemoveBus { bus } => {
             return built
                 .network

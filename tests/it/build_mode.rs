@@ -412,6 +412,7 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         r#"RemoveBus(bus: "L10")"#,
         r#"MoveHouse(house: "H", position_m: (32.5, 2.0), bus: Some("L1"))"#,
         r#"MoveTurbine(name: "T", position_m: (150.0, 60.0))"#,
+        r#"SetSwitch(from: "L1", to: "L2", switch: Some(Open))"#,
     ];
     let controls = [
         "ToggleOutage",

@@ -455,3 +455,68 @@ fn a_preview_counts_what_was_built_while_paused() {
     assert!(p.before.transformer_percent > 3.0, "{p:?}");
     assert!(p.before.v_max_pu > 1.0005, "{p:?}");
 }
+
+#[test]
+fn a_switch_opens_and_closes_a_ring_live() {
+    use microgrid::scenario::SwitchState;
+    let mut app = crate::common::window_app("tests/fixtures/default-ring.scenario.ron");
+    act(&mut app, Action::JumpToHour(13));
+    let ring_flow = |app: &App| {
+        let built = &app.world().resource::<Neighbourhood>().0;
+        let k = built
+            .network
+            .lines
+            .iter()
+            .position(|l| l.name == "L10 - W6")
+            .expect("the ring cable");
+        let flow = app
+            .world()
+            .resource::<microgrid::sim::network::NetworkState>();
+        flow.solved().expect("solved").lines[k].p_from_mw
+    };
+    assert!(ring_flow(&app).abs() > 1e-4);
+    let switch = |app: &mut App, s| {
+        act(
+            app,
+            Action::Edit(Edit::SetSwitch {
+                from: "W6".into(),
+                to: "L10".into(),
+                switch: s,
+            }),
+        );
+        assert!(!message(app).0, "{:?}", message(app));
+        steps(app, 2);
+    };
+    switch(&mut app, Some(SwitchState::Open));
+    assert_eq!(message(&app).1, "Opened the switch between W6 and L10");
+    assert_eq!(ring_flow(&app), 0.0);
+    switch(&mut app, Some(SwitchState::Closed));
+    assert!(ring_flow(&app).abs() > 1e-4);
+    // Opening the only cable to a street's end cuts it off: refused, with why.
+    act(
+        &mut app,
+        Action::Edit(Edit::SetSwitch {
+            from: "L1".into(),
+            to: "LV busbar".into(),
+            switch: Some(SwitchState::Open),
+        }),
+    );
+    assert!(
+        !message(&app).0,
+        "a ring still feeds Lindenweg: {:?}",
+        message(&app)
+    );
+    act(
+        &mut app,
+        Action::Edit(Edit::SetSwitch {
+            from: "B7".into(),
+            to: "B8".into(),
+            switch: Some(SwitchState::Open),
+        }),
+    );
+    let (refused, why) = message(&app);
+    assert!(
+        refused && why.contains("open switch may cut it off"),
+        "{why}"
+    );
+}

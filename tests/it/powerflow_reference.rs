@@ -186,3 +186,28 @@ fn kerber_dorfnetz_with_a_ring_matches_pandapower() {
         "kerber_ring.json",
     );
 }
+
+#[test]
+fn a_switch_that_opens_the_ring_gives_the_radial_result() {
+    let open = built("tests/fixtures/default-ring-open.scenario.ron");
+    let radial = built("scenes/default.scenario.ron");
+    let model = PowerFlowModel::new(&open.network);
+    assert_eq!(model.loop_count(), 0, "the open cable is out of the ring");
+    // pandapower, with the switch in its switch table.
+    let flow = check_against(
+        "tests/fixtures/default-ring-open.scenario.ron",
+        "default_ring_open.json",
+    );
+    assert_eq!(fixture("default_ring_open.json").switch.len(), 1);
+    assert_eq!(flow.lines[0].i_ka, 0.0, "the open cable carries nothing");
+    // And the default without the cable, at the same demand.
+    let pp = fixture("default_ring_open.json");
+    let s = consumption(&pp, radial.network.buses.len());
+    let without = PowerFlowModel::new(&radial.network)
+        .solve(&s, &SolverOptions::default())
+        .expect("solves");
+    for (a, b) in flow.vm_pu.iter().zip(&without.vm_pu) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    assert!((flow.ext_grid_p_mw - without.ext_grid_p_mw).abs() < 1e-12);
+}

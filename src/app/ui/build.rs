@@ -335,6 +335,40 @@ fn budget(ui: &mut egui::Ui, live: &Live) {
     });
 }
 
+/// A cable's switch and the edits that fit, open, close or take it off.
+fn switch_row(
+    ui: &mut egui::Ui,
+    closed: Option<bool>,
+    from: &str,
+    to: &str,
+    live: &Live,
+    actions: &mut PendingActions,
+) {
+    use crate::scenario::SwitchState::{self, Closed, Open};
+    let (state, choices): (&str, &[(&str, Option<SwitchState>)]) = match closed {
+        None => ("No switch", &[("Fit a switch", Some(Closed))]),
+        Some(true) => (
+            "Switch closed",
+            &[("Open it", Some(Open)), ("Take it off", None)],
+        ),
+        Some(false) => (
+            "Switch OPEN",
+            &[("Close it", Some(Closed)), ("Take it off", None)],
+        ),
+    };
+    ui.horizontal(|ui| {
+        ui.label(big(state));
+        for (label, switch) in choices {
+            let edit = Edit::SetSwitch {
+                from: from.to_owned(),
+                to: to.to_owned(),
+                switch: *switch,
+            };
+            edit_button(ui, label, edit, live, actions);
+        }
+    });
+}
+
 /// What can be done to the selection.
 fn selection_tools(
     ui: &mut egui::Ui,
@@ -486,6 +520,7 @@ fn selection_tools(
                         actions,
                     );
                 });
+                switch_row(ui, line.switch_closed, &from, &to, live, actions);
                 edit_button(
                     ui,
                     &format!("Remove {to} and this cable"),

@@ -70,7 +70,7 @@ fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
         Edit::SetTransformer { .. } if s.grid.locked => Err("the transformer is locked".to_owned()),
         Edit::MoveHouse { house: h, .. } => house(h),
         Edit::MoveTurbine { name, .. } => turbine_lock(s, name).map_or(Ok(()), Err),
-        Edit::SetCable { from, to, .. } => {
+        Edit::SetCable { from, to, .. } | Edit::SetSwitch { from, to, .. } => {
             let locked = s.feeders.iter().find(|f| {
                 f.lines
                     .iter()
@@ -315,6 +315,15 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             position_m,
             length_m,
         } => add_cable(&mut s, &from, &to, cable, position_m, length_m)?,
+        Edit::SetSwitch { from, to, switch } => {
+            let line = s
+                .feeders
+                .iter_mut()
+                .flat_map(|f| f.lines.iter_mut())
+                .find(|l| (l.from == from && l.to == to) || (l.from == to && l.to == from))
+                .ok_or_else(|| format!("there is no cable between {from} and {to}"))?;
+            line.switch = switch;
+        }
         Edit::SetCable { from, to, cable } => {
             let line = s
                 .feeders
@@ -414,6 +423,7 @@ fn add_cable(
         to: to.to_owned(),
         cable,
         length_m: (length_m * 10.0).round() / 10.0,
+        switch: None,
     };
     // A new joint extends its street unless that street is locked or the
     // cable leaves the busbar: then it starts a street of its own.

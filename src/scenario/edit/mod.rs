@@ -226,6 +226,16 @@ pub enum Edit {
         /// The bus.
         bus: String,
     },
+    /// Fits, opens or closes a switch on the cable between two buses (or
+    /// takes it out): an open switch in a ring is its normally-open point.
+    SetSwitch {
+        /// One end.
+        from: String,
+        /// The other end.
+        to: String,
+        /// `Some(Open)`, `Some(Closed)`, or `None` for no switch.
+        switch: Option<super::SwitchState>,
+    },
     /// Moves a house to another plot (its devices go with it).
     MoveHouse {
         /// The house.
@@ -327,6 +337,15 @@ impl Edit {
                 format!("Put in {cable} between {from} and {to}")
             }
             Self::RemoveBus { bus } => format!("Removed joint {bus}"),
+            Self::SetSwitch { from, to, switch } => match switch {
+                Some(super::SwitchState::Open) => {
+                    format!("Opened the switch between {from} and {to}")
+                }
+                Some(super::SwitchState::Closed) => {
+                    format!("Closed the switch between {from} and {to}")
+                }
+                None => format!("Took the switch off the cable between {from} and {to}"),
+            },
             Self::MoveHouse { house, .. } => format!("Moved {house}"),
             Self::MoveTurbine { name, .. } => format!("Moved wind turbine {name}"),
         }
