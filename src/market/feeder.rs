@@ -1,7 +1,8 @@
-//! Who supplied whom: matching local trades along the radial feeder, and
+//! Who supplied whom: matching local trades along the feeder, and
 //! curtailing a trade that a cable's limit could not carry.
 //!
-//! Matching is by electrical distance through the feeder's tree. Walking the
+//! Matching is by electrical distance through the feeder's tree: on a
+//! meshed network the tree of least cable impedance from the transformer. Walking the
 //! buses from the ends of the streets towards the transformer, surplus and
 //! deficit meet at the deepest bus they share: neighbours on one bus first,
 //! then along the same branch, then across the busbar. At each meeting bus
@@ -17,6 +18,8 @@
 //! path crosses a cable loaded above its rating, in the trade's direction, in
 //! the interval is curtailed to the share the cable could carry (rating over
 //! the peak loading); the rest is settled with the grid instead.
+
+use std::cmp::Reverse;
 
 use crate::network::Network;
 
@@ -44,6 +47,24 @@ impl Trade {
     }
 }
 
+/// A heap key: distance from the root, then the bus.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Key(f64, usize);
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+    }
+}
+
 /// The feeder as a tree rooted at the grid, for distances and paths.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeederTree {
@@ -54,12 +75,13 @@ pub struct FeederTree {
     depth_ohm: Vec<f64>,
     /// Edges from the root.
     level: Vec<u32>,
-    /// Buses from the root outwards (breadth first).
+    /// Buses from the root outwards (by impedance from the root).
     order: Vec<usize>,
 }
 
 impl FeederTree {
-    /// The tree of a radial network (see [`crate::network::check_radial`]).
+    /// The tree of least cable impedance from the grid (the network itself
+    /// when it is radial).
     pub fn new(network: &Network) -> Self {
         let n = network.buses.len();
         let mut adjacent: Vec<Vec<(usize, Option<usize>, f64)>> = vec![Vec::new(); n];
@@ -87,19 +109,26 @@ impl FeederTree {
         if n == 0 {
             return tree;
         }
-        seen[root] = true;
-        tree.order.push(root);
-        let mut next = 0;
-        while next < tree.order.len() {
-            let bus = tree.order[next];
-            next += 1;
+        // Least cable impedance from the root (Dijkstra): on a radial
+        // feeder the tree itself; on a meshed one each bus is reached the
+        // way of least impedance, and trades follow those paths.
+        let mut best = vec![f64::INFINITY; n];
+        best[root] = 0.0;
+        let mut heap = std::collections::BinaryHeap::new();
+        heap.push(Reverse(Key(0.0, root)));
+        while let Some(Reverse(Key(d, bus))) = heap.pop() {
+            if seen[bus] {
+                continue;
+            }
+            seen[bus] = true;
+            tree.depth_ohm[bus] = d;
+            tree.order.push(bus);
             for &(other, line, z) in &adjacent[bus] {
-                if !seen[other] {
-                    seen[other] = true;
+                if !seen[other] && d + z < best[other] {
+                    best[other] = d + z;
                     tree.parent[other] = Some((bus, line));
-                    tree.depth_ohm[other] = tree.depth_ohm[bus] + z;
                     tree.level[other] = tree.level[bus] + 1;
-                    tree.order.push(other);
+                    heap.push(Reverse(Key(d + z, other)));
                 }
             }
         }
@@ -366,6 +395,25 @@ mod tests {
                 va_degree: 0.0,
             },
         }
+    }
+
+    #[test]
+    fn on_a_ring_trades_take_the_way_of_least_impedance() {
+        // Close a ring C(4) - B(3) with a short cable (0.2 ohm): B is then
+        // 1.2 ohm from the busbar through C, not 2 through A.
+        let mut net = network();
+        let mut short = net.lines[0].clone();
+        (short.from_bus, short.to_bus, short.length_km) = (4, 3, 0.2);
+        net.lines.push(short);
+        let tree = FeederTree::new(&net);
+        assert!((tree.distance_ohm(1, 3) - 1.2).abs() < 1e-12);
+        assert_eq!(tree.path(&net, 1, 3), vec![(2, true), (3, true)]);
+        // A stays on its own cable; A to B goes round by the busbar and C.
+        assert!((tree.distance_ohm(2, 3) - 2.2).abs() < 1e-12);
+        // An open switch on the short cable gives the radial tree back.
+        net.lines[3].switch_closed = Some(false);
+        let tree = FeederTree::new(&net);
+        assert!((tree.distance_ohm(2, 3) - 1.0).abs() < 1e-12);
     }
 
     #[test]
