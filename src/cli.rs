@@ -93,6 +93,9 @@ pub enum Command {
         /// Print pandapower-style JSON tables instead of the readable table.
         #[arg(long)]
         json: bool,
+        /// Put a cable's switch open or closed first, "FROM:TO=open" (repeatable).
+        #[arg(long, value_parser = parse_switch, value_name = "FROM:TO=open|closed")]
+        switch: Vec<(String, String, scenario::SwitchState)>,
     },
     /// Run the neighbourhood through days, headless and as fast as possible.
     ///
@@ -127,6 +130,9 @@ pub enum Command {
         /// A grid outage, "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM" (repeat for more).
         #[arg(long, value_parser = crate::run::parse_outage, value_name = "FROM..UNTIL")]
         outage: Vec<(NaiveDateTime, NaiveDateTime)>,
+        /// Put a cable's switch open or closed from the start, "FROM:TO=open" (repeatable).
+        #[arg(long, value_parser = parse_switch, value_name = "FROM:TO=open|closed")]
+        switch: Vec<(String, String, scenario::SwitchState)>,
         /// Write the events log (breaker, shedding, blackout) to this CSV file.
         #[arg(long, value_name = "OUT")]
         events: Option<PathBuf>,
@@ -245,7 +251,12 @@ pub fn run(cli: Cli) -> ExitCode {
             })
         }
         Some(Command::Check { files }) => check(&files),
-        Some(Command::Powerflow { file, at, json }) => powerflow(&file, at, json),
+        Some(Command::Powerflow {
+            file,
+            at,
+            json,
+            switch,
+        }) => powerflow(&file, at, json, &switch),
         Some(Command::Bench { file, solves }) => crate::bench::run(file.as_deref(), solves),
         Some(Command::Run {
             file,
@@ -257,6 +268,7 @@ pub fn run(cli: Cli) -> ExitCode {
             csv,
             per_house,
             outage,
+            switch,
             events,
             price,
             strategy,
@@ -269,6 +281,13 @@ pub fn run(cli: Cli) -> ExitCode {
                 Ok(b) => b,
                 Err(errors) => {
                     print_errors(&errors);
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            let built = match with_switches(built, &switch) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: {e}");
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
@@ -333,6 +352,50 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Loads, checks and builds a scenario file; errors are ready to print.
+/// Parses `--switch FROM:TO=open|closed`.
+fn parse_switch(text: &str) -> Result<(String, String, scenario::SwitchState), String> {
+    let usage =
+        "write it as FROM:TO=open or FROM:TO=closed, the two buses of a cable, e.g. L10:W6=open";
+    let (ends, state) = text
+        .rsplit_once('=')
+        .ok_or_else(|| format!("\"{text}\": {usage}"))?;
+    let (from, to) = ends
+        .split_once(':')
+        .ok_or_else(|| format!("\"{text}\": {usage}"))?;
+    let state = match state.trim().to_ascii_lowercase().as_str() {
+        "open" => scenario::SwitchState::Open,
+        "closed" | "close" => scenario::SwitchState::Closed,
+        other => return Err(format!("\"{other}\" is not a switch position; {usage}")),
+    };
+    if from.trim().is_empty() || to.trim().is_empty() {
+        return Err(format!("\"{text}\": {usage}"));
+    }
+    Ok((from.trim().to_owned(), to.trim().to_owned(), state))
+}
+
+/// `built` with its cables' switches put as `--switch` says, through the
+/// edit's checks (a switch that would cut buses off is refused).
+fn with_switches(
+    built: Built,
+    switches: &[(String, String, scenario::SwitchState)],
+) -> Result<Built, String> {
+    let mut out = built;
+    for (from, to, state) in switches {
+        let edit = scenario::edit::Edit::SetSwitch {
+            from: from.clone(),
+            to: to.clone(),
+            switch: Some(*state),
+        };
+        let mut next = scenario::edit::apply(&edit, &out.scenario)
+            .map_err(|why| format!("--switch {from}:{to}: {why}"))?;
+        next.weather_series = out.weather_series.clone();
+        next.price_series = out.price_series.clone();
+        next.generated_from = out.generated_from.clone();
+        out = next;
+    }
+    Ok(out)
+}
+
 pub fn load_built(path: &Path) -> Result<Built, Vec<ScenarioError>> {
     scenario::load_and_build(path)
 }
@@ -440,11 +503,23 @@ fn check(files: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn powerflow(path: &Path, at: Option<NaiveDateTime>, json: bool) -> ExitCode {
+fn powerflow(
+    path: &Path,
+    at: Option<NaiveDateTime>,
+    json: bool,
+    switches: &[(String, String, scenario::SwitchState)],
+) -> ExitCode {
     let built = match load_built(path) {
         Ok(b) => b,
         Err(errors) => {
             print_errors(&errors);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let built = match with_switches(built, switches) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };

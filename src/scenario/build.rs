@@ -425,6 +425,9 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
         },
     };
     check_topology(&network, &devices, loc, &mut errors);
+    if errors.is_empty() {
+        check_switchings(&s, &network, loc, &mut errors);
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -441,7 +444,7 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
 fn check_counts(s: &Scenario, loc: &Locator, errors: &mut Vec<ScenarioError>) {
     for event in &s.events {
         let (from, until) = event.interval();
-        if until <= from {
+        if until <= from && !matches!(event, super::TimelineEvent::SwitchLine { .. }) {
             errors.push(loc.error_at(
                 "until",
                 &until.format("%Y-%m-%d %H:%M").to_string(),
@@ -609,6 +612,64 @@ fn turbine_device(t: &WindTurbine, curve: &'static PowerCurve, bus: usize) -> De
             hub_height_m: t.hub_height_m,
         },
         visit: None,
+    }
+}
+
+/// Each `SwitchLine` event names a cable, and no switching state on the
+/// timeline cuts a bus off (checked in time order, each from the last).
+fn check_switchings(
+    s: &Scenario,
+    network: &Network,
+    loc: &Locator,
+    errors: &mut Vec<ScenarioError>,
+) {
+    let mut events: Vec<(&super::DateTime, &str, &str, super::SwitchState)> = s
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            super::TimelineEvent::SwitchLine {
+                at,
+                from,
+                to,
+                switch,
+            } => Some((at, from.as_str(), to.as_str(), *switch)),
+            _ => None,
+        })
+        .collect();
+    if events.is_empty() {
+        return;
+    }
+    events.sort_by_key(|e| e.0.0);
+    let mut net = network.clone();
+    for (nth, (at, from, to, switch)) in events.into_iter().enumerate() {
+        let found = net.lines.iter().position(|l| {
+            let (a, b) = (&net.buses[l.from_bus].name, &net.buses[l.to_bus].name);
+            (a == from && b == to) || (a == to && b == from)
+        });
+        let Some(k) = found else {
+            errors.push(loc.error_at("from", from, 0, format!(
+                "SwitchLine number {} names a cable from \"{from}\" to \"{to}\" that does not exist; name the two buses of a cable",
+                nth + 1
+            )));
+            continue;
+        };
+        net.lines[k].switch_closed = Some(switch == super::SwitchState::Closed);
+        let cut: Vec<&str> = check_radial(&net)
+            .iter()
+            .filter_map(|p| match p {
+                TopologyError::Disconnected { bus } => Some(net.buses[*bus].name.as_str()),
+                _ => None,
+            })
+            .take(3)
+            .collect();
+        if !cut.is_empty() {
+            errors.push(loc.error_at("from", from, 0, format!(
+                "opening the switch between \"{from}\" and \"{to}\" at {} would cut off {}; close another switch first or switch elsewhere",
+                at.0.format("%Y-%m-%d %H:%M"),
+                cut.join(", ")
+            )));
+            return;
+        }
     }
 }
 

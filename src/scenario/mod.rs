@@ -162,6 +162,18 @@ fn is_false(b: &bool) -> bool {
 /// Something that happens during a run at set times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TimelineEvent {
+    /// The switch on the cable between `from` and `to` is put `Open` or
+    /// `Closed` at `at` (the cable gets a switch if it had none).
+    SwitchLine {
+        /// Local time of the switching.
+        at: DateTime,
+        /// One end of the cable.
+        from: String,
+        /// The other end.
+        to: String,
+        /// The new position.
+        switch: SwitchState,
+    },
     /// The main grid fails from `from` until `until`: the neighbourhood islands.
     GridOutage {
         /// Local time the grid fails.
@@ -223,9 +235,10 @@ pub enum TimelineEvent {
 }
 
 impl TimelineEvent {
-    /// The interval the event covers.
+    /// The interval the event covers (an instant for a switching).
     pub fn interval(&self) -> (NaiveDateTime, NaiveDateTime) {
         match self {
+            Self::SwitchLine { at, .. } => (at.0, at.0),
             Self::GridOutage { from, until }
             | Self::PriceSpike { from, until, .. }
             | Self::CloudFront { from, until, .. }

@@ -19,6 +19,7 @@ pub mod preview;
 pub mod prices;
 pub mod rebuild;
 pub mod snapshot;
+pub mod switching;
 
 use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 use bevy::prelude::*;
@@ -239,6 +240,7 @@ impl Plugin for SimulationPlugin {
         app.insert_resource(Neighbourhood(self.built.clone()));
         app.insert_resource(self.settings.clone());
         app.add_message::<NeighbourhoodChanged>();
+        app.insert_resource(switching::SwitchPlan::new(&self.built.scenario.events));
         app.add_systems(Update, run_due_steps.in_set(SimulationFrame));
         app.add_plugins((
             devices::plugin,
@@ -278,11 +280,13 @@ pub fn reset(world: &mut World, built: Built) {
     network::reset(world);
     metrics::reset(world);
     market::reset(world);
+    switching::reset(world);
     world.write_message(NeighbourhoodChanged { edited: false });
 }
 
 /// Runs one simulation step and advances the clock.
 pub fn step(world: &mut World) {
+    switching::apply_due(world);
     world.run_schedule(SimulationStep);
     world.resource_mut::<SimClock>().steps += 1;
 }

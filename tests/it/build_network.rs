@@ -520,3 +520,67 @@ fn a_switch_opens_and_closes_a_ring_live() {
         "{why}"
     );
 }
+
+/// The default with a ring, and `events` on its timeline.
+fn ring_with(events: &str) -> String {
+    let text =
+        std::fs::read_to_string(repo("tests/fixtures/default-ring.scenario.ron")).expect("ring");
+    let i = text.rfind(')').expect("closing parenthesis");
+    format!("{}    events: [{events}],\n{}", &text[..i], &text[i..])
+}
+
+#[test]
+fn a_switching_on_the_timeline_opens_the_ring_at_its_time() {
+    let text = ring_with(
+        r#"SwitchLine(at: "2025-06-21 12:00", from: "W6", to: "L10", switch: Open),
+           SwitchLine(at: "2025-06-21 14:00", from: "L10", to: "W6", switch: Closed)"#,
+    );
+    let b = crate::common::build_text(&text, "switching.scenario.ron");
+    let k = b
+        .network
+        .lines
+        .iter()
+        .position(|l| l.name == "L10 - W6")
+        .expect("ring");
+    let mut seen = Vec::new();
+    let options = microgrid::run::RunOptions::new(9 * 3600, 60);
+    microgrid::run::simulate(&b, &options, |world: &World| {
+        let r = world.resource::<microgrid::sim::metrics::StepRecord>();
+        let flow = world.resource::<microgrid::sim::network::NetworkState>();
+        let p = flow.solved().expect("solved").lines[k].p_from_mw;
+        let hour = chrono::Timelike::hour(&r.time.expect("time"));
+        seen.push((hour, p));
+    })
+    .expect("runs");
+    for (hour, p) in &seen {
+        if (12..14).contains(hour) {
+            assert_eq!(*p, 0.0, "at {hour}:00 the ring is open");
+        } else {
+            assert!(p.abs() > 1e-6, "at {hour}:00 the ring carries {p} MW");
+        }
+    }
+    assert!(seen.iter().any(|(h, _)| *h == 13) && seen.iter().any(|(h, _)| *h == 14));
+}
+
+#[test]
+fn bad_switchings_are_refused_with_where_and_why() {
+    let errors = crate::common::errors_of(&ring_with(
+        r#"SwitchLine(at: "2025-06-21 12:00", from: "L10", to: "B8", switch: Open)"#,
+    ));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("names a cable from \"L10\" to \"B8\" that does not exist")),
+        "{errors:?}"
+    );
+    let errors = crate::common::errors_of(&ring_with(
+        r#"SwitchLine(at: "2025-06-21 12:00", from: "L10", to: "W6", switch: Open),
+           SwitchLine(at: "2025-06-21 13:00", from: "B7", to: "B8", switch: Open)"#,
+    ));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("at 2025-06-21 13:00 would cut off B8")),
+        "{errors:?}"
+    );
+}

@@ -375,3 +375,41 @@ fn an_8_mib_file_of_bad_names_is_answered_with_the_first_twenty() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn powerflow_and_run_put_switches_from_the_command_line() {
+    let out = microgrid(&[
+        "powerflow",
+        "tests/fixtures/default-ring.scenario.ron",
+        "--switch",
+        "L10:W6=open",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let case: microgrid::report::PandapowerCase =
+        serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(case.switch.len(), 1);
+    assert!(!case.switch[0].closed);
+    assert_eq!(case.res_line[case.switch[0].element].i_ka, 0.0);
+    for (bad, says) in [
+        ("L10-W6=open", "write it as FROM:TO=open"),
+        ("L10:W6=ajar", "\"ajar\" is not a switch position"),
+        ("L10:B8=open", "there is no cable between L10 and B8"),
+        ("B7:B8=open", "open switch may cut it off"),
+    ] {
+        let out = microgrid(&[
+            "run",
+            "tests/fixtures/default-ring.scenario.ron",
+            "--days",
+            "0.01",
+            "--switch",
+            bad,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{bad}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -152,5 +152,5 @@ fn the_readme_example_scenario_is_valid() {
     let text = &readme[start..end];
     let b = crate::common::build_text(text, "README.md example");
     assert_eq!(b.house_count(), 2);
-    assert_eq!(b.scenario.events.len(), 4);
+    assert_eq!(b.scenario.events.len(), 5);
 }
