@@ -74,6 +74,22 @@ pub enum Command {
         #[arg(long, value_name = "SCRIPT.ron")]
         script: Option<PathBuf>,
     },
+    /// Turn a pandapower network (pandapower.to_json) into a scenario file.
+    ///
+    /// Loads become houses, static generators PV, storage batteries; open
+    /// line switches stay open. What the sandbox cannot model is refused
+    /// with the element named (README "Importing from pandapower").
+    Import {
+        /// The pandapower JSON file.
+        file: PathBuf,
+        /// The scenario to write [default: the same name, .scenario.ron].
+        #[arg(short, long, value_name = "OUT.scenario.ron")]
+        output: Option<PathBuf>,
+        /// Give every house with a load this yearly demand instead of the
+        /// rule's (a planning peak such as Kerber's 8 kW makes a large house).
+        #[arg(long, value_name = "KWH")]
+        annual_kwh: Option<f64>,
+    },
     /// Check scenario files and summarise each on one line.
     Check {
         /// Scenario files (`*.scenario.ron`).
@@ -251,6 +267,11 @@ pub fn run(cli: Cli) -> ExitCode {
             })
         }
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Import {
+            file,
+            output,
+            annual_kwh,
+        }) => import(&file, output, annual_kwh),
         Some(Command::Powerflow {
             file,
             at,
@@ -483,6 +504,72 @@ fn parse_size(text: &str) -> Result<(u32, u32), String> {
             "`{text}` is not a window size like 1600x900 (320x240 to 8192x8192)"
         )),
     }
+}
+
+/// Largest pandapower file read, bytes.
+const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
+
+fn import(path: &Path, output: Option<PathBuf>, annual_kwh: Option<f64>) -> ExitCode {
+    let fail = |why: String| {
+        eprintln!("error: {}: {why}", path.display());
+        ExitCode::from(EXIT_BAD_INPUT)
+    };
+    match std::fs::metadata(path) {
+        Err(e) => return fail(format!("cannot read it ({e})")),
+        Ok(m) if m.is_dir() => return fail("is a folder, not a file".to_owned()),
+        Ok(m) if m.len() > MAX_IMPORT_BYTES => {
+            return fail(format!(
+                "is {} MiB, more than the {} MiB an import reads",
+                m.len() / (1024 * 1024),
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ));
+        }
+        Ok(_) => {}
+    }
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => {
+            return fail("is not UTF-8 text; give the JSON pandapower.to_json writes".to_owned());
+        }
+        Err(e) => return fail(format!("cannot read it ({e})")),
+    };
+    let stem = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.strip_suffix(".json").unwrap_or(n).to_owned())
+        .unwrap_or_else(|| "imported".to_owned());
+    let mut scenario = match scenario::import::import(&text, &stem) {
+        Ok(s) => s,
+        Err(why) => return fail(why),
+    };
+    if let Some(kwh) = annual_kwh {
+        if let Err(why) = scenario::checked::in_range(kwh, 0.0, 1_000_000.0, "--annual-kwh") {
+            eprintln!("error: {why}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        for h in scenario.houses.iter_mut().filter(|h| h.annual_kwh > 0.0) {
+            h.annual_kwh = kwh;
+        }
+    }
+    // The scenario's own checks, as a file would get them.
+    let built = match scenario::edit::check(&scenario) {
+        Ok(b) => b,
+        Err(why) => return fail(format!("the imported scenario does not check: {why}")),
+    };
+    let out = output.unwrap_or_else(|| path.with_file_name(format!("{stem}.scenario.ron")));
+    let body = match scenario::edit::to_ron(&built.scenario) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let text = format!(
+        "// Imported by `microgrid import` from {}.\n{body}",
+        path.display()
+    );
+    if let Err(e) = crate::run::write_atomically(&out, text.as_bytes()) {
+        return fail(e);
+    }
+    outln!("wrote {}: {}", out.display(), built.summary());
+    ExitCode::SUCCESS
 }
 
 fn check(files: &[PathBuf]) -> ExitCode {

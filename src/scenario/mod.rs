@@ -10,6 +10,7 @@ pub mod checked;
 pub mod edit;
 pub mod error;
 pub mod generate;
+pub mod import;
 pub mod prices;
 pub mod series;
 pub mod tariff;

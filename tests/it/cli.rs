@@ -413,3 +413,44 @@ fn powerflow_and_run_put_switches_from_the_command_line() {
         );
     }
 }
+
+#[test]
+fn import_writes_a_scenario_that_checks_and_refuses_what_it_cannot_model() {
+    let dir = std::env::temp_dir().join(format!("microgrid-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out_file = dir.join("landnetz.scenario.ron");
+    let out = microgrid(&[
+        "import",
+        "tests/fixtures/pandapower/kerber_landnetz_kabel_1.json",
+        "-o",
+        out_file.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("8 houses, 18 buses"),
+        "{}",
+        text(&out.stdout)
+    );
+    let check = microgrid(&["check", out_file.to_str().expect("utf-8")]);
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    let out = microgrid(&[
+        "import",
+        "tests/fixtures/pandapower/cigre_lv.json",
+        "-o",
+        "/dev/null",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("3 transformers in service"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = microgrid(&["import", "README.md"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("this is not JSON"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

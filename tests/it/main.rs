@@ -6,6 +6,7 @@ mod build_network;
 mod cli;
 mod common;
 mod energy_audit;
+mod import;
 mod island;
 mod market;
 mod mutants;

@@ -1,0 +1,771 @@
+//! `microgrid import`: a pandapower network (`pandapower.to_json`) as a
+//! scenario. Buses, lines with their parameters, the one transformer (its
+//! HV side the grid connection), the external grid's voltage, loads as
+//! houses, static generators as rooftop PV, storage as home batteries, and
+//! line switches (open ones honoured). What the sandbox cannot model is
+//! refused with the element named.
+//!
+//! The rules (README "Importing from pandapower"):
+//! - a load becomes a house on its bus; its `p_mw` is taken as the house's
+//!   peak on the BDEW H0 profile, so its yearly demand is `p_mw` times the
+//!   profile's full-load hours (its yearly energy over its peak);
+//!   `q_mvar` gives the power factor;
+//! - a static generator becomes PV of `sn_mva` (else `p_mw`) on a house at
+//!   its bus (a house of no demand when the bus has none free);
+//! - a storage unit becomes a battery of `max_e_mwh`, rated at `sn_mva`
+//!   (else `|p_mw|`, else a two-hour rating), likewise;
+//! - a line out of service, or with an open switch, is a cable with an open switch;
+//! - bus positions come from the `geo` column (degrees are projected to
+//!   metres), else from a tree layout: each feeder fans out from the
+//!   busbar, 25 m a cable, its branches stacked 15 m apart.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde_json::Value;
+
+use super::{
+    Battery, BusSpec, CableSpec, Feeder, GridConnection, House, LV_BUSBAR_NAME, LineSpec, Location,
+    Position, Pv, Scenario, SwitchState, TransformerSpec,
+};
+
+/// A pandapower table in pandas' "split" orientation.
+struct Table {
+    columns: Vec<String>,
+    index: Vec<i64>,
+    data: Vec<Vec<Value>>,
+}
+
+impl Table {
+    fn col(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    fn rows(&self) -> usize {
+        self.data.len()
+    }
+
+    /// A number in row `r`, column `name` (none when missing or null).
+    fn num(&self, r: usize, name: &str) -> Option<f64> {
+        let c = self.col(name)?;
+        self.data.get(r)?.get(c)?.as_f64()
+    }
+
+    fn text(&self, r: usize, name: &str) -> Option<String> {
+        let c = self.col(name)?;
+        self.data
+            .get(r)?
+            .get(c)?
+            .as_str()
+            .map(str::to_owned)
+            .filter(|s| !s.is_empty())
+    }
+
+    fn flag(&self, r: usize, name: &str) -> Option<bool> {
+        let c = self.col(name)?;
+        self.data.get(r)?.get(c)?.as_bool()
+    }
+
+    /// A required number, or why it is missing.
+    fn need(&self, table: &str, r: usize, name: &str) -> Result<f64, String> {
+        self.num(r, name).filter(|x| x.is_finite()).ok_or_else(|| {
+            format!(
+                "{table} {} has no number in its column \"{name}\"",
+                self.index.get(r).copied().unwrap_or(r as i64)
+            )
+        })
+    }
+}
+
+fn table(net: &serde_json::Map<String, Value>, name: &str) -> Result<Option<Table>, String> {
+    let Some(t) = net.get(name) else {
+        return Ok(None);
+    };
+    // `microgrid powerflow --json` writes each table as a list of records.
+    if let Some(records) = t.as_array() {
+        let mut columns: Vec<String> = Vec::new();
+        for r in records.iter().filter_map(Value::as_object) {
+            for k in r.keys() {
+                if !columns.contains(k) {
+                    columns.push(k.clone());
+                }
+            }
+        }
+        let data = records
+            .iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
+                    .collect()
+            })
+            .collect();
+        return Ok(Some(Table {
+            columns,
+            index: (0..records.len() as i64).collect(),
+            data,
+        }));
+    }
+    let inner = t.get("_object").and_then(Value::as_str).ok_or_else(|| {
+        format!("the table \"{name}\" is not a pandas DataFrame as pandapower writes it")
+    })?;
+    let v: Value = serde_json::from_str(inner)
+        .map_err(|e| format!("the table \"{name}\" is not readable JSON ({e})"))?;
+    let strings = |key: &str| -> Vec<String> {
+        v.get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let columns = strings("columns");
+    let index = v
+        .get("index")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default();
+    let data: Vec<Vec<Value>> = v
+        .get("data")
+        .and_then(Value::as_array)
+        .map(|rows| {
+            rows.iter()
+                .map(|r| r.as_array().cloned().unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(Table {
+        columns,
+        index,
+        data,
+    }))
+}
+
+fn required(net: &serde_json::Map<String, Value>, name: &str) -> Result<Table, String> {
+    table(net, name)?.ok_or_else(|| {
+        format!("the network has no \"{name}\" table; write it with pandapower.to_json(net, path)")
+    })
+}
+
+/// Rows of a table that are in service.
+fn in_service(t: &Table) -> Vec<usize> {
+    (0..t.rows())
+        .filter(|&r| t.flag(r, "in_service").unwrap_or(true))
+        .collect()
+}
+
+/// Yearly demand per kW of peak on the BDEW H0 profile (its full-load hours).
+pub fn h0_full_load_hours() -> f64 {
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let peak = (0..365 * 96)
+        .map(|k| {
+            crate::physics::demand::household_kw(1000.0, start + chrono::Duration::minutes(15 * k))
+        })
+        .fold(0.0, f64::max);
+    if peak > 0.0 { 1000.0 / peak } else { 1000.0 }
+}
+
+/// The scenario a pandapower network describes, or why it cannot be one.
+pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
+    let root: Value = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "line {}, column {}: this is not JSON ({e}); export the network with pandapower.to_json",
+            e.line(),
+            e.column()
+        )
+    })?;
+    // pandapower's own file, or the tables `microgrid powerflow --json` writes.
+    let own = root
+        .get("_object")
+        .and_then(Value::as_object)
+        .filter(|_| root.get("_class").and_then(Value::as_str) == Some("pandapowerNet"));
+    let case = root.as_object().filter(|o| {
+        o.get("bus").is_some_and(Value::is_array) && o.get("line").is_some_and(Value::is_array)
+    });
+    let net = own.or(case).ok_or(
+        "this JSON is not a pandapower network (no pandapowerNet object); write it with pandapower.to_json",
+    )?;
+    // What the sandbox cannot model, named.
+    for (t, what) in [
+        ("trafo3w", "three-winding transformers"),
+        ("gen", "voltage-controlled generators (gen)"),
+        ("impedance", "impedance elements"),
+        ("ward", "ward equivalents"),
+        ("xward", "extended ward equivalents"),
+        ("dcline", "DC lines"),
+        ("shunt", "shunts"),
+        ("motor", "motors"),
+        ("asymmetric_load", "asymmetric loads"),
+        ("asymmetric_sgen", "asymmetric static generators"),
+    ] {
+        if let Some(tab) = table(net, t)?
+            && !in_service(&tab).is_empty()
+        {
+            return Err(format!(
+                "the network has {} in its \"{t}\" table; the sandbox has none of {what}: take them out or replace them",
+                in_service(&tab).len()
+            ));
+        }
+    }
+    let bus = required(net, "bus")?;
+    let line = required(net, "line")?;
+    let trafo = required(net, "trafo")?;
+    let ext_grid = required(net, "ext_grid")?;
+    let trafos = in_service(&trafo);
+    if trafos.len() != 1 {
+        return Err(format!(
+            "the network has {} transformers in service; the sandbox models one neighbourhood behind one transformer",
+            trafos.len()
+        ));
+    }
+    let grids = in_service(&ext_grid);
+    if grids.len() != 1 {
+        return Err(format!(
+            "the network has {} external grids in service; the sandbox has one grid connection",
+            grids.len()
+        ));
+    }
+    let t = trafos[0];
+    let hv = trafo.need("trafo", t, "hv_bus")? as i64;
+    let lv = trafo.need("trafo", t, "lv_bus")? as i64;
+    let g = grids[0];
+    if ext_grid.need("ext_grid", g, "bus")? as i64 != hv {
+        return Err("the external grid is not on the transformer's high-voltage bus; the sandbox feeds the neighbourhood through its transformer".to_owned());
+    }
+    let tap_off = trafo
+        .num(t, "tap_pos")
+        .zip(trafo.num(t, "tap_neutral"))
+        .is_some_and(|(p, n)| p != n)
+        && trafo.num(t, "tap_step_percent").is_some_and(|s| s != 0.0);
+    if tap_off {
+        return Err("the transformer's tap is off its neutral position; the sandbox has no tap changer: set tap_pos to tap_neutral".to_owned());
+    }
+
+    // Bus names: their own where unique, else "bus N"; the transformer's buses are the sandbox's.
+    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    for r in 0..bus.rows() {
+        if let Some(n) = bus.text(r, "name") {
+            *taken.entry(n).or_default() += 1;
+        }
+    }
+    let mut vn: HashMap<i64, f64> = HashMap::new();
+    for r in 0..bus.rows() {
+        let id = bus.index[r];
+        let own = bus
+            .text(r, "name")
+            .filter(|n| taken.get(n) == Some(&1) && n != LV_BUSBAR_NAME && n != super::MV_BUS_NAME);
+        names.insert(id, own.unwrap_or_else(|| format!("bus {id}")));
+        vn.insert(id, bus.need("bus", r, "vn_kv")?);
+    }
+    names.insert(lv, LV_BUSBAR_NAME.to_owned());
+    names.insert(hv, super::MV_BUS_NAME.to_owned());
+    let name_of = |id: i64, what: &str| {
+        names
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| format!("{what} names bus {id}, which is not in the bus table"))
+    };
+
+    // Switches on lines; bus-bus switches cannot be modelled.
+    let mut line_switch: HashMap<i64, SwitchState> = HashMap::new();
+    if let Some(sw) = table(net, "switch")? {
+        for r in 0..sw.rows() {
+            let et = sw.text(r, "et").unwrap_or_default();
+            let closed = sw.flag(r, "closed").unwrap_or(true);
+            match et.as_str() {
+                "l" => {
+                    let element = sw.need("switch", r, "element")? as i64;
+                    let state = if closed {
+                        SwitchState::Closed
+                    } else {
+                        SwitchState::Open
+                    };
+                    // An open switch at either end opens the line.
+                    line_switch
+                        .entry(element)
+                        .and_modify(|s| {
+                            if state == SwitchState::Open {
+                                *s = SwitchState::Open;
+                            }
+                        })
+                        .or_insert(state);
+                }
+                "t" if closed => {}
+                other => {
+                    return Err(format!(
+                        "switch {} is a {} switch{}; the sandbox has switches on cables only",
+                        sw.index[r],
+                        match other {
+                            "b" => "bus-bus",
+                            "t" => "transformer",
+                            _ => "an unknown kind of",
+                        },
+                        if other == "t" { " and open" } else { "" }
+                    ));
+                }
+            }
+        }
+    }
+
+    // Lines and their cable types (one per distinct set of parameters).
+    let mut cable_types: BTreeMap<String, CableSpec> = BTreeMap::new();
+    let mut lines: Vec<(String, String, LineSpec)> = Vec::new();
+    for r in 0..line.rows() {
+        let id = line.index[r];
+        if line.num(r, "parallel").is_some_and(|p| p != 1.0) {
+            return Err(format!(
+                "line {id} stands for parallel cables; write each as a line of its own"
+            ));
+        }
+        let spec = CableSpec {
+            r_ohm_per_km: line.need("line", r, "r_ohm_per_km")?,
+            x_ohm_per_km: line.need("line", r, "x_ohm_per_km")?,
+            c_nf_per_km: line.need("line", r, "c_nf_per_km")?,
+            max_i_ka: line.need("line", r, "max_i_ka")?,
+        };
+        let stem = line
+            .text(r, "std_type")
+            .unwrap_or_else(|| "imported cable".to_owned());
+        let cable = (1..)
+            .map(|k| {
+                if k == 1 {
+                    stem.clone()
+                } else {
+                    format!("{stem} ({k})")
+                }
+            })
+            .find(|n| cable_types.get(n).is_none_or(|c| *c == spec))
+            .unwrap_or(stem);
+        cable_types.insert(cable.clone(), spec);
+        let from = name_of(
+            line.need("line", r, "from_bus")? as i64,
+            &format!("line {id}"),
+        )?;
+        let to = name_of(
+            line.need("line", r, "to_bus")? as i64,
+            &format!("line {id}"),
+        )?;
+        let out = !line.flag(r, "in_service").unwrap_or(true);
+        let switch = if out {
+            Some(SwitchState::Open)
+        } else {
+            line_switch.get(&id).copied()
+        };
+        let length_m = line.need("line", r, "length_km")? * 1000.0;
+        lines.push((
+            from.clone(),
+            to.clone(),
+            LineSpec {
+                from,
+                to,
+                cable,
+                length_m,
+                switch,
+            },
+        ));
+    }
+
+    // Feeders: each cable from the busbar starts one; a bus joins the
+    // feeder that reaches it first (breadth first).
+    let mut adjacent: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, (a, b, _)) in lines.iter().enumerate() {
+        adjacent.entry(a).or_default().push(k);
+        adjacent.entry(b).or_default().push(k);
+    }
+    let mut feeder_of: HashMap<String, usize> = HashMap::new();
+    let mut depth: HashMap<String, usize> = HashMap::new();
+    let mut children: HashMap<String, Vec<String>> = HashMap::new();
+    let mut feeders: Vec<Feeder> = Vec::new();
+    let mut queue: VecDeque<String> = VecDeque::new();
+    depth.insert(LV_BUSBAR_NAME.to_owned(), 0);
+    for &k in adjacent.get(LV_BUSBAR_NAME).into_iter().flatten() {
+        let (a, b, _) = &lines[k];
+        let other = if a == LV_BUSBAR_NAME { b } else { a };
+        if feeder_of.contains_key(other) || other == LV_BUSBAR_NAME {
+            continue;
+        }
+        feeder_of.insert(other.clone(), feeders.len());
+        depth.insert(other.clone(), 1);
+        children
+            .entry(LV_BUSBAR_NAME.to_owned())
+            .or_default()
+            .push(other.clone());
+        feeders.push(Feeder {
+            name: format!("Feeder {} ({other})", feeders.len() + 1),
+            buses: Vec::new(),
+            lines: Vec::new(),
+            locked: false,
+        });
+        queue.push_back(other.clone());
+    }
+    while let Some(b) = queue.pop_front() {
+        let f = feeder_of[&b];
+        for &k in adjacent.get(b.as_str()).into_iter().flatten() {
+            let (x, y, _) = &lines[k];
+            let other = if *x == b { y } else { x };
+            if other == LV_BUSBAR_NAME || feeder_of.contains_key(other) {
+                continue;
+            }
+            feeder_of.insert(other.clone(), f);
+            depth.insert(other.clone(), depth[&b] + 1);
+            children.entry(b.clone()).or_default().push(other.clone());
+            queue.push_back(other.clone());
+        }
+    }
+
+    // Positions: geodata, else the tree layout.
+    let geo = geodata(&bus, &names);
+    let layout = tree_layout(&children);
+    let position = |n: &str| -> Option<Position> {
+        geo.get(n)
+            .or_else(|| layout.get(n))
+            .map(|p| Position(p[0], p[1]))
+    };
+    for r in 0..bus.rows() {
+        let n = &names[&bus.index[r]];
+        if let Some(&f) = feeder_of.get(n) {
+            feeders[f].buses.push(BusSpec {
+                name: n.clone(),
+                position_m: position(n),
+            });
+        } else if n != LV_BUSBAR_NAME && n != super::MV_BUS_NAME {
+            return Err(format!(
+                "bus \"{n}\" has no chain of lines to the transformer's low-voltage bus; the sandbox has nothing else to feed it"
+            ));
+        }
+        if vn
+            .get(&bus.index[r])
+            .is_some_and(|v| (v - trafo.num(t, "vn_lv_kv").unwrap_or(0.4)).abs() > 1e-6)
+            && n != super::MV_BUS_NAME
+        {
+            return Err(format!(
+                "bus \"{n}\" is at {} kV, not the transformer's low voltage; the sandbox's feeders are all at one voltage",
+                vn[&bus.index[r]]
+            ));
+        }
+    }
+    for (a, b, spec) in lines {
+        let f = feeder_of
+            .get(&a)
+            .or_else(|| feeder_of.get(&b))
+            .copied()
+            .unwrap_or(0);
+        if let Some(feeder) = feeders.get_mut(f) {
+            feeder.lines.push(spec);
+        }
+    }
+
+    // Loads as houses, generators as PV, storage as batteries.
+    let hours = h0_full_load_hours();
+    let mut houses: Vec<House> = Vec::new();
+    let mut house_names: HashMap<String, usize> = HashMap::new();
+    let mut unique = |stem: String| {
+        let n = house_names.entry(stem.clone()).or_default();
+        *n += 1;
+        if *n == 1 {
+            stem
+        } else {
+            format!("{stem} ({n})")
+        }
+    };
+    let at_bus = |n: &str, k: usize| {
+        let p = position(n).unwrap_or(Position(0.0, 0.0));
+        Position(p.0 + 6.0 * k as f64, p.1 + 8.0)
+    };
+    if let Some(load) = table(net, "load")? {
+        for r in in_service(&load) {
+            let bus_name = name_of(
+                load.need("load", r, "bus")? as i64,
+                &format!("load {}", load.index[r]),
+            )?;
+            let scaling = load.num(r, "scaling").unwrap_or(1.0);
+            let p_kw = load.need("load", r, "p_mw")? * 1000.0 * scaling;
+            let q_kvar = load.num(r, "q_mvar").unwrap_or(0.0) * 1000.0 * scaling;
+            if p_kw < 0.0 {
+                return Err(format!(
+                    "load {} draws {p_kw} kW, less than nothing; write generation as an sgen",
+                    load.index[r]
+                ));
+            }
+            let power_factor = if p_kw > 0.0 {
+                (p_kw / p_kw.hypot(q_kvar)).clamp(0.5, 1.0)
+            } else {
+                1.0
+            };
+            let on_bus = houses.iter().filter(|h| h.bus == bus_name).count();
+            houses.push(House {
+                name: unique(
+                    load.text(r, "name")
+                        .unwrap_or_else(|| format!("House at {bus_name}")),
+                ),
+                bus: bus_name.clone(),
+                annual_kwh: ((p_kw * hours) / 10.0).round() * 10.0,
+                position_m: at_bus(&bus_name, on_bus),
+                critical_share: 0.3,
+                power_factor,
+                pv: None,
+                battery: None,
+                ev: None,
+                locked: false,
+            });
+        }
+    }
+    // A house on `bus` without `has`, or a new one of no demand.
+    let mut house_for = |houses: &mut Vec<House>, bus_name: &str, has: fn(&House) -> bool| {
+        if let Some(i) = houses.iter().position(|h| h.bus == bus_name && !has(h)) {
+            return i;
+        }
+        let on_bus = houses.iter().filter(|h| h.bus == bus_name).count();
+        houses.push(House {
+            name: unique(format!("Plant at {bus_name}")),
+            bus: bus_name.to_owned(),
+            annual_kwh: 0.0,
+            position_m: at_bus(bus_name, on_bus),
+            critical_share: 0.3,
+            power_factor: 1.0,
+            pv: None,
+            battery: None,
+            ev: None,
+            locked: false,
+        });
+        houses.len() - 1
+    };
+    if let Some(sgen) = table(net, "sgen")? {
+        for r in in_service(&sgen) {
+            let bus_name = name_of(
+                sgen.need("sgen", r, "bus")? as i64,
+                &format!("sgen {}", sgen.index[r]),
+            )?;
+            let kwp = sgen
+                .num(r, "sn_mva")
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .or_else(|| sgen.num(r, "p_mw"))
+                .unwrap_or(0.0)
+                * 1000.0;
+            if kwp <= 0.0 {
+                continue;
+            }
+            let i = house_for(&mut houses, &bus_name, |h| h.pv.is_some());
+            houses[i].pv = Some(Pv {
+                kwp,
+                tilt_deg: 30.0,
+                azimuth_deg: 180.0,
+                locked: false,
+            });
+        }
+    }
+    if let Some(storage) = table(net, "storage")? {
+        for r in in_service(&storage) {
+            let bus_name = name_of(
+                storage.need("storage", r, "bus")? as i64,
+                &format!("storage {}", storage.index[r]),
+            )?;
+            let kwh = storage.need("storage", r, "max_e_mwh")? * 1000.0;
+            let kw = storage
+                .num(r, "sn_mva")
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .or_else(|| storage.num(r, "p_mw").map(f64::abs).filter(|p| *p > 0.0))
+                .map_or(kwh / 2.0, |x| x * 1000.0);
+            let i = house_for(&mut houses, &bus_name, |h| h.battery.is_some());
+            houses[i].battery = Some(Battery {
+                capacity_kwh: kwh,
+                power_kw: kw,
+                efficiency: 0.95,
+                locked: false,
+            });
+        }
+    }
+
+    let type_name = trafo
+        .text(t, "std_type")
+        .unwrap_or_else(|| "imported transformer".to_owned());
+    let mut transformer_types = BTreeMap::new();
+    let spec = TransformerSpec {
+        sn_mva: trafo.need("trafo", t, "sn_mva")?,
+        vn_hv_kv: trafo.need("trafo", t, "vn_hv_kv")?,
+        vn_lv_kv: trafo.need("trafo", t, "vn_lv_kv")?,
+        vk_percent: trafo.need("trafo", t, "vk_percent")?,
+        vkr_percent: trafo.need("trafo", t, "vkr_percent")?,
+        pfe_kw: trafo.need("trafo", t, "pfe_kw")?,
+        i0_percent: trafo.need("trafo", t, "i0_percent")?,
+        shift_degree: trafo.num(t, "shift_degree").unwrap_or(0.0),
+    };
+    let type_name = if type_name.ends_with("(imported)") {
+        type_name
+    } else {
+        format!("{type_name} (imported)")
+    };
+    transformer_types.insert(type_name.clone(), spec);
+    let start = super::parse_date_time("2025-06-21 06:00").unwrap_or_default();
+    Ok(Scenario {
+        name: net
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .map_or_else(|| name.to_owned(), str::to_owned),
+        description: format!("Imported from the pandapower network {name}."),
+        location: Location {
+            latitude_deg: 52.52,
+            longitude_deg: 13.40,
+            utc_offset_hours: 1.0,
+        },
+        start: super::DateTime(start),
+        seed: 1,
+        grid: GridConnection {
+            transformer: type_name,
+            vm_pu: ext_grid.num(g, "vm_pu").unwrap_or(1.0),
+            mv_kv: None,
+            locked: false,
+        },
+        cable_types,
+        transformer_types,
+        weather: Default::default(),
+        ev_charging: Default::default(),
+        feeders,
+        houses,
+        wind_turbines: Vec::new(),
+        generated: None,
+        events: Vec::new(),
+        tariff: Default::default(),
+        controller: Default::default(),
+        market: Default::default(),
+        locked: false,
+        prices: Default::default(),
+        budget_eur: None,
+    })
+}
+
+/// Bus positions from the `geo` column (GeoJSON points), metres from the
+/// busbar; degrees (longitude, latitude) are projected (equirectangular).
+fn geodata(bus: &Table, names: &HashMap<i64, String>) -> HashMap<String, [f64; 2]> {
+    let mut points: Vec<(String, [f64; 2])> = Vec::new();
+    for r in 0..bus.rows() {
+        let Some(text) = bus.text(r, "geo") else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        let c = v.get("coordinates").and_then(Value::as_array);
+        let x = c.and_then(|c| c.first()).and_then(Value::as_f64);
+        let y = c.and_then(|c| c.get(1)).and_then(Value::as_f64);
+        if let (Some(x), Some(y)) = (x, y) {
+            points.push((names[&bus.index[r]].clone(), [x, y]));
+        }
+    }
+    if points.len() < 2 {
+        return HashMap::new();
+    }
+    let degrees = points
+        .iter()
+        .all(|(_, p)| p[0].abs() <= 180.0 && p[1].abs() <= 90.0);
+    let origin = points
+        .iter()
+        .find(|(n, _)| n == LV_BUSBAR_NAME)
+        .map_or(points[0].1, |p| p.1);
+    points
+        .into_iter()
+        .map(|(n, p)| {
+            let m = if degrees {
+                let k = 111_320.0;
+                [
+                    (p[0] - origin[0]) * k * origin[1].to_radians().cos(),
+                    (p[1] - origin[1]) * k,
+                ]
+            } else {
+                [p[0] - origin[0], p[1] - origin[1]]
+            };
+            (n, m)
+        })
+        .collect()
+}
+
+/// A tidy tree: depth along x (25 m a cable), leaves stacked 15 m apart,
+/// each bus level with the middle of its children.
+fn tree_layout(children: &HashMap<String, Vec<String>>) -> HashMap<String, [f64; 2]> {
+    fn place(
+        bus: &str,
+        depth: usize,
+        children: &HashMap<String, Vec<String>>,
+        next_row: &mut f64,
+        out: &mut HashMap<String, [f64; 2]>,
+    ) -> f64 {
+        let kids = children.get(bus).cloned().unwrap_or_default();
+        let y = if kids.is_empty() {
+            let y = *next_row;
+            *next_row -= 15.0;
+            y
+        } else {
+            let ys: Vec<f64> = kids
+                .iter()
+                .map(|k| place(k, depth + 1, children, next_row, out))
+                .collect();
+            (ys[0] + ys[ys.len() - 1]) / 2.0
+        };
+        out.insert(bus.to_owned(), [depth as f64 * 25.0, y]);
+        y
+    }
+    let mut out = HashMap::new();
+    let mut row = 0.0;
+    place(LV_BUSBAR_NAME, 0, children, &mut row, &mut out);
+    // The busbar sits at the origin, as the sandbox draws it.
+    let shift = out.get(LV_BUSBAR_NAME).copied().unwrap_or([0.0, 0.0]);
+    for p in out.values_mut() {
+        p[0] -= shift[0];
+        p[1] -= shift[1];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn geodata_in_degrees_is_projected_to_metres_from_the_busbar() {
+        let point = |x: f64, y: f64| {
+            Value::String(format!(
+                "{{\"coordinates\": [{x}, {y}], \"type\": \"Point\"}}"
+            ))
+        };
+        let bus = Table {
+            columns: vec!["name".into(), "geo".into()],
+            index: vec![0, 1],
+            data: vec![
+                vec![Value::Null, point(13.4, 52.5)],
+                vec![Value::Null, point(13.401, 52.501)],
+            ],
+        };
+        let names: HashMap<i64, String> =
+            [(0, LV_BUSBAR_NAME.to_owned()), (1, "A".to_owned())].into();
+        let geo = geodata(&bus, &names);
+        assert_eq!(geo[LV_BUSBAR_NAME], [0.0, 0.0]);
+        // 0.001 degrees: 111 m north, 68 m east at 52.5 degrees north.
+        let a = geo["A"];
+        assert!(
+            (a[1] - 111.32).abs() < 0.01 && (a[0] - 67.77).abs() < 0.01,
+            "{a:?}"
+        );
+    }
+
+    #[test]
+    fn the_tree_layout_puts_depth_along_x_and_branches_apart() {
+        let children: HashMap<String, Vec<String>> = [
+            (
+                LV_BUSBAR_NAME.to_owned(),
+                vec!["A".to_owned(), "B".to_owned()],
+            ),
+            ("A".to_owned(), vec!["A1".to_owned()]),
+        ]
+        .into();
+        let p = tree_layout(&children);
+        assert_eq!(p[LV_BUSBAR_NAME], [0.0, 0.0]);
+        assert_eq!(p["A"][0], 25.0);
+        assert_eq!(p["A1"][0], 50.0);
+        assert!((p["A"][1] - p["B"][1]).abs() >= 15.0);
+    }
+}

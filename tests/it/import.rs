@@ -1,0 +1,173 @@
+//! `microgrid import` against pandapower (tools/pandapower_import_reference.py):
+//! the imported network's tables equal the original's, and its power flow,
+//! at the original's own loads, equals pandapower's.
+
+use num_complex::Complex64;
+use serde::Deserialize;
+
+use crate::common::repo;
+use microgrid::network::{PowerFlowModel, SolverOptions};
+use microgrid::scenario::{edit, import};
+
+#[derive(Deserialize)]
+struct Result_ {
+    buses: Vec<BusResult>,
+    lines: Vec<LineResult>,
+}
+
+#[derive(Deserialize)]
+struct BusResult {
+    name: String,
+    p_mw: f64,
+    q_mvar: f64,
+    vm_pu: f64,
+    va_degree: f64,
+}
+
+#[derive(Deserialize)]
+struct LineResult {
+    from: String,
+    to: String,
+    length_km: f64,
+    r_ohm_per_km: f64,
+    x_ohm_per_km: f64,
+    c_nf_per_km: f64,
+    max_i_ka: f64,
+    loading_percent: f64,
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(repo(&format!("tests/fixtures/pandapower/{name}"))).expect("fixture")
+}
+
+/// Imports `name`, checks it as a file, and compares it with pandapower.
+fn compare(name: &str) -> (f64, f64) {
+    let scenario = import::import(&read(&format!("{name}.json")), name).expect("imports");
+    let built = edit::check(&scenario).expect("the import checks as a scenario file");
+    let pp: Result_ = serde_json::from_str(&read(&format!("{name}.result.json"))).expect("result");
+    let net = &built.network;
+    assert_eq!(net.buses.len(), pp.buses.len(), "{name}: buses");
+    assert_eq!(net.lines.len(), pp.lines.len(), "{name}: lines");
+    // The tables: every line with its ends and parameters.
+    for l in &pp.lines {
+        let ours = net
+            .lines
+            .iter()
+            .find(|x| {
+                net.buses[x.from_bus].name == l.from
+                    && net.buses[x.to_bus].name == l.to
+                    && (x.length_km - l.length_km).abs() < 1e-12
+            })
+            .unwrap_or_else(|| panic!("{name}: no line {} - {}", l.from, l.to));
+        assert_eq!(ours.cable.r_ohm_per_km, l.r_ohm_per_km);
+        assert_eq!(ours.cable.x_ohm_per_km, l.x_ohm_per_km);
+        assert_eq!(ours.cable.c_nf_per_km, l.c_nf_per_km);
+        assert_eq!(ours.cable.max_i_ka, l.max_i_ka);
+    }
+    // The power flow at pandapower's own loads.
+    let mut s = vec![Complex64::ZERO; net.buses.len()];
+    for b in &pp.buses {
+        let i = net
+            .bus_index(&b.name)
+            .unwrap_or_else(|| panic!("{name}: no bus {}", b.name));
+        s[i] = Complex64::new(b.p_mw, b.q_mvar);
+    }
+    let flow = PowerFlowModel::new(net)
+        .solve(&s, &SolverOptions::default())
+        .expect("solves");
+    let (mut dvm, mut dload) = (0.0f64, 0.0f64);
+    for b in &pp.buses {
+        let i = net.bus_index(&b.name).expect("bus");
+        dvm = dvm.max((flow.vm_pu[i] - b.vm_pu).abs());
+        let _ = b.va_degree;
+    }
+    for l in &pp.lines {
+        let k = net
+            .lines
+            .iter()
+            .position(|x| {
+                net.buses[x.from_bus].name == l.from
+                    && net.buses[x.to_bus].name == l.to
+                    && (x.length_km - l.length_km).abs() < 1e-12
+            })
+            .expect("line");
+        dload = dload.max((flow.lines[k].loading_percent - l.loading_percent).abs());
+    }
+    eprintln!("{name}: |dvm| {dvm:.1e} pu, |dloading| {dload:.1e} pp");
+    assert!(dvm < 1e-4, "{name}: {dvm} pu");
+    assert!(dload < 0.1, "{name}: {dload} pp");
+    (dvm, dload)
+}
+
+#[test]
+fn kerber_landnetz_imports_and_solves_as_pandapower_does() {
+    compare("kerber_landnetz_kabel_1");
+    compare("kerber_landnetz_freileitung_1");
+}
+
+#[test]
+fn a_meshed_network_with_switches_imports_with_them() {
+    compare("kerber_dorfnetz_ring");
+    let s = import::import(&read("kerber_dorfnetz_ring.json"), "ring").expect("imports");
+    let switches: Vec<_> = s
+        .feeders
+        .iter()
+        .flat_map(|f| &f.lines)
+        .filter_map(|l| l.switch)
+        .collect();
+    use microgrid::scenario::SwitchState::{Closed, Open};
+    assert_eq!(switches.len(), 2);
+    assert!(switches.contains(&Open) && switches.contains(&Closed));
+    let built = edit::check(&s).expect("checks");
+    assert_eq!(PowerFlowModel::new(&built.network).loop_count(), 1);
+}
+
+#[test]
+fn an_imported_network_exported_and_imported_again_is_the_same() {
+    // Out through the sandbox's pandapower tables (powerflow --json) and in again.
+    let s = import::import(&read("kerber_dorfnetz_ring.json"), "ring").expect("imports");
+    let first = edit::check(&s).expect("checks");
+    let time = first.scenario.start.0;
+    let (_, powers) = microgrid::sim::snapshot::device_powers_at(&first, time);
+    let consumption = microgrid::sim::snapshot::bus_consumption_mva(
+        first.network.buses.len(),
+        first.devices.iter().zip(&powers).map(|(d, p)| (d.bus, *p)),
+    );
+    let flow = PowerFlowModel::new(&first.network).solve(&consumption, &SolverOptions::default());
+    let case = microgrid::report::pandapower_case(&first, time, &powers, &flow);
+    let text = serde_json::to_string(&case).expect("JSON");
+    let again = import::import(&text, "again").expect("imports again");
+    let second = edit::check(&again).expect("checks");
+    assert_eq!(
+        second.network, first.network,
+        "the same buses, cables, switches and transformer"
+    );
+    assert_eq!(second.house_count(), first.house_count());
+    // The houses follow the stated rule: p_mw is the house's peak on the H0 profile.
+    let s = import::import(&read("kerber_landnetz_kabel_1.json"), "landnetz").expect("imports");
+    let hours = import::h0_full_load_hours();
+    assert!(hours > 3000.0 && hours < 8000.0, "{hours}");
+    let h = &s.houses[0];
+    assert!(
+        (h.annual_kwh - (8.0 * hours / 10.0).round() * 10.0).abs() < 1e-9,
+        "{}",
+        h.annual_kwh
+    );
+}
+
+#[test]
+fn what_cannot_be_imported_is_refused_with_its_reason() {
+    let land = read("kerber_landnetz_kabel_1.json");
+    for (text, says) in [
+        ("not json".to_owned(), "line 1, column 2: this is not JSON"),
+        ("{\"a\": 1}".to_owned(), "not a pandapower network"),
+        (
+            land.replacen("\"trafo\":", "\"trafo_renamed\":", 1),
+            "has no \"trafo\" table",
+        ),
+        (read("cigre_lv.json"), "3 transformers in service"),
+    ] {
+        let why = import::import(&text, "bad").expect_err("refused");
+        assert!(why.contains(says), "{why}");
+    }
+}
