@@ -1,0 +1,70 @@
+"""Times our power flow against pandapower's runpp and lightsim2grid's
+Newton-Raphson on the same networks, in one run.
+
+  python3 tools/time_reference.py [MICROGRID]   (default target/release/microgrid)
+
+For each scenario below: `microgrid powerflow FILE --json` gives the
+network and its loads at the scenario's start; pandapower rebuilds it
+(tools/pandapower_reference.py) and `runpp` (Newton-Raphson, 1e-10 MVA)
+is timed; lightsim2grid's `ac_pf` is timed on the same network from a flat
+start that includes the transformer's phase shift, to 1e-10; `microgrid
+bench FILE` times ours (mean solve, same instant). Prints a table with the
+ratios. Needs pandapower 3.5.6 and lightsim2grid 1.2.
+"""
+import json
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+warnings.filterwarnings("ignore")
+import pandapower as pp  # noqa: E402
+from lightsim2grid.gridmodel import init_from_pandapower  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pandapower_reference import RUNPP, net_from_case  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+MG = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "target" / "release" / "microgrid")
+CASES = [
+    "scenes/default.scenario.ron",
+    "scenes/kerber-dorfnetz.scenario.ron",
+    "scenes/town-1000.scenario.ron",
+    "tests/fixtures/default-ring.scenario.ron",
+    "tests/fixtures/kerber-ring.scenario.ron",
+]
+
+
+def mean_time(f, at_least_s):
+    f()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < at_least_s or n < 5:
+        f()
+        n += 1
+    return (time.perf_counter() - t0) / n
+
+
+print(f"{'case':44} {'buses':>6} {'loops':>5} {'ours_us':>9} {'lightsim_us':>12} {'runpp_us':>10} {'x lightsim':>10} {'x runpp':>8}")
+for scenario in CASES:
+    case = json.loads(subprocess.run([MG, "powerflow", scenario, "--json"], cwd=ROOT, check=True,
+                                     capture_output=True, text=True).stdout)
+    bench = subprocess.run([MG, "bench", scenario, "--solves", "500"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    row = bench[1].split()
+    buses, loops, ours = int(row[1]), int(row[2]), float(row[3])
+    net = net_from_case(case)
+    pp.runpp(net, **RUNPP)
+    runpp = mean_time(lambda: pp.runpp(net, **RUNPP), 2.0) * 1e6
+    model = init_from_pandapower(net)
+    shift = np.round(net.res_bus.va_degree.values / 30.0) * 30.0
+    v0 = np.exp(1j * np.deg2rad(shift))
+    v = model.ac_pf(v0.copy(), 20, 1e-10)
+    if len(v) == 0:
+        raise SystemExit(f"{scenario}: lightsim2grid did not converge")
+    err = float(np.abs(np.abs(v) - net.res_bus.vm_pu.values).max())
+    ls = mean_time(lambda: model.ac_pf(v0.copy(), 20, 1e-10), 1.0) * 1e6
+    print(f"{scenario:44} {buses:>6} {loops:>5} {ours:>9.1f} {ls:>12.1f} {runpp:>10.0f} {ls / ours:>10.1f} {runpp / ours:>8.0f}"
+          f"   (lightsim vs pandapower {err:.0e} pu)")
