@@ -89,6 +89,10 @@ pub enum Command {
         /// rule's (a planning peak such as Kerber's 8 kW makes a large house).
         #[arg(long, value_name = "KWH")]
         annual_kwh: Option<f64>,
+        /// Of a network with several transformers, import the part behind
+        /// this one (its name or index in the trafo table).
+        #[arg(long, value_name = "NAME_OR_INDEX")]
+        transformer: Option<String>,
     },
     /// Check scenario files and summarise each on one line.
     Check {
@@ -271,7 +275,8 @@ pub fn run(cli: Cli) -> ExitCode {
             file,
             output,
             annual_kwh,
-        }) => import(&file, output, annual_kwh),
+            transformer,
+        }) => import(&file, output, annual_kwh, transformer.as_deref()),
         Some(Command::Powerflow {
             file,
             at,
@@ -509,7 +514,12 @@ fn parse_size(text: &str) -> Result<(u32, u32), String> {
 /// Largest pandapower file read, bytes.
 const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
 
-fn import(path: &Path, output: Option<PathBuf>, annual_kwh: Option<f64>) -> ExitCode {
+fn import(
+    path: &Path,
+    output: Option<PathBuf>,
+    annual_kwh: Option<f64>,
+    transformer: Option<&str>,
+) -> ExitCode {
     let fail = |why: String| {
         eprintln!("error: {}: {why}", path.display());
         ExitCode::from(EXIT_BAD_INPUT)
@@ -538,7 +548,7 @@ fn import(path: &Path, output: Option<PathBuf>, annual_kwh: Option<f64>) -> Exit
         .and_then(|n| n.to_str())
         .map(|n| n.strip_suffix(".json").unwrap_or(n).to_owned())
         .unwrap_or_else(|| "imported".to_owned());
-    let mut scenario = match scenario::import::import(&text, &stem) {
+    let mut scenario = match scenario::import::import_with(&text, &stem, transformer) {
         Ok(s) => s,
         Err(why) => return fail(why),
     };

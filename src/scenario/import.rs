@@ -170,6 +170,12 @@ pub fn h0_full_load_hours() -> f64 {
 
 /// The scenario a pandapower network describes, or why it cannot be one.
 pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
+    import_with(text, name, None)
+}
+
+/// As [`import`], of the part of the network behind one of its
+/// transformers (by name or index) when it has several.
+pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<Scenario, String> {
     let root: Value = serde_json::from_str(text).map_err(|e| {
         format!(
             "line {}, column {}: this is not JSON ({e}); export the network with pandapower.to_json",
@@ -214,13 +220,61 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
     let line = required(net, "line")?;
     let trafo = required(net, "trafo")?;
     let ext_grid = required(net, "ext_grid")?;
-    let trafos = in_service(&trafo);
-    if trafos.len() != 1 {
-        return Err(format!(
-            "the network has {} transformers in service; the sandbox models one neighbourhood behind one transformer",
-            trafos.len()
-        ));
+    // Closed bus-bus switches join their buses into one; open ones cannot be modelled.
+    let switches = table(net, "switch")?;
+    let mut alias: HashMap<i64, i64> = HashMap::new();
+    if let Some(sw) = &switches {
+        for r in 0..sw.rows() {
+            if sw.text(r, "et").as_deref() == Some("b") {
+                if !sw.flag(r, "closed").unwrap_or(true) {
+                    return Err(format!(
+                        "switch {} is an open bus-bus switch; the sandbox has switches on cables only",
+                        sw.index[r]
+                    ));
+                }
+                let a = sw.need("switch", r, "bus")? as i64;
+                let b = sw.need("switch", r, "element")? as i64;
+                let (ra, rb) = (root_of(&alias, a), root_of(&alias, b));
+                if ra != rb {
+                    alias.insert(ra.max(rb), ra.min(rb));
+                }
+            }
+        }
     }
+    let find = |id: i64| root_of(&alias, id);
+    let all = in_service(&trafo);
+    let label = |r: usize| {
+        format!(
+            "{} \"{}\"",
+            trafo.index[r],
+            trafo.text(r, "name").unwrap_or_default()
+        )
+    };
+    let trafos: Vec<usize> = match transformer {
+        None => all.clone(),
+        Some(pick) => all
+            .iter()
+            .copied()
+            .filter(|&r| {
+                trafo.index[r].to_string() == pick || trafo.text(r, "name").as_deref() == Some(pick)
+            })
+            .collect(),
+    };
+    if trafos.len() != 1 {
+        let list: Vec<String> = all.iter().map(|&r| label(r)).collect();
+        return Err(match transformer {
+            Some(pick) => format!(
+                "there is no transformer \"{pick}\" in service; the network has {}",
+                list.join(", ")
+            ),
+            None => format!(
+                "the network has {} transformers in service ({}); the sandbox models one neighbourhood behind one transformer: choose one with --transformer",
+                all.len(),
+                list.join(", ")
+            ),
+        });
+    }
+    let chosen = transformer.is_some();
     let grids = in_service(&ext_grid);
     if grids.len() != 1 {
         return Err(format!(
@@ -229,10 +283,10 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
         ));
     }
     let t = trafos[0];
-    let hv = trafo.need("trafo", t, "hv_bus")? as i64;
-    let lv = trafo.need("trafo", t, "lv_bus")? as i64;
+    let hv = find(trafo.need("trafo", t, "hv_bus")? as i64);
+    let lv = find(trafo.need("trafo", t, "lv_bus")? as i64);
     let g = grids[0];
-    if ext_grid.need("ext_grid", g, "bus")? as i64 != hv {
+    if find(ext_grid.need("ext_grid", g, "bus")? as i64) != hv {
         return Err("the external grid is not on the transformer's high-voltage bus; the sandbox feeds the neighbourhood through its transformer".to_owned());
     }
     let tap_off = trafo
@@ -255,6 +309,9 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
     let mut vn: HashMap<i64, f64> = HashMap::new();
     for r in 0..bus.rows() {
         let id = bus.index[r];
+        if find(id) != id {
+            continue;
+        }
         let own = bus
             .text(r, "name")
             .filter(|n| taken.get(n) == Some(&1) && n != LV_BUSBAR_NAME && n != super::MV_BUS_NAME);
@@ -265,14 +322,14 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
     names.insert(hv, super::MV_BUS_NAME.to_owned());
     let name_of = |id: i64, what: &str| {
         names
-            .get(&id)
+            .get(&find(id))
             .cloned()
             .ok_or_else(|| format!("{what} names bus {id}, which is not in the bus table"))
     };
 
     // Switches on lines; bus-bus switches cannot be modelled.
     let mut line_switch: HashMap<i64, SwitchState> = HashMap::new();
-    if let Some(sw) = table(net, "switch")? {
+    if let Some(sw) = &switches {
         for r in 0..sw.rows() {
             let et = sw.text(r, "et").unwrap_or_default();
             let closed = sw.flag(r, "closed").unwrap_or(true);
@@ -295,6 +352,7 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
                         .or_insert(state);
                 }
                 "t" if closed => {}
+                "b" => {}
                 other => {
                     return Err(format!(
                         "switch {} is a {} switch{}; the sandbox has switches on cables only",
@@ -417,8 +475,25 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
         }
     }
 
-    // Positions: geodata, else the tree layout.
-    let geo = geodata(&bus, &names);
+    // Positions: geodata, else the tree layout. Geodata that is not in
+    // degrees (a schematic drawing) is scaled so that the cables' drawn
+    // lengths match their lengths on average.
+    let mut geo = geodata(&bus, &names);
+    let (drawn, real): (f64, f64) = lines
+        .iter()
+        .filter_map(|(a, b, spec)| {
+            let (p, q) = (geo.get(a)?, geo.get(b)?);
+            Some(((p[0] - q[0]).hypot(p[1] - q[1]), spec.length_m))
+        })
+        .fold((0.0, 0.0), |(d, r), (x, y)| (d + x, r + y));
+    let in_degrees = geodata_in_degrees(&bus);
+    if drawn > 0.0 && real > 0.0 && !in_degrees {
+        let scale = real / drawn;
+        for p in geo.values_mut() {
+            p[0] *= scale;
+            p[1] *= scale;
+        }
+    }
     let layout = tree_layout(&children);
     let position = |n: &str| -> Option<Position> {
         geo.get(n)
@@ -426,7 +501,13 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
             .map(|p| Position(p[0], p[1]))
     };
     for r in 0..bus.rows() {
-        let n = &names[&bus.index[r]];
+        let Some(n) = names.get(&bus.index[r]) else {
+            continue;
+        };
+        if chosen && !feeder_of.contains_key(n) && n != LV_BUSBAR_NAME && n != super::MV_BUS_NAME {
+            // Behind another transformer: not this neighbourhood.
+            continue;
+        }
         if let Some(&f) = feeder_of.get(n) {
             feeders[f].buses.push(BusSpec {
                 name: n.clone(),
@@ -449,6 +530,10 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
         }
     }
     for (a, b, spec) in lines {
+        let kept = |n: &str| feeder_of.contains_key(n) || n == LV_BUSBAR_NAME;
+        if chosen && !(kept(&a) && kept(&b)) {
+            continue;
+        }
         let f = feeder_of
             .get(&a)
             .or_else(|| feeder_of.get(&b))
@@ -482,6 +567,9 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
                 load.need("load", r, "bus")? as i64,
                 &format!("load {}", load.index[r]),
             )?;
+            if chosen && !feeder_of.contains_key(&bus_name) {
+                continue;
+            }
             let scaling = load.num(r, "scaling").unwrap_or(1.0);
             let p_kw = load.need("load", r, "p_mw")? * 1000.0 * scaling;
             let q_kvar = load.num(r, "q_mvar").unwrap_or(0.0) * 1000.0 * scaling;
@@ -540,6 +628,9 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
                 sgen.need("sgen", r, "bus")? as i64,
                 &format!("sgen {}", sgen.index[r]),
             )?;
+            if chosen && !feeder_of.contains_key(&bus_name) {
+                continue;
+            }
             let kwp = sgen
                 .num(r, "sn_mva")
                 .filter(|s| s.is_finite() && *s > 0.0)
@@ -564,6 +655,9 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
                 storage.need("storage", r, "bus")? as i64,
                 &format!("storage {}", storage.index[r]),
             )?;
+            if chosen && !feeder_of.contains_key(&bus_name) {
+                continue;
+            }
             let kwh = storage.need("storage", r, "max_e_mwh")? * 1000.0;
             let kw = storage
                 .num(r, "sn_mva")
@@ -639,6 +733,48 @@ pub fn import(text: &str, name: &str) -> Result<Scenario, String> {
     })
 }
 
+/// Whether the `geo` column holds longitude and latitude (see [`geodata`]).
+fn geodata_in_degrees(bus: &Table) -> bool {
+    let points: Vec<[f64; 2]> = (0..bus.rows())
+        .filter_map(|r| {
+            let v: Value = serde_json::from_str(&bus.text(r, "geo")?).ok()?;
+            let c = v.get("coordinates")?.as_array()?;
+            Some([c.first()?.as_f64()?, c.get(1)?.as_f64()?])
+        })
+        .collect();
+    degrees(&points)
+}
+
+/// Longitude and latitude: within their ranges and spread over less than
+/// a tenth of a degree (a few kilometres), as a low-voltage network is.
+fn degrees(points: &[[f64; 2]]) -> bool {
+    let spread = |k: usize| {
+        let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+            (lo.min(p[k]), hi.max(p[k]))
+        });
+        hi - lo
+    };
+    !points.is_empty()
+        && points
+            .iter()
+            .all(|p| p[0].abs() <= 180.0 && p[1].abs() <= 90.0)
+        && spread(0) < 0.1
+        && spread(1) < 0.1
+}
+
+/// The bus a bus is joined to by closed bus-bus switches (the lowest index).
+fn root_of(alias: &HashMap<i64, i64>, mut id: i64) -> i64 {
+    let mut steps = 0;
+    while let Some(&next) = alias.get(&id) {
+        id = next;
+        steps += 1;
+        if steps > alias.len() {
+            break;
+        }
+    }
+    id
+}
+
 /// Bus positions from the `geo` column (GeoJSON points), metres from the
 /// busbar; degrees (longitude, latitude) are projected (equirectangular).
 fn geodata(bus: &Table, names: &HashMap<i64, String>) -> HashMap<String, [f64; 2]> {
@@ -653,16 +789,14 @@ fn geodata(bus: &Table, names: &HashMap<i64, String>) -> HashMap<String, [f64; 2
         let c = v.get("coordinates").and_then(Value::as_array);
         let x = c.and_then(|c| c.first()).and_then(Value::as_f64);
         let y = c.and_then(|c| c.get(1)).and_then(Value::as_f64);
-        if let (Some(x), Some(y)) = (x, y) {
-            points.push((names[&bus.index[r]].clone(), [x, y]));
+        if let (Some(x), Some(y), Some(n)) = (x, y, names.get(&bus.index[r])) {
+            points.push((n.clone(), [x, y]));
         }
     }
     if points.len() < 2 {
         return HashMap::new();
     }
-    let degrees = points
-        .iter()
-        .all(|(_, p)| p[0].abs() <= 180.0 && p[1].abs() <= 90.0);
+    let degrees = degrees(&points.iter().map(|(_, p)| *p).collect::<Vec<_>>());
     let origin = points
         .iter()
         .find(|(n, _)| n == LV_BUSBAR_NAME)

@@ -171,3 +171,44 @@ fn what_cannot_be_imported_is_refused_with_its_reason() {
         assert!(why.contains(says), "{why}");
     }
 }
+
+#[test]
+fn one_part_of_a_network_with_several_transformers_imports_and_solves_as_pandapower_does() {
+    let text = read("cigre_lv.json");
+    let why = import::import(&text, "cigre").expect_err("three transformers");
+    assert!(why.contains("choose one with --transformer"), "{why}");
+    // The residential part, behind the first transformer.
+    let s = import::import_with(&text, "cigre", Some("Trafo R0-R1")).expect("imports");
+    let built = edit::check(&s).expect("checks");
+    let net = &built.network;
+    let pp: Result_ = serde_json::from_str(&read("cigre_lv.result.json")).expect("result");
+    let mut load = vec![Complex64::ZERO; net.buses.len()];
+    for b in &pp.buses {
+        if let Some(i) = net.bus_index(&b.name) {
+            load[i] = Complex64::new(b.p_mw, b.q_mvar);
+        }
+    }
+    let flow = PowerFlowModel::new(net)
+        .solve(&load, &SolverOptions::default())
+        .expect("solves");
+    // Behind a stiff grid and closed breakers, the part is independent of
+    // the other two: its voltages are pandapower's for the whole network.
+    let mut compared = 0;
+    let mut dvm = 0.0f64;
+    for b in &pp.buses {
+        if let Some(i) = net.bus_index(&b.name)
+            && b.name != "MV grid"
+        {
+            dvm = dvm.max((flow.vm_pu[i] - b.vm_pu).abs());
+            compared += 1;
+        }
+    }
+    eprintln!("cigre_lv residential: {compared} buses, |dvm| {dvm:.1e} pu");
+    assert_eq!(compared, net.buses.len() - 1);
+    assert!(dvm < 1e-4, "{dvm}");
+    assert!(
+        flow.vm_min_pu() < 0.95,
+        "the residential feeder's end sags: {}",
+        flow.vm_min_pu()
+    );
+}
