@@ -45,6 +45,10 @@ NETWORKS = {
     "kerber_landnetz_kabel_1": pn.create_kerber_landnetz_kabel_1,
     "kerber_landnetz_freileitung_1": pn.create_kerber_landnetz_freileitung_1,
     "kerber_dorfnetz_ring": lambda: ring(pn.create_kerber_dorfnetz()),
+    "dickert_middle_cable_multiple": lambda: pn.create_dickert_lv_network(
+        feeders_range="middle", linetype="cable", customer="multiple", case="average"),
+    "dickert_long_mixed_multiple": lambda: pn.create_dickert_lv_network(
+        feeders_range="long", linetype="C&OHL", customer="multiple", case="average"),
     # Three transformers: refused as a whole, imported one part at a time
     # (--transformer); names here are those of the part behind the first.
     "cigre_lv": pn.create_cigre_network_lv,

@@ -106,6 +106,12 @@ fn kerber_landnetz_imports_and_solves_as_pandapower_does() {
 }
 
 #[test]
+fn dickert_networks_import_and_solve_as_pandapower_does() {
+    compare("dickert_middle_cable_multiple");
+    compare("dickert_long_mixed_multiple");
+}
+
+#[test]
 fn a_meshed_network_with_switches_imports_with_them() {
     compare("kerber_dorfnetz_ring");
     let s = import::import(&read("kerber_dorfnetz_ring.json"), "ring").expect("imports");
@@ -211,4 +217,90 @@ fn one_part_of_a_network_with_several_transformers_imports_and_solves_as_pandapo
         "the residential feeder's end sags: {}",
         flow.vm_min_pu()
     );
+}
+
+/// A minimal network in the record form `powerflow --json` writes: grid,
+/// transformer, busbar, one cable to a house.
+fn minimal() -> serde_json::Value {
+    serde_json::json!({
+        "bus": [
+            {"name": "mv", "vn_kv": 10.0},
+            {"name": "lv", "vn_kv": 0.4},
+            {"name": "house", "vn_kv": 0.4}
+        ],
+        "line": [{"name": "l", "std_type": "NAYY 4x150 SE", "from_bus": 1, "to_bus": 2, "length_km": 0.05,
+                  "r_ohm_per_km": 0.208, "x_ohm_per_km": 0.08, "c_nf_per_km": 261.0, "max_i_ka": 0.27,
+                  "in_service": true}],
+        "trafo": [{"name": "t", "std_type": "0.25 MVA 10/0.4 kV", "hv_bus": 0, "lv_bus": 1, "sn_mva": 0.25,
+                   "vn_hv_kv": 10.0, "vn_lv_kv": 0.4, "vk_percent": 4.0, "vkr_percent": 1.2, "pfe_kw": 0.6,
+                   "i0_percent": 0.24, "shift_degree": 150.0}],
+        "ext_grid": [{"bus": 0, "vm_pu": 1.0, "va_degree": 0.0}],
+        "load": [{"name": "h", "bus": 2, "p_mw": 0.002, "q_mvar": 0.0}]
+    })
+}
+
+#[test]
+fn every_element_the_sandbox_cannot_model_is_refused_by_name() {
+    let ok =
+        import::import(&minimal().to_string(), "minimal").expect("the minimal network imports");
+    edit::check(&ok).expect("and checks");
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = minimal();
+        f(&mut v);
+        import::import(&v.to_string(), "bad").expect_err("refused")
+    };
+    let cases: Vec<(Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+        (
+            Box::new(|v| v["gen"] = serde_json::json!([{"bus": 2, "p_mw": 0.01}])),
+            "voltage-controlled generators",
+        ),
+        (
+            Box::new(|v| v["trafo3w"] = serde_json::json!([{"hv_bus": 0}])),
+            "three-winding transformers",
+        ),
+        (
+            Box::new(|v| v["ext_grid"] = serde_json::json!([{"bus": 0}, {"bus": 0}])),
+            "2 external grids",
+        ),
+        (
+            Box::new(|v| v["ext_grid"][0]["bus"] = serde_json::json!(1)),
+            "not on the transformer's high-voltage bus",
+        ),
+        (
+            Box::new(|v| v["line"][0]["parallel"] = serde_json::json!(2)),
+            "parallel cables",
+        ),
+        (
+            Box::new(|v| {
+                let t = &mut v["trafo"][0];
+                t["tap_pos"] = serde_json::json!(2);
+                t["tap_neutral"] = serde_json::json!(0);
+                t["tap_step_percent"] = serde_json::json!(2.5);
+            }),
+            "tap is off its neutral position",
+        ),
+        (
+            Box::new(|v| {
+                v["switch"] =
+                    serde_json::json!([{"bus": 1, "element": 2, "et": "b", "closed": false}])
+            }),
+            "open bus-bus switch",
+        ),
+        (
+            Box::new(|v| v["bus"][2]["vn_kv"] = serde_json::json!(0.23)),
+            "not the transformer's low voltage",
+        ),
+        (
+            Box::new(|v| v["line"][0]["r_ohm_per_km"] = serde_json::Value::Null),
+            "no number in its column \"r_ohm_per_km\"",
+        ),
+        (
+            Box::new(|v| v["load"][0]["bus"] = serde_json::json!(9)),
+            "names bus 9, which is not in the bus table",
+        ),
+    ];
+    for (f, says) in cases {
+        let why = with(&*f);
+        assert!(why.contains(says), "expected \"{says}\": {why}");
+    }
 }
