@@ -484,17 +484,20 @@ impl PowerFlowModel {
         loop {
             iterations += 1;
             self.backward_sweep(&s_pu, &v, &link_current, &mut current);
-            let mut max_change = 0.0f64;
+            // Squared magnitudes in the loop: no square root per bus.
+            let mut max_change_sqr = 0.0f64;
             let mut weakest = (self.root, f64::INFINITY);
             for &c in &self.order[1..] {
                 let new_v = v[self.parent[c]] - self.z_series[c] * current[c];
-                max_change = max_change.max((new_v - v[c]).norm());
+                max_change_sqr = max_change_sqr.max((new_v - v[c]).norm_sqr());
                 v[c] = new_v;
-                let vm = new_v.norm();
-                if vm.is_nan() || vm < weakest.1 {
-                    weakest = (c, vm);
+                let vm_sqr = new_v.norm_sqr();
+                if vm_sqr.is_nan() || vm_sqr < weakest.1 {
+                    weakest = (c, vm_sqr);
                 }
             }
+            let mut max_change = max_change_sqr.sqrt();
+            weakest.1 = weakest.1.sqrt();
             if weakest.1.is_nan() || weakest.1 < options.collapse_vm_pu || !max_change.is_finite() {
                 return Err(PowerFlowError::VoltageCollapse {
                     iterations,
