@@ -40,6 +40,15 @@ fn read(name: &str) -> String {
     std::fs::read_to_string(repo(&format!("tests/fixtures/pandapower/{name}"))).expect("fixture")
 }
 
+/// Our line for pandapower's `l`: the same ends and length.
+fn line_of(net: &microgrid::network::Network, l: &LineResult) -> Option<usize> {
+    net.lines.iter().position(|x| {
+        net.buses[x.from_bus].name == l.from
+            && net.buses[x.to_bus].name == l.to
+            && (x.length_km - l.length_km).abs() < 1e-12
+    })
+}
+
 /// Imports `name`, checks it as a file, and compares it with pandapower.
 fn compare(name: &str) -> (f64, f64) {
     let scenario = import::import(&read(&format!("{name}.json")), name).expect("imports");
@@ -50,15 +59,8 @@ fn compare(name: &str) -> (f64, f64) {
     assert_eq!(net.lines.len(), pp.lines.len(), "{name}: lines");
     // The tables: every line with its ends and parameters.
     for l in &pp.lines {
-        let ours = net
-            .lines
-            .iter()
-            .find(|x| {
-                net.buses[x.from_bus].name == l.from
-                    && net.buses[x.to_bus].name == l.to
-                    && (x.length_km - l.length_km).abs() < 1e-12
-            })
-            .unwrap_or_else(|| panic!("{name}: no line {} - {}", l.from, l.to));
+        let ours = &net.lines
+            [line_of(net, l).unwrap_or_else(|| panic!("{name}: no line {} - {}", l.from, l.to))];
         assert_eq!(ours.cable.r_ohm_per_km, l.r_ohm_per_km);
         assert_eq!(ours.cable.x_ohm_per_km, l.x_ohm_per_km);
         assert_eq!(ours.cable.c_nf_per_km, l.c_nf_per_km);
@@ -75,26 +77,19 @@ fn compare(name: &str) -> (f64, f64) {
     let flow = PowerFlowModel::new(net)
         .solve(&s, &SolverOptions::default())
         .expect("solves");
-    let (mut dvm, mut dload) = (0.0f64, 0.0f64);
+    let (mut dvm, mut dva, mut dload) = (0.0f64, 0.0f64, 0.0f64);
     for b in &pp.buses {
         let i = net.bus_index(&b.name).expect("bus");
         dvm = dvm.max((flow.vm_pu[i] - b.vm_pu).abs());
-        let _ = b.va_degree;
+        dva = dva.max((flow.va_degree[i] - b.va_degree).abs());
     }
     for l in &pp.lines {
-        let k = net
-            .lines
-            .iter()
-            .position(|x| {
-                net.buses[x.from_bus].name == l.from
-                    && net.buses[x.to_bus].name == l.to
-                    && (x.length_km - l.length_km).abs() < 1e-12
-            })
-            .expect("line");
+        let k = line_of(net, l).expect("line");
         dload = dload.max((flow.lines[k].loading_percent - l.loading_percent).abs());
     }
-    eprintln!("{name}: |dvm| {dvm:.1e} pu, |dloading| {dload:.1e} pp");
+    eprintln!("{name}: |dvm| {dvm:.1e} pu, |dva| {dva:.1e} deg, |dloading| {dload:.1e} pp");
     assert!(dvm < 1e-4, "{name}: {dvm} pu");
+    assert!(dva < 0.01, "{name}: {dva} degrees");
     assert!(dload < 0.1, "{name}: {dload} pp");
     (dvm, dload)
 }

@@ -13,6 +13,15 @@ fn house_mut<'a>(s: &'a mut Scenario, name: &str) -> Result<&'a mut House, Refus
         .ok_or_else(|| format!("there is no house \"{name}\""))
 }
 
+/// The cable between two buses (either way round).
+fn line_mut<'a>(s: &'a mut Scenario, from: &str, to: &str) -> Result<&'a mut LineSpec, Refusal> {
+    s.feeders
+        .iter_mut()
+        .flat_map(|f| f.lines.iter_mut())
+        .find(|l| (l.from == from && l.to == to) || (l.from == to && l.to == from))
+        .ok_or_else(|| format!("there is no cable between {from} and {to}"))
+}
+
 fn turbine_mut<'a>(s: &'a mut Scenario, name: &str) -> Result<&'a mut WindTurbine, Refusal> {
     s.wind_turbines
         .iter_mut()
@@ -315,24 +324,8 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             position_m,
             length_m,
         } => add_cable(&mut s, &from, &to, cable, position_m, length_m)?,
-        Edit::SetSwitch { from, to, switch } => {
-            let line = s
-                .feeders
-                .iter_mut()
-                .flat_map(|f| f.lines.iter_mut())
-                .find(|l| (l.from == from && l.to == to) || (l.from == to && l.to == from))
-                .ok_or_else(|| format!("there is no cable between {from} and {to}"))?;
-            line.switch = switch;
-        }
-        Edit::SetCable { from, to, cable } => {
-            let line = s
-                .feeders
-                .iter_mut()
-                .flat_map(|f| f.lines.iter_mut())
-                .find(|l| (l.from == from && l.to == to) || (l.from == to && l.to == from))
-                .ok_or_else(|| format!("there is no cable between {from} and {to}"))?;
-            line.cable = cable;
-        }
+        Edit::SetSwitch { from, to, switch } => line_mut(&mut s, &from, &to)?.switch = switch,
+        Edit::SetCable { from, to, cable } => line_mut(&mut s, &from, &to)?.cable = cable,
         Edit::RemoveBus { bus } => remove_bus(&mut s, &bus)?,
         Edit::MoveHouse {
             house,
