@@ -412,12 +412,9 @@ fn with_switches(
             to: to.clone(),
             switch: Some(*state),
         };
-        let mut next = scenario::edit::apply(&edit, &out.scenario)
-            .map_err(|why| format!("--switch {from}:{to}: {why}"))?;
-        next.weather_series = out.weather_series.clone();
-        next.price_series = out.price_series.clone();
-        next.generated_from = out.generated_from.clone();
-        out = next;
+        out = scenario::edit::apply(&edit, &out.scenario)
+            .map_err(|why| format!("--switch {from}:{to}: {why}"))?
+            .carrying_over(&out);
     }
     Ok(out)
 }

@@ -84,12 +84,8 @@ pub fn plugin(app: &mut App) {
 }
 
 /// A checked scenario with the running one's series (they cannot be edited).
-fn with_series(mut built: Built, world: &World) -> Built {
-    let running = &world.resource::<Neighbourhood>().0;
-    built.weather_series = running.weather_series.clone();
-    built.price_series = running.price_series.clone();
-    built.generated_from = running.generated_from.clone();
-    built
+fn with_series(built: Built, world: &World) -> Built {
+    built.carrying_over(&world.resource::<Neighbourhood>().0)
 }
 
 /// Applies `edit` to the running neighbourhood, or says why not (nothing changes then).

@@ -107,6 +107,16 @@ pub struct Built {
 }
 
 impl Built {
+    /// `self` (an edited or switched copy of `from`'s scenario, built
+    /// again) with what `from` had that the scenario text does not hold:
+    /// its loaded series and the compact form it was written in.
+    pub fn carrying_over(mut self, from: &Built) -> Self {
+        self.weather_series = from.weather_series.clone();
+        self.price_series = from.price_series.clone();
+        self.generated_from = from.generated_from.clone();
+        self
+    }
+
     /// Number of houses.
     pub fn house_count(&self) -> usize {
         self.scenario.houses.len()

@@ -7,6 +7,7 @@ use bevy::prelude::*;
 use chrono::NaiveDateTime;
 
 use super::{Neighbourhood, SimClock, rebuild};
+use crate::scenario::edit::{self, Edit};
 use crate::scenario::{SwitchState, TimelineEvent};
 
 /// The timeline's switchings in time order, and how many have been done.
@@ -59,27 +60,31 @@ pub fn apply_due(world: &mut World) {
         return;
     }
     world.resource_mut::<SwitchPlan>().next += due.len();
-    let running = world.resource::<Neighbourhood>().0.clone();
-    let mut scenario = running.scenario.clone();
-    for (_, from, to, switch) in &due {
-        for line in scenario.feeders.iter_mut().flat_map(|f| f.lines.iter_mut()) {
-            if (&line.from == from && &line.to == to) || (&line.from == to && &line.to == from) {
-                line.switch = Some(*switch);
-            }
-        }
-    }
+    // Each switching is the edit a click on the cable's switch makes.
+    let running = &world.resource::<Neighbourhood>().0;
+    let switched = due
+        .iter()
+        .try_fold(running.scenario.clone(), |s, (_, from, to, switch)| {
+            let edit = Edit::SetSwitch {
+                from: from.clone(),
+                to: to.clone(),
+                switch: Some(*switch),
+            };
+            edit::changed(&edit, &s)
+        });
     // The build checked every switching state in turn, so this builds.
-    match crate::scenario::build(&scenario, "the switched scenario", "") {
-        Ok(mut built) => {
-            built.weather_series = running.weather_series.clone();
-            built.price_series = running.price_series.clone();
-            built.generated_from = running.generated_from.clone();
+    let built = switched.and_then(|s| {
+        crate::scenario::build(&s, "the switched scenario", "").map_err(|errors| {
+            errors
+                .first()
+                .map_or_else(String::new, |e| e.message.clone())
+        })
+    });
+    match built {
+        Ok(built) => {
+            let built = built.carrying_over(running);
             rebuild::rebuild(world, built);
         }
-        Err(errors) => {
-            for e in errors.iter().take(1) {
-                warn!("a switching at {now} was not carried out: {}", e.message);
-            }
-        }
+        Err(why) => warn!("a switching at {now} was not carried out: {why}"),
     }
 }

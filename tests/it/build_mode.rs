@@ -6,7 +6,6 @@ use bevy::prelude::*;
 use crate::common::{act, built, repo, steps, window_app};
 use microgrid::app::controls::{Action, ScenarioSource};
 use microgrid::app::editing::EditHistory;
-use microgrid::app::{OpenOptions, headless_plugins};
 use microgrid::scenario::edit::{self, Edit};
 use microgrid::scenario::{self, DeviceKind};
 use microgrid::sim::devices::{BatteryState, DeviceIndex, EvRuntime};
@@ -643,26 +642,11 @@ fn a_locked_layout_keeps_its_parts_and_lets_a_class_add_its_own() {
     let dir = std::env::temp_dir().join(format!("microgrid-locks-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let locked_file = dir.join("locked.scenario.ron");
-    let text = std::fs::read_to_string(repo("scenes/default.scenario.ron")).expect("default");
-    let i = text.rfind(')').expect("closing parenthesis");
-    std::fs::write(
-        &locked_file,
-        format!("{}    locked: true,\n{}", &text[..i], &text[i..]),
-    )
-    .expect("write");
-    let built = scenario::load_and_build(&locked_file).expect("a locked scenario loads");
-    assert!(built.scenario.houses.iter().all(|h| h.locked) && built.scenario.grid.locked);
-    let mut app = App::new();
-    app.add_plugins(MinimalPlugins);
-    headless_plugins(
-        &mut app,
-        built,
-        &OpenOptions {
-            paused: true,
-            ..OpenOptions::new(locked_file.clone())
-        },
-    );
+    let text = crate::common::scenario_with("scenes/default.scenario.ron", "locked: true,");
+    std::fs::write(&locked_file, text).expect("write");
+    let mut app = crate::common::window_app_on(&locked_file);
     let before = scenario_of(&app);
+    assert!(before.houses.iter().all(|h| h.locked) && before.grid.locked);
     for edit in [
         Edit::AddBattery {
             house: "Lindenweg 9".into(),

@@ -4,10 +4,9 @@
 
 use bevy::prelude::*;
 
-use crate::common::{act, repo, steps, window_app};
+use crate::common::{act, steps, window_app};
 use microgrid::app::controls::Action;
 use microgrid::app::editing::EditHistory;
-use microgrid::app::{OpenOptions, headless_plugins};
 use microgrid::scenario::edit::Edit;
 use microgrid::scenario::{self, prices};
 use microgrid::sim::{Neighbourhood, SimClock};
@@ -26,25 +25,12 @@ fn app_on(text: &str, name: &str) -> App {
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join(format!("{name}.scenario.ron"));
     std::fs::write(&file, text).expect("write");
-    let built = scenario::load_and_build(&file).expect("the scenario loads");
-    let mut app = App::new();
-    app.add_plugins(MinimalPlugins);
-    headless_plugins(
-        &mut app,
-        built,
-        &OpenOptions {
-            paused: true,
-            ..OpenOptions::new(file)
-        },
-    );
-    app
+    crate::common::window_app_on(&file)
 }
 
 /// The default with `extra` before its closing parenthesis.
 fn default_with(extra: &str) -> String {
-    let text = std::fs::read_to_string(repo("scenes/default.scenario.ron")).expect("default");
-    let i = text.rfind(')').expect("closing parenthesis");
-    format!("{}    {extra}\n{}", &text[..i], &text[i..])
+    crate::common::scenario_with("scenes/default.scenario.ron", extra)
 }
 
 #[test]
@@ -523,10 +509,10 @@ fn a_switch_opens_and_closes_a_ring_live() {
 
 /// The default with a ring, and `events` on its timeline.
 fn ring_with(events: &str) -> String {
-    let text =
-        std::fs::read_to_string(repo("tests/fixtures/default-ring.scenario.ron")).expect("ring");
-    let i = text.rfind(')').expect("closing parenthesis");
-    format!("{}    events: [{events}],\n{}", &text[..i], &text[i..])
+    crate::common::scenario_with(
+        "tests/fixtures/default-ring.scenario.ron",
+        &format!("events: [{events}],"),
+    )
 }
 
 #[test]

@@ -98,15 +98,29 @@ pub fn relative_imbalance(r: &StepRecord) -> f64 {
 /// The window's controls, history and simulation on `MinimalPlugins`,
 /// paused, on a shipped scenario: what the window runs, without rendering.
 pub fn window_app(scenario: &str) -> bevy::prelude::App {
+    window_app_on(&repo(scenario))
+}
+
+/// As [`window_app`], on any scenario file.
+pub fn window_app_on(file: &std::path::Path) -> bevy::prelude::App {
     use bevy::prelude::*;
+    let built = microgrid::scenario::load_and_build(file)
+        .unwrap_or_else(|e| panic!("{} loads: {e:?}", file.display()));
     let mut app = App::new();
     app.add_plugins(MinimalPlugins);
     let options = microgrid::app::OpenOptions {
         paused: true,
-        ..microgrid::app::OpenOptions::new(repo(scenario))
+        ..microgrid::app::OpenOptions::new(file.to_path_buf())
     };
-    microgrid::app::headless_plugins(&mut app, built(scenario), &options);
+    microgrid::app::headless_plugins(&mut app, built, &options);
     app
+}
+
+/// A shipped scenario's text with `extra` fields before its closing parenthesis.
+pub fn scenario_with(scenario: &str, extra: &str) -> String {
+    let text = std::fs::read_to_string(repo(scenario)).expect("scenario");
+    let i = text.rfind(')').expect("closing parenthesis");
+    format!("{}    {extra}\n{}", &text[..i], &text[i..])
 }
 
 /// Queues `action` and carries it out as a frame would, finishing any jump

@@ -26,8 +26,8 @@ pub struct BuildFields {
     pub save_as: String,
     /// The selection's values as being edited.
     pub draft: Draft,
-    /// What the draft was read from: the selection and the edit count then.
-    pub draft_of: Option<(Pick, usize)>,
+    /// What the draft was read from: the selection, and the edits done and undone then.
+    pub draft_of: Option<(Pick, usize, usize)>,
 }
 
 /// The values of the selected object being edited, before "Apply".
@@ -218,10 +218,10 @@ pub(super) fn build_panel(
     // The draft follows the selection and every edit, undo and redo.
     let key = ui_state
         .selected
-        .map(|pick| (pick, edits.done.len() + 1000 * edits.undone.len()));
+        .map(|pick| (pick, edits.done.len(), edits.undone.len()));
     if ui_state.build.draft_of != key {
         ui_state.build.draft_of = key;
-        if let Some((pick, _)) = key {
+        if let Some((pick, ..)) = key {
             ui_state.build.draft = read_draft(built, pick);
         }
     }

@@ -104,6 +104,14 @@ fn bus_position(s: &Scenario, bus: &str) -> Option<Position> {
         .and_then(|b| b.position_m)
 }
 
+/// Where a new house or turbine stands: where the edit says, else
+/// `north_m` north of its bus (of the busbar when the bus has no position).
+fn stands_at(s: &Scenario, bus: &str, position_m: Option<(f64, f64)>, north_m: f64) -> Position {
+    position_m.map(|(x, y)| Position(x, y)).unwrap_or_else(|| {
+        bus_position(s, bus).map_or(Position(0.0, north_m), |p| Position(p.0, p.1 + north_m))
+    })
+}
+
 /// The edit applied to `s`, before the checks (see [`apply`]).
 pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
     check_locks(edit, s)?;
@@ -176,9 +184,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                     "there is a house \"{name}\" already; choose another name"
                 ));
             }
-            let position = position_m.map(|(x, y)| Position(x, y)).unwrap_or_else(|| {
-                bus_position(&s, &bus).map_or(Position(0.0, 10.0), |p| Position(p.0, p.1 + 10.0))
-            });
+            let position = stands_at(&s, &bus, position_m, 10.0);
             s.houses.push(House {
                 name,
                 bus,
@@ -204,9 +210,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                     "there is a wind turbine \"{name}\" already; choose another name"
                 ));
             }
-            let position = position_m.map(|(x, y)| Position(x, y)).unwrap_or_else(|| {
-                bus_position(&s, &bus).map_or(Position(0.0, 20.0), |p| Position(p.0, p.1 + 20.0))
-            });
+            let position = stands_at(&s, &bus, position_m, 20.0);
             s.wind_turbines.push(WindTurbine {
                 name,
                 bus,
