@@ -32,11 +32,14 @@ pub struct Cli {
 const EXAMPLES: &str = "Examples:
   microgrid open scenes/town-1000.scenario.ron --speed 3600
   microgrid open --screenshot shot.png --after 5
+  microgrid open scenes/challenges/02-keep-the-lights-on.challenge.ron
   microgrid check scenes/default.scenario.ron
   microgrid run scenes/default.scenario.ron --days 7 --csv week.csv
   microgrid run scenes/default.scenario.ron --days 7 --market sdr --trades trades.csv
   microgrid powerflow scenes/kerber-dorfnetz.scenario.ron --at \"2025-06-21 13:00\"
   microgrid powerflow scenes/default.scenario.ron --json > case.json
+  microgrid challenge scenes/challenges/01-first-light.challenge.ron --design my-design.scenario.ron
+  microgrid challenge scenes/challenges/01-first-light.challenge.ron --design class-7b/ --json
   microgrid bench
 
 Exit status: 0 fine, 1 the window failed, 2 bad input, 3 power flow has no solution.";
@@ -44,9 +47,9 @@ Exit status: 0 fine, 1 the window failed, 2 bad input, 3 power flow has no solut
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open the 3D sandbox window on a scenario (F1 in the window lists the keys).
+    /// Open the 3D sandbox window on a scenario or a challenge (F1 in the window lists the keys).
     Open {
-        /// Scenario file [default: scenes/default.scenario.ron].
+        /// Scenario file, or a challenge (`*.challenge.ron`) [default: scenes/default.scenario.ron].
         file: Option<PathBuf>,
         /// Save a PNG of the window here after --after seconds, print the
         /// frame figures and exit.
@@ -93,6 +96,21 @@ pub enum Command {
         /// this one (its name or index in the trafo table).
         #[arg(long, value_name = "NAME_OR_INDEX")]
         transformer: Option<String>,
+    },
+    /// Run a challenge and grade designs: eligibility, goals, stars, score.
+    ///
+    /// Each design is a scenario file (a student's saved design); a folder
+    /// stands for every *.scenario.ron in it. Without --design, grades the
+    /// starting design. One design prints its report, several a table.
+    Challenge {
+        /// The challenge file (`*.challenge.ron`).
+        file: PathBuf,
+        /// A design to grade: a scenario file or a folder of them (repeatable).
+        #[arg(long, value_name = "SCENARIO")]
+        design: Vec<PathBuf>,
+        /// Print JSON: one object for one design, an array for several.
+        #[arg(long)]
+        json: bool,
     },
     /// Check scenario files and summarise each on one line.
     Check {
@@ -271,6 +289,7 @@ pub fn run(cli: Cli) -> ExitCode {
             })
         }
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Challenge { file, design, json }) => challenge(&file, &design, json),
         Some(Command::Import {
             file,
             output,
@@ -377,6 +396,77 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// `microgrid challenge`: grades each design (a folder stands for its
+/// scenario files, in name order).
+fn challenge(file: &Path, designs: &[PathBuf], json: bool) -> ExitCode {
+    let prepared = match crate::challenge::Prepared::load(file) {
+        Ok(p) => p,
+        Err(errors) => {
+            print_errors(&errors);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let mut files: Vec<Option<PathBuf>> = Vec::new();
+    for d in designs {
+        if d.is_dir() {
+            let mut inside: Vec<PathBuf> = match std::fs::read_dir(d) {
+                Ok(entries) => entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.to_string_lossy().ends_with(".scenario.ron"))
+                    .collect(),
+                Err(e) => {
+                    eprintln!("error: cannot read the folder {}: {e}", d.display());
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            if inside.is_empty() {
+                eprintln!(
+                    "error: the folder {} has no .scenario.ron files to grade",
+                    d.display()
+                );
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+            inside.sort();
+            files.extend(inside.into_iter().map(Some));
+        } else {
+            files.push(Some(d.clone()));
+        }
+    }
+    if files.is_empty() {
+        files.push(None);
+    }
+    let grades: Vec<crate::challenge::Grade> = files
+        .iter()
+        .map(|f| crate::challenge::grade(&prepared, f.as_deref()))
+        .collect();
+    if json {
+        let text = if grades.len() == 1 {
+            serde_json::to_string_pretty(&grades[0])
+        } else {
+            serde_json::to_string_pretty(&grades)
+        };
+        match text {
+            Ok(t) => outln!("{t}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else if grades.len() == 1 {
+        out!("{}", crate::challenge::grade::report_text(&grades[0]));
+    } else {
+        out!("{}", crate::challenge::grade::table_text(&grades));
+    }
+    // A design that could not be read is bad input, after every row is shown.
+    let unreadable = grades.iter().any(|g| g.goals.is_empty() && !g.eligible);
+    if unreadable {
+        ExitCode::from(EXIT_BAD_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 /// Loads, checks and builds a scenario file; errors are ready to print.
 /// Parses `--switch FROM:TO=open|closed`.
 fn parse_switch(text: &str) -> Result<(String, String, scenario::SwitchState), String> {
@@ -429,9 +519,21 @@ fn print_errors(errors: &[ScenarioError]) {
     }
 }
 
-fn open(options: crate::app::OpenOptions) -> ExitCode {
-    let path = options.scenario_path.as_path();
-    let built = match load_built(path) {
+fn open(mut options: crate::app::OpenOptions) -> ExitCode {
+    let path = options.scenario_path.clone();
+    // A challenge opens on its starting design, with the briefing.
+    let loaded = if path.to_string_lossy().ends_with(".challenge.ron") {
+        crate::challenge::Prepared::load(&path).map(|prepared| {
+            let built = prepared.start.clone();
+            options.scenario_path = prepared.scenario_file.clone();
+            options.paused = true;
+            options.challenge = Some(prepared);
+            built
+        })
+    } else {
+        load_built(&path)
+    };
+    let built = match loaded {
         Ok(b) => b,
         Err(errors) => {
             print_errors(&errors);

@@ -6,6 +6,7 @@
 //! - [`physics`]: sun, PV, wind and demand models as pure functions.
 //! - [`market`]: the local peer-to-peer market: pricing, matching, settlement.
 //! - [`sim`]: the headless [`sim::SimulationPlugin`] and its fixed-step pipeline.
+//! - [`challenge`]: challenges: goals over a run, eligibility, stars and grading.
 //! - [`report`]: pandapower-compatible JSON and readable tables.
 //! - [`app`]: the sandbox window (3D scene, controls, charts) over the simulation.
 //! - [`cli`]: the `microgrid` command line.
@@ -35,6 +36,7 @@ macro_rules! out {
 
 pub mod app;
 pub mod bench;
+pub mod challenge;
 pub mod cli;
 pub mod market;
 pub mod network;

@@ -37,6 +37,8 @@ pub struct BuildTool {
     /// A house or turbine is being dragged with the move tool (the camera
     /// does not orbit meanwhile).
     pub dragging: bool,
+    /// The tools a challenge allows (all when none is being played).
+    pub allowed: Option<Vec<crate::challenge::Tool>>,
 }
 
 impl BuildTool {

@@ -102,6 +102,12 @@ pub enum Action {
     CancelJump,
     /// Close the error dialog and keep the running scenario as it is.
     DismissErrors,
+    /// A step of the challenge being played (see [`super::challenge_mode`]).
+    Challenge(super::challenge_mode::ChallengeAction),
+    /// Open a challenge file (`*.challenge.ron`) and show its briefing.
+    OpenChallenge(PathBuf),
+    /// Turn the camera to a bus, a cable ("the cable A - B") or "the transformer".
+    LookAt(String),
 }
 
 /// The mechanisms the M key cycles through.
@@ -140,7 +146,7 @@ pub struct EditPreview {
 fn drops_edits(action: &Action) -> bool {
     matches!(
         action,
-        Action::LoadScenario(_) | Action::Reload | Action::CloseWindow
+        Action::LoadScenario(_) | Action::Reload | Action::CloseWindow | Action::OpenChallenge(_)
     )
 }
 
@@ -335,6 +341,10 @@ fn apply(world: &mut World, action: Action) {
             .refuse("a scenario file is being read; edit when it is open".to_owned());
         return;
     }
+    if let Err(why) = super::challenge_mode::allows(world, &action) {
+        world.resource_mut::<editing::EditHistory>().refuse(why);
+        return;
+    }
     apply_now(world, action);
 }
 
@@ -442,6 +452,9 @@ fn apply_now(world: &mut World, action: Action) {
             source.errors.clear();
             source.failed_path = None;
         }
+        Action::Challenge(step) => super::challenge_mode::apply(world, step),
+        Action::OpenChallenge(path) => super::challenge_mode::open(world, &path),
+        Action::LookAt(place) => super::challenge_mode::look_at(world, &place),
         Action::SetMarket(mechanism) => world.trigger(SetMarket(mechanism)),
         Action::CycleMarket => {
             let current = world.resource::<Market>().settings.mechanism;
@@ -490,8 +503,10 @@ fn apply_loaded(
 ) {
     match result {
         Ok(built) => {
-            // A jump and the edits belong to the scenario they were made on.
+            // A jump and the edits belong to the scenario they were made on;
+            // another scenario leaves the challenge being played.
             long_work::cancel_jump(world);
+            super::challenge_mode::leave(world);
             sim::reset(world, built);
             world.insert_resource(editing::EditHistory {
                 saved: Some(0),

@@ -5,6 +5,7 @@
 pub mod build_tool;
 pub mod camera;
 pub mod capture;
+pub mod challenge_mode;
 pub mod controls;
 pub mod editing;
 pub mod history;
@@ -89,6 +90,8 @@ pub struct OpenOptions {
     pub at: Option<chrono::NaiveDateTime>,
     /// Timed actions to play (`--script`).
     pub script: Option<script::Script>,
+    /// A challenge to play on the scenario (its starting design).
+    pub challenge: Option<crate::challenge::Prepared>,
 }
 
 impl OpenOptions {
@@ -104,6 +107,7 @@ impl OpenOptions {
             outages: Vec::new(),
             at: None,
             script: None,
+            challenge: None,
         }
     }
 }
@@ -117,7 +121,12 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
     );
     order_the_frame(app);
     // The charts record the run to `at` too, so they open with its history.
-    app.add_plugins((controls::plugin, editing::plugin, history::plugin));
+    app.add_plugins((
+        controls::plugin,
+        editing::plugin,
+        history::plugin,
+        challenge_mode::plugin,
+    ));
     let (now, step_s) = {
         let mut clock = app.world_mut().resource_mut::<SimClock>();
         clock.set_speed(options.speed);
@@ -137,6 +146,9 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
     app.insert_resource(controls::ScenarioSource::new(&options.scenario_path));
     if let Some(script) = &options.script {
         app.insert_resource(script::ScriptPlayer::new(script.clone()));
+    }
+    if let Some(prepared) = &options.challenge {
+        app.insert_resource(challenge_mode::ChallengeMode::new(prepared.clone()));
     }
 }
 

@@ -33,6 +33,21 @@ pub enum Tool {
 }
 
 impl Tool {
+    /// The tool as a challenge names it.
+    pub fn kind(self) -> crate::challenge::Tool {
+        use crate::challenge::Tool as T;
+        match self {
+            Tool::House => T::House,
+            Tool::Pv => T::Pv,
+            Tool::Battery => T::Battery,
+            Tool::Car { .. } => T::Car,
+            Tool::Turbine => T::Turbine,
+            Tool::Cable => T::Cable,
+            Tool::Move => T::Move,
+            Tool::Remove => T::Remove,
+        }
+    }
+
     /// Every tool, for the toolbox.
     pub const ALL: [Tool; 9] = [
         Tool::House,

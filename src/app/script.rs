@@ -25,6 +25,7 @@ use bevy::prelude::*;
 use serde::de::{self, DeserializeSeed, EnumAccess, IntoDeserializer, VariantAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use super::challenge_mode::ChallengeAction;
 use super::controls::{Action, PendingActions};
 use crate::market::Mechanism;
 use crate::scenario::edit::Edit;
@@ -77,10 +78,22 @@ pub enum Control {
     DiscardEdits,
     /// Keep the edits; the held load is dropped.
     KeepEdits,
+    /// Open a challenge file and show its briefing.
+    OpenChallenge(PathBuf),
+    /// From the challenge's briefing to the design phase.
+    BeginChallenge,
+    /// Run the design through the challenge.
+    RunChallenge,
+    /// Back to the design after (or during) a run.
+    TryAgain,
+    /// Run the same design again.
+    Replay,
+    /// Turn the camera to a bus, "the cable A - B" or "the transformer".
+    LookAt(String),
 }
 
 /// Names of [`Edit`]'s variants (a test holds this list to the enum).
-pub const EDIT_NAMES: [&str; 22] = [
+pub const EDIT_NAMES: [&str; 23] = [
     "AddPv",
     "AddBattery",
     "AddCar",
@@ -97,6 +110,7 @@ pub const EDIT_NAMES: [&str; 22] = [
     "SetCar",
     "SetTurbine",
     "SetTransformer",
+    "SetController",
     "AddCable",
     "SetCable",
     "RemoveBus",
@@ -106,7 +120,7 @@ pub const EDIT_NAMES: [&str; 22] = [
 ];
 
 /// Names of [`Control`]'s variants.
-pub const CONTROL_NAMES: [&str; 22] = [
+pub const CONTROL_NAMES: [&str; 28] = [
     "ToggleOutage",
     "SetPrice",
     "TogglePriceSpike",
@@ -129,6 +143,12 @@ pub const CONTROL_NAMES: [&str; 22] = [
     "Quit",
     "DiscardEdits",
     "KeepEdits",
+    "OpenChallenge",
+    "BeginChallenge",
+    "RunChallenge",
+    "TryAgain",
+    "Replay",
+    "LookAt",
 ];
 
 /// Every action's name: the edits', then the controls'.
@@ -324,6 +344,12 @@ impl ScriptAction {
                 Control::Quit => Action::Quit,
                 Control::DiscardEdits => Action::DiscardEdits,
                 Control::KeepEdits => Action::KeepEdits,
+                Control::OpenChallenge(p) => Action::OpenChallenge(p),
+                Control::BeginChallenge => Action::Challenge(ChallengeAction::Begin),
+                Control::RunChallenge => Action::Challenge(ChallengeAction::Run),
+                Control::TryAgain => Action::Challenge(ChallengeAction::TryAgain),
+                Control::Replay => Action::Challenge(ChallengeAction::Replay),
+                Control::LookAt(place) => Action::LookAt(place),
             },
         }
     }

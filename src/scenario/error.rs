@@ -95,30 +95,42 @@ fn position_of(prefix: &str) -> (usize, usize) {
 
 /// Parses scenario text. `file` names the source in errors.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    parse_ron(text, file, "Scenario", "scenes/default.scenario.ron")
+}
+
+/// Parses RON text of any of the sandbox's file kinds: `kind` is the
+/// name the text starts with (`Scenario`, `Challenge`), `example` a shipped
+/// file to copy from, both for the hints.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    kind: &str,
+    example: &str,
+) -> Result<T, ScenarioError> {
     if text.trim().is_empty() {
         return Err(ScenarioError::file(
             file,
-            "the file is empty; a scenario starts with `Scenario(` (copy scenes/default.scenario.ron to begin)",
+            format!("the file is empty; it starts with `{kind}(` (copy {example} to begin)"),
         ));
     }
     let options =
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    options.from_str::<Scenario>(text).map_err(|e| {
+    options.from_str::<T>(text).map_err(|e| {
         let start = e.span.start;
         ScenarioError {
             file: file.to_owned(),
             position: Some((start.line, start.col)),
-            message: friendly(&e.code),
+            message: friendly(&e.code, kind, example),
         }
     })
 }
 
 /// RON's message with a hint on how to fix the common cases.
-fn friendly(code: &ron::Error) -> String {
+fn friendly(code: &ron::Error, kind: &str, example: &str) -> String {
     use ron::Error as E;
     let text = code.to_string();
     match code {
-        E::MissingStructField { .. } => format!("{text}; add it (see scenes/default.scenario.ron)"),
+        E::MissingStructField { .. } => format!("{text}; add it (see {example})"),
         E::NoSuchStructField { .. } => format!("{text}; check the spelling or remove it"),
         E::DuplicateStructField { .. } => format!("{text}; keep only one"),
         E::ExpectedFloat | E::ExpectedInteger => format!("{text}; write a plain number"),
@@ -137,9 +149,11 @@ fn friendly(code: &ron::Error) -> String {
                 "{text}; this value is a group of fields written in parentheses, like `(kwp: 5.0)`"
             )
         }
-        E::TrailingCharacters => format!("{text}; remove what follows the scenario's closing `)`"),
+        E::TrailingCharacters => {
+            format!("{text}; remove what follows the closing `)` of `{kind}(`")
+        }
         E::ExceededRecursionLimit => {
-            format!("{text}; the file nests brackets too deeply to be a scenario")
+            format!("{text}; the file nests brackets too deeply")
         }
         _ => text,
     }
@@ -219,6 +233,26 @@ impl<'a> Locator<'a> {
         } else {
             let all = self.find_all(key, value);
             all.get(n).or(all.last()).copied()
+        };
+        self.made.set(self.made.get() + 1);
+        ScenarioError {
+            file: self.file.to_owned(),
+            position,
+            message,
+        }
+    }
+
+    /// An error at the `n`th place `needle` is written (or the last one,
+    /// or the file): for values that are not a `key: "value"` pair, such
+    /// as a name in a list or a goal's kind.
+    pub fn error_at_text(&self, needle: &str, n: usize, message: String) -> ScenarioError {
+        let position = if self.is_full() || needle.is_empty() {
+            None
+        } else {
+            let all: Vec<usize> = self.text.match_indices(needle).map(|(i, _)| i).collect();
+            all.get(n)
+                .or(all.last())
+                .map(|&at| position_of(&self.text[..at]))
         };
         self.made.set(self.made.get() + 1);
         ScenarioError {

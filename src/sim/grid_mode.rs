@@ -40,6 +40,8 @@ pub struct GridState {
     pub stages_shed: usize,
     /// Demand not served in the step, kW.
     pub unserved_kw: f64,
+    /// The part of it that was critical demand, kW.
+    pub critical_unserved_kw: f64,
     /// Share of available PV let through.
     pub pv_share: f64,
     /// The island is on purpose (economic islanding), not an outage.

@@ -157,6 +157,7 @@ pub(super) fn reset(world: &mut World) {
         f_max_hz: F0_HZ,
         stages_shed: 0,
         unserved_kw: 0.0,
+        critical_unserved_kw: 0.0,
         pv_share: 1.0,
         resync_pending: false,
         economic: false,
@@ -356,6 +357,7 @@ fn update_breaker(
         state.frequency = FrequencyState::default();
         state.stages_shed = 0;
         state.unserved_kw = 0.0;
+        state.critical_unserved_kw = 0.0;
         state.pv_share = 1.0;
     }
 }
@@ -524,9 +526,10 @@ type OnlyGenerators = (
 /// Cuts `kw` of demand from `loads` (each with the part of it that is
 /// critical, kW): the non-critical parts first, in proportion to what each
 /// draws, then the critical parts alike. Returns what was cut (less than
-/// `kw` when they draw less).
-fn shed_demand(mut loads: Vec<(Mut<DevicePower>, f64)>, kw: f64) -> f64 {
+/// `kw` when they draw less) and the critical part of that.
+fn shed_demand(mut loads: Vec<(Mut<DevicePower>, f64)>, kw: f64) -> (f64, f64) {
     let mut left = kw.max(0.0);
+    let mut critical_cut = 0.0;
     for critical_pass in [false, true] {
         let part = |p: &DevicePower, critical_kw: f64| {
             let critical = critical_kw.clamp(0.0, p.p_kw.max(0.0));
@@ -550,8 +553,11 @@ fn shed_demand(mut loads: Vec<(Mut<DevicePower>, f64)>, kw: f64) -> f64 {
             p.p_kw = before - reduce;
         }
         left -= cut;
+        if critical_pass {
+            critical_cut = cut;
+        }
     }
-    kw.max(0.0) - left
+    (kw.max(0.0) - left, critical_cut)
 }
 
 /// Curtails `kw` of generation, PV first and then wind, in proportion to
@@ -790,6 +796,7 @@ fn dispatch_island(
         };
         state.stages_shed = SHED_STAGES_HZ.len();
         state.unserved_kw = demand;
+        state.critical_unserved_kw = firm - state.losses_estimate_kw;
         state.pv_share = 0.0;
         for (_, _, mut p) in &mut households {
             *p = DevicePower::default();
@@ -841,6 +848,7 @@ fn dispatch_island(
     // give is not served (the frequency falls and the relays act in the
     // steps that follow); a surplus they cannot take is curtailed.
     let mut needed = served + state.losses_estimate_kw - pv * outcome.pv_share - wind;
+    let mut critical_cut = 0.0;
     if needed > discharge_limit {
         let short = needed - discharge_limit;
         // Cars' charging first (it is non-critical), then the households.
@@ -857,13 +865,16 @@ fn dispatch_island(
             .iter_mut()
             .map(|(e, _, p)| (p, critical.get(&e).copied().unwrap_or(0.0)))
             .collect();
-        cut += shed_demand(loads, short - cut);
+        let (households_cut, critical) = shed_demand(loads, short - cut);
+        cut += households_cut;
+        critical_cut = critical;
         served -= cut;
         needed -= cut;
     } else if needed < -charge_limit {
         needed += curtail_generation(built, generators.iter_mut(), -charge_limit - needed);
     }
     state.unserved_kw = (demand - served).max(0.0);
+    state.critical_unserved_kw = critical_cut;
     let needed = needed.clamp(-charge_limit, discharge_limit);
     let shares = share_by_rating(&units, needed);
     let mut headroom = Vec::with_capacity(units.len());
@@ -1012,8 +1023,9 @@ fn settle_island_slack(
             .iter_mut()
             .map(|(e, p)| (p, critical.get(&e).copied().unwrap_or(0.0)))
             .collect();
-        cut += shed_demand(loads, residual_kw - cut);
-        state.unserved_kw += cut;
+        let (households_cut, critical) = shed_demand(loads, residual_kw - cut);
+        state.unserved_kw += cut + households_cut;
+        state.critical_unserved_kw += critical;
     } else if residual_kw < 0.0 {
         curtail_generation(&hood.0, generators.iter_mut(), -residual_kw);
     }

@@ -51,6 +51,8 @@ pub struct StepRecord {
     pub frequency_min_hz: f64,
     /// Demand not served (shed or dark), kW.
     pub shed_kw: f64,
+    /// The critical part of it, kW.
+    pub critical_shed_kw: f64,
     /// Import price, EUR/kWh.
     pub price_eur_per_kwh: f64,
     /// What the step cost the neighbourhood at the PCC, EUR (negative: earned).
@@ -139,6 +141,8 @@ pub struct EnergyTotals {
     pub failed_steps: u64,
     /// Demand not served, kWh.
     pub unserved_kwh: f64,
+    /// The critical part of it, kWh.
+    pub critical_unserved_kwh: f64,
     /// Hours with the breaker open.
     pub hours_islanded: f64,
     /// Hours dark.
@@ -177,6 +181,7 @@ impl Default for EnergyTotals {
             hours_outside_voltage_band: 0.0,
             failed_steps: 0,
             unserved_kwh: 0.0,
+            critical_unserved_kwh: 0.0,
             hours_islanded: 0.0,
             hours_blackout: 0.0,
             frequency_min_hz: crate::physics::frequency::F0_HZ,
@@ -303,9 +308,15 @@ fn record_step(
     r.frequency_hz = grid.frequency.f_hz;
     r.frequency_min_hz = grid.f_min_hz.min(grid.frequency.f_hz);
     r.shed_kw = if r.islanded { grid.unserved_kw } else { 0.0 };
+    r.critical_shed_kw = if r.islanded {
+        grid.critical_unserved_kw
+    } else {
+        0.0
+    };
     if r.islanded {
         totals.hours_islanded += dt_h;
         totals.unserved_kwh += r.shed_kw * dt_h;
+        totals.critical_unserved_kwh += r.critical_shed_kw * dt_h;
         if grid.mode == GridMode::Blackout {
             totals.hours_blackout += dt_h;
         } else {

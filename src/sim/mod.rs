@@ -73,6 +73,9 @@ pub struct SimClock {
     /// no limit). Steps over it are dropped: on a slow machine the
     /// simulation runs slower than `speed` rather than slowing every frame.
     pub frame_budget_ms: Option<f64>,
+    /// The clock pauses itself on reaching this many steps (a challenge's
+    /// end): [`run_due_steps`] runs no step past it.
+    pub stop_at_step: Option<u64>,
     /// Real time owed to the simulation, in simulated seconds.
     backlog_s: f64,
 }
@@ -92,6 +95,7 @@ impl SimClock {
             speed: 1.0,
             paused: false,
             frame_budget_ms: None,
+            stop_at_step: None,
             backlog_s: 0.0,
         }
     }
@@ -122,6 +126,9 @@ impl SimClock {
 
     /// Steps due after `real_dt_s` of real time, capped per frame.
     fn take_due_steps(&mut self, real_dt_s: f64) -> u32 {
+        if self.stop_at_step.is_some_and(|stop| self.steps >= stop) {
+            self.paused = true;
+        }
         if self.paused {
             self.backlog_s = 0.0;
             return 0;
@@ -136,7 +143,13 @@ impl SimClock {
         self.backlog_s = self
             .backlog_s
             .min(step * f64::from(Self::MAX_STEPS_PER_FRAME));
-        due as u32
+        let due = due as u32;
+        match self.stop_at_step {
+            Some(stop) => {
+                due.min(u32::try_from(stop.saturating_sub(self.steps)).unwrap_or(u32::MAX))
+            }
+            None => due,
+        }
     }
 }
 

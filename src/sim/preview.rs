@@ -75,7 +75,7 @@ fn feeder_of(edit: &Edit, built: &Built) -> Option<usize> {
         Edit::RemoveTurbine { name }
         | Edit::SetTurbine { name, .. }
         | Edit::MoveTurbine { name, .. } => name.as_str(),
-        Edit::SetTransformer { .. } => return None,
+        Edit::SetTransformer { .. } | Edit::SetController { .. } => return None,
     };
     built
         .devices

@@ -406,6 +406,7 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         r#"SetCar(house: "H", v2g: true)"#,
         r#"SetTurbine(name: "T", hub_height_m: 30.0)"#,
         r#"SetTransformer(transformer: "0.4 MVA 10/0.4 kV")"#,
+        r#"SetController(strategy: PriceAware, outage_reserve: Some(0.8))"#,
         r#"AddCable(from: "L10", to: "J1", position_m: Some((270.0, -8.0)))"#,
         r#"SetCable(from: "L1", to: "L2", cable: "NAYY 4x120 SE")"#,
         r#"RemoveBus(bus: "L10")"#,
@@ -436,6 +437,12 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         "Quit",
         "DiscardEdits",
         "KeepEdits",
+        r#"OpenChallenge("scenes/challenges/01-first-light.challenge.ron")"#,
+        "BeginChallenge",
+        "RunChallenge",
+        "TryAgain",
+        "Replay",
+        r#"LookAt("the transformer")"#,
     ];
     assert_eq!(edits.len(), EDIT_NAMES.len());
     assert_eq!(controls.len(), CONTROL_NAMES.len());

@@ -129,6 +129,18 @@ pub(super) fn top_bar(
             {
                 ui_state.build_mode = !ui_state.build_mode;
             }
+            let challenges = egui::Button::selectable(
+                ui_state.show_challenges,
+                egui::RichText::new("★ Challenges  (L)").size(20.0).strong(),
+            )
+            .min_size(egui::vec2(160.0, 44.0));
+            if ui
+                .add(challenges)
+                .on_hover_text("Goals to reach with a budget: pick a challenge")
+                .clicked()
+            {
+                ui_state.show_challenges = !ui_state.show_challenges;
+            }
         });
         ui.add_space(4.0);
     });

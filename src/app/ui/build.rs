@@ -49,6 +49,8 @@ pub struct Draft {
     pub cable: String,
     /// The transformer's type.
     pub transformer: String,
+    /// The controller's strategy and outage reserve (0 to 1).
+    pub controller: (crate::scenario::tariff::Strategy, f64),
 }
 
 impl Default for BuildFields {
@@ -103,7 +105,11 @@ fn read_draft(built: &crate::scenario::Built, pick: Pick) -> Draft {
                 d.cable = line.cable_name.clone();
             }
         }
-        Pick::Transformer => d.transformer = built.scenario.grid.transformer.clone(),
+        Pick::Transformer => {
+            d.transformer = built.scenario.grid.transformer.clone();
+            let c = &built.scenario.controller;
+            d.controller = (c.strategy, c.outage_reserve);
+        }
         Pick::Bus(_) => {}
     }
     d
@@ -531,6 +537,8 @@ fn selection_tools(
             }
         }
         Some(Pick::Transformer) => {
+            controller_tools(ui, live, ui_state, actions);
+            ui.separator();
             ui.label(big("Transformer").strong());
             if built.scenario.grid.locked {
                 ui.label(big("Locked: the transformer cannot be changed."));
@@ -565,6 +573,54 @@ fn selection_tools(
             ));
         }
     }
+}
+
+/// The controller at the point of common coupling: its strategy and the
+/// share of each battery it keeps for outages.
+fn controller_tools(
+    ui: &mut egui::Ui,
+    live: &Live,
+    ui_state: &mut UiState,
+    actions: &mut PendingActions,
+) {
+    use crate::scenario::tariff::Strategy;
+    ui.label(big("Energy management").strong());
+    let draft = &mut ui_state.build.draft;
+    let name = |s: Strategy| match s {
+        Strategy::SelfConsumption => "Self-consumption",
+        Strategy::PriceAware => "Price-aware",
+        Strategy::EconomicIslanding => "Economic islanding",
+    };
+    egui::ComboBox::from_id_salt("controller strategy")
+        .selected_text(big(name(draft.controller.0)))
+        .show_ui(ui, |ui| {
+            for s in [
+                Strategy::SelfConsumption,
+                Strategy::PriceAware,
+                Strategy::EconomicIslanding,
+            ] {
+                ui.selectable_value(&mut draft.controller.0, s, big(name(s)));
+            }
+        });
+    ui.label(big(match draft.controller.0 {
+        Strategy::SelfConsumption => "Batteries serve their own house.",
+        Strategy::PriceAware => {
+            "Charge when cheap, discharge when dear, keep a reserve for outages."
+        }
+        Strategy::EconomicIslanding => "Price-aware, and island on purpose while the grid is dear.",
+    }));
+    let mut percent = draft.controller.1 * 100.0;
+    ui.add(
+        egui::Slider::new(&mut percent, 0.0..=100.0)
+            .step_by(5.0)
+            .suffix(" % kept for outages"),
+    );
+    draft.controller.1 = percent / 100.0;
+    let edit = Edit::SetController {
+        strategy: draft.controller.0,
+        outage_reserve: Some(draft.controller.1),
+    };
+    edit_button(ui, "Apply strategy", edit, live, actions);
 }
 
 fn house_tools(

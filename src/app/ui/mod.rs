@@ -5,6 +5,7 @@
 
 mod bars;
 mod build;
+mod challenge;
 mod charts;
 mod dialogs;
 mod inspector;
@@ -41,7 +42,7 @@ use crate::sim::prices::CurrentPrices;
 use crate::sim::{Neighbourhood, SimClock};
 
 /// Every keyboard shortcut, as the help overlay and the README list them.
-pub const SHORTCUTS: [(&str, &str); 29] = [
+pub const SHORTCUTS: [(&str, &str); 30] = [
     ("G", "grid outage on / off"),
     ("P", "price spike (1.50 EUR/kWh) on / off"),
     ("Space", "pause / run"),
@@ -78,6 +79,7 @@ pub const SHORTCUTS: [(&str, &str); 29] = [
         "B",
         "build mode: add, change and remove houses, PV, batteries, cars, turbines",
     ),
+    ("L", "challenges: the list, with the stars earned"),
     ("Ctrl+Z", "undo the last edit"),
     ("Ctrl+Shift+Z or Ctrl+Y", "redo"),
     (
@@ -110,6 +112,8 @@ pub struct UiState {
     pub price_slider: f64,
     /// Build mode: the build panel is open and clicks select what to edit.
     pub build_mode: bool,
+    /// The list of challenges is open.
+    pub show_challenges: bool,
     /// The build panel's fields (sizes of what the buttons add, Save as).
     pub build: build::BuildFields,
     /// The 3D view's part of the window, egui points (what the bars and
@@ -129,6 +133,7 @@ impl Default for UiState {
             note: None,
             price_slider: 0.40,
             build_mode: false,
+            show_challenges: false,
             build: build::BuildFields::default(),
             view_rect: None,
             style_set: false,
@@ -251,6 +256,8 @@ pub enum Shortcut {
     Escape,
     /// Build mode on or off.
     ToggleBuild,
+    /// The list of challenges on or off.
+    ToggleChallenges,
     /// The charts panel on or off.
     ToggleCharts,
     /// The trade arcs on or off.
@@ -281,6 +288,7 @@ pub fn shortcut_for_key(key: KeyCode, shift: bool, ctrl: bool) -> Option<Shortcu
     }
     Some(match key {
         KeyCode::KeyB => Shortcut::ToggleBuild,
+        KeyCode::KeyL => Shortcut::ToggleChallenges,
         KeyCode::F1 => Shortcut::ToggleHelp,
         KeyCode::Slash if shift => Shortcut::ToggleHelp,
         KeyCode::Escape => Shortcut::Escape,
@@ -296,7 +304,10 @@ pub fn shortcut_for_key(key: KeyCode, shift: bool, ctrl: bool) -> Option<Shortcu
 /// Adds the panels, the shortcuts and picking for the inspector.
 pub fn plugin(app: &mut App) {
     app.init_resource::<UiState>();
-    app.add_systems(bevy_egui::EguiPrimaryContextPass, draw_ui);
+    app.add_systems(
+        bevy_egui::EguiPrimaryContextPass,
+        (draw_ui, challenge::challenge_ui).chain(),
+    );
     app.add_systems(
         Update,
         (keyboard, pick_on_click, close_through_the_queue).in_set(crate::app::AppSystems::Input),
@@ -390,6 +401,7 @@ fn keyboard(
     for &key in keys.get_just_pressed() {
         match shortcut_for_key(key, shift, ctrl) {
             Some(Shortcut::ToggleBuild) => ui.build_mode = !ui.build_mode,
+            Some(Shortcut::ToggleChallenges) => ui.show_challenges = !ui.show_challenges,
             Some(Shortcut::Act(action)) => actions.push(action),
             Some(Shortcut::ToggleHelp) => ui.show_help = !ui.show_help,
             Some(Shortcut::Escape) if tool.as_ref().is_some_and(|t| t.state.is_some()) => {

@@ -102,7 +102,11 @@ pub(super) fn toolbox(
             ui.set_max_width((view_width - 40.0).max(300.0));
             let mut hovered = None;
             ui.horizontal_wrapped(|ui| {
+                let allowed = tool.allowed.clone();
                 for t in Tool::ALL {
+                    if allowed.as_ref().is_some_and(|a| !a.contains(&t.kind())) {
+                        continue;
+                    }
                     let chosen = tool.state.as_ref().is_some_and(|s| s.tool == t);
                     let response = tool_button(ui, chosen, icon(t), t.name());
                     if response.hovered() {

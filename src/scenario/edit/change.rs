@@ -321,6 +321,15 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             // A given MV level must still match: it follows the new type.
             s.grid.mv_kv = None;
         }
+        Edit::SetController {
+            strategy,
+            outage_reserve,
+        } => {
+            s.controller.strategy = strategy;
+            if let Some(r) = outage_reserve {
+                s.controller.outage_reserve = r;
+            }
+        }
         Edit::AddCable {
             from,
             to,

@@ -192,6 +192,15 @@ pub enum Edit {
         /// A standard type or one of the scenario's `transformer_types`.
         transformer: String,
     },
+    /// Sets the energy-management strategy (and the share of each battery
+    /// kept for outages, when given).
+    SetController {
+        /// The strategy.
+        strategy: crate::scenario::tariff::Strategy,
+        /// Share of each battery kept for outages (0 to 1).
+        #[serde(default)]
+        outage_reserve: Option<f64>,
+    },
     /// A cable from a bus to a new joint (extending a street, or a new
     /// street from the busbar) or to another bus (which closes a loop: a
     /// ring, solved as a meshed network).
@@ -328,6 +337,23 @@ impl Edit {
             Self::SetCar { house, .. } => format!("Changed the car of {house}"),
             Self::SetTurbine { name, .. } => format!("Changed wind turbine {name}"),
             Self::SetTransformer { transformer } => format!("Put in a {transformer} transformer"),
+            Self::SetController {
+                strategy,
+                outage_reserve,
+            } => {
+                let name = match strategy {
+                    crate::scenario::tariff::Strategy::SelfConsumption => "self-consumption",
+                    crate::scenario::tariff::Strategy::PriceAware => "price-aware",
+                    crate::scenario::tariff::Strategy::EconomicIslanding => "economic islanding",
+                };
+                match outage_reserve {
+                    Some(r) => format!(
+                        "Set the strategy to {name}, keeping {} % for outages",
+                        num(r * 100.0)
+                    ),
+                    None => format!("Set the strategy to {name}"),
+                }
+            }
             Self::AddCable {
                 from, to, cable, ..
             } => {

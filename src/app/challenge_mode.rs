@@ -1,0 +1,422 @@
+//! Playing a challenge in the window: the briefing, the design phase
+//! (clock paused, build mode with the allowed tools and the budget), the
+//! run with a live meter per goal, and the results.
+//!
+//! The phases change only through actions ([`ChallengeAction`]), so a
+//! button, a key, a script and a test drive them alike. The live meters are
+//! [`crate::challenge::Meter`]s fed after every simulation step; the
+//! results are the same grade `microgrid challenge` prints, run headless on
+//! the design as it was when Run was pressed.
+
+use std::sync::Arc;
+
+use bevy::prelude::*;
+
+use crate::challenge::{self, Grade, Meter, Prepared, progress};
+use crate::scenario::Built;
+use crate::sim::{Neighbourhood, SimClock, SimulationStep, SimulationSystems};
+
+/// Where the player is in a challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading the briefing.
+    Briefing,
+    /// Building, with the clock paused at the start.
+    Design,
+    /// The events play out.
+    Running,
+    /// The goals are judged.
+    Results,
+}
+
+/// What a challenge's buttons and keys ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ChallengeAction {
+    /// From the briefing to the design phase.
+    Begin,
+    /// Show the briefing again.
+    Briefing,
+    /// Run the design through the challenge's events.
+    Run,
+    /// Back to the design phase with the design as it was run.
+    TryAgain,
+    /// Run the same design again.
+    Replay,
+}
+
+/// The challenge being played.
+#[derive(Resource, Debug, Clone)]
+pub struct ChallengeMode {
+    /// The challenge and its starting design.
+    pub prepared: Arc<Prepared>,
+    /// Where the player is.
+    pub phase: Phase,
+    /// One live meter per goal (during and after a run).
+    pub meters: Vec<Meter>,
+    /// Events of the log already fed to the meters.
+    seen: usize,
+    /// The design as it was when Run was pressed.
+    pub design: Option<Built>,
+    /// The last run's grade.
+    pub grade: Option<Grade>,
+    /// The best so far, from the progress file.
+    pub best: Option<progress::Best>,
+    /// Simulated seconds per real second during a run.
+    pub run_speed: f64,
+    /// A new best was set by the last run.
+    pub new_best: bool,
+}
+
+impl ChallengeMode {
+    /// A challenge about to be briefed.
+    pub fn new(prepared: Prepared) -> Self {
+        let best = progress::load().best.get(&prepared.stem()).copied();
+        let hours = prepared.challenge.hours;
+        Self {
+            meters: prepared.meters(&prepared.start),
+            prepared: Arc::new(prepared),
+            phase: Phase::Briefing,
+            seen: 0,
+            design: None,
+            grade: None,
+            best,
+            // A day in about 24 s; a week in about a minute.
+            run_speed: if hours > 48.0 { 3600.0 * 3.0 } else { 3600.0 },
+            new_best: false,
+        }
+    }
+
+    /// The steps a run takes.
+    pub fn run_steps(&self) -> u64 {
+        self.prepared
+            .duration_s()
+            .div_ceil(u64::from(challenge::STEP_S))
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        SimulationStep,
+        observe_step
+            .after(SimulationSystems::Market)
+            .run_if(resource_exists::<ChallengeMode>),
+    );
+    app.add_systems(
+        Update,
+        finish_the_run
+            .in_set(super::AppSystems::Present)
+            .run_if(resource_exists::<ChallengeMode>),
+    );
+}
+
+/// Feeds the step just run to the live meters.
+fn observe_step(world: &mut World) {
+    world.resource_scope(|world, mut mode: Mut<ChallengeMode>| {
+        if mode.phase != Phase::Running {
+            return;
+        }
+        let mode = &mut *mode;
+        challenge::grade::observe(&mut mode.meters, world, &mut mode.seen);
+    });
+}
+
+/// At the run's end: the clock stops and the design is graded.
+fn finish_the_run(world: &mut World) {
+    let done = {
+        let mode = world.resource::<ChallengeMode>();
+        mode.phase == Phase::Running && world.resource::<SimClock>().steps >= mode.run_steps()
+    };
+    if done {
+        world.resource_mut::<SimClock>().paused = true;
+        judge(world);
+    }
+}
+
+/// Grades the design that was run (headless, as `microgrid challenge`
+/// does), records the stars and shows the results.
+fn judge(world: &mut World) {
+    let Some(design) = world.resource::<ChallengeMode>().design.clone() else {
+        return;
+    };
+    let prepared = world.resource::<ChallengeMode>().prepared.clone();
+    let (reasons, spent, _) = challenge::eligibility::reasons(
+        &prepared.start.scenario,
+        &design.scenario,
+        &prepared.challenge,
+    );
+    let goals = challenge::grade::run(&prepared, &design);
+    let budget = prepared.challenge.budget_eur;
+    let grade = match goals {
+        Ok(goals) => {
+            let eligible = reasons.is_empty();
+            let (stars, score) = challenge::grade::stars_and_score(eligible, &goals, budget, spent);
+            Grade {
+                challenge: prepared.challenge.title.clone(),
+                design: "this design".into(),
+                eligible,
+                reasons,
+                stars,
+                max_stars: goals.len() as u32,
+                score,
+                budget_eur: budget,
+                spent_eur: spent,
+                goals,
+            }
+        }
+        Err(e) => Grade {
+            challenge: prepared.challenge.title.clone(),
+            design: "this design".into(),
+            eligible: false,
+            reasons: vec![format!("it could not be run: {e}")],
+            stars: 0,
+            max_stars: prepared.challenge.goals.len() as u32,
+            score: 0,
+            budget_eur: budget,
+            spent_eur: spent,
+            goals: Vec::new(),
+        },
+    };
+    let mut record = progress::load();
+    let new_best = record.record(&prepared.stem(), grade.stars, grade.max_stars, grade.score);
+    if new_best && let Err(why) = progress::save(&record) {
+        eprintln!("the stars could not be saved: {why}");
+    }
+    let mut mode = world.resource_mut::<ChallengeMode>();
+    mode.best = record.best.get(&prepared.stem()).copied();
+    mode.new_best = new_best;
+    mode.grade = Some(grade);
+    mode.phase = Phase::Results;
+}
+
+/// Carries out a challenge action.
+pub fn apply(world: &mut World, action: ChallengeAction) {
+    let Some(phase) = world.get_resource::<ChallengeMode>().map(|m| m.phase) else {
+        return;
+    };
+    match (action, phase) {
+        (ChallengeAction::Begin, Phase::Briefing) => enter_design(world, None),
+        (ChallengeAction::Briefing, Phase::Design) => {
+            world.resource_mut::<ChallengeMode>().phase = Phase::Briefing;
+        }
+        (ChallengeAction::Run, Phase::Design) => {
+            let design = world.resource::<Neighbourhood>().0.clone();
+            start_run(world, design);
+        }
+        (ChallengeAction::TryAgain, Phase::Results | Phase::Running) => {
+            let design = world.resource::<ChallengeMode>().design.clone();
+            enter_design(world, design);
+        }
+        (ChallengeAction::Replay, Phase::Results) => {
+            if let Some(design) = world.resource::<ChallengeMode>().design.clone() {
+                start_run(world, design);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The design phase: the clock paused at the start, build mode open with
+/// the allowed tools. `design` replaces the running neighbourhood (the one
+/// that was run, for "try again").
+fn enter_design(world: &mut World, design: Option<Built>) {
+    if let Some(design) = design {
+        crate::sim::reset(world, design);
+    }
+    let allowed = world
+        .resource::<ChallengeMode>()
+        .prepared
+        .challenge
+        .tools
+        .clone();
+    {
+        let mut clock = world.resource_mut::<SimClock>();
+        clock.paused = true;
+        clock.stop_at_step = None;
+    }
+    if let Some(mut tool) = world.get_resource_mut::<super::build_tool::BuildTool>() {
+        tool.allowed = Some(allowed);
+    }
+    if let Some(mut ui) = world.get_resource_mut::<super::ui::UiState>() {
+        ui.build_mode = true;
+    }
+    let mut mode = world.resource_mut::<ChallengeMode>();
+    mode.phase = Phase::Design;
+}
+
+/// Runs `design` from the challenge's start with its fixed settings; the
+/// manual controls (outage, weather, price) are cleared so that the run
+/// is the challenge's.
+fn start_run(world: &mut World, design: Built) {
+    let prepared = world.resource::<ChallengeMode>().prepared.clone();
+    let fixed = challenge::grade::fixed(&prepared, &design.scenario);
+    let run = match crate::scenario::build(&fixed, "the design", "") {
+        Ok(b) => b.carrying_over(&design),
+        Err(errors) => {
+            if let Some(mut h) = world.get_resource_mut::<super::editing::EditHistory>() {
+                h.refuse(
+                    errors
+                        .first()
+                        .map_or_else(|| "the design cannot be run".into(), |e| e.message.clone()),
+                );
+            }
+            return;
+        }
+    };
+    world.trigger(crate::sim::island::SetGridOutage(false));
+    world.trigger(crate::sim::devices::SetWeather {
+        cloud_oktas: None,
+        wind_m_s: None,
+    });
+    world.trigger(crate::sim::prices::SetPrice(None));
+    crate::sim::reset(world, run.clone());
+    let (meters, steps, speed) = {
+        let mode = world.resource::<ChallengeMode>();
+        (prepared.meters(&run), mode.run_steps(), mode.run_speed)
+    };
+    {
+        let mut clock = world.resource_mut::<SimClock>();
+        clock.stop_at_step = Some(steps);
+        clock.set_speed(speed);
+        clock.paused = false;
+    }
+    if let Some(mut ui) = world.get_resource_mut::<super::ui::UiState>() {
+        ui.build_mode = false;
+    }
+    if let Some(mut tool) = world.get_resource_mut::<super::build_tool::BuildTool>() {
+        tool.state = None;
+    }
+    let mut mode = world.resource_mut::<ChallengeMode>();
+    mode.meters = meters;
+    mode.seen = 0;
+    mode.design = Some(design);
+    mode.grade = None;
+    mode.new_best = false;
+    mode.phase = Phase::Running;
+}
+
+/// Whether `action` may be carried out now: during a run, nothing that
+/// changes the design or the events (the run is the challenge's).
+pub fn allows(world: &World, action: &super::controls::Action) -> Result<(), String> {
+    use super::controls::Action as A;
+    let Some(mode) = world.get_resource::<ChallengeMode>() else {
+        return Ok(());
+    };
+    let changes_the_run = matches!(
+        action,
+        A::Edit(_)
+            | A::Undo
+            | A::Redo
+            | A::ToggleOutage
+            | A::SetPrice(_)
+            | A::TogglePriceSpike
+            | A::SetClouds(_)
+            | A::CycleClouds
+            | A::SetWind(_)
+            | A::CycleWind
+            | A::SetMarket(_)
+            | A::CycleMarket
+            | A::Reload
+            | A::JumpToHour(_)
+            | A::JumpToNext
+    );
+    match mode.phase {
+        Phase::Running | Phase::Results if changes_the_run => {
+            Err("The challenge decides the events: press \"Try again\" to change the design".into())
+        }
+        Phase::Briefing | Phase::Design
+            if matches!(
+                action,
+                A::ToggleOutage
+                    | A::SetPrice(_)
+                    | A::TogglePriceSpike
+                    | A::SetClouds(_)
+                    | A::CycleClouds
+                    | A::SetWind(_)
+                    | A::CycleWind
+                    | A::TogglePause
+                    | A::SetPaused(false)
+                    | A::StepOnce
+                    | A::JumpToHour(_)
+                    | A::JumpToNext
+            ) =>
+        {
+            Err("The clock waits while you design: press \"Run the challenge\"".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Opens the challenge at `path` on the running window: its starting
+/// design replaces the neighbourhood and the briefing shows. A bad file
+/// leaves everything as it is and shows its errors.
+pub fn open(world: &mut World, path: &std::path::Path) {
+    match Prepared::load(path) {
+        Ok(prepared) => {
+            super::long_work::cancel_jump(world);
+            let start = prepared.start.clone();
+            let scenario_file = prepared.scenario_file.clone();
+            crate::sim::reset(world, start);
+            world.insert_resource(super::editing::EditHistory {
+                saved: Some(0),
+                ..default()
+            });
+            world.insert_resource(super::controls::ScenarioSource::new(&scenario_file));
+            world.insert_resource(ChallengeMode::new(prepared));
+            world.resource_mut::<SimClock>().paused = true;
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("refused: {e}");
+            }
+            let mut source = world.resource_mut::<super::controls::ScenarioSource>();
+            source.errors = errors.iter().map(ToString::to_string).collect();
+            source.failed_path = Some(path.to_path_buf());
+        }
+    }
+}
+
+/// Leaves the challenge being played (another scenario was opened).
+pub fn leave(world: &mut World) {
+    world.remove_resource::<ChallengeMode>();
+    if let Some(mut tool) = world.get_resource_mut::<super::build_tool::BuildTool>() {
+        tool.allowed = None;
+    }
+    if let Some(mut clock) = world.get_resource_mut::<SimClock>() {
+        clock.stop_at_step = None;
+    }
+}
+
+/// Where `place` is on the ground, metres: a bus, the middle of a cable
+/// ("the cable A - B"), or the transformer.
+pub fn place_position(built: &Built, place: &str) -> Option<[f64; 2]> {
+    let bus = |name: &str| {
+        built
+            .network
+            .bus_index(name)
+            .and_then(|b| built.network.buses[b].position_m)
+    };
+    if place == "the transformer" {
+        return Some([0.0, 0.0]);
+    }
+    if let Some((a, b)) = place
+        .strip_prefix("the cable ")
+        .and_then(|c| c.split_once(" - "))
+    {
+        let (a, b) = (bus(a)?, bus(b)?);
+        return Some([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0]);
+    }
+    bus(place)
+}
+
+/// Turns the camera to `place` (see [`place_position`]), close enough to read.
+pub fn look_at(world: &mut World, place: &str) {
+    let Some(p) = place_position(&world.resource::<Neighbourhood>().0, place) else {
+        return;
+    };
+    let target = super::layout::to_world(p, 0.0);
+    let mut cameras = world.query::<&mut super::camera::OrbitCamera>();
+    for mut camera in cameras.iter_mut(world) {
+        camera.focus = target;
+        camera.distance = camera.distance.min(90.0);
+    }
+}

@@ -1,0 +1,368 @@
+//! The challenge's screens: the list of challenges with the stars earned,
+//! the briefing, the goals panel (the rules while designing, live meters
+//! while running) and the results.
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, egui};
+
+use crate::app::challenge_mode::{ChallengeAction, ChallengeMode, Phase};
+use crate::app::controls::{Action, PendingActions};
+use crate::app::palette;
+use crate::challenge::{goals::num, progress};
+use crate::scenario::prices::eur_text;
+
+use super::{UiState, c32};
+
+/// Where the shipped challenges are.
+pub const CHALLENGE_FOLDER: &str = "scenes/challenges";
+
+fn big(text: impl Into<String>, size: f32) -> egui::RichText {
+    egui::RichText::new(text).size(size)
+}
+
+fn stars(earned: u32, of: u32) -> String {
+    (0..of)
+        .map(|i| if i < earned { '★' } else { '☆' })
+        .collect()
+}
+
+/// The challenge files of a folder, in name order, with their titles.
+pub fn challenge_files(folder: &std::path::Path) -> Vec<(PathBuf, String, u8)> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, String, u8)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".challenge.ron"))
+        .map(|p| {
+            let (title, difficulty) = std::fs::read_to_string(&p)
+                .ok()
+                .and_then(|t| {
+                    ron::Options::default()
+                        .from_str::<crate::challenge::Challenge>(&t)
+                        .ok()
+                })
+                .map_or_else(
+                    || (crate::challenge::stem_of(&p), 1),
+                    |c| (c.title, c.difficulty),
+                );
+            (p, title, difficulty)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Draws the challenge screens (after the main interface).
+pub(super) fn challenge_ui(
+    mut contexts: EguiContexts,
+    mode: Option<Res<ChallengeMode>>,
+    clock: Res<crate::sim::SimClock>,
+    mut ui_state: ResMut<UiState>,
+    mut actions: ResMut<PendingActions>,
+    mut listed: Local<Option<(Vec<(PathBuf, String, u8)>, progress::Progress)>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if ui_state.show_challenges {
+        let (files, record) = listed.get_or_insert_with(|| {
+            (
+                challenge_files(std::path::Path::new(CHALLENGE_FOLDER)),
+                progress::load(),
+            )
+        });
+        challenge_list(ctx, files, record, &mut ui_state, &mut actions);
+    } else {
+        *listed = None;
+    }
+    let Some(mode) = mode else {
+        return Ok(());
+    };
+    match mode.phase {
+        Phase::Briefing => briefing(ctx, &mode, &mut actions),
+        Phase::Design | Phase::Running => goals_panel(ctx, &mode, &clock, &mut actions),
+        Phase::Results => results(ctx, &mode, &mut actions),
+    }
+    Ok(())
+}
+
+fn challenge_list(
+    ctx: &egui::Context,
+    files: &[(PathBuf, String, u8)],
+    record: &progress::Progress,
+    ui_state: &mut UiState,
+    actions: &mut PendingActions,
+) {
+    let mut open = true;
+    egui::Window::new(big("Challenges", 24.0).strong())
+        .id("challenge list".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .open(&mut open)
+        .show(ctx, |ui| {
+            if files.is_empty() {
+                ui.label(big(format!("No challenges in {CHALLENGE_FOLDER}/"), 18.0));
+            }
+            egui::Grid::new("challenges")
+                .spacing([18.0, 10.0])
+                .show(ui, |ui| {
+                    for (path, title, difficulty) in files {
+                        let stem = crate::challenge::stem_of(path);
+                        let best = record.best.get(&stem);
+                        if ui.button(big(title, 20.0)).clicked() {
+                            actions.push(Action::OpenChallenge(path.clone()));
+                            ui_state.show_challenges = false;
+                        }
+                        ui.label(big(
+                            match difficulty {
+                                1 => "easy",
+                                2 => "medium",
+                                _ => "hard",
+                            },
+                            18.0,
+                        ));
+                        ui.label(
+                            big(
+                                best.map_or_else(
+                                    || "not played yet".into(),
+                                    |b| stars(b.stars, b.max_stars),
+                                ),
+                                20.0,
+                            )
+                            .color(c32(palette::ORANGE)),
+                        );
+                        ui.end_row();
+                    }
+                });
+        });
+    if !open {
+        ui_state.show_challenges = false;
+    }
+}
+
+fn briefing(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActions) {
+    let c = &mode.prepared.challenge;
+    egui::Window::new(big(&c.title, 28.0).strong())
+        .id("challenge briefing".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .resizable(false)
+        .default_width(720.0)
+        .show(ctx, |ui| {
+            ui.set_max_width(720.0);
+            ui.label(big(
+                format!(
+                    "{} - {} hours from {} - budget {}",
+                    match c.difficulty {
+                        1 => "Easy",
+                        2 => "Medium",
+                        _ => "Hard",
+                    },
+                    num(c.hours),
+                    mode.prepared.start.scenario.start,
+                    eur_text(c.budget_eur)
+                ),
+                18.0,
+            ));
+            ui.add_space(8.0);
+            ui.label(big(&c.briefing, 22.0));
+            ui.add_space(8.0);
+            ui.label(big("One star for each goal:", 20.0).strong());
+            for g in &c.goals {
+                ui.label(big(format!("☆ {}: {}", g.name(), g.rule()), 19.0));
+            }
+            ui.add_space(6.0);
+            let tools: Vec<&str> = c.tools.iter().map(|t| t.label()).collect();
+            ui.label(big(
+                if tools.is_empty() {
+                    "No build tools: only watch.".to_owned()
+                } else {
+                    format!("Tools: {}", tools.join(", "))
+                },
+                18.0,
+            ));
+            if let Some(best) = mode.best {
+                ui.label(
+                    big(
+                        format!(
+                            "Your best: {} ({} points)",
+                            stars(best.stars, best.max_stars),
+                            best.score
+                        ),
+                        18.0,
+                    )
+                    .color(c32(palette::ORANGE)),
+                );
+            }
+            ui.add_space(10.0);
+            let go = ui.button(big("Start designing  (Enter)", 22.0).strong());
+            if go.clicked() || ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                actions.push(Action::Challenge(ChallengeAction::Begin));
+            }
+        });
+}
+
+/// A goal's line: its mark, name, and value against the limit.
+fn meter_line(ui: &mut egui::Ui, meter: &crate::challenge::Meter, finished: bool, live: bool) {
+    let r = meter.reading(finished);
+    let (mark, colour) = if !live {
+        ("☆", palette::LIGHT_GREY)
+    } else if r.passed {
+        ("✔", palette::GREEN)
+    } else if r.breach.is_some() || finished {
+        ("✖", palette::VERMILLION)
+    } else {
+        ("…", palette::ORANGE)
+    };
+    ui.horizontal(|ui| {
+        ui.label(big(mark, 20.0).color(c32(colour)).strong());
+        ui.vertical(|ui| {
+            ui.label(big(meter.goal.name(), 18.0).strong());
+            ui.label(big(meter.goal.rule(), 15.0));
+            if live {
+                ui.label(big(r.note.clone(), 16.0).color(c32(colour)));
+            }
+        });
+    });
+}
+
+fn goals_panel(
+    ctx: &egui::Context,
+    mode: &ChallengeMode,
+    clock: &crate::sim::SimClock,
+    actions: &mut PendingActions,
+) {
+    let c = &mode.prepared.challenge;
+    let running = mode.phase == Phase::Running;
+    egui::Window::new(big(&c.title, 20.0).strong())
+        .id("challenge goals".into())
+        .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 60.0))
+        .collapsible(true)
+        .resizable(false)
+        .default_width(330.0)
+        .show(ctx, |ui| {
+            ui.set_max_width(330.0);
+            for m in &mode.meters {
+                meter_line(ui, m, false, running);
+            }
+            ui.separator();
+            if running {
+                let steps = mode.run_steps().max(1);
+                let share = clock.steps as f32 / steps as f32;
+                ui.add(
+                    egui::ProgressBar::new(share.min(1.0))
+                        .text(big(format!("{}", clock.now().format("%a %H:%M")), 16.0)),
+                );
+                if ui.button(big("Stop and change the design", 16.0)).clicked() {
+                    actions.push(Action::Challenge(ChallengeAction::TryAgain));
+                }
+            } else {
+                ui.label(big(
+                    "Build with the tools below, then run the events.",
+                    16.0,
+                ));
+                if ui
+                    .button(big("▶ Run the challenge  (Enter)", 20.0).strong())
+                    .clicked()
+                    || ui.input(|i| i.key_pressed(egui::Key::Enter))
+                {
+                    actions.push(Action::Challenge(ChallengeAction::Run));
+                }
+                if ui.button(big("Briefing", 16.0)).clicked() {
+                    actions.push(Action::Challenge(ChallengeAction::Briefing));
+                }
+            }
+        });
+}
+
+fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActions) {
+    let Some(g) = &mode.grade else {
+        return;
+    };
+    egui::Window::new(big(format!("{} - results", g.challenge), 26.0).strong())
+        .id("challenge results".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .resizable(false)
+        .default_width(760.0)
+        .show(ctx, |ui| {
+            ui.set_max_width(760.0);
+            ui.horizontal(|ui| {
+                ui.label(big(stars(g.stars, g.max_stars), 44.0).color(c32(palette::ORANGE)));
+                ui.vertical(|ui| {
+                    ui.label(big(format!("{} of {} stars", g.stars, g.max_stars), 22.0).strong());
+                    ui.label(big(
+                        format!(
+                            "Score {} - spent {} of {}",
+                            g.score,
+                            eur_text(g.spent_eur),
+                            eur_text(g.budget_eur)
+                        ),
+                        18.0,
+                    ));
+                    if mode.new_best {
+                        ui.label(big("A new best!", 18.0).color(c32(palette::GREEN)));
+                    }
+                });
+            });
+            if !g.eligible {
+                ui.label(
+                    big("Not eligible, so no stars:", 19.0)
+                        .color(c32(palette::VERMILLION))
+                        .strong(),
+                );
+                for r in &g.reasons {
+                    ui.label(big(format!("- {r}"), 17.0).color(c32(palette::VERMILLION)));
+                }
+            }
+            ui.separator();
+            for goal in &g.goals {
+                ui.horizontal(|ui| {
+                    let (mark, colour) = if goal.passed {
+                        ("★", palette::ORANGE)
+                    } else {
+                        ("✖", palette::VERMILLION)
+                    };
+                    ui.label(big(mark, 24.0).color(c32(colour)));
+                    ui.vertical(|ui| {
+                        ui.label(big(format!("{}: {}", goal.name, goal.rule), 18.0).strong());
+                        let mut line =
+                            format!("{} (limit {} {})", goal.note, num(goal.limit), goal.unit);
+                        if let Some(when) = &goal.first_failed {
+                            line.push_str(&format!("; first failed {when}"));
+                            if let Some(place) = &goal.place {
+                                line.push_str(&format!(" at {place}"));
+                            }
+                        }
+                        ui.horizontal(|ui| {
+                            ui.label(big(line, 17.0));
+                            if let Some(place) = &goal.place
+                                && ui.button(big("Show", 16.0)).clicked()
+                            {
+                                actions.push(Action::LookAt(place.clone()));
+                            }
+                        });
+                    });
+                });
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui
+                    .button(big("Try again  (Enter)", 20.0).strong())
+                    .clicked()
+                    || ui.input(|i| i.key_pressed(egui::Key::Enter))
+                {
+                    actions.push(Action::Challenge(ChallengeAction::TryAgain));
+                }
+                if ui.button(big("Replay the run", 20.0)).clicked() {
+                    actions.push(Action::Challenge(ChallengeAction::Replay));
+                }
+            });
+            ui.label(big(
+                "Try again keeps your design; save it with Save as in build mode.",
+                15.0,
+            ));
+        });
+}

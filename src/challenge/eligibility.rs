@@ -1,0 +1,448 @@
+//! Whether a design may enter a challenge: what it changed from the
+//! starting design, part by part, set against the tools allowed, their
+//! caps, the locks and the budget.
+//!
+//! The comparison reads the two scenarios, not the edits that led from one
+//! to the other, so a design made in the window, by a script or in a text
+//! editor is judged alike.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::{Feeder, House, Scenario, prices};
+
+/// A build tool, as a challenge allows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Tool {
+    /// Add a house, or change one's demand.
+    House,
+    /// Add or change rooftop PV.
+    Pv,
+    /// Add or change a home battery.
+    Battery,
+    /// Add or change an electric car.
+    Car,
+    /// Add or change a wind turbine.
+    Turbine,
+    /// Lay or change a cable (and the bus at its end).
+    Cable,
+    /// Open or close a cable's switch.
+    Switch,
+    /// Move a house, turbine or bus.
+    Move,
+    /// Take a part away.
+    Remove,
+    /// Change the transformer.
+    Transformer,
+    /// Change the energy-management strategy.
+    Controller,
+    /// Change the local market.
+    Market,
+}
+
+impl Tool {
+    /// Every tool, in the toolbox's order.
+    pub const ALL: [Tool; 12] = [
+        Tool::House,
+        Tool::Pv,
+        Tool::Battery,
+        Tool::Car,
+        Tool::Turbine,
+        Tool::Cable,
+        Tool::Switch,
+        Tool::Move,
+        Tool::Remove,
+        Tool::Transformer,
+        Tool::Controller,
+        Tool::Market,
+    ];
+
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tool::House => "house",
+            Tool::Pv => "solar",
+            Tool::Battery => "battery",
+            Tool::Car => "car",
+            Tool::Turbine => "wind turbine",
+            Tool::Cable => "cable",
+            Tool::Switch => "switch",
+            Tool::Move => "move",
+            Tool::Remove => "remove",
+            Tool::Transformer => "transformer",
+            Tool::Controller => "strategy",
+            Tool::Market => "market",
+        }
+    }
+}
+
+/// How many times each tool was used, and on what.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolUse(pub BTreeMap<Tool, Vec<String>>);
+
+impl ToolUse {
+    fn add(&mut self, tool: Tool, what: impl Into<String>) {
+        self.0.entry(tool).or_default().push(what.into());
+    }
+
+    /// Times `tool` was used.
+    pub fn count(&self, tool: Tool) -> u32 {
+        self.0.get(&tool).map_or(0, |v| v.len() as u32)
+    }
+}
+
+/// What turning `before` into `after` used, tool by tool (both scenarios
+/// expanded, as built).
+pub fn tools_used(before: &Scenario, after: &Scenario) -> ToolUse {
+    let mut used = ToolUse::default();
+    let old_houses: BTreeMap<&str, &House> =
+        before.houses.iter().map(|h| (h.name.as_str(), h)).collect();
+    let new_houses: BTreeMap<&str, &House> =
+        after.houses.iter().map(|h| (h.name.as_str(), h)).collect();
+    for (name, h) in &new_houses {
+        match old_houses.get(name) {
+            None => {
+                used.add(Tool::House, *name);
+                if h.pv.is_some() {
+                    used.add(Tool::Pv, *name);
+                }
+                if h.battery.is_some() {
+                    used.add(Tool::Battery, *name);
+                }
+                if h.ev.is_some() {
+                    used.add(Tool::Car, *name);
+                }
+            }
+            Some(old) => {
+                let part =
+                    |used: &mut ToolUse, tool, was: bool, is: bool, same: bool| match (was, is) {
+                        (true, false) => used.add(Tool::Remove, format!("{tool:?} of {name}")),
+                        (_, true) if !same => used.add(tool, *name),
+                        _ => {}
+                    };
+                part(
+                    &mut used,
+                    Tool::Pv,
+                    old.pv.is_some(),
+                    h.pv.is_some(),
+                    unlocked(&old.pv) == unlocked(&h.pv),
+                );
+                part(
+                    &mut used,
+                    Tool::Battery,
+                    old.battery.is_some(),
+                    h.battery.is_some(),
+                    unlocked(&old.battery) == unlocked(&h.battery),
+                );
+                part(
+                    &mut used,
+                    Tool::Car,
+                    old.ev.is_some(),
+                    h.ev.is_some(),
+                    unlocked(&old.ev) == unlocked(&h.ev),
+                );
+                if old.position_m != h.position_m || old.bus != h.bus {
+                    used.add(Tool::Move, *name);
+                }
+                if old.annual_kwh != h.annual_kwh
+                    || old.critical_share != h.critical_share
+                    || old.power_factor != h.power_factor
+                {
+                    used.add(Tool::House, *name);
+                }
+            }
+        }
+    }
+    for name in old_houses.keys().filter(|n| !new_houses.contains_key(*n)) {
+        used.add(Tool::Remove, *name);
+    }
+    let old_t: BTreeMap<&str, _> = before
+        .wind_turbines
+        .iter()
+        .map(|t| (t.name.as_str(), t))
+        .collect();
+    let new_t: BTreeMap<&str, _> = after
+        .wind_turbines
+        .iter()
+        .map(|t| (t.name.as_str(), t))
+        .collect();
+    for (name, t) in &new_t {
+        match old_t.get(name) {
+            None => used.add(Tool::Turbine, *name),
+            Some(old) => {
+                if old.model != t.model || old.hub_height_m != t.hub_height_m {
+                    used.add(Tool::Turbine, *name);
+                }
+                if old.position_m != t.position_m || old.bus != t.bus {
+                    used.add(Tool::Move, *name);
+                }
+            }
+        }
+    }
+    for name in old_t.keys().filter(|n| !new_t.contains_key(*n)) {
+        used.add(Tool::Remove, *name);
+    }
+    let buses = |s: &Scenario| -> BTreeMap<String, Option<crate::scenario::Position>> {
+        s.feeders
+            .iter()
+            .flat_map(|f| &f.buses)
+            .map(|b| (b.name.clone(), b.position_m))
+            .collect()
+    };
+    let (old_b, new_b) = (buses(before), buses(after));
+    for (name, at) in &new_b {
+        match old_b.get(name) {
+            None => {}
+            Some(was) if was != at => used.add(Tool::Move, name.clone()),
+            Some(_) => {}
+        }
+    }
+    for name in old_b.keys().filter(|n| !new_b.contains_key(*n)) {
+        used.add(Tool::Remove, name.clone());
+    }
+    let lines = |s: &Scenario| -> BTreeMap<
+        (String, String),
+        (String, f64, Option<crate::scenario::SwitchState>),
+    > {
+        s.feeders
+            .iter()
+            .flat_map(|f| &f.lines)
+            .map(|l| {
+                let key = if l.from <= l.to {
+                    (l.from.clone(), l.to.clone())
+                } else {
+                    (l.to.clone(), l.from.clone())
+                };
+                (key, (l.cable.clone(), l.length_m, l.switch))
+            })
+            .collect()
+    };
+    let (old_l, new_l) = (lines(before), lines(after));
+    for (key, (cable, length, switch)) in &new_l {
+        let what = format!("{} - {}", key.0, key.1);
+        match old_l.get(key) {
+            None => used.add(Tool::Cable, what),
+            Some((c, l, s)) => {
+                if c != cable || l != length {
+                    used.add(Tool::Cable, what.clone());
+                }
+                let closed = |s: &Option<crate::scenario::SwitchState>| {
+                    !matches!(s, Some(crate::scenario::SwitchState::Open))
+                };
+                if closed(s) != closed(switch) {
+                    used.add(Tool::Switch, what);
+                }
+            }
+        }
+    }
+    for key in old_l.keys().filter(|k| !new_l.contains_key(*k)) {
+        used.add(Tool::Remove, format!("{} - {}", key.0, key.1));
+    }
+    if before.grid.transformer != after.grid.transformer {
+        used.add(Tool::Transformer, after.grid.transformer.clone());
+    }
+    if before.controller != after.controller {
+        used.add(Tool::Controller, format!("{:?}", after.controller.strategy));
+    }
+    if before.market != after.market {
+        used.add(Tool::Market, format!("{:?}", after.market.mechanism));
+    }
+    used
+}
+
+/// A copy with its lock flag off (locks are the challenge's, not the design's).
+fn unlocked<T: Clone + Lockable>(part: &Option<T>) -> Option<T> {
+    part.clone().map(|mut p| {
+        p.unlock();
+        p
+    })
+}
+
+/// A part with a lock flag.
+trait Lockable {
+    fn unlock(&mut self);
+}
+
+macro_rules! lockable {
+    ($($t:ty),*) => {$(
+        impl Lockable for $t {
+            fn unlock(&mut self) {
+                self.locked = false;
+            }
+        }
+    )*};
+}
+lockable!(
+    crate::scenario::Pv,
+    crate::scenario::Battery,
+    crate::scenario::Ev,
+    House,
+    crate::scenario::WindTurbine,
+    Feeder
+);
+
+fn bare_house(h: &House) -> House {
+    let mut h = h.clone();
+    h.unlock();
+    h.pv = unlocked(&h.pv);
+    h.battery = unlocked(&h.battery);
+    h.ev = unlocked(&h.ev);
+    h
+}
+
+/// What makes `design` ineligible for a challenge whose starting design is
+/// `start`, in words (empty: eligible). `design` has the challenge's
+/// fixed settings (seed, start, events, budget) already.
+pub fn reasons(
+    start: &Scenario,
+    design: &Scenario,
+    challenge: &super::Challenge,
+) -> (Vec<String>, f64, ToolUse) {
+    let mut out = Vec::new();
+    let used = tools_used(start, design);
+    // Settings the build tools do not change.
+    let fixed: [(&str, bool); 9] = [
+        ("location", start.location == design.location),
+        (
+            "grid voltage",
+            start.grid.vm_pu == design.grid.vm_pu && start.grid.mv_kv == design.grid.mv_kv,
+        ),
+        ("cable types", start.cable_types == design.cable_types),
+        (
+            "transformer types",
+            start.transformer_types == design.transformer_types,
+        ),
+        ("weather", start.weather == design.weather),
+        ("car charging rule", start.ev_charging == design.ev_charging),
+        ("tariff", start.tariff == design.tariff),
+        ("price list", start.prices == design.prices),
+        (
+            "feeders",
+            start
+                .feeders
+                .iter()
+                .map(|f| &f.name)
+                .collect::<BTreeSet<_>>()
+                == design
+                    .feeders
+                    .iter()
+                    .map(|f| &f.name)
+                    .collect::<BTreeSet<_>>(),
+        ),
+    ];
+    for (what, same) in fixed {
+        if !same {
+            out.push(format!("it changes the {what}, which the challenge fixes"));
+        }
+    }
+    // Locks.
+    for h in start.houses.iter() {
+        let after = design.houses.iter().find(|d| d.name == h.name);
+        let broken = match after {
+            None => {
+                h.locked
+                    || [
+                        h.pv.map(|p| p.locked),
+                        h.battery.map(|b| b.locked),
+                        h.ev.map(|e| e.locked),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .any(|l| l)
+            }
+            Some(d) => {
+                let part_kept = |was: Option<bool>, same: bool| was != Some(true) || same;
+                if h.locked {
+                    bare_house(h) != bare_house(d)
+                } else {
+                    !(part_kept(h.pv.map(|p| p.locked), unlocked(&h.pv) == unlocked(&d.pv))
+                        && part_kept(
+                            h.battery.map(|p| p.locked),
+                            unlocked(&h.battery) == unlocked(&d.battery),
+                        )
+                        && part_kept(h.ev.map(|p| p.locked), unlocked(&h.ev) == unlocked(&d.ev)))
+                }
+            }
+        };
+        if broken {
+            out.push(format!("it changes {}, which is locked", h.name));
+        }
+    }
+    for t in start.wind_turbines.iter().filter(|t| t.locked) {
+        let mut t = t.clone();
+        t.unlock();
+        let kept = design.wind_turbines.iter().any(|d| {
+            let mut d = d.clone();
+            d.unlock();
+            d == t
+        });
+        if !kept {
+            out.push(format!(
+                "it changes the turbine {}, which is locked",
+                t.name
+            ));
+        }
+    }
+    for f in start.feeders.iter().filter(|f| f.locked) {
+        let kept = design
+            .feeders
+            .iter()
+            .find(|d| d.name == f.name)
+            .is_some_and(|d| {
+                f.buses.iter().all(|b| d.buses.contains(b))
+                    && f.lines.iter().all(|l| d.lines.contains(l))
+            });
+        if !kept {
+            out.push(format!("it changes the feeder {}, which is locked", f.name));
+        }
+    }
+    if start.grid.locked && start.grid.transformer != design.grid.transformer {
+        out.push("it changes the transformer, which is locked".into());
+    }
+    // Tools and caps.
+    for (tool, parts) in &used.0 {
+        if !challenge.tools.contains(tool) {
+            out.push(format!(
+                "it uses the {} tool ({}), which this challenge does not allow",
+                tool.label(),
+                list(parts)
+            ));
+        } else if let Some(&cap) = challenge.caps.get(tool)
+            && parts.len() as u32 > cap
+        {
+            out.push(format!(
+                "it uses the {} tool {} times, more than the cap of {cap}",
+                tool.label(),
+                parts.len()
+            ));
+        }
+    }
+    // Budget, at the starting design's prices.
+    let mut priced = design.clone();
+    priced.prices = start.prices.clone();
+    let spent = prices::spending(start, &priced).total();
+    if spent > challenge.budget_eur + 0.5 {
+        out.push(format!(
+            "it spends {}, over the budget of {}",
+            prices::eur_text(spent),
+            prices::eur_text(challenge.budget_eur)
+        ));
+    }
+    (out, spent, used)
+}
+
+/// The first few names of a list, and how many more.
+fn list(parts: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut s = parts
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if parts.len() > SHOWN {
+        s.push_str(&format!(" and {} more", parts.len() - SHOWN));
+    }
+    s
+}

@@ -1,0 +1,656 @@
+//! A challenge's goals: each a rule over a run, shown in words and numbers,
+//! and the meter that follows it step by step.
+//!
+//! A [`Meter`] sees one [`Observation`] per simulation step (a plain view of
+//! what the step recorded) and keeps the value so far and, for a rule that
+//! must hold throughout, when and where it first broke. The same meter
+//! serves the live meters in the window and `microgrid challenge`.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
+
+use crate::market::ledger::Ledger;
+use crate::network::{Network, PowerFlow};
+use crate::scenario::checked::in_range;
+use crate::sim::island::{EventKind, LoggedEvent};
+use crate::sim::metrics::{EnergyTotals, StepRecord};
+
+/// Germany's grid carbon intensity in 2023, g CO2 per kWh (Umweltbundesamt,
+/// "Entwicklung der spezifischen Treibhausgas-Emissionen des deutschen
+/// Strommix", 2024: 380 g/kWh for 2023).
+pub const GERMANY_2023_G_PER_KWH: f64 = 380.0;
+
+/// One goal of a challenge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Goal {
+    /// Demand not served (shed or dark) is at most `at_most_kwh`; with
+    /// `critical_only`, only the houses' critical share counts.
+    UnservedEnergy {
+        /// Limit, kWh.
+        #[serde(deserialize_with = "kwh")]
+        at_most_kwh: f64,
+        /// Count only critical demand (the share each house keeps to the last).
+        #[serde(default)]
+        critical_only: bool,
+    },
+    /// The island's frequency stays within `[low_hz, high_hz]` throughout
+    /// (a dark island has none: 0 Hz).
+    FrequencyBand {
+        /// Lowest allowed, Hz.
+        #[serde(deserialize_with = "hz")]
+        low_hz: f64,
+        /// Highest allowed, Hz.
+        #[serde(deserialize_with = "hz")]
+        high_hz: f64,
+    },
+    /// The lowest frequency (the nadir) is at least `at_least_hz`.
+    FrequencyNadir {
+        /// Limit, Hz.
+        #[serde(deserialize_with = "hz")]
+        at_least_hz: f64,
+    },
+    /// Every bus where houses connect stays within `[low_pu, high_pu]`
+    /// throughout (EN 50160: 0.90 to 1.10).
+    VoltageBand {
+        /// Lowest allowed, per unit.
+        #[serde(deserialize_with = "pu")]
+        low_pu: f64,
+        /// Highest allowed, per unit.
+        #[serde(deserialize_with = "pu")]
+        high_pu: f64,
+    },
+    /// No cable and not the transformer is loaded above `at_most_percent`.
+    Loading {
+        /// Limit, percent of the rating.
+        #[serde(deserialize_with = "percent")]
+        at_most_percent: f64,
+    },
+    /// Self-sufficiency (1 - import / demand) over the run is at least this.
+    SelfSufficiency {
+        /// Limit, percent.
+        #[serde(deserialize_with = "percent_100")]
+        at_least_percent: f64,
+    },
+    /// Energy bought from the grid is at most `at_most_kwh`.
+    GridImport {
+        /// Limit, kWh.
+        #[serde(deserialize_with = "kwh")]
+        at_most_kwh: f64,
+    },
+    /// The highest import at the point of common coupling is at most `at_most_kw`.
+    PeakImport {
+        /// Limit, kW.
+        #[serde(deserialize_with = "kw")]
+        at_most_kw: f64,
+    },
+    /// What the neighbourhood pays the grid less what it earns is at most `at_most_eur`.
+    NetCost {
+        /// Limit, EUR (negative: it must earn).
+        #[serde(deserialize_with = "eur")]
+        at_most_eur: f64,
+    },
+    /// Every island ends with the breaker closing again (resynchronised),
+    /// and no load is shed and no blackout happens on the way.
+    Resynchronise,
+    /// With the local market on, no house pays more than it would without
+    /// sharing (each house's savings at least zero, to the cent).
+    FairSharing,
+    /// The grid's emissions for what the neighbourhood imports are at most
+    /// `at_most_kg`.
+    Co2 {
+        /// Limit, kg CO2.
+        #[serde(deserialize_with = "kg")]
+        at_most_kg: f64,
+        /// The grid's carbon intensity [default: Germany 2023, 380 g/kWh].
+        #[serde(default)]
+        intensity: Intensity,
+    },
+}
+
+/// The grid's carbon intensity for a [`Goal::Co2`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Intensity {
+    /// The same all the time, g CO2 per kWh.
+    Constant(#[serde(deserialize_with = "g_per_kwh")] f64),
+    /// A CSV series with a `g_co2_per_kwh` column (path relative to the
+    /// challenge file); each value holds until the next row.
+    Series(String),
+}
+
+impl Default for Intensity {
+    fn default() -> Self {
+        Self::Constant(GERMANY_2023_G_PER_KWH)
+    }
+}
+
+/// The column of a carbon-intensity series.
+pub const INTENSITY_COLUMNS: [crate::scenario::series::Column; 1] =
+    [crate::scenario::series::Column {
+        name: "g_co2_per_kwh",
+        min: 0.0,
+        max: 2_000.0,
+        required: true,
+    }];
+
+macro_rules! limit {
+    ($($name:ident: $min:expr, $max:expr, $what:expr;)*) => {
+        $(
+            fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+                let v = f64::deserialize(d)?;
+                in_range(v, $min, $max, $what).map_err(D::Error::custom)
+            }
+        )*
+    };
+}
+
+limit! {
+    kwh: 0.0, 1_000_000.0, "a limit in kWh";
+    kw: 0.0, 100_000.0, "a limit in kW";
+    kg: 0.0, 1_000_000.0, "a limit in kg";
+    hz: 40.0, 60.0, "a frequency in Hz";
+    pu: 0.5, 1.5, "a voltage in per unit";
+    percent: 0.0, 1_000.0, "a loading in percent";
+    percent_100: 0.0, 100.0, "a percentage";
+    eur: -10_000_000.0, 10_000_000.0, "a limit in EUR";
+    g_per_kwh: 0.0, 2_000.0, "a carbon intensity in g/kWh";
+}
+
+impl Goal {
+    /// Its kind's name as written in challenge files.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnservedEnergy { .. } => "UnservedEnergy",
+            Self::FrequencyBand { .. } => "FrequencyBand",
+            Self::FrequencyNadir { .. } => "FrequencyNadir",
+            Self::VoltageBand { .. } => "VoltageBand",
+            Self::Loading { .. } => "Loading",
+            Self::SelfSufficiency { .. } => "SelfSufficiency",
+            Self::GridImport { .. } => "GridImport",
+            Self::PeakImport { .. } => "PeakImport",
+            Self::NetCost { .. } => "NetCost",
+            Self::Resynchronise => "Resynchronise",
+            Self::FairSharing => "FairSharing",
+            Self::Co2 { .. } => "Co2",
+        }
+    }
+
+    /// A short name for a star.
+    pub fn name(&self) -> String {
+        match self {
+            Self::UnservedEnergy {
+                critical_only: true,
+                ..
+            } => "Critical loads served".into(),
+            Self::UnservedEnergy { .. } => "Lights on".into(),
+            Self::FrequencyBand { .. } => "Steady frequency".into(),
+            Self::FrequencyNadir { .. } => "Frequency nadir".into(),
+            Self::VoltageBand { .. } => "Voltage in band".into(),
+            Self::Loading { .. } => "No overloads".into(),
+            Self::SelfSufficiency { .. } => "Self-sufficient".into(),
+            Self::GridImport { .. } => "Little grid energy".into(),
+            Self::PeakImport { .. } => "Low peak import".into(),
+            Self::NetCost { .. } => "Low bill".into(),
+            Self::Resynchronise => "Smooth reconnection".into(),
+            Self::FairSharing => "Fair sharing".into(),
+            Self::Co2 { .. } => "Low carbon".into(),
+        }
+    }
+
+    /// The rule in words and numbers.
+    pub fn rule(&self) -> String {
+        match self {
+            Self::UnservedEnergy {
+                at_most_kwh,
+                critical_only,
+            } => format!(
+                "{} not served: at most {} kWh",
+                if *critical_only {
+                    "Critical demand"
+                } else {
+                    "Demand"
+                },
+                num(*at_most_kwh)
+            ),
+            Self::FrequencyBand { low_hz, high_hz } => format!(
+                "Frequency between {} and {} Hz throughout",
+                num(*low_hz),
+                num(*high_hz)
+            ),
+            Self::FrequencyNadir { at_least_hz } => {
+                format!("Lowest frequency at least {} Hz", num(*at_least_hz))
+            }
+            Self::VoltageBand { low_pu, high_pu } => format!(
+                "Every house's voltage between {} and {} pu throughout",
+                num(*low_pu),
+                num(*high_pu)
+            ),
+            Self::Loading { at_most_percent } => format!(
+                "Cables and transformer at most {} % loaded",
+                num(*at_most_percent)
+            ),
+            Self::SelfSufficiency { at_least_percent } => format!(
+                "Self-sufficiency (1 - import / demand) at least {} %",
+                num(*at_least_percent)
+            ),
+            Self::GridImport { at_most_kwh } => {
+                format!("Energy from the grid: at most {} kWh", num(*at_most_kwh))
+            }
+            Self::PeakImport { at_most_kw } => {
+                format!("Peak import from the grid: at most {} kW", num(*at_most_kw))
+            }
+            Self::NetCost { at_most_eur } => format!(
+                "Grid bill (paid less earned): at most {} EUR",
+                num(*at_most_eur)
+            ),
+            Self::Resynchronise => {
+                "The island reconnects to the grid, with no load shed and no blackout".into()
+            }
+            Self::FairSharing => "With sharing, no house pays more than it would alone".into(),
+            Self::Co2 {
+                at_most_kg,
+                intensity,
+            } => format!(
+                "CO2 of the grid energy bought: at most {} kg ({})",
+                num(*at_most_kg),
+                match intensity {
+                    Intensity::Constant(g) => format!("{} g/kWh", num(*g)),
+                    Intensity::Series(file) => format!("g/kWh from {file}"),
+                }
+            ),
+        }
+    }
+
+    /// The unit of its value and limit.
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Self::UnservedEnergy { .. } | Self::GridImport { .. } => "kWh",
+            Self::FrequencyBand { .. } | Self::FrequencyNadir { .. } => "Hz",
+            Self::VoltageBand { .. } => "pu",
+            Self::Loading { .. } | Self::SelfSufficiency { .. } => "%",
+            Self::PeakImport { .. } => "kW",
+            Self::NetCost { .. } | Self::FairSharing => "EUR",
+            Self::Resynchronise => "events",
+            Self::Co2 { .. } => "kg",
+        }
+    }
+}
+
+/// A number without trailing zeros: 0.9, 49.5, 120.
+pub fn num(x: f64) -> String {
+    let s = format!("{x:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+/// What one simulation step recorded, as a goal meter reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Observation<'a> {
+    /// The step's record (its time, powers, frequency, shedding).
+    pub record: &'a StepRecord,
+    /// The totals so far, this step included.
+    pub totals: &'a EnergyTotals,
+    /// The power flow of the step (none when it failed or was dark).
+    pub flow: Option<&'a PowerFlow>,
+    /// The neighbourhood was dark.
+    pub dark: bool,
+    /// The network solved (for bus and cable names).
+    pub network: &'a Network,
+    /// Events logged in this step.
+    pub events: &'a [LoggedEvent],
+    /// Length of the step, hours.
+    pub step_h: f64,
+}
+
+/// When and where a rule that must hold throughout first broke.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breach {
+    /// The step's time.
+    pub at: NaiveDateTime,
+    /// A bus or cable name (none for the neighbourhood as a whole).
+    pub place: Option<String>,
+}
+
+/// The outcome of a goal so far (live) or at the end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// The value reached, in the goal's unit.
+    pub value: f64,
+    /// The limit it is held to.
+    pub limit: f64,
+    /// Whether the goal holds (so far, for a live meter).
+    pub passed: bool,
+    /// When and where it first failed.
+    pub breach: Option<Breach>,
+    /// A sentence for the results screen (what happened).
+    pub note: String,
+}
+
+/// Follows one goal over a run.
+#[derive(Debug, Clone)]
+pub struct Meter {
+    /// The goal followed.
+    pub goal: Goal,
+    /// Buses where houses connect (for the voltage band).
+    customer_buses: Vec<usize>,
+    /// The intensity series of a CO2 goal, loaded.
+    intensity: Option<std::sync::Arc<crate::scenario::series::TimeSeries>>,
+    value: f64,
+    breach: Option<Breach>,
+    // Resynchronise: islands begun, reconnections, shed stages and blackouts.
+    islands: u32,
+    reconnections: u32,
+    shed_events: u32,
+    // FairSharing: the worst extra a house paid, EUR, and which house.
+    worst_house: Option<String>,
+    steps: u64,
+}
+
+impl Meter {
+    /// A meter for `goal` on a network whose houses connect at `customer_buses`.
+    pub fn new(
+        goal: Goal,
+        customer_buses: Vec<usize>,
+        intensity: Option<std::sync::Arc<crate::scenario::series::TimeSeries>>,
+    ) -> Self {
+        let value = match &goal {
+            Goal::FrequencyBand { .. } | Goal::FrequencyNadir { .. } => {
+                crate::physics::frequency::F0_HZ
+            }
+            Goal::VoltageBand { .. } => 1.0,
+            _ => 0.0,
+        };
+        Self {
+            goal,
+            customer_buses,
+            intensity,
+            value,
+            breach: None,
+            islands: 0,
+            reconnections: 0,
+            shed_events: 0,
+            worst_house: None,
+            steps: 0,
+        }
+    }
+
+    /// Takes in one step.
+    pub fn observe(&mut self, o: &Observation) {
+        self.steps += 1;
+        let at = o.record.time.unwrap_or_default();
+        let broke = |place: Option<String>, breach: &mut Option<Breach>| {
+            if breach.is_none() {
+                *breach = Some(Breach { at, place });
+            }
+        };
+        match &self.goal {
+            Goal::UnservedEnergy {
+                at_most_kwh,
+                critical_only,
+            } => {
+                self.value = if *critical_only {
+                    o.totals.critical_unserved_kwh
+                } else {
+                    o.totals.unserved_kwh
+                };
+                if self.value > at_most_kwh + 1e-9 {
+                    broke(None, &mut self.breach);
+                }
+            }
+            Goal::FrequencyBand { low_hz, high_hz } => {
+                if o.record.islanded {
+                    let low = o.record.frequency_min_hz;
+                    let high = o.record.frequency_hz.max(low);
+                    // Keep the value furthest outside (or nearest the edge).
+                    let below = low_hz - low;
+                    let above = high - high_hz;
+                    let worst_now = if below >= above { low } else { high };
+                    let excess = |f: f64| (low_hz - f).max(f - high_hz);
+                    if excess(worst_now) > excess(self.value) {
+                        self.value = worst_now;
+                    }
+                    if low < low_hz - 1e-9 || high > high_hz + 1e-9 {
+                        broke(None, &mut self.breach);
+                    }
+                }
+            }
+            Goal::FrequencyNadir { at_least_hz } => {
+                if o.record.islanded {
+                    self.value = self.value.min(o.record.frequency_min_hz);
+                    if self.value < at_least_hz - 1e-9 {
+                        broke(None, &mut self.breach);
+                    }
+                }
+            }
+            Goal::VoltageBand { low_pu, high_pu } => {
+                let (low_pu, high_pu) = (*low_pu, *high_pu);
+                let excess = |v: f64| (low_pu - v).max(v - high_pu);
+                match o.flow {
+                    Some(flow) => {
+                        for &b in &self.customer_buses {
+                            let Some(&v) = flow.vm_pu.get(b) else {
+                                continue;
+                            };
+                            if excess(v) > excess(self.value) {
+                                self.value = v;
+                            }
+                            if excess(v) > 1e-9 {
+                                let name = o.network.buses.get(b).map(|b| b.name.clone());
+                                broke(name, &mut self.breach);
+                            }
+                        }
+                    }
+                    None => {
+                        // A dark or unsolved neighbourhood has no voltage to hold.
+                        self.value = 0.0;
+                        broke(None, &mut self.breach);
+                    }
+                }
+            }
+            Goal::Loading { at_most_percent } => {
+                if let Some(flow) = o.flow {
+                    let mut worst = (flow.transformer.loading_percent, None);
+                    for (i, l) in flow.lines.iter().enumerate() {
+                        if l.loading_percent > worst.0 {
+                            worst = (l.loading_percent, Some(i));
+                        }
+                    }
+                    self.value = self.value.max(worst.0);
+                    if worst.0 > at_most_percent + 1e-9 {
+                        let place = match worst.1 {
+                            None => "the transformer".to_owned(),
+                            Some(i) => o.network.lines.get(i).map_or_else(String::new, |l| {
+                                let name = |b: usize| {
+                                    o.network.buses.get(b).map_or("?", |b| b.name.as_str())
+                                };
+                                format!("the cable {} - {}", name(l.from_bus), name(l.to_bus))
+                            }),
+                        };
+                        broke(Some(place), &mut self.breach);
+                    }
+                }
+            }
+            Goal::SelfSufficiency { .. } => {
+                self.value = o.totals.self_sufficiency() * 100.0;
+            }
+            Goal::GridImport { at_most_kwh } => {
+                self.value = o.totals.import_kwh;
+                if self.value > at_most_kwh + 1e-9 {
+                    broke(None, &mut self.breach);
+                }
+            }
+            Goal::PeakImport { at_most_kw } => {
+                self.value = o.totals.peak_import_kw;
+                if self.value > at_most_kw + 1e-9 {
+                    broke(None, &mut self.breach);
+                }
+            }
+            Goal::NetCost { at_most_eur } => {
+                self.value = o.totals.import_cost_eur - o.totals.export_revenue_eur;
+                if self.value > at_most_eur + 1e-9 {
+                    broke(None, &mut self.breach);
+                }
+            }
+            Goal::Resynchronise => {
+                for e in o.events {
+                    match e.kind {
+                        EventKind::BreakerOpen => self.islands += 1,
+                        EventKind::BreakerClose => self.reconnections += 1,
+                        EventKind::ShedStage | EventKind::Blackout => {
+                            self.shed_events += 1;
+                            if self.breach.is_none() {
+                                self.breach = Some(Breach {
+                                    at: e.time,
+                                    place: None,
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                self.value = f64::from(self.shed_events);
+            }
+            Goal::FairSharing => {}
+            Goal::Co2 { at_most_kg, .. } => {
+                let g = match &self.intensity {
+                    Some(series) => series.hold(0, at).unwrap_or(0.0),
+                    None => match &self.goal {
+                        Goal::Co2 {
+                            intensity: Intensity::Constant(g),
+                            ..
+                        } => *g,
+                        _ => 0.0,
+                    },
+                };
+                self.value += o.record.grid_import_kw.max(0.0) * o.step_h * g / 1000.0;
+                if self.value > at_most_kg + 1e-9 {
+                    broke(None, &mut self.breach);
+                }
+            }
+        }
+    }
+
+    /// Takes in the market's settlement (for [`Goal::FairSharing`]): the
+    /// house that paid most over its no-sharing baseline.
+    pub fn settle(&mut self, ledger: &Ledger, house_names: &[String]) {
+        if !matches!(self.goal, Goal::FairSharing) {
+            return;
+        }
+        self.value = 0.0;
+        self.worst_house = None;
+        for (account, name) in ledger.accounts.iter().zip(house_names) {
+            let extra = -account.savings_eur();
+            if extra > self.value {
+                self.value = extra;
+                self.worst_house = Some(name.clone());
+            }
+        }
+    }
+
+    /// The reading now; `finished` when the run is over (goals judged on
+    /// the whole run, such as self-sufficiency, are only passed then).
+    pub fn reading(&self, finished: bool) -> Reading {
+        let value = self.value;
+        let (limit, passed, note) = match &self.goal {
+            Goal::UnservedEnergy { at_most_kwh, .. } => (
+                *at_most_kwh,
+                self.breach.is_none(),
+                format!("{} kWh not served", num(value)),
+            ),
+            Goal::FrequencyBand { low_hz, high_hz } => {
+                let limit = if value < (low_hz + high_hz) / 2.0 {
+                    *low_hz
+                } else {
+                    *high_hz
+                };
+                let note = if self.breach.is_none() {
+                    format!("stayed within the band (furthest: {} Hz)", num(value))
+                } else if value <= 0.0 {
+                    "the island went dark (no frequency)".into()
+                } else {
+                    format!("reached {} Hz", num(value))
+                };
+                (limit, self.breach.is_none(), note)
+            }
+            Goal::FrequencyNadir { at_least_hz } => (
+                *at_least_hz,
+                self.breach.is_none(),
+                format!("lowest {} Hz", num(value)),
+            ),
+            Goal::VoltageBand { low_pu, high_pu } => {
+                let limit = if value < (low_pu + high_pu) / 2.0 {
+                    *low_pu
+                } else {
+                    *high_pu
+                };
+                let note = if value <= 0.0 {
+                    "the neighbourhood went dark (no voltage)".into()
+                } else {
+                    format!("furthest from 1 pu: {} pu", num(value))
+                };
+                (limit, self.breach.is_none(), note)
+            }
+            Goal::Loading { at_most_percent } => (
+                *at_most_percent,
+                self.breach.is_none(),
+                format!("highest loading {} %", num(value)),
+            ),
+            Goal::SelfSufficiency { at_least_percent } => (
+                *at_least_percent,
+                finished && value >= at_least_percent - 1e-9,
+                format!("{} % self-sufficient", num(value)),
+            ),
+            Goal::GridImport { at_most_kwh } => (
+                *at_most_kwh,
+                self.breach.is_none(),
+                format!("{} kWh bought", num(value)),
+            ),
+            Goal::PeakImport { at_most_kw } => (
+                *at_most_kw,
+                self.breach.is_none(),
+                format!("peak {} kW", num(value)),
+            ),
+            Goal::NetCost { at_most_eur } => (
+                *at_most_eur,
+                self.breach.is_none(),
+                format!("bill {} EUR", num(value)),
+            ),
+            Goal::Resynchronise => {
+                let reconnected = self.islands > 0 && self.reconnections >= self.islands;
+                let note = if self.islands == 0 {
+                    "the neighbourhood never islanded".to_owned()
+                } else if self.shed_events > 0 {
+                    format!("{} shedding stages or blackouts", self.shed_events)
+                } else if reconnected {
+                    format!(
+                        "reconnected {} time{} without shedding",
+                        self.reconnections,
+                        if self.reconnections == 1 { "" } else { "s" }
+                    )
+                } else {
+                    "still islanded".to_owned()
+                };
+                let passed = self.shed_events == 0 && (!finished || reconnected);
+                (0.0, passed, note)
+            }
+            Goal::FairSharing => {
+                let note = match &self.worst_house {
+                    Some(h) => format!("{h} paid {} EUR more than alone", num(value)),
+                    None => "every house paid at most what it would alone".into(),
+                };
+                (0.0, finished && value <= 0.005, note)
+            }
+            Goal::Co2 { at_most_kg, .. } => (
+                *at_most_kg,
+                self.breach.is_none(),
+                format!("{} kg CO2", num(value)),
+            ),
+        };
+        Reading {
+            value,
+            limit,
+            passed,
+            breach: self.breach.clone(),
+            note,
+        }
+    }
+}
