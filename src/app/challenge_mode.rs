@@ -65,12 +65,18 @@ pub struct ChallengeMode {
     pub run_speed: f64,
     /// A new best was set by the last run.
     pub new_best: bool,
+    /// Where the stars are kept ([`progress::path`]; tests point it elsewhere).
+    pub progress_file: Option<std::path::PathBuf>,
 }
 
 impl ChallengeMode {
     /// A challenge about to be briefed.
     pub fn new(prepared: Prepared) -> Self {
-        let best = progress::load().best.get(&prepared.stem()).copied();
+        let progress_file = progress::path();
+        let best = progress_file
+            .as_deref()
+            .map(progress::load_from)
+            .and_then(|p| p.best.get(&prepared.stem()).copied());
         let hours = prepared.challenge.hours;
         Self {
             meters: prepared.meters(&prepared.start),
@@ -83,6 +89,7 @@ impl ChallengeMode {
             // A day in about 24 s; a week in about a minute.
             run_speed: if hours > 48.0 { 3600.0 * 3.0 } else { 3600.0 },
             new_best: false,
+            progress_file,
         }
     }
 
@@ -176,9 +183,13 @@ fn judge(world: &mut World) {
             goals: Vec::new(),
         },
     };
-    let mut record = progress::load();
+    let file = world.resource::<ChallengeMode>().progress_file.clone();
+    let mut record = file.as_deref().map(progress::load_from).unwrap_or_default();
     let new_best = record.record(&prepared.stem(), grade.stars, grade.max_stars, grade.score);
-    if new_best && let Err(why) = progress::save(&record) {
+    if new_best
+        && let Some(file) = &file
+        && let Err(why) = progress::save_to(&record, file)
+    {
         eprintln!("the stars could not be saved: {why}");
     }
     let mut mode = world.resource_mut::<ChallengeMode>();

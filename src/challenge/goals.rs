@@ -282,6 +282,17 @@ pub fn num(x: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
+/// `x` with at most `places` decimals, trailing zeros dropped.
+pub fn decimals(x: f64, places: usize) -> String {
+    let s = format!("{x:.places$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
 /// What one simulation step recorded, as a goal meter reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct Observation<'a> {
@@ -554,7 +565,7 @@ impl Meter {
             Goal::UnservedEnergy { at_most_kwh, .. } => (
                 *at_most_kwh,
                 self.breach.is_none(),
-                format!("{} kWh not served", num(value)),
+                format!("{} kWh not served", decimals(value, 2)),
             ),
             Goal::FrequencyBand { low_hz, high_hz } => {
                 let limit = if value < (low_hz + high_hz) / 2.0 {
@@ -563,18 +574,21 @@ impl Meter {
                     *high_hz
                 };
                 let note = if self.breach.is_none() {
-                    format!("stayed within the band (furthest: {} Hz)", num(value))
+                    format!(
+                        "stayed within the band (furthest: {} Hz)",
+                        decimals(value, 2)
+                    )
                 } else if value <= 0.0 {
                     "the island went dark (no frequency)".into()
                 } else {
-                    format!("reached {} Hz", num(value))
+                    format!("reached {} Hz", decimals(value, 2))
                 };
                 (limit, self.breach.is_none(), note)
             }
             Goal::FrequencyNadir { at_least_hz } => (
                 *at_least_hz,
                 self.breach.is_none(),
-                format!("lowest {} Hz", num(value)),
+                format!("lowest {} Hz", decimals(value, 2)),
             ),
             Goal::VoltageBand { low_pu, high_pu } => {
                 let limit = if value < (low_pu + high_pu) / 2.0 {
@@ -585,34 +599,42 @@ impl Meter {
                 let note = if value <= 0.0 {
                     "the neighbourhood went dark (no voltage)".into()
                 } else {
-                    format!("furthest from 1 pu: {} pu", num(value))
+                    format!("furthest from 1 pu: {} pu", decimals(value, 3))
                 };
                 (limit, self.breach.is_none(), note)
             }
             Goal::Loading { at_most_percent } => (
                 *at_most_percent,
                 self.breach.is_none(),
-                format!("highest loading {} %", num(value)),
+                format!("highest loading {} %", decimals(value, 1)),
             ),
             Goal::SelfSufficiency { at_least_percent } => (
                 *at_least_percent,
                 finished && value >= at_least_percent - 1e-9,
-                format!("{} % self-sufficient", num(value)),
+                format!(
+                    "{} % self-sufficient{}",
+                    decimals(value, 1),
+                    if value < 0.0 {
+                        " (the grid also covered the losses)"
+                    } else {
+                        ""
+                    }
+                ),
             ),
             Goal::GridImport { at_most_kwh } => (
                 *at_most_kwh,
                 self.breach.is_none(),
-                format!("{} kWh bought", num(value)),
+                format!("{} kWh bought", decimals(value, 1)),
             ),
             Goal::PeakImport { at_most_kw } => (
                 *at_most_kw,
                 self.breach.is_none(),
-                format!("peak {} kW", num(value)),
+                format!("peak {} kW", decimals(value, 1)),
             ),
             Goal::NetCost { at_most_eur } => (
                 *at_most_eur,
                 self.breach.is_none(),
-                format!("bill {} EUR", num(value)),
+                format!("bill {} EUR", decimals(value, 2)),
             ),
             Goal::Resynchronise => {
                 let reconnected = self.islands > 0 && self.reconnections >= self.islands;
@@ -634,7 +656,7 @@ impl Meter {
             }
             Goal::FairSharing => {
                 let note = match &self.worst_house {
-                    Some(h) => format!("{h} paid {} EUR more than alone", num(value)),
+                    Some(h) => format!("{h} paid {} EUR more than alone", decimals(value, 2)),
                     None => "every house paid at most what it would alone".into(),
                 };
                 (0.0, finished && value <= 0.005, note)
@@ -642,7 +664,7 @@ impl Meter {
             Goal::Co2 { at_most_kg, .. } => (
                 *at_most_kg,
                 self.breach.is_none(),
-                format!("{} kg CO2", num(value)),
+                format!("{} kg CO2", decimals(value, 1)),
             ),
         };
         Reading {

@@ -53,9 +53,11 @@ pub fn path() -> Option<PathBuf> {
 
 /// Reads the progress file (empty when there is none yet, or it cannot be read).
 pub fn load() -> Progress {
-    let Some(path) = path() else {
-        return Progress::default();
-    };
+    path().map_or_else(Progress::default, |p| load_from(&p))
+}
+
+/// Reads the progress kept at `path`.
+pub fn load_from(path: &std::path::Path) -> Progress {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Progress::default();
     };
@@ -68,13 +70,20 @@ pub fn load() -> Progress {
 
 /// Writes the progress file atomically.
 pub fn save(progress: &Progress) -> Result<(), String> {
-    let path = path().ok_or("no home folder to keep progress in")?;
+    save_to(
+        progress,
+        &path().ok_or("no home folder to keep progress in")?,
+    )
+}
+
+/// Writes the progress to `path` atomically.
+pub fn save_to(progress: &Progress, path: &std::path::Path) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
     }
     let text = ron::ser::to_string_pretty(progress, ron::ser::PrettyConfig::default())
         .map_err(|e| format!("cannot write the progress: {e}"))?;
-    crate::run::write_atomically(&path, text.as_bytes())
+    crate::run::write_atomically(path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 mod bad_input;
 mod build_mode;
 mod build_network;
+mod challenges;
 mod cli;
 mod common;
 mod energy_audit;
