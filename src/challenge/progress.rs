@@ -58,12 +58,12 @@ pub fn load() -> Progress {
 
 /// Reads the progress kept at `path`.
 pub fn load_from(path: &std::path::Path) -> Progress {
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(text) = std::fs::read_to_string(path) else {
         return Progress::default();
     };
     ron::from_str(&text).unwrap_or_else(|_| {
         // Keep the damaged file for a look, and start afresh.
-        let _ = std::fs::rename(&path, path.with_extension("ron.damaged"));
+        let _ = std::fs::rename(path, path.with_extension("ron.damaged"));
         Progress::default()
     })
 }
