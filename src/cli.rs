@@ -33,6 +33,7 @@ const EXAMPLES: &str = "Examples:
   microgrid open scenes/town-1000.scenario.ron --speed 3600
   microgrid open --screenshot shot.png --after 5
   microgrid open scenes/challenges/02-keep-the-lights-on.challenge.ron
+  microgrid open scenes/lessons/01-one-customer.lesson.ron
   microgrid check scenes/default.scenario.ron
   microgrid run scenes/default.scenario.ron --days 7 --csv week.csv
   microgrid run scenes/default.scenario.ron --days 7 --market sdr --trades trades.csv
@@ -49,7 +50,7 @@ Exit status: 0 fine, 1 the window failed, 2 bad input, 3 power flow has no solut
 pub enum Command {
     /// Open the 3D sandbox window on a scenario or a challenge (F1 in the window lists the keys).
     Open {
-        /// Scenario file, or a challenge (`*.challenge.ron`) [default: scenes/default.scenario.ron].
+        /// Scenario file, a challenge (`*.challenge.ron`) or a lesson (`*.lesson.ron`) [default: scenes/default.scenario.ron].
         file: Option<PathBuf>,
         /// Save a PNG of the window here after --after seconds, print the
         /// frame figures and exit.
@@ -522,7 +523,13 @@ fn print_errors(errors: &[ScenarioError]) {
 fn open(mut options: crate::app::OpenOptions) -> ExitCode {
     let path = options.scenario_path.clone();
     // A challenge opens on its starting design, with the briefing.
-    let loaded = if path.to_string_lossy().ends_with(".challenge.ron") {
+    let loaded = if path.to_string_lossy().ends_with(".lesson.ron") {
+        crate::app::lesson::PreparedLesson::load(&path).map(|lesson| {
+            options.scenario_path = lesson.scenario_file.clone();
+            options.lesson = Some(path.clone());
+            lesson.start
+        })
+    } else if path.to_string_lossy().ends_with(".challenge.ron") {
         crate::challenge::Prepared::load(&path).map(|prepared| {
             let built = prepared.start.clone();
             options.scenario_path = prepared.scenario_file.clone();

@@ -364,6 +364,7 @@ pub fn open(world: &mut World, path: &std::path::Path) {
     match Prepared::load(path) {
         Ok(prepared) => {
             super::long_work::cancel_jump(world);
+            leave(world);
             let start = prepared.start.clone();
             let scenario_file = prepared.scenario_file.clone();
             crate::sim::reset(world, start);
@@ -388,6 +389,7 @@ pub fn open(world: &mut World, path: &std::path::Path) {
 
 /// Leaves the challenge being played (another scenario was opened).
 pub fn leave(world: &mut World) {
+    world.remove_resource::<super::lesson::LessonMode>();
     world.remove_resource::<ChallengeMode>();
     if let Some(mut tool) = world.get_resource_mut::<super::build_tool::BuildTool>() {
         tool.allowed = None;
@@ -397,8 +399,8 @@ pub fn leave(world: &mut World) {
     }
 }
 
-/// Where `place` is on the ground, metres: a bus, the middle of a cable
-/// ("the cable A - B"), or the transformer.
+/// Where `place` is on the ground, metres: a house or turbine, a bus, the
+/// middle of a cable ("the cable A - B"), or the transformer.
 pub fn place_position(built: &Built, place: &str) -> Option<[f64; 2]> {
     let bus = |name: &str| {
         built
@@ -416,7 +418,19 @@ pub fn place_position(built: &Built, place: &str) -> Option<[f64; 2]> {
         let (a, b) = (bus(a)?, bus(b)?);
         return Some([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0]);
     }
-    bus(place)
+    // A house or a turbine by its name, else a bus.
+    let s = &built.scenario;
+    s.houses
+        .iter()
+        .find(|h| h.name == place)
+        .map(|h| [h.position_m.0, h.position_m.1])
+        .or_else(|| {
+            s.wind_turbines
+                .iter()
+                .find(|t| t.name == place)
+                .map(|t| [t.position_m.0, t.position_m.1])
+        })
+        .or_else(|| bus(place))
 }
 
 /// Turns the camera to `place` (see [`place_position`]), close enough to read.

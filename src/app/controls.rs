@@ -106,8 +106,12 @@ pub enum Action {
     Challenge(super::challenge_mode::ChallengeAction),
     /// Open a challenge file (`*.challenge.ron`) and show its briefing.
     OpenChallenge(PathBuf),
-    /// Turn the camera to a bus, a cable ("the cable A - B") or "the transformer".
+    /// Turn the camera to a house, a turbine, a bus, a cable ("the cable A - B") or "the transformer".
     LookAt(String),
+    /// Open a lesson file (`*.lesson.ron`) at its first step.
+    OpenLesson(PathBuf),
+    /// A step of the lesson being followed (see [`super::lesson`]).
+    Lesson(super::lesson::LessonAction),
 }
 
 /// The mechanisms the M key cycles through.
@@ -146,7 +150,11 @@ pub struct EditPreview {
 fn drops_edits(action: &Action) -> bool {
     matches!(
         action,
-        Action::LoadScenario(_) | Action::Reload | Action::CloseWindow | Action::OpenChallenge(_)
+        Action::LoadScenario(_)
+            | Action::Reload
+            | Action::CloseWindow
+            | Action::OpenChallenge(_)
+            | Action::OpenLesson(_)
     )
 }
 
@@ -455,6 +463,8 @@ fn apply_now(world: &mut World, action: Action) {
         Action::Challenge(step) => super::challenge_mode::apply(world, step),
         Action::OpenChallenge(path) => super::challenge_mode::open(world, &path),
         Action::LookAt(place) => super::challenge_mode::look_at(world, &place),
+        Action::OpenLesson(path) => super::lesson::open(world, &path),
+        Action::Lesson(step) => super::lesson::apply(world, step),
         Action::SetMarket(mechanism) => world.trigger(SetMarket(mechanism)),
         Action::CycleMarket => {
             let current = world.resource::<Market>().settings.mechanism;

@@ -10,6 +10,7 @@ pub mod controls;
 pub mod editing;
 pub mod history;
 pub mod layout;
+pub mod lesson;
 pub mod long_work;
 pub mod palette;
 pub mod placement;
@@ -92,6 +93,8 @@ pub struct OpenOptions {
     pub script: Option<script::Script>,
     /// A challenge to play on the scenario (its starting design).
     pub challenge: Option<crate::challenge::Prepared>,
+    /// A lesson file to follow (opened at the first frame).
+    pub lesson: Option<PathBuf>,
 }
 
 impl OpenOptions {
@@ -108,6 +111,7 @@ impl OpenOptions {
             at: None,
             script: None,
             challenge: None,
+            lesson: None,
         }
     }
 }
@@ -126,6 +130,7 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
         editing::plugin,
         history::plugin,
         challenge_mode::plugin,
+        lesson::plugin,
     ));
     let (now, step_s) = {
         let mut clock = app.world_mut().resource_mut::<SimClock>();
@@ -146,6 +151,11 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
     app.insert_resource(controls::ScenarioSource::new(&options.scenario_path));
     if let Some(script) = &options.script {
         app.insert_resource(script::ScriptPlayer::new(script.clone()));
+    }
+    if let Some(lesson) = &options.lesson {
+        app.world_mut()
+            .resource_mut::<controls::PendingActions>()
+            .push(controls::Action::OpenLesson(lesson.clone()));
     }
     if let Some(prepared) = &options.challenge {
         app.insert_resource(challenge_mode::ChallengeMode::new(prepared.clone()));

@@ -27,6 +27,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::challenge_mode::ChallengeAction;
 use super::controls::{Action, PendingActions};
+use super::lesson::LessonAction;
 use crate::market::Mechanism;
 use crate::scenario::edit::Edit;
 use crate::scenario::{ScenarioError, checked, error::read_text};
@@ -88,8 +89,16 @@ pub enum Control {
     TryAgain,
     /// Run the same design again.
     Replay,
-    /// Turn the camera to a bus, "the cable A - B" or "the transformer".
+    /// Turn the camera to a house, a turbine, a bus, "the cable A - B" or "the transformer".
     LookAt(String),
+    /// Open a lesson file at its first step.
+    OpenLesson(PathBuf),
+    /// The lesson's next step.
+    NextStep,
+    /// The lesson's step before.
+    StepBack,
+    /// Perform the lesson step's "Show me".
+    ShowMe,
 }
 
 /// Names of [`Edit`]'s variants (a test holds this list to the enum).
@@ -120,7 +129,7 @@ pub const EDIT_NAMES: [&str; 23] = [
 ];
 
 /// Names of [`Control`]'s variants.
-pub const CONTROL_NAMES: [&str; 28] = [
+pub const CONTROL_NAMES: [&str; 32] = [
     "ToggleOutage",
     "SetPrice",
     "TogglePriceSpike",
@@ -149,6 +158,10 @@ pub const CONTROL_NAMES: [&str; 28] = [
     "TryAgain",
     "Replay",
     "LookAt",
+    "OpenLesson",
+    "NextStep",
+    "StepBack",
+    "ShowMe",
 ];
 
 /// Every action's name: the edits', then the controls'.
@@ -350,6 +363,10 @@ impl ScriptAction {
                 Control::TryAgain => Action::Challenge(ChallengeAction::TryAgain),
                 Control::Replay => Action::Challenge(ChallengeAction::Replay),
                 Control::LookAt(place) => Action::LookAt(place),
+                Control::OpenLesson(p) => Action::OpenLesson(p),
+                Control::NextStep => Action::Lesson(LessonAction::Next),
+                Control::StepBack => Action::Lesson(LessonAction::Back),
+                Control::ShowMe => Action::Lesson(LessonAction::ShowMe),
             },
         }
     }

@@ -443,6 +443,10 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         "TryAgain",
         "Replay",
         r#"LookAt("the transformer")"#,
+        r#"OpenLesson("scenes/lessons/01-one-customer.lesson.ron")"#,
+        "NextStep",
+        "StepBack",
+        "ShowMe",
     ];
     assert_eq!(edits.len(), EDIT_NAMES.len());
     assert_eq!(controls.len(), CONTROL_NAMES.len());

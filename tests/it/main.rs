@@ -9,6 +9,7 @@ mod common;
 mod energy_audit;
 mod import;
 mod island;
+mod lessons;
 mod market;
 mod mutants;
 mod powerflow_reference;

@@ -17,6 +17,34 @@ use super::{UiState, c32};
 
 /// Where the shipped challenges are.
 pub const CHALLENGE_FOLDER: &str = "scenes/challenges";
+/// Where the shipped lessons are.
+pub const LESSON_FOLDER: &str = "scenes/lessons";
+
+/// The lesson files of a folder, in name order, with their titles and minutes.
+pub fn lesson_files(folder: &std::path::Path) -> Vec<(PathBuf, String, u32)> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, String, u32)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".lesson.ron"))
+        .map(|p| {
+            let read = std::fs::read_to_string(&p).ok().and_then(|t| {
+                ron::Options::default()
+                    .from_str::<crate::app::lesson::Lesson>(&t)
+                    .ok()
+            });
+            let (title, minutes) = read.map_or_else(
+                || (crate::challenge::stem_of(&p), 0),
+                |l| (l.title, l.minutes),
+            );
+            (p, title, minutes)
+        })
+        .collect();
+    out.sort();
+    out
+}
 
 fn big(text: impl Into<String>, size: f32) -> egui::RichText {
     egui::RichText::new(text).size(size)
@@ -63,17 +91,16 @@ pub(super) fn challenge_ui(
     clock: Res<crate::sim::SimClock>,
     mut ui_state: ResMut<UiState>,
     mut actions: ResMut<PendingActions>,
-    mut listed: Local<Option<(Vec<(PathBuf, String, u8)>, progress::Progress)>>,
+    mut listed: Local<Option<Listed>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if ui_state.show_challenges {
-        let (files, record) = listed.get_or_insert_with(|| {
-            (
-                challenge_files(std::path::Path::new(CHALLENGE_FOLDER)),
-                progress::load(),
-            )
+        let shown = listed.get_or_insert_with(|| Listed {
+            challenges: challenge_files(std::path::Path::new(CHALLENGE_FOLDER)),
+            lessons: lesson_files(std::path::Path::new(LESSON_FOLDER)),
+            record: progress::load(),
         });
-        challenge_list(ctx, files, record, &mut ui_state, &mut actions);
+        challenge_list(ctx, shown, &mut ui_state, &mut actions);
     } else {
         *listed = None;
     }
@@ -88,15 +115,22 @@ pub(super) fn challenge_ui(
     Ok(())
 }
 
+/// What the list shows, read when it opens.
+pub(super) struct Listed {
+    challenges: Vec<(PathBuf, String, u8)>,
+    lessons: Vec<(PathBuf, String, u32)>,
+    record: progress::Progress,
+}
+
 fn challenge_list(
     ctx: &egui::Context,
-    files: &[(PathBuf, String, u8)],
-    record: &progress::Progress,
+    shown: &Listed,
     ui_state: &mut UiState,
     actions: &mut PendingActions,
 ) {
+    let (files, record) = (&shown.challenges, &shown.record);
     let mut open = true;
-    egui::Window::new(big("Challenges", 24.0).strong())
+    egui::Window::new(big("Challenges and lessons", 24.0).strong())
         .id("challenge list".into())
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .collapsible(false)
@@ -132,6 +166,30 @@ fn challenge_list(
                                 20.0,
                             )
                             .color(c32(palette::ORANGE)),
+                        );
+                        ui.end_row();
+                    }
+                });
+            ui.separator();
+            ui.label(big("Lessons for a class", 22.0).strong());
+            if shown.lessons.is_empty() {
+                ui.label(big(format!("No lessons in {LESSON_FOLDER}/"), 18.0));
+            }
+            egui::Grid::new("lessons")
+                .spacing([18.0, 10.0])
+                .show(ui, |ui| {
+                    for (path, title, minutes) in &shown.lessons {
+                        let done = record
+                            .best
+                            .get(&crate::challenge::stem_of(path))
+                            .is_some_and(|b| b.stars > 0);
+                        if ui.button(big(title, 20.0)).clicked() {
+                            actions.push(Action::OpenLesson(path.clone()));
+                            ui_state.show_challenges = false;
+                        }
+                        ui.label(big(format!("{minutes} min"), 18.0));
+                        ui.label(
+                            big(if done { "done" } else { "" }, 18.0).color(c32(palette::GREEN)),
                         );
                         ui.end_row();
                     }
@@ -238,7 +296,7 @@ fn goals_panel(
     let running = mode.phase == Phase::Running;
     egui::Window::new(big(&c.title, 20.0).strong())
         .id("challenge goals".into())
-        .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 60.0))
+        .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 150.0))
         .collapsible(true)
         .resizable(false)
         .default_width(330.0)

@@ -9,6 +9,7 @@ mod challenge;
 mod charts;
 mod dialogs;
 mod inspector;
+mod lesson;
 mod overlays;
 mod side_panel;
 mod toolbox;
@@ -306,7 +307,7 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<UiState>();
     app.add_systems(
         bevy_egui::EguiPrimaryContextPass,
-        (draw_ui, challenge::challenge_ui).chain(),
+        (draw_ui, challenge::challenge_ui, lesson::lesson_ui).chain(),
     );
     app.add_systems(
         Update,

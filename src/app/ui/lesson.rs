@@ -1,0 +1,80 @@
+//! The lesson panel: the step's text in large type, where the lesson is,
+//! what moves it on, and Back, Show me and Next.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, egui};
+
+use crate::app::controls::{Action, PendingActions};
+use crate::app::lesson::{LessonAction, LessonMode, Until};
+use crate::app::palette;
+
+use super::c32;
+
+fn big(text: impl Into<String>, size: f32) -> egui::RichText {
+    egui::RichText::new(text).size(size)
+}
+
+/// Draws the lesson being followed (after the main interface).
+pub(super) fn lesson_ui(
+    mut contexts: EguiContexts,
+    mode: Option<Res<LessonMode>>,
+    mut actions: ResMut<PendingActions>,
+) -> Result {
+    let Some(mode) = mode else {
+        return Ok(());
+    };
+    let ctx = contexts.ctx_mut()?;
+    let lesson = &mode.prepared.lesson;
+    let step = &lesson.steps[mode.step];
+    egui::Window::new(big(&lesson.title, 24.0).strong())
+        .id("lesson".into())
+        .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 150.0))
+        .collapsible(true)
+        .resizable(false)
+        .default_width(560.0)
+        .show(ctx, |ui| {
+            ui.set_max_width(560.0);
+            ui.label(
+                big(
+                    format!("Step {} of {}", mode.step + 1, lesson.steps.len()),
+                    16.0,
+                )
+                .color(c32(palette::LIGHT_GREY)),
+            );
+            ui.add_space(4.0);
+            ui.label(big(&step.text, 24.0));
+            ui.add_space(8.0);
+            if mode.finished {
+                ui.label(
+                    big("Lesson complete.", 20.0)
+                        .color(c32(palette::GREEN))
+                        .strong(),
+                );
+            } else {
+                ui.label(big(step.until.hint(), 17.0).color(c32(palette::ORANGE)));
+            }
+            ui.horizontal(|ui| {
+                let back = ui.add_enabled(mode.step > 0, egui::Button::new(big("◀ Back", 20.0)));
+                if back.clicked() {
+                    actions.push(Action::Lesson(LessonAction::Back));
+                }
+                if !step.show_me.is_empty() && ui.button(big("Show me", 20.0).strong()).clicked() {
+                    actions.push(Action::Lesson(LessonAction::ShowMe));
+                }
+                let next_label = if mode.step + 1 == lesson.steps.len() {
+                    "Finish"
+                } else if step.until == Until::Next {
+                    "Next ▶"
+                } else {
+                    "Skip ▶"
+                };
+                if !mode.finished && ui.button(big(next_label, 20.0).strong()).clicked() {
+                    actions.push(Action::Lesson(LessonAction::Next));
+                }
+                if ui.button(big("Close", 16.0)).clicked() {
+                    actions.push(Action::Lesson(LessonAction::Close));
+                }
+            });
+        });
+    Ok(())
+}

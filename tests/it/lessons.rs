@@ -1,0 +1,151 @@
+//! Lessons: the shipped class sequence loads, and each step's condition
+//! moves the lesson on when scripted input makes it true.
+
+use microgrid::app::controls::Action;
+use microgrid::app::lesson::{LessonAction, LessonMode, PreparedLesson};
+
+use super::common::{act, repo, steps, window_app};
+
+fn step_of(app: &bevy::prelude::App) -> usize {
+    app.world().resource::<LessonMode>().step
+}
+
+/// One frame: the lesson's check runs after the simulation.
+fn frame(app: &mut bevy::prelude::App) {
+    app.update();
+    microgrid::app::controls::apply_actions(app.world_mut());
+    microgrid::app::controls::finish_long_work(app.world_mut());
+}
+
+fn opened(lesson: &str) -> bevy::prelude::App {
+    let mut app = window_app("scenes/default.scenario.ron");
+    act(&mut app, Action::OpenLesson(repo(lesson)));
+    // Keep the lesson's record out of the user's files.
+    app.world_mut().resource_mut::<LessonMode>().progress_file = None;
+    app
+}
+
+#[test]
+fn the_class_sequence_is_eight_lessons_of_about_45_minutes() {
+    let mut files: Vec<_> = std::fs::read_dir(repo("scenes/lessons"))
+        .expect("lessons")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".lesson.ron"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 8, "{files:?}");
+    let mut minutes = 0;
+    for f in &files {
+        let l = PreparedLesson::load(f).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(l.lesson.steps.len() >= 3, "{}", f.display());
+        minutes += l.lesson.minutes;
+    }
+    assert!((40..=50).contains(&minutes), "{minutes} minutes");
+}
+
+#[test]
+fn an_outage_moves_the_lesson_on_and_show_me_acts_through_the_script_path() {
+    let mut app = opened("scenes/lessons/02-grid-fails.lesson.ron");
+    assert_eq!(step_of(&app), 0);
+    frame(&mut app);
+    assert_eq!(step_of(&app), 0, "nothing has happened yet");
+    // The user presses G: the grid is down.
+    act(&mut app, Action::ToggleOutage);
+    frame(&mut app);
+    assert_eq!(step_of(&app), 1);
+    // The island forms at the next step.
+    steps(&mut app, 1);
+    frame(&mut app);
+    assert_eq!(step_of(&app), 2);
+    // A Next step waits for the button.
+    steps(&mut app, 5);
+    frame(&mut app);
+    assert_eq!(step_of(&app), 2);
+    act(&mut app, Action::Lesson(LessonAction::Next));
+    assert_eq!(step_of(&app), 3);
+    // "Show me" brings the grid back (ToggleOutage), and the island resynchronises.
+    act(&mut app, Action::Lesson(LessonAction::ShowMe));
+    for _ in 0..30 {
+        steps(&mut app, 1);
+        frame(&mut app);
+    }
+    let mode = app.world().resource::<LessonMode>();
+    assert!(
+        mode.finished,
+        "the reconnection ends the lesson at step {}",
+        mode.step
+    );
+}
+
+#[test]
+fn the_clock_an_added_battery_and_the_market_move_lessons_on() {
+    // Lesson 1: ClockAt("10:00") from a 06:00 start.
+    let mut app = opened("scenes/lessons/01-one-customer.lesson.ron");
+    act(&mut app, Action::Lesson(LessonAction::Next));
+    assert_eq!(step_of(&app), 1);
+    steps(&mut app, 3 * 60 + 59);
+    frame(&mut app);
+    assert_eq!(step_of(&app), 1, "09:59");
+    steps(&mut app, 1);
+    frame(&mut app);
+    assert_eq!(step_of(&app), 2, "10:00");
+    // Lesson 8: Added(Battery), by an edit as the build tool makes it.
+    let mut app = opened("scenes/lessons/08-grey-winter.lesson.ron");
+    frame(&mut app);
+    assert_eq!(step_of(&app), 0);
+    act(
+        &mut app,
+        Action::Edit(microgrid::scenario::edit::Edit::AddBattery {
+            house: "Sonnenweg 1".into(),
+            capacity_kwh: 5.0,
+            power_kw: 2.0,
+            efficiency: 0.95,
+        }),
+    );
+    frame(&mut app);
+    assert_eq!(step_of(&app), 1);
+    // Lesson 6: the market mechanism.
+    let mut app = opened("scenes/lessons/06-sharing.lesson.ron");
+    act(&mut app, Action::Lesson(LessonAction::Next));
+    act(
+        &mut app,
+        Action::SetMarket(microgrid::market::Mechanism::MidMarketRate),
+    );
+    frame(&mut app);
+    assert_eq!(step_of(&app), 2);
+    // Back goes back; Close leaves the scenario running.
+    act(&mut app, Action::Lesson(LessonAction::Back));
+    assert_eq!(step_of(&app), 1);
+    act(&mut app, Action::Lesson(LessonAction::Close));
+    assert!(app.world().get_resource::<LessonMode>().is_none());
+}
+
+#[test]
+fn a_bad_lesson_is_located() {
+    let dir = std::env::temp_dir().join(format!("microgrid-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("folder");
+    let path = dir.join("bad.lesson.ron");
+    let scenario = repo("scenes/default.scenario.ron").display().to_string();
+    let write = |body: &str| {
+        std::fs::write(
+            &path,
+            format!("Lesson(\n    title: \"Bad\",\n    scenario: \"{scenario}\",\n    steps: [\n{body}\n    ],\n)\n"),
+        )
+        .expect("write");
+    };
+    write("        (text: \"Look\", focus: Some(\"Nowhere\")),");
+    let e = PreparedLesson::load(&path).expect_err("unknown focus");
+    assert!(e[0].to_string().contains("bad.lesson.ron:5:"), "{}", e[0]);
+    assert!(
+        e[0].to_string().contains("\"Nowhere\" is no bus"),
+        "{}",
+        e[0]
+    );
+    write("        (text: \"Look\", until: Sunset),");
+    let e = PreparedLesson::load(&path).expect_err("unknown condition");
+    assert!(e[0].to_string().contains("bad.lesson.ron:5:"), "{}", e[0]);
+    write("        (text: \"Look\", show_me: [Fly]),");
+    let e = PreparedLesson::load(&path).expect_err("unknown action");
+    assert!(e[0].to_string().contains("Fly"), "{}", e[0]);
+}
