@@ -299,7 +299,8 @@ fn start_run(world: &mut World, design: Built) {
     let mut mode = world.resource_mut::<ChallengeMode>();
     mode.meters = meters;
     mode.seen = 0;
-    mode.design = Some(design);
+    // The design as the challenge runs it (its seed, start and timeline).
+    mode.design = Some(run);
     mode.grade = None;
     mode.new_best = false;
     mode.phase = Phase::Running;
@@ -312,45 +313,30 @@ pub fn allows(world: &World, action: &super::controls::Action) -> Result<(), Str
     let Some(mode) = world.get_resource::<ChallengeMode>() else {
         return Ok(());
     };
-    let changes_the_run = matches!(
+    // What the challenge's timeline decides, what makes the design, and
+    // what starts the clock.
+    let events = matches!(
         action,
-        A::Edit(_)
-            | A::Undo
-            | A::Redo
-            | A::ToggleOutage
+        A::ToggleOutage
             | A::SetPrice(_)
             | A::TogglePriceSpike
             | A::SetClouds(_)
             | A::CycleClouds
             | A::SetWind(_)
             | A::CycleWind
-            | A::SetMarket(_)
-            | A::CycleMarket
-            | A::Reload
             | A::JumpToHour(_)
             | A::JumpToNext
     );
+    let design = matches!(
+        action,
+        A::Edit(_) | A::Undo | A::Redo | A::SetMarket(_) | A::CycleMarket | A::Reload
+    );
+    let clock = matches!(action, A::TogglePause | A::SetPaused(false) | A::StepOnce);
     match mode.phase {
-        Phase::Running | Phase::Results if changes_the_run => {
+        Phase::Running | Phase::Results if events || design => {
             Err("The challenge decides the events: press \"Try again\" to change the design".into())
         }
-        Phase::Briefing | Phase::Design
-            if matches!(
-                action,
-                A::ToggleOutage
-                    | A::SetPrice(_)
-                    | A::TogglePriceSpike
-                    | A::SetClouds(_)
-                    | A::CycleClouds
-                    | A::SetWind(_)
-                    | A::CycleWind
-                    | A::TogglePause
-                    | A::SetPaused(false)
-                    | A::StepOnce
-                    | A::JumpToHour(_)
-                    | A::JumpToNext
-            ) =>
-        {
+        Phase::Briefing | Phase::Design if events || clock => {
             Err("The clock waits while you design: press \"Run the challenge\"".into())
         }
         _ => Ok(()),

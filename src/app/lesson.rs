@@ -356,6 +356,22 @@ pub struct LessonMode {
     pub finished: bool,
     /// Where a finished lesson is recorded ([`crate::challenge::progress::path`]).
     pub progress_file: Option<PathBuf>,
+    /// The step moves on by itself when its condition holds (not after Back).
+    pub auto: bool,
+    /// When the step began, wall seconds (the app's real time).
+    pub entered_s: f64,
+    /// Least time a step is shown before its condition moves it on, so that
+    /// a condition already true does not skip it unread (tests set 0).
+    pub min_dwell_s: f64,
+}
+
+/// Least wall time a step is shown before its condition moves it on, s.
+pub const MIN_DWELL_S: f64 = 4.0;
+
+fn real_now(world: &World) -> f64 {
+    world
+        .get_resource::<Time<Real>>()
+        .map_or(0.0, |t| t.elapsed_secs_f64())
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -370,10 +386,14 @@ pub(super) fn plugin(app: &mut App) {
 /// Moves the lesson on when its step's condition holds.
 fn follow_the_lesson(world: &mut World) {
     let now = Snapshot::of(world);
+    let shown_s = real_now(world) - world.resource::<LessonMode>().entered_s;
     let moves_on = {
         let mode = world.resource::<LessonMode>();
         let step = &mode.prepared.lesson.steps[mode.step];
-        met(&step.until, &now, &mode.base)
+        mode.auto
+            && !mode.finished
+            && shown_s >= mode.min_dwell_s
+            && met(&step.until, &now, &mode.base)
     };
     if moves_on {
         apply(world, LessonAction::Next);
@@ -403,8 +423,11 @@ pub fn open(world: &mut World, path: &Path) {
                 done: false,
                 finished: false,
                 progress_file: crate::challenge::progress::path(),
+                auto: true,
+                entered_s: 0.0,
+                min_dwell_s: MIN_DWELL_S,
             });
-            enter(world, 0);
+            enter(world, 0, true);
         }
         Err(errors) => {
             for e in &errors {
@@ -417,12 +440,16 @@ pub fn open(world: &mut World, path: &Path) {
     }
 }
 
-/// Shows step `n`: its camera focus, its entry actions, a fresh baseline.
-fn enter(world: &mut World, n: usize) {
+/// Shows step `n`: its camera focus, its entry actions, a fresh baseline;
+/// `auto`: its condition may move it on (not when it was gone back to).
+fn enter(world: &mut World, n: usize, auto: bool) {
+    let entered_s = real_now(world);
     let step = {
         let mut mode = world.resource_mut::<LessonMode>();
         mode.step = n;
         mode.done = false;
+        mode.auto = auto;
+        mode.entered_s = entered_s;
         mode.prepared.lesson.steps[n].clone()
     };
     if let Some(place) = &step.focus {
@@ -452,7 +479,7 @@ pub fn apply(world: &mut World, action: LessonAction) {
         return;
     };
     match action {
-        LessonAction::Next if step + 1 < count => enter(world, step + 1),
+        LessonAction::Next if step + 1 < count => enter(world, step + 1, true),
         LessonAction::Next => {
             let (stem, file) = {
                 let mut mode = world.resource_mut::<LessonMode>();
@@ -470,7 +497,7 @@ pub fn apply(world: &mut World, action: LessonAction) {
                 }
             }
         }
-        LessonAction::Back if step > 0 => enter(world, step - 1),
+        LessonAction::Back if step > 0 => enter(world, step - 1, false),
         LessonAction::Back => {}
         LessonAction::ShowMe => {
             let show = world.resource::<LessonMode>().prepared.lesson.steps[step]

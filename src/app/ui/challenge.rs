@@ -31,9 +31,10 @@ pub fn lesson_files(folder: &std::path::Path) -> Vec<(PathBuf, String, u32)> {
         .filter(|p| p.to_string_lossy().ends_with(".lesson.ron"))
         .map(|p| {
             let read = std::fs::read_to_string(&p).ok().and_then(|t| {
-                ron::Options::default()
-                    .from_str::<crate::app::lesson::Lesson>(&t)
-                    .ok()
+                crate::scenario::error::parse_ron::<crate::app::lesson::Lesson>(
+                    &t, "", "Lesson", "",
+                )
+                .ok()
             });
             let (title, minutes) = read.map_or_else(
                 || (crate::challenge::stem_of(&p), 0),
@@ -48,6 +49,12 @@ pub fn lesson_files(folder: &std::path::Path) -> Vec<(PathBuf, String, u32)> {
 
 fn big(text: impl Into<String>, size: f32) -> egui::RichText {
     egui::RichText::new(text).size(size)
+}
+
+/// Enter was pressed, and no text field has the keyboard (typing a file
+/// name and pressing Enter must not start a run).
+fn enter_pressed(ui: &egui::Ui) -> bool {
+    ui.memory(|m| m.focused().is_none()) && ui.input(|i| i.key_pressed(egui::Key::Enter))
 }
 
 fn stars(earned: u32, of: u32) -> String {
@@ -69,9 +76,13 @@ pub fn challenge_files(folder: &std::path::Path) -> Vec<(PathBuf, String, u8)> {
             let (title, difficulty) = std::fs::read_to_string(&p)
                 .ok()
                 .and_then(|t| {
-                    ron::Options::default()
-                        .from_str::<crate::challenge::Challenge>(&t)
-                        .ok()
+                    crate::scenario::error::parse_ron::<crate::challenge::Challenge>(
+                        &t,
+                        "",
+                        "Challenge",
+                        "",
+                    )
+                    .ok()
                 })
                 .map_or_else(
                     || (crate::challenge::stem_of(&p), 1),
@@ -256,7 +267,7 @@ fn briefing(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActi
             }
             ui.add_space(10.0);
             let go = ui.button(big("Start designing  (Enter)", 22.0).strong());
-            if go.clicked() || ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            if go.clicked() || enter_pressed(ui) {
                 actions.push(Action::Challenge(ChallengeAction::Begin));
             }
         });
@@ -268,7 +279,8 @@ fn meter_line(ui: &mut egui::Ui, meter: &crate::challenge::Meter, finished: bool
     let (mark, colour) = if !live {
         ("☆", palette::LIGHT_GREY)
     } else if r.passed {
-        ("✔", palette::GREEN)
+        // Holding so far (an "at most" goal can still fail later).
+        ("○", palette::GREEN)
     } else if r.breach.is_some() || finished {
         ("✖", palette::VERMILLION)
     } else {
@@ -277,10 +289,10 @@ fn meter_line(ui: &mut egui::Ui, meter: &crate::challenge::Meter, finished: bool
     ui.horizontal(|ui| {
         ui.label(big(mark, 20.0).color(c32(colour)).strong());
         ui.vertical(|ui| {
-            ui.label(big(meter.goal.name(), 18.0).strong());
-            ui.label(big(meter.goal.rule(), 15.0));
+            ui.label(big(meter.goal.name(), 20.0).strong());
+            ui.label(big(meter.goal.rule(), 16.0));
             if live {
-                ui.label(big(r.note.clone(), 16.0).color(c32(colour)));
+                ui.label(big(r.note.clone(), 19.0).color(c32(colour)).strong());
             }
         });
     });
@@ -299,9 +311,9 @@ fn goals_panel(
         .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 150.0))
         .collapsible(true)
         .resizable(false)
-        .default_width(330.0)
+        .default_width(360.0)
         .show(ctx, |ui| {
-            ui.set_max_width(330.0);
+            ui.set_max_width(360.0);
             for m in &mode.meters {
                 meter_line(ui, m, false, running);
             }
@@ -317,14 +329,11 @@ fn goals_panel(
                     actions.push(Action::Challenge(ChallengeAction::TryAgain));
                 }
             } else {
-                ui.label(big(
-                    "Build with the tools below, then run the events.",
-                    16.0,
-                ));
+                ui.label(big("Build with the tools below, then press Run.", 16.0));
+                // No Enter here: it confirms the build panel's fields.
                 if ui
-                    .button(big("▶ Run the challenge  (Enter)", 20.0).strong())
+                    .button(big("▶ Run the challenge", 20.0).strong())
                     .clicked()
-                    || ui.input(|i| i.key_pressed(egui::Key::Enter))
                 {
                     actions.push(Action::Challenge(ChallengeAction::Run));
                 }
@@ -360,6 +369,7 @@ fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActio
                         ),
                         18.0,
                     ));
+                    ui.label(big("100 points a star, and up to 100 more for the budget left when every star is earned", 14.0));
                     if mode.new_best {
                         ui.label(big("A new best!", 18.0).color(c32(palette::GREEN)));
                     }
@@ -410,7 +420,7 @@ fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActio
                 if ui
                     .button(big("Try again  (Enter)", 20.0).strong())
                     .clicked()
-                    || ui.input(|i| i.key_pressed(egui::Key::Enter))
+                    || enter_pressed(ui)
                 {
                     actions.push(Action::Challenge(ChallengeAction::TryAgain));
                 }

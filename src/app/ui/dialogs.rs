@@ -132,7 +132,9 @@ pub(super) fn unsaved_edits_window(
     actions: &mut PendingActions,
 ) {
     let what = match &held.action {
-        Action::LoadScenario(path) => format!("Open {}", file_name(path)),
+        Action::LoadScenario(path) | Action::OpenChallenge(path) | Action::OpenLesson(path) => {
+            format!("Open {}", file_name(path))
+        }
         Action::Reload => "Reload the scenario file".to_owned(),
         _ => "Close the window".to_owned(),
     };

@@ -58,7 +58,10 @@ pub(super) fn lesson_ui(
                 if back.clicked() {
                     actions.push(Action::Lesson(LessonAction::Back));
                 }
-                if !step.show_me.is_empty() && ui.button(big("Show me", 20.0).strong()).clicked() {
+                if !step.show_me.is_empty()
+                    && !mode.finished
+                    && ui.button(big("Show me", 20.0).strong()).clicked()
+                {
                     actions.push(Action::Lesson(LessonAction::ShowMe));
                 }
                 let next_label = if mode.step + 1 == lesson.steps.len() {
