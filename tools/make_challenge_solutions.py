@@ -78,11 +78,11 @@ write("04-smooth-reconnection", "sonnenweg-one-battery.scenario.ron",
 
 def buy_cheap(t):
     t = batteries([2, 4, 6], 10.0, 5.0)(t)
-    return replace(t, "    market: (", "    controller: (strategy: PriceAware),\n    market: (")
+    return replace(t, "    market: (", "    controller: (strategy: EconomicIslanding),\n    market: (")
 
 
 write("05-buy-cheap-island-dear", "sonnenweg-solar.scenario.ron",
-      "three 10 kWh batteries and the price-aware strategy.", buy_cheap)
+      "three 10 kWh batteries, and the street islands on purpose during the spike.", buy_cheap)
 write("06-share-fairly", "sonnenweg-solar.scenario.ron",
       "two 10 kWh batteries and 3 kWp more solar.", lambda t: batteries([3, 7], 10.0, 5.0)(t))
 

@@ -83,7 +83,8 @@ pub enum Goal {
         #[serde(deserialize_with = "kw")]
         at_most_kw: f64,
     },
-    /// What the neighbourhood pays the grid less what it earns is at most `at_most_eur`.
+    /// What the neighbourhood pays the grid less what it earns, over the
+    /// whole run, is at most `at_most_eur` (judged at the end).
     NetCost {
         /// Limit, EUR (negative: it must earn).
         #[serde(deserialize_with = "eur")]
@@ -239,7 +240,7 @@ impl Goal {
                 format!("Peak import from the grid: at most {} kW", num(*at_most_kw))
             }
             Self::NetCost { at_most_eur } => format!(
-                "Grid bill (paid less earned): at most {} EUR",
+                "Grid bill over the run (paid less earned): at most {} EUR",
                 num(*at_most_eur)
             ),
             Self::Resynchronise => {
@@ -495,11 +496,9 @@ impl Meter {
                     broke(None, &mut self.breach);
                 }
             }
-            Goal::NetCost { at_most_eur } => {
+            Goal::NetCost { .. } => {
+                // Judged at the end: a day's bill rises and falls.
                 self.value = o.totals.import_cost_eur - o.totals.export_revenue_eur;
-                if self.value > at_most_eur + 1e-9 {
-                    broke(None, &mut self.breach);
-                }
             }
             Goal::Resynchronise => {
                 for e in o.events {
@@ -633,7 +632,7 @@ impl Meter {
             ),
             Goal::NetCost { at_most_eur } => (
                 *at_most_eur,
-                self.breach.is_none(),
+                finished && value <= at_most_eur + 1e-9,
                 format!("bill {} EUR", decimals(value, 2)),
             ),
             Goal::Resynchronise => {
