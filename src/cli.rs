@@ -257,7 +257,10 @@ pub fn run(cli: Cli) -> ExitCode {
         crate::run::remove_temporary_files_on_signal();
     }
     match cli.command {
-        None => open(crate::app::OpenOptions::new(DEFAULT_SCENARIO.into())),
+        None => open(crate::app::OpenOptions {
+            start_screen: true,
+            ..crate::app::OpenOptions::new(DEFAULT_SCENARIO.into())
+        }),
         Some(Command::Open {
             file,
             screenshot,
@@ -277,7 +280,11 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
+            // Without a file, the list of challenges and lessons greets a
+            // person (not a screenshot or a script).
+            let start_screen = file.is_none() && screenshot.is_none() && script.is_none();
             open(crate::app::OpenOptions {
+                start_screen,
                 screenshot,
                 after_s: after,
                 speed,

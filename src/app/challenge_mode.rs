@@ -231,7 +231,7 @@ pub fn apply(world: &mut World, action: ChallengeAction) {
 /// that was run, for "try again").
 fn enter_design(world: &mut World, design: Option<Built>) {
     if let Some(design) = design {
-        crate::sim::reset(world, design);
+        crate::sim::restart(world, design);
     }
     let allowed = world
         .resource::<ChallengeMode>()
@@ -279,7 +279,7 @@ fn start_run(world: &mut World, design: Built) {
         wind_m_s: None,
     });
     world.trigger(crate::sim::prices::SetPrice(None));
-    crate::sim::reset(world, run.clone());
+    crate::sim::restart(world, run.clone());
     let (meters, steps, speed) = {
         let mode = world.resource::<ChallengeMode>();
         (prepared.meters(&run), mode.run_steps(), mode.run_speed)

@@ -54,7 +54,8 @@ pub struct LessonStep {
     /// Turn the camera to this: a bus, a house, a turbine or "the transformer".
     #[serde(default)]
     pub focus: Option<String>,
-    /// Done when the step begins (set the speed, pause, jump to an hour).
+    /// Done when the step begins (set the speed, jump to an hour). A step
+    /// that waits for Next stops the clock first, any other runs it.
     #[serde(default)]
     pub on_enter: Vec<ScriptAction>,
     /// What "Show me" does, through the script path.
@@ -99,7 +100,7 @@ impl Until {
     /// What the user is waiting for, for the panel.
     pub fn hint(&self) -> String {
         match self {
-            Until::Next => "Press Next when you are ready.".into(),
+            Until::Next => "The clock waits: press Next when you are ready.".into(),
             Until::OutageOn => "Next: when the grid fails (press G, or Show me).".into(),
             Until::Islanded => "Next: when the neighbourhood runs as an island.".into(),
             Until::Reconnected => "Next: when the island reconnects to the grid.".into(),
@@ -366,7 +367,7 @@ pub struct LessonMode {
 }
 
 /// Least wall time a step is shown before its condition moves it on, s.
-pub const MIN_DWELL_S: f64 = 4.0;
+pub const MIN_DWELL_S: f64 = 8.0;
 
 fn real_now(world: &World) -> f64 {
     world
@@ -455,6 +456,14 @@ fn enter(world: &mut World, n: usize, auto: bool) {
     if let Some(place) = &step.focus {
         super::challenge_mode::look_at(world, place);
     }
+    // A step read at the class's pace waits with the clock stopped; a step
+    // waiting for something to happen runs it (its own entry actions may
+    // say otherwise).
+    world
+        .resource_mut::<PendingActions>()
+        .push(super::controls::Action::SetPaused(
+            step.until == Until::Next,
+        ));
     queue(world, &step.on_enter);
     // The entry actions run before the baseline is taken (next frame's
     // check compares with the world they made).

@@ -95,6 +95,8 @@ pub struct OpenOptions {
     pub challenge: Option<crate::challenge::Prepared>,
     /// A lesson file to follow (opened at the first frame).
     pub lesson: Option<PathBuf>,
+    /// Open on the list of challenges and lessons (no file was named).
+    pub start_screen: bool,
 }
 
 impl OpenOptions {
@@ -112,6 +114,7 @@ impl OpenOptions {
             script: None,
             challenge: None,
             lesson: None,
+            start_screen: false,
         }
     }
 }
@@ -196,6 +199,11 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
         ui::plugin,
         capture::plugin,
     ));
+    if options.start_screen {
+        app.world_mut()
+            .resource_mut::<ui::UiState>()
+            .show_challenges = true;
+    }
     if let Some(path) = options.screenshot {
         app.insert_resource(capture::AutoCapture {
             path,

@@ -209,8 +209,9 @@ pub(super) fn rebuild_on_new_scenario(
     if *built_once && changes.is_empty() {
         return;
     }
-    // An edit keeps the view; a new scenario starts at its overview.
-    let keep_view = *built_once && changes.iter().all(|c| c.edited);
+    // An edit (or the same place started over) keeps the view; a new
+    // scenario starts at its overview.
+    let keep_view = *built_once && changes.iter().all(|c| c.same_place);
     *built_once = true;
     for entity in &old {
         commands.entity(entity).despawn();

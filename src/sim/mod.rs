@@ -175,6 +175,9 @@ pub struct Neighbourhood(pub Built);
 pub struct NeighbourhoodChanged {
     /// Edited while running (true), or loaded afresh (false).
     pub edited: bool,
+    /// Loaded afresh, but the same place started over (a challenge's run):
+    /// views of it may stay.
+    pub same_place: bool,
 }
 
 /// Adds the simulation: the step schedule, its ordered sets and the models.
@@ -270,6 +273,16 @@ impl Plugin for SimulationPlugin {
 /// the old devices go, the clock returns to the scenario's start (keeping its
 /// speed and pause) and every model starts as [`SimulationPlugin`] starts it.
 pub fn reset(world: &mut World, built: Built) {
+    reset_as(world, built, false);
+}
+
+/// [`reset`] for the same neighbourhood started over from its start (a
+/// challenge's run, "try again"): the window keeps its view of it.
+pub fn restart(world: &mut World, built: Built) {
+    reset_as(world, built, true);
+}
+
+fn reset_as(world: &mut World, built: Built, same_place: bool) {
     let old: Vec<Entity> = world
         .query_filtered::<Entity, With<devices::DeviceIndex>>()
         .iter(world)
@@ -294,7 +307,10 @@ pub fn reset(world: &mut World, built: Built) {
     metrics::reset(world);
     market::reset(world);
     switching::reset(world);
-    world.write_message(NeighbourhoodChanged { edited: false });
+    world.write_message(NeighbourhoodChanged {
+        edited: false,
+        same_place,
+    });
 }
 
 /// Runs one simulation step and advances the clock.

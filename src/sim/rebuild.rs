@@ -161,6 +161,9 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     world.insert_resource(market);
     world.insert_resource(Neighbourhood(built));
     super::network::solve_now(world);
-    world.write_message(super::NeighbourhoodChanged { edited: true });
+    world.write_message(super::NeighbourhoodChanged {
+        edited: true,
+        same_place: true,
+    });
     done
 }

@@ -88,8 +88,18 @@ fn an_outage_moves_the_lesson_on_and_show_me_acts_through_the_script_path() {
 fn the_clock_an_added_battery_and_the_market_move_lessons_on() {
     // Lesson 1: ClockAt("10:00") from a 06:00 start.
     let mut app = opened("scenes/lessons/01-one-customer.lesson.ron");
+    assert!(
+        app.world().resource::<microgrid::sim::SimClock>().paused,
+        "a Next step stops the clock"
+    );
     act(&mut app, Action::Lesson(LessonAction::Next));
     assert_eq!(step_of(&app), 1);
+    assert!(
+        !app.world().resource::<microgrid::sim::SimClock>().paused,
+        "a step that waits runs it"
+    );
+    // The test steps the clock itself.
+    act(&mut app, Action::SetPaused(true));
     steps(&mut app, 3 * 60 + 59);
     frame(&mut app);
     assert_eq!(step_of(&app), 1, "09:59");

@@ -147,6 +147,11 @@ fn challenge_list(
         .collapsible(false)
         .open(&mut open)
         .show(ctx, |ui| {
+            ui.label(big(
+                "Pick a challenge or a lesson, or close this to explore freely (L brings it back).",
+                17.0,
+            ));
+            ui.add_space(6.0);
             if files.is_empty() {
                 ui.label(big(format!("No challenges in {CHALLENGE_FOLDER}/"), 18.0));
             }
@@ -308,7 +313,8 @@ fn goals_panel(
     let running = mode.phase == Phase::Running;
     egui::Window::new(big(&c.title, 20.0).strong())
         .id("challenge goals".into())
-        .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 150.0))
+        // Bottom left, clear of the alerts banner and left of the toolbox.
+        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -175.0))
         .collapsible(true)
         .resizable(false)
         .default_width(360.0)

@@ -26,14 +26,15 @@ pub(super) fn lesson_ui(
     let ctx = contexts.ctx_mut()?;
     let lesson = &mode.prepared.lesson;
     let step = &lesson.steps[mode.step];
-    egui::Window::new(big(&lesson.title, 24.0).strong())
+    // Bottom left, clear of the alerts banner at the top of the view.
+    egui::Window::new(big(&lesson.title, 22.0).strong())
         .id("lesson".into())
-        .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 150.0))
+        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -175.0))
         .collapsible(true)
         .resizable(false)
-        .default_width(560.0)
+        .default_width(620.0)
         .show(ctx, |ui| {
-            ui.set_max_width(560.0);
+            ui.set_max_width(620.0);
             ui.label(
                 big(
                     format!("Step {} of {}", mode.step + 1, lesson.steps.len()),
@@ -42,7 +43,7 @@ pub(super) fn lesson_ui(
                 .color(c32(palette::LIGHT_GREY)),
             );
             ui.add_space(4.0);
-            ui.label(big(&step.text, 24.0));
+            ui.label(big(&step.text, 24.0).color(egui::Color32::from_gray(240)));
             ui.add_space(8.0);
             if mode.finished {
                 ui.label(
@@ -51,7 +52,12 @@ pub(super) fn lesson_ui(
                         .strong(),
                 );
             } else {
-                ui.label(big(step.until.hint(), 17.0).color(c32(palette::ORANGE)));
+                let hint = if mode.step + 1 == lesson.steps.len() && step.until == Until::Next {
+                    "The clock waits: press Finish to end the lesson.".to_owned()
+                } else {
+                    step.until.hint()
+                };
+                ui.label(big(hint, 18.0).color(c32(palette::ORANGE)));
             }
             ui.horizontal(|ui| {
                 let back = ui.add_enabled(mode.step > 0, egui::Button::new(big("◀ Back", 20.0)));
