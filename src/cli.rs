@@ -19,6 +19,9 @@ pub const EXIT_NO_SOLUTION: u8 = 3;
 /// The scenario opened when none is named.
 pub const DEFAULT_SCENARIO: &str = "scenes/default.scenario.ron";
 
+/// The demo's settings when none are named.
+pub const DEFAULT_DEMO: &str = "scenes/demo/museum.demo.ron";
+
 /// A neighbourhood microgrid sandbox: rooftop solar, small wind, home
 /// batteries and electric cars on a 0.4 kV feeder, with a real AC power flow.
 #[derive(Debug, Parser)]
@@ -41,6 +44,7 @@ const EXAMPLES: &str = "Examples:
   microgrid powerflow scenes/default.scenario.ron --json > case.json
   microgrid challenge scenes/challenges/01-first-light.challenge.ron --design my-design.scenario.ron
   microgrid challenge scenes/challenges/01-first-light.challenge.ron --design class-7b/ --json
+  microgrid demo                       # fullscreen public demo; Ctrl+Alt+O for the operator
   microgrid bench
 
 Exit status: 0 fine, 1 the window failed, 2 bad input, 3 power flow has no solution.";
@@ -97,6 +101,24 @@ pub enum Command {
         /// this one (its name or index in the trafo table).
         #[arg(long, value_name = "NAME_OR_INDEX")]
         transformer: Option<String>,
+    },
+    /// The public demo: fullscreen, an attract loop of tours, visitor play,
+    /// idle reset; Ctrl+Alt+O opens the operator's panel (README "Public demo").
+    Demo {
+        /// The demo's settings [default: scenes/demo/museum.demo.ron].
+        config: Option<PathBuf>,
+        /// In a window instead of fullscreen (for trying it out).
+        #[arg(long)]
+        windowed: bool,
+        /// Window size in pixels, WIDTHxHEIGHT (with --windowed).
+        #[arg(long, default_value = "1600x900", value_parser = parse_size)]
+        size: (u32, u32),
+        /// Save a PNG of the window here after --after seconds and exit.
+        #[arg(long, value_name = "PNG")]
+        screenshot: Option<PathBuf>,
+        /// Seconds (wall time) before --screenshot is taken.
+        #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_after)]
+        after: f64,
     },
     /// Run a challenge and grade designs: eligibility, goals, stars, score.
     ///
@@ -298,6 +320,36 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Check { files }) => check(&files),
         Some(Command::Challenge { file, design, json }) => challenge(&file, &design, json),
+        Some(Command::Demo {
+            config,
+            windowed,
+            size,
+            screenshot,
+            after,
+        }) => {
+            let path = config.unwrap_or_else(|| DEFAULT_DEMO.into());
+            let demo = match crate::app::demo::PreparedDemo::load(&path) {
+                Ok(d) => d,
+                Err(errors) => {
+                    print_errors(&errors);
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            let built = demo.tours[0].start.clone();
+            let scenario_path = demo.tours[0].file.clone();
+            let options = crate::app::OpenOptions {
+                size,
+                screenshot,
+                after_s: after,
+                fullscreen: !windowed,
+                demo: Some(demo),
+                ..crate::app::OpenOptions::new(scenario_path)
+            };
+            match crate::app::open(built, options) {
+                bevy::app::AppExit::Success => ExitCode::SUCCESS,
+                bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
+            }
+        }
         Some(Command::Import {
             file,
             output,

@@ -112,6 +112,8 @@ pub enum Action {
     OpenLesson(PathBuf),
     /// A step of the lesson being followed (see [`super::lesson`]).
     Lesson(super::lesson::LessonAction),
+    /// A step of the public demo (see [`super::demo`]).
+    Demo(super::demo::DemoAction),
 }
 
 /// The mechanisms the M key cycles through.
@@ -349,6 +351,9 @@ fn apply(world: &mut World, action: Action) {
             .refuse("a scenario file is being read; edit when it is open".to_owned());
         return;
     }
+    if super::demo::allows(world, &action).is_err() {
+        return;
+    }
     if let Err(why) = super::challenge_mode::allows(world, &action) {
         world.resource_mut::<editing::EditHistory>().refuse(why);
         return;
@@ -465,6 +470,7 @@ fn apply_now(world: &mut World, action: Action) {
         Action::LookAt(place) => super::challenge_mode::look_at(world, &place),
         Action::OpenLesson(path) => super::lesson::open(world, &path),
         Action::Lesson(step) => super::lesson::apply(world, step),
+        Action::Demo(step) => super::demo::apply(world, step),
         Action::SetMarket(mechanism) => world.trigger(SetMarket(mechanism)),
         Action::CycleMarket => {
             let current = world.resource::<Market>().settings.mechanism;

@@ -209,7 +209,7 @@ impl Snapshot {
 }
 
 /// The first instant at or after `from` whose time of day is `at`.
-fn next_at(from: NaiveDateTime, at: ClockTime) -> NaiveDateTime {
+pub fn next_at(from: NaiveDateTime, at: ClockTime) -> NaiveDateTime {
     let same_day = from.date().and_time(at.0);
     if same_day >= from {
         same_day

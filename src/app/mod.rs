@@ -7,6 +7,7 @@ pub mod camera;
 pub mod capture;
 pub mod challenge_mode;
 pub mod controls;
+pub mod demo;
 pub mod editing;
 pub mod history;
 pub mod layout;
@@ -97,6 +98,10 @@ pub struct OpenOptions {
     pub lesson: Option<PathBuf>,
     /// Open on the list of challenges and lessons (no file was named).
     pub start_screen: bool,
+    /// Run the public demo (`microgrid demo`): its tours and settings.
+    pub demo: Option<demo::PreparedDemo>,
+    /// Fullscreen (the demo's default).
+    pub fullscreen: bool,
 }
 
 impl OpenOptions {
@@ -115,6 +120,8 @@ impl OpenOptions {
             challenge: None,
             lesson: None,
             start_screen: false,
+            demo: None,
+            fullscreen: false,
         }
     }
 }
@@ -134,6 +141,7 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
         history::plugin,
         challenge_mode::plugin,
         lesson::plugin,
+        demo::plugin,
     ));
     let (now, step_s) = {
         let mut clock = app.world_mut().resource_mut::<SimClock>();
@@ -163,6 +171,10 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
     if let Some(prepared) = &options.challenge {
         app.insert_resource(challenge_mode::ChallengeMode::new(prepared.clone()));
     }
+    if let Some(prepared) = &options.demo {
+        app.insert_resource(demo::DemoMode::new(prepared.clone()));
+        app.world_mut().resource_mut::<SimClock>().paused = false;
+    }
 }
 
 /// Opens the window and runs until it is closed (or the timed screenshot is saved).
@@ -175,6 +187,13 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
                 primary_window: Some(Window {
                     title,
                     resolution: WindowResolution::new(options.size.0, options.size.1),
+                    mode: if options.fullscreen {
+                        bevy::window::WindowMode::BorderlessFullscreen(
+                            bevy::window::MonitorSelection::Primary,
+                        )
+                    } else {
+                        bevy::window::WindowMode::Windowed
+                    },
                     ..default()
                 }),
                 // Closing asks first while there are unsaved edits (see `ui`).

@@ -6,6 +6,7 @@ mod build_network;
 mod challenges;
 mod cli;
 mod common;
+mod demo;
 mod energy_audit;
 mod import;
 mod island;

@@ -7,6 +7,7 @@ mod bars;
 mod build;
 mod challenge;
 mod charts;
+mod demo;
 mod dialogs;
 mod inspector;
 mod lesson;
@@ -305,13 +306,25 @@ pub fn shortcut_for_key(key: KeyCode, shift: bool, ctrl: bool) -> Option<Shortcu
 /// Adds the panels, the shortcuts and picking for the inspector.
 pub fn plugin(app: &mut App) {
     app.init_resource::<UiState>();
+    // The demo draws its own screens instead of the sandbox's panels.
+    let sandbox = not(resource_exists::<crate::app::demo::DemoMode>);
     app.add_systems(
         bevy_egui::EguiPrimaryContextPass,
-        (draw_ui, challenge::challenge_ui, lesson::lesson_ui).chain(),
+        (
+            (draw_ui, challenge::challenge_ui, lesson::lesson_ui)
+                .chain()
+                .run_if(sandbox.clone()),
+            demo::demo_ui.run_if(resource_exists::<crate::app::demo::DemoMode>),
+        ),
     );
     app.add_systems(
         Update,
-        (keyboard, pick_on_click, close_through_the_queue).in_set(crate::app::AppSystems::Input),
+        (
+            keyboard.run_if(not(resource_exists::<crate::app::demo::DemoMode>)),
+            pick_on_click.run_if(not(resource_exists::<crate::app::demo::DemoMode>)),
+            close_through_the_queue,
+        )
+            .in_set(crate::app::AppSystems::Input),
     );
     app.add_systems(
         Update,

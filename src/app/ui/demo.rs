@@ -1,0 +1,241 @@
+//! The demo's screens: large captions over the attract loop, a visitor
+//! panel of large targets (at least 48 px at 1080p), the "Still there?"
+//! countdown and the operator panel. The sandbox's own panels (files,
+//! saving, quitting) are not drawn in the demo.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, egui};
+
+use crate::app::controls::{Action, PendingActions};
+use crate::app::demo::{DemoAction, DemoMode, DemoPhase};
+use crate::app::palette;
+
+use super::c32;
+
+fn big(text: impl Into<String>, size: f32) -> egui::RichText {
+    egui::RichText::new(text).size(size)
+}
+
+/// A large button: at least 64 x 56 points.
+fn target(ui: &mut egui::Ui, label: &str) -> bool {
+    ui.add(egui::Button::new(big(label, 24.0).strong()).min_size(egui::vec2(150.0, 56.0)))
+        .clicked()
+}
+
+/// Draws the demo (instead of the sandbox's panels).
+pub(super) fn demo_ui(
+    mut contexts: EguiContexts,
+    mut mode: ResMut<DemoMode>,
+    clock: Res<crate::sim::SimClock>,
+    grid: Res<crate::sim::grid_mode::GridState>,
+    frame: Res<crate::app::capture::FrameStats>,
+    mut actions: ResMut<PendingActions>,
+    keys: Res<ButtonInput<KeyCode>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    // The operator's chord: Ctrl+Alt+O.
+    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
+    let alt = keys.any_pressed([KeyCode::AltLeft, KeyCode::AltRight]);
+    if ctrl && alt && keys.just_pressed(KeyCode::KeyO) {
+        let has_pin = mode.demo.config.pin.is_some();
+        mode.operator.open = !has_pin;
+        mode.operator.asking_pin = has_pin;
+        mode.operator.typed.clear();
+    }
+    // The state of the island, for everyone watching.
+    let (state, colour) = match grid.mode {
+        crate::sim::grid_mode::GridMode::Connected => ("On the grid", palette::GREEN),
+        crate::sim::grid_mode::GridMode::Islanded => {
+            ("ISLAND: running on its own", palette::ORANGE)
+        }
+        crate::sim::grid_mode::GridMode::Blackout => ("BLACKOUT", palette::VERMILLION),
+    };
+    egui::Area::new("demo status".into())
+        .anchor(egui::Align2::LEFT_TOP, egui::vec2(20.0, 16.0))
+        .show(ctx, |ui| {
+            ui.add(
+                egui::Label::new(big(clock.now().format("%A %H:%M").to_string(), 30.0).strong())
+                    .extend(),
+            );
+            ui.add(egui::Label::new(big(state, 30.0).color(c32(colour)).strong()).extend());
+        });
+    match mode.phase {
+        DemoPhase::Attract { .. } => {
+            if let Some(caption) = mode.caption.clone() {
+                egui::Area::new("demo caption".into())
+                    .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -90.0))
+                    .show(ctx, |ui| {
+                        egui::Frame::new()
+                            .fill(egui::Color32::from_black_alpha(190))
+                            .inner_margin(18.0)
+                            .corner_radius(10.0)
+                            .show(ui, |ui| {
+                                ui.set_max_width(1100.0);
+                                ui.label(big(caption, 38.0).color(egui::Color32::WHITE));
+                            });
+                    });
+            }
+            egui::Area::new("demo invitation".into())
+                .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -24.0))
+                .show(ctx, |ui| {
+                    ui.label(
+                        big("Touch the screen or press any key to take over", 26.0)
+                            .color(c32(palette::YELLOW)),
+                    );
+                });
+        }
+        DemoPhase::Visitor { .. } => visitor_panel(ctx, &grid, &mut actions),
+        DemoPhase::Countdown { left_s } => {
+            egui::Window::new(big("Still there?", 40.0).strong())
+                .id("demo countdown".into())
+                .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+                .collapsible(false)
+                .resizable(false)
+                .show(ctx, |ui| {
+                    ui.label(big(
+                        format!("The demo starts again in {:.0} s.", left_s.ceil()),
+                        28.0,
+                    ));
+                    ui.horizontal(|ui| {
+                        if target(ui, "Keep playing") {
+                            actions.push(Action::Demo(DemoAction::Input));
+                        }
+                        if target(ui, "Start again") {
+                            actions.push(Action::Demo(DemoAction::StartAgain));
+                        }
+                    });
+                });
+        }
+    }
+    operator_panel(ctx, &mut mode, &frame, &keys, &mut actions);
+    Ok(())
+}
+
+fn visitor_panel(
+    ctx: &egui::Context,
+    grid: &crate::sim::grid_mode::GridState,
+    actions: &mut PendingActions,
+) {
+    egui::Area::new("demo visitor".into())
+        .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -20.0))
+        .show(ctx, |ui| {
+            egui::Frame::new()
+                .fill(egui::Color32::from_black_alpha(200))
+                .inner_margin(14.0)
+                .corner_radius(10.0)
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        let outage = if grid.manual_outage {
+                            "Grid back"
+                        } else {
+                            "Grid outage"
+                        };
+                        if target(ui, outage) {
+                            actions.push(Action::ToggleOutage);
+                        }
+                        if target(ui, "Sun / clouds") {
+                            actions.push(Action::CycleClouds);
+                        }
+                        if target(ui, "Wind") {
+                            actions.push(Action::CycleWind);
+                        }
+                        if target(ui, "Price spike") {
+                            actions.push(Action::TogglePriceSpike);
+                        }
+                        if target(ui, "Faster") {
+                            actions.push(Action::Faster);
+                        }
+                        if target(ui, "Slower") {
+                            actions.push(Action::Slower);
+                        }
+                        if target(ui, "+ Solar") {
+                            actions.push(Action::Demo(DemoAction::AddSolar));
+                        }
+                        if target(ui, "+ Battery") {
+                            actions.push(Action::Demo(DemoAction::AddBattery));
+                        }
+                    });
+                });
+        });
+}
+
+fn operator_panel(
+    ctx: &egui::Context,
+    mode: &mut DemoMode,
+    frame: &crate::app::capture::FrameStats,
+    keys: &ButtonInput<KeyCode>,
+    actions: &mut PendingActions,
+) {
+    if mode.operator.asking_pin {
+        for (key, digit) in [
+            (KeyCode::Digit0, '0'),
+            (KeyCode::Digit1, '1'),
+            (KeyCode::Digit2, '2'),
+            (KeyCode::Digit3, '3'),
+            (KeyCode::Digit4, '4'),
+            (KeyCode::Digit5, '5'),
+            (KeyCode::Digit6, '6'),
+            (KeyCode::Digit7, '7'),
+            (KeyCode::Digit8, '8'),
+            (KeyCode::Digit9, '9'),
+        ] {
+            if keys.just_pressed(key) {
+                mode.operator.typed.push(digit);
+            }
+        }
+        if keys.just_pressed(KeyCode::Escape) {
+            mode.operator.asking_pin = false;
+        }
+        if Some(&mode.operator.typed) == mode.demo.config.pin.as_ref() {
+            mode.operator.asking_pin = false;
+            mode.operator.open = true;
+        }
+        egui::Window::new(big("Operator PIN", 24.0))
+            .id("demo pin".into())
+            .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label(big("*".repeat(mode.operator.typed.len()), 28.0));
+                ui.label(big("Type the PIN; Esc cancels.", 16.0));
+            });
+        return;
+    }
+    if !mode.operator.open {
+        return;
+    }
+    egui::Window::new(big("Operator", 24.0).strong())
+        .id("demo operator".into())
+        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-20.0, 20.0))
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            let c = mode.counts;
+            ui.label(big(
+                format!("Visitor sessions: {}", c.visitor_sessions),
+                18.0,
+            ));
+            ui.label(big(format!("Returns to the loop: {}", c.resets), 18.0));
+            ui.label(big(format!("Tours played: {}", c.tours_played), 18.0));
+            ui.label(big(format!("Frames: {}", frame.summary()), 16.0));
+            ui.add(
+                egui::Slider::new(&mut mode.idle_s, 10.0..=600.0)
+                    .step_by(10.0)
+                    .suffix(" s idle"),
+            );
+            ui.label(big("Playlist:", 18.0));
+            for t in &mode.demo.tours {
+                ui.label(big(format!("- {}", t.tour.title), 16.0));
+            }
+            ui.horizontal(|ui| {
+                if ui.button(big("Next tour", 18.0)).clicked() {
+                    actions.push(Action::Demo(DemoAction::NextTour));
+                }
+                if ui.button(big("Close panel", 18.0)).clicked() {
+                    mode.operator.open = false;
+                }
+                if ui.button(big("Quit the demo", 18.0)).clicked() {
+                    actions.push(Action::Quit);
+                }
+            });
+        });
+}

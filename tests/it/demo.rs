@@ -1,0 +1,215 @@
+//! The public demo on `MinimalPlugins`: the attract loop plays its tours
+//! and loops, a visitor takes over at once, idle time brings the countdown
+//! and then the attract loop with the scenario restored exactly.
+
+use microgrid::app::controls::Action;
+use microgrid::app::demo::{self, DemoAction, DemoMode, DemoPhase, PreparedDemo};
+
+use super::common::{act, repo, steps, window_app};
+
+fn demo_app() -> bevy::prelude::App {
+    let prepared = PreparedDemo::load(&repo("scenes/demo/museum.demo.ron"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let mut app = window_app("scenes/default.scenario.ron");
+    app.insert_resource(DemoMode::new(prepared));
+    demo::start_tour(app.world_mut(), 0);
+    app
+}
+
+/// `seconds` of wall time in frames of 0.5 s: the simulation's steps for
+/// the frame at the clock's speed, the demo, then the queue.
+fn wait(app: &mut bevy::prelude::App, seconds: f64) {
+    let mut left = seconds;
+    while left > 1e-9 {
+        let dt = left.min(0.5);
+        let clock = app.world().resource::<microgrid::sim::SimClock>();
+        if !clock.paused {
+            let n = (dt * clock.speed / f64::from(clock.step_s)).round() as usize;
+            steps(app, n);
+        }
+        demo::advance(app.world_mut(), dt);
+        microgrid::app::controls::apply_actions(app.world_mut());
+        microgrid::app::controls::finish_long_work(app.world_mut());
+        left -= dt;
+    }
+}
+
+fn phase(app: &bevy::prelude::App) -> DemoPhase {
+    app.world().resource::<DemoMode>().phase
+}
+
+#[test]
+fn the_attract_loop_plays_its_tours_with_captions_and_loops() {
+    let mut app = demo_app();
+    let caption = |app: &bevy::prelude::App| {
+        app.world()
+            .resource::<DemoMode>()
+            .caption
+            .clone()
+            .unwrap_or_default()
+    };
+    wait(&mut app, 0.1);
+    assert!(caption(&app).contains("24 homes"), "{}", caption(&app));
+    // The tour's actions ran: the clock runs at 1800 s per second.
+    let clock = app.world().resource::<microgrid::sim::SimClock>();
+    assert_eq!((clock.speed, clock.paused), (1800.0, false));
+    wait(&mut app, 9.0);
+    assert!(caption(&app).starts_with("Morning"), "{}", caption(&app));
+    // "By noon" waits for 12:00 on the simulated clock (06:00 + 12 s at 30 min/s).
+    wait(&mut app, 2.5);
+    assert!(
+        caption(&app).starts_with("Morning"),
+        "{} at 11:45",
+        caption(&app)
+    );
+    wait(&mut app, 1.0);
+    let now = app.world().resource::<microgrid::sim::SimClock>().now();
+    assert!(
+        caption(&app).starts_with("By noon"),
+        "{} at {now}",
+        caption(&app)
+    );
+    // The first tour lasts 28 s and holds 8 s; then the second begins.
+    wait(&mut app, 41.0);
+    assert!(
+        matches!(phase(&app), DemoPhase::Attract { tour: 1, .. }),
+        "{:?}",
+        phase(&app)
+    );
+    // The storm tour fails the grid.
+    wait(&mut app, 7.0);
+    assert!(
+        app.world()
+            .resource::<microgrid::sim::grid_mode::GridState>()
+            .manual_outage
+    );
+    // Both tours played: back to the first.
+    wait(&mut app, 70.0);
+    assert!(
+        matches!(phase(&app), DemoPhase::Attract { tour: 0, .. }),
+        "{:?}",
+        phase(&app)
+    );
+    assert_eq!(app.world().resource::<DemoMode>().counts.tours_played, 2);
+}
+
+#[test]
+fn a_visitor_takes_over_and_idle_time_restores_the_scenario_exactly() {
+    let mut app = demo_app();
+    let original = app
+        .world()
+        .resource::<microgrid::sim::Neighbourhood>()
+        .0
+        .scenario
+        .clone();
+    wait(&mut app, 20.0);
+    let clock_before = app.world().resource::<microgrid::sim::SimClock>().steps;
+    // A touch: the visitor has control at once, nothing is reset.
+    act(&mut app, Action::Demo(DemoAction::Input));
+    assert!(matches!(phase(&app), DemoPhase::Visitor { .. }));
+    assert_eq!(
+        app.world().resource::<DemoMode>().counts.visitor_sessions,
+        1
+    );
+    assert_eq!(
+        app.world().resource::<microgrid::sim::SimClock>().steps,
+        clock_before
+    );
+    // One tap adds solar and a battery.
+    act(&mut app, Action::Demo(DemoAction::AddSolar));
+    act(&mut app, Action::Demo(DemoAction::AddBattery));
+    let edited = &app
+        .world()
+        .resource::<microgrid::sim::Neighbourhood>()
+        .0
+        .scenario;
+    assert_ne!(*edited, original);
+    // Files and quitting are not the visitor's.
+    act(&mut app, Action::Quit);
+    assert!(
+        !app.world()
+            .contains_resource::<microgrid::app::controls::QuitRequested>()
+    );
+    // An outage the visitor started holds the countdown back...
+    act(&mut app, Action::ToggleOutage);
+    wait(&mut app, 95.0);
+    assert!(
+        matches!(phase(&app), DemoPhase::Visitor { .. }),
+        "{:?}",
+        phase(&app)
+    );
+    act(&mut app, Action::ToggleOutage);
+    // ... and without it, 90 s idle bring "Still there?".
+    wait(&mut app, 1.0);
+    assert!(
+        matches!(phase(&app), DemoPhase::Countdown { .. }),
+        "{:?}",
+        phase(&app)
+    );
+    // 20 s later the attract loop starts again on the scenario as written.
+    wait(&mut app, 20.5);
+    assert!(
+        matches!(phase(&app), DemoPhase::Attract { tour: 0, .. }),
+        "{:?}",
+        phase(&app)
+    );
+    let restored = &app
+        .world()
+        .resource::<microgrid::sim::Neighbourhood>()
+        .0
+        .scenario;
+    assert_eq!(*restored, original);
+    assert!(
+        !app.world()
+            .resource::<microgrid::sim::grid_mode::GridState>()
+            .manual_outage
+    );
+    assert_eq!(app.world().resource::<DemoMode>().counts.resets, 1);
+    // "Keep playing" in a countdown goes back to the visitor.
+    act(&mut app, Action::Demo(DemoAction::Input));
+    wait(&mut app, 91.0);
+    assert!(matches!(phase(&app), DemoPhase::Countdown { .. }));
+    act(&mut app, Action::Demo(DemoAction::Input));
+    assert!(matches!(phase(&app), DemoPhase::Visitor { .. }));
+}
+
+#[test]
+fn a_bad_demo_config_is_located_and_the_demo_does_not_start() {
+    let dir = std::env::temp_dir().join(format!("microgrid-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("folder");
+    let path = dir.join("bad.demo.ron");
+    let tours = repo("scenes/tours").display().to_string();
+    for (text, wanted) in [
+        (
+            format!("Demo(playlist: [\"{tours}/a-day-in-lindenhof.tour.ron\"], idle_s: 5)"),
+            "outside the allowed range",
+        ),
+        (
+            format!("Demo(playlist: [\"{tours}/nowhere.tour.ron\"])"),
+            "was not found",
+        ),
+        (
+            format!(
+                "Demo(playlist: [\"{tours}/a-day-in-lindenhof.tour.ron\"], pin: Some(\"12a4\"))"
+            ),
+            "1 to 12 digits",
+        ),
+        ("Demo(playlist: [], colour: 1)".to_owned(), "colour"),
+    ] {
+        std::fs::write(&path, &text).expect("write");
+        let errors = PreparedDemo::load(&path).expect_err(&text);
+        let all = errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(all.contains(wanted), "{text} -> {all}");
+        assert!(all.contains("bad.demo.ron:1:"), "{all}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_microgrid"))
+        .args(["demo"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
