@@ -119,6 +119,11 @@ pub enum Command {
         /// Seconds (wall time) before --screenshot is taken.
         #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_after)]
         after: f64,
+        /// Instead of a window: run this many cycles of attract loop,
+        /// visitor and idle reset headless, and print the entity count and
+        /// resident memory after each.
+        #[arg(long, value_name = "CYCLES", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        soak: Option<u32>,
     },
     /// Run a challenge and grade designs: eligibility, goals, stars, score.
     ///
@@ -275,7 +280,10 @@ fn parse_at(text: &str) -> Result<NaiveDateTime, String> {
 
 /// Runs the command line and returns the process's exit status.
 pub fn run(cli: Cli) -> ExitCode {
-    if !matches!(cli.command, None | Some(Command::Open { .. })) {
+    if !matches!(
+        cli.command,
+        None | Some(Command::Open { .. }) | Some(Command::Demo { .. })
+    ) {
         crate::run::remove_temporary_files_on_signal();
     }
     match cli.command {
@@ -326,6 +334,7 @@ pub fn run(cli: Cli) -> ExitCode {
             size,
             screenshot,
             after,
+            soak,
         }) => {
             let path = config.unwrap_or_else(|| DEFAULT_DEMO.into());
             let demo = match crate::app::demo::PreparedDemo::load(&path) {
@@ -335,6 +344,9 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
+            if let Some(cycles) = soak {
+                return soak_demo(demo, cycles as usize);
+            }
             let built = demo.tours[0].start.clone();
             let scenario_path = demo.tours[0].file.clone();
             let options = crate::app::OpenOptions {
@@ -454,6 +466,51 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
     }
+}
+
+/// `microgrid demo --soak N`: the demo's cycles headless, with the entity
+/// count and the resident memory after each.
+fn soak_demo(demo: crate::app::demo::PreparedDemo, cycles: usize) -> ExitCode {
+    let started = std::time::Instant::now();
+    let mut app = crate::app::soak::headless_demo(demo);
+    let rss_start = crate::app::soak::rss_kib();
+    outln!("cycle  simulated_days  entities  rss_mib");
+    let mut samples = Vec::with_capacity(cycles);
+    for n in 1..=cycles {
+        let s = crate::app::soak::soak(&mut app, 1)[0];
+        let days = samples
+            .last()
+            .map_or(0.0, |p: &crate::app::soak::SoakSample| p.simulated_days)
+            + s.simulated_days;
+        let s = crate::app::soak::SoakSample {
+            simulated_days: days,
+            ..s
+        };
+        if n <= 3 || n % (cycles / 10).max(1) == 0 || n == cycles {
+            outln!(
+                "{n:>5}  {:>14.1}  {:>8}  {:>7.1}",
+                s.simulated_days,
+                s.entities,
+                s.rss_kib as f64 / 1024.0
+            );
+        }
+        samples.push(s);
+    }
+    let first = samples.first().map_or(0, |s| s.entities);
+    let (min_e, max_e) = samples.iter().fold((usize::MAX, 0), |(a, b), s| {
+        (a.min(s.entities), b.max(s.entities))
+    });
+    let rss: Vec<f64> = samples.iter().map(|s| s.rss_kib as f64 / 1024.0).collect();
+    let mid = rss.get(rss.len() / 2).copied().unwrap_or(0.0);
+    outln!(
+        "{cycles} cycles, {:.1} simulated days in {:.1} s: entities {min_e} to {max_e} (first {first}); resident memory {:.1} MiB at the start, {:.1} after the first cycle, {mid:.1} half-way, {:.1} at the end",
+        samples.last().map_or(0.0, |s| s.simulated_days),
+        started.elapsed().as_secs_f64(),
+        rss_start as f64 / 1024.0,
+        rss.first().copied().unwrap_or(0.0),
+        rss.last().copied().unwrap_or(0.0)
+    );
+    ExitCode::SUCCESS
 }
 
 /// `microgrid challenge`: grades each design (a folder stands for its

@@ -17,6 +17,7 @@ pub mod palette;
 pub mod placement;
 pub mod scene;
 pub mod script;
+pub mod soak;
 pub mod ui;
 pub mod visuals;
 

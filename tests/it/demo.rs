@@ -213,3 +213,23 @@ fn a_bad_demo_config_is_located_and_the_demo_does_not_start() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn cycles_of_the_demo_leave_nothing_behind() {
+    let prepared = PreparedDemo::load(&repo("scenes/demo/museum.demo.ron"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let mut app = microgrid::app::soak::headless_demo(prepared);
+    let samples = microgrid::app::soak::soak(&mut app, 4);
+    // Each cycle: the playlist, a visitor's solar, battery and outage, the
+    // countdown and the reset. The world has as many entities after each.
+    assert!(
+        samples.iter().all(|s| s.entities == samples[0].entities),
+        "{samples:?}"
+    );
+    assert!(samples[3].simulated_days > samples[0].simulated_days);
+    assert_eq!(app.world().resource::<DemoMode>().counts.resets, 4);
+    assert_eq!(
+        app.world().resource::<DemoMode>().counts.visitor_sessions,
+        4
+    );
+}
