@@ -31,6 +31,8 @@ pub const MAX_TOUR_STEPS: usize = 200;
 pub const EVENT_HOLD_CAP_S: f64 = 120.0;
 /// Seconds a camera flight takes.
 pub const FLIGHT_S: f64 = 3.0;
+/// Simulated seconds per real second during the visitor's mission.
+pub const MISSION_SPEED: f64 = 300.0;
 
 /// A demo's settings, as written in its file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -354,6 +356,8 @@ pub struct DemoMode {
     pub flight: Option<(super::camera::OrbitCamera, super::camera::OrbitCamera, f64)>,
     /// The simulated time when the last tour step played.
     pub anchor: Option<chrono::NaiveDateTime>,
+    /// The visitor's mission, while it lasts.
+    pub mission: Option<Mission>,
     /// The grid was down (by a tour) when the visitor took over: only an
     /// outage the visitor starts holds the countdown back.
     pub outage_at_takeover: bool,
@@ -376,8 +380,35 @@ impl DemoMode {
             idle_s,
             flight: None,
             anchor: None,
+            mission: None,
             outage_at_takeover: false,
         }
+    }
+}
+
+/// The visitor's 90-second mission: a storm takes the grid away after a
+/// warning; keep every light on until it passes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mission {
+    /// Wall seconds since it began.
+    pub elapsed_s: f64,
+    /// Unserved energy when the storm struck, kWh.
+    pub unserved_at_start_kwh: Option<f64>,
+    /// The outcome: energy not served during the storm, kWh.
+    pub unserved_kwh: Option<f64>,
+}
+
+impl Mission {
+    /// Seconds of warning before the storm.
+    pub const WARNING_S: f64 = 15.0;
+    /// Seconds the storm lasts.
+    pub const STORM_S: f64 = 60.0;
+    /// Seconds the outcome is shown.
+    pub const RESULT_S: f64 = 15.0;
+
+    /// Whether every light stayed on (within 10 Wh).
+    pub fn passed(&self) -> Option<bool> {
+        self.unserved_kwh.map(|u| u <= 0.01)
     }
 }
 
@@ -394,6 +425,8 @@ pub enum DemoAction {
     AddSolar,
     /// Add a home battery to the first house without.
     AddBattery,
+    /// Start the 90-second mission: keep the lights on through a storm.
+    Mission,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -503,7 +536,13 @@ pub fn advance(world: &mut World, dt: f64) {
             }
         }
         DemoPhase::Visitor { idle_s } => {
-            let idle_s = idle_s + dt;
+            // A mission in play is not idleness.
+            let idle_s = if world.resource::<DemoMode>().mission.is_some() {
+                run_mission(world, dt);
+                0.0
+            } else {
+                idle_s + dt
+            };
             let limit = world.resource::<DemoMode>().idle_s;
             // An outage the visitor started holds the countdown back while
             // it plays out, up to a cap.
@@ -539,6 +578,30 @@ pub fn advance(world: &mut World, dt: f64) {
     }
 }
 
+/// Moves the mission on: the storm after the warning, its end, the outcome.
+fn run_mission(world: &mut World, dt: f64) {
+    let Some(mut m) = world.resource::<DemoMode>().mission else {
+        return;
+    };
+    let before = m.elapsed_s;
+    m.elapsed_s += dt;
+    let unserved = world
+        .get_resource::<crate::sim::metrics::EnergyTotals>()
+        .map_or(0.0, |t| t.unserved_kwh);
+    let storm_at = Mission::WARNING_S;
+    let calm_at = Mission::WARNING_S + Mission::STORM_S;
+    if before < storm_at && m.elapsed_s >= storm_at {
+        m.unserved_at_start_kwh = Some(unserved);
+        world.trigger(crate::sim::island::SetGridOutage(true));
+    }
+    if before < calm_at && m.elapsed_s >= calm_at {
+        m.unserved_kwh = Some(unserved - m.unserved_at_start_kwh.unwrap_or(unserved));
+        world.trigger(crate::sim::island::SetGridOutage(false));
+    }
+    let over = m.elapsed_s >= calm_at + Mission::RESULT_S;
+    world.resource_mut::<DemoMode>().mission = (!over).then_some(m);
+}
+
 /// Starts tour `n` from its scenario as written: every edit and control
 /// of a visitor is gone.
 pub fn start_tour(world: &mut World, n: usize) {
@@ -567,6 +630,7 @@ pub fn start_tour(world: &mut World, n: usize) {
     mode.caption = None;
     mode.flight = None;
     mode.anchor = None;
+    mode.mission = None;
 }
 
 /// Plays step `step` of tour `tour`: its caption, camera and actions.
@@ -656,6 +720,25 @@ pub fn apply(world: &mut World, action: DemoAction) {
                 _ => 0,
             } % world.resource::<DemoMode>().demo.tours.len();
             start_tour(world, next);
+        }
+        DemoAction::Mission => {
+            apply(world, DemoAction::Input);
+            if world.resource::<DemoMode>().mission.is_some() {
+                return;
+            }
+            // Five simulated minutes a second: the storm lasts five hours.
+            if let Some(mut clock) = world.get_resource_mut::<SimClock>() {
+                clock.set_speed(MISSION_SPEED);
+                clock.paused = false;
+            }
+            let mut mode = world.resource_mut::<DemoMode>();
+            {
+                mode.mission = Some(Mission {
+                    elapsed_s: 0.0,
+                    unserved_at_start_kwh: None,
+                    unserved_kwh: None,
+                });
+            }
         }
         DemoAction::AddSolar | DemoAction::AddBattery => {
             let edit = {

@@ -233,3 +233,62 @@ fn cycles_of_the_demo_leave_nothing_behind() {
         4
     );
 }
+
+#[test]
+fn the_visitor_mission_is_won_with_storage_and_lost_without() {
+    // Lindenhof's batteries and V2G cars carry a five-hour storm.
+    let mut app = demo_app();
+    wait(&mut app, 1.0);
+    act(&mut app, Action::Demo(DemoAction::Mission));
+    assert!(matches!(phase(&app), DemoPhase::Visitor { .. }));
+    wait(&mut app, 16.0);
+    assert!(
+        app.world()
+            .resource::<microgrid::sim::grid_mode::GridState>()
+            .manual_outage,
+        "the storm"
+    );
+    wait(&mut app, 60.0);
+    let m = app
+        .world()
+        .resource::<DemoMode>()
+        .mission
+        .expect("the outcome shows");
+    assert_eq!(m.passed(), Some(true), "{m:?}");
+    assert!(
+        !app.world()
+            .resource::<microgrid::sim::grid_mode::GridState>()
+            .manual_outage
+    );
+    // The mission held the idle countdown back; it ends after its outcome.
+    wait(&mut app, 16.0);
+    assert!(app.world().resource::<DemoMode>().mission.is_none());
+    assert!(matches!(phase(&app), DemoPhase::Visitor { .. }));
+
+    // A street with solar and no storage goes dark in the storm.
+    let dir = std::env::temp_dir().join(format!("microgrid-mission-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("folder");
+    let scenario = repo("scenes/challenges/start/sonnenweg-solar.scenario.ron")
+        .display()
+        .to_string();
+    std::fs::write(
+        dir.join("t.tour.ron"),
+        format!("Tour(title: \"T\", scenario: \"{scenario}\", steps: [(after_s: 0.0, actions: [JumpToHour(18), Run])])"),
+    )
+    .expect("tour");
+    std::fs::write(dir.join("d.demo.ron"), "Demo(playlist: [\"t.tour.ron\"])").expect("demo");
+    let prepared = PreparedDemo::load(&dir.join("d.demo.ron")).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut app = window_app("scenes/default.scenario.ron");
+    app.insert_resource(DemoMode::new(prepared));
+    demo::start_tour(app.world_mut(), 0);
+    wait(&mut app, 1.0);
+    act(&mut app, Action::Demo(DemoAction::Mission));
+    wait(&mut app, 76.0);
+    let m = app
+        .world()
+        .resource::<DemoMode>()
+        .mission
+        .expect("the outcome shows");
+    assert_eq!(m.passed(), Some(false), "{m:?}");
+    assert!(m.unserved_kwh.is_some_and(|u| u > 1.0), "{m:?}");
+}

@@ -16,9 +16,9 @@ fn big(text: impl Into<String>, size: f32) -> egui::RichText {
     egui::RichText::new(text).size(size)
 }
 
-/// A large button: at least 64 x 56 points.
+/// A large button: at least 128 x 56 points (nine fit across 1280).
 fn target(ui: &mut egui::Ui, label: &str) -> bool {
-    ui.add(egui::Button::new(big(label, 24.0).strong()).min_size(egui::vec2(150.0, 56.0)))
+    ui.add(egui::Button::new(big(label, 22.0).strong()).min_size(egui::vec2(128.0, 56.0)))
         .clicked()
 }
 
@@ -84,7 +84,12 @@ pub(super) fn demo_ui(
                     );
                 });
         }
-        DemoPhase::Visitor { .. } => visitor_panel(ctx, &grid, &mut actions),
+        DemoPhase::Visitor { .. } => {
+            visitor_panel(ctx, &grid, mode.mission.is_some(), &mut actions);
+            if let Some(m) = mode.mission {
+                mission_banner(ctx, &m);
+            }
+        }
         DemoPhase::Countdown { left_s } => {
             egui::Window::new(big("Still there?", 40.0).strong())
                 .id("demo countdown".into())
@@ -111,9 +116,52 @@ pub(super) fn demo_ui(
     Ok(())
 }
 
+fn mission_banner(ctx: &egui::Context, m: &crate::app::demo::Mission) {
+    use crate::app::demo::Mission;
+    let (text, colour) = match m.passed() {
+        Some(true) => (
+            "You kept every light on through the storm!".to_owned(),
+            palette::GREEN,
+        ),
+        Some(false) => (
+            format!(
+                "The lights went out: {:.1} kWh not served. Try more batteries!",
+                m.unserved_kwh.unwrap_or(0.0)
+            ),
+            palette::VERMILLION,
+        ),
+        None if m.elapsed_s < Mission::WARNING_S => (
+            format!(
+                "A storm hits in {:.0} s: add batteries now (+ Battery)!",
+                (Mission::WARNING_S - m.elapsed_s).ceil()
+            ),
+            palette::YELLOW,
+        ),
+        None => (
+            format!(
+                "Storm! The grid is down. Keep the lights on: {:.0} s left",
+                (Mission::WARNING_S + Mission::STORM_S - m.elapsed_s).ceil()
+            ),
+            palette::ORANGE,
+        ),
+    };
+    egui::Area::new("demo mission".into())
+        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 24.0))
+        .show(ctx, |ui| {
+            egui::Frame::new()
+                .fill(egui::Color32::from_black_alpha(210))
+                .inner_margin(16.0)
+                .corner_radius(10.0)
+                .show(ui, |ui| {
+                    ui.add(egui::Label::new(big(text, 34.0).color(c32(colour)).strong()).extend());
+                });
+        });
+}
+
 fn visitor_panel(
     ctx: &egui::Context,
     grid: &crate::sim::grid_mode::GridState,
+    in_mission: bool,
     actions: &mut PendingActions,
 ) {
     egui::Area::new("demo visitor".into())
@@ -153,6 +201,9 @@ fn visitor_panel(
                         }
                         if target(ui, "+ Battery") {
                             actions.push(Action::Demo(DemoAction::AddBattery));
+                        }
+                        if !in_mission && target(ui, "Mission!") {
+                            actions.push(Action::Demo(DemoAction::Mission));
                         }
                     });
                 });
