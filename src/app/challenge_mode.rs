@@ -110,10 +110,21 @@ pub(super) fn plugin(app: &mut App) {
     );
     app.add_systems(
         Update,
-        finish_the_run
+        (finish_the_run, allow_the_tools)
             .in_set(super::AppSystems::Present)
             .run_if(resource_exists::<ChallengeMode>),
     );
+}
+
+/// The toolbox offers the challenge's tools, whichever way build mode was
+/// opened.
+fn allow_the_tools(mode: Res<ChallengeMode>, tool: Option<ResMut<super::build_tool::BuildTool>>) {
+    if let Some(mut tool) = tool {
+        let tools = &mode.prepared.challenge.tools;
+        if tool.allowed.as_ref() != Some(tools) {
+            tool.allowed = Some(tools.clone());
+        }
+    }
 }
 
 /// Feeds the step just run to the live meters.
@@ -335,6 +346,9 @@ pub fn allows(world: &World, action: &super::controls::Action) -> Result<(), Str
     match mode.phase {
         Phase::Running | Phase::Results if events || design => {
             Err("The challenge decides the events: press \"Try again\" to change the design".into())
+        }
+        Phase::Briefing if design => {
+            Err("Read the briefing, then press \"Start designing\"".into())
         }
         Phase::Briefing | Phase::Design if events || clock => {
             Err("The clock waits while you design: press \"Run the challenge\"".into())

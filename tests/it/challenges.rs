@@ -497,6 +497,27 @@ fn the_window_plays_a_challenge_from_briefing_to_results() {
     // The clock waits in the briefing and the design phase.
     act(&mut app, Action::TogglePause);
     assert!(app.world().resource::<microgrid::sim::SimClock>().paused);
+    // Edits wait for the design phase.
+    let add = |house: &str| {
+        Action::Edit(microgrid::scenario::edit::Edit::AddBattery {
+            house: house.into(),
+            capacity_kwh: 8.0,
+            power_kw: 5.0,
+            efficiency: 0.95,
+        })
+    };
+    act(&mut app, add("Sonnenweg 2"));
+    let batteries = |app: &bevy::prelude::App| {
+        app.world()
+            .resource::<microgrid::sim::Neighbourhood>()
+            .0
+            .scenario
+            .houses
+            .iter()
+            .filter(|h| h.battery.is_some())
+            .count()
+    };
+    assert_eq!(batteries(&app), 0);
     act(&mut app, Action::Challenge(C::Begin));
     assert_eq!(phase(&app), Phase::Design);
     for (house, kwh) in [
