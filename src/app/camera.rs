@@ -205,6 +205,21 @@ fn apply_orbit(mut cameras: Query<(&OrbitCamera, &mut Transform), Changed<OrbitC
     }
 }
 
+/// Turns the camera to `place` (see [`place_position`]), close enough to read.
+pub fn look_at(world: &mut World, place: &str) {
+    let Some(p) =
+        super::layout::place_position(&world.resource::<crate::sim::Neighbourhood>().0, place)
+    else {
+        return;
+    };
+    let target = super::layout::to_world(p, 0.0);
+    let mut cameras = world.query::<&mut OrbitCamera>();
+    for mut camera in cameras.iter_mut(world) {
+        camera.focus = target;
+        camera.distance = camera.distance.min(90.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -284,12 +284,7 @@ fn start_run(world: &mut World, design: Built) {
             return;
         }
     };
-    world.trigger(crate::sim::island::SetGridOutage(false));
-    world.trigger(crate::sim::devices::SetWeather {
-        cloud_oktas: None,
-        wind_m_s: None,
-    });
-    world.trigger(crate::sim::prices::SetPrice(None));
+    super::controls::clear_manual_controls(world);
     crate::sim::restart(world, run.clone());
     let (meters, steps, speed) = {
         let mode = world.resource::<ChallengeMode>();
@@ -363,85 +358,11 @@ pub fn allows(world: &World, action: &super::controls::Action) -> Result<(), Str
 pub fn open(world: &mut World, path: &std::path::Path) {
     match Prepared::load(path) {
         Ok(prepared) => {
-            super::long_work::cancel_jump(world);
-            leave(world);
-            let start = prepared.start.clone();
-            let scenario_file = prepared.scenario_file.clone();
-            crate::sim::reset(world, start);
-            world.insert_resource(super::editing::EditHistory {
-                saved: Some(0),
-                ..default()
-            });
-            world.insert_resource(super::controls::ScenarioSource::new(&scenario_file));
+            let (scenario_file, start) = (prepared.scenario_file.clone(), prepared.start.clone());
+            super::controls::open_neighbourhood(world, &scenario_file, start);
             world.insert_resource(ChallengeMode::new(prepared));
             world.resource_mut::<SimClock>().paused = true;
         }
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("refused: {e}");
-            }
-            let mut source = world.resource_mut::<super::controls::ScenarioSource>();
-            source.errors = errors.iter().map(ToString::to_string).collect();
-            source.failed_path = Some(path.to_path_buf());
-        }
-    }
-}
-
-/// Leaves the challenge being played (another scenario was opened).
-pub fn leave(world: &mut World) {
-    world.remove_resource::<super::lesson::LessonMode>();
-    world.remove_resource::<ChallengeMode>();
-    if let Some(mut tool) = world.get_resource_mut::<super::build_tool::BuildTool>() {
-        tool.allowed = None;
-    }
-    if let Some(mut clock) = world.get_resource_mut::<SimClock>() {
-        clock.stop_at_step = None;
-    }
-}
-
-/// Where `place` is on the ground, metres: a house or turbine, a bus, the
-/// middle of a cable ("the cable A - B"), or the transformer.
-pub fn place_position(built: &Built, place: &str) -> Option<[f64; 2]> {
-    let bus = |name: &str| {
-        built
-            .network
-            .bus_index(name)
-            .and_then(|b| built.network.buses[b].position_m)
-    };
-    if place == "the transformer" {
-        return Some([0.0, 0.0]);
-    }
-    if let Some((a, b)) = place
-        .strip_prefix("the cable ")
-        .and_then(|c| c.split_once(" - "))
-    {
-        let (a, b) = (bus(a)?, bus(b)?);
-        return Some([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0]);
-    }
-    // A house or a turbine by its name, else a bus.
-    let s = &built.scenario;
-    s.houses
-        .iter()
-        .find(|h| h.name == place)
-        .map(|h| [h.position_m.0, h.position_m.1])
-        .or_else(|| {
-            s.wind_turbines
-                .iter()
-                .find(|t| t.name == place)
-                .map(|t| [t.position_m.0, t.position_m.1])
-        })
-        .or_else(|| bus(place))
-}
-
-/// Turns the camera to `place` (see [`place_position`]), close enough to read.
-pub fn look_at(world: &mut World, place: &str) {
-    let Some(p) = place_position(&world.resource::<Neighbourhood>().0, place) else {
-        return;
-    };
-    let target = super::layout::to_world(p, 0.0);
-    let mut cameras = world.query::<&mut super::camera::OrbitCamera>();
-    for mut camera in cameras.iter_mut(world) {
-        camera.focus = target;
-        camera.distance = camera.distance.min(90.0);
+        Err(errors) => super::controls::show_load_errors(world, path, &errors),
     }
 }

@@ -467,7 +467,7 @@ fn apply_now(world: &mut World, action: Action) {
         }
         Action::Challenge(step) => super::challenge_mode::apply(world, step),
         Action::OpenChallenge(path) => super::challenge_mode::open(world, &path),
-        Action::LookAt(place) => super::challenge_mode::look_at(world, &place),
+        Action::LookAt(place) => super::camera::look_at(world, &place),
         Action::OpenLesson(path) => super::lesson::open(world, &path),
         Action::Lesson(step) => super::lesson::apply(world, step),
         Action::Demo(step) => super::demo::apply(world, step),
@@ -518,32 +518,63 @@ fn apply_loaded(
     result: Result<crate::scenario::Built, Vec<crate::scenario::ScenarioError>>,
 ) {
     match result {
-        Ok(built) => {
-            // A jump and the edits belong to the scenario they were made on;
-            // another scenario leaves the challenge being played.
-            long_work::cancel_jump(world);
-            super::challenge_mode::leave(world);
-            sim::reset(world, built);
-            world.insert_resource(editing::EditHistory {
-                saved: Some(0),
-                ..default()
-            });
-            let mut source = ScenarioSource::new(path);
-            let old = world.resource::<ScenarioSource>();
-            if source.available.is_empty() {
-                source.available = old.available.clone();
-            }
-            world.insert_resource(source);
-        }
-        Err(errors) => {
-            // On stderr too, for scripts.
-            for e in &errors {
-                eprintln!("refused: {e}");
-            }
-            let mut source = world.resource_mut::<ScenarioSource>();
-            source.errors = errors.iter().map(ToString::to_string).collect();
-            source.failed_path = Some(path.to_path_buf());
-        }
+        Ok(built) => open_neighbourhood(world, path, built),
+        Err(errors) => show_load_errors(world, path, &errors),
+    }
+}
+
+/// `built`, read from `path`, replaces the running neighbourhood: a jump
+/// and the edits belong to the one they were made on, and a challenge or
+/// a lesson being followed is left (the caller starts its own).
+pub fn open_neighbourhood(world: &mut World, path: &Path, built: crate::scenario::Built) {
+    long_work::cancel_jump(world);
+    leave_challenge_and_lesson(world);
+    sim::reset(world, built);
+    world.insert_resource(editing::EditHistory {
+        saved: Some(0),
+        ..default()
+    });
+    let mut source = ScenarioSource::new(path);
+    if source.available.is_empty()
+        && let Some(old) = world.get_resource::<ScenarioSource>()
+    {
+        source.available = old.available.clone();
+    }
+    world.insert_resource(source);
+}
+
+/// A file that could not be opened: the running neighbourhood stays and
+/// the window shows the errors (on stderr too, for scripts).
+pub fn show_load_errors(world: &mut World, path: &Path, errors: &[crate::scenario::ScenarioError]) {
+    for e in errors {
+        eprintln!("refused: {e}");
+    }
+    let mut source = world.resource_mut::<ScenarioSource>();
+    source.errors = errors.iter().map(ToString::to_string).collect();
+    source.failed_path = Some(path.to_path_buf());
+}
+
+/// The outage, weather and price set by hand go back to the scenario's
+/// (a challenge's run and the demo's tours are the scenario's own).
+pub fn clear_manual_controls(world: &mut World) {
+    world.trigger(SetGridOutage(false));
+    world.trigger(SetWeather {
+        cloud_oktas: None,
+        wind_m_s: None,
+    });
+    world.trigger(SetPrice(None));
+}
+
+/// Leaves the challenge or lesson being followed: the toolbox offers every
+/// tool again and the clock runs on past a challenge's end.
+pub fn leave_challenge_and_lesson(world: &mut World) {
+    world.remove_resource::<super::lesson::LessonMode>();
+    world.remove_resource::<super::challenge_mode::ChallengeMode>();
+    if let Some(mut tool) = world.get_resource_mut::<super::build_tool::BuildTool>() {
+        tool.allowed = None;
+    }
+    if let Some(mut clock) = world.get_resource_mut::<SimClock>() {
+        clock.stop_at_step = None;
     }
 }
 

@@ -141,6 +141,8 @@ pub struct PreparedTour {
     pub file: PathBuf,
     /// What it says.
     pub tour: Tour,
+    /// Its scenario file.
+    pub scenario_file: PathBuf,
     /// Its scenario, built.
     pub start: Built,
 }
@@ -185,21 +187,19 @@ impl PreparedTour {
         if !(0.0..=600.0).contains(&tour.hold_s) {
             errors.push(loc.error_at_text("hold_s", 0, "hold_s must be 0 to 600 seconds".into()));
         }
-        let scenario_file = path.parent().unwrap_or(Path::new(".")).join(&tour.scenario);
-        if !scenario_file.is_file() {
-            errors.push(loc.error_at("scenario", &tour.scenario, 0, format!(
-                "the scenario \"{}\" was not found at {}; the path is relative to the tour file",
-                tour.scenario,
-                scenario_file.display()
-            )));
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        let scenario_file = loc.file_beside(path, "scenario", &tour.scenario, "scenario");
+        let scenario_file = match scenario_file {
+            Ok(f) if errors.is_empty() => f,
+            Ok(_) => return Err(errors),
+            Err(e) => {
+                errors.push(e);
+                return Err(errors);
+            }
+        };
         let start = crate::scenario::load_and_build(&scenario_file)?;
         for s in &tour.steps {
             if let Some(c) = &s.camera
-                && super::challenge_mode::place_position(&start, &c.focus).is_none()
+                && super::layout::place_position(&start, &c.focus).is_none()
             {
                 errors.push(loc.error_at(
                     "focus",
@@ -219,6 +219,7 @@ impl PreparedTour {
         Ok(Self {
             file: path.to_path_buf(),
             tour,
+            scenario_file,
             start,
         })
     }
@@ -605,19 +606,12 @@ fn run_mission(world: &mut World, dt: f64) {
 /// Starts tour `n` from its scenario as written: every edit and control
 /// of a visitor is gone.
 pub fn start_tour(world: &mut World, n: usize) {
-    let start = world.resource::<DemoMode>().demo.tours[n].start.clone();
-    super::long_work::cancel_jump(world);
-    world.trigger(crate::sim::island::SetGridOutage(false));
-    world.trigger(crate::sim::devices::SetWeather {
-        cloud_oktas: None,
-        wind_m_s: None,
-    });
-    world.trigger(crate::sim::prices::SetPrice(None));
-    crate::sim::reset(world, start);
-    world.insert_resource(super::editing::EditHistory {
-        saved: Some(0),
-        ..default()
-    });
+    let (file, start) = {
+        let tour = &world.resource::<DemoMode>().demo.tours[n];
+        (tour.scenario_file.clone(), tour.start.clone())
+    };
+    super::controls::clear_manual_controls(world);
+    super::controls::open_neighbourhood(world, &file, start);
     if let Some(mut clock) = world.get_resource_mut::<SimClock>() {
         clock.paused = false;
     }
@@ -642,7 +636,7 @@ fn play_step(world: &mut World, tour: usize, step: usize) {
     if let Some(c) = &s.camera {
         let target = {
             let hood = &world.resource::<crate::sim::Neighbourhood>().0;
-            super::challenge_mode::place_position(hood, &c.focus)
+            super::layout::place_position(hood, &c.focus)
         };
         if let Some(p) = target {
             let to = super::camera::OrbitCamera {

@@ -95,6 +95,40 @@ pub fn extent(built: &Built, buses: &[[f64; 2]]) -> ([f64; 2], f64) {
     (centre, radius)
 }
 
+/// Where `place` is on the ground, metres: a house or turbine, a bus, the
+/// middle of a cable ("the cable A - B"), or the transformer.
+pub fn place_position(built: &crate::scenario::Built, place: &str) -> Option<[f64; 2]> {
+    let bus = |name: &str| {
+        built
+            .network
+            .bus_index(name)
+            .and_then(|b| built.network.buses[b].position_m)
+    };
+    if place == "the transformer" {
+        return Some([0.0, 0.0]);
+    }
+    if let Some((a, b)) = place
+        .strip_prefix("the cable ")
+        .and_then(|c| c.split_once(" - "))
+    {
+        let (a, b) = (bus(a)?, bus(b)?);
+        return Some([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0]);
+    }
+    // A house or a turbine by its name, else a bus.
+    let s = &built.scenario;
+    s.houses
+        .iter()
+        .find(|h| h.name == place)
+        .map(|h| [h.position_m.0, h.position_m.1])
+        .or_else(|| {
+            s.wind_turbines
+                .iter()
+                .find(|t| t.name == place)
+                .map(|t| [t.position_m.0, t.position_m.1])
+        })
+        .or_else(|| bus(place))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

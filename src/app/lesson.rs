@@ -288,24 +288,19 @@ impl PreparedLesson {
                 )));
             }
         }
-        let scenario_file = path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(&lesson.scenario);
-        if !scenario_file.is_file() {
-            errors.push(loc.error_at("scenario", &lesson.scenario, 0, format!(
-                "the scenario \"{}\" was not found at {}; the path is relative to the lesson file",
-                lesson.scenario,
-                scenario_file.display()
-            )));
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        let scenario_file = loc.file_beside(path, "scenario", &lesson.scenario, "scenario");
+        let scenario_file = match scenario_file {
+            Ok(f) if errors.is_empty() => f,
+            Ok(_) => return Err(errors),
+            Err(e) => {
+                errors.push(e);
+                return Err(errors);
+            }
+        };
         let start = crate::scenario::load_and_build(&scenario_file)?;
         for step in &lesson.steps {
             if let Some(focus) = &step.focus
-                && super::challenge_mode::place_position(&start, focus).is_none()
+                && super::layout::place_position(&start, focus).is_none()
             {
                 errors.push(loc.error_at_text(
                     &format!("\"{focus}\""),
@@ -351,8 +346,6 @@ pub struct LessonMode {
     pub step: usize,
     /// The simulation when the step began.
     pub base: Baseline,
-    /// The step's condition held (it moves on at the next frame).
-    pub done: bool,
     /// Every step was reached.
     pub finished: bool,
     /// Where a finished lesson is recorded ([`crate::challenge::progress::path`]).
@@ -407,21 +400,12 @@ fn follow_the_lesson(world: &mut World) {
 pub fn open(world: &mut World, path: &Path) {
     match PreparedLesson::load(path) {
         Ok(prepared) => {
-            super::long_work::cancel_jump(world);
-            super::challenge_mode::leave(world);
-            crate::sim::reset(world, prepared.start.clone());
-            world.insert_resource(super::editing::EditHistory {
-                saved: Some(0),
-                ..default()
-            });
-            world.insert_resource(super::controls::ScenarioSource::new(
-                &prepared.scenario_file,
-            ));
+            let (scenario_file, start) = (prepared.scenario_file.clone(), prepared.start.clone());
+            super::controls::open_neighbourhood(world, &scenario_file, start);
             world.insert_resource(LessonMode {
                 prepared,
                 step: 0,
                 base: Snapshot::default(),
-                done: false,
                 finished: false,
                 progress_file: crate::challenge::progress::path(),
                 auto: true,
@@ -430,14 +414,7 @@ pub fn open(world: &mut World, path: &Path) {
             });
             enter(world, 0, true);
         }
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("refused: {e}");
-            }
-            let mut source = world.resource_mut::<super::controls::ScenarioSource>();
-            source.errors = errors.iter().map(ToString::to_string).collect();
-            source.failed_path = Some(path.to_path_buf());
-        }
+        Err(errors) => super::controls::show_load_errors(world, path, &errors),
     }
 }
 
@@ -448,13 +425,12 @@ fn enter(world: &mut World, n: usize, auto: bool) {
     let step = {
         let mut mode = world.resource_mut::<LessonMode>();
         mode.step = n;
-        mode.done = false;
         mode.auto = auto;
         mode.entered_s = entered_s;
         mode.prepared.lesson.steps[n].clone()
     };
     if let Some(place) = &step.focus {
-        super::challenge_mode::look_at(world, place);
+        super::camera::look_at(world, place);
     }
     // A step read at the class's pace waits with the clock stopped; a step
     // waiting for something to happen runs it (its own entry actions may
@@ -493,7 +469,6 @@ pub fn apply(world: &mut World, action: LessonAction) {
             let (stem, file) = {
                 let mut mode = world.resource_mut::<LessonMode>();
                 mode.finished = true;
-                mode.done = true;
                 (
                     crate::challenge::stem_of(&mode.prepared.file),
                     mode.progress_file.clone(),

@@ -7,11 +7,11 @@
 //! serves the live meters in the window and `microgrid challenge`.
 
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
+use serde::{Deserialize, Serialize};
 
 use crate::market::ledger::Ledger;
 use crate::network::{Network, PowerFlow};
-use crate::scenario::checked::in_range;
+use crate::scenario::checked;
 use crate::sim::island::{EventKind, LoggedEvent};
 use crate::sim::metrics::{EnergyTotals, StepRecord};
 
@@ -27,7 +27,7 @@ pub enum Goal {
     /// `critical_only`, only the houses' critical share counts.
     UnservedEnergy {
         /// Limit, kWh.
-        #[serde(deserialize_with = "kwh")]
+        #[serde(deserialize_with = "checked::limit_kwh")]
         at_most_kwh: f64,
         /// Count only critical demand (the share each house keeps to the last).
         #[serde(default)]
@@ -37,57 +37,57 @@ pub enum Goal {
     /// (a dark island has none: 0 Hz).
     FrequencyBand {
         /// Lowest allowed, Hz.
-        #[serde(deserialize_with = "hz")]
+        #[serde(deserialize_with = "checked::limit_hz")]
         low_hz: f64,
         /// Highest allowed, Hz.
-        #[serde(deserialize_with = "hz")]
+        #[serde(deserialize_with = "checked::limit_hz")]
         high_hz: f64,
     },
     /// The lowest frequency (the nadir) is at least `at_least_hz`.
     FrequencyNadir {
         /// Limit, Hz.
-        #[serde(deserialize_with = "hz")]
+        #[serde(deserialize_with = "checked::limit_hz")]
         at_least_hz: f64,
     },
     /// Every bus where houses connect stays within `[low_pu, high_pu]`
     /// throughout (EN 50160: 0.90 to 1.10).
     VoltageBand {
         /// Lowest allowed, per unit.
-        #[serde(deserialize_with = "pu")]
+        #[serde(deserialize_with = "checked::limit_pu")]
         low_pu: f64,
         /// Highest allowed, per unit.
-        #[serde(deserialize_with = "pu")]
+        #[serde(deserialize_with = "checked::limit_pu")]
         high_pu: f64,
     },
     /// No cable and not the transformer is loaded above `at_most_percent`.
     Loading {
         /// Limit, percent of the rating.
-        #[serde(deserialize_with = "percent")]
+        #[serde(deserialize_with = "checked::limit_percent")]
         at_most_percent: f64,
     },
     /// Self-sufficiency (1 - import / demand) over the run is at least this.
     SelfSufficiency {
         /// Limit, percent.
-        #[serde(deserialize_with = "percent_100")]
+        #[serde(deserialize_with = "checked::limit_percent_100")]
         at_least_percent: f64,
     },
     /// Energy bought from the grid is at most `at_most_kwh`.
     GridImport {
         /// Limit, kWh.
-        #[serde(deserialize_with = "kwh")]
+        #[serde(deserialize_with = "checked::limit_kwh")]
         at_most_kwh: f64,
     },
     /// The highest import at the point of common coupling is at most `at_most_kw`.
     PeakImport {
         /// Limit, kW.
-        #[serde(deserialize_with = "kw")]
+        #[serde(deserialize_with = "checked::limit_kw")]
         at_most_kw: f64,
     },
     /// What the neighbourhood pays the grid less what it earns, over the
     /// whole run, is at most `at_most_eur` (judged at the end).
     NetCost {
         /// Limit, EUR (negative: it must earn).
-        #[serde(deserialize_with = "eur")]
+        #[serde(deserialize_with = "checked::limit_eur")]
         at_most_eur: f64,
     },
     /// Every island ends with the breaker closing again (resynchronised),
@@ -100,7 +100,7 @@ pub enum Goal {
     /// `at_most_kg`.
     Co2 {
         /// Limit, kg CO2.
-        #[serde(deserialize_with = "kg")]
+        #[serde(deserialize_with = "checked::limit_kg")]
         at_most_kg: f64,
         /// The grid's carbon intensity [default: Germany 2023, 380 g/kWh].
         #[serde(default)]
@@ -112,7 +112,7 @@ pub enum Goal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Intensity {
     /// The same all the time, g CO2 per kWh.
-    Constant(#[serde(deserialize_with = "g_per_kwh")] f64),
+    Constant(#[serde(deserialize_with = "checked::limit_g_per_kwh")] f64),
     /// A CSV series with a `g_co2_per_kwh` column (path relative to the
     /// challenge file); each value holds until the next row.
     Series(String),
@@ -132,29 +132,6 @@ pub const INTENSITY_COLUMNS: [crate::scenario::series::Column; 1] =
         max: 2_000.0,
         required: true,
     }];
-
-macro_rules! limit {
-    ($($name:ident: $min:expr, $max:expr, $what:expr;)*) => {
-        $(
-            fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-                let v = f64::deserialize(d)?;
-                in_range(v, $min, $max, $what).map_err(D::Error::custom)
-            }
-        )*
-    };
-}
-
-limit! {
-    kwh: 0.0, 1_000_000.0, "a limit in kWh";
-    kw: 0.0, 100_000.0, "a limit in kW";
-    kg: 0.0, 1_000_000.0, "a limit in kg";
-    hz: 40.0, 60.0, "a frequency in Hz";
-    pu: 0.5, 1.5, "a voltage in per unit";
-    percent: 0.0, 1_000.0, "a loading in percent";
-    percent_100: 0.0, 100.0, "a percentage";
-    eur: -10_000_000.0, 10_000_000.0, "a limit in EUR";
-    g_per_kwh: 0.0, 2_000.0, "a carbon intensity in g/kWh";
-}
 
 impl Goal {
     /// Its kind's name as written in challenge files.

@@ -146,18 +146,16 @@ impl Prepared {
         let file = path.display().to_string();
         let loc = Locator::new(&file, text);
         let folder = path.parent().unwrap_or(Path::new("."));
-        let scenario_file = folder.join(&challenge.scenario);
         let mut errors = check_fields(&challenge, &loc);
-        if !scenario_file.is_file() {
-            errors.push(loc.error_at("scenario", &challenge.scenario, 0, format!(
-                "the scenario \"{}\" was not found at {}; the path is relative to the challenge file",
-                challenge.scenario,
-                scenario_file.display()
-            )));
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        let scenario_file = loc.file_beside(path, "scenario", &challenge.scenario, "scenario");
+        let scenario_file = match scenario_file {
+            Ok(f) if errors.is_empty() => f,
+            Ok(_) => return Err(errors),
+            Err(e) => {
+                errors.push(e);
+                return Err(errors);
+            }
+        };
         let base = scenario::load_and_build(&scenario_file)?;
         let mut s = base.scenario.clone();
         s.seed = challenge.seed;

@@ -49,6 +49,19 @@ macro_rules! checked_f64 {
     };
 }
 
+// A challenge's goals (`crate::challenge::goals`): limits a run is held to.
+checked_f64! {
+    limit_kwh: 0.0, 1_000_000.0, "a limit in kWh";
+    limit_kw: 0.0, 100_000.0, "a limit in kW";
+    limit_kg: 0.0, 1_000_000.0, "a limit in kg";
+    limit_hz: 40.0, 60.0, "a frequency in Hz";
+    limit_pu: 0.5, 1.5, "a voltage in per unit";
+    limit_percent: 0.0, 1_000.0, "a loading in percent";
+    limit_percent_100: 0.0, 100.0, "a percentage";
+    limit_eur: -10_000_000.0, 10_000_000.0, "a limit in EUR";
+    limit_g_per_kwh: 0.0, 2_000.0, "a carbon intensity in g/kWh";
+}
+
 checked_f64! {
     latitude_deg: -90.0, 90.0, "latitude_deg (degrees north)";
     longitude_deg: -180.0, 180.0, "longitude_deg (degrees east)";

@@ -262,6 +262,32 @@ impl<'a> Locator<'a> {
         }
     }
 
+    /// `name` (the value of `key`) relative to the folder of `of`, the file
+    /// being read, when it is a file there; otherwise an error at
+    /// `key: "name"` saying where it was looked for. `what` names it
+    /// ("scenario", "weather series").
+    pub fn file_beside(
+        &self,
+        of: &std::path::Path,
+        key: &str,
+        name: &str,
+        what: &str,
+    ) -> Result<std::path::PathBuf, ScenarioError> {
+        let path = of.parent().unwrap_or(std::path::Path::new(".")).join(name);
+        if path.is_file() {
+            return Ok(path);
+        }
+        Err(self.error_at(
+            key,
+            name,
+            0,
+            format!(
+                "the {what} \"{name}\" was not found at {}; paths are relative to this file",
+                path.display()
+            ),
+        ))
+    }
+
     /// An error about the file as a whole.
     pub fn error(&self, message: String) -> ScenarioError {
         self.made.set(self.made.get() + 1);

@@ -31,19 +31,10 @@ pub fn load_and_build(path: &std::path::Path) -> Result<Built, Vec<ScenarioError
     let file = path.display().to_string();
     let mut built = build(&parsed, &file, &text)?;
     // A series named in the scenario: its path, or an error at the name.
+    let loc = error::Locator::new(&file, &text);
     let series_file = |name: &str, what: &str| {
-        let series_path = path
-            .parent()
-            .unwrap_or(std::path::Path::new("."))
-            .join(name);
-        if series_path.is_file() {
-            return Ok(series_path);
-        }
-        let loc = error::Locator::new(&file, &text);
-        Err(vec![loc.error_at("series", name, 0, format!(
-            "{what} series \"{name}\" was not found at {}; paths are relative to the scenario file",
-            series_path.display()
-        ))])
+        loc.file_beside(path, "series", name, &format!("{what} series"))
+            .map_err(|e| vec![e])
     };
     if let Some(name) = &parsed.weather.series {
         let series =
