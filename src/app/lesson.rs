@@ -127,9 +127,11 @@ pub struct Snapshot {
     pub mode: Option<GridMode>,
     /// The main grid is energised.
     pub grid_available: bool,
-    /// Events logged so far, by kind.
+    /// Length of the event log.
+    pub events: usize,
+    /// Breaker closings logged since the step began.
     pub breaker_closings: usize,
-    /// Shed stages logged so far.
+    /// Shed stages logged since the step began.
     pub sheddings: usize,
     /// Parts of each kind.
     pub parts: [usize; 6],
@@ -169,8 +171,9 @@ fn parts(s: &Scenario) -> [usize; 6] {
 }
 
 impl Snapshot {
-    /// Reads the simulation.
-    pub fn of(world: &World) -> Self {
+    /// Reads the simulation; events are counted from the log's `since`th
+    /// (the length when the step began: a frame reads only what is new).
+    pub fn of(world: &World, since: usize) -> Self {
         let mut s = Snapshot::default();
         if let Some(clock) = world.get_resource::<SimClock>() {
             s.now = Some(clock.now());
@@ -180,16 +183,11 @@ impl Snapshot {
             s.grid_available = g.grid_available && !g.manual_outage;
         }
         if let Some(log) = world.get_resource::<EventLog>() {
-            s.breaker_closings = log
-                .0
-                .iter()
-                .filter(|e| e.kind == EventKind::BreakerClose)
-                .count();
-            s.sheddings = log
-                .0
-                .iter()
-                .filter(|e| e.kind == EventKind::ShedStage)
-                .count();
+            s.events = log.0.len();
+            let new = log.0.get(since..).unwrap_or(&[]);
+            let count = |kind| new.iter().filter(|e| e.kind == kind).count();
+            s.breaker_closings = count(EventKind::BreakerClose);
+            s.sheddings = count(EventKind::ShedStage);
         }
         if let Some(hood) = world.get_resource::<Neighbourhood>() {
             s.parts = parts(&hood.0.scenario);
@@ -379,7 +377,8 @@ pub(super) fn plugin(app: &mut App) {
 
 /// Moves the lesson on when its step's condition holds.
 fn follow_the_lesson(world: &mut World) {
-    let now = Snapshot::of(world);
+    let since = world.resource::<LessonMode>().base.events;
+    let now = Snapshot::of(world, since);
     let shown_s = real_now(world) - world.resource::<LessonMode>().entered_s;
     let moves_on = {
         let mode = world.resource::<LessonMode>();
@@ -444,7 +443,8 @@ fn enter(world: &mut World, n: usize, auto: bool) {
     // The entry actions run before the baseline is taken (next frame's
     // check compares with the world they made).
     super::controls::apply_actions(world);
-    let base = Snapshot::of(world);
+    let events = world.get_resource::<EventLog>().map_or(0, |l| l.0.len());
+    let base = Snapshot::of(world, events);
     world.resource_mut::<LessonMode>().base = base;
 }
 
