@@ -81,6 +81,12 @@ pub enum Command {
         /// Play timed actions, every control and every edit (see README "Scripts").
         #[arg(long, value_name = "SCRIPT.ron")]
         script: Option<PathBuf>,
+        /// The window's language: en (English) or de (Deutsch).
+        #[arg(long, value_parser = crate::lang::Lang::parse, value_name = "en|de")]
+        lang: Option<crate::lang::Lang>,
+        /// Write every distinct text the window draws to this file at exit (for tests).
+        #[arg(long, value_name = "FILE", hide = true)]
+        dump_texts: Option<PathBuf>,
     },
     /// Turn a pandapower network (pandapower.to_json) into a scenario file.
     ///
@@ -124,6 +130,12 @@ pub enum Command {
         /// resident memory after each.
         #[arg(long, value_name = "CYCLES", value_parser = clap::value_parser!(u32).range(1..=100_000))]
         soak: Option<u32>,
+        /// The window's language: en (English) or de (Deutsch) [default: the config's].
+        #[arg(long, value_parser = crate::lang::Lang::parse, value_name = "en|de")]
+        lang: Option<crate::lang::Lang>,
+        /// Write every distinct text the window draws to this file at exit (for tests).
+        #[arg(long, value_name = "FILE", hide = true)]
+        dump_texts: Option<PathBuf>,
     },
     /// Run a challenge and grade designs: eligibility, goals, stars, score.
     ///
@@ -301,7 +313,10 @@ pub fn run(cli: Cli) -> ExitCode {
             at,
             outage,
             script,
+            lang,
+            dump_texts,
         }) => {
+            crate::lang::set(lang.unwrap_or_default());
             // A script is read (and refused) before any window opens.
             let script = match script.as_deref().map(crate::app::script::load).transpose() {
                 Ok(s) => s,
@@ -322,6 +337,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 size,
                 at,
                 outages: outage,
+                dump_texts,
                 script,
                 ..crate::app::OpenOptions::new(file.unwrap_or_else(|| DEFAULT_SCENARIO.into()))
             })
@@ -335,6 +351,8 @@ pub fn run(cli: Cli) -> ExitCode {
             screenshot,
             after,
             soak,
+            lang,
+            dump_texts,
         }) => {
             let path = config.unwrap_or_else(|| DEFAULT_DEMO.into());
             let demo = match crate::app::demo::PreparedDemo::load(&path) {
@@ -344,6 +362,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
+            crate::lang::set(lang.unwrap_or(demo.config.language));
             if let Some(cycles) = soak {
                 return soak_demo(demo, cycles as usize);
             }
@@ -355,6 +374,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 after_s: after,
                 fullscreen: !windowed,
                 demo: Some(demo),
+                dump_texts,
                 ..crate::app::OpenOptions::new(scenario_path)
             };
             match crate::app::open(built, options) {

@@ -9,6 +9,7 @@
 //! - [`challenge`]: challenges: goals over a run, eligibility, stars and grading.
 //! - [`report`]: pandapower-compatible JSON and readable tables.
 //! - [`app`]: the sandbox window (3D scene, controls, charts) over the simulation.
+//! - [`lang`]: the window's languages: the text tables, numbers and dates.
 //! - [`cli`]: the `microgrid` command line.
 
 /// `println!` for the command line's results: when the reader has gone (a
@@ -38,6 +39,7 @@ pub mod app;
 pub mod bench;
 pub mod challenge;
 pub mod cli;
+pub mod lang;
 pub mod market;
 pub mod network;
 pub mod physics;

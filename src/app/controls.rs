@@ -114,6 +114,8 @@ pub enum Action {
     Lesson(super::lesson::LessonAction),
     /// A step of the public demo (see [`super::demo`]).
     Demo(super::demo::DemoAction),
+    /// Show every text in this language from now on.
+    SetLanguage(crate::lang::Lang),
 }
 
 /// The mechanisms the M key cycles through.
@@ -468,6 +470,7 @@ fn apply_now(world: &mut World, action: Action) {
         Action::Challenge(step) => super::challenge_mode::apply(world, step),
         Action::OpenChallenge(path) => super::challenge_mode::open(world, &path),
         Action::LookAt(place) => super::camera::look_at(world, &place),
+        Action::SetLanguage(lang) => crate::lang::set(lang),
         Action::OpenLesson(path) => super::lesson::open(world, &path),
         Action::Lesson(step) => super::lesson::apply(world, step),
         Action::Demo(step) => super::demo::apply(world, step),

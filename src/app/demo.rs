@@ -49,6 +49,9 @@ pub struct DemoConfig {
     /// Digits the operator types after Ctrl+Alt+O (none: the chord alone).
     #[serde(default)]
     pub pin: Option<String>,
+    /// The window's language: "en" or "de" (default "en"; `--lang` wins).
+    #[serde(default, deserialize_with = "language")]
+    pub language: crate::lang::Lang,
 }
 
 fn d_idle() -> f64 {
@@ -60,6 +63,10 @@ fn d_countdown() -> f64 {
 fn idle_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let v = f64::deserialize(d)?;
     checked::in_range(v, 10.0, 3600.0, "idle_s (seconds without input)").map_err(D::Error::custom)
+}
+fn language<'de, D: Deserializer<'de>>(d: D) -> Result<crate::lang::Lang, D::Error> {
+    let code = String::deserialize(d)?;
+    crate::lang::Lang::parse(&code).map_err(D::Error::custom)
 }
 fn countdown_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let v = f64::deserialize(d)?;
@@ -104,9 +111,10 @@ pub struct TourStep {
     /// the previous step), so that captions match the sky on a slow PC.
     #[serde(default)]
     pub at: Option<crate::scenario::ClockTime>,
-    /// The caption from now on (none: the last one stays).
+    /// The caption from now on (none: the last one stays), in one language
+    /// or several (`{"en": "...", "de": "..."}`).
     #[serde(default)]
-    pub caption: Option<String>,
+    pub caption: Option<crate::lang::Text>,
     /// A camera flight.
     #[serde(default)]
     pub camera: Option<CameraMove>,
@@ -119,8 +127,8 @@ pub struct TourStep {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tour {
-    /// Its name (for the operator).
-    pub title: String,
+    /// Its name (for the operator), in one language or several.
+    pub title: crate::lang::Text,
     /// The scenario it plays, relative to the tour file.
     pub scenario: String,
     /// The steps, in order.
@@ -346,7 +354,7 @@ pub struct DemoMode {
     /// Where it is.
     pub phase: DemoPhase,
     /// The caption shown.
-    pub caption: Option<String>,
+    pub caption: Option<crate::lang::Text>,
     /// The operator panel.
     pub operator: Operator,
     /// Counts since the start.

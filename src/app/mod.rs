@@ -18,6 +18,7 @@ pub mod placement;
 pub mod scene;
 pub mod script;
 pub mod soak;
+pub mod text_dump;
 pub mod ui;
 pub mod visuals;
 
@@ -103,6 +104,8 @@ pub struct OpenOptions {
     pub demo: Option<demo::PreparedDemo>,
     /// Fullscreen (the demo's default).
     pub fullscreen: bool,
+    /// Write every text drawn to this file (`--dump-texts`, for tests).
+    pub dump_texts: Option<PathBuf>,
 }
 
 impl OpenOptions {
@@ -123,6 +126,7 @@ impl OpenOptions {
             start_screen: false,
             demo: None,
             fullscreen: false,
+            dump_texts: None,
         }
     }
 }
@@ -156,7 +160,7 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
         let seconds = (at - now).num_seconds().max(0) as u64;
         long_work::start_jump(
             app.world_mut(),
-            format!("Running to {}", at.format("%Y-%m-%d %H:%M")),
+            crate::tr!("work.running_to", at = crate::lang::date_time(at)),
             seconds.div_ceil(u64::from(step_s)),
         );
     }
@@ -180,7 +184,7 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
 
 /// Opens the window and runs until it is closed (or the timed screenshot is saved).
 pub fn open(built: Built, options: OpenOptions) -> AppExit {
-    let title = format!("Microgrid sandbox - {}", built.scenario.name);
+    let title = crate::tr!("window.title", name = built.scenario.name);
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
@@ -218,7 +222,16 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
         camera::plugin,
         ui::plugin,
         capture::plugin,
+        text_dump::plugin,
     ));
+    if let Some(path) = options.dump_texts.clone() {
+        app.insert_resource(text_dump::TextDump {
+            path,
+            texts: Default::default(),
+            dirty: true,
+            written_at: 0.0,
+        });
+    }
     if options.start_screen {
         app.world_mut()
             .resource_mut::<ui::UiState>()

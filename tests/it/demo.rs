@@ -45,7 +45,8 @@ fn the_attract_loop_plays_its_tours_with_captions_and_loops() {
         app.world()
             .resource::<DemoMode>()
             .caption
-            .clone()
+            .as_ref()
+            .map(|t| t.in_lang(microgrid::lang::Lang::En).to_owned())
             .unwrap_or_default()
     };
     wait(&mut app, 0.1);

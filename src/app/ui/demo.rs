@@ -9,6 +9,8 @@ use bevy_egui::{EguiContexts, egui};
 use crate::app::controls::{Action, PendingActions};
 use crate::app::demo::{DemoAction, DemoMode, DemoPhase};
 use crate::app::palette;
+use crate::lang::{Lang, num, tr};
+use crate::tr;
 
 use super::c32;
 
@@ -44,18 +46,15 @@ pub(super) fn demo_ui(
     }
     // The state of the island, for everyone watching.
     let (state, colour) = match grid.mode {
-        crate::sim::grid_mode::GridMode::Connected => ("On the grid", palette::GREEN),
-        crate::sim::grid_mode::GridMode::Islanded => {
-            ("ISLAND: running on its own", palette::ORANGE)
-        }
-        crate::sim::grid_mode::GridMode::Blackout => ("BLACKOUT", palette::VERMILLION),
+        crate::sim::grid_mode::GridMode::Connected => (tr("demo.on_grid"), palette::GREEN),
+        crate::sim::grid_mode::GridMode::Islanded => (tr("demo.island"), palette::ORANGE),
+        crate::sim::grid_mode::GridMode::Blackout => (tr("demo.blackout"), palette::VERMILLION),
     };
     egui::Area::new("demo status".into())
         .anchor(egui::Align2::LEFT_TOP, egui::vec2(20.0, 16.0))
         .show(ctx, |ui| {
             ui.add(
-                egui::Label::new(big(clock.now().format("%A %H:%M").to_string(), 30.0).strong())
-                    .extend(),
+                egui::Label::new(big(crate::lang::day_time(clock.now()), 30.0).strong()).extend(),
             );
             ui.add(egui::Label::new(big(state, 30.0).color(c32(colour)).strong()).extend());
         });
@@ -71,17 +70,14 @@ pub(super) fn demo_ui(
                             .corner_radius(10.0)
                             .show(ui, |ui| {
                                 ui.set_max_width(1100.0);
-                                ui.label(big(caption, 38.0).color(egui::Color32::WHITE));
+                                ui.label(big(caption.get(), 38.0).color(egui::Color32::WHITE));
                             });
                     });
             }
             egui::Area::new("demo invitation".into())
                 .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -24.0))
                 .show(ctx, |ui| {
-                    ui.label(
-                        big("Touch the screen or press any key to take over", 26.0)
-                            .color(c32(palette::YELLOW)),
-                    );
+                    ui.label(big(tr("demo.invitation"), 26.0).color(c32(palette::YELLOW)));
                 });
         }
         DemoPhase::Visitor { .. } => {
@@ -91,21 +87,21 @@ pub(super) fn demo_ui(
             }
         }
         DemoPhase::Countdown { left_s } => {
-            egui::Window::new(big("Still there?", 40.0).strong())
+            egui::Window::new(big(tr("demo.still_there"), 40.0).strong())
                 .id("demo countdown".into())
                 .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
                 .collapsible(false)
                 .resizable(false)
                 .show(ctx, |ui| {
                     ui.label(big(
-                        format!("The demo starts again in {:.0} s.", left_s.ceil()),
+                        tr!("demo.starts_again_in", s = num(left_s.ceil(), 0)),
                         28.0,
                     ));
                     ui.horizontal(|ui| {
-                        if target(ui, "Keep playing") {
+                        if target(ui, tr("demo.keep_playing")) {
                             actions.push(Action::Demo(DemoAction::Input));
                         }
-                        if target(ui, "Start again") {
+                        if target(ui, tr("demo.start_again")) {
                             actions.push(Action::Demo(DemoAction::StartAgain));
                         }
                     });
@@ -119,28 +115,28 @@ pub(super) fn demo_ui(
 fn mission_banner(ctx: &egui::Context, m: &crate::app::demo::Mission) {
     use crate::app::demo::Mission;
     let (text, colour) = match m.passed() {
-        Some(true) => (
-            "You kept every light on through the storm!".to_owned(),
-            palette::GREEN,
-        ),
+        Some(true) => (tr("demo.mission_won").to_owned(), palette::GREEN),
         Some(false) => (
-            format!(
-                "The lights went out: {:.1} kWh not served. Try more batteries!",
-                m.unserved_kwh.unwrap_or(0.0)
+            tr!(
+                "demo.mission_lost",
+                kwh = num(m.unserved_kwh.unwrap_or(0.0), 1)
             ),
             palette::VERMILLION,
         ),
         None if m.elapsed_s < Mission::WARNING_S => (
-            format!(
-                "A storm hits in {:.0} s: add batteries now (+ Battery)!",
-                (Mission::WARNING_S - m.elapsed_s).ceil()
+            tr!(
+                "demo.mission_warning",
+                s = num((Mission::WARNING_S - m.elapsed_s).ceil(), 0)
             ),
             palette::YELLOW,
         ),
         None => (
-            format!(
-                "Storm! The grid is down. Keep the lights on: {:.0} s left",
-                (Mission::WARNING_S + Mission::STORM_S - m.elapsed_s).ceil()
+            tr!(
+                "demo.mission_storm",
+                s = num(
+                    (Mission::WARNING_S + Mission::STORM_S - m.elapsed_s).ceil(),
+                    0
+                )
             ),
             palette::ORANGE,
         ),
@@ -174,35 +170,35 @@ fn visitor_panel(
                 .show(ui, |ui| {
                     ui.horizontal(|ui| {
                         let outage = if grid.manual_outage {
-                            "Grid back"
+                            tr("demo.grid_back")
                         } else {
-                            "Grid outage"
+                            tr("demo.grid_outage")
                         };
                         if target(ui, outage) {
                             actions.push(Action::ToggleOutage);
                         }
-                        if target(ui, "Sun / clouds") {
+                        if target(ui, tr("demo.sun_clouds")) {
                             actions.push(Action::CycleClouds);
                         }
-                        if target(ui, "Wind") {
+                        if target(ui, tr("demo.wind")) {
                             actions.push(Action::CycleWind);
                         }
-                        if target(ui, "Price spike") {
+                        if target(ui, tr("demo.price_spike")) {
                             actions.push(Action::TogglePriceSpike);
                         }
-                        if target(ui, "Faster") {
+                        if target(ui, tr("demo.faster")) {
                             actions.push(Action::Faster);
                         }
-                        if target(ui, "Slower") {
+                        if target(ui, tr("demo.slower")) {
                             actions.push(Action::Slower);
                         }
-                        if target(ui, "+ Solar") {
+                        if target(ui, tr("demo.add_solar")) {
                             actions.push(Action::Demo(DemoAction::AddSolar));
                         }
-                        if target(ui, "+ Battery") {
+                        if target(ui, tr("demo.add_battery")) {
                             actions.push(Action::Demo(DemoAction::AddBattery));
                         }
-                        if !in_mission && target(ui, "Mission!") {
+                        if !in_mission && target(ui, tr("demo.mission")) {
                             actions.push(Action::Demo(DemoAction::Mission));
                         }
                     });
@@ -241,20 +237,20 @@ fn operator_panel(
             mode.operator.asking_pin = false;
             mode.operator.open = true;
         }
-        egui::Window::new(big("Operator PIN", 24.0))
+        egui::Window::new(big(tr("demo.operator_pin"), 24.0))
             .id("demo pin".into())
             .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
             .collapsible(false)
             .show(ctx, |ui| {
                 ui.label(big("*".repeat(mode.operator.typed.len()), 28.0));
-                ui.label(big("Type the PIN; Esc cancels.", 16.0));
+                ui.label(big(tr("demo.type_pin"), 16.0));
             });
         return;
     }
     if !mode.operator.open {
         return;
     }
-    egui::Window::new(big("Operator", 24.0).strong())
+    egui::Window::new(big(tr("demo.operator"), 24.0).strong())
         .id("demo operator".into())
         .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-20.0, 20.0))
         .collapsible(false)
@@ -262,29 +258,38 @@ fn operator_panel(
         .show(ctx, |ui| {
             let c = mode.counts;
             ui.label(big(
-                format!("Visitor sessions: {}", c.visitor_sessions),
+                tr!("demo.visitor_sessions", n = c.visitor_sessions),
                 18.0,
             ));
-            ui.label(big(format!("Returns to the loop: {}", c.resets), 18.0));
-            ui.label(big(format!("Tours played: {}", c.tours_played), 18.0));
-            ui.label(big(format!("Frames: {}", frame.summary()), 16.0));
+            ui.label(big(tr!("demo.returns", n = c.resets), 18.0));
+            ui.label(big(tr!("demo.tours_played", n = c.tours_played), 18.0));
+            ui.label(big(tr!("demo.frames", summary = frame.summary()), 16.0));
             ui.add(
                 egui::Slider::new(&mut mode.idle_s, 10.0..=600.0)
                     .step_by(10.0)
-                    .suffix(" s idle"),
+                    .suffix(tr("demo.idle_suffix")),
             );
-            ui.label(big("Playlist:", 18.0));
+            ui.horizontal(|ui| {
+                ui.label(big(tr("demo.language"), 18.0));
+                for lang in Lang::CHOSEN {
+                    let on = crate::lang::current() == lang;
+                    if ui.selectable_label(on, big(lang.name(), 18.0)).clicked() && !on {
+                        actions.push(Action::SetLanguage(lang));
+                    }
+                }
+            });
+            ui.label(big(tr("demo.playlist"), 18.0));
             for t in &mode.demo.tours {
-                ui.label(big(format!("- {}", t.tour.title), 16.0));
+                ui.label(big(format!("- {}", t.tour.title.get()), 16.0));
             }
             ui.horizontal(|ui| {
-                if ui.button(big("Next tour", 18.0)).clicked() {
+                if ui.button(big(tr("demo.next_tour"), 18.0)).clicked() {
                     actions.push(Action::Demo(DemoAction::NextTour));
                 }
-                if ui.button(big("Close panel", 18.0)).clicked() {
+                if ui.button(big(tr("demo.close_panel"), 18.0)).clicked() {
                     mode.operator.open = false;
                 }
-                if ui.button(big("Quit the demo", 18.0)).clicked() {
+                if ui.button(big(tr("demo.quit"), 18.0)).clicked() {
                     actions.push(Action::Quit);
                 }
             });
