@@ -87,6 +87,9 @@ pub enum Command {
         /// Write every distinct text the window draws to this file at exit (for tests).
         #[arg(long, value_name = "FILE", hide = true)]
         dump_texts: Option<PathBuf>,
+        /// How the 3D view is drawn: high (full resolution, shadows, MSAA), low (half resolution, no shadows or MSAA), auto (low on a software renderer or slow frames) [default: auto, or the demo config's].
+        #[arg(long, value_parser = crate::app::graphics::GraphicsSetting::parse, value_name = "high|low|auto")]
+        graphics: Option<crate::app::graphics::GraphicsSetting>,
     },
     /// Turn a pandapower network (pandapower.to_json) into a scenario file.
     ///
@@ -136,6 +139,9 @@ pub enum Command {
         /// Write every distinct text the window draws to this file at exit (for tests).
         #[arg(long, value_name = "FILE", hide = true)]
         dump_texts: Option<PathBuf>,
+        /// How the 3D view is drawn: high (full resolution, shadows, MSAA), low (half resolution, no shadows or MSAA), auto (low on a software renderer or slow frames) [default: auto, or the demo config's].
+        #[arg(long, value_parser = crate::app::graphics::GraphicsSetting::parse, value_name = "high|low|auto")]
+        graphics: Option<crate::app::graphics::GraphicsSetting>,
     },
     /// Run a challenge and grade designs: eligibility, goals, stars, score.
     ///
@@ -245,6 +251,35 @@ pub enum Command {
         #[arg(long, default_value_t = 200)]
         solves: u32,
     },
+    /// Time the window's frames against a bare Bevy scene, in one run (needs a display).
+    ///
+    /// Runs in turn: the bare scene (a ground plane to the horizon, 24
+    /// cubes, one shadowed light, default MSAA; then without MSAA; then
+    /// without shadows or MSAA), and the sandbox on the scenario with
+    /// --graphics high and low; prints each mean frame and its ratio to
+    /// the bare scene. Build with --release for meaningful numbers.
+    Frames {
+        /// Scenario to open [default: scenes/default.scenario.ron].
+        file: Option<PathBuf>,
+        /// Window size in pixels, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+        size: (u32, u32),
+        /// Wall seconds each run lasts (the first second is not counted).
+        #[arg(long, default_value = "20", value_parser = parse_after)]
+        seconds: f64,
+    },
+    /// The bare scene alone (what `frames` runs).
+    #[command(hide = true)]
+    BareScene {
+        #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+        size: (u32, u32),
+        #[arg(long, default_value = "20", value_parser = parse_after)]
+        seconds: f64,
+        #[arg(long)]
+        no_msaa: bool,
+        #[arg(long)]
+        no_shadows: bool,
+    },
 }
 
 /// The controller's strategy, as the command line names it.
@@ -315,6 +350,7 @@ pub fn run(cli: Cli) -> ExitCode {
             script,
             lang,
             dump_texts,
+            graphics,
         }) => {
             crate::lang::set(lang.unwrap_or_default());
             // A script is read (and refused) before any window opens.
@@ -338,6 +374,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 at,
                 outages: outage,
                 dump_texts,
+                graphics: graphics.unwrap_or_default(),
                 script,
                 ..crate::app::OpenOptions::new(file.unwrap_or_else(|| DEFAULT_SCENARIO.into()))
             })
@@ -353,6 +390,7 @@ pub fn run(cli: Cli) -> ExitCode {
             soak,
             lang,
             dump_texts,
+            graphics,
         }) => {
             let path = config.unwrap_or_else(|| DEFAULT_DEMO.into());
             let demo = match crate::app::demo::PreparedDemo::load(&path) {
@@ -373,6 +411,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 screenshot,
                 after_s: after,
                 fullscreen: !windowed,
+                graphics: graphics.unwrap_or(demo.config.graphics),
                 demo: Some(demo),
                 dump_texts,
                 ..crate::app::OpenOptions::new(scenario_path)
@@ -395,6 +434,33 @@ pub fn run(cli: Cli) -> ExitCode {
             switch,
         }) => powerflow(&file, at, json, &switch),
         Some(Command::Bench { file, solves }) => crate::bench::run(file.as_deref(), solves),
+        Some(Command::Frames {
+            file,
+            size,
+            seconds,
+        }) => crate::app::frames::run(
+            &file.unwrap_or_else(|| DEFAULT_SCENARIO.into()),
+            size,
+            seconds,
+        ),
+        Some(Command::BareScene {
+            size,
+            seconds,
+            no_msaa,
+            no_shadows,
+        }) => {
+            let exit = crate::app::bare_scene::run(crate::app::bare_scene::BareScene {
+                size,
+                seconds,
+                msaa: !no_msaa,
+                shadows: !no_shadows,
+            });
+            if exit == bevy::app::AppExit::Success {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
         Some(Command::Run {
             file,
             days,

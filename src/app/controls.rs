@@ -116,6 +116,8 @@ pub enum Action {
     Demo(super::demo::DemoAction),
     /// Show every text in this language from now on.
     SetLanguage(crate::lang::Lang),
+    /// Draw the 3D view this way from now on (see [`super::graphics`]).
+    SetGraphics(super::graphics::GraphicsSetting),
 }
 
 /// The mechanisms the M key cycles through.
@@ -471,6 +473,9 @@ fn apply_now(world: &mut World, action: Action) {
         Action::OpenChallenge(path) => super::challenge_mode::open(world, &path),
         Action::LookAt(place) => super::camera::look_at(world, &place),
         Action::SetLanguage(lang) => crate::lang::set(lang),
+        Action::SetGraphics(setting) => {
+            world.insert_resource(super::graphics::Graphics::new(setting));
+        }
         Action::OpenLesson(path) => super::lesson::open(world, &path),
         Action::Lesson(step) => super::lesson::apply(world, step),
         Action::Demo(step) => super::demo::apply(world, step),

@@ -52,6 +52,9 @@ pub struct DemoConfig {
     /// The window's language: "en" or "de" (default "en"; `--lang` wins).
     #[serde(default, deserialize_with = "language")]
     pub language: crate::lang::Lang,
+    /// How the 3D view is drawn: "high", "low" or "auto" (default; `--graphics` wins).
+    #[serde(default, deserialize_with = "graphics")]
+    pub graphics: super::graphics::GraphicsSetting,
 }
 
 fn d_idle() -> f64 {
@@ -67,6 +70,10 @@ fn idle_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 fn language<'de, D: Deserializer<'de>>(d: D) -> Result<crate::lang::Lang, D::Error> {
     let code = String::deserialize(d)?;
     crate::lang::Lang::parse(&code).map_err(D::Error::custom)
+}
+fn graphics<'de, D: Deserializer<'de>>(d: D) -> Result<super::graphics::GraphicsSetting, D::Error> {
+    let code = String::deserialize(d)?;
+    super::graphics::GraphicsSetting::parse(&code).map_err(D::Error::custom)
 }
 fn countdown_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let v = f64::deserialize(d)?;

@@ -2,6 +2,7 @@
 //! scene, egui controls and charts on top. The window sends the simulation
 //! events (through [`controls`]) and reads its results; it owns no physics.
 
+pub mod bare_scene;
 pub mod build_tool;
 pub mod camera;
 pub mod capture;
@@ -9,6 +10,8 @@ pub mod challenge_mode;
 pub mod controls;
 pub mod demo;
 pub mod editing;
+pub mod frames;
+pub mod graphics;
 pub mod history;
 pub mod layout;
 pub mod lesson;
@@ -106,6 +109,8 @@ pub struct OpenOptions {
     pub fullscreen: bool,
     /// Write every text drawn to this file (`--dump-texts`, for tests).
     pub dump_texts: Option<PathBuf>,
+    /// How the 3D view is drawn (`--graphics`).
+    pub graphics: graphics::GraphicsSetting,
 }
 
 impl OpenOptions {
@@ -127,6 +132,7 @@ impl OpenOptions {
             demo: None,
             fullscreen: false,
             dump_texts: None,
+            graphics: graphics::GraphicsSetting::Auto,
         }
     }
 }
@@ -214,6 +220,8 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
             }),
     );
     app.add_plugins((EguiPlugin::default(), MeshPickingPlugin));
+    app.insert_resource(graphics::Graphics::new(options.graphics));
+    app.add_plugins(graphics::plugin);
     headless_plugins(&mut app, built, &options);
     app.add_plugins((
         scene::plugin,

@@ -104,10 +104,14 @@ fn light_the_sky(
     mut clear: ResMut<ClearColor>,
     mut ambient: ResMut<GlobalAmbientLight>,
     mut suns: Query<(&mut Transform, &mut DirectionalLight), With<Sun>>,
+    graphics: Option<Res<super::graphics::Graphics>>,
 ) {
-    if !env.is_changed() {
+    let graphics_changed = graphics.as_ref().is_some_and(|g| g.is_changed());
+    if !env.is_changed() && !graphics_changed {
         return;
     }
+    // Low graphics draw no shadows.
+    let shadows = !graphics.is_some_and(|g| g.low);
     let e = env.0;
     let elevation = 90.0 - e.sun_zenith_deg;
     clear.0 = sky_colour(elevation, e.cloud_oktas);
@@ -122,7 +126,7 @@ fn light_the_sky(
                 .looking_at(layout.centre, Vec3::Y);
             light.illuminance = 1500.0 + 9000.0 * direct;
             light.color = Color::srgb(1.0, 0.85 + 0.15 * daylight, 0.7 + 0.3 * daylight);
-            light.shadow_maps_enabled = direct > 0.05;
+            light.shadow_maps_enabled = shadows && direct > 0.05;
         } else {
             // Moonlight: dim, cool, from high in the south, so night stays readable.
             let towards = Vec3::new(0.3, 0.8, 0.5).normalize();

@@ -8,6 +8,7 @@ use bevy_egui::{EguiContexts, egui};
 
 use crate::app::controls::{Action, PendingActions};
 use crate::app::demo::{DemoAction, DemoMode, DemoPhase};
+use crate::app::graphics::{Graphics, GraphicsSetting};
 use crate::app::palette;
 use crate::lang::{Lang, num, tr};
 use crate::tr;
@@ -33,6 +34,7 @@ pub(super) fn demo_ui(
     frame: Res<crate::app::capture::FrameStats>,
     mut actions: ResMut<PendingActions>,
     keys: Res<ButtonInput<KeyCode>>,
+    graphics: Option<Res<Graphics>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     // The operator's chord: Ctrl+Alt+O.
@@ -108,7 +110,14 @@ pub(super) fn demo_ui(
                 });
         }
     }
-    operator_panel(ctx, &mut mode, &frame, &keys, &mut actions);
+    operator_panel(
+        ctx,
+        &mut mode,
+        &frame,
+        graphics.as_deref(),
+        &keys,
+        &mut actions,
+    );
     Ok(())
 }
 
@@ -210,6 +219,7 @@ fn operator_panel(
     ctx: &egui::Context,
     mode: &mut DemoMode,
     frame: &crate::app::capture::FrameStats,
+    graphics: Option<&Graphics>,
     keys: &ButtonInput<KeyCode>,
     actions: &mut PendingActions,
 ) {
@@ -278,6 +288,21 @@ fn operator_panel(
                     }
                 }
             });
+            if let Some(g) = graphics {
+                ui.label(big(g.describe(), 16.0));
+                ui.horizontal(|ui| {
+                    for (setting, key) in [
+                        (GraphicsSetting::High, "graphics.high"),
+                        (GraphicsSetting::Low, "graphics.low"),
+                        (GraphicsSetting::Auto, "graphics.auto_choice"),
+                    ] {
+                        let on = g.setting == setting;
+                        if ui.selectable_label(on, big(tr(key), 18.0)).clicked() && !on {
+                            actions.push(Action::SetGraphics(setting));
+                        }
+                    }
+                });
+            }
             ui.label(big(tr("demo.playlist"), 18.0));
             for t in &mode.demo.tours {
                 ui.label(big(format!("- {}", t.tour.title.get()), 16.0));

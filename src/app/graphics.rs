@@ -1,0 +1,494 @@
+//! The graphics setting (`--graphics high|low|auto`, F9 in the window):
+//! `high` draws the 3D view at the window's resolution with shadows and
+//! MSAA; `low` draws it at [`LOW_RENDER_SCALE`] of the resolution into an
+//! image that the UI camera stretches over the window (egui stays sharp on
+//! top), without shadows or MSAA; `auto` starts `low` on a software
+//! renderer and falls back to `low` when frames stay slow, and says why.
+//!
+//! The egui layer always has a camera of its own ([`UiCamera`]), so that
+//! it is drawn at the window's resolution whichever way the 3D view is.
+//! In `low` a click reaches the 3D view through a pointer of its own
+//! (the mouse's, moved onto the image), so picking works as in `high`.
+
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::{ImageRenderTarget, RenderTarget};
+use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::picking::PickingSystems;
+use bevy::picking::backend::prelude::PointerId;
+use bevy::picking::pointer::{Location, PointerInput, PointerLocation};
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
+use bevy::render::renderer::RenderAdapterInfo;
+use bevy::window::{PrimaryWindow, WindowRef};
+use bevy_egui::{EguiContexts, EguiGlobalSettings, EguiTextureHandle, PrimaryEguiContext, egui};
+
+use super::AppSystems;
+use super::capture::FrameStats;
+
+/// The share of the window's resolution the 3D view is drawn at in `low`.
+pub const LOW_RENDER_SCALE: f32 = 0.5;
+/// `auto` switches to `low` when frames in `high` average more than this, ms
+/// (under 20 frames a second)...
+pub const AUTO_SLOW_FRAME_MS: f64 = 50.0;
+/// ...over this many frames after the first seconds.
+pub const AUTO_FRAMES: u64 = 20;
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GraphicsSetting {
+    /// Full resolution, shadows, MSAA.
+    High,
+    /// Reduced resolution, no shadows, no MSAA.
+    Low,
+    /// `low` on a software renderer or when frames stay slow, else `high`.
+    #[default]
+    Auto,
+}
+
+impl GraphicsSetting {
+    /// Reads "high", "low" or "auto".
+    pub fn parse(s: &str) -> Result<GraphicsSetting, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "high" => Ok(GraphicsSetting::High),
+            "low" => Ok(GraphicsSetting::Low),
+            "auto" => Ok(GraphicsSetting::Auto),
+            other => Err(format!(
+                "\"{other}\" is not a graphics setting: use high, low or auto"
+            )),
+        }
+    }
+
+    /// Its name on the command line.
+    pub fn code(self) -> &'static str {
+        match self {
+            GraphicsSetting::High => "high",
+            GraphicsSetting::Low => "low",
+            GraphicsSetting::Auto => "auto",
+        }
+    }
+}
+
+/// Why `auto` chose `low`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LowBecause {
+    /// The adapter is a software renderer (its name).
+    Software(String),
+    /// Frames in `high` took this long on average, ms.
+    Slow(f64),
+}
+
+/// The graphics in force.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct Graphics {
+    /// What was asked for.
+    pub setting: GraphicsSetting,
+    /// The 3D view is drawn the `low` way.
+    pub low: bool,
+    /// Why `auto` chose `low` (none: it was asked for, or it is `high`).
+    pub because: Option<LowBecause>,
+    /// `auto` has looked at the adapter.
+    adapter_checked: bool,
+    /// Frames counted (in `high`) when `auto` started watching them.
+    watch_from: Option<(u64, f64)>,
+}
+
+impl Graphics {
+    /// The graphics as asked for; `auto` starts `high` until it has looked.
+    pub fn new(setting: GraphicsSetting) -> Graphics {
+        Graphics {
+            setting,
+            low: setting == GraphicsSetting::Low,
+            because: None,
+            adapter_checked: false,
+            watch_from: None,
+        }
+    }
+
+    /// One line for the status bar and the operator: "Graphics: low
+    /// (auto: software renderer llvmpipe)".
+    pub fn describe(&self) -> String {
+        let quality = if self.low {
+            crate::lang::tr("graphics.low")
+        } else {
+            crate::lang::tr("graphics.high")
+        };
+        match (&self.because, self.setting) {
+            (Some(LowBecause::Software(name)), _) => {
+                crate::tr!("graphics.auto_software", quality = quality, name = name)
+            }
+            (Some(LowBecause::Slow(ms)), _) => crate::tr!(
+                "graphics.auto_slow",
+                quality = quality,
+                ms = crate::lang::num(*ms, 0)
+            ),
+            (None, GraphicsSetting::Auto) => crate::tr!("graphics.auto", quality = quality),
+            (None, _) => crate::tr!("graphics.chosen", quality = quality),
+        }
+    }
+}
+
+/// The camera egui draws with, over the 3D view.
+#[derive(Component)]
+pub struct UiCamera;
+
+/// The pointer that carries the mouse onto the 3D view's image in `low`.
+const VIEW_POINTER: PointerId = PointerId::Custom(bevy::asset::uuid::Uuid::from_u128(
+    0x6d69_6372_6f67_7269_6476_6965_7770_7472,
+));
+
+/// The render layer of the UI camera, which nothing else is on.
+const UI_LAYER: usize = 31;
+
+pub(super) fn plugin(app: &mut App) {
+    app.world_mut()
+        .resource_mut::<EguiGlobalSettings>()
+        .auto_create_primary_context = false;
+    if !app.world().contains_resource::<Graphics>() {
+        app.insert_resource(Graphics::new(GraphicsSetting::default()));
+    }
+    app.add_systems(Startup, spawn_ui_camera);
+    app.add_systems(
+        Update,
+        (auto_choose, apply_graphics, paint_the_view)
+            .chain()
+            .in_set(AppSystems::Present),
+    );
+    app.add_systems(
+        Update,
+        f9_changes_the_graphics
+            .in_set(AppSystems::Input)
+            .run_if(not(resource_exists::<super::demo::DemoMode>)),
+    );
+    app.add_systems(
+        PreUpdate,
+        mouse_onto_the_view
+            .after(PickingSystems::Input)
+            .before(PickingSystems::ProcessInput),
+    );
+}
+
+fn spawn_ui_camera(mut commands: Commands) {
+    commands.spawn((
+        Name::new("UI camera"),
+        UiCamera,
+        Camera2d,
+        Camera {
+            order: 1,
+            clear_color: ClearColorConfig::None,
+            ..default()
+        },
+        Msaa::Off,
+        Tonemapping::None,
+        // It draws no meshes: the 3D view is the other camera's.
+        RenderLayers::layer(UI_LAYER),
+        PrimaryEguiContext,
+    ));
+    commands.spawn((
+        Name::new("View pointer"),
+        VIEW_POINTER,
+        PointerLocation::default(),
+    ));
+}
+
+/// F9: high, low, auto in turn (the demo's operator has buttons instead).
+fn f9_changes_the_graphics(
+    keys: Res<ButtonInput<KeyCode>>,
+    graphics: Res<Graphics>,
+    mut actions: ResMut<super::controls::PendingActions>,
+) {
+    if keys.just_pressed(KeyCode::F9) {
+        let next = match graphics.setting {
+            GraphicsSetting::High => GraphicsSetting::Low,
+            GraphicsSetting::Low => GraphicsSetting::Auto,
+            GraphicsSetting::Auto => GraphicsSetting::High,
+        };
+        actions.push(super::controls::Action::SetGraphics(next));
+    }
+}
+
+/// `auto`: `low` on a software renderer, or once frames stay slow in `high`.
+fn auto_choose(
+    mut graphics: ResMut<Graphics>,
+    adapter: Option<Res<RenderAdapterInfo>>,
+    frames: Res<FrameStats>,
+) {
+    if graphics.setting != GraphicsSetting::Auto || graphics.low {
+        return;
+    }
+    if !graphics.adapter_checked
+        && let Some(info) = adapter
+    {
+        graphics.bypass_change_detection().adapter_checked = true;
+        let name = info.name.to_lowercase();
+        let software = format!("{:?}", info.device_type) == "Cpu"
+            || [
+                "llvmpipe",
+                "lavapipe",
+                "softpipe",
+                "swiftshader",
+                "microsoft basic render",
+            ]
+            .iter()
+            .any(|s| name.contains(s));
+        if software {
+            graphics.low = true;
+            graphics.because = Some(LowBecause::Software(info.name.clone()));
+            return;
+        }
+    }
+    // Frames after the first second (what FrameStats counts).
+    match graphics.watch_from {
+        None if frames.frames > 0 => {
+            graphics.bypass_change_detection().watch_from =
+                Some((frames.frames, frames.total_frame_ms));
+        }
+        Some((n0, ms0)) if frames.frames >= n0 + AUTO_FRAMES => {
+            let mean = (frames.total_frame_ms - ms0) / (frames.frames - n0) as f64;
+            if mean > AUTO_SLOW_FRAME_MS {
+                graphics.low = true;
+                graphics.because = Some(LowBecause::Slow(mean));
+            } else {
+                graphics.bypass_change_detection().watch_from =
+                    Some((frames.frames, frames.total_frame_ms));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The 3D view's image in `low`, as egui knows it.
+#[derive(Resource, Debug, Clone)]
+struct LowResView {
+    image: Handle<Image>,
+    texture: egui::TextureId,
+}
+
+/// The way the 3D view is drawn, kept to the graphics and the window's size.
+#[allow(clippy::too_many_arguments)]
+fn apply_graphics(
+    mut commands: Commands,
+    graphics: Res<Graphics>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    views: Query<
+        (
+            Entity,
+            &super::camera::OrbitCamera,
+            &super::camera::CameraPresets,
+            &Transform,
+        ),
+        With<Camera3d>,
+    >,
+    mut ui_cameras: Query<&mut Msaa, With<UiCamera>>,
+    view: Option<Res<LowResView>>,
+    mut images: ResMut<Assets<Image>>,
+    mut contexts: EguiContexts,
+    mut ui: Option<ResMut<super::ui::UiState>>,
+    mut applied: Local<Option<(bool, UVec2)>>,
+) {
+    let Ok(window) = windows.single() else {
+        return;
+    };
+    let physical = UVec2::new(window.physical_width(), window.physical_height()).max(UVec2::ONE);
+    // Say so when the setting or the way changes (not at the start in high).
+    if graphics.is_changed()
+        && (applied.is_some() || graphics.low)
+        && let Some(ui) = ui.as_mut()
+    {
+        ui.note = Some(crate::tr!(
+            "graphics.key_note",
+            graphics = graphics.describe()
+        ));
+    }
+    let want = (graphics.low, physical);
+    let was_low = applied.map(|(low, _)| low);
+    if *applied == Some(want) {
+        return;
+    }
+    *applied = Some(want);
+    // High draws to the window as the camera was made; a resize changes nothing.
+    if !graphics.low && was_low != Some(true) {
+        return;
+    }
+    if let Some(old) = view {
+        contexts.remove_image(old.image.id());
+        images.remove(&old.image);
+        commands.remove_resource::<LowResView>();
+    }
+    // Cameras on one window share its picture only with the same MSAA.
+    let msaa = if graphics.low {
+        Msaa::Off
+    } else {
+        Msaa::Sample4
+    };
+    for mut m in &mut ui_cameras {
+        *m = msaa;
+    }
+    // A camera made afresh for the new target and MSAA: changing them on
+    // the running camera left its meshes undrawn (Bevy 0.19 under lavapipe).
+    let mut respawn = |target: RenderTarget| {
+        for (entity, orbit, presets, transform) in &views {
+            commands.entity(entity).despawn();
+            commands.spawn((
+                Name::new("Camera"),
+                Camera3d::default(),
+                *transform,
+                *orbit,
+                presets.clone(),
+                target.clone(),
+                msaa,
+            ));
+        }
+    };
+    if !graphics.low {
+        respawn(RenderTarget::Window(WindowRef::Primary));
+        return;
+    }
+    let size = (physical.as_vec2() * LOW_RENDER_SCALE)
+        .round()
+        .as_uvec2()
+        .max(UVec2::ONE);
+    let mut image = Image::new_fill(
+        Extent3d {
+            width: size.x,
+            height: size.y,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        &[0, 0, 0, 255],
+        TextureFormat::Bgra8UnormSrgb,
+        bevy::asset::RenderAssetUsages::default(),
+    );
+    image.sampler = bevy::image::ImageSampler::linear();
+    image.texture_descriptor.usage =
+        TextureUsages::TEXTURE_BINDING | TextureUsages::COPY_DST | TextureUsages::RENDER_ATTACHMENT;
+    let handle = images.add(image);
+    // The image's logical size is the window's, so that a cursor position
+    // in the window is one on the image (the build tool's rays, picking).
+    let scale_factor = window.scale_factor() * size.x as f32 / physical.x as f32;
+    respawn(RenderTarget::Image(ImageRenderTarget {
+        handle: handle.clone(),
+        scale_factor,
+    }));
+    let texture = contexts.add_image(EguiTextureHandle::Strong(handle.clone()));
+    commands.insert_resource(LowResView {
+        image: handle,
+        texture,
+    });
+}
+
+/// In `low`, the 3D view's image under everything egui draws, over the
+/// whole window (painted before the panels, in egui's background).
+fn paint_the_view(view: Option<Res<LowResView>>, mut contexts: EguiContexts) {
+    let Some(view) = view else {
+        return;
+    };
+    let Ok(ctx) = contexts.ctx_mut() else {
+        return;
+    };
+    let rect = ctx.content_rect();
+    ctx.layer_painter(egui::LayerId::background()).image(
+        view.texture,
+        rect,
+        egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+        egui::Color32::WHITE,
+    );
+}
+
+/// In `low`, the mouse's moves and presses also go to [`VIEW_POINTER`] on
+/// the 3D view's image (not a press over egui's panels).
+fn mouse_onto_the_view(
+    mut inputs: ResMut<Messages<PointerInput>>,
+    mut cursor: Local<bevy::ecs::message::MessageCursor<PointerInput>>,
+    graphics: Option<Res<Graphics>>,
+    views: Query<&RenderTarget, With<Camera3d>>,
+    mut contexts: EguiContexts,
+) {
+    let mine: Vec<PointerInput> = cursor
+        .read(&inputs)
+        .filter(|i| i.pointer_id == PointerId::Mouse)
+        .cloned()
+        .collect();
+    if !graphics.is_some_and(|g| g.low) {
+        return;
+    }
+    let Some(RenderTarget::Image(image)) = views.iter().next() else {
+        return;
+    };
+    let Some(target) = RenderTarget::Image(image.clone()).normalize(None) else {
+        return;
+    };
+    let over_egui = contexts
+        .ctx_mut()
+        .is_ok_and(|ctx| ctx.is_pointer_over_egui() || ctx.egui_wants_pointer_input());
+    for input in mine {
+        let pressing = matches!(
+            input.action,
+            bevy::picking::pointer::PointerAction::Press(_)
+        );
+        if pressing && over_egui {
+            continue;
+        }
+        inputs.write(PointerInput::new(
+            VIEW_POINTER,
+            Location {
+                target: target.clone(),
+                position: input.location.position,
+            },
+            input.action,
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bevy::ecs::system::RunSystemOnce;
+
+    use super::*;
+
+    fn frames(world: &mut World, n: u64, ms: f64) {
+        let mut stats = world.resource_mut::<FrameStats>();
+        for _ in 0..n {
+            stats.add(ms, Default::default(), true);
+        }
+    }
+
+    #[test]
+    fn auto_goes_low_when_frames_stay_slow_and_stays_high_when_they_do_not() {
+        for (ms, low) in [(80.0, true), (30.0, false)] {
+            let mut world = World::new();
+            world.insert_resource(Graphics::new(GraphicsSetting::Auto));
+            world.init_resource::<FrameStats>();
+            frames(&mut world, 1, ms);
+            world.run_system_once(auto_choose).unwrap();
+            frames(&mut world, AUTO_FRAMES, ms);
+            world.run_system_once(auto_choose).unwrap();
+            let g = world.resource::<Graphics>();
+            assert_eq!(g.low, low, "{ms} ms");
+            if low {
+                assert!(matches!(g.because, Some(LowBecause::Slow(m)) if (m - ms).abs() < 1e-9));
+                assert!(g.describe().contains("80 ms"), "{}", g.describe());
+            }
+        }
+    }
+
+    #[test]
+    fn high_and_low_stay_as_asked_and_bad_settings_say_what_there_is() {
+        for setting in [GraphicsSetting::High, GraphicsSetting::Low] {
+            let mut world = World::new();
+            world.insert_resource(Graphics::new(setting));
+            world.init_resource::<FrameStats>();
+            frames(&mut world, 1, 500.0);
+            world.run_system_once(auto_choose).unwrap();
+            frames(&mut world, 2 * AUTO_FRAMES, 500.0);
+            world.run_system_once(auto_choose).unwrap();
+            assert_eq!(
+                world.resource::<Graphics>().low,
+                setting == GraphicsSetting::Low
+            );
+        }
+        for s in ["high", "low", "auto"] {
+            assert_eq!(GraphicsSetting::parse(s).map(GraphicsSetting::code), Ok(s));
+        }
+        assert!(GraphicsSetting::parse("ultra").is_err_and(|e| e.contains("high, low or auto")));
+    }
+}
