@@ -170,10 +170,10 @@ fn take_requested(
               mut request: ResMut<ScreenshotRequest>| {
             request.pending = request.pending.saturating_sub(1);
             ui.note = Some(match save_png(captured.image.clone(), &path) {
-                Ok(()) => format!("Saved {}", path.display()),
+                Ok(()) => crate::tr!("note.saved", path = path.display()),
                 Err(e) => {
                     eprintln!("screenshot failed: {e}");
-                    format!("Screenshot failed: {e}")
+                    crate::tr!("note.screenshot_failed", error = e)
                 }
             });
         },

@@ -135,7 +135,7 @@ fn take_loaded(world: &mut World, wait: bool) -> Option<Loaded> {
         Err(TryRecvError::Empty) => return None,
         Err(TryRecvError::Disconnected) => Err(vec![ScenarioError::file(
             &path.display().to_string(),
-            "reading this file stopped unexpectedly; try again",
+            crate::lang::tr("note.reading_stopped"),
         )]),
     };
     world.remove_resource::<Loading>();

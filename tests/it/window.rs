@@ -186,7 +186,8 @@ fn the_market_control_switches_mechanism_and_settles_the_interval_so_far() {
 #[test]
 fn the_readme_lists_every_shortcut_the_help_shows() {
     let readme = std::fs::read_to_string(repo("README.md")).expect("README");
-    for (key, what) in microgrid::app::ui::SHORTCUTS {
+    for row in microgrid::app::ui::SHORTCUTS {
+        let (key, what) = microgrid::app::ui::shortcut_row(microgrid::lang::Lang::En, row);
         let row = format!("| {key} | {what} |");
         assert!(readme.contains(&row), "README lacks `{row}`");
     }

@@ -1,6 +1,8 @@
 //! The top bar (grid outage, price, clock and speed) and the status bar.
 
 use super::*;
+use crate::lang::{num, tr};
+use crate::tr;
 
 pub(super) fn top_bar(
     root: &mut egui::Ui,
@@ -12,11 +14,11 @@ pub(super) fn top_bar(
         ui.add_space(4.0);
         ui.horizontal_wrapped(|ui| {
             let (label, fill) = if live.grid.manual_outage {
-                ("GRID OUTAGE: on  (G)", c32(palette::VERMILLION))
+                (tr("bar.outage_on"), c32(palette::VERMILLION))
             } else if !live.grid.grid_available {
-                ("Grid down (timeline)  (G)", c32(palette::VERMILLION))
+                (tr("bar.grid_down_timeline"), c32(palette::VERMILLION))
             } else {
-                ("Grid outage  (G)", c32([60, 66, 76]))
+                (tr("bar.outage"), c32([60, 66, 76]))
             };
             let button = egui::Button::new(
                 egui::RichText::new(label)
@@ -28,18 +30,18 @@ pub(super) fn top_bar(
             .min_size(egui::vec2(230.0, 44.0));
             if ui
                 .add(button)
-                .on_hover_text("Cut the neighbourhood off the main grid, or give the grid back")
+                .on_hover_text(tr("bar.outage_hover"))
                 .clicked()
             {
                 actions.push(Action::ToggleOutage);
             }
             let (mode_text, mode_colour) = match live.grid.mode {
-                GridMode::Connected => ("ON GRID", palette::GREEN),
+                GridMode::Connected => (tr("bar.on_grid"), palette::GREEN),
                 GridMode::Islanded if live.grid.grid_available => {
-                    ("ISLANDED · grid back, synchronising", palette::ORANGE)
+                    (tr("bar.islanded_syncing"), palette::ORANGE)
                 }
-                GridMode::Islanded => ("ISLANDED", palette::ORANGE),
-                GridMode::Blackout => ("BLACKOUT", palette::VERMILLION),
+                GridMode::Islanded => (tr("bar.islanded"), palette::ORANGE),
+                GridMode::Blackout => (tr("bar.blackout"), palette::VERMILLION),
             };
             ui.label(
                 egui::RichText::new(mode_text)
@@ -51,7 +53,7 @@ pub(super) fn top_bar(
             ui.vertical(|ui| {
                 let price = live.prices.import_eur_per_kwh;
                 ui.label(
-                    egui::RichText::new(format!("Grid price {:.2} EUR/kWh", price))
+                    egui::RichText::new(tr!("bar.grid_price", price = num(price, 2)))
                         .size(17.0)
                         .strong(),
                 );
@@ -63,12 +65,14 @@ pub(super) fn top_bar(
                     let slider = ui.add(
                         egui::Slider::new(&mut ui_state.price_slider, 0.0..=2.0)
                             .step_by(0.01)
-                            .suffix(" EUR/kWh"),
+                            .custom_formatter(|v, _| num(v, 2))
+                            .custom_parser(|t| parse_number(crate::lang::current(), t))
+                            .suffix(tr("bar.eur_per_kwh_suffix")),
                     );
                     if slider.changed() {
                         actions.push(Action::SetPrice(Some(ui_state.price_slider)));
                     }
-                    if ui.checkbox(&mut overriding, "by hand").changed() {
+                    if ui.checkbox(&mut overriding, tr("bar.by_hand")).changed() {
                         actions.push(Action::SetPrice(
                             overriding.then_some(ui_state.price_slider),
                         ));
@@ -79,27 +83,27 @@ pub(super) fn top_bar(
             ui.vertical(|ui| {
                 let now = live.clock.now();
                 ui.label(
-                    egui::RichText::new(format!(
-                        "{} {}",
-                        weekday(now.weekday()),
-                        now.format("%d %b %Y, %H:%M")
-                    ))
-                    .size(19.0)
-                    .strong(),
+                    egui::RichText::new(crate::lang::date_time(now))
+                        .size(19.0)
+                        .strong(),
                 );
                 ui.horizontal(|ui| {
-                    let pause = if live.clock.paused { "Run" } else { "Pause" };
+                    let pause = if live.clock.paused {
+                        tr("bar.run")
+                    } else {
+                        tr("bar.pause")
+                    };
                     if ui.button(pause).clicked() {
                         actions.push(Action::TogglePause);
                     }
                     if ui
-                        .button("Step")
-                        .on_hover_text("One step (N); Space pauses and runs")
+                        .button(tr("bar.step"))
+                        .on_hover_text(tr("bar.step_hover"))
                         .clicked()
                     {
                         actions.push(Action::StepOnce);
                     }
-                    ui.label("per second:");
+                    ui.label(tr("bar.per_second"));
                     for speed in SPEEDS {
                         let on = (live.clock.speed - speed).abs() < 1e-9;
                         if ui.selectable_label(on, speed_label(speed)).clicked() {
@@ -108,7 +112,7 @@ pub(super) fn top_bar(
                     }
                 });
                 ui.horizontal(|ui| {
-                    ui.label("Jump to (J):");
+                    ui.label(tr("bar.jump_to"));
                     for hour in crate::app::controls::JUMP_HOURS {
                         if ui.button(format!("{hour:02}:00")).clicked() {
                             actions.push(Action::JumpToHour(hour));
@@ -119,24 +123,22 @@ pub(super) fn top_bar(
             ui.separator();
             let build = egui::Button::selectable(
                 ui_state.build_mode,
-                egui::RichText::new("🔨 Build  (B)").size(20.0).strong(),
+                egui::RichText::new(tr("bar.build")).size(20.0).strong(),
             )
             .min_size(egui::vec2(140.0, 44.0));
-            if ui
-                .add(build)
-                .on_hover_text("Build mode: add, change, move and remove houses, PV, batteries, cars, turbines and cables")
-                .clicked()
-            {
+            if ui.add(build).on_hover_text(tr("bar.build_hover")).clicked() {
                 ui_state.build_mode = !ui_state.build_mode;
             }
             let challenges = egui::Button::selectable(
                 ui_state.show_challenges,
-                egui::RichText::new("★ Challenges  (L)").size(20.0).strong(),
+                egui::RichText::new(tr("bar.challenges"))
+                    .size(20.0)
+                    .strong(),
             )
             .min_size(egui::vec2(160.0, 44.0));
             if ui
                 .add(challenges)
-                .on_hover_text("Goals to reach with a budget: pick a challenge")
+                .on_hover_text(tr("bar.challenges_hover"))
                 .clicked()
             {
                 ui_state.show_challenges = !ui_state.show_challenges;
@@ -156,27 +158,35 @@ pub(super) fn status_bar(
     egui::Panel::bottom("status").show(root, |ui| {
         ui.horizontal(|ui| {
             let r = &live.record;
-            ui.label(format!(
-                "PV {:.0} kW · wind {:.0} kW · demand {:.0} kW · grid {:+.0} kW · batteries {:.0} %",
-                r.pv_kw, r.wind_kw, r.load_kw + r.ev_kw.max(0.0), r.grid_import_kw, r.battery_soc_percent
+            ui.label(tr!(
+                "bar.status_powers",
+                pv = num(r.pv_kw, 0),
+                wind = num(r.wind_kw, 0),
+                demand = num(r.load_kw + r.ev_kw.max(0.0), 0),
+                grid = signed(r.grid_import_kw, 0),
+                soc = num(r.battery_soc_percent, 0)
             ));
             ui.separator();
-            ui.label(format!(
-                "frame {:.1} ms · simulation {:.2} ms/frame ({:.1} steps)",
-                stats.frame_ms, stats.sim_ms, stats.steps
+            ui.label(tr!(
+                "bar.status_frame",
+                frame = num(stats.frame_ms, 1),
+                sim = num(stats.sim_ms, 2),
+                steps = num(stats.steps, 1)
             ));
             // Past its per-frame budget the simulation falls behind: say so.
             if stats.dropped > 0.5 {
-                let achieved = stats.steps * f64::from(live.clock.step_s) / (stats.frame_ms / 1e3).max(1e-3);
+                let achieved =
+                    stats.steps * f64::from(live.clock.step_s) / (stats.frame_ms / 1e3).max(1e-3);
                 ui.label(
-                    egui::RichText::new(format!(
-                        "running at {achieved:.0}x, not {:.0}x: the machine is too slow",
-                        live.clock.speed
+                    egui::RichText::new(tr!(
+                        "bar.too_slow",
+                        achieved = num(achieved, 0),
+                        speed = num(live.clock.speed, 0)
                     ))
                     .color(c32(palette::ORANGE)),
                 );
             }
-            if ui.small_button("Screenshot (F12)").clicked() {
+            if ui.small_button(tr("bar.screenshot")).clicked() {
                 screenshot.requested = true;
             }
             if let Some(note) = &ui_state.note {

@@ -1,6 +1,8 @@
 //! The live charts of the last 24 simulated hours.
 
 use super::*;
+use crate::lang::{num, tr};
+use crate::tr;
 
 /// Hours of history the charts show.
 pub(super) const CHART_HOURS: f64 = 24.0;
@@ -17,17 +19,31 @@ pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
             .collect()
     };
     let height = 80.0;
-    let plot = |id: &str, unit: &str| {
+    // Ticks and the hover label write numbers the language's way (egui_plot
+    // would write a decimal point).
+    let plot = |id: &str, unit: &'static str| {
         Plot::new(id.to_owned())
             .height(height)
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
             .link_axis("charts", [true, false])
-            .y_axis_label(unit.to_owned())
-            .x_axis_formatter(move |mark, _| {
-                let t = start + Duration::seconds((mark.value * 3600.0) as i64);
-                t.format("%H:%M").to_string()
+            .y_axis_label(unit)
+            .x_axis_formatter(move |mark, _| clock_at(start, mark.value))
+            .y_axis_formatter(|mark, _| num(mark.value, tick_decimals(mark.step_size)))
+            .label_formatter(move |pos| match pos {
+                egui_plot::HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } if !plot_name.is_empty() => Some(tr!(
+                    "chart.hover",
+                    name = plot_name,
+                    at = clock_at(start, position.x),
+                    value = num(position.y, hover_decimals(position.y)),
+                    unit = unit
+                )),
+                _ => None,
             })
     };
     let legend = || Legend::default().position(egui_plot::Corner::LeftTop);
@@ -37,80 +53,147 @@ pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
             .width(2.0)
     };
 
-    ui.strong("Generation and demand");
-    plot("power", "kW").legend(legend()).show(ui, |p| {
-        p.line(line(
-            "generation",
-            recent(|s| s.generation_kw),
-            palette::ORANGE,
-        ));
-        p.line(line("demand", recent(|s| s.demand_kw), palette::BLUE));
-    });
-    ui.strong("Grid exchange (+ import, − export)");
-    plot("grid", "kW").show(ui, |p| {
+    ui.strong(tr("chart.power"));
+    plot("power", tr("chart.axis_kw"))
+        .legend(legend())
+        .show(ui, |p| {
+            p.line(line(
+                tr("chart.generation"),
+                recent(|s| s.generation_kw),
+                palette::ORANGE,
+            ));
+            p.line(line(
+                tr("chart.demand"),
+                recent(|s| s.demand_kw),
+                palette::BLUE,
+            ));
+        });
+    ui.strong(tr("chart.grid"));
+    plot("grid", tr("chart.axis_kw")).show(ui, |p| {
         p.hline(HLine::new("", 0.0).color(egui::Color32::GRAY));
-        p.line(line("grid", recent(|s| s.grid_kw), palette::SKY_BLUE));
-    });
-    ui.strong("Import price");
-    plot("price", "EUR/kWh").include_y(0.0).show(ui, |p| {
         p.line(line(
-            "price",
-            recent(|s| s.price_eur_per_kwh),
-            palette::VERMILLION,
+            tr("chart.grid_line"),
+            recent(|s| s.grid_kw),
+            palette::SKY_BLUE,
         ));
     });
-    ui.strong("Battery state of charge");
-    plot("soc", "%")
+    ui.strong(tr("chart.price"));
+    plot("price", tr("chart.axis_eur_per_kwh"))
+        .include_y(0.0)
+        .show(ui, |p| {
+            p.line(line(
+                tr("chart.price_line"),
+                recent(|s| s.price_eur_per_kwh),
+                palette::VERMILLION,
+            ));
+        });
+    ui.strong(tr("chart.soc"));
+    plot("soc", tr("chart.axis_percent"))
         .include_y(0.0)
         .include_y(100.0)
         .show(ui, |p| {
             p.line(line(
-                "all home batteries",
+                tr("chart.soc_line"),
                 recent(|s| s.soc_percent),
                 palette::GREEN,
             ));
         });
-    ui.strong("Frequency");
-    plot("frequency", "Hz")
+    ui.strong(tr("chart.frequency"));
+    plot("frequency", tr("chart.axis_hz"))
         .legend(legend())
         .include_y(49.8)
         .include_y(50.2)
         .show(ui, |p| {
             p.hline(
-                HLine::new("shedding starts", SHED_STAGES_HZ[0]).color(c32(palette::VERMILLION)),
+                HLine::new(tr("chart.shedding_starts"), SHED_STAGES_HZ[0])
+                    .color(c32(palette::VERMILLION)),
             );
             p.line(line(
-                "frequency",
+                tr("chart.frequency_line"),
                 recent(|s| s.frequency_hz),
                 palette::PURPLE,
             ));
             p.line(line(
-                "lowest in step",
+                tr("chart.frequency_lowest"),
                 recent(|s| s.frequency_min_hz),
                 palette::SKY_BLUE,
             ));
         });
-    ui.strong("Voltage, lowest and highest bus");
-    plot("voltage", "pu")
+    ui.strong(tr("chart.voltage"));
+    let (v_low, v_high) = crate::sim::metrics::VOLTAGE_BAND_PU;
+    plot("voltage", tr("chart.axis_pu"))
         .legend(legend())
-        .include_y(0.9)
-        .include_y(1.1)
+        .include_y(v_low)
+        .include_y(v_high)
         .show(ui, |p| {
-            p.hline(HLine::new("band 0.90-1.10", 0.9).color(egui::Color32::GRAY));
-            p.hline(HLine::new("", 1.1).color(egui::Color32::GRAY));
-            p.line(line("max", recent(|s| s.v_max_pu), palette::VERMILLION));
-            p.line(line("min", recent(|s| s.v_min_pu), palette::BLUE));
+            p.hline(
+                HLine::new(
+                    tr!("chart.band", low = num(v_low, 2), high = num(v_high, 2)),
+                    v_low,
+                )
+                .color(egui::Color32::GRAY),
+            );
+            p.hline(HLine::new("", v_high).color(egui::Color32::GRAY));
+            p.line(line(
+                tr("chart.voltage_max"),
+                recent(|s| s.v_max_pu),
+                palette::VERMILLION,
+            ));
+            p.line(line(
+                tr("chart.voltage_min"),
+                recent(|s| s.v_min_pu),
+                palette::BLUE,
+            ));
         });
     let t = &live.totals;
     ui.separator();
-    ui.label(format!(
-        "Since the start: PV {:.0} kWh · demand {:.0} kWh · import {:.0} kWh · export {:.0} kWh · self-sufficiency {:.0} % · islanded {:.1} h · not served {:.1} kWh",
-        t.pv_kwh,
-        t.load_kwh,
-        t.import_kwh,
-        t.export_kwh,
-        t.self_sufficiency() * 100.0,
-        t.hours_islanded,
-        t.unserved_kwh
+    ui.label(tr!(
+        "chart.totals",
+        pv = num(t.pv_kwh, 0),
+        demand = num(t.load_kwh, 0),
+        import = num(t.import_kwh, 0),
+        export = num(t.export_kwh, 0),
+        self_sufficiency = num(t.self_sufficiency() * 100.0, 0),
+        islanded = num(t.hours_islanded, 1),
+        unserved = num(t.unserved_kwh, 1)
     ));
+}
+
+/// The clock time `hours` after `start` ("13:00").
+fn clock_at(start: chrono::NaiveDateTime, hours: f64) -> String {
+    let t = start + Duration::seconds((hours * 3600.0) as i64);
+    t.format("%H:%M").to_string()
+}
+
+/// Decimals for ticks `step` apart (0.01 apart: 2), as egui_plot chooses.
+fn tick_decimals(step: f64) -> usize {
+    if step > 0.0 && step.is_finite() {
+        (-step.log10().round()).clamp(0.0, 6.0) as usize
+    } else {
+        0
+    }
+}
+
+/// Decimals for a value under the pointer: three significant digits or so.
+fn hover_decimals(y: f64) -> usize {
+    match y.abs() {
+        a if a >= 100.0 => 0,
+        a if a >= 10.0 => 1,
+        a if a >= 1.0 => 2,
+        _ => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_get_the_decimals_of_their_step() {
+        assert_eq!(tick_decimals(0.01), 2);
+        assert_eq!(tick_decimals(10.0), 0);
+        assert_eq!(tick_decimals(0.0), 0);
+        assert_eq!(hover_decimals(49.95), 1);
+        assert_eq!(hover_decimals(0.987), 3);
+    }
 }

@@ -1,6 +1,8 @@
 //! Dialogs: a file's errors, long work in progress, the help.
 
 use super::*;
+use crate::lang::{num, tr};
+use crate::tr;
 
 pub(super) fn errors_window(
     ctx: &egui::Context,
@@ -15,31 +17,29 @@ pub(super) fn errors_window(
         .as_deref()
         .map(file_name)
         .unwrap_or_default();
-    egui::Window::new(
-        egui::RichText::new(format!("{file} has errors; the running scenario stays")).strong(),
-    )
-    .id("errors".into())
-    .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
-    .collapsible(false)
-    .show(ctx, |ui| {
-        for e in &source.errors {
-            ui.label(
-                egui::RichText::new(e)
-                    .monospace()
-                    .color(c32(palette::VERMILLION)),
-            );
-        }
-        ui.horizontal(|ui| {
-            if let Some(path) = &source.failed_path
-                && ui.button("Try again").clicked()
-            {
-                actions.push(Action::LoadScenario(path.clone()));
+    egui::Window::new(egui::RichText::new(tr!("dialog.file_has_errors", file = file)).strong())
+        .id("errors".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .show(ctx, |ui| {
+            for e in &source.errors {
+                ui.label(
+                    egui::RichText::new(e)
+                        .monospace()
+                        .color(c32(palette::VERMILLION)),
+                );
             }
-            if ui.button("Keep the running scenario").clicked() {
-                actions.push(Action::DismissErrors);
-            }
+            ui.horizontal(|ui| {
+                if let Some(path) = &source.failed_path
+                    && ui.button(tr("dialog.try_again")).clicked()
+                {
+                    actions.push(Action::LoadScenario(path.clone()));
+                }
+                if ui.button(tr("dialog.keep_running")).clicked() {
+                    actions.push(Action::DismissErrors);
+                }
+            });
         });
-    });
 }
 
 /// Progress of a jump (with Cancel) or of a scenario being read.
@@ -53,7 +53,7 @@ pub(super) fn long_work_window(
     if jump.is_none() && loading.is_none() {
         return;
     }
-    egui::Window::new(egui::RichText::new("Working").strong())
+    egui::Window::new(egui::RichText::new(tr("dialog.working")).strong())
         .id("long work".into())
         .title_bar(false)
         .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 90.0))
@@ -64,10 +64,10 @@ pub(super) fn long_work_window(
                 ui.horizontal(|ui| {
                     ui.spinner();
                     ui.label(
-                        egui::RichText::new(format!(
-                            "Reading {} ({:.0} s)",
-                            file_name(&loading.path),
-                            loading.started.elapsed().as_secs_f64()
+                        egui::RichText::new(tr!(
+                            "dialog.reading",
+                            file = file_name(&loading.path),
+                            s = num(loading.started.elapsed().as_secs_f64(), 0)
                         ))
                         .size(18.0),
                     );
@@ -77,19 +77,19 @@ pub(super) fn long_work_window(
                 let done = jump.progress(live.clock.steps);
                 ui.label(egui::RichText::new(&jump.label).size(18.0).strong());
                 ui.label(
-                    egui::RichText::new(format!(
-                        "now {}",
-                        live.clock.now().format("%a %d %b %Y %H:%M")
+                    egui::RichText::new(tr!(
+                        "dialog.now",
+                        at = crate::lang::date_time(live.clock.now())
                     ))
                     .size(16.0),
                 );
                 ui.add(
                     egui::ProgressBar::new(done as f32)
-                        .show_percentage()
+                        .text(with_unit(num(done * 100.0, 0), Unit::Percent))
                         .desired_width(360.0),
                 );
                 if ui
-                    .button(egui::RichText::new("Cancel (Esc)").size(16.0))
+                    .button(egui::RichText::new(tr("dialog.cancel")).size(16.0))
                     .clicked()
                 {
                     actions.push(Action::CancelJump);
@@ -100,7 +100,7 @@ pub(super) fn long_work_window(
 
 pub(super) fn help_window(ctx: &egui::Context, ui_state: &mut UiState) {
     let mut open = true;
-    egui::Window::new(egui::RichText::new("Keyboard and mouse").strong())
+    egui::Window::new(egui::RichText::new(tr("help.title")).strong())
         .id("help".into())
         .open(&mut open)
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
@@ -110,15 +110,16 @@ pub(super) fn help_window(ctx: &egui::Context, ui_state: &mut UiState) {
                 .num_columns(2)
                 .striped(true)
                 .show(ui, |ui| {
-                    for (key, what) in SHORTCUTS {
+                    for row in SHORTCUTS {
+                        let (key, what) = shortcut_row(crate::lang::current(), row);
                         ui.label(egui::RichText::new(key).strong().monospace());
                         ui.label(what);
                         ui.end_row();
                     }
                 });
             ui.separator();
-            ui.label("Cables are coloured by loading, bus discs by voltage (legend bottom left).");
-            ui.label("Windows light up at night; a house shed or in a blackout goes dark.");
+            ui.label(tr("help.colours"));
+            ui.label(tr("help.windows"));
         });
     if !open {
         ui_state.show_help = false;
@@ -133,43 +134,47 @@ pub(super) fn unsaved_edits_window(
 ) {
     let what = match &held.action {
         Action::LoadScenario(path) | Action::OpenChallenge(path) | Action::OpenLesson(path) => {
-            format!("Open {}", file_name(path))
+            tr!("dialog.open_file", file = file_name(path))
         }
-        Action::Reload => "Reload the scenario file".to_owned(),
-        _ => "Close the window".to_owned(),
+        Action::Reload => tr("dialog.reload_file").to_owned(),
+        _ => tr("dialog.close_window").to_owned(),
     };
-    egui::Window::new(egui::RichText::new("Unsaved edits").strong().size(20.0))
-        .id("unsaved".into())
-        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
-        .collapsible(false)
-        .resizable(false)
-        .show(ctx, |ui| {
-            ui.label(
-                egui::RichText::new(format!(
-                    "{what}? The {} edit{} since the last save will be lost.",
-                    held.edits,
-                    if held.edits == 1 { "" } else { "s" }
-                ))
-                .size(17.0),
-            );
-            ui.horizontal(|ui| {
-                if ui
-                    .button(egui::RichText::new("Keep editing").size(17.0))
-                    .clicked()
-                {
-                    actions.push(Action::KeepEdits);
-                }
-                if ui
-                    .button(
-                        egui::RichText::new("Discard the edits")
-                            .size(17.0)
-                            .color(c32(palette::VERMILLION)),
-                    )
-                    .clicked()
-                {
-                    actions.push(Action::DiscardEdits);
-                }
-            });
-            ui.label("Keep editing, then Save as in the build panel (B) to keep them.");
+    egui::Window::new(
+        egui::RichText::new(tr("dialog.unsaved_edits"))
+            .strong()
+            .size(20.0),
+    )
+    .id("unsaved".into())
+    .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+    .collapsible(false)
+    .resizable(false)
+    .show(ctx, |ui| {
+        ui.label(
+            egui::RichText::new(if held.edits == 1 {
+                tr!("dialog.one_edit_lost", what = what)
+            } else {
+                tr!("dialog.edits_lost", what = what, n = held.edits)
+            })
+            .size(17.0),
+        );
+        ui.horizontal(|ui| {
+            if ui
+                .button(egui::RichText::new(tr("dialog.keep_editing")).size(17.0))
+                .clicked()
+            {
+                actions.push(Action::KeepEdits);
+            }
+            if ui
+                .button(
+                    egui::RichText::new(tr("dialog.discard_edits"))
+                        .size(17.0)
+                        .color(c32(palette::VERMILLION)),
+                )
+                .clicked()
+            {
+                actions.push(Action::DiscardEdits);
+            }
         });
+        ui.label(tr("dialog.keep_editing_hint"));
+    });
 }

@@ -1,6 +1,8 @@
 //! The inspector: the live numbers of what a click selected.
 
 use super::*;
+use crate::lang::{num, tr};
+use crate::tr;
 
 pub(super) fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState) {
     let Some(pick) = ui_state.selected else {
@@ -14,22 +16,29 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState
             .scenario
             .houses
             .get(h)
-            .map_or("House".to_owned(), |x| x.name.clone()),
+            .map_or(tr("inspector.house").to_owned(), |x| x.name.clone()),
         Pick::Device(d) => built
             .devices
             .get(d)
-            .map_or("Device".to_owned(), |x| x.name.clone()),
+            .map_or(tr("inspector.device").to_owned(), |x| x.name.clone()),
         Pick::Line(l) => built
             .network
             .lines
             .get(l)
-            .map_or("Cable".to_owned(), |x| format!("Cable {}", x.name)),
+            .map_or(tr("inspector.cable").to_owned(), |x| {
+                tr!("inspector.cable_named", name = x.name)
+            }),
         Pick::Bus(b) => built
             .network
             .buses
             .get(b)
-            .map_or("Bus".to_owned(), |x| format!("Bus {}", x.name)),
-        Pick::Transformer => format!("Transformer {}", built.network.transformer.name),
+            .map_or(tr("inspector.bus").to_owned(), |x| {
+                tr!("inspector.bus_named", name = x.name)
+            }),
+        Pick::Transformer => tr!(
+            "inspector.transformer_named",
+            name = built.network.transformer.name
+        ),
     };
     egui::Window::new(egui::RichText::new(title).strong())
         .id("inspector".into())
@@ -49,29 +58,42 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState
                     match pick {
                         Pick::House(h) => {
                             if let Some(p) = live.houses.0.get(h) {
-                                row("Demand", format!("{:.2} kW", p.load_kw));
-                                row("PV", format!("{:.2} kW", p.pv_kw));
+                                row(tr("inspector.demand"), qty(p.load_kw, 2, Unit::Kw));
+                                row(tr("inspector.pv"), qty(p.pv_kw, 2, Unit::Kw));
                                 if p.battery_kw != 0.0
                                     || has_device(built, h, |k| matches!(k, DeviceKind::Battery(_)))
                                 {
-                                    row("Battery", format!("{:+.2} kW (+ charging)", p.battery_kw));
+                                    row(
+                                        tr("inspector.battery"),
+                                        tr!("inspector.kw_charging", kw = signed(p.battery_kw, 2)),
+                                    );
                                 }
                                 if has_device(built, h, |k| matches!(k, DeviceKind::Ev(_))) {
-                                    row("Car", format!("{:+.2} kW (+ charging)", p.ev_kw));
+                                    row(
+                                        tr("inspector.car"),
+                                        tr!("inspector.kw_charging", kw = signed(p.ev_kw, 2)),
+                                    );
                                 }
-                                row("Net from the grid", format!("{:+.2} kW", p.net_kw()));
+                                row(
+                                    tr("inspector.net_from_grid"),
+                                    with_unit(signed(p.net_kw(), 2), Unit::Kw),
+                                );
                             }
                             if live.market.is_trading()
                                 && let Some(a) = live.market.ledger.accounts.get(h)
                             {
                                 row(
-                                    "Shared so far",
-                                    format!(
-                                        "bought {:.2} kWh, sold {:.2} kWh",
-                                        a.bought_local_kwh, a.sold_local_kwh
+                                    tr("inspector.shared_so_far"),
+                                    tr!(
+                                        "inspector.bought_sold",
+                                        bought = num(a.bought_local_kwh, 2),
+                                        sold = num(a.sold_local_kwh, 2)
                                     ),
                                 );
-                                row("Saved by sharing", format!("{:+.2} EUR", a.savings_eur()));
+                                row(
+                                    tr("inspector.saved_by_sharing"),
+                                    with_unit(signed(a.savings_eur(), 2), Unit::Eur),
+                                );
                             }
                             for (index, _, battery, car) in &live.devices {
                                 if built.devices.get(index.0).and_then(|d| d.house) != Some(h) {
@@ -79,60 +101,62 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState
                                 }
                                 if let Some(b) = battery {
                                     row(
-                                        "Battery charge",
-                                        format!(
-                                            "{:.0} % of {:.1} kWh",
-                                            b.soc_percent(),
-                                            b.rating.capacity_kwh
+                                        tr("inspector.battery_charge"),
+                                        tr!(
+                                            "inspector.percent_of_kwh",
+                                            percent = num(b.soc_percent(), 0),
+                                            kwh = num(b.rating.capacity_kwh, 1)
                                         ),
                                     );
                                 }
                                 if let Some(c) = car {
                                     let place = if c.state.at_home {
-                                        "home, plugged in"
+                                        tr("inspector.home_plugged_in")
                                     } else {
-                                        "away"
+                                        tr("inspector.away")
                                     };
                                     row(
-                                        "Car charge",
-                                        format!(
-                                            "{:.0} % ({place})",
-                                            c.state.soc_kwh / c.spec.battery_kwh * 100.0
+                                        tr("inspector.car_charge"),
+                                        tr!(
+                                            "inspector.percent_where",
+                                            percent = num(
+                                                c.state.soc_kwh / c.spec.battery_kwh * 100.0,
+                                                0
+                                            ),
+                                            place = place
                                         ),
                                     );
                                 }
                             }
                             if let Some(e) = live.totals.houses.get(h) {
                                 row(
-                                    "Since start",
-                                    format!("{:.1} kWh used, {:.1} kWh PV", e.load_kwh, e.pv_kwh),
+                                    tr("inspector.since_start"),
+                                    tr!(
+                                        "inspector.used_pv",
+                                        used = num(e.load_kwh, 1),
+                                        pv = num(e.pv_kwh, 1)
+                                    ),
                                 );
                                 row(
-                                    "Grid",
-                                    format!(
-                                        "{:.1} kWh in, {:.1} kWh out",
-                                        e.import_kwh, e.export_kwh
+                                    tr("inspector.grid"),
+                                    tr!(
+                                        "inspector.kwh_in_out",
+                                        import = num(e.import_kwh, 1),
+                                        export = num(e.export_kwh, 1)
                                     ),
                                 );
                             }
                             let bus = built.household(h).map(|d| d.bus);
                             if let (Some(bus), Some(flow)) = (bus, flow) {
-                                row(
-                                    "Voltage",
-                                    format!(
-                                        "{:.3} pu ({:.0} V)",
-                                        flow.vm_pu[bus],
-                                        flow.vm_pu[bus] * 400.0
-                                    ),
-                                );
+                                row(tr("inspector.voltage"), voltage(flow.vm_pu[bus], 3, 0));
                             }
                             let served = house_served(h, live.grid.mode, live.grid.stages_shed);
                             row(
-                                "Supply",
+                                tr("inspector.supply"),
                                 if served {
-                                    "served".to_owned()
+                                    tr("inspector.served").to_owned()
                                 } else {
-                                    "shed / dark".to_owned()
+                                    tr("inspector.shed_dark").to_owned()
                                 },
                             );
                         }
@@ -141,31 +165,21 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState
                                 if index.0 != d {
                                     continue;
                                 }
-                                row("Power", format!("{:+.2} kW (+ consumes)", power.p_kw));
+                                row(
+                                    tr("inspector.power"),
+                                    tr!("inspector.kw_consumes", kw = signed(power.p_kw, 2)),
+                                );
                                 if let Some(c) = car {
+                                    row(tr("inspector.at_home"), yes_no(c.state.at_home));
                                     row(
-                                        "At home",
-                                        if c.state.at_home {
-                                            "yes".to_owned()
-                                        } else {
-                                            "no".to_owned()
-                                        },
-                                    );
-                                    row(
-                                        "Charge",
-                                        format!(
-                                            "{:.1} of {:.0} kWh",
-                                            c.state.soc_kwh, c.spec.battery_kwh
+                                        tr("inspector.charge"),
+                                        tr!(
+                                            "inspector.kwh_of_kwh",
+                                            kwh = num(c.state.soc_kwh, 1),
+                                            of = num(c.spec.battery_kwh, 0)
                                         ),
                                     );
-                                    row(
-                                        "Vehicle-to-grid",
-                                        if c.v2g {
-                                            "yes".to_owned()
-                                        } else {
-                                            "no".to_owned()
-                                        },
-                                    );
+                                    row(tr("inspector.v2g"), yes_no(c.v2g));
                                 }
                             }
                             if let Some(DeviceKind::Wind {
@@ -174,20 +188,27 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState
                             }) = built.devices.get(d).map(|x| &x.kind)
                             {
                                 row(
-                                    "Model",
-                                    format!("{} ({:.0} kW)", curve.model, curve.rated_kw),
+                                    tr("inspector.model"),
+                                    format!(
+                                        "{} ({})",
+                                        curve.model,
+                                        qty(curve.rated_kw, 0, Unit::Kw)
+                                    ),
                                 );
-                                row("Hub height", format!("{hub_height_m:.0} m"));
                                 row(
-                                    "Wind (reference)",
-                                    format!("{:.1} m/s", live.env.0.wind_m_s),
+                                    tr("inspector.hub_height"),
+                                    qty(*hub_height_m, 0, Unit::Metre),
+                                );
+                                row(
+                                    tr("inspector.wind_reference"),
+                                    qty(live.env.0.wind_m_s, 1, Unit::MetrePerS),
                                 );
                             }
                         }
                         Pick::Line(l) => {
                             if let Some(line) = built.network.lines.get(l) {
                                 row(
-                                    "From / to",
+                                    tr("inspector.from_to"),
                                     format!(
                                         "{} → {}",
                                         built.network.buses[line.from_bus].name,
@@ -195,63 +216,75 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState
                                     ),
                                 );
                                 row(
-                                    "Cable",
+                                    tr("inspector.cable"),
                                     format!(
-                                        "{}, {:.0} m",
+                                        "{}, {}",
                                         line.cable_name,
-                                        line.length_km * 1000.0
+                                        qty(line.length_km * 1000.0, 0, Unit::Metre)
                                     ),
                                 );
                             }
                             if let Some(b) = flow.and_then(|f| f.lines.get(l)) {
-                                row("Power", format!("{:+.2} kW", b.p_from_mw * 1000.0));
-                                row("Current", format!("{:.1} A", b.i_ka * 1000.0));
-                                row("Loading", format!("{:.1} %", b.loading_percent));
-                                row("Losses", format!("{:.3} kW", b.pl_mw * 1000.0));
+                                row(
+                                    tr("inspector.power"),
+                                    with_unit(signed(b.p_from_mw * 1000.0, 2), Unit::Kw),
+                                );
+                                row(
+                                    tr("inspector.current"),
+                                    qty(b.i_ka * 1000.0, 1, Unit::Ampere),
+                                );
+                                row(
+                                    tr("inspector.loading"),
+                                    qty(b.loading_percent, 1, Unit::Percent),
+                                );
+                                row(tr("inspector.losses"), qty(b.pl_mw * 1000.0, 3, Unit::Kw));
                             }
                         }
                         Pick::Bus(b) => {
                             if let Some(flow) = flow {
+                                row(tr("inspector.voltage"), voltage(flow.vm_pu[b], 4, 1));
                                 row(
-                                    "Voltage",
-                                    format!(
-                                        "{:.4} pu ({:.1} V)",
-                                        flow.vm_pu[b],
-                                        flow.vm_pu[b] * 400.0
-                                    ),
+                                    tr("inspector.angle"),
+                                    tr!("inspector.degrees", deg = num(flow.va_degree[b], 3)),
                                 );
-                                row("Angle", format!("{:.3}°", flow.va_degree[b]));
                             } else {
-                                row("Voltage", "none (dark)".to_owned());
+                                row(
+                                    tr("inspector.voltage"),
+                                    tr("inspector.none_dark").to_owned(),
+                                );
                             }
                         }
                         Pick::Transformer => {
                             let t = &built.network.transformer;
-                            row("Type", t.type_name.clone());
+                            row(tr("inspector.type"), t.type_name.clone());
                             row(
-                                "Breaker",
+                                tr("inspector.breaker"),
                                 if live.grid.mode == GridMode::Connected {
-                                    "closed".to_owned()
+                                    tr("inspector.closed").to_owned()
                                 } else {
-                                    "open".to_owned()
+                                    tr("inspector.open").to_owned()
                                 },
                             );
                             row(
-                                "From the grid",
-                                format!("{:+.1} kW", live.record.grid_import_kw),
+                                tr("inspector.from_the_grid"),
+                                with_unit(signed(live.record.grid_import_kw, 1), Unit::Kw),
                             );
                             if let Some(flow) = flow {
                                 row(
-                                    "Loading",
-                                    format!("{:.1} %", flow.transformer.loading_percent),
+                                    tr("inspector.loading"),
+                                    qty(flow.transformer.loading_percent, 1, Unit::Percent),
                                 );
                             }
-                            row("Frequency", format!("{:.3} Hz", live.record.frequency_hz));
                             row(
-                                "Price",
-                                format!(
-                                    "{:.2} EUR/kWh in, {:.2} out",
-                                    live.prices.import_eur_per_kwh, live.prices.export_eur_per_kwh
+                                tr("inspector.frequency"),
+                                qty(live.record.frequency_hz, 3, Unit::Hz),
+                            );
+                            row(
+                                tr("inspector.price"),
+                                tr!(
+                                    "inspector.price_in_out",
+                                    import = num(live.prices.import_eur_per_kwh, 2),
+                                    export = num(live.prices.export_eur_per_kwh, 2)
                                 ),
                             );
                         }
@@ -261,4 +294,22 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, ui_state: &mut UiState
     if !open {
         ui_state.selected = None;
     }
+}
+
+/// "Yes" or "no" in the language in force.
+fn yes_no(yes: bool) -> String {
+    if yes {
+        tr("inspector.yes").to_owned()
+    } else {
+        tr("inspector.no").to_owned()
+    }
+}
+
+/// A bus voltage in per unit and in volts (line to line, 400 V nominal).
+fn voltage(vm_pu: f64, pu_decimals: usize, volt_decimals: usize) -> String {
+    format!(
+        "{} ({})",
+        qty(vm_pu, pu_decimals, Unit::Pu),
+        qty(vm_pu * 400.0, volt_decimals, Unit::Volt)
+    )
 }

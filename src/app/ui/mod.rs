@@ -24,7 +24,7 @@ use side_panel::side_panel;
 use bevy::prelude::*;
 use bevy::window::{MonitorSelection, PrimaryWindow, WindowMode};
 use bevy_egui::{EguiContexts, egui};
-use chrono::{Datelike, Duration};
+use chrono::Duration;
 use egui_plot::{HLine, Legend, Line, Plot};
 
 use super::capture::{FrameStats, ScreenshotRequest};
@@ -33,6 +33,7 @@ use super::history::{ChartHistory, Sample};
 use super::palette::{self, LOADING_STOPS, Rgb8, VOLTAGE_STOPS};
 use super::scene::Pick;
 use super::visuals::house_served;
+use crate::lang::{Lang, num, tr};
 use crate::market::Mechanism;
 use crate::physics::frequency::SHED_STAGES_HZ;
 use crate::scenario::DeviceKind;
@@ -42,55 +43,54 @@ use crate::sim::metrics::{EnergyTotals, HousePowers, StepRecord};
 use crate::sim::network::NetworkState;
 use crate::sim::prices::CurrentPrices;
 use crate::sim::{Neighbourhood, SimClock};
+use crate::tr;
 
-/// Every keyboard shortcut, as the help overlay and the README list them.
+/// Every keyboard shortcut, as the help overlay and the README list them:
+/// the keys and what they do, both keys of the language tables (the
+/// README's table is the English one, tested); [`shortcut_row`] gives the
+/// texts.
 pub const SHORTCUTS: [(&str, &str); 30] = [
-    ("G", "grid outage on / off"),
-    ("P", "price spike (1.50 EUR/kWh) on / off"),
-    ("Space", "pause / run"),
-    ("N", "one step (pauses)"),
-    ("] or +", "faster"),
-    ("[ or -", "slower"),
-    ("J", "jump to the next 06:00, 12:00, 18:00 or 00:00"),
-    ("C", "clouds: weather model, clear, half, overcast"),
-    ("W", "wind: weather model, calm, 6 m/s, 14 m/s"),
-    ("R", "reload the scenario file"),
-    (
-        "M",
-        "market: supply-demand ratio, mid-market, bill sharing, auction, none",
-    ),
-    ("T", "trades between neighbours on / off"),
-    ("Mouse left drag", "orbit"),
-    ("Mouse right drag", "pan"),
-    ("Wheel / PageUp / PageDown", "zoom"),
-    ("Arrows", "pan"),
-    ("Q / E", "turn"),
-    (
-        "1 2 3 4 / Home",
-        "overview, street, transformer, map / reset view",
-    ),
-    (
-        "Click",
-        "inspect a house, car, turbine, cable, bus or the transformer",
-    ),
-    ("Tab", "charts panel on / off"),
-    ("U", "UI size: 100, 125, 150, 200 %"),
-    ("F11", "fullscreen"),
-    ("F12", "screenshot (saved under screenshots/)"),
-    (
-        "B",
-        "build mode: add, change and remove houses, PV, batteries, cars, turbines",
-    ),
-    ("L", "challenges: the list, with the stars earned"),
-    ("Ctrl+Z", "undo the last edit"),
-    ("Ctrl+Shift+Z or Ctrl+Y", "redo"),
-    (
-        "Ctrl+S",
-        "save the edited neighbourhood (Save as in the build panel)",
-    ),
-    ("F1 or ?", "this help; Esc closes it"),
-    ("Esc", "close help, clear the selection, cancel a jump"),
+    ("key.g", "help.outage"),
+    ("key.p", "help.price_spike"),
+    ("key.space", "help.pause"),
+    ("key.n", "help.step"),
+    ("key.faster", "help.faster"),
+    ("key.slower", "help.slower"),
+    ("key.j", "help.jump"),
+    ("key.c", "help.clouds"),
+    ("key.w", "help.wind"),
+    ("key.r", "help.reload"),
+    ("key.m", "help.market"),
+    ("key.t", "help.trades"),
+    ("key.mouse_left", "help.orbit"),
+    ("key.mouse_right", "help.pan"),
+    ("key.wheel", "help.zoom"),
+    ("key.arrows", "help.pan"),
+    ("key.q_e", "help.turn"),
+    ("key.views", "help.views"),
+    ("key.click", "help.inspect"),
+    ("key.tab", "help.charts"),
+    ("key.u", "help.ui_size"),
+    ("key.f11", "help.fullscreen"),
+    ("key.f12", "help.screenshot"),
+    ("key.b", "help.build"),
+    ("key.l", "help.challenges"),
+    ("key.ctrl_z", "help.undo"),
+    ("key.redo", "help.redo"),
+    ("key.ctrl_s", "help.save"),
+    ("key.help", "help.help"),
+    ("key.esc", "help.escape"),
 ];
+
+/// A row of [`SHORTCUTS`] in `lang`: the keys and what they do, the
+/// numbers in them written the language's way.
+pub fn shortcut_row(lang: Lang, (keys, what): (&str, &str)) -> (String, String) {
+    let spike = crate::lang::num_in(lang, crate::app::controls::SPIKE_PRICE_EUR_PER_KWH, 2);
+    (
+        crate::lang::text(lang, keys).to_owned(),
+        crate::lang::fill(crate::lang::text(lang, what), &[("price", &spike)]),
+    )
+}
 
 /// UI sizes the U key cycles through.
 pub const UI_SCALES: [f32; 4] = [1.0, 1.25, 1.5, 2.0];
@@ -164,63 +164,56 @@ pub fn alerts(
 ) -> Vec<(Severity, String)> {
     let mut out = Vec::new();
     match mode {
-        GridMode::Blackout => out.push((
-            Severity::Critical,
-            "BLACKOUT: the island went dark; it restarts when local generation can carry it"
-                .to_owned(),
-        )),
-        GridMode::Islanded if economic => out.push((
-            Severity::Notice,
-            "ISLANDED by choice: grid power is dear, the neighbourhood runs on its own".to_owned(),
-        )),
-        GridMode::Islanded => out.push((
-            Severity::Warning,
-            "ISLANDED: no grid; batteries and V2G cars hold the frequency".to_owned(),
-        )),
+        GridMode::Blackout => out.push((Severity::Critical, tr("alert.blackout").to_owned())),
+        GridMode::Islanded if economic => {
+            out.push((Severity::Notice, tr("alert.islanded_by_choice").to_owned()))
+        }
+        GridMode::Islanded => out.push((Severity::Warning, tr("alert.islanded").to_owned())),
         GridMode::Connected => {}
     }
     if mode == GridMode::Islanded && stages_shed > 0 {
         out.push((
             Severity::Critical,
-            format!(
-                "LOAD SHEDDING: stage {stages_shed} of {}, {:.1} kW not served",
-                SHED_STAGES_HZ.len(),
-                record.shed_kw
+            tr!(
+                "alert.shedding",
+                stage = stages_shed,
+                stages = SHED_STAGES_HZ.len(),
+                kw = num(record.shed_kw, 1)
             ),
         ));
     }
     // Before the first step there is nothing to judge yet.
+    let (v_low, v_high) = crate::sim::metrics::VOLTAGE_BAND_PU;
     if mode != GridMode::Blackout && record.time.is_some() {
         if !record.power_flow_ok {
-            out.push((
-                Severity::Critical,
-                "The power flow has no solution (voltage collapse)".to_owned(),
-            ));
+            out.push((Severity::Critical, tr("alert.no_solution").to_owned()));
         }
-        if record.v_max_pu > crate::sim::metrics::VOLTAGE_BAND_PU.1 {
+        if record.v_max_pu > v_high {
             out.push((
                 Severity::Warning,
-                format!(
-                    "OVER VOLTAGE: {:.3} pu at the worst bus (limit 1.10)",
-                    record.v_max_pu
+                tr!(
+                    "alert.over_voltage",
+                    pu = num(record.v_max_pu, 3),
+                    limit = num(v_high, 2)
                 ),
             ));
         }
-        if record.v_min_pu < crate::sim::metrics::VOLTAGE_BAND_PU.0 {
+        if record.v_min_pu < v_low {
             out.push((
                 Severity::Warning,
-                format!(
-                    "UNDER VOLTAGE: {:.3} pu at the worst bus (limit 0.90)",
-                    record.v_min_pu
+                tr!(
+                    "alert.under_voltage",
+                    pu = num(record.v_min_pu, 3),
+                    limit = num(v_low, 2)
                 ),
             ));
         }
         if record.max_loading_percent > 100.0 {
             out.push((
                 Severity::Warning,
-                format!(
-                    "OVERLOAD: a cable or the transformer at {:.0} %",
-                    record.max_loading_percent
+                tr!(
+                    "alert.overload",
+                    percent = num(record.max_loading_percent, 0)
                 ),
             ));
         }
@@ -379,15 +372,12 @@ fn title_marks_unsaved_edits(
     edits: Res<crate::app::editing::EditHistory>,
     mut windows: Query<&mut Window, With<PrimaryWindow>>,
 ) {
-    let title = format!(
-        "Microgrid sandbox - {}{}",
-        hood.0.scenario.name,
-        if edits.unsaved() {
-            " (unsaved edits)"
-        } else {
-            ""
-        }
-    );
+    let name = tr!("window.title", name = hood.0.scenario.name);
+    let title = if edits.unsaved() {
+        tr!("panel.title_unsaved", title = name)
+    } else {
+        name
+    };
     for mut window in &mut windows {
         if window.title != title {
             window.title = title.clone();
@@ -628,14 +618,81 @@ fn draw_ui(
 
 fn speed_label(speed: f64) -> String {
     match speed {
-        s if s >= 3600.0 => format!("{:.0} h", s / 3600.0),
-        s if s >= 60.0 => format!("{:.0} min", s / 60.0),
-        s => format!("{s:.0} s"),
+        s if s >= 3600.0 => tr!("bar.speed_h", n = num(s / 3600.0, 0)),
+        s if s >= 60.0 => tr!("bar.speed_min", n = num(s / 60.0, 0)),
+        s => tr!("bar.speed_s", n = num(s, 0)),
     }
 }
 
-fn weekday(d: chrono::Weekday) -> &'static str {
-    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][d.num_days_from_monday() as usize]
+/// A unit the panels write a number in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Kw,
+    Percent,
+    Pu,
+    Hz,
+    Volt,
+    Ampere,
+    Metre,
+    MetrePerS,
+    Eur,
+}
+
+/// A number already written, with its unit ("1,23 kW"), the unit as the
+/// language writes it.
+fn with_unit(value: impl std::fmt::Display, unit: Unit) -> String {
+    let template = match unit {
+        Unit::Kw => tr("panel.unit_kw"),
+        Unit::Percent => tr("panel.unit_percent"),
+        Unit::Pu => tr("panel.unit_pu"),
+        Unit::Hz => tr("panel.unit_hz"),
+        Unit::Volt => tr("panel.unit_volt"),
+        Unit::Ampere => tr("panel.unit_ampere"),
+        Unit::Metre => tr("panel.unit_metre"),
+        Unit::MetrePerS => tr("panel.unit_metre_per_s"),
+        Unit::Eur => tr("panel.unit_eur"),
+    };
+    crate::lang::fill(template, &[("v", &value)])
+}
+
+/// `x` with `decimals` places and its unit.
+fn qty(x: f64, decimals: usize, unit: Unit) -> String {
+    with_unit(num(x, decimals), unit)
+}
+
+/// `x` with `decimals` places and a sign ("+1,20", "-0,50"), the way
+/// `{:+.2}` writes it.
+fn signed(x: f64, decimals: usize) -> String {
+    let s = num(x, decimals);
+    if !x.is_finite() || s.starts_with('-') {
+        s
+    } else {
+        format!("+{s}")
+    }
+}
+
+/// Reads a number typed into a slider in `lang`'s way: English groups
+/// thousands with commas; German writes a decimal comma and groups with
+/// points, though a German "1.5" with no comma reads as 1.5.
+fn parse_number(lang: Lang, text: &str) -> Option<f64> {
+    let t = text.trim();
+    let plain = match lang {
+        Lang::En => t.replace(',', ""),
+        Lang::De | Lang::Pseudo if t.contains(',') => t.replace('.', "").replace(',', "."),
+        Lang::De | Lang::Pseudo => t.to_owned(),
+    };
+    plain.parse().ok()
+}
+
+/// A sharing mechanism's name, as the market control offers it.
+pub fn market_name(m: Mechanism) -> &'static str {
+    match m {
+        Mechanism::None => tr("side.market_none"),
+        Mechanism::SupplyDemandRatio => tr("side.market_sdr"),
+        Mechanism::MidMarketRate => tr("side.market_mmr"),
+        Mechanism::BillSharing => tr("side.market_bill_sharing"),
+        Mechanism::Auction => tr("side.market_auction"),
+    }
 }
 
 fn file_name(path: &std::path::Path) -> String {
@@ -690,6 +747,41 @@ mod tests {
         let dark = alerts(&StepRecord::default(), GridMode::Blackout, false, 4);
         assert_eq!(dark.len(), 1);
         assert_eq!(dark[0].0, Severity::Critical);
+    }
+
+    #[test]
+    fn typed_numbers_read_the_languages_way() {
+        assert_eq!(parse_number(Lang::En, "1,234.5"), Some(1234.5));
+        assert_eq!(parse_number(Lang::De, "1.234,5"), Some(1234.5));
+        assert_eq!(parse_number(Lang::De, " 0,75 "), Some(0.75));
+        assert_eq!(parse_number(Lang::De, "1.5"), Some(1.5));
+        assert_eq!(parse_number(Lang::En, "x"), None);
+    }
+
+    #[test]
+    fn signed_numbers_keep_their_plus() {
+        assert_eq!(signed(1.234, 2).replace(',', "."), "+1.23");
+        assert_eq!(signed(0.0, 0), "+0");
+        assert!(signed(-2.0, 1).starts_with('-'));
+    }
+
+    #[test]
+    fn the_help_fills_the_spike_price_the_languages_way() {
+        let row = SHORTCUTS[1];
+        assert_eq!(
+            shortcut_row(Lang::En, row).1,
+            "price spike (1.50 EUR/kWh) on / off"
+        );
+        assert!(shortcut_row(Lang::De, row).1.contains("1,50"));
+        // Every row has both texts in both languages.
+        for row in SHORTCUTS {
+            for lang in Lang::CHOSEN {
+                let (keys, what) = shortcut_row(lang, row);
+                // A missing key would come back as itself.
+                assert!(keys != row.0 && what != row.1, "{row:?}");
+                assert!(!what.contains('{'), "{what}");
+            }
+        }
     }
 
     /// The names the help's key column gives a key.
@@ -804,7 +896,11 @@ mod tests {
         ];
         let listed: Vec<&str> = SHORTCUTS
             .iter()
-            .flat_map(|(k, _)| k.split([' ', '/']).filter(|t| !t.is_empty() && *t != "or"))
+            .flat_map(|(k, _)| {
+                crate::lang::text(Lang::En, k)
+                    .split([' ', '/'])
+                    .filter(|t| !t.is_empty() && *t != "or")
+            })
             .collect();
         let mut used = 0;
         for key in keys {

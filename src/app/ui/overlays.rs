@@ -1,21 +1,21 @@
 //! What lies over the 3D view: the legend and the alerts banner.
 
 use super::*;
+use crate::lang::tr;
 
 pub(super) fn legend(ctx: &egui::Context) {
     egui::Area::new("legend".into())
         .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -40.0))
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ramp_legend(ui, "Cable loading", &LOADING_STOPS, |v| format!("{v:.0} %"));
-                ramp_legend(ui, "Bus voltage", &VOLTAGE_STOPS, |v| format!("{v:.2} pu"));
-                ui.label("Moving dashes: power flow, faster and denser with more power");
-                ui.label(
-                    egui::RichText::new(
-                        "Green arcs: who sold to whom in the last market interval (bead runs to the buyer)",
-                    )
-                    .color(c32(palette::GREEN)),
-                );
+                ramp_legend(ui, tr("legend.cable_loading"), &LOADING_STOPS, |v| {
+                    qty(v, 0, Unit::Percent)
+                });
+                ramp_legend(ui, tr("legend.bus_voltage"), &VOLTAGE_STOPS, |v| {
+                    qty(v, 2, Unit::Pu)
+                });
+                ui.label(tr("legend.dashes"));
+                ui.label(egui::RichText::new(tr("legend.arcs")).color(c32(palette::GREEN)));
             });
         });
 }

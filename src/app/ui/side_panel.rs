@@ -1,6 +1,8 @@
 //! The right panel: scenario picker, market, weather controls and the charts.
 
 use super::*;
+use crate::lang::{num, tr};
+use crate::tr;
 
 pub(super) fn side_panel(
     ui: &mut egui::Ui,
@@ -12,7 +14,7 @@ pub(super) fn side_panel(
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading(&live.hood.0.scenario.name);
-            if ui.button("Help (F1)").clicked() {
+            if ui.button(tr("side.help")).clicked() {
                 ui_state.show_help = !ui_state.show_help;
             }
         });
@@ -30,8 +32,8 @@ pub(super) fn side_panel(
                     }
                 });
             if ui
-                .button("Reload (R)")
-                .on_hover_text("Read the scenario file again")
+                .button(tr("side.reload"))
+                .on_hover_text(tr("side.reload_hover"))
                 .clicked()
             {
                 actions.push(Action::Reload);
@@ -40,32 +42,32 @@ pub(super) fn side_panel(
         ui.separator();
         market_section(ui, live, ui_state, actions);
         ui.separator();
-        ui.heading("Weather");
+        ui.heading(tr("side.weather"));
         let env = live.env.0;
-        ui.label(format!(
-            "Sun {:.0} deg up · {:.0} W/m2 · {:.1} C · clouds {:.1}/8 · wind {:.1} m/s",
-            (90.0 - env.sun_zenith_deg).max(-90.0),
-            env.ghi_w_m2,
-            env.air_c,
-            env.cloud_oktas,
-            env.wind_m_s
+        ui.label(tr!(
+            "side.weather_now",
+            sun = num((90.0 - env.sun_zenith_deg).max(-90.0), 0),
+            ghi = num(env.ghi_w_m2, 0),
+            air = num(env.air_c, 1),
+            clouds = num(env.cloud_oktas, 1),
+            wind = num(env.wind_m_s, 1)
         ));
         weather_slider(
             ui,
-            "Clouds (C)",
+            tr("side.clouds"),
             live.weather.cloud_override_oktas,
             0.0..=8.0,
-            " oktas",
+            tr("side.oktas_suffix"),
             |v| {
                 actions.push(Action::SetClouds(v));
             },
         );
         weather_slider(
             ui,
-            "Wind (W)",
+            tr("side.wind"),
             live.weather.wind_override_m_s,
             0.0..=25.0,
-            " m/s",
+            tr("side.m_s_suffix"),
             |v| {
                 actions.push(Action::SetWind(v));
             },
@@ -85,13 +87,13 @@ pub(super) fn market_section(
     use crate::app::controls::MARKET_CYCLE;
     let market = &*live.market;
     ui.horizontal(|ui| {
-        ui.heading("Sharing");
+        ui.heading(tr("side.sharing"));
         egui::ComboBox::from_id_salt("market")
-            .selected_text(market.settings.mechanism.label())
+            .selected_text(market_name(market.settings.mechanism))
             .show_ui(ui, |ui| {
                 for m in MARKET_CYCLE {
                     if ui
-                        .selectable_label(m == market.settings.mechanism, m.label())
+                        .selectable_label(m == market.settings.mechanism, market_name(m))
                         .clicked()
                     {
                         actions.push(Action::SetMarket(m));
@@ -99,11 +101,11 @@ pub(super) fn market_section(
                 }
             })
             .response
-            .on_hover_text("How neighbours price what they share (M)");
-        ui.checkbox(&mut ui_state.show_trades, "arcs (T)");
+            .on_hover_text(tr("side.market_hover"));
+        ui.checkbox(&mut ui_state.show_trades, tr("side.arcs"));
     });
     if !market.is_trading() {
-        ui.label("No market: every house buys and sells with the grid alone.");
+        ui.label(tr("side.no_market"));
         return;
     }
     match &market.last {
@@ -112,34 +114,39 @@ pub(super) fn market_section(
                 None => String::new(),
                 // Bill sharing has no local price: the bill is split instead.
                 Some(_) if !last.islanded && last.mechanism == Mechanism::BillSharing => {
-                    ", the bill shared".to_owned()
+                    tr("side.bill_shared").to_owned()
                 }
-                Some(t) => format!(" at {:.1} ct/kWh", t.price_eur_per_kwh * 100.0),
+                Some(t) => tr!("side.at_price", ct = num(t.price_eur_per_kwh * 100.0, 1)),
             };
-            ui.label(format!(
-                "{}-{}{}: {:.2} kWh shared in {} trades{price}; offered {:.2}, wanted {:.2} kWh",
-                last.start.format("%H:%M"),
-                last.end.format("%H:%M"),
-                if last.islanded { " (island)" } else { "" },
-                last.local_kwh(),
-                last.trades.len(),
-                last.offered_kwh,
-                last.bid_kwh
+            ui.label(tr!(
+                "side.last_interval",
+                start = last.start.format("%H:%M"),
+                end = last.end.format("%H:%M"),
+                island = if last.islanded {
+                    tr("side.island_suffix")
+                } else {
+                    ""
+                },
+                kwh = num(last.local_kwh(), 2),
+                trades = last.trades.len(),
+                price = price,
+                offered = num(last.offered_kwh, 2),
+                wanted = num(last.bid_kwh, 2)
             ));
         }
         None => {
-            ui.label(format!(
-                "First interval clears after {} minutes.",
-                market.settings.interval_min
+            ui.label(tr!(
+                "side.first_interval",
+                min = market.settings.interval_min
             ));
         }
     }
     let houses = market.total(true);
-    ui.label(format!(
-        "So far: {:.1} kWh shared; houses paid {:.2} EUR, {:.2} EUR less than without sharing",
-        market.ledger.local_kwh,
-        houses.net_cost_eur(),
-        houses.savings_eur()
+    ui.label(tr!(
+        "side.so_far",
+        kwh = num(market.ledger.local_kwh, 1),
+        paid = num(houses.net_cost_eur(), 2),
+        saved = num(houses.savings_eur(), 2)
     ));
 }
 
@@ -157,12 +164,18 @@ pub(super) fn weather_slider(
             set(by_hand.then(|| current.unwrap_or(*range.start())));
         }
         let mut value = current.unwrap_or(*range.start());
-        let slider = ui.add_enabled(by_hand, egui::Slider::new(&mut value, range).suffix(suffix));
+        let slider = ui.add_enabled(
+            by_hand,
+            egui::Slider::new(&mut value, range)
+                .suffix(suffix)
+                .custom_formatter(|v, _| num(v, 1))
+                .custom_parser(|t| parse_number(crate::lang::current(), t)),
+        );
         if slider.changed() {
             set(Some(value));
         }
         if !by_hand {
-            ui.label("(weather model)");
+            ui.label(tr("side.weather_model"));
         }
     });
 }
