@@ -352,7 +352,7 @@ fn apply(world: &mut World, action: Action) {
     {
         world
             .resource_mut::<editing::EditHistory>()
-            .refuse("a scenario file is being read; edit when it is open".to_owned());
+            .refuse(crate::lang::tr("control.file_being_read").to_owned());
         return;
     }
     if super::demo::allows(world, &action).is_err() {
@@ -496,7 +496,7 @@ fn save(world: &mut World, path: &Path) {
     match outcome {
         Ok(saved) => {
             history.saved = Some(history.done.len());
-            history.message = Some(format!("Saved {}", saved.display()));
+            history.message = Some(crate::tr!("save.saved", path = saved.display()));
             history.refused = false;
             // The file is the running scenario's now; its series stay named
             // from the folder it was loaded from (`series_base`).
@@ -515,7 +515,8 @@ fn save(world: &mut World, path: &Path) {
 fn jump_to_hour(world: &mut World, hour: u32) {
     let clock = world.resource::<SimClock>();
     let steps = steps_until_hour(clock.now().time(), hour, clock.step_s);
-    long_work::start_jump(world, format!("Jumping to {:02}:00", hour % 24), steps);
+    let at = format!("{:02}:00", hour % 24);
+    long_work::start_jump(world, crate::tr!("control.jumping_to", at = at), steps);
 }
 
 /// A scenario file read: a good one replaces the running scenario, a bad one

@@ -9,9 +9,19 @@ use std::time::Instant;
 
 use bevy::prelude::*;
 
+use crate::lang::tr;
 use crate::scenario::edit::{self, Edit};
 use crate::scenario::{Built, Scenario};
 use crate::sim::{Neighbourhood, rebuild};
+use crate::tr;
+
+/// An amount in euros, whole, written the language's way ("16,150 EUR",
+/// "16.150 EUR").
+pub fn eur(x: f64) -> String {
+    let whole = x.abs().round();
+    let signed = if x < -0.5 { -whole } else { whole };
+    tr!("save.eur", amount = crate::lang::num(signed, 0))
+}
 
 /// Folder "Save as" suggests, relative to the working directory.
 pub const MY_FOLDER: &str = "scenes/my";
@@ -19,8 +29,11 @@ pub const MY_FOLDER: &str = "scenes/my";
 /// One edit that was applied: what it did and the neighbourhood before and after.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Done {
-    /// For the history list ("Added 6.5 kWp PV to Lindenweg 9").
+    /// For the history list ("Added 6.5 kWp PV to Lindenweg 9"), in the
+    /// language of the moment it was made.
     pub description: String,
+    /// The edit (the window describes it in the language in force).
+    pub edit: Edit,
     /// The scenario before the edit.
     pub before: Scenario,
     /// The scenario after it.
@@ -101,6 +114,7 @@ pub fn apply_edit(world: &mut World, edit: &Edit) {
             let mut history = world.resource_mut::<EditHistory>();
             history.done.push(Done {
                 description: edit.describe(),
+                edit: edit.clone(),
                 before,
                 after,
             });
@@ -112,7 +126,7 @@ pub fn apply_edit(world: &mut World, edit: &Edit) {
         }
         Err(why) => world
             .resource_mut::<EditHistory>()
-            .say(format!("{}: {why}", edit.describe()), true),
+            .say(tr!("edit.refused", what = edit.describe(), why = why), true),
     }
 }
 
@@ -142,12 +156,11 @@ fn within_budget(world: &World, built: Built) -> Result<Built, String> {
     let before = spending(world).total();
     // An edit that spends nothing (a removal, a smaller part) is always allowed.
     if spent > budget + 0.5 && spent > before + 0.5 {
-        use crate::scenario::prices::eur_text;
-        return Err(format!(
-            "it would bring the edits to {}, over the budget of {} by {}",
-            eur_text(spent),
-            eur_text(budget),
-            eur_text(spent - budget)
+        return Err(tr!(
+            "edit.over_budget",
+            spent = eur(spent),
+            budget = eur(budget),
+            over = eur(spent - budget)
         ));
     }
     Ok(built)
@@ -174,11 +187,6 @@ pub fn redo(world: &mut World) {
 /// the edit moves from one stack to the other once its neighbourhood is in
 /// place, and stays where it was if that is refused.
 fn travel(world: &mut World, back: bool) {
-    let (verb, done_word) = if back {
-        ("undo", "Undone")
-    } else {
-        ("redo", "Redone")
-    };
     let taken = {
         let mut history = world.resource_mut::<EditHistory>();
         if back {
@@ -188,18 +196,26 @@ fn travel(world: &mut World, back: bool) {
         }
     };
     let Some(edit) = taken else {
+        let nothing = if back {
+            tr("save.nothing_to_undo")
+        } else {
+            tr("save.nothing_to_redo")
+        };
         world
             .resource_mut::<EditHistory>()
-            .say(format!("Nothing to {verb}"), true);
+            .say(nothing.to_owned(), true);
         return;
     };
     let target = if back { &edit.before } else { &edit.after };
     let outcome = restore(world, target);
     let mut history = world.resource_mut::<EditHistory>();
     let arrived = outcome.is_ok();
-    match outcome {
-        Ok(()) => history.say(format!("{done_word}: {}", edit.description), false),
-        Err(why) => history.say(format!("Cannot {verb}: {why}"), true),
+    let what = edit.edit.describe();
+    match (outcome, back) {
+        (Ok(()), true) => history.say(tr!("save.undone", what = what), false),
+        (Ok(()), false) => history.say(tr!("save.redone", what = what), false),
+        (Err(why), true) => history.say(tr!("save.cannot_undo", why = why), true),
+        (Err(why), false) => history.say(tr!("save.cannot_redo", why = why), true),
     }
     // Undone past the save: the file no longer holds what runs.
     if back && arrived && history.saved.is_some_and(|n| n > history.done.len()) {
@@ -244,15 +260,17 @@ pub fn save_as(world: &mut World, path: &Path) -> Result<PathBuf, String> {
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.ends_with(".scenario.ron") && n.len() > ".scenario.ron".len());
     if !name_ok {
-        return Err(format!(
-            "{} is not a scenario file name; end it in .scenario.ron, e.g. {MY_FOLDER}/mine.scenario.ron",
-            path.display()
+        return Err(tr!(
+            "save.not_a_scenario_name",
+            path = path.display(),
+            folder = MY_FOLDER
         ));
     }
     if is_shipped(path) {
-        return Err(format!(
-            "{} is a scenario the sandbox ships; save under another name, e.g. in {MY_FOLDER}/",
-            path.display()
+        return Err(tr!(
+            "save.shipped",
+            path = path.display(),
+            folder = MY_FOLDER
         ));
     }
     let running = &world.resource::<Neighbourhood>().0;
@@ -276,7 +294,7 @@ pub fn save_as(world: &mut World, path: &Path) -> Result<PathBuf, String> {
     let text = edit::to_ron(&scenario)?;
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)
-            .map_err(|e| format!("cannot make the folder {}: {e}", folder.display()))?;
+            .map_err(|e| tr!("save.cannot_make_folder", folder = folder.display(), e = e))?;
     }
     crate::run::write_atomically(path, text.as_bytes())?;
     Ok(path.to_path_buf())

@@ -5,8 +5,10 @@
 //! make there, or why it cannot go there. Pure geometry on the built
 //! neighbourhood, in scenario metres (x east, y north); no Bevy types.
 
+use crate::lang::tr;
 use crate::scenario::Built;
 use crate::scenario::edit::Edit;
+use crate::tr;
 
 /// The build tools, in the toolbox's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,38 +65,32 @@ impl Tool {
 
     /// Its name in the toolbox.
     pub fn name(self) -> &'static str {
-        match self {
-            Tool::House => "House",
-            Tool::Pv => "Rooftop PV",
-            Tool::Battery => "Home battery",
-            Tool::Car { v2g: false } => "Electric car",
-            Tool::Car { v2g: true } => "V2G car",
-            Tool::Turbine => "Wind turbine",
-            Tool::Cable => "Cable",
-            Tool::Move => "Move",
-            Tool::Remove => "Remove",
-        }
+        tr(match self {
+            Tool::House => "place.tool_house",
+            Tool::Pv => "place.tool_pv",
+            Tool::Battery => "place.tool_battery",
+            Tool::Car { v2g: false } => "place.tool_car",
+            Tool::Car { v2g: true } => "place.tool_v2g_car",
+            Tool::Turbine => "place.tool_turbine",
+            Tool::Cable => "place.tool_cable",
+            Tool::Move => "place.tool_move",
+            Tool::Remove => "place.tool_remove",
+        })
     }
 
     /// What it does, in a few words, for the toolbox's tooltip.
     pub fn hint(self) -> &'static str {
-        match self {
-            Tool::House => "Click a free plot along a street; it joins the nearest cable joint.",
-            Tool::Pv => "Click a roof without PV; the array fills the roof's sunny side.",
-            Tool::Battery => "Click a house without a battery.",
-            Tool::Car { v2g: false } => "Click a house without a car; it charges at home.",
-            Tool::Car { v2g: true } => {
-                "Click a house without a car; it charges at home and can feed back."
-            }
-            Tool::Turbine => "Click free ground near a street; it joins the nearest cable joint.",
-            Tool::Cable => {
-                "Click a cable joint to start, then click where the new joint goes (or another joint). Right click or Esc ends."
-            }
-            Tool::Move => "Click a house or turbine to pick it up, then click its new plot.",
-            Tool::Remove => {
-                "Click a house, turbine or the joint at a street's end; it goes with what hangs off it."
-            }
-        }
+        tr(match self {
+            Tool::House => "place.hint_house",
+            Tool::Pv => "place.hint_pv",
+            Tool::Battery => "place.hint_battery",
+            Tool::Car { v2g: false } => "place.hint_car",
+            Tool::Car { v2g: true } => "place.hint_v2g_car",
+            Tool::Turbine => "place.hint_turbine",
+            Tool::Cable => "place.hint_cable",
+            Tool::Move => "place.hint_move",
+            Tool::Remove => "place.hint_remove",
+        })
     }
 }
 
@@ -276,16 +272,14 @@ fn house_plot(
         best = Some((d, plot, bus));
     }
     let Some((d, plot, bus)) = best else {
-        return Err((
-            p,
-            "there is no street here yet: lay a cable first".to_owned(),
-        ));
+        return Err((p, tr("place.no_street").to_owned()));
     };
     if d > MAX_FROM_STREET_M {
         return Err((
             p,
-            format!(
-                "too far from a street: houses stand along a cable, within {MAX_FROM_STREET_M:.0} m"
+            tr!(
+                "place.too_far_from_street",
+                m = crate::lang::num(MAX_FROM_STREET_M, 0)
             ),
         ));
     }
@@ -298,9 +292,10 @@ fn house_plot(
     if let Some(h) = taken {
         return Err((
             plot,
-            format!(
-                "too close to {} (houses stand at least {HOUSE_CLEARANCE_M:.0} m apart)",
-                h.name
+            tr!(
+                "place.too_close_to_house",
+                name = h.name,
+                m = crate::lang::num(HOUSE_CLEARANCE_M, 0)
             ),
         ));
     }
@@ -310,7 +305,7 @@ fn house_plot(
         .iter()
         .find(|t| dist([t.position_m.0, t.position_m.1], plot) < TURBINE_FROM_HOUSE_M)
     {
-        return Err((plot, format!("too close to wind turbine {}", t.name)));
+        return Err((plot, tr!("place.too_close_to_turbine", name = t.name)));
     }
     Ok((plot, bus))
 }
@@ -325,15 +320,15 @@ fn turbine_plot(
 ) -> Result<([f64; 2], usize), ([f64; 2], String)> {
     let at = [p[0].round(), p[1].round()];
     let Some((bus, d)) = nearest_street_bus(built, buses, at) else {
-        return Err((
-            at,
-            "there is no street here yet: lay a cable first".to_owned(),
-        ));
+        return Err((at, tr("place.no_street").to_owned()));
     };
     if d > MAX_TURBINE_FROM_BUS_M {
         return Err((
             at,
-            format!("too far from a cable joint (within {MAX_TURBINE_FROM_BUS_M:.0} m)"),
+            tr!(
+                "place.too_far_from_joint",
+                m = crate::lang::num(MAX_TURBINE_FROM_BUS_M, 0)
+            ),
         ));
     }
     if let Some(h) = built
@@ -344,14 +339,18 @@ fn turbine_plot(
     {
         return Err((
             at,
-            format!("too close to {} (keep {TURBINE_FROM_HOUSE_M:.0} m)", h.name),
+            tr!(
+                "place.turbine_too_close_to_house",
+                name = h.name,
+                m = crate::lang::num(TURBINE_FROM_HOUSE_M, 0)
+            ),
         ));
     }
     if let Some(t) = built.scenario.wind_turbines.iter().find(|t| {
         Some(t.name.as_str()) != ignore
             && dist([t.position_m.0, t.position_m.1], at) < TURBINE_FROM_TURBINE_M
     }) {
-        return Err((at, format!("too close to wind turbine {}", t.name)));
+        return Err((at, tr!("place.too_close_to_turbine", name = t.name)));
     }
     Ok((at, bus))
 }
@@ -369,7 +368,10 @@ fn street_stem(built: &Built, bus: usize) -> String {
     built.network.buses[bus]
         .feeder
         .and_then(|f| built.scenario.feeders.get(f))
-        .map_or_else(|| "House ".to_owned(), |f| format!("{} ", f.name))
+        .map_or_else(
+            || tr("place.house_stem").to_owned(),
+            |f| format!("{} ", f.name),
+        )
 }
 
 /// The ghost of `state`'s tool with the cursor at `cursor`. `buses` are the
@@ -394,7 +396,7 @@ pub fn ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Curs
             take: None,
             at: cursor.ground,
             link: None,
-            edit: Err("point at a house".to_owned()),
+            edit: Err(tr("place.point_at_house").to_owned()),
         },
     };
     match state.tool {
@@ -447,7 +449,9 @@ pub fn ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Curs
                 at,
                 link: Some(buses[bus]),
                 edit: Ok(Edit::AddTurbine {
-                    name: free_name("Turbine ", |n| s.wind_turbines.iter().any(|t| t.name == n)),
+                    name: free_name(tr("place.turbine_stem"), |n| {
+                        s.wind_turbines.iter().any(|t| t.name == n)
+                    }),
                     bus: net.buses[bus].name.clone(),
                     model: "Bergey Excel 10".into(),
                     hub_height_m: 24.0,
@@ -478,14 +482,14 @@ fn cable_ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Cu
                 take: Some(Take::CableFrom(net.buses[b].name.clone())),
                 at: buses[b],
                 link: None,
-                edit: Err(format!("click to start a cable at {}", net.buses[b].name)),
+                edit: Err(tr!("place.start_cable_at", bus = net.buses[b].name)),
             },
             None => Ghost {
                 shape: Shape::Cable,
                 take: None,
                 at: cursor.ground,
                 link: None,
-                edit: Err("click a cable joint (a disc on a street) to start".to_owned()),
+                edit: Err(tr("place.click_a_joint").to_owned()),
             },
         };
     };
@@ -500,9 +504,9 @@ fn cable_ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Cu
     };
     let length = dist(start, at);
     let edit = if length < 3.0 {
-        Err("move away from the joint to lay a cable".to_owned())
+        Err(tr("place.too_short").to_owned())
     } else if length > 500.0 {
-        Err("a low-voltage cable this long (over 500 m) would sag the voltage; add joints on the way".to_owned())
+        Err(tr("place.too_long").to_owned())
     } else {
         Ok(Edit::AddCable {
             from: net.buses[from].name.clone(),
@@ -533,27 +537,27 @@ fn move_ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Cur
         let (at, why, take) = match (house_at(built, cursor), turbine) {
             (Some(h), _) if s.houses[h].locked => (
                 [s.houses[h].position_m.0, s.houses[h].position_m.1],
-                format!("{} is locked", s.houses[h].name),
+                tr!("edit.locked", name = s.houses[h].name),
                 None,
             ),
             (Some(h), _) => (
                 [s.houses[h].position_m.0, s.houses[h].position_m.1],
-                format!("click to pick up {}", s.houses[h].name),
+                tr!("place.pick_up", name = s.houses[h].name),
                 Some(Take::Hold(s.houses[h].name.clone(), false)),
             ),
             (None, Some(t)) if s.wind_turbines.iter().any(|w| w.name == t.name && w.locked) => (
                 t.position_m,
-                format!("wind turbine {} is locked", t.name),
+                tr!("edit.turbine_locked", name = t.name),
                 None,
             ),
             (None, Some(t)) => (
                 t.position_m,
-                format!("click to pick up {}", t.name),
+                tr!("place.pick_up", name = t.name),
                 Some(Take::Hold(t.name.clone(), true)),
             ),
             _ => (
                 cursor.ground,
-                "point at a house or a turbine".to_owned(),
+                tr("place.point_at_house_or_turbine").to_owned(),
                 None,
             ),
         };
@@ -652,8 +656,8 @@ fn remove_ghost(built: &Built, buses: &[[f64; 2]], cursor: &Cursor) -> Ghost {
                 bus: net.buses[b].name.clone(),
             }),
         },
-        Some(_) => none("the transformer and its busbar stay"),
-        None => none("point at a house, a turbine, or a joint at a street's end"),
+        Some(_) => none(tr("place.transformer_stays")),
+        None => none(tr("place.point_at_removable")),
     }
 }
 

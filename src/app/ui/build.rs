@@ -4,8 +4,10 @@
 //! edit is checked as a scenario file would be, and a refusal says why here.
 
 use super::*;
-use crate::app::editing::MY_FOLDER;
-use crate::scenario::edit::Edit;
+use crate::app::editing::{MY_FOLDER, eur};
+use crate::lang::{num, tr};
+use crate::scenario::edit::{Edit, trimmed as num_trimmed};
+use crate::tr;
 
 /// Steps a preview stays good for while the clock runs.
 const PREVIEW_FRESH_STEPS: u64 = 30;
@@ -119,12 +121,43 @@ fn big(text: impl Into<String>) -> egui::RichText {
     egui::RichText::new(text).size(16.0)
 }
 
+/// A field for a number, written and read the language's way (a decimal
+/// comma in German).
+pub(super) fn drag(v: &mut f64) -> egui::DragValue<'_> {
+    let d = egui::DragValue::new(v).custom_formatter(|n, decimals| {
+        let s = egui::emath::format_with_decimals_in_range(n, decimals);
+        if crate::lang::current() == crate::lang::Lang::En {
+            s
+        } else {
+            s.replace('.', ",")
+        }
+    });
+    if crate::lang::current() == crate::lang::Lang::En {
+        d
+    } else {
+        d.custom_parser(|s| s.trim().replace(',', ".").parse().ok())
+    }
+}
+
 /// A name for a new house at `bus` that no house has.
 fn new_house_name(built: &crate::scenario::Built, bus: &str) -> String {
     (1..)
-        .map(|n| format!("New house {n} at {bus}"))
+        .map(|n| tr!("build.new_house_name", n = n, bus = bus))
         .find(|name| built.scenario.houses.iter().all(|h| &h.name != name))
-        .unwrap_or_else(|| format!("New house at {bus}"))
+        .unwrap_or_else(|| tr!("build.new_house_name", n = "", bus = bus))
+}
+
+/// A kind of part in the spending ("PV", "battery") as the window names it.
+fn kind_name(kind: &str) -> &str {
+    match kind {
+        "house" => tr("build.kind_house"),
+        "PV" => tr("build.kind_pv"),
+        "battery" => tr("build.kind_battery"),
+        "charger" => tr("build.kind_charger"),
+        "turbine" => tr("build.kind_turbine"),
+        "cable" => tr("build.kind_cable"),
+        other => other,
+    }
 }
 
 /// The predicted effect of an edit, as the tooltip of its button.
@@ -135,11 +168,12 @@ fn preview_ui(ui: &mut egui::Ui, preview: &crate::app::controls::EditPreview) {
         }
         Ok(p) => {
             ui.label(
-                egui::RichText::new(format!("{}: what it would do now", p.description)).strong(),
+                egui::RichText::new(tr!("build.would_do_now", what = preview.edit.describe()))
+                    .strong(),
             );
             let cost = p.spending.total();
             if cost > 0.5 {
-                ui.label(format!("Costs {}", crate::scenario::prices::eur_text(cost)));
+                ui.label(tr!("build.costs", eur = eur(cost)));
             }
             flow_grid(ui, p);
         }
@@ -149,24 +183,33 @@ fn preview_ui(ui: &mut egui::Ui, preview: &crate::app::controls::EditPreview) {
 /// Before and after at this instant: transformer, voltages, busiest cable.
 pub(super) fn flow_grid(ui: &mut egui::Ui, p: &crate::sim::preview::Preview) {
     egui::Grid::new("preview").num_columns(2).show(ui, |ui| {
-        ui.label("Transformer");
+        ui.label(tr("build.transformer"));
         ui.label(format!(
-            "{:.0} % -> {:.0} %",
-            p.before.transformer_percent, p.after.transformer_percent
+            "{} % -> {} %",
+            num(p.before.transformer_percent, 0),
+            num(p.after.transformer_percent, 0)
         ));
         ui.end_row();
-        ui.label(p.feeder.clone().unwrap_or_else(|| "Voltages".to_owned()));
+        ui.label(
+            p.feeder
+                .clone()
+                .unwrap_or_else(|| tr("build.voltages").to_owned()),
+        );
         ui.label(format!(
-            "{:.3}-{:.3} pu -> {:.3}-{:.3} pu",
-            p.before.v_min_pu, p.before.v_max_pu, p.after.v_min_pu, p.after.v_max_pu
+            "{}-{} pu -> {}-{} pu",
+            num(p.before.v_min_pu, 3),
+            num(p.before.v_max_pu, 3),
+            num(p.after.v_min_pu, 3),
+            num(p.after.v_max_pu, 3)
         ));
         ui.end_row();
         if let (Some((a, x)), Some((b, y))) = (&p.before.busiest, &p.after.busiest) {
-            ui.label("Busiest cable");
+            ui.label(tr("build.busiest_cable"));
+            let (x, y) = (num(*x, 0), num(*y, 0));
             ui.label(if a == b {
-                format!("{a}: {x:.0} % -> {y:.0} %")
+                format!("{a}: {x} % -> {y} %")
             } else {
-                format!("{a} {x:.0} % -> {b} {y:.0} %")
+                format!("{a} {x} % -> {b} {y} %")
             });
             ui.end_row();
         }
@@ -233,7 +276,7 @@ pub(super) fn build_panel(
     }
     // Beside the charts panel, clear of the inspector on the left.
     let right = if ui_state.show_charts { -420.0 } else { -10.0 };
-    egui::Window::new(egui::RichText::new("Build").strong().size(20.0))
+    egui::Window::new(egui::RichText::new(tr("build.title")).strong().size(20.0))
         .id("build".into())
         .anchor(egui::Align2::RIGHT_TOP, egui::vec2(right, 90.0))
         .resizable(false)
@@ -259,7 +302,7 @@ pub(super) fn build_panel(
                 if ui
                     .add_enabled(
                         !edits.done.is_empty(),
-                        egui::Button::new(big("Undo (Ctrl+Z)")),
+                        egui::Button::new(big(tr("build.undo"))),
                     )
                     .clicked()
                 {
@@ -268,7 +311,7 @@ pub(super) fn build_panel(
                 if ui
                     .add_enabled(
                         !edits.undone.is_empty(),
-                        egui::Button::new(big("Redo (Ctrl+Y)")),
+                        egui::Button::new(big(tr("build.redo"))),
                     )
                     .clicked()
                 {
@@ -276,38 +319,40 @@ pub(super) fn build_panel(
                 }
             });
             if !edits.done.is_empty() {
-                ui.label(egui::RichText::new("Edits").strong());
+                ui.label(egui::RichText::new(tr("build.edits")).strong());
                 egui::ScrollArea::vertical()
                     .id_salt("edit list")
                     .max_height(110.0)
                     .stick_to_bottom(true)
                     .show(ui, |ui| {
                         for (k, done) in edits.done.iter().enumerate() {
-                            ui.label(format!("{}. {}", k + 1, done.description));
+                            ui.label(format!("{}. {}", k + 1, done.edit.describe()));
                         }
                     });
             }
             ui.separator();
             ui.horizontal(|ui| {
-                ui.label("Save as");
+                ui.label(tr("build.save_as"));
                 ui.add(
                     egui::TextEdit::singleline(&mut ui_state.build.save_as).desired_width(300.0),
                 );
             });
             ui.horizontal(|ui| {
-                if ui.button(big("Save as")).clicked() {
+                if ui.button(big(tr("build.save_as"))).clicked() {
                     actions.push(Action::SaveAs(ui_state.build.save_as.clone().into()));
                 }
                 let unsaved = if edits.unsaved() {
-                    "unsaved edits"
+                    tr("build.unsaved")
                 } else if edits.done.is_empty() && edits.undone.is_empty() {
-                    "no edits yet"
+                    tr("build.no_edits")
                 } else {
-                    "saved"
+                    tr("build.saved")
                 };
                 ui.label(unsaved);
                 if let Some(ms) = edits.last_apply_ms {
-                    ui.label(egui::RichText::new(format!("last edit {ms:.0} ms")).small());
+                    ui.label(
+                        egui::RichText::new(tr!("build.last_edit_ms", ms = num(ms, 0))).small(),
+                    );
                 }
             });
         });
@@ -315,28 +360,24 @@ pub(super) fn build_panel(
 
 /// What the edits have cost against the scenario as loaded, and the budget.
 fn budget(ui: &mut egui::Ui, live: &Live) {
-    use crate::scenario::prices::eur_text;
     let spending = &live.edits.spending;
     let spent = spending.total();
     let line = match live.hood.0.scenario.budget_eur {
-        Some(budget) => format!(
-            "Spent {} of {} ({} left)",
-            eur_text(spent),
-            eur_text(budget),
-            eur_text((budget - spent).max(0.0))
+        Some(budget) => tr!(
+            "build.spent_of",
+            spent = eur(spent),
+            budget = eur(budget),
+            left = eur((budget - spent).max(0.0))
         ),
-        None => format!("Edits cost {}", eur_text(spent)),
+        None => tr!("build.edits_cost", eur = eur(spent)),
     };
     ui.label(big(line)).on_hover_ui(|ui| {
-        ui.label("New parts and larger ones, at the scenario's prices (README \"Prices\"):");
-        for (kind, eur) in &spending.spent {
-            ui.label(format!("{kind}: {}", eur_text(*eur)));
+        ui.label(tr("build.prices_note"));
+        for (kind, x) in &spending.spent {
+            ui.label(format!("{}: {}", kind_name(kind), eur(*x)));
         }
         if spending.total_removed() > 0.5 {
-            ui.label(format!(
-                "Taken away (not refunded): {}",
-                eur_text(spending.total_removed())
-            ));
+            ui.label(tr!("build.taken_away", eur = eur(spending.total_removed())));
         }
     });
 }
@@ -351,15 +392,24 @@ fn switch_row(
     actions: &mut PendingActions,
 ) {
     use crate::scenario::SwitchState::{self, Closed, Open};
-    let (state, choices): (&str, &[(&str, Option<SwitchState>)]) = match closed {
-        None => ("No switch", &[("Fit a switch", Some(Closed))]),
+    let (state, choices): (&str, Vec<(&str, Option<SwitchState>)>) = match closed {
+        None => (
+            tr("build.no_switch"),
+            vec![(tr("build.fit_switch"), Some(Closed))],
+        ),
         Some(true) => (
-            "Switch closed",
-            &[("Open it", Some(Open)), ("Take it off", None)],
+            tr("build.switch_closed"),
+            vec![
+                (tr("build.open_switch"), Some(Open)),
+                (tr("build.take_switch_off"), None),
+            ],
         ),
         Some(false) => (
-            "Switch OPEN",
-            &[("Close it", Some(Closed)), ("Take it off", None)],
+            tr("build.switch_open"),
+            vec![
+                (tr("build.close_switch"), Some(Closed)),
+                (tr("build.take_switch_off"), None),
+            ],
         ),
     };
     ui.horizontal(|ui| {
@@ -368,7 +418,7 @@ fn switch_row(
             let edit = Edit::SetSwitch {
                 from: from.to_owned(),
                 to: to.to_owned(),
-                switch: *switch,
+                switch,
             };
             edit_button(ui, label, edit, live, actions);
         }
@@ -393,10 +443,10 @@ fn selection_tools(
             if let Some(bus) = built.network.buses.get(b)
                 && bus.feeder.is_some()
             {
-                ui.label(big(format!("Joint {}", bus.name)).strong());
+                ui.label(big(tr!("build.joint", name = bus.name)).strong());
                 edit_button(
                     ui,
-                    "Add a house here",
+                    tr("build.add_house_here"),
                     Edit::AddHouse {
                         name: new_house_name(built, &bus.name),
                         bus: bus.name.clone(),
@@ -408,16 +458,16 @@ fn selection_tools(
                 );
                 edit_button(
                     ui,
-                    "Remove this joint",
+                    tr("build.remove_joint"),
                     Edit::RemoveBus {
                         bus: bus.name.clone(),
                     },
                     live,
                     actions,
                 );
-                ui.label("Or take the Cable tool below to lay a cable from here.");
+                ui.label(tr("build.cable_from_here"));
             } else {
-                ui.label("Houses and turbines go on a street's joints.");
+                ui.label(tr("build.joints_only"));
             }
         }
         Some(Pick::Device(d)) => {
@@ -432,15 +482,12 @@ fn selection_tools(
                     .iter()
                     .find(|t| t.name == name && t.locked)
                 {
-                    ui.label(big(format!(
-                        "Locked: wind turbine {} cannot be changed or removed.",
-                        why.name
-                    )));
+                    ui.label(big(tr!("build.turbine_locked", name = why.name)));
                     return;
                 }
                 let draft = &mut ui_state.build.draft;
                 ui.horizontal(|ui| {
-                    ui.label("Model");
+                    ui.label(tr("build.model"));
                     egui::ComboBox::from_id_salt("turbine model")
                         .selected_text(draft.turbine.0.clone())
                         .show_ui(ui, |ui| {
@@ -450,16 +497,16 @@ fn selection_tools(
                         });
                 });
                 ui.horizontal(|ui| {
-                    ui.label("Hub height");
+                    ui.label(tr("build.hub_height"));
                     ui.add(
-                        egui::DragValue::new(&mut draft.turbine.1)
+                        drag(&mut draft.turbine.1)
                             .range(5.0..=60.0)
                             .speed(0.5)
                             .suffix(" m"),
                     );
                     edit_button(
                         ui,
-                        "Apply",
+                        tr("build.apply"),
                         Edit::SetTurbine {
                             name: name.clone(),
                             model: Some(draft.turbine.0.clone()),
@@ -471,7 +518,7 @@ fn selection_tools(
                 });
                 edit_button(
                     ui,
-                    "Remove this turbine",
+                    tr("build.remove_turbine"),
                     Edit::RemoveTurbine { name },
                     live,
                     actions,
@@ -479,10 +526,7 @@ fn selection_tools(
             } else if let Some(device) = built.devices.get(d)
                 && let Some(h) = device.house
             {
-                ui.label(format!(
-                    "{} belongs to a house: click the house to change it.",
-                    device.name
-                ));
+                ui.label(tr!("build.belongs_to_house", name = device.name));
                 ui_state.selected = Some(Pick::House(h));
             }
         }
@@ -492,11 +536,11 @@ fn selection_tools(
                     built.network.buses[line.from_bus].name.clone(),
                     built.network.buses[line.to_bus].name.clone(),
                 );
-                ui.label(big(format!("Cable {from} - {to}")).strong());
-                ui.label(format!(
-                    "{:.0} m of {}",
-                    line.length_km * 1000.0,
-                    line.cable_name
+                ui.label(big(tr!("build.cable", from = from, to = to)).strong());
+                ui.label(tr!(
+                    "build.cable_length",
+                    m = num(line.length_km * 1000.0, 0),
+                    cable = line.cable_name
                 ));
                 let draft = &mut ui_state.build.draft;
                 ui.horizontal(|ui| {
@@ -507,7 +551,7 @@ fn selection_tools(
                                 ui.selectable_value(
                                     &mut draft.cable,
                                     (*n).to_owned(),
-                                    format!("{n} ({:.0} A)", c.max_i_ka * 1000.0),
+                                    format!("{n} ({} A)", num(c.max_i_ka * 1000.0, 0)),
                                 );
                             }
                             for n in built.scenario.cable_types.keys() {
@@ -516,7 +560,7 @@ fn selection_tools(
                         });
                     edit_button(
                         ui,
-                        "Apply",
+                        tr("build.apply"),
                         Edit::SetCable {
                             from: from.clone(),
                             to: to.clone(),
@@ -529,7 +573,7 @@ fn selection_tools(
                 switch_row(ui, line.switch_closed, &from, &to, live, actions);
                 edit_button(
                     ui,
-                    &format!("Remove {to} and this cable"),
+                    &tr!("build.remove_joint_and_cable", to = to),
                     Edit::RemoveBus { bus: to },
                     live,
                     actions,
@@ -539,9 +583,9 @@ fn selection_tools(
         Some(Pick::Transformer) => {
             controller_tools(ui, live, ui_state, actions);
             ui.separator();
-            ui.label(big("Transformer").strong());
+            ui.label(big(tr("build.transformer")).strong());
             if built.scenario.grid.locked {
-                ui.label(big("Locked: the transformer cannot be changed."));
+                ui.label(big(tr("build.transformer_locked")));
                 return;
             }
             let draft = &mut ui_state.build.draft;
@@ -558,7 +602,7 @@ fn selection_tools(
                     });
                 edit_button(
                     ui,
-                    "Apply",
+                    tr("build.apply"),
                     Edit::SetTransformer {
                         transformer: draft.transformer.clone(),
                     },
@@ -568,9 +612,7 @@ fn selection_tools(
             });
         }
         None => {
-            ui.label(big(
-                "Pick a tool below and click in the view, or click a house, turbine, cable, joint or the transformer to change it.",
-            ));
+            ui.label(big(tr("build.nothing_selected")));
         }
     }
 }
@@ -584,12 +626,12 @@ fn controller_tools(
     actions: &mut PendingActions,
 ) {
     use crate::scenario::tariff::Strategy;
-    ui.label(big("Energy management").strong());
+    ui.label(big(tr("build.energy_management")).strong());
     let draft = &mut ui_state.build.draft;
     let name = |s: Strategy| match s {
-        Strategy::SelfConsumption => "Self-consumption",
-        Strategy::PriceAware => "Price-aware",
-        Strategy::EconomicIslanding => "Economic islanding",
+        Strategy::SelfConsumption => tr("build.self_consumption"),
+        Strategy::PriceAware => tr("build.price_aware"),
+        Strategy::EconomicIslanding => tr("build.economic_islanding"),
     };
     egui::ComboBox::from_id_salt("controller strategy")
         .selected_text(big(name(draft.controller.0)))
@@ -603,24 +645,22 @@ fn controller_tools(
             }
         });
     ui.label(big(match draft.controller.0 {
-        Strategy::SelfConsumption => "Batteries serve their own house.",
-        Strategy::PriceAware => {
-            "Charge when cheap, discharge when dear, keep a reserve for outages."
-        }
-        Strategy::EconomicIslanding => "Price-aware, and island on purpose while the grid is dear.",
+        Strategy::SelfConsumption => tr("build.self_consumption_note"),
+        Strategy::PriceAware => tr("build.price_aware_note"),
+        Strategy::EconomicIslanding => tr("build.economic_islanding_note"),
     }));
     let mut percent = draft.controller.1 * 100.0;
     ui.add(
         egui::Slider::new(&mut percent, 0.0..=100.0)
             .step_by(5.0)
-            .suffix(" % kept for outages"),
+            .suffix(tr("build.kept_for_outages")),
     );
     draft.controller.1 = percent / 100.0;
     let edit = Edit::SetController {
         strategy: draft.controller.0,
         outage_reserve: Some(draft.controller.1),
     };
-    edit_button(ui, "Apply strategy", edit, live, actions);
+    edit_button(ui, tr("build.apply_strategy"), edit, live, actions);
 }
 
 fn house_tools(
@@ -633,9 +673,7 @@ fn house_tools(
     let name = house.name.clone();
     ui.label(big(name.clone()).strong());
     if let Some(why) = crate::scenario::edit::house_lock(&live.hood.0.scenario, &name) {
-        ui.label(big(format!(
-            "Locked: {why}; it cannot be changed or removed."
-        )));
+        ui.label(big(tr!("build.house_locked", why = why)));
         return;
     }
     let d = &mut ui_state.build.draft;
@@ -644,21 +682,22 @@ fn house_tools(
                  range: std::ops::RangeInclusive<f64>,
                  speed: f64,
                  unit: &str| {
-        ui.add(
-            egui::DragValue::new(v)
-                .range(range)
-                .speed(speed)
-                .suffix(unit),
-        );
+        ui.add(drag(v).range(range).speed(speed).suffix(unit));
     };
     ui.horizontal(|ui| {
-        ui.label("Demand");
-        value(ui, &mut d.house.0, 0.0..=100_000.0, 50.0, " kWh/year");
-        ui.label("critical");
+        ui.label(tr("build.demand"));
+        value(
+            ui,
+            &mut d.house.0,
+            0.0..=100_000.0,
+            50.0,
+            tr("build.kwh_a_year"),
+        );
+        ui.label(tr("build.critical"));
         value(ui, &mut d.house.1, 0.0..=1.0, 0.01, "");
         edit_button(
             ui,
-            "Apply",
+            tr("build.apply"),
             Edit::SetHouse {
                 house: name.clone(),
                 annual_kwh: Some(d.house.0),
@@ -672,10 +711,10 @@ fn house_tools(
     match house.pv {
         None => {
             ui.horizontal(|ui| {
-                ui.label("No PV");
+                ui.label(tr("build.no_pv"));
                 edit_button(
                     ui,
-                    &format!("Add {} kWp PV", ui_state.build.pv_kwp),
+                    &tr!("build.add_pv", kwp = num_trimmed(ui_state.build.pv_kwp)),
                     Edit::AddPv {
                         house: name.clone(),
                         kwp: ui_state.build.pv_kwp,
@@ -689,15 +728,15 @@ fn house_tools(
         }
         Some(_) => {
             ui.horizontal(|ui| {
-                ui.label("PV");
+                ui.label(tr("build.pv"));
                 value(ui, &mut d.pv.0, 0.5..=30.0, 0.1, " kWp");
-                value(ui, &mut d.pv.1, 0.0..=90.0, 1.0, "° tilt");
-                value(ui, &mut d.pv.2, 0.0..=360.0, 1.0, "° azimuth");
+                value(ui, &mut d.pv.1, 0.0..=90.0, 1.0, tr("build.tilt"));
+                value(ui, &mut d.pv.2, 0.0..=360.0, 1.0, tr("build.azimuth"));
             });
             ui.horizontal(|ui| {
                 edit_button(
                     ui,
-                    "Apply",
+                    tr("build.apply"),
                     Edit::SetPv {
                         house: name.clone(),
                         kwp: Some(d.pv.0),
@@ -709,7 +748,7 @@ fn house_tools(
                 );
                 edit_button(
                     ui,
-                    "Remove PV",
+                    tr("build.remove_pv"),
                     Edit::RemovePv {
                         house: name.clone(),
                     },
@@ -724,10 +763,14 @@ fn house_tools(
     match house.battery {
         None => {
             ui.horizontal(|ui| {
-                ui.label("No battery");
+                ui.label(tr("build.no_battery"));
                 edit_button(
                     ui,
-                    &format!("Add {} kWh / {} kW", build.battery_kwh, build.battery_kw),
+                    &tr!(
+                        "build.add_battery",
+                        kwh = num_trimmed(build.battery_kwh),
+                        kw = num_trimmed(build.battery_kw)
+                    ),
                     Edit::AddBattery {
                         house: name.clone(),
                         capacity_kwh: build.battery_kwh,
@@ -742,15 +785,21 @@ fn house_tools(
         Some(_) => {
             let d = &mut ui_state.build.draft;
             ui.horizontal(|ui| {
-                ui.label("Battery");
+                ui.label(tr("build.battery"));
                 value(ui, &mut d.battery.0, 1.0..=50.0, 0.5, " kWh");
                 value(ui, &mut d.battery.1, 0.5..=20.0, 0.1, " kW");
-                value(ui, &mut d.battery.2, 0.5..=1.0, 0.005, " eff.");
+                value(
+                    ui,
+                    &mut d.battery.2,
+                    0.5..=1.0,
+                    0.005,
+                    tr("build.efficiency"),
+                );
             });
             ui.horizontal(|ui| {
                 edit_button(
                     ui,
-                    "Apply",
+                    tr("build.apply"),
                     Edit::SetBattery {
                         house: name.clone(),
                         capacity_kwh: Some(d.battery.0),
@@ -762,7 +811,7 @@ fn house_tools(
                 );
                 edit_button(
                     ui,
-                    "Remove battery",
+                    tr("build.remove_battery"),
                     Edit::RemoveBattery {
                         house: name.clone(),
                     },
@@ -776,8 +825,11 @@ fn house_tools(
     match house.ev {
         None => {
             ui.horizontal(|ui| {
-                ui.label("No car");
-                for (label, v2g) in [("Add car", false), ("Add V2G car", true)] {
+                ui.label(tr("build.no_car"));
+                for (label, v2g) in [
+                    (tr("build.add_car"), false),
+                    (tr("build.add_v2g_car"), true),
+                ] {
                     edit_button(
                         ui,
                         label,
@@ -797,29 +849,32 @@ fn house_tools(
         Some(e) => {
             let d = &mut ui_state.build.draft;
             ui.horizontal(|ui| {
-                ui.label(if e.v2g { "V2G car" } else { "Car" });
+                ui.label(if e.v2g {
+                    tr("build.v2g_car")
+                } else {
+                    tr("build.car")
+                });
                 value(ui, &mut d.car.0, 5.0..=250.0, 1.0, " kWh");
-                value(ui, &mut d.car.1, 1.0..=22.0, 0.1, " kW charger");
-                value(ui, &mut d.car.2, 0.0..=1000.0, 1.0, " km/day");
+                value(ui, &mut d.car.1, 1.0..=22.0, 0.1, tr("build.kw_charger"));
+                value(ui, &mut d.car.2, 0.0..=1000.0, 1.0, tr("build.km_a_day"));
             });
             let time_ok = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
             ui.horizontal(|ui| {
-                ui.label("home from");
+                ui.label(tr("build.home_from"));
                 ui.add(egui::TextEdit::singleline(&mut d.car_times.0).desired_width(50.0));
-                ui.label("leaves at");
+                ui.label(tr("build.leaves_at"));
                 ui.add(egui::TextEdit::singleline(&mut d.car_times.1).desired_width(50.0));
             });
             let (arrive, depart) = (time_ok(&d.car_times.0), time_ok(&d.car_times.1));
             ui.horizontal(|ui| {
                 if arrive.is_none() || depart.is_none() {
                     ui.label(
-                        egui::RichText::new("Write times as HH:MM, e.g. 07:30")
-                            .color(c32(palette::VERMILLION)),
+                        egui::RichText::new(tr("build.times_hint")).color(c32(palette::VERMILLION)),
                     );
                 } else {
                     edit_button(
                         ui,
-                        "Apply",
+                        tr("build.apply"),
                         Edit::SetCar {
                             house: name.clone(),
                             battery_kwh: Some(d.car.0),
@@ -833,7 +888,11 @@ fn house_tools(
                         actions,
                     );
                 }
-                let toggle = if e.v2g { "V2G off" } else { "V2G on" };
+                let toggle = if e.v2g {
+                    tr("build.v2g_off")
+                } else {
+                    tr("build.v2g_on")
+                };
                 edit_button(
                     ui,
                     toggle,
@@ -851,7 +910,7 @@ fn house_tools(
                 );
                 edit_button(
                     ui,
-                    "Remove car",
+                    tr("build.remove_car"),
                     Edit::RemoveCar {
                         house: name.clone(),
                     },
@@ -864,7 +923,7 @@ fn house_tools(
     ui.separator();
     edit_button(
         ui,
-        "Remove this house",
+        tr("build.remove_house"),
         Edit::RemoveHouse { house: name },
         live,
         actions,

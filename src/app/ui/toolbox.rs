@@ -5,8 +5,11 @@
 
 use super::*;
 use crate::app::build_tool::{BuildTool, LockMarks};
+use crate::app::editing::eur;
 use crate::app::placement::{ROOF_PV_KWP, Tool};
-use crate::scenario::prices::eur_text;
+use crate::lang::{num, tr};
+use crate::scenario::edit::trimmed;
+use crate::tr;
 
 fn icon(tool: Tool) -> &'static str {
     match tool {
@@ -26,27 +29,28 @@ fn icon(tool: Tool) -> &'static str {
 fn price(tool: Tool, live: &Live, fields: &build::BuildFields) -> String {
     let p = &live.hood.0.scenario.prices;
     match tool {
-        Tool::House => format!("{} connection", eur_text(p.house_connection_eur)),
+        Tool::House => tr!("toolbox.price_house", eur = eur(p.house_connection_eur)),
         Tool::Pv => format!(
             "{} / kWp · {} kWp {}",
-            eur_text(p.pv_eur_per_kwp),
-            fields.pv_kwp,
-            eur_text(fields.pv_kwp * p.pv_eur_per_kwp)
+            eur(p.pv_eur_per_kwp),
+            trimmed(fields.pv_kwp),
+            eur(fields.pv_kwp * p.pv_eur_per_kwp)
         ),
         Tool::Battery => format!(
             "{} / kWh · {} kWh {}",
-            eur_text(p.battery_eur_per_kwh),
-            fields.battery_kwh,
-            eur_text(
-                fields.battery_kwh * p.battery_eur_per_kwh
-                    + fields.battery_kw * p.battery_eur_per_kw
-            )
+            eur(p.battery_eur_per_kwh),
+            trimmed(fields.battery_kwh),
+            eur(fields.battery_kwh * p.battery_eur_per_kwh
+                + fields.battery_kw * p.battery_eur_per_kw)
         ),
-        Tool::Car { .. } => format!("charger {}", eur_text(p.charger_eur)),
-        Tool::Turbine => format!("8.9 kW {}", eur_text(p.turbine("Bergey Excel 10"))),
-        Tool::Cable => format!("{} / m laid", eur_text(p.cable_per_m(&fields.cable))),
-        Tool::Move => "free".to_owned(),
-        Tool::Remove => "not refunded".to_owned(),
+        Tool::Car { .. } => tr!("toolbox.price_car", eur = eur(p.charger_eur)),
+        Tool::Turbine => format!("{} kW {}", num(8.9, 1), eur(p.turbine("Bergey Excel 10"))),
+        Tool::Cable => tr!(
+            "toolbox.price_cable",
+            eur = eur(p.cable_per_m(&fields.cable))
+        ),
+        Tool::Move => tr("toolbox.price_move").to_owned(),
+        Tool::Remove => tr("toolbox.price_remove").to_owned(),
     }
 }
 
@@ -88,7 +92,7 @@ pub(super) fn toolbox(
     charts_width: f32,
     view_width: f32,
 ) {
-    egui::Window::new("Tools")
+    egui::Window::new(tr("toolbox.title"))
         .id("toolbox".into())
         .title_bar(false)
         .resizable(false)
@@ -137,29 +141,29 @@ pub(super) fn toolbox(
             ui.horizontal(|ui| match tool.state.as_ref().map(|s| s.tool) {
                 Some(t @ (Tool::Pv | Tool::Battery)) => {
                     if t == Tool::Pv {
-                        ui.label("PV size");
+                        ui.label(tr("toolbox.pv_size"));
                         ui.add(
-                            egui::DragValue::new(&mut fields.pv_kwp)
+                            build::drag(&mut fields.pv_kwp)
                                 .range(0.5..=30.0)
                                 .speed(0.1)
                                 .suffix(" kWp"),
                         );
                         if ui
-                            .small_button(format!("fill the roof ({ROOF_PV_KWP} kWp)"))
+                            .small_button(tr!("toolbox.fill_roof", kwp = trimmed(ROOF_PV_KWP)))
                             .clicked()
                         {
                             fields.pv_kwp = ROOF_PV_KWP;
                         }
                     } else {
-                        ui.label("Battery");
+                        ui.label(tr("toolbox.battery"));
                         ui.add(
-                            egui::DragValue::new(&mut fields.battery_kwh)
+                            build::drag(&mut fields.battery_kwh)
                                 .range(1.0..=50.0)
                                 .speed(0.5)
                                 .suffix(" kWh"),
                         );
                         ui.add(
-                            egui::DragValue::new(&mut fields.battery_kw)
+                            build::drag(&mut fields.battery_kw)
                                 .range(0.5..=20.0)
                                 .speed(0.1)
                                 .suffix(" kW"),
@@ -168,7 +172,7 @@ pub(super) fn toolbox(
                     ui.label(price(t, live, fields));
                 }
                 Some(Tool::Cable) => {
-                    ui.label("Cable type");
+                    ui.label(tr("toolbox.cable_type"));
                     egui::ComboBox::from_id_salt("new cable")
                         .selected_text(fields.cable.clone())
                         .show_ui(ui, |ui| {
@@ -182,12 +186,7 @@ pub(super) fn toolbox(
                     ui.label(egui::RichText::new(t.hint()).size(15.0));
                 }
                 None => {
-                    ui.label(
-                        egui::RichText::new(
-                            "Pick a tool, then click in the view. Esc or right click puts it down.",
-                        )
-                        .size(15.0),
-                    );
+                    ui.label(egui::RichText::new(tr("toolbox.pick_a_tool")).size(15.0));
                 }
             });
             // The sizes follow the fields into the tool in hand.
@@ -197,23 +196,6 @@ pub(super) fn toolbox(
                 s.cable = fields.cable.clone();
             }
         });
-}
-
-/// "Added house X" as what a click would do: "add house X".
-fn imperative(description: &str) -> String {
-    for (done, to_do) in [
-        ("Added", "add"),
-        ("Removed", "remove"),
-        ("Changed", "change"),
-        ("Laid", "lay"),
-        ("Moved", "move"),
-        ("Put in", "put in"),
-    ] {
-        if let Some(rest) = description.strip_prefix(done) {
-            return format!("{to_do}{rest}");
-        }
-    }
-    description.to_owned()
 }
 
 /// The label beside the ghost.
@@ -252,36 +234,33 @@ pub(super) fn ghost_label(ctx: &egui::Context, live: &Live, tool: &BuildTool) {
                                 let cost = p.spending.total();
                                 let taken = p.spending.total_removed();
                                 ui.label(
-                                    egui::RichText::new(format!(
-                                        "Click: {}",
-                                        imperative(&p.description)
+                                    egui::RichText::new(tr!(
+                                        "toolbox.click_to",
+                                        what = edit.to_do()
                                     ))
                                     .size(15.0),
                                 );
                                 if cost > 0.5 {
                                     ui.label(
-                                        egui::RichText::new(format!("Costs {}", eur_text(cost)))
+                                        egui::RichText::new(tr!("build.costs", eur = eur(cost)))
                                             .size(15.0),
                                     );
                                 }
                                 if taken > 0.5 {
-                                    ui.label(format!(
-                                        "Takes away {} of equipment",
-                                        eur_text(taken)
-                                    ));
+                                    ui.label(tr!("toolbox.takes_away", eur = eur(taken)));
                                 }
                                 build::flow_grid(ui, p);
                             }
                             Some(Err(why)) => {
                                 ui.label(
-                                    egui::RichText::new(format!("Cannot: {why}"))
+                                    egui::RichText::new(tr!("toolbox.cannot", why = why))
                                         .color(c32(palette::VERMILLION))
                                         .size(15.0),
                                 );
                             }
                             None => {
-                                ui.label(imperative(&edit.describe()));
-                                ui.label(egui::RichText::new("working out its effect...").small());
+                                ui.label(edit.to_do());
+                                ui.label(egui::RichText::new(tr("toolbox.working_out")).small());
                             }
                         }
                     }

@@ -1,16 +1,18 @@
 //! What each [`Edit`] does to a scenario, and the locks that refuse it.
 
 use super::{Edit, Refusal};
+use crate::lang::tr;
 use crate::scenario::{
     Battery, BusSpec, ClockTime, Ev, Feeder, House, LV_BUSBAR_NAME, LineSpec, MV_BUS_NAME,
     Position, Pv, Scenario, WindTurbine,
 };
+use crate::tr;
 
 fn house_mut<'a>(s: &'a mut Scenario, name: &str) -> Result<&'a mut House, Refusal> {
     s.houses
         .iter_mut()
         .find(|h| h.name == name)
-        .ok_or_else(|| format!("there is no house \"{name}\""))
+        .ok_or_else(|| tr!("edit.no_house", name = name))
 }
 
 /// The cable between two buses (either way round).
@@ -19,14 +21,14 @@ fn line_mut<'a>(s: &'a mut Scenario, from: &str, to: &str) -> Result<&'a mut Lin
         .iter_mut()
         .flat_map(|f| f.lines.iter_mut())
         .find(|l| (l.from == from && l.to == to) || (l.from == to && l.to == from))
-        .ok_or_else(|| format!("there is no cable between {from} and {to}"))
+        .ok_or_else(|| tr!("edit.no_cable", from = from, to = to))
 }
 
 fn turbine_mut<'a>(s: &'a mut Scenario, name: &str) -> Result<&'a mut WindTurbine, Refusal> {
     s.wind_turbines
         .iter_mut()
         .find(|t| t.name == name)
-        .ok_or_else(|| format!("there is no wind turbine \"{name}\""))
+        .ok_or_else(|| tr!("edit.no_turbine", name = name))
 }
 
 /// Why the house cannot be changed, if it is locked. (A locked
@@ -34,22 +36,27 @@ fn turbine_mut<'a>(s: &'a mut Scenario, name: &str) -> Result<&'a mut WindTurbin
 /// [`super::generate::expand`]; what is added later is free.)
 pub fn house_lock(s: &Scenario, name: &str) -> Option<String> {
     let house = s.houses.iter().find(|h| h.name == name)?;
-    house.locked.then(|| format!("{name} is locked"))
+    house.locked.then(|| tr!("edit.locked", name = name))
 }
 
 /// Why the turbine cannot be changed, if it is locked.
 fn turbine_lock(s: &Scenario, name: &str) -> Option<String> {
     let t = s.wind_turbines.iter().find(|t| t.name == name)?;
-    t.locked.then(|| format!("wind turbine {name} is locked"))
+    t.locked.then(|| tr!("edit.turbine_locked", name = name))
 }
+
+const PV_LOCKED: &str = "edit.pv_locked";
+const BATTERY_LOCKED: &str = "edit.battery_locked";
+const CAR_LOCKED: &str = "edit.car_locked";
 
 /// Refuses an edit that would change or remove a locked part.
 fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
     let house = |name: &str| house_lock(s, name).map_or(Ok(()), Err);
+    // `what`: the key of "the PV of {name} is locked" and its like.
     let device_locked = |name: &str, which: fn(&House) -> bool, what: &str| {
         house(name)?;
         match s.houses.iter().find(|h| h.name == name) {
-            Some(h) if which(h) => Err(format!("the {what} of {name} is locked")),
+            Some(h) if which(h) => Err(tr!(what, name = name)),
             _ => Ok(()),
         }
     };
@@ -60,23 +67,25 @@ fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
         | Edit::SetHouse { house: h, .. } => house(h),
         // A house goes with what it has: none of it may be locked.
         Edit::RemoveHouse { house: h } => {
-            device_locked(h, |x| x.pv.is_some_and(|d| d.locked), "PV")?;
-            device_locked(h, |x| x.battery.is_some_and(|d| d.locked), "battery")?;
-            device_locked(h, |x| x.ev.is_some_and(|d| d.locked), "car")
+            device_locked(h, |x| x.pv.is_some_and(|d| d.locked), PV_LOCKED)?;
+            device_locked(h, |x| x.battery.is_some_and(|d| d.locked), BATTERY_LOCKED)?;
+            device_locked(h, |x| x.ev.is_some_and(|d| d.locked), CAR_LOCKED)
         }
         Edit::RemovePv { house: h } | Edit::SetPv { house: h, .. } => {
-            device_locked(h, |x| x.pv.is_some_and(|d| d.locked), "PV")
+            device_locked(h, |x| x.pv.is_some_and(|d| d.locked), PV_LOCKED)
         }
         Edit::RemoveBattery { house: h } | Edit::SetBattery { house: h, .. } => {
-            device_locked(h, |x| x.battery.is_some_and(|d| d.locked), "battery")
+            device_locked(h, |x| x.battery.is_some_and(|d| d.locked), BATTERY_LOCKED)
         }
         Edit::RemoveCar { house: h } | Edit::SetCar { house: h, .. } => {
-            device_locked(h, |x| x.ev.is_some_and(|d| d.locked), "car")
+            device_locked(h, |x| x.ev.is_some_and(|d| d.locked), CAR_LOCKED)
         }
         Edit::RemoveTurbine { name } | Edit::SetTurbine { name, .. } => {
             turbine_lock(s, name).map_or(Ok(()), Err)
         }
-        Edit::SetTransformer { .. } if s.grid.locked => Err("the transformer is locked".to_owned()),
+        Edit::SetTransformer { .. } if s.grid.locked => {
+            Err(tr("edit.transformer_locked").to_owned())
+        }
         Edit::MoveHouse { house: h, .. } => house(h),
         Edit::MoveTurbine { name, .. } => turbine_lock(s, name).map_or(Ok(()), Err),
         Edit::SetCable { from, to, .. } | Edit::SetSwitch { from, to, .. } => {
@@ -86,7 +95,7 @@ fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
                     .any(|l| (&l.from == from && &l.to == to) || (&l.from == to && &l.to == from))
             });
             match locked {
-                Some(f) if f.locked => Err(format!("{} is locked", f.name)),
+                Some(f) if f.locked => Err(tr!("edit.locked", name = f.name)),
                 _ => Ok(()),
             }
         }
@@ -125,7 +134,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
         } => {
             let h = house_mut(&mut s, &house)?;
             if h.pv.is_some() {
-                return Err(format!("{house} already has PV; change it instead"));
+                return Err(tr!("edit.has_pv", house = house));
             }
             h.pv = Some(Pv {
                 kwp,
@@ -142,7 +151,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
         } => {
             let h = house_mut(&mut s, &house)?;
             if h.battery.is_some() {
-                return Err(format!("{house} already has a battery; change it instead"));
+                return Err(tr!("edit.has_battery", house = house));
             }
             h.battery = Some(Battery {
                 capacity_kwh,
@@ -160,7 +169,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
         } => {
             let h = house_mut(&mut s, &house)?;
             if h.ev.is_some() {
-                return Err(format!("{house} already has a car; change it instead"));
+                return Err(tr!("edit.has_car", house = house));
             }
             h.ev = Some(Ev {
                 battery_kwh,
@@ -180,9 +189,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             position_m,
         } => {
             if s.houses.iter().any(|h| h.name == name) {
-                return Err(format!(
-                    "there is a house \"{name}\" already; choose another name"
-                ));
+                return Err(tr!("edit.house_exists", name = name));
             }
             let position = stands_at(&s, &bus, position_m, 10.0);
             s.houses.push(House {
@@ -206,9 +213,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             position_m,
         } => {
             if s.wind_turbines.iter().any(|t| t.name == name) {
-                return Err(format!(
-                    "there is a wind turbine \"{name}\" already; choose another name"
-                ));
+                return Err(tr!("edit.turbine_exists", name = name));
             }
             let position = stands_at(&s, &bus, position_m, 20.0);
             s.wind_turbines.push(WindTurbine {
@@ -224,29 +229,29 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             let before = s.houses.len();
             s.houses.retain(|h| h.name != house);
             if s.houses.len() == before {
-                return Err(format!("there is no house \"{house}\""));
+                return Err(tr!("edit.no_house", name = house));
             }
         }
         Edit::RemovePv { house } => {
             if house_mut(&mut s, &house)?.pv.take().is_none() {
-                return Err(format!("{house} has no PV to remove"));
+                return Err(tr!("edit.no_pv_to_remove", house = house));
             }
         }
         Edit::RemoveBattery { house } => {
             if house_mut(&mut s, &house)?.battery.take().is_none() {
-                return Err(format!("{house} has no battery to remove"));
+                return Err(tr!("edit.no_battery_to_remove", house = house));
             }
         }
         Edit::RemoveCar { house } => {
             if house_mut(&mut s, &house)?.ev.take().is_none() {
-                return Err(format!("{house} has no car to remove"));
+                return Err(tr!("edit.no_car_to_remove", house = house));
             }
         }
         Edit::RemoveTurbine { name } => {
             let before = s.wind_turbines.len();
             s.wind_turbines.retain(|t| t.name != name);
             if s.wind_turbines.len() == before {
-                return Err(format!("there is no wind turbine \"{name}\""));
+                return Err(tr!("edit.no_turbine", name = name));
             }
         }
         Edit::SetHouse {
@@ -267,7 +272,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             let h = house_mut(&mut s, &house)?;
             let pv =
                 h.pv.as_mut()
-                    .ok_or_else(|| format!("{house} has no PV; add it first"))?;
+                    .ok_or_else(|| tr!("edit.no_pv", house = house))?;
             pv.kwp = kwp.unwrap_or(pv.kwp);
             pv.tilt_deg = tilt_deg.unwrap_or(pv.tilt_deg);
             pv.azimuth_deg = azimuth_deg.unwrap_or(pv.azimuth_deg);
@@ -282,7 +287,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             let b = h
                 .battery
                 .as_mut()
-                .ok_or_else(|| format!("{house} has no battery; add one first"))?;
+                .ok_or_else(|| tr!("edit.no_battery", house = house))?;
             b.capacity_kwh = capacity_kwh.unwrap_or(b.capacity_kwh);
             b.power_kw = power_kw.unwrap_or(b.power_kw);
             b.efficiency = efficiency.unwrap_or(b.efficiency);
@@ -299,7 +304,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             let h = house_mut(&mut s, &house)?;
             let e =
                 h.ev.as_mut()
-                    .ok_or_else(|| format!("{house} has no car; add one first"))?;
+                    .ok_or_else(|| tr!("edit.no_car", house = house))?;
             e.battery_kwh = battery_kwh.unwrap_or(e.battery_kwh);
             e.charger_kw = charger_kw.unwrap_or(e.charger_kw);
             e.v2g = v2g.unwrap_or(e.v2g);
@@ -399,19 +404,14 @@ fn add_cable(
     length_m: Option<f64>,
 ) -> Result<(), Refusal> {
     if !bus_exists(s, from) {
-        return Err(format!(
-            "there is no bus \"{from}\" to start the cable from"
-        ));
+        return Err(tr!("edit.no_bus_to_start", from = from));
     }
     if from == to {
-        return Err("a cable needs two different ends".to_owned());
+        return Err(tr("edit.two_ends").to_owned());
     }
     let new_joint = !bus_exists(s, to);
     let end = if new_joint {
-        Some(
-            position_m
-                .ok_or_else(|| format!("say where the new joint {to} stands (position_m)"))?,
-        )
+        Some(position_m.ok_or_else(|| tr!("edit.say_where", to = to))?)
     } else {
         placed(s, to)
     };
@@ -419,9 +419,7 @@ fn add_cable(
         (Some(l), _, _) => l,
         (None, Some(a), Some(b)) => ((a.0 - b.0).hypot(a.1 - b.1)).max(1.0),
         _ => {
-            return Err(format!(
-                "give the cable's length: {from} or {to} has no position"
-            ));
+            return Err(tr!("edit.give_length", from = from, to = to));
         }
     };
     let line = LineSpec {
@@ -438,7 +436,7 @@ fn add_cable(
         Some(f) => f,
         None => {
             let name = (1..)
-                .map(|n| format!("New street {n}"))
+                .map(|n| tr!("edit.new_street", n = n))
                 .find(|n| s.feeders.iter().all(|f| &f.name != n))
                 .unwrap_or_default();
             s.feeders.push(Feeder {
@@ -490,34 +488,33 @@ fn cut_off_by_removing(s: &Scenario, bus: &str) -> Vec<String> {
 
 fn remove_bus(s: &mut Scenario, bus: &str) -> Result<(), Refusal> {
     if bus == LV_BUSBAR_NAME || bus == MV_BUS_NAME {
-        return Err("the transformer's buses cannot be removed".to_owned());
+        return Err(tr("edit.transformer_buses").to_owned());
     }
-    let f = feeder_of(s, bus).ok_or_else(|| format!("there is no bus \"{bus}\""))?;
+    let f = feeder_of(s, bus).ok_or_else(|| tr!("edit.no_bus", bus = bus))?;
     if s.feeders[f].locked {
-        return Err(format!("{} is locked", s.feeders[f].name));
+        return Err(tr!("edit.locked", name = s.feeders[f].name));
     }
     let cut_off = cut_off_by_removing(s, bus);
     if !cut_off.is_empty() {
         let shown: Vec<&str> = cut_off.iter().take(4).map(String::as_str).collect();
-        let more = if cut_off.len() > shown.len() {
-            format!(" and {} more", cut_off.len() - shown.len())
+        let shown = shown.join(", ");
+        let more = cut_off.len() - cut_off.len().min(4);
+        return Err(if more > 0 {
+            tr!("edit.still_feeds_more", bus = bus, buses = shown, n = more)
         } else {
-            String::new()
-        };
-        return Err(format!(
-            "{bus} still feeds {}{more}, which would be cut off; remove the joints beyond it first",
-            shown.join(", ")
-        ));
+            tr!("edit.still_feeds", bus = bus, buses = shown)
+        });
     }
     for h in s.houses.iter().filter(|h| h.bus == bus) {
         if let Some(why) = house_lock(s, &h.name) {
-            return Err(format!("{why}, and it hangs off {bus}"));
+            return Err(tr!("edit.hangs_off", why = why, bus = bus));
         }
     }
     if let Some(t) = s.wind_turbines.iter().find(|t| t.bus == bus && t.locked) {
-        return Err(format!(
-            "wind turbine {} is locked, and it hangs off {bus}",
-            t.name
+        return Err(tr!(
+            "edit.hangs_off",
+            why = tr!("edit.turbine_locked", name = t.name),
+            bus = bus
         ));
     }
     s.houses.retain(|h| h.bus != bus);

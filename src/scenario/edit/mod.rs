@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ClockTime, Scenario, ScenarioError, parse};
+use crate::lang::tr;
+use crate::tr;
 
 mod change;
 
@@ -299,81 +301,142 @@ fn default_hub_height() -> f64 {
     24.0
 }
 
-/// Trims a number for a description: "6.5", "11", "0.95".
-fn num(x: f64) -> String {
+/// Trims a number for a description: "6.5", "11", "0.95" ("6,5" in German).
+pub fn trimmed(x: f64) -> String {
     let s = format!("{x:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if crate::lang::current() == crate::lang::Lang::En {
+        s.to_owned()
+    } else {
+        s.replace('.', ",")
+    }
+}
+
+/// A strategy's name inside a description ("self-consumption").
+fn strategy_name(strategy: crate::scenario::tariff::Strategy) -> &'static str {
+    use crate::scenario::tariff::Strategy;
+    tr(match strategy {
+        Strategy::SelfConsumption => "edit.self_consumption",
+        Strategy::PriceAware => "edit.price_aware",
+        Strategy::EconomicIslanding => "edit.economic_islanding",
+    })
 }
 
 impl Edit {
-    /// What the edit does, for the history list ("Added 6.5 kWp PV to Lindenweg 9").
+    /// What the edit does, for the history list ("Added 6.5 kWp PV to
+    /// Lindenweg 9"), in the language in force.
     pub fn describe(&self) -> String {
         match self {
-            Self::AddPv { house, kwp, .. } => format!("Added {} kWp PV to {house}", num(*kwp)),
+            Self::AddPv { house, kwp, .. } => {
+                tr!("edit.added_pv", kwp = trimmed(*kwp), house = house)
+            }
             Self::AddBattery {
                 house,
                 capacity_kwh,
                 power_kw,
                 ..
-            } => format!(
-                "Added a {} kWh / {} kW battery to {house}",
-                num(*capacity_kwh),
-                num(*power_kw)
+            } => tr!(
+                "edit.added_battery",
+                kwh = trimmed(*capacity_kwh),
+                kw = trimmed(*power_kw),
+                house = house
             ),
-            Self::AddCar { house, v2g, .. } => format!(
-                "Added an electric car{} to {house}",
-                if *v2g { " (vehicle-to-grid)" } else { "" }
-            ),
-            Self::AddHouse { name, bus, .. } => format!("Added house {name} at {bus}"),
-            Self::AddTurbine { name, bus, .. } => format!("Added wind turbine {name} at {bus}"),
-            Self::RemoveHouse { house } => format!("Removed {house}"),
-            Self::RemovePv { house } => format!("Removed the PV of {house}"),
-            Self::RemoveBattery { house } => format!("Removed the battery of {house}"),
-            Self::RemoveCar { house } => format!("Removed the car of {house}"),
-            Self::RemoveTurbine { name } => format!("Removed wind turbine {name}"),
-            Self::SetHouse { house, .. } => format!("Changed {house}"),
-            Self::SetPv { house, .. } => format!("Changed the PV of {house}"),
-            Self::SetBattery { house, .. } => format!("Changed the battery of {house}"),
-            Self::SetCar { house, .. } => format!("Changed the car of {house}"),
-            Self::SetTurbine { name, .. } => format!("Changed wind turbine {name}"),
-            Self::SetTransformer { transformer } => format!("Put in a {transformer} transformer"),
+            Self::AddCar { house, v2g, .. } => {
+                if *v2g {
+                    tr!("edit.added_v2g_car", house = house)
+                } else {
+                    tr!("edit.added_car", house = house)
+                }
+            }
+            Self::AddHouse { name, bus, .. } => tr!("edit.added_house", name = name, bus = bus),
+            Self::AddTurbine { name, bus, .. } => {
+                tr!("edit.added_turbine", name = name, bus = bus)
+            }
+            Self::RemoveHouse { house } => tr!("edit.removed_house", house = house),
+            Self::RemovePv { house } => tr!("edit.removed_pv", house = house),
+            Self::RemoveBattery { house } => tr!("edit.removed_battery", house = house),
+            Self::RemoveCar { house } => tr!("edit.removed_car", house = house),
+            Self::RemoveTurbine { name } => tr!("edit.removed_turbine", name = name),
+            Self::SetHouse { house, .. } => tr!("edit.changed_house", house = house),
+            Self::SetPv { house, .. } => tr!("edit.changed_pv", house = house),
+            Self::SetBattery { house, .. } => tr!("edit.changed_battery", house = house),
+            Self::SetCar { house, .. } => tr!("edit.changed_car", house = house),
+            Self::SetTurbine { name, .. } => tr!("edit.changed_turbine", name = name),
+            Self::SetTransformer { transformer } => {
+                tr!("edit.put_in_transformer", transformer = transformer)
+            }
             Self::SetController {
                 strategy,
                 outage_reserve,
             } => {
-                let name = match strategy {
-                    crate::scenario::tariff::Strategy::SelfConsumption => "self-consumption",
-                    crate::scenario::tariff::Strategy::PriceAware => "price-aware",
-                    crate::scenario::tariff::Strategy::EconomicIslanding => "economic islanding",
-                };
+                let name = strategy_name(*strategy);
                 match outage_reserve {
-                    Some(r) => format!(
-                        "Set the strategy to {name}, keeping {} % for outages",
-                        num(r * 100.0)
+                    Some(r) => tr!(
+                        "edit.set_strategy_reserve",
+                        name = name,
+                        percent = trimmed(r * 100.0)
                     ),
-                    None => format!("Set the strategy to {name}"),
+                    None => tr!("edit.set_strategy", name = name),
                 }
             }
             Self::AddCable {
                 from, to, cable, ..
-            } => {
-                format!("Laid a {cable} cable from {from} to {to}")
-            }
+            } => tr!("edit.laid_cable", cable = cable, from = from, to = to),
             Self::SetCable { from, to, cable } => {
-                format!("Put in {cable} between {from} and {to}")
+                tr!("edit.put_in_cable", cable = cable, from = from, to = to)
             }
-            Self::RemoveBus { bus } => format!("Removed joint {bus}"),
+            Self::RemoveBus { bus } => tr!("edit.removed_joint", bus = bus),
             Self::SetSwitch { from, to, switch } => match switch {
                 Some(super::SwitchState::Open) => {
-                    format!("Opened the switch between {from} and {to}")
+                    tr!("edit.opened_switch", from = from, to = to)
                 }
                 Some(super::SwitchState::Closed) => {
-                    format!("Closed the switch between {from} and {to}")
+                    tr!("edit.closed_switch", from = from, to = to)
                 }
-                None => format!("Took the switch off the cable between {from} and {to}"),
+                None => tr!("edit.took_switch_off", from = from, to = to),
             },
-            Self::MoveHouse { house, .. } => format!("Moved {house}"),
-            Self::MoveTurbine { name, .. } => format!("Moved wind turbine {name}"),
+            Self::MoveHouse { house, .. } => tr!("edit.moved_house", house = house),
+            Self::MoveTurbine { name, .. } => tr!("edit.moved_turbine", name = name),
+        }
+    }
+
+    /// What the edit would do, as a build tool's label says it beside its
+    /// ghost ("add house Lindenweg 25 at L1"); edits no tool makes are
+    /// described as [`Edit::describe`] does.
+    pub fn to_do(&self) -> String {
+        match self {
+            Self::AddPv { house, kwp, .. } => {
+                tr!("edit.add_pv", kwp = trimmed(*kwp), house = house)
+            }
+            Self::AddBattery {
+                house,
+                capacity_kwh,
+                power_kw,
+                ..
+            } => tr!(
+                "edit.add_battery",
+                kwh = trimmed(*capacity_kwh),
+                kw = trimmed(*power_kw),
+                house = house
+            ),
+            Self::AddCar { house, v2g, .. } => {
+                if *v2g {
+                    tr!("edit.add_v2g_car", house = house)
+                } else {
+                    tr!("edit.add_car", house = house)
+                }
+            }
+            Self::AddHouse { name, bus, .. } => tr!("edit.add_house", name = name, bus = bus),
+            Self::AddTurbine { name, bus, .. } => tr!("edit.add_turbine", name = name, bus = bus),
+            Self::RemoveHouse { house } => tr!("edit.remove_house", house = house),
+            Self::RemoveTurbine { name } => tr!("edit.remove_turbine", name = name),
+            Self::AddCable {
+                from, to, cable, ..
+            } => tr!("edit.lay_cable", cable = cable, from = from, to = to),
+            Self::RemoveBus { bus } => tr!("edit.remove_joint", bus = bus),
+            Self::MoveHouse { house, .. } => tr!("edit.move_house", house = house),
+            Self::MoveTurbine { name, .. } => tr!("edit.move_turbine", name = name),
+            _ => self.describe(),
         }
     }
 }
@@ -390,7 +453,7 @@ pub fn to_ron(s: &Scenario) -> Result<String, String> {
         .compact_arrays(false);
     ron::ser::to_string_pretty(s, config)
         .map(|body| format!("Scenario{body}\n"))
-        .map_err(|e| format!("the scenario cannot be written out ({e})"))
+        .map_err(|e| tr!("edit.cannot_write_out", e = e))
 }
 
 /// `edit` applied to `s`, before the checks: what it would make, or why
@@ -416,7 +479,7 @@ pub fn preview_build(edit: &Edit, s: &Scenario) -> Result<super::Built, Refusal>
     super::build(&changed, "the edited scenario", "").map_err(|errors| {
         errors
             .first()
-            .map_or_else(|| "the edit was refused".to_owned(), sentence)
+            .map_or_else(|| tr("edit.was_refused").to_owned(), sentence)
     })
 }
 
@@ -428,7 +491,7 @@ pub fn check(s: &Scenario) -> Result<super::Built, Refusal> {
     super::build(&parsed, file, "").map_err(|errors| {
         errors
             .first()
-            .map_or_else(|| "the edit was refused".to_owned(), sentence)
+            .map_or_else(|| tr("edit.was_refused").to_owned(), sentence)
     })
 }
 
