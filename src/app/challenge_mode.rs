@@ -13,6 +13,7 @@ use std::sync::Arc;
 use bevy::prelude::*;
 
 use crate::challenge::{self, Grade, Meter, Prepared, progress};
+use crate::lang::tr;
 use crate::scenario::Built;
 use crate::sim::{Neighbourhood, SimClock, SimulationStep, SimulationSystems};
 
@@ -169,8 +170,8 @@ fn judge(world: &mut World) {
             let eligible = reasons.is_empty();
             let (stars, score) = challenge::grade::stars_and_score(eligible, &goals, budget, spent);
             Grade {
-                challenge: prepared.challenge.title.clone(),
-                design: "this design".into(),
+                challenge: prepared.challenge.title.get(),
+                design: tr("grade.this_design").to_owned(),
                 eligible,
                 reasons,
                 stars,
@@ -182,10 +183,10 @@ fn judge(world: &mut World) {
             }
         }
         Err(e) => Grade {
-            challenge: prepared.challenge.title.clone(),
-            design: "this design".into(),
+            challenge: prepared.challenge.title.get(),
+            design: tr("grade.this_design").to_owned(),
             eligible: false,
-            reasons: vec![format!("it could not be run: {e}")],
+            reasons: vec![crate::tr!("grade.not_run", why = e)],
             stars: 0,
             max_stars: prepared.challenge.goals.len() as u32,
             score: 0,
@@ -278,7 +279,7 @@ fn start_run(world: &mut World, design: Built) {
                 h.refuse(
                     errors
                         .first()
-                        .map_or_else(|| "the design cannot be run".into(), |e| e.message.clone()),
+                        .map_or_else(|| tr("grade.cannot_run").to_owned(), |e| e.message.clone()),
                 );
             }
             return;
@@ -340,13 +341,11 @@ pub fn allows(world: &World, action: &super::controls::Action) -> Result<(), Str
     let clock = matches!(action, A::TogglePause | A::SetPaused(false) | A::StepOnce);
     match mode.phase {
         Phase::Running | Phase::Results if events || design => {
-            Err("The challenge decides the events: press \"Try again\" to change the design".into())
+            Err(tr("challenge.refuse_running").to_owned())
         }
-        Phase::Briefing if design => {
-            Err("Read the briefing, then press \"Start designing\"".into())
-        }
+        Phase::Briefing if design => Err(tr("challenge.refuse_briefing").to_owned()),
         Phase::Briefing | Phase::Design if events || clock => {
-            Err("The clock waits while you design: press \"Run the challenge\"".into())
+            Err(tr("challenge.refuse_design").to_owned())
         }
         _ => Ok(()),
     }

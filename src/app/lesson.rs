@@ -18,6 +18,7 @@ use serde::Deserialize;
 use super::controls::PendingActions;
 use super::script::ScriptAction;
 use crate::challenge::Tool;
+use crate::lang::{Text, tr};
 use crate::market::Mechanism;
 use crate::scenario::error::{Locator, ScenarioError, parse_ron, read_text};
 use crate::scenario::{Built, ClockTime, Scenario};
@@ -34,8 +35,9 @@ pub const MAX_TEXT_CHARS: usize = 700;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lesson {
-    /// Shown in the list and above every step.
-    pub title: String,
+    /// Shown in the list and above every step, in one language or several
+    /// (`{"en": "...", "de": "..."}`).
+    pub title: Text,
     /// The scenario it runs on, relative to the lesson file.
     pub scenario: String,
     /// About how long it takes in class, minutes.
@@ -49,8 +51,8 @@ pub struct Lesson {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LessonStep {
-    /// What to read, a few sentences.
-    pub text: String,
+    /// What to read, a few sentences, in one language or several.
+    pub text: Text,
     /// Turn the camera to this: a bus, a house, a turbine or "the transformer".
     #[serde(default)]
     pub focus: Option<String>,
@@ -97,23 +99,23 @@ pub enum Until {
 }
 
 impl Until {
-    /// What the user is waiting for, for the panel.
+    /// What the user is waiting for, for the panel, in the language in force.
     pub fn hint(&self) -> String {
+        use crate::lang::num;
+        use crate::tr;
         match self {
-            Until::Next => "The clock waits: press Next when you are ready.".into(),
-            Until::OutageOn => "Next: when the grid fails (press G, or Show me).".into(),
-            Until::Islanded => "Next: when the neighbourhood runs as an island.".into(),
-            Until::Reconnected => "Next: when the island reconnects to the grid.".into(),
-            Until::Shedding => "Next: when the island has to shed load.".into(),
-            Until::Blackout => "Next: when the island goes dark.".into(),
-            Until::ClockAt(t) => format!("Next: at {}.", t.0.format("%H:%M")),
-            Until::Added(tool) => format!("Next: when you have added a {}.", tool.label()),
-            Until::PriceAbove(p) => format!("Next: when the price is above {p:.2} EUR/kWh."),
-            Until::Market(m) => format!("Next: when the market is {}.", m.label()),
-            Until::VoltageAbove(v) => format!("Next: when a voltage rises above {v:.2} pu."),
-            Until::BatteryBelow(s) => {
-                format!("Next: when the batteries are below {s:.0} % full.")
-            }
+            Until::Next => tr("lesson.until_next").to_owned(),
+            Until::OutageOn => tr("lesson.until_outage").to_owned(),
+            Until::Islanded => tr("lesson.until_islanded").to_owned(),
+            Until::Reconnected => tr("lesson.until_reconnected").to_owned(),
+            Until::Shedding => tr("lesson.until_shedding").to_owned(),
+            Until::Blackout => tr("lesson.until_blackout").to_owned(),
+            Until::ClockAt(t) => tr!("lesson.until_clock", at = t.0.format("%H:%M")),
+            Until::Added(tool) => tr!("lesson.until_added", tool = tool.label()),
+            Until::PriceAbove(p) => tr!("lesson.until_price", eur = num(*p, 2)),
+            Until::Market(m) => tr!("lesson.until_market", market = m.label()),
+            Until::VoltageAbove(v) => tr!("lesson.until_voltage", pu = num(*v, 2)),
+            Until::BatteryBelow(s) => tr!("lesson.until_battery", percent = num(*s, 0)),
         }
     }
 }
@@ -278,12 +280,15 @@ impl PreparedLesson {
             ));
         }
         for (n, step) in lesson.steps.iter().enumerate() {
-            if step.text.chars().count() > MAX_TEXT_CHARS {
-                errors.push(loc.error_at_text("text", n, format!(
-                    "step {} has {} characters of text, more than {MAX_TEXT_CHARS}; split it into two steps",
-                    n + 1,
-                    step.text.chars().count()
-                )));
+            for lang in step.text.languages() {
+                let chars = step.text.in_lang(lang).chars().count();
+                if chars > MAX_TEXT_CHARS {
+                    errors.push(loc.error_at_text("text", n, format!(
+                        "step {} has {chars} characters of text in \"{}\", more than {MAX_TEXT_CHARS}; split it into two steps",
+                        n + 1,
+                        lang.code()
+                    )));
+                }
             }
         }
         let scenario_file = loc.file_beside(path, "scenario", &lesson.scenario, "scenario");

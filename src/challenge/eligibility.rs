@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::tr;
 use crate::scenario::{Feeder, House, Scenario, prices};
+use crate::tr;
 
 /// A build tool, as a challenge allows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -58,22 +60,22 @@ impl Tool {
         Tool::Market,
     ];
 
-    /// Its name for people.
+    /// Its name for people, in the language in force.
     pub fn label(self) -> &'static str {
-        match self {
-            Tool::House => "house",
-            Tool::Pv => "solar",
-            Tool::Battery => "battery",
-            Tool::Car => "car",
-            Tool::Turbine => "wind turbine",
-            Tool::Cable => "cable",
-            Tool::Switch => "switch",
-            Tool::Move => "move",
-            Tool::Remove => "remove",
-            Tool::Transformer => "transformer",
-            Tool::Controller => "strategy",
-            Tool::Market => "market",
-        }
+        tr(match self {
+            Tool::House => "challenge.tool_house",
+            Tool::Pv => "challenge.tool_pv",
+            Tool::Battery => "challenge.tool_battery",
+            Tool::Car => "challenge.tool_car",
+            Tool::Turbine => "challenge.tool_turbine",
+            Tool::Cable => "challenge.tool_cable",
+            Tool::Switch => "challenge.tool_switch",
+            Tool::Move => "challenge.tool_move",
+            Tool::Remove => "challenge.tool_remove",
+            Tool::Transformer => "challenge.tool_transformer",
+            Tool::Controller => "challenge.tool_controller",
+            Tool::Market => "challenge.tool_market",
+        })
     }
 }
 
@@ -303,22 +305,31 @@ pub fn reasons(
     let used = tools_used(start, design);
     // Settings the build tools do not change.
     let fixed: [(&str, bool); 9] = [
-        ("location", start.location == design.location),
         (
-            "grid voltage",
+            "challenge.fixed_location",
+            start.location == design.location,
+        ),
+        (
+            "challenge.fixed_grid_voltage",
             start.grid.vm_pu == design.grid.vm_pu && start.grid.mv_kv == design.grid.mv_kv,
         ),
-        ("cable types", start.cable_types == design.cable_types),
         (
-            "transformer types",
+            "challenge.fixed_cable_types",
+            start.cable_types == design.cable_types,
+        ),
+        (
+            "challenge.fixed_transformer_types",
             start.transformer_types == design.transformer_types,
         ),
-        ("weather", start.weather == design.weather),
-        ("car charging rule", start.ev_charging == design.ev_charging),
-        ("tariff", start.tariff == design.tariff),
-        ("price list", start.prices == design.prices),
+        ("challenge.fixed_weather", start.weather == design.weather),
         (
-            "feeders",
+            "challenge.fixed_ev_charging",
+            start.ev_charging == design.ev_charging,
+        ),
+        ("challenge.fixed_tariff", start.tariff == design.tariff),
+        ("challenge.fixed_prices", start.prices == design.prices),
+        (
+            "challenge.fixed_feeders",
             start
                 .feeders
                 .iter()
@@ -333,7 +344,7 @@ pub fn reasons(
     ];
     for (what, same) in fixed {
         if !same {
-            out.push(format!("it changes the {what}, which the challenge fixes"));
+            out.push(tr(what).to_owned());
         }
     }
     // Locks.
@@ -366,7 +377,7 @@ pub fn reasons(
             }
         };
         if broken {
-            out.push(format!("it changes {}, which is locked", h.name));
+            out.push(tr!("challenge.reason_locked_house", name = h.name));
         }
     }
     for t in start.wind_turbines.iter().filter(|t| t.locked) {
@@ -378,10 +389,7 @@ pub fn reasons(
             d == t
         });
         if !kept {
-            out.push(format!(
-                "it changes the turbine {}, which is locked",
-                t.name
-            ));
+            out.push(tr!("challenge.reason_locked_turbine", name = t.name));
         }
     }
     for f in start.feeders.iter().filter(|f| f.locked) {
@@ -394,27 +402,28 @@ pub fn reasons(
                     && f.lines.iter().all(|l| d.lines.contains(l))
             });
         if !kept {
-            out.push(format!("it changes the feeder {}, which is locked", f.name));
+            out.push(tr!("challenge.reason_locked_feeder", name = f.name));
         }
     }
     if start.grid.locked && start.grid.transformer != design.grid.transformer {
-        out.push("it changes the transformer, which is locked".into());
+        out.push(tr("challenge.reason_locked_transformer").to_owned());
     }
     // Tools and caps.
     for (tool, parts) in &used.0 {
         if !challenge.tools.contains(tool) {
-            out.push(format!(
-                "it uses the {} tool ({}), which this challenge does not allow",
-                tool.label(),
-                list(parts)
+            out.push(tr!(
+                "challenge.reason_tool_not_allowed",
+                tool = tool.label(),
+                parts = list(parts)
             ));
         } else if let Some(&cap) = challenge.caps.get(tool)
             && parts.len() as u32 > cap
         {
-            out.push(format!(
-                "it uses the {} tool {} times, more than the cap of {cap}",
-                tool.label(),
-                parts.len()
+            out.push(tr!(
+                "challenge.reason_over_cap",
+                tool = tool.label(),
+                n = parts.len(),
+                cap = cap
             ));
         }
     }
@@ -423,10 +432,10 @@ pub fn reasons(
     priced.prices = start.prices.clone();
     let spent = prices::spending(start, &priced).total();
     if spent > challenge.budget_eur + 0.5 {
-        out.push(format!(
-            "it spends {}, over the budget of {}",
-            prices::eur_text(spent),
-            prices::eur_text(challenge.budget_eur)
+        out.push(tr!(
+            "challenge.reason_over_budget",
+            spent = super::eur(spent),
+            budget = super::eur(challenge.budget_eur)
         ));
     }
     (out, spent, used)
@@ -442,7 +451,7 @@ fn list(parts: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if parts.len() > SHOWN {
-        s.push_str(&format!(" and {} more", parts.len() - SHOWN));
+        s.push_str(&tr!("challenge.and_more", n = parts.len() - SHOWN));
     }
     s
 }

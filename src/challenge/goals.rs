@@ -9,11 +9,13 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::lang::{Lang, tr};
 use crate::market::ledger::Ledger;
 use crate::network::{Network, PowerFlow};
 use crate::scenario::checked;
 use crate::sim::island::{EventKind, LoggedEvent};
 use crate::sim::metrics::{EnergyTotals, StepRecord};
+use crate::tr;
 
 /// Germany's grid carbon intensity in 2023, g CO2 per kWh (Umweltbundesamt,
 /// "Entwicklung der spezifischen Treibhausgas-Emissionen des deutschen
@@ -152,93 +154,84 @@ impl Goal {
         }
     }
 
-    /// A short name for a star.
+    /// A short name for a star, in the language in force.
     pub fn name(&self) -> String {
-        match self {
+        tr(match self {
             Self::UnservedEnergy {
                 critical_only: true,
                 ..
-            } => "Critical loads served".into(),
-            Self::UnservedEnergy { .. } => "Lights on".into(),
-            Self::FrequencyBand { .. } => "Steady frequency".into(),
-            Self::FrequencyNadir { .. } => "Frequency nadir".into(),
-            Self::VoltageBand { .. } => "Voltage in band".into(),
-            Self::Loading { .. } => "No overloads".into(),
-            Self::SelfSufficiency { .. } => "Self-sufficient".into(),
-            Self::GridImport { .. } => "Little grid energy".into(),
-            Self::PeakImport { .. } => "Low peak import".into(),
-            Self::NetCost { .. } => "Low bill".into(),
-            Self::Resynchronise => "Smooth reconnection".into(),
-            Self::FairSharing => "Fair sharing".into(),
-            Self::Co2 { .. } => "Low carbon".into(),
-        }
+            } => "goal.critical_served",
+            Self::UnservedEnergy { .. } => "goal.lights_on",
+            Self::FrequencyBand { .. } => "goal.steady_frequency",
+            Self::FrequencyNadir { .. } => "goal.frequency_nadir",
+            Self::VoltageBand { .. } => "goal.voltage_in_band",
+            Self::Loading { .. } => "goal.no_overloads",
+            Self::SelfSufficiency { .. } => "goal.self_sufficient",
+            Self::GridImport { .. } => "goal.little_grid_energy",
+            Self::PeakImport { .. } => "goal.low_peak_import",
+            Self::NetCost { .. } => "goal.low_bill",
+            Self::Resynchronise => "goal.smooth_reconnection",
+            Self::FairSharing => "goal.fair_sharing",
+            Self::Co2 { .. } => "goal.low_carbon",
+        })
+        .to_owned()
     }
 
-    /// The rule in words and numbers.
+    /// The rule in words and numbers, in the language in force.
     pub fn rule(&self) -> String {
         match self {
             Self::UnservedEnergy {
                 at_most_kwh,
-                critical_only,
-            } => format!(
-                "{} not served: at most {} kWh",
-                if *critical_only {
-                    "Critical demand"
-                } else {
-                    "Demand"
-                },
-                num(*at_most_kwh)
-            ),
-            Self::FrequencyBand { low_hz, high_hz } => format!(
-                "Frequency between {} and {} Hz throughout",
-                num(*low_hz),
-                num(*high_hz)
+                critical_only: true,
+            } => tr!("goal.rule_critical_unserved", kwh = num(*at_most_kwh)),
+            Self::UnservedEnergy { at_most_kwh, .. } => {
+                tr!("goal.rule_unserved", kwh = num(*at_most_kwh))
+            }
+            Self::FrequencyBand { low_hz, high_hz } => tr!(
+                "goal.rule_frequency_band",
+                low = num(*low_hz),
+                high = num(*high_hz)
             ),
             Self::FrequencyNadir { at_least_hz } => {
-                format!("Lowest frequency at least {} Hz", num(*at_least_hz))
+                tr!("goal.rule_frequency_nadir", hz = num(*at_least_hz))
             }
-            Self::VoltageBand { low_pu, high_pu } => format!(
-                "Every house's voltage between {} and {} pu throughout",
-                num(*low_pu),
-                num(*high_pu)
+            Self::VoltageBand { low_pu, high_pu } => tr!(
+                "goal.rule_voltage_band",
+                low = num(*low_pu),
+                high = num(*high_pu)
             ),
-            Self::Loading { at_most_percent } => format!(
-                "Cables and transformer at most {} % loaded",
-                num(*at_most_percent)
-            ),
-            Self::SelfSufficiency { at_least_percent } => format!(
-                "Self-sufficiency (1 - import / demand) at least {} %",
-                num(*at_least_percent)
+            Self::Loading { at_most_percent } => {
+                tr!("goal.rule_loading", percent = num(*at_most_percent))
+            }
+            Self::SelfSufficiency { at_least_percent } => tr!(
+                "goal.rule_self_sufficiency",
+                percent = num(*at_least_percent)
             ),
             Self::GridImport { at_most_kwh } => {
-                format!("Energy from the grid: at most {} kWh", num(*at_most_kwh))
+                tr!("goal.rule_grid_import", kwh = num(*at_most_kwh))
             }
             Self::PeakImport { at_most_kw } => {
-                format!("Peak import from the grid: at most {} kW", num(*at_most_kw))
+                tr!("goal.rule_peak_import", kw = num(*at_most_kw))
             }
-            Self::NetCost { at_most_eur } => format!(
-                "Grid bill over the run (paid less earned): at most {} EUR",
-                num(*at_most_eur)
-            ),
-            Self::Resynchronise => {
-                "The island reconnects to the grid, with no load shed and no blackout".into()
-            }
-            Self::FairSharing => "With sharing, no house pays more than it would alone".into(),
+            Self::NetCost { at_most_eur } => tr!("goal.rule_net_cost", eur = num(*at_most_eur)),
+            Self::Resynchronise => tr("goal.rule_resynchronise").to_owned(),
+            Self::FairSharing => tr("goal.rule_fair_sharing").to_owned(),
             Self::Co2 {
                 at_most_kg,
                 intensity,
-            } => format!(
-                "CO2 of the grid energy bought: at most {} kg ({})",
-                num(*at_most_kg),
-                match intensity {
-                    Intensity::Constant(g) => format!("{} g/kWh", num(*g)),
-                    Intensity::Series(file) => format!("g/kWh from {file}"),
+            } => tr!(
+                "goal.rule_co2",
+                kg = num(*at_most_kg),
+                intensity = match intensity {
+                    Intensity::Constant(g) => tr!("goal.intensity_constant", g = num(*g)),
+                    Intensity::Series(file) => tr!("goal.intensity_series", file = file),
                 }
             ),
         }
     }
 
-    /// The unit of its value and limit.
+    /// The unit of its value and limit (a symbol, or a word in the
+    /// language in force).
     pub fn unit(&self) -> &'static str {
         match self {
             Self::UnservedEnergy { .. } | Self::GridImport { .. } => "kWh",
@@ -247,28 +240,37 @@ impl Goal {
             Self::Loading { .. } | Self::SelfSufficiency { .. } => "%",
             Self::PeakImport { .. } => "kW",
             Self::NetCost { .. } | Self::FairSharing => "EUR",
-            Self::Resynchronise => "events",
+            Self::Resynchronise => tr("goal.unit_events"),
             Self::Co2 { .. } => "kg",
         }
     }
 }
 
-/// A number without trailing zeros: 0.9, 49.5, 120.
+/// A number without trailing zeros: 0.9, 49.5, 120 (0,9 in German).
 pub fn num(x: f64) -> String {
-    let s = format!("{x:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
+    decimals(x, 3)
 }
 
-/// `x` with at most `places` decimals, trailing zeros dropped.
+/// `x` with at most `places` decimals, trailing zeros dropped, with the
+/// decimal separator of the language in force.
 pub fn decimals(x: f64, places: usize) -> String {
+    decimals_in(crate::lang::current(), x, places)
+}
+
+/// [`decimals`] in a given language (English for error messages).
+pub fn decimals_in(lang: Lang, x: f64, places: usize) -> String {
     let s = format!("{x:.places$}");
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')
     } else {
         &s
     };
-    if s == "-0" { "0".into() } else { s.into() }
+    let s = if s == "-0" { "0" } else { s };
+    if lang == Lang::En {
+        s.to_owned()
+    } else {
+        s.replace('.', ",")
+    }
 }
 
 /// What one simulation step recorded, as a goal meter reads it.
@@ -541,7 +543,7 @@ impl Meter {
             Goal::UnservedEnergy { at_most_kwh, .. } => (
                 *at_most_kwh,
                 self.breach.is_none(),
-                format!("{} kWh not served", decimals(value, 2)),
+                tr!("goal.note_unserved", kwh = decimals(value, 2)),
             ),
             Goal::FrequencyBand { low_hz, high_hz } => {
                 let limit = if value < (low_hz + high_hz) / 2.0 {
@@ -550,21 +552,18 @@ impl Meter {
                     *high_hz
                 };
                 let note = if self.breach.is_none() {
-                    format!(
-                        "stayed within the band (furthest: {} Hz)",
-                        decimals(value, 2)
-                    )
+                    tr!("goal.note_within_band", hz = decimals(value, 2))
                 } else if value <= 0.0 {
-                    "the island went dark (no frequency)".into()
+                    tr("goal.note_dark_frequency").to_owned()
                 } else {
-                    format!("reached {} Hz", decimals(value, 2))
+                    tr!("goal.note_reached_hz", hz = decimals(value, 2))
                 };
                 (limit, self.breach.is_none(), note)
             }
             Goal::FrequencyNadir { at_least_hz } => (
                 *at_least_hz,
                 self.breach.is_none(),
-                format!("lowest {} Hz", decimals(value, 2)),
+                tr!("goal.note_lowest_hz", hz = decimals(value, 2)),
             ),
             Goal::VoltageBand { low_pu, high_pu } => {
                 let limit = if value < (low_pu + high_pu) / 2.0 {
@@ -573,74 +572,73 @@ impl Meter {
                     *high_pu
                 };
                 let note = if value <= 0.0 {
-                    "the neighbourhood went dark (no voltage)".into()
+                    tr("goal.note_dark_voltage").to_owned()
                 } else {
-                    format!("furthest from 1 pu: {} pu", decimals(value, 3))
+                    tr!("goal.note_furthest_pu", pu = decimals(value, 3))
                 };
                 (limit, self.breach.is_none(), note)
             }
             Goal::Loading { at_most_percent } => (
                 *at_most_percent,
                 self.breach.is_none(),
-                format!("highest loading {} %", decimals(value, 1)),
+                tr!("goal.note_highest_loading", percent = decimals(value, 1)),
             ),
             Goal::SelfSufficiency { at_least_percent } => (
                 *at_least_percent,
                 finished && value >= at_least_percent - 1e-9,
-                format!(
-                    "{} % self-sufficient{}",
-                    decimals(value, 1),
-                    if value < 0.0 {
-                        " (the grid also covered the losses)"
-                    } else {
-                        ""
-                    }
-                ),
+                if value < 0.0 {
+                    tr!(
+                        "goal.note_self_sufficient_losses",
+                        percent = decimals(value, 1)
+                    )
+                } else {
+                    tr!("goal.note_self_sufficient", percent = decimals(value, 1))
+                },
             ),
             Goal::GridImport { at_most_kwh } => (
                 *at_most_kwh,
                 self.breach.is_none(),
-                format!("{} kWh bought", decimals(value, 1)),
+                tr!("goal.note_bought", kwh = decimals(value, 1)),
             ),
             Goal::PeakImport { at_most_kw } => (
                 *at_most_kw,
                 self.breach.is_none(),
-                format!("peak {} kW", decimals(value, 1)),
+                tr!("goal.note_peak", kw = decimals(value, 1)),
             ),
             Goal::NetCost { at_most_eur } => (
                 *at_most_eur,
                 finished && value <= at_most_eur + 1e-9,
-                format!("bill {} EUR", decimals(value, 2)),
+                tr!("goal.note_bill", eur = decimals(value, 2)),
             ),
             Goal::Resynchronise => {
                 let reconnected = self.islands > 0 && self.reconnections >= self.islands;
                 let note = if self.islands == 0 {
-                    "the neighbourhood never islanded".to_owned()
+                    tr("goal.note_never_islanded").to_owned()
                 } else if self.shed_events > 0 {
-                    format!("{} shedding stages or blackouts", self.shed_events)
+                    tr!("goal.note_shed_events", n = self.shed_events)
                 } else if reconnected {
-                    format!(
-                        "reconnected {} time{} without shedding",
-                        self.reconnections,
-                        if self.reconnections == 1 { "" } else { "s" }
-                    )
+                    if self.reconnections == 1 {
+                        tr("goal.note_reconnected_once").to_owned()
+                    } else {
+                        tr!("goal.note_reconnected", n = self.reconnections)
+                    }
                 } else {
-                    "still islanded".to_owned()
+                    tr("goal.note_still_islanded").to_owned()
                 };
                 let passed = self.shed_events == 0 && (!finished || reconnected);
                 (0.0, passed, note)
             }
             Goal::FairSharing => {
                 let note = match &self.worst_house {
-                    Some(h) => format!("{h} paid {} EUR more than alone", decimals(value, 2)),
-                    None => "every house paid at most what it would alone".into(),
+                    Some(h) => tr!("goal.note_paid_more", house = h, eur = decimals(value, 2)),
+                    None => tr("goal.note_fair").to_owned(),
                 };
                 (0.0, finished && value <= 0.005, note)
             }
             Goal::Co2 { at_most_kg, .. } => (
                 *at_most_kg,
                 self.breach.is_none(),
-                format!("{} kg CO2", decimals(value, 1)),
+                tr!("goal.note_co2", kg = decimals(value, 1)),
             ),
         };
         Reading {

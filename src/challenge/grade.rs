@@ -163,7 +163,7 @@ pub fn stars_and_score(
 /// Runs `design` (the starting design when `None`) through the challenge.
 /// `name` is what the grade calls the design.
 pub fn grade(prepared: &Prepared, design: Option<&Path>) -> Grade {
-    let title = prepared.challenge.title.clone();
+    let title = prepared.challenge.title.get();
     let budget = prepared.challenge.budget_eur;
     let name = design.map_or_else(|| "start".to_owned(), |p| p.display().to_string());
     let not_run = |reasons: Vec<String>| Grade {
@@ -194,7 +194,7 @@ pub fn grade(prepared: &Prepared, design: Option<&Path>) -> Grade {
             return not_run(
                 errors
                     .iter()
-                    .map(|e| format!("with the challenge's timeline: {}", e.message))
+                    .map(|e| crate::tr!("grade.with_timeline", why = e.message))
                     .collect(),
             );
         }
@@ -223,7 +223,7 @@ pub fn grade(prepared: &Prepared, design: Option<&Path>) -> Grade {
         }
         Err(e) => {
             let mut reasons = reasons;
-            reasons.push(format!("it could not be run: {e}"));
+            reasons.push(crate::tr!("grade.not_run", why = e));
             not_run(reasons)
         }
     }

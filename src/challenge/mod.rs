@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
+use crate::lang::{Lang, Text};
 use crate::scenario::error::{Locator, ScenarioError, parse_ron, read_text};
 use crate::scenario::{self, Built, DateTime, TimelineEvent};
 
@@ -40,10 +41,12 @@ pub const STEP_S: u32 = 60;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Challenge {
-    /// Shown on the start screen and the briefing.
-    pub title: String,
-    /// What to do and why, a few short sentences fit for a projector.
-    pub briefing: String,
+    /// Shown on the start screen and the briefing, in one language or
+    /// several (`{"en": "...", "de": "..."}`).
+    pub title: Text,
+    /// What to do and why, a few short sentences fit for a projector, in
+    /// one language or several.
+    pub briefing: Text,
     /// 1 easy, 2 medium, 3 hard.
     #[serde(default = "one", deserialize_with = "difficulty")]
     pub difficulty: u8,
@@ -174,7 +177,7 @@ impl Prepared {
                     "event {} starts at {when}, outside the challenge's run ({} for {} hours); move it inside",
                     n + 1,
                     s.start,
-                    goals::num(challenge.hours)
+                    goals::decimals_in(Lang::En, challenge.hours, 3)
                 )));
             }
         }
@@ -274,6 +277,12 @@ impl Prepared {
     }
 }
 
+/// An amount in whole euros, the way of the language in force ("30,000 EUR",
+/// "30.000 EUR").
+pub fn eur(x: f64) -> String {
+    crate::tr!("challenge.eur", eur = crate::lang::num(x, 0))
+}
+
 /// `name` from `folder/name.challenge.ron` (or `name.lesson.ron`, or any stem).
 pub fn stem_of(path: &Path) -> String {
     let name = path
@@ -291,22 +300,29 @@ pub fn stem_of(path: &Path) -> String {
 /// Problems in the challenge's own fields.
 fn check_fields(c: &Challenge, loc: &Locator) -> Vec<ScenarioError> {
     let mut errors = Vec::new();
-    if c.title.trim().is_empty() || c.title.chars().count() > scenario::MAX_NAME_CHARS {
-        errors.push(loc.error_at(
-            "title",
-            &c.title,
-            0,
-            format!(
-                "the title must have 1 to {} characters",
-                scenario::MAX_NAME_CHARS
-            ),
-        ));
+    for lang in c.title.languages() {
+        let title = c.title.in_lang(lang);
+        if title.trim().is_empty() || title.chars().count() > scenario::MAX_NAME_CHARS {
+            errors.push(loc.error_at(
+                "title",
+                title,
+                0,
+                format!(
+                    "the title ({}) must have 1 to {} characters",
+                    lang.code(),
+                    scenario::MAX_NAME_CHARS
+                ),
+            ));
+        }
     }
-    if c.briefing.chars().count() > MAX_BRIEFING_CHARS {
-        errors.push(loc.error_at_text("briefing", 0, format!(
-            "the briefing has {} characters, more than {MAX_BRIEFING_CHARS}; keep it short enough to read from the back of a class",
-            c.briefing.chars().count()
-        )));
+    for lang in c.briefing.languages() {
+        let chars = c.briefing.in_lang(lang).chars().count();
+        if chars > MAX_BRIEFING_CHARS {
+            errors.push(loc.error_at_text("briefing", 0, format!(
+                "the briefing ({}) has {chars} characters, more than {MAX_BRIEFING_CHARS}; keep it short enough to read from the back of a class",
+                lang.code()
+            )));
+        }
     }
     if c.goals.is_empty() || c.goals.len() > MAX_GOALS {
         errors.push(loc.error_at_text(

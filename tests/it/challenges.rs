@@ -582,3 +582,61 @@ fn the_window_plays_a_challenge_from_briefing_to_results() {
     );
     assert_eq!(app.world().resource::<microgrid::sim::SimClock>().steps, 0);
 }
+
+/// The shipped content files of a folder whose names end in `suffix`.
+fn content_files(folder: &str, suffix: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(repo(folder))
+        .expect("content folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no {suffix} in {folder}");
+    files
+}
+
+#[test]
+fn every_shipped_challenge_lesson_and_tour_has_every_text_in_every_language() {
+    use microgrid::lang::{Lang, Text};
+    let mut problems = Vec::new();
+    let mut check = |file: &std::path::Path, what: String, text: &Text| {
+        let langs: Vec<Lang> = text.languages().collect();
+        for lang in Lang::CHOSEN {
+            if !langs.contains(&lang) || text.in_lang(lang).trim().is_empty() {
+                problems.push(format!(
+                    "{}: {what} has no \"{}\" text",
+                    file.display(),
+                    lang.code()
+                ));
+            }
+        }
+    };
+    fn read<T: serde::de::DeserializeOwned>(file: &std::path::Path, kind: &str) -> T {
+        let text = std::fs::read_to_string(file).expect("read");
+        microgrid::scenario::error::parse_ron(&text, &file.display().to_string(), kind, "")
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+    for file in content_files("scenes/challenges", ".challenge.ron") {
+        let c: microgrid::challenge::Challenge = read(&file, "Challenge");
+        check(&file, "the title".into(), &c.title);
+        check(&file, "the briefing".into(), &c.briefing);
+    }
+    for file in content_files("scenes/lessons", ".lesson.ron") {
+        let l: microgrid::app::lesson::Lesson = read(&file, "Lesson");
+        check(&file, "the title".into(), &l.title);
+        for (n, step) in l.steps.iter().enumerate() {
+            check(&file, format!("step {}", n + 1), &step.text);
+        }
+    }
+    for file in content_files("scenes/tours", ".tour.ron") {
+        let t: microgrid::app::demo::Tour = read(&file, "Tour");
+        check(&file, "the title".into(), &t.title);
+        for (n, step) in t.steps.iter().enumerate() {
+            if let Some(caption) = &step.caption {
+                check(&file, format!("the caption of step {}", n + 1), caption);
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -10,8 +10,9 @@ use bevy_egui::{EguiContexts, egui};
 use crate::app::challenge_mode::{ChallengeAction, ChallengeMode, Phase};
 use crate::app::controls::{Action, PendingActions};
 use crate::app::palette;
-use crate::challenge::{goals::num, progress};
-use crate::scenario::prices::eur_text;
+use crate::challenge::{eur, goals::num, progress};
+use crate::lang::{Text, tr};
+use crate::tr;
 
 use super::{UiState, c32};
 
@@ -21,11 +22,11 @@ pub const CHALLENGE_FOLDER: &str = "scenes/challenges";
 pub const LESSON_FOLDER: &str = "scenes/lessons";
 
 /// The lesson files of a folder, in name order, with their titles and minutes.
-pub fn lesson_files(folder: &std::path::Path) -> Vec<(PathBuf, String, u32)> {
+pub fn lesson_files(folder: &std::path::Path) -> Vec<(PathBuf, Text, u32)> {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return Vec::new();
     };
-    let mut out: Vec<(PathBuf, String, u32)> = entries
+    let mut out: Vec<(PathBuf, Text, u32)> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.to_string_lossy().ends_with(".lesson.ron"))
@@ -37,13 +38,13 @@ pub fn lesson_files(folder: &std::path::Path) -> Vec<(PathBuf, String, u32)> {
                 .ok()
             });
             let (title, minutes) = read.map_or_else(
-                || (crate::challenge::stem_of(&p), 0),
+                || (Text::english(crate::challenge::stem_of(&p)), 0),
                 |l| (l.title, l.minutes),
             );
             (p, title, minutes)
         })
         .collect();
-    out.sort();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
@@ -64,11 +65,11 @@ fn stars(earned: u32, of: u32) -> String {
 }
 
 /// The challenge files of a folder, in name order, with their titles.
-pub fn challenge_files(folder: &std::path::Path) -> Vec<(PathBuf, String, u8)> {
+pub fn challenge_files(folder: &std::path::Path) -> Vec<(PathBuf, Text, u8)> {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return Vec::new();
     };
-    let mut out: Vec<(PathBuf, String, u8)> = entries
+    let mut out: Vec<(PathBuf, Text, u8)> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.to_string_lossy().ends_with(".challenge.ron"))
@@ -85,13 +86,13 @@ pub fn challenge_files(folder: &std::path::Path) -> Vec<(PathBuf, String, u8)> {
                     .ok()
                 })
                 .map_or_else(
-                    || (crate::challenge::stem_of(&p), 1),
+                    || (Text::english(crate::challenge::stem_of(&p)), 1),
                     |c| (c.title, c.difficulty),
                 );
             (p, title, difficulty)
         })
         .collect();
-    out.sort();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
@@ -128,8 +129,8 @@ pub(super) fn challenge_ui(
 
 /// What the list shows, read when it opens.
 pub(super) struct Listed {
-    challenges: Vec<(PathBuf, String, u8)>,
-    lessons: Vec<(PathBuf, String, u32)>,
+    challenges: Vec<(PathBuf, Text, u8)>,
+    lessons: Vec<(PathBuf, Text, u32)>,
     record: progress::Progress,
 }
 
@@ -141,19 +142,19 @@ fn challenge_list(
 ) {
     let (files, record) = (&shown.challenges, &shown.record);
     let mut open = true;
-    egui::Window::new(big("Challenges and lessons", 24.0).strong())
+    egui::Window::new(big(tr("challenge.list_title"), 24.0).strong())
         .id("challenge list".into())
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .collapsible(false)
         .open(&mut open)
         .show(ctx, |ui| {
-            ui.label(big(
-                "Pick a challenge or a lesson, or close this to explore freely (L brings it back).",
-                17.0,
-            ));
+            ui.label(big(tr("challenge.list_intro"), 17.0));
             ui.add_space(6.0);
             if files.is_empty() {
-                ui.label(big(format!("No challenges in {CHALLENGE_FOLDER}/"), 18.0));
+                ui.label(big(
+                    tr!("challenge.none_in", folder = CHALLENGE_FOLDER),
+                    18.0,
+                ));
             }
             egui::Grid::new("challenges")
                 .spacing([18.0, 10.0])
@@ -161,22 +162,22 @@ fn challenge_list(
                     for (path, title, difficulty) in files {
                         let stem = crate::challenge::stem_of(path);
                         let best = record.best.get(&stem);
-                        if ui.button(big(title, 20.0)).clicked() {
+                        if ui.button(big(title.get(), 20.0)).clicked() {
                             actions.push(Action::OpenChallenge(path.clone()));
                             ui_state.show_challenges = false;
                         }
                         ui.label(big(
-                            match difficulty {
-                                1 => "easy",
-                                2 => "medium",
-                                _ => "hard",
-                            },
+                            tr(match difficulty {
+                                1 => "challenge.easy",
+                                2 => "challenge.medium",
+                                _ => "challenge.hard",
+                            }),
                             18.0,
                         ));
                         ui.label(
                             big(
                                 best.map_or_else(
-                                    || "not played yet".into(),
+                                    || tr("challenge.not_played").to_owned(),
                                     |b| stars(b.stars, b.max_stars),
                                 ),
                                 20.0,
@@ -187,9 +188,12 @@ fn challenge_list(
                     }
                 });
             ui.separator();
-            ui.label(big("Lessons for a class", 22.0).strong());
+            ui.label(big(tr("challenge.lessons_title"), 22.0).strong());
             if shown.lessons.is_empty() {
-                ui.label(big(format!("No lessons in {LESSON_FOLDER}/"), 18.0));
+                ui.label(big(
+                    tr!("challenge.no_lessons_in", folder = LESSON_FOLDER),
+                    18.0,
+                ));
             }
             egui::Grid::new("lessons")
                 .spacing([18.0, 10.0])
@@ -199,13 +203,14 @@ fn challenge_list(
                             .best
                             .get(&crate::challenge::stem_of(path))
                             .is_some_and(|b| b.stars > 0);
-                        if ui.button(big(title, 20.0)).clicked() {
+                        if ui.button(big(title.get(), 20.0)).clicked() {
                             actions.push(Action::OpenLesson(path.clone()));
                             ui_state.show_challenges = false;
                         }
-                        ui.label(big(format!("{minutes} min"), 18.0));
+                        ui.label(big(tr!("challenge.minutes", n = minutes), 18.0));
                         ui.label(
-                            big(if done { "done" } else { "" }, 18.0).color(c32(palette::GREEN)),
+                            big(if done { tr("challenge.done") } else { "" }, 18.0)
+                                .color(c32(palette::GREEN)),
                         );
                         ui.end_row();
                     }
@@ -218,7 +223,7 @@ fn challenge_list(
 
 fn briefing(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActions) {
     let c = &mode.prepared.challenge;
-    egui::Window::new(big(&c.title, 28.0).strong())
+    egui::Window::new(big(c.title.get(), 28.0).strong())
         .id("challenge briefing".into())
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .collapsible(false)
@@ -227,43 +232,46 @@ fn briefing(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActi
         .show(ctx, |ui| {
             ui.set_max_width(720.0);
             ui.label(big(
-                format!(
-                    "{} - {} hours from {} - budget {}",
-                    match c.difficulty {
-                        1 => "Easy",
-                        2 => "Medium",
-                        _ => "Hard",
-                    },
-                    num(c.hours),
-                    mode.prepared.start.scenario.start,
-                    eur_text(c.budget_eur)
+                tr!(
+                    "challenge.briefing_facts",
+                    difficulty = tr(match c.difficulty {
+                        1 => "challenge.easy_cap",
+                        2 => "challenge.medium_cap",
+                        _ => "challenge.hard_cap",
+                    }),
+                    hours = num(c.hours),
+                    start = crate::lang::date_time(mode.prepared.start.scenario.start.0),
+                    budget = eur(c.budget_eur)
                 ),
                 18.0,
             ));
             ui.add_space(8.0);
-            ui.label(big(&c.briefing, 22.0));
+            ui.label(big(c.briefing.get(), 22.0));
             ui.add_space(8.0);
-            ui.label(big("One star for each goal:", 20.0).strong());
+            ui.label(big(tr("challenge.one_star_each"), 20.0).strong());
             for g in &c.goals {
-                ui.label(big(format!("☆ {}: {}", g.name(), g.rule()), 19.0));
+                ui.label(big(
+                    tr!("challenge.goal_line", name = g.name(), rule = g.rule()),
+                    19.0,
+                ));
             }
             ui.add_space(6.0);
             let tools: Vec<&str> = c.tools.iter().map(|t| t.label()).collect();
             ui.label(big(
                 if tools.is_empty() {
-                    "No build tools: only watch.".to_owned()
+                    tr("challenge.no_tools").to_owned()
                 } else {
-                    format!("Tools: {}", tools.join(", "))
+                    tr!("challenge.tools", tools = tools.join(", "))
                 },
                 18.0,
             ));
             if let Some(best) = mode.best {
                 ui.label(
                     big(
-                        format!(
-                            "Your best: {} ({} points)",
-                            stars(best.stars, best.max_stars),
-                            best.score
+                        tr!(
+                            "challenge.your_best",
+                            stars = stars(best.stars, best.max_stars),
+                            score = best.score
                         ),
                         18.0,
                     )
@@ -271,7 +279,7 @@ fn briefing(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActi
                 );
             }
             ui.add_space(10.0);
-            let go = ui.button(big("Start designing  (Enter)", 22.0).strong());
+            let go = ui.button(big(tr("challenge.start_designing"), 22.0).strong());
             if go.clicked() || enter_pressed(ui) {
                 actions.push(Action::Challenge(ChallengeAction::Begin));
             }
@@ -311,7 +319,7 @@ fn goals_panel(
 ) {
     let c = &mode.prepared.challenge;
     let running = mode.phase == Phase::Running;
-    egui::Window::new(big(&c.title, 20.0).strong())
+    egui::Window::new(big(c.title.get(), 20.0).strong())
         .id("challenge goals".into())
         // Bottom left, clear of the alerts banner and left of the toolbox.
         .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -175.0))
@@ -329,32 +337,50 @@ fn goals_panel(
                 let share = clock.steps as f32 / steps as f32;
                 ui.add(
                     egui::ProgressBar::new(share.min(1.0))
-                        .text(big(format!("{}", clock.now().format("%a %H:%M")), 16.0)),
+                        .text(big(crate::lang::short_day_time(clock.now()), 16.0)),
                 );
-                if ui.button(big("Stop and change the design", 16.0)).clicked() {
+                if ui
+                    .button(big(tr("challenge.stop_and_change"), 16.0))
+                    .clicked()
+                {
                     actions.push(Action::Challenge(ChallengeAction::TryAgain));
                 }
             } else {
-                ui.label(big("Build with the tools below, then press Run.", 16.0));
+                ui.label(big(tr("challenge.build_then_run"), 16.0));
                 // No Enter here: it confirms the build panel's fields.
-                if ui
-                    .button(big("▶ Run the challenge", 20.0).strong())
-                    .clicked()
-                {
+                if ui.button(big(tr("challenge.run"), 20.0).strong()).clicked() {
                     actions.push(Action::Challenge(ChallengeAction::Run));
                 }
-                if ui.button(big("Briefing", 16.0)).clicked() {
+                if ui.button(big(tr("challenge.briefing"), 16.0)).clicked() {
                     actions.push(Action::Challenge(ChallengeAction::Briefing));
                 }
             }
         });
 }
 
+/// A goal's first failure ("2025-06-21 18:00"), the way of the language in force.
+fn when_text(when: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M")
+        .map_or_else(|_| when.to_owned(), crate::lang::date_time)
+}
+
+/// Where a goal failed, for people: the transformer and a cable in words
+/// (the place itself stays as the camera reads it).
+fn place_text(place: &str) -> String {
+    if place == "the transformer" {
+        tr("challenge.place_transformer").to_owned()
+    } else if let Some(ends) = place.strip_prefix("the cable ") {
+        tr!("challenge.place_cable", ends = ends)
+    } else {
+        place.to_owned()
+    }
+}
+
 fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActions) {
     let Some(g) = &mode.grade else {
         return;
     };
-    egui::Window::new(big(format!("{} - results", g.challenge), 26.0).strong())
+    egui::Window::new(big(tr!("challenge.results_title", title = g.challenge), 26.0).strong())
         .id("challenge results".into())
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .collapsible(false)
@@ -365,30 +391,39 @@ fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActio
             ui.horizontal(|ui| {
                 ui.label(big(stars(g.stars, g.max_stars), 44.0).color(c32(palette::ORANGE)));
                 ui.vertical(|ui| {
-                    ui.label(big(format!("{} of {} stars", g.stars, g.max_stars), 22.0).strong());
+                    ui.label(
+                        big(
+                            tr!("challenge.stars_of", n = g.stars, of = g.max_stars),
+                            22.0,
+                        )
+                        .strong(),
+                    );
                     ui.label(big(
-                        format!(
-                            "Score {} - spent {} of {}",
-                            g.score,
-                            eur_text(g.spent_eur),
-                            eur_text(g.budget_eur)
+                        tr!(
+                            "challenge.score_spent",
+                            score = g.score,
+                            spent = eur(g.spent_eur),
+                            budget = eur(g.budget_eur)
                         ),
                         18.0,
                     ));
-                    ui.label(big("100 points a star, and up to 100 more for the budget left when every star is earned", 14.0));
+                    ui.label(big(tr("challenge.score_explained"), 14.0));
                     if mode.new_best {
-                        ui.label(big("A new best!", 18.0).color(c32(palette::GREEN)));
+                        ui.label(big(tr("challenge.new_best"), 18.0).color(c32(palette::GREEN)));
                     }
                 });
             });
             if !g.eligible {
                 ui.label(
-                    big("Not eligible, so no stars:", 19.0)
+                    big(tr("challenge.not_eligible"), 19.0)
                         .color(c32(palette::VERMILLION))
                         .strong(),
                 );
                 for r in &g.reasons {
-                    ui.label(big(format!("- {r}"), 17.0).color(c32(palette::VERMILLION)));
+                    ui.label(
+                        big(tr!("challenge.reason_line", reason = r), 17.0)
+                            .color(c32(palette::VERMILLION)),
+                    );
                 }
             }
             ui.separator();
@@ -401,19 +436,33 @@ fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActio
                     };
                     ui.label(big(mark, 24.0).color(c32(colour)));
                     ui.vertical(|ui| {
-                        ui.label(big(format!("{}: {}", goal.name, goal.rule), 18.0).strong());
-                        let mut line =
-                            format!("{} (limit {} {})", goal.note, num(goal.limit), goal.unit);
+                        ui.label(
+                            big(
+                                tr!("challenge.result_goal", name = goal.name, rule = goal.rule),
+                                18.0,
+                            )
+                            .strong(),
+                        );
+                        let mut line = tr!(
+                            "challenge.result_note",
+                            note = goal.note,
+                            limit = num(goal.limit),
+                            unit = goal.unit
+                        );
                         if let Some(when) = &goal.first_failed {
-                            line.push_str(&format!("; first failed {when}"));
-                            if let Some(place) = &goal.place {
-                                line.push_str(&format!(" at {place}"));
-                            }
+                            line.push_str(&match &goal.place {
+                                Some(place) => tr!(
+                                    "challenge.first_failed_at",
+                                    when = when_text(when),
+                                    place = place_text(place)
+                                ),
+                                None => tr!("challenge.first_failed", when = when_text(when)),
+                            });
                         }
                         ui.horizontal(|ui| {
                             ui.label(big(line, 17.0));
                             if let Some(place) = &goal.place
-                                && ui.button(big("Show", 16.0)).clicked()
+                                && ui.button(big(tr("challenge.show"), 16.0)).clicked()
                             {
                                 actions.push(Action::LookAt(place.clone()));
                             }
@@ -424,19 +473,16 @@ fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActio
             ui.separator();
             ui.horizontal(|ui| {
                 if ui
-                    .button(big("Try again  (Enter)", 20.0).strong())
+                    .button(big(tr("challenge.try_again"), 20.0).strong())
                     .clicked()
                     || enter_pressed(ui)
                 {
                     actions.push(Action::Challenge(ChallengeAction::TryAgain));
                 }
-                if ui.button(big("Replay the run", 20.0)).clicked() {
+                if ui.button(big(tr("challenge.replay"), 20.0)).clicked() {
                     actions.push(Action::Challenge(ChallengeAction::Replay));
                 }
             });
-            ui.label(big(
-                "Try again keeps your design; save it with Save as in build mode.",
-                15.0,
-            ));
+            ui.label(big(tr("challenge.try_again_keeps"), 15.0));
         });
 }

@@ -7,6 +7,8 @@ use bevy_egui::{EguiContexts, egui};
 use crate::app::controls::{Action, PendingActions};
 use crate::app::lesson::{LessonAction, LessonMode, Until};
 use crate::app::palette;
+use crate::lang::tr;
+use crate::tr;
 
 use super::c32;
 
@@ -27,7 +29,7 @@ pub(super) fn lesson_ui(
     let lesson = &mode.prepared.lesson;
     let step = &lesson.steps[mode.step];
     // Bottom left, clear of the alerts banner at the top of the view.
-    egui::Window::new(big(&lesson.title, 22.0).strong())
+    egui::Window::new(big(lesson.title.get(), 22.0).strong())
         .id("lesson".into())
         .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -175.0))
         .collapsible(true)
@@ -37,50 +39,55 @@ pub(super) fn lesson_ui(
             ui.set_max_width(620.0);
             ui.label(
                 big(
-                    format!("Step {} of {}", mode.step + 1, lesson.steps.len()),
+                    tr!("lesson.step_of", n = mode.step + 1, of = lesson.steps.len()),
                     16.0,
                 )
                 .color(c32(palette::LIGHT_GREY)),
             );
             ui.add_space(4.0);
-            ui.label(big(&step.text, 24.0).color(egui::Color32::from_gray(240)));
+            ui.label(big(step.text.get(), 24.0).color(egui::Color32::from_gray(240)));
             ui.add_space(8.0);
             if mode.finished {
                 ui.label(
-                    big("Lesson complete.", 20.0)
+                    big(tr("lesson.complete"), 20.0)
                         .color(c32(palette::GREEN))
                         .strong(),
                 );
             } else {
                 let hint = if mode.step + 1 == lesson.steps.len() && step.until == Until::Next {
-                    "The clock waits: press Finish to end the lesson.".to_owned()
+                    tr("lesson.until_finish").to_owned()
                 } else {
                     step.until.hint()
                 };
                 ui.label(big(hint, 18.0).color(c32(palette::ORANGE)));
             }
             ui.horizontal(|ui| {
-                let back = ui.add_enabled(mode.step > 0, egui::Button::new(big("◀ Back", 20.0)));
+                let back = ui.add_enabled(
+                    mode.step > 0,
+                    egui::Button::new(big(tr("lesson.back"), 20.0)),
+                );
                 if back.clicked() {
                     actions.push(Action::Lesson(LessonAction::Back));
                 }
                 if !step.show_me.is_empty()
                     && !mode.finished
-                    && ui.button(big("Show me", 20.0).strong()).clicked()
+                    && ui
+                        .button(big(tr("lesson.show_me"), 20.0).strong())
+                        .clicked()
                 {
                     actions.push(Action::Lesson(LessonAction::ShowMe));
                 }
                 let next_label = if mode.step + 1 == lesson.steps.len() {
-                    "Finish"
+                    tr("lesson.finish")
                 } else if step.until == Until::Next {
-                    "Next ▶"
+                    tr("lesson.next")
                 } else {
-                    "Skip ▶"
+                    tr("lesson.skip")
                 };
                 if !mode.finished && ui.button(big(next_label, 20.0).strong()).clicked() {
                     actions.push(Action::Lesson(LessonAction::Next));
                 }
-                if ui.button(big("Close", 16.0)).clicked() {
+                if ui.button(big(tr("lesson.close"), 16.0)).clicked() {
                     actions.push(Action::Lesson(LessonAction::Close));
                 }
             });
