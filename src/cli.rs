@@ -267,6 +267,9 @@ pub enum Command {
         /// Wall seconds each run lasts (the first second is not counted).
         #[arg(long, default_value = "20", value_parser = parse_after)]
         seconds: f64,
+        /// Times each case runs (round-robin); the table gives the median.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+        rounds: u32,
     },
     /// The bare scene alone (what `frames` runs).
     #[command(hide = true)]
@@ -438,10 +441,12 @@ pub fn run(cli: Cli) -> ExitCode {
             file,
             size,
             seconds,
+            rounds,
         }) => crate::app::frames::run(
             &file.unwrap_or_else(|| DEFAULT_SCENARIO.into()),
             size,
             seconds,
+            rounds,
         ),
         Some(Command::BareScene {
             size,

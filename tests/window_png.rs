@@ -14,7 +14,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 /// The tests, by name.
-const TESTS: [(&str, fn()); 2] = [
+const TESTS: [(&str, fn()); 3] = [
     (
         "the_window_renders_the_default_scene_to_a_png",
         render_the_default_scene,
@@ -22,6 +22,10 @@ const TESTS: [(&str, fn()); 2] = [
     (
         "a_script_edits_saves_and_screenshots_in_the_real_window",
         script_in_the_real_window,
+    ),
+    (
+        "every_text_the_window_draws_comes_from_the_language_table",
+        every_text_from_the_table,
     ),
 ];
 
@@ -155,6 +159,177 @@ fn script_in_the_real_window() {
     assert_eq!(image.dimensions(), (1280, 720));
     check_not_blank(&image, &png);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The window in the pseudo language (`--lang xx`: every table text in
+/// `⟦ ⟧`, every content text in `⟪ ⟫`, decimal commas), through the main
+/// view, the help, build mode, the list of challenges, a challenge's
+/// briefing and design, a lesson, and the demo's attract loop: every text
+/// egui drew (`--dump-texts`) is in brackets but for numbers, times, unit
+/// symbols and names from the scenario files, and no number outside a
+/// content text has a decimal point.
+fn every_text_from_the_table() {
+    let dir = std::env::temp_dir().join(format!("microgrid-texts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let sandbox = dir.join("sandbox.txt");
+    let script = dir.join("tour.script.ron");
+    std::fs::write(
+        &script,
+        r#"Script(steps: [
+    (after_s: 2.0, action: Show(Help)),
+    (after_s: 2.0, action: Show(Build)),
+    (after_s: 1.0, action: ToggleOutage),
+    (after_s: 2.0, action: Show(Challenges)),
+    (after_s: 2.0, action: OpenChallenge("scenes/challenges/02-keep-the-lights-on.challenge.ron")),
+    (after_s: 2.0, action: BeginChallenge),
+    (after_s: 2.0, action: OpenLesson("scenes/lessons/03-storage-runs-out.lesson.ron")),
+    (after_s: 2.0, action: NextStep),
+    (after_s: 2.0, action: Quit),
+])
+"#,
+    )
+    .expect("script written");
+    let out = open_the_default(&[
+        "--lang".as_ref(),
+        "xx".as_ref(),
+        "--at".as_ref(),
+        "2025-06-21 18:00".as_ref(),
+        "--dump-texts".as_ref(),
+        sandbox.as_os_str(),
+        "--script".as_ref(),
+        script.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let demo = dir.join("demo.txt");
+    let png = dir.join("demo.png");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_microgrid"))
+        .args(["demo", "--windowed", "--size", "1280x720", "--lang", "xx"])
+        .arg("--dump-texts")
+        .arg(&demo)
+        .arg("--screenshot")
+        .arg(&png)
+        .args(["--after", "12"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("xvfb-run runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names = content_names();
+    let mut bypassed = Vec::new();
+    let mut counted = 0;
+    for file in [&sandbox, &demo] {
+        let text = std::fs::read_to_string(file).expect("the window wrote its texts");
+        for line in text.lines() {
+            counted += 1;
+            if let Some(why) = bypasses_the_table(line, &names) {
+                bypassed.push(format!("{}: {line:?}: {why}", file.display()));
+            }
+        }
+    }
+    // The dumps saw the panels (not an empty window).
+    assert!(counted > 150, "only {counted} texts drawn");
+    assert!(bypassed.is_empty(), "{}", bypassed.join("\n"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Words the window may draw as they are: the names in the shipped scenario,
+/// challenge, lesson and tour files, and unit symbols.
+fn content_names() -> std::collections::BTreeSet<String> {
+    let mut words: std::collections::BTreeSet<String> = [
+        "kW", "kWh", "kWp", "MW", "MWh", "EUR", "ct", "Hz", "pu", "kV", "m/s", "W/m2", "km", "min",
+        "mm", "kVA", "MVA", "NAYY", "SE", "A",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let mut files = Vec::new();
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "ron") {
+                files.push(p);
+            }
+        }
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        // Names, types and file names, as the files write them: "...".
+        for quoted in text.split('"').skip(1).step_by(2) {
+            if quoted.len() <= 40 {
+                words.extend(letter_words(quoted));
+            }
+        }
+        if let Some(name) = f.file_name() {
+            words.extend(letter_words(&name.to_string_lossy()));
+        }
+    }
+    words
+}
+
+/// The runs of two or more letters in `s`.
+fn letter_words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Why a drawn text bypassed the table, if it did.
+fn bypasses_the_table(line: &str, names: &std::collections::BTreeSet<String>) -> Option<String> {
+    // Outside every bracket: what the table did not give.
+    let mut outside = String::new();
+    // Outside content texts: where a number must have a decimal comma.
+    let mut not_content = String::new();
+    let (mut table, mut content) = (0usize, 0usize);
+    for c in line.chars() {
+        match c {
+            '⟦' => table += 1,
+            '⟧' => table = table.saturating_sub(1),
+            '⟪' => content += 1,
+            '⟫' => content = content.saturating_sub(1),
+            _ => {
+                if table == 0 && content == 0 {
+                    outside.push(c);
+                }
+                if content == 0 {
+                    not_content.push(c);
+                }
+            }
+        }
+        if content == 0 && matches!(c, '⟪' | '⟫') {
+            not_content.push(' ');
+        }
+    }
+    // A file's path (the Save as field, the scenario's file) is the user's.
+    let outside: String = outside
+        .split_whitespace()
+        .filter(|t| !(t.contains('/') || t.ends_with(".ron")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let stray: Vec<String> = letter_words(&outside)
+        .into_iter()
+        .filter(|w| !names.contains(w))
+        .collect();
+    if !stray.is_empty() {
+        return Some(format!("words outside the table: {stray:?}"));
+    }
+    let chars: Vec<char> = not_content.chars().collect();
+    let point = chars
+        .windows(3)
+        .any(|w| w[0].is_ascii_digit() && w[1] == '.' && w[2].is_ascii_digit());
+    point.then(|| "a decimal point: a number not written the language's way".to_owned())
 }
 
 /// `microgrid open` on the default at 1280x720 under Xvfb, with `extra` arguments.

@@ -118,6 +118,21 @@ pub enum Action {
     SetLanguage(crate::lang::Lang),
     /// Draw the 3D view this way from now on (see [`super::graphics`]).
     SetGraphics(super::graphics::GraphicsSetting),
+    /// Open a panel (scripts, tours; the keys toggle them directly).
+    Show(Panel),
+}
+
+/// A panel a script can open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub enum Panel {
+    /// The help overlay (F1).
+    Help,
+    /// Build mode (B).
+    Build,
+    /// The list of challenges and lessons (L).
+    Challenges,
+    /// The charts panel (Tab).
+    Charts,
 }
 
 /// The mechanisms the M key cycles through.
@@ -473,6 +488,16 @@ fn apply_now(world: &mut World, action: Action) {
         Action::OpenChallenge(path) => super::challenge_mode::open(world, &path),
         Action::LookAt(place) => super::camera::look_at(world, &place),
         Action::SetLanguage(lang) => crate::lang::set(lang),
+        Action::Show(panel) => {
+            if let Some(mut ui) = world.get_resource_mut::<super::ui::UiState>() {
+                match panel {
+                    Panel::Help => ui.show_help = true,
+                    Panel::Build => ui.build_mode = true,
+                    Panel::Challenges => ui.show_challenges = true,
+                    Panel::Charts => ui.show_charts = true,
+                }
+            }
+        }
         Action::SetGraphics(setting) => {
             world.insert_resource(super::graphics::Graphics::new(setting));
         }

@@ -19,8 +19,22 @@ pub fn mean_frame_ms(output: &str) -> Option<f64> {
     after.split_whitespace().next()?.parse().ok()
 }
 
-/// Runs the cases in turn and prints the table.
-pub fn run(scenario: &Path, size: (u32, u32), seconds: f64) -> ExitCode {
+/// The median of some numbers (none for none).
+pub fn median(xs: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+/// Runs the cases in turn, `rounds` times round-robin (a shared machine's
+/// speed drifts; each case sees the same drift), and prints the table of
+/// each case's median.
+pub fn run(scenario: &Path, size: (u32, u32), seconds: f64, rounds: u32) -> ExitCode {
     let exe = match std::env::current_exe() {
         Ok(e) => e,
         Err(e) => {
@@ -74,43 +88,57 @@ pub fn run(scenario: &Path, size: (u32, u32), seconds: f64) -> ExitCode {
         },
     ];
     outln!(
-        "{} at {size_arg}, {seconds} s a case (the first second not counted)",
+        "{} at {size_arg}, {seconds} s a case (the first second not counted), {rounds} rounds, median",
         scenario.display()
     );
-    outln!("| case | mean frame | fps | vs bare scene |");
-    outln!("|---|---|---|---|");
-    let mut floor = None;
+    let mut means: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut failures: Vec<Option<String>> = vec![None; cases.len()];
+    for round in 0..rounds {
+        for (i, case) in cases.iter().enumerate() {
+            eprintln!("round {} of {rounds}: {}", round + 1, case.name);
+            let out = Command::new(&exe).args(&case.args).output();
+            let text = out
+                .as_ref()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            match (
+                out.as_ref().map(|o| o.status.success()),
+                mean_frame_ms(&text),
+            ) {
+                (Ok(true), Some(ms)) => means[i].push(ms),
+                _ => {
+                    failures[i] = Some(match &out {
+                        Err(e) => e.to_string(),
+                        Ok(o) => String::from_utf8_lossy(&o.stderr)
+                            .lines()
+                            .rfind(|l| !l.contains("WARN"))
+                            .unwrap_or("no frame line")
+                            .to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    outln!("| case | mean frame (median) | range | fps | vs bare scene |");
+    outln!("|---|---|---|---|---|");
+    let floor = median(&means[0]);
     let mut failed = false;
-    for case in cases {
-        let out = Command::new(&exe).args(&case.args).output();
-        let text = out
-            .as_ref()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        match (
-            out.as_ref().map(|o| o.status.success()),
-            mean_frame_ms(&text),
-        ) {
-            (Ok(true), Some(ms)) => {
-                let base = *floor.get_or_insert(ms);
+    for (i, case) in cases.iter().enumerate() {
+        match (median(&means[i]), &failures[i]) {
+            (Some(ms), None) => {
+                let lo = means[i].iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = means[i].iter().copied().fold(0.0, f64::max);
+                let ratio = floor.map_or_else(|| "-".to_owned(), |f| format!("{:.2}x", ms / f));
                 outln!(
-                    "| {} | {ms:.1} ms | {:.1} | {:.2}x |",
+                    "| {} | {ms:.1} ms | {lo:.0}-{hi:.0} ms | {:.1} | {ratio} |",
                     case.name,
-                    1000.0 / ms,
-                    ms / base
+                    1000.0 / ms
                 );
             }
-            _ => {
+            (_, why) => {
                 failed = true;
-                let why = match &out {
-                    Err(e) => e.to_string(),
-                    Ok(o) => String::from_utf8_lossy(&o.stderr)
-                        .lines()
-                        .rfind(|l| !l.contains("WARN"))
-                        .unwrap_or("no frame line")
-                        .to_owned(),
-                };
-                outln!("| {} | failed: {why} | | |", case.name);
+                let why = why.clone().unwrap_or_else(|| "no frame line".to_owned());
+                outln!("| {} | failed: {why} | | | |", case.name);
             }
         }
     }
@@ -129,5 +157,8 @@ mod tests {
         let line = "saved x.png (1280x720)\n84 frames: mean frame 217.3 ms (4.6 fps); simulation 0.00 ms/frame";
         assert_eq!(super::mean_frame_ms(line), Some(217.3));
         assert_eq!(super::mean_frame_ms("no frames measured"), None);
+        assert_eq!(super::median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(super::median(&[4.0, 1.0]), Some(2.5));
+        assert_eq!(super::median(&[]), None);
     }
 }

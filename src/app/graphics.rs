@@ -149,7 +149,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_ui_camera);
     app.add_systems(
         Update,
-        (auto_choose, apply_graphics, paint_the_view)
+        (auto_choose, apply_graphics, fit_the_view, paint_the_view)
             .chain()
             .in_set(AppSystems::Present),
     );
@@ -232,7 +232,9 @@ fn auto_choose(
             .any(|s| name.contains(s));
         if software {
             graphics.low = true;
-            graphics.because = Some(LowBecause::Software(info.name.clone()));
+            // "llvmpipe (LLVM 15.0.6, 256 bits)" reads "llvmpipe".
+            let short = info.name.split(" (").next().unwrap_or(&info.name);
+            graphics.because = Some(LowBecause::Software(short.trim().to_owned()));
             return;
         }
     }
@@ -374,6 +376,58 @@ fn apply_graphics(
         image: handle,
         texture,
     });
+}
+
+/// The 3D camera draws only the part of the window the panels leave
+/// (`UiState::view_rect`), so that no pixel is shaded under the bars and
+/// the charts; on a software renderer shading pixels is most of the frame.
+fn fit_the_view(
+    ui: Option<Res<super::ui::UiState>>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    graphics: Res<Graphics>,
+    mut cameras: Query<&mut Camera, (With<Camera3d>, Without<UiCamera>)>,
+) {
+    let Ok(window) = windows.single() else {
+        return;
+    };
+    let target = UVec2::new(window.physical_width(), window.physical_height()).max(UVec2::ONE);
+    let scale = if graphics.low { LOW_RENDER_SCALE } else { 1.0 };
+    let target = (target.as_vec2() * scale)
+        .round()
+        .as_uvec2()
+        .max(UVec2::ONE);
+    let viewport = ui
+        .and_then(|ui| ui.view_rect.map(|r| (r, ui.ui_scale)))
+        .map(|(r, zoom)| {
+            // egui points -> the target's pixels.
+            let k = zoom * window.scale_factor() * scale;
+            let min = (Vec2::new(r.min.x, r.min.y) * k)
+                .floor()
+                .max(Vec2::ZERO)
+                .as_uvec2();
+            let max = (Vec2::new(r.max.x, r.max.y) * k)
+                .ceil()
+                .as_uvec2()
+                .min(target);
+            let min = min.min(max.saturating_sub(UVec2::ONE));
+            bevy::camera::Viewport {
+                physical_position: min,
+                physical_size: (max - min).max(UVec2::ONE),
+                ..default()
+            }
+        });
+    for mut camera in &mut cameras {
+        let same = match (&camera.viewport, &viewport) {
+            (Some(a), Some(b)) => {
+                a.physical_position == b.physical_position && a.physical_size == b.physical_size
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            camera.viewport = viewport.clone();
+        }
+    }
 }
 
 /// In `low`, the 3D view's image under everything egui draws, over the

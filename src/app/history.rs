@@ -99,6 +99,65 @@ impl ChartHistory {
             .filter(|p| p[1].is_finite())
             .collect()
     }
+
+    /// The points of one quantity from `from_hours` on, thinned to at most
+    /// two a bucket of `buckets` across their span (each bucket's lowest
+    /// and highest, in time order): a chart a few hundred pixels wide shows
+    /// the same line, peaks and dips included, from a fraction of the
+    /// points (a day of one-minute steps is 1,440).
+    pub fn series_for_chart(
+        &self,
+        value: impl Fn(&Sample) -> f64,
+        from_hours: f64,
+        buckets: usize,
+    ) -> Vec<[f64; 2]> {
+        let first = self.samples.partition_point(|s| s.hours < from_hours);
+        let points: Vec<[f64; 2]> = self
+            .samples
+            .range(first..)
+            .map(|s| [s.hours, value(s)])
+            .filter(|p| p[1].is_finite())
+            .collect();
+        thin(&points, buckets)
+    }
+}
+
+/// Each of `buckets` equal spans of x keeps its lowest and highest point,
+/// in x order (the first and last points always stay).
+pub fn thin(points: &[[f64; 2]], buckets: usize) -> Vec<[f64; 2]> {
+    let buckets = buckets.max(1);
+    if points.len() <= 2 * buckets + 2 {
+        return points.to_vec();
+    }
+    let (x0, x1) = (points[0][0], points[points.len() - 1][0]);
+    let span = (x1 - x0).max(f64::MIN_POSITIVE);
+    let bucket_of = |x: f64| (((x - x0) / span * buckets as f64) as usize).min(buckets - 1);
+    let mut out = Vec::with_capacity(2 * buckets + 2);
+    out.push(points[0]);
+    let mut i = 1;
+    let last = points.len() - 1;
+    while i < last {
+        let b = bucket_of(points[i][0]);
+        let (mut lo, mut hi) = (i, i);
+        let mut j = i;
+        while j < last && bucket_of(points[j][0]) == b {
+            if points[j][1] < points[lo][1] {
+                lo = j;
+            }
+            if points[j][1] > points[hi][1] {
+                hi = j;
+            }
+            j += 1;
+        }
+        let (a, c) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+        out.push(points[a]);
+        if c != a {
+            out.push(points[c]);
+        }
+        i = j;
+    }
+    out.push(points[last]);
+    out
 }
 
 /// Records a sample after every step the frame ran; starts over with a new scenario.
@@ -134,6 +193,30 @@ fn forget_on_new_scenario(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thinning_keeps_the_peaks_the_ends_and_the_order() {
+        // A day of minutes: a slow wave with one sharp spike and one dip.
+        let mut points: Vec<[f64; 2]> = (0..1440)
+            .map(|i| {
+                let h = f64::from(i) / 60.0;
+                [h, (h / 24.0 * std::f64::consts::TAU).sin()]
+            })
+            .collect();
+        points[700][1] = 9.0;
+        points[701][1] = -7.0;
+        let thin = thin(&points, 100);
+        assert!(thin.len() <= 202, "{} points", thin.len());
+        assert!(thin.len() > 150, "{} points", thin.len());
+        assert_eq!(thin.first(), points.first());
+        assert_eq!(thin.last(), points.last());
+        assert!(thin.windows(2).all(|w| w[0][0] < w[1][0]));
+        assert!(thin.contains(&points[700]) && thin.contains(&points[701]));
+        // Every kept point is one of the originals.
+        assert!(thin.iter().all(|p| points.contains(p)));
+        // Few points stay as they are.
+        assert_eq!(super::thin(&points[..50], 100), points[..50].to_vec());
+    }
 
     #[test]
     fn history_keeps_the_last_samples_in_order() {

@@ -99,6 +99,32 @@ pub enum Control {
     StepBack,
     /// Perform the lesson step's "Show me".
     ShowMe,
+    /// Open a panel: `Help`, `Build`, `Challenges` or `Charts`.
+    Show(super::controls::Panel),
+    /// Show the window in this language: `En` or `De`.
+    SetLanguage(ScriptLang),
+    /// Draw the 3D view this way: `High`, `Low` or `Auto`.
+    SetGraphics(ScriptGraphics),
+}
+
+/// A language, as a script names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ScriptLang {
+    /// English.
+    En,
+    /// German.
+    De,
+}
+
+/// A graphics setting, as a script names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ScriptGraphics {
+    /// Full resolution, shadows, MSAA.
+    High,
+    /// Half resolution, no shadows or MSAA.
+    Low,
+    /// Low on a software renderer or slow frames.
+    Auto,
 }
 
 /// Names of [`Edit`]'s variants (a test holds this list to the enum).
@@ -129,7 +155,7 @@ pub const EDIT_NAMES: [&str; 23] = [
 ];
 
 /// Names of [`Control`]'s variants.
-pub const CONTROL_NAMES: [&str; 32] = [
+pub const CONTROL_NAMES: [&str; 35] = [
     "ToggleOutage",
     "SetPrice",
     "TogglePriceSpike",
@@ -162,6 +188,9 @@ pub const CONTROL_NAMES: [&str; 32] = [
     "NextStep",
     "StepBack",
     "ShowMe",
+    "Show",
+    "SetLanguage",
+    "SetGraphics",
 ];
 
 /// Every action's name: the edits', then the controls'.
@@ -367,6 +396,19 @@ impl ScriptAction {
                 Control::NextStep => Action::Lesson(LessonAction::Next),
                 Control::StepBack => Action::Lesson(LessonAction::Back),
                 Control::ShowMe => Action::Lesson(LessonAction::ShowMe),
+                Control::Show(panel) => Action::Show(panel),
+                Control::SetLanguage(l) => Action::SetLanguage(match l {
+                    ScriptLang::En => crate::lang::Lang::En,
+                    ScriptLang::De => crate::lang::Lang::De,
+                }),
+                Control::SetGraphics(g) => {
+                    use super::graphics::GraphicsSetting;
+                    Action::SetGraphics(match g {
+                        ScriptGraphics::High => GraphicsSetting::High,
+                        ScriptGraphics::Low => GraphicsSetting::Low,
+                        ScriptGraphics::Auto => GraphicsSetting::Auto,
+                    })
+                }
             },
         }
     }

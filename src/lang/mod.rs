@@ -5,9 +5,10 @@
 //!
 //! The language in force is process-wide ([`set`], [`current`]): the window
 //! has one, chosen by `--lang`, the demo's config or the operator panel.
-//! [`Lang::Pseudo`] (`--lang xx`) is for tests: every text is wrapped in
-//! `⟦ ⟧` and decimals use a comma, so a text in the window without the
-//! brackets, or a number with a decimal point, bypassed the table.
+//! [`Lang::Pseudo`] (`--lang xx`) is for tests: every table text is wrapped
+//! in `⟦ ⟧`, every content text ([`Text`]) in `⟪ ⟫`, and decimals use a
+//! comma, so a text in the window without the brackets, or a number with
+//! a decimal point outside a content text, bypassed the table.
 
 use std::collections::HashMap;
 use std::fmt::Display;

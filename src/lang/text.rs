@@ -33,11 +33,12 @@ impl Text {
             .map_or("", |(_, s)| s.as_str())
     }
 
-    /// The text in the language in force (wrapped for the pseudo language).
+    /// The text in the language in force (wrapped in `⟪ ⟫` for the pseudo
+    /// language: a content text, written by its author with its numbers).
     pub fn get(&self) -> String {
         let s = self.in_lang(current());
         if current() == Lang::Pseudo {
-            format!("⟦{s}⟧")
+            format!("⟪{s}⟫")
         } else {
             s.to_owned()
         }

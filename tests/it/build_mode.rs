@@ -447,6 +447,9 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         "NextStep",
         "StepBack",
         "ShowMe",
+        "Show(Build)",
+        "SetLanguage(De)",
+        "SetGraphics(Low)",
     ];
     assert_eq!(edits.len(), EDIT_NAMES.len());
     assert_eq!(controls.len(), CONTROL_NAMES.len());

@@ -11,12 +11,10 @@ pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
     let history = &live.history;
     let latest = history.latest().map_or(0.0, |s| s.hours);
     let start = live.clock.start;
+    // About a point a pixel column of the chart (two per two columns).
+    let buckets = ((ui.available_width() / 2.0).max(50.0) as usize).min(600);
     let recent = |f: fn(&Sample) -> f64| -> Vec<[f64; 2]> {
-        history
-            .series(f)
-            .into_iter()
-            .filter(|p| p[0] >= latest - CHART_HOURS)
-            .collect()
+        history.series_for_chart(f, latest - CHART_HOURS, buckets)
     };
     let height = 80.0;
     // Ticks and the hover label write numbers the language's way (egui_plot

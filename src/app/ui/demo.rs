@@ -273,7 +273,18 @@ fn operator_panel(
             ));
             ui.label(big(tr!("demo.returns", n = c.resets), 18.0));
             ui.label(big(tr!("demo.tours_played", n = c.tours_played), 18.0));
-            ui.label(big(tr!("demo.frames", summary = frame.summary()), 16.0));
+            ui.label(big(
+                {
+                    let mean = frame.total_frame_ms / frame.frames.max(1) as f64;
+                    tr!(
+                        "demo.frames",
+                        n = frame.frames,
+                        ms = num(mean, 0),
+                        fps = num(1000.0 / mean.max(1e-9), 1)
+                    )
+                },
+                16.0,
+            ));
             ui.add(
                 egui::Slider::new(&mut mode.idle_s, 10.0..=600.0)
                     .step_by(10.0)

@@ -385,7 +385,58 @@ fn title_marks_unsaved_edits(
     }
 }
 
+/// The key as its label reads, for the shortcuts: a letter, `?`, `+`, `-`,
+/// `[` or `]` by the character the layout gives it (Ctrl+Z is undo where Z
+/// is printed, on a German keyboard too), other keys by their place.
+pub fn key_by_label(key: &bevy::input::keyboard::KeyboardInput) -> KeyCode {
+    const LETTERS: [KeyCode; 26] = [
+        KeyCode::KeyA,
+        KeyCode::KeyB,
+        KeyCode::KeyC,
+        KeyCode::KeyD,
+        KeyCode::KeyE,
+        KeyCode::KeyF,
+        KeyCode::KeyG,
+        KeyCode::KeyH,
+        KeyCode::KeyI,
+        KeyCode::KeyJ,
+        KeyCode::KeyK,
+        KeyCode::KeyL,
+        KeyCode::KeyM,
+        KeyCode::KeyN,
+        KeyCode::KeyO,
+        KeyCode::KeyP,
+        KeyCode::KeyQ,
+        KeyCode::KeyR,
+        KeyCode::KeyS,
+        KeyCode::KeyT,
+        KeyCode::KeyU,
+        KeyCode::KeyV,
+        KeyCode::KeyW,
+        KeyCode::KeyX,
+        KeyCode::KeyY,
+        KeyCode::KeyZ,
+    ];
+    let bevy::input::keyboard::Key::Character(text) = &key.logical_key else {
+        return key.key_code;
+    };
+    let mut chars = text.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return key.key_code;
+    };
+    match c.to_ascii_lowercase() {
+        l @ 'a'..='z' => LETTERS[(l as u8 - b'a') as usize],
+        '?' => KeyCode::Slash,
+        '+' => KeyCode::NumpadAdd,
+        '-' => KeyCode::Minus,
+        '[' => KeyCode::BracketLeft,
+        ']' => KeyCode::BracketRight,
+        _ => key.key_code,
+    }
+}
+
 fn keyboard(
+    mut presses: MessageReader<bevy::input::keyboard::KeyboardInput>,
     keys: Res<ButtonInput<KeyCode>>,
     mut contexts: EguiContexts,
     mut actions: ResMut<PendingActions>,
@@ -394,6 +445,11 @@ fn keyboard(
     mut windows: Query<&mut Window, With<PrimaryWindow>>,
     mut tool: Option<ResMut<crate::app::build_tool::BuildTool>>,
 ) {
+    let pressed: Vec<KeyCode> = presses
+        .read()
+        .filter(|k| k.state.is_pressed() && !k.repeat)
+        .map(key_by_label)
+        .collect();
     if contexts
         .ctx_mut()
         .is_ok_and(|ctx| ctx.egui_wants_keyboard_input())
@@ -402,7 +458,7 @@ fn keyboard(
     }
     let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
     let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
-    for &key in keys.get_just_pressed() {
+    for key in pressed {
         match shortcut_for_key(key, shift, ctrl) {
             Some(Shortcut::ToggleBuild) => ui.build_mode = !ui.build_mode,
             Some(Shortcut::ToggleChallenges) => ui.show_challenges = !ui.show_challenges,
