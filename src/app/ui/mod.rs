@@ -49,7 +49,7 @@ use crate::tr;
 /// the keys and what they do, both keys of the language tables (the
 /// README's table is the English one, tested); [`shortcut_row`] gives the
 /// texts.
-pub const SHORTCUTS: [(&str, &str); 30] = [
+pub const SHORTCUTS: [(&str, &str); 31] = [
     ("key.g", "help.outage"),
     ("key.p", "help.price_spike"),
     ("key.space", "help.pause"),
@@ -73,6 +73,7 @@ pub const SHORTCUTS: [(&str, &str); 30] = [
     ("key.u", "help.ui_size"),
     ("key.f11", "help.fullscreen"),
     ("key.f12", "help.screenshot"),
+    ("key.f9", "help.graphics"),
     ("key.b", "help.build"),
     ("key.l", "help.challenges"),
     ("key.ctrl_z", "help.undo"),
