@@ -81,15 +81,8 @@ pub enum Command {
         /// Play timed actions, every control and every edit (see README "Scripts").
         #[arg(long, value_name = "SCRIPT.ron")]
         script: Option<PathBuf>,
-        /// The window's language: en (English) or de (Deutsch).
-        #[arg(long, value_parser = crate::lang::Lang::parse, value_name = "en|de")]
-        lang: Option<crate::lang::Lang>,
-        /// Write every distinct text the window draws to this file at exit (for tests).
-        #[arg(long, value_name = "FILE", hide = true)]
-        dump_texts: Option<PathBuf>,
-        /// How the 3D view is drawn: high (full resolution, shadows, MSAA), low (half resolution, no shadows or MSAA), auto (low on a software renderer or slow frames) [default: auto, or the demo config's].
-        #[arg(long, value_parser = crate::app::graphics::GraphicsSetting::parse, value_name = "high|low|auto")]
-        graphics: Option<crate::app::graphics::GraphicsSetting>,
+        #[command(flatten)]
+        window: WindowArgs,
     },
     /// Turn a pandapower network (pandapower.to_json) into a scenario file.
     ///
@@ -133,15 +126,8 @@ pub enum Command {
         /// resident memory after each.
         #[arg(long, value_name = "CYCLES", value_parser = clap::value_parser!(u32).range(1..=100_000))]
         soak: Option<u32>,
-        /// The window's language: en (English) or de (Deutsch) [default: the config's].
-        #[arg(long, value_parser = crate::lang::Lang::parse, value_name = "en|de")]
-        lang: Option<crate::lang::Lang>,
-        /// Write every distinct text the window draws to this file at exit (for tests).
-        #[arg(long, value_name = "FILE", hide = true)]
-        dump_texts: Option<PathBuf>,
-        /// How the 3D view is drawn: high (full resolution, shadows, MSAA), low (half resolution, no shadows or MSAA), auto (low on a software renderer or slow frames) [default: auto, or the demo config's].
-        #[arg(long, value_parser = crate::app::graphics::GraphicsSetting::parse, value_name = "high|low|auto")]
-        graphics: Option<crate::app::graphics::GraphicsSetting>,
+        #[command(flatten)]
+        window: WindowArgs,
     },
     /// Run a challenge and grade designs: eligibility, goals, stars, score.
     ///
@@ -285,6 +271,20 @@ pub enum Command {
     },
 }
 
+/// What `open` and `demo` both take: the language and the graphics.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WindowArgs {
+    /// The window's language: en (English) or de (Deutsch) [default: en, or the demo config's].
+    #[arg(long, value_parser = crate::lang::Lang::parse, value_name = "en|de")]
+    lang: Option<crate::lang::Lang>,
+    /// How the 3D view is drawn: high (full resolution, shadows, MSAA), low (half resolution, no shadows or MSAA), auto (low on a software renderer or slow frames) [default: auto, or the demo config's].
+    #[arg(long, value_parser = crate::app::graphics::GraphicsSetting::parse, value_name = "high|low|auto")]
+    graphics: Option<crate::app::graphics::GraphicsSetting>,
+    /// Write every distinct text the window draws to this file at exit (for tests).
+    #[arg(long, value_name = "FILE", hide = true)]
+    dump_texts: Option<PathBuf>,
+}
+
 /// The controller's strategy, as the command line names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StrategyArg {
@@ -351,10 +351,13 @@ pub fn run(cli: Cli) -> ExitCode {
             at,
             outage,
             script,
-            lang,
-            dump_texts,
-            graphics,
+            window,
         }) => {
+            let WindowArgs {
+                lang,
+                graphics,
+                dump_texts,
+            } = window;
             crate::lang::set(lang.unwrap_or_default());
             // A script is read (and refused) before any window opens.
             let script = match script.as_deref().map(crate::app::script::load).transpose() {
@@ -391,10 +394,13 @@ pub fn run(cli: Cli) -> ExitCode {
             screenshot,
             after,
             soak,
-            lang,
-            dump_texts,
-            graphics,
+            window,
         }) => {
+            let WindowArgs {
+                lang,
+                graphics,
+                dump_texts,
+            } = window;
             let path = config.unwrap_or_else(|| DEFAULT_DEMO.into());
             let demo = match crate::app::demo::PreparedDemo::load(&path) {
                 Ok(d) => d,

@@ -113,7 +113,10 @@ impl Until {
             Until::ClockAt(t) => tr!("lesson.until_clock", at = t.0.format("%H:%M")),
             Until::Added(tool) => tr!("lesson.until_added", tool = tool.label()),
             Until::PriceAbove(p) => tr!("lesson.until_price", eur = num(*p, 2)),
-            Until::Market(m) => tr!("lesson.until_market", market = m.label()),
+            Until::Market(m) => tr!(
+                "lesson.until_market",
+                market = crate::app::ui::market_name(*m)
+            ),
             Until::VoltageAbove(v) => tr!("lesson.until_voltage", pu = num(*v, 2)),
             Until::BatteryBelow(s) => tr!("lesson.until_battery", percent = num(*s, 0)),
         }

@@ -196,6 +196,16 @@ fn a_bad_demo_config_is_located_and_the_demo_does_not_start() {
             "1 to 12 digits",
         ),
         ("Demo(playlist: [], colour: 1)".to_owned(), "colour"),
+        (
+            format!("Demo(playlist: [\"{tours}/a-day-in-lindenhof.tour.ron\"], language: \"fr\")"),
+            "\"fr\" is not a language of the window",
+        ),
+        (
+            format!(
+                "Demo(playlist: [\"{tours}/a-day-in-lindenhof.tour.ron\"], graphics: \"ultra\")"
+            ),
+            "use high, low or auto",
+        ),
     ] {
         std::fs::write(&path, &text).expect("write");
         let errors = PreparedDemo::load(&path).expect_err(&text);
