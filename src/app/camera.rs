@@ -141,8 +141,11 @@ fn control_camera(
     time: Res<Time<Real>>,
     mut cameras: Query<(&mut OrbitCamera, &CameraPresets)>,
     tool: Option<Res<super::build_tool::BuildTool>>,
+    demo: Option<Res<super::demo::DemoMode>>,
 ) {
     let dragging = tool.is_some_and(|t| t.dragging);
+    // The demo's operator types the PIN's digits, not camera views.
+    let typing_pin = demo.is_some_and(|d| d.operator.asking_pin);
     let (egui_pointer, egui_keys) = contexts
         .ctx_mut()
         .map(|ctx| {
@@ -187,7 +190,7 @@ fn control_camera(
             orbit.zoom(1.0 + zoom * 1.5 * dt);
         }
         for (key, (_, preset)) in CAMERA_KEYS[8..12].iter().zip(&presets.0) {
-            if keys.just_pressed(*key) {
+            if keys.just_pressed(*key) && !typing_pin {
                 *orbit = *preset;
             }
         }

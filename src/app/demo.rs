@@ -552,9 +552,15 @@ pub fn advance(world: &mut World, dt: f64) {
             }
         }
         DemoPhase::Visitor { idle_s } => {
-            // A mission in play is not idleness.
+            // A mission in play is not idleness, nor an operator at the panel.
+            let operator = {
+                let o = &world.resource::<DemoMode>().operator;
+                o.open || o.asking_pin
+            };
             let idle_s = if world.resource::<DemoMode>().mission.is_some() {
                 run_mission(world, dt);
+                0.0
+            } else if operator {
                 0.0
             } else {
                 idle_s + dt
@@ -586,6 +592,8 @@ pub fn advance(world: &mut World, dt: f64) {
             let left_s = left_s - dt;
             if left_s <= 0.0 {
                 world.resource_mut::<DemoMode>().counts.resets += 1;
+                // The operator's panel (and its Quit) is not left to visitors.
+                world.resource_mut::<DemoMode>().operator = Default::default();
                 start_tour(world, 0);
             } else {
                 world.resource_mut::<DemoMode>().phase = DemoPhase::Countdown { left_s };
@@ -721,6 +729,7 @@ pub fn apply(world: &mut World, action: DemoAction) {
         }
         DemoAction::StartAgain => {
             world.resource_mut::<DemoMode>().counts.resets += 1;
+            world.resource_mut::<DemoMode>().operator = Default::default();
             start_tour(world, 0);
         }
         DemoAction::NextTour => {

@@ -1,14 +1,14 @@
 //! The graphics setting (`--graphics high|low|auto`, F9 in the window):
 //! `high` draws the 3D view at the window's resolution with shadows and
-//! MSAA; `low` draws it at [`LOW_RENDER_SCALE`] of the resolution into an
-//! image that the UI camera stretches over the window (egui stays sharp on
-//! top), without shadows or MSAA; `auto` starts `low` on a software
-//! renderer and falls back to `low` when frames stay slow, and says why.
+//! MSAA; `low` at [`LOW_RENDER_SCALE`] of it without shadows or MSAA;
+//! `auto` starts `low` on a software renderer and falls back to `low` when
+//! frames stay slow, and says why.
 //!
-//! The egui layer always has a camera of its own ([`UiCamera`]), so that
-//! it is drawn at the window's resolution whichever way the 3D view is.
-//! In `low` a click reaches the 3D view through a pointer of its own
-//! (the mouse's, moved onto the image), so picking works as in `high`.
+//! Either way the 3D camera draws into an image that egui, on a camera of
+//! its own ([`UiCamera`]), paints under its panels at the window's
+//! resolution (they stay sharp), and only the part the panels leave is
+//! drawn. A click reaches the 3D view through a pointer of its own (the
+//! mouse's, moved onto the image), so picking works as on a window.
 
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{ImageRenderTarget, RenderTarget};
@@ -19,7 +19,7 @@ use bevy::picking::pointer::{Location, PointerInput, PointerLocation};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
 use bevy::render::renderer::RenderAdapterInfo;
-use bevy::window::{PrimaryWindow, WindowRef};
+use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiGlobalSettings, EguiTextureHandle, PrimaryEguiContext, egui};
 
 use super::AppSystems;
@@ -167,6 +167,8 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
+/// egui's camera, which draws the window (the 3D view's image under the
+/// panels), and the pointer that carries clicks onto the image.
 fn spawn_ui_camera(mut commands: Commands) {
     commands.spawn((
         Name::new("UI camera"),
@@ -174,12 +176,11 @@ fn spawn_ui_camera(mut commands: Commands) {
         Camera2d,
         Camera {
             order: 1,
-            clear_color: ClearColorConfig::None,
             ..default()
         },
         Msaa::Off,
         Tonemapping::None,
-        // It draws no meshes: the 3D view is the other camera's.
+        // It draws no meshes: the 3D view is the image.
         RenderLayers::layer(UI_LAYER),
         PrimaryEguiContext,
     ));
@@ -258,14 +259,19 @@ fn auto_choose(
     }
 }
 
-/// The 3D view's image in `low`, as egui knows it.
+/// The 3D view's image, as egui knows it.
 #[derive(Resource, Debug, Clone)]
-struct LowResView {
+struct ViewImage {
     image: Handle<Image>,
     texture: egui::TextureId,
 }
 
-/// The way the 3D view is drawn, kept to the graphics and the window's size.
+/// The 3D camera draws into an image ([`ViewImage`]) of the window's size
+/// times the render scale, which egui paints under its panels; kept to
+/// the graphics and the window's size. The camera is made afresh when
+/// they change: changing the target and MSAA of the running camera left
+/// its meshes undrawn (Bevy 0.19 under lavapipe). egui keeps its own camera
+/// throughout: moving its context between cameras left the window blank.
 #[allow(clippy::too_many_arguments)]
 fn apply_graphics(
     mut commands: Commands,
@@ -280,8 +286,7 @@ fn apply_graphics(
         ),
         With<Camera3d>,
     >,
-    mut ui_cameras: Query<&mut Msaa, With<UiCamera>>,
-    view: Option<Res<LowResView>>,
+    view: Option<Res<ViewImage>>,
     mut images: ResMut<Assets<Image>>,
     mut contexts: EguiContexts,
     mut ui: Option<ResMut<super::ui::UiState>>,
@@ -302,50 +307,21 @@ fn apply_graphics(
         ));
     }
     let want = (graphics.low, physical);
-    let was_low = applied.map(|(low, _)| low);
     if *applied == Some(want) {
         return;
     }
     *applied = Some(want);
-    // High draws to the window as the camera was made; a resize changes nothing.
-    if !graphics.low && was_low != Some(true) {
-        return;
-    }
     if let Some(old) = view {
         contexts.remove_image(old.image.id());
         images.remove(&old.image);
-        commands.remove_resource::<LowResView>();
+        commands.remove_resource::<ViewImage>();
     }
-    // Cameras on one window share its picture only with the same MSAA.
-    let msaa = if graphics.low {
-        Msaa::Off
+    let (scale, msaa) = if graphics.low {
+        (LOW_RENDER_SCALE, Msaa::Off)
     } else {
-        Msaa::Sample4
+        (1.0, Msaa::Sample4)
     };
-    for mut m in &mut ui_cameras {
-        *m = msaa;
-    }
-    // A camera made afresh for the new target and MSAA: changing them on
-    // the running camera left its meshes undrawn (Bevy 0.19 under lavapipe).
-    let mut respawn = |target: RenderTarget| {
-        for (entity, orbit, presets, transform) in &views {
-            commands.entity(entity).despawn();
-            commands.spawn((
-                Name::new("Camera"),
-                Camera3d::default(),
-                *transform,
-                *orbit,
-                presets.clone(),
-                target.clone(),
-                msaa,
-            ));
-        }
-    };
-    if !graphics.low {
-        respawn(RenderTarget::Window(WindowRef::Primary));
-        return;
-    }
-    let size = (physical.as_vec2() * LOW_RENDER_SCALE)
+    let size = (physical.as_vec2() * scale)
         .round()
         .as_uvec2()
         .max(UVec2::ONE);
@@ -367,12 +343,23 @@ fn apply_graphics(
     // The image's logical size is the window's, so that a cursor position
     // in the window is one on the image (the build tool's rays, picking).
     let scale_factor = window.scale_factor() * size.x as f32 / physical.x as f32;
-    respawn(RenderTarget::Image(ImageRenderTarget {
-        handle: handle.clone(),
-        scale_factor,
-    }));
+    for (entity, orbit, presets, transform) in &views {
+        commands.entity(entity).despawn();
+        commands.spawn((
+            Name::new("Camera"),
+            Camera3d::default(),
+            *transform,
+            *orbit,
+            presets.clone(),
+            RenderTarget::Image(ImageRenderTarget {
+                handle: handle.clone(),
+                scale_factor,
+            }),
+            msaa,
+        ));
+    }
     let texture = contexts.add_image(EguiTextureHandle::Strong(handle.clone()));
-    commands.insert_resource(LowResView {
+    commands.insert_resource(ViewImage {
         image: handle,
         texture,
     });
@@ -430,9 +417,9 @@ fn fit_the_view(
     }
 }
 
-/// In `low`, the 3D view's image under everything egui draws, over the
+/// The 3D view's image under everything egui draws, over the
 /// whole window (painted before the panels, in egui's background).
-fn paint_the_view(view: Option<Res<LowResView>>, mut contexts: EguiContexts) {
+fn paint_the_view(view: Option<Res<ViewImage>>, mut contexts: EguiContexts) {
     let Some(view) = view else {
         return;
     };
@@ -448,12 +435,11 @@ fn paint_the_view(view: Option<Res<LowResView>>, mut contexts: EguiContexts) {
     );
 }
 
-/// In `low`, the mouse's moves and presses also go to [`VIEW_POINTER`] on
+/// The mouse's moves and presses also go to [`VIEW_POINTER`] on
 /// the 3D view's image (not a press over egui's panels).
 fn mouse_onto_the_view(
     mut inputs: ResMut<Messages<PointerInput>>,
     mut cursor: Local<bevy::ecs::message::MessageCursor<PointerInput>>,
-    graphics: Option<Res<Graphics>>,
     views: Query<&RenderTarget, With<Camera3d>>,
     mut contexts: EguiContexts,
 ) {
@@ -462,9 +448,6 @@ fn mouse_onto_the_view(
         .filter(|i| i.pointer_id == PointerId::Mouse)
         .cloned()
         .collect();
-    if !graphics.is_some_and(|g| g.low) {
-        return;
-    }
     let Some(RenderTarget::Image(image)) = views.iter().next() else {
         return;
     };

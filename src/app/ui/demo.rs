@@ -55,11 +55,25 @@ pub(super) fn demo_ui(
     egui::Area::new("demo status".into())
         .anchor(egui::Align2::LEFT_TOP, egui::vec2(20.0, 16.0))
         .show(ctx, |ui| {
-            ui.add(
-                egui::Label::new(big(crate::lang::day_time(clock.now()), 30.0).strong()).extend(),
-            );
-            ui.add(egui::Label::new(big(state, 30.0).color(c32(colour)).strong()).extend());
+            // On a dark ground, so that green reads over the green fields.
+            egui::Frame::new()
+                .fill(egui::Color32::from_black_alpha(190))
+                .inner_margin(10.0)
+                .corner_radius(8.0)
+                .show(ui, |ui| {
+                    ui.add(
+                        egui::Label::new(
+                            big(crate::lang::day_time(clock.now()), 30.0)
+                                .color(egui::Color32::WHITE)
+                                .strong(),
+                        )
+                        .extend(),
+                    );
+                    ui.add(egui::Label::new(big(state, 30.0).color(c32(colour)).strong()).extend());
+                });
         });
+    // Captions and banners fit a small window too.
+    let wide = (ctx.content_rect().width() - 80.0).clamp(300.0, 1100.0);
     match mode.phase {
         DemoPhase::Attract { .. } => {
             if let Some(caption) = mode.caption.clone() {
@@ -71,7 +85,7 @@ pub(super) fn demo_ui(
                             .inner_margin(18.0)
                             .corner_radius(10.0)
                             .show(ui, |ui| {
-                                ui.set_max_width(1100.0);
+                                ui.set_max_width(wide);
                                 ui.label(big(caption.get(), 38.0).color(egui::Color32::WHITE));
                             });
                     });
@@ -79,7 +93,12 @@ pub(super) fn demo_ui(
             egui::Area::new("demo invitation".into())
                 .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -24.0))
                 .show(ctx, |ui| {
-                    ui.label(big(tr("demo.invitation"), 26.0).color(c32(palette::YELLOW)));
+                    ui.add(
+                        egui::Label::new(
+                            big(tr("demo.invitation"), 26.0).color(c32(palette::YELLOW)),
+                        )
+                        .extend(),
+                    );
                 });
         }
         DemoPhase::Visitor { .. } => {
@@ -95,10 +114,10 @@ pub(super) fn demo_ui(
                 .collapsible(false)
                 .resizable(false)
                 .show(ctx, |ui| {
-                    ui.label(big(
-                        tr!("demo.starts_again_in", s = num(left_s.ceil(), 0)),
-                        28.0,
-                    ));
+                    ui.label(
+                        big(tr!("demo.starts_again_in", s = num(left_s.ceil(), 0)), 28.0)
+                            .color(egui::Color32::WHITE),
+                    );
                     ui.horizontal(|ui| {
                         if target(ui, tr("demo.keep_playing")) {
                             actions.push(Action::Demo(DemoAction::Input));
@@ -150,15 +169,20 @@ fn mission_banner(ctx: &egui::Context, m: &crate::app::demo::Mission) {
             palette::ORANGE,
         ),
     };
+    // Below the clock and the grid's state, which stay in view.
+    let wide = (ctx.content_rect().width() - 80.0).clamp(300.0, 1100.0);
     egui::Area::new("demo mission".into())
-        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 24.0))
+        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 130.0))
         .show(ctx, |ui| {
             egui::Frame::new()
                 .fill(egui::Color32::from_black_alpha(210))
                 .inner_margin(16.0)
                 .corner_radius(10.0)
                 .show(ui, |ui| {
-                    ui.add(egui::Label::new(big(text, 34.0).color(c32(colour)).strong()).extend());
+                    ui.set_max_width(wide);
+                    ui.add(egui::Label::new(
+                        big(text, 34.0).color(c32(colour)).strong(),
+                    ));
                 });
         });
 }
