@@ -465,9 +465,17 @@ fn run_the_demo(world: &mut World) {
     let dt = world
         .get_resource::<Time<Real>>()
         .map_or(0.0, |t| t.delta_secs_f64());
+    // The operator's chord (Ctrl+Alt+...) and PIN are not a visitor.
+    let operator_keys = world.resource::<DemoMode>().operator.asking_pin
+        || world
+            .get_resource::<ButtonInput<KeyCode>>()
+            .is_some_and(|k| {
+                k.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight])
+                    && k.any_pressed([KeyCode::AltLeft, KeyCode::AltRight])
+            });
     let input = world
         .get_resource::<ButtonInput<KeyCode>>()
-        .is_some_and(|k| k.get_just_pressed().next().is_some())
+        .is_some_and(|k| k.get_just_pressed().next().is_some() && !operator_keys)
         || world
             .get_resource::<ButtonInput<MouseButton>>()
             .is_some_and(|m| m.get_just_pressed().next().is_some())

@@ -303,3 +303,41 @@ fn the_visitor_mission_is_won_with_storage_and_lost_without() {
     assert_eq!(m.passed(), Some(false), "{m:?}");
     assert!(m.unserved_kwh.is_some_and(|u| u > 1.0), "{m:?}");
 }
+
+#[test]
+fn the_operators_chord_is_not_a_visitor_but_any_other_key_is() {
+    use bevy::prelude::{ButtonInput, KeyCode};
+    let prepared = PreparedDemo::load(&repo("scenes/demo/museum.demo.ron"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let mut app = microgrid::app::soak::headless_demo(prepared);
+    app.insert_resource(ButtonInput::<KeyCode>::default());
+    app.update();
+    {
+        let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+        keys.press(KeyCode::ControlLeft);
+        keys.press(KeyCode::AltLeft);
+        keys.press(KeyCode::KeyO);
+    }
+    app.update();
+    let mode = app.world().resource::<DemoMode>();
+    assert!(
+        matches!(mode.phase, DemoPhase::Attract { .. }),
+        "{:?}",
+        mode.phase
+    );
+    assert_eq!(mode.counts.visitor_sessions, 0);
+    {
+        let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+        keys.release_all();
+        keys.clear();
+        keys.press(KeyCode::KeyG);
+    }
+    app.update();
+    let mode = app.world().resource::<DemoMode>();
+    assert!(
+        matches!(mode.phase, DemoPhase::Visitor { .. }),
+        "{:?}",
+        mode.phase
+    );
+    assert_eq!(mode.counts.visitor_sessions, 1);
+}
