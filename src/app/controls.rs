@@ -167,8 +167,9 @@ pub struct EditPreview {
     pub at_edits: usize,
 }
 
-/// Whether `action` would drop the running neighbourhood's edits.
-fn drops_edits(action: &Action) -> bool {
+/// Whether `action` would drop the running neighbourhood's edits (it
+/// replaces the neighbourhood or closes the window).
+pub fn drops_edits(action: &Action) -> bool {
     matches!(
         action,
         Action::LoadScenario(_)

@@ -18,7 +18,7 @@ use serde::{Deserialize, Deserializer, de::Error as _};
 
 use super::controls::{Action, PendingActions};
 use super::script::ScriptAction;
-use crate::scenario::error::{Locator, ScenarioError, parse_ron, read_text};
+use crate::scenario::error::{Locator, ScenarioError, read_ron};
 use crate::scenario::{Built, checked};
 use crate::sim::SimClock;
 
@@ -166,14 +166,8 @@ impl PreparedTour {
     /// Reads and checks a tour file and its scenario.
     pub fn load(path: &Path) -> Result<Self, Vec<ScenarioError>> {
         let file = path.display().to_string();
-        let text = read_text(path).map_err(|e| vec![e])?;
-        let tour: Tour = parse_ron(
-            &text,
-            &file,
-            "Tour",
-            "scenes/tours/a-day-in-lindenhof.tour.ron",
-        )
-        .map_err(|e| vec![e])?;
+        let (tour, text): (Tour, _) =
+            read_ron(path, "Tour", "scenes/tours/a-day-in-lindenhof.tour.ron")?;
         let loc = Locator::new(&file, &text);
         let mut errors = Vec::new();
         if tour.steps.is_empty() || tour.steps.len() > MAX_TOUR_STEPS {
@@ -202,14 +196,8 @@ impl PreparedTour {
         if !(0.0..=600.0).contains(&tour.hold_s) {
             errors.push(loc.error_at_text("hold_s", 0, "hold_s must be 0 to 600 seconds".into()));
         }
-        let scenario_file = loc.file_beside(path, "scenario", &tour.scenario, "scenario");
-        let scenario_file = match scenario_file {
-            Ok(f) if errors.is_empty() => f,
-            Ok(_) => return Err(errors),
-            Err(e) => {
-                errors.push(e);
-                return Err(errors);
-            }
+        let Some(scenario_file) = loc.scenario_beside(path, &tour.scenario, &mut errors) else {
+            return Err(errors);
         };
         let start = crate::scenario::load_and_build(&scenario_file)?;
         for s in &tour.steps {
@@ -256,9 +244,8 @@ impl PreparedDemo {
     /// keeps the demo from starting.
     pub fn load(path: &Path) -> Result<Self, Vec<ScenarioError>> {
         let file = path.display().to_string();
-        let text = read_text(path).map_err(|e| vec![e])?;
-        let config: DemoConfig =
-            parse_ron(&text, &file, "Demo", "scenes/demo/museum.demo.ron").map_err(|e| vec![e])?;
+        let (config, text): (DemoConfig, _) =
+            read_ron(path, "Demo", "scenes/demo/museum.demo.ron")?;
         let loc = Locator::new(&file, &text);
         let mut errors = Vec::new();
         if config.playlist.is_empty() || config.playlist.len() > MAX_TOURS {
@@ -812,18 +799,12 @@ pub fn allows(world: &World, action: &Action) -> Result<(), String> {
     let Some(mode) = world.get_resource::<DemoMode>() else {
         return Ok(());
     };
-    let closed = matches!(
-        action,
-        Action::LoadScenario(_)
-            | Action::Reload
-            | Action::Save
-            | Action::SaveAs(_)
-            | Action::OpenChallenge(_)
-            | Action::OpenLesson(_)
-            | Action::CloseWindow
-            | Action::Undo
-            | Action::Redo
-    ) || (matches!(action, Action::Quit) && !mode.operator.open);
+    let closed = super::controls::drops_edits(action)
+        || matches!(
+            action,
+            Action::Save | Action::SaveAs(_) | Action::Undo | Action::Redo
+        )
+        || (matches!(action, Action::Quit) && !mode.operator.open);
     if closed {
         Err("not in the demo".into())
     } else {

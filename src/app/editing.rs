@@ -15,14 +15,6 @@ use crate::scenario::{Built, Scenario};
 use crate::sim::{Neighbourhood, rebuild};
 use crate::tr;
 
-/// An amount in euros, whole, written the language's way ("16,150 EUR",
-/// "16.150 EUR").
-pub fn eur(x: f64) -> String {
-    let whole = x.abs().round();
-    let signed = if x < -0.5 { -whole } else { whole };
-    tr!("save.eur", amount = crate::lang::num(signed, 0))
-}
-
 /// Folder "Save as" suggests, relative to the working directory.
 pub const MY_FOLDER: &str = "scenes/my";
 
@@ -158,9 +150,9 @@ fn within_budget(world: &World, built: Built) -> Result<Built, String> {
     if spent > budget + 0.5 && spent > before + 0.5 {
         return Err(tr!(
             "edit.over_budget",
-            spent = eur(spent),
-            budget = eur(budget),
-            over = eur(spent - budget)
+            spent = crate::lang::eur(spent),
+            budget = crate::lang::eur(budget),
+            over = crate::lang::eur(spent - budget)
         ));
     }
     Ok(built)

@@ -20,7 +20,7 @@ use super::script::ScriptAction;
 use crate::challenge::Tool;
 use crate::lang::{Text, tr};
 use crate::market::Mechanism;
-use crate::scenario::error::{Locator, ScenarioError, parse_ron, read_text};
+use crate::scenario::error::{Locator, ScenarioError, read_ron};
 use crate::scenario::{Built, ClockTime, Scenario};
 use crate::sim::grid_mode::{GridMode, GridState};
 use crate::sim::island::{EventKind, EventLog};
@@ -262,14 +262,8 @@ impl PreparedLesson {
     /// Reads and checks a lesson file and its scenario.
     pub fn load(path: &Path) -> Result<Self, Vec<ScenarioError>> {
         let file = path.display().to_string();
-        let text = read_text(path).map_err(|e| vec![e])?;
-        let lesson: Lesson = parse_ron(
-            &text,
-            &file,
-            "Lesson",
-            "scenes/lessons/01-one-customer.lesson.ron",
-        )
-        .map_err(|e| vec![e])?;
+        let (lesson, text): (Lesson, _) =
+            read_ron(path, "Lesson", "scenes/lessons/01-one-customer.lesson.ron")?;
         let loc = Locator::new(&file, &text);
         let mut errors = Vec::new();
         if lesson.steps.is_empty() || lesson.steps.len() > MAX_STEPS {
@@ -294,14 +288,8 @@ impl PreparedLesson {
                 }
             }
         }
-        let scenario_file = loc.file_beside(path, "scenario", &lesson.scenario, "scenario");
-        let scenario_file = match scenario_file {
-            Ok(f) if errors.is_empty() => f,
-            Ok(_) => return Err(errors),
-            Err(e) => {
-                errors.push(e);
-                return Err(errors);
-            }
+        let Some(scenario_file) = loc.scenario_beside(path, &lesson.scenario, &mut errors) else {
+            return Err(errors);
         };
         let start = crate::scenario::load_and_build(&scenario_file)?;
         for step in &lesson.steps {

@@ -434,8 +434,8 @@ pub fn reasons(
     if spent > challenge.budget_eur + 0.5 {
         out.push(tr!(
             "challenge.reason_over_budget",
-            spent = super::eur(spent),
-            budget = super::eur(challenge.budget_eur)
+            spent = crate::lang::eur(spent),
+            budget = crate::lang::eur(challenge.budget_eur)
         ));
     }
     (out, spent, used)

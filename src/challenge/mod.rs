@@ -21,7 +21,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
 use crate::lang::{Lang, Text};
-use crate::scenario::error::{Locator, ScenarioError, parse_ron, read_text};
+use crate::scenario::error::{Locator, ScenarioError, read_ron};
 use crate::scenario::{self, Built, DateTime, TimelineEvent};
 
 pub use eligibility::{Tool, ToolUse};
@@ -129,15 +129,11 @@ pub struct Prepared {
 impl Prepared {
     /// Reads and checks a challenge file and the scenario it names.
     pub fn load(path: &Path) -> Result<Self, Vec<ScenarioError>> {
-        let file = path.display().to_string();
-        let text = read_text(path).map_err(|e| vec![e])?;
-        let challenge: Challenge = parse_ron(
-            &text,
-            &file,
+        let (challenge, text): (Challenge, _) = read_ron(
+            path,
             "Challenge",
             "scenes/challenges/01-first-light.challenge.ron",
-        )
-        .map_err(|e| vec![e])?;
+        )?;
         Self::from_challenge(path, &text, challenge)
     }
 
@@ -150,14 +146,9 @@ impl Prepared {
         let loc = Locator::new(&file, text);
         let folder = path.parent().unwrap_or(Path::new("."));
         let mut errors = check_fields(&challenge, &loc);
-        let scenario_file = loc.file_beside(path, "scenario", &challenge.scenario, "scenario");
-        let scenario_file = match scenario_file {
-            Ok(f) if errors.is_empty() => f,
-            Ok(_) => return Err(errors),
-            Err(e) => {
-                errors.push(e);
-                return Err(errors);
-            }
+        let Some(scenario_file) = loc.scenario_beside(path, &challenge.scenario, &mut errors)
+        else {
+            return Err(errors);
         };
         let base = scenario::load_and_build(&scenario_file)?;
         let mut s = base.scenario.clone();
@@ -275,12 +266,6 @@ impl Prepared {
             })
             .collect()
     }
-}
-
-/// An amount in whole euros, the way of the language in force ("30,000 EUR",
-/// "30.000 EUR").
-pub fn eur(x: f64) -> String {
-    crate::tr!("challenge.eur", eur = crate::lang::num(x, 0))
 }
 
 /// `name` from `folder/name.challenge.ron` (or `name.lesson.ron`, or any stem).

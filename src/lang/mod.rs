@@ -276,6 +276,19 @@ pub fn num_in(lang: Lang, x: f64, decimals: usize) -> String {
     out
 }
 
+/// A sum in whole euros, the language's way ("16,150 EUR", "16.150 EUR").
+pub fn eur(x: f64) -> String {
+    eur_in(current(), x)
+}
+
+/// [`eur`] in a given language (the command line's reports are English).
+pub fn eur_in(lang: Lang, x: f64) -> String {
+    fill(
+        text(lang, "common.eur"),
+        &[("amount", &num_in(lang, x.round(), 0))],
+    )
+}
+
 /// The weekday's short name ("Mon", "Mo").
 pub fn weekday_short(d: chrono::Weekday) -> &'static str {
     tr(match d {
@@ -357,6 +370,9 @@ mod tests {
         assert_eq!(num_in(Lang::De, 999.0, 0), "999");
         assert_eq!(num_in(Lang::De, 1_000_000.0, 2), "1.000.000,00");
         assert_eq!(num_in(Lang::En, f64::NAN, 1), "-");
+        assert_eq!(eur_in(Lang::En, 16_150.4), "16,150 EUR");
+        assert_eq!(eur_in(Lang::De, -16_150.6), "-16.151 EUR");
+        assert_eq!(eur_in(Lang::De, -0.4), "0 EUR");
     }
 
     #[test]

@@ -125,6 +125,19 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Reads and parses a file of one of the sandbox's kinds ([`parse_ron`]),
+/// giving its text too, for a [`Locator`].
+pub fn read_ron<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    kind: &str,
+    example: &str,
+) -> Result<(T, String), Vec<ScenarioError>> {
+    let text = read_text(path).map_err(|e| vec![e])?;
+    let value =
+        parse_ron(&text, &path.display().to_string(), kind, example).map_err(|e| vec![e])?;
+    Ok((value, text))
+}
+
 /// RON's message with a hint on how to fix the common cases.
 fn friendly(code: &ron::Error, kind: &str, example: &str) -> String {
     use ron::Error as E;
@@ -286,6 +299,24 @@ impl<'a> Locator<'a> {
                 path.display()
             ),
         ))
+    }
+
+    /// The scenario a challenge, lesson or tour names (`scenario: "..."`,
+    /// beside it): its path when it is there and `errors` has none so far;
+    /// otherwise none, with the missing file added to `errors`.
+    pub fn scenario_beside(
+        &self,
+        of: &std::path::Path,
+        name: &str,
+        errors: &mut Vec<ScenarioError>,
+    ) -> Option<std::path::PathBuf> {
+        match self.file_beside(of, "scenario", name, "scenario") {
+            Ok(path) => errors.is_empty().then_some(path),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        }
     }
 
     /// An error about the file as a whole.

@@ -173,19 +173,10 @@ pub fn spending(before: &Scenario, after: &Scenario) -> Spending {
     out
 }
 
-/// Euros as people read them: "12,350 EUR".
+/// Euros in English, as the command line reports them: "12,350 EUR"
+/// (the window writes them in its language, [`crate::lang::eur`]).
 pub fn eur_text(x: f64) -> String {
-    let whole = x.abs().round() as u64;
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if x < -0.5 { "-" } else { "" };
-    format!("{sign}{grouped} EUR")
+    crate::lang::eur_in(crate::lang::Lang::En, x)
 }
 
 #[cfg(test)]

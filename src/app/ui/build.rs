@@ -4,7 +4,8 @@
 //! edit is checked as a scenario file would be, and a refusal says why here.
 
 use super::*;
-use crate::app::editing::{MY_FOLDER, eur};
+use crate::app::editing::MY_FOLDER;
+use crate::lang::eur;
 use crate::lang::{num, tr};
 use crate::scenario::edit::{Edit, trimmed as num_trimmed};
 use crate::tr;

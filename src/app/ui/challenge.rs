@@ -10,7 +10,8 @@ use bevy_egui::{EguiContexts, egui};
 use crate::app::challenge_mode::{ChallengeAction, ChallengeMode, Phase};
 use crate::app::controls::{Action, PendingActions};
 use crate::app::palette;
-use crate::challenge::{eur, goals::num, progress};
+use crate::challenge::{goals::num, progress};
+use crate::lang::eur;
 use crate::lang::{Text, tr};
 use crate::tr;
 

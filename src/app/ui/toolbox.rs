@@ -5,8 +5,8 @@
 
 use super::*;
 use crate::app::build_tool::{BuildTool, LockMarks};
-use crate::app::editing::eur;
 use crate::app::placement::{ROOF_PV_KWP, Tool};
+use crate::lang::eur;
 use crate::lang::{num, tr};
 use crate::scenario::edit::trimmed;
 use crate::tr;
