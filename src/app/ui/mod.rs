@@ -501,7 +501,7 @@ fn keyboard(
 }
 
 fn pick_on_click(
-    mut clicks: MessageReader<Pointer<Click>>,
+    mut clicks: MessageReader<PointerClick>,
     picks: Query<&Pick>,
     parents: Query<&ChildOf>,
     tool: Option<Res<crate::app::build_tool::BuildTool>>,
@@ -516,8 +516,7 @@ fn pick_on_click(
         return;
     }
     for click in clicks.read() {
-        if click.event.button != PointerButton::Primary
-            || click.event.duration.as_secs_f32() > longest_s
+        if click.button != PointerButton::Primary || click.duration.as_secs_f32() > longest_s
         {
             continue;
         }
