@@ -78,7 +78,7 @@ pub enum Command {
         /// A grid outage, as for `run` (repeatable).
         #[arg(long, value_parser = crate::run::parse_outage, value_name = "FROM..UNTIL")]
         outage: Vec<(NaiveDateTime, NaiveDateTime)>,
-        /// Play timed actions, every control and every edit (see README "Scripts").
+        /// Play timed actions, every control and every edit (see docs/scripts.md).
         #[arg(long, value_name = "SCRIPT.ron")]
         script: Option<PathBuf>,
         #[command(flatten)]
@@ -88,7 +88,7 @@ pub enum Command {
     ///
     /// Loads become houses, static generators PV, storage batteries; open
     /// line switches stay open. What the sandbox cannot model is refused
-    /// with the element named (README "Importing from pandapower").
+    /// with the element named (docs/import.md).
     Import {
         /// The pandapower JSON file.
         file: PathBuf,
@@ -105,7 +105,7 @@ pub enum Command {
         transformer: Option<String>,
     },
     /// The public demo: fullscreen, an attract loop of tours, visitor play,
-    /// idle reset; Ctrl+Alt+O opens the operator's panel (README "Public demo").
+    /// idle reset; Ctrl+Alt+O opens the operator's panel (docs/demo.md).
     Demo {
         /// The demo's settings [default: scenes/demo/museum.demo.ron].
         config: Option<PathBuf>,

@@ -59,7 +59,7 @@ pub enum Mechanism {
 }
 
 impl Mechanism {
-    /// The mechanisms that trade, in the order the README compares them.
+    /// The mechanisms that trade, in the order docs/market.md compares them.
     pub const TRADING: [Mechanism; 4] = [
         Mechanism::SupplyDemandRatio,
         Mechanism::MidMarketRate,

@@ -2,7 +2,8 @@
 //!
 //! Each checker runs inside deserialisation, so RON reports the error at the
 //! line and column of the offending value. The bounds are caps that keep a
-//! scenario physical and the program's memory bounded; the README lists them.
+//! scenario physical and the program's memory bounded; docs/scenario-format.md
+//! ("Checks and limits") lists them.
 
 use serde::{Deserialize, Deserializer, de::Error};
 

@@ -5,7 +5,7 @@
 //! line switches (open ones honoured). What the sandbox cannot model is
 //! refused with the element named.
 //!
-//! The rules (README "Importing from pandapower"):
+//! The rules (docs/import.md):
 //! - a load becomes a house on its bus; its `p_mw` is taken as the house's
 //!   peak on the BDEW H0 profile, so its yearly demand is `p_mw` times the
 //!   profile's full-load hours (its yearly energy over its peak);

@@ -1,7 +1,8 @@
 //! What the parts of a neighbourhood cost, and what a set of edits spent:
 //! the price list a scenario carries (defaults from 2023-2024 German market
-//! prices; README "Prices" cites each), and the item-by-item comparison of
-//! two scenarios that build mode shows against the budget.
+//! prices; docs/build-mode.md, "Prices and a budget", cites each), and the
+//! item-by-item comparison of two scenarios that build mode shows against
+//! the budget.
 
 use std::collections::BTreeMap;
 

@@ -143,14 +143,15 @@ fn scenarios_round_trip_through_ron() {
 
 #[test]
 fn the_readme_example_scenario_is_valid() {
-    let readme = std::fs::read_to_string(repo("README.md")).expect("README.md");
+    let readme = std::fs::read_to_string(repo("docs/scenario-format.md"))
+        .expect("docs/scenario-format.md");
     let start = readme
         .find("```ron\nScenario(")
         .expect("an annotated example")
         + "```ron\n".len();
     let end = start + readme[start..].find("```").expect("closed block");
     let text = &readme[start..end];
-    let b = crate::common::build_text(text, "README.md example");
+    let b = crate::common::build_text(text, "docs/scenario-format.md example");
     assert_eq!(b.house_count(), 2);
     assert_eq!(b.scenario.events.len(), 5);
 }

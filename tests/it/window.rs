@@ -185,11 +185,11 @@ fn the_market_control_switches_mechanism_and_settles_the_interval_so_far() {
 
 #[test]
 fn the_readme_lists_every_shortcut_the_help_shows() {
-    let readme = std::fs::read_to_string(repo("README.md")).expect("README");
+    let readme = std::fs::read_to_string(repo("docs/window.md")).expect("docs/window.md");
     for row in microgrid::app::ui::SHORTCUTS {
         let (key, what) = microgrid::app::ui::shortcut_row(microgrid::lang::Lang::En, row);
         let row = format!("| {key} | {what} |");
-        assert!(readme.contains(&row), "README lacks `{row}`");
+        assert!(readme.contains(&row), "docs/window.md lacks `{row}`");
     }
 }
 
