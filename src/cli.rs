@@ -278,8 +278,8 @@ pub struct WindowArgs {
     #[arg(long, value_parser = crate::lang::Lang::parse, value_name = "en|de")]
     lang: Option<crate::lang::Lang>,
     /// How the 3D view is drawn: high (full resolution, shadows, MSAA), low (half resolution, no shadows or MSAA), auto (low on a software renderer or slow frames) [default: auto, or the demo config's].
-    #[arg(long, value_parser = crate::app::graphics::GraphicsSetting::parse, value_name = "high|low|auto")]
-    graphics: Option<crate::app::graphics::GraphicsSetting>,
+    #[arg(long, value_parser = crate::app::world::graphics::GraphicsSetting::parse, value_name = "high|low|auto")]
+    graphics: Option<crate::app::world::graphics::GraphicsSetting>,
     /// Write every distinct text the window draws to this file at exit (for tests).
     #[arg(long, value_name = "FILE", hide = true)]
     dump_texts: Option<PathBuf>,
@@ -360,7 +360,11 @@ pub fn run(cli: Cli) -> ExitCode {
             } = window;
             crate::lang::set(lang.unwrap_or_default());
             // A script is read (and refused) before any window opens.
-            let script = match script.as_deref().map(crate::app::script::load).transpose() {
+            let script = match script
+                .as_deref()
+                .map(crate::app::control::script::load)
+                .transpose()
+            {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("{e}");
@@ -402,7 +406,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 dump_texts,
             } = window;
             let path = config.unwrap_or_else(|| DEFAULT_DEMO.into());
-            let demo = match crate::app::demo::PreparedDemo::load(&path) {
+            let demo = match crate::app::modes::demo::PreparedDemo::load(&path) {
                 Ok(d) => d,
                 Err(errors) => {
                     print_errors(&errors);
@@ -448,7 +452,7 @@ pub fn run(cli: Cli) -> ExitCode {
             size,
             seconds,
             rounds,
-        }) => crate::app::frames::run(
+        }) => crate::app::capture::frames::run(
             &file.unwrap_or_else(|| DEFAULT_SCENARIO.into()),
             size,
             seconds,
@@ -460,12 +464,13 @@ pub fn run(cli: Cli) -> ExitCode {
             no_msaa,
             no_shadows,
         }) => {
-            let exit = crate::app::bare_scene::run(crate::app::bare_scene::BareScene {
-                size,
-                seconds,
-                msaa: !no_msaa,
-                shadows: !no_shadows,
-            });
+            let exit =
+                crate::app::capture::bare_scene::run(crate::app::capture::bare_scene::BareScene {
+                    size,
+                    seconds,
+                    msaa: !no_msaa,
+                    shadows: !no_shadows,
+                });
             if exit == bevy::app::AppExit::Success {
                 ExitCode::SUCCESS
             } else {
@@ -567,7 +572,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// `microgrid demo --soak N`: the demo's cycles headless, with the entity
 /// count and the resident memory after each.
-fn soak_demo(demo: crate::app::demo::PreparedDemo, cycles: usize) -> ExitCode {
+fn soak_demo(demo: crate::app::modes::demo::PreparedDemo, cycles: usize) -> ExitCode {
     let started = std::time::Instant::now();
     let mut app = crate::app::soak::headless_demo(demo);
     let rss_start = crate::app::soak::rss_kib();
@@ -737,7 +742,7 @@ fn open(mut options: crate::app::OpenOptions) -> ExitCode {
     let path = options.scenario_path.clone();
     // A challenge opens on its starting design, with the briefing.
     let loaded = if path.to_string_lossy().ends_with(".lesson.ron") {
-        crate::app::lesson::PreparedLesson::load(&path).map(|lesson| {
+        crate::app::modes::lesson::PreparedLesson::load(&path).map(|lesson| {
             options.scenario_path = lesson.scenario_file.clone();
             options.lesson = Some(path.clone());
             lesson.start

@@ -1,29 +1,28 @@
 //! The sandbox window: the headless [`SimulationPlugin`] unchanged, with a 3D
-//! scene, egui controls and charts on top. The window sends the simulation
-//! events (through [`controls`]) and reads its results; it owns no physics.
+//! scene, egui panels and charts on top. It owns no physics: it sends the
+//! simulation events and reads its results.
+//!
+//! One folder per concern, each a plugin, imports running one way (a
+//! folder imports only those listed before it; `tests/it/architecture.rs`
+//! holds it so):
+//! - [`theme`]: the palette every folder shares.
+//! - [`control`]: the one queue of actions and what it does headless (the
+//!   clock, the grid, files, edits, scripts), and the modes as states.
+//! - [`capture`]: screenshots, frame figures, the texts dump.
+//! - [`world`]: the 3D neighbourhood, its camera and graphics.
+//! - [`modes`]: build mode, challenges, lessons, the demo.
+//! - [`hud`]: the egui panels and the keyboard shortcuts.
+//!
+//! [`frame`] orders the frame; [`soak`] runs the demo headless for days.
 
-pub mod bare_scene;
-pub mod build_tool;
-pub mod camera;
 pub mod capture;
-pub mod challenge_mode;
-pub mod controls;
-pub mod demo;
-pub mod editing;
-pub mod frames;
-pub mod graphics;
-pub mod history;
-pub mod layout;
-pub mod lesson;
-pub mod long_work;
-pub mod palette;
-pub mod placement;
-pub mod scene;
-pub mod script;
+pub mod control;
+pub mod frame;
+pub mod hud;
+pub mod modes;
 pub mod soak;
-pub mod text_dump;
-pub mod ui;
-pub mod visuals;
+pub mod theme;
+pub mod world;
 
 use std::path::PathBuf;
 
@@ -34,47 +33,9 @@ use bevy_egui::EguiPlugin;
 
 use crate::scenario::Built;
 use crate::sim::{SimClock, SimulationPlugin};
-
-/// The window's frame in `Update`, one chained set so that a frame never
-/// shows half an update.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AppSystems {
-    /// Keys, clicks, the close button and a script's due steps become actions.
-    Input,
-    /// The queued actions are carried out (edits, loads, controls), then a
-    /// slice of any long work.
-    ApplyActions,
-    /// The simulation's steps for the frame ([`crate::sim::SimulationFrame`]).
-    Simulate,
-    /// Everything drawn from the results: the scene, its animation, the
-    /// charts' bookkeeping, the camera, the title.
-    Present,
-}
-
-/// Chains [`AppSystems`] in `Update` around the simulation's steps.
-fn order_the_frame(app: &mut App) {
-    app.configure_sets(
-        Update,
-        (
-            AppSystems::Input,
-            AppSystems::ApplyActions,
-            AppSystems::Simulate,
-            AppSystems::Present,
-        )
-            .chain(),
-    );
-    app.configure_sets(
-        Update,
-        crate::sim::SimulationFrame.in_set(AppSystems::Simulate),
-    );
-}
-
-/// Simulated seconds per step in the window.
-pub const WINDOW_STEP_S: u32 = 60;
-
-/// Most wall time the simulation may take of a frame, ms: beyond it the
-/// simulation falls behind the chosen speed instead of slowing the window.
-pub const SIM_BUDGET_MS_PER_FRAME: f64 = 4.0;
+use control::action::{Action, DEFAULT_SPEED, GraphicsSetting};
+use control::queue::PendingActions;
+use frame::{SIM_BUDGET_MS_PER_FRAME, WINDOW_STEP_S};
 
 /// How `microgrid open` runs the window.
 #[derive(Debug, Clone)]
@@ -96,7 +57,7 @@ pub struct OpenOptions {
     /// Run the simulation (headless, at full speed) to this time before showing it.
     pub at: Option<chrono::NaiveDateTime>,
     /// Timed actions to play (`--script`).
-    pub script: Option<script::Script>,
+    pub script: Option<control::script::Script>,
     /// A challenge to play on the scenario (its starting design).
     pub challenge: Option<crate::challenge::Prepared>,
     /// A lesson file to follow (opened at the first frame).
@@ -104,13 +65,13 @@ pub struct OpenOptions {
     /// Open on the list of challenges and lessons (no file was named).
     pub start_screen: bool,
     /// Run the public demo (`microgrid demo`): its tours and settings.
-    pub demo: Option<demo::PreparedDemo>,
+    pub demo: Option<modes::demo::PreparedDemo>,
     /// Fullscreen (the demo's default).
     pub fullscreen: bool,
     /// Write every text drawn to this file (`--dump-texts`, for tests).
     pub dump_texts: Option<PathBuf>,
     /// How the 3D view is drawn (`--graphics`).
-    pub graphics: graphics::GraphicsSetting,
+    pub graphics: GraphicsSetting,
 }
 
 impl OpenOptions {
@@ -120,7 +81,7 @@ impl OpenOptions {
             scenario_path,
             screenshot: None,
             after_s: 3.0,
-            speed: controls::DEFAULT_SPEED,
+            speed: DEFAULT_SPEED,
             paused: false,
             size: (1600, 900),
             outages: Vec::new(),
@@ -132,7 +93,7 @@ impl OpenOptions {
             demo: None,
             fullscreen: false,
             dump_texts: None,
-            graphics: graphics::GraphicsSetting::Auto,
+            graphics: GraphicsSetting::Auto,
         }
     }
 }
@@ -144,16 +105,9 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
     app.add_plugins(
         SimulationPlugin::new(built, WINDOW_STEP_S).with_outages(options.outages.clone()),
     );
-    order_the_frame(app);
+    frame::order_the_frame(app);
     // The charts record the run to `at` too, so they open with its history.
-    app.add_plugins((
-        controls::plugin,
-        editing::plugin,
-        history::plugin,
-        challenge_mode::plugin,
-        lesson::plugin,
-        demo::plugin,
-    ));
+    app.add_plugins((control::plugin, hud::history::plugin, modes::plugin));
     let (now, step_s) = {
         let mut clock = app.world_mut().resource_mut::<SimClock>();
         clock.set_speed(options.speed);
@@ -164,26 +118,27 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
     // A run ahead to `at` goes in slices, with the window open and showing it.
     if let Some(at) = options.at {
         let seconds = (at - now).num_seconds().max(0) as u64;
-        long_work::start_jump(
+        control::long_work::start_jump(
             app.world_mut(),
             crate::tr!("work.running_to", at = crate::lang::date_time(at)),
             seconds.div_ceil(u64::from(step_s)),
         );
     }
-    app.insert_resource(controls::ScenarioSource::new(&options.scenario_path));
+    app.insert_resource(control::source::ScenarioSource::new(&options.scenario_path));
     if let Some(script) = &options.script {
-        app.insert_resource(script::ScriptPlayer::new(script.clone()));
+        app.insert_resource(control::script::ScriptPlayer::new(script.clone()));
     }
     if let Some(lesson) = &options.lesson {
         app.world_mut()
-            .resource_mut::<controls::PendingActions>()
-            .push(controls::Action::OpenLesson(lesson.clone()));
+            .resource_mut::<PendingActions>()
+            .push(Action::OpenLesson(lesson.clone()));
     }
     if let Some(prepared) = &options.challenge {
-        app.insert_resource(challenge_mode::ChallengeMode::new(prepared.clone()));
+        app.insert_resource(modes::challenge::ChallengeMode::new(prepared.clone()));
+        control::mode::enter(app.world_mut(), control::mode::Mode::Challenge);
     }
     if let Some(prepared) = &options.demo {
-        app.insert_resource(demo::DemoMode::new(prepared.clone()));
+        modes::demo::begin(app.world_mut(), prepared.clone());
         app.world_mut().resource_mut::<SimClock>().paused = false;
     }
 }
@@ -220,20 +175,16 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
             }),
     );
     app.add_plugins((EguiPlugin::default(), MeshPickingPlugin));
-    app.insert_resource(graphics::Graphics::new(options.graphics));
-    app.add_plugins(graphics::plugin);
+    app.insert_resource(world::graphics::Graphics::new(options.graphics));
     headless_plugins(&mut app, built, &options);
     app.add_plugins((
-        scene::plugin,
-        visuals::plugin,
-        build_tool::plugin,
-        camera::plugin,
-        ui::plugin,
+        world::plugin,
         capture::plugin,
-        text_dump::plugin,
+        modes::window_plugin,
+        hud::plugin,
     ));
     if let Some(path) = options.dump_texts.clone() {
-        app.insert_resource(text_dump::TextDump {
+        app.insert_resource(capture::text_dump::TextDump {
             path,
             texts: Default::default(),
             dirty: true,
@@ -242,11 +193,11 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
     }
     if options.start_screen {
         app.world_mut()
-            .resource_mut::<ui::UiState>()
+            .resource_mut::<hud::UiState>()
             .show_challenges = true;
     }
     if let Some(path) = options.screenshot {
-        app.insert_resource(capture::AutoCapture {
+        app.insert_resource(capture::screenshot::AutoCapture {
             path,
             after_s: options.after_s,
             taken: false,

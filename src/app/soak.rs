@@ -5,8 +5,9 @@
 
 use bevy::prelude::*;
 
-use super::controls::{self, Action};
-use super::demo::{self, DemoAction, DemoMode, DemoPhase, PreparedDemo};
+use super::control::action::Action;
+use super::control::{queue, source};
+use super::modes::demo::{self, DemoAction, DemoMode, DemoPhase, PreparedDemo};
 
 /// What one cycle left.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,7 +41,7 @@ pub fn headless_demo(prepared: PreparedDemo) -> App {
     let built = prepared.tours[0].start.clone();
     let options = super::OpenOptions::new(prepared.tours[0].file.clone());
     super::headless_plugins(&mut app, built, &options);
-    app.insert_resource(DemoMode::new(prepared));
+    demo::begin(app.world_mut(), prepared);
     demo::start_tour(app.world_mut(), 0);
     app
 }
@@ -66,8 +67,8 @@ pub fn wait(app: &mut App, seconds: f64, frame_s: f64) -> u64 {
         }
         run += due;
         demo::advance(app.world_mut(), dt);
-        controls::apply_actions(app.world_mut());
-        controls::finish_long_work(app.world_mut());
+        queue::apply_actions(app.world_mut());
+        source::finish_long_work(app.world_mut());
         // The frame's own systems too, and the end of the frame: messages
         // are kept for two frames and then dropped, as in the window.
         app.update();
@@ -78,10 +79,10 @@ pub fn wait(app: &mut App, seconds: f64, frame_s: f64) -> u64 {
 
 fn push(app: &mut App, action: Action) {
     app.world_mut()
-        .resource_mut::<controls::PendingActions>()
+        .resource_mut::<queue::PendingActions>()
         .push(action);
-    controls::apply_actions(app.world_mut());
-    controls::finish_long_work(app.world_mut());
+    queue::apply_actions(app.world_mut());
+    source::finish_long_work(app.world_mut());
 }
 
 /// One cycle: the whole playlist in the attract loop, a visitor who adds

@@ -4,8 +4,9 @@
 use bevy::prelude::*;
 
 use crate::common::{act, built, repo, steps, window_app};
-use microgrid::app::controls::{Action, ScenarioSource};
-use microgrid::app::editing::EditHistory;
+use microgrid::app::control::action::Action;
+use microgrid::app::control::editing::EditHistory;
+use microgrid::app::control::source::ScenarioSource;
 use microgrid::scenario::edit::{self, Edit};
 use microgrid::scenario::{self, DeviceKind};
 use microgrid::sim::devices::{BatteryState, DeviceIndex, EvRuntime};
@@ -324,7 +325,7 @@ fn an_edit_on_the_1000_house_town_keeps_the_run_and_reports_its_time() {
 
 #[test]
 fn the_issues_script_parses_and_plays_through_the_action_queue() {
-    use microgrid::app::script::{self, ScriptPlayer};
+    use microgrid::app::control::script::{self, ScriptPlayer};
     let dir = std::env::temp_dir().join(format!("microgrid-script-{}", std::process::id()));
     let saved = dir.join("plus.scenario.ron");
     let text = format!(
@@ -387,7 +388,7 @@ fn the_issues_script_parses_and_plays_through_the_action_queue() {
 
 #[test]
 fn every_action_name_parses_and_a_malformed_script_is_located() {
-    use microgrid::app::script::{self, CONTROL_NAMES, EDIT_NAMES};
+    use microgrid::app::control::script::{self, CONTROL_NAMES, EDIT_NAMES};
     // Each edit with the fields it needs, each control with its argument.
     let edits = [
         r#"AddPv(house: "H", kwp: 1.0)"#,
@@ -551,7 +552,7 @@ fn from_an_empty_street_a_class_builds_six_houses_and_islands_them() {
 
 #[test]
 fn leaving_unsaved_edits_asks_first() {
-    use microgrid::app::controls::HeldForUnsavedEdits;
+    use microgrid::app::control::editing::HeldForUnsavedEdits;
     let mut app = window_app("scenes/default.scenario.ron");
     act(
         &mut app,
@@ -590,7 +591,7 @@ fn leaving_unsaved_edits_asks_first() {
 
 #[test]
 fn a_preview_predicts_the_flow_and_changes_nothing() {
-    use microgrid::app::controls::EditPreview;
+    use microgrid::app::control::editing::EditPreview;
     let mut app = window_app("scenes/default.scenario.ron");
     act(&mut app, Action::JumpToHour(13));
     let before = scenario_of(&app);
@@ -774,7 +775,7 @@ fn the_ledger_still_balances_after_houses_come_and_go() {
 
 #[test]
 fn a_misspelt_edit_field_is_refused_not_ignored() {
-    use microgrid::app::script;
+    use microgrid::app::control::script;
     let text =
         r#"Script(steps: [(after_s: 1.0, action: AddPv(house: "H", kwp: 2.0, tilt: 35.0))])"#;
     let e = script::parse(text, "typo.script.ron").expect_err("refused");

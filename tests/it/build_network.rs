@@ -5,8 +5,8 @@
 use bevy::prelude::*;
 
 use crate::common::{act, steps, window_app};
-use microgrid::app::controls::Action;
-use microgrid::app::editing::EditHistory;
+use microgrid::app::control::action::Action;
+use microgrid::app::control::editing::EditHistory;
 use microgrid::scenario::edit::Edit;
 use microgrid::scenario::{self, prices};
 use microgrid::sim::{Neighbourhood, SimClock};
@@ -398,7 +398,7 @@ fn a_generated_town_is_saved_compact_until_an_edit_touches_it() {
 
 #[test]
 fn a_preview_counts_what_was_built_while_paused() {
-    use microgrid::app::controls::EditPreview;
+    use microgrid::app::control::editing::EditPreview;
     let mut app = window_app("scenes/empty-street.scenario.ron");
     act(&mut app, Action::JumpToHour(12));
     for (k, bus) in ["N1", "N2", "N3"].into_iter().enumerate() {

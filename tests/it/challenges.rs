@@ -486,8 +486,8 @@ fn bad_challenge_files_are_located() {
 
 #[test]
 fn the_window_plays_a_challenge_from_briefing_to_results() {
-    use microgrid::app::challenge_mode::{ChallengeAction as C, ChallengeMode, Phase};
-    use microgrid::app::controls::Action;
+    use microgrid::app::control::action::Action;
+    use microgrid::app::modes::challenge::{ChallengeAction as C, ChallengeMode, Phase};
     let dir = folder("window");
     let file = repo("scenes/challenges/02-keep-the-lights-on.challenge.ron");
     let mut app = super::common::window_app("scenes/default.scenario.ron");
@@ -623,14 +623,14 @@ fn every_shipped_challenge_lesson_and_tour_has_every_text_in_every_language() {
         check(&file, "the briefing".into(), &c.briefing);
     }
     for file in content_files("scenes/lessons", ".lesson.ron") {
-        let l: microgrid::app::lesson::Lesson = read(&file, "Lesson");
+        let l: microgrid::app::modes::lesson::Lesson = read(&file, "Lesson");
         check(&file, "the title".into(), &l.title);
         for (n, step) in l.steps.iter().enumerate() {
             check(&file, format!("step {}", n + 1), &step.text);
         }
     }
     for file in content_files("scenes/tours", ".tour.ron") {
-        let t: microgrid::app::demo::Tour = read(&file, "Tour");
+        let t: microgrid::app::modes::demo::Tour = read(&file, "Tour");
         check(&file, "the title".into(), &t.title);
         for (n, step) in t.steps.iter().enumerate() {
             if let Some(caption) = &step.caption {

@@ -125,13 +125,13 @@ pub fn scenario_with(scenario: &str, extra: &str) -> String {
 
 /// Queues `action` and carries it out as a frame would, finishing any jump
 /// or load at once (the window runs them in slices).
-pub fn act(app: &mut bevy::prelude::App, action: microgrid::app::controls::Action) {
-    use microgrid::app::controls;
+pub fn act(app: &mut bevy::prelude::App, action: microgrid::app::control::action::Action) {
+    use microgrid::app::control;
     app.world_mut()
-        .resource_mut::<controls::PendingActions>()
+        .resource_mut::<control::queue::PendingActions>()
         .push(action);
-    controls::apply_actions(app.world_mut());
-    controls::finish_long_work(app.world_mut());
+    control::queue::apply_actions(app.world_mut());
+    control::source::finish_long_work(app.world_mut());
 }
 
 /// Runs `n` simulation steps.

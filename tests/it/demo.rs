@@ -2,8 +2,8 @@
 //! and loops, a visitor takes over at once, idle time brings the countdown
 //! and then the attract loop with the scenario restored exactly.
 
-use microgrid::app::controls::Action;
-use microgrid::app::demo::{self, DemoAction, DemoMode, DemoPhase, PreparedDemo};
+use microgrid::app::control::action::Action;
+use microgrid::app::modes::demo::{self, DemoAction, DemoMode, DemoPhase, PreparedDemo};
 
 use super::common::{act, repo, steps, window_app};
 
@@ -28,8 +28,8 @@ fn wait(app: &mut bevy::prelude::App, seconds: f64) {
             steps(app, n);
         }
         demo::advance(app.world_mut(), dt);
-        microgrid::app::controls::apply_actions(app.world_mut());
-        microgrid::app::controls::finish_long_work(app.world_mut());
+        microgrid::app::control::queue::apply_actions(app.world_mut());
+        microgrid::app::control::source::finish_long_work(app.world_mut());
         left -= dt;
     }
 }
@@ -129,7 +129,7 @@ fn a_visitor_takes_over_and_idle_time_restores_the_scenario_exactly() {
     act(&mut app, Action::Quit);
     assert!(
         !app.world()
-            .contains_resource::<microgrid::app::controls::QuitRequested>()
+            .contains_resource::<microgrid::app::control::requests::QuitRequested>()
     );
     // An outage the visitor started holds the countdown back...
     act(&mut app, Action::ToggleOutage);

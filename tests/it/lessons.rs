@@ -1,8 +1,8 @@
 //! Lessons: the shipped class sequence loads, and each step's condition
 //! moves the lesson on when scripted input makes it true.
 
-use microgrid::app::controls::Action;
-use microgrid::app::lesson::{LessonAction, LessonMode, PreparedLesson};
+use microgrid::app::control::action::Action;
+use microgrid::app::modes::lesson::{LessonAction, LessonMode, PreparedLesson};
 
 use super::common::{act, repo, steps, window_app};
 
@@ -13,8 +13,8 @@ fn step_of(app: &bevy::prelude::App) -> usize {
 /// One frame: the lesson's check runs after the simulation.
 fn frame(app: &mut bevy::prelude::App) {
     app.update();
-    microgrid::app::controls::apply_actions(app.world_mut());
-    microgrid::app::controls::finish_long_work(app.world_mut());
+    microgrid::app::control::queue::apply_actions(app.world_mut());
+    microgrid::app::control::source::finish_long_work(app.world_mut());
 }
 
 fn opened(lesson: &str) -> bevy::prelude::App {

@@ -1,5 +1,6 @@
 //! Integration tests in one binary (each test binary links Bevy, so there is one).
 
+mod architecture;
 mod bad_input;
 mod build_mode;
 mod build_network;

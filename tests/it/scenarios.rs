@@ -143,8 +143,8 @@ fn scenarios_round_trip_through_ron() {
 
 #[test]
 fn the_readme_example_scenario_is_valid() {
-    let readme = std::fs::read_to_string(repo("docs/scenario-format.md"))
-        .expect("docs/scenario-format.md");
+    let readme =
+        std::fs::read_to_string(repo("docs/scenario-format.md")).expect("docs/scenario-format.md");
     let start = readme
         .find("```ron\nScenario(")
         .expect("an annotated example")

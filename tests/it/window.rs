@@ -5,8 +5,11 @@ use bevy::prelude::*;
 use chrono::Timelike;
 
 use crate::common::{act, built, repo, steps, window_app};
-use microgrid::app::controls::{self, Action, PendingActions, ScenarioSource};
-use microgrid::app::history::ChartHistory;
+use microgrid::app::control;
+use microgrid::app::control::action::Action;
+use microgrid::app::control::queue::PendingActions;
+use microgrid::app::control::source::ScenarioSource;
+use microgrid::app::hud::history::ChartHistory;
 use microgrid::app::{OpenOptions, headless_plugins};
 use microgrid::sim::devices::{CurrentEnvironment, DeviceIndex};
 use microgrid::sim::grid_mode::{GridMode, GridState};
@@ -52,7 +55,10 @@ fn price_weather_and_time_controls_reach_the_simulation() {
     act(&mut app, Action::SetWind(Some(14.0)));
     steps(&mut app, 1);
     let prices = app.world().resource::<CurrentPrices>();
-    assert_eq!(prices.import_eur_per_kwh, controls::SPIKE_PRICE_EUR_PER_KWH);
+    assert_eq!(
+        prices.import_eur_per_kwh,
+        control::action::SPIKE_PRICE_EUR_PER_KWH
+    );
     assert_eq!(app.world().resource::<StepRecord>().price_eur_per_kwh, 1.5);
     let env = app.world().resource::<CurrentEnvironment>().0;
     assert_eq!(env.cloud_oktas, 8.0);
@@ -152,7 +158,7 @@ fn the_charts_open_with_the_hours_run_to_at() {
     };
     headless_plugins(&mut app, built(scenario), &options);
     app.update();
-    controls::finish_long_work(app.world_mut());
+    control::source::finish_long_work(app.world_mut());
     // 06:00 to 12:00 in 1-minute steps.
     assert_eq!(app.world().resource::<ChartHistory>().samples.len(), 360);
 }
@@ -186,8 +192,8 @@ fn the_market_control_switches_mechanism_and_settles_the_interval_so_far() {
 #[test]
 fn the_readme_lists_every_shortcut_the_help_shows() {
     let readme = std::fs::read_to_string(repo("docs/window.md")).expect("docs/window.md");
-    for row in microgrid::app::ui::SHORTCUTS {
-        let (key, what) = microgrid::app::ui::shortcut_row(microgrid::lang::Lang::En, row);
+    for row in microgrid::app::hud::SHORTCUTS {
+        let (key, what) = microgrid::app::hud::shortcut_row(microgrid::lang::Lang::En, row);
         let row = format!("| {key} | {what} |");
         assert!(readme.contains(&row), "docs/window.md lacks `{row}`");
     }
@@ -195,13 +201,13 @@ fn the_readme_lists_every_shortcut_the_help_shows() {
 
 #[test]
 fn a_jump_runs_in_slices_over_frames_and_can_be_cancelled() {
-    use microgrid::app::long_work::Jump;
+    use microgrid::app::control::long_work::Jump;
     let mut app = window_app("scenes/default.scenario.ron");
     app.world_mut().resource_mut::<SimClock>().paused = false;
     app.world_mut()
         .resource_mut::<PendingActions>()
         .push(Action::JumpToHour(18));
-    controls::apply_actions(app.world_mut());
+    control::queue::apply_actions(app.world_mut());
     // The jump holds the clock and says where it goes; frames carry it on.
     let jump = app.world().resource::<Jump>().clone();
     assert!(app.world().resource::<SimClock>().paused);
@@ -209,7 +215,7 @@ fn a_jump_runs_in_slices_over_frames_and_can_be_cancelled() {
     assert_eq!(jump.progress(jump.first_step), 0.0);
     let mut frames = 0;
     while app.world().contains_resource::<Jump>() {
-        controls::run_long_work(app.world_mut());
+        control::source::run_long_work(app.world_mut());
         frames += 1;
         assert!(frames < 100_000, "the jump never ends");
     }
@@ -221,7 +227,7 @@ fn a_jump_runs_in_slices_over_frames_and_can_be_cancelled() {
     app.world_mut()
         .resource_mut::<PendingActions>()
         .push(Action::JumpToHour(6));
-    controls::apply_actions(app.world_mut());
+    control::queue::apply_actions(app.world_mut());
     act(&mut app, Action::CancelJump);
     assert!(!app.world().contains_resource::<Jump>());
     assert_eq!(app.world().resource::<SimClock>().now().hour(), 18);

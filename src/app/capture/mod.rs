@@ -1,0 +1,16 @@
+//! What the window records of itself: screenshots (F12, a script's, the
+//! timed one of `open --screenshot`), the frame figures, the dump of every
+//! text drawn (`--dump-texts`), and `microgrid frames`, which times the
+//! sandbox against a bare Bevy scene.
+
+pub mod bare_scene;
+pub mod frames;
+pub mod screenshot;
+pub mod text_dump;
+
+use bevy::prelude::*;
+
+/// Screenshots, frame figures and the texts dump.
+pub fn plugin(app: &mut App) {
+    app.add_plugins((screenshot::plugin, text_dump::plugin));
+}

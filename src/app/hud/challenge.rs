@@ -1,0 +1,490 @@
+//! The challenge's screens: the list of challenges with the stars earned,
+//! the briefing, the goals panel (the rules while designing, live meters
+//! while running) and the results.
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, egui};
+
+use crate::app::control::action::Action;
+use crate::app::control::queue::PendingActions;
+use crate::app::modes::challenge::{ChallengeAction, ChallengeMode, Phase};
+use crate::app::theme::palette;
+use crate::challenge::{goals::num, progress};
+use crate::lang::eur;
+use crate::lang::{Text, tr};
+use crate::tr;
+
+use super::{UiState, c32};
+
+/// Where the shipped challenges are.
+pub const CHALLENGE_FOLDER: &str = "scenes/challenges";
+/// Where the shipped lessons are.
+pub const LESSON_FOLDER: &str = "scenes/lessons";
+
+/// The lesson files of a folder, in name order, with their titles and minutes.
+pub fn lesson_files(folder: &std::path::Path) -> Vec<(PathBuf, Text, u32)> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, Text, u32)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".lesson.ron"))
+        .map(|p| {
+            let read = std::fs::read_to_string(&p).ok().and_then(|t| {
+                crate::scenario::error::parse_ron::<crate::app::modes::lesson::Lesson>(
+                    &t, "", "Lesson", "",
+                )
+                .ok()
+            });
+            let (title, minutes) = read.map_or_else(
+                || (Text::english(crate::challenge::stem_of(&p)), 0),
+                |l| (l.title, l.minutes),
+            );
+            (p, title, minutes)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn big(text: impl Into<String>, size: f32) -> egui::RichText {
+    egui::RichText::new(text).size(size)
+}
+
+/// Enter was pressed, and no text field has the keyboard (typing a file
+/// name and pressing Enter must not start a run).
+fn enter_pressed(ui: &egui::Ui) -> bool {
+    ui.memory(|m| m.focused().is_none()) && ui.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
+fn stars(earned: u32, of: u32) -> String {
+    (0..of)
+        .map(|i| if i < earned { '★' } else { '☆' })
+        .collect()
+}
+
+/// The challenge files of a folder, in name order, with their titles.
+pub fn challenge_files(folder: &std::path::Path) -> Vec<(PathBuf, Text, u8)> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, Text, u8)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".challenge.ron"))
+        .map(|p| {
+            let (title, difficulty) = std::fs::read_to_string(&p)
+                .ok()
+                .and_then(|t| {
+                    crate::scenario::error::parse_ron::<crate::challenge::Challenge>(
+                        &t,
+                        "",
+                        "Challenge",
+                        "",
+                    )
+                    .ok()
+                })
+                .map_or_else(
+                    || (Text::english(crate::challenge::stem_of(&p)), 1),
+                    |c| (c.title, c.difficulty),
+                );
+            (p, title, difficulty)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Draws the challenge screens (after the main interface).
+pub(super) fn challenge_ui(
+    mut contexts: EguiContexts,
+    mode: Option<Res<ChallengeMode>>,
+    clock: Res<crate::sim::SimClock>,
+    mut ui_state: ResMut<UiState>,
+    mut actions: ResMut<PendingActions>,
+    mut listed: Local<Option<Listed>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if ui_state.show_challenges {
+        let shown = listed.get_or_insert_with(|| Listed {
+            challenges: challenge_files(std::path::Path::new(CHALLENGE_FOLDER)),
+            lessons: lesson_files(std::path::Path::new(LESSON_FOLDER)),
+            record: progress::load(),
+        });
+        challenge_list(ctx, shown, &mut ui_state, &mut actions);
+    } else {
+        *listed = None;
+    }
+    let Some(mode) = mode else {
+        return Ok(());
+    };
+    match mode.phase {
+        Phase::Briefing => briefing(ctx, &mode, &mut actions),
+        Phase::Design | Phase::Running => goals_panel(ctx, &mode, &clock, &mut actions),
+        Phase::Results => results(ctx, &mode, &mut actions),
+    }
+    Ok(())
+}
+
+/// What the list shows, read when it opens.
+pub(super) struct Listed {
+    challenges: Vec<(PathBuf, Text, u8)>,
+    lessons: Vec<(PathBuf, Text, u32)>,
+    record: progress::Progress,
+}
+
+fn challenge_list(
+    ctx: &egui::Context,
+    shown: &Listed,
+    ui_state: &mut UiState,
+    actions: &mut PendingActions,
+) {
+    let (files, record) = (&shown.challenges, &shown.record);
+    let mut open = true;
+    egui::Window::new(big(tr("challenge.list_title"), 24.0).strong())
+        .id("challenge list".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .open(&mut open)
+        .show(ctx, |ui| {
+            ui.label(big(tr("challenge.list_intro"), 17.0));
+            ui.add_space(6.0);
+            if files.is_empty() {
+                ui.label(big(
+                    tr!("challenge.none_in", folder = CHALLENGE_FOLDER),
+                    18.0,
+                ));
+            }
+            egui::Grid::new("challenges")
+                .spacing([18.0, 10.0])
+                .show(ui, |ui| {
+                    for (path, title, difficulty) in files {
+                        let stem = crate::challenge::stem_of(path);
+                        let best = record.best.get(&stem);
+                        if ui.button(big(title.get(), 20.0)).clicked() {
+                            actions.push(Action::OpenChallenge(path.clone()));
+                            ui_state.show_challenges = false;
+                        }
+                        ui.label(big(
+                            tr(match difficulty {
+                                1 => "challenge.easy",
+                                2 => "challenge.medium",
+                                _ => "challenge.hard",
+                            }),
+                            18.0,
+                        ));
+                        ui.label(
+                            big(
+                                best.map_or_else(
+                                    || tr("challenge.not_played").to_owned(),
+                                    |b| stars(b.stars, b.max_stars),
+                                ),
+                                20.0,
+                            )
+                            .color(c32(palette::ORANGE)),
+                        );
+                        ui.end_row();
+                    }
+                });
+            ui.separator();
+            ui.label(big(tr("challenge.lessons_title"), 22.0).strong());
+            if shown.lessons.is_empty() {
+                ui.label(big(
+                    tr!("challenge.no_lessons_in", folder = LESSON_FOLDER),
+                    18.0,
+                ));
+            }
+            egui::Grid::new("lessons")
+                .spacing([18.0, 10.0])
+                .show(ui, |ui| {
+                    for (path, title, minutes) in &shown.lessons {
+                        let done = record
+                            .best
+                            .get(&crate::challenge::stem_of(path))
+                            .is_some_and(|b| b.stars > 0);
+                        if ui.button(big(title.get(), 20.0)).clicked() {
+                            actions.push(Action::OpenLesson(path.clone()));
+                            ui_state.show_challenges = false;
+                        }
+                        ui.label(big(tr!("challenge.minutes", n = minutes), 18.0));
+                        ui.label(
+                            big(if done { tr("challenge.done") } else { "" }, 18.0)
+                                .color(c32(palette::GREEN)),
+                        );
+                        ui.end_row();
+                    }
+                });
+        });
+    if !open {
+        ui_state.show_challenges = false;
+    }
+}
+
+fn briefing(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActions) {
+    let c = &mode.prepared.challenge;
+    egui::Window::new(big(c.title.get(), 28.0).strong())
+        .id("challenge briefing".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .resizable(false)
+        .default_width(720.0)
+        .show(ctx, |ui| {
+            ui.set_max_width(720.0);
+            ui.label(big(
+                tr!(
+                    "challenge.briefing_facts",
+                    difficulty = tr(match c.difficulty {
+                        1 => "challenge.easy_cap",
+                        2 => "challenge.medium_cap",
+                        _ => "challenge.hard_cap",
+                    }),
+                    hours = num(c.hours),
+                    start = crate::lang::date_time(mode.prepared.start.scenario.start.0),
+                    budget = eur(c.budget_eur)
+                ),
+                18.0,
+            ));
+            ui.add_space(8.0);
+            ui.label(big(c.briefing.get(), 22.0));
+            ui.add_space(8.0);
+            ui.label(big(tr("challenge.one_star_each"), 20.0).strong());
+            for g in &c.goals {
+                ui.label(big(
+                    tr!("challenge.goal_line", name = g.name(), rule = g.rule()),
+                    19.0,
+                ));
+            }
+            ui.add_space(6.0);
+            let tools: Vec<&str> = c.tools.iter().map(|t| t.label()).collect();
+            ui.label(big(
+                if tools.is_empty() {
+                    tr("challenge.no_tools").to_owned()
+                } else {
+                    tr!("challenge.tools", tools = tools.join(", "))
+                },
+                18.0,
+            ));
+            if let Some(best) = mode.best {
+                ui.label(
+                    big(
+                        tr!(
+                            "challenge.your_best",
+                            stars = stars(best.stars, best.max_stars),
+                            score = best.score
+                        ),
+                        18.0,
+                    )
+                    .color(c32(palette::ORANGE)),
+                );
+            }
+            ui.add_space(10.0);
+            let go = ui.button(big(tr("challenge.start_designing"), 22.0).strong());
+            if go.clicked() || enter_pressed(ui) {
+                actions.push(Action::Challenge(ChallengeAction::Begin));
+            }
+        });
+}
+
+/// A goal's line: its mark, name, and value against the limit.
+fn meter_line(ui: &mut egui::Ui, meter: &crate::challenge::Meter, finished: bool, live: bool) {
+    let r = meter.reading(finished);
+    let (mark, colour) = if !live {
+        ("☆", palette::LIGHT_GREY)
+    } else if r.passed {
+        // Holding so far (an "at most" goal can still fail later).
+        ("○", palette::GREEN)
+    } else if r.breach.is_some() || finished {
+        ("✖", palette::VERMILLION)
+    } else {
+        ("…", palette::ORANGE)
+    };
+    ui.horizontal(|ui| {
+        ui.label(big(mark, 20.0).color(c32(colour)).strong());
+        ui.vertical(|ui| {
+            ui.label(big(meter.goal.name(), 20.0).strong());
+            ui.label(big(meter.goal.rule(), 16.0));
+            if live {
+                ui.label(big(r.note.clone(), 19.0).color(c32(colour)).strong());
+            }
+        });
+    });
+}
+
+fn goals_panel(
+    ctx: &egui::Context,
+    mode: &ChallengeMode,
+    clock: &crate::sim::SimClock,
+    actions: &mut PendingActions,
+) {
+    let c = &mode.prepared.challenge;
+    let running = mode.phase == Phase::Running;
+    egui::Window::new(big(c.title.get(), 20.0).strong())
+        .id("challenge goals".into())
+        // Bottom left, clear of the alerts banner and left of the toolbox.
+        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -175.0))
+        .collapsible(true)
+        .resizable(false)
+        .default_width(360.0)
+        .show(ctx, |ui| {
+            ui.set_max_width(360.0);
+            for m in &mode.meters {
+                meter_line(ui, m, false, running);
+            }
+            ui.separator();
+            if running {
+                let steps = mode.run_steps().max(1);
+                let share = clock.steps as f32 / steps as f32;
+                ui.add(
+                    egui::ProgressBar::new(share.min(1.0))
+                        .text(big(crate::lang::short_day_time(clock.now()), 16.0)),
+                );
+                if ui
+                    .button(big(tr("challenge.stop_and_change"), 16.0))
+                    .clicked()
+                {
+                    actions.push(Action::Challenge(ChallengeAction::TryAgain));
+                }
+            } else {
+                ui.label(big(tr("challenge.build_then_run"), 16.0));
+                // No Enter here: it confirms the build panel's fields.
+                if ui.button(big(tr("challenge.run"), 20.0).strong()).clicked() {
+                    actions.push(Action::Challenge(ChallengeAction::Run));
+                }
+                if ui.button(big(tr("challenge.briefing"), 16.0)).clicked() {
+                    actions.push(Action::Challenge(ChallengeAction::Briefing));
+                }
+            }
+        });
+}
+
+/// A goal's first failure ("2025-06-21 18:00"), the way of the language in force.
+fn when_text(when: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M")
+        .map_or_else(|_| when.to_owned(), crate::lang::date_time)
+}
+
+/// Where a goal failed, for people: the transformer and a cable in words
+/// (the place itself stays as the camera reads it).
+fn place_text(place: &str) -> String {
+    if place == "the transformer" {
+        tr("challenge.place_transformer").to_owned()
+    } else if let Some(ends) = place.strip_prefix("the cable ") {
+        tr!("challenge.place_cable", ends = ends)
+    } else {
+        place.to_owned()
+    }
+}
+
+fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActions) {
+    let Some(g) = &mode.grade else {
+        return;
+    };
+    egui::Window::new(big(tr!("challenge.results_title", title = g.challenge), 26.0).strong())
+        .id("challenge results".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .resizable(false)
+        .default_width(760.0)
+        .show(ctx, |ui| {
+            ui.set_max_width(760.0);
+            ui.horizontal(|ui| {
+                ui.label(big(stars(g.stars, g.max_stars), 44.0).color(c32(palette::ORANGE)));
+                ui.vertical(|ui| {
+                    ui.label(
+                        big(
+                            tr!("challenge.stars_of", n = g.stars, of = g.max_stars),
+                            22.0,
+                        )
+                        .strong(),
+                    );
+                    ui.label(big(
+                        tr!(
+                            "challenge.score_spent",
+                            score = g.score,
+                            spent = eur(g.spent_eur),
+                            budget = eur(g.budget_eur)
+                        ),
+                        18.0,
+                    ));
+                    ui.label(big(tr("challenge.score_explained"), 14.0));
+                    if mode.new_best {
+                        ui.label(big(tr("challenge.new_best"), 18.0).color(c32(palette::GREEN)));
+                    }
+                });
+            });
+            if !g.eligible {
+                ui.label(
+                    big(tr("challenge.not_eligible"), 19.0)
+                        .color(c32(palette::VERMILLION))
+                        .strong(),
+                );
+                for r in &g.reasons {
+                    ui.label(
+                        big(tr!("challenge.reason_line", reason = r), 17.0)
+                            .color(c32(palette::VERMILLION)),
+                    );
+                }
+            }
+            ui.separator();
+            for goal in &g.goals {
+                ui.horizontal(|ui| {
+                    let (mark, colour) = if goal.passed {
+                        ("★", palette::ORANGE)
+                    } else {
+                        ("✖", palette::VERMILLION)
+                    };
+                    ui.label(big(mark, 24.0).color(c32(colour)));
+                    ui.vertical(|ui| {
+                        ui.label(
+                            big(
+                                tr!("challenge.result_goal", name = goal.name, rule = goal.rule),
+                                18.0,
+                            )
+                            .strong(),
+                        );
+                        let mut line = tr!(
+                            "challenge.result_note",
+                            note = goal.note,
+                            limit = num(goal.limit),
+                            unit = goal.unit
+                        );
+                        if let Some(when) = &goal.first_failed {
+                            line.push_str(&match &goal.place {
+                                Some(place) => tr!(
+                                    "challenge.first_failed_at",
+                                    when = when_text(when),
+                                    place = place_text(place)
+                                ),
+                                None => tr!("challenge.first_failed", when = when_text(when)),
+                            });
+                        }
+                        ui.horizontal(|ui| {
+                            ui.label(big(line, 17.0));
+                            if let Some(place) = &goal.place
+                                && ui.button(big(tr("challenge.show"), 16.0)).clicked()
+                            {
+                                actions.push(Action::LookAt(place.clone()));
+                            }
+                        });
+                    });
+                });
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui
+                    .button(big(tr("challenge.try_again"), 20.0).strong())
+                    .clicked()
+                    || enter_pressed(ui)
+                {
+                    actions.push(Action::Challenge(ChallengeAction::TryAgain));
+                }
+                if ui.button(big(tr("challenge.replay"), 20.0)).clicked() {
+                    actions.push(Action::Challenge(ChallengeAction::Replay));
+                }
+            });
+            ui.label(big(tr("challenge.try_again_keeps"), 15.0));
+        });
+}

@@ -1,0 +1,358 @@
+//! The demo's screens: large captions over the attract loop, a visitor
+//! panel of large targets (at least 48 px at 1080p), the "Still there?"
+//! countdown and the operator panel. The sandbox's own panels (files,
+//! saving, quitting) are not drawn in the demo.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, egui};
+
+use crate::app::control::action::Action;
+use crate::app::control::queue::PendingActions;
+use crate::app::modes::demo::{DemoAction, DemoMode, DemoPhase};
+use crate::app::theme::palette;
+use crate::app::world::graphics::{Graphics, GraphicsSetting};
+use crate::lang::{Lang, num, tr};
+use crate::tr;
+
+use super::c32;
+
+fn big(text: impl Into<String>, size: f32) -> egui::RichText {
+    egui::RichText::new(text).size(size)
+}
+
+/// A large button: at least 128 x 56 points (nine fit across 1280).
+fn target(ui: &mut egui::Ui, label: &str) -> bool {
+    ui.add(egui::Button::new(big(label, 22.0).strong()).min_size(egui::vec2(128.0, 56.0)))
+        .clicked()
+}
+
+/// Draws the demo (instead of the sandbox's panels).
+pub(super) fn demo_ui(
+    mut contexts: EguiContexts,
+    mut mode: ResMut<DemoMode>,
+    clock: Res<crate::sim::SimClock>,
+    grid: Res<crate::sim::grid_mode::GridState>,
+    frame: Res<crate::app::capture::screenshot::FrameStats>,
+    mut actions: ResMut<PendingActions>,
+    keys: Res<ButtonInput<KeyCode>>,
+    graphics: Option<Res<Graphics>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    // The operator's chord: Ctrl+Alt+O.
+    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
+    let alt = keys.any_pressed([KeyCode::AltLeft, KeyCode::AltRight]);
+    if ctrl && alt && keys.just_pressed(KeyCode::KeyO) {
+        let has_pin = mode.demo.config.pin.is_some();
+        mode.operator.open = !has_pin;
+        mode.operator.asking_pin = has_pin;
+        mode.operator.typed.clear();
+    }
+    // The state of the island, for everyone watching.
+    let (state, colour) = match grid.mode {
+        crate::sim::grid_mode::GridMode::Connected => (tr("demo.on_grid"), palette::GREEN),
+        crate::sim::grid_mode::GridMode::Islanded => (tr("demo.island"), palette::ORANGE),
+        crate::sim::grid_mode::GridMode::Blackout => (tr("demo.blackout"), palette::VERMILLION),
+    };
+    egui::Area::new("demo status".into())
+        .anchor(egui::Align2::LEFT_TOP, egui::vec2(20.0, 16.0))
+        .show(ctx, |ui| {
+            // On a dark ground, so that green reads over the green fields.
+            egui::Frame::new()
+                .fill(egui::Color32::from_black_alpha(190))
+                .inner_margin(10.0)
+                .corner_radius(8.0)
+                .show(ui, |ui| {
+                    ui.add(
+                        egui::Label::new(
+                            big(crate::lang::day_time(clock.now()), 30.0)
+                                .color(egui::Color32::WHITE)
+                                .strong(),
+                        )
+                        .extend(),
+                    );
+                    ui.add(egui::Label::new(big(state, 30.0).color(c32(colour)).strong()).extend());
+                });
+        });
+    // Captions and banners fit a small window too.
+    let wide = (ctx.content_rect().width() - 80.0).clamp(300.0, 1100.0);
+    match mode.phase {
+        DemoPhase::Attract { .. } => {
+            if let Some(caption) = mode.caption.clone() {
+                egui::Area::new("demo caption".into())
+                    .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -90.0))
+                    .show(ctx, |ui| {
+                        egui::Frame::new()
+                            .fill(egui::Color32::from_black_alpha(190))
+                            .inner_margin(18.0)
+                            .corner_radius(10.0)
+                            .show(ui, |ui| {
+                                ui.set_max_width(wide);
+                                ui.label(big(caption.get(), 38.0).color(egui::Color32::WHITE));
+                            });
+                    });
+            }
+            egui::Area::new("demo invitation".into())
+                .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -24.0))
+                .show(ctx, |ui| {
+                    ui.add(
+                        egui::Label::new(
+                            big(tr("demo.invitation"), 26.0).color(c32(palette::YELLOW)),
+                        )
+                        .extend(),
+                    );
+                });
+        }
+        DemoPhase::Visitor { .. } => {
+            visitor_panel(ctx, &grid, mode.mission.is_some(), &mut actions);
+            if let Some(m) = mode.mission {
+                mission_banner(ctx, &m);
+            }
+        }
+        DemoPhase::Countdown { left_s } => {
+            egui::Window::new(big(tr("demo.still_there"), 40.0).strong())
+                .id("demo countdown".into())
+                .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+                .collapsible(false)
+                .resizable(false)
+                .show(ctx, |ui| {
+                    ui.label(
+                        big(tr!("demo.starts_again_in", s = num(left_s.ceil(), 0)), 28.0)
+                            .color(egui::Color32::WHITE),
+                    );
+                    ui.horizontal(|ui| {
+                        if target(ui, tr("demo.keep_playing")) {
+                            actions.push(Action::Demo(DemoAction::Input));
+                        }
+                        if target(ui, tr("demo.start_again")) {
+                            actions.push(Action::Demo(DemoAction::StartAgain));
+                        }
+                    });
+                });
+        }
+    }
+    operator_panel(
+        ctx,
+        &mut mode,
+        &frame,
+        graphics.as_deref(),
+        &keys,
+        &mut actions,
+    );
+    Ok(())
+}
+
+fn mission_banner(ctx: &egui::Context, m: &crate::app::modes::demo::Mission) {
+    use crate::app::modes::demo::Mission;
+    let (text, colour) = match m.passed() {
+        Some(true) => (tr("demo.mission_won").to_owned(), palette::GREEN),
+        Some(false) => (
+            tr!(
+                "demo.mission_lost",
+                kwh = num(m.unserved_kwh.unwrap_or(0.0), 1)
+            ),
+            palette::VERMILLION,
+        ),
+        None if m.elapsed_s < Mission::WARNING_S => (
+            tr!(
+                "demo.mission_warning",
+                s = num((Mission::WARNING_S - m.elapsed_s).ceil(), 0)
+            ),
+            palette::YELLOW,
+        ),
+        None => (
+            tr!(
+                "demo.mission_storm",
+                s = num(
+                    (Mission::WARNING_S + Mission::STORM_S - m.elapsed_s).ceil(),
+                    0
+                )
+            ),
+            palette::ORANGE,
+        ),
+    };
+    // Below the clock and the grid's state, which stay in view.
+    let wide = (ctx.content_rect().width() - 80.0).clamp(300.0, 1100.0);
+    egui::Area::new("demo mission".into())
+        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 130.0))
+        .show(ctx, |ui| {
+            egui::Frame::new()
+                .fill(egui::Color32::from_black_alpha(210))
+                .inner_margin(16.0)
+                .corner_radius(10.0)
+                .show(ui, |ui| {
+                    ui.set_max_width(wide);
+                    ui.add(egui::Label::new(
+                        big(text, 34.0).color(c32(colour)).strong(),
+                    ));
+                });
+        });
+}
+
+fn visitor_panel(
+    ctx: &egui::Context,
+    grid: &crate::sim::grid_mode::GridState,
+    in_mission: bool,
+    actions: &mut PendingActions,
+) {
+    egui::Area::new("demo visitor".into())
+        .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -20.0))
+        .show(ctx, |ui| {
+            egui::Frame::new()
+                .fill(egui::Color32::from_black_alpha(200))
+                .inner_margin(14.0)
+                .corner_radius(10.0)
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        let outage = if grid.manual_outage {
+                            tr("demo.grid_back")
+                        } else {
+                            tr("demo.grid_outage")
+                        };
+                        if target(ui, outage) {
+                            actions.push(Action::ToggleOutage);
+                        }
+                        if target(ui, tr("demo.sun_clouds")) {
+                            actions.push(Action::CycleClouds);
+                        }
+                        if target(ui, tr("demo.wind")) {
+                            actions.push(Action::CycleWind);
+                        }
+                        if target(ui, tr("demo.price_spike")) {
+                            actions.push(Action::TogglePriceSpike);
+                        }
+                        if target(ui, tr("demo.faster")) {
+                            actions.push(Action::Faster);
+                        }
+                        if target(ui, tr("demo.slower")) {
+                            actions.push(Action::Slower);
+                        }
+                        if target(ui, tr("demo.add_solar")) {
+                            actions.push(Action::Demo(DemoAction::AddSolar));
+                        }
+                        if target(ui, tr("demo.add_battery")) {
+                            actions.push(Action::Demo(DemoAction::AddBattery));
+                        }
+                        if !in_mission && target(ui, tr("demo.mission")) {
+                            actions.push(Action::Demo(DemoAction::Mission));
+                        }
+                    });
+                });
+        });
+}
+
+fn operator_panel(
+    ctx: &egui::Context,
+    mode: &mut DemoMode,
+    frame: &crate::app::capture::screenshot::FrameStats,
+    graphics: Option<&Graphics>,
+    keys: &ButtonInput<KeyCode>,
+    actions: &mut PendingActions,
+) {
+    if mode.operator.asking_pin {
+        for (key, digit) in [
+            (KeyCode::Digit0, '0'),
+            (KeyCode::Digit1, '1'),
+            (KeyCode::Digit2, '2'),
+            (KeyCode::Digit3, '3'),
+            (KeyCode::Digit4, '4'),
+            (KeyCode::Digit5, '5'),
+            (KeyCode::Digit6, '6'),
+            (KeyCode::Digit7, '7'),
+            (KeyCode::Digit8, '8'),
+            (KeyCode::Digit9, '9'),
+        ] {
+            if keys.just_pressed(key) {
+                mode.operator.typed.push(digit);
+            }
+        }
+        if keys.just_pressed(KeyCode::Escape) {
+            mode.operator.asking_pin = false;
+        }
+        if Some(&mode.operator.typed) == mode.demo.config.pin.as_ref() {
+            mode.operator.asking_pin = false;
+            mode.operator.open = true;
+        }
+        egui::Window::new(big(tr("demo.operator_pin"), 24.0))
+            .id("demo pin".into())
+            .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label(big("*".repeat(mode.operator.typed.len()), 28.0));
+                ui.label(big(tr("demo.type_pin"), 16.0));
+            });
+        return;
+    }
+    if !mode.operator.open {
+        return;
+    }
+    egui::Window::new(big(tr("demo.operator"), 24.0).strong())
+        .id("demo operator".into())
+        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-20.0, 20.0))
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            let c = mode.counts;
+            ui.label(big(
+                tr!("demo.visitor_sessions", n = c.visitor_sessions),
+                18.0,
+            ));
+            ui.label(big(tr!("demo.returns", n = c.resets), 18.0));
+            ui.label(big(tr!("demo.tours_played", n = c.tours_played), 18.0));
+            ui.label(big(
+                {
+                    let mean = frame.total_frame_ms / frame.frames.max(1) as f64;
+                    tr!(
+                        "demo.frames",
+                        n = frame.frames,
+                        ms = num(mean, 0),
+                        fps = num(1000.0 / mean.max(1e-9), 1)
+                    )
+                },
+                16.0,
+            ));
+            ui.add(
+                egui::Slider::new(&mut mode.idle_s, 10.0..=600.0)
+                    .step_by(10.0)
+                    .suffix(tr("demo.idle_suffix")),
+            );
+            ui.horizontal(|ui| {
+                ui.label(big(tr("demo.language"), 18.0));
+                for lang in Lang::CHOSEN {
+                    let on = crate::lang::current() == lang;
+                    if ui.selectable_label(on, big(lang.name(), 18.0)).clicked() && !on {
+                        actions.push(Action::SetLanguage(lang));
+                    }
+                }
+            });
+            if let Some(g) = graphics {
+                ui.label(big(g.describe(), 16.0));
+                ui.horizontal(|ui| {
+                    for (setting, key) in [
+                        (GraphicsSetting::High, "graphics.high"),
+                        (GraphicsSetting::Low, "graphics.low"),
+                        (GraphicsSetting::Auto, "graphics.auto_choice"),
+                    ] {
+                        let on = g.setting == setting;
+                        if ui.selectable_label(on, big(tr(key), 18.0)).clicked() && !on {
+                            actions.push(Action::SetGraphics(setting));
+                        }
+                    }
+                });
+            }
+            ui.label(big(tr("demo.playlist"), 18.0));
+            for t in &mode.demo.tours {
+                ui.label(big(format!("- {}", t.tour.title.get()), 16.0));
+            }
+            ui.horizontal(|ui| {
+                if ui.button(big(tr("demo.next_tour"), 18.0)).clicked() {
+                    actions.push(Action::Demo(DemoAction::NextTour));
+                }
+                if ui.button(big(tr("demo.close_panel"), 18.0)).clicked() {
+                    mode.operator.open = false;
+                }
+                if ui.button(big(tr("demo.quit"), 18.0)).clicked() {
+                    actions.push(Action::Quit);
+                }
+            });
+        });
+}

@@ -1,0 +1,285 @@
+//! The orbit camera: drag to orbit (left button) or pan (right or middle),
+//! scroll to zoom; arrows pan, Q/E turn, PageUp/PageDown zoom, Home resets,
+//! 1-4 pick a preset view. Input over an egui panel is left to egui.
+
+use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::prelude::*;
+
+use crate::app::control::action::Action;
+use crate::app::control::queue::ApplyAction;
+use bevy_egui::EguiContexts;
+
+/// Where the camera looks from: a point it orbits, angles and a distance.
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct OrbitCamera {
+    /// The point looked at (world).
+    pub focus: Vec3,
+    /// Turn about the vertical, radians (0 looks north).
+    pub yaw: f32,
+    /// Angle above the horizon, radians.
+    pub pitch: f32,
+    /// Distance from the focus, metres.
+    pub distance: f32,
+}
+
+/// The views keys 1-4 (and Home, the first) go to.
+#[derive(Component, Debug, Clone)]
+pub struct CameraPresets(pub Vec<(&'static str, OrbitCamera)>);
+
+impl OrbitCamera {
+    /// Lowest and highest pitch, radians (never under the ground, never flipped).
+    pub const PITCH_RANGE: (f32, f32) = (0.08, 1.55);
+    /// Closest and farthest distance, metres.
+    pub const DISTANCE_RANGE: (f32, f32) = (8.0, 6000.0);
+
+    /// The camera's transform: on the sphere around the focus, looking at it.
+    pub fn transform(&self) -> Transform {
+        let pitch = self.pitch.clamp(Self::PITCH_RANGE.0, Self::PITCH_RANGE.1);
+        let offset = Vec3::new(
+            self.distance * pitch.cos() * self.yaw.sin(),
+            self.distance * pitch.sin(),
+            self.distance * pitch.cos() * self.yaw.cos(),
+        );
+        Transform::from_translation(self.focus + offset).looking_at(self.focus, Vec3::Y)
+    }
+
+    /// Orbits by `d_yaw`, `d_pitch` radians, keeping pitch in range.
+    pub fn orbit(&mut self, d_yaw: f32, d_pitch: f32) {
+        self.yaw += d_yaw;
+        self.pitch = (self.pitch + d_pitch).clamp(Self::PITCH_RANGE.0, Self::PITCH_RANGE.1);
+    }
+
+    /// Moves the focus on the ground by `right`, `forward` screen-relative
+    /// metres.
+    pub fn pan(&mut self, right: f32, forward: f32) {
+        let fwd = Vec3::new(-self.yaw.sin(), 0.0, -self.yaw.cos());
+        let side = Vec3::new(self.yaw.cos(), 0.0, -self.yaw.sin());
+        self.focus += side * right + fwd * forward;
+    }
+
+    /// Zooms by `factor` (below 1 moves closer), keeping the distance in range.
+    pub fn zoom(&mut self, factor: f32) {
+        self.distance =
+            (self.distance * factor).clamp(Self::DISTANCE_RANGE.0, Self::DISTANCE_RANGE.1);
+    }
+}
+
+/// The preset views for a scene centred on `centre` with radius `radius_m`:
+/// overview, street level, the transformer, straight down.
+pub fn presets(centre: Vec3, radius_m: f32, transformer: Vec3) -> Vec<(&'static str, OrbitCamera)> {
+    vec![
+        (
+            "Overview",
+            OrbitCamera {
+                focus: centre,
+                yaw: 0.35,
+                pitch: 0.58,
+                distance: radius_m * 1.3,
+            },
+        ),
+        (
+            "Street",
+            OrbitCamera {
+                focus: transformer + Vec3::new(35.0, 0.0, 10.0),
+                yaw: 0.9,
+                pitch: 0.18,
+                distance: 60.0,
+            },
+        ),
+        (
+            "Transformer",
+            OrbitCamera {
+                focus: transformer,
+                yaw: -0.6,
+                pitch: 0.45,
+                distance: 40.0,
+            },
+        ),
+        (
+            "Map",
+            OrbitCamera {
+                focus: centre,
+                yaw: 0.0,
+                pitch: OrbitCamera::PITCH_RANGE.1,
+                distance: radius_m * 2.2,
+            },
+        ),
+    ]
+}
+
+/// What holds the camera's usual input back, set each frame by whoever
+/// needs the mouse or the keys for something else.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CameraHeld {
+    /// The left button drags a part (build mode's move tool), not the view.
+    pub mouse: bool,
+    /// The digit keys type (the demo operator's PIN), not pick views.
+    pub digits: bool,
+}
+
+/// Mouse and keyboard move the camera; `LookAt` turns it.
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<CameraHeld>();
+    app.add_observer(look_at_when_asked);
+    app.add_systems(
+        Update,
+        (control_camera, apply_orbit)
+            .chain()
+            .in_set(crate::app::frame::AppSystems::Present),
+    );
+}
+
+/// Every key the camera reads: arrows pan, Q and E turn, PageUp and
+/// PageDown zoom, 1 to 4 and Home pick a view.
+pub const CAMERA_KEYS: [KeyCode; 13] = [
+    KeyCode::ArrowLeft,
+    KeyCode::ArrowRight,
+    KeyCode::ArrowUp,
+    KeyCode::ArrowDown,
+    KeyCode::KeyQ,
+    KeyCode::KeyE,
+    KeyCode::PageUp,
+    KeyCode::PageDown,
+    KeyCode::Digit1,
+    KeyCode::Digit2,
+    KeyCode::Digit3,
+    KeyCode::Digit4,
+    KeyCode::Home,
+];
+
+fn control_camera(
+    mut contexts: EguiContexts,
+    buttons: Res<ButtonInput<MouseButton>>,
+    keys: Res<ButtonInput<KeyCode>>,
+    motion: Res<AccumulatedMouseMotion>,
+    scroll: Res<AccumulatedMouseScroll>,
+    time: Res<Time<Real>>,
+    mut cameras: Query<(&mut OrbitCamera, &CameraPresets)>,
+    held: Res<CameraHeld>,
+) {
+    let dragging = held.mouse;
+    let typing_pin = held.digits;
+    let (egui_pointer, egui_keys) = contexts
+        .ctx_mut()
+        .map(|ctx| {
+            (
+                ctx.egui_wants_pointer_input(),
+                ctx.egui_wants_keyboard_input(),
+            )
+        })
+        .unwrap_or((false, false));
+    let dt = time.delta_secs().min(0.1);
+    for (mut orbit, presets) in &mut cameras {
+        if !egui_pointer {
+            let delta = motion.delta;
+            if buttons.pressed(MouseButton::Left) && !dragging {
+                orbit.orbit(-delta.x * 0.005, delta.y * 0.004);
+            } else if buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle) {
+                let scale = orbit.distance * 0.0015;
+                orbit.pan(-delta.x * scale, delta.y * scale);
+            }
+            let lines = match scroll.unit {
+                MouseScrollUnit::Line => scroll.delta.y,
+                MouseScrollUnit::Pixel => scroll.delta.y / 40.0,
+            };
+            if lines != 0.0 {
+                orbit.zoom(0.88_f32.powf(lines));
+            }
+        }
+        if egui_keys {
+            continue;
+        }
+        let speed = orbit.distance * 0.8 * dt;
+        let axis = |neg: KeyCode, pos: KeyCode| {
+            f32::from(u8::from(keys.pressed(pos))) - f32::from(u8::from(keys.pressed(neg)))
+        };
+        orbit.pan(
+            axis(KeyCode::ArrowLeft, KeyCode::ArrowRight) * speed,
+            axis(KeyCode::ArrowDown, KeyCode::ArrowUp) * speed,
+        );
+        orbit.orbit(axis(KeyCode::KeyE, KeyCode::KeyQ) * 1.2 * dt, 0.0);
+        let zoom = axis(KeyCode::PageUp, KeyCode::PageDown);
+        if zoom != 0.0 {
+            orbit.zoom(1.0 + zoom * 1.5 * dt);
+        }
+        for (key, (_, preset)) in CAMERA_KEYS[8..12].iter().zip(&presets.0) {
+            if keys.just_pressed(*key) && !typing_pin {
+                *orbit = *preset;
+            }
+        }
+        if keys.just_pressed(KeyCode::Home)
+            && let Some((_, first)) = presets.0.first()
+        {
+            *orbit = *first;
+        }
+    }
+}
+
+fn apply_orbit(mut cameras: Query<(&OrbitCamera, &mut Transform), Changed<OrbitCamera>>) {
+    for (orbit, mut transform) in &mut cameras {
+        *transform = orbit.transform();
+    }
+}
+
+/// `LookAt` from a results screen, a script or a tour.
+fn look_at_when_asked(action: On<ApplyAction>, mut commands: Commands) {
+    if let Action::LookAt(place) = &action.0 {
+        let place = place.clone();
+        commands.queue(move |world: &mut World| look_at(world, &place));
+    }
+}
+
+/// Turns the camera to `place` (see [`place_position`]), close enough to read.
+pub fn look_at(world: &mut World, place: &str) {
+    let Some(p) = crate::app::world::layout::place_position(
+        &world.resource::<crate::sim::Neighbourhood>().0,
+        place,
+    ) else {
+        return;
+    };
+    let target = crate::app::world::layout::to_world(p, 0.0);
+    let mut cameras = world.query::<&mut OrbitCamera>();
+    for mut camera in cameras.iter_mut(world) {
+        camera.focus = target;
+        camera.distance = camera.distance.min(90.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_camera_looks_at_its_focus_from_its_distance() {
+        let orbit = OrbitCamera {
+            focus: Vec3::new(10.0, 0.0, -5.0),
+            yaw: 0.7,
+            pitch: 0.5,
+            distance: 100.0,
+        };
+        let t = orbit.transform();
+        assert!((t.translation.distance(orbit.focus) - 100.0).abs() < 1e-3);
+        let towards = (orbit.focus - t.translation).normalize();
+        assert!(t.forward().dot(towards) > 0.9999);
+        assert!(t.translation.y > 0.0);
+    }
+
+    #[test]
+    fn orbit_and_zoom_stay_in_range_and_pan_keeps_the_height() {
+        let mut orbit = OrbitCamera {
+            focus: Vec3::ZERO,
+            yaw: 0.0,
+            pitch: 0.5,
+            distance: 100.0,
+        };
+        orbit.orbit(0.0, 10.0);
+        assert_eq!(orbit.pitch, OrbitCamera::PITCH_RANGE.1);
+        orbit.orbit(0.0, -10.0);
+        assert_eq!(orbit.pitch, OrbitCamera::PITCH_RANGE.0);
+        orbit.zoom(1e-6);
+        assert_eq!(orbit.distance, OrbitCamera::DISTANCE_RANGE.0);
+        // Yaw 0 looks north (-z): "forward" pans north, "right" pans east.
+        orbit.pan(3.0, 4.0);
+        assert!((orbit.focus - Vec3::new(3.0, 0.0, -4.0)).length() < 1e-5);
+    }
+}

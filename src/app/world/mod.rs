@@ -1,0 +1,24 @@
+//! The 3D neighbourhood: where things stand ([`layout`], [`placement`]),
+//! what is spawned for them ([`scene`]), how they show the simulation's
+//! state ([`visuals`]), the camera, and how the view is drawn
+//! ([`graphics`]). It reads the simulation and the control layer; it knows
+//! nothing of the modes or the panels.
+
+pub mod camera;
+pub mod graphics;
+pub mod layout;
+pub mod placement;
+pub mod scene;
+pub mod visuals;
+
+use bevy::prelude::*;
+
+/// The scene, its visuals, the camera and the graphics setting.
+pub fn plugin(app: &mut App) {
+    app.add_plugins((
+        graphics::plugin,
+        scene::plugin,
+        visuals::plugin,
+        camera::plugin,
+    ));
+}
