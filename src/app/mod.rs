@@ -192,9 +192,7 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
         });
     }
     if options.start_screen {
-        app.world_mut()
-            .resource_mut::<hud::UiState>()
-            .show_challenges = true;
+        app.world_mut().resource_mut::<hud::ChallengeList>().0 = true;
     }
     if let Some(path) = options.screenshot {
         app.insert_resource(capture::screenshot::AutoCapture {

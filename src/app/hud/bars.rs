@@ -4,10 +4,21 @@ use super::*;
 use crate::lang::{num, tr};
 use crate::tr;
 
+/// The price slider's value, EUR/kWh (what its "set" button sends).
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct PriceSlider(pub f64);
+
+impl Default for PriceSlider {
+    fn default() -> Self {
+        Self(0.40)
+    }
+}
+
 pub(super) fn top_bar(
     root: &mut egui::Ui,
     live: &Live,
-    ui_state: &mut UiState,
+    price_slider: &mut PriceSlider,
+    challenge_list: &mut ChallengeList,
     building: &mut bool,
     actions: &mut PendingActions,
 ) {
@@ -61,22 +72,20 @@ pub(super) fn top_bar(
                 ui.horizontal(|ui| {
                     let mut overriding = live.prices.override_import_eur_per_kwh.is_some();
                     if let Some(p) = live.prices.override_import_eur_per_kwh {
-                        ui_state.price_slider = p;
+                        price_slider.0 = p;
                     }
                     let slider = ui.add(
-                        egui::Slider::new(&mut ui_state.price_slider, 0.0..=2.0)
+                        egui::Slider::new(&mut price_slider.0, 0.0..=2.0)
                             .step_by(0.01)
                             .custom_formatter(|v, _| num(v, 2))
                             .custom_parser(|t| parse_number(crate::lang::current(), t))
                             .suffix(tr("bar.eur_per_kwh_suffix")),
                     );
                     if slider.changed() {
-                        actions.push(Action::SetPrice(Some(ui_state.price_slider)));
+                        actions.push(Action::SetPrice(Some(price_slider.0)));
                     }
                     if ui.checkbox(&mut overriding, tr("bar.by_hand")).changed() {
-                        actions.push(Action::SetPrice(
-                            overriding.then_some(ui_state.price_slider),
-                        ));
+                        actions.push(Action::SetPrice(overriding.then_some(price_slider.0)));
                     }
                 });
             });
@@ -131,7 +140,7 @@ pub(super) fn top_bar(
                 *building = !*building;
             }
             let challenges = egui::Button::selectable(
-                ui_state.show_challenges,
+                challenge_list.0,
                 egui::RichText::new(tr("bar.challenges"))
                     .size(20.0)
                     .strong(),
@@ -142,7 +151,7 @@ pub(super) fn top_bar(
                 .on_hover_text(tr("bar.challenges_hover"))
                 .clicked()
             {
-                ui_state.show_challenges = !ui_state.show_challenges;
+                challenge_list.0 = !challenge_list.0;
             }
         });
         ui.add_space(4.0);

@@ -15,7 +15,7 @@ const PREVIEW_FRESH_STEPS: u64 = 30;
 
 /// The sizes the tools add, the Save as name, and the drafts of what is
 /// selected (applied with one edit), kept between frames.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Resource, Debug, Clone, PartialEq)]
 pub struct BuildFields {
     /// PV to add, kWp.
     pub pv_kwp: f64,
@@ -251,31 +251,32 @@ pub(super) fn build_panel(
     ctx: &egui::Context,
     live: &Live,
     source: &ScenarioSource,
-    ui_state: &mut UiState,
+    fields: &mut BuildFields,
+    charts_open: bool,
     selected: &mut Option<Pick>,
     actions: &mut PendingActions,
 ) {
     let built = &live.hood.0;
     let edits = &live.edits;
-    if ui_state.build.save_as.is_empty() {
+    if fields.save_as.is_empty() {
         let stem = source
             .path
             .file_name()
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_suffix(".scenario.ron"))
             .unwrap_or("my");
-        ui_state.build.save_as = format!("{MY_FOLDER}/{stem}-edited.scenario.ron");
+        fields.save_as = format!("{MY_FOLDER}/{stem}-edited.scenario.ron");
     }
     // The draft follows the selection and every edit, undo and redo.
     let key = selected.map(|pick| (pick, edits.done.len(), edits.undone.len()));
-    if ui_state.build.draft_of != key {
-        ui_state.build.draft_of = key;
+    if fields.draft_of != key {
+        fields.draft_of = key;
         if let Some((pick, ..)) = key {
-            ui_state.build.draft = read_draft(built, pick);
+            fields.draft = read_draft(built, pick);
         }
     }
     // Beside the charts panel, clear of the inspector on the left.
-    let right = if ui_state.show_charts { -420.0 } else { -10.0 };
+    let right = if charts_open { -420.0 } else { -10.0 };
     egui::Window::new(egui::RichText::new(tr("build.title")).strong().size(20.0))
         .id("build".into())
         .anchor(egui::Align2::RIGHT_TOP, egui::vec2(right, 90.0))
@@ -286,7 +287,7 @@ pub(super) fn build_panel(
             egui::ScrollArea::vertical()
                 .max_height(ctx.content_rect().height() - 330.0)
                 .show(ui, |ui| {
-                    selection_tools(ui, live, ui_state, selected, actions);
+                    selection_tools(ui, live, fields, selected, actions);
                 });
             ui.separator();
             if let Some(message) = &edits.message {
@@ -333,13 +334,11 @@ pub(super) fn build_panel(
             ui.separator();
             ui.horizontal(|ui| {
                 ui.label(tr("build.save_as"));
-                ui.add(
-                    egui::TextEdit::singleline(&mut ui_state.build.save_as).desired_width(300.0),
-                );
+                ui.add(egui::TextEdit::singleline(&mut fields.save_as).desired_width(300.0));
             });
             ui.horizontal(|ui| {
                 if ui.button(big(tr("build.save_as"))).clicked() {
-                    actions.push(Action::SaveAs(ui_state.build.save_as.clone().into()));
+                    actions.push(Action::SaveAs(fields.save_as.clone().into()));
                 }
                 let unsaved = if edits.unsaved() {
                     tr("build.unsaved")
@@ -429,7 +428,7 @@ fn switch_row(
 fn selection_tools(
     ui: &mut egui::Ui,
     live: &Live,
-    ui_state: &mut UiState,
+    fields: &mut BuildFields,
     selected: &mut Option<Pick>,
     actions: &mut PendingActions,
 ) {
@@ -437,7 +436,7 @@ fn selection_tools(
     match *selected {
         Some(Pick::House(h)) => {
             if let Some(house) = built.scenario.houses.get(h).cloned() {
-                house_tools(ui, &house, live, ui_state, actions);
+                house_tools(ui, &house, live, fields, actions);
             }
         }
         Some(Pick::Bus(b)) => {
@@ -486,7 +485,7 @@ fn selection_tools(
                     ui.label(big(tr!("build.turbine_locked", name = why.name)));
                     return;
                 }
-                let draft = &mut ui_state.build.draft;
+                let draft = &mut fields.draft;
                 ui.horizontal(|ui| {
                     ui.label(tr("build.model"));
                     egui::ComboBox::from_id_salt("turbine model")
@@ -543,7 +542,7 @@ fn selection_tools(
                     m = num(line.length_km * 1000.0, 0),
                     cable = line.cable_name
                 ));
-                let draft = &mut ui_state.build.draft;
+                let draft = &mut fields.draft;
                 ui.horizontal(|ui| {
                     egui::ComboBox::from_id_salt("cable type")
                         .selected_text(draft.cable.clone())
@@ -582,14 +581,14 @@ fn selection_tools(
             }
         }
         Some(Pick::Transformer) => {
-            controller_tools(ui, live, ui_state, actions);
+            controller_tools(ui, live, fields, actions);
             ui.separator();
             ui.label(big(tr("build.transformer")).strong());
             if built.scenario.grid.locked {
                 ui.label(big(tr("build.transformer_locked")));
                 return;
             }
-            let draft = &mut ui_state.build.draft;
+            let draft = &mut fields.draft;
             ui.horizontal(|ui| {
                 egui::ComboBox::from_id_salt("transformer type")
                     .selected_text(draft.transformer.clone())
@@ -623,12 +622,12 @@ fn selection_tools(
 fn controller_tools(
     ui: &mut egui::Ui,
     live: &Live,
-    ui_state: &mut UiState,
+    fields: &mut BuildFields,
     actions: &mut PendingActions,
 ) {
     use crate::scenario::tariff::Strategy;
     ui.label(big(tr("build.energy_management")).strong());
-    let draft = &mut ui_state.build.draft;
+    let draft = &mut fields.draft;
     let name = |s: Strategy| match s {
         Strategy::SelfConsumption => tr("build.self_consumption"),
         Strategy::PriceAware => tr("build.price_aware"),
@@ -668,7 +667,7 @@ fn house_tools(
     ui: &mut egui::Ui,
     house: &crate::scenario::House,
     live: &Live,
-    ui_state: &mut UiState,
+    fields: &mut BuildFields,
     actions: &mut PendingActions,
 ) {
     let name = house.name.clone();
@@ -677,7 +676,7 @@ fn house_tools(
         ui.label(big(tr!("build.house_locked", why = why)));
         return;
     }
-    let d = &mut ui_state.build.draft;
+    let d = &mut fields.draft;
     let value = |ui: &mut egui::Ui,
                  v: &mut f64,
                  range: std::ops::RangeInclusive<f64>,
@@ -715,10 +714,10 @@ fn house_tools(
                 ui.label(tr("build.no_pv"));
                 edit_button(
                     ui,
-                    &tr!("build.add_pv", kwp = num_trimmed(ui_state.build.pv_kwp)),
+                    &tr!("build.add_pv", kwp = num_trimmed(fields.pv_kwp)),
                     Edit::AddPv {
                         house: name.clone(),
-                        kwp: ui_state.build.pv_kwp,
+                        kwp: fields.pv_kwp,
                         tilt_deg: 30.0,
                         azimuth_deg: 180.0,
                     },
@@ -760,7 +759,7 @@ fn house_tools(
         }
     }
     ui.separator();
-    let build = &ui_state.build;
+    let build = &*fields;
     match house.battery {
         None => {
             ui.horizontal(|ui| {
@@ -784,7 +783,7 @@ fn house_tools(
             });
         }
         Some(_) => {
-            let d = &mut ui_state.build.draft;
+            let d = &mut fields.draft;
             ui.horizontal(|ui| {
                 ui.label(tr("build.battery"));
                 value(ui, &mut d.battery.0, 1.0..=50.0, 0.5, " kWh");
@@ -848,7 +847,7 @@ fn house_tools(
             });
         }
         Some(e) => {
-            let d = &mut ui_state.build.draft;
+            let d = &mut fields.draft;
             ui.horizontal(|ui| {
                 ui.label(if e.v2g {
                     tr("build.v2g_car")

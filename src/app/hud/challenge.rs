@@ -16,7 +16,7 @@ use crate::lang::eur;
 use crate::lang::{Text, tr};
 use crate::tr;
 
-use super::{UiState, c32};
+use super::c32;
 
 /// Where the shipped challenges are.
 pub const CHALLENGE_FOLDER: &str = "scenes/challenges";
@@ -98,23 +98,27 @@ pub fn challenge_files(folder: &std::path::Path) -> Vec<(PathBuf, Text, u8)> {
     out
 }
 
+/// The list of challenges and lessons (L, the top bar's button) is open.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChallengeList(pub bool);
+
 /// Draws the challenge screens (after the main interface).
 pub(super) fn challenge_ui(
     mut contexts: EguiContexts,
     mode: Option<Res<ChallengeMode>>,
     clock: Res<crate::sim::SimClock>,
-    mut ui_state: ResMut<UiState>,
+    mut list: ResMut<ChallengeList>,
     mut actions: ResMut<PendingActions>,
     mut listed: Local<Option<Listed>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    if ui_state.show_challenges {
+    if list.0 {
         let shown = listed.get_or_insert_with(|| Listed {
             challenges: challenge_files(std::path::Path::new(CHALLENGE_FOLDER)),
             lessons: lesson_files(std::path::Path::new(LESSON_FOLDER)),
             record: progress::load(),
         });
-        challenge_list(ctx, shown, &mut ui_state, &mut actions);
+        challenge_list(ctx, shown, &mut list, &mut actions);
     } else {
         *listed = None;
     }
@@ -139,7 +143,7 @@ pub(super) struct Listed {
 fn challenge_list(
     ctx: &egui::Context,
     shown: &Listed,
-    ui_state: &mut UiState,
+    list: &mut ChallengeList,
     actions: &mut PendingActions,
 ) {
     let (files, record) = (&shown.challenges, &shown.record);
@@ -166,7 +170,7 @@ fn challenge_list(
                         let best = record.best.get(&stem);
                         if ui.button(big(title.get(), 20.0)).clicked() {
                             actions.push(Action::OpenChallenge(path.clone()));
-                            ui_state.show_challenges = false;
+                            list.0 = false;
                         }
                         ui.label(big(
                             tr(match difficulty {
@@ -207,7 +211,7 @@ fn challenge_list(
                             .is_some_and(|b| b.stars > 0);
                         if ui.button(big(title.get(), 20.0)).clicked() {
                             actions.push(Action::OpenLesson(path.clone()));
-                            ui_state.show_challenges = false;
+                            list.0 = false;
                         }
                         ui.label(big(tr!("challenge.minutes", n = minutes), 18.0));
                         ui.label(
@@ -219,7 +223,7 @@ fn challenge_list(
                 });
         });
     if !open {
-        ui_state.show_challenges = false;
+        list.0 = false;
     }
 }
 

@@ -98,7 +98,11 @@ pub(super) fn long_work_window(
         });
 }
 
-pub(super) fn help_window(ctx: &egui::Context, ui_state: &mut UiState) {
+/// The help overlay (F1, ?, the charts panel's Help) is open.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HelpPanel(pub bool);
+
+pub(super) fn help_window(ctx: &egui::Context, help: &mut HelpPanel) {
     let mut open = true;
     egui::Window::new(egui::RichText::new(tr("help.title")).strong())
         .id("help".into())
@@ -122,7 +126,7 @@ pub(super) fn help_window(ctx: &egui::Context, ui_state: &mut UiState) {
             ui.label(tr("help.windows"));
         });
     if !open {
-        ui_state.show_help = false;
+        help.0 = false;
     }
 }
 

@@ -17,10 +17,13 @@ mod toolbox;
 
 pub mod history;
 
-use bars::{status_bar, top_bar};
+use bars::{PriceSlider, status_bar, top_bar};
+pub use challenge::ChallengeList;
+use dialogs::HelpPanel;
 use dialogs::{errors_window, help_window, long_work_window};
 use inspector::inspector;
 use overlays::{alerts_banner, legend};
+use side_panel::ChartsPanel;
 use side_panel::side_panel;
 
 use bevy::prelude::*;
@@ -108,39 +111,29 @@ pub fn shortcut_row(lang: Lang, (keys, what): (&str, &str)) -> (String, String) 
 /// UI sizes the U key cycles through.
 pub const UI_SCALES: [f32; 4] = [1.0, 1.25, 1.5, 2.0];
 
-/// What the panels show: the panels' own state. What other folders read
-/// lives with them: the selection ([`Selection`]), build mode
-/// ([`Building`]), the 3D view's rectangle ([`ViewRect`]), the trade arcs
-/// ([`ShowTrades`]) and the status note ([`StatusNote`]).
-#[derive(Resource, Debug, Clone)]
-pub struct UiState {
-    /// The help overlay is open.
-    pub show_help: bool,
-    /// The charts panel is open.
-    pub show_charts: bool,
-    /// UI zoom (one of [`UI_SCALES`]).
-    pub ui_scale: f32,
-    /// The price slider's value, EUR/kWh.
-    pub price_slider: f64,
-    /// The list of challenges is open.
-    pub show_challenges: bool,
-    /// The build panel's fields (sizes of what the buttons add, Save as).
-    pub build: build::BuildFields,
-    style_set: bool,
+/// The panels' zoom (U), one of [`UI_SCALES`].
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct UiScale(pub f32);
+
+impl Default for UiScale {
+    fn default() -> Self {
+        Self(1.0)
+    }
 }
 
-impl Default for UiState {
-    fn default() -> Self {
-        Self {
-            show_help: false,
-            show_charts: true,
-            ui_scale: 1.0,
-            price_slider: 0.40,
-            show_challenges: false,
-            build: build::BuildFields::default(),
-            style_set: false,
-        }
-    }
+/// Each panel's own state, for the system that draws them all. What other
+/// folders read of the panels lives with them: the selection
+/// ([`Selection`]), build mode ([`Building`]), the 3D view's rectangle
+/// ([`ViewRect`]), the trade arcs ([`ShowTrades`]) and the status note
+/// ([`StatusNote`]).
+#[derive(bevy::ecs::system::SystemParam)]
+struct Panels<'w> {
+    help: ResMut<'w, HelpPanel>,
+    charts: ResMut<'w, ChartsPanel>,
+    list: ResMut<'w, ChallengeList>,
+    scale: ResMut<'w, UiScale>,
+    price: ResMut<'w, PriceSlider>,
+    build: ResMut<'w, build::BuildFields>,
 }
 
 /// How serious an alert is.
@@ -298,7 +291,12 @@ pub fn shortcut_for_key(key: KeyCode, shift: bool, ctrl: bool) -> Option<Shortcu
 
 /// Adds the panels, the shortcuts and picking for the inspector.
 pub fn plugin(app: &mut App) {
-    app.init_resource::<UiState>();
+    app.init_resource::<HelpPanel>()
+        .init_resource::<ChartsPanel>()
+        .init_resource::<ChallengeList>()
+        .init_resource::<UiScale>()
+        .init_resource::<PriceSlider>()
+        .init_resource::<build::BuildFields>();
     app.add_observer(show_a_panel);
     // The demo draws its own screens instead of the sandbox's panels.
     let sandbox = not(in_state(Mode::Demo));
@@ -329,11 +327,16 @@ pub fn plugin(app: &mut App) {
 
 /// A script's or a tour's `Show` opens a panel (build mode is the build
 /// mode's own).
-fn show_a_panel(action: On<ApplyAction>, mut ui: ResMut<UiState>) {
+fn show_a_panel(
+    action: On<ApplyAction>,
+    mut help: ResMut<HelpPanel>,
+    mut list: ResMut<ChallengeList>,
+    mut charts: ResMut<ChartsPanel>,
+) {
     match action.0 {
-        Action::Show(Panel::Help) => ui.show_help = true,
-        Action::Show(Panel::Challenges) => ui.show_challenges = true,
-        Action::Show(Panel::Charts) => ui.show_charts = true,
+        Action::Show(Panel::Help) => help.0 = true,
+        Action::Show(Panel::Challenges) => list.0 = true,
+        Action::Show(Panel::Charts) => charts.0 = true,
         _ => {}
     }
 }
@@ -453,7 +456,7 @@ fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
     mut contexts: EguiContexts,
     mut actions: ResMut<PendingActions>,
-    mut ui: ResMut<UiState>,
+    mut panels: Panels,
     mut screenshot: ResMut<ScreenshotRequest>,
     mut windows: Query<&mut Window, With<PrimaryWindow>>,
     mut tool: Option<ResMut<crate::app::modes::build::BuildTool>>,
@@ -483,27 +486,27 @@ fn keyboard(
                 Building::On => Building::Off,
                 Building::Off => Building::On,
             }),
-            Some(Shortcut::ToggleChallenges) => ui.show_challenges = !ui.show_challenges,
+            Some(Shortcut::ToggleChallenges) => panels.list.0 = !panels.list.0,
             Some(Shortcut::Act(action)) => actions.push(action),
-            Some(Shortcut::ToggleHelp) => ui.show_help = !ui.show_help,
+            Some(Shortcut::ToggleHelp) => panels.help.0 = !panels.help.0,
             Some(Shortcut::Escape) if tool.as_ref().is_some_and(|t| t.state.is_some()) => {
                 if let Some(tool) = tool.as_mut() {
                     tool.step_back();
                 }
             }
             Some(Shortcut::Escape) => {
-                ui.show_help = false;
+                panels.help.0 = false;
                 selection.0 = None;
                 actions.push(Action::CancelJump);
             }
-            Some(Shortcut::ToggleCharts) => ui.show_charts = !ui.show_charts,
+            Some(Shortcut::ToggleCharts) => panels.charts.0 = !panels.charts.0,
             Some(Shortcut::ToggleTrades) => trades.0 = !trades.0,
             Some(Shortcut::CycleUiScale) => {
                 let at = UI_SCALES
                     .iter()
-                    .position(|&s| s == ui.ui_scale)
+                    .position(|&s| s == panels.scale.0)
                     .unwrap_or(0);
-                ui.ui_scale = UI_SCALES[(at + 1) % UI_SCALES.len()];
+                panels.scale.0 = UI_SCALES[(at + 1) % UI_SCALES.len()];
             }
             Some(Shortcut::ToggleFullscreen) => {
                 for mut window in &mut windows {
@@ -592,8 +595,9 @@ fn draw_ui(
     live: Live,
     source: Res<ScenarioSource>,
     stats: Res<FrameStats>,
-    mut ui_state: ResMut<UiState>,
+    mut panels: Panels,
     mut shared: Shared,
+    mut style_set: Local<bool>,
     mut actions: ResMut<PendingActions>,
     mut screenshot: ResMut<ScreenshotRequest>,
     held: Option<Res<crate::app::control::editing::HeldForUnsavedEdits>>,
@@ -605,8 +609,8 @@ fn draw_ui(
     ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    if !ui_state.style_set {
-        ui_state.style_set = true;
+    if !*style_set {
+        *style_set = true;
         ctx.global_style_mut(|style| {
             use egui::{FontFamily, FontId, TextStyle};
             style.text_styles = [
@@ -631,8 +635,8 @@ fn draw_ui(
             .into();
         });
     }
-    if (ctx.zoom_factor() - ui_state.ui_scale).abs() > 1e-3 {
-        ctx.set_zoom_factor(ui_state.ui_scale);
+    if (ctx.zoom_factor() - panels.scale.0).abs() > 1e-3 {
+        ctx.set_zoom_factor(panels.scale.0);
     }
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -645,10 +649,17 @@ fn draw_ui(
     let mut building = was_building;
     let mut selected = shared.selection.0;
     let mut show_trades = shared.trades.0;
-    top_bar(&mut root, &live, &mut ui_state, &mut building, &mut actions);
+    top_bar(
+        &mut root,
+        &live,
+        &mut panels.price,
+        &mut panels.list,
+        &mut building,
+        &mut actions,
+    );
     let note = shared.note.0.clone();
     status_bar(&mut root, &live, &stats, note.as_deref(), &mut screenshot);
-    if ui_state.show_charts {
+    if panels.charts.0 {
         egui::Panel::right("charts")
             .default_size(390.0)
             .resizable(true)
@@ -657,7 +668,7 @@ fn draw_ui(
                     ui,
                     &live,
                     &source,
-                    &mut ui_state,
+                    &mut panels.help,
                     &mut show_trades,
                     &mut actions,
                 )
@@ -666,7 +677,7 @@ fn draw_ui(
     let view_rect = root.available_rect_before_wrap();
     shared.view_rect.set_if_neq(ViewRect {
         rect: Some(view_rect),
-        zoom: ui_state.ui_scale,
+        zoom: panels.scale.0,
     });
     if !was_building {
         legend(ctx);
@@ -678,17 +689,18 @@ fn draw_ui(
             ctx,
             &live,
             &source,
-            &mut ui_state,
+            &mut panels.build,
+            panels.charts.0,
             &mut selected,
             &mut actions,
         );
         if let Some(tool) = tool.as_deref_mut() {
-            let charts_width = if ui_state.show_charts { 390.0 } else { 0.0 };
+            let charts_width = if panels.charts.0 { 390.0 } else { 0.0 };
             let view_width = view_rect.width();
             toolbox::toolbox(
                 ctx,
                 &live,
-                &mut ui_state.build,
+                &mut panels.build,
                 tool,
                 charts_width,
                 view_width,
@@ -710,8 +722,8 @@ fn draw_ui(
         loading.as_deref(),
         &mut actions,
     );
-    if ui_state.show_help {
-        help_window(ctx, &mut ui_state);
+    if panels.help.0 {
+        help_window(ctx, &mut panels.help);
     }
     shared.write_back(building, selected, show_trades);
     Ok(())

@@ -4,11 +4,21 @@ use super::*;
 use crate::lang::{num, tr};
 use crate::tr;
 
+/// The charts panel (Tab) is open; it is at the start.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartsPanel(pub bool);
+
+impl Default for ChartsPanel {
+    fn default() -> Self {
+        Self(true)
+    }
+}
+
 pub(super) fn side_panel(
     ui: &mut egui::Ui,
     live: &Live,
     source: &ScenarioSource,
-    ui_state: &mut UiState,
+    help: &mut HelpPanel,
     show_trades: &mut bool,
     actions: &mut PendingActions,
 ) {
@@ -16,7 +26,7 @@ pub(super) fn side_panel(
         ui.horizontal(|ui| {
             ui.heading(&live.hood.0.scenario.name);
             if ui.button(tr("side.help")).clicked() {
-                ui_state.show_help = !ui_state.show_help;
+                help.0 = !help.0;
             }
         });
         ui.horizontal(|ui| {
