@@ -4,7 +4,7 @@
 //! A challenge file (`scenes/challenges/*.challenge.ron`) names the
 //! scenario it starts from; [`Prepared::load`] checks both and gives the
 //! starting design: the scenario with the challenge's seed, start, events,
-//! budget and locks. [`grade`] runs a design through the challenge and
+//! budget and locks. [`grade()`] runs a design through the challenge and
 //! judges it ([`eligibility`] first: within budget, locks kept, tools
 //! allowed). Nothing here draws: the window and `microgrid challenge` both
 //! use it.

@@ -1,6 +1,6 @@
 //! The window's languages: every string a visitor, student or teacher reads
 //! comes from a table (`en/*.ron`, `de/*.ron`, compiled in), looked up by key
-//! with [`tr`] or filled with [`tr!`]; numbers and dates are written the
+//! with [`tr()`] or filled with [`tr!`](crate::tr!); numbers and dates are written the
 //! language's way ([`num`], [`date_time`]: a decimal comma in German).
 //!
 //! The language in force is process-wide ([`set`], [`current`]): the window

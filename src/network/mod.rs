@@ -1,7 +1,7 @@
 //! The electrical network: buses, cables and the transformer, in pandapower's terms.
 //!
 //! A [`Network`] is plain data built from a scenario (see
-//! [`crate::scenario::build_network`]); [`powerflow`] solves it.
+//! [`crate::scenario::build()`]); [`powerflow`] solves it.
 
 pub mod catalogue;
 pub mod powerflow;

@@ -1,7 +1,7 @@
 //! Scenarios: the neighbourhood a user describes in `scenes/*.scenario.ron`.
 //!
-//! [`Scenario`] is plain data parsed by [`parse`] (pure, tested) and checked
-//! by [`validate`]; [`build`] turns it into the electrical [`crate::network::Network`]
+//! [`Scenario`] is plain data parsed by [`parse`] (pure, tested); [`build()`]
+//! checks it and turns it into the electrical [`crate::network::Network`]
 //! and the list of devices. Every error carries the file, line and column
 //! it comes from, and one sentence on how to fix it.
 

@@ -229,7 +229,7 @@ fn look_at_when_asked(action: On<ApplyAction>, mut commands: Commands) {
     }
 }
 
-/// Turns the camera to `place` (see [`place_position`]), close enough to read.
+/// Turns the camera to `place` (see [`crate::app::world::layout::place_position`]), close enough to read.
 pub fn look_at(world: &mut World, place: &str) {
     let Some(p) = crate::app::world::layout::place_position(
         &world.resource::<crate::sim::Neighbourhood>().0,

@@ -33,7 +33,7 @@ fn turbine_mut<'a>(s: &'a mut Scenario, name: &str) -> Result<&'a mut WindTurbin
 
 /// Why the house cannot be changed, if it is locked. (A locked
 /// neighbourhood's houses carry their own locks once loaded, see
-/// [`super::generate::expand`]; what is added later is free.)
+/// [`crate::scenario::generate::expand`]; what is added later is free.)
 pub fn house_lock(s: &Scenario, name: &str) -> Option<String> {
     let house = s.houses.iter().find(|h| h.name == name)?;
     house.locked.then(|| tr!("edit.locked", name = name))
