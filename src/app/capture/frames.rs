@@ -45,9 +45,27 @@ pub fn run(scenario: &Path, size: (u32, u32), seconds: f64, rounds: u32) -> Exit
     let size_arg = format!("{}x{}", size.0, size.1);
     let secs = format!("{seconds}");
     let shot = std::env::temp_dir().join(format!("microgrid-frames-{}.png", std::process::id()));
+    let cases = the_cases(scenario, &size_arg, &secs, &shot);
+    outln!(
+        "{} at {size_arg}, {seconds} s a case (the first second not counted), {rounds} rounds, median",
+        scenario.display()
+    );
+    let (means, failures) = run_the_cases(&exe, &cases, rounds);
+    let failed = print_the_table(&cases, &means, &failures);
+    let _ = std::fs::remove_file(&shot);
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The cases: the bare scene three ways, then the sandbox high and low
+/// (which saves a screenshot to `shot`).
+fn the_cases(scenario: &Path, size_arg: &str, secs: &str, shot: &Path) -> [Case; 5] {
     let bare = |extra: &[&str]| {
-        let mut a = vec!["bare-scene".into(), "--size".into(), size_arg.clone()];
-        a.extend(["--seconds".into(), secs.clone()]);
+        let mut a = vec!["bare-scene".into(), "--size".into(), size_arg.to_owned()];
+        a.extend(["--seconds".into(), secs.to_owned()]);
         a.extend(extra.iter().map(|s| (*s).to_owned()));
         a
     };
@@ -56,16 +74,16 @@ pub fn run(scenario: &Path, size: (u32, u32), seconds: f64, rounds: u32) -> Exit
             "open".into(),
             scenario.display().to_string(),
             "--size".into(),
-            size_arg.clone(),
+            size_arg.to_owned(),
             "--graphics".into(),
             graphics.into(),
             "--screenshot".into(),
             shot.display().to_string(),
             "--after".into(),
-            secs.clone(),
+            secs.to_owned(),
         ]
     };
-    let cases = [
+    [
         Case {
             name: "bare scene (shadows, MSAA)",
             args: bare(&[]),
@@ -86,17 +104,18 @@ pub fn run(scenario: &Path, size: (u32, u32), seconds: f64, rounds: u32) -> Exit
             name: "sandbox --graphics low",
             args: ours("low"),
         },
-    ];
-    outln!(
-        "{} at {size_arg}, {seconds} s a case (the first second not counted), {rounds} rounds, median",
-        scenario.display()
-    );
+    ]
+}
+
+/// Runs each case `rounds` times round-robin: each case's mean frames, ms,
+/// and why it last failed (if it did).
+fn run_the_cases(exe: &Path, cases: &[Case], rounds: u32) -> (Vec<Vec<f64>>, Vec<Option<String>>) {
     let mut means: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut failures: Vec<Option<String>> = vec![None; cases.len()];
     for round in 0..rounds {
         for (i, case) in cases.iter().enumerate() {
             eprintln!("round {} of {rounds}: {}", round + 1, case.name);
-            let out = Command::new(&exe).args(&case.args).output();
+            let out = Command::new(exe).args(&case.args).output();
             let text = out
                 .as_ref()
                 .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
@@ -119,6 +138,12 @@ pub fn run(scenario: &Path, size: (u32, u32), seconds: f64, rounds: u32) -> Exit
             }
         }
     }
+    (means, failures)
+}
+
+/// Prints the table of each case's median against the bare scene's;
+/// whether any case failed.
+fn print_the_table(cases: &[Case], means: &[Vec<f64>], failures: &[Option<String>]) -> bool {
     outln!("| case | mean frame (median) | range | fps | vs bare scene |");
     outln!("|---|---|---|---|---|");
     let floor = median(&means[0]);
@@ -142,12 +167,7 @@ pub fn run(scenario: &Path, size: (u32, u32), seconds: f64, rounds: u32) -> Exit
             }
         }
     }
-    let _ = std::fs::remove_file(&shot);
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    failed
 }
 
 #[cfg(test)]

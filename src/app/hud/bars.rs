@@ -25,137 +25,162 @@ pub(super) fn top_bar(
     egui::Panel::top("controls").show(root, |ui| {
         ui.add_space(4.0);
         ui.horizontal_wrapped(|ui| {
-            let (label, fill) = if live.grid.manual_outage {
-                (tr("bar.outage_on"), c32(palette::VERMILLION))
-            } else if !live.grid.grid_available {
-                (tr("bar.grid_down_timeline"), c32(palette::VERMILLION))
-            } else {
-                (tr("bar.outage"), c32([60, 66, 76]))
-            };
-            let button = egui::Button::new(
-                egui::RichText::new(label)
-                    .size(22.0)
-                    .strong()
-                    .color(egui::Color32::WHITE),
-            )
-            .fill(fill)
-            .min_size(egui::vec2(230.0, 44.0));
-            if ui
-                .add(button)
-                .on_hover_text(tr("bar.outage_hover"))
-                .clicked()
-            {
-                actions.push(Action::ToggleOutage);
-            }
-            let (mode_text, mode_colour) = match live.grid.mode {
-                GridMode::Connected => (tr("bar.on_grid"), palette::GREEN),
-                GridMode::Islanded if live.grid.grid_available => {
-                    (tr("bar.islanded_syncing"), palette::ORANGE)
-                }
-                GridMode::Islanded => (tr("bar.islanded"), palette::ORANGE),
-                GridMode::Blackout => (tr("bar.blackout"), palette::VERMILLION),
-            };
-            ui.label(
-                egui::RichText::new(mode_text)
-                    .size(22.0)
-                    .strong()
-                    .color(c32(mode_colour)),
-            );
+            grid_state_group(ui, live, actions);
             ui.separator();
-            ui.vertical(|ui| {
-                let price = live.prices.import_eur_per_kwh;
-                ui.label(
-                    egui::RichText::new(tr!("bar.grid_price", price = num(price, 2)))
-                        .size(17.0)
-                        .strong(),
-                );
-                ui.horizontal(|ui| {
-                    let mut overriding = live.prices.override_import_eur_per_kwh.is_some();
-                    if let Some(p) = live.prices.override_import_eur_per_kwh {
-                        price_slider.0 = p;
-                    }
-                    let slider = ui.add(
-                        egui::Slider::new(&mut price_slider.0, 0.0..=2.0)
-                            .step_by(0.01)
-                            .custom_formatter(|v, _| num(v, 2))
-                            .custom_parser(|t| parse_number(crate::lang::current(), t))
-                            .suffix(tr("bar.eur_per_kwh_suffix")),
-                    );
-                    if slider.changed() {
-                        actions.push(Action::SetPrice(Some(price_slider.0)));
-                    }
-                    if ui.checkbox(&mut overriding, tr("bar.by_hand")).changed() {
-                        actions.push(Action::SetPrice(overriding.then_some(price_slider.0)));
-                    }
-                });
-            });
+            price_group(ui, live, price_slider, actions);
             ui.separator();
-            ui.vertical(|ui| {
-                let now = live.clock.now();
-                ui.label(
-                    egui::RichText::new(crate::lang::date_time(now))
-                        .size(19.0)
-                        .strong(),
-                );
-                ui.horizontal(|ui| {
-                    let pause = if live.clock.paused {
-                        tr("bar.run")
-                    } else {
-                        tr("bar.pause")
-                    };
-                    if ui.button(pause).clicked() {
-                        actions.push(Action::TogglePause);
-                    }
-                    if ui
-                        .button(tr("bar.step"))
-                        .on_hover_text(tr("bar.step_hover"))
-                        .clicked()
-                    {
-                        actions.push(Action::StepOnce);
-                    }
-                    ui.label(tr("bar.per_second"));
-                    for speed in SPEEDS {
-                        let on = (live.clock.speed - speed).abs() < 1e-9;
-                        if ui.selectable_label(on, speed_label(speed)).clicked() {
-                            actions.push(Action::SetSpeed(speed));
-                        }
-                    }
-                });
-                ui.horizontal(|ui| {
-                    ui.label(tr("bar.jump_to"));
-                    for hour in crate::app::control::action::JUMP_HOURS {
-                        if ui.button(format!("{hour:02}:00")).clicked() {
-                            actions.push(Action::JumpToHour(hour));
-                        }
-                    }
-                });
-            });
+            clock_and_speed_group(ui, live, actions);
             ui.separator();
-            let build = egui::Button::selectable(
-                *building,
-                egui::RichText::new(tr("bar.build")).size(20.0).strong(),
-            )
-            .min_size(egui::vec2(140.0, 44.0));
-            if ui.add(build).on_hover_text(tr("bar.build_hover")).clicked() {
-                *building = !*building;
-            }
-            let challenges = egui::Button::selectable(
-                challenge_list.0,
-                egui::RichText::new(tr("bar.challenges"))
-                    .size(20.0)
-                    .strong(),
-            )
-            .min_size(egui::vec2(160.0, 44.0));
-            if ui
-                .add(challenges)
-                .on_hover_text(tr("bar.challenges_hover"))
-                .clicked()
-            {
-                challenge_list.0 = !challenge_list.0;
-            }
+            mode_buttons(ui, building, challenge_list);
         });
         ui.add_space(4.0);
     });
+}
+
+/// The outage button and the grid's state (on grid, islanded, blackout).
+fn grid_state_group(ui: &mut egui::Ui, live: &Live, actions: &mut PendingActions) {
+    let (label, fill) = if live.grid.manual_outage {
+        (tr("bar.outage_on"), c32(palette::VERMILLION))
+    } else if !live.grid.grid_available {
+        (tr("bar.grid_down_timeline"), c32(palette::VERMILLION))
+    } else {
+        (tr("bar.outage"), c32([60, 66, 76]))
+    };
+    let button = egui::Button::new(
+        egui::RichText::new(label)
+            .size(22.0)
+            .strong()
+            .color(egui::Color32::WHITE),
+    )
+    .fill(fill)
+    .min_size(egui::vec2(230.0, 44.0));
+    if ui
+        .add(button)
+        .on_hover_text(tr("bar.outage_hover"))
+        .clicked()
+    {
+        actions.push(Action::ToggleOutage);
+    }
+    let (mode_text, mode_colour) = match live.grid.mode {
+        GridMode::Connected => (tr("bar.on_grid"), palette::GREEN),
+        GridMode::Islanded if live.grid.grid_available => {
+            (tr("bar.islanded_syncing"), palette::ORANGE)
+        }
+        GridMode::Islanded => (tr("bar.islanded"), palette::ORANGE),
+        GridMode::Blackout => (tr("bar.blackout"), palette::VERMILLION),
+    };
+    ui.label(
+        egui::RichText::new(mode_text)
+            .size(22.0)
+            .strong()
+            .color(c32(mode_colour)),
+    );
+}
+
+/// The grid price, its slider and the "by hand" override.
+fn price_group(
+    ui: &mut egui::Ui,
+    live: &Live,
+    price_slider: &mut PriceSlider,
+    actions: &mut PendingActions,
+) {
+    ui.vertical(|ui| {
+        let price = live.prices.import_eur_per_kwh;
+        ui.label(
+            egui::RichText::new(tr!("bar.grid_price", price = num(price, 2)))
+                .size(17.0)
+                .strong(),
+        );
+        ui.horizontal(|ui| {
+            let mut overriding = live.prices.override_import_eur_per_kwh.is_some();
+            if let Some(p) = live.prices.override_import_eur_per_kwh {
+                price_slider.0 = p;
+            }
+            let slider = ui.add(
+                egui::Slider::new(&mut price_slider.0, 0.0..=2.0)
+                    .step_by(0.01)
+                    .custom_formatter(|v, _| num(v, 2))
+                    .custom_parser(|t| parse_number(crate::lang::current(), t))
+                    .suffix(tr("bar.eur_per_kwh_suffix")),
+            );
+            if slider.changed() {
+                actions.push(Action::SetPrice(Some(price_slider.0)));
+            }
+            if ui.checkbox(&mut overriding, tr("bar.by_hand")).changed() {
+                actions.push(Action::SetPrice(overriding.then_some(price_slider.0)));
+            }
+        });
+    });
+}
+
+/// The clock, pause and step, the speeds and the jumps to an hour.
+fn clock_and_speed_group(ui: &mut egui::Ui, live: &Live, actions: &mut PendingActions) {
+    ui.vertical(|ui| {
+        let now = live.clock.now();
+        ui.label(
+            egui::RichText::new(crate::lang::date_time(now))
+                .size(19.0)
+                .strong(),
+        );
+        ui.horizontal(|ui| {
+            let pause = if live.clock.paused {
+                tr("bar.run")
+            } else {
+                tr("bar.pause")
+            };
+            if ui.button(pause).clicked() {
+                actions.push(Action::TogglePause);
+            }
+            if ui
+                .button(tr("bar.step"))
+                .on_hover_text(tr("bar.step_hover"))
+                .clicked()
+            {
+                actions.push(Action::StepOnce);
+            }
+            ui.label(tr("bar.per_second"));
+            for speed in SPEEDS {
+                let on = (live.clock.speed - speed).abs() < 1e-9;
+                if ui.selectable_label(on, speed_label(speed)).clicked() {
+                    actions.push(Action::SetSpeed(speed));
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label(tr("bar.jump_to"));
+            for hour in crate::app::control::action::JUMP_HOURS {
+                if ui.button(format!("{hour:02}:00")).clicked() {
+                    actions.push(Action::JumpToHour(hour));
+                }
+            }
+        });
+    });
+}
+
+/// The build mode and challenges buttons.
+fn mode_buttons(ui: &mut egui::Ui, building: &mut bool, challenge_list: &mut ChallengeList) {
+    let build = egui::Button::selectable(
+        *building,
+        egui::RichText::new(tr("bar.build")).size(20.0).strong(),
+    )
+    .min_size(egui::vec2(140.0, 44.0));
+    if ui.add(build).on_hover_text(tr("bar.build_hover")).clicked() {
+        *building = !*building;
+    }
+    let challenges = egui::Button::selectable(
+        challenge_list.0,
+        egui::RichText::new(tr("bar.challenges"))
+            .size(20.0)
+            .strong(),
+    )
+    .min_size(egui::vec2(160.0, 44.0));
+    if ui
+        .add(challenges)
+        .on_hover_text(tr("bar.challenges_hover"))
+        .clicked()
+    {
+        challenge_list.0 = !challenge_list.0;
+    }
 }
 
 pub(super) fn status_bar(

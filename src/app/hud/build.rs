@@ -247,6 +247,7 @@ fn edit_button(
     }
 }
 
+/// The build window: the selection's tools, the message, the budget, the history and Save as.
 pub(super) fn build_panel(
     ctx: &egui::Context,
     live: &Live,
@@ -299,62 +300,77 @@ pub(super) fn build_panel(
                 ui.label(big(message.clone()).color(colour));
             }
             budget(ui, live);
-            ui.horizontal(|ui| {
-                if ui
-                    .add_enabled(
-                        !edits.done.is_empty(),
-                        egui::Button::new(big(tr("build.undo"))),
-                    )
-                    .clicked()
-                {
-                    actions.push(Action::Undo);
-                }
-                if ui
-                    .add_enabled(
-                        !edits.undone.is_empty(),
-                        egui::Button::new(big(tr("build.redo"))),
-                    )
-                    .clicked()
-                {
-                    actions.push(Action::Redo);
-                }
-            });
-            if !edits.done.is_empty() {
-                ui.label(egui::RichText::new(tr("build.edits")).strong());
-                egui::ScrollArea::vertical()
-                    .id_salt("edit list")
-                    .max_height(110.0)
-                    .stick_to_bottom(true)
-                    .show(ui, |ui| {
-                        for (k, done) in edits.done.iter().enumerate() {
-                            ui.label(format!("{}. {}", k + 1, done.edit.describe()));
-                        }
-                    });
-            }
+            history_tools(ui, live, actions);
             ui.separator();
-            ui.horizontal(|ui| {
-                ui.label(tr("build.save_as"));
-                ui.add(egui::TextEdit::singleline(&mut fields.save_as).desired_width(300.0));
-            });
-            ui.horizontal(|ui| {
-                if ui.button(big(tr("build.save_as"))).clicked() {
-                    actions.push(Action::SaveAs(fields.save_as.clone().into()));
-                }
-                let unsaved = if edits.unsaved() {
-                    tr("build.unsaved")
-                } else if edits.done.is_empty() && edits.undone.is_empty() {
-                    tr("build.no_edits")
-                } else {
-                    tr("build.saved")
-                };
-                ui.label(unsaved);
-                if let Some(ms) = edits.last_apply_ms {
-                    ui.label(
-                        egui::RichText::new(tr!("build.last_edit_ms", ms = num(ms, 0))).small(),
-                    );
-                }
-            });
+            save_tools(ui, live, fields, actions);
         });
+}
+
+/// Undo and redo, and the list of the edits done.
+fn history_tools(ui: &mut egui::Ui, live: &Live, actions: &mut PendingActions) {
+    let edits = &live.edits;
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(
+                !edits.done.is_empty(),
+                egui::Button::new(big(tr("build.undo"))),
+            )
+            .clicked()
+        {
+            actions.push(Action::Undo);
+        }
+        if ui
+            .add_enabled(
+                !edits.undone.is_empty(),
+                egui::Button::new(big(tr("build.redo"))),
+            )
+            .clicked()
+        {
+            actions.push(Action::Redo);
+        }
+    });
+    if !edits.done.is_empty() {
+        ui.label(egui::RichText::new(tr("build.edits")).strong());
+        egui::ScrollArea::vertical()
+            .id_salt("edit list")
+            .max_height(110.0)
+            .stick_to_bottom(true)
+            .show(ui, |ui| {
+                for (k, done) in edits.done.iter().enumerate() {
+                    ui.label(format!("{}. {}", k + 1, done.edit.describe()));
+                }
+            });
+    }
+}
+
+/// The Save as file, its button, whether the edits are saved, and the last edit's time.
+fn save_tools(
+    ui: &mut egui::Ui,
+    live: &Live,
+    fields: &mut BuildFields,
+    actions: &mut PendingActions,
+) {
+    let edits = &live.edits;
+    ui.horizontal(|ui| {
+        ui.label(tr("build.save_as"));
+        ui.add(egui::TextEdit::singleline(&mut fields.save_as).desired_width(300.0));
+    });
+    ui.horizontal(|ui| {
+        if ui.button(big(tr("build.save_as"))).clicked() {
+            actions.push(Action::SaveAs(fields.save_as.clone().into()));
+        }
+        let unsaved = if edits.unsaved() {
+            tr("build.unsaved")
+        } else if edits.done.is_empty() && edits.undone.is_empty() {
+            tr("build.no_edits")
+        } else {
+            tr("build.saved")
+        };
+        ui.label(unsaved);
+        if let Some(ms) = edits.last_apply_ms {
+            ui.label(egui::RichText::new(tr!("build.last_edit_ms", ms = num(ms, 0))).small());
+        }
+    });
 }
 
 /// What the edits have cost against the scenario as loaded, and the budget.
@@ -439,182 +455,216 @@ fn selection_tools(
                 house_tools(ui, &house, live, fields, actions);
             }
         }
-        Some(Pick::Bus(b)) => {
-            if let Some(bus) = built.network.buses.get(b)
-                && bus.feeder.is_some()
-            {
-                ui.label(big(tr!("build.joint", name = bus.name)).strong());
-                edit_button(
-                    ui,
-                    tr("build.add_house_here"),
-                    Edit::AddHouse {
-                        name: new_house_name(built, &bus.name),
-                        bus: bus.name.clone(),
-                        annual_kwh: 3500.0,
-                        position_m: None,
-                    },
-                    live,
-                    actions,
-                );
-                edit_button(
-                    ui,
-                    tr("build.remove_joint"),
-                    Edit::RemoveBus {
-                        bus: bus.name.clone(),
-                    },
-                    live,
-                    actions,
-                );
-                ui.label(tr("build.cable_from_here"));
-            } else {
-                ui.label(tr("build.joints_only"));
-            }
-        }
-        Some(Pick::Device(d)) => {
-            if let Some(device) = built.devices.get(d)
-                && matches!(device.kind, DeviceKind::Wind { .. })
-            {
-                let name = device.name.clone();
-                ui.label(big(name.clone()).strong());
-                if let Some(why) = built
-                    .scenario
-                    .wind_turbines
-                    .iter()
-                    .find(|t| t.name == name && t.locked)
-                {
-                    ui.label(big(tr!("build.turbine_locked", name = why.name)));
-                    return;
-                }
-                let draft = &mut fields.draft;
-                ui.horizontal(|ui| {
-                    ui.label(tr("build.model"));
-                    egui::ComboBox::from_id_salt("turbine model")
-                        .selected_text(draft.turbine.0.clone())
-                        .show_ui(ui, |ui| {
-                            for m in crate::physics::wind::turbine_models() {
-                                ui.selectable_value(&mut draft.turbine.0, m.to_owned(), m);
-                            }
-                        });
-                });
-                ui.horizontal(|ui| {
-                    ui.label(tr("build.hub_height"));
-                    ui.add(
-                        drag(&mut draft.turbine.1)
-                            .range(5.0..=60.0)
-                            .speed(0.5)
-                            .suffix(" m"),
-                    );
-                    edit_button(
-                        ui,
-                        tr("build.apply"),
-                        Edit::SetTurbine {
-                            name: name.clone(),
-                            model: Some(draft.turbine.0.clone()),
-                            hub_height_m: Some(draft.turbine.1),
-                        },
-                        live,
-                        actions,
-                    );
-                });
-                edit_button(
-                    ui,
-                    tr("build.remove_turbine"),
-                    Edit::RemoveTurbine { name },
-                    live,
-                    actions,
-                );
-            } else if let Some(device) = built.devices.get(d)
-                && let Some(h) = device.house
-            {
-                ui.label(tr!("build.belongs_to_house", name = device.name));
-                *selected = Some(Pick::House(h));
-            }
-        }
-        Some(Pick::Line(l)) => {
-            if let Some(line) = built.network.lines.get(l) {
-                let (from, to) = (
-                    built.network.buses[line.from_bus].name.clone(),
-                    built.network.buses[line.to_bus].name.clone(),
-                );
-                ui.label(big(tr!("build.cable", from = from, to = to)).strong());
-                ui.label(tr!(
-                    "build.cable_length",
-                    m = num(line.length_km * 1000.0, 0),
-                    cable = line.cable_name
-                ));
-                let draft = &mut fields.draft;
-                ui.horizontal(|ui| {
-                    egui::ComboBox::from_id_salt("cable type")
-                        .selected_text(draft.cable.clone())
-                        .show_ui(ui, |ui| {
-                            for (n, c) in crate::network::catalogue::STANDARD_CABLES {
-                                ui.selectable_value(
-                                    &mut draft.cable,
-                                    (*n).to_owned(),
-                                    format!("{n} ({} A)", num(c.max_i_ka * 1000.0, 0)),
-                                );
-                            }
-                            for n in built.scenario.cable_types.keys() {
-                                ui.selectable_value(&mut draft.cable, n.clone(), n);
-                            }
-                        });
-                    edit_button(
-                        ui,
-                        tr("build.apply"),
-                        Edit::SetCable {
-                            from: from.clone(),
-                            to: to.clone(),
-                            cable: draft.cable.clone(),
-                        },
-                        live,
-                        actions,
-                    );
-                });
-                switch_row(ui, line.switch_closed, &from, &to, live, actions);
-                edit_button(
-                    ui,
-                    &tr!("build.remove_joint_and_cable", to = to),
-                    Edit::RemoveBus { bus: to },
-                    live,
-                    actions,
-                );
-            }
-        }
-        Some(Pick::Transformer) => {
-            controller_tools(ui, live, fields, actions);
-            ui.separator();
-            ui.label(big(tr("build.transformer")).strong());
-            if built.scenario.grid.locked {
-                ui.label(big(tr("build.transformer_locked")));
-                return;
-            }
-            let draft = &mut fields.draft;
-            ui.horizontal(|ui| {
-                egui::ComboBox::from_id_salt("transformer type")
-                    .selected_text(draft.transformer.clone())
-                    .show_ui(ui, |ui| {
-                        for (n, _) in crate::network::catalogue::STANDARD_TRANSFORMERS {
-                            ui.selectable_value(&mut draft.transformer, (*n).to_owned(), *n);
-                        }
-                        for n in built.scenario.transformer_types.keys() {
-                            ui.selectable_value(&mut draft.transformer, n.clone(), n);
-                        }
-                    });
-                edit_button(
-                    ui,
-                    tr("build.apply"),
-                    Edit::SetTransformer {
-                        transformer: draft.transformer.clone(),
-                    },
-                    live,
-                    actions,
-                );
-            });
-        }
+        Some(Pick::Bus(b)) => bus_tools(ui, live, b, actions),
+        Some(Pick::Device(d)) => device_tools(ui, live, fields, selected, d, actions),
+        Some(Pick::Line(l)) => cable_tools(ui, live, fields, l, actions),
+        Some(Pick::Transformer) => transformer_tools(ui, live, fields, actions),
         None => {
             ui.label(big(tr("build.nothing_selected")));
         }
     }
+}
+
+/// A joint (bus `b`) on a feeder: add a house there or take the joint away.
+fn bus_tools(ui: &mut egui::Ui, live: &Live, b: usize, actions: &mut PendingActions) {
+    let built = &live.hood.0;
+    if let Some(bus) = built.network.buses.get(b)
+        && bus.feeder.is_some()
+    {
+        ui.label(big(tr!("build.joint", name = bus.name)).strong());
+        edit_button(
+            ui,
+            tr("build.add_house_here"),
+            Edit::AddHouse {
+                name: new_house_name(built, &bus.name),
+                bus: bus.name.clone(),
+                annual_kwh: 3500.0,
+                position_m: None,
+            },
+            live,
+            actions,
+        );
+        edit_button(
+            ui,
+            tr("build.remove_joint"),
+            Edit::RemoveBus {
+                bus: bus.name.clone(),
+            },
+            live,
+            actions,
+        );
+        ui.label(tr("build.cable_from_here"));
+    } else {
+        ui.label(tr("build.joints_only"));
+    }
+}
+
+/// Device `d`: a wind turbine's model, hub height and removal; a house's device selects its house.
+fn device_tools(
+    ui: &mut egui::Ui,
+    live: &Live,
+    fields: &mut BuildFields,
+    selected: &mut Option<Pick>,
+    d: usize,
+    actions: &mut PendingActions,
+) {
+    let built = &live.hood.0;
+    if let Some(device) = built.devices.get(d)
+        && matches!(device.kind, DeviceKind::Wind { .. })
+    {
+        let name = device.name.clone();
+        ui.label(big(name.clone()).strong());
+        if let Some(why) = built
+            .scenario
+            .wind_turbines
+            .iter()
+            .find(|t| t.name == name && t.locked)
+        {
+            ui.label(big(tr!("build.turbine_locked", name = why.name)));
+            return;
+        }
+        let draft = &mut fields.draft;
+        ui.horizontal(|ui| {
+            ui.label(tr("build.model"));
+            egui::ComboBox::from_id_salt("turbine model")
+                .selected_text(draft.turbine.0.clone())
+                .show_ui(ui, |ui| {
+                    for m in crate::physics::wind::turbine_models() {
+                        ui.selectable_value(&mut draft.turbine.0, m.to_owned(), m);
+                    }
+                });
+        });
+        ui.horizontal(|ui| {
+            ui.label(tr("build.hub_height"));
+            ui.add(
+                drag(&mut draft.turbine.1)
+                    .range(5.0..=60.0)
+                    .speed(0.5)
+                    .suffix(" m"),
+            );
+            edit_button(
+                ui,
+                tr("build.apply"),
+                Edit::SetTurbine {
+                    name: name.clone(),
+                    model: Some(draft.turbine.0.clone()),
+                    hub_height_m: Some(draft.turbine.1),
+                },
+                live,
+                actions,
+            );
+        });
+        edit_button(
+            ui,
+            tr("build.remove_turbine"),
+            Edit::RemoveTurbine { name },
+            live,
+            actions,
+        );
+    } else if let Some(device) = built.devices.get(d)
+        && let Some(h) = device.house
+    {
+        ui.label(tr!("build.belongs_to_house", name = device.name));
+        *selected = Some(Pick::House(h));
+    }
+}
+
+/// Cable `l`: its type, its switch, and taking it away with its far joint.
+fn cable_tools(
+    ui: &mut egui::Ui,
+    live: &Live,
+    fields: &mut BuildFields,
+    l: usize,
+    actions: &mut PendingActions,
+) {
+    let built = &live.hood.0;
+    if let Some(line) = built.network.lines.get(l) {
+        let (from, to) = (
+            built.network.buses[line.from_bus].name.clone(),
+            built.network.buses[line.to_bus].name.clone(),
+        );
+        ui.label(big(tr!("build.cable", from = from, to = to)).strong());
+        ui.label(tr!(
+            "build.cable_length",
+            m = num(line.length_km * 1000.0, 0),
+            cable = line.cable_name
+        ));
+        let draft = &mut fields.draft;
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_id_salt("cable type")
+                .selected_text(draft.cable.clone())
+                .show_ui(ui, |ui| {
+                    for (n, c) in crate::network::catalogue::STANDARD_CABLES {
+                        ui.selectable_value(
+                            &mut draft.cable,
+                            (*n).to_owned(),
+                            format!("{n} ({} A)", num(c.max_i_ka * 1000.0, 0)),
+                        );
+                    }
+                    for n in built.scenario.cable_types.keys() {
+                        ui.selectable_value(&mut draft.cable, n.clone(), n);
+                    }
+                });
+            edit_button(
+                ui,
+                tr("build.apply"),
+                Edit::SetCable {
+                    from: from.clone(),
+                    to: to.clone(),
+                    cable: draft.cable.clone(),
+                },
+                live,
+                actions,
+            );
+        });
+        switch_row(ui, line.switch_closed, &from, &to, live, actions);
+        edit_button(
+            ui,
+            &tr!("build.remove_joint_and_cable", to = to),
+            Edit::RemoveBus { bus: to },
+            live,
+            actions,
+        );
+    }
+}
+
+/// The transformer: the controller's tools, then its type unless it is locked.
+fn transformer_tools(
+    ui: &mut egui::Ui,
+    live: &Live,
+    fields: &mut BuildFields,
+    actions: &mut PendingActions,
+) {
+    let built = &live.hood.0;
+    controller_tools(ui, live, fields, actions);
+    ui.separator();
+    ui.label(big(tr("build.transformer")).strong());
+    if built.scenario.grid.locked {
+        ui.label(big(tr("build.transformer_locked")));
+        return;
+    }
+    let draft = &mut fields.draft;
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("transformer type")
+            .selected_text(draft.transformer.clone())
+            .show_ui(ui, |ui| {
+                for (n, _) in crate::network::catalogue::STANDARD_TRANSFORMERS {
+                    ui.selectable_value(&mut draft.transformer, (*n).to_owned(), *n);
+                }
+                for n in built.scenario.transformer_types.keys() {
+                    ui.selectable_value(&mut draft.transformer, n.clone(), n);
+                }
+            });
+        edit_button(
+            ui,
+            tr("build.apply"),
+            Edit::SetTransformer {
+                transformer: draft.transformer.clone(),
+            },
+            live,
+            actions,
+        );
+    });
 }
 
 /// The controller at the point of common coupling: its strategy and the
@@ -663,6 +713,7 @@ fn controller_tools(
     edit_button(ui, tr("build.apply_strategy"), edit, live, actions);
 }
 
+/// A house's tools: its own fields, its PV, battery and car, and removing it.
 fn house_tools(
     ui: &mut egui::Ui,
     house: &crate::scenario::House,
@@ -676,14 +727,42 @@ fn house_tools(
         ui.label(big(tr!("build.house_locked", why = why)));
         return;
     }
-    let d = &mut fields.draft;
-    let value = |ui: &mut egui::Ui,
-                 v: &mut f64,
-                 range: std::ops::RangeInclusive<f64>,
-                 speed: f64,
-                 unit: &str| {
-        ui.add(drag(v).range(range).speed(speed).suffix(unit));
-    };
+    house_fields(ui, &name, live, &mut fields.draft, actions);
+    ui.separator();
+    pv_tools(ui, house, &name, live, fields, actions);
+    ui.separator();
+    battery_tools(ui, house, &name, live, fields, actions);
+    ui.separator();
+    car_tools(ui, house, &name, live, fields, actions);
+    ui.separator();
+    edit_button(
+        ui,
+        tr("build.remove_house"),
+        Edit::RemoveHouse { house: name },
+        live,
+        actions,
+    );
+}
+
+/// A field for one of a house's numbers, with its range, drag speed and unit.
+fn value(
+    ui: &mut egui::Ui,
+    v: &mut f64,
+    range: std::ops::RangeInclusive<f64>,
+    speed: f64,
+    unit: &str,
+) {
+    ui.add(drag(v).range(range).speed(speed).suffix(unit));
+}
+
+/// The house's own fields: its demand a year and its critical share.
+fn house_fields(
+    ui: &mut egui::Ui,
+    name: &str,
+    live: &Live,
+    d: &mut Draft,
+    actions: &mut PendingActions,
+) {
     ui.horizontal(|ui| {
         ui.label(tr("build.demand"));
         value(
@@ -699,7 +778,7 @@ fn house_tools(
             ui,
             tr("build.apply"),
             Edit::SetHouse {
-                house: name.clone(),
+                house: name.to_owned(),
                 annual_kwh: Some(d.house.0),
                 critical_share: Some(d.house.1),
             },
@@ -707,7 +786,18 @@ fn house_tools(
             actions,
         );
     });
-    ui.separator();
+}
+
+/// The house's PV: add it, or its size, tilt and azimuth and removing it.
+fn pv_tools(
+    ui: &mut egui::Ui,
+    house: &crate::scenario::House,
+    name: &str,
+    live: &Live,
+    fields: &mut BuildFields,
+    actions: &mut PendingActions,
+) {
+    let d = &mut fields.draft;
     match house.pv {
         None => {
             ui.horizontal(|ui| {
@@ -716,7 +806,7 @@ fn house_tools(
                     ui,
                     &tr!("build.add_pv", kwp = num_trimmed(fields.pv_kwp)),
                     Edit::AddPv {
-                        house: name.clone(),
+                        house: name.to_owned(),
                         kwp: fields.pv_kwp,
                         tilt_deg: 30.0,
                         azimuth_deg: 180.0,
@@ -738,7 +828,7 @@ fn house_tools(
                     ui,
                     tr("build.apply"),
                     Edit::SetPv {
-                        house: name.clone(),
+                        house: name.to_owned(),
                         kwp: Some(d.pv.0),
                         tilt_deg: Some(d.pv.1),
                         azimuth_deg: Some(d.pv.2),
@@ -750,7 +840,7 @@ fn house_tools(
                     ui,
                     tr("build.remove_pv"),
                     Edit::RemovePv {
-                        house: name.clone(),
+                        house: name.to_owned(),
                     },
                     live,
                     actions,
@@ -758,7 +848,17 @@ fn house_tools(
             });
         }
     }
-    ui.separator();
+}
+
+/// The house's battery: add one, or its capacity, power and efficiency and removing it.
+fn battery_tools(
+    ui: &mut egui::Ui,
+    house: &crate::scenario::House,
+    name: &str,
+    live: &Live,
+    fields: &mut BuildFields,
+    actions: &mut PendingActions,
+) {
     let build = &*fields;
     match house.battery {
         None => {
@@ -772,7 +872,7 @@ fn house_tools(
                         kw = num_trimmed(build.battery_kw)
                     ),
                     Edit::AddBattery {
-                        house: name.clone(),
+                        house: name.to_owned(),
                         capacity_kwh: build.battery_kwh,
                         power_kw: build.battery_kw,
                         efficiency: 0.95,
@@ -801,7 +901,7 @@ fn house_tools(
                     ui,
                     tr("build.apply"),
                     Edit::SetBattery {
-                        house: name.clone(),
+                        house: name.to_owned(),
                         capacity_kwh: Some(d.battery.0),
                         power_kw: Some(d.battery.1),
                         efficiency: Some(d.battery.2),
@@ -813,7 +913,7 @@ fn house_tools(
                     ui,
                     tr("build.remove_battery"),
                     Edit::RemoveBattery {
-                        house: name.clone(),
+                        house: name.to_owned(),
                     },
                     live,
                     actions,
@@ -821,7 +921,17 @@ fn house_tools(
             });
         }
     }
-    ui.separator();
+}
+
+/// The house's car: add one (with V2G or without), or its own tools.
+fn car_tools(
+    ui: &mut egui::Ui,
+    house: &crate::scenario::House,
+    name: &str,
+    live: &Live,
+    fields: &mut BuildFields,
+    actions: &mut PendingActions,
+) {
     match house.ev {
         None => {
             ui.horizontal(|ui| {
@@ -834,7 +944,7 @@ fn house_tools(
                         ui,
                         label,
                         Edit::AddCar {
-                            house: name.clone(),
+                            house: name.to_owned(),
                             battery_kwh: 60.0,
                             charger_kw: 11.0,
                             v2g,
@@ -846,86 +956,85 @@ fn house_tools(
                 }
             });
         }
-        Some(e) => {
-            let d = &mut fields.draft;
-            ui.horizontal(|ui| {
-                ui.label(if e.v2g {
-                    tr("build.v2g_car")
-                } else {
-                    tr("build.car")
-                });
-                value(ui, &mut d.car.0, 5.0..=250.0, 1.0, " kWh");
-                value(ui, &mut d.car.1, 1.0..=22.0, 0.1, tr("build.kw_charger"));
-                value(ui, &mut d.car.2, 0.0..=1000.0, 1.0, tr("build.km_a_day"));
-            });
-            let time_ok = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
-            ui.horizontal(|ui| {
-                ui.label(tr("build.home_from"));
-                ui.add(egui::TextEdit::singleline(&mut d.car_times.0).desired_width(50.0));
-                ui.label(tr("build.leaves_at"));
-                ui.add(egui::TextEdit::singleline(&mut d.car_times.1).desired_width(50.0));
-            });
-            let (arrive, depart) = (time_ok(&d.car_times.0), time_ok(&d.car_times.1));
-            ui.horizontal(|ui| {
-                if arrive.is_none() || depart.is_none() {
-                    ui.label(
-                        egui::RichText::new(tr("build.times_hint")).color(c32(palette::VERMILLION)),
-                    );
-                } else {
-                    edit_button(
-                        ui,
-                        tr("build.apply"),
-                        Edit::SetCar {
-                            house: name.clone(),
-                            battery_kwh: Some(d.car.0),
-                            charger_kw: Some(d.car.1),
-                            v2g: None,
-                            daily_km: Some(d.car.2),
-                            arrive: arrive.map(crate::scenario::ClockTime),
-                            depart: depart.map(crate::scenario::ClockTime),
-                        },
-                        live,
-                        actions,
-                    );
-                }
-                let toggle = if e.v2g {
-                    tr("build.v2g_off")
-                } else {
-                    tr("build.v2g_on")
-                };
-                edit_button(
-                    ui,
-                    toggle,
-                    Edit::SetCar {
-                        house: name.clone(),
-                        battery_kwh: None,
-                        charger_kw: None,
-                        v2g: Some(!e.v2g),
-                        daily_km: None,
-                        arrive: None,
-                        depart: None,
-                    },
-                    live,
-                    actions,
-                );
-                edit_button(
-                    ui,
-                    tr("build.remove_car"),
-                    Edit::RemoveCar {
-                        house: name.clone(),
-                    },
-                    live,
-                    actions,
-                );
-            });
-        }
+        Some(e) => car_fields(ui, e, name, live, &mut fields.draft, actions),
     }
-    ui.separator();
-    edit_button(
-        ui,
-        tr("build.remove_house"),
-        Edit::RemoveHouse { house: name },
-        live,
-        actions,
-    );
+}
+
+/// The car `e`: battery, charger, km a day, when home, V2G on or off, and removing it.
+fn car_fields(
+    ui: &mut egui::Ui,
+    e: crate::scenario::Ev,
+    name: &str,
+    live: &Live,
+    d: &mut Draft,
+    actions: &mut PendingActions,
+) {
+    ui.horizontal(|ui| {
+        ui.label(if e.v2g {
+            tr("build.v2g_car")
+        } else {
+            tr("build.car")
+        });
+        value(ui, &mut d.car.0, 5.0..=250.0, 1.0, " kWh");
+        value(ui, &mut d.car.1, 1.0..=22.0, 0.1, tr("build.kw_charger"));
+        value(ui, &mut d.car.2, 0.0..=1000.0, 1.0, tr("build.km_a_day"));
+    });
+    let time_ok = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+    ui.horizontal(|ui| {
+        ui.label(tr("build.home_from"));
+        ui.add(egui::TextEdit::singleline(&mut d.car_times.0).desired_width(50.0));
+        ui.label(tr("build.leaves_at"));
+        ui.add(egui::TextEdit::singleline(&mut d.car_times.1).desired_width(50.0));
+    });
+    let (arrive, depart) = (time_ok(&d.car_times.0), time_ok(&d.car_times.1));
+    ui.horizontal(|ui| {
+        if arrive.is_none() || depart.is_none() {
+            ui.label(egui::RichText::new(tr("build.times_hint")).color(c32(palette::VERMILLION)));
+        } else {
+            edit_button(
+                ui,
+                tr("build.apply"),
+                Edit::SetCar {
+                    house: name.to_owned(),
+                    battery_kwh: Some(d.car.0),
+                    charger_kw: Some(d.car.1),
+                    v2g: None,
+                    daily_km: Some(d.car.2),
+                    arrive: arrive.map(crate::scenario::ClockTime),
+                    depart: depart.map(crate::scenario::ClockTime),
+                },
+                live,
+                actions,
+            );
+        }
+        let toggle = if e.v2g {
+            tr("build.v2g_off")
+        } else {
+            tr("build.v2g_on")
+        };
+        edit_button(
+            ui,
+            toggle,
+            Edit::SetCar {
+                house: name.to_owned(),
+                battery_kwh: None,
+                charger_kw: None,
+                v2g: Some(!e.v2g),
+                daily_km: None,
+                arrive: None,
+                depart: None,
+            },
+            live,
+            actions,
+        );
+        edit_button(
+            ui,
+            tr("build.remove_car"),
+            Edit::RemoveCar {
+                house: name.to_owned(),
+            },
+            live,
+            actions,
+        );
+    });
 }

@@ -156,75 +156,97 @@ fn challenge_list(
         .show(ctx, |ui| {
             ui.label(big(tr("challenge.list_intro"), 17.0));
             ui.add_space(6.0);
-            if files.is_empty() {
-                ui.label(big(
-                    tr!("challenge.none_in", folder = CHALLENGE_FOLDER),
-                    18.0,
-                ));
-            }
-            egui::Grid::new("challenges")
-                .spacing([18.0, 10.0])
-                .show(ui, |ui| {
-                    for (path, title, difficulty) in files {
-                        let stem = crate::challenge::stem_of(path);
-                        let best = record.best.get(&stem);
-                        if ui.button(big(title.get(), 20.0)).clicked() {
-                            actions.push(Action::OpenChallenge(path.clone()));
-                            list.0 = false;
-                        }
-                        ui.label(big(
-                            tr(match difficulty {
-                                1 => "challenge.easy",
-                                2 => "challenge.medium",
-                                _ => "challenge.hard",
-                            }),
-                            18.0,
-                        ));
-                        ui.label(
-                            big(
-                                best.map_or_else(
-                                    || tr("challenge.not_played").to_owned(),
-                                    |b| stars(b.stars, b.max_stars),
-                                ),
-                                20.0,
-                            )
-                            .color(c32(palette::ORANGE)),
-                        );
-                        ui.end_row();
-                    }
-                });
+            challenge_rows(ui, files, record, list, actions);
             ui.separator();
             ui.label(big(tr("challenge.lessons_title"), 22.0).strong());
-            if shown.lessons.is_empty() {
-                ui.label(big(
-                    tr!("challenge.no_lessons_in", folder = LESSON_FOLDER),
-                    18.0,
-                ));
-            }
-            egui::Grid::new("lessons")
-                .spacing([18.0, 10.0])
-                .show(ui, |ui| {
-                    for (path, title, minutes) in &shown.lessons {
-                        let done = record
-                            .best
-                            .get(&crate::challenge::stem_of(path))
-                            .is_some_and(|b| b.stars > 0);
-                        if ui.button(big(title.get(), 20.0)).clicked() {
-                            actions.push(Action::OpenLesson(path.clone()));
-                            list.0 = false;
-                        }
-                        ui.label(big(tr!("challenge.minutes", n = minutes), 18.0));
-                        ui.label(
-                            big(if done { tr("challenge.done") } else { "" }, 18.0)
-                                .color(c32(palette::GREEN)),
-                        );
-                        ui.end_row();
-                    }
-                });
+            lesson_rows(ui, &shown.lessons, record, list, actions);
         });
     if !open {
         list.0 = false;
     }
+}
+
+/// The challenges' rows: each one's button, difficulty and stars earned.
+fn challenge_rows(
+    ui: &mut egui::Ui,
+    files: &[(PathBuf, Text, u8)],
+    record: &progress::Progress,
+    list: &mut ChallengeList,
+    actions: &mut PendingActions,
+) {
+    if files.is_empty() {
+        ui.label(big(
+            tr!("challenge.none_in", folder = CHALLENGE_FOLDER),
+            18.0,
+        ));
+    }
+    egui::Grid::new("challenges")
+        .spacing([18.0, 10.0])
+        .show(ui, |ui| {
+            for (path, title, difficulty) in files {
+                let stem = crate::challenge::stem_of(path);
+                let best = record.best.get(&stem);
+                if ui.button(big(title.get(), 20.0)).clicked() {
+                    actions.push(Action::OpenChallenge(path.clone()));
+                    list.0 = false;
+                }
+                ui.label(big(
+                    tr(match difficulty {
+                        1 => "challenge.easy",
+                        2 => "challenge.medium",
+                        _ => "challenge.hard",
+                    }),
+                    18.0,
+                ));
+                ui.label(
+                    big(
+                        best.map_or_else(
+                            || tr("challenge.not_played").to_owned(),
+                            |b| stars(b.stars, b.max_stars),
+                        ),
+                        20.0,
+                    )
+                    .color(c32(palette::ORANGE)),
+                );
+                ui.end_row();
+            }
+        });
+}
+
+/// The lessons' rows: each one's button, minutes and whether it is done.
+fn lesson_rows(
+    ui: &mut egui::Ui,
+    lessons: &[(PathBuf, Text, u32)],
+    record: &progress::Progress,
+    list: &mut ChallengeList,
+    actions: &mut PendingActions,
+) {
+    if lessons.is_empty() {
+        ui.label(big(
+            tr!("challenge.no_lessons_in", folder = LESSON_FOLDER),
+            18.0,
+        ));
+    }
+    egui::Grid::new("lessons")
+        .spacing([18.0, 10.0])
+        .show(ui, |ui| {
+            for (path, title, minutes) in lessons {
+                let done = record
+                    .best
+                    .get(&crate::challenge::stem_of(path))
+                    .is_some_and(|b| b.stars > 0);
+                if ui.button(big(title.get(), 20.0)).clicked() {
+                    actions.push(Action::OpenLesson(path.clone()));
+                    list.0 = false;
+                }
+                ui.label(big(tr!("challenge.minutes", n = minutes), 18.0));
+                ui.label(
+                    big(if done { tr("challenge.done") } else { "" }, 18.0)
+                        .color(c32(palette::GREEN)),
+                );
+                ui.end_row();
+            }
+        });
 }
 
 fn briefing(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActions) {
@@ -394,101 +416,115 @@ fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActio
         .default_width(760.0)
         .show(ctx, |ui| {
             ui.set_max_width(760.0);
-            ui.horizontal(|ui| {
-                ui.label(big(stars(g.stars, g.max_stars), 44.0).color(c32(palette::ORANGE)));
-                ui.vertical(|ui| {
-                    ui.label(
-                        big(
-                            tr!("challenge.stars_of", n = g.stars, of = g.max_stars),
-                            22.0,
-                        )
-                        .strong(),
-                    );
-                    ui.label(big(
-                        tr!(
-                            "challenge.score_spent",
-                            score = g.score,
-                            spent = eur(g.spent_eur),
-                            budget = eur(g.budget_eur)
-                        ),
+            results_header(ui, g, mode.new_best);
+            ui.separator();
+            goal_table(ui, g, actions);
+            ui.separator();
+            results_buttons(ui, actions);
+        });
+}
+
+/// The results' header: the stars, score and spending, and why the run may not count.
+fn results_header(ui: &mut egui::Ui, g: &crate::challenge::Grade, new_best: bool) {
+    ui.horizontal(|ui| {
+        ui.label(big(stars(g.stars, g.max_stars), 44.0).color(c32(palette::ORANGE)));
+        ui.vertical(|ui| {
+            ui.label(
+                big(
+                    tr!("challenge.stars_of", n = g.stars, of = g.max_stars),
+                    22.0,
+                )
+                .strong(),
+            );
+            ui.label(big(
+                tr!(
+                    "challenge.score_spent",
+                    score = g.score,
+                    spent = eur(g.spent_eur),
+                    budget = eur(g.budget_eur)
+                ),
+                18.0,
+            ));
+            ui.label(big(tr("challenge.score_explained"), 14.0));
+            if new_best {
+                ui.label(big(tr("challenge.new_best"), 18.0).color(c32(palette::GREEN)));
+            }
+        });
+    });
+    if !g.eligible {
+        ui.label(
+            big(tr("challenge.not_eligible"), 19.0)
+                .color(c32(palette::VERMILLION))
+                .strong(),
+        );
+        for r in &g.reasons {
+            ui.label(
+                big(tr!("challenge.reason_line", reason = r), 17.0).color(c32(palette::VERMILLION)),
+            );
+        }
+    }
+}
+
+/// The results' goal table: each goal's mark, rule, value and first failure.
+fn goal_table(ui: &mut egui::Ui, g: &crate::challenge::Grade, actions: &mut PendingActions) {
+    for goal in &g.goals {
+        ui.horizontal(|ui| {
+            let (mark, colour) = if goal.passed {
+                ("★", palette::ORANGE)
+            } else {
+                ("✖", palette::VERMILLION)
+            };
+            ui.label(big(mark, 24.0).color(c32(colour)));
+            ui.vertical(|ui| {
+                ui.label(
+                    big(
+                        tr!("challenge.result_goal", name = goal.name, rule = goal.rule),
                         18.0,
-                    ));
-                    ui.label(big(tr("challenge.score_explained"), 14.0));
-                    if mode.new_best {
-                        ui.label(big(tr("challenge.new_best"), 18.0).color(c32(palette::GREEN)));
+                    )
+                    .strong(),
+                );
+                let mut line = tr!(
+                    "challenge.result_note",
+                    note = goal.note,
+                    limit = num(goal.limit),
+                    unit = goal.unit
+                );
+                if let Some(when) = &goal.first_failed {
+                    line.push_str(&match &goal.place {
+                        Some(place) => tr!(
+                            "challenge.first_failed_at",
+                            when = when_text(when),
+                            place = place_text(place)
+                        ),
+                        None => tr!("challenge.first_failed", when = when_text(when)),
+                    });
+                }
+                ui.horizontal(|ui| {
+                    ui.label(big(line, 17.0));
+                    if let Some(place) = &goal.place
+                        && ui.button(big(tr("challenge.show"), 16.0)).clicked()
+                    {
+                        actions.push(Action::LookAt(place.clone()));
                     }
                 });
             });
-            if !g.eligible {
-                ui.label(
-                    big(tr("challenge.not_eligible"), 19.0)
-                        .color(c32(palette::VERMILLION))
-                        .strong(),
-                );
-                for r in &g.reasons {
-                    ui.label(
-                        big(tr!("challenge.reason_line", reason = r), 17.0)
-                            .color(c32(palette::VERMILLION)),
-                    );
-                }
-            }
-            ui.separator();
-            for goal in &g.goals {
-                ui.horizontal(|ui| {
-                    let (mark, colour) = if goal.passed {
-                        ("★", palette::ORANGE)
-                    } else {
-                        ("✖", palette::VERMILLION)
-                    };
-                    ui.label(big(mark, 24.0).color(c32(colour)));
-                    ui.vertical(|ui| {
-                        ui.label(
-                            big(
-                                tr!("challenge.result_goal", name = goal.name, rule = goal.rule),
-                                18.0,
-                            )
-                            .strong(),
-                        );
-                        let mut line = tr!(
-                            "challenge.result_note",
-                            note = goal.note,
-                            limit = num(goal.limit),
-                            unit = goal.unit
-                        );
-                        if let Some(when) = &goal.first_failed {
-                            line.push_str(&match &goal.place {
-                                Some(place) => tr!(
-                                    "challenge.first_failed_at",
-                                    when = when_text(when),
-                                    place = place_text(place)
-                                ),
-                                None => tr!("challenge.first_failed", when = when_text(when)),
-                            });
-                        }
-                        ui.horizontal(|ui| {
-                            ui.label(big(line, 17.0));
-                            if let Some(place) = &goal.place
-                                && ui.button(big(tr("challenge.show"), 16.0)).clicked()
-                            {
-                                actions.push(Action::LookAt(place.clone()));
-                            }
-                        });
-                    });
-                });
-            }
-            ui.separator();
-            ui.horizontal(|ui| {
-                if ui
-                    .button(big(tr("challenge.try_again"), 20.0).strong())
-                    .clicked()
-                    || enter_pressed(ui)
-                {
-                    actions.push(Action::Challenge(ChallengeAction::TryAgain));
-                }
-                if ui.button(big(tr("challenge.replay"), 20.0)).clicked() {
-                    actions.push(Action::Challenge(ChallengeAction::Replay));
-                }
-            });
-            ui.label(big(tr("challenge.try_again_keeps"), 15.0));
         });
+    }
+}
+
+/// The results' buttons: try again (Enter) and replay.
+fn results_buttons(ui: &mut egui::Ui, actions: &mut PendingActions) {
+    ui.horizontal(|ui| {
+        if ui
+            .button(big(tr("challenge.try_again"), 20.0).strong())
+            .clicked()
+            || enter_pressed(ui)
+        {
+            actions.push(Action::Challenge(ChallengeAction::TryAgain));
+        }
+        if ui.button(big(tr("challenge.replay"), 20.0)).clicked() {
+            actions.push(Action::Challenge(ChallengeAction::Replay));
+        }
+    });
+    ui.label(big(tr("challenge.try_again_keeps"), 15.0));
 }

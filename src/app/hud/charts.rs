@@ -8,18 +8,47 @@ use crate::tr;
 pub(super) const CHART_HOURS: f64 = 24.0;
 
 pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
-    let history = &live.history;
+    let history: &ChartHistory = &live.history;
     let latest = history.latest().map_or(0.0, |s| s.hours);
     let start = live.clock.start;
     // About a point a pixel column of the chart (two per two columns).
     let buckets = ((ui.available_width() / 2.0).max(50.0) as usize).min(600);
-    let recent = |f: fn(&Sample) -> f64| -> Vec<[f64; 2]> {
-        history.series_for_chart(f, latest - CHART_HOURS, buckets)
+    let kit = ChartKit {
+        history,
+        latest,
+        start,
+        buckets,
     };
-    let height = 80.0;
-    // Ticks and the hover label write numbers the language's way (egui_plot
-    // would write a decimal point).
-    let plot = |id: &str, unit: &'static str| {
+    power_chart(ui, &kit);
+    grid_chart(ui, &kit);
+    price_chart(ui, &kit);
+    soc_chart(ui, &kit);
+    frequency_chart(ui, &kit);
+    voltage_chart(ui, &kit);
+    totals(ui, live);
+}
+
+/// What every chart shares: the history, its latest hour, the clock's start, the buckets.
+struct ChartKit<'a> {
+    history: &'a ChartHistory,
+    latest: f64,
+    start: chrono::NaiveDateTime,
+    buckets: usize,
+}
+
+impl ChartKit<'_> {
+    /// One quantity's points over the last [`CHART_HOURS`], thinned to the buckets.
+    fn recent(&self, f: fn(&Sample) -> f64) -> Vec<[f64; 2]> {
+        self.history
+            .series_for_chart(f, self.latest - CHART_HOURS, self.buckets)
+    }
+
+    /// A chart's plot: its id and unit, the axes linked, numbers the language's way.
+    fn plot<'p>(&self, id: &str, unit: &'static str) -> Plot<'p> {
+        let start = self.start;
+        let height = 80.0;
+        // Ticks and the hover label write numbers the language's way (egui_plot
+        // would write a decimal point).
         Plot::new(id.to_owned())
             .height(height)
             .allow_drag(false)
@@ -43,62 +72,87 @@ pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
                 )),
                 _ => None,
             })
-    };
-    let legend = || Legend::default().position(egui_plot::Corner::LeftTop);
-    let line = |name: &str, points: Vec<[f64; 2]>, colour: Rgb8| {
-        Line::new(name.to_owned(), points)
-            .color(c32(colour))
-            .width(2.0)
-    };
+    }
+}
 
+/// The legend of a chart with more than one line, top left.
+fn chart_legend() -> Legend {
+    Legend::default().position(egui_plot::Corner::LeftTop)
+}
+
+/// A chart's line: its name, points and colour.
+fn chart_line<'p>(name: &str, points: Vec<[f64; 2]>, colour: Rgb8) -> Line<'p> {
+    Line::new(name.to_owned(), points)
+        .color(c32(colour))
+        .width(2.0)
+}
+
+/// The power chart: generation and demand.
+fn power_chart(ui: &mut egui::Ui, kit: &ChartKit) {
     ui.strong(tr("chart.power"));
-    plot("power", tr("chart.axis_kw"))
-        .legend(legend())
+    kit.plot("power", tr("chart.axis_kw"))
+        .legend(chart_legend())
         .show(ui, |p| {
-            p.line(line(
+            p.line(chart_line(
                 tr("chart.generation"),
-                recent(|s| s.generation_kw),
+                kit.recent(|s| s.generation_kw),
                 palette::ORANGE,
             ));
-            p.line(line(
+            p.line(chart_line(
                 tr("chart.demand"),
-                recent(|s| s.demand_kw),
+                kit.recent(|s| s.demand_kw),
                 palette::BLUE,
             ));
         });
+}
+
+/// The grid chart: power from the grid (below zero: export).
+fn grid_chart(ui: &mut egui::Ui, kit: &ChartKit) {
     ui.strong(tr("chart.grid"));
-    plot("grid", tr("chart.axis_kw")).show(ui, |p| {
+    kit.plot("grid", tr("chart.axis_kw")).show(ui, |p| {
         p.hline(HLine::new("", 0.0).color(egui::Color32::GRAY));
-        p.line(line(
+        p.line(chart_line(
             tr("chart.grid_line"),
-            recent(|s| s.grid_kw),
+            kit.recent(|s| s.grid_kw),
             palette::SKY_BLUE,
         ));
     });
+}
+
+/// The price chart.
+fn price_chart(ui: &mut egui::Ui, kit: &ChartKit) {
     ui.strong(tr("chart.price"));
-    plot("price", tr("chart.axis_eur_per_kwh"))
+    kit.plot("price", tr("chart.axis_eur_per_kwh"))
         .include_y(0.0)
         .show(ui, |p| {
-            p.line(line(
+            p.line(chart_line(
                 tr("chart.price_line"),
-                recent(|s| s.price_eur_per_kwh),
+                kit.recent(|s| s.price_eur_per_kwh),
                 palette::VERMILLION,
             ));
         });
+}
+
+/// The batteries' state of charge chart.
+fn soc_chart(ui: &mut egui::Ui, kit: &ChartKit) {
     ui.strong(tr("chart.soc"));
-    plot("soc", tr("chart.axis_percent"))
+    kit.plot("soc", tr("chart.axis_percent"))
         .include_y(0.0)
         .include_y(100.0)
         .show(ui, |p| {
-            p.line(line(
+            p.line(chart_line(
                 tr("chart.soc_line"),
-                recent(|s| s.soc_percent),
+                kit.recent(|s| s.soc_percent),
                 palette::GREEN,
             ));
         });
+}
+
+/// The frequency chart: the frequency, its lowest, and where shedding starts.
+fn frequency_chart(ui: &mut egui::Ui, kit: &ChartKit) {
     ui.strong(tr("chart.frequency"));
-    plot("frequency", tr("chart.axis_hz"))
-        .legend(legend())
+    kit.plot("frequency", tr("chart.axis_hz"))
+        .legend(chart_legend())
         .include_y(49.8)
         .include_y(50.2)
         .show(ui, |p| {
@@ -106,21 +160,25 @@ pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
                 HLine::new(tr("chart.shedding_starts"), SHED_STAGES_HZ[0])
                     .color(c32(palette::VERMILLION)),
             );
-            p.line(line(
+            p.line(chart_line(
                 tr("chart.frequency_line"),
-                recent(|s| s.frequency_hz),
+                kit.recent(|s| s.frequency_hz),
                 palette::PURPLE,
             ));
-            p.line(line(
+            p.line(chart_line(
                 tr("chart.frequency_lowest"),
-                recent(|s| s.frequency_min_hz),
+                kit.recent(|s| s.frequency_min_hz),
                 palette::SKY_BLUE,
             ));
         });
+}
+
+/// The voltage chart: the highest and lowest voltage, and the band's limits.
+fn voltage_chart(ui: &mut egui::Ui, kit: &ChartKit) {
     ui.strong(tr("chart.voltage"));
     let (v_low, v_high) = crate::sim::metrics::VOLTAGE_BAND_PU;
-    plot("voltage", tr("chart.axis_pu"))
-        .legend(legend())
+    kit.plot("voltage", tr("chart.axis_pu"))
+        .legend(chart_legend())
         .include_y(v_low)
         .include_y(v_high)
         .show(ui, |p| {
@@ -132,17 +190,21 @@ pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
                 .color(egui::Color32::GRAY),
             );
             p.hline(HLine::new("", v_high).color(egui::Color32::GRAY));
-            p.line(line(
+            p.line(chart_line(
                 tr("chart.voltage_max"),
-                recent(|s| s.v_max_pu),
+                kit.recent(|s| s.v_max_pu),
                 palette::VERMILLION,
             ));
-            p.line(line(
+            p.line(chart_line(
                 tr("chart.voltage_min"),
-                recent(|s| s.v_min_pu),
+                kit.recent(|s| s.v_min_pu),
                 palette::BLUE,
             ));
         });
+}
+
+/// The energy totals below the charts.
+fn totals(ui: &mut egui::Ui, live: &Live) {
     let t = &live.totals;
     ui.separator();
     ui.label(tr!(

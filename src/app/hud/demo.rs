@@ -47,6 +47,36 @@ pub(super) fn demo_ui(
         mode.operator.asking_pin = has_pin;
         mode.operator.typed.clear();
     }
+    status_area(ctx, &clock, &grid);
+    // Captions and banners fit a small window too.
+    let wide = (ctx.content_rect().width() - 80.0).clamp(300.0, 1100.0);
+    match mode.phase {
+        DemoPhase::Attract { .. } => attract_captions(ctx, mode.caption.clone(), wide),
+        DemoPhase::Visitor { .. } => {
+            visitor_panel(ctx, &grid, mode.mission.is_some(), &mut actions);
+            if let Some(m) = mode.mission {
+                mission_banner(ctx, &m);
+            }
+        }
+        DemoPhase::Countdown { left_s } => countdown_window(ctx, left_s, &mut actions),
+    }
+    operator_panel(
+        ctx,
+        &mut mode,
+        &frame,
+        graphics.as_deref(),
+        &keys,
+        &mut actions,
+    );
+    Ok(())
+}
+
+/// The clock and the state of the island, top left, for everyone watching.
+fn status_area(
+    ctx: &egui::Context,
+    clock: &crate::sim::SimClock,
+    grid: &crate::sim::grid_mode::GridState,
+) {
     // The state of the island, for everyone watching.
     let (state, colour) = match grid.mode {
         crate::sim::grid_mode::GridMode::Connected => (tr("demo.on_grid"), palette::GREEN),
@@ -73,72 +103,55 @@ pub(super) fn demo_ui(
                     ui.add(egui::Label::new(big(state, 30.0).color(c32(colour)).strong()).extend());
                 });
         });
-    // Captions and banners fit a small window too.
-    let wide = (ctx.content_rect().width() - 80.0).clamp(300.0, 1100.0);
-    match mode.phase {
-        DemoPhase::Attract { .. } => {
-            if let Some(caption) = mode.caption.clone() {
-                egui::Area::new("demo caption".into())
-                    .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -90.0))
-                    .show(ctx, |ui| {
-                        egui::Frame::new()
-                            .fill(egui::Color32::from_black_alpha(190))
-                            .inner_margin(18.0)
-                            .corner_radius(10.0)
-                            .show(ui, |ui| {
-                                ui.set_max_width(wide);
-                                ui.label(big(caption.get(), 38.0).color(egui::Color32::WHITE));
-                            });
+}
+
+/// The attract loop's caption (if any) and the invitation to take over.
+fn attract_captions(ctx: &egui::Context, caption: Option<crate::lang::Text>, wide: f32) {
+    if let Some(caption) = caption {
+        egui::Area::new("demo caption".into())
+            .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -90.0))
+            .show(ctx, |ui| {
+                egui::Frame::new()
+                    .fill(egui::Color32::from_black_alpha(190))
+                    .inner_margin(18.0)
+                    .corner_radius(10.0)
+                    .show(ui, |ui| {
+                        ui.set_max_width(wide);
+                        ui.label(big(caption.get(), 38.0).color(egui::Color32::WHITE));
                     });
-            }
-            egui::Area::new("demo invitation".into())
-                .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -24.0))
-                .show(ctx, |ui| {
-                    ui.add(
-                        egui::Label::new(
-                            big(tr("demo.invitation"), 26.0).color(c32(palette::YELLOW)),
-                        )
-                        .extend(),
-                    );
-                });
-        }
-        DemoPhase::Visitor { .. } => {
-            visitor_panel(ctx, &grid, mode.mission.is_some(), &mut actions);
-            if let Some(m) = mode.mission {
-                mission_banner(ctx, &m);
-            }
-        }
-        DemoPhase::Countdown { left_s } => {
-            egui::Window::new(big(tr("demo.still_there"), 40.0).strong())
-                .id("demo countdown".into())
-                .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
-                .collapsible(false)
-                .resizable(false)
-                .show(ctx, |ui| {
-                    ui.label(
-                        big(tr!("demo.starts_again_in", s = num(left_s.ceil(), 0)), 28.0)
-                            .color(egui::Color32::WHITE),
-                    );
-                    ui.horizontal(|ui| {
-                        if target(ui, tr("demo.keep_playing")) {
-                            actions.push(Action::Demo(DemoAction::Input));
-                        }
-                        if target(ui, tr("demo.start_again")) {
-                            actions.push(Action::Demo(DemoAction::StartAgain));
-                        }
-                    });
-                });
-        }
+            });
     }
-    operator_panel(
-        ctx,
-        &mut mode,
-        &frame,
-        graphics.as_deref(),
-        &keys,
-        &mut actions,
-    );
-    Ok(())
+    egui::Area::new("demo invitation".into())
+        .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -24.0))
+        .show(ctx, |ui| {
+            ui.add(
+                egui::Label::new(big(tr("demo.invitation"), 26.0).color(c32(palette::YELLOW)))
+                    .extend(),
+            );
+        });
+}
+
+/// The "Still there?" countdown: keep playing or start again.
+fn countdown_window(ctx: &egui::Context, left_s: f64, actions: &mut PendingActions) {
+    egui::Window::new(big(tr("demo.still_there"), 40.0).strong())
+        .id("demo countdown".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            ui.label(
+                big(tr!("demo.starts_again_in", s = num(left_s.ceil(), 0)), 28.0)
+                    .color(egui::Color32::WHITE),
+            );
+            ui.horizontal(|ui| {
+                if target(ui, tr("demo.keep_playing")) {
+                    actions.push(Action::Demo(DemoAction::Input));
+                }
+                if target(ui, tr("demo.start_again")) {
+                    actions.push(Action::Demo(DemoAction::StartAgain));
+                }
+            });
+        });
 }
 
 fn mission_banner(ctx: &egui::Context, m: &crate::app::modes::demo::Mission) {
@@ -249,37 +262,7 @@ fn operator_panel(
     actions: &mut PendingActions,
 ) {
     if mode.operator.asking_pin {
-        for (key, digit) in [
-            (KeyCode::Digit0, '0'),
-            (KeyCode::Digit1, '1'),
-            (KeyCode::Digit2, '2'),
-            (KeyCode::Digit3, '3'),
-            (KeyCode::Digit4, '4'),
-            (KeyCode::Digit5, '5'),
-            (KeyCode::Digit6, '6'),
-            (KeyCode::Digit7, '7'),
-            (KeyCode::Digit8, '8'),
-            (KeyCode::Digit9, '9'),
-        ] {
-            if keys.just_pressed(key) {
-                mode.operator.typed.push(digit);
-            }
-        }
-        if keys.just_pressed(KeyCode::Escape) {
-            mode.operator.asking_pin = false;
-        }
-        if Some(&mode.operator.typed) == mode.demo.config.pin.as_ref() {
-            mode.operator.asking_pin = false;
-            mode.operator.open = true;
-        }
-        egui::Window::new(big(tr("demo.operator_pin"), 24.0))
-            .id("demo pin".into())
-            .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
-            .collapsible(false)
-            .show(ctx, |ui| {
-                ui.label(big("*".repeat(mode.operator.typed.len()), 28.0));
-                ui.label(big(tr("demo.type_pin"), 16.0));
-            });
+        pin_window(ctx, mode, keys);
         return;
     }
     if !mode.operator.open {
@@ -291,68 +274,127 @@ fn operator_panel(
         .collapsible(false)
         .resizable(false)
         .show(ctx, |ui| {
-            let c = mode.counts;
-            ui.label(big(
-                tr!("demo.visitor_sessions", n = c.visitor_sessions),
-                18.0,
-            ));
-            ui.label(big(tr!("demo.returns", n = c.resets), 18.0));
-            ui.label(big(tr!("demo.tours_played", n = c.tours_played), 18.0));
-            ui.label(big(
-                {
-                    let mean = frame.total_frame_ms / frame.frames.max(1) as f64;
-                    tr!(
-                        "demo.frames",
-                        n = frame.frames,
-                        ms = num(mean, 0),
-                        fps = num(1000.0 / mean.max(1e-9), 1)
-                    )
-                },
-                16.0,
-            ));
-            ui.add(
-                egui::Slider::new(&mut mode.idle_s, 10.0..=600.0)
-                    .step_by(10.0)
-                    .suffix(tr("demo.idle_suffix")),
-            );
-            ui.horizontal(|ui| {
-                ui.label(big(tr("demo.language"), 18.0));
-                for lang in Lang::CHOSEN {
-                    let on = crate::lang::current() == lang;
-                    if ui.selectable_label(on, big(lang.name(), 18.0)).clicked() && !on {
-                        actions.push(Action::SetLanguage(lang));
-                    }
-                }
-            });
-            if let Some(g) = graphics {
-                ui.label(big(g.describe(), 16.0));
-                ui.horizontal(|ui| {
-                    for (setting, key) in [
-                        (GraphicsSetting::High, "graphics.high"),
-                        (GraphicsSetting::Low, "graphics.low"),
-                        (GraphicsSetting::Auto, "graphics.auto_choice"),
-                    ] {
-                        let on = g.setting == setting;
-                        if ui.selectable_label(on, big(tr(key), 18.0)).clicked() && !on {
-                            actions.push(Action::SetGraphics(setting));
-                        }
-                    }
-                });
-            }
-            ui.label(big(tr("demo.playlist"), 18.0));
-            for t in &mode.demo.tours {
-                ui.label(big(format!("- {}", t.tour.title.get()), 16.0));
-            }
-            ui.horizontal(|ui| {
-                if ui.button(big(tr("demo.next_tour"), 18.0)).clicked() {
-                    actions.push(Action::Demo(DemoAction::NextTour));
-                }
-                if ui.button(big(tr("demo.close_panel"), 18.0)).clicked() {
-                    mode.operator.open = false;
-                }
-                if ui.button(big(tr("demo.quit"), 18.0)).clicked() {
-                    actions.push(Action::Quit);
-                }
-            });
+            operator_counts(ui, mode, frame);
+            operator_settings(ui, mode, graphics, actions);
+            operator_playlist(ui, mode, actions);
         });
+}
+
+/// The operator's PIN: the digits typed so far, checked as they come.
+fn pin_window(ctx: &egui::Context, mode: &mut DemoMode, keys: &ButtonInput<KeyCode>) {
+    for (key, digit) in [
+        (KeyCode::Digit0, '0'),
+        (KeyCode::Digit1, '1'),
+        (KeyCode::Digit2, '2'),
+        (KeyCode::Digit3, '3'),
+        (KeyCode::Digit4, '4'),
+        (KeyCode::Digit5, '5'),
+        (KeyCode::Digit6, '6'),
+        (KeyCode::Digit7, '7'),
+        (KeyCode::Digit8, '8'),
+        (KeyCode::Digit9, '9'),
+    ] {
+        if keys.just_pressed(key) {
+            mode.operator.typed.push(digit);
+        }
+    }
+    if keys.just_pressed(KeyCode::Escape) {
+        mode.operator.asking_pin = false;
+    }
+    if Some(&mode.operator.typed) == mode.demo.config.pin.as_ref() {
+        mode.operator.asking_pin = false;
+        mode.operator.open = true;
+    }
+    egui::Window::new(big(tr("demo.operator_pin"), 24.0))
+        .id("demo pin".into())
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .collapsible(false)
+        .show(ctx, |ui| {
+            ui.label(big("*".repeat(mode.operator.typed.len()), 28.0));
+            ui.label(big(tr("demo.type_pin"), 16.0));
+        });
+}
+
+/// The operator panel's counts: visitors, returns, tours and frame times.
+fn operator_counts(
+    ui: &mut egui::Ui,
+    mode: &DemoMode,
+    frame: &crate::app::capture::screenshot::FrameStats,
+) {
+    let c = mode.counts;
+    ui.label(big(
+        tr!("demo.visitor_sessions", n = c.visitor_sessions),
+        18.0,
+    ));
+    ui.label(big(tr!("demo.returns", n = c.resets), 18.0));
+    ui.label(big(tr!("demo.tours_played", n = c.tours_played), 18.0));
+    ui.label(big(
+        {
+            let mean = frame.total_frame_ms / frame.frames.max(1) as f64;
+            tr!(
+                "demo.frames",
+                n = frame.frames,
+                ms = num(mean, 0),
+                fps = num(1000.0 / mean.max(1e-9), 1)
+            )
+        },
+        16.0,
+    ));
+}
+
+/// The operator panel's settings: the idle time, the language and the graphics.
+fn operator_settings(
+    ui: &mut egui::Ui,
+    mode: &mut DemoMode,
+    graphics: Option<&Graphics>,
+    actions: &mut PendingActions,
+) {
+    ui.add(
+        egui::Slider::new(&mut mode.idle_s, 10.0..=600.0)
+            .step_by(10.0)
+            .suffix(tr("demo.idle_suffix")),
+    );
+    ui.horizontal(|ui| {
+        ui.label(big(tr("demo.language"), 18.0));
+        for lang in Lang::CHOSEN {
+            let on = crate::lang::current() == lang;
+            if ui.selectable_label(on, big(lang.name(), 18.0)).clicked() && !on {
+                actions.push(Action::SetLanguage(lang));
+            }
+        }
+    });
+    if let Some(g) = graphics {
+        ui.label(big(g.describe(), 16.0));
+        ui.horizontal(|ui| {
+            for (setting, key) in [
+                (GraphicsSetting::High, "graphics.high"),
+                (GraphicsSetting::Low, "graphics.low"),
+                (GraphicsSetting::Auto, "graphics.auto_choice"),
+            ] {
+                let on = g.setting == setting;
+                if ui.selectable_label(on, big(tr(key), 18.0)).clicked() && !on {
+                    actions.push(Action::SetGraphics(setting));
+                }
+            }
+        });
+    }
+}
+
+/// The operator panel's playlist and its buttons: next tour, close, quit.
+fn operator_playlist(ui: &mut egui::Ui, mode: &mut DemoMode, actions: &mut PendingActions) {
+    ui.label(big(tr("demo.playlist"), 18.0));
+    for t in &mode.demo.tours {
+        ui.label(big(format!("- {}", t.tour.title.get()), 16.0));
+    }
+    ui.horizontal(|ui| {
+        if ui.button(big(tr("demo.next_tour"), 18.0)).clicked() {
+            actions.push(Action::Demo(DemoAction::NextTour));
+        }
+        if ui.button(big(tr("demo.close_panel"), 18.0)).clicked() {
+            mode.operator.open = false;
+        }
+        if ui.button(big(tr("demo.quit"), 18.0)).clicked() {
+            actions.push(Action::Quit);
+        }
+    });
 }

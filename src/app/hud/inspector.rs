@@ -4,6 +4,7 @@ use super::*;
 use crate::lang::{num, tr};
 use crate::tr;
 
+/// The inspector window: the selection's name as its title and its live numbers.
 pub(super) fn inspector(ctx: &egui::Context, live: &Live, selected: &mut Option<Pick>) {
     let Some(pick) = *selected else {
         return;
@@ -11,7 +12,43 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, selected: &mut Option<
     let built = &live.hood.0;
     let flow = live.network.solved();
     let mut open = true;
-    let title = match pick {
+    let title = window_title(built, pick);
+    egui::Window::new(egui::RichText::new(title).strong())
+        .id("inspector".into())
+        .open(&mut open)
+        .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 120.0))
+        .resizable(false)
+        .show(ctx, |ui| {
+            egui::Grid::new("numbers")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    let mut row = |k: &str, v: String| {
+                        ui.label(k);
+                        ui.label(egui::RichText::new(v).monospace());
+                        ui.end_row();
+                    };
+                    match pick {
+                        Pick::House(h) => {
+                            house_power_rows(&mut row, live, built, h);
+                            house_storage_rows(&mut row, live, built, h);
+                            house_total_rows(&mut row, live, built, flow, h);
+                        }
+                        Pick::Device(d) => device_rows(&mut row, live, built, d),
+                        Pick::Line(l) => line_rows(&mut row, built, flow, l),
+                        Pick::Bus(b) => bus_rows(&mut row, flow, b),
+                        Pick::Transformer => transformer_rows(&mut row, live, built, flow),
+                    }
+                });
+        });
+    if !open {
+        *selected = None;
+    }
+}
+
+/// The inspector's title: the name of what `pick` selected.
+fn window_title(built: &crate::scenario::Built, pick: Pick) -> String {
+    match pick {
         Pick::House(h) => built
             .scenario
             .houses
@@ -39,261 +76,282 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, selected: &mut Option<
             "inspector.transformer_named",
             name = built.network.transformer.name
         ),
-    };
-    egui::Window::new(egui::RichText::new(title).strong())
-        .id("inspector".into())
-        .open(&mut open)
-        .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 120.0))
-        .resizable(false)
-        .show(ctx, |ui| {
-            egui::Grid::new("numbers")
-                .num_columns(2)
-                .striped(true)
-                .show(ui, |ui| {
-                    let mut row = |k: &str, v: String| {
-                        ui.label(k);
-                        ui.label(egui::RichText::new(v).monospace());
-                        ui.end_row();
-                    };
-                    match pick {
-                        Pick::House(h) => {
-                            if let Some(p) = live.houses.0.get(h) {
-                                row(tr("inspector.demand"), qty(p.load_kw, 2, Unit::Kw));
-                                row(tr("inspector.pv"), qty(p.pv_kw, 2, Unit::Kw));
-                                if p.battery_kw != 0.0
-                                    || has_device(built, h, |k| matches!(k, DeviceKind::Battery(_)))
-                                {
-                                    row(
-                                        tr("inspector.battery"),
-                                        tr!("inspector.kw_charging", kw = signed(p.battery_kw, 2)),
-                                    );
-                                }
-                                if has_device(built, h, |k| matches!(k, DeviceKind::Ev(_))) {
-                                    row(
-                                        tr("inspector.car"),
-                                        tr!("inspector.kw_charging", kw = signed(p.ev_kw, 2)),
-                                    );
-                                }
-                                row(
-                                    tr("inspector.net_from_grid"),
-                                    with_unit(signed(p.net_kw(), 2), Unit::Kw),
-                                );
-                            }
-                            if live.market.is_trading()
-                                && let Some(a) = live.market.ledger.accounts.get(h)
-                            {
-                                row(
-                                    tr("inspector.shared_so_far"),
-                                    tr!(
-                                        "inspector.bought_sold",
-                                        bought = num(a.bought_local_kwh, 2),
-                                        sold = num(a.sold_local_kwh, 2)
-                                    ),
-                                );
-                                row(
-                                    tr("inspector.saved_by_sharing"),
-                                    with_unit(signed(a.savings_eur(), 2), Unit::Eur),
-                                );
-                            }
-                            for (index, _, battery, car) in &live.devices {
-                                if built.devices.get(index.0).and_then(|d| d.house) != Some(h) {
-                                    continue;
-                                }
-                                if let Some(b) = battery {
-                                    row(
-                                        tr("inspector.battery_charge"),
-                                        tr!(
-                                            "inspector.percent_of_kwh",
-                                            percent = num(b.soc_percent(), 0),
-                                            kwh = num(b.rating.capacity_kwh, 1)
-                                        ),
-                                    );
-                                }
-                                if let Some(c) = car {
-                                    let place = if c.state.at_home {
-                                        tr("inspector.home_plugged_in")
-                                    } else {
-                                        tr("inspector.away")
-                                    };
-                                    row(
-                                        tr("inspector.car_charge"),
-                                        tr!(
-                                            "inspector.percent_where",
-                                            percent = num(
-                                                c.state.soc_kwh / c.spec.battery_kwh * 100.0,
-                                                0
-                                            ),
-                                            place = place
-                                        ),
-                                    );
-                                }
-                            }
-                            if let Some(e) = live.totals.houses.get(h) {
-                                row(
-                                    tr("inspector.since_start"),
-                                    tr!(
-                                        "inspector.used_pv",
-                                        used = num(e.load_kwh, 1),
-                                        pv = num(e.pv_kwh, 1)
-                                    ),
-                                );
-                                row(
-                                    tr("inspector.grid"),
-                                    tr!(
-                                        "inspector.kwh_in_out",
-                                        import = num(e.import_kwh, 1),
-                                        export = num(e.export_kwh, 1)
-                                    ),
-                                );
-                            }
-                            let bus = built.household(h).map(|d| d.bus);
-                            if let (Some(bus), Some(flow)) = (bus, flow) {
-                                row(tr("inspector.voltage"), voltage(flow.vm_pu[bus], 3, 0));
-                            }
-                            let served = house_served(h, live.grid.mode, live.grid.stages_shed);
-                            row(
-                                tr("inspector.supply"),
-                                if served {
-                                    tr("inspector.served").to_owned()
-                                } else {
-                                    tr("inspector.shed_dark").to_owned()
-                                },
-                            );
-                        }
-                        Pick::Device(d) => {
-                            for (index, power, _, car) in &live.devices {
-                                if index.0 != d {
-                                    continue;
-                                }
-                                row(
-                                    tr("inspector.power"),
-                                    tr!("inspector.kw_consumes", kw = signed(power.p_kw, 2)),
-                                );
-                                if let Some(c) = car {
-                                    row(tr("inspector.at_home"), yes_no(c.state.at_home));
-                                    row(
-                                        tr("inspector.charge"),
-                                        tr!(
-                                            "inspector.kwh_of_kwh",
-                                            kwh = num(c.state.soc_kwh, 1),
-                                            of = num(c.spec.battery_kwh, 0)
-                                        ),
-                                    );
-                                    row(tr("inspector.v2g"), yes_no(c.v2g));
-                                }
-                            }
-                            if let Some(DeviceKind::Wind {
-                                curve,
-                                hub_height_m,
-                            }) = built.devices.get(d).map(|x| &x.kind)
-                            {
-                                row(
-                                    tr("inspector.model"),
-                                    format!(
-                                        "{} ({})",
-                                        curve.model,
-                                        qty(curve.rated_kw, 0, Unit::Kw)
-                                    ),
-                                );
-                                row(
-                                    tr("inspector.hub_height"),
-                                    qty(*hub_height_m, 0, Unit::Metre),
-                                );
-                                row(
-                                    tr("inspector.wind_reference"),
-                                    qty(live.env.0.wind_m_s, 1, Unit::MetrePerS),
-                                );
-                            }
-                        }
-                        Pick::Line(l) => {
-                            if let Some(line) = built.network.lines.get(l) {
-                                row(
-                                    tr("inspector.from_to"),
-                                    format!(
-                                        "{} → {}",
-                                        built.network.buses[line.from_bus].name,
-                                        built.network.buses[line.to_bus].name
-                                    ),
-                                );
-                                row(
-                                    tr("inspector.cable"),
-                                    format!(
-                                        "{}, {}",
-                                        line.cable_name,
-                                        qty(line.length_km * 1000.0, 0, Unit::Metre)
-                                    ),
-                                );
-                            }
-                            if let Some(b) = flow.and_then(|f| f.lines.get(l)) {
-                                row(
-                                    tr("inspector.power"),
-                                    with_unit(signed(b.p_from_mw * 1000.0, 2), Unit::Kw),
-                                );
-                                row(
-                                    tr("inspector.current"),
-                                    qty(b.i_ka * 1000.0, 1, Unit::Ampere),
-                                );
-                                row(
-                                    tr("inspector.loading"),
-                                    qty(b.loading_percent, 1, Unit::Percent),
-                                );
-                                row(tr("inspector.losses"), qty(b.pl_mw * 1000.0, 3, Unit::Kw));
-                            }
-                        }
-                        Pick::Bus(b) => {
-                            if let Some(flow) = flow {
-                                row(tr("inspector.voltage"), voltage(flow.vm_pu[b], 4, 1));
-                                row(
-                                    tr("inspector.angle"),
-                                    tr!("inspector.degrees", deg = num(flow.va_degree[b], 3)),
-                                );
-                            } else {
-                                row(
-                                    tr("inspector.voltage"),
-                                    tr("inspector.none_dark").to_owned(),
-                                );
-                            }
-                        }
-                        Pick::Transformer => {
-                            let t = &built.network.transformer;
-                            row(tr("inspector.type"), t.type_name.clone());
-                            row(
-                                tr("inspector.breaker"),
-                                if live.grid.mode == GridMode::Connected {
-                                    tr("inspector.closed").to_owned()
-                                } else {
-                                    tr("inspector.open").to_owned()
-                                },
-                            );
-                            row(
-                                tr("inspector.from_the_grid"),
-                                with_unit(signed(live.record.grid_import_kw, 1), Unit::Kw),
-                            );
-                            if let Some(flow) = flow {
-                                row(
-                                    tr("inspector.loading"),
-                                    qty(flow.transformer.loading_percent, 1, Unit::Percent),
-                                );
-                            }
-                            row(
-                                tr("inspector.frequency"),
-                                qty(live.record.frequency_hz, 3, Unit::Hz),
-                            );
-                            row(
-                                tr("inspector.price"),
-                                tr!(
-                                    "inspector.price_in_out",
-                                    import = num(live.prices.import_eur_per_kwh, 2),
-                                    export = num(live.prices.export_eur_per_kwh, 2)
-                                ),
-                            );
-                        }
-                    }
-                });
-        });
-    if !open {
-        *selected = None;
     }
+}
+
+/// A house's power now (demand, PV, battery, car, net) and what sharing has brought it.
+fn house_power_rows(
+    row: &mut impl FnMut(&str, String),
+    live: &Live,
+    built: &crate::scenario::Built,
+    h: usize,
+) {
+    if let Some(p) = live.houses.0.get(h) {
+        row(tr("inspector.demand"), qty(p.load_kw, 2, Unit::Kw));
+        row(tr("inspector.pv"), qty(p.pv_kw, 2, Unit::Kw));
+        if p.battery_kw != 0.0 || has_device(built, h, |k| matches!(k, DeviceKind::Battery(_))) {
+            row(
+                tr("inspector.battery"),
+                tr!("inspector.kw_charging", kw = signed(p.battery_kw, 2)),
+            );
+        }
+        if has_device(built, h, |k| matches!(k, DeviceKind::Ev(_))) {
+            row(
+                tr("inspector.car"),
+                tr!("inspector.kw_charging", kw = signed(p.ev_kw, 2)),
+            );
+        }
+        row(
+            tr("inspector.net_from_grid"),
+            with_unit(signed(p.net_kw(), 2), Unit::Kw),
+        );
+    }
+    if live.market.is_trading()
+        && let Some(a) = live.market.ledger.accounts.get(h)
+    {
+        row(
+            tr("inspector.shared_so_far"),
+            tr!(
+                "inspector.bought_sold",
+                bought = num(a.bought_local_kwh, 2),
+                sold = num(a.sold_local_kwh, 2)
+            ),
+        );
+        row(
+            tr("inspector.saved_by_sharing"),
+            with_unit(signed(a.savings_eur(), 2), Unit::Eur),
+        );
+    }
+}
+
+/// How full house `h`'s battery and car are, and where the car is.
+fn house_storage_rows(
+    row: &mut impl FnMut(&str, String),
+    live: &Live,
+    built: &crate::scenario::Built,
+    h: usize,
+) {
+    for (index, _, battery, car) in &live.devices {
+        if built.devices.get(index.0).and_then(|d| d.house) != Some(h) {
+            continue;
+        }
+        if let Some(b) = battery {
+            row(
+                tr("inspector.battery_charge"),
+                tr!(
+                    "inspector.percent_of_kwh",
+                    percent = num(b.soc_percent(), 0),
+                    kwh = num(b.rating.capacity_kwh, 1)
+                ),
+            );
+        }
+        if let Some(c) = car {
+            let place = if c.state.at_home {
+                tr("inspector.home_plugged_in")
+            } else {
+                tr("inspector.away")
+            };
+            row(
+                tr("inspector.car_charge"),
+                tr!(
+                    "inspector.percent_where",
+                    percent = num(c.state.soc_kwh / c.spec.battery_kwh * 100.0, 0),
+                    place = place
+                ),
+            );
+        }
+    }
+}
+
+/// House `h`'s energy since the start, its voltage, and whether it is served.
+fn house_total_rows(
+    row: &mut impl FnMut(&str, String),
+    live: &Live,
+    built: &crate::scenario::Built,
+    flow: Option<&crate::network::PowerFlow>,
+    h: usize,
+) {
+    if let Some(e) = live.totals.houses.get(h) {
+        row(
+            tr("inspector.since_start"),
+            tr!(
+                "inspector.used_pv",
+                used = num(e.load_kwh, 1),
+                pv = num(e.pv_kwh, 1)
+            ),
+        );
+        row(
+            tr("inspector.grid"),
+            tr!(
+                "inspector.kwh_in_out",
+                import = num(e.import_kwh, 1),
+                export = num(e.export_kwh, 1)
+            ),
+        );
+    }
+    let bus = built.household(h).map(|d| d.bus);
+    if let (Some(bus), Some(flow)) = (bus, flow) {
+        row(tr("inspector.voltage"), voltage(flow.vm_pu[bus], 3, 0));
+    }
+    let served = house_served(h, live.grid.mode, live.grid.stages_shed);
+    row(
+        tr("inspector.supply"),
+        if served {
+            tr("inspector.served").to_owned()
+        } else {
+            tr("inspector.shed_dark").to_owned()
+        },
+    );
+}
+
+/// Device `d`'s power, a car's state, and a wind turbine's model, hub height and wind.
+fn device_rows(
+    row: &mut impl FnMut(&str, String),
+    live: &Live,
+    built: &crate::scenario::Built,
+    d: usize,
+) {
+    for (index, power, _, car) in &live.devices {
+        if index.0 != d {
+            continue;
+        }
+        row(
+            tr("inspector.power"),
+            tr!("inspector.kw_consumes", kw = signed(power.p_kw, 2)),
+        );
+        if let Some(c) = car {
+            row(tr("inspector.at_home"), yes_no(c.state.at_home));
+            row(
+                tr("inspector.charge"),
+                tr!(
+                    "inspector.kwh_of_kwh",
+                    kwh = num(c.state.soc_kwh, 1),
+                    of = num(c.spec.battery_kwh, 0)
+                ),
+            );
+            row(tr("inspector.v2g"), yes_no(c.v2g));
+        }
+    }
+    if let Some(DeviceKind::Wind {
+        curve,
+        hub_height_m,
+    }) = built.devices.get(d).map(|x| &x.kind)
+    {
+        row(
+            tr("inspector.model"),
+            format!("{} ({})", curve.model, qty(curve.rated_kw, 0, Unit::Kw)),
+        );
+        row(
+            tr("inspector.hub_height"),
+            qty(*hub_height_m, 0, Unit::Metre),
+        );
+        row(
+            tr("inspector.wind_reference"),
+            qty(live.env.0.wind_m_s, 1, Unit::MetrePerS),
+        );
+    }
+}
+
+/// Cable `l`: its ends, type and length, and its power, current, loading and losses.
+fn line_rows(
+    row: &mut impl FnMut(&str, String),
+    built: &crate::scenario::Built,
+    flow: Option<&crate::network::PowerFlow>,
+    l: usize,
+) {
+    if let Some(line) = built.network.lines.get(l) {
+        row(
+            tr("inspector.from_to"),
+            format!(
+                "{} → {}",
+                built.network.buses[line.from_bus].name, built.network.buses[line.to_bus].name
+            ),
+        );
+        row(
+            tr("inspector.cable"),
+            format!(
+                "{}, {}",
+                line.cable_name,
+                qty(line.length_km * 1000.0, 0, Unit::Metre)
+            ),
+        );
+    }
+    if let Some(b) = flow.and_then(|f| f.lines.get(l)) {
+        row(
+            tr("inspector.power"),
+            with_unit(signed(b.p_from_mw * 1000.0, 2), Unit::Kw),
+        );
+        row(
+            tr("inspector.current"),
+            qty(b.i_ka * 1000.0, 1, Unit::Ampere),
+        );
+        row(
+            tr("inspector.loading"),
+            qty(b.loading_percent, 1, Unit::Percent),
+        );
+        row(tr("inspector.losses"), qty(b.pl_mw * 1000.0, 3, Unit::Kw));
+    }
+}
+
+/// Bus `b`'s voltage and angle, or that it is dark.
+fn bus_rows(
+    row: &mut impl FnMut(&str, String),
+    flow: Option<&crate::network::PowerFlow>,
+    b: usize,
+) {
+    if let Some(flow) = flow {
+        row(tr("inspector.voltage"), voltage(flow.vm_pu[b], 4, 1));
+        row(
+            tr("inspector.angle"),
+            tr!("inspector.degrees", deg = num(flow.va_degree[b], 3)),
+        );
+    } else {
+        row(
+            tr("inspector.voltage"),
+            tr("inspector.none_dark").to_owned(),
+        );
+    }
+}
+
+/// The transformer: its type, breaker, import, loading, the frequency and the prices.
+fn transformer_rows(
+    row: &mut impl FnMut(&str, String),
+    live: &Live,
+    built: &crate::scenario::Built,
+    flow: Option<&crate::network::PowerFlow>,
+) {
+    let t = &built.network.transformer;
+    row(tr("inspector.type"), t.type_name.clone());
+    row(
+        tr("inspector.breaker"),
+        if live.grid.mode == GridMode::Connected {
+            tr("inspector.closed").to_owned()
+        } else {
+            tr("inspector.open").to_owned()
+        },
+    );
+    row(
+        tr("inspector.from_the_grid"),
+        with_unit(signed(live.record.grid_import_kw, 1), Unit::Kw),
+    );
+    if let Some(flow) = flow {
+        row(
+            tr("inspector.loading"),
+            qty(flow.transformer.loading_percent, 1, Unit::Percent),
+        );
+    }
+    row(
+        tr("inspector.frequency"),
+        qty(live.record.frequency_hz, 3, Unit::Hz),
+    );
+    row(
+        tr("inspector.price"),
+        tr!(
+            "inspector.price_in_out",
+            import = num(live.prices.import_eur_per_kwh, 2),
+            export = num(live.prices.export_eur_per_kwh, 2)
+        ),
+    );
 }
 
 /// "Yes" or "no" in the language in force.

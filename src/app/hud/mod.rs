@@ -590,6 +590,7 @@ struct Live<'w, 's> {
     >,
 }
 
+/// Draws the sandbox's bars, panels, overlays and dialogs, in that order.
 fn draw_ui(
     mut contexts: EguiContexts,
     live: Live,
@@ -611,40 +612,9 @@ fn draw_ui(
     let ctx = contexts.ctx_mut()?;
     if !*style_set {
         *style_set = true;
-        ctx.global_style_mut(|style| {
-            use egui::{FontFamily, FontId, TextStyle};
-            style.text_styles = [
-                (
-                    TextStyle::Heading,
-                    FontId::new(22.0, FontFamily::Proportional),
-                ),
-                (TextStyle::Body, FontId::new(15.0, FontFamily::Proportional)),
-                (
-                    TextStyle::Button,
-                    FontId::new(15.0, FontFamily::Proportional),
-                ),
-                (
-                    TextStyle::Small,
-                    FontId::new(12.0, FontFamily::Proportional),
-                ),
-                (
-                    TextStyle::Monospace,
-                    FontId::new(14.0, FontFamily::Monospace),
-                ),
-            ]
-            .into();
-        });
+        set_text_styles(ctx);
     }
-    if (ctx.zoom_factor() - panels.scale.0).abs() > 1e-3 {
-        ctx.set_zoom_factor(panels.scale.0);
-    }
-    let mut root = egui::Ui::new(
-        ctx.clone(),
-        "sandbox".into(),
-        egui::UiBuilder::new()
-            .layer_id(egui::LayerId::background())
-            .max_rect(ctx.viewport_rect()),
-    );
+    let mut root = sandbox_root(ctx, panels.scale.0);
     let was_building = *shared.building.get() == Building::On;
     let mut building = was_building;
     let mut selected = shared.selection.0;
@@ -660,73 +630,171 @@ fn draw_ui(
     let note = shared.note.0.clone();
     status_bar(&mut root, &live, &stats, note.as_deref(), &mut screenshot);
     if panels.charts.0 {
-        egui::Panel::right("charts")
-            .default_size(390.0)
-            .resizable(true)
-            .show(&mut root, |ui| {
-                side_panel(
-                    ui,
-                    &live,
-                    &source,
-                    &mut panels.help,
-                    &mut show_trades,
-                    &mut actions,
-                )
-            });
+        charts_panel(
+            &mut root,
+            &live,
+            &source,
+            &mut panels.help,
+            &mut show_trades,
+            &mut actions,
+        );
     }
     let view_rect = root.available_rect_before_wrap();
     shared.view_rect.set_if_neq(ViewRect {
         rect: Some(view_rect),
         zoom: panels.scale.0,
     });
-    if !was_building {
-        legend(ctx);
-    }
-    alerts_banner(ctx, &live);
-    inspector(ctx, &live, &mut selected);
+    view_overlays(ctx, &live, was_building, &mut selected);
     if was_building {
-        build::build_panel(
+        build_mode_panels(
             ctx,
             &live,
             &source,
-            &mut panels.build,
-            panels.charts.0,
+            &mut panels,
             &mut selected,
             &mut actions,
+            tool.as_deref_mut(),
+            marks.as_deref(),
+            view_rect,
         );
-        if let Some(tool) = tool.as_deref_mut() {
-            let charts_width = if panels.charts.0 { 390.0 } else { 0.0 };
-            let view_width = view_rect.width();
-            toolbox::toolbox(
-                ctx,
-                &live,
-                &mut panels.build,
-                tool,
-                charts_width,
-                view_width,
-            );
-            toolbox::ghost_label(ctx, &live, tool);
-        }
-        if let Some(marks) = marks.as_deref() {
-            toolbox::lock_marks(ctx, marks, Some(view_rect));
-        }
     }
-    errors_window(ctx, &source, &mut actions);
-    if let Some(held) = held.as_deref() {
-        dialogs::unsaved_edits_window(ctx, held, &mut actions);
-    }
-    long_work_window(
+    dialog_windows(
         ctx,
         &live,
+        &source,
+        &mut panels,
+        held.as_deref(),
         jump.as_deref(),
         loading.as_deref(),
         &mut actions,
     );
+    shared.write_back(building, selected, show_trades);
+    Ok(())
+}
+
+/// The sandbox's root Ui over the whole window, at the panels' zoom (U).
+fn sandbox_root(ctx: &egui::Context, scale: f32) -> egui::Ui {
+    if (ctx.zoom_factor() - scale).abs() > 1e-3 {
+        ctx.set_zoom_factor(scale);
+    }
+    egui::Ui::new(
+        ctx.clone(),
+        "sandbox".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    )
+}
+
+/// The charts panel on the right (Tab).
+fn charts_panel(
+    root: &mut egui::Ui,
+    live: &Live,
+    source: &ScenarioSource,
+    help: &mut HelpPanel,
+    show_trades: &mut bool,
+    actions: &mut PendingActions,
+) {
+    egui::Panel::right("charts")
+        .default_size(390.0)
+        .resizable(true)
+        .show(root, |ui| {
+            side_panel(ui, live, source, help, show_trades, actions)
+        });
+}
+
+/// Over the 3D view: the legend (not in build mode), the alerts and the inspector.
+fn view_overlays(
+    ctx: &egui::Context,
+    live: &Live,
+    was_building: bool,
+    selected: &mut Option<Pick>,
+) {
+    if !was_building {
+        legend(ctx);
+    }
+    alerts_banner(ctx, live);
+    inspector(ctx, live, selected);
+}
+
+/// The panels' text sizes, set once.
+fn set_text_styles(ctx: &egui::Context) {
+    ctx.global_style_mut(|style| {
+        use egui::{FontFamily, FontId, TextStyle};
+        style.text_styles = [
+            (
+                TextStyle::Heading,
+                FontId::new(22.0, FontFamily::Proportional),
+            ),
+            (TextStyle::Body, FontId::new(15.0, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(15.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Small,
+                FontId::new(12.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(14.0, FontFamily::Monospace),
+            ),
+        ]
+        .into();
+    });
+}
+
+/// Build mode's panels: the build panel, the toolbox, the ghost's label and the padlocks.
+fn build_mode_panels(
+    ctx: &egui::Context,
+    live: &Live,
+    source: &ScenarioSource,
+    panels: &mut Panels,
+    selected: &mut Option<Pick>,
+    actions: &mut PendingActions,
+    tool: Option<&mut crate::app::modes::build::BuildTool>,
+    marks: Option<&crate::app::modes::build::LockMarks>,
+    view_rect: egui::Rect,
+) {
+    build::build_panel(
+        ctx,
+        live,
+        source,
+        &mut panels.build,
+        panels.charts.0,
+        selected,
+        actions,
+    );
+    if let Some(tool) = tool {
+        let charts_width = if panels.charts.0 { 390.0 } else { 0.0 };
+        let view_width = view_rect.width();
+        toolbox::toolbox(ctx, live, &mut panels.build, tool, charts_width, view_width);
+        toolbox::ghost_label(ctx, live, tool);
+    }
+    if let Some(marks) = marks {
+        toolbox::lock_marks(ctx, marks, Some(view_rect));
+    }
+}
+
+/// The dialogs: scenario errors, unsaved edits, long work and the help.
+fn dialog_windows(
+    ctx: &egui::Context,
+    live: &Live,
+    source: &ScenarioSource,
+    panels: &mut Panels,
+    held: Option<&crate::app::control::editing::HeldForUnsavedEdits>,
+    jump: Option<&crate::app::control::long_work::Jump>,
+    loading: Option<&crate::app::control::long_work::Loading>,
+    actions: &mut PendingActions,
+) {
+    errors_window(ctx, source, actions);
+    if let Some(held) = held {
+        dialogs::unsaved_edits_window(ctx, held, actions);
+    }
+    long_work_window(ctx, live, jump, loading, actions);
     if panels.help.0 {
         help_window(ctx, &mut panels.help);
     }
-    shared.write_back(building, selected, show_trades);
-    Ok(())
 }
 
 /// What the panels read and change that other folders own, for one
@@ -940,6 +1008,8 @@ mod tests {
         names
     }
 
+    // Long: most of it is one table, every key a keyboard offers (76 rows,
+    // one a line), which the single loop below checks against the help.
     #[test]
     fn every_shortcut_is_in_the_help() {
         use KeyCode as K;

@@ -104,32 +104,7 @@ pub(super) fn toolbox(
         .show(ctx, |ui| {
             // Wraps to two rows where the view is narrow (a large UI size).
             ui.set_max_width((view_width - 40.0).max(300.0));
-            let mut hovered = None;
-            ui.horizontal_wrapped(|ui| {
-                let allowed = tool.allowed.clone();
-                for t in Tool::ALL {
-                    if allowed.as_ref().is_some_and(|a| !a.contains(&t.kind())) {
-                        continue;
-                    }
-                    let chosen = tool.state.as_ref().is_some_and(|s| s.tool == t);
-                    let response = tool_button(ui, chosen, icon(t), t.name());
-                    if response.hovered() {
-                        hovered = Some(t);
-                    }
-                    // Taken on the press, not the release: a slow frame
-                    // cannot lose it, and no tooltip can come between.
-                    let pressed =
-                        response.contains_pointer() && ui.input(|i| i.pointer.primary_pressed());
-                    if pressed {
-                        tool.choose(
-                            t,
-                            fields.pv_kwp,
-                            (fields.battery_kwh, fields.battery_kw),
-                            &fields.cable,
-                        );
-                    }
-                }
-            });
+            let hovered = tool_buttons(ui, fields, tool);
             if let Some(t) = hovered {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(egui::RichText::new(t.name()).strong().size(15.0));
@@ -138,57 +113,7 @@ pub(super) fn toolbox(
                 });
                 return;
             }
-            ui.horizontal(|ui| match tool.state.as_ref().map(|s| s.tool) {
-                Some(t @ (Tool::Pv | Tool::Battery)) => {
-                    if t == Tool::Pv {
-                        ui.label(tr("toolbox.pv_size"));
-                        ui.add(
-                            build::drag(&mut fields.pv_kwp)
-                                .range(0.5..=30.0)
-                                .speed(0.1)
-                                .suffix(" kWp"),
-                        );
-                        if ui
-                            .small_button(tr!("toolbox.fill_roof", kwp = trimmed(ROOF_PV_KWP)))
-                            .clicked()
-                        {
-                            fields.pv_kwp = ROOF_PV_KWP;
-                        }
-                    } else {
-                        ui.label(tr("toolbox.battery"));
-                        ui.add(
-                            build::drag(&mut fields.battery_kwh)
-                                .range(1.0..=50.0)
-                                .speed(0.5)
-                                .suffix(" kWh"),
-                        );
-                        ui.add(
-                            build::drag(&mut fields.battery_kw)
-                                .range(0.5..=20.0)
-                                .speed(0.1)
-                                .suffix(" kW"),
-                        );
-                    }
-                    ui.label(price(t, live, fields));
-                }
-                Some(Tool::Cable) => {
-                    ui.label(tr("toolbox.cable_type"));
-                    egui::ComboBox::from_id_salt("new cable")
-                        .selected_text(fields.cable.clone())
-                        .show_ui(ui, |ui| {
-                            for (name, _) in crate::network::catalogue::STANDARD_CABLES {
-                                ui.selectable_value(&mut fields.cable, (*name).to_owned(), *name);
-                            }
-                        });
-                    ui.label(price(Tool::Cable, live, fields));
-                }
-                Some(t) => {
-                    ui.label(egui::RichText::new(t.hint()).size(15.0));
-                }
-                None => {
-                    ui.label(egui::RichText::new(tr("toolbox.pick_a_tool")).size(15.0));
-                }
-            });
+            tool_settings(ui, live, fields, tool);
             // The sizes follow the fields into the tool in hand.
             if let Some(s) = tool.state.as_mut() {
                 s.pv_kwp = fields.pv_kwp;
@@ -196,6 +121,100 @@ pub(super) fn toolbox(
                 s.cable = fields.cable.clone();
             }
         });
+}
+
+/// The row of tool buttons (a press takes the tool); returns the one hovered.
+fn tool_buttons(
+    ui: &mut egui::Ui,
+    fields: &build::BuildFields,
+    tool: &mut BuildTool,
+) -> Option<Tool> {
+    let mut hovered = None;
+    ui.horizontal_wrapped(|ui| {
+        let allowed = tool.allowed.clone();
+        for t in Tool::ALL {
+            if allowed.as_ref().is_some_and(|a| !a.contains(&t.kind())) {
+                continue;
+            }
+            let chosen = tool.state.as_ref().is_some_and(|s| s.tool == t);
+            let response = tool_button(ui, chosen, icon(t), t.name());
+            if response.hovered() {
+                hovered = Some(t);
+            }
+            // Taken on the press, not the release: a slow frame
+            // cannot lose it, and no tooltip can come between.
+            let pressed = response.contains_pointer() && ui.input(|i| i.pointer.primary_pressed());
+            if pressed {
+                tool.choose(
+                    t,
+                    fields.pv_kwp,
+                    (fields.battery_kwh, fields.battery_kw),
+                    &fields.cable,
+                );
+            }
+        }
+    });
+    hovered
+}
+
+/// The tool in hand's settings (size, cable type) and price, or a hint.
+fn tool_settings(
+    ui: &mut egui::Ui,
+    live: &Live,
+    fields: &mut build::BuildFields,
+    tool: &BuildTool,
+) {
+    ui.horizontal(|ui| match tool.state.as_ref().map(|s| s.tool) {
+        Some(t @ (Tool::Pv | Tool::Battery)) => {
+            if t == Tool::Pv {
+                ui.label(tr("toolbox.pv_size"));
+                ui.add(
+                    build::drag(&mut fields.pv_kwp)
+                        .range(0.5..=30.0)
+                        .speed(0.1)
+                        .suffix(" kWp"),
+                );
+                if ui
+                    .small_button(tr!("toolbox.fill_roof", kwp = trimmed(ROOF_PV_KWP)))
+                    .clicked()
+                {
+                    fields.pv_kwp = ROOF_PV_KWP;
+                }
+            } else {
+                ui.label(tr("toolbox.battery"));
+                ui.add(
+                    build::drag(&mut fields.battery_kwh)
+                        .range(1.0..=50.0)
+                        .speed(0.5)
+                        .suffix(" kWh"),
+                );
+                ui.add(
+                    build::drag(&mut fields.battery_kw)
+                        .range(0.5..=20.0)
+                        .speed(0.1)
+                        .suffix(" kW"),
+                );
+            }
+            ui.label(price(t, live, fields));
+        }
+        Some(Tool::Cable) => {
+            ui.label(tr("toolbox.cable_type"));
+            egui::ComboBox::from_id_salt("new cable")
+                .selected_text(fields.cable.clone())
+                .show_ui(ui, |ui| {
+                    for (name, _) in crate::network::catalogue::STANDARD_CABLES {
+                        ui.selectable_value(&mut fields.cable, (*name).to_owned(), *name);
+                    }
+                });
+            ui.label(price(Tool::Cable, live, fields));
+        }
+        Some(t) => {
+            ui.label(egui::RichText::new(t.hint()).size(15.0));
+        }
+        None => {
+            ui.label(egui::RichText::new(tr("toolbox.pick_a_tool")).size(15.0));
+        }
+    });
 }
 
 /// The label beside the ghost.

@@ -139,6 +139,8 @@ fn pick_of(entity: Entity, picks: &Query<&Pick>, parents: &Query<&ChildOf>) -> O
     }
 }
 
+/// The tool in hand this frame: its ghost under the pointer, a preview
+/// asked for ahead, and what a press, drag or release of the button does.
 #[allow(clippy::too_many_arguments)]
 fn use_the_tool(
     mut tool: ResMut<BuildTool>,
@@ -164,51 +166,15 @@ fn use_the_tool(
         return;
     };
     let cursor_px = windows.iter().next().and_then(Window::cursor_position);
-    // Over a panel, a window or the toolbox the pointer is egui's; asked of
-    // where the panels were drawn too, since a pointer that has just moved
-    // there is not known to egui yet.
-    let over_panel = contexts.ctx_mut().is_ok_and(|ctx| {
-        let over_layer = cursor_px.is_some_and(|px| {
-            let pos = egui::pos2(px.x, px.y) / ctx.zoom_factor();
-            let in_view = view_rect.contains(pos);
-            !in_view
-                || ctx
-                    .layer_id_at(pos)
-                    .is_some_and(|l| l.order != egui::Order::Background)
-        });
-        over_layer || ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui()
-    });
+    let over_panel = pointer_over_panel(&mut contexts, &view_rect, cursor_px);
     tool.cursor_px = cursor_px;
-    let ground = cursor_px.and_then(|px| {
-        let (camera, at) = cameras.iter().find(|(c, _)| c.is_active)?;
-        let ray = camera.viewport_to_world(at, px).ok()?;
-        let d = ray.intersect_plane(Vec3::ZERO, InfinitePlane3d::new(Vec3::Y))?;
-        let p = ray.get_point(d);
-        Some([f64::from(p.x), -f64::from(p.z)])
-    });
+    let ground = ground_under(&cameras, cursor_px);
     let (Some(ground), false) = (ground, over_panel) else {
         tool.ghost = None;
         tool.pressed_at = None;
         return;
     };
-    let mut cursor = Cursor {
-        ground,
-        house: None,
-        bus: None,
-        device: None,
-        line: None,
-    };
-    let hovered = hover
-        .get(&PointerId::Mouse)
-        .and_then(|hits| hits.iter().min_by(|a, b| a.1.depth.total_cmp(&b.1.depth)))
-        .and_then(|(e, _)| pick_of(*e, &picks, &parents));
-    match hovered {
-        Some(Pick::House(h)) => cursor.house = Some(h),
-        Some(Pick::Bus(b)) => cursor.bus = Some(b),
-        Some(Pick::Device(d)) => cursor.device = Some(d),
-        Some(Pick::Line(l)) => cursor.line = Some(l),
-        _ => {}
-    }
+    let cursor = cursor_over(ground, &hover, &picks, &parents);
     let built = &hood.0;
     let buses: Vec<[f64; 2]> = layout
         .buses
@@ -220,6 +186,92 @@ fn use_the_tool(
         return;
     }
     let g = ghost(built, &buses, &state, &cursor);
+    ask_for_a_preview(&mut tool, &g, &clock, &edits, &mut actions);
+    press_drag_release(
+        &mut tool,
+        &buttons,
+        built,
+        &buses,
+        &state,
+        &cursor,
+        cursor_px,
+        g,
+        &mut actions,
+    );
+}
+
+/// Whether the pointer at `cursor_px` is egui's rather than the 3D view's.
+fn pointer_over_panel(
+    contexts: &mut EguiContexts,
+    view_rect: &ViewRect,
+    cursor_px: Option<Vec2>,
+) -> bool {
+    // Over a panel, a window or the toolbox the pointer is egui's; asked of
+    // where the panels were drawn too, since a pointer that has just moved
+    // there is not known to egui yet.
+    contexts.ctx_mut().is_ok_and(|ctx| {
+        let over_layer = cursor_px.is_some_and(|px| {
+            let pos = egui::pos2(px.x, px.y) / ctx.zoom_factor();
+            let in_view = view_rect.contains(pos);
+            !in_view
+                || ctx
+                    .layer_id_at(pos)
+                    .is_some_and(|l| l.order != egui::Order::Background)
+        });
+        over_layer || ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui()
+    })
+}
+
+/// The point on the ground under the cursor, scenario metres (x east, y north).
+fn ground_under(
+    cameras: &Query<(&Camera, &GlobalTransform)>,
+    cursor_px: Option<Vec2>,
+) -> Option<[f64; 2]> {
+    cursor_px.and_then(|px| {
+        let (camera, at) = cameras.iter().find(|(c, _)| c.is_active)?;
+        let ray = camera.viewport_to_world(at, px).ok()?;
+        let d = ray.intersect_plane(Vec3::ZERO, InfinitePlane3d::new(Vec3::Y))?;
+        let p = ray.get_point(d);
+        Some([f64::from(p.x), -f64::from(p.z)])
+    })
+}
+
+/// What the cursor is over: its point on the ground and the nearest part hovered.
+fn cursor_over(
+    ground: [f64; 2],
+    hover: &HoverMap,
+    picks: &Query<&Pick>,
+    parents: &Query<&ChildOf>,
+) -> Cursor {
+    let mut cursor = Cursor {
+        ground,
+        house: None,
+        bus: None,
+        device: None,
+        line: None,
+    };
+    let hovered = hover
+        .get(&PointerId::Mouse)
+        .and_then(|hits| hits.iter().min_by(|a, b| a.1.depth.total_cmp(&b.1.depth)))
+        .and_then(|(e, _)| pick_of(*e, picks, parents));
+    match hovered {
+        Some(Pick::House(h)) => cursor.house = Some(h),
+        Some(Pick::Bus(b)) => cursor.bus = Some(b),
+        Some(Pick::Device(d)) => cursor.device = Some(d),
+        Some(Pick::Line(l)) => cursor.line = Some(l),
+        _ => {}
+    }
+    cursor
+}
+
+/// Asks ahead for what the ghost's edit would do, unless it was just asked.
+fn ask_for_a_preview(
+    tool: &mut BuildTool,
+    g: &Ghost,
+    clock: &crate::sim::SimClock,
+    edits: &crate::app::control::editing::EditHistory,
+    actions: &mut PendingActions,
+) {
     // Ask ahead for what the edit would do, once per edit and neighbourhood
     // (and again after half an hour of simulated time).
     if let Ok(edit) = &g.edit {
@@ -235,6 +287,22 @@ fn use_the_tool(
             actions.push(Action::Preview(edit.clone()));
         }
     }
+}
+
+/// The left button: a press takes hold (move tool), a drag drops what is
+/// held, a click acts; the right button steps back. The ghost `g` is kept.
+#[allow(clippy::too_many_arguments)]
+fn press_drag_release(
+    tool: &mut BuildTool,
+    buttons: &ButtonInput<MouseButton>,
+    built: &crate::scenario::Built,
+    buses: &[[f64; 2]],
+    state: &ToolState,
+    cursor: &Cursor,
+    cursor_px: Option<Vec2>,
+    g: Ghost,
+    actions: &mut PendingActions,
+) {
     if buttons.just_pressed(MouseButton::Left) {
         tool.pressed_at = cursor_px;
         // Pressed on a house or turbine with the move tool: it is dragged
@@ -258,13 +326,8 @@ fn use_the_tool(
     }
     if dragged {
         // Dropped: the ghost of this frame is where it goes.
-        let g = ghost(
-            built,
-            &buses,
-            tool.state.as_ref().unwrap_or(&state),
-            &cursor,
-        );
-        click(&mut tool, &g, &mut actions);
+        let g = ghost(built, buses, tool.state.as_ref().unwrap_or(state), cursor);
+        click(tool, &g, actions);
         tool.ghost = Some(g);
         return;
     }
@@ -274,7 +337,7 @@ fn use_the_tool(
         tool.step_back();
     }
     if clicked {
-        click(&mut tool, &g, &mut actions);
+        click(tool, &g, actions);
     }
     tool.ghost = Some(g);
 }

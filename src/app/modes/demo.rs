@@ -514,116 +514,125 @@ pub fn advance(world: &mut World, dt: f64) {
             tour,
             step,
             waited_s,
-        } => {
-            let waited_s = waited_s + dt;
-            let now = world.get_resource::<SimClock>().map(SimClock::now);
-            // The anchor is the clock once the last step's actions (a jump
-            // to an hour, say) are done.
-            let busy = world.contains_resource::<crate::app::control::long_work::Jump>()
-                || world.contains_resource::<crate::app::control::long_work::Loading>();
-            if world.resource::<DemoMode>().anchor.is_none() && !busy && step > 0 {
-                world.resource_mut::<DemoMode>().anchor = now;
-            }
-            let (steps, hold_s, due) = {
-                let mode = world.resource::<DemoMode>();
-                let t = &mode.demo.tours[tour].tour;
-                let due = t.steps.get(step).map(|s| {
-                    // Not before its time of day, when it names one.
-                    let time_ok = match (s.at, now, mode.anchor) {
-                        (Some(at), Some(now), Some(anchor)) => {
-                            now >= crate::app::modes::lesson::next_at(anchor, at)
-                        }
-                        (Some(_), _, None) => false,
-                        (None, ..) | (Some(_), None, _) => true,
-                    };
-                    (s.after_s, time_ok)
-                });
-                (t.steps.len(), t.hold_s, due)
+        } => advance_attract(world, tour, step, waited_s, dt),
+        DemoPhase::Visitor { idle_s } => advance_visitor(world, idle_s, dt),
+        DemoPhase::Countdown { left_s } => advance_countdown(world, left_s, dt),
+    }
+}
+
+/// The attract loop: plays tour `tour`'s steps as they fall due, then the next tour.
+fn advance_attract(world: &mut World, tour: usize, step: usize, waited_s: f64, dt: f64) {
+    let waited_s = waited_s + dt;
+    let now = world.get_resource::<SimClock>().map(SimClock::now);
+    // The anchor is the clock once the last step's actions (a jump
+    // to an hour, say) are done.
+    let busy = world.contains_resource::<crate::app::control::long_work::Jump>()
+        || world.contains_resource::<crate::app::control::long_work::Loading>();
+    if world.resource::<DemoMode>().anchor.is_none() && !busy && step > 0 {
+        world.resource_mut::<DemoMode>().anchor = now;
+    }
+    let (steps, hold_s, due) = {
+        let mode = world.resource::<DemoMode>();
+        let t = &mode.demo.tours[tour].tour;
+        let due = t.steps.get(step).map(|s| {
+            // Not before its time of day, when it names one.
+            let time_ok = match (s.at, now, mode.anchor) {
+                (Some(at), Some(now), Some(anchor)) => {
+                    now >= crate::app::modes::lesson::next_at(anchor, at)
+                }
+                (Some(_), _, None) => false,
+                (None, ..) | (Some(_), None, _) => true,
             };
-            match due {
-                Some((after, true)) if waited_s + 1e-9 >= after => {
-                    world.resource_mut::<DemoMode>().anchor = None;
-                    play_step(world, tour, step);
-                    world.resource_mut::<DemoMode>().phase = DemoPhase::Attract {
-                        tour,
-                        step: step + 1,
-                        waited_s: waited_s - after,
-                    };
-                    // A step due at once after this one plays in the same frame.
-                    advance(world, 0.0);
-                }
-                Some(_) => {
-                    world.resource_mut::<DemoMode>().phase = DemoPhase::Attract {
-                        tour,
-                        step,
-                        waited_s,
-                    };
-                }
-                None if step >= steps && waited_s >= hold_s => {
-                    let next = {
-                        let mut mode = world.resource_mut::<DemoMode>();
-                        mode.counts.tours_played += 1;
-                        (tour + 1) % mode.demo.tours.len()
-                    };
-                    start_tour(world, next);
-                }
-                None => {
-                    world.resource_mut::<DemoMode>().phase = DemoPhase::Attract {
-                        tour,
-                        step,
-                        waited_s,
-                    };
-                }
-            }
+            (s.after_s, time_ok)
+        });
+        (t.steps.len(), t.hold_s, due)
+    };
+    match due {
+        Some((after, true)) if waited_s + 1e-9 >= after => {
+            world.resource_mut::<DemoMode>().anchor = None;
+            play_step(world, tour, step);
+            world.resource_mut::<DemoMode>().phase = DemoPhase::Attract {
+                tour,
+                step: step + 1,
+                waited_s: waited_s - after,
+            };
+            // A step due at once after this one plays in the same frame.
+            advance(world, 0.0);
         }
-        DemoPhase::Visitor { idle_s } => {
-            // A mission in play is not idleness, nor an operator at the panel.
-            let operator = {
-                let o = &world.resource::<DemoMode>().operator;
-                o.open || o.asking_pin
-            };
-            let idle_s = if world.resource::<DemoMode>().mission.is_some() {
-                run_mission(world, dt);
-                0.0
-            } else if operator {
-                0.0
-            } else {
-                idle_s + dt
-            };
-            let limit = world.resource::<DemoMode>().idle_s;
-            // An outage the visitor started holds the countdown back while
-            // it plays out, up to a cap.
-            let outage = world
-                .get_resource::<crate::sim::grid_mode::GridState>()
-                .is_some_and(|g| g.manual_outage);
-            if !outage {
-                // The tour's outage is over: the next one is the visitor's.
-                world.resource_mut::<DemoMode>().outage_at_takeover = false;
-            }
-            let event_on = outage && !world.resource::<DemoMode>().outage_at_takeover;
-            let wait = if event_on {
-                limit + EVENT_HOLD_CAP_S
-            } else {
-                limit
-            };
-            let countdown = world.resource::<DemoMode>().demo.config.countdown_s;
-            world.resource_mut::<DemoMode>().phase = if idle_s >= wait {
-                DemoPhase::Countdown { left_s: countdown }
-            } else {
-                DemoPhase::Visitor { idle_s }
+        Some(_) => {
+            world.resource_mut::<DemoMode>().phase = DemoPhase::Attract {
+                tour,
+                step,
+                waited_s,
             };
         }
-        DemoPhase::Countdown { left_s } => {
-            let left_s = left_s - dt;
-            if left_s <= 0.0 {
-                world.resource_mut::<DemoMode>().counts.resets += 1;
-                // The operator's panel (and its Quit) is not left to visitors.
-                world.resource_mut::<DemoMode>().operator = Default::default();
-                start_tour(world, 0);
-            } else {
-                world.resource_mut::<DemoMode>().phase = DemoPhase::Countdown { left_s };
-            }
+        None if step >= steps && waited_s >= hold_s => {
+            let next = {
+                let mut mode = world.resource_mut::<DemoMode>();
+                mode.counts.tours_played += 1;
+                (tour + 1) % mode.demo.tours.len()
+            };
+            start_tour(world, next);
         }
+        None => {
+            world.resource_mut::<DemoMode>().phase = DemoPhase::Attract {
+                tour,
+                step,
+                waited_s,
+            };
+        }
+    }
+}
+
+/// The visitor's turn: counts their idle time and starts the countdown after it.
+fn advance_visitor(world: &mut World, idle_s: f64, dt: f64) {
+    // A mission in play is not idleness, nor an operator at the panel.
+    let operator = {
+        let o = &world.resource::<DemoMode>().operator;
+        o.open || o.asking_pin
+    };
+    let idle_s = if world.resource::<DemoMode>().mission.is_some() {
+        run_mission(world, dt);
+        0.0
+    } else if operator {
+        0.0
+    } else {
+        idle_s + dt
+    };
+    let limit = world.resource::<DemoMode>().idle_s;
+    // An outage the visitor started holds the countdown back while
+    // it plays out, up to a cap.
+    let outage = world
+        .get_resource::<crate::sim::grid_mode::GridState>()
+        .is_some_and(|g| g.manual_outage);
+    if !outage {
+        // The tour's outage is over: the next one is the visitor's.
+        world.resource_mut::<DemoMode>().outage_at_takeover = false;
+    }
+    let event_on = outage && !world.resource::<DemoMode>().outage_at_takeover;
+    let wait = if event_on {
+        limit + EVENT_HOLD_CAP_S
+    } else {
+        limit
+    };
+    let countdown = world.resource::<DemoMode>().demo.config.countdown_s;
+    world.resource_mut::<DemoMode>().phase = if idle_s >= wait {
+        DemoPhase::Countdown { left_s: countdown }
+    } else {
+        DemoPhase::Visitor { idle_s }
+    };
+}
+
+/// "Still there?": counts down, then goes back to the first tour.
+fn advance_countdown(world: &mut World, left_s: f64, dt: f64) {
+    let left_s = left_s - dt;
+    if left_s <= 0.0 {
+        world.resource_mut::<DemoMode>().counts.resets += 1;
+        // The operator's panel (and its Quit) is not left to visitors.
+        world.resource_mut::<DemoMode>().operator = Default::default();
+        start_tour(world, 0);
+    } else {
+        world.resource_mut::<DemoMode>().phase = DemoPhase::Countdown { left_s };
     }
 }
 
@@ -764,63 +773,71 @@ pub fn apply(world: &mut World, action: DemoAction) {
             } % world.resource::<DemoMode>().demo.tours.len();
             start_tour(world, next);
         }
-        DemoAction::Mission => {
-            apply(world, DemoAction::Input);
-            if world.resource::<DemoMode>().mission.is_some() {
-                return;
-            }
-            // Five simulated minutes a second: the storm lasts five hours.
-            if let Some(mut clock) = world.get_resource_mut::<SimClock>() {
-                clock.set_speed(MISSION_SPEED);
-                clock.paused = false;
-            }
-            let mut mode = world.resource_mut::<DemoMode>();
-            {
-                mode.mission = Some(Mission {
-                    elapsed_s: 0.0,
-                    unserved_at_start_kwh: None,
-                    unserved_kwh: None,
-                });
-            }
-        }
+        DemoAction::Mission => start_mission(world),
         DemoAction::AddSolar | DemoAction::AddBattery => {
-            let edit = {
-                let s = &world.resource::<crate::sim::Neighbourhood>().0.scenario;
-                let solar = action == DemoAction::AddSolar;
-                s.houses
-                    .iter()
-                    .find(|h| {
-                        !h.locked
-                            && if solar {
-                                h.pv.is_none()
-                            } else {
-                                h.battery.is_none()
-                            }
-                    })
-                    .map(|h| {
-                        if solar {
-                            crate::scenario::edit::Edit::AddPv {
-                                house: h.name.clone(),
-                                kwp: crate::app::world::placement::ROOF_PV_KWP,
-                                tilt_deg: 30.0,
-                                azimuth_deg: 180.0,
-                            }
-                        } else {
-                            crate::scenario::edit::Edit::AddBattery {
-                                house: h.name.clone(),
-                                capacity_kwh: 10.0,
-                                power_kw: 5.0,
-                                efficiency: 0.95,
-                            }
-                        }
-                    })
-            };
+            let edit = house_edit(world, action);
             if let Some(edit) = edit {
                 crate::app::control::editing::apply_edit(world, &edit);
             }
             apply(world, DemoAction::Input);
         }
     }
+}
+
+/// The mission button: the visitor takes over and, unless a mission is on,
+/// the clock runs fast and the mission begins.
+fn start_mission(world: &mut World) {
+    apply(world, DemoAction::Input);
+    if world.resource::<DemoMode>().mission.is_some() {
+        return;
+    }
+    // Five simulated minutes a second: the storm lasts five hours.
+    if let Some(mut clock) = world.get_resource_mut::<SimClock>() {
+        clock.set_speed(MISSION_SPEED);
+        clock.paused = false;
+    }
+    let mut mode = world.resource_mut::<DemoMode>();
+    {
+        mode.mission = Some(Mission {
+            elapsed_s: 0.0,
+            unserved_at_start_kwh: None,
+            unserved_kwh: None,
+        });
+    }
+}
+
+/// The edit that adds PV (`AddSolar`) or a battery to the first unlocked
+/// house without one (none: every house has one).
+fn house_edit(world: &World, action: DemoAction) -> Option<crate::scenario::edit::Edit> {
+    let s = &world.resource::<crate::sim::Neighbourhood>().0.scenario;
+    let solar = action == DemoAction::AddSolar;
+    s.houses
+        .iter()
+        .find(|h| {
+            !h.locked
+                && if solar {
+                    h.pv.is_none()
+                } else {
+                    h.battery.is_none()
+                }
+        })
+        .map(|h| {
+            if solar {
+                crate::scenario::edit::Edit::AddPv {
+                    house: h.name.clone(),
+                    kwp: crate::app::world::placement::ROOF_PV_KWP,
+                    tilt_deg: 30.0,
+                    azimuth_deg: 180.0,
+                }
+            } else {
+                crate::scenario::edit::Edit::AddBattery {
+                    house: h.name.clone(),
+                    capacity_kwh: 10.0,
+                    power_kw: 5.0,
+                    efficiency: 0.95,
+                }
+            }
+        })
 }
 
 /// Whether `action` may be carried out in the demo: nothing that opens,

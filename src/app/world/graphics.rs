@@ -320,6 +320,20 @@ fn apply_graphics(
         .round()
         .as_uvec2()
         .max(UVec2::ONE);
+    let handle = images.add(view_image(size));
+    // The image's logical size is the window's, so that a cursor position
+    // in the window is one on the image (the build tool's rays, picking).
+    let scale_factor = window.scale_factor() * size.x as f32 / physical.x as f32;
+    respawn_the_cameras(&mut commands, &views, &handle, scale_factor, msaa);
+    let texture = contexts.add_image(EguiTextureHandle::Strong(handle.clone()));
+    commands.insert_resource(ViewImage {
+        image: handle,
+        texture,
+    });
+}
+
+/// A black image of `size` pixels for the 3D camera to draw into.
+fn view_image(size: UVec2) -> Image {
     let mut image = Image::new_fill(
         Extent3d {
             width: size.x,
@@ -334,11 +348,26 @@ fn apply_graphics(
     image.sampler = bevy::image::ImageSampler::linear();
     image.texture_descriptor.usage =
         TextureUsages::TEXTURE_BINDING | TextureUsages::COPY_DST | TextureUsages::RENDER_ATTACHMENT;
-    let handle = images.add(image);
-    // The image's logical size is the window's, so that a cursor position
-    // in the window is one on the image (the build tool's rays, picking).
-    let scale_factor = window.scale_factor() * size.x as f32 / physical.x as f32;
-    for (entity, orbit, presets, transform) in &views {
+    image
+}
+
+/// Each 3D camera made afresh, as it was, drawing into the image `handle`.
+fn respawn_the_cameras(
+    commands: &mut Commands,
+    views: &Query<
+        (
+            Entity,
+            &crate::app::world::camera::OrbitCamera,
+            &crate::app::world::camera::CameraPresets,
+            &Transform,
+        ),
+        With<Camera3d>,
+    >,
+    handle: &Handle<Image>,
+    scale_factor: f32,
+    msaa: Msaa,
+) {
+    for (entity, orbit, presets, transform) in views {
         commands.entity(entity).despawn();
         commands.spawn((
             Name::new("Camera"),
@@ -353,11 +382,6 @@ fn apply_graphics(
             msaa,
         ));
     }
-    let texture = contexts.add_image(EguiTextureHandle::Strong(handle.clone()));
-    commands.insert_resource(ViewImage {
-        image: handle,
-        texture,
-    });
 }
 
 /// The 3D camera draws only the part of the window the panels leave

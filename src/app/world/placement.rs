@@ -377,13 +377,43 @@ fn street_stem(built: &Built, bus: usize) -> String {
 /// The ghost of `state`'s tool with the cursor at `cursor`. `buses` are the
 /// buses' positions as drawn ([`crate::app::world::layout::bus_positions`]).
 pub fn ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Cursor) -> Ghost {
+    match state.tool {
+        Tool::House => house_ghost(built, buses, cursor),
+        Tool::Pv => on_house_ghost(built, cursor, &|house| Edit::AddPv {
+            house,
+            kwp: state.pv_kwp,
+            tilt_deg: 30.0,
+            azimuth_deg: 180.0,
+        }),
+        Tool::Battery => on_house_ghost(built, cursor, &|house| Edit::AddBattery {
+            house,
+            capacity_kwh: state.battery.0,
+            power_kw: state.battery.1,
+            efficiency: 0.95,
+        }),
+        Tool::Car { v2g } => on_house_ghost(built, cursor, &|house| Edit::AddCar {
+            house,
+            battery_kwh: 60.0,
+            charger_kw: 11.0,
+            v2g,
+            daily_km: 40.0,
+        }),
+        Tool::Turbine => turbine_ghost(built, buses, cursor),
+        Tool::Cable => cable_ghost(built, buses, state, cursor),
+        Tool::Move => move_ghost(built, buses, state, cursor),
+        Tool::Remove => remove_ghost(built, buses, cursor),
+    }
+}
+
+/// A part on the house pointed at (PV, a battery, a car): `make` is its
+/// edit for the house's name.
+fn on_house_ghost(built: &Built, cursor: &Cursor, make: &dyn Fn(String) -> Edit) -> Ghost {
     let s = &built.scenario;
-    let net = &built.network;
     let house_pos = |h: usize| {
         let p = &s.houses[h].position_m;
         [p.0, p.1]
     };
-    let on_house = |make: &dyn Fn(String) -> Edit| match house_at(built, cursor) {
+    match house_at(built, cursor) {
         Some(h) => Ghost {
             shape: Shape::OnHouse,
             take: None,
@@ -398,77 +428,65 @@ pub fn ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Curs
             link: None,
             edit: Err(tr("place.point_at_house").to_owned()),
         },
-    };
-    match state.tool {
-        Tool::House => match house_plot(built, buses, cursor.ground, None) {
-            Ok((at, bus)) => Ghost {
-                shape: Shape::House,
-                take: None,
-                at,
-                link: Some(buses[bus]),
-                edit: Ok(Edit::AddHouse {
-                    name: free_name(&street_stem(built, bus), |n| {
-                        s.houses.iter().any(|h| h.name == n)
-                    }),
-                    bus: net.buses[bus].name.clone(),
-                    annual_kwh: 3500.0,
-                    position_m: Some((at[0], at[1])),
+    }
+}
+
+/// A new house on the free plot nearest the cursor, numbered along its street.
+fn house_ghost(built: &Built, buses: &[[f64; 2]], cursor: &Cursor) -> Ghost {
+    let s = &built.scenario;
+    let net = &built.network;
+    match house_plot(built, buses, cursor.ground, None) {
+        Ok((at, bus)) => Ghost {
+            shape: Shape::House,
+            take: None,
+            at,
+            link: Some(buses[bus]),
+            edit: Ok(Edit::AddHouse {
+                name: free_name(&street_stem(built, bus), |n| {
+                    s.houses.iter().any(|h| h.name == n)
                 }),
-            },
-            Err((at, why)) => Ghost {
-                shape: Shape::House,
-                take: None,
-                at,
-                link: None,
-                edit: Err(why),
-            },
+                bus: net.buses[bus].name.clone(),
+                annual_kwh: 3500.0,
+                position_m: Some((at[0], at[1])),
+            }),
         },
-        Tool::Pv => on_house(&|house| Edit::AddPv {
-            house,
-            kwp: state.pv_kwp,
-            tilt_deg: 30.0,
-            azimuth_deg: 180.0,
-        }),
-        Tool::Battery => on_house(&|house| Edit::AddBattery {
-            house,
-            capacity_kwh: state.battery.0,
-            power_kw: state.battery.1,
-            efficiency: 0.95,
-        }),
-        Tool::Car { v2g } => on_house(&|house| Edit::AddCar {
-            house,
-            battery_kwh: 60.0,
-            charger_kw: 11.0,
-            v2g,
-            daily_km: 40.0,
-        }),
-        Tool::Turbine => match turbine_plot(built, buses, cursor.ground, None) {
-            Ok((at, bus)) => Ghost {
-                shape: Shape::Turbine,
-                take: None,
-                at,
-                link: Some(buses[bus]),
-                edit: Ok(Edit::AddTurbine {
-                    name: free_name(tr("place.turbine_stem"), |n| {
-                        s.wind_turbines.iter().any(|t| t.name == n)
-                    }),
-                    bus: net.buses[bus].name.clone(),
-                    model: "Bergey Excel 10".into(),
-                    hub_height_m: 24.0,
-                    position_m: Some((at[0], at[1])),
+        Err((at, why)) => Ghost {
+            shape: Shape::House,
+            take: None,
+            at,
+            link: None,
+            edit: Err(why),
+        },
+    }
+}
+
+/// A new turbine on free ground at the cursor.
+fn turbine_ghost(built: &Built, buses: &[[f64; 2]], cursor: &Cursor) -> Ghost {
+    let s = &built.scenario;
+    let net = &built.network;
+    match turbine_plot(built, buses, cursor.ground, None) {
+        Ok((at, bus)) => Ghost {
+            shape: Shape::Turbine,
+            take: None,
+            at,
+            link: Some(buses[bus]),
+            edit: Ok(Edit::AddTurbine {
+                name: free_name(tr("place.turbine_stem"), |n| {
+                    s.wind_turbines.iter().any(|t| t.name == n)
                 }),
-            },
-            Err((at, why)) => Ghost {
-                shape: Shape::Turbine,
-                take: None,
-                at,
-                link: None,
-                edit: Err(why),
-            },
+                bus: net.buses[bus].name.clone(),
+                model: "Bergey Excel 10".into(),
+                hub_height_m: 24.0,
+                position_m: Some((at[0], at[1])),
+            }),
         },
-        Tool::Cable => cable_ghost(built, buses, state, cursor),
-        Tool::Move => move_ghost(built, buses, state, cursor),
-        Tool::Remove => remove_ghost(built, buses, cursor),
+        Err((at, why)) => Ghost {
+            shape: Shape::Turbine,
+            take: None,
+            at,
+            link: None,
+            edit: Err(why),
+        },
     }
 }
 
@@ -525,49 +543,11 @@ fn cable_ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Cu
     }
 }
 
+/// The move tool: what a click would pick up, or where what is held would go.
 fn move_ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Cursor) -> Ghost {
-    let s = &built.scenario;
     let net = &built.network;
     let Some((name, turbine)) = &state.holding else {
-        // Nothing held yet: what a click would pick up.
-        let turbine = cursor
-            .device
-            .and_then(|d| built.devices.get(d))
-            .filter(|d| matches!(d.kind, crate::scenario::DeviceKind::Wind { .. }));
-        let (at, why, take) = match (house_at(built, cursor), turbine) {
-            (Some(h), _) if s.houses[h].locked => (
-                [s.houses[h].position_m.0, s.houses[h].position_m.1],
-                tr!("edit.locked", name = s.houses[h].name),
-                None,
-            ),
-            (Some(h), _) => (
-                [s.houses[h].position_m.0, s.houses[h].position_m.1],
-                tr!("place.pick_up", name = s.houses[h].name),
-                Some(Take::Hold(s.houses[h].name.clone(), false)),
-            ),
-            (None, Some(t)) if s.wind_turbines.iter().any(|w| w.name == t.name && w.locked) => (
-                t.position_m,
-                tr!("edit.turbine_locked", name = t.name),
-                None,
-            ),
-            (None, Some(t)) => (
-                t.position_m,
-                tr!("place.pick_up", name = t.name),
-                Some(Take::Hold(t.name.clone(), true)),
-            ),
-            _ => (
-                cursor.ground,
-                tr("place.point_at_house_or_turbine").to_owned(),
-                None,
-            ),
-        };
-        return Ghost {
-            shape: Shape::OnHouse,
-            take,
-            at,
-            link: None,
-            edit: Err(why),
-        };
+        return pick_up_ghost(built, cursor);
     };
     let plot = if *turbine {
         turbine_plot(built, buses, cursor.ground, Some(name))
@@ -606,6 +586,51 @@ fn move_ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Cur
             link: None,
             edit: Err(why),
         },
+    }
+}
+
+/// The move tool with nothing held yet: the house or turbine a click would
+/// pick up (or why not).
+fn pick_up_ghost(built: &Built, cursor: &Cursor) -> Ghost {
+    let s = &built.scenario;
+    // Nothing held yet: what a click would pick up.
+    let turbine = cursor
+        .device
+        .and_then(|d| built.devices.get(d))
+        .filter(|d| matches!(d.kind, crate::scenario::DeviceKind::Wind { .. }));
+    let (at, why, take) = match (house_at(built, cursor), turbine) {
+        (Some(h), _) if s.houses[h].locked => (
+            [s.houses[h].position_m.0, s.houses[h].position_m.1],
+            tr!("edit.locked", name = s.houses[h].name),
+            None,
+        ),
+        (Some(h), _) => (
+            [s.houses[h].position_m.0, s.houses[h].position_m.1],
+            tr!("place.pick_up", name = s.houses[h].name),
+            Some(Take::Hold(s.houses[h].name.clone(), false)),
+        ),
+        (None, Some(t)) if s.wind_turbines.iter().any(|w| w.name == t.name && w.locked) => (
+            t.position_m,
+            tr!("edit.turbine_locked", name = t.name),
+            None,
+        ),
+        (None, Some(t)) => (
+            t.position_m,
+            tr!("place.pick_up", name = t.name),
+            Some(Take::Hold(t.name.clone(), true)),
+        ),
+        _ => (
+            cursor.ground,
+            tr("place.point_at_house_or_turbine").to_owned(),
+            None,
+        ),
+    };
+    Ghost {
+        shape: Shape::OnHouse,
+        take,
+        at,
+        link: None,
+        edit: Err(why),
     }
 }
 
