@@ -81,7 +81,8 @@ fn app_imports(folder: &str) -> Vec<(PathBuf, String)> {
                 found.push((file.clone(), name));
             }
         }
-        // `super::super::` climbs out of the folder without naming it.
+        // `super::super::` may climb out of the folder without naming it:
+        // the app's files name what they use from elsewhere by its path.
         if code.contains("super::super::") {
             found.push((file.clone(), "super::super".to_owned()));
         }

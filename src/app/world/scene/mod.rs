@@ -1,0 +1,259 @@
+//! The 3D neighbourhood, modelled from the scenario: ground, streets with
+//! their cables, low-poly houses with roof PV, home batteries, cars, wind
+//! turbines, the transformer, the breaker at the point of common coupling and
+//! the grid link leaving the neighbourhood. Rebuilt whenever another scenario
+//! is loaded; [`crate::app::world::visuals`] animates it from the simulation.
+//! This module holds the components, the resources and the plugin; `spawn`
+//! builds the scene part by part and `meshes` makes its custom meshes.
+
+mod meshes;
+mod spawn;
+
+use bevy::light::CascadeShadowConfigBuilder;
+use bevy::prelude::*;
+
+use crate::app::theme::palette::{self, LOADING_STOPS, RAMP_STEPS, Rgb8, VOLTAGE_STOPS};
+use crate::app::world::camera::{CameraPresets, OrbitCamera, presets};
+use crate::sim::{Neighbourhood, NeighbourhoodChanged};
+
+pub use meshes::{gable_roof, window_panes, wire_transform};
+use spawn::spawn_scene;
+
+/// What a click selects, for the inspector.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// A house (index into the scenario's houses).
+    House(usize),
+    /// A device that is not a house's (index into `Built::devices`): a turbine.
+    Device(usize),
+    /// A cable (index into the network's lines).
+    Line(usize),
+    /// A bus (index into the network's buses).
+    Bus(usize),
+    /// The transformer and the point of common coupling.
+    Transformer,
+}
+
+/// What the inspector shows and the scene rings (a click on a part, the
+/// build panel, Esc clears it).
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Selection(pub Option<Pick>);
+
+/// The parent of everything built from the scenario (despawned on reload).
+#[derive(Component)]
+pub struct ScenarioVisuals;
+
+/// A cable's strip on the street, coloured by loading.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct LineVisual(pub usize);
+
+/// A bus's disc, coloured by voltage.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct BusVisual(pub usize);
+
+/// A house's windows: lit at night when served, dark when shed or blacked out.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct HouseWindows(pub usize);
+
+/// The charge bar on a home battery, scaled by its state of charge.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct BatteryCharge {
+    /// The battery (index into `Built::devices`).
+    pub device: usize,
+    /// Height of the bar when full, metres.
+    pub full_height_m: f32,
+}
+
+/// A car (device index), parked while it is home.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct CarVisual(pub usize);
+
+/// A turbine rotor (device index), turning with its output.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct TurbineRotor(pub usize);
+
+/// The breaker at the point of common coupling.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct BreakerVisual;
+
+/// The span of the grid link that is cut while the neighbourhood is islanded.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct GridLinkSpan;
+
+/// A cloud, drifting with the wind; shown in proportion to the cloud cover.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Cloud(pub usize);
+
+/// The sun (a directional light moved by [`crate::app::world::visuals`]).
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Sun;
+
+/// Where the scene's parts are, for the visuals and the camera.
+#[derive(Resource, Debug, Clone)]
+pub struct SceneLayout {
+    /// World position of each bus (ground level).
+    pub buses: Vec<Vec3>,
+    /// Centre of the neighbourhood (ground level).
+    pub centre: Vec3,
+    /// Radius that holds every bus and device, metres.
+    pub radius_m: f32,
+    /// Where the grid link leaves the neighbourhood, breaker end and far end.
+    pub grid_link: (Vec3, Vec3),
+}
+
+/// Shared materials: one per colour, swapped on entities as values change.
+#[derive(Resource, Debug, Clone)]
+pub struct SceneMaterials {
+    /// Cable strips by loading step.
+    pub loading: Vec<Handle<StandardMaterial>>,
+    /// Bus discs by voltage step.
+    pub voltage: Vec<Handle<StandardMaterial>>,
+    /// Buses and cables with no voltage (dark island).
+    pub dead: Handle<StandardMaterial>,
+    /// Windows lit at night.
+    pub window_lit: Handle<StandardMaterial>,
+    /// Windows by day.
+    pub window_day: Handle<StandardMaterial>,
+    /// Windows of a house without power.
+    pub window_dark: Handle<StandardMaterial>,
+    /// Breaker closed.
+    pub breaker_closed: Handle<StandardMaterial>,
+    /// Breaker open.
+    pub breaker_open: Handle<StandardMaterial>,
+}
+
+/// House body, metres: width (east-west), wall height, depth (north-south).
+const HOUSE: Vec3 = Vec3::new(10.0, 5.6, 8.0);
+/// Where a house's car parks, from the house's centre, metres.
+pub const CAR_PARKING_M: Vec3 = Vec3::new(HOUSE.x / 2.0 + 2.2, 0.0, 0.5);
+/// Ridge height above the walls, metres.
+const ROOF_RISE_M: f32 = 3.0;
+
+/// Number of cloud entities (all shown when overcast).
+pub const CLOUDS: usize = 16;
+
+/// Builds the scene for the first scenario and again for every new one.
+pub fn plugin(app: &mut App) {
+    app.add_systems(Startup, (setup_materials, spawn_camera_and_sun).chain());
+    app.add_systems(
+        Update,
+        rebuild_on_new_scenario.in_set(crate::app::frame::AppSystems::Present),
+    );
+}
+
+fn color(c: Rgb8) -> Color {
+    Color::srgb_u8(c[0], c[1], c[2])
+}
+
+fn matte(c: Rgb8) -> StandardMaterial {
+    StandardMaterial {
+        base_color: color(c),
+        perceptual_roughness: 0.9,
+        ..default()
+    }
+}
+
+fn setup_materials(mut commands: Commands, mut materials: ResMut<Assets<StandardMaterial>>) {
+    let ramp = |stops: &[(f64, Rgb8)], materials: &mut Assets<StandardMaterial>| {
+        (0..RAMP_STEPS)
+            .map(|step| {
+                let c = palette::ramp(stops, palette::ramp_step_value(stops, step));
+                // Unlit: the data layer shows the legend's colours exactly,
+                // by day and by night.
+                materials.add(StandardMaterial {
+                    base_color: color(c),
+                    unlit: true,
+                    ..default()
+                })
+            })
+            .collect()
+    };
+    let glass = |c: Rgb8, glow: f32| StandardMaterial {
+        base_color: color(c),
+        emissive: color(c).to_linear() * glow,
+        perceptual_roughness: 0.2,
+        ..default()
+    };
+    commands.insert_resource(SceneMaterials {
+        loading: ramp(&LOADING_STOPS, &mut materials),
+        voltage: ramp(&VOLTAGE_STOPS, &mut materials),
+        dead: materials.add(matte([70, 70, 75])),
+        window_lit: materials.add(glass([255, 200, 110], 25.0)),
+        window_day: materials.add(glass([120, 150, 175], 0.0)),
+        window_dark: materials.add(glass([25, 28, 35], 0.0)),
+        breaker_closed: materials.add(glass(palette::GREEN, 4.0)),
+        breaker_open: materials.add(glass(palette::VERMILLION, 20.0)),
+    });
+}
+
+fn spawn_camera_and_sun(mut commands: Commands) {
+    let start = OrbitCamera {
+        focus: Vec3::ZERO,
+        yaw: 0.35,
+        pitch: 0.62,
+        distance: 300.0,
+    };
+    commands.spawn((
+        Name::new("Camera"),
+        Camera3d::default(),
+        start.transform(),
+        start,
+        CameraPresets(Vec::new()),
+    ));
+    commands.spawn((
+        Name::new("Sun"),
+        Sun,
+        DirectionalLight {
+            shadow_maps_enabled: true,
+            ..default()
+        },
+        Transform::from_xyz(100.0, 200.0, 100.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+}
+
+pub(super) fn rebuild_on_new_scenario(
+    mut commands: Commands,
+    hood: Res<Neighbourhood>,
+    old: Query<Entity, With<ScenarioVisuals>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    shared: Res<SceneMaterials>,
+    mut cameras: Query<(&mut OrbitCamera, &mut CameraPresets)>,
+    mut suns: Query<Entity, With<Sun>>,
+    mut changes: MessageReader<NeighbourhoodChanged>,
+    mut built_once: Local<bool>,
+) {
+    // The first frame, and whenever a scenario loads or an edit lands.
+    let changes: Vec<NeighbourhoodChanged> = changes.read().copied().collect();
+    if *built_once && changes.is_empty() {
+        return;
+    }
+    // An edit (or the same place started over) keeps the view; a new
+    // scenario starts at its overview.
+    let keep_view = *built_once && changes.iter().all(|c| c.same_place);
+    *built_once = true;
+    for entity in &old {
+        commands.entity(entity).despawn();
+    }
+    let layout = spawn_scene(&mut commands, &hood.0, &mut meshes, &mut materials, &shared);
+    let transformer = layout.buses[hood.0.network.transformer.lv_bus];
+    let views = presets(layout.centre, layout.radius_m, transformer);
+    for (mut orbit, mut camera_presets) in &mut cameras {
+        if !keep_view {
+            *orbit = views[0].1;
+        }
+        camera_presets.0 = views.clone();
+    }
+    for sun in &mut suns {
+        commands.entity(sun).insert(
+            CascadeShadowConfigBuilder {
+                num_cascades: 2,
+                maximum_distance: layout.radius_m * 5.0,
+                first_cascade_far_bound: layout.radius_m * 1.2,
+                ..default()
+            }
+            .build(),
+        );
+    }
+    commands.insert_resource(layout);
+}
