@@ -10,293 +10,31 @@
 //! with a caption and a camera move, at wall-clock times. The config
 //! (`scenes/demo/*.demo.ron`) holds the playlist, the idle time and the PIN.
 //! Time here is wall time fed in by [`advance`], so tests drive it exactly.
+//!
+//! This file runs the demo; `files.rs` reads and checks the config and
+//! the tours, `mission.rs` plays the visitor's mission.
 
-use std::path::{Path, PathBuf};
+mod files;
+mod mission;
 
 use bevy::prelude::*;
-use serde::{Deserialize, Deserializer, de::Error as _};
 
 use crate::app::control::action::Action;
 use crate::app::control::queue::{ApplyAction, Gate, PendingActions, add_gate};
-use crate::app::control::script::ScriptAction;
 use crate::app::world::camera::CameraHeld;
-use crate::scenario::error::{Locator, ScenarioError, read_ron};
-use crate::scenario::{Built, checked};
 use crate::sim::SimClock;
 
-/// Most tours a playlist may name.
-pub const MAX_TOURS: usize = 20;
-/// Most steps a tour may have.
-pub const MAX_TOUR_STEPS: usize = 200;
+pub use files::{
+    CameraMove, DemoConfig, MAX_TOUR_STEPS, MAX_TOURS, PreparedDemo, PreparedTour, Tour, TourStep,
+};
+pub use mission::{MISSION_SPEED, Mission};
+use mission::{run_mission, start_mission};
+
 /// How long a visitor's event (an outage they started) may hold the
 /// countdown back, beyond the idle time, s.
 pub const EVENT_HOLD_CAP_S: f64 = 120.0;
 /// Seconds a camera flight takes.
 pub const FLIGHT_S: f64 = 3.0;
-/// Simulated seconds per real second during the visitor's mission.
-pub const MISSION_SPEED: f64 = 300.0;
-
-/// A demo's settings, as written in its file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename = "Demo")]
-pub struct DemoConfig {
-    /// Tours to play in turn, relative to the config file.
-    pub playlist: Vec<String>,
-    /// Seconds without input before the countdown (default 90).
-    #[serde(default = "d_idle", deserialize_with = "idle_s")]
-    pub idle_s: f64,
-    /// Seconds the countdown lasts (at least 20, WCAG 2.2.1).
-    #[serde(default = "d_countdown", deserialize_with = "countdown_s")]
-    pub countdown_s: f64,
-    /// Digits the operator types after Ctrl+Alt+O (none: the chord alone).
-    #[serde(default)]
-    pub pin: Option<String>,
-    /// The window's language: "en" or "de" (default "en"; `--lang` wins).
-    #[serde(default, deserialize_with = "language")]
-    pub language: crate::lang::Lang,
-    /// How the 3D view is drawn: "high", "low" or "auto" (default; `--graphics` wins).
-    #[serde(default, deserialize_with = "graphics")]
-    pub graphics: crate::app::world::graphics::GraphicsSetting,
-}
-
-fn d_idle() -> f64 {
-    90.0
-}
-fn d_countdown() -> f64 {
-    20.0
-}
-fn idle_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let v = f64::deserialize(d)?;
-    checked::in_range(v, 10.0, 3600.0, "idle_s (seconds without input)").map_err(D::Error::custom)
-}
-fn language<'de, D: Deserializer<'de>>(d: D) -> Result<crate::lang::Lang, D::Error> {
-    let code = String::deserialize(d)?;
-    crate::lang::Lang::parse(&code).map_err(D::Error::custom)
-}
-fn graphics<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<crate::app::world::graphics::GraphicsSetting, D::Error> {
-    let code = String::deserialize(d)?;
-    crate::app::world::graphics::GraphicsSetting::parse(&code).map_err(D::Error::custom)
-}
-fn countdown_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let v = f64::deserialize(d)?;
-    checked::in_range(v, 20.0, 300.0, "countdown_s (at least 20 s, WCAG 2.2.1)")
-        .map_err(D::Error::custom)
-}
-
-/// A camera move: where to look and from how far.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CameraMove {
-    /// A house, turbine, bus or "the transformer".
-    pub focus: String,
-    /// Distance from it, metres.
-    #[serde(default = "d_distance")]
-    pub distance_m: f64,
-    /// Turn about the vertical, degrees (0 looks north).
-    #[serde(default = "d_yaw")]
-    pub yaw_deg: f64,
-    /// Angle above the horizon, degrees.
-    #[serde(default = "d_pitch")]
-    pub pitch_deg: f64,
-}
-
-fn d_distance() -> f64 {
-    120.0
-}
-fn d_yaw() -> f64 {
-    30.0
-}
-fn d_pitch() -> f64 {
-    35.0
-}
-
-/// One step of a tour.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TourStep {
-    /// Wall-clock seconds after the previous step.
-    pub after_s: f64,
-    /// And not before the simulated clock reaches this time of day (after
-    /// the previous step), so that captions match the sky on a slow PC.
-    #[serde(default)]
-    pub at: Option<crate::scenario::ClockTime>,
-    /// The caption from now on (none: the last one stays), in one language
-    /// or several (`{"en": "...", "de": "..."}`).
-    #[serde(default)]
-    pub caption: Option<crate::lang::Text>,
-    /// A camera flight.
-    #[serde(default)]
-    pub camera: Option<CameraMove>,
-    /// Script actions (controls and edits).
-    #[serde(default)]
-    pub actions: Vec<ScriptAction>,
-}
-
-/// A tour as written in its file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tour {
-    /// Its name (for the operator), in one language or several.
-    pub title: crate::lang::Text,
-    /// The scenario it plays, relative to the tour file.
-    pub scenario: String,
-    /// The steps, in order.
-    pub steps: Vec<TourStep>,
-    /// Seconds the last step stays before the next tour.
-    #[serde(default = "d_hold")]
-    pub hold_s: f64,
-}
-
-fn d_hold() -> f64 {
-    8.0
-}
-
-/// A checked tour with its scenario.
-#[derive(Debug, Clone)]
-pub struct PreparedTour {
-    /// The tour file.
-    pub file: PathBuf,
-    /// What it says.
-    pub tour: Tour,
-    /// Its scenario file.
-    pub scenario_file: PathBuf,
-    /// Its scenario, built.
-    pub start: Built,
-}
-
-impl PreparedTour {
-    /// Reads and checks a tour file and its scenario.
-    pub fn load(path: &Path) -> Result<Self, Vec<ScenarioError>> {
-        let file = path.display().to_string();
-        let (tour, text): (Tour, _) =
-            read_ron(path, "Tour", "scenes/tours/a-day-in-lindenhof.tour.ron")?;
-        let loc = Locator::new(&file, &text);
-        let mut errors = Vec::new();
-        if tour.steps.is_empty() || tour.steps.len() > MAX_TOUR_STEPS {
-            errors.push(loc.error_at_text(
-                "steps",
-                0,
-                format!(
-                    "a tour needs 1 to {MAX_TOUR_STEPS} steps; it has {}",
-                    tour.steps.len()
-                ),
-            ));
-        }
-        for (n, s) in tour.steps.iter().enumerate() {
-            if !(0.0..=600.0).contains(&s.after_s) {
-                errors.push(loc.error_at_text(
-                    "after_s",
-                    n,
-                    format!(
-                        "step {}: after_s is {}, outside 0 to 600 seconds",
-                        n + 1,
-                        s.after_s
-                    ),
-                ));
-            }
-        }
-        if !(0.0..=600.0).contains(&tour.hold_s) {
-            errors.push(loc.error_at_text("hold_s", 0, "hold_s must be 0 to 600 seconds".into()));
-        }
-        let Some(scenario_file) = loc.scenario_beside(path, &tour.scenario, &mut errors) else {
-            return Err(errors);
-        };
-        let start = crate::scenario::load_and_build(&scenario_file)?;
-        for s in &tour.steps {
-            if let Some(c) = &s.camera
-                && crate::app::world::layout::place_position(&start, &c.focus).is_none()
-            {
-                errors.push(loc.error_at(
-                    "focus",
-                    &c.focus,
-                    0,
-                    format!(
-                        "focus \"{}\" is no house, turbine, bus or \"the transformer\" of {}",
-                        c.focus,
-                        scenario_file.display()
-                    ),
-                ));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(Self {
-            file: path.to_path_buf(),
-            tour,
-            scenario_file,
-            start,
-        })
-    }
-}
-
-/// A checked demo: its settings and its tours.
-#[derive(Debug, Clone)]
-pub struct PreparedDemo {
-    /// The config file.
-    pub file: PathBuf,
-    /// What it says.
-    pub config: DemoConfig,
-    /// The playlist's tours, checked.
-    pub tours: Vec<PreparedTour>,
-}
-
-impl PreparedDemo {
-    /// Reads and checks a demo config and every tour it names; any error
-    /// keeps the demo from starting.
-    pub fn load(path: &Path) -> Result<Self, Vec<ScenarioError>> {
-        let file = path.display().to_string();
-        let (config, text): (DemoConfig, _) =
-            read_ron(path, "Demo", "scenes/demo/museum.demo.ron")?;
-        let loc = Locator::new(&file, &text);
-        let mut errors = Vec::new();
-        if config.playlist.is_empty() || config.playlist.len() > MAX_TOURS {
-            errors.push(loc.error_at_text(
-                "playlist",
-                0,
-                format!(
-                    "the playlist needs 1 to {MAX_TOURS} tours; it has {}",
-                    config.playlist.len()
-                ),
-            ));
-        }
-        if let Some(pin) = &config.pin
-            && (pin.is_empty() || pin.len() > 12 || !pin.chars().all(|c| c.is_ascii_digit()))
-        {
-            errors.push(loc.error_at_text(
-                &format!("\"{pin}\""),
-                0,
-                "the PIN must be 1 to 12 digits".into(),
-            ));
-        }
-        let folder = path.parent().unwrap_or(Path::new("."));
-        let mut tours = Vec::new();
-        for name in &config.playlist {
-            let tour_path = folder.join(name);
-            if !tour_path.is_file() {
-                errors.push(loc.error_at_text(&format!("\"{name}\""), 0, format!(
-                    "the tour \"{name}\" was not found at {}; paths are relative to the config file",
-                    tour_path.display()
-                )));
-                continue;
-            }
-            match PreparedTour::load(&tour_path) {
-                Ok(t) => tours.push(t),
-                Err(e) => errors.extend(e),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(Self {
-            file: path.to_path_buf(),
-            config,
-            tours,
-        })
-    }
-}
 
 /// Where the demo is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -394,32 +132,6 @@ impl DemoMode {
             mission: None,
             outage_at_takeover: false,
         }
-    }
-}
-
-/// The visitor's 90-second mission: a storm takes the grid away after a
-/// warning; keep every light on until it passes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Mission {
-    /// Wall seconds since it began.
-    pub elapsed_s: f64,
-    /// Unserved energy when the storm struck, kWh.
-    pub unserved_at_start_kwh: Option<f64>,
-    /// The outcome: energy not served during the storm, kWh.
-    pub unserved_kwh: Option<f64>,
-}
-
-impl Mission {
-    /// Seconds of warning before the storm.
-    pub const WARNING_S: f64 = 15.0;
-    /// Seconds the storm lasts.
-    pub const STORM_S: f64 = 60.0;
-    /// Seconds the outcome is shown.
-    pub const RESULT_S: f64 = 15.0;
-
-    /// Whether every light stayed on (within 10 Wh).
-    pub fn passed(&self) -> Option<bool> {
-        self.unserved_kwh.map(|u| u <= 0.01)
     }
 }
 
@@ -636,30 +348,6 @@ fn advance_countdown(world: &mut World, left_s: f64, dt: f64) {
     }
 }
 
-/// Moves the mission on: the storm after the warning, its end, the outcome.
-fn run_mission(world: &mut World, dt: f64) {
-    let Some(mut m) = world.resource::<DemoMode>().mission else {
-        return;
-    };
-    let before = m.elapsed_s;
-    m.elapsed_s += dt;
-    let unserved = world
-        .get_resource::<crate::sim::metrics::EnergyTotals>()
-        .map_or(0.0, |t| t.unserved_kwh);
-    let storm_at = Mission::WARNING_S;
-    let calm_at = Mission::WARNING_S + Mission::STORM_S;
-    if before < storm_at && m.elapsed_s >= storm_at {
-        m.unserved_at_start_kwh = Some(unserved);
-        world.trigger(crate::sim::island::SetGridOutage(true));
-    }
-    if before < calm_at && m.elapsed_s >= calm_at {
-        m.unserved_kwh = Some(unserved - m.unserved_at_start_kwh.unwrap_or(unserved));
-        world.trigger(crate::sim::island::SetGridOutage(false));
-    }
-    let over = m.elapsed_s >= calm_at + Mission::RESULT_S;
-    world.resource_mut::<DemoMode>().mission = (!over).then_some(m);
-}
-
 /// Starts tour `n` from its scenario as written: every edit and control
 /// of a visitor is gone.
 pub fn start_tour(world: &mut World, n: usize) {
@@ -781,28 +469,6 @@ pub fn apply(world: &mut World, action: DemoAction) {
             }
             apply(world, DemoAction::Input);
         }
-    }
-}
-
-/// The mission button: the visitor takes over and, unless a mission is on,
-/// the clock runs fast and the mission begins.
-fn start_mission(world: &mut World) {
-    apply(world, DemoAction::Input);
-    if world.resource::<DemoMode>().mission.is_some() {
-        return;
-    }
-    // Five simulated minutes a second: the storm lasts five hours.
-    if let Some(mut clock) = world.get_resource_mut::<SimClock>() {
-        clock.set_speed(MISSION_SPEED);
-        clock.paused = false;
-    }
-    let mut mode = world.resource_mut::<DemoMode>();
-    {
-        mode.mission = Some(Mission {
-            elapsed_s: 0.0,
-            unserved_at_start_kwh: None,
-            unserved_kwh: None,
-        });
     }
 }
 

@@ -1,0 +1,331 @@
+//! The build panel's tools for a house: its demand and critical share, its
+//! PV, battery and car, and removing it.
+
+use super::*;
+use crate::scenario::edit::trimmed as num_trimmed;
+
+/// A house's tools: its own fields, its PV, battery and car, and removing it.
+pub(super) fn house_tools(
+    ui: &mut egui::Ui,
+    house: &crate::scenario::House,
+    live: &Live,
+    fields: &mut BuildFields,
+    actions: &mut PendingActions,
+) {
+    let name = house.name.clone();
+    ui.label(big(name.clone()).strong());
+    if let Some(why) = crate::scenario::edit::house_lock(&live.hood.0.scenario, &name) {
+        ui.label(big(tr!("build.house_locked", why = why)));
+        return;
+    }
+    house_fields(ui, &name, live, &mut fields.draft, actions);
+    ui.separator();
+    pv_tools(ui, house, &name, live, fields, actions);
+    ui.separator();
+    battery_tools(ui, house, &name, live, fields, actions);
+    ui.separator();
+    car_tools(ui, house, &name, live, fields, actions);
+    ui.separator();
+    edit_button(
+        ui,
+        tr("build.remove_house"),
+        Edit::RemoveHouse { house: name },
+        live,
+        actions,
+    );
+}
+
+/// A field for one of a house's numbers, with its range, drag speed and unit.
+fn value(
+    ui: &mut egui::Ui,
+    v: &mut f64,
+    range: std::ops::RangeInclusive<f64>,
+    speed: f64,
+    unit: &str,
+) {
+    ui.add(drag(v).range(range).speed(speed).suffix(unit));
+}
+
+/// The house's own fields: its demand a year and its critical share.
+fn house_fields(
+    ui: &mut egui::Ui,
+    name: &str,
+    live: &Live,
+    d: &mut Draft,
+    actions: &mut PendingActions,
+) {
+    ui.horizontal(|ui| {
+        ui.label(tr("build.demand"));
+        value(
+            ui,
+            &mut d.house.0,
+            0.0..=100_000.0,
+            50.0,
+            tr("build.kwh_a_year"),
+        );
+        ui.label(tr("build.critical"));
+        value(ui, &mut d.house.1, 0.0..=1.0, 0.01, "");
+        edit_button(
+            ui,
+            tr("build.apply"),
+            Edit::SetHouse {
+                house: name.to_owned(),
+                annual_kwh: Some(d.house.0),
+                critical_share: Some(d.house.1),
+            },
+            live,
+            actions,
+        );
+    });
+}
+
+/// The house's PV: add it, or its size, tilt and azimuth and removing it.
+fn pv_tools(
+    ui: &mut egui::Ui,
+    house: &crate::scenario::House,
+    name: &str,
+    live: &Live,
+    fields: &mut BuildFields,
+    actions: &mut PendingActions,
+) {
+    let d = &mut fields.draft;
+    match house.pv {
+        None => {
+            ui.horizontal(|ui| {
+                ui.label(tr("build.no_pv"));
+                edit_button(
+                    ui,
+                    &tr!("build.add_pv", kwp = num_trimmed(fields.pv_kwp)),
+                    Edit::AddPv {
+                        house: name.to_owned(),
+                        kwp: fields.pv_kwp,
+                        tilt_deg: 30.0,
+                        azimuth_deg: 180.0,
+                    },
+                    live,
+                    actions,
+                );
+            });
+        }
+        Some(_) => {
+            ui.horizontal(|ui| {
+                ui.label(tr("build.pv"));
+                value(ui, &mut d.pv.0, 0.5..=30.0, 0.1, " kWp");
+                value(ui, &mut d.pv.1, 0.0..=90.0, 1.0, tr("build.tilt"));
+                value(ui, &mut d.pv.2, 0.0..=360.0, 1.0, tr("build.azimuth"));
+            });
+            ui.horizontal(|ui| {
+                edit_button(
+                    ui,
+                    tr("build.apply"),
+                    Edit::SetPv {
+                        house: name.to_owned(),
+                        kwp: Some(d.pv.0),
+                        tilt_deg: Some(d.pv.1),
+                        azimuth_deg: Some(d.pv.2),
+                    },
+                    live,
+                    actions,
+                );
+                edit_button(
+                    ui,
+                    tr("build.remove_pv"),
+                    Edit::RemovePv {
+                        house: name.to_owned(),
+                    },
+                    live,
+                    actions,
+                );
+            });
+        }
+    }
+}
+
+/// The house's battery: add one, or its capacity, power and efficiency and removing it.
+fn battery_tools(
+    ui: &mut egui::Ui,
+    house: &crate::scenario::House,
+    name: &str,
+    live: &Live,
+    fields: &mut BuildFields,
+    actions: &mut PendingActions,
+) {
+    let build = &*fields;
+    match house.battery {
+        None => {
+            ui.horizontal(|ui| {
+                ui.label(tr("build.no_battery"));
+                edit_button(
+                    ui,
+                    &tr!(
+                        "build.add_battery",
+                        kwh = num_trimmed(build.battery_kwh),
+                        kw = num_trimmed(build.battery_kw)
+                    ),
+                    Edit::AddBattery {
+                        house: name.to_owned(),
+                        capacity_kwh: build.battery_kwh,
+                        power_kw: build.battery_kw,
+                        efficiency: 0.95,
+                    },
+                    live,
+                    actions,
+                );
+            });
+        }
+        Some(_) => {
+            let d = &mut fields.draft;
+            ui.horizontal(|ui| {
+                ui.label(tr("build.battery"));
+                value(ui, &mut d.battery.0, 1.0..=50.0, 0.5, " kWh");
+                value(ui, &mut d.battery.1, 0.5..=20.0, 0.1, " kW");
+                value(
+                    ui,
+                    &mut d.battery.2,
+                    0.5..=1.0,
+                    0.005,
+                    tr("build.efficiency"),
+                );
+            });
+            ui.horizontal(|ui| {
+                edit_button(
+                    ui,
+                    tr("build.apply"),
+                    Edit::SetBattery {
+                        house: name.to_owned(),
+                        capacity_kwh: Some(d.battery.0),
+                        power_kw: Some(d.battery.1),
+                        efficiency: Some(d.battery.2),
+                    },
+                    live,
+                    actions,
+                );
+                edit_button(
+                    ui,
+                    tr("build.remove_battery"),
+                    Edit::RemoveBattery {
+                        house: name.to_owned(),
+                    },
+                    live,
+                    actions,
+                );
+            });
+        }
+    }
+}
+
+/// The house's car: add one (with V2G or without), or its own tools.
+fn car_tools(
+    ui: &mut egui::Ui,
+    house: &crate::scenario::House,
+    name: &str,
+    live: &Live,
+    fields: &mut BuildFields,
+    actions: &mut PendingActions,
+) {
+    match house.ev {
+        None => {
+            ui.horizontal(|ui| {
+                ui.label(tr("build.no_car"));
+                for (label, v2g) in [
+                    (tr("build.add_car"), false),
+                    (tr("build.add_v2g_car"), true),
+                ] {
+                    edit_button(
+                        ui,
+                        label,
+                        Edit::AddCar {
+                            house: name.to_owned(),
+                            battery_kwh: 60.0,
+                            charger_kw: 11.0,
+                            v2g,
+                            daily_km: 40.0,
+                        },
+                        live,
+                        actions,
+                    );
+                }
+            });
+        }
+        Some(e) => car_fields(ui, e, name, live, &mut fields.draft, actions),
+    }
+}
+
+/// The car `e`: battery, charger, km a day, when home, V2G on or off, and removing it.
+fn car_fields(
+    ui: &mut egui::Ui,
+    e: crate::scenario::Ev,
+    name: &str,
+    live: &Live,
+    d: &mut Draft,
+    actions: &mut PendingActions,
+) {
+    ui.horizontal(|ui| {
+        ui.label(if e.v2g {
+            tr("build.v2g_car")
+        } else {
+            tr("build.car")
+        });
+        value(ui, &mut d.car.0, 5.0..=250.0, 1.0, " kWh");
+        value(ui, &mut d.car.1, 1.0..=22.0, 0.1, tr("build.kw_charger"));
+        value(ui, &mut d.car.2, 0.0..=1000.0, 1.0, tr("build.km_a_day"));
+    });
+    let time_ok = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+    ui.horizontal(|ui| {
+        ui.label(tr("build.home_from"));
+        ui.add(egui::TextEdit::singleline(&mut d.car_times.0).desired_width(50.0));
+        ui.label(tr("build.leaves_at"));
+        ui.add(egui::TextEdit::singleline(&mut d.car_times.1).desired_width(50.0));
+    });
+    let (arrive, depart) = (time_ok(&d.car_times.0), time_ok(&d.car_times.1));
+    ui.horizontal(|ui| {
+        if arrive.is_none() || depart.is_none() {
+            ui.label(egui::RichText::new(tr("build.times_hint")).color(c32(palette::VERMILLION)));
+        } else {
+            edit_button(
+                ui,
+                tr("build.apply"),
+                Edit::SetCar {
+                    house: name.to_owned(),
+                    battery_kwh: Some(d.car.0),
+                    charger_kw: Some(d.car.1),
+                    v2g: None,
+                    daily_km: Some(d.car.2),
+                    arrive: arrive.map(crate::scenario::ClockTime),
+                    depart: depart.map(crate::scenario::ClockTime),
+                },
+                live,
+                actions,
+            );
+        }
+        let toggle = if e.v2g {
+            tr("build.v2g_off")
+        } else {
+            tr("build.v2g_on")
+        };
+        edit_button(
+            ui,
+            toggle,
+            Edit::SetCar {
+                house: name.to_owned(),
+                battery_kwh: None,
+                charger_kw: None,
+                v2g: Some(!e.v2g),
+                daily_km: None,
+                arrive: None,
+                depart: None,
+            },
+            live,
+            actions,
+        );
+        edit_button(
+            ui,
+            tr("build.remove_car"),
+            Edit::RemoveCar {
+                house: name.to_owned(),
+            },
+            live,
+            actions,
+        );
+    });
+}
