@@ -640,3 +640,43 @@ fn every_shipped_challenge_lesson_and_tour_has_every_text_in_every_language() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn the_modes_are_states_entered_and_left_at_once() {
+    use bevy::prelude::State;
+    use microgrid::app::control::action::{Action, LessonAction};
+    use microgrid::app::control::mode::{Building, Mode};
+    use microgrid::app::modes::challenge::{ChallengeAction as C, ChallengeMode};
+    let mut app = super::common::window_app("scenes/default.scenario.ron");
+    let mode = |app: &bevy::prelude::App| *app.world().resource::<State<Mode>>().get();
+    let building = |app: &bevy::prelude::App| *app.world().resource::<State<Building>>().get();
+    assert_eq!((mode(&app), building(&app)), (Mode::Sandbox, Building::Off));
+    let challenge = repo("scenes/challenges/02-keep-the-lights-on.challenge.ron");
+    act(&mut app, Action::OpenChallenge(challenge));
+    assert_eq!(
+        (mode(&app), building(&app)),
+        (Mode::Challenge, Building::Off)
+    );
+    // The design phase opens build mode, the run closes it.
+    act(&mut app, Action::Challenge(C::Begin));
+    assert_eq!(building(&app), Building::On);
+    act(&mut app, Action::Challenge(C::Run));
+    assert_eq!(building(&app), Building::Off);
+    // A lesson opened from the challenge: the challenge is left, the lesson entered.
+    let lesson = repo("scenes/lessons/01-one-customer.lesson.ron");
+    act(&mut app, Action::OpenLesson(lesson));
+    assert!(!app.world().contains_resource::<ChallengeMode>());
+    assert_eq!(mode(&app), Mode::Lesson);
+    act(&mut app, Action::Lesson(LessonAction::Close));
+    assert_eq!(mode(&app), Mode::Sandbox);
+    // Another file during a challenge leaves it in the same frame.
+    let challenge = repo("scenes/challenges/01-first-light.challenge.ron");
+    act(&mut app, Action::OpenChallenge(challenge));
+    assert_eq!(mode(&app), Mode::Challenge);
+    act(
+        &mut app,
+        Action::LoadScenario(repo("scenes/default.scenario.ron")),
+    );
+    assert_eq!(mode(&app), Mode::Sandbox);
+    assert!(!app.world().contains_resource::<ChallengeMode>());
+}

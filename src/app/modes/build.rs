@@ -113,13 +113,16 @@ pub(super) fn tool_plugin(app: &mut App) {
     );
     app.add_systems(
         Update,
-        (
-            draw_the_ghost,
-            mark_the_locks,
-            mark_the_switches,
-            hold_the_camera,
-        )
+        (draw_the_ghost, mark_the_locks, mark_the_switches)
             .in_set(crate::app::frame::AppSystems::Present),
+    );
+    // In `Input`, after the tool, so that the camera (in `Present`) sees
+    // this frame's drag.
+    app.add_systems(
+        Update,
+        hold_the_camera
+            .after(use_the_tool)
+            .in_set(crate::app::frame::AppSystems::Input),
     );
 }
 

@@ -134,7 +134,6 @@ fn leave_the_challenge(
     _: On<LeavingNeighbourhood>,
     mode: Option<Res<ChallengeMode>>,
     tool: Option<ResMut<BuildTool>>,
-    mut next: ResMut<NextState<Mode>>,
     mut commands: Commands,
 ) {
     if mode.is_none() {
@@ -144,7 +143,8 @@ fn leave_the_challenge(
     if let Some(mut tool) = tool {
         tool.allowed = None;
     }
-    next.set(Mode::Sandbox);
+    // At once (the opener's flush runs it), so that a mode opened next wins.
+    commands.queue(|world: &mut World| mode::enter(world, Mode::Sandbox));
 }
 
 /// The gate: during a run nothing that changes the design or the events

@@ -384,12 +384,12 @@ fn follow_when_asked(action: On<ApplyAction>, mut commands: Commands) {
 fn leave_the_lesson(
     _: On<LeavingNeighbourhood>,
     lesson: Option<Res<LessonMode>>,
-    mut next: ResMut<NextState<Mode>>,
     mut commands: Commands,
 ) {
     if lesson.is_some() {
         commands.remove_resource::<LessonMode>();
-        next.set(Mode::Sandbox);
+        // At once (the opener's flush runs it), so that a mode opened next wins.
+        commands.queue(|world: &mut World| mode::enter(world, Mode::Sandbox));
     }
 }
 

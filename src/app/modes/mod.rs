@@ -13,11 +13,12 @@ use bevy::prelude::*;
 
 /// The modes' logic (headless too).
 pub fn plugin(app: &mut App) {
+    // The demo's gate before the challenge's (the demo refuses silently).
     app.add_plugins((
         build::plugin,
+        demo::plugin,
         challenge::plugin,
         lesson::plugin,
-        demo::plugin,
     ));
 }
 

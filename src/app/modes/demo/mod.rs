@@ -142,8 +142,9 @@ pub(super) fn plugin(app: &mut App) {
     app.add_observer(run_when_asked);
     app.add_systems(
         Update,
+        // Before the camera reads it (in `Present`).
         hold_the_digits
-            .in_set(crate::app::frame::AppSystems::Present)
+            .in_set(crate::app::frame::AppSystems::Input)
             .run_if(resource_exists::<DemoMode>),
     );
     app.add_systems(
