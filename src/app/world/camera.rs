@@ -7,6 +7,8 @@ use bevy::prelude::*;
 
 use crate::app::control::action::Action;
 use crate::app::control::queue::ApplyAction;
+use crate::app::world::graphics::ViewRect;
+use bevy::window::PrimaryWindow;
 use bevy_egui::EguiContexts;
 
 /// Where the camera looks from: a point it orbits, angles and a distance.
@@ -156,9 +158,25 @@ fn control_camera(
     time: Res<Time<Real>>,
     mut cameras: Query<(&mut OrbitCamera, &CameraPresets)>,
     held: Res<CameraHeld>,
+    (windows, view_rect, mut drag_began_in_view): (
+        Query<&Window, With<PrimaryWindow>>,
+        Res<ViewRect>,
+        Local<bool>,
+    ),
 ) {
     let dragging = held.mouse;
     let typing_pin = held.digits;
+    // The wheel and drags belong to the 3D view only where the panels
+    // leave it: scrolling the charts does not zoom, dragging on a panel's
+    // empty part does not orbit.
+    let in_view = windows
+        .single()
+        .ok()
+        .and_then(Window::cursor_position)
+        .is_some_and(|px| view_rect.contains_px(px));
+    if buttons.any_just_pressed([MouseButton::Left, MouseButton::Right, MouseButton::Middle]) {
+        *drag_began_in_view = in_view;
+    }
     let (egui_pointer, egui_keys) = contexts
         .ctx_mut()
         .map(|ctx| {
@@ -172,9 +190,13 @@ fn control_camera(
     for (mut orbit, presets) in &mut cameras {
         if !egui_pointer {
             let delta = motion.delta;
-            if buttons.pressed(MouseButton::Left) && !dragging {
+            // A drag that began on a panel is the panel's.
+            let drags = *drag_began_in_view;
+            if drags && buttons.pressed(MouseButton::Left) && !dragging {
                 orbit.orbit(-delta.x * 0.005, delta.y * 0.004);
-            } else if buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle) {
+            } else if drags
+                && (buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle))
+            {
                 let scale = orbit.distance * 0.0015;
                 orbit.pan(-delta.x * scale, delta.y * scale);
             }
@@ -182,7 +204,7 @@ fn control_camera(
                 MouseScrollUnit::Line => scroll.delta.y,
                 MouseScrollUnit::Pixel => scroll.delta.y / 40.0,
             };
-            if lines != 0.0 {
+            if lines != 0.0 && in_view {
                 orbit.zoom(0.88_f32.powf(lines));
             }
         }

@@ -156,6 +156,13 @@ impl ViewRect {
     pub fn contains(&self, pos: egui::Pos2) -> bool {
         self.rect.is_none_or(|r| r.contains(pos))
     }
+
+    /// Whether the window's logical pixel `px` (a cursor position) is in
+    /// the 3D view: egui's points are pixels over its zoom.
+    pub fn contains_px(&self, px: Vec2) -> bool {
+        let zoom = if self.zoom > 0.0 { self.zoom } else { 1.0 };
+        self.contains(egui::pos2(px.x / zoom, px.y / zoom))
+    }
 }
 
 /// `SetGraphics` from a key, a button or a script.
@@ -507,6 +514,24 @@ mod tests {
         for _ in 0..n {
             stats.add(ms, Default::default(), true);
         }
+    }
+
+    #[test]
+    fn the_view_is_where_the_panels_leave_it_at_any_zoom() {
+        let view = ViewRect {
+            rect: Some(egui::Rect::from_min_max(
+                egui::pos2(0.0, 56.0),
+                egui::pos2(800.0, 600.0),
+            )),
+            zoom: 1.5,
+        };
+        // 1.5 logical pixels to a point: the view ends at x = 1200 px.
+        assert!(view.contains_px(Vec2::new(1000.0, 300.0)));
+        assert!(!view.contains_px(Vec2::new(1250.0, 300.0)));
+        // The top bar (under 56 points, 84 px) is not the view.
+        assert!(!view.contains_px(Vec2::new(400.0, 70.0)));
+        // Before the panels are drawn, and in the demo, all of it is.
+        assert!(ViewRect::default().contains_px(Vec2::new(1250.0, 10.0)));
     }
 
     #[test]
