@@ -3,7 +3,7 @@
 
 use bevy::prelude::*;
 use bevy::window::{MonitorSelection, PrimaryWindow, WindowMode};
-use bevy_egui::EguiContexts;
+use bevy_egui::{EguiContexts, egui};
 
 use super::Panels;
 use crate::app::control::action::Action;
@@ -194,6 +194,19 @@ pub fn key_by_label(key: &bevy::input::keyboard::KeyboardInput) -> KeyCode {
     }
 }
 
+/// Whether the keys are a text field's. Only a text field keeps the
+/// keyboard: egui's Tab focus on a button would swallow the shortcuts
+/// (and Space would press the button), so such a focus is let go.
+fn typing(ctx: &mut egui::Context) -> bool {
+    if ctx.text_edit_focused() {
+        return true;
+    }
+    if let Some(id) = ctx.memory(|m| m.focused()) {
+        ctx.memory_mut(|m| m.surrender_focus(id));
+    }
+    false
+}
+
 pub(super) fn keyboard(
     mut presses: MessageReader<bevy::input::keyboard::KeyboardInput>,
     keys: Res<ButtonInput<KeyCode>>,
@@ -215,10 +228,7 @@ pub(super) fn keyboard(
         .filter(|k| k.state.is_pressed() && !k.repeat)
         .map(key_by_label)
         .collect();
-    if contexts
-        .ctx_mut()
-        .is_ok_and(|ctx| ctx.egui_wants_keyboard_input())
-    {
+    if contexts.ctx_mut().is_ok_and(typing) {
         return;
     }
     let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);

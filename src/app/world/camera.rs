@@ -182,7 +182,9 @@ fn control_camera(
         .map(|ctx| {
             (
                 ctx.egui_wants_pointer_input(),
-                ctx.egui_wants_keyboard_input(),
+                // Only a text field keeps the keys (a button's Tab focus is
+                // let go by the shortcuts).
+                ctx.text_edit_focused(),
             )
         })
         .unwrap_or((false, false));
