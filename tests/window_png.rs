@@ -142,7 +142,7 @@ fn script_in_the_real_window() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("refused: Added 1 kWp PV to Nowhere: there is no house"),
+        stderr.contains("refused: Could not add 1 kWp PV to Nowhere: there is no house"),
         "{stderr}"
     );
     let text = std::fs::read_to_string(&saved).expect("the script saved the scenario");

@@ -144,6 +144,11 @@ fn a_refused_edit_changes_nothing_and_says_why() {
         let message = history.message.clone().unwrap_or_default();
         assert!(history.refused, "{edit:?} was not refused");
         assert!(message.contains(why), "{edit:?}: {message}");
+        // It says what could not be done, not that it was ("Added ...").
+        assert!(
+            message.starts_with(&format!("Could not {}", edit.to_do())),
+            "{edit:?}: {message}"
+        );
         assert!(history.done.is_empty());
         assert_eq!(scenario_of(&app), before, "{edit:?} changed the scenario");
     }

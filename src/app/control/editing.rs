@@ -243,7 +243,7 @@ pub fn apply_edit(world: &mut World, edit: &Edit) {
         }
         Err(why) => world
             .resource_mut::<EditHistory>()
-            .say(tr!("edit.refused", what = edit.describe(), why = why), true),
+            .say(tr!("edit.refused", what = edit.to_do(), why = why), true),
     }
 }
 

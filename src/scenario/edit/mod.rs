@@ -401,8 +401,8 @@ impl Edit {
     }
 
     /// What the edit would do, as a build tool's label says it beside its
-    /// ghost ("add house Lindenweg 25 at L1"); edits no tool makes are
-    /// described as [`Edit::describe`] does.
+    /// ghost ("add house Lindenweg 25 at L1") and a refusal names what
+    /// could not be done.
     pub fn to_do(&self) -> String {
         match self {
             Self::AddPv { house, kwp, .. } => {
@@ -436,7 +436,46 @@ impl Edit {
             Self::RemoveBus { bus } => tr!("edit.remove_joint", bus = bus),
             Self::MoveHouse { house, .. } => tr!("edit.move_house", house = house),
             Self::MoveTurbine { name, .. } => tr!("edit.move_turbine", name = name),
-            _ => self.describe(),
+            Self::RemovePv { house } => tr!("edit.remove_pv", house = house),
+            Self::RemoveBattery { house } => tr!("edit.remove_battery", house = house),
+            Self::RemoveCar { house } => tr!("edit.remove_car", house = house),
+            Self::SetHouse { house, .. } => tr!("edit.change_house", house = house),
+            Self::SetPv { house, .. } => tr!("edit.change_pv", house = house),
+            Self::SetBattery { house, .. } => tr!("edit.change_battery", house = house),
+            Self::SetCar { house, .. } => tr!("edit.change_car", house = house),
+            Self::SetTurbine { name, .. } => tr!("edit.change_turbine", name = name),
+            Self::SetTransformer { transformer } => {
+                tr!("edit.put_in_transformer_to_do", transformer = transformer)
+            }
+            Self::SetController {
+                strategy,
+                outage_reserve,
+            } => {
+                let name = strategy_name(*strategy);
+                match outage_reserve {
+                    Some(r) => tr!(
+                        "edit.set_strategy_reserve_to_do",
+                        name = name,
+                        percent = trimmed(r * 100.0)
+                    ),
+                    None => tr!("edit.set_strategy_to_do", name = name),
+                }
+            }
+            Self::SetCable { from, to, cable } => {
+                tr!(
+                    "edit.put_in_cable_to_do",
+                    cable = cable,
+                    from = from,
+                    to = to
+                )
+            }
+            Self::SetSwitch { from, to, switch } => match switch {
+                Some(super::SwitchState::Open) => tr!("edit.open_switch", from = from, to = to),
+                Some(super::SwitchState::Closed) => {
+                    tr!("edit.close_switch", from = from, to = to)
+                }
+                None => tr!("edit.take_switch_off", from = from, to = to),
+            },
         }
     }
 }
