@@ -120,7 +120,11 @@ pub fn plugin(app: &mut App) {
     );
     app.add_systems(
         Update,
-        (picking::forget_stale_selection, title_marks_unsaved_edits)
+        (
+            picking::forget_stale_selection,
+            title_marks_unsaved_edits,
+            build::forget_the_file_name,
+        )
             .in_set(crate::app::frame::AppSystems::Present),
     );
 }

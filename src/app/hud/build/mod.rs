@@ -246,6 +246,18 @@ fn edit_button(
     }
 }
 
+/// Another neighbourhood (another file, a challenge, a lesson) starts the
+/// Save as field afresh from its name, so that one challenge's file name
+/// does not carry into the next; a challenge's run of the same place keeps it.
+pub(super) fn forget_the_file_name(
+    mut changes: MessageReader<crate::sim::NeighbourhoodChanged>,
+    mut fields: ResMut<BuildFields>,
+) {
+    if changes.read().any(|c| !c.edited && !c.same_place) {
+        fields.save_as.clear();
+    }
+}
+
 /// The build window: the selection's tools, the message, the budget, the history and Save as.
 pub(super) fn build_panel(
     ctx: &egui::Context,
