@@ -322,162 +322,147 @@ fn strategy_name(strategy: crate::scenario::tariff::Strategy) -> &'static str {
     })
 }
 
+/// An edit in words: the key of what it did, the key of what it would do,
+/// and the places both fill.
+type Phrase = (&'static str, &'static str, Vec<(&'static str, String)>);
+
 impl Edit {
     /// What the edit does, for the history list ("Added 6.5 kWp PV to
     /// Lindenweg 9"), in the language in force.
     pub fn describe(&self) -> String {
-        match self {
-            Self::AddPv { house, kwp, .. } => {
-                tr!("edit.added_pv", kwp = trimmed(*kwp), house = house)
-            }
-            Self::AddBattery {
-                house,
-                capacity_kwh,
-                power_kw,
-                ..
-            } => tr!(
-                "edit.added_battery",
-                kwh = trimmed(*capacity_kwh),
-                kw = trimmed(*power_kw),
-                house = house
-            ),
-            Self::AddCar { house, v2g, .. } => {
-                if *v2g {
-                    tr!("edit.added_v2g_car", house = house)
-                } else {
-                    tr!("edit.added_car", house = house)
-                }
-            }
-            Self::AddHouse { name, bus, .. } => tr!("edit.added_house", name = name, bus = bus),
-            Self::AddTurbine { name, bus, .. } => {
-                tr!("edit.added_turbine", name = name, bus = bus)
-            }
-            Self::RemoveHouse { house } => tr!("edit.removed_house", house = house),
-            Self::RemovePv { house } => tr!("edit.removed_pv", house = house),
-            Self::RemoveBattery { house } => tr!("edit.removed_battery", house = house),
-            Self::RemoveCar { house } => tr!("edit.removed_car", house = house),
-            Self::RemoveTurbine { name } => tr!("edit.removed_turbine", name = name),
-            Self::SetHouse { house, .. } => tr!("edit.changed_house", house = house),
-            Self::SetPv { house, .. } => tr!("edit.changed_pv", house = house),
-            Self::SetBattery { house, .. } => tr!("edit.changed_battery", house = house),
-            Self::SetCar { house, .. } => tr!("edit.changed_car", house = house),
-            Self::SetTurbine { name, .. } => tr!("edit.changed_turbine", name = name),
-            Self::SetTransformer { transformer } => {
-                tr!("edit.put_in_transformer", transformer = transformer)
-            }
-            Self::SetController {
-                strategy,
-                outage_reserve,
-            } => {
-                let name = strategy_name(*strategy);
-                match outage_reserve {
-                    Some(r) => tr!(
-                        "edit.set_strategy_reserve",
-                        name = name,
-                        percent = trimmed(r * 100.0)
-                    ),
-                    None => tr!("edit.set_strategy", name = name),
-                }
-            }
-            Self::AddCable {
-                from, to, cable, ..
-            } => tr!("edit.laid_cable", cable = cable, from = from, to = to),
-            Self::SetCable { from, to, cable } => {
-                tr!("edit.put_in_cable", cable = cable, from = from, to = to)
-            }
-            Self::RemoveBus { bus } => tr!("edit.removed_joint", bus = bus),
-            Self::SetSwitch { from, to, switch } => match switch {
-                Some(super::SwitchState::Open) => {
-                    tr!("edit.opened_switch", from = from, to = to)
-                }
-                Some(super::SwitchState::Closed) => {
-                    tr!("edit.closed_switch", from = from, to = to)
-                }
-                None => tr!("edit.took_switch_off", from = from, to = to),
-            },
-            Self::MoveHouse { house, .. } => tr!("edit.moved_house", house = house),
-            Self::MoveTurbine { name, .. } => tr!("edit.moved_turbine", name = name),
-        }
+        let (done, _, places) = self.phrase();
+        fill_places(done, &places)
     }
 
     /// What the edit would do, as a build tool's label says it beside its
     /// ghost ("add house Lindenweg 25 at L1") and a refusal names what
     /// could not be done.
     pub fn to_do(&self) -> String {
+        let (_, to_do, places) = self.phrase();
+        fill_places(to_do, &places)
+    }
+
+    /// The edit's two texts and their places, named once for both.
+    fn phrase(&self) -> Phrase {
+        let house = |h: &str| vec![("house", h.to_owned())];
+        let name = |n: &str| vec![("name", n.to_owned())];
+        let span = |from: &str, to: &str| vec![("from", from.to_owned()), ("to", to.to_owned())];
         match self {
-            Self::AddPv { house, kwp, .. } => {
-                tr!("edit.add_pv", kwp = trimmed(*kwp), house = house)
-            }
+            Self::AddPv { house, kwp, .. } => (
+                "edit.added_pv",
+                "edit.add_pv",
+                vec![("kwp", trimmed(*kwp)), ("house", house.clone())],
+            ),
             Self::AddBattery {
                 house,
                 capacity_kwh,
                 power_kw,
                 ..
-            } => tr!(
+            } => (
+                "edit.added_battery",
                 "edit.add_battery",
-                kwh = trimmed(*capacity_kwh),
-                kw = trimmed(*power_kw),
-                house = house
+                vec![
+                    ("kwh", trimmed(*capacity_kwh)),
+                    ("kw", trimmed(*power_kw)),
+                    ("house", house.clone()),
+                ],
             ),
-            Self::AddCar { house, v2g, .. } => {
-                if *v2g {
-                    tr!("edit.add_v2g_car", house = house)
-                } else {
-                    tr!("edit.add_car", house = house)
-                }
+            Self::AddCar { house: h, v2g, .. } if *v2g => {
+                ("edit.added_v2g_car", "edit.add_v2g_car", house(h))
             }
-            Self::AddHouse { name, bus, .. } => tr!("edit.add_house", name = name, bus = bus),
-            Self::AddTurbine { name, bus, .. } => tr!("edit.add_turbine", name = name, bus = bus),
-            Self::RemoveHouse { house } => tr!("edit.remove_house", house = house),
-            Self::RemoveTurbine { name } => tr!("edit.remove_turbine", name = name),
-            Self::AddCable {
-                from, to, cable, ..
-            } => tr!("edit.lay_cable", cable = cable, from = from, to = to),
-            Self::RemoveBus { bus } => tr!("edit.remove_joint", bus = bus),
-            Self::MoveHouse { house, .. } => tr!("edit.move_house", house = house),
-            Self::MoveTurbine { name, .. } => tr!("edit.move_turbine", name = name),
-            Self::RemovePv { house } => tr!("edit.remove_pv", house = house),
-            Self::RemoveBattery { house } => tr!("edit.remove_battery", house = house),
-            Self::RemoveCar { house } => tr!("edit.remove_car", house = house),
-            Self::SetHouse { house, .. } => tr!("edit.change_house", house = house),
-            Self::SetPv { house, .. } => tr!("edit.change_pv", house = house),
-            Self::SetBattery { house, .. } => tr!("edit.change_battery", house = house),
-            Self::SetCar { house, .. } => tr!("edit.change_car", house = house),
-            Self::SetTurbine { name, .. } => tr!("edit.change_turbine", name = name),
-            Self::SetTransformer { transformer } => {
-                tr!("edit.put_in_transformer_to_do", transformer = transformer)
+            Self::AddCar { house: h, .. } => ("edit.added_car", "edit.add_car", house(h)),
+            Self::AddHouse { name, bus, .. } => (
+                "edit.added_house",
+                "edit.add_house",
+                vec![("name", name.clone()), ("bus", bus.clone())],
+            ),
+            Self::AddTurbine { name, bus, .. } => (
+                "edit.added_turbine",
+                "edit.add_turbine",
+                vec![("name", name.clone()), ("bus", bus.clone())],
+            ),
+            Self::RemoveHouse { house: h } => ("edit.removed_house", "edit.remove_house", house(h)),
+            Self::RemovePv { house: h } => ("edit.removed_pv", "edit.remove_pv", house(h)),
+            Self::RemoveBattery { house: h } => {
+                ("edit.removed_battery", "edit.remove_battery", house(h))
             }
+            Self::RemoveCar { house: h } => ("edit.removed_car", "edit.remove_car", house(h)),
+            Self::RemoveTurbine { name: n } => {
+                ("edit.removed_turbine", "edit.remove_turbine", name(n))
+            }
+            Self::SetHouse { house: h, .. } => {
+                ("edit.changed_house", "edit.change_house", house(h))
+            }
+            Self::SetPv { house: h, .. } => ("edit.changed_pv", "edit.change_pv", house(h)),
+            Self::SetBattery { house: h, .. } => {
+                ("edit.changed_battery", "edit.change_battery", house(h))
+            }
+            Self::SetCar { house: h, .. } => ("edit.changed_car", "edit.change_car", house(h)),
+            Self::SetTurbine { name: n, .. } => {
+                ("edit.changed_turbine", "edit.change_turbine", name(n))
+            }
+            Self::SetTransformer { transformer } => (
+                "edit.put_in_transformer",
+                "edit.put_in_transformer_to_do",
+                vec![("transformer", transformer.clone())],
+            ),
             Self::SetController {
                 strategy,
-                outage_reserve,
-            } => {
-                let name = strategy_name(*strategy);
-                match outage_reserve {
-                    Some(r) => tr!(
-                        "edit.set_strategy_reserve_to_do",
-                        name = name,
-                        percent = trimmed(r * 100.0)
-                    ),
-                    None => tr!("edit.set_strategy_to_do", name = name),
-                }
+                outage_reserve: Some(r),
+            } => (
+                "edit.set_strategy_reserve",
+                "edit.set_strategy_reserve_to_do",
+                vec![
+                    ("name", strategy_name(*strategy).to_owned()),
+                    ("percent", trimmed(r * 100.0)),
+                ],
+            ),
+            Self::SetController { strategy, .. } => (
+                "edit.set_strategy",
+                "edit.set_strategy_to_do",
+                vec![("name", strategy_name(*strategy).to_owned())],
+            ),
+            Self::AddCable {
+                from, to, cable, ..
             }
-            Self::SetCable { from, to, cable } => {
-                tr!(
-                    "edit.put_in_cable_to_do",
-                    cable = cable,
-                    from = from,
-                    to = to
-                )
+            | Self::SetCable { from, to, cable } => {
+                let (done, to_do) = if matches!(self, Self::AddCable { .. }) {
+                    ("edit.laid_cable", "edit.lay_cable")
+                } else {
+                    ("edit.put_in_cable", "edit.put_in_cable_to_do")
+                };
+                let mut places = span(from, to);
+                places.push(("cable", cable.clone()));
+                (done, to_do, places)
             }
-            Self::SetSwitch { from, to, switch } => match switch {
-                Some(super::SwitchState::Open) => tr!("edit.open_switch", from = from, to = to),
-                Some(super::SwitchState::Closed) => {
-                    tr!("edit.close_switch", from = from, to = to)
-                }
-                None => tr!("edit.take_switch_off", from = from, to = to),
-            },
+            Self::RemoveBus { bus } => (
+                "edit.removed_joint",
+                "edit.remove_joint",
+                vec![("bus", bus.clone())],
+            ),
+            Self::SetSwitch { from, to, switch } => {
+                let (done, to_do) = match switch {
+                    Some(super::SwitchState::Open) => ("edit.opened_switch", "edit.open_switch"),
+                    Some(super::SwitchState::Closed) => ("edit.closed_switch", "edit.close_switch"),
+                    None => ("edit.took_switch_off", "edit.take_switch_off"),
+                };
+                (done, to_do, span(from, to))
+            }
+            Self::MoveHouse { house: h, .. } => ("edit.moved_house", "edit.move_house", house(h)),
+            Self::MoveTurbine { name: n, .. } => {
+                ("edit.moved_turbine", "edit.move_turbine", name(n))
+            }
         }
     }
+}
+
+/// The text of `key` in the language in force with `places` filled.
+fn fill_places(key: &str, places: &[(&'static str, String)]) -> String {
+    let args: Vec<(&str, &dyn std::fmt::Display)> = places
+        .iter()
+        .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
+        .collect();
+    crate::lang::fill(tr(key), &args)
 }
 
 /// A refused edit: one sentence on why.
@@ -541,4 +526,55 @@ fn sentence(e: &ScenarioError) -> String {
         first.make_ascii_uppercase();
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Edit;
+
+    fn edit(text: &str) -> Edit {
+        ron::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn each_edit_says_what_it_did_and_what_it_would_do() {
+        for (text, done, to_do) in [
+            (
+                r#"AddCar(house: "Lindenweg 9", v2g: true)"#,
+                "Added an electric car (vehicle-to-grid) to Lindenweg 9",
+                "add an electric car (vehicle-to-grid) to Lindenweg 9",
+            ),
+            (
+                r#"AddCable(from: "L1", to: "J1", cable: "NAYY 4x150 SE")"#,
+                "Laid a NAYY 4x150 SE cable from L1 to J1",
+                "lay a NAYY 4x150 SE cable from L1 to J1",
+            ),
+            (
+                r#"SetCable(from: "L1", to: "L2", cable: "NAYY 4x240 SE")"#,
+                "Put in NAYY 4x240 SE between L1 and L2",
+                "put in NAYY 4x240 SE between L1 and L2",
+            ),
+            (
+                r#"SetSwitch(from: "L1", to: "L2", switch: None)"#,
+                "Took the switch off the cable between L1 and L2",
+                "take the switch off the cable between L1 and L2",
+            ),
+            (
+                r#"SetController(strategy: EconomicIslanding, outage_reserve: Some(0.3))"#,
+                "Set the strategy to economic islanding, keeping 30 % for outages",
+                "set the strategy to economic islanding, keeping 30 % for outages",
+            ),
+            (
+                r#"RemoveBattery(house: "Lindenweg 9")"#,
+                "Removed the battery of Lindenweg 9",
+                "remove the battery of Lindenweg 9",
+            ),
+        ] {
+            let e = edit(text);
+            assert_eq!(
+                (e.describe(), e.to_do()),
+                (done.to_owned(), to_do.to_owned())
+            );
+        }
+    }
 }
