@@ -53,10 +53,3 @@ pub fn enter<S: FreelyMutableState>(world: &mut World, state: S) {
     world.resource_mut::<NextState<S>>().set(state);
     let _ = world.try_run_schedule(StateTransition);
 }
-
-/// Whether the app is in `state` (false before the states exist).
-pub fn is<S: States>(world: &World, state: S) -> bool {
-    world
-        .get_resource::<State<S>>()
-        .is_some_and(|s| *s.get() == state)
-}

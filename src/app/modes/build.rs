@@ -215,8 +215,7 @@ fn pointer_over_panel(
     contexts.ctx_mut().is_ok_and(|ctx| {
         let over_layer = cursor_px.is_some_and(|px| {
             let pos = egui::pos2(px.x, px.y) / ctx.zoom_factor();
-            let in_view = view_rect.contains(pos);
-            !in_view
+            !view_rect.contains_px(px)
                 || ctx
                     .layer_id_at(pos)
                     .is_some_and(|l| l.order != egui::Order::Background)
