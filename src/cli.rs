@@ -69,9 +69,9 @@ pub enum Command {
         /// Start paused.
         #[arg(long)]
         paused: bool,
-        /// Window size in pixels, WIDTHxHEIGHT.
-        #[arg(long, default_value = "1600x900", value_parser = parse_size)]
-        size: (u32, u32),
+        /// Window size in pixels, WIDTHxHEIGHT [default: 1600x900, or less to fit the screen].
+        #[arg(long, value_parser = parse_size)]
+        size: Option<(u32, u32)>,
         /// Run to this local time first, "YYYY-MM-DD HH:MM" (within a year of the start).
         #[arg(long, value_parser = parse_at)]
         at: Option<NaiveDateTime>,
@@ -283,6 +283,14 @@ pub struct WindowArgs {
     /// Write every distinct text the window draws to this file at exit (for tests).
     #[arg(long, value_name = "FILE", hide = true)]
     dump_texts: Option<PathBuf>,
+    /// With --screenshot, write what was drawn where (texts, their sizes,
+    /// buttons, the free 3D view) as JSON to this file; a script's
+    /// screenshots get one beside them (x.png: x.layout.json).
+    #[arg(long, value_name = "JSON")]
+    layout_report: Option<PathBuf>,
+    /// Start in presenter mode (F5): light panels, large type, big readouts.
+    #[arg(long)]
+    presenter: bool,
 }
 
 /// The controller's strategy, as the command line names it.
@@ -357,6 +365,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 lang,
                 graphics,
                 dump_texts,
+                layout_report,
+                presenter,
             } = window;
             crate::lang::set(lang.unwrap_or_default());
             // A script is read (and refused) before any window opens.
@@ -380,10 +390,13 @@ pub fn run(cli: Cli) -> ExitCode {
                 after_s: after,
                 speed,
                 paused,
-                size,
+                size: size.unwrap_or(crate::app::DEFAULT_WINDOW),
+                fit_screen: size.is_none(),
                 at,
                 outages: outage,
                 dump_texts,
+                layout_report,
+                presenter,
                 graphics: graphics.unwrap_or_default(),
                 script,
                 ..crate::app::OpenOptions::new(file.unwrap_or_else(|| DEFAULT_SCENARIO.into()))
@@ -404,6 +417,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 lang,
                 graphics,
                 dump_texts,
+                layout_report,
+                presenter,
             } = window;
             let path = config.unwrap_or_else(|| DEFAULT_DEMO.into());
             let demo = match crate::app::modes::demo::PreparedDemo::load(&path) {
@@ -427,6 +442,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 graphics: graphics.unwrap_or(demo.config.graphics),
                 demo: Some(demo),
                 dump_texts,
+                layout_report,
+                presenter,
                 ..crate::app::OpenOptions::new(scenario_path)
             };
             match crate::app::open(built, options) {

@@ -14,7 +14,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 /// The tests, by name.
-const TESTS: [(&str, fn()); 3] = [
+const TESTS: [(&str, fn()); 4] = [
     (
         "the_window_renders_the_default_scene_to_a_png",
         render_the_default_scene,
@@ -26,6 +26,10 @@ const TESTS: [(&str, fn()); 3] = [
     (
         "every_text_the_window_draws_comes_from_the_language_table",
         every_text_from_the_table,
+    ),
+    (
+        "the_screen_leaves_the_stage_to_the_neighbourhood_at_every_size",
+        the_screen_leaves_the_stage,
     ),
 ];
 
@@ -176,6 +180,10 @@ fn every_text_from_the_table() {
     std::fs::write(
         &script,
         r#"Script(steps: [
+    (after_s: 2.0, action: Show(Charts)),
+    (after_s: 1.0, action: Show(Key)),
+    (after_s: 1.0, action: SetPresenter(true)),
+    (after_s: 2.0, action: SetPresenter(false)),
     (after_s: 2.0, action: Show(Help)),
     (after_s: 2.0, action: Show(Build)),
     (after_s: 1.0, action: ToggleOutage),
@@ -418,4 +426,174 @@ fn check_not_blank(image: &image::RgbImage, path: &Path) {
         "{}: {green} green pixels: no ground?",
         path.display()
     );
+}
+
+/// The layout cases each window size is tried in, in the order the script
+/// reaches them (each adds to the one before), and the least share of the
+/// window the free 3D view keeps in each.
+const LAYOUT_CASES: [(&str, &[&str], f64); 6] = [
+    ("default", &[], 0.75),
+    ("ui150", &["SetUiSize(150)"], 0.50),
+    ("german", &["SetUiSize(100)", "SetLanguage(De)"], 0.75),
+    ("presenter", &["SetPresenter(true)"], 0.90),
+    ("drawer", &["Show(Charts)"], 0.0),
+    ("key", &["Show(Key)"], 0.0),
+];
+
+/// The panels' zoom in a case: 150 %, or presenter mode's larger type.
+fn case_scale(case: &str) -> f64 {
+    match case {
+        "ui150" => 1.5,
+        "presenter" | "drawer" | "key" => 24.0 / 18.0,
+        _ => 1.0,
+    }
+}
+
+/// The window at 1024x768, 1280x720, 1920x1080 and 3840x2160, through the
+/// cases above, each with its layout report (`--layout-report`): every
+/// text and button inside the window, no two buttons overlapping, no text
+/// under 14 px and body text at 18 px or more at 100 %, the top bar in one
+/// row no taller than 56 px at 100 % (readings on one line each), and the
+/// free 3D view at least the case's share of the window (90 % in presenter
+/// mode with the drawer shut).
+fn the_screen_leaves_the_stage() {
+    let dir = std::env::temp_dir().join(format!("microgrid-layout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut failures = Vec::new();
+    for (w, h) in [(1024, 768), (1280, 720), (1920, 1080), (3840, 2160)] {
+        let shot = |case: &str| dir.join(format!("{w}x{h}-{case}.png"));
+        let mut steps = String::new();
+        for (case, actions, _) in LAYOUT_CASES {
+            for action in actions {
+                steps += &format!("    (after_s: 0.5, action: {action}),\n");
+            }
+            steps += &format!(
+                "    (after_s: 2.0, action: Screenshot({:?})),\n",
+                shot(case)
+            );
+        }
+        let script = dir.join(format!("{w}x{h}.script.ron"));
+        std::fs::write(
+            &script,
+            format!("Script(steps: [\n{steps}    (after_s: 3.0, action: Quit),\n])\n"),
+        )
+        .expect("script written");
+        let size = format!("{w}x{h}");
+        let out = Command::new("xvfb-run")
+            .args(["-a", "-s", &format!("-screen 0 {w}x{h}x24")])
+            .arg(env!("CARGO_BIN_EXE_microgrid"))
+            .args(["open", "scenes/default.scenario.ron", "--size", &size])
+            .args(["--graphics", "low", "--paused", "--layout-report"])
+            .arg(dir.join("unused.json"))
+            .arg("--script")
+            .arg(&script)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("xvfb-run runs");
+        assert!(
+            out.status.success(),
+            "{size}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (case, _, least_share) in LAYOUT_CASES {
+            let report = shot(case).with_extension("layout.json");
+            let text = std::fs::read_to_string(&report)
+                .unwrap_or_else(|e| panic!("{}: {e}", report.display()));
+            let json: serde_json::Value = serde_json::from_str(&text).expect("the report is JSON");
+            failures.extend(
+                layout_failures(&json, (w, h), case_scale(case), least_share)
+                    .into_iter()
+                    .map(|f| format!("{size} {case}: {f}")),
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A rectangle [x, y, w, h] from a report.
+fn rect_of(v: &serde_json::Value) -> [f64; 4] {
+    let a = v.as_array().expect("a rectangle");
+    std::array::from_fn(|i| a[i].as_f64().expect("a number"))
+}
+
+/// What is wrong with one layout report of a `window`-sized window whose
+/// panels are at `scale` (1.5 for 150 %).
+fn layout_failures(
+    json: &serde_json::Value,
+    window: (u32, u32),
+    scale: f64,
+    least_share: f64,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let (ww, wh) = (f64::from(window.0), f64::from(window.1));
+    let inside = |r: [f64; 4]| {
+        r[0] >= -1.0 && r[1] >= -1.0 && r[0] + r[2] <= ww + 1.0 && r[1] + r[3] <= wh + 1.0
+    };
+    // Type grows with the window: 18 px body at 1280x720, more on larger ones.
+    let zoom = (ww / 1280.0).min(wh / 720.0).clamp(1.0, 4.0) * scale;
+    let texts = json["texts"].as_array().expect("texts");
+    let mut sizes = Vec::new();
+    let view = rect_of(&json["view3d"]);
+    for t in texts {
+        let (text, r) = (t["text"].as_str().unwrap_or(""), rect_of(&t["rect"]));
+        let size = t["size_px"].as_f64().expect("size");
+        sizes.push(size);
+        if !inside(r) {
+            out.push(format!("text {text:?} at {r:?} is outside the window"));
+        }
+        if size < 14.0 * zoom - 0.5 {
+            out.push(format!("text {text:?} is {size} px, under 14"));
+        }
+        // Above the 3D view: the top bar's readings stay on one line.
+        if r[1] + r[3] <= view[1] + 1.0 && t["lines"].as_u64() != Some(1) {
+            out.push(format!("{text:?} in the top bar broke over lines"));
+        }
+    }
+    sizes.sort_by(f64::total_cmp);
+    let median = sizes.get(sizes.len() / 2).copied().unwrap_or(0.0);
+    if median < 18.0 * zoom - 0.5 {
+        out.push(format!("body text is {median} px, under {}", 18.0 * zoom));
+    }
+    let widgets: Vec<(String, [f64; 4])> = json["widgets"]
+        .as_array()
+        .expect("widgets")
+        .iter()
+        .map(|w| {
+            (
+                w["label"].as_str().unwrap_or("").to_owned(),
+                rect_of(&w["rect"]),
+            )
+        })
+        .collect();
+    for (i, (a, ra)) in widgets.iter().enumerate() {
+        if !inside(*ra) {
+            out.push(format!("button {a:?} at {ra:?} is outside the window"));
+        }
+        for (b, rb) in &widgets[i + 1..] {
+            let dx = (ra[0] + ra[2]).min(rb[0] + rb[2]) - ra[0].max(rb[0]);
+            let dy = (ra[1] + ra[3]).min(rb[1] + rb[3]) - ra[1].max(rb[1]);
+            let contains = |p: [f64; 4], q: [f64; 4]| {
+                p[0] <= q[0] + 0.5
+                    && p[1] <= q[1] + 0.5
+                    && p[0] + p[2] >= q[0] + q[2] - 0.5
+                    && p[1] + p[3] >= q[1] + q[3] - 0.5
+            };
+            // A scroll area or a window holds its buttons: that is not an overlap.
+            if dx > 1.0 && dy > 1.0 && !contains(*ra, *rb) && !contains(*rb, *ra) {
+                out.push(format!("buttons {a:?} {ra:?} and {b:?} {rb:?} overlap"));
+            }
+        }
+    }
+    if scale != 1.5 && view[1] > 56.0 * zoom + 0.5 {
+        out.push(format!("the top bar is {} px tall", view[1]));
+    }
+    let share = json["view3d_free_share"].as_f64().expect("share");
+    if share < least_share {
+        out.push(format!(
+            "the free 3D view is {:.0} % of the window",
+            share * 100.0
+        ));
+    }
+    out
 }

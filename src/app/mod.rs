@@ -72,7 +72,17 @@ pub struct OpenOptions {
     pub dump_texts: Option<PathBuf>,
     /// How the 3D view is drawn (`--graphics`).
     pub graphics: GraphicsSetting,
+    /// Write the layout report here with the timed screenshot, and one
+    /// beside each other screenshot (`--layout-report`).
+    pub layout_report: Option<PathBuf>,
+    /// Start in presenter mode (`--presenter`).
+    pub presenter: bool,
+    /// No size was asked for: shrink the window to fit the screen.
+    pub fit_screen: bool,
 }
+
+/// The window's size when none is asked for (shrunk to fit the screen).
+pub const DEFAULT_WINDOW: (u32, u32) = (1600, 900);
 
 impl OpenOptions {
     /// The window on `scenario_path` as `microgrid open` opens it by default.
@@ -83,7 +93,7 @@ impl OpenOptions {
             after_s: 3.0,
             speed: DEFAULT_SPEED,
             paused: false,
-            size: (1600, 900),
+            size: DEFAULT_WINDOW,
             outages: Vec::new(),
             at: None,
             script: None,
@@ -94,6 +104,9 @@ impl OpenOptions {
             fullscreen: false,
             dump_texts: None,
             graphics: GraphicsSetting::Auto,
+            layout_report: None,
+            presenter: false,
+            fit_screen: true,
         }
     }
 }
@@ -193,6 +206,17 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
     }
     if options.start_screen {
         app.world_mut().resource_mut::<hud::ChallengeList>().0 = true;
+    }
+    if let Some(path) = options.layout_report {
+        let timed = options.screenshot.is_some().then_some(path);
+        app.insert_resource(capture::layout_report::LayoutReports {
+            timed,
+            beside_screenshots: true,
+        });
+    }
+    app.world_mut().resource_mut::<hud::Presenter>().0 = options.presenter;
+    if options.fit_screen {
+        app.insert_resource(world::graphics::FitToScreen);
     }
     if let Some(path) = options.screenshot {
         app.insert_resource(capture::screenshot::AutoCapture {

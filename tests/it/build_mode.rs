@@ -456,6 +456,8 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         "Show(Build)",
         "SetLanguage(De)",
         "SetGraphics(Low)",
+        "SetUiSize(150)",
+        "SetPresenter(true)",
     ];
     assert_eq!(edits.len(), EDIT_NAMES.len());
     assert_eq!(controls.len(), CONTROL_NAMES.len());
@@ -468,6 +470,13 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         let text = format!("Script(steps: [(after_s: 0.5, action: {action})])");
         script::parse(&text, "t.script.ron").unwrap_or_else(|e| panic!("{action}: {e}"));
     }
+    // A panel size the U key does not offer is refused, named.
+    let e = script::parse(
+        "Script(steps: [(after_s: 0.5, action: SetUiSize(90))])",
+        "t.script.ron",
+    )
+    .expect_err("90 % is not a size");
+    assert!(e.to_string().contains("SetUiSize(90)"), "{e}");
     // Unknown action, missing field, bad number: each at its line and column.
     for (bad, line, col, word) in [
         ("(after_s: 1.0, action: Explode)", 3, 28, "Explode"),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 
+use super::layout_report::{DrawnLayout, LayoutReports, report_path_beside, write_report};
 use crate::app::control::long_work::Jump;
 use crate::app::control::requests::{ScreenshotRequest, StatusNote};
 use crate::sim::{FrameSimCost, Neighbourhood};
@@ -142,10 +143,37 @@ pub fn save_png(image: Image, path: &Path) -> Result<(), String> {
     crate::run::write_atomically(path, bytes.get_ref())
 }
 
+/// Writes the layout of the frame a screenshot was asked in, when
+/// `--layout-report` asked for them: to `to`, or beside the PNG.
+fn report_the_layout(
+    reports: Option<&LayoutReports>,
+    drawn: &DrawnLayout,
+    png: &Path,
+    to: Option<&Path>,
+) {
+    let Some(reports) = reports else {
+        return;
+    };
+    let path = match to {
+        Some(p) => p.to_path_buf(),
+        None if reports.beside_screenshots => report_path_beside(png),
+        None => return,
+    };
+    let Some(snapshot) = &drawn.0 else {
+        eprintln!("no layout to report yet for {}", path.display());
+        return;
+    };
+    if let Err(e) = write_report(&path, snapshot) {
+        eprintln!("error: {}: {e}", path.display());
+    }
+}
+
 fn take_requested(
     mut commands: Commands,
     mut request: ResMut<ScreenshotRequest>,
     hood: Res<Neighbourhood>,
+    reports: Option<Res<LayoutReports>>,
+    drawn: Res<DrawnLayout>,
 ) {
     if !std::mem::take(&mut request.requested) {
         return;
@@ -153,6 +181,7 @@ fn take_requested(
     let path = request.path.take().unwrap_or_else(|| {
         screenshot_path(&hood.0.scenario.name, chrono::Local::now().naive_local())
     });
+    report_the_layout(reports.as_deref(), &drawn, &path, None);
     request.pending += 1;
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>,
@@ -175,6 +204,8 @@ fn take_timed(
     time: Res<Time<Real>>,
     auto: Option<ResMut<AutoCapture>>,
     jump: Option<Res<Jump>>,
+    reports: Option<Res<LayoutReports>>,
+    drawn: Res<DrawnLayout>,
 ) {
     let Some(mut auto) = auto else {
         return;
@@ -185,6 +216,9 @@ fn take_timed(
     }
     auto.taken = true;
     let path = auto.path.clone();
+    if let Some(reports) = reports.as_deref() {
+        report_the_layout(Some(reports), &drawn, &path, reports.timed.as_deref());
+    }
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>,
               stats: Res<FrameStats>,

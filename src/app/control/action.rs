@@ -118,6 +118,10 @@ pub enum Action {
     SetGraphics(GraphicsSetting),
     /// Open a panel (scripts, tours; the keys toggle them directly).
     Show(Panel),
+    /// The panels' size, one of [`UI_SIZES_PERCENT`].
+    SetUiSize(u32),
+    /// Presenter mode on (`true`) or off.
+    SetPresenter(bool),
 }
 
 /// A panel a script can open.
@@ -129,9 +133,14 @@ pub enum Panel {
     Build,
     /// The list of challenges and lessons (L).
     Challenges,
-    /// The charts panel (Tab).
+    /// The charts drawer (Tab).
     Charts,
+    /// The key to the 3D view's colours (K).
+    Key,
 }
+
+/// The panels' sizes, percent (U cycles through them).
+pub const UI_SIZES_PERCENT: [u32; 4] = [100, 125, 150, 200];
 
 /// What a challenge's buttons and keys ask for (`modes::challenge` carries them out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

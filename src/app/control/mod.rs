@@ -17,6 +17,7 @@ pub mod queue;
 pub mod requests;
 pub mod script;
 pub mod source;
+pub mod view;
 
 use bevy::prelude::*;
 

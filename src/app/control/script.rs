@@ -98,8 +98,12 @@ pub enum Control {
     StepBack,
     /// Perform the lesson step's "Show me".
     ShowMe,
-    /// Open a panel: `Help`, `Build`, `Challenges` or `Charts`.
+    /// Open a panel: `Help`, `Build`, `Challenges`, `Charts` or `Key`.
     Show(super::action::Panel),
+    /// The panels' size in percent: 100, 125, 150 or 200.
+    SetUiSize(u32),
+    /// Presenter mode on (`true`) or off (`false`).
+    SetPresenter(bool),
     /// Show the window in this language: `En` or `De`.
     SetLanguage(ScriptLang),
     /// Draw the 3D view this way: `High`, `Low` or `Auto`.
@@ -154,7 +158,7 @@ pub const EDIT_NAMES: [&str; 23] = [
 ];
 
 /// Names of [`Control`]'s variants.
-pub const CONTROL_NAMES: [&str; 35] = [
+pub const CONTROL_NAMES: [&str; 37] = [
     "ToggleOutage",
     "SetPrice",
     "TogglePriceSpike",
@@ -190,6 +194,8 @@ pub const CONTROL_NAMES: [&str; 35] = [
     "Show",
     "SetLanguage",
     "SetGraphics",
+    "SetUiSize",
+    "SetPresenter",
 ];
 
 /// Every action's name: the edits', then the controls'.
@@ -339,6 +345,17 @@ pub fn parse(text: &str, file: &str) -> Result<Script, ScenarioError> {
             e.code
         ),
     })?;
+    let sizes = super::action::UI_SIZES_PERCENT;
+    for step in &script.steps {
+        if let ScriptAction::Control(Control::SetUiSize(p)) = step.action
+            && !sizes.contains(&p)
+        {
+            return Err(ScenarioError::file(
+                file,
+                format!("SetUiSize({p}): the panels' size is one of {sizes:?} percent"),
+            ));
+        }
+    }
     if script.steps.len() > MAX_STEPS {
         return Err(ScenarioError::file(
             file,
@@ -396,6 +413,8 @@ impl ScriptAction {
                 Control::StepBack => Action::Lesson(LessonAction::Back),
                 Control::ShowMe => Action::Lesson(LessonAction::ShowMe),
                 Control::Show(panel) => Action::Show(panel),
+                Control::SetUiSize(p) => Action::SetUiSize(p),
+                Control::SetPresenter(on) => Action::SetPresenter(on),
                 Control::SetLanguage(l) => Action::SetLanguage(match l {
                     ScriptLang::En => crate::lang::Lang::En,
                     ScriptLang::De => crate::lang::Lang::De,

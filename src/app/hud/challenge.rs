@@ -16,7 +16,8 @@ use crate::lang::eur;
 use crate::lang::{Text, tr};
 use crate::tr;
 
-use super::c32;
+use super::{Stage, c32, ink};
+use crate::app::control::view::ViewRect;
 
 /// Where the shipped challenges are.
 pub const CHALLENGE_FOLDER: &str = "scenes/challenges";
@@ -110,8 +111,10 @@ pub(super) fn challenge_ui(
     mut list: ResMut<ChallengeList>,
     mut actions: ResMut<PendingActions>,
     mut listed: Local<Option<Listed>>,
+    view: Res<ViewRect>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    let stage = Stage::of(ctx, &view);
     if list.0 {
         let shown = listed.get_or_insert_with(|| Listed {
             challenges: challenge_files(std::path::Path::new(CHALLENGE_FOLDER)),
@@ -127,7 +130,7 @@ pub(super) fn challenge_ui(
     };
     match mode.phase {
         Phase::Briefing => briefing(ctx, &mode, &mut actions),
-        Phase::Design | Phase::Running => goals_panel(ctx, &mode, &clock, &mut actions),
+        Phase::Design | Phase::Running => goals_panel(ctx, stage, &mode, &clock, &mut actions),
         Phase::Results => results(ctx, &mode, &mut actions),
     }
     Ok(())
@@ -206,7 +209,7 @@ fn challenge_rows(
                         ),
                         20.0,
                     )
-                    .color(c32(palette::ORANGE)),
+                    .color(ink(ui, palette::ORANGE)),
                 );
                 ui.end_row();
             }
@@ -242,7 +245,7 @@ fn lesson_rows(
                 ui.label(big(tr!("challenge.minutes", n = minutes), 18.0));
                 ui.label(
                     big(if done { tr("challenge.done") } else { "" }, 18.0)
-                        .color(c32(palette::GREEN)),
+                        .color(ink(ui, palette::GREEN)),
                 );
                 ui.end_row();
             }
@@ -303,7 +306,7 @@ fn briefing(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActi
                         ),
                         18.0,
                     )
-                    .color(c32(palette::ORANGE)),
+                    .color(ink(ui, palette::ORANGE)),
                 );
             }
             ui.add_space(10.0);
@@ -341,6 +344,7 @@ fn meter_line(ui: &mut egui::Ui, meter: &crate::challenge::Meter, finished: bool
 
 fn goals_panel(
     ctx: &egui::Context,
+    stage: Stage,
     mode: &ChallengeMode,
     clock: &crate::sim::SimClock,
     actions: &mut PendingActions,
@@ -349,8 +353,12 @@ fn goals_panel(
     let running = mode.phase == Phase::Running;
     egui::Window::new(big(c.title.get(), 20.0).strong())
         .id("challenge goals".into())
-        // Bottom left, clear of the alerts banner and left of the toolbox.
-        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -175.0))
+        // Bottom left of the 3D view, clear of the alerts banner; above
+        // the toolbox's row, which is centred at the view's foot.
+        .anchor(
+            stage.anchor(egui::Align2::LEFT_BOTTOM, 10.0).0,
+            stage.anchor(egui::Align2::LEFT_BOTTOM, 10.0).1 - egui::vec2(0.0, 110.0),
+        )
         .collapsible(true)
         .resizable(false)
         .default_width(360.0)
@@ -427,7 +435,7 @@ fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActio
 /// The results' header: the stars, score and spending, and why the run may not count.
 fn results_header(ui: &mut egui::Ui, g: &crate::challenge::Grade, new_best: bool) {
     ui.horizontal(|ui| {
-        ui.label(big(stars(g.stars, g.max_stars), 44.0).color(c32(palette::ORANGE)));
+        ui.label(big(stars(g.stars, g.max_stars), 44.0).color(ink(ui, palette::ORANGE)));
         ui.vertical(|ui| {
             ui.label(
                 big(
@@ -447,19 +455,20 @@ fn results_header(ui: &mut egui::Ui, g: &crate::challenge::Grade, new_best: bool
             ));
             ui.label(big(tr("challenge.score_explained"), 14.0));
             if new_best {
-                ui.label(big(tr("challenge.new_best"), 18.0).color(c32(palette::GREEN)));
+                ui.label(big(tr("challenge.new_best"), 18.0).color(ink(ui, palette::GREEN)));
             }
         });
     });
     if !g.eligible {
         ui.label(
             big(tr("challenge.not_eligible"), 19.0)
-                .color(c32(palette::VERMILLION))
+                .color(ink(ui, palette::VERMILLION))
                 .strong(),
         );
         for r in &g.reasons {
             ui.label(
-                big(tr!("challenge.reason_line", reason = r), 17.0).color(c32(palette::VERMILLION)),
+                big(tr!("challenge.reason_line", reason = r), 17.0)
+                    .color(ink(ui, palette::VERMILLION)),
             );
         }
     }

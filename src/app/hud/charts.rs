@@ -13,17 +13,41 @@ pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
     let start = live.clock.start;
     // About a point a pixel column of the chart (two per two columns).
     let buckets = ((ui.available_width() / 2.0).max(50.0) as usize).min(600);
-    let kit = ChartKit {
+    let mut kit = ChartKit {
         history,
         latest,
         start,
         buckets,
+        height: 80.0,
     };
-    power_chart(ui, &kit);
-    grid_chart(ui, &kit);
+    // The four key charts share the drawer's height, without scrolling:
+    // each takes its share of what is left once its heading is drawn (a
+    // heading may wrap in a narrow drawer or a long language).
+    let charts: [fn(&mut egui::Ui, &ChartKit); 4] =
+        [power_chart, grid_chart, soc_chart, frequency_chart];
+    // The heading's line, and the line of hours under each plot.
+    let line = ui.text_style_height(&egui::TextStyle::Body) + 2.0 * ui.spacing().item_spacing.y;
+    for (i, chart) in charts.into_iter().enumerate() {
+        let after = (3 - i) as f32;
+        // What is left once the heading is drawn, less the later headings.
+        let room = ui.available_height() - line - after * line;
+        kit.height = (room / (after + 1.0) - line).clamp(40.0, 240.0);
+        chart(ui, &kit);
+    }
+}
+
+/// The charts that follow the key four (in the drawer's second page): the
+/// price, the voltage band, and the energy totals.
+pub(super) fn more_charts(ui: &mut egui::Ui, live: &Live) {
+    let history: &ChartHistory = &live.history;
+    let kit = ChartKit {
+        history,
+        latest: history.latest().map_or(0.0, |s| s.hours),
+        start: live.clock.start,
+        buckets: ((ui.available_width() / 2.0).max(50.0) as usize).min(600),
+        height: 110.0,
+    };
     price_chart(ui, &kit);
-    soc_chart(ui, &kit);
-    frequency_chart(ui, &kit);
     voltage_chart(ui, &kit);
     totals(ui, live);
 }
@@ -34,6 +58,8 @@ struct ChartKit<'a> {
     latest: f64,
     start: chrono::NaiveDateTime,
     buckets: usize,
+    /// Each plot's height, points.
+    height: f32,
 }
 
 impl ChartKit<'_> {
@@ -46,7 +72,7 @@ impl ChartKit<'_> {
     /// A chart's plot: its id and unit, the axes linked, numbers the language's way.
     fn plot<'p>(&self, id: &str, unit: &'static str) -> Plot<'p> {
         let start = self.start;
-        let height = 80.0;
+        let height = self.height;
         // Ticks and the hover label write numbers the language's way (egui_plot
         // would write a decimal point).
         Plot::new(id.to_owned())
@@ -75,9 +101,24 @@ impl ChartKit<'_> {
     }
 }
 
-/// The legend of a chart with more than one line, top left.
-fn chart_legend() -> Legend {
-    Legend::default().position(egui_plot::Corner::LeftTop)
+/// A chart's heading and, for charts of more than one line, a key of
+/// coloured swatches beside it (a legend inside the plot would cover the lines).
+fn chart_heading(ui: &mut egui::Ui, title: &str, lines: &[(&str, Rgb8)]) {
+    ui.horizontal_wrapped(|ui| {
+        if !title.is_empty() {
+            ui.strong(title);
+        }
+        for &(name, colour) in lines {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, c32(colour));
+            // The key in small type beside a title; as the title, body type.
+            if title.is_empty() {
+                ui.strong(name);
+            } else {
+                ui.small(name);
+            }
+        }
+    });
 }
 
 /// A chart's line: its name, points and colour.
@@ -89,26 +130,32 @@ fn chart_line<'p>(name: &str, points: Vec<[f64; 2]>, colour: Rgb8) -> Line<'p> {
 
 /// The power chart: generation and demand.
 fn power_chart(ui: &mut egui::Ui, kit: &ChartKit) {
-    ui.strong(tr("chart.power"));
-    kit.plot("power", tr("chart.axis_kw"))
-        .legend(chart_legend())
-        .show(ui, |p| {
-            p.line(chart_line(
-                tr("chart.generation"),
-                kit.recent(|s| s.generation_kw),
-                palette::ORANGE,
-            ));
-            p.line(chart_line(
-                tr("chart.demand"),
-                kit.recent(|s| s.demand_kw),
-                palette::BLUE,
-            ));
-        });
+    // The key is the title: "generation" and "demand" in their colours.
+    chart_heading(
+        ui,
+        "",
+        &[
+            (tr("chart.generation"), palette::ORANGE),
+            (tr("chart.demand"), palette::BLUE),
+        ],
+    );
+    kit.plot("power", tr("chart.axis_kw")).show(ui, |p| {
+        p.line(chart_line(
+            tr("chart.generation"),
+            kit.recent(|s| s.generation_kw),
+            palette::ORANGE,
+        ));
+        p.line(chart_line(
+            tr("chart.demand"),
+            kit.recent(|s| s.demand_kw),
+            palette::BLUE,
+        ));
+    });
 }
 
 /// The grid chart: power from the grid (below zero: export).
 fn grid_chart(ui: &mut egui::Ui, kit: &ChartKit) {
-    ui.strong(tr("chart.grid"));
+    chart_heading(ui, tr("chart.grid"), &[]);
     kit.plot("grid", tr("chart.axis_kw")).show(ui, |p| {
         p.hline(HLine::new("", 0.0).color(egui::Color32::GRAY));
         p.line(chart_line(
@@ -121,7 +168,7 @@ fn grid_chart(ui: &mut egui::Ui, kit: &ChartKit) {
 
 /// The price chart.
 fn price_chart(ui: &mut egui::Ui, kit: &ChartKit) {
-    ui.strong(tr("chart.price"));
+    chart_heading(ui, tr("chart.price"), &[]);
     kit.plot("price", tr("chart.axis_eur_per_kwh"))
         .include_y(0.0)
         .show(ui, |p| {
@@ -135,7 +182,7 @@ fn price_chart(ui: &mut egui::Ui, kit: &ChartKit) {
 
 /// The batteries' state of charge chart.
 fn soc_chart(ui: &mut egui::Ui, kit: &ChartKit) {
-    ui.strong(tr("chart.soc"));
+    chart_heading(ui, tr("chart.soc"), &[]);
     kit.plot("soc", tr("chart.axis_percent"))
         .include_y(0.0)
         .include_y(100.0)
@@ -150,9 +197,16 @@ fn soc_chart(ui: &mut egui::Ui, kit: &ChartKit) {
 
 /// The frequency chart: the frequency, its lowest, and where shedding starts.
 fn frequency_chart(ui: &mut egui::Ui, kit: &ChartKit) {
-    ui.strong(tr("chart.frequency"));
+    chart_heading(
+        ui,
+        tr("chart.frequency"),
+        &[
+            (tr("chart.frequency_line"), palette::PURPLE),
+            (tr("chart.frequency_lowest"), palette::SKY_BLUE),
+            (tr("chart.shedding_starts"), palette::VERMILLION),
+        ],
+    );
     kit.plot("frequency", tr("chart.axis_hz"))
-        .legend(chart_legend())
         .include_y(49.8)
         .include_y(50.2)
         .show(ui, |p| {
@@ -175,10 +229,16 @@ fn frequency_chart(ui: &mut egui::Ui, kit: &ChartKit) {
 
 /// The voltage chart: the highest and lowest voltage, and the band's limits.
 fn voltage_chart(ui: &mut egui::Ui, kit: &ChartKit) {
-    ui.strong(tr("chart.voltage"));
+    chart_heading(
+        ui,
+        tr("chart.voltage"),
+        &[
+            (tr("chart.voltage_max"), palette::VERMILLION),
+            (tr("chart.voltage_min"), palette::BLUE),
+        ],
+    );
     let (v_low, v_high) = crate::sim::metrics::VOLTAGE_BAND_PU;
     kit.plot("voltage", tr("chart.axis_pu"))
-        .legend(chart_legend())
         .include_y(v_low)
         .include_y(v_high)
         .show(ui, |p| {

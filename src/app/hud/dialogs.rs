@@ -26,7 +26,7 @@ pub(super) fn errors_window(
                 ui.label(
                     egui::RichText::new(e)
                         .monospace()
-                        .color(c32(palette::VERMILLION)),
+                        .color(ink(ui, palette::VERMILLION)),
                 );
             }
             ui.horizontal(|ui| {
@@ -110,20 +110,25 @@ pub(super) fn help_window(ctx: &egui::Context, help: &mut HelpPanel) {
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .collapsible(false)
         .show(ctx, |ui| {
-            egui::Grid::new("shortcuts")
-                .num_columns(2)
-                .striped(true)
+            // Fits the window: the table scrolls inside.
+            egui::ScrollArea::vertical()
+                .max_height((ctx.content_rect().height() - 120.0).max(120.0))
                 .show(ui, |ui| {
-                    for row in SHORTCUTS {
-                        let (key, what) = shortcut_row(crate::lang::current(), row);
-                        ui.label(egui::RichText::new(key).strong().monospace());
-                        ui.label(what);
-                        ui.end_row();
-                    }
+                    egui::Grid::new("shortcuts")
+                        .num_columns(2)
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for row in SHORTCUTS {
+                                let (key, what) = shortcut_row(crate::lang::current(), row);
+                                ui.label(egui::RichText::new(key).strong().monospace());
+                                ui.label(what);
+                                ui.end_row();
+                            }
+                        });
+                    ui.separator();
+                    ui.label(tr("help.colours"));
+                    ui.label(tr("help.windows"));
                 });
-            ui.separator();
-            ui.label(tr("help.colours"));
-            ui.label(tr("help.windows"));
         });
     if !open {
         help.0 = false;
@@ -172,7 +177,7 @@ pub(super) fn unsaved_edits_window(
                 .button(
                     egui::RichText::new(tr("dialog.discard_edits"))
                         .size(17.0)
-                        .color(c32(palette::VERMILLION)),
+                        .color(ink(ui, palette::VERMILLION)),
                 )
                 .clicked()
             {

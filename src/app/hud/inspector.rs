@@ -5,7 +5,12 @@ use crate::lang::{num, tr};
 use crate::tr;
 
 /// The inspector window: the selection's name as its title and its live numbers.
-pub(super) fn inspector(ctx: &egui::Context, live: &Live, selected: &mut Option<Pick>) {
+pub(super) fn inspector(
+    ctx: &egui::Context,
+    live: &Live,
+    stage: Stage,
+    selected: &mut Option<Pick>,
+) {
     let Some(pick) = *selected else {
         return;
     };
@@ -16,7 +21,10 @@ pub(super) fn inspector(ctx: &egui::Context, live: &Live, selected: &mut Option<
     egui::Window::new(egui::RichText::new(title).strong())
         .id("inspector".into())
         .open(&mut open)
-        .anchor(egui::Align2::LEFT_TOP, egui::vec2(10.0, 120.0))
+        .anchor(
+            stage.anchor(egui::Align2::LEFT_TOP, 10.0).0,
+            stage.anchor(egui::Align2::LEFT_TOP, 10.0).1,
+        )
         .resizable(false)
         .show(ctx, |ui| {
             egui::Grid::new("numbers")

@@ -11,7 +11,8 @@ use crate::app::theme::palette;
 use crate::lang::tr;
 use crate::tr;
 
-use super::c32;
+use super::{Stage, ink};
+use crate::app::control::view::ViewRect;
 
 fn big(text: impl Into<String>, size: f32) -> egui::RichText {
     egui::RichText::new(text).size(size)
@@ -22,36 +23,42 @@ pub(super) fn lesson_ui(
     mut contexts: EguiContexts,
     mode: Option<Res<LessonMode>>,
     mut actions: ResMut<PendingActions>,
+    view: Res<ViewRect>,
 ) -> Result {
     let Some(mode) = mode else {
         return Ok(());
     };
     let ctx = contexts.ctx_mut()?;
+    let stage = Stage::of(ctx, &view);
+    // Narrower than half the view: the camera turns the step's subject to
+    // the view's centre, and the panel stays clear of it.
+    let width = (stage.width() * 0.42).clamp(260.0, 620.0);
     let lesson = &mode.prepared.lesson;
     let step = &lesson.steps[mode.step];
-    // Bottom left, clear of the alerts banner at the top of the view.
+    // Bottom left of the 3D view, clear of the alerts banner at its top.
+    let (align, offset) = stage.anchor(egui::Align2::LEFT_BOTTOM, 10.0);
     egui::Window::new(big(lesson.title.get(), 22.0).strong())
         .id("lesson".into())
-        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -175.0))
+        .anchor(align, offset)
         .collapsible(true)
         .resizable(false)
-        .default_width(620.0)
+        .default_width(width)
         .show(ctx, |ui| {
-            ui.set_max_width(620.0);
+            ui.set_max_width(width);
             ui.label(
                 big(
                     tr!("lesson.step_of", n = mode.step + 1, of = lesson.steps.len()),
                     16.0,
                 )
-                .color(c32(palette::LIGHT_GREY)),
+                .color(ink(ui, palette::LIGHT_GREY)),
             );
             ui.add_space(4.0);
-            ui.label(big(step.text.get(), 24.0).color(egui::Color32::from_gray(240)));
+            ui.label(big(step.text.get(), 24.0).strong());
             ui.add_space(8.0);
             if mode.finished {
                 ui.label(
                     big(tr("lesson.complete"), 20.0)
-                        .color(c32(palette::GREEN))
+                        .color(ink(ui, palette::GREEN))
                         .strong(),
                 );
             } else {
@@ -60,7 +67,7 @@ pub(super) fn lesson_ui(
                 } else {
                     step.until.hint()
                 };
-                ui.label(big(hint, 18.0).color(c32(palette::ORANGE)));
+                ui.label(big(hint, 18.0).color(ink(ui, palette::ORANGE)));
             }
             ui.horizontal(|ui| {
                 let back = ui.add_enabled(

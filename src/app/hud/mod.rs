@@ -22,7 +22,7 @@ mod toolbox;
 pub mod history;
 
 pub use alerts::{Severity, alerts};
-use bars::{PriceSlider, status_bar, top_bar};
+use bars::{BarToggles, PriceSlider, StripToggles, status_bar, top_bar};
 pub use challenge::ChallengeList;
 use dialogs::HelpPanel;
 use dialogs::{errors_window, help_window, long_work_window};
@@ -39,7 +39,7 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, egui};
 use chrono::Duration;
-use egui_plot::{HLine, Legend, Line, Plot};
+use egui_plot::{HLine, Line, Plot};
 
 use crate::app::capture::screenshot::FrameStats;
 use crate::app::control::action::{Action, Panel, SPEEDS};
@@ -47,10 +47,11 @@ use crate::app::control::mode::{Building, Mode};
 use crate::app::control::queue::{ApplyAction, PendingActions};
 use crate::app::control::requests::{ScreenshotRequest, StatusNote};
 use crate::app::control::source::ScenarioSource;
+use crate::app::control::view::ViewRect;
 use crate::app::hud::history::{ChartHistory, Sample};
 use crate::app::theme::names::market_name;
 use crate::app::theme::palette::{self, LOADING_STOPS, Rgb8, VOLTAGE_STOPS};
-use crate::app::world::graphics::ViewRect;
+use crate::app::theme::style;
 use crate::app::world::scene::{Pick, Selection};
 use crate::app::world::visuals::{ShowTrades, house_served};
 use crate::market::Mechanism;
@@ -74,6 +75,78 @@ impl Default for UiScale {
     }
 }
 
+/// Presenter mode (F5, `--presenter`): light panels, larger type, the
+/// story in big readouts, no diagnostics.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Presenter(pub bool);
+
+/// Presenter mode's type over the sandbox's (24 px body over 18).
+pub const PRESENTER_ZOOM: f32 = 24.0 / 18.0;
+
+/// The face is in egui's fonts: egui takes new fonts at the next pass, so
+/// nothing is drawn in the frame that installs them.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct FaceReady(bool);
+
+fn face_ready(ready: Res<FaceReady>) -> bool {
+    ready.0
+}
+
+/// The key to the colours over the 3D view (K) is shown.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyShown(pub bool);
+
+/// The diagnostics in the bottom strip (F3): frame times, steps, the renderer.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Diagnostics(pub bool);
+
+/// Where windows that float over the 3D view go: the part of the window
+/// the bars and the drawer leave to it, in egui points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Stage {
+    view: egui::Rect,
+    screen: egui::Rect,
+}
+
+impl Stage {
+    /// The stage of this frame (the whole window before the bars are drawn).
+    fn of(ctx: &egui::Context, view: &ViewRect) -> Stage {
+        let screen = ctx.content_rect();
+        Stage {
+            view: view.rect.unwrap_or(screen),
+            screen,
+        }
+    }
+
+    /// An anchor that puts a window at `align` of the 3D view, `margin`
+    /// points in from its edges.
+    fn anchor(&self, align: egui::Align2, margin: f32) -> (egui::Align2, egui::Vec2) {
+        use egui::Align;
+        let (v, s) = (self.view, self.screen);
+        let dx = match align.x() {
+            Align::Min => v.left() - s.left() + margin,
+            Align::Center => v.center().x - s.center().x,
+            Align::Max => v.right() - s.right() - margin,
+        };
+        let dy = match align.y() {
+            Align::Min => v.top() - s.top() + margin,
+            Align::Center => v.center().y - s.center().y,
+            Align::Max => v.bottom() - s.bottom() - margin,
+        };
+        (align, egui::vec2(dx, dy))
+    }
+
+    /// The 3D view's height, points (a window over it fits in this).
+    fn height(&self) -> f32 {
+        self.view.height()
+    }
+
+    /// The 3D view's width, points.
+    fn width(&self) -> f32 {
+        self.view.width()
+    }
+}
+
 /// Each panel's own state, for the system that draws them all. What other
 /// folders read of the panels lives with them: the selection
 /// ([`Selection`]), build mode ([`Building`]), the 3D view's rectangle
@@ -87,6 +160,9 @@ struct Panels<'w> {
     scale: ResMut<'w, UiScale>,
     price: ResMut<'w, PriceSlider>,
     build: ResMut<'w, build::BuildFields>,
+    key: ResMut<'w, KeyShown>,
+    diagnostics: ResMut<'w, Diagnostics>,
+    presenter: ResMut<'w, Presenter>,
 }
 
 /// Adds the panels, the shortcuts and picking for the inspector.
@@ -95,6 +171,10 @@ pub fn plugin(app: &mut App) {
         .init_resource::<ChartsPanel>()
         .init_resource::<ChallengeList>()
         .init_resource::<UiScale>()
+        .init_resource::<Presenter>()
+        .init_resource::<FaceReady>()
+        .init_resource::<KeyShown>()
+        .init_resource::<Diagnostics>()
         .init_resource::<PriceSlider>()
         .init_resource::<build::BuildFields>();
     app.add_observer(show_a_panel);
@@ -103,11 +183,16 @@ pub fn plugin(app: &mut App) {
     app.add_systems(
         bevy_egui::EguiPrimaryContextPass,
         (
-            (draw_ui, challenge::challenge_ui, lesson::lesson_ui)
-                .chain()
-                .run_if(sandbox.clone()),
-            demo::demo_ui.run_if(resource_exists::<crate::app::modes::demo::DemoMode>),
-        ),
+            keep_the_look,
+            (
+                (draw_ui, challenge::challenge_ui, lesson::lesson_ui)
+                    .chain()
+                    .run_if(sandbox.clone()),
+                demo::demo_ui.run_if(resource_exists::<crate::app::modes::demo::DemoMode>),
+            )
+                .run_if(face_ready),
+        )
+            .chain(),
     );
     app.add_systems(
         Update,
@@ -136,11 +221,17 @@ fn show_a_panel(
     mut help: ResMut<HelpPanel>,
     mut list: ResMut<ChallengeList>,
     mut charts: ResMut<ChartsPanel>,
+    mut key: ResMut<KeyShown>,
+    mut scale: ResMut<UiScale>,
+    mut presenter: ResMut<Presenter>,
 ) {
     match action.0 {
         Action::Show(Panel::Help) => help.0 = true,
         Action::Show(Panel::Challenges) => list.0 = true,
         Action::Show(Panel::Charts) => charts.0 = true,
+        Action::Show(Panel::Key) => key.0 = true,
+        Action::SetUiSize(percent) => scale.0 = percent as f32 / 100.0,
+        Action::SetPresenter(on) => presenter.0 = on,
         _ => {}
     }
 }
@@ -177,6 +268,12 @@ fn title_marks_unsaved_edits(
 
 fn c32(c: Rgb8) -> egui::Color32 {
     egui::Color32::from_rgb(c[0], c[1], c[2])
+}
+
+/// A state colour as text on `ui`'s panels: moved just far enough toward
+/// white or black to read at 4.5:1 in the dark and the light (presenter) look.
+fn ink(ui: &egui::Ui, c: Rgb8) -> egui::Color32 {
+    style::readable(c32(c), ui.visuals().panel_fill)
 }
 
 /// The neighbourhood's live state the panels read, gathered in one place.
@@ -216,43 +313,62 @@ fn draw_ui(
     stats: Res<FrameStats>,
     mut panels: Panels,
     mut shared: Shared,
-    mut style_set: Local<bool>,
     mut actions: ResMut<PendingActions>,
     mut screenshot: ResMut<ScreenshotRequest>,
     held: Option<Res<crate::app::control::editing::HeldForUnsavedEdits>>,
     jump: Option<Res<crate::app::control::long_work::Jump>>,
     loading: Option<Res<crate::app::control::long_work::Loading>>,
+    graphics: Option<Res<crate::app::world::graphics::Graphics>>,
     (mut tool, marks): (
         Option<ResMut<crate::app::modes::build::BuildTool>>,
         Option<Res<crate::app::modes::build::LockMarks>>,
     ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    if !*style_set {
-        *style_set = true;
-        set_text_styles(ctx);
-    }
-    let mut root = sandbox_root(ctx, panels.scale.0);
+    let mut root = sandbox_root(ctx);
     let was_building = *shared.building.get() == Building::On;
     let mut building = was_building;
     let mut selected = shared.selection.0;
     let mut show_trades = shared.trades.0;
-    top_bar(
-        &mut root,
-        &live,
-        &mut panels.price,
-        &mut panels.list,
-        &mut building,
-        &mut actions,
-    );
     let note = shared.note.0.clone();
-    status_bar(&mut root, &live, &stats, note.as_deref(), &mut screenshot);
+    if panels.presenter.0 {
+        bars::presenter_bar(&mut root, &live, &mut panels.help, &mut actions);
+    } else {
+        top_bar(
+            &mut root,
+            &live,
+            &mut panels.price,
+            BarToggles {
+                building: &mut building,
+                challenges: &mut panels.list,
+                help: &mut panels.help,
+            },
+            &mut actions,
+        );
+        status_bar(
+            &mut root,
+            &live,
+            &stats,
+            note.as_deref(),
+            StripToggles {
+                key: &mut panels.key.0,
+                drawer: &mut panels.charts.0,
+                diagnostics: panels.diagnostics.0.then(|| {
+                    graphics
+                        .as_deref()
+                        .map(|g| g.describe())
+                        .unwrap_or_default()
+                }),
+            },
+            &mut screenshot,
+        );
+    }
     if panels.charts.0 {
         charts_panel(
             &mut root,
             &live,
             &source,
-            &mut panels.help,
+            &mut panels.charts,
             &mut show_trades,
             &mut actions,
         );
@@ -260,9 +376,10 @@ fn draw_ui(
     let view_rect = root.available_rect_before_wrap();
     shared.view_rect.set_if_neq(ViewRect {
         rect: Some(view_rect),
-        zoom: panels.scale.0,
+        zoom: ctx.zoom_factor(),
     });
-    view_overlays(ctx, &live, was_building, &mut selected);
+    let stage = Stage::of(ctx, &shared.view_rect);
+    view_overlays(ctx, &live, stage, panels.key.0, &mut selected);
     if was_building {
         build_mode_panels(
             ctx,
@@ -290,11 +407,47 @@ fn draw_ui(
     Ok(())
 }
 
-/// The sandbox's root Ui over the whole window, at the panels' zoom (U).
-fn sandbox_root(ctx: &egui::Context, scale: f32) -> egui::Ui {
-    if (ctx.zoom_factor() - scale).abs() > 1e-3 {
-        ctx.set_zoom_factor(scale);
+/// The face, the look (presenter or not) and the zoom: the panels' size
+/// (U) times what the window's size gives ([`style::auto_zoom`]) times
+/// presenter mode's larger type. Runs in every mode, the demo's too.
+fn keep_the_look(
+    mut contexts: EguiContexts,
+    scale: Res<UiScale>,
+    presenter: Res<Presenter>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    mut fonts_in: Local<bool>,
+    mut ready: ResMut<FaceReady>,
+    mut look: Local<Option<style::Look>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if !*fonts_in {
+        *fonts_in = true;
+        style::install_fonts(ctx);
+        return Ok(());
     }
+    ready.set_if_neq(FaceReady(true));
+    let want = if presenter.0 {
+        style::Look::Presenter
+    } else {
+        style::Look::Desk
+    };
+    if *look != Some(want) {
+        *look = Some(want);
+        style::apply(ctx, want);
+    }
+    let auto = windows
+        .single()
+        .map_or(1.0, |w| style::auto_zoom(w.width(), w.height()));
+    let extra = if presenter.0 { PRESENTER_ZOOM } else { 1.0 };
+    let zoom = scale.0 * auto * extra;
+    if (ctx.zoom_factor() - zoom).abs() > 1e-3 {
+        ctx.set_zoom_factor(zoom);
+    }
+    Ok(())
+}
+
+/// The sandbox's root Ui over the whole window.
+fn sandbox_root(ctx: &egui::Context) -> egui::Ui {
     egui::Ui::new(
         ctx.clone(),
         "sandbox".into(),
@@ -304,62 +457,36 @@ fn sandbox_root(ctx: &egui::Context, scale: f32) -> egui::Ui {
     )
 }
 
-/// The charts panel on the right (Tab).
+/// The drawer on the right (Tab): the charts and the settings.
 fn charts_panel(
     root: &mut egui::Ui,
     live: &Live,
     source: &ScenarioSource,
-    help: &mut HelpPanel,
+    drawer: &mut ChartsPanel,
     show_trades: &mut bool,
     actions: &mut PendingActions,
 ) {
     egui::Panel::right("charts")
-        .default_size(390.0)
+        .default_size(side_panel::DRAWER_WIDTH_PT)
         .resizable(true)
         .show(root, |ui| {
-            side_panel(ui, live, source, help, show_trades, actions)
+            side_panel(ui, live, source, drawer, show_trades, actions)
         });
 }
 
-/// Over the 3D view: the legend (not in build mode), the alerts and the inspector.
+/// Over the 3D view: the key to the colours (K), the alerts and the inspector.
 fn view_overlays(
     ctx: &egui::Context,
     live: &Live,
-    was_building: bool,
+    stage: Stage,
+    key: bool,
     selected: &mut Option<Pick>,
 ) {
-    if !was_building {
-        legend(ctx);
+    if key {
+        legend(ctx, stage);
     }
-    alerts_banner(ctx, live);
-    inspector(ctx, live, selected);
-}
-
-/// The panels' text sizes, set once.
-fn set_text_styles(ctx: &egui::Context) {
-    ctx.global_style_mut(|style| {
-        use egui::{FontFamily, FontId, TextStyle};
-        style.text_styles = [
-            (
-                TextStyle::Heading,
-                FontId::new(22.0, FontFamily::Proportional),
-            ),
-            (TextStyle::Body, FontId::new(15.0, FontFamily::Proportional)),
-            (
-                TextStyle::Button,
-                FontId::new(15.0, FontFamily::Proportional),
-            ),
-            (
-                TextStyle::Small,
-                FontId::new(12.0, FontFamily::Proportional),
-            ),
-            (
-                TextStyle::Monospace,
-                FontId::new(14.0, FontFamily::Monospace),
-            ),
-        ]
-        .into();
-    });
+    alerts_banner(ctx, live, stage);
+    inspector(ctx, live, stage, selected);
 }
 
 /// Build mode's panels: the build panel, the toolbox, the ghost's label and the padlocks.
@@ -374,19 +501,21 @@ fn build_mode_panels(
     marks: Option<&crate::app::modes::build::LockMarks>,
     view_rect: egui::Rect,
 ) {
+    let stage = Stage {
+        view: view_rect,
+        screen: ctx.content_rect(),
+    };
     build::build_panel(
         ctx,
         live,
         source,
         &mut panels.build,
-        panels.charts.0,
+        stage,
         selected,
         actions,
     );
     if let Some(tool) = tool {
-        let charts_width = if panels.charts.0 { 390.0 } else { 0.0 };
-        let view_width = view_rect.width();
-        toolbox::toolbox(ctx, live, &mut panels.build, tool, charts_width, view_width);
+        toolbox::toolbox(ctx, live, &mut panels.build, tool, stage);
         toolbox::ghost_label(ctx, live, tool);
     }
     if let Some(marks) = marks {

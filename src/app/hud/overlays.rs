@@ -1,12 +1,14 @@
-//! What lies over the 3D view: the legend and the alerts banner.
+//! What lies over the 3D view: the key to its colours (K) and the alerts banner.
 
 use super::*;
 use crate::lang::tr;
 
-pub(super) fn legend(ctx: &egui::Context) {
+pub(super) fn legend(ctx: &egui::Context, stage: Stage) {
+    let (align, offset) = stage.anchor(egui::Align2::LEFT_BOTTOM, 10.0);
     egui::Area::new("legend".into())
-        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -40.0))
+        .anchor(align, offset)
         .show(ctx, |ui| {
+            ui.set_max_width((stage.width() - 20.0).clamp(200.0, 560.0));
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ramp_legend(ui, tr("legend.cable_loading"), &LOADING_STOPS, |v| {
                     qty(v, 0, Unit::Percent)
@@ -15,7 +17,7 @@ pub(super) fn legend(ctx: &egui::Context) {
                     qty(v, 2, Unit::Pu)
                 });
                 ui.label(tr("legend.dashes"));
-                ui.label(egui::RichText::new(tr("legend.arcs")).color(c32(palette::GREEN)));
+                ui.label(egui::RichText::new(tr("legend.arcs")).color(ink(ui, palette::GREEN)));
             });
         });
 }
@@ -27,16 +29,16 @@ pub(super) fn ramp_legend(
     label: impl Fn(f64) -> String,
 ) {
     ui.strong(title);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for &(value, colour) in stops {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 14.0), egui::Sense::hover());
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(22.0, 18.0), egui::Sense::hover());
             ui.painter().rect_filled(rect, 2.0, c32(colour));
             ui.label(label(value));
         }
     });
 }
 
-pub(super) fn alerts_banner(ctx: &egui::Context, live: &Live) {
+pub(super) fn alerts_banner(ctx: &egui::Context, live: &Live, stage: Stage) {
     let list = alerts(
         &live.record,
         live.grid.mode,
@@ -46,9 +48,13 @@ pub(super) fn alerts_banner(ctx: &egui::Context, live: &Live) {
     if list.is_empty() {
         return;
     }
+    // At the top of the 3D view, under the bar's buttons, never over them.
+    let (align, offset) = stage.anchor(egui::Align2::CENTER_TOP, 8.0);
     egui::Area::new("alerts".into())
-        .anchor(egui::Align2::CENTER_TOP, egui::vec2(-200.0, 110.0))
+        .anchor(align, offset)
+        .interactable(false)
         .show(ctx, |ui| {
+            ui.set_max_width((stage.width() - 40.0).clamp(200.0, 720.0));
             for (severity, text) in list {
                 let fill = match severity {
                     Severity::Notice => c32([0, 90, 140]),

@@ -18,7 +18,7 @@ use crate::lang::Lang;
 /// the keys and what they do, both keys of the language tables (the
 /// book's table is the English one, tested); [`shortcut_row`] gives the
 /// texts.
-pub const SHORTCUTS: [(&str, &str); 31] = [
+pub const SHORTCUTS: [(&str, &str); 34] = [
     ("key.g", "help.outage"),
     ("key.p", "help.price_spike"),
     ("key.space", "help.pause"),
@@ -39,6 +39,9 @@ pub const SHORTCUTS: [(&str, &str); 31] = [
     ("key.views", "help.views"),
     ("key.click", "help.inspect"),
     ("key.tab", "help.charts"),
+    ("key.k", "help.key"),
+    ("key.f5", "help.presenter"),
+    ("key.f3", "help.diagnostics"),
     ("key.u", "help.ui_size"),
     ("key.f11", "help.fullscreen"),
     ("key.f12", "help.screenshot"),
@@ -66,7 +69,9 @@ pub fn shortcut_row(lang: Lang, (keys, what): (&str, &str)) -> (String, String) 
     )
 }
 
-/// UI sizes the U key cycles through.
+/// UI sizes the U key cycles through ([`UI_SIZES_PERCENT`] over 100).
+///
+/// [`UI_SIZES_PERCENT`]: crate::app::control::action::UI_SIZES_PERCENT
 pub const UI_SCALES: [f32; 4] = [1.0, 1.25, 1.5, 2.0];
 
 /// Which action a key press asks for (None: not a shortcut of the controls).
@@ -101,8 +106,14 @@ pub enum Shortcut {
     ToggleBuild,
     /// The list of challenges on or off.
     ToggleChallenges,
-    /// The charts panel on or off.
+    /// The charts drawer open or shut.
     ToggleCharts,
+    /// The key to the colours on or off.
+    ToggleKey,
+    /// Presenter mode on or off.
+    TogglePresenter,
+    /// The diagnostics on or off.
+    ToggleDiagnostics,
     /// The trade arcs on or off.
     ToggleTrades,
     /// The next UI size.
@@ -136,6 +147,9 @@ pub fn shortcut_for_key(key: KeyCode, shift: bool, ctrl: bool) -> Option<Shortcu
         KeyCode::Slash if shift => Shortcut::ToggleHelp,
         KeyCode::Escape => Shortcut::Escape,
         KeyCode::Tab => Shortcut::ToggleCharts,
+        KeyCode::KeyK => Shortcut::ToggleKey,
+        KeyCode::F5 => Shortcut::TogglePresenter,
+        KeyCode::F3 => Shortcut::ToggleDiagnostics,
         KeyCode::KeyT => Shortcut::ToggleTrades,
         KeyCode::KeyU => Shortcut::CycleUiScale,
         KeyCode::F11 => Shortcut::ToggleFullscreen,
@@ -253,6 +267,9 @@ pub(super) fn keyboard(
                 actions.push(Action::CancelJump);
             }
             Some(Shortcut::ToggleCharts) => panels.charts.0 = !panels.charts.0,
+            Some(Shortcut::ToggleKey) => panels.key.0 = !panels.key.0,
+            Some(Shortcut::TogglePresenter) => panels.presenter.0 = !panels.presenter.0,
+            Some(Shortcut::ToggleDiagnostics) => panels.diagnostics.0 = !panels.diagnostics.0,
             Some(Shortcut::ToggleTrades) => trades.0 = !trades.0,
             Some(Shortcut::CycleUiScale) => {
                 let at = UI_SCALES

@@ -1,91 +1,127 @@
-//! The right panel: scenario picker, market, weather controls and the charts.
+//! The drawer on the right (Tab): the charts, and the neighbourhood's
+//! settings (its file, the market, the weather). Closed at the start, so
+//! the 3D view has the window; its tab is in the bottom strip.
 
 use super::*;
 use crate::lang::{num, tr};
 use crate::tr;
 
-/// The charts panel (Tab) is open; it is at the start.
-#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChartsPanel(pub bool);
+/// The drawer (Tab) is open, and on which page.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChartsPanel(pub bool, pub DrawerPage);
 
-impl Default for ChartsPanel {
-    fn default() -> Self {
-        Self(true)
-    }
+/// The drawer's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DrawerPage {
+    /// The live charts.
+    #[default]
+    Charts,
+    /// The file, the market and the weather.
+    Settings,
 }
+
+/// The drawer's width in points.
+pub(super) const DRAWER_WIDTH_PT: f32 = 360.0;
 
 pub(super) fn side_panel(
     ui: &mut egui::Ui,
     live: &Live,
     source: &ScenarioSource,
-    help: &mut HelpPanel,
+    drawer: &mut ChartsPanel,
     show_trades: &mut bool,
     actions: &mut PendingActions,
 ) {
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.horizontal(|ui| {
-            ui.heading(&live.hood.0.scenario.name);
-            if ui.button(tr("side.help")).clicked() {
-                help.0 = !help.0;
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut drawer.1, DrawerPage::Charts, tr("side.charts_page"));
+        ui.selectable_value(
+            &mut drawer.1,
+            DrawerPage::Settings,
+            tr("side.settings_page"),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button("×").on_hover_text(tr("side.close")).clicked() {
+                drawer.0 = false;
             }
         });
-        ui.horizontal(|ui| {
-            egui::ComboBox::from_id_salt("scenario")
-                .selected_text(file_name(&source.path))
-                .show_ui(ui, |ui| {
-                    for path in &source.available {
-                        if ui
-                            .selectable_label(*path == source.path, file_name(path))
-                            .clicked()
-                        {
-                            actions.push(Action::LoadScenario(path.clone()));
-                        }
-                    }
-                });
-            if ui
-                .button(tr("side.reload"))
-                .on_hover_text(tr("side.reload_hover"))
-                .clicked()
-            {
-                actions.push(Action::Reload);
-            }
-        });
-        ui.separator();
-        market_section(ui, live, show_trades, actions);
-        ui.separator();
-        ui.heading(tr("side.weather"));
-        let env = live.env.0;
-        ui.label(tr!(
-            "side.weather_now",
-            sun = num((90.0 - env.sun_zenith_deg).max(-90.0), 0),
-            ghi = num(env.ghi_w_m2, 0),
-            air = num(env.air_c, 1),
-            clouds = num(env.cloud_oktas, 1),
-            wind = num(env.wind_m_s, 1)
-        ));
-        weather_slider(
-            ui,
-            tr("side.clouds"),
-            live.weather.cloud_override_oktas,
-            0.0..=8.0,
-            tr("side.oktas_suffix"),
-            |v| {
-                actions.push(Action::SetClouds(v));
-            },
-        );
-        weather_slider(
-            ui,
-            tr("side.wind"),
-            live.weather.wind_override_m_s,
-            0.0..=25.0,
-            tr("side.m_s_suffix"),
-            |v| {
-                actions.push(Action::SetWind(v));
-            },
-        );
-        ui.separator();
-        super::charts::charts(ui, live);
     });
+    ui.separator();
+    match drawer.1 {
+        DrawerPage::Charts => super::charts::charts(ui, live),
+        DrawerPage::Settings => {
+            // The scroll bar takes its own room, not the charts' edge.
+            ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                settings_page(ui, live, source, show_trades, actions);
+                ui.separator();
+                super::charts::more_charts(ui, live);
+            });
+        }
+    }
+}
+
+/// The neighbourhood's file, its market and the weather.
+fn settings_page(
+    ui: &mut egui::Ui,
+    live: &Live,
+    source: &ScenarioSource,
+    show_trades: &mut bool,
+    actions: &mut PendingActions,
+) {
+    ui.heading(&live.hood.0.scenario.name);
+    ui.horizontal_wrapped(|ui| {
+        egui::ComboBox::from_id_salt("scenario")
+            .selected_text(file_name(&source.path))
+            .show_ui(ui, |ui| {
+                for path in &source.available {
+                    if ui
+                        .selectable_label(*path == source.path, file_name(path))
+                        .clicked()
+                    {
+                        actions.push(Action::LoadScenario(path.clone()));
+                    }
+                }
+            });
+        if ui
+            .button(tr("side.reload"))
+            .on_hover_text(tr("side.reload_hover"))
+            .clicked()
+        {
+            actions.push(Action::Reload);
+        }
+    });
+    ui.separator();
+    market_section(ui, live, show_trades, actions);
+    ui.separator();
+    ui.heading(tr("side.weather"));
+    let env = live.env.0;
+    ui.label(tr!(
+        "side.weather_now",
+        sun = num((90.0 - env.sun_zenith_deg).max(-90.0), 0),
+        ghi = num(env.ghi_w_m2, 0),
+        air = num(env.air_c, 1),
+        clouds = num(env.cloud_oktas, 1),
+        wind = num(env.wind_m_s, 1)
+    ));
+    weather_slider(
+        ui,
+        tr("side.clouds"),
+        live.weather.cloud_override_oktas,
+        0.0..=8.0,
+        tr("side.oktas_suffix"),
+        |v| {
+            actions.push(Action::SetClouds(v));
+        },
+    );
+    weather_slider(
+        ui,
+        tr("side.wind"),
+        live.weather.wind_override_m_s,
+        0.0..=25.0,
+        tr("side.m_s_suffix"),
+        |v| {
+            actions.push(Action::SetWind(v));
+        },
+    );
 }
 
 /// The local market: mechanism, the last interval, the ledger so far.

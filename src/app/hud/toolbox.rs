@@ -89,18 +89,16 @@ pub(super) fn toolbox(
     live: &Live,
     fields: &mut build::BuildFields,
     tool: &mut BuildTool,
-    charts_width: f32,
-    view_width: f32,
+    stage: Stage,
 ) {
+    let (align, offset) = stage.anchor(egui::Align2::CENTER_BOTTOM, 10.0);
+    let view_width = stage.width();
     egui::Window::new(tr("toolbox.title"))
         .id("toolbox".into())
         .title_bar(false)
         .resizable(false)
-        // Centred on the 3D view, clear of the charts panel.
-        .anchor(
-            egui::Align2::CENTER_BOTTOM,
-            egui::vec2(-charts_width / 2.0, -40.0),
-        )
+        // Centred at the foot of the 3D view, clear of the drawer.
+        .anchor(align, offset)
         .show(ctx, |ui| {
             // Wraps to two rows where the view is narrow (a large UI size).
             ui.set_max_width((view_width - 40.0).max(300.0));
@@ -241,7 +239,7 @@ pub(super) fn ghost_label(ctx: &egui::Context, live: &Live, tool: &BuildTool) {
                         } else {
                             palette::VERMILLION
                         };
-                        ui.label(egui::RichText::new(why).color(c32(colour)).size(15.0));
+                        ui.label(egui::RichText::new(why).color(ink(ui, colour)).size(15.0));
                     }
                     Ok(edit) => {
                         let fresh = live
@@ -273,7 +271,7 @@ pub(super) fn ghost_label(ctx: &egui::Context, live: &Live, tool: &BuildTool) {
                             Some(Err(why)) => {
                                 ui.label(
                                     egui::RichText::new(tr!("toolbox.cannot", why = why))
-                                        .color(c32(palette::VERMILLION))
+                                        .color(ink(ui, palette::VERMILLION))
                                         .size(15.0),
                                 );
                             }

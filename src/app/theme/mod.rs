@@ -1,5 +1,7 @@
 //! The look every folder shares: the palette (colours for states, loading
-//! and voltage scales) and the names of things in the language. Imports nothing of the app.
+//! and voltage scales), the names of things in the language, and the type
+//! and widget style. Imports nothing of the app.
 
 pub mod names;
 pub mod palette;
+pub mod style;

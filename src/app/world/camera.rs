@@ -7,7 +7,7 @@ use bevy::prelude::*;
 
 use crate::app::control::action::Action;
 use crate::app::control::queue::ApplyAction;
-use crate::app::world::graphics::ViewRect;
+use crate::app::control::view::ViewRect;
 use bevy::window::PrimaryWindow;
 use bevy_egui::EguiContexts;
 

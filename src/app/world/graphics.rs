@@ -19,7 +19,7 @@ use bevy::picking::pointer::{Location, PointerInput, PointerLocation};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
 use bevy::render::renderer::RenderAdapterInfo;
-use bevy::window::PrimaryWindow;
+use bevy::window::{MonitorSelection, PrimaryWindow, WindowPosition};
 use bevy_egui::{EguiContexts, EguiGlobalSettings, EguiTextureHandle, PrimaryEguiContext, egui};
 
 use crate::app::capture::screenshot::FrameStats;
@@ -27,6 +27,7 @@ use crate::app::control::action::Action;
 use crate::app::control::mode::Mode;
 use crate::app::control::queue::ApplyAction;
 use crate::app::control::requests::StatusNote;
+use crate::app::control::view::ViewRect;
 use crate::app::frame::AppSystems;
 
 /// The share of the window's resolution the 3D view is drawn at in `low`.
@@ -128,6 +129,12 @@ pub(super) fn plugin(app: &mut App) {
     );
     app.add_systems(
         Update,
+        fit_the_window_to_the_screen
+            .in_set(AppSystems::Present)
+            .run_if(resource_exists::<FitToScreen>),
+    );
+    app.add_systems(
+        Update,
         f9_changes_the_graphics
             .in_set(AppSystems::Input)
             .run_if(not(in_state(Mode::Demo))),
@@ -140,28 +147,45 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-/// The part of the window the panels leave to the 3D view, in egui points,
-/// and egui's zoom; the panels say where they are each frame.
-#[derive(Resource, Debug, Clone, Copy, PartialEq, Default)]
-pub struct ViewRect {
-    /// The free rectangle (none before the panels are first drawn).
-    pub rect: Option<egui::Rect>,
-    /// egui's zoom (points to logical pixels).
-    pub zoom: f32,
+/// No window size was asked for: the window shrinks, once, to fit the
+/// screen it opened on (a 1600x900 window on a 1280x720 projector would
+/// hang off its edges).
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct FitToScreen;
+
+/// The most of a screen's width and height a window takes when it fits.
+const SCREEN_SHARE: f32 = 0.92;
+
+/// The size (logical pixels) that fits `window` on a `screen` of logical
+/// pixels, keeping the window's shape; the window itself if it fits.
+pub fn size_to_fit(window: Vec2, screen: Vec2) -> Vec2 {
+    let room = screen * SCREEN_SHARE;
+    let k = (room.x / window.x).min(room.y / window.y);
+    if !k.is_finite() || k >= 1.0 || k <= 0.0 {
+        return window;
+    }
+    (window * k).floor()
 }
 
-impl ViewRect {
-    /// Whether `pos` (egui points) is in the 3D view (anywhere before the
-    /// panels are first drawn).
-    pub fn contains(&self, pos: egui::Pos2) -> bool {
-        self.rect.is_none_or(|r| r.contains(pos))
-    }
-
-    /// Whether the window's logical pixel `px` (a cursor position) is in
-    /// the 3D view: egui's points are pixels over its zoom.
-    pub fn contains_px(&self, px: Vec2) -> bool {
-        let zoom = if self.zoom > 0.0 { self.zoom } else { 1.0 };
-        self.contains(egui::pos2(px.x / zoom, px.y / zoom))
+fn fit_the_window_to_the_screen(
+    mut commands: Commands,
+    monitors: Query<&bevy::window::Monitor, With<bevy::window::PrimaryMonitor>>,
+    mut windows: Query<&mut Window, With<PrimaryWindow>>,
+) {
+    let (Ok(monitor), Ok(mut window)) = (monitors.single(), windows.single_mut()) else {
+        return;
+    };
+    commands.remove_resource::<FitToScreen>();
+    let scale = monitor.scale_factor.max(0.1) as f32;
+    let screen = Vec2::new(
+        monitor.physical_width as f32,
+        monitor.physical_height as f32,
+    ) / scale;
+    let now = Vec2::new(window.width(), window.height());
+    let fit = size_to_fit(now, screen);
+    if fit != now {
+        window.resolution.set(fit.x, fit.y);
+        window.position = WindowPosition::Centered(MonitorSelection::Primary);
     }
 }
 
@@ -301,8 +325,9 @@ fn apply_graphics(
         return;
     };
     let physical = UVec2::new(window.physical_width(), window.physical_height()).max(UVec2::ONE);
-    // Say so when the setting or the way changes (not at the start in high).
-    if graphics.is_changed() && (applied.is_some() || graphics.low) {
+    // Say so when the setting or the way changes, not at the start: the
+    // renderer's name is for the diagnostics (F3), not for students.
+    if graphics.is_changed() && applied.is_some() {
         note.say(crate::tr!(
             "graphics.key_note",
             graphics = graphics.describe()
@@ -514,6 +539,20 @@ mod tests {
         for _ in 0..n {
             stats.add(ms, Default::default(), true);
         }
+    }
+
+    #[test]
+    fn a_window_too_big_for_the_screen_shrinks_and_keeps_its_shape() {
+        let fit = size_to_fit(Vec2::new(1600.0, 900.0), Vec2::new(1280.0, 720.0));
+        assert!(
+            fit.x <= 1280.0 * SCREEN_SHARE && fit.y <= 720.0 * SCREEN_SHARE,
+            "{fit}"
+        );
+        assert!((fit.x / fit.y - 16.0 / 9.0).abs() < 0.01, "{fit}");
+        // One that fits is left alone, and nonsense leaves it too.
+        let small = Vec2::new(1024.0, 768.0);
+        assert_eq!(size_to_fit(small, Vec2::new(1920.0, 1080.0)), small);
+        assert_eq!(size_to_fit(small, Vec2::ZERO), small);
     }
 
     #[test]

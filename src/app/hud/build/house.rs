@@ -280,7 +280,9 @@ fn car_fields(
     let (arrive, depart) = (time_ok(&d.car_times.0), time_ok(&d.car_times.1));
     ui.horizontal(|ui| {
         if arrive.is_none() || depart.is_none() {
-            ui.label(egui::RichText::new(tr("build.times_hint")).color(c32(palette::VERMILLION)));
+            ui.label(
+                egui::RichText::new(tr("build.times_hint")).color(ink(ui, palette::VERMILLION)),
+            );
         } else {
             edit_button(
                 ui,

@@ -164,7 +164,7 @@ fn kind_name(kind: &str) -> &str {
 fn preview_ui(ui: &mut egui::Ui, preview: &crate::app::control::editing::EditPreview) {
     match &preview.result {
         Err(why) => {
-            ui.label(egui::RichText::new(why).color(c32(palette::VERMILLION)));
+            ui.label(egui::RichText::new(why).color(ink(ui, palette::VERMILLION)));
         }
         Ok(p) => {
             ui.label(
@@ -264,7 +264,7 @@ pub(super) fn build_panel(
     live: &Live,
     source: &ScenarioSource,
     fields: &mut BuildFields,
-    charts_open: bool,
+    stage: Stage,
     selected: &mut Option<Pick>,
     actions: &mut PendingActions,
 ) {
@@ -287,26 +287,26 @@ pub(super) fn build_panel(
             fields.draft = read_draft(built, pick);
         }
     }
-    // Beside the charts panel, clear of the inspector on the left.
-    let right = if charts_open { -420.0 } else { -10.0 };
+    // At the right of the 3D view (beside the drawer), clear of the inspector on the left.
+    let (align, offset) = stage.anchor(egui::Align2::RIGHT_TOP, 10.0);
     egui::Window::new(egui::RichText::new(tr("build.title")).strong().size(20.0))
         .id("build".into())
-        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(right, 90.0))
+        .anchor(align, offset)
         .resizable(false)
         .collapsible(true)
         .default_width(380.0)
         .show(ctx, |ui| {
             egui::ScrollArea::vertical()
-                .max_height(ctx.content_rect().height() - 330.0)
+                .max_height((stage.height() - 330.0).max(120.0))
                 .show(ui, |ui| {
                     selection_tools(ui, live, fields, selected, actions);
                 });
             ui.separator();
             if let Some(message) = &edits.message {
                 let colour = if edits.refused {
-                    c32(palette::VERMILLION)
+                    ink(ui, palette::VERMILLION)
                 } else {
-                    c32(palette::GREEN)
+                    ink(ui, palette::GREEN)
                 };
                 ui.label(big(message.clone()).color(colour));
             }
