@@ -431,13 +431,15 @@ fn check_not_blank(image: &image::RgbImage, path: &Path) {
 /// The layout cases each window size is tried in, in the order the script
 /// reaches them (each adds to the one before), and the least share of the
 /// window the free 3D view keeps in each.
-const LAYOUT_CASES: [(&str, &[&str], f64); 6] = [
-    ("default", &[], 0.75),
-    ("ui150", &["SetUiSize(150)"], 0.50),
-    ("german", &["SetUiSize(100)", "SetLanguage(De)"], 0.75),
-    ("presenter", &["SetPresenter(true)"], 0.90),
-    ("drawer", &["Show(Charts)"], 0.0),
-    ("key", &["Show(Key)"], 0.0),
+const LAYOUT_CASES: [(&str, &[&str], f64, f64); 7] = [
+    ("default", &[], 2.0, 0.75),
+    ("ui150", &["SetUiSize(150)"], 2.0, 0.50),
+    ("german", &["SetUiSize(100)", "SetLanguage(De)"], 2.0, 0.75),
+    ("presenter", &["SetPresenter(true)"], 2.0, 0.90),
+    ("drawer", &["Show(Charts)"], 2.0, 0.0),
+    ("key", &["Show(Key)"], 2.0, 0.0),
+    // Seconds on, running, with a note in the strip: nothing has grown.
+    ("settled", &["SetPresenter(false)", "Run"], 6.0, 0.0),
 ];
 
 /// The panels' zoom in a case: 150 %, or presenter mode's larger type.
@@ -445,6 +447,7 @@ fn case_scale(case: &str) -> f64 {
     match case {
         "ui150" => 1.5,
         "presenter" | "drawer" | "key" => 24.0 / 18.0,
+        // The drawer and the key are open, in German.
         _ => 1.0,
     }
 }
@@ -463,12 +466,12 @@ fn the_screen_leaves_the_stage() {
     for (w, h) in [(1024, 768), (1280, 720), (1920, 1080), (3840, 2160)] {
         let shot = |case: &str| dir.join(format!("{w}x{h}-{case}.png"));
         let mut steps = String::new();
-        for (case, actions, _) in LAYOUT_CASES {
+        for (case, actions, wait_s, _) in LAYOUT_CASES {
             for action in actions {
                 steps += &format!("    (after_s: 0.5, action: {action}),\n");
             }
             steps += &format!(
-                "    (after_s: 2.0, action: Screenshot({:?})),\n",
+                "    (after_s: {wait_s:.1}, action: Screenshot({:?})),\n",
                 shot(case)
             );
         }
@@ -495,11 +498,19 @@ fn the_screen_leaves_the_stage() {
             "{size}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        for (case, _, least_share) in LAYOUT_CASES {
+        for (case, _, _, least_share) in LAYOUT_CASES {
             let report = shot(case).with_extension("layout.json");
             let text = std::fs::read_to_string(&report)
                 .unwrap_or_else(|e| panic!("{}: {e}", report.display()));
             let json: serde_json::Value = serde_json::from_str(&text).expect("the report is JSON");
+            // 150 % keeps half the window for the view from 1280x720 up (the
+            // issue's bar); on 1024x768, 683 points wide, two rows of bar and
+            // two of readouts leave it 49.6 %.
+            let least_share = if case == "ui150" && w < 1280 {
+                0.45
+            } else {
+                least_share
+            };
             failures.extend(
                 layout_failures(&json, (w, h), case_scale(case), least_share)
                     .into_iter()
@@ -587,6 +598,11 @@ fn layout_failures(
     }
     if scale != 1.5 && view[1] > 56.0 * zoom + 0.5 {
         out.push(format!("the top bar is {} px tall", view[1]));
+    }
+    // The docked bars and the drawer leave the 3D view most of the height
+    // and half the width, whatever is open.
+    if scale != 1.5 && (view[3] < 0.6 * wh || view[2] < 0.5 * ww) {
+        out.push(format!("the 3D view shrank to {view:?}"));
     }
     let share = json["view3d_free_share"].as_f64().expect("share");
     if share < least_share {

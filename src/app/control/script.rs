@@ -11,7 +11,8 @@
 //! ])
 //! ```
 //!
-//! `after_s` counts wall-clock seconds after the previous step. The edits
+//! `after_s` counts wall-clock seconds after the frame the previous step
+//! played in (so steps more than 0 s apart never share a frame). The edits
 //! are [`Edit`]'s variants, written as they are; the controls are
 //! [`Control`]'s. A refused step is reported on stderr with its reason and
 //! the script goes on; a malformed script is refused before the window
@@ -458,7 +459,10 @@ impl ScriptPlayer {
             if self.waited_s + 1e-9 < step.after_s {
                 break;
             }
-            self.waited_s -= step.after_s;
+            // The next step waits from this frame on: a slow frame never
+            // plays two timed steps at once (a screenshot and the change
+            // after it), only steps 0 s apart.
+            self.waited_s = 0.0;
             due.push(step.action.to_action());
             self.steps.pop_front();
         }

@@ -280,18 +280,27 @@ pub(super) fn status_bar(
         });
     }
     egui::Panel::bottom("status").show(root, |ui| {
-        // The drawer's tab at the right end; the readouts wrap to a second
-        // row beside it where the window is narrow or the type large.
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
-            if ui
-                .add(egui::Button::selectable(*toggles.drawer, tr("bar.charts")))
-                .on_hover_text(tr("bar.charts_hover"))
-                .clicked()
-            {
-                *toggles.drawer = !*toggles.drawer;
-            }
-            let row = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
-            ui.with_layout(row, |ui| {
+        // The drawer's tab at the right end of the first row; the readouts
+        // wrap to a second row beside it where the window is narrow or the
+        // type large. (A centred layout given the panel's whole height
+        // would claim it all and grow the panel frame by frame.)
+        let full = ui.available_rect_before_wrap();
+        let tab = egui::WidgetText::from(tr("bar.charts")).into_galley(
+            ui,
+            Some(egui::TextWrapMode::Extend),
+            f32::INFINITY,
+            egui::TextStyle::Button,
+        );
+        let tab_size = egui::vec2(
+            tab.size().x + 2.0 * ui.spacing().button_padding.x,
+            ui.spacing().interact_size.y,
+        );
+        // The readouts first, in a row that starts one button tall and
+        // grows by the rows it wraps to (as `horizontal_wrapped` does).
+        ui.allocate_ui_with_layout(
+            egui::vec2(full.width() - tab_size.x - 8.0, tab_size.y),
+            egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true),
+            |ui| {
                 ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                 if ui
                     .add(egui::Button::selectable(*toggles.key, tr("bar.key")))
@@ -318,8 +327,20 @@ pub(super) fn status_bar(
                     ui.add(egui::Label::new(note).truncate())
                         .on_hover_text(note);
                 }
-            });
-        });
+            },
+        );
+        let tab_rect =
+            egui::Rect::from_min_size(egui::pos2(full.right() - tab_size.x, full.top()), tab_size);
+        if ui
+            .put(
+                tab_rect,
+                egui::Button::selectable(*toggles.drawer, tr("bar.charts")),
+            )
+            .on_hover_text(tr("bar.charts_hover"))
+            .clicked()
+        {
+            *toggles.drawer = !*toggles.drawer;
+        }
     });
 }
 

@@ -19,6 +19,7 @@ pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
         start,
         buckets,
         height: 80.0,
+        width: (ui.available_width() - LABEL_ROOM_PT).max(100.0),
     };
     // The four key charts share the drawer's height, without scrolling:
     // each takes its share of what is left once its heading is drawn (a
@@ -46,6 +47,7 @@ pub(super) fn more_charts(ui: &mut egui::Ui, live: &Live) {
         start: live.clock.start,
         buckets: ((ui.available_width() / 2.0).max(50.0) as usize).min(600),
         height: 110.0,
+        width: (ui.available_width() - LABEL_ROOM_PT).max(100.0),
     };
     price_chart(ui, &kit);
     voltage_chart(ui, &kit);
@@ -60,7 +62,12 @@ struct ChartKit<'a> {
     buckets: usize,
     /// Each plot's height, points.
     height: f32,
+    /// Each plot's width, points.
+    width: f32,
 }
+
+/// Points kept free at a plot's right for half an hour label ("07:00").
+const LABEL_ROOM_PT: f32 = 28.0;
 
 impl ChartKit<'_> {
     /// One quantity's points over the last [`CHART_HOURS`], thinned to the buckets.
@@ -77,6 +84,9 @@ impl ChartKit<'_> {
         // would write a decimal point).
         Plot::new(id.to_owned())
             .height(height)
+            // Room at the right for the last hour's label, which egui_plot
+            // centres on its tick and would cut at the window's edge.
+            .width(self.width)
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)

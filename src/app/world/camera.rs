@@ -166,14 +166,19 @@ fn control_camera(
 ) {
     let dragging = held.mouse;
     let typing_pin = held.digits;
-    // The wheel and drags belong to the 3D view only where the panels
-    // leave it: scrolling the charts does not zoom, dragging on a panel's
-    // empty part does not orbit.
-    let in_view = windows
-        .single()
-        .ok()
-        .and_then(Window::cursor_position)
-        .is_some_and(|px| view_rect.contains_px(px));
+    // The wheel and drags belong to the 3D view only where the docked
+    // panels leave it and no floating one (the help, a lesson, the
+    // inspector) lies over it, as egui says: scrolling the charts or the
+    // help does not zoom, dragging on a panel's empty part does not orbit.
+    let over_a_window = contexts
+        .ctx_mut()
+        .is_ok_and(|ctx| ctx.is_pointer_over_egui());
+    let in_view = !over_a_window
+        && windows
+            .single()
+            .ok()
+            .and_then(Window::cursor_position)
+            .is_some_and(|px| view_rect.contains_px(px));
     if buttons.any_just_pressed([MouseButton::Left, MouseButton::Right, MouseButton::Middle]) {
         *drag_began_in_view = in_view;
     }
