@@ -435,7 +435,8 @@ const LAYOUT_CASES: [(&str, &[&str], f64, f64); 7] = [
     ("default", &[], 2.0, 0.75),
     ("ui150", &["SetUiSize(150)"], 2.0, 0.50),
     ("german", &["SetUiSize(100)", "SetLanguage(De)"], 2.0, 0.75),
-    ("presenter", &["SetPresenter(true)"], 2.0, 0.90),
+    // Once the last screenshot's note (a toast for 6 s) has gone.
+    ("presenter", &["SetPresenter(true)"], 7.0, 0.90),
     ("drawer", &["Show(Charts)"], 2.0, 0.0),
     ("key", &["Show(Key)"], 2.0, 0.0),
     // Seconds on, running, with a note in the strip: nothing has grown.
@@ -542,7 +543,9 @@ fn layout_failures(
         r[0] >= -1.0 && r[1] >= -1.0 && r[0] + r[2] <= ww + 1.0 && r[1] + r[3] <= wh + 1.0
     };
     // Type grows with the window: 18 px body at 1280x720, more on larger ones.
-    let zoom = (ww / 1280.0).min(wh / 720.0).clamp(1.0, 4.0) * scale;
+    // ...and never so large that under 800 x 450 points are left.
+    let most = (ww / 800.0).min(wh / 450.0).max(1.0);
+    let zoom = ((ww / 1280.0).min(wh / 720.0).clamp(1.0, 4.0) * scale).min(most);
     let texts = json["texts"].as_array().expect("texts");
     let mut sizes = Vec::new();
     let view = rect_of(&json["view3d"]);
@@ -554,7 +557,7 @@ fn layout_failures(
             out.push(format!("text {text:?} at {r:?} is outside the window"));
         }
         if size < 14.0 * zoom - 0.5 {
-            out.push(format!("text {text:?} is {size} px, under 14"));
+            out.push(format!("text {text:?} is {size} px, under {}", 14.0 * zoom));
         }
         // Above the 3D view: the top bar's readings stay on one line.
         if r[1] + r[3] <= view[1] + 1.0 && t["lines"].as_u64() != Some(1) {

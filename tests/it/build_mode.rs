@@ -458,6 +458,7 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         "SetGraphics(Low)",
         "SetUiSize(150)",
         "SetPresenter(true)",
+        r#"ExportResults("Anna")"#,
     ];
     assert_eq!(edits.len(), EDIT_NAMES.len());
     assert_eq!(controls.len(), CONTROL_NAMES.len());

@@ -250,3 +250,73 @@ fn keeping_the_running_scenario_after_an_error_keeps_it_as_it_is() {
     // Not reloaded: the clock and the run go on from where they were.
     assert_eq!(app.world().resource::<SimClock>().steps, 45);
 }
+
+/// A glyph egui adds to its font atlas is announced to the renderer in the
+/// frame that adds it: a change to an image made in egui's output set
+/// shows up as an asset event in the same update (with the two sets
+/// unordered it came a frame late, and new digits were missing for a frame).
+#[test]
+fn a_new_glyph_reaches_the_renderer_in_the_frame_that_draws_it() {
+    use bevy::asset::{AssetEvent, AssetPlugin};
+    use bevy::image::Image;
+    use bevy_egui::EguiPostUpdateSet;
+
+    #[derive(Resource)]
+    struct Atlas(Handle<Image>);
+
+    fn grow_the_atlas(atlas: Res<Atlas>, mut images: ResMut<Assets<Image>>) {
+        if let Some(mut image) = images.get_mut(atlas.0.id()) {
+            image.data = Some(vec![255; 4]);
+        }
+    }
+
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, AssetPlugin::default()));
+    app.init_asset::<Image>();
+    microgrid::app::hud::glyphs_upload_in_their_frame(&mut app);
+    let handle = app
+        .world_mut()
+        .resource_mut::<Assets<Image>>()
+        .add(Image::default());
+    app.insert_resource(Atlas(handle.clone()));
+    app.add_systems(
+        PostUpdate,
+        grow_the_atlas.in_set(EguiPostUpdateSet::PostProcessOutput),
+    );
+    // The order is in the schedule, not left to chance (Bevy lets any two
+    // writers of `Assets` run in either order without a warning).
+    {
+        use bevy::ecs::schedule::{NodeId, ScheduleLabel, SystemSet};
+        let schedules = app.world().resource::<Schedules>();
+        let graph = schedules
+            .get(PostUpdate.intern())
+            .expect("PostUpdate")
+            .graph();
+        let node = |set: bevy::ecs::intern::Interned<dyn SystemSet>| {
+            NodeId::Set(
+                graph
+                    .system_sets
+                    .get_key(set)
+                    .expect("the set is in PostUpdate"),
+            )
+        };
+        assert!(
+            graph.dependency().graph().contains_edge(
+                node(EguiPostUpdateSet::PostProcessOutput.intern()),
+                node(bevy::asset::AssetEventSystems.intern())
+            ),
+            "egui's texture writes are not ordered before the asset events"
+        );
+    }
+    // The first frame announces the image's arrival; the second its change.
+    app.update();
+    app.update();
+    let events = app.world().resource::<Messages<AssetEvent<Image>>>();
+    let modified = events
+        .iter_current_update_messages()
+        .any(|e| *e == AssetEvent::Modified { id: handle.id() });
+    assert!(
+        modified,
+        "the atlas's change was not announced in its frame"
+    );
+}

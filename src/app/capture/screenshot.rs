@@ -168,6 +168,25 @@ fn report_the_layout(
     }
 }
 
+/// Saves the part `[x, y, w, h]` of a captured frame (clamped to it).
+pub fn save_png_part(image: Image, [x, y, w, h]: [u32; 4], path: &Path) -> Result<(), String> {
+    let frame = image
+        .try_into_dynamic()
+        .map_err(|e| format!("cannot convert the frame: {e}"))?;
+    let (fw, fh) = (frame.width(), frame.height());
+    let (x, y) = (x.min(fw.saturating_sub(1)), y.min(fh.saturating_sub(1)));
+    let part = frame.crop_imm(x, y, w.min(fw - x).max(1), h.min(fh - y).max(1));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    part.to_rgb8()
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .map_err(|e| format!("cannot encode PNG: {e}"))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    crate::run::write_atomically(path, bytes.get_ref())
+}
+
 fn take_requested(
     mut commands: Commands,
     mut request: ResMut<ScreenshotRequest>,
@@ -182,13 +201,18 @@ fn take_requested(
         screenshot_path(&hood.0.scenario.name, chrono::Local::now().naive_local())
     });
     report_the_layout(reports.as_deref(), &drawn, &path, None);
+    let crop = request.crop.take();
     request.pending += 1;
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>,
               mut note: ResMut<StatusNote>,
               mut request: ResMut<ScreenshotRequest>| {
             request.pending = request.pending.saturating_sub(1);
-            note.say(match save_png(captured.image.clone(), &path) {
+            let saved = match crop {
+                Some(rect) => save_png_part(captured.image.clone(), rect, &path),
+                None => save_png(captured.image.clone(), &path),
+            };
+            note.say(match saved {
                 Ok(()) => crate::tr!("note.saved", path = path.display()),
                 Err(e) => {
                     eprintln!("screenshot failed: {e}");

@@ -118,6 +118,9 @@ pub enum Action {
     SetGraphics(GraphicsSetting),
     /// Open a panel (scripts, tours; the keys toggle them directly).
     Show(Panel),
+    /// Export the challenge's results for handing in, under this student's
+    /// name: the grade as JSON and a report card as PNG in `hand-in/`.
+    ExportResults(String),
     /// The panels' size, one of [`UI_SIZES_PERCENT`].
     SetUiSize(u32),
     /// Presenter mode on (`true`) or off.

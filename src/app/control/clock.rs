@@ -36,7 +36,11 @@ fn control_the_simulation(
         Action::ToggleOutage => commands.trigger(SetGridOutage(!grid.manual_outage)),
         Action::SetPrice(price) => commands.trigger(SetPrice(*price)),
         Action::TogglePriceSpike => {
-            let spiking = prices.override_import_eur_per_kwh.is_some();
+            // Only the spike ends the spike: a price set by hand (the
+            // slider) is replaced by the spike, not taken for it.
+            let spiking = prices
+                .override_import_eur_per_kwh
+                .is_some_and(|p| (p - SPIKE_PRICE_EUR_PER_KWH).abs() < 1e-9);
             commands.trigger(SetPrice((!spiking).then_some(SPIKE_PRICE_EUR_PER_KWH)));
         }
         Action::TogglePause => clock.paused = !clock.paused,

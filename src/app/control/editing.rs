@@ -368,6 +368,32 @@ pub fn is_shipped(path: &Path) -> bool {
             .is_some_and(|n| n.ends_with(".scenario.ron"))
 }
 
+/// A file name's stem from what someone typed ("Anna's street 2" gives
+/// "anna-s-street-2"): ASCII letters and digits kept in lower case, every
+/// other run of characters one hyphen, at most 60 characters; empty when
+/// nothing usable is left.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// Where Save as puts a neighbourhood named `name` (`scenes/my/NAME.scenario.ron`),
+/// or none when the name has no letter or digit.
+pub fn my_file(name: &str) -> Option<PathBuf> {
+    let stem = slug(name);
+    (!stem.is_empty()).then(|| Path::new(MY_FOLDER).join(format!("{stem}.scenario.ron")))
+}
+
 /// Writes the running neighbourhood to `path` atomically (refusing a
 /// shipped scenario and names that are not `*.scenario.ron`); on success
 /// the file is what a reload gives.
@@ -455,6 +481,20 @@ fn relative_to(target: &Path, base: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_name_becomes_a_safe_file_in_the_students_folder() {
+        assert_eq!(slug("Anna's street 2"), "anna-s-street-2");
+        assert_eq!(slug("  ../../etc/passwd "), "etc-passwd");
+        assert_eq!(slug("Straße"), "stra-e");
+        assert_eq!(slug("!!!"), "");
+        assert_eq!(slug(&"x".repeat(200)).len(), 60);
+        assert_eq!(
+            my_file("My street"),
+            Some(Path::new("scenes/my/my-street.scenario.ron").to_path_buf())
+        );
+        assert_eq!(my_file("///"), None);
+    }
 
     #[test]
     fn series_paths_follow_a_saved_scenario() {

@@ -18,6 +18,9 @@ pub struct ScreenshotRequest {
     pub path: Option<PathBuf>,
     /// Screenshots asked for and not yet written (quitting waits for them).
     pub pending: u32,
+    /// Only this part of the window, physical pixels `[x, y, w, h]` (a
+    /// report card), else all of it.
+    pub crop: Option<[u32; 4]>,
 }
 
 /// A short note for the status bar (where a screenshot went, which

@@ -105,6 +105,8 @@ pub enum Control {
     SetUiSize(u32),
     /// Presenter mode on (`true`) or off (`false`).
     SetPresenter(bool),
+    /// Export the challenge's results under this student's name (`hand-in/`).
+    ExportResults(String),
     /// Show the window in this language: `En` or `De`.
     SetLanguage(ScriptLang),
     /// Draw the 3D view this way: `High`, `Low` or `Auto`.
@@ -159,7 +161,7 @@ pub const EDIT_NAMES: [&str; 23] = [
 ];
 
 /// Names of [`Control`]'s variants.
-pub const CONTROL_NAMES: [&str; 37] = [
+pub const CONTROL_NAMES: [&str; 38] = [
     "ToggleOutage",
     "SetPrice",
     "TogglePriceSpike",
@@ -197,6 +199,7 @@ pub const CONTROL_NAMES: [&str; 37] = [
     "SetGraphics",
     "SetUiSize",
     "SetPresenter",
+    "ExportResults",
 ];
 
 /// Every action's name: the edits', then the controls'.
@@ -416,6 +419,7 @@ impl ScriptAction {
                 Control::Show(panel) => Action::Show(panel),
                 Control::SetUiSize(p) => Action::SetUiSize(p),
                 Control::SetPresenter(on) => Action::SetPresenter(on),
+                Control::ExportResults(name) => Action::ExportResults(name),
                 Control::SetLanguage(l) => Action::SetLanguage(match l {
                     ScriptLang::En => crate::lang::Lang::En,
                     ScriptLang::De => crate::lang::Lang::De,

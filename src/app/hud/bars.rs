@@ -161,9 +161,10 @@ fn price_group(
     if slider.changed() {
         actions.push(Action::SetPrice(Some(price_slider.0)));
     }
+    // Back to the tariff: a small button, so the bar keeps one row.
     if overriding.is_some()
         && ui
-            .button(tr("bar.tariff"))
+            .add(egui::Button::new("↺").min_size(egui::vec2(32.0, 32.0)))
             .on_hover_text(tr("bar.tariff_hover"))
             .clicked()
     {
@@ -270,7 +271,6 @@ pub(super) fn status_bar(
     root: &mut egui::Ui,
     live: &Live,
     stats: &FrameStats,
-    note: Option<&str>,
     toggles: StripToggles,
     screenshot: &mut ScreenshotRequest,
 ) {
@@ -321,12 +321,6 @@ pub(super) fn status_bar(
                 .on_hover_text(tr("bar.status_powers_hover"));
                 ui.separator();
                 bill(ui, live, 18.0, true);
-                // A note (a screenshot saved, the graphics changed) in what room
-                // is left, cut short with "…".
-                if let Some(note) = note {
-                    ui.add(egui::Label::new(note).truncate())
-                        .on_hover_text(note);
-                }
             },
         );
         let tab_rect =
@@ -390,11 +384,23 @@ fn bill(ui: &mut egui::Ui, live: &Live, size: f32, with_rate: bool) {
     let t = &live.totals;
     let net = t.import_cost_eur - t.export_revenue_eur;
     let rate = bill_rate_eur_per_h(live.record.grid_import_kw, &live.prices);
-    let text = match (net >= 0.0, with_rate) {
-        (true, true) => tr!("bar.paid", eur = num(net, 2), rate = signed(rate, 2)),
-        (false, true) => tr!("bar.earned", eur = num(-net, 2), rate = signed(rate, 2)),
-        (true, false) => tr!("bar.paid_short", eur = num(net, 2)),
-        (false, false) => tr!("bar.earned_short", eur = num(-net, 2)),
+    let so_far = if net >= 0.0 {
+        tr!("bar.paid_short", eur = num(net, 2))
+    } else {
+        tr!("bar.earned_short", eur = num(-net, 2))
+    };
+    // The hour's rate in words of its own: paying and earning are never a sign.
+    let now = if rate > 0.005 {
+        tr!("bar.paying_now", rate = num(rate, 2))
+    } else if rate < -0.005 {
+        tr!("bar.earning_now", rate = num(-rate, 2))
+    } else {
+        tr("bar.nothing_now").to_owned()
+    };
+    let text = if with_rate {
+        tr!("bar.bill_line", so_far = so_far, now = now)
+    } else {
+        so_far
     };
     ui.label(egui::RichText::new(text).font(bold(size)))
         .on_hover_text(tr("bar.bill_hover"));

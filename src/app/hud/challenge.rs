@@ -8,8 +8,12 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 
 use crate::app::control::action::Action;
+use crate::app::control::editing::EditHistory;
 use crate::app::control::queue::PendingActions;
-use crate::app::modes::challenge::{ChallengeAction, ChallengeMode, Phase};
+use crate::app::control::requests::ScreenshotRequest;
+use crate::app::modes::challenge::{
+    ChallengeAction, ChallengeMode, HAND_IN_FOLDER, Phase, ReportCard,
+};
 use crate::app::theme::palette;
 use crate::challenge::{goals::num, progress};
 use crate::lang::eur;
@@ -104,6 +108,10 @@ pub fn challenge_files(folder: &std::path::Path) -> Vec<(PathBuf, Text, u8)> {
 pub struct ChallengeList(pub bool);
 
 /// Draws the challenge screens (after the main interface).
+/// The student's name the results are exported under (kept for the session).
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct StudentName(pub String);
+
 pub(super) fn challenge_ui(
     mut contexts: EguiContexts,
     mode: Option<Res<ChallengeMode>>,
@@ -112,6 +120,13 @@ pub(super) fn challenge_ui(
     mut actions: ResMut<PendingActions>,
     mut listed: Local<Option<Listed>>,
     view: Res<ViewRect>,
+    (mut student, card, mut screenshot, edits, mut commands): (
+        ResMut<StudentName>,
+        Option<ResMut<ReportCard>>,
+        ResMut<ScreenshotRequest>,
+        Res<EditHistory>,
+        Commands,
+    ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let stage = Stage::of(ctx, &view);
@@ -131,9 +146,135 @@ pub(super) fn challenge_ui(
     match mode.phase {
         Phase::Briefing => briefing(ctx, &mode, &mut actions),
         Phase::Design | Phase::Running => goals_panel(ctx, stage, &mode, &clock, &mut actions),
-        Phase::Results => results(ctx, &mode, &mut actions),
+        Phase::Results => {
+            results(ctx, &mode, &mut student.0, &mut list, &mut actions);
+            if let (Some(mut card), Some(grade)) = (card, &mode.grade) {
+                let rect = report_card(ctx, grade, &card.student, &edits);
+                card.frames += 1;
+                // Photographed once it has been on screen a frame, then gone.
+                if card.frames == 2 {
+                    let k = ctx.pixels_per_point();
+                    screenshot.requested = true;
+                    screenshot.path = Some(card.png.clone());
+                    screenshot.crop = Some([
+                        (rect.min.x * k).floor().max(0.0) as u32,
+                        (rect.min.y * k).floor().max(0.0) as u32,
+                        (rect.width() * k).ceil() as u32,
+                        (rect.height() * k).ceil() as u32,
+                    ]);
+                } else if card.frames > 4 {
+                    commands.remove_resource::<ReportCard>();
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// The report card a student hands in: the challenge, the name, the stars
+/// and score, each goal's value against its limit, and what the design
+/// bought, in dark type on white (it prints). Returns where it was drawn.
+fn report_card(
+    ctx: &egui::Context,
+    g: &crate::challenge::Grade,
+    student: &str,
+    edits: &EditHistory,
+) -> egui::Rect {
+    egui::Area::new("report card".into())
+        .order(egui::Order::Foreground)
+        // Opaque from its first frame: the picture is taken on its second.
+        .fade_in(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .interactable(false)
+        .show(ctx, |ui| {
+            ui.style_mut().visuals = egui::Visuals::light();
+            egui::Frame::new()
+                .fill(egui::Color32::WHITE)
+                .stroke(egui::Stroke::new(2.0, egui::Color32::from_gray(60)))
+                .inner_margin(24.0)
+                .show(ui, |ui| {
+                    ui.set_width(620.0);
+                    let dark = egui::Color32::from_gray(20);
+                    ui.label(
+                        big(tr!("challenge.card_title", title = g.challenge), 26.0)
+                            .strong()
+                            .color(dark),
+                    );
+                    ui.label(big(tr!("challenge.card_student", name = student), 20.0).color(dark));
+                    ui.label(
+                        big(
+                            format!(
+                                "{}  {}",
+                                stars(g.stars, g.max_stars),
+                                tr!("challenge.stars_of", n = g.stars, of = g.max_stars)
+                            ),
+                            22.0,
+                        )
+                        .color(dark),
+                    );
+                    ui.label(
+                        big(
+                            tr!(
+                                "challenge.score_spent",
+                                score = g.score,
+                                spent = eur(g.spent_eur),
+                                budget = eur(g.budget_eur)
+                            ),
+                            18.0,
+                        )
+                        .color(dark),
+                    );
+                    if !g.eligible {
+                        ui.label(big(tr("challenge.not_eligible"), 18.0).color(dark));
+                    }
+                    ui.separator();
+                    for goal in &g.goals {
+                        let mark = if goal.passed { "★" } else { "✖" };
+                        ui.label(
+                            big(
+                                format!(
+                                    "{mark} {}",
+                                    tr!(
+                                        "challenge.result_goal",
+                                        name = goal.name,
+                                        rule = goal.rule
+                                    )
+                                ),
+                                18.0,
+                            )
+                            .color(dark),
+                        );
+                        ui.label(
+                            big(
+                                tr!(
+                                    "challenge.card_value",
+                                    value = num(goal.value),
+                                    limit = num(goal.limit),
+                                    unit = goal.unit
+                                ),
+                                16.0,
+                            )
+                            .color(dark),
+                        );
+                    }
+                    ui.separator();
+                    ui.label(big(tr("challenge.card_parts"), 18.0).strong().color(dark));
+                    if edits.spending.spent.is_empty() {
+                        ui.label(big(tr("challenge.card_no_parts"), 16.0).color(dark));
+                    }
+                    for (kind, x) in &edits.spending.spent {
+                        ui.label(
+                            big(
+                                format!("{}: {}", super::build::kind_name(kind), eur(*x)),
+                                16.0,
+                            )
+                            .color(dark),
+                        );
+                    }
+                });
+        })
+        .response
+        .rect
 }
 
 /// What the list shows, read when it opens.
@@ -157,12 +298,18 @@ fn challenge_list(
         .collapsible(false)
         .open(&mut open)
         .show(ctx, |ui| {
-            ui.label(big(tr("challenge.list_intro"), 17.0));
-            ui.add_space(6.0);
-            challenge_rows(ui, files, record, list, actions);
-            ui.separator();
-            ui.label(big(tr("challenge.lessons_title"), 22.0).strong());
-            lesson_rows(ui, &shown.lessons, record, list, actions);
+            // Fits the window: the list scrolls inside (its title and close
+            // button stay on screen).
+            egui::ScrollArea::vertical()
+                .max_height((ctx.content_rect().height() - 140.0).max(160.0))
+                .show(ui, |ui| {
+                    ui.label(big(tr("challenge.list_intro"), 17.0));
+                    ui.add_space(6.0);
+                    challenge_rows(ui, files, record, list, actions);
+                    ui.separator();
+                    ui.label(big(tr("challenge.lessons_title"), 22.0).strong());
+                    lesson_rows(ui, &shown.lessons, record, list, actions);
+                });
         });
     if !open {
         list.0 = false;
@@ -412,7 +559,13 @@ fn place_text(place: &str) -> String {
     }
 }
 
-fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActions) {
+fn results(
+    ctx: &egui::Context,
+    mode: &ChallengeMode,
+    student: &mut String,
+    list: &mut ChallengeList,
+    actions: &mut PendingActions,
+) {
     let Some(g) = &mode.grade else {
         return;
     };
@@ -429,6 +582,8 @@ fn results(ctx: &egui::Context, mode: &ChallengeMode, actions: &mut PendingActio
             goal_table(ui, g, actions);
             ui.separator();
             results_buttons(ui, actions);
+            ui.separator();
+            hand_in(ui, student, list, actions);
         });
 }
 
@@ -519,6 +674,31 @@ fn goal_table(ui: &mut egui::Ui, g: &crate::challenge::Grade, actions: &mut Pend
             });
         });
     }
+}
+
+/// Handing in: the student's name, Export (the report card as PNG and
+/// the grade as JSON in `hand-in/`), and back to the list of challenges.
+fn hand_in(
+    ui: &mut egui::Ui,
+    student: &mut String,
+    list: &mut ChallengeList,
+    actions: &mut PendingActions,
+) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(big(tr("challenge.your_name"), 18.0));
+        ui.add(egui::TextEdit::singleline(student).desired_width(220.0));
+        if ui
+            .button(big(tr("challenge.export"), 18.0).strong())
+            .on_hover_text(tr!("challenge.export_hover", folder = HAND_IN_FOLDER))
+            .clicked()
+        {
+            actions.push(Action::ExportResults(student.clone()));
+        }
+        if ui.button(big(tr("challenge.back_to_list"), 18.0)).clicked() {
+            actions.push(Action::Challenge(ChallengeAction::TryAgain));
+            list.0 = true;
+        }
+    });
 }
 
 /// The results' buttons: try again (Enter) and replay.

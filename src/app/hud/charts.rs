@@ -26,13 +26,15 @@ pub(super) fn charts(ui: &mut egui::Ui, live: &Live) {
     // heading may wrap in a narrow drawer or a long language).
     let charts: [fn(&mut egui::Ui, &ChartKit); 4] =
         [power_chart, grid_chart, soc_chart, frequency_chart];
-    // The heading's line, and the line of hours under each plot.
-    let line = ui.text_style_height(&egui::TextStyle::Body) + 2.0 * ui.spacing().item_spacing.y;
+    // A heading's row with the spacing around it (a plot's height takes
+    // in its axes' labels).
+    let spacing = ui.spacing().item_spacing.y;
+    let heading = ui.text_style_height(&egui::TextStyle::Body) + 2.0 * spacing;
     for (i, chart) in charts.into_iter().enumerate() {
         let after = (3 - i) as f32;
-        // What is left once the heading is drawn, less the later headings.
-        let room = ui.available_height() - line - after * line;
-        kit.height = (room / (after + 1.0) - line).clamp(40.0, 240.0);
+        // What is left under this heading, less the later headings, shared.
+        let room = ui.available_height() - heading - after * heading;
+        kit.height = (room / (after + 1.0) - spacing).clamp(40.0, 240.0);
         chart(ui, &kit);
     }
 }
@@ -119,14 +121,27 @@ fn chart_heading(ui: &mut egui::Ui, title: &str, lines: &[(&str, Rgb8)]) {
             ui.strong(title);
         }
         for &(name, colour) in lines {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 2.0, c32(colour));
-            // The key in small type beside a title; as the title, body type.
-            if title.is_empty() {
-                ui.strong(name);
+            // A swatch and its name as one text, which moves to the next
+            // row whole rather than break; the key in small type beside a
+            // title, in body type as the title.
+            let style = if title.is_empty() {
+                egui::TextStyle::Body
             } else {
-                ui.small(name);
-            }
+                egui::TextStyle::Small
+            };
+            let font = style.resolve(ui.style());
+            let mut job = egui::text::LayoutJob::default();
+            job.append(
+                "■ ",
+                0.0,
+                egui::TextFormat::simple(font.clone(), c32(colour)),
+            );
+            job.append(
+                name,
+                0.0,
+                egui::TextFormat::simple(font, ui.visuals().strong_text_color()),
+            );
+            ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend));
         }
     });
 }
@@ -210,8 +225,8 @@ fn frequency_chart(ui: &mut egui::Ui, kit: &ChartKit) {
     chart_heading(
         ui,
         tr("chart.frequency"),
+        // The title names the purple line; the key the other two.
         &[
-            (tr("chart.frequency_line"), palette::PURPLE),
             (tr("chart.frequency_lowest"), palette::SKY_BLUE),
             (tr("chart.shedding_starts"), palette::VERMILLION),
         ],

@@ -165,13 +165,29 @@ struct Panels<'w> {
     presenter: ResMut<'w, Presenter>,
 }
 
+/// egui's font atlas grows as new glyphs are drawn, by writing into its
+/// texture (`update_egui_textures_system`, in egui's `PostProcessOutput`).
+/// Bevy announces a changed image to the renderer in `AssetEventSystems`;
+/// the two sets were unordered, and when the write came after the
+/// announcement the frame was drawn with the old atlas: the new letters and
+/// digits were missing for a frame ("Monday 0  :00" under lavapipe, "not
+/// ser ed"). Ordered, a new glyph shows in the frame that first draws it.
+pub fn glyphs_upload_in_their_frame(app: &mut App) {
+    app.configure_sets(
+        PostUpdate,
+        bevy_egui::EguiPostUpdateSet::PostProcessOutput.before(bevy::asset::AssetEventSystems),
+    );
+}
+
 /// Adds the panels, the shortcuts and picking for the inspector.
 pub fn plugin(app: &mut App) {
+    glyphs_upload_in_their_frame(app);
     app.init_resource::<HelpPanel>()
         .init_resource::<ChartsPanel>()
         .init_resource::<ChallengeList>()
         .init_resource::<UiScale>()
         .init_resource::<Presenter>()
+        .init_resource::<challenge::StudentName>()
         .init_resource::<FaceReady>()
         .init_resource::<KeyShown>()
         .init_resource::<Diagnostics>()
@@ -313,6 +329,8 @@ fn draw_ui(
     stats: Res<FrameStats>,
     mut panels: Panels,
     mut shared: Shared,
+    mut dialogs_before: Local<(bool, bool)>,
+    (time, mut note_since): (Res<Time<Real>>, Local<Option<(String, f64)>>),
     mut actions: ResMut<PendingActions>,
     mut screenshot: ResMut<ScreenshotRequest>,
     held: Option<Res<crate::app::control::editing::HeldForUnsavedEdits>>,
@@ -325,6 +343,7 @@ fn draw_ui(
     ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    one_dialog_at_a_time(&mut panels, &mut dialogs_before);
     let mut root = sandbox_root(ctx);
     let was_building = *shared.building.get() == Building::On;
     let mut building = was_building;
@@ -349,7 +368,6 @@ fn draw_ui(
             &mut root,
             &live,
             &stats,
-            note.as_deref(),
             StripToggles {
                 key: &mut panels.key.0,
                 drawer: &mut panels.charts.0,
@@ -380,6 +398,13 @@ fn draw_ui(
     });
     let stage = Stage::of(ctx, &shared.view_rect);
     view_overlays(ctx, &live, stage, panels.key.0, &mut selected);
+    overlays::note_toast(
+        ctx,
+        stage,
+        note.as_deref(),
+        time.elapsed_secs_f64(),
+        &mut note_since,
+    );
     if was_building {
         build_mode_panels(
             ctx,
@@ -435,15 +460,32 @@ fn keep_the_look(
         *look = Some(want);
         style::apply(ctx, want);
     }
-    let auto = windows
-        .single()
-        .map_or(1.0, |w| style::auto_zoom(w.width(), w.height()));
+    let (auto, most) = windows.single().map_or((1.0, 4.0), |w| {
+        (
+            style::auto_zoom(w.width(), w.height()),
+            style::most_zoom(w.width(), w.height()),
+        )
+    });
     let extra = if presenter.0 { PRESENTER_ZOOM } else { 1.0 };
-    let zoom = scale.0 * auto * extra;
+    let zoom = (scale.0 * auto * extra).min(most);
     if (ctx.zoom_factor() - zoom).abs() > 1e-3 {
         ctx.set_zoom_factor(zoom);
     }
     Ok(())
+}
+
+/// The help and the list of challenges both sit in the middle of the
+/// window: the one opened last closes the other (by key, button or script).
+fn one_dialog_at_a_time(panels: &mut Panels, before: &mut (bool, bool)) {
+    let (help, list) = (panels.help.0, panels.list.0);
+    if help && list {
+        if before.0 {
+            panels.help.0 = false;
+        } else {
+            panels.list.0 = false;
+        }
+    }
+    *before = (panels.help.0, panels.list.0);
 }
 
 /// The sandbox's root Ui over the whole window.
@@ -466,9 +508,14 @@ fn charts_panel(
     show_trades: &mut bool,
     actions: &mut PendingActions,
 ) {
+    // At most a bit over a third of the window, so the view keeps half of
+    // it even in presenter mode on a 4:3 projector; a fixed width, so what
+    // is in it is laid out to fit it.
+    let width =
+        side_panel::DRAWER_WIDTH_PT.min((root.ctx().content_rect().width() * 0.36).max(240.0));
     egui::Panel::right("charts")
-        .default_size(side_panel::DRAWER_WIDTH_PT)
-        .resizable(true)
+        .exact_size(width)
+        .resizable(false)
         .show(root, |ui| {
             side_panel(ui, live, source, drawer, show_trades, actions)
         });

@@ -7,8 +7,9 @@ pub(super) fn legend(ctx: &egui::Context, stage: Stage) {
     let (align, offset) = stage.anchor(egui::Align2::LEFT_BOTTOM, 10.0);
     egui::Area::new("legend".into())
         .anchor(align, offset)
+        .constrain_to(stage.view)
         .show(ctx, |ui| {
-            ui.set_max_width((stage.width() - 20.0).clamp(200.0, 560.0));
+            ui.set_max_width((stage.width() - 60.0).clamp(200.0, 560.0));
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ramp_legend(ui, tr("legend.cable_loading"), &LOADING_STOPS, |v| {
                     qty(v, 0, Unit::Percent)
@@ -75,5 +76,41 @@ pub(super) fn alerts_banner(ctx: &egui::Context, live: &Live, stage: Stage) {
                     });
                 ui.add_space(4.0);
             }
+        });
+}
+
+/// Seconds a note (a screenshot saved, the graphics changed) stays up.
+const NOTE_SECONDS: f64 = 6.0;
+
+/// The status note as a toast at the foot of the 3D view, for a few
+/// seconds after it changes; it never takes a row of the bars.
+pub(super) fn note_toast(
+    ctx: &egui::Context,
+    stage: Stage,
+    note: Option<&str>,
+    now_s: f64,
+    since: &mut Option<(String, f64)>,
+) {
+    let Some(note) = note else {
+        return;
+    };
+    if since.as_ref().is_none_or(|(n, _)| n != note) {
+        *since = Some((note.to_owned(), now_s));
+    }
+    if since
+        .as_ref()
+        .is_some_and(|(_, t)| now_s - t > NOTE_SECONDS)
+    {
+        return;
+    }
+    let (align, offset) = stage.anchor(egui::Align2::RIGHT_BOTTOM, 10.0);
+    egui::Area::new("note".into())
+        .anchor(align, offset)
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width((stage.width() * 0.6).max(200.0));
+                ui.label(note);
+            });
         });
 }

@@ -31,18 +31,16 @@ pub(super) fn side_panel(
     show_trades: &mut bool,
     actions: &mut PendingActions,
 ) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("×").on_hover_text(tr("side.close")).clicked() {
+            drawer.0 = false;
+        }
         ui.selectable_value(&mut drawer.1, DrawerPage::Charts, tr("side.charts_page"));
         ui.selectable_value(
             &mut drawer.1,
             DrawerPage::Settings,
             tr("side.settings_page"),
         );
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.button("×").on_hover_text(tr("side.close")).clicked() {
-                drawer.0 = false;
-            }
-        });
     });
     ui.separator();
     match drawer.1 {

@@ -124,7 +124,93 @@ fn play_the_challenge(action: On<ApplyAction>, mut commands: Commands) {
             let path = path.clone();
             commands.queue(move |world: &mut World| open(world, &path));
         }
+        Action::ExportResults(student) => {
+            let student = student.clone();
+            commands.queue(move |world: &mut World| export_results(world, &student));
+        }
         _ => {}
+    }
+}
+
+/// The folder results are exported to for handing in (relative to the
+/// working directory, beside `scenes/`).
+pub const HAND_IN_FOLDER: &str = "hand-in";
+
+/// A report card to show and photograph: the student, where its PNG goes,
+/// and how many frames it has been drawn (the hud draws it, asks for the
+/// picture once it is on screen, and drops it after).
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct ReportCard {
+    /// The student's name as typed.
+    pub student: String,
+    /// Where the PNG goes.
+    pub png: std::path::PathBuf,
+    /// Frames drawn so far.
+    pub frames: u32,
+}
+
+/// What the JSON of a hand-in holds: who, when, and the grade as
+/// `microgrid challenge --json` writes it.
+#[derive(serde::Serialize)]
+struct HandIn<'a> {
+    student: &'a str,
+    exported: String,
+    grade: &'a Grade,
+}
+
+/// `hand-in/<challenge>-<student>-<date and time>` (the student's name made
+/// safe for a file name; "student" if it has no letter or digit).
+pub fn hand_in_stem(challenge: &str, student: &str, now: chrono::NaiveDateTime) -> String {
+    use crate::app::control::editing::slug;
+    let who = Some(slug(student))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "student".to_owned());
+    format!("{}-{who}-{}", slug(challenge), now.format("%Y%m%d-%H%M%S"))
+}
+
+/// Writes the last run's grade as JSON under [`HAND_IN_FOLDER`] and puts up
+/// the report card for its PNG; without results, says so.
+fn export_results(world: &mut World, student: &str) {
+    let Some(grade) = world
+        .get_resource::<ChallengeMode>()
+        .and_then(|m| m.grade.clone())
+    else {
+        world
+            .resource_mut::<EditHistory>()
+            .refuse(tr("challenge.export_no_results").to_owned());
+        return;
+    };
+    let now = chrono::Local::now().naive_local();
+    let stem = hand_in_stem(&grade.challenge, student, now);
+    let folder = std::path::Path::new(HAND_IN_FOLDER);
+    let json = folder.join(format!("{stem}.json"));
+    let hand_in = HandIn {
+        student: student.trim(),
+        exported: now.format("%Y-%m-%d %H:%M:%S").to_string(),
+        grade: &grade,
+    };
+    let written = std::fs::create_dir_all(folder)
+        .map_err(|e| e.to_string())
+        .and_then(|()| serde_json::to_string_pretty(&hand_in).map_err(|e| e.to_string()))
+        .and_then(|text| crate::run::write_atomically(&json, text.as_bytes()));
+    let mut note = world.resource_mut::<crate::app::control::requests::StatusNote>();
+    match written {
+        Ok(()) => {
+            note.say(crate::tr!(
+                "challenge.exported",
+                path = folder.join(&stem).display()
+            ));
+            world.insert_resource(ReportCard {
+                student: student.trim().to_owned(),
+                png: folder.join(format!("{stem}.png")),
+                frames: 0,
+            });
+        }
+        Err(e) => note.say(crate::tr!(
+            "challenge.export_failed",
+            path = json.display(),
+            error = e
+        )),
     }
 }
 

@@ -54,6 +54,14 @@ pub fn auto_zoom(width: f32, height: f32) -> f32 {
     }
 }
 
+/// The largest zoom a window of `width` x `height` logical pixels takes:
+/// the panels keep at least 800 x 450 points, so 150 % in presenter mode
+/// or 200 % on a small projector cannot push controls off the screen.
+pub fn most_zoom(width: f32, height: f32) -> f32 {
+    let k = (width / 800.0).min(height / 450.0);
+    if k.is_finite() { k.max(1.0) } else { 1.0 }
+}
+
 /// Installs the face (once per context: egui keeps it).
 pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = FontDefinitions::default();
@@ -250,5 +258,9 @@ mod tests {
         // A tall narrow window is held by its width.
         assert_eq!(auto_zoom(1280.0, 2000.0), 1.0);
         assert_eq!(auto_zoom(f32::NAN, 720.0), 1.0);
+        // Never so large that less than 800 x 450 points are left.
+        assert_eq!(most_zoom(1280.0, 720.0), 1.6);
+        assert_eq!(most_zoom(1024.0, 768.0), 1.28);
+        assert_eq!(most_zoom(640.0, 360.0), 1.0);
     }
 }

@@ -258,20 +258,46 @@ fn look_at_when_asked(action: On<ApplyAction>, mut commands: Commands) {
     }
 }
 
+/// Where the camera was last turned, and in which frame: a neighbourhood
+/// opened in the same frame (a lesson's first step) starts at its
+/// overview when the scene is rebuilt later in the frame, and then turns
+/// here again instead of losing the focus.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct LookedAt {
+    /// The place, as `LookAt` names it.
+    pub place: String,
+    /// The frame it was asked in.
+    pub frame: u32,
+}
+
 /// Turns the camera to `place` (see [`crate::app::world::layout::place_position`]), close enough to read.
 pub fn look_at(world: &mut World, place: &str) {
-    let Some(p) = crate::app::world::layout::place_position(
-        &world.resource::<crate::sim::Neighbourhood>().0,
-        place,
-    ) else {
+    let frame = world
+        .get_resource::<bevy::diagnostic::FrameCount>()
+        .map_or(0, |f| f.0);
+    world.insert_resource(LookedAt {
+        place: place.to_owned(),
+        frame,
+    });
+    let Some(target) = focus_of(&world.resource::<crate::sim::Neighbourhood>().0, place) else {
         return;
     };
-    let target = crate::app::world::layout::to_world(p, 0.0);
     let mut cameras = world.query::<&mut OrbitCamera>();
     for mut camera in cameras.iter_mut(world) {
-        camera.focus = target;
-        camera.distance = camera.distance.min(90.0);
+        turn_to(&mut camera, target);
     }
+}
+
+/// The point the camera turns to for `place` in `built`.
+pub fn focus_of(built: &crate::scenario::Built, place: &str) -> Option<Vec3> {
+    crate::app::world::layout::place_position(built, place)
+        .map(|p| crate::app::world::layout::to_world(p, 0.0))
+}
+
+/// The camera's focus on `target`, close enough to read.
+pub fn turn_to(camera: &mut OrbitCamera, target: Vec3) {
+    camera.focus = target;
+    camera.distance = camera.distance.min(90.0);
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod house;
 mod selection;
 
 use super::*;
-use crate::app::control::editing::MY_FOLDER;
+use crate::app::control::editing::my_file;
 use crate::lang::eur;
 use crate::lang::{num, tr};
 use crate::scenario::edit::Edit;
@@ -32,8 +32,10 @@ pub struct BuildFields {
     pub battery_kw: f64,
     /// Cable type for new cables.
     pub cable: String,
-    /// The Save as file.
+    /// The name Save as gives the file (in `scenes/my/`).
     pub save_as: String,
+    /// Save as found a file of that name: the question "Replace it?" is open.
+    pub replace: Option<std::path::PathBuf>,
     /// The selection's values as being edited.
     pub draft: Draft,
     /// What the draft was read from: the selection, and the edits done and undone then.
@@ -71,6 +73,7 @@ impl Default for BuildFields {
             battery_kw: 5.0,
             cable: "NAYY 4x150 SE".to_owned(),
             save_as: String::new(),
+            replace: None,
             draft: Draft::default(),
             draft_of: None,
         }
@@ -148,7 +151,7 @@ pub(super) fn drag(v: &mut f64) -> egui::DragValue<'_> {
 }
 
 /// A kind of part in the spending ("PV", "battery") as the window names it.
-fn kind_name(kind: &str) -> &str {
+pub(super) fn kind_name(kind: &str) -> &str {
     match kind {
         "house" => tr("build.kind_house"),
         "PV" => tr("build.kind_pv"),
@@ -255,6 +258,7 @@ pub(super) fn forget_the_file_name(
 ) {
     if changes.read().any(|c| !c.edited && !c.same_place) {
         fields.save_as.clear();
+        fields.replace = None;
     }
 }
 
@@ -277,7 +281,7 @@ pub(super) fn build_panel(
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_suffix(".scenario.ron"))
             .unwrap_or("my");
-        fields.save_as = format!("{MY_FOLDER}/{stem}-edited.scenario.ron");
+        fields.save_as = tr!("build.save_default", name = stem);
     }
     // The draft follows the selection and every edit, undo and redo.
     let key = selected.map(|pick| (pick, edits.done.len(), edits.undone.len()));
@@ -313,7 +317,7 @@ pub(super) fn build_panel(
             budget(ui, live);
             history_tools(ui, live, actions);
             ui.separator();
-            save_tools(ui, live, fields, actions);
+            save_tools(ui, live, source, fields, actions);
         });
 }
 
@@ -358,17 +362,54 @@ fn history_tools(ui: &mut egui::Ui, live: &Live, actions: &mut PendingActions) {
 fn save_tools(
     ui: &mut egui::Ui,
     live: &Live,
+    source: &ScenarioSource,
     fields: &mut BuildFields,
     actions: &mut PendingActions,
 ) {
     let edits = &live.edits;
+    // A name, not a path: the file goes to the students' folder.
     ui.horizontal(|ui| {
-        ui.label(tr("build.save_as"));
-        ui.add(egui::TextEdit::singleline(&mut fields.save_as).desired_width(300.0));
+        ui.label(tr("build.save_name"));
+        ui.add(egui::TextEdit::singleline(&mut fields.save_as).desired_width(220.0));
     });
+    let target = my_file(&fields.save_as);
+    match &target {
+        Some(path) => ui.small(tr!("build.save_goes_to", path = path.display())),
+        None => ui.small(tr("build.save_needs_name")),
+    };
+    if let (Some(asked), Some(path)) = (&fields.replace, &target)
+        && asked == path
+    {
+        // Never over another file without asking.
+        ui.label(
+            egui::RichText::new(tr!("build.replace_question", path = path.display()))
+                .color(ink(ui, palette::ORANGE)),
+        );
+        ui.horizontal(|ui| {
+            if ui.button(tr("build.replace")).clicked() {
+                actions.push(Action::SaveAs(path.clone()));
+                fields.replace = None;
+            }
+            if ui.button(tr("build.keep_it")).clicked() {
+                fields.replace = None;
+            }
+        });
+    }
     ui.horizontal(|ui| {
-        if ui.button(big(tr("build.save_as"))).clicked() {
-            actions.push(Action::SaveAs(fields.save_as.clone().into()));
+        if ui
+            .add_enabled(
+                target.is_some(),
+                egui::Button::new(big(tr("build.save_as"))),
+            )
+            .clicked()
+            && let Some(path) = &target
+        {
+            // Saving over the file this neighbourhood came from is Save.
+            if path.exists() && *path != source.path {
+                fields.replace = Some(path.clone());
+            } else {
+                actions.push(Action::SaveAs(path.clone()));
+            }
         }
         let unsaved = if edits.unsaved() {
             tr("build.unsaved")

@@ -222,6 +222,10 @@ pub(super) fn rebuild_on_new_scenario(
     mut suns: Query<Entity, With<Sun>>,
     mut changes: MessageReader<NeighbourhoodChanged>,
     mut built_once: Local<bool>,
+    (looked_at, frame): (
+        Option<Res<crate::app::world::camera::LookedAt>>,
+        Res<bevy::diagnostic::FrameCount>,
+    ),
 ) {
     // The first frame, and whenever a scenario loads or an edit lands.
     let changes: Vec<NeighbourhoodChanged> = changes.read().copied().collect();
@@ -238,9 +242,17 @@ pub(super) fn rebuild_on_new_scenario(
     let layout = spawn_scene(&mut commands, &hood.0, &mut meshes, &mut materials, &shared);
     let transformer = layout.buses[hood.0.network.transformer.lv_bus];
     let views = presets(layout.centre, layout.radius_m, transformer);
+    // A `LookAt` of this frame (a lesson's first step opening its
+    // neighbourhood) holds over the new overview.
+    let focus = looked_at
+        .filter(|l| l.frame == frame.0)
+        .and_then(|l| crate::app::world::camera::focus_of(&hood.0, &l.place));
     for (mut orbit, mut camera_presets) in &mut cameras {
         if !keep_view {
             *orbit = views[0].1;
+            if let Some(target) = focus {
+                crate::app::world::camera::turn_to(&mut orbit, target);
+            }
         }
         camera_presets.0 = views.clone();
     }
