@@ -435,8 +435,9 @@ const LAYOUT_CASES: [(&str, &[&str], f64, f64); 7] = [
     ("default", &[], 2.0, 0.75),
     ("ui150", &["SetUiSize(150)"], 2.0, 0.50),
     ("german", &["SetUiSize(100)", "SetLanguage(De)"], 2.0, 0.75),
-    // Once the last screenshot's note (a toast for 6 s) has gone.
-    ("presenter", &["SetPresenter(true)"], 7.0, 0.90),
+    // Once the last screenshot's note (a toast for 4 s after the PNG is
+    // written, which takes seconds at 4K) has gone.
+    ("presenter", &["SetPresenter(true)"], 9.0, 0.90),
     ("drawer", &["Show(Charts)"], 2.0, 0.0),
     ("key", &["Show(Key)"], 2.0, 0.0),
     // Seconds on, running, with a note in the strip: nothing has grown.
@@ -487,7 +488,15 @@ fn the_screen_leaves_the_stage() {
             .args(["-a", "-s", &format!("-screen 0 {w}x{h}x24")])
             .arg(env!("CARGO_BIN_EXE_microgrid"))
             .args(["open", "scenes/default.scenario.ron", "--size", &size])
-            .args(["--graphics", "low", "--paused", "--layout-report"])
+            // In the evening, running: the street buys, so the bill's
+            // longest words ("now paying ... EUR/h") are on screen.
+            .args([
+                "--graphics",
+                "low",
+                "--at",
+                "2025-06-21 20:30",
+                "--layout-report",
+            ])
             .arg(dir.join("unused.json"))
             .arg("--script")
             .arg(&script)

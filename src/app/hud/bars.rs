@@ -440,7 +440,9 @@ pub(super) fn presenter_bar(
             ui.label(big(crate::lang::short_day_time(live.clock.now())))
                 .on_hover_text(crate::lang::date_time(live.clock.now()));
             let grid = live.record.grid_import_kw;
-            let exchange = if grid >= 0.0 {
+            let exchange = if grid.abs() < 0.5 {
+                tr("bar.no_exchange").to_owned()
+            } else if grid > 0.0 {
                 tr!("bar.buying", kw = num(grid, 0))
             } else {
                 tr!("bar.selling", kw = num(-grid, 0))

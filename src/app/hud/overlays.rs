@@ -80,7 +80,7 @@ pub(super) fn alerts_banner(ctx: &egui::Context, live: &Live, stage: Stage) {
 }
 
 /// Seconds a note (a screenshot saved, the graphics changed) stays up.
-const NOTE_SECONDS: f64 = 6.0;
+const NOTE_SECONDS: f64 = 4.0;
 
 /// The status note as a toast at the foot of the 3D view, for a few
 /// seconds after it changes; it never takes a row of the bars.
