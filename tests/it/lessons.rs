@@ -85,6 +85,34 @@ fn an_outage_moves_the_lesson_on_and_show_me_acts_through_the_script_path() {
 }
 
 #[test]
+fn skipping_a_step_that_waits_for_an_hour_runs_the_clock_there() {
+    use chrono::Timelike;
+    // Lesson 1's second step waits for 10:00 from a 06:00 start.
+    let mut app = opened("scenes/lessons/01-one-customer.lesson.ron");
+    act(&mut app, Action::Lesson(LessonAction::Next));
+    assert_eq!(step_of(&app), 1);
+    act(&mut app, Action::Lesson(LessonAction::Next));
+    assert_eq!(step_of(&app), 2, "Skip shows the next step");
+    // ...and runs the clock to 10:00 as a jump (`act` sees it through).
+    microgrid::app::control::source::finish_long_work(app.world_mut());
+    let clock = app.world().resource::<microgrid::sim::SimClock>();
+    let now = clock.now();
+    assert_eq!((now.hour(), now.minute()), (10, 0), "{now}");
+    // The third step waits for 19:00: the clock runs on after the jump.
+    assert!(!clock.paused);
+    // Skipping a step that reads at the class's pace runs nothing.
+    let before = clock.steps;
+    let mut app2 = opened("scenes/lessons/01-one-customer.lesson.ron");
+    act(&mut app2, Action::Lesson(LessonAction::Next));
+    assert!(
+        app2.world()
+            .get_resource::<microgrid::app::control::long_work::Jump>()
+            .is_none()
+    );
+    assert!(before > 0);
+}
+
+#[test]
 fn the_clock_an_added_battery_and_the_market_move_lessons_on() {
     // Lesson 1: ClockAt("10:00") from a 06:00 start.
     let mut app = opened("scenes/lessons/01-one-customer.lesson.ron");

@@ -472,6 +472,44 @@ fn queue(world: &mut World, actions: &[ScriptAction]) {
     }
 }
 
+/// Skipping a step that waits for a time of day runs the clock there
+/// first (a jump, with its progress bar), so the next step's words meet
+/// the hour they speak of; returns whether a jump started.
+fn catch_up_the_clock(world: &mut World) -> bool {
+    let (until, began) = {
+        let mode = world.resource::<LessonMode>();
+        (mode.prepared.lesson.steps[mode.step].until, mode.base.now)
+    };
+    let (Until::ClockAt(at), Some(began)) = (until, began) else {
+        return false;
+    };
+    let clock = world.resource::<SimClock>();
+    let now = clock.now();
+    let target = next_at(began, at);
+    if now >= target {
+        return false;
+    }
+    let seconds = u64::try_from((target - now).num_seconds()).unwrap_or(0);
+    let steps = seconds.div_ceil(u64::from(clock.step_s.max(1)));
+    crate::app::control::long_work::start_jump(
+        world,
+        crate::tr!("control.jumping_to", at = at.0.format("%H:%M")),
+        steps,
+    );
+    true
+}
+
+/// The next step's pause (a step read at the class's pace stops the
+/// clock, one that waits runs it) waits for the jump's end; during the
+/// jump the clock stays stopped, so no step is run twice.
+fn hold_the_pause_for_the_jump(world: &mut World) {
+    let wanted = world.resource::<SimClock>().paused;
+    if let Some(mut jump) = world.get_resource_mut::<crate::app::control::long_work::Jump>() {
+        jump.was_paused = wanted;
+        world.resource_mut::<SimClock>().paused = true;
+    }
+}
+
 /// Carries out a lesson action.
 pub fn apply(world: &mut World, action: LessonAction) {
     let Some((step, count)) = world
@@ -481,7 +519,13 @@ pub fn apply(world: &mut World, action: LessonAction) {
         return;
     };
     match action {
-        LessonAction::Next if step + 1 < count => enter(world, step + 1, true),
+        LessonAction::Next if step + 1 < count => {
+            let jumping = catch_up_the_clock(world);
+            enter(world, step + 1, true);
+            if jumping {
+                hold_the_pause_for_the_jump(world);
+            }
+        }
         LessonAction::Next => {
             let (stem, file) = {
                 let mut mode = world.resource_mut::<LessonMode>();
