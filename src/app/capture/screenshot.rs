@@ -107,34 +107,28 @@ fn measure_frame(
 
 /// `screenshots/microgrid-<scenario>-<local time>.png`.
 pub fn screenshot_path(scenario_name: &str, now: chrono::NaiveDateTime) -> PathBuf {
-    let slug: String = scenario_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect::<String>()
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
     Path::new(SCREENSHOT_DIR).join(format!(
-        "microgrid-{slug}-{}.png",
+        "microgrid-{}-{}.png",
+        crate::app::control::editing::slug(scenario_name),
         now.format("%Y%m%d-%H%M%S")
     ))
 }
 
-/// Encodes a captured frame as PNG (RGB, alpha dropped) and writes it atomically.
-pub fn save_png(image: Image, path: &Path) -> Result<(), String> {
-    let rgb = image
+/// Encodes a captured frame, or its part `[x, y, w, h]` (clamped to it),
+/// as PNG (RGB, alpha dropped) and writes it atomically.
+pub fn save_png(image: Image, crop: Option<[u32; 4]>, path: &Path) -> Result<(), String> {
+    let mut frame = image
         .try_into_dynamic()
-        .map_err(|e| format!("cannot convert the frame: {e}"))?
-        .to_rgb8();
+        .map_err(|e| format!("cannot convert the frame: {e}"))?;
+    if let Some([x, y, w, h]) = crop {
+        let (fw, fh) = (frame.width(), frame.height());
+        let (x, y) = (x.min(fw.saturating_sub(1)), y.min(fh.saturating_sub(1)));
+        frame = frame.crop_imm(x, y, w.min(fw - x).max(1), h.min(fh - y).max(1));
+    }
     let mut bytes = std::io::Cursor::new(Vec::new());
-    rgb.write_to(&mut bytes, image::ImageFormat::Png)
+    frame
+        .to_rgb8()
+        .write_to(&mut bytes, image::ImageFormat::Png)
         .map_err(|e| format!("cannot encode PNG: {e}"))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -168,25 +162,6 @@ fn report_the_layout(
     }
 }
 
-/// Saves the part `[x, y, w, h]` of a captured frame (clamped to it).
-pub fn save_png_part(image: Image, [x, y, w, h]: [u32; 4], path: &Path) -> Result<(), String> {
-    let frame = image
-        .try_into_dynamic()
-        .map_err(|e| format!("cannot convert the frame: {e}"))?;
-    let (fw, fh) = (frame.width(), frame.height());
-    let (x, y) = (x.min(fw.saturating_sub(1)), y.min(fh.saturating_sub(1)));
-    let part = frame.crop_imm(x, y, w.min(fw - x).max(1), h.min(fh - y).max(1));
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    part.to_rgb8()
-        .write_to(&mut bytes, image::ImageFormat::Png)
-        .map_err(|e| format!("cannot encode PNG: {e}"))?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    crate::run::write_atomically(path, bytes.get_ref())
-}
-
 fn take_requested(
     mut commands: Commands,
     mut request: ResMut<ScreenshotRequest>,
@@ -208,11 +183,7 @@ fn take_requested(
               mut note: ResMut<StatusNote>,
               mut request: ResMut<ScreenshotRequest>| {
             request.pending = request.pending.saturating_sub(1);
-            let saved = match crop {
-                Some(rect) => save_png_part(captured.image.clone(), rect, &path),
-                None => save_png(captured.image.clone(), &path),
-            };
-            note.say(match saved {
+            note.say(match save_png(captured.image.clone(), crop, &path) {
                 Ok(()) => crate::tr!("note.saved", path = path.display()),
                 Err(e) => {
                     eprintln!("screenshot failed: {e}");
@@ -247,7 +218,7 @@ fn take_timed(
         move |captured: On<ScreenshotCaptured>,
               stats: Res<FrameStats>,
               mut exit: MessageWriter<AppExit>| {
-            match save_png(captured.image.clone(), &path) {
+            match save_png(captured.image.clone(), None, &path) {
                 Ok(()) => {
                     outln!(
                         "saved {} ({}x{})",

@@ -171,6 +171,16 @@ pub(super) fn challenge_ui(
     Ok(())
 }
 
+/// "Score 200 - spent 3,400 EUR of 20,000 EUR": the results' and the report card's line.
+fn score_line(g: &crate::challenge::Grade) -> String {
+    tr!(
+        "challenge.score_spent",
+        score = g.score,
+        spent = eur(g.spent_eur),
+        budget = eur(g.budget_eur)
+    )
+}
+
 /// The report card a student hands in: the challenge, the name, the stars
 /// and score, each goal's value against its limit, and what the design
 /// bought, in dark type on white (it prints). Returns where it was drawn.
@@ -212,18 +222,7 @@ fn report_card(
                         )
                         .color(dark),
                     );
-                    ui.label(
-                        big(
-                            tr!(
-                                "challenge.score_spent",
-                                score = g.score,
-                                spent = eur(g.spent_eur),
-                                budget = eur(g.budget_eur)
-                            ),
-                            18.0,
-                        )
-                        .color(dark),
-                    );
+                    ui.label(big(score_line(g), 18.0).color(dark));
                     if !g.eligible {
                         ui.label(big(tr("challenge.not_eligible"), 18.0).color(dark));
                     }
@@ -599,15 +598,7 @@ fn results_header(ui: &mut egui::Ui, g: &crate::challenge::Grade, new_best: bool
                 )
                 .strong(),
             );
-            ui.label(big(
-                tr!(
-                    "challenge.score_spent",
-                    score = g.score,
-                    spent = eur(g.spent_eur),
-                    budget = eur(g.budget_eur)
-                ),
-                18.0,
-            ));
+            ui.label(big(score_line(g), 18.0));
             ui.label(big(tr("challenge.score_explained"), 14.0));
             if new_best {
                 ui.label(big(tr("challenge.new_best"), 18.0).color(ink(ui, palette::GREEN)));

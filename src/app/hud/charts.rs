@@ -153,29 +153,36 @@ fn chart_line<'p>(name: &str, points: Vec<[f64; 2]>, colour: Rgb8) -> Line<'p> {
         .width(2.0)
 }
 
+/// A chart's line by its language key, its colour and what it plots.
+type Series = (&'static str, Rgb8, fn(&Sample) -> f64);
+
+/// The key entries of `series` (names in the language, colours).
+fn key_of(series: &[Series]) -> Vec<(&'static str, Rgb8)> {
+    series
+        .iter()
+        .map(|&(name, colour, _)| (tr(name), colour))
+        .collect()
+}
+
+/// Draws `series` on `p`: one line each, named as its key names it.
+fn draw_series(p: &mut egui_plot::PlotUi<'_>, kit: &ChartKit, series: &[Series]) {
+    for &(name, colour, f) in series {
+        p.line(chart_line(tr(name), kit.recent(f), colour));
+    }
+}
+
+/// Generation and demand.
+const POWER_SERIES: [Series; 2] = [
+    ("chart.generation", palette::ORANGE, |s| s.generation_kw),
+    ("chart.demand", palette::BLUE, |s| s.demand_kw),
+];
+
 /// The power chart: generation and demand.
 fn power_chart(ui: &mut egui::Ui, kit: &ChartKit) {
     // The key is the title: "generation" and "demand" in their colours.
-    chart_heading(
-        ui,
-        "",
-        &[
-            (tr("chart.generation"), palette::ORANGE),
-            (tr("chart.demand"), palette::BLUE),
-        ],
-    );
-    kit.plot("power", tr("chart.axis_kw")).show(ui, |p| {
-        p.line(chart_line(
-            tr("chart.generation"),
-            kit.recent(|s| s.generation_kw),
-            palette::ORANGE,
-        ));
-        p.line(chart_line(
-            tr("chart.demand"),
-            kit.recent(|s| s.demand_kw),
-            palette::BLUE,
-        ));
-    });
+    chart_heading(ui, "", &key_of(&POWER_SERIES));
+    kit.plot("power", tr("chart.axis_kw"))
+        .show(ui, |p| draw_series(p, kit, &POWER_SERIES));
 }
 
 /// The grid chart: power from the grid (below zero: export).
@@ -220,17 +227,20 @@ fn soc_chart(ui: &mut egui::Ui, kit: &ChartKit) {
         });
 }
 
+/// The frequency and its lowest within each step.
+const FREQUENCY_SERIES: [Series; 2] = [
+    ("chart.frequency_line", palette::PURPLE, |s| s.frequency_hz),
+    ("chart.frequency_lowest", palette::SKY_BLUE, |s| {
+        s.frequency_min_hz
+    }),
+];
+
 /// The frequency chart: the frequency, its lowest, and where shedding starts.
 fn frequency_chart(ui: &mut egui::Ui, kit: &ChartKit) {
-    chart_heading(
-        ui,
-        tr("chart.frequency"),
-        // The title names the purple line; the key the other two.
-        &[
-            (tr("chart.frequency_lowest"), palette::SKY_BLUE),
-            (tr("chart.shedding_starts"), palette::VERMILLION),
-        ],
-    );
+    // The title names the purple line; the key the others.
+    let mut key = key_of(&FREQUENCY_SERIES[1..]);
+    key.push((tr("chart.shedding_starts"), palette::VERMILLION));
+    chart_heading(ui, tr("chart.frequency"), &key);
     kit.plot("frequency", tr("chart.axis_hz"))
         .include_y(49.8)
         .include_y(50.2)
@@ -239,29 +249,19 @@ fn frequency_chart(ui: &mut egui::Ui, kit: &ChartKit) {
                 HLine::new(tr("chart.shedding_starts"), SHED_STAGES_HZ[0])
                     .color(c32(palette::VERMILLION)),
             );
-            p.line(chart_line(
-                tr("chart.frequency_line"),
-                kit.recent(|s| s.frequency_hz),
-                palette::PURPLE,
-            ));
-            p.line(chart_line(
-                tr("chart.frequency_lowest"),
-                kit.recent(|s| s.frequency_min_hz),
-                palette::SKY_BLUE,
-            ));
+            draw_series(p, kit, &FREQUENCY_SERIES);
         });
 }
 
+/// The highest and lowest bus voltage.
+const VOLTAGE_SERIES: [Series; 2] = [
+    ("chart.voltage_max", palette::VERMILLION, |s| s.v_max_pu),
+    ("chart.voltage_min", palette::BLUE, |s| s.v_min_pu),
+];
+
 /// The voltage chart: the highest and lowest voltage, and the band's limits.
 fn voltage_chart(ui: &mut egui::Ui, kit: &ChartKit) {
-    chart_heading(
-        ui,
-        tr("chart.voltage"),
-        &[
-            (tr("chart.voltage_max"), palette::VERMILLION),
-            (tr("chart.voltage_min"), palette::BLUE),
-        ],
-    );
+    chart_heading(ui, tr("chart.voltage"), &key_of(&VOLTAGE_SERIES));
     let (v_low, v_high) = crate::sim::metrics::VOLTAGE_BAND_PU;
     kit.plot("voltage", tr("chart.axis_pu"))
         .include_y(v_low)
@@ -275,16 +275,7 @@ fn voltage_chart(ui: &mut egui::Ui, kit: &ChartKit) {
                 .color(egui::Color32::GRAY),
             );
             p.hline(HLine::new("", v_high).color(egui::Color32::GRAY));
-            p.line(chart_line(
-                tr("chart.voltage_max"),
-                kit.recent(|s| s.v_max_pu),
-                palette::VERMILLION,
-            ));
-            p.line(chart_line(
-                tr("chart.voltage_min"),
-                kit.recent(|s| s.v_min_pu),
-                palette::BLUE,
-            ));
+            draw_series(p, kit, &VOLTAGE_SERIES);
         });
 }
 
