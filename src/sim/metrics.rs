@@ -98,6 +98,12 @@ pub struct HouseEnergy {
     pub import_kwh: f64,
     /// Sold through its meter.
     pub export_kwh: f64,
+    /// Paid for what its meter bought, at the grid's import price, EUR
+    /// (nothing while islanded: no one sells then unless neighbours trade,
+    /// which the market's ledger settles).
+    pub paid_eur: f64,
+    /// Earned for what its meter sold, at the grid's export price, EUR.
+    pub earned_eur: f64,
 }
 
 /// Running totals since the start of the run.
@@ -392,8 +398,13 @@ fn record_step(
         e.pv_kwh += h.pv_kw * dt_h;
         e.battery_kwh += h.battery_kw * dt_h;
         e.ev_kwh += h.ev_kw * dt_h;
-        e.import_kwh += h.net_kw().max(0.0) * dt_h;
-        e.export_kwh += (-h.net_kw()).max(0.0) * dt_h;
+        let (bought, sold) = (h.net_kw().max(0.0) * dt_h, (-h.net_kw()).max(0.0) * dt_h);
+        e.import_kwh += bought;
+        e.export_kwh += sold;
+        if !r.islanded {
+            e.paid_eur += bought * prices.import_eur_per_kwh;
+            e.earned_eur += sold * prices.export_eur_per_kwh;
+        }
     }
     *record = r;
 }

@@ -10,7 +10,7 @@ use microgrid::scenario::DeviceKind;
 use microgrid::sim::devices::{DeviceIndex, DevicePower};
 use microgrid::sim::grid_mode::{GridMode, GridState};
 use microgrid::sim::island::{EventKind, SYNC_MAX_DF_HZ, SYNC_MAX_DPHASE_DEG, SYNC_MAX_DV_PU};
-use microgrid::sim::metrics::StepRecord;
+use microgrid::sim::metrics::{EnergyTotals, StepRecord};
 
 fn options(days: f64, outages: &[&str]) -> RunOptions {
     RunOptions {
@@ -27,11 +27,40 @@ fn an_evening_outage_islands_with_zero_exchange_and_reconnects_in_step() {
     let b = built("scenes/default.scenario.ron");
     let mut islanded_steps = 0;
     let mut worst = 0.0f64;
+    // Each house's bill before the step: (kWh bought, EUR paid).
+    let mut bills: Vec<(f64, f64)> = Vec::new();
+    let mut paid_on_grid = 0.0;
     let summary = simulate(
         &b,
         &options(1.0, &["2025-06-21 18:00..2025-06-21 22:00"]),
         |world: &World| {
             let r = world.resource::<StepRecord>();
+            // A house's meter pays the import price for what it bought, and
+            // nothing while the island has no one to buy from.
+            let totals = world.resource::<EnergyTotals>();
+            for (h, e) in totals.houses.iter().enumerate() {
+                let (kwh, eur) = bills.get(h).copied().unwrap_or_default();
+                let step_eur = e.paid_eur - eur;
+                if r.islanded {
+                    assert_eq!(
+                        step_eur, 0.0,
+                        "house {h} paid in the island at {:?}",
+                        r.time
+                    );
+                } else {
+                    let expected = (e.import_kwh - kwh) * r.price_eur_per_kwh;
+                    assert!(
+                        (step_eur - expected).abs() < 1e-9,
+                        "house {h}: {step_eur} {expected}"
+                    );
+                    paid_on_grid += step_eur;
+                }
+            }
+            bills = totals
+                .houses
+                .iter()
+                .map(|e| (e.import_kwh, e.paid_eur))
+                .collect();
             let hour = chrono::Timelike::hour(&r.time.expect("time"));
             assert_eq!(r.islanded, (18..22).contains(&hour), "at {:?}", r.time);
             if r.islanded {
@@ -45,6 +74,10 @@ fn an_evening_outage_islands_with_zero_exchange_and_reconnects_in_step() {
     )
     .expect("runs");
     assert_eq!(islanded_steps, 240);
+    assert!(
+        paid_on_grid > 1.0,
+        "the houses paid {paid_on_grid} EUR on the grid"
+    );
     assert!(worst < 1e-6, "relative imbalance {worst}");
     assert!((summary.totals.hours_islanded - 4.0).abs() < 1e-9);
     let kinds: Vec<EventKind> = summary.events.iter().map(|e| e.kind).collect();

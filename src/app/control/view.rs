@@ -29,3 +29,22 @@ impl ViewRect {
         self.contains(egui::pos2(px.x / zoom, px.y / zoom))
     }
 }
+
+/// Whether the pointer at `cursor_px` (logical pixels) is egui's rather
+/// than the 3D view's: outside the view, over a window or the toolbox, or
+/// wanted by egui. Asked of where the panels were drawn too, since a
+/// pointer that has just moved there is not known to egui yet.
+pub fn pointer_over_panel(
+    ctx: &egui::Context,
+    view_rect: &ViewRect,
+    cursor_px: Option<Vec2>,
+) -> bool {
+    let over_layer = cursor_px.is_some_and(|px| {
+        let pos = egui::pos2(px.x, px.y) / ctx.zoom_factor();
+        !view_rect.contains_px(px)
+            || ctx
+                .layer_id_at(pos)
+                .is_some_and(|l| l.order != egui::Order::Background)
+    });
+    over_layer || ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui()
+}

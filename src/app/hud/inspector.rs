@@ -171,7 +171,22 @@ fn house_storage_rows(
     }
 }
 
-/// House `h`'s energy since the start, its voltage, and whether it is served.
+/// What house `h` has paid and earned since the start, EUR: its account
+/// with the grid and the neighbours where they trade, else its meter at
+/// the grid's prices.
+pub(super) fn house_money(live: &Live, h: usize) -> Option<(f64, f64)> {
+    if live.market.is_trading() {
+        let a = live.market.ledger.accounts.get(h)?;
+        return Some((
+            a.paid_local_eur + a.paid_grid_eur + a.loss_charge_eur,
+            a.earned_local_eur + a.earned_grid_eur,
+        ));
+    }
+    let e = live.totals.houses.get(h)?;
+    Some((e.paid_eur, e.earned_eur))
+}
+
+/// House `h`'s energy and money since the start, its voltage, and whether it is served.
 fn house_total_rows(
     row: &mut impl FnMut(&str, String),
     live: &Live,
@@ -194,6 +209,16 @@ fn house_total_rows(
                 "inspector.kwh_in_out",
                 import = num(e.import_kwh, 1),
                 export = num(e.export_kwh, 1)
+            ),
+        );
+    }
+    if let Some((paid, earned)) = house_money(live, h) {
+        row(
+            tr("inspector.money_so_far"),
+            tr!(
+                "inspector.paid_earned",
+                paid = with_unit(num(paid, 2), Unit::Eur),
+                earned = with_unit(num(earned, 2), Unit::Eur)
             ),
         );
     }
@@ -378,4 +403,50 @@ fn voltage(vm_pu: f64, pu_decimals: usize, volt_decimals: usize) -> String {
         qty(vm_pu, pu_decimals, Unit::Pu),
         qty(vm_pu * 400.0, volt_decimals, Unit::Volt)
     )
+}
+
+/// A card beside the pointer for the house it rests on: what it does now
+/// and its money so far, in words; a click opens all its numbers.
+pub(super) fn hover_card(ctx: &egui::Context, live: &Live, hovered: super::picking::Hovered) {
+    let Some(Pick::House(h)) = hovered.pick else {
+        return;
+    };
+    let built = &live.hood.0;
+    let Some(p) = live.houses.0.get(h) else {
+        return;
+    };
+    let served = house_served(h, live.grid.mode, live.grid.stages_shed);
+    let islanded = live.grid.mode != crate::sim::grid_mode::GridMode::Connected;
+    let net = p.net_kw();
+    let kw = num(net.abs(), 1);
+    let now = match (served, islanded) {
+        (false, _) => tr("card.dark").to_owned(),
+        _ if net.abs() < 0.05 => tr("card.even").to_owned(),
+        (true, false) if net > 0.0 => tr!("card.buying", kw = kw),
+        (true, false) => tr!("card.selling", kw = kw),
+        (true, true) if net > 0.0 => tr!("card.taking", kw = kw),
+        (true, true) => tr!("card.giving", kw = kw),
+    };
+    let at =
+        egui::pos2(hovered.at_px.x, hovered.at_px.y) / ctx.zoom_factor() + egui::vec2(18.0, 18.0);
+    egui::Area::new("hover card".into())
+        .fixed_pos(at)
+        .interactable(false)
+        .order(egui::Order::Tooltip)
+        .constrain(true)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width(380.0);
+                ui.label(egui::RichText::new(window_title(built, Pick::House(h))).strong());
+                ui.label(now);
+                if let Some((paid, earned)) = house_money(live, h) {
+                    ui.label(tr!(
+                        "card.money",
+                        paid = with_unit(num(paid, 2), Unit::Eur),
+                        earned = with_unit(num(earned, 2), Unit::Eur)
+                    ));
+                }
+                ui.label(egui::RichText::new(tr("card.click")).small());
+            });
+        });
 }

@@ -183,6 +183,7 @@ pub fn glyphs_upload_in_their_frame(app: &mut App) {
 pub fn plugin(app: &mut App) {
     glyphs_upload_in_their_frame(app);
     app.init_resource::<HelpPanel>()
+        .init_resource::<picking::Hovered>()
         .init_resource::<ChartsPanel>()
         .init_resource::<ChallengeList>()
         .init_resource::<UiScale>()
@@ -215,6 +216,7 @@ pub fn plugin(app: &mut App) {
         (
             shortcuts::keyboard.run_if(not(in_state(Mode::Demo))),
             picking::pick_on_click.run_if(not(in_state(Mode::Demo))),
+            picking::track_the_hover,
             close_through_the_queue,
         )
             .in_set(crate::app::frame::AppSystems::Input),
@@ -339,7 +341,7 @@ fn draw_ui(
     graphics: Option<Res<crate::app::world::graphics::Graphics>>,
     (mut tool, marks): (
         Option<ResMut<crate::app::modes::build::BuildTool>>,
-        Option<Res<crate::app::modes::build::LockMarks>>,
+        Option<Res<crate::app::modes::build::BuildMarks>>,
     ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
@@ -397,7 +399,13 @@ fn draw_ui(
         zoom: ctx.zoom_factor(),
     });
     let stage = Stage::of(ctx, &shared.view_rect);
-    view_overlays(ctx, &live, stage, panels.key.0, &mut selected);
+    // The ghost's label has the pointer while a build tool is in hand.
+    let hovered = if tool.as_ref().is_some_and(|t| t.state.is_some()) {
+        picking::Hovered::default()
+    } else {
+        *shared.hovered
+    };
+    view_overlays(ctx, &live, stage, panels.key.0, &mut selected, hovered);
     overlays::note_toast(
         ctx,
         stage,
@@ -528,12 +536,14 @@ fn view_overlays(
     stage: Stage,
     key: bool,
     selected: &mut Option<Pick>,
+    hovered: picking::Hovered,
 ) {
     if key {
         legend(ctx, stage);
     }
     alerts_banner(ctx, live, stage);
     inspector(ctx, live, stage, selected);
+    inspector::hover_card(ctx, live, hovered);
 }
 
 /// Build mode's panels: the build panel, the toolbox, the ghost's label and the padlocks.
@@ -545,7 +555,7 @@ fn build_mode_panels(
     selected: &mut Option<Pick>,
     actions: &mut PendingActions,
     tool: Option<&mut crate::app::modes::build::BuildTool>,
-    marks: Option<&crate::app::modes::build::LockMarks>,
+    marks: Option<&crate::app::modes::build::BuildMarks>,
     view_rect: egui::Rect,
 ) {
     let stage = Stage {
@@ -562,11 +572,11 @@ fn build_mode_panels(
         actions,
     );
     if let Some(tool) = tool {
-        toolbox::toolbox(ctx, live, &mut panels.build, tool, stage);
+        toolbox::toolbox(ctx, live, &mut panels.build, tool, marks, stage);
         toolbox::ghost_label(ctx, live, tool);
     }
     if let Some(marks) = marks {
-        toolbox::lock_marks(ctx, marks, Some(view_rect));
+        toolbox::build_marks(ctx, marks, Some(view_rect));
     }
 }
 
@@ -601,6 +611,7 @@ struct Shared<'w> {
     next_building: ResMut<'w, NextState<Building>>,
     view_rect: ResMut<'w, ViewRect>,
     trades: ResMut<'w, ShowTrades>,
+    hovered: Res<'w, picking::Hovered>,
 }
 
 impl Shared<'_> {

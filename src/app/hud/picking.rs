@@ -1,9 +1,15 @@
 //! Clicks in the 3D view select what the inspector shows, and a selection
-//! that no longer points at what was picked goes.
+//! that no longer points at what was picked goes. What the pointer rests
+//! on is known too, for its card.
 
+use bevy::picking::hover::HoverMap;
 use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::EguiContexts;
 
-use crate::app::world::scene::{Pick, Selection};
+use crate::app::control::view::{ViewRect, pointer_over_panel};
+
+use crate::app::world::scene::{Pick, Selection, hovered_part, pick_of};
 use crate::sim::Neighbourhood;
 
 pub(super) fn pick_on_click(
@@ -26,16 +32,7 @@ pub(super) fn pick_on_click(
             continue;
         }
         // The clicked part, or the nearest ancestor that is something to inspect.
-        let mut entity = click.entity;
-        let mut found = picks.get(entity).ok().copied();
-        while found.is_none() {
-            let Ok(parent) = parents.get(entity) else {
-                break;
-            };
-            entity = parent.parent();
-            found = picks.get(entity).ok().copied();
-        }
-        selection.0 = found;
+        selection.0 = pick_of(click.entity, &picks, &parents);
     }
 }
 
@@ -67,4 +64,39 @@ pub(super) fn forget_stale_selection(
             selection.0 = None;
         }
     }
+}
+
+/// What the pointer rests on in the 3D view this frame (not over a panel),
+/// and where, in logical pixels.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct Hovered {
+    /// The part under the pointer, nearest first.
+    pub pick: Option<Pick>,
+    /// The pointer.
+    pub at_px: Vec2,
+}
+
+/// Finds the part under the pointer: the nearest hit's pick or its ancestor's.
+pub(super) fn track_the_hover(
+    hover: Res<HoverMap>,
+    picks: Query<&Pick>,
+    parents: Query<&ChildOf>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    view_rect: Res<ViewRect>,
+    mut contexts: EguiContexts,
+    mut hovered: ResMut<Hovered>,
+) {
+    let cursor_px = windows.iter().next().and_then(Window::cursor_position);
+    let over_panel = contexts
+        .ctx_mut()
+        .is_ok_and(|ctx| pointer_over_panel(ctx, &view_rect, cursor_px));
+    let pick = if over_panel {
+        None
+    } else {
+        hovered_part(&hover, &picks, &parents)
+    };
+    hovered.set_if_neq(Hovered {
+        pick,
+        at_px: cursor_px.unwrap_or_default(),
+    });
 }

@@ -4,7 +4,7 @@
 //! the padlocks over locked parts.
 
 use super::*;
-use crate::app::modes::build::{BuildTool, LockMarks};
+use crate::app::modes::build::{BuildMarks, BuildTool, Mark};
 use crate::app::world::placement::{ROOF_PV_KWP, Tool};
 use crate::lang::eur;
 use crate::lang::{num, tr};
@@ -89,6 +89,7 @@ pub(super) fn toolbox(
     live: &Live,
     fields: &mut build::BuildFields,
     tool: &mut BuildTool,
+    marks: Option<&BuildMarks>,
     stage: Stage,
 ) {
     let (align, offset) = stage.anchor(egui::Align2::CENTER_BOTTOM, 10.0);
@@ -112,6 +113,9 @@ pub(super) fn toolbox(
                 return;
             }
             tool_settings(ui, live, fields, tool);
+            if let Some((can, of)) = marks.and_then(|m| m.takers) {
+                ui.label(tr!("toolbox.takers", can = can, of = of));
+            }
             // The sizes follow the fields into the tool in hand.
             if let Some(s) = tool.state.as_mut() {
                 s.pv_kwp = fields.pv_kwp;
@@ -286,29 +290,56 @@ pub(super) fn ghost_label(ctx: &egui::Context, live: &Live, tool: &BuildTool) {
         });
 }
 
-/// A padlock over each locked part (build mode), drawn as a shackle and a body.
-pub(super) fn lock_marks(ctx: &egui::Context, marks: &LockMarks, view: Option<egui::Rect>) {
-    if marks.0.is_empty() {
+/// The marks over the parts in build mode: a padlock (a shackle and a
+/// body) over each locked part; with a tool for houses in hand a green
+/// disc with a plus over each house that can take it and a grey disc with
+/// a bar over each that has one already. Shape tells them apart as well as
+/// colour.
+pub(super) fn build_marks(ctx: &egui::Context, marks: &BuildMarks, view: Option<egui::Rect>) {
+    if marks.marks.is_empty() {
         return;
     }
     let zoom = ctx.zoom_factor();
-    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Background, "locks".into()));
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Background, "marks".into()));
     let dark = egui::Color32::from_rgb(40, 40, 40);
+    let white = egui::Color32::WHITE;
     let gold = c32(palette::YELLOW);
-    for p in &marks.0 {
+    let green = c32(palette::darker(palette::GREEN));
+    let grey = egui::Color32::from_rgb(120, 120, 120);
+    for (p, mark) in &marks.marks {
         let c = egui::pos2(p.x, p.y) / zoom;
         // Only over the 3D view, not over the panels beside it.
         if view.is_some_and(|r| !r.shrink(8.0).contains(c)) {
             continue;
         }
-        let body = egui::Rect::from_center_size(c + egui::vec2(0.0, 4.0), egui::vec2(16.0, 12.0));
-        painter.circle_stroke(c + egui::vec2(0.0, -2.0), 5.0, egui::Stroke::new(3.0, dark));
-        painter.rect_filled(body, 2.0, gold);
-        painter.rect_stroke(
-            body,
-            2.0,
-            egui::Stroke::new(1.5, dark),
-            egui::StrokeKind::Outside,
-        );
+        match mark {
+            Mark::Lock => {
+                let body =
+                    egui::Rect::from_center_size(c + egui::vec2(0.0, 4.0), egui::vec2(16.0, 12.0));
+                painter.circle_stroke(c + egui::vec2(0.0, -2.0), 5.0, egui::Stroke::new(3.0, dark));
+                painter.rect_filled(body, 2.0, gold);
+                painter.rect_stroke(
+                    body,
+                    2.0,
+                    egui::Stroke::new(1.5, dark),
+                    egui::StrokeKind::Outside,
+                );
+            }
+            Mark::Takes | Mark::Full => {
+                let (fill, r) = if *mark == Mark::Takes {
+                    (green, 12.0)
+                } else {
+                    (grey, 9.0)
+                };
+                painter.circle(c, r, fill, egui::Stroke::new(2.0, white));
+                let arm = r * 0.55;
+                let stroke = egui::Stroke::new(3.0, white);
+                painter.line_segment([c - egui::vec2(arm, 0.0), c + egui::vec2(arm, 0.0)], stroke);
+                if *mark == Mark::Takes {
+                    painter
+                        .line_segment([c - egui::vec2(0.0, arm), c + egui::vec2(0.0, arm)], stroke);
+                }
+            }
+        }
     }
 }

@@ -2,23 +2,23 @@
 //! cursor, snapped by [`crate::app::world::placement`]; a click queues its edit as an
 //! [`Action`], like every other control, and the ghost's predicted effect
 //! is asked for ahead of the click ([`Action::Preview`]). Locked parts get
-//! a padlock mark in build mode.
+//! a padlock mark in build mode; with a tool for houses in hand (PV, a
+//! battery, a car) every house is marked with whether it can take it.
 
 use bevy::picking::hover::HoverMap;
-use bevy::picking::pointer::PointerId;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
-use bevy_egui::{EguiContexts, egui};
+use bevy_egui::EguiContexts;
 
 use crate::app::control::action::{Action, Panel};
 use crate::app::control::mode::Building;
 use crate::app::control::queue::{ApplyAction, PendingActions};
-use crate::app::control::view::ViewRect;
+use crate::app::control::view::{ViewRect, pointer_over_panel};
 use crate::app::theme::palette;
 use crate::app::world::camera::CameraHeld;
 use crate::app::world::layout::to_world;
-use crate::app::world::placement::{Cursor, Ghost, Shape, Take, Tool, ToolState, ghost};
-use crate::app::world::scene::{Pick, SceneLayout};
+use crate::app::world::placement::{self, Cursor, Ghost, Shape, Take, Tool, ToolState, ghost};
+use crate::app::world::scene::{Pick, SceneLayout, hovered_part};
 use crate::scenario::edit::Edit;
 use crate::sim::Neighbourhood;
 
@@ -81,15 +81,31 @@ impl BuildTool {
     }
 }
 
-/// Screen positions of the padlocks over locked parts this frame.
+/// The marks over the parts in build mode this frame, at their screen positions.
 #[derive(Resource, Debug, Clone, Default)]
-pub struct LockMarks(pub Vec<Vec2>);
+pub struct BuildMarks {
+    /// Each mark and where it goes.
+    pub marks: Vec<(Vec2, Mark)>,
+    /// With a tool for houses in hand: how many houses can take it, of all.
+    pub takers: Option<(usize, usize)>,
+}
+
+/// A mark over a part in build mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// A padlock: it cannot be changed.
+    Lock,
+    /// The tool in hand can go on this house.
+    Takes,
+    /// It cannot: the house has one already.
+    Full,
+}
 
 /// Build mode's state and the tool in hand (headless too): the B key, a
 /// script's `Show(Build)` and a challenge's design phase turn it on.
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<BuildTool>()
-        .init_resource::<LockMarks>();
+        .init_resource::<BuildMarks>();
     app.add_observer(open_build_mode);
     app.add_systems(OnExit(Building::On), put_the_tool_down);
 }
@@ -113,7 +129,7 @@ pub(super) fn tool_plugin(app: &mut App) {
     );
     app.add_systems(
         Update,
-        (draw_the_ghost, mark_the_locks, mark_the_switches)
+        (draw_the_ghost, mark_the_parts, mark_the_switches)
             .in_set(crate::app::frame::AppSystems::Present),
     );
     // In `Input`, after the tool, so that the camera (in `Present`) sees
@@ -129,17 +145,6 @@ pub(super) fn tool_plugin(app: &mut App) {
 /// While a part is dragged the camera does not orbit.
 fn hold_the_camera(tool: Res<BuildTool>, mut held: ResMut<CameraHeld>) {
     held.mouse = tool.dragging;
-}
-
-/// The pick under `entity` or its nearest ancestor with one.
-fn pick_of(entity: Entity, picks: &Query<&Pick>, parents: &Query<&ChildOf>) -> Option<Pick> {
-    let mut entity = entity;
-    loop {
-        if let Ok(p) = picks.get(entity) {
-            return Some(*p);
-        }
-        entity = parents.get(entity).ok()?.parent();
-    }
 }
 
 /// The tool in hand this frame: its ghost under the pointer, a preview
@@ -169,7 +174,9 @@ fn use_the_tool(
         return;
     };
     let cursor_px = windows.iter().next().and_then(Window::cursor_position);
-    let over_panel = pointer_over_panel(&mut contexts, &view_rect, cursor_px);
+    let over_panel = contexts
+        .ctx_mut()
+        .is_ok_and(|ctx| pointer_over_panel(ctx, &view_rect, cursor_px));
     tool.cursor_px = cursor_px;
     let ground = ground_under(&cameras, cursor_px);
     let (Some(ground), false) = (ground, over_panel) else {
@@ -203,27 +210,6 @@ fn use_the_tool(
     );
 }
 
-/// Whether the pointer at `cursor_px` is egui's rather than the 3D view's.
-fn pointer_over_panel(
-    contexts: &mut EguiContexts,
-    view_rect: &ViewRect,
-    cursor_px: Option<Vec2>,
-) -> bool {
-    // Over a panel, a window or the toolbox the pointer is egui's; asked of
-    // where the panels were drawn too, since a pointer that has just moved
-    // there is not known to egui yet.
-    contexts.ctx_mut().is_ok_and(|ctx| {
-        let over_layer = cursor_px.is_some_and(|px| {
-            let pos = egui::pos2(px.x, px.y) / ctx.zoom_factor();
-            !view_rect.contains_px(px)
-                || ctx
-                    .layer_id_at(pos)
-                    .is_some_and(|l| l.order != egui::Order::Background)
-        });
-        over_layer || ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui()
-    })
-}
-
 /// The point on the ground under the cursor, scenario metres (x east, y north).
 fn ground_under(
     cameras: &Query<(&Camera, &GlobalTransform)>,
@@ -252,10 +238,7 @@ fn cursor_over(
         device: None,
         line: None,
     };
-    let hovered = hover
-        .get(&PointerId::Mouse)
-        .and_then(|hits| hits.iter().min_by(|a, b| a.1.depth.total_cmp(&b.1.depth)))
-        .and_then(|(e, _)| pick_of(*e, picks, parents));
+    let hovered = hovered_part(hover, picks, parents);
     match hovered {
         Some(Pick::House(h)) => cursor.house = Some(h),
         Some(Pick::Bus(b)) => cursor.bus = Some(b),
@@ -475,47 +458,77 @@ fn mark_the_switches(
     }
 }
 
-/// Where the padlocks go: over each locked house, turbine and the
-/// transformer, projected to the screen (build mode only).
-fn mark_the_locks(
+/// Where the marks go: a padlock over each locked house, turbine and the
+/// transformer, and with a tool for houses in hand whether each house can
+/// take it, projected to the screen (build mode only).
+fn mark_the_parts(
     building: Res<State<Building>>,
     hood: Res<Neighbourhood>,
+    tool: Res<BuildTool>,
     layout: Option<Res<SceneLayout>>,
     cameras: Query<(&Camera, &GlobalTransform)>,
-    mut marks: ResMut<LockMarks>,
+    mut marks: ResMut<BuildMarks>,
+    mut takers: Local<Option<(ToolState, Vec<Result<(), String>>)>>,
 ) {
-    marks.0.clear();
+    marks.marks.clear();
+    marks.takers = None;
     if *building.get() == Building::Off {
         return;
     }
     let Some((camera, at)) = cameras.iter().find(|(c, _)| c.is_active) else {
         return;
     };
+    // Which houses can take the tool's part: asked again when the tool or
+    // the neighbourhood changes.
+    let fresh = takers
+        .as_ref()
+        .is_some_and(|(state, _)| Some(state) == tool.state.as_ref());
+    if hood.is_changed() || !fresh {
+        *takers = tool
+            .state
+            .as_ref()
+            .map(|state| (state.clone(), placement::takers(&hood.0, state)));
+    }
+    let takes: &[Result<(), String>] = takers.as_ref().map_or(&[], |(_, t)| t);
+    if !takes.is_empty() {
+        marks.takers = Some((takes.iter().filter(|t| t.is_ok()).count(), takes.len()));
+    }
     let s = &hood.0.scenario;
-    let locked_houses = s.houses.iter().filter(|h| {
-        h.locked
+    let house_mark = |(i, h): (usize, &crate::scenario::House)| {
+        let locked = h.locked
             || h.pv.is_some_and(|d| d.locked)
             || h.battery.is_some_and(|d| d.locked)
-            || h.ev.is_some_and(|d| d.locked)
-    });
-    let mut points: Vec<Vec3> = locked_houses
-        .map(|h| to_world([h.position_m.0, h.position_m.1], 10.5))
+            || h.ev.is_some_and(|d| d.locked);
+        let mark = match takes.get(i) {
+            Some(Ok(())) => Mark::Takes,
+            Some(Err(_)) if h.locked => Mark::Lock,
+            Some(Err(_)) => Mark::Full,
+            None => Mark::Lock,
+        };
+        let shown = takes.get(i).is_some() || locked;
+        shown.then(|| (to_world([h.position_m.0, h.position_m.1], 10.5), mark))
+    };
+    let mut points: Vec<(Vec3, Mark)> = s
+        .houses
+        .iter()
+        .enumerate()
+        .filter_map(house_mark)
         .chain(
             s.wind_turbines
                 .iter()
                 .filter(|t| t.locked)
-                .map(|t| to_world([t.position_m.0, t.position_m.1], 6.0)),
+                .map(|t| (to_world([t.position_m.0, t.position_m.1], 6.0), Mark::Lock)),
         )
         .collect();
     if s.grid.locked
         && let Some(layout) = layout
         && let Some(p) = layout.buses.get(hood.0.network.transformer.lv_bus)
     {
-        points.push(*p + Vec3::Y * 7.0);
+        points.push((*p + Vec3::Y * 7.0, Mark::Lock));
     }
-    marks.0.extend(
+    marks.marks.extend(
         points
             .into_iter()
-            .filter_map(|p| camera.world_to_viewport(at, p).ok()),
+            .filter_map(|(p, mark)| Some((camera.world_to_viewport(at, p).ok()?, mark))),
     );
 }

@@ -104,7 +104,7 @@ impl Graphics {
 pub struct UiCamera;
 
 /// The pointer that carries the mouse onto the 3D view's image in `low`.
-const VIEW_POINTER: PointerId = PointerId::Custom(bevy::asset::uuid::Uuid::from_u128(
+pub const VIEW_POINTER: PointerId = PointerId::Custom(bevy::asset::uuid::Uuid::from_u128(
     0x6d69_6372_6f67_7269_6476_6965_7770_7472,
 ));
 

@@ -379,25 +379,7 @@ fn street_stem(built: &Built, bus: usize) -> String {
 pub fn ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Cursor) -> Ghost {
     match state.tool {
         Tool::House => house_ghost(built, buses, cursor),
-        Tool::Pv => on_house_ghost(built, cursor, &|house| Edit::AddPv {
-            house,
-            kwp: state.pv_kwp,
-            tilt_deg: 30.0,
-            azimuth_deg: 180.0,
-        }),
-        Tool::Battery => on_house_ghost(built, cursor, &|house| Edit::AddBattery {
-            house,
-            capacity_kwh: state.battery.0,
-            power_kw: state.battery.1,
-            efficiency: 0.95,
-        }),
-        Tool::Car { v2g } => on_house_ghost(built, cursor, &|house| Edit::AddCar {
-            house,
-            battery_kwh: 60.0,
-            charger_kw: 11.0,
-            v2g,
-            daily_km: 40.0,
-        }),
+        Tool::Pv | Tool::Battery | Tool::Car { .. } => on_house_ghost(built, cursor, state),
         Tool::Turbine => turbine_ghost(built, buses, cursor),
         Tool::Cable => cable_ghost(built, buses, state, cursor),
         Tool::Move => move_ghost(built, buses, state, cursor),
@@ -405,13 +387,59 @@ pub fn ghost(built: &Built, buses: &[[f64; 2]], state: &ToolState, cursor: &Curs
     }
 }
 
-/// A part on the house pointed at (PV, a battery, a car): `make` is its
-/// edit for the house's name.
-fn on_house_ghost(built: &Built, cursor: &Cursor, make: &dyn Fn(String) -> Edit) -> Ghost {
+/// The edit that puts the tool's part (PV, a battery, a car) on `house`;
+/// `None` for tools that do not go on a house.
+fn on_house_edit(state: &ToolState, house: String) -> Option<Edit> {
+    Some(match state.tool {
+        Tool::Pv => Edit::AddPv {
+            house,
+            kwp: state.pv_kwp,
+            tilt_deg: 30.0,
+            azimuth_deg: 180.0,
+        },
+        Tool::Battery => Edit::AddBattery {
+            house,
+            capacity_kwh: state.battery.0,
+            power_kw: state.battery.1,
+            efficiency: 0.95,
+        },
+        Tool::Car { v2g } => Edit::AddCar {
+            house,
+            battery_kwh: 60.0,
+            charger_kw: 11.0,
+            v2g,
+            daily_km: 40.0,
+        },
+        _ => return None,
+    })
+}
+
+/// For a tool that goes on a house: whether each house (in the
+/// scenario's order) can take it, or why not (a lock, one there already),
+/// so the houses can be marked before the click. Empty for other tools.
+pub fn takers(built: &Built, state: &ToolState) -> Vec<Result<(), String>> {
+    let s = &built.scenario;
+    s.houses
+        .iter()
+        .map_while(|h| on_house_edit(state, h.name.clone()))
+        .map(|edit| crate::scenario::edit::refused_outright(&edit, s))
+        .collect()
+}
+
+/// The tool's part on the house pointed at (PV, a battery, a car), or why
+/// it cannot go there (no house, a lock, one there already).
+fn on_house_ghost(built: &Built, cursor: &Cursor, state: &ToolState) -> Ghost {
     let s = &built.scenario;
     let house_pos = |h: usize| {
         let p = &s.houses[h].position_m;
         [p.0, p.1]
+    };
+    let edit = |h: usize| {
+        let edit = on_house_edit(state, s.houses[h].name.clone())
+            .ok_or_else(|| tr("place.point_at_house").to_owned())?;
+        crate::scenario::edit::refused_outright(&edit, s)
+            .map_err(|why| tr!("toolbox.cannot", why = why))?;
+        Ok(edit)
     };
     match house_at(built, cursor) {
         Some(h) => Ghost {
@@ -419,7 +447,7 @@ fn on_house_ghost(built: &Built, cursor: &Cursor, make: &dyn Fn(String) -> Edit)
             take: None,
             at: house_pos(h),
             link: None,
-            edit: Ok(make(s.houses[h].name.clone())),
+            edit: edit(h),
         },
         None => Ghost {
             shape: Shape::OnHouse,
@@ -795,5 +823,41 @@ mod tests {
         assert!(matches!(g.edit, Ok(Edit::RemoveHouse { .. })));
         let g = ghost(&built, &buses, &state(Tool::Pv), &at([0.0, 300.0]));
         assert!(g.edit.is_err());
+    }
+
+    #[test]
+    fn the_houses_that_can_take_a_part_are_known_before_the_click() {
+        let mut built = default_built();
+        // A house that is locked cannot take anything.
+        let locked = built.scenario.houses.iter().position(|h| h.pv.is_none());
+        let locked = locked.expect("a house without PV");
+        built.scenario.houses[locked].locked = true;
+        let pv = takers(&built, &state(Tool::Pv));
+        assert_eq!(pv.len(), built.scenario.houses.len());
+        for (h, took) in built.scenario.houses.iter().zip(&pv) {
+            let free = h.pv.is_none() && !h.locked;
+            assert_eq!(took.is_ok(), free, "{}: {took:?}", h.name);
+        }
+        let with_pv = built.scenario.houses.iter().position(|h| h.pv.is_some());
+        let with_pv = with_pv.expect("a house with PV");
+        assert!(
+            pv[with_pv]
+                .as_ref()
+                .expect_err("has PV")
+                .contains("already has PV")
+        );
+        assert!(pv[locked].as_ref().expect_err("locked").contains("locked"));
+        assert!(pv.iter().any(Result::is_ok), "some house can take PV");
+        // The ghost over a house with PV says so before the click.
+        let buses = crate::app::world::layout::bus_positions(&built);
+        let h = built.scenario.houses[with_pv].position_m;
+        let g = ghost(&built, &buses, &state(Tool::Pv), &at([h.0 + 2.0, h.1]));
+        assert!(g.edit.expect_err("has PV").contains("already has PV"));
+        // Another tool asks after its own part.
+        let batteries = takers(&built, &state(Tool::Battery));
+        for (h, took) in built.scenario.houses.iter().zip(&batteries) {
+            assert_eq!(took.is_ok(), h.battery.is_none() && !h.locked, "{}", h.name);
+        }
+        assert!(takers(&built, &state(Tool::Turbine)).is_empty());
     }
 }

@@ -121,9 +121,35 @@ fn stands_at(s: &Scenario, bus: &str, position_m: Option<(f64, f64)>, north_m: f
     })
 }
 
+/// Refuses an edit that adds a part to a house that has one already.
+fn check_free_place(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
+    let has =
+        |name: &str, which: fn(&House) -> bool| s.houses.iter().any(|h| h.name == name && which(h));
+    match edit {
+        Edit::AddPv { house, .. } if has(house, |h| h.pv.is_some()) => {
+            Err(tr!("edit.has_pv", house = house))
+        }
+        Edit::AddBattery { house, .. } if has(house, |h| h.battery.is_some()) => {
+            Err(tr!("edit.has_battery", house = house))
+        }
+        Edit::AddCar { house, .. } if has(house, |h| h.ev.is_some()) => {
+            Err(tr!("edit.has_car", house = house))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Why `edit` is refused before anything is changed or built (a lock, a
+/// part the house has already), if it is: cheap enough to ask of every
+/// house while a tool is in hand.
+pub(super) fn refused_outright(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
+    check_locks(edit, s)?;
+    check_free_place(edit, s)
+}
+
 /// The edit applied to `s`, before the checks (see [`apply`]).
 pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
-    check_locks(edit, s)?;
+    refused_outright(edit, s)?;
     let mut s = s.clone();
     match edit.clone() {
         Edit::AddPv {
@@ -133,9 +159,6 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             azimuth_deg,
         } => {
             let h = house_mut(&mut s, &house)?;
-            if h.pv.is_some() {
-                return Err(tr!("edit.has_pv", house = house));
-            }
             h.pv = Some(Pv {
                 kwp,
                 tilt_deg,
@@ -150,9 +173,6 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             efficiency,
         } => {
             let h = house_mut(&mut s, &house)?;
-            if h.battery.is_some() {
-                return Err(tr!("edit.has_battery", house = house));
-            }
             h.battery = Some(Battery {
                 capacity_kwh,
                 power_kw,
@@ -168,9 +188,6 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             daily_km,
         } => {
             let h = house_mut(&mut s, &house)?;
-            if h.ev.is_some() {
-                return Err(tr!("edit.has_car", house = house));
-            }
             h.ev = Some(Ev {
                 battery_kwh,
                 charger_kw,

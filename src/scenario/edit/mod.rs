@@ -480,6 +480,13 @@ pub fn to_ron(s: &Scenario) -> Result<String, String> {
         .map_err(|e| tr!("edit.cannot_write_out", e = e))
 }
 
+/// Why `edit` would be refused before anything is built (a lock, a part
+/// the house has already), if it would: cheap, for showing where a tool
+/// can go before the click. [`apply`] refuses the same and more.
+pub fn refused_outright(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
+    change::refused_outright(edit, s)
+}
+
 /// `edit` applied to `s`, before the checks: what it would make, or why
 /// it is refused outright (a lock, a missing name).
 pub fn changed(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {

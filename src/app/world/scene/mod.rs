@@ -39,6 +39,36 @@ pub enum Pick {
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Selection(pub Option<Pick>);
 
+/// The nearest part under the pointer, from bevy's hover map: the mouse's
+/// own hits where the camera draws to the window, the view pointer's where
+/// it draws to an image (`low`); egui's own hit over its panels is no part.
+pub fn hovered_part(
+    hover: &bevy::picking::hover::HoverMap,
+    picks: &Query<&Pick>,
+    parents: &Query<&ChildOf>,
+) -> Option<Pick> {
+    use bevy::picking::pointer::PointerId;
+    [PointerId::Mouse, crate::app::world::graphics::VIEW_POINTER]
+        .iter()
+        .filter_map(|pointer| hover.get(pointer))
+        .flat_map(|hits| hits.iter())
+        .filter_map(|(e, hit)| Some((pick_of(*e, picks, parents)?, hit.depth)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(pick, _)| pick)
+}
+
+/// The pick of `entity` or of its nearest ancestor with one: a click on a
+/// roof, a wall or a blade means the house or turbine it belongs to.
+pub fn pick_of(entity: Entity, picks: &Query<&Pick>, parents: &Query<&ChildOf>) -> Option<Pick> {
+    let mut entity = entity;
+    loop {
+        if let Ok(p) = picks.get(entity) {
+            return Some(*p);
+        }
+        entity = parents.get(entity).ok()?.parent();
+    }
+}
+
 /// The parent of everything built from the scenario (despawned on reload).
 #[derive(Component)]
 pub struct ScenarioVisuals;

@@ -232,7 +232,8 @@ fn spawn_lines(commands: &mut Commands, site: &Site) {
         }
         let mid = (a + b) / 2.0;
         let yaw = Quat::from_rotation_arc(Vec3::X, (b - a).normalize());
-        spawn_part(
+        // The street picks its cable too: it is the wider target.
+        let street = spawn_part(
             commands,
             site.root,
             (
@@ -257,6 +258,7 @@ fn spawn_lines(commands: &mut Commands, site: &Site) {
         commands
             .entity(strip)
             .insert((LineVisual(i), Pick::Line(i)));
+        commands.entity(street).insert(Pick::Line(i));
     }
 }
 
@@ -500,9 +502,17 @@ fn spawn_turbine(
         ))
         .id();
     let rotor = spawn_rotor(commands, site, i, hub);
+    // Its concrete foundation: a target a click can find, the tower being thin.
+    let foundation = commands
+        .spawn((
+            Mesh3d(site.kit.disc.clone()),
+            MeshMaterial3d(site.paints.road.clone()),
+            Transform::from_xyz(0.0, 0.05, 0.0).with_scale(Vec3::new(3.0, 1.0, 3.0)),
+        ))
+        .id();
     commands
         .entity(turbine)
-        .add_children(&[tower, nacelle, rotor]);
+        .add_children(&[tower, nacelle, rotor, foundation]);
     // Faces south-west, the prevailing wind in central Europe.
     commands
         .entity(turbine)
