@@ -167,6 +167,43 @@ pub enum Command {
         #[arg(long, value_parser = parse_switch, value_name = "FROM:TO=open|closed")]
         switch: Vec<(String, String, scenario::SwitchState)>,
     },
+    /// Say in plain words why a house, a cable or the transformer is as it
+    /// is at a moment.
+    ///
+    /// Runs the scenario to --at (with --outage as for `run`) and prints the
+    /// cause from the simulation's own decisions: the controller's, the
+    /// island's dispatch and its relays (docs/why.md).
+    Why {
+        /// Scenario file.
+        file: PathBuf,
+        /// The moment, local time "YYYY-MM-DD HH:MM" (after the scenario's start).
+        #[arg(long, value_parser = parse_at)]
+        at: NaiveDateTime,
+        /// A house, by name.
+        #[arg(long, value_name = "NAME")]
+        house: Option<String>,
+        /// A cable, by the buses at its ends.
+        #[arg(long, value_name = "FROM-TO")]
+        line: Option<String>,
+        /// The transformer and the breaker at the grid link.
+        #[arg(long)]
+        transformer: bool,
+        /// A grid outage, "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM" (repeat for more).
+        #[arg(long, value_parser = crate::run::parse_outage, value_name = "FROM..UNTIL")]
+        outage: Vec<(NaiveDateTime, NaiveDateTime)>,
+        /// An import price spike, "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM=EUR_PER_KWH" (repeat for more).
+        #[arg(long, value_parser = crate::run::parse_price, value_name = "FROM..UNTIL=EUR")]
+        price: Vec<(NaiveDateTime, NaiveDateTime, f64)>,
+        /// Energy management [default: the scenario's].
+        #[arg(long, value_enum)]
+        strategy: Option<StrategyArg>,
+        /// Simulated time per step: 30s, 1min, 15min, 1h.
+        #[arg(long, default_value = "1min", value_parser = crate::run::parse_step)]
+        step: u32,
+        /// The language: en (English) or de (Deutsch).
+        #[arg(long, value_parser = crate::lang::Lang::parse, value_name = "en|de", default_value = "en")]
+        lang: crate::lang::Lang,
+    },
     /// Run the neighbourhood through days, headless and as fast as possible.
     ///
     /// Prints a summary (energy, self-sufficiency, voltages, loadings);
@@ -463,6 +500,38 @@ pub fn run(cli: Cli) -> ExitCode {
             json,
             switch,
         }) => powerflow(&file, at, json, &switch),
+        Some(Command::Why {
+            file,
+            at,
+            house,
+            line,
+            transformer,
+            outage,
+            price,
+            strategy,
+            step,
+            lang,
+        }) => {
+            let built = match load_built(&file) {
+                Ok(b) => b,
+                Err(errors) => {
+                    print_errors(&errors);
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            let asked = WhyAsked {
+                at,
+                house,
+                line,
+                transformer,
+                outage,
+                price,
+                strategy: strategy.map(Into::into),
+                step,
+                lang,
+            };
+            why(&built, asked)
+        }
         Some(Command::Bench { file, solves }) => crate::bench::run(file.as_deref(), solves),
         Some(Command::Frames {
             file,
@@ -939,6 +1008,84 @@ fn check(files: &[PathBuf]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// What `why` was asked.
+struct WhyAsked {
+    at: NaiveDateTime,
+    house: Option<String>,
+    line: Option<String>,
+    transformer: bool,
+    outage: Vec<(NaiveDateTime, NaiveDateTime)>,
+    price: Vec<(NaiveDateTime, NaiveDateTime, f64)>,
+    strategy: Option<crate::scenario::tariff::Strategy>,
+    step: u32,
+    lang: crate::lang::Lang,
+}
+
+/// `why`: runs to the moment and prints the explanation.
+fn why(built: &Built, asked: WhyAsked) -> ExitCode {
+    use crate::sim::why::{Subject, explain, subject_named};
+    let subject = match subject_named(
+        built,
+        asked.house.as_deref(),
+        asked.line.as_deref(),
+        asked.transformer,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    // Up to and with the step at --at.
+    let duration = crate::run::duration_until(built.scenario.start.0, asked.at)
+        .map(|d| d + u64::from(asked.step))
+        .and_then(|d| crate::run::check_series_covers(built, d).map(|()| d));
+    let duration = match duration {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {}", e.replace("--until", "--at"));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    crate::lang::set(asked.lang);
+    let options = crate::run::RunOptions {
+        outages: asked.outage,
+        price_spikes: asked.price,
+        strategy: asked.strategy,
+        ..crate::run::RunOptions::new(duration, asked.step)
+    };
+    let steps = duration / u64::from(asked.step);
+    let (mut seen, mut said, mut when) = (0u64, Vec::new(), None);
+    let run = crate::run::simulate(built, &options, |world| {
+        seen += 1;
+        if seen == steps {
+            said = explain(world, subject);
+            when = world.resource::<crate::sim::metrics::StepRecord>().time;
+        }
+    });
+    if let Err(e) = run {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_NO_SOLUTION);
+    }
+    let name = match subject {
+        Subject::House(h) => built.scenario.houses[h].name.clone(),
+        Subject::Line(l) => {
+            let line = &built.network.lines[l];
+            format!(
+                "{}-{}",
+                built.network.buses[line.from_bus].name, built.network.buses[line.to_bus].name
+            )
+        }
+        Subject::Transformer | Subject::Device(_) => "the transformer".into(),
+    };
+    let when = when.map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M").to_string());
+    println!("{name} at {when}:");
+    for sentence in said {
+        println!("  {sentence}");
+    }
+    ExitCode::SUCCESS
 }
 
 fn powerflow(

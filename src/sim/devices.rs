@@ -383,7 +383,9 @@ pub(super) fn dispatch_batteries(
     prices: Res<super::prices::CurrentPrices>,
     others: Query<(&DeviceIndex, &DevicePower), Without<BatteryState>>,
     mut batteries: Query<(&DeviceIndex, &mut BatteryState, &mut DevicePower)>,
+    mut decisions: ResMut<super::why::Decisions>,
 ) {
+    use super::why::BatteryDecision;
     use crate::scenario::tariff::Strategy;
     let dt_h = f64::from(clock.step_s) / 3600.0;
     let controller = &hood.0.scenario.controller;
@@ -402,18 +404,40 @@ pub(super) fn dispatch_batteries(
             .map_or(0.0, |h| house_net_kw[h]);
         let rating = battery.rating;
         let mut p = self_consumption_kw(&rating, battery.soc_kwh, net, dt_h);
+        let mut decision = None;
         if controller.strategy != Strategy::SelfConsumption {
             if prices.import_eur_per_kwh <= controller.cheap_eur_per_kwh {
                 // Cheap grid power: fill up.
                 p = rating.max_charge_kw(battery.soc_kwh, dt_h);
+                decision = Some(BatteryDecision::FillsCheap {
+                    price: prices.import_eur_per_kwh,
+                    cheap: controller.cheap_eur_per_kwh,
+                });
             } else if p < 0.0 {
                 // Never below the outage reserve.
                 let reserve_kwh = controller.outage_reserve * rating.capacity_kwh;
                 let available_kw =
                     ((battery.soc_kwh - reserve_kwh).max(0.0) * rating.efficiency / dt_h).min(-p);
                 p = -available_kw;
+                if available_kw < 0.01 {
+                    decision = Some(BatteryDecision::HoldsReserve {
+                        reserve: controller.outage_reserve,
+                        soc_percent: battery.soc_percent(),
+                        price: prices.import_eur_per_kwh,
+                    });
+                }
             }
         }
+        decisions.battery(
+            index.0,
+            decision.unwrap_or_else(|| match p {
+                p if p < -0.01 => BatteryDecision::Covers { kw: -p },
+                p if p > 0.01 => BatteryDecision::Stores { kw: p },
+                _ if net < -0.01 => BatteryDecision::Full,
+                _ if net > 0.01 => BatteryDecision::Empty,
+                _ => BatteryDecision::Idle,
+            }),
+        );
         battery.soc_kwh = rating.next_soc_kwh(battery.soc_kwh, p, dt_h);
         *power = DevicePower {
             p_kw: p,

@@ -35,6 +35,7 @@ use super::grid_mode::{
     GridMode, GridState, IslandGridModel, IslandUnits, UnitHeadroom, connected,
 };
 use super::network::NetworkState;
+use super::why::{BatteryDecision, Curtailed, DarkCause, Decisions, IslandCause, Shed};
 use super::{Neighbourhood, SimClock, SimSettings, SimulationStep, SimulationSystems};
 use crate::physics::frequency::{
     self, DroopParams, F0_HZ, FrequencyState, IslandBalance, SHED_STAGES_HZ,
@@ -209,6 +210,7 @@ fn update_breaker(
     devices: Query<(&DeviceIndex, &DevicePower)>,
     formers: Query<(Option<&BatteryState>, Option<&EvRuntime>)>,
     prices: Res<super::prices::CurrentPrices>,
+    mut decisions: ResMut<Decisions>,
 ) {
     // Something must form the grid: a home battery, or a V2G car at home
     // (as the island's dispatch counts them).
@@ -262,6 +264,13 @@ fn update_breaker(
     {
         state.enter(GridMode::Islanded, 0);
         state.economic = true;
+        decisions.island = Some((
+            now,
+            IslandCause::Dear {
+                price: prices.import_eur_per_kwh,
+                above: controller.island_above_eur_per_kwh,
+            },
+        ));
         log(
             &mut events,
             now,
@@ -297,6 +306,7 @@ fn update_breaker(
     match (state.mode, available) {
         (GridMode::Connected, false) => {
             state.enter(GridMode::Islanded, 0);
+            decisions.island = Some((now, IslandCause::Outage));
             log(
                 &mut events,
                 now,
@@ -338,6 +348,10 @@ fn update_breaker(
                 && critical > 0.0
             {
                 state.enter(GridMode::Islanded, SHED_STAGES_HZ.len());
+                // Every stage starts shed: the relays' earlier records no longer say why.
+                decisions.dark = None;
+                decisions.stages = Default::default();
+                decisions.black_start = Some(now);
                 log(
                     &mut events,
                     now,
@@ -354,6 +368,7 @@ fn update_breaker(
         state.resync_pending = false;
     }
     if state.mode == GridMode::Connected {
+        decisions.reconnected();
         state.frequency = FrequencyState::default();
         state.stages_shed = 0;
         state.unserved_kw = 0.0;
@@ -437,6 +452,8 @@ struct Capability {
     charge_kw: f64,
     /// Energy it may still give, kWh.
     stored_kwh: f64,
+    /// Energy it may give when full, kWh.
+    capacity_kwh: f64,
 }
 
 impl Capability {
@@ -448,6 +465,7 @@ impl Capability {
             charge_kw: b.rating.max_charge_kw(b.soc_kwh, dt_h),
             stored_kwh: (b.soc_kwh - crate::physics::storage::SOC_MIN * b.rating.capacity_kwh)
                 .max(0.0),
+            capacity_kwh: (1.0 - crate::physics::storage::SOC_MIN) * b.rating.capacity_kwh,
         }
     }
 
@@ -464,6 +482,7 @@ impl Capability {
             discharge_kw: (stored_kwh * rating.efficiency / dt_h).min(rating.power_kw),
             charge_kw: rating.max_charge_kw(ev.state.soc_kwh, dt_h),
             stored_kwh,
+            capacity_kwh: (ev.spec.battery_kwh - ev.spec.v2g_floor_kwh()).max(0.0),
         })
     }
 }
@@ -492,6 +511,8 @@ struct Unit {
     rating_kw: f64,
     discharge_kw: f64,
     charge_kw: f64,
+    stored_kwh: f64,
+    capacity_kwh: f64,
 }
 
 impl Unit {
@@ -502,6 +523,8 @@ impl Unit {
             rating_kw: c.rating_kw,
             discharge_kw: c.discharge_kw,
             charge_kw: c.charge_kw,
+            stored_kwh: c.stored_kwh,
+            capacity_kwh: c.capacity_kwh,
         }
     }
 }
@@ -612,6 +635,7 @@ fn dispatch_island(
     mut cars: Query<(Entity, &DeviceIndex, &mut EvRuntime, &mut DevicePower), OnlyCars>,
     mut households: Query<(Entity, &DeviceIndex, &mut DevicePower), OnlyHouseholds>,
     mut generators: Query<(&DeviceIndex, &mut DevicePower), OnlyGenerators>,
+    mut decisions: ResMut<Decisions>,
 ) {
     let now = clock.now();
     let dt_h = f64::from(clock.step_s) / 3600.0;
@@ -667,6 +691,27 @@ fn dispatch_island(
     let discharge_limit: f64 = units.iter().map(|u| u.discharge_kw).sum();
     let charge_limit: f64 = units.iter().map(|u| u.charge_kw).sum();
     let quarter = sheddable / SHED_STAGES_HZ.len() as f64;
+    // How full the units are, percent, and what the island asks of them, kW
+    // (for the shedding's explanation).
+    let stored_percent = {
+        let (stored, capacity) = units.iter().fold((0.0, 0.0), |(s, c), u| {
+            (s + u.stored_kwh, c + u.capacity_kwh)
+        });
+        if capacity > 0.0 {
+            100.0 * stored / capacity
+        } else {
+            0.0
+        }
+    };
+    let asked_kw = (firm + sheddable - pv - wind).max(0.0);
+    let shed_record = |f_hz: f64, for_resync: bool| Shed {
+        since: now,
+        f_hz,
+        stored_percent,
+        give_kw: discharge_limit,
+        asked_kw,
+        for_resync,
+    };
     // Serve shed stages again when the units have room for them, and the
     // island has held for a while since the last shed (no flicker).
     let held = state
@@ -696,6 +741,11 @@ fn dispatch_island(
                 .max(0.0);
             if pv > usable {
                 let kept = usable / pv;
+                decisions.curtailed = Some(Curtailed {
+                    share: kept,
+                    f_hz: state.frequency.f_hz,
+                    for_resync: true,
+                });
                 for (i, mut p) in &mut generators {
                     if matches!(
                         built.devices.get(i.0).map(|d| &d.kind),
@@ -709,6 +759,7 @@ fn dispatch_island(
         } else if state.stages_shed < SHED_STAGES_HZ.len() {
             state.stages_shed += 1;
             state.last_shed = Some(now);
+            decisions.stages[state.stages_shed - 1] = Some(shed_record(state.frequency.f_hz, true));
             log(
                 &mut events,
                 now,
@@ -748,6 +799,7 @@ fn dispatch_island(
     for (stage, f) in outcome.shed_at_hz.iter().enumerate() {
         if let Some(f) = f {
             state.last_shed = Some(now);
+            decisions.stages[stage] = Some(shed_record(*f, false));
             log(
                 &mut events,
                 now,
@@ -768,6 +820,19 @@ fn dispatch_island(
     let cannot_carry = !outcome.blackout && rating > 0.0 && firm_short_kw > 1e-6;
     if outcome.blackout || cannot_carry || state.mode == GridMode::Blackout {
         if state.mode != GridMode::Blackout {
+            let cause = if cannot_carry {
+                DarkCause::Short {
+                    give_kw: discharge_limit,
+                    short_kw: firm_short_kw,
+                }
+            } else if rating > 0.0 {
+                DarkCause::Collapsed {
+                    f_hz: outcome.f_min_hz.max(0.0),
+                }
+            } else {
+                DarkCause::NoFormer
+            };
+            decisions.dark = Some((now, cause));
             log(
                 &mut events,
                 now,
@@ -817,6 +882,18 @@ fn dispatch_island(
     state.frequency = outcome.end;
     state.stages_shed = outcome.stages_shed;
     state.pv_share = outcome.pv_share;
+    for stage in &mut decisions.stages[state.stages_shed..] {
+        *stage = None;
+    }
+    if outcome.pv_share < 0.999 {
+        decisions.curtailed = Some(Curtailed {
+            share: outcome.pv_share,
+            f_hz: state.f_max_hz,
+            for_resync: false,
+        });
+    } else if !state.resync_pending {
+        decisions.curtailed = None;
+    }
     let served_share = 1.0 - state.stages_shed as f64 / SHED_STAGES_HZ.len() as f64;
     let mut served = 0.0;
     for (_, i, mut p) in &mut households {
@@ -871,7 +948,16 @@ fn dispatch_island(
         served -= cut;
         needed -= cut;
     } else if needed < -charge_limit {
-        needed += curtail_generation(built, generators.iter_mut(), -charge_limit - needed);
+        let cut = curtail_generation(built, generators.iter_mut(), -charge_limit - needed);
+        needed += cut;
+        let let_through = pv * outcome.pv_share;
+        if cut > 1e-6 && let_through > 0.0 {
+            decisions.curtailed = Some(Curtailed {
+                share: outcome.pv_share * (1.0 - (cut / let_through).min(1.0)),
+                f_hz: state.f_max_hz,
+                for_resync: false,
+            });
+        }
     }
     state.unserved_kw = (demand - served).max(0.0);
     state.critical_unserved_kw = critical_cut;
@@ -882,6 +968,11 @@ fn dispatch_island(
         if let Ok((_, _, mut b, mut p)) = batteries.get_mut(unit.entity) {
             let rating = b.rating;
             b.soc_kwh = rating.next_soc_kwh(b.soc_kwh, -kw, dt_h);
+            let soc_percent = b.soc_percent();
+            decisions.battery(
+                unit.device,
+                BatteryDecision::HoldsIsland { kw, soc_percent },
+            );
             p.p_kw = -kw;
             p.q_kvar = 0.0;
         } else if let Ok((_, _, mut ev, mut p)) = cars.get_mut(unit.entity) {

@@ -20,6 +20,7 @@ pub mod prices;
 pub mod rebuild;
 pub mod snapshot;
 pub mod switching;
+pub mod why;
 
 use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 use bevy::prelude::*;
@@ -265,6 +266,7 @@ impl Plugin for SimulationPlugin {
             network::plugin,
             metrics::plugin,
             market::plugin,
+            why::plugin,
         ));
     }
 }
@@ -307,6 +309,7 @@ fn reset_as(world: &mut World, built: Built, same_place: bool) {
     metrics::reset(world);
     market::reset(world);
     switching::reset(world);
+    why::reset(world);
     world.write_message(NeighbourhoodChanged {
         edited: false,
         same_place,

@@ -19,4 +19,5 @@ mod run;
 mod scenarios;
 mod simulation;
 mod solar_reference;
+mod why;
 mod window;

@@ -10,6 +10,7 @@ pub(super) fn inspector(
     live: &Live,
     stage: Stage,
     selected: &mut Option<Pick>,
+    why: &[String],
 ) {
     let Some(pick) = *selected else {
         return;
@@ -27,6 +28,14 @@ pub(super) fn inspector(
         )
         .resizable(false)
         .show(ctx, |ui| {
+            // Why it is as it is, in words, before the numbers.
+            if !why.is_empty() {
+                ui.set_max_width(460.0);
+                for sentence in why {
+                    ui.label(sentence);
+                }
+                ui.separator();
+            }
             egui::Grid::new("numbers")
                 .num_columns(2)
                 .striped(true)
@@ -407,8 +416,25 @@ fn voltage(vm_pu: f64, pu_decimals: usize, volt_decimals: usize) -> String {
 
 /// A card beside the pointer for the house it rests on: what it does now
 /// and its money so far, in words; a click opens all its numbers.
-pub(super) fn hover_card(ctx: &egui::Context, live: &Live, hovered: super::picking::Hovered) {
-    let Some(Pick::House(h)) = hovered.pick else {
+pub(super) fn hover_card(
+    ctx: &egui::Context,
+    live: &Live,
+    hovered: super::picking::Hovered,
+    why: &[String],
+) {
+    let Some(pick) = hovered.pick else {
+        return;
+    };
+    let Pick::House(h) = pick else {
+        // Other parts: their name and why, if there is something to say.
+        if !why.is_empty() {
+            card(ctx, hovered, |ui| {
+                ui.label(egui::RichText::new(window_title(&live.hood.0, pick)).strong());
+                for sentence in why {
+                    ui.label(sentence);
+                }
+            });
+        }
         return;
     };
     let built = &live.hood.0;
@@ -427,6 +453,28 @@ pub(super) fn hover_card(ctx: &egui::Context, live: &Live, hovered: super::picki
         (true, true) if net > 0.0 => tr!("card.taking", kw = kw),
         (true, true) => tr!("card.giving", kw = kw),
     };
+    card(ctx, hovered, |ui| {
+        ui.label(egui::RichText::new(window_title(built, Pick::House(h))).strong());
+        // The explanation says what it does now and why; without one, what it does.
+        if why.is_empty() {
+            ui.label(now);
+        }
+        for sentence in why {
+            ui.label(sentence);
+        }
+        if let Some((paid, earned)) = house_money(live, h) {
+            ui.label(tr!(
+                "card.money",
+                paid = with_unit(num(paid, 2), Unit::Eur),
+                earned = with_unit(num(earned, 2), Unit::Eur)
+            ));
+        }
+        ui.label(egui::RichText::new(tr("card.click")).small());
+    });
+}
+
+/// A card beside the pointer, over everything, not taking the pointer.
+fn card(ctx: &egui::Context, hovered: super::picking::Hovered, body: impl FnOnce(&mut egui::Ui)) {
     let at =
         egui::pos2(hovered.at_px.x, hovered.at_px.y) / ctx.zoom_factor() + egui::vec2(18.0, 18.0);
     egui::Area::new("hover card".into())
@@ -436,17 +484,8 @@ pub(super) fn hover_card(ctx: &egui::Context, live: &Live, hovered: super::picki
         .constrain(true)
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ui.set_max_width(380.0);
-                ui.label(egui::RichText::new(window_title(built, Pick::House(h))).strong());
-                ui.label(now);
-                if let Some((paid, earned)) = house_money(live, h) {
-                    ui.label(tr!(
-                        "card.money",
-                        paid = with_unit(num(paid, 2), Unit::Eur),
-                        earned = with_unit(num(earned, 2), Unit::Eur)
-                    ));
-                }
-                ui.label(egui::RichText::new(tr("card.click")).small());
+                ui.set_max_width(420.0);
+                body(ui);
             });
         });
 }

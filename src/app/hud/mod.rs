@@ -184,6 +184,7 @@ pub fn plugin(app: &mut App) {
     glyphs_upload_in_their_frame(app);
     app.init_resource::<HelpPanel>()
         .init_resource::<picking::Hovered>()
+        .init_resource::<picking::Explained>()
         .init_resource::<ChartsPanel>()
         .init_resource::<ChallengeList>()
         .init_resource::<UiScale>()
@@ -225,6 +226,7 @@ pub fn plugin(app: &mut App) {
         Update,
         (
             picking::forget_stale_selection,
+            picking::explain_what_is_pointed_at.after(picking::forget_stale_selection),
             title_marks_unsaved_edits,
             build::forget_the_file_name,
         )
@@ -405,7 +407,14 @@ fn draw_ui(
     } else {
         *shared.hovered
     };
-    view_overlays(ctx, &live, stage, panels.key.0, &mut selected, hovered);
+    view_overlays(
+        ctx,
+        &live,
+        stage,
+        panels.key.0,
+        (&mut selected, hovered),
+        &shared.explained,
+    );
     overlays::note_toast(
         ctx,
         stage,
@@ -535,15 +544,15 @@ fn view_overlays(
     live: &Live,
     stage: Stage,
     key: bool,
-    selected: &mut Option<Pick>,
-    hovered: picking::Hovered,
+    (selected, hovered): (&mut Option<Pick>, picking::Hovered),
+    explained: &picking::Explained,
 ) {
     if key {
         legend(ctx, stage);
     }
     alerts_banner(ctx, live, stage);
-    inspector(ctx, live, stage, selected);
-    inspector::hover_card(ctx, live, hovered);
+    inspector(ctx, live, stage, selected, &explained.selected);
+    inspector::hover_card(ctx, live, hovered, &explained.hovered);
 }
 
 /// Build mode's panels: the build panel, the toolbox, the ghost's label and the padlocks.
@@ -612,6 +621,7 @@ struct Shared<'w> {
     view_rect: ResMut<'w, ViewRect>,
     trades: ResMut<'w, ShowTrades>,
     hovered: Res<'w, picking::Hovered>,
+    explained: Res<'w, picking::Explained>,
 }
 
 impl Shared<'_> {

@@ -100,3 +100,43 @@ pub(super) fn track_the_hover(
         at_px: cursor_px.unwrap_or_default(),
     });
 }
+
+/// What the pointer rests on and what is selected, explained in plain
+/// sentences from the simulation's decisions (see [`crate::sim::why`]).
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct Explained {
+    /// For the card under the pointer.
+    pub hovered: Vec<String>,
+    /// For the inspector.
+    pub selected: Vec<String>,
+}
+
+/// What `pick` is, for an explanation (a joint has none of its own).
+fn subject_of(pick: Pick) -> Option<crate::sim::why::Subject> {
+    use crate::sim::why::Subject;
+    match pick {
+        Pick::House(h) => Some(Subject::House(h)),
+        Pick::Device(d) => Some(Subject::Device(d)),
+        Pick::Line(l) => Some(Subject::Line(l)),
+        Pick::Transformer => Some(Subject::Transformer),
+        Pick::Bus(_) => None,
+    }
+}
+
+/// Explains what is hovered and what is selected, each frame.
+pub(super) fn explain_what_is_pointed_at(world: &mut World) {
+    let hovered = world.get_resource::<Hovered>().and_then(|h| h.pick);
+    let selected = world.get_resource::<Selection>().and_then(|s| s.0);
+    let say = |pick: Option<Pick>| {
+        pick.and_then(subject_of)
+            .map(|s| crate::sim::why::explain(world, s))
+            .unwrap_or_default()
+    };
+    let explained = Explained {
+        hovered: say(hovered),
+        selected: say(selected),
+    };
+    if world.get_resource::<Explained>() != Some(&explained) {
+        world.insert_resource(explained);
+    }
+}

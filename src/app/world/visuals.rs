@@ -11,7 +11,6 @@ use crate::app::world::scene::{
     BatteryCharge, BreakerVisual, BusVisual, CLOUDS, CarVisual, Cloud, GridLinkSpan, HouseWindows,
     LineVisual, SceneLayout, SceneMaterials, Sun, TurbineRotor,
 };
-use crate::physics::frequency::SHED_STAGES_HZ;
 use crate::scenario::DeviceKind;
 use crate::sim::Neighbourhood;
 use crate::sim::devices::{BatteryState, CurrentEnvironment, DeviceIndex, DevicePower, EvRuntime};
@@ -59,22 +58,7 @@ impl Default for ShowTrades {
 /// Sun elevation (degrees) below which windows are lit.
 pub const DUSK_ELEVATION_DEG: f64 = 2.0;
 
-/// The shedding stage a house belongs to (1-based): houses take turns, so
-/// each stage darkens a quarter of the street. The simulation sheds a quarter
-/// of the neighbourhood's non-critical demand a stage; this is how the window
-/// shows it house by house.
-pub fn shed_stage_of_house(house: usize) -> usize {
-    house % SHED_STAGES_HZ.len() + 1
-}
-
-/// Whether `house` has power: not in a blackout, and not in a shed stage.
-pub fn house_served(house: usize, mode: GridMode, stages_shed: usize) -> bool {
-    match mode {
-        GridMode::Blackout => false,
-        GridMode::Islanded => shed_stage_of_house(house) > stages_shed,
-        GridMode::Connected => true,
-    }
-}
+pub use crate::sim::why::{house_served, shed_stage_of_house};
 
 /// Sky colour for a sun at `elevation_deg` under `cloud_oktas` of cloud:
 /// night navy, orange at the horizon, blue by day, greyer with cloud.
