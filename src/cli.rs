@@ -1056,7 +1056,7 @@ fn why(built: &Built, asked: WhyAsked) -> ExitCode {
         strategy: asked.strategy,
         ..crate::run::RunOptions::new(duration, asked.step)
     };
-    let steps = duration / u64::from(asked.step);
+    let steps = duration.div_ceil(u64::from(asked.step));
     let (mut seen, mut said, mut when) = (0u64, Vec::new(), None);
     let run = crate::run::simulate(built, &options, |world| {
         seen += 1;
@@ -1078,10 +1078,14 @@ fn why(built: &Built, asked: WhyAsked) -> ExitCode {
                 built.network.buses[line.from_bus].name, built.network.buses[line.to_bus].name
             )
         }
-        Subject::Transformer | Subject::Device(_) => "the transformer".into(),
+        Subject::Device(d) => built.devices[d].name.clone(),
+        Subject::Transformer => crate::lang::tr("why.the_transformer").to_owned(),
     };
     let when = when.map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M").to_string());
-    println!("{name} at {when}:");
+    println!("{}", crate::tr!("why.header", name = name, when = when));
+    if said.is_empty() {
+        said.push(crate::lang::tr("why.nothing").to_owned());
+    }
     for sentence in said {
         println!("  {sentence}");
     }

@@ -409,10 +409,12 @@ pub(super) fn dispatch_batteries(
             if prices.import_eur_per_kwh <= controller.cheap_eur_per_kwh {
                 // Cheap grid power: fill up.
                 p = rating.max_charge_kw(battery.soc_kwh, dt_h);
-                decision = Some(BatteryDecision::FillsCheap {
-                    price: prices.import_eur_per_kwh,
-                    cheap: controller.cheap_eur_per_kwh,
-                });
+                if p > 0.01 {
+                    decision = Some(BatteryDecision::FillsCheap {
+                        price: prices.import_eur_per_kwh,
+                        cheap: controller.cheap_eur_per_kwh,
+                    });
+                }
             } else if p < 0.0 {
                 // Never below the outage reserve.
                 let reserve_kwh = controller.outage_reserve * rating.capacity_kwh;

@@ -301,6 +301,10 @@ fn update_breaker(
         return; // stay on purpose
     }
     if !available {
+        if state.economic && state.mode != GridMode::Connected {
+            // An island on purpose becomes an outage when the grid fails.
+            decisions.island = Some((now, IslandCause::Outage));
+        }
         state.economic = false;
     }
     match (state.mode, available) {
@@ -642,6 +646,11 @@ fn dispatch_island(
     let eff = crate::physics::ev::CHARGER_EFFICIENCY;
     let built = &hood.0;
     *island_units = IslandUnits::default();
+    // PV held back this step, as a share of what the sun allows: by the
+    // resynchronising controller, the inverters' droop, and because the
+    // units can take no more (each recorded below).
+    decisions.curtailed = None;
+    let mut resync_kept = 1.0;
     // A car that allows vehicle-to-grid and has energy above its owner's
     // floor forms the island through its bidirectional charger: its own
     // charging schedule gives way to the island's dispatch (undo what the
@@ -703,13 +712,16 @@ fn dispatch_island(
             0.0
         }
     };
-    let asked_kw = (firm + sheddable - pv - wind).max(0.0);
-    let shed_record = |f_hz: f64, for_resync: bool| Shed {
+    // What the island asks of its units with `already` stages shed.
+    let shed_record = move |f_hz: f64, for_resync: bool, already: usize, pv: f64| Shed {
         since: now,
         f_hz,
         stored_percent,
         give_kw: discharge_limit,
-        asked_kw,
+        asked_kw: {
+            let served = 1.0 - already as f64 / SHED_STAGES_HZ.len() as f64;
+            (firm + sheddable * served - pv - wind).max(0.0)
+        },
         for_resync,
     };
     // Serve shed stages again when the units have room for them, and the
@@ -741,11 +753,7 @@ fn dispatch_island(
                 .max(0.0);
             if pv > usable {
                 let kept = usable / pv;
-                decisions.curtailed = Some(Curtailed {
-                    share: kept,
-                    f_hz: state.frequency.f_hz,
-                    for_resync: true,
-                });
+                resync_kept = kept;
                 for (i, mut p) in &mut generators {
                     if matches!(
                         built.devices.get(i.0).map(|d| &d.kind),
@@ -759,7 +767,12 @@ fn dispatch_island(
         } else if state.stages_shed < SHED_STAGES_HZ.len() {
             state.stages_shed += 1;
             state.last_shed = Some(now);
-            decisions.stages[state.stages_shed - 1] = Some(shed_record(state.frequency.f_hz, true));
+            decisions.stages[state.stages_shed - 1] = Some(shed_record(
+                state.frequency.f_hz,
+                true,
+                state.stages_shed - 1,
+                pv,
+            ));
             log(
                 &mut events,
                 now,
@@ -799,7 +812,7 @@ fn dispatch_island(
     for (stage, f) in outcome.shed_at_hz.iter().enumerate() {
         if let Some(f) = f {
             state.last_shed = Some(now);
-            decisions.stages[stage] = Some(shed_record(*f, false));
+            decisions.stages[stage] = Some(shed_record(*f, false, stage, pv));
             log(
                 &mut events,
                 now,
@@ -833,6 +846,8 @@ fn dispatch_island(
                 DarkCause::NoFormer
             };
             decisions.dark = Some((now, cause));
+            decisions.batteries.clear();
+            decisions.curtailed = None;
             log(
                 &mut events,
                 now,
@@ -885,15 +900,7 @@ fn dispatch_island(
     for stage in &mut decisions.stages[state.stages_shed..] {
         *stage = None;
     }
-    if outcome.pv_share < 0.999 {
-        decisions.curtailed = Some(Curtailed {
-            share: outcome.pv_share,
-            f_hz: state.f_max_hz,
-            for_resync: false,
-        });
-    } else if !state.resync_pending {
-        decisions.curtailed = None;
-    }
+    let mut full_kept = 1.0;
     let served_share = 1.0 - state.stages_shed as f64 / SHED_STAGES_HZ.len() as f64;
     let mut served = 0.0;
     for (_, i, mut p) in &mut households {
@@ -951,13 +958,18 @@ fn dispatch_island(
         let cut = curtail_generation(built, generators.iter_mut(), -charge_limit - needed);
         needed += cut;
         let let_through = pv * outcome.pv_share;
-        if cut > 1e-6 && let_through > 0.0 {
-            decisions.curtailed = Some(Curtailed {
-                share: outcome.pv_share * (1.0 - (cut / let_through).min(1.0)),
-                f_hz: state.f_max_hz,
-                for_resync: false,
-            });
+        if let_through > 0.0 {
+            full_kept = 1.0 - (cut / let_through).min(1.0);
         }
+    }
+    let share = resync_kept * outcome.pv_share * full_kept;
+    if pv > 0.0 && share < 0.999 {
+        decisions.curtailed = Some(Curtailed {
+            share,
+            f_hz: state.f_max_hz,
+            for_resync: resync_kept < 0.999,
+            by_droop: outcome.pv_share < 0.999,
+        });
     }
     state.unserved_kw = (demand - served).max(0.0);
     state.critical_unserved_kw = critical_cut;

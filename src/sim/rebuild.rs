@@ -147,6 +147,17 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
             .collect(),
     };
     world.insert_resource(units);
+    // The batteries' decisions follow their devices to the new indices
+    // (a new battery has none until the next step).
+    let before = std::mem::take(&mut world.resource_mut::<super::why::Decisions>().batteries);
+    let mut decisions = world.resource_mut::<super::why::Decisions>();
+    for (i, decision) in before.into_iter().enumerate() {
+        let key = old.devices.get(i).map(|d| d.identity());
+        let moved = key.and_then(|key| built.devices.iter().position(|d| d.identity() == key));
+        if let (Some(j), Some(decision)) = (moved, decision) {
+            decisions.battery(j, decision);
+        }
+    }
     let settings = world.resource::<SimSettings>().clone();
     world.insert_resource(super::island::outage_schedule(&built, &settings));
     world.insert_resource(super::prices::spikes(&built.scenario));

@@ -118,9 +118,11 @@ pub struct Curtailed {
     pub share: f64,
     /// The island's highest frequency in the step, Hz.
     pub f_hz: f64,
-    /// Held back by the controller to reach 50 Hz before reconnecting
-    /// (else by the inverters' over-frequency droop).
+    /// Held back by the controller to reach 50 Hz before reconnecting.
     pub for_resync: bool,
+    /// Held back by the inverters' over-frequency droop (else, or besides,
+    /// because the island's units could take no more).
+    pub by_droop: bool,
 }
 
 /// The decisions of the step, as they were made.
@@ -197,6 +199,14 @@ pub enum Subject {
     Line(usize),
     /// The transformer and the breaker at the grid link.
     Transformer,
+}
+
+/// `s` with its first letter small, to follow a colon.
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
 
 fn hhmm(t: NaiveDateTime) -> String {
@@ -343,7 +353,7 @@ impl Facts<'_> {
             .iter()
             .any(|d| d.house == Some(h) && matches!(d.kind, DeviceKind::Pv(_)));
         if has_pv && g.mode == GridMode::Islanded && self.decisions.curtailed.is_some() {
-            out.push(tr!("why.its_pv", what = self.pv(Some(h))));
+            out.push(tr!("why.its_pv", what = lower_first(&self.pv(Some(h)))));
         }
         // Its battery's part in it.
         let battery = self
@@ -384,7 +394,10 @@ impl Facts<'_> {
             BatteryDecision::Idle => tr("why.battery_idle").to_owned(),
             BatteryDecision::HoldsIsland { kw, soc_percent } => {
                 let soc = num(soc_percent, 0);
-                if kw.abs() < 0.05 {
+                let empty = soc_percent <= crate::physics::storage::SOC_MIN * 100.0 + 0.5;
+                if kw.abs() < 0.05 && empty {
+                    tr!("why.battery_island_empty", soc = soc)
+                } else if kw.abs() < 0.05 {
                     tr!("why.battery_island_rests", soc = soc)
                 } else if kw > 0.0 {
                     tr!("why.battery_island_gives", kw = num(kw, 1), soc = soc)
@@ -410,11 +423,14 @@ impl Facts<'_> {
             Some(c) if self.grid.mode == GridMode::Islanded && c.for_resync => {
                 tr!("why.pv_resync", share = num(c.share * 100.0, 0))
             }
-            Some(c) if self.grid.mode == GridMode::Islanded => tr!(
+            Some(c) if self.grid.mode == GridMode::Islanded && c.by_droop => tr!(
                 "why.pv_curtailed",
                 share = num(c.share * 100.0, 0),
                 f = num(c.f_hz, 2)
             ),
+            Some(c) if self.grid.mode == GridMode::Islanded => {
+                tr!("why.pv_full", share = num(c.share * 100.0, 0))
+            }
             _ => tr!("why.pv_producing", kw = num(kw, 1), ghi = num(self.ghi, 0)),
         }
     }

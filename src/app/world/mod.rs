@@ -1,4 +1,5 @@
-//! The 3D neighbourhood: where things stand ([`layout`], [`placement`]),
+//! The 3D neighbourhood: where things stand ([`layout`], [`placement`],
+//! the town round it in [`scenery`]),
 //! what is spawned for them ([`scene`]), how they show the simulation's
 //! state ([`visuals`]), the camera, and how the view is drawn
 //! ([`graphics`]). It reads the simulation and the control layer; it knows
@@ -9,6 +10,7 @@ pub mod graphics;
 pub mod layout;
 pub mod placement;
 pub mod scene;
+pub mod scenery;
 pub mod visuals;
 
 use bevy::prelude::*;

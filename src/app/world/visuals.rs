@@ -9,7 +9,7 @@ use bevy::prelude::*;
 use crate::app::theme::palette::{self, LOADING_STOPS, VOLTAGE_STOPS};
 use crate::app::world::scene::{
     BatteryCharge, BreakerVisual, BusVisual, CLOUDS, CarVisual, Cloud, GridLinkSpan, HouseWindows,
-    LineVisual, SceneLayout, SceneMaterials, Sun, TurbineRotor,
+    LampGlow, LineVisual, SceneLayout, SceneMaterials, StreetLamp, Sun, TurbineRotor,
 };
 use crate::scenario::DeviceKind;
 use crate::sim::Neighbourhood;
@@ -30,6 +30,7 @@ pub(super) fn plugin(app: &mut App) {
             light_the_sky,
             colour_lines_and_buses,
             light_windows,
+            light_the_streets,
             show_devices,
             show_breaker,
             drift_clouds,
@@ -189,6 +190,44 @@ fn light_windows(
         if material.0 != *handle {
             material.0 = handle.clone();
         }
+    }
+}
+
+/// Street lights: lit at night while the house nearest to each has power,
+/// dark by day and where the island has shed that house or gone dark.
+fn light_the_streets(
+    env: Res<CurrentEnvironment>,
+    grid: Res<GridState>,
+    shared: Res<SceneMaterials>,
+    new_lamps: Query<(), Added<StreetLamp>>,
+    mut lamps: Query<(&StreetLamp, &mut MeshMaterial3d<StandardMaterial>)>,
+    mut pools: Query<(&LampGlow, &mut Visibility)>,
+) {
+    if !env.is_changed() && !grid.is_changed() && new_lamps.is_empty() {
+        return;
+    }
+    let night = 90.0 - env.0.sun_zenith_deg < DUSK_ELEVATION_DEG;
+    let lit = |house: Option<usize>| {
+        night
+            && grid.mode != crate::sim::grid_mode::GridMode::Blackout
+            && house.is_none_or(|h| house_served(h, grid.mode, grid.stages_shed))
+    };
+    for (lamp, mut material) in &mut lamps {
+        let handle = if lit(lamp.0) {
+            &shared.window_lit
+        } else {
+            &shared.window_dark
+        };
+        if material.0 != *handle {
+            material.0 = handle.clone();
+        }
+    }
+    for (pool, mut visibility) in &mut pools {
+        visibility.set_if_neq(if lit(pool.0) {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        });
     }
 }
 

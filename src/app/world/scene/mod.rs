@@ -4,10 +4,12 @@
 //! the grid link leaving the neighbourhood. Rebuilt whenever another scenario
 //! is loaded; [`crate::app::world::visuals`] animates it from the simulation.
 //! This module holds the components, the resources and the plugin; `spawn`
-//! builds the scene part by part and `meshes` makes its custom meshes.
+//! builds the scene part by part, `town` the town round it (house extras,
+//! trees, hedges, street lights) and `meshes` makes its custom meshes.
 
 mod meshes;
 mod spawn;
+mod town;
 
 use bevy::light::CascadeShadowConfigBuilder;
 use bevy::prelude::*;
@@ -118,6 +120,16 @@ pub struct Cloud(pub usize);
 #[derive(Component, Debug, Clone, Copy)]
 pub struct Sun;
 
+/// A street light's head, with the house nearest to it: it is lit at night
+/// while that house has power.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreetLamp(pub Option<usize>);
+
+/// A street light's pool of light on the ground, with the house nearest
+/// to it: shown while the lamp is lit.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LampGlow(pub Option<usize>);
+
 /// Where the scene's parts are, for the visuals and the camera.
 #[derive(Resource, Debug, Clone)]
 pub struct SceneLayout {
@@ -150,6 +162,8 @@ pub struct SceneMaterials {
     pub breaker_closed: Handle<StandardMaterial>,
     /// Breaker open.
     pub breaker_open: Handle<StandardMaterial>,
+    /// A street light's pool of light on the ground.
+    pub lamp_glow: Handle<StandardMaterial>,
 }
 
 /// House body, metres: width (east-west), wall height, depth (north-south).
@@ -213,6 +227,12 @@ fn setup_materials(mut commands: Commands, mut materials: ResMut<Assets<Standard
         window_dark: materials.add(glass([25, 28, 35], 0.0)),
         breaker_closed: materials.add(glass(palette::GREEN, 4.0)),
         breaker_open: materials.add(glass(palette::VERMILLION, 20.0)),
+        lamp_glow: materials.add(StandardMaterial {
+            base_color: Color::srgba(1.0, 0.82, 0.5, 0.35),
+            alpha_mode: AlphaMode::Blend,
+            unlit: true,
+            ..default()
+        }),
     });
 }
 

@@ -5,6 +5,7 @@
 use bevy::prelude::*;
 
 use super::meshes::{gable_roof, window_panes, wire_transform};
+use super::town::{self, TownKit, TownPaints};
 use super::{
     BatteryCharge, BreakerVisual, BusVisual, CAR_PARKING_M, CLOUDS, CarVisual, Cloud, GridLinkSpan,
     HOUSE, HouseWindows, LineVisual, Pick, ROOF_RISE_M, ScenarioVisuals, SceneLayout,
@@ -12,6 +13,7 @@ use super::{
 };
 use crate::app::theme::palette::{self, RAMP_STEPS, Rgb8};
 use crate::app::world::layout::{bus_positions, extent, to_world};
+use crate::app::world::scenery::{HouseStyle, scenery};
 use crate::scenario::{Built, DeviceKind};
 
 /// The meshes the scene repeats, made once per build.
@@ -49,8 +51,6 @@ impl Kit {
 struct Paints {
     ground: Handle<StandardMaterial>,
     road: Handle<StandardMaterial>,
-    walls: [Handle<StandardMaterial>; 4],
-    roof: Handle<StandardMaterial>,
     pv: Handle<StandardMaterial>,
     casing: Handle<StandardMaterial>,
     charge: Handle<StandardMaterial>,
@@ -65,13 +65,6 @@ impl Paints {
     fn new(materials: &mut Assets<StandardMaterial>) -> Self {
         let ground = add_matte(materials, [118, 146, 104]);
         let road = add_matte(materials, [88, 90, 96]);
-        let walls = [
-            add_matte(materials, [236, 228, 212]),
-            add_matte(materials, [222, 214, 200]),
-            add_matte(materials, [240, 236, 226]),
-            add_matte(materials, [214, 206, 196]),
-        ];
-        let roof = add_matte(materials, [150, 78, 62]);
         let pv = materials.add(StandardMaterial {
             base_color: Color::srgb_u8(24, 40, 84),
             perceptual_roughness: 0.55,
@@ -106,8 +99,6 @@ impl Paints {
         Paints {
             ground,
             road,
-            walls,
-            roof,
             pv,
             casing,
             charge,
@@ -130,6 +121,8 @@ struct Site<'a> {
     radius_m: f32,
     kit: Kit,
     paints: Paints,
+    town_kit: TownKit,
+    town_paints: TownPaints,
 }
 
 /// A matte material of colour `c`, added to `materials`.
@@ -163,6 +156,8 @@ pub(super) fn spawn_scene(
     let (centre_xy, radius) = extent(built, &bus_xy);
     let kit = Kit::new(meshes);
     let paints = Paints::new(materials);
+    let town_kit = TownKit::new(meshes);
+    let town_paints = TownPaints::new(materials, matte);
     let root = spawn_root(commands, built);
     let site = Site {
         built,
@@ -173,15 +168,40 @@ pub(super) fn spawn_scene(
         radius_m: radius as f32,
         kit,
         paints,
+        town_kit,
+        town_paints,
     };
 
     spawn_ground(commands, &site);
     spawn_lines(commands, &site);
     spawn_buses(commands, &site);
-    let house_roots = spawn_houses(commands, &site);
-    spawn_devices(commands, &site, &house_roots);
     let (breaker_at, out) = spawn_transformer(commands, &site, materials);
     let link_end = spawn_grid_link(commands, &site, breaker_at, out);
+    // The town round the grid, clear of the streets, the link and the turbines.
+    let on_ground = |p: Vec3| [f64::from(p.x), -f64::from(p.z)];
+    let turbines: Vec<[f64; 2]> = built
+        .devices
+        .iter()
+        .filter(|d| matches!(d.kind, DeviceKind::Wind { .. }))
+        .map(|d| d.position_m)
+        .collect();
+    let town = scenery(
+        built,
+        &bus_xy,
+        (on_ground(breaker_at), on_ground(link_end)),
+        &turbines,
+    );
+    let house_roots = spawn_houses(commands, &site, &town.styles);
+    spawn_devices(commands, &site, &house_roots);
+    town::spawn_town(
+        commands,
+        site.root,
+        &town,
+        meshes,
+        &site.town_paints,
+        &shared.window_dark,
+        &shared.lamp_glow,
+    );
     spawn_clouds(commands, &site);
 
     SceneLayout {
@@ -284,7 +304,11 @@ fn spawn_buses(commands: &mut Commands, site: &Site) {
 
 /// The houses (one per house with a household); returns each house's entity
 /// by house index, `None` where it has no household.
-fn spawn_houses(commands: &mut Commands, site: &Site) -> Vec<Option<Entity>> {
+fn spawn_houses(
+    commands: &mut Commands,
+    site: &Site,
+    styles: &[HouseStyle],
+) -> Vec<Option<Entity>> {
     let houses = site.built.scenario.houses.len();
     let mut house_roots = Vec::with_capacity(houses);
     for h in 0..houses {
@@ -292,7 +316,8 @@ fn spawn_houses(commands: &mut Commands, site: &Site) -> Vec<Option<Entity>> {
             house_roots.push(None);
             continue;
         };
-        house_roots.push(Some(spawn_house(commands, site, h, household)));
+        let style = styles.get(h).copied().unwrap_or(HouseStyle::of(0, h));
+        house_roots.push(Some(spawn_house(commands, site, h, household, &style)));
     }
     house_roots
 }
@@ -303,6 +328,7 @@ fn spawn_house(
     site: &Site,
     h: usize,
     household: &crate::scenario::Device,
+    style: &HouseStyle,
 ) -> Entity {
     let at = to_world(household.position_m, 0.0);
     let house = commands
@@ -314,16 +340,16 @@ fn spawn_house(
         ))
         .id();
     commands.entity(site.root).add_child(house);
-    let walls = &site.paints.walls;
+    let (wall, roof) = site.town_paints.house(style);
     let parts = [
         (
             site.kit.body.clone(),
-            walls[h % walls.len()].clone(),
+            wall,
             Transform::from_xyz(0.0, HOUSE.y / 2.0, 0.0),
         ),
         (
             site.kit.roof.clone(),
-            site.paints.roof.clone(),
+            roof,
             Transform::from_xyz(0.0, HOUSE.y, 0.0),
         ),
     ];
@@ -331,6 +357,7 @@ fn spawn_house(
         spawn_part(commands, house, part);
     }
     spawn_windows(commands, site, house, h);
+    town::house_extras(commands, house, style, &site.town_kit, &site.town_paints);
     house
 }
 

@@ -1,0 +1,378 @@
+//! The town round the grid, spawned from [`crate::app::world::scenery`]:
+//! each house's colours and extras (chimney, dormer, carport), trees,
+//! hedges round the gardens and street lights. Every part of a kind shares
+//! one mesh and one material, so the renderer draws each kind in a batch.
+
+use bevy::light::NotShadowCaster;
+use bevy::prelude::*;
+
+use super::{HOUSE, LampGlow, ROOF_RISE_M, StreetLamp, gable_roof};
+use crate::app::theme::palette::Rgb8;
+use crate::app::world::layout::to_world;
+use crate::app::world::scenery::{HouseStyle, ROOFS, Scenery, TreeKind, WALLS};
+
+/// The town's meshes, each made once.
+pub(super) struct TownKit {
+    unit_box: Handle<Mesh>,
+    dormer_roof: Handle<Mesh>,
+}
+
+impl TownKit {
+    pub(super) fn new(meshes: &mut Assets<Mesh>) -> Self {
+        Self {
+            unit_box: meshes.add(Cuboid::new(1.0, 1.0, 1.0)),
+            dormer_roof: meshes.add(gable_roof(2.4, 2.2, 1.0)),
+        }
+    }
+}
+
+/// The town's materials, each made once.
+pub(super) struct TownPaints {
+    walls: [Handle<StandardMaterial>; WALLS],
+    roofs: [Handle<StandardMaterial>; ROOFS],
+    trunk: Handle<StandardMaterial>,
+    birch: Handle<StandardMaterial>,
+    leaves: [Handle<StandardMaterial>; 3],
+    hedge: Handle<StandardMaterial>,
+    post: Handle<StandardMaterial>,
+    chimney: Handle<StandardMaterial>,
+}
+
+impl TownPaints {
+    pub(super) fn new(
+        materials: &mut Assets<StandardMaterial>,
+        matte: impl Fn(Rgb8) -> StandardMaterial,
+    ) -> Self {
+        let mut add = |c: Rgb8| materials.add(matte(c));
+        // A soft palette: warm whites and pastels for walls, clay,
+        // brown, slate and anthracite for roofs, two greens for leaves.
+        Self {
+            walls: [
+                add([236, 228, 212]),
+                add([246, 242, 232]),
+                add([238, 222, 170]),
+                add([200, 212, 218]),
+                add([222, 200, 172]),
+                add([226, 184, 160]),
+            ],
+            roofs: [
+                add([160, 74, 56]),
+                add([72, 74, 80]),
+                add([120, 82, 60]),
+                add([110, 120, 130]),
+            ],
+            trunk: add([96, 70, 50]),
+            birch: add([232, 230, 222]),
+            leaves: [add([70, 128, 66]), add([96, 150, 74]), add([46, 98, 64])],
+            hedge: add([58, 108, 58]),
+            post: add([60, 64, 70]),
+            chimney: add([140, 70, 58]),
+        }
+    }
+
+    /// A house's wall and roof materials.
+    pub(super) fn house(
+        &self,
+        style: &HouseStyle,
+    ) -> (Handle<StandardMaterial>, Handle<StandardMaterial>) {
+        (
+            self.walls[style.wall % WALLS].clone(),
+            self.roofs[style.roof % ROOFS].clone(),
+        )
+    }
+}
+
+/// One mesh with its material and transform, as a child of `parent`.
+fn part(
+    commands: &mut Commands,
+    parent: Entity,
+    mesh: &Handle<Mesh>,
+    material: &Handle<StandardMaterial>,
+    transform: Transform,
+) -> Entity {
+    let id = commands
+        .spawn((
+            Mesh3d(mesh.clone()),
+            MeshMaterial3d(material.clone()),
+            transform,
+        ))
+        .id();
+    commands.entity(parent).add_child(id);
+    id
+}
+
+/// A house's extras by its style, as children of `house` (so a click on
+/// them picks the house): a chimney and a dormer on the north slope (the
+/// south one is for PV), a carport over the parking place.
+pub(super) fn house_extras(
+    commands: &mut Commands,
+    house: Entity,
+    style: &HouseStyle,
+    kit: &TownKit,
+    paints: &TownPaints,
+) {
+    let (wall, roof) = paints.house(style);
+    let north_mid = -(HOUSE.z + 0.8) / 4.0;
+    if style.chimney {
+        part(
+            commands,
+            house,
+            &kit.unit_box,
+            &paints.chimney,
+            Transform::from_xyz(-HOUSE.x * 0.3, HOUSE.y + ROOF_RISE_M * 0.7, north_mid * 0.6)
+                .with_scale(Vec3::new(0.7, 2.4, 0.7)),
+        );
+    }
+    if style.dormer {
+        let at = Vec3::new(HOUSE.x * 0.18, HOUSE.y + 0.6, north_mid - 0.4);
+        part(
+            commands,
+            house,
+            &kit.unit_box,
+            &wall,
+            Transform::from_translation(at).with_scale(Vec3::new(2.0, 1.6, 2.0)),
+        );
+        part(
+            commands,
+            house,
+            &kit.dormer_roof,
+            &roof,
+            // Its ridge runs north-south, out of the main roof.
+            Transform::from_translation(at + Vec3::Y * 0.8)
+                .with_rotation(Quat::from_rotation_y(std::f32::consts::FRAC_PI_2)),
+        );
+    }
+    if style.carport {
+        let over = super::CAR_PARKING_M;
+        part(
+            commands,
+            house,
+            &kit.unit_box,
+            &roof,
+            Transform::from_translation(over + Vec3::Y * 2.6).with_scale(Vec3::new(3.2, 0.15, 5.6)),
+        );
+        for (dx, dz) in [(1.4, 2.6), (1.4, -2.6)] {
+            part(
+                commands,
+                house,
+                &kit.unit_box,
+                &paints.post,
+                Transform::from_translation(over + Vec3::new(dx, 1.3, dz))
+                    .with_scale(Vec3::new(0.15, 2.6, 0.15)),
+            );
+        }
+    }
+}
+
+/// `parts` as one mesh (none for no parts). The parts share their
+/// attributes, so merging cannot fail; were it to, that part is left out
+/// rather than the town.
+fn merge_all(parts: impl IntoIterator<Item = Mesh>) -> Option<Mesh> {
+    parts.into_iter().reduce(|mut all, part| {
+        let _ = all.merge(&part);
+        all
+    })
+}
+
+/// Copies of `base`, each placed by one of `shapes`, as one mesh.
+fn merged(base: &Mesh, shapes: &[Transform]) -> Option<Mesh> {
+    merge_all(
+        shapes
+            .iter()
+            .map(|&shape| base.clone().transformed_by(shape)),
+    )
+}
+
+/// Shapes to merge, by the material they are drawn in.
+#[derive(Default)]
+struct Batches(Vec<(Handle<StandardMaterial>, Vec<(Mesh, Transform)>)>);
+
+impl Batches {
+    fn add(&mut self, material: &Handle<StandardMaterial>, base: &Mesh, shape: Transform) {
+        let slot = match self.0.iter().position(|(m, _)| m == material) {
+            Some(k) => k,
+            None => {
+                self.0.push((material.clone(), Vec::new()));
+                self.0.len() - 1
+            }
+        };
+        self.0[slot].1.push((base.clone(), shape));
+    }
+
+    /// One entity a material, under `root`, that no pointer hits.
+    fn spawn(self, commands: &mut Commands, root: Entity, meshes: &mut Assets<Mesh>) {
+        for (material, parts) in self.0 {
+            let all = merge_all(
+                parts
+                    .into_iter()
+                    .map(|(base, shape)| base.transformed_by(shape)),
+            );
+            if let Some(mesh) = all {
+                let id = commands
+                    .spawn((
+                        Mesh3d(meshes.add(mesh)),
+                        MeshMaterial3d(material),
+                        Transform::default(),
+                        Pickable::IGNORE,
+                        NotShadowCaster,
+                    ))
+                    .id();
+                commands.entity(root).add_child(id);
+            }
+        }
+    }
+}
+
+/// The trees, hedges and street lights under `root`. They stand still, so
+/// each kind is merged into one mesh a material: a handful of entities for
+/// the whole town rather than several a house (the renderer's cost goes
+/// with entities more than with triangles). Street lights are merged by
+/// the shedding stage they go dark with.
+pub(super) fn spawn_town(
+    commands: &mut Commands,
+    root: Entity,
+    scenery: &Scenery,
+    meshes: &mut Assets<Mesh>,
+    paints: &TownPaints,
+    lamp_off: &Handle<StandardMaterial>,
+    glow: &Handle<StandardMaterial>,
+) {
+    let cylinder = Mesh::from(Cylinder::new(0.5, 1.0));
+    let ball = Sphere::new(1.0)
+        .mesh()
+        .ico(1)
+        .expect("ico sphere of level 1");
+    let cone = Mesh::from(Cone {
+        radius: 1.0,
+        height: 1.0,
+    });
+    let cube = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
+    let mut batches = Batches::default();
+    for (k, tree) in scenery.trees.iter().enumerate() {
+        let at = to_world(tree.at, 0.0);
+        let h = tree.height_m as f32;
+        let leaves = &paints.leaves[k % paints.leaves.len()];
+        // Trunk material, radius and height; crown mesh and material,
+        // centre, radius and height, as shares of the tree's height.
+        let (bark, trunk_r, trunk_h, crown, green, centre, radius, tall) = match tree.kind {
+            TreeKind::Broadleaf => (&paints.trunk, 0.35, 0.45, &ball, leaves, 0.62, 0.38, 0.42),
+            TreeKind::Conifer => (
+                &paints.trunk,
+                0.3,
+                0.25,
+                &cone,
+                &paints.leaves[2],
+                0.58,
+                0.28,
+                0.85,
+            ),
+            TreeKind::Birch => (
+                &paints.birch,
+                0.2,
+                0.7,
+                &ball,
+                &paints.leaves[1],
+                0.72,
+                0.24,
+                0.34,
+            ),
+        };
+        batches.add(bark, &cylinder, trunk(at, trunk_r, h * trunk_h));
+        let shape = Transform::from_translation(at + Vec3::Y * h * centre).with_scale(Vec3::new(
+            h * radius,
+            h * tall,
+            h * radius,
+        ));
+        batches.add(green, crown, shape);
+    }
+    for hedge in &scenery.hedges {
+        let (a, b) = (to_world(hedge.from, 0.0), to_world(hedge.to, 0.0));
+        let length = a.distance(b);
+        if length < 0.5 {
+            continue;
+        }
+        let shape = Transform::from_translation((a + b) / 2.0 + Vec3::Y * 0.6)
+            .with_rotation(Quat::from_rotation_arc(Vec3::X, (b - a) / length))
+            .with_scale(Vec3::new(length, 1.2, 0.8));
+        batches.add(&paints.hedge, &cube, shape);
+    }
+    for lamp in &scenery.lamps {
+        batches.add(
+            &paints.post,
+            &cylinder,
+            trunk(to_world(lamp.at, 0.0), 0.12, 5.0),
+        );
+    }
+    batches.spawn(commands, root, meshes);
+    spawn_lamp_groups(commands, root, scenery, meshes, lamp_off, glow);
+}
+
+/// The street lights' heads and pools of light, one entity each per
+/// shedding stage (with a house of that stage, which they go dark with).
+fn spawn_lamp_groups(
+    commands: &mut Commands,
+    root: Entity,
+    scenery: &Scenery,
+    meshes: &mut Assets<Mesh>,
+    lamp_off: &Handle<StandardMaterial>,
+    glow: &Handle<StandardMaterial>,
+) {
+    let head = Sphere::new(0.6)
+        .mesh()
+        .ico(1)
+        .expect("ico sphere of level 1");
+    let pool = Mesh::from(Cylinder::new(5.0, 0.05));
+    let stage = |house: Option<usize>| house.map(crate::sim::why::shed_stage_of_house);
+    let mut stages: Vec<Option<usize>> = scenery.lamps.iter().map(|l| stage(l.house)).collect();
+    stages.sort_unstable();
+    stages.dedup();
+    for s in stages {
+        let group: Vec<&crate::app::world::scenery::Lamp> = scenery
+            .lamps
+            .iter()
+            .filter(|l| stage(l.house) == s)
+            .collect();
+        let house = group.first().and_then(|l| l.house);
+        let heads: Vec<Transform> = group
+            .iter()
+            .map(|l| Transform::from_translation(to_world(l.at, 5.1)))
+            .collect();
+        let pools: Vec<Transform> = group
+            .iter()
+            .map(|l| Transform::from_translation(to_world(l.at, 0.06)))
+            .collect();
+        if let (Some(heads), Some(pools)) = (merged(&head, &heads), merged(&pool, &pools)) {
+            let heads = commands
+                .spawn((
+                    Mesh3d(meshes.add(heads)),
+                    MeshMaterial3d(lamp_off.clone()),
+                    Transform::default(),
+                    StreetLamp(house),
+                    NotShadowCaster,
+                    Pickable::IGNORE,
+                ))
+                .id();
+            let pools = commands
+                .spawn((
+                    Mesh3d(meshes.add(pools)),
+                    MeshMaterial3d(glow.clone()),
+                    Transform::default(),
+                    Visibility::Hidden,
+                    LampGlow(house),
+                    NotShadowCaster,
+                    Pickable::IGNORE,
+                ))
+                .id();
+            commands.entity(root).add_children(&[heads, pools]);
+        }
+    }
+}
+
+/// A trunk or post of `radius_m` and `height_m` standing at `at`.
+fn trunk(at: Vec3, radius_m: f32, height_m: f32) -> Transform {
+    Transform::from_translation(at + Vec3::Y * height_m / 2.0).with_scale(Vec3::new(
+        radius_m * 2.0,
+        height_m,
+        radius_m * 2.0,
+    ))
+}
