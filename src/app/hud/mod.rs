@@ -413,7 +413,7 @@ fn draw_ui(
         stage,
         panels.key.0,
         (&mut selected, hovered),
-        &shared.explained,
+        (&shared.explained, shared.sign.0),
     );
     overlays::note_toast(
         ctx,
@@ -545,8 +545,9 @@ fn view_overlays(
     stage: Stage,
     key: bool,
     (selected, hovered): (&mut Option<Pick>, picking::Hovered),
-    explained: &picking::Explained,
+    (explained, sign): (&picking::Explained, Option<Vec2>),
 ) {
+    overlays::price_sign(ctx, live, sign, stage);
     if key {
         legend(ctx, stage);
     }
@@ -622,6 +623,7 @@ struct Shared<'w> {
     trades: ResMut<'w, ShowTrades>,
     hovered: Res<'w, picking::Hovered>,
     explained: Res<'w, picking::Explained>,
+    sign: Res<'w, crate::app::world::visuals::PriceSignAt>,
 }
 
 impl Shared<'_> {

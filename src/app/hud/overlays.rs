@@ -114,3 +114,66 @@ pub(super) fn note_toast(
             });
         });
 }
+
+/// The price at the grid link, as a sign over its first pole in the 3D
+/// view: green when the controller calls it cheap, vermillion when it is
+/// dear enough to island on purpose (or over 1 EUR/kWh), slate between,
+/// grey with "No grid" when the grid is down. `at` is where the pole's top
+/// is on the screen (logical pixels).
+pub(super) fn price_sign(ctx: &egui::Context, live: &Live, at: Option<Vec2>, stage: Stage) {
+    let Some(px) = at else {
+        return;
+    };
+    let pos = egui::pos2(px.x, px.y) / ctx.zoom_factor();
+    if !stage.view.shrink(40.0).contains(pos) {
+        return;
+    }
+    let controller = &live.hood.0.scenario.controller;
+    let price = live.prices.import_eur_per_kwh;
+    let (text, fill) = if !live.grid.grid_available {
+        (
+            tr("sign.no_grid").to_owned(),
+            egui::Color32::from_rgb(70, 72, 78),
+        )
+    } else if price <= controller.cheap_eur_per_kwh {
+        (
+            crate::tr!("sign.price", price = crate::lang::num(price, 2)),
+            c32(palette::darker(palette::GREEN)),
+        )
+    } else if price >= controller.island_above_eur_per_kwh.min(1.0) {
+        (
+            crate::tr!("sign.price", price = crate::lang::num(price, 2)),
+            c32(palette::darker(palette::VERMILLION)),
+        )
+    } else {
+        (
+            crate::tr!("sign.price", price = crate::lang::num(price, 2)),
+            egui::Color32::from_rgb(44, 52, 64),
+        )
+    };
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Background,
+        "price sign".into(),
+    ));
+    let galley =
+        painter.layout_no_wrap(text, egui::FontId::proportional(18.0), egui::Color32::WHITE);
+    let size = galley.size() + egui::vec2(16.0, 10.0);
+    let rect = egui::Rect::from_min_size(pos - egui::vec2(size.x / 2.0, size.y), size);
+    // Wholly inside the view, over nothing of the panels.
+    let view = stage.view.shrink(4.0);
+    let dx = (view.left() - rect.left()).max(0.0) + (view.right() - rect.right()).min(0.0);
+    let dy = (view.top() - rect.top()).max(0.0) + (view.bottom() - rect.bottom()).min(0.0);
+    let rect = rect.translate(egui::vec2(dx, dy));
+    painter.rect_filled(rect, 6.0, fill);
+    painter.rect_stroke(
+        rect,
+        6.0,
+        egui::Stroke::new(1.5, egui::Color32::WHITE),
+        egui::StrokeKind::Inside,
+    );
+    painter.galley(
+        rect.min + egui::vec2(8.0, 5.0),
+        galley,
+        egui::Color32::WHITE,
+    );
+}

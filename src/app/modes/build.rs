@@ -163,7 +163,7 @@ fn use_the_tool(
     picks: Query<&Pick>,
     parents: Query<&ChildOf>,
     windows: Query<&Window, With<PrimaryWindow>>,
-    cameras: Query<(&Camera, &GlobalTransform)>,
+    cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
     mut contexts: EguiContexts,
     mut actions: ResMut<PendingActions>,
 ) {
@@ -212,7 +212,7 @@ fn use_the_tool(
 
 /// The point on the ground under the cursor, scenario metres (x east, y north).
 fn ground_under(
-    cameras: &Query<(&Camera, &GlobalTransform)>,
+    cameras: &Query<(&Camera, &GlobalTransform), With<Camera3d>>,
     cursor_px: Option<Vec2>,
 ) -> Option<[f64; 2]> {
     cursor_px.and_then(|px| {
@@ -466,7 +466,7 @@ fn mark_the_parts(
     hood: Res<Neighbourhood>,
     tool: Res<BuildTool>,
     layout: Option<Res<SceneLayout>>,
-    cameras: Query<(&Camera, &GlobalTransform)>,
+    cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
     mut marks: ResMut<BuildMarks>,
     mut takers: Local<Option<(ToolState, Vec<Result<(), String>>)>>,
 ) {

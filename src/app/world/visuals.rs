@@ -9,7 +9,7 @@ use bevy::prelude::*;
 use crate::app::theme::palette::{self, LOADING_STOPS, VOLTAGE_STOPS};
 use crate::app::world::scene::{
     BatteryCharge, BreakerVisual, BusVisual, CLOUDS, CarVisual, Cloud, GridLinkSpan, HouseWindows,
-    LampGlow, LineVisual, SceneLayout, SceneMaterials, StreetLamp, Sun, TurbineRotor,
+    IslandEdge, LampGlow, LineVisual, SceneLayout, SceneMaterials, StreetLamp, Sun, TurbineRotor,
 };
 use crate::scenario::DeviceKind;
 use crate::sim::Neighbourhood;
@@ -22,6 +22,7 @@ use crate::sim::network::NetworkState;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PulsePhases>();
     app.init_resource::<ShowTrades>();
+    app.init_resource::<PriceSignAt>();
     app.init_resource::<crate::app::world::scene::Selection>();
     app.insert_resource(ClearColor(sky_colour(30.0, 0.0)));
     app.add_systems(
@@ -37,6 +38,7 @@ pub(super) fn plugin(app: &mut App) {
             draw_pulses,
             draw_trades,
             ring_the_selection,
+            place_the_price_sign,
         )
             .run_if(resource_exists::<SceneLayout>)
             // After the scene's rebuild, so that a new layout is in place.
@@ -296,12 +298,21 @@ fn show_breaker(
     grid: Res<GridState>,
     shared: Res<SceneMaterials>,
     mut breakers: Query<&mut MeshMaterial3d<StandardMaterial>, With<BreakerVisual>>,
-    mut spans: Query<&mut Visibility, With<GridLinkSpan>>,
+    mut spans: Query<&mut Visibility, (With<GridLinkSpan>, Without<IslandEdge>)>,
+    mut edges: Query<&mut Visibility, (With<IslandEdge>, Without<GridLinkSpan>)>,
 ) {
     if !grid.is_changed() {
         return;
     }
     let connected = grid.mode == GridMode::Connected;
+    // The island's edge round the neighbourhood while it runs on its own.
+    for mut visibility in &mut edges {
+        visibility.set_if_neq(if connected {
+            Visibility::Hidden
+        } else {
+            Visibility::Inherited
+        });
+    }
     for mut material in &mut breakers {
         material.0 = if connected {
             shared.breaker_closed.clone()
@@ -612,4 +623,25 @@ mod tests {
         assert!(fast > slow && dense < sparse);
         assert_eq!(pulse_speed_and_spacing(1e9), pulse_speed_and_spacing(150.0));
     }
+}
+
+/// Where the price sign at the grid link goes on the screen this frame
+/// (over the first pole out of the neighbourhood), in logical pixels; none
+/// when it is behind the camera.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct PriceSignAt(pub Option<Vec2>);
+
+fn place_the_price_sign(
+    layout: Res<SceneLayout>,
+    cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
+    mut at: ResMut<PriceSignAt>,
+) {
+    let (breaker, end) = layout.grid_link;
+    // Out along the link and up, so that it never hides the breaker.
+    let post = breaker + (end - breaker).normalize_or_zero() * 40.0 + Vec3::Y * 22.0;
+    let on_screen = cameras
+        .iter()
+        .find(|(c, _)| c.is_active)
+        .and_then(|(camera, eye)| camera.world_to_viewport(eye, post).ok());
+    at.set_if_neq(PriceSignAt(on_screen));
 }

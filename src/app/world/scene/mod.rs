@@ -130,6 +130,11 @@ pub struct StreetLamp(pub Option<usize>);
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LampGlow(pub Option<usize>);
 
+/// The island's edge: a ring round the neighbourhood, shown while it runs
+/// on its own.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IslandEdge;
+
 /// Where the scene's parts are, for the visuals and the camera.
 #[derive(Resource, Debug, Clone)]
 pub struct SceneLayout {

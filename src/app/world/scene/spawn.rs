@@ -8,7 +8,7 @@ use super::meshes::{gable_roof, window_panes, wire_transform};
 use super::town::{self, TownKit, TownPaints};
 use super::{
     BatteryCharge, BreakerVisual, BusVisual, CAR_PARKING_M, CLOUDS, CarVisual, Cloud, GridLinkSpan,
-    HOUSE, HouseWindows, LineVisual, Pick, ROOF_RISE_M, ScenarioVisuals, SceneLayout,
+    HOUSE, HouseWindows, IslandEdge, LineVisual, Pick, ROOF_RISE_M, ScenarioVisuals, SceneLayout,
     SceneMaterials, TurbineRotor, color, matte,
 };
 use crate::app::theme::palette::{self, RAMP_STEPS, Rgb8};
@@ -203,6 +203,7 @@ pub(super) fn spawn_scene(
         &shared.lamp_glow,
     );
     spawn_clouds(commands, &site);
+    spawn_island_edge(commands, &site, meshes, materials);
 
     SceneLayout {
         buses: site.buses,
@@ -695,4 +696,35 @@ fn spawn_clouds(commands: &mut Commands, site: &Site) {
             commands.entity(cloud).add_child(puff);
         }
     }
+}
+
+/// The island's edge: an amber ring on the ground round the neighbourhood,
+/// hidden until the breaker opens.
+fn spawn_island_edge(
+    commands: &mut Commands,
+    site: &Site,
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+) {
+    let r = site.radius_m + 20.0;
+    let amber = color(palette::ORANGE);
+    let ring = commands
+        .spawn((
+            Name::new("island edge"),
+            IslandEdge,
+            Mesh3d(meshes.add(Annulus::new(r, r + 4.0))),
+            MeshMaterial3d(materials.add(StandardMaterial {
+                base_color: amber,
+                emissive: amber.to_linear() * 2.0,
+                unlit: true,
+                ..default()
+            })),
+            Transform::from_translation(site.centre + Vec3::Y * 0.2)
+                .with_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)),
+            Visibility::Hidden,
+            bevy::light::NotShadowCaster,
+            Pickable::IGNORE,
+        ))
+        .id();
+    commands.entity(site.root).add_child(ring);
 }
