@@ -116,8 +116,23 @@ fn a_visitor_takes_over_and_idle_time_restores_the_scenario_exactly() {
         app.world().resource::<microgrid::sim::SimClock>().steps,
         clock_before
     );
-    // One tap adds solar and a battery.
+    // One tap adds solar, and the camera goes to the house that got it.
     act(&mut app, Action::Demo(DemoAction::AddSolar));
+    let hood = &app.world().resource::<microgrid::sim::Neighbourhood>().0;
+    let got = hood
+        .scenario
+        .houses
+        .iter()
+        .zip(&original.houses)
+        .find(|(now, before)| now.pv.is_some() && before.pv.is_none())
+        .map(|(h, _)| h.name.clone())
+        .expect("a house got PV");
+    let focus = microgrid::app::world::camera::focus_of(hood, &got).expect("the house");
+    let flight = app.world().resource::<DemoMode>().flight;
+    assert!(
+        flight.is_some_and(|(_, to, _)| to.focus.distance(focus) < 0.5),
+        "{flight:?} should end at {got} ({focus})"
+    );
     act(&mut app, Action::Demo(DemoAction::AddBattery));
     let edited = &app
         .world()

@@ -36,8 +36,21 @@ pub(super) fn demo_ui(
     mut actions: ResMut<PendingActions>,
     keys: Res<ButtonInput<KeyCode>>,
     graphics: Option<Res<Graphics>>,
+    (hood, prices, sign): (
+        Res<crate::sim::Neighbourhood>,
+        Res<crate::sim::prices::CurrentPrices>,
+        Res<crate::app::world::visuals::PriceSignAt>,
+    ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    // The price at the grid link: a visitor's price spike shows there.
+    super::overlays::price_sign(
+        ctx,
+        &hood,
+        (prices.import_eur_per_kwh, grid.grid_available),
+        sign.0,
+        ctx.content_rect(),
+    );
     // The operator's chord: Ctrl+Alt+O.
     let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
     let alt = keys.any_pressed([KeyCode::AltLeft, KeyCode::AltRight]);

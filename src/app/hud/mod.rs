@@ -547,7 +547,13 @@ fn view_overlays(
     (selected, hovered): (&mut Option<Pick>, picking::Hovered),
     (explained, sign): (&picking::Explained, Option<Vec2>),
 ) {
-    overlays::price_sign(ctx, live, sign, stage);
+    overlays::price_sign(
+        ctx,
+        &live.hood,
+        (live.prices.import_eur_per_kwh, live.grid.grid_available),
+        sign,
+        stage.view,
+    );
     if key {
         legend(ctx, stage);
     }

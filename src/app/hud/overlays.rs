@@ -119,37 +119,34 @@ pub(super) fn note_toast(
 /// view: green when the controller calls it cheap, vermillion when it is
 /// dear enough to island on purpose (or over 1 EUR/kWh), slate between,
 /// grey with "No grid" when the grid is down. `at` is where the pole's top
-/// is on the screen (logical pixels).
-pub(super) fn price_sign(ctx: &egui::Context, live: &Live, at: Option<Vec2>, stage: Stage) {
+/// is on the screen (logical pixels); the sign stays inside `view`.
+pub(super) fn price_sign(
+    ctx: &egui::Context,
+    hood: &crate::sim::Neighbourhood,
+    (price, grid_up): (f64, bool),
+    at: Option<Vec2>,
+    view: egui::Rect,
+) {
     let Some(px) = at else {
         return;
     };
     let pos = egui::pos2(px.x, px.y) / ctx.zoom_factor();
-    if !stage.view.shrink(40.0).contains(pos) {
+    if !view.shrink(40.0).contains(pos) {
         return;
     }
-    let controller = &live.hood.0.scenario.controller;
-    let price = live.prices.import_eur_per_kwh;
-    let (text, fill) = if !live.grid.grid_available {
+    let controller = &hood.0.scenario.controller;
+    let said = || crate::tr!("sign.price", price = crate::lang::num(price, 2));
+    let (text, fill) = if !grid_up {
         (
             tr("sign.no_grid").to_owned(),
             egui::Color32::from_rgb(70, 72, 78),
         )
     } else if price <= controller.cheap_eur_per_kwh {
-        (
-            crate::tr!("sign.price", price = crate::lang::num(price, 2)),
-            c32(palette::darker(palette::GREEN)),
-        )
+        (said(), c32(palette::darker(palette::GREEN)))
     } else if price >= controller.island_above_eur_per_kwh.min(1.0) {
-        (
-            crate::tr!("sign.price", price = crate::lang::num(price, 2)),
-            c32(palette::darker(palette::VERMILLION)),
-        )
+        (said(), c32(palette::darker(palette::VERMILLION)))
     } else {
-        (
-            crate::tr!("sign.price", price = crate::lang::num(price, 2)),
-            egui::Color32::from_rgb(44, 52, 64),
-        )
+        (said(), egui::Color32::from_rgb(44, 52, 64))
     };
     let painter = ctx.layer_painter(egui::LayerId::new(
         egui::Order::Background,
@@ -160,7 +157,7 @@ pub(super) fn price_sign(ctx: &egui::Context, live: &Live, at: Option<Vec2>, sta
     let size = galley.size() + egui::vec2(16.0, 10.0);
     let rect = egui::Rect::from_min_size(pos - egui::vec2(size.x / 2.0, size.y), size);
     // Wholly inside the view, over nothing of the panels.
-    let view = stage.view.shrink(4.0);
+    let view = view.shrink(4.0);
     let dx = (view.left() - rect.left()).max(0.0) + (view.right() - rect.right()).min(0.0);
     let dy = (view.top() - rect.top()).max(0.0) + (view.bottom() - rect.bottom()).min(0.0);
     let rect = rect.translate(egui::vec2(dx, dy));

@@ -169,9 +169,46 @@ pub fn begin(world: &mut World, prepared: PreparedDemo) {
 
 /// The demo's buttons and the operator's.
 fn run_when_asked(action: On<ApplyAction>, mut commands: Commands) {
-    if let Action::Demo(step) = action.0 {
-        commands.queue(move |world: &mut World| apply(world, step));
+    match action.0 {
+        Action::Demo(step) => commands.queue(move |world: &mut World| apply(world, step)),
+        // A visitor's outage or price spike: the camera goes where it shows.
+        Action::ToggleOutage => commands.queue(|world: &mut World| show_the_grid_link(world, true)),
+        Action::TogglePriceSpike => {
+            commands.queue(|world: &mut World| show_the_grid_link(world, false))
+        }
+        _ => {}
     }
+}
+
+/// The camera flies out to the whole neighbourhood and its island's edge
+/// (`wide`, an outage) or to the price sign at the grid link (a price
+/// spike), keeping its angle; only while a visitor plays.
+fn show_the_grid_link(world: &mut World, wide: bool) {
+    use crate::app::world::camera::OrbitCamera;
+    let playing = world
+        .get_resource::<DemoMode>()
+        .is_some_and(|m| matches!(m.phase, DemoPhase::Visitor { .. }));
+    let Some(layout) = world.get_resource::<crate::app::world::scene::SceneLayout>() else {
+        return;
+    };
+    if !playing {
+        return;
+    }
+    let (breaker, end) = layout.grid_link;
+    let (focus, distance) = if wide {
+        (layout.centre, layout.radius_m * 2.4)
+    } else {
+        (breaker + (end - breaker).normalize_or_zero() * 30.0, 90.0)
+    };
+    let Some(from) = world.query::<&OrbitCamera>().iter(world).next().copied() else {
+        return;
+    };
+    let to = OrbitCamera {
+        focus,
+        distance: distance.clamp(OrbitCamera::DISTANCE_RANGE.0, OrbitCamera::DISTANCE_RANGE.1),
+        ..from
+    };
+    world.resource_mut::<DemoMode>().flight = Some((from, to, 0.0));
 }
 
 /// The gate: nothing that opens, saves or quits (silently: the visitor has
@@ -465,12 +502,46 @@ pub fn apply(world: &mut World, action: DemoAction) {
         DemoAction::Mission => start_mission(world),
         DemoAction::AddSolar | DemoAction::AddBattery => {
             let edit = house_edit(world, action);
+            apply(world, DemoAction::Input);
             if let Some(edit) = edit {
                 crate::app::control::editing::apply_edit(world, &edit);
+                fly_to_the_house(world, &edit);
             }
-            apply(world, DemoAction::Input);
         }
     }
+}
+
+/// The camera flies to the house that `edit` changed, close enough to see
+/// its new panels or battery, keeping its angle.
+fn fly_to_the_house(world: &mut World, edit: &crate::scenario::edit::Edit) {
+    use crate::scenario::edit::Edit;
+    let (Edit::AddPv { house, .. } | Edit::AddBattery { house, .. }) = edit else {
+        return;
+    };
+    let focus = {
+        let hood = &world.resource::<crate::sim::Neighbourhood>().0;
+        crate::app::world::camera::focus_of(hood, house)
+    };
+    let Some(focus) = focus else {
+        return;
+    };
+    let from = world
+        .query::<&crate::app::world::camera::OrbitCamera>()
+        .iter(world)
+        .next()
+        .copied();
+    // Headless there is no camera: the flight starts where it ends, as a tour's does.
+    let to = crate::app::world::camera::OrbitCamera {
+        focus,
+        distance: 45.0,
+        ..from.unwrap_or(crate::app::world::camera::OrbitCamera {
+            focus,
+            yaw: 0.6,
+            pitch: 0.6,
+            distance: 45.0,
+        })
+    };
+    world.resource_mut::<DemoMode>().flight = Some((from.unwrap_or(to), to, 0.0));
 }
 
 /// The edit that adds PV (`AddSolar`) or a battery to the first unlocked
