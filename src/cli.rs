@@ -512,12 +512,9 @@ pub fn run(cli: Cli) -> ExitCode {
             step,
             lang,
         }) => {
-            let built = match load_built(&file) {
+            let built = match built_or_exit(&file) {
                 Ok(b) => b,
-                Err(errors) => {
-                    print_errors(&errors);
-                    return ExitCode::from(EXIT_BAD_INPUT);
-                }
+                Err(code) => return code,
             };
             let asked = WhyAsked {
                 at,
@@ -582,19 +579,13 @@ pub fn run(cli: Cli) -> ExitCode {
             trades,
             ledger,
         }) => {
-            let built = match load_built(&file) {
+            let built = match built_or_exit(&file) {
                 Ok(b) => b,
-                Err(errors) => {
-                    print_errors(&errors);
-                    return ExitCode::from(EXIT_BAD_INPUT);
-                }
+                Err(code) => return code,
             };
-            let built = match with_switches(built, &switch) {
+            let built = match with_switches(built, &switch).map_err(bad_input) {
                 Ok(b) => b,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(EXIT_BAD_INPUT);
-                }
+                Err(code) => return code,
             };
             let duration = match until {
                 Some(t) => crate::run::duration_until(built.scenario.start.0, t),
@@ -814,6 +805,21 @@ fn with_switches(
     Ok(out)
 }
 
+/// The scenario at `path`, built; or its errors printed and the exit
+/// status for bad input.
+fn built_or_exit(path: &Path) -> Result<Built, ExitCode> {
+    load_built(path).map_err(|errors| {
+        print_errors(&errors);
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}
+
+/// A bad argument's message printed, and the exit status for bad input.
+fn bad_input(message: String) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
 pub fn load_built(path: &Path) -> Result<Built, Vec<ScenarioError>> {
     scenario::load_and_build(path)
 }
@@ -1031,23 +1037,19 @@ fn why(built: &Built, asked: WhyAsked) -> ExitCode {
         asked.house.as_deref(),
         asked.line.as_deref(),
         asked.transformer,
-    ) {
+    )
+    .map_err(bad_input)
+    {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     // Up to and with the step at --at.
     let duration = crate::run::duration_until(built.scenario.start.0, asked.at)
         .map(|d| d + u64::from(asked.step))
         .and_then(|d| crate::run::check_series_covers(built, d).map(|()| d));
-    let duration = match duration {
+    let duration = match duration.map_err(|e| bad_input(e.replace("--until", "--at"))) {
         Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {}", e.replace("--until", "--at"));
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     crate::lang::set(asked.lang);
     let options = crate::run::RunOptions {
@@ -1098,19 +1100,13 @@ fn powerflow(
     json: bool,
     switches: &[(String, String, scenario::SwitchState)],
 ) -> ExitCode {
-    let built = match load_built(path) {
+    let built = match built_or_exit(path) {
         Ok(b) => b,
-        Err(errors) => {
-            print_errors(&errors);
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(code) => return code,
     };
-    let built = match with_switches(built, switches) {
+    let built = match with_switches(built, switches).map_err(bad_input) {
         Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let time = at.unwrap_or(built.scenario.start.0);
     let (_, powers) = device_powers_at(&built, time);

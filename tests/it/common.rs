@@ -140,3 +140,14 @@ pub fn steps(app: &mut bevy::prelude::App, n: usize) {
         microgrid::sim::step(app.world_mut());
     }
 }
+
+/// A run of `days` at 1-minute steps with these outages ("FROM..UNTIL").
+pub fn with_outages(days: f64, outages: &[&str]) -> microgrid::run::RunOptions {
+    microgrid::run::RunOptions {
+        outages: outages
+            .iter()
+            .map(|o| microgrid::run::parse_outage(o).expect("valid outage"))
+            .collect(),
+        ..microgrid::run::RunOptions::new((days * 86_400.0) as u64, 60)
+    }
+}

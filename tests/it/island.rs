@@ -3,24 +3,14 @@
 
 use bevy::prelude::*;
 
-use crate::common::built;
+use crate::common::{built, with_outages};
 use microgrid::physics::frequency::SHED_STAGES_HZ;
-use microgrid::run::{RunOptions, parse_outage, simulate};
+use microgrid::run::simulate;
 use microgrid::scenario::DeviceKind;
 use microgrid::sim::devices::{DeviceIndex, DevicePower};
 use microgrid::sim::grid_mode::{GridMode, GridState};
 use microgrid::sim::island::{EventKind, SYNC_MAX_DF_HZ, SYNC_MAX_DPHASE_DEG, SYNC_MAX_DV_PU};
 use microgrid::sim::metrics::{EnergyTotals, StepRecord};
-
-fn options(days: f64, outages: &[&str]) -> RunOptions {
-    RunOptions {
-        outages: outages
-            .iter()
-            .map(|o| parse_outage(o).expect("valid outage"))
-            .collect(),
-        ..RunOptions::new((days * 86_400.0) as u64, 60)
-    }
-}
 
 #[test]
 fn an_evening_outage_islands_with_zero_exchange_and_reconnects_in_step() {
@@ -32,7 +22,7 @@ fn an_evening_outage_islands_with_zero_exchange_and_reconnects_in_step() {
     let mut paid_on_grid = 0.0;
     let summary = simulate(
         &b,
-        &options(1.0, &["2025-06-21 18:00..2025-06-21 22:00"]),
+        &with_outages(1.0, &["2025-06-21 18:00..2025-06-21 22:00"]),
         |world: &World| {
             let r = world.resource::<StepRecord>();
             // A house's meter pays the import price for what it bought, and
@@ -96,7 +86,7 @@ fn with_enough_storage_the_island_meets_en_50160_frequency_limits() {
         "2025-06-21 07:00..2025-06-21 09:00",
         "2025-06-21 18:00..2025-06-21 21:00",
     ];
-    let summary = simulate(&b, &options(1.0, &outages), |world: &World| {
+    let summary = simulate(&b, &with_outages(1.0, &outages), |world: &World| {
         let r = world.resource::<StepRecord>();
         if r.islanded {
             steps += 1;
@@ -133,7 +123,7 @@ fn full_batteries_curtail_pv_by_raising_the_island_frequency() {
     let mut curtailing = 0;
     simulate(
         &b,
-        &options(1.0, &["2025-06-21 11:00..2025-06-21 14:00"]),
+        &with_outages(1.0, &["2025-06-21 11:00..2025-06-21 14:00"]),
         |world: &World| {
             let r = world.resource::<StepRecord>();
             let grid = world.resource::<GridState>();
@@ -164,7 +154,7 @@ fn full_batteries_curtail_pv_by_raising_the_island_frequency() {
 /// demand follows its own random stream, whatever the grid does.
 fn household_demand(b: &microgrid::scenario::Built, days: f64) -> Vec<Vec<f64>> {
     let mut demand = Vec::new();
-    simulate(b, &options(days, &[]), |world: &World| {
+    simulate(b, &with_outages(days, &[]), |world: &World| {
         let mut row = vec![0.0; b.devices.len()];
         let mut q = world
             .try_query::<(&DeviceIndex, &DevicePower)>()
@@ -196,7 +186,7 @@ fn when_storage_runs_short_stages_shed_in_order_and_critical_loads_stay() {
     let mut checked = 0;
     let summary = simulate(
         &b,
-        &options(1.0, &["2025-06-21 20:00..2025-06-22 05:00"]),
+        &with_outages(1.0, &["2025-06-21 20:00..2025-06-22 05:00"]),
         |world: &World| {
             let at = step;
             step += 1;
@@ -310,7 +300,7 @@ fn empty_storage_means_blackout_then_black_start_with_the_sun() {
     }
     let summary = simulate(
         &b,
-        &options(2.0, &["2025-06-21 19:00..2025-06-22 14:00"]),
+        &with_outages(2.0, &["2025-06-21 19:00..2025-06-22 14:00"]),
         |world: &World| {
             let r = world.resource::<StepRecord>();
             for v in [r.frequency_hz, r.shed_kw, r.load_kw, r.battery_kw] {
@@ -360,7 +350,7 @@ fn without_grid_forming_units_an_outage_is_a_blackout_until_the_grid_returns() {
     let b = built("scenes/kerber-dorfnetz.scenario.ron");
     let summary = simulate(
         &b,
-        &options(1.0, &["2025-01-15 19:00..2025-01-15 21:00"]),
+        &with_outages(1.0, &["2025-01-15 19:00..2025-01-15 21:00"]),
         |_| {},
     )
     .expect("runs");
@@ -381,7 +371,7 @@ fn the_breaker_never_closes_outside_the_synchronisation_window() {
     let b = built("scenes/default.scenario.ron");
     let mut closings = 0;
     for seed in 0..6 {
-        let mut o = options(
+        let mut o = with_outages(
             2.0,
             &[
                 "2025-06-21 09:00..2025-06-21 11:30",
@@ -418,7 +408,7 @@ fn cars_that_allow_vehicle_to_grid_hold_an_island_without_batteries() {
     let mut worst = 0.0f64;
     let summary = simulate(
         &b,
-        &options(1.0, &["2025-06-21 18:00..2025-06-21 22:00"]),
+        &with_outages(1.0, &["2025-06-21 18:00..2025-06-21 22:00"]),
         |world: &World| {
             let r = world.resource::<StepRecord>();
             worst = worst.max(crate::common::relative_imbalance(r));
@@ -442,7 +432,7 @@ fn in_a_price_spike_economic_islanding_costs_less_than_staying_connected() {
     use microgrid::scenario::tariff::Strategy;
     let b = built("scenes/default.scenario.ron");
     let run = |strategy| {
-        let mut o = options(1.0, &[]);
+        let mut o = with_outages(1.0, &[]);
         o.seed = Some(11);
         o.strategy = Some(strategy);
         o.price_spikes = vec![
@@ -500,7 +490,7 @@ fn a_real_time_price_series_sets_the_prices_and_a_cloud_front_darkens_the_sky() 
     let b = microgrid::scenario::load_and_build(&dir.join("s.scenario.ron"))
         .unwrap_or_else(|e| panic!("{e:?}"));
     let mut seen = 0;
-    simulate(&b, &options(1.0, &[]), |world: &World| {
+    simulate(&b, &with_outages(1.0, &[]), |world: &World| {
         let r = world.resource::<StepRecord>();
         let t = r.time.expect("time");
         let h = chrono::Timelike::hour(&t);
@@ -530,7 +520,8 @@ fn a_real_time_price_series_sets_the_prices_and_a_cloud_front_darkens_the_sky() 
     })
     .expect("runs");
     assert_eq!(seen, 1440);
-    let too_long = simulate(&b, &options(3.0, &[]), |_| {}).expect_err("the price series ends");
+    let too_long =
+        simulate(&b, &with_outages(3.0, &[]), |_| {}).expect_err("the price series ends");
     assert!(too_long.contains("price series"), "{too_long}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -551,7 +542,7 @@ fn an_ev_fleet_arrives_charges_and_leaves_on_the_timeline() {
     let mut during = 0.0f64;
     let mut after = 0.0f64;
     let run = |b: &microgrid::scenario::Built, during: &mut f64, after: &mut f64| {
-        simulate(b, &options(1.0, &[]), |world: &World| {
+        simulate(b, &with_outages(1.0, &[]), |world: &World| {
             let r = world.resource::<StepRecord>();
             let t = r.time.expect("time").format("%H:%M").to_string();
             if t == "18:05" {
@@ -600,7 +591,7 @@ fn a_meshed_neighbourhood_islands_and_its_ring_carries_current() {
     let mut worst = 0.0f64;
     simulate(
         &b,
-        &options(1.0, &["2025-06-21 18:00..2025-06-21 21:00"]),
+        &with_outages(1.0, &["2025-06-21 18:00..2025-06-21 21:00"]),
         |world: &World| {
             let r = world.resource::<StepRecord>();
             if r.islanded {

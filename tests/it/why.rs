@@ -4,9 +4,9 @@
 
 use bevy::prelude::*;
 
-use crate::common::built;
+use crate::common::{built, with_outages};
 use microgrid::physics::frequency::PV_CURTAIL_START_HZ;
-use microgrid::run::{RunOptions, parse_outage, parse_price, simulate};
+use microgrid::run::{RunOptions, parse_price, simulate};
 use microgrid::scenario::DeviceKind;
 use microgrid::sim::devices::{BatteryState, DeviceIndex, DevicePower};
 use microgrid::sim::grid_mode::{GridMode, GridState};
@@ -14,16 +14,6 @@ use microgrid::sim::island::{EventKind, EventLog};
 use microgrid::sim::metrics::HousePowers;
 use microgrid::sim::prices::CurrentPrices;
 use microgrid::sim::why::{Subject, explain, shed_stage_of_house, subject_named};
-
-fn options(days: f64, outages: &[&str]) -> RunOptions {
-    RunOptions {
-        outages: outages
-            .iter()
-            .map(|o| parse_outage(o).expect("valid outage"))
-            .collect(),
-        ..RunOptions::new((days * 86_400.0) as u64, 60)
-    }
-}
 
 #[test]
 fn a_dark_house_is_explained_by_the_shedding_that_darkened_it() {
@@ -37,7 +27,7 @@ fn a_dark_house_is_explained_by_the_shedding_that_darkened_it() {
     let (mut dark_checked, mut relay_checked, mut served_checked) = (0, 0, 0);
     simulate(
         &b,
-        &options(1.0, &["2025-06-21 20:00..2025-06-22 05:00"]),
+        &with_outages(1.0, &["2025-06-21 20:00..2025-06-22 05:00"]),
         |world: &World| {
             let grid = world.resource::<GridState>();
             if grid.mode == GridMode::Connected {
@@ -120,7 +110,7 @@ fn a_battery_holding_its_reserve_at_a_high_price_says_so() {
     let options = RunOptions {
         strategy: Some(microgrid::scenario::tariff::Strategy::PriceAware),
         price_spikes: vec![parse_price("2025-06-21 17:00..2025-06-21 23:00=2.0").expect("price")],
-        ..options(1.0, &[])
+        ..with_outages(1.0, &[])
     };
     let reserve = b.scenario.controller.outage_reserve;
     let (mut holding, mut in_spike) = (0, 0);
@@ -169,18 +159,21 @@ fn a_battery_holding_its_reserve_at_a_high_price_says_so() {
     );
 }
 
+/// What device `d` gives this step, kW (positive: produces).
+fn output_kw(world: &World, d: usize) -> f64 {
+    let mut q = world
+        .try_query::<(&DeviceIndex, &DevicePower)>()
+        .expect("registered");
+    q.iter(world)
+        .find(|(i, _)| i.0 == d)
+        .map_or(0.0, |(_, p)| -p.p_kw)
+}
+
 /// Device `pv`'s output at each step, kW (positive: produces).
 fn pv_output(b: &microgrid::scenario::Built, outages: &[&str], pv: usize) -> Vec<f64> {
     let mut out = Vec::new();
-    simulate(b, &options(1.0, outages), |world: &World| {
-        let mut q = world
-            .try_query::<(&DeviceIndex, &DevicePower)>()
-            .expect("registered");
-        let p = q
-            .iter(world)
-            .find(|(i, _)| i.0 == pv)
-            .map_or(0.0, |(_, p)| -p.p_kw);
-        out.push(p);
+    simulate(b, &with_outages(1.0, outages), |world: &World| {
+        out.push(output_kw(world, pv));
     })
     .expect("runs");
     out
@@ -200,16 +193,10 @@ fn curtailed_pv_is_explained_by_the_island_frequency() {
     let mut step = 0;
     let mut curtailed = 0;
     let mut free = 0;
-    simulate(&b, &options(1.0, &outage), |world: &World| {
+    simulate(&b, &with_outages(1.0, &outage), |world: &World| {
         let grid = world.resource::<GridState>();
         let said = explain(world, Subject::Device(pv)).join(" ");
-        let mut q = world
-            .try_query::<(&DeviceIndex, &DevicePower)>()
-            .expect("registered");
-        let made = q
-            .iter(world)
-            .find(|(i, _)| i.0 == pv)
-            .map_or(0.0, |(_, p)| -p.p_kw);
+        let made = output_kw(world, pv);
         let allowed = available[step];
         step += 1;
         if grid.mode == GridMode::Islanded && allowed > 0.5 && made < 0.99 * allowed {

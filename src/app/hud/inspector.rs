@@ -414,8 +414,9 @@ fn voltage(vm_pu: f64, pu_decimals: usize, volt_decimals: usize) -> String {
     )
 }
 
-/// A card beside the pointer for the house it rests on: what it does now
-/// and its money so far, in words; a click opens all its numbers.
+/// A card beside the pointer for the part it rests on: its name and why
+/// it is as it is (the same sentences as the inspector's); for a house,
+/// its money so far too, and that a click opens all its numbers.
 pub(super) fn hover_card(
     ctx: &egui::Context,
     live: &Live,
@@ -425,51 +426,28 @@ pub(super) fn hover_card(
     let Some(pick) = hovered.pick else {
         return;
     };
-    let Pick::House(h) = pick else {
-        // Other parts: their name and why, if there is something to say.
-        if !why.is_empty() {
-            card(ctx, hovered, |ui| {
-                ui.label(egui::RichText::new(window_title(&live.hood.0, pick)).strong());
-                for sentence in why {
-                    ui.label(sentence);
-                }
-            });
-        }
+    let house = match pick {
+        Pick::House(h) => Some(h),
+        _ => None,
+    };
+    if why.is_empty() && house.is_none() {
         return;
-    };
-    let built = &live.hood.0;
-    let Some(p) = live.houses.0.get(h) else {
-        return;
-    };
-    let served = house_served(h, live.grid.mode, live.grid.stages_shed);
-    let islanded = live.grid.mode != crate::sim::grid_mode::GridMode::Connected;
-    let net = p.net_kw();
-    let kw = num(net.abs(), 1);
-    let now = match (served, islanded) {
-        (false, _) => tr("card.dark").to_owned(),
-        _ if net.abs() < 0.05 => tr("card.even").to_owned(),
-        (true, false) if net > 0.0 => tr!("card.buying", kw = kw),
-        (true, false) => tr!("card.selling", kw = kw),
-        (true, true) if net > 0.0 => tr!("card.taking", kw = kw),
-        (true, true) => tr!("card.giving", kw = kw),
-    };
+    }
     card(ctx, hovered, |ui| {
-        ui.label(egui::RichText::new(window_title(built, Pick::House(h))).strong());
-        // The explanation says what it does now and why; without one, what it does.
-        if why.is_empty() {
-            ui.label(now);
-        }
+        ui.label(egui::RichText::new(window_title(&live.hood.0, pick)).strong());
         for sentence in why {
             ui.label(sentence);
         }
-        if let Some((paid, earned)) = house_money(live, h) {
-            ui.label(tr!(
-                "card.money",
-                paid = with_unit(num(paid, 2), Unit::Eur),
-                earned = with_unit(num(earned, 2), Unit::Eur)
-            ));
+        if let Some(h) = house {
+            if let Some((paid, earned)) = house_money(live, h) {
+                ui.label(tr!(
+                    "card.money",
+                    paid = with_unit(num(paid, 2), Unit::Eur),
+                    earned = with_unit(num(earned, 2), Unit::Eur)
+                ));
+            }
+            ui.label(egui::RichText::new(tr("card.click")).small());
         }
-        ui.label(egui::RichText::new(tr("card.click")).small());
     });
 }
 

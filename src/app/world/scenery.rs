@@ -142,19 +142,29 @@ fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
     (a[0] - b[0]).hypot(a[1] - b[1])
 }
 
-/// Distance from `p` to the segment `a`-`b`, m.
-pub fn to_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+/// The point `t` of the way from `a` to `b`.
+fn lerp(a: [f64; 2], b: [f64; 2], t: f64) -> [f64; 2] {
+    [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]
+}
+
+/// The point of the segment `a`-`b` nearest to `p`.
+fn nearest_on_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
     let d = [b[0] - a[0], b[1] - a[1]];
     let len2 = d[0] * d[0] + d[1] * d[1];
-    let t = if len2 > 0.0 {
-        (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    dist(p, [a[0] + t * d[0], a[1] + t * d[1]])
+    if len2 <= 0.0 {
+        return a;
+    }
+    let t = ((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2;
+    lerp(a, b, t.clamp(0.0, 1.0))
+}
+
+/// Distance from `p` to the segment `a`-`b`, m.
+pub fn to_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    dist(p, nearest_on_segment(p, a, b))
 }
 
 /// Points in buckets of a square grid, for "is anything within r of p".
+#[derive(Clone)]
 struct Grid {
     cell: f64,
     cells: HashMap<(i64, i64), Vec<([f64; 2], f64)>>,
@@ -212,10 +222,7 @@ fn obstacles(segments: &[([f64; 2], [f64; 2])], cell: f64) -> Grid {
         let n = (dist(a, b) / 2.0).ceil().max(1.0) as usize;
         for k in 0..=n {
             let t = k as f64 / n as f64;
-            grid.add(
-                [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])],
-                CLEAR_OF_STREET_M,
-            );
+            grid.add(lerp(a, b, t), CLEAR_OF_STREET_M);
         }
     }
     grid
@@ -225,13 +232,14 @@ fn obstacles(segments: &[([f64; 2], [f64; 2])], cell: f64) -> Grid {
 fn nearest_street_point(segments: &[([f64; 2], [f64; 2])], p: [f64; 2]) -> Option<[f64; 2]> {
     segments
         .iter()
-        .map(|&(a, b)| {
-            let d = [b[0] - a[0], b[1] - a[1]];
-            let len2 = (d[0] * d[0] + d[1] * d[1]).max(1e-12);
-            let t = (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0);
-            [a[0] + t * d[0], a[1] + t * d[1]]
-        })
+        .map(|&(a, b)| nearest_on_segment(p, a, b))
         .min_by(|x, y| dist(p, *x).total_cmp(&dist(p, *y)))
+}
+
+/// The streets as segments, and the grid of what keeps clear of them.
+struct Streets {
+    segments: Vec<([f64; 2], [f64; 2])>,
+    clear: Grid,
 }
 
 /// The town round `built`: `buses` are the buses as drawn
@@ -259,18 +267,16 @@ pub fn scenery(
         })
         .collect();
     let segments = streets(built, buses);
-    let mut taken = obstacles(&segments, 12.0);
+    let streets = Streets {
+        clear: obstacles(&segments, 12.0),
+        segments,
+    };
+    let mut taken = streets.clear.clone();
     // The grid link's line out of the neighbourhood, and the turbines.
     let n = (dist(link.0, link.1) / 3.0).ceil().clamp(1.0, 2000.0) as usize;
     for k in 0..=n {
         let t = k as f64 / n as f64;
-        taken.add(
-            [
-                link.0[0] + t * (link.1[0] - link.0[0]),
-                link.0[1] + t * (link.1[1] - link.0[1]),
-            ],
-            5.0,
-        );
+        taken.add(lerp(link.0, link.1, t), 5.0);
     }
     for &t in turbines {
         taken.add(t, 12.0);
@@ -283,24 +289,17 @@ pub fn scenery(
         styles,
         ..Scenery::default()
     };
-    gardens(&mut out, &houses, &segments, &mut taken, seed);
-    lamps(&mut out, &houses, &segments, &mut taken);
+    gardens(&mut out, &houses, &streets, &mut taken, seed);
+    lamps(&mut out, &houses, &streets, &mut taken);
     edge_trees(&mut out, &houses, &mut taken, seed);
     out
 }
 
 /// A garden behind each house (away from its street): a hedge round its
 /// three far sides and a tree in it, where they keep clear of the streets.
-fn gardens(
-    out: &mut Scenery,
-    houses: &[[f64; 2]],
-    segments: &[([f64; 2], [f64; 2])],
-    taken: &mut Grid,
-    seed: u64,
-) {
-    let streets_only = obstacles(segments, 12.0);
+fn gardens(out: &mut Scenery, houses: &[[f64; 2]], streets: &Streets, taken: &mut Grid, seed: u64) {
     for (h, &p) in houses.iter().enumerate() {
-        let Some(s) = nearest_street_point(segments, p) else {
+        let Some(s) = nearest_street_point(&streets.segments, p) else {
             continue;
         };
         // Behind: along the axis on which the street is farther away.
@@ -328,12 +327,9 @@ fn gardens(
         );
         for (from, to) in [(a, b), (b, c), (c, d)] {
             let clear = (0..=8).all(|k| {
-                let t = f64::from(k) / 8.0;
-                let q = [
-                    from[0] + t * (to[0] - from[0]),
-                    from[1] + t * (to[1] - from[1]),
-                ];
-                !streets_only.crowded(q, 0.5)
+                !streets
+                    .clear
+                    .crowded(lerp(from, to, f64::from(k) / 8.0), 0.5)
             });
             if clear && out.hedges.len() < 3 * MOST_TREES {
                 out.hedges.push(Hedge { from, to });
@@ -363,15 +359,9 @@ fn tree_kind(u: f64) -> TreeKind {
 
 /// Street lights along each street, alternating sides, clear of houses and
 /// of each other; each with its nearest house.
-fn lamps(
-    out: &mut Scenery,
-    houses: &[[f64; 2]],
-    segments: &[([f64; 2], [f64; 2])],
-    taken: &mut Grid,
-) {
-    let streets_only = obstacles(segments, 12.0);
+fn lamps(out: &mut Scenery, houses: &[[f64; 2]], streets: &Streets, taken: &mut Grid) {
     let mut placed = Grid::new(12.0);
-    for (k, &(a, b)) in segments.iter().enumerate() {
+    for (k, &(a, b)) in streets.segments.iter().enumerate() {
         let length = dist(a, b);
         let along = [(b[0] - a[0]) / length, (b[1] - a[1]) / length];
         let side = [-along[1], along[0]];
@@ -393,7 +383,7 @@ fn lamps(
                 a[1] + along[1] * s + side[1] * 3.2 * flip,
             ];
             // Beside this street, not on another (at a junction).
-            let on_a_street = streets_only.crowded(at, -0.6);
+            let on_a_street = streets.clear.crowded(at, -0.6);
             let near_house = houses.iter().any(|&h| dist(h, at) < 7.0);
             if on_a_street || near_house || placed.crowded(at, LAMP_PITCH_M / 2.0) {
                 continue;
@@ -476,27 +466,22 @@ mod tests {
                 .collect();
             let off_streets =
                 |p: [f64; 2], m: f64| segments.iter().all(|&(a, b)| to_segment(p, a, b) >= m);
+            // Trees and lamps: off the streets (by `street_m`) and out of the houses.
+            let stands_clear = |at: [f64; 2], street_m: f64, what: &str| {
+                assert!(
+                    off_streets(at, street_m),
+                    "{file}: {what} on a street at {at:?}"
+                );
+                assert!(
+                    houses.iter().all(|&h| dist(h, at) >= 7.0),
+                    "{file}: {what} in a house at {at:?}"
+                );
+            };
             for t in &s.trees {
-                assert!(
-                    off_streets(t.at, 3.0),
-                    "{file}: tree on a street at {:?}",
-                    t.at
-                );
-                assert!(
-                    houses.iter().all(|&h| dist(h, t.at) >= 7.0),
-                    "{file}: tree in a house"
-                );
+                stands_clear(t.at, 3.0, "tree");
             }
             for l in &s.lamps {
-                assert!(
-                    off_streets(l.at, 2.5),
-                    "{file}: lamp on a street at {:?}",
-                    l.at
-                );
-                assert!(
-                    houses.iter().all(|&h| dist(h, l.at) >= 7.0),
-                    "{file}: lamp in a house"
-                );
+                stands_clear(l.at, 2.5, "lamp");
             }
             for hedge in &s.hedges {
                 assert!(

@@ -61,6 +61,11 @@ impl Default for ShowTrades {
 /// Sun elevation (degrees) below which windows are lit.
 pub const DUSK_ELEVATION_DEG: f64 = 2.0;
 
+/// Whether lights are on: the sun is below [`DUSK_ELEVATION_DEG`].
+fn lights_on(env: &CurrentEnvironment) -> bool {
+    90.0 - env.0.sun_zenith_deg < DUSK_ELEVATION_DEG
+}
+
 pub use crate::sim::why::{house_served, shed_stage_of_house};
 
 /// Sky colour for a sun at `elevation_deg` under `cloud_oktas` of cloud:
@@ -180,7 +185,7 @@ fn light_windows(
     if !env.is_changed() && !grid.is_changed() {
         return;
     }
-    let night = 90.0 - env.0.sun_zenith_deg < DUSK_ELEVATION_DEG;
+    let night = lights_on(&env);
     for (house, mut material) in &mut windows {
         let handle = if !house_served(house.0, grid.mode, grid.stages_shed) {
             &shared.window_dark
@@ -208,7 +213,7 @@ fn light_the_streets(
     if !env.is_changed() && !grid.is_changed() && new_lamps.is_empty() {
         return;
     }
-    let night = 90.0 - env.0.sun_zenith_deg < DUSK_ELEVATION_DEG;
+    let night = lights_on(&env);
     let lit = |house: Option<usize>| {
         night
             && grid.mode != crate::sim::grid_mode::GridMode::Blackout

@@ -164,70 +164,60 @@ pub(super) fn house_extras(
     }
 }
 
-/// `parts` as one mesh (none for no parts). The parts share their
-/// attributes, so merging cannot fail; were it to, that part is left out
-/// rather than the town.
-fn merge_all(parts: impl IntoIterator<Item = Mesh>) -> Option<Mesh> {
-    parts.into_iter().reduce(|mut all, part| {
-        let _ = all.merge(&part);
-        all
-    })
+/// `part` merged into `all`. The parts share their attributes, so this
+/// cannot fail; were it to, the part is left out rather than the town.
+fn merge_into(all: &mut Mesh, part: &Mesh) {
+    let _ = all.merge(part);
 }
 
-/// Copies of `base`, each placed by one of `shapes`, as one mesh.
+/// Copies of `base`, each placed by one of `shapes`, as one mesh (none
+/// for no shapes).
 fn merged(base: &Mesh, shapes: &[Transform]) -> Option<Mesh> {
-    merge_all(
-        shapes
-            .iter()
-            .map(|&shape| base.clone().transformed_by(shape)),
-    )
+    shapes
+        .iter()
+        .map(|&shape| base.clone().transformed_by(shape))
+        .reduce(|mut all, part| {
+            merge_into(&mut all, &part);
+            all
+        })
 }
 
 /// Shapes to merge, by the material they are drawn in.
 #[derive(Default)]
-struct Batches(Vec<(Handle<StandardMaterial>, Vec<(Mesh, Transform)>)>);
+struct Batches(Vec<(Handle<StandardMaterial>, Mesh)>);
 
 impl Batches {
+    /// `base` placed by `shape`, merged into what `material` draws.
     fn add(&mut self, material: &Handle<StandardMaterial>, base: &Mesh, shape: Transform) {
-        let slot = match self.0.iter().position(|(m, _)| m == material) {
-            Some(k) => k,
-            None => {
-                self.0.push((material.clone(), Vec::new()));
-                self.0.len() - 1
-            }
-        };
-        self.0[slot].1.push((base.clone(), shape));
+        let part = base.clone().transformed_by(shape);
+        match self.0.iter_mut().find(|(m, _)| m == material) {
+            Some((_, all)) => merge_into(all, &part),
+            None => self.0.push((material.clone(), part)),
+        }
     }
 
     /// One entity a material, under `root`, that no pointer hits.
     fn spawn(self, commands: &mut Commands, root: Entity, meshes: &mut Assets<Mesh>) {
-        for (material, parts) in self.0 {
-            let all = merge_all(
-                parts
-                    .into_iter()
-                    .map(|(base, shape)| base.transformed_by(shape)),
-            );
-            if let Some(mesh) = all {
-                let id = commands
-                    .spawn((
-                        Mesh3d(meshes.add(mesh)),
-                        MeshMaterial3d(material),
-                        Transform::default(),
-                        Pickable::IGNORE,
-                        NotShadowCaster,
-                    ))
-                    .id();
-                commands.entity(root).add_child(id);
-            }
+        for (material, mesh) in self.0 {
+            let id = commands
+                .spawn((
+                    Mesh3d(meshes.add(mesh)),
+                    MeshMaterial3d(material),
+                    Transform::default(),
+                    Pickable::IGNORE,
+                    NotShadowCaster,
+                ))
+                .id();
+            commands.entity(root).add_child(id);
         }
     }
 }
 
 /// The trees, hedges and street lights under `root`. They stand still, so
 /// each kind is merged into one mesh a material: a handful of entities for
-/// the whole town rather than several a house (the renderer's cost goes
-/// with entities more than with triangles). Street lights are merged by
-/// the shedding stage they go dark with.
+/// the whole town rather than several a house. (Under lavapipe the frames
+/// did not change with it: the cost there is the pixels, docs/speed.md.)
+/// Street lights are merged by the shedding stage they go dark with.
 pub(super) fn spawn_town(
     commands: &mut Commands,
     root: Entity,
