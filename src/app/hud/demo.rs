@@ -36,13 +36,18 @@ pub(super) fn demo_ui(
     mut actions: ResMut<PendingActions>,
     keys: Res<ButtonInput<KeyCode>>,
     graphics: Option<Res<Graphics>>,
-    (hood, prices, sign): (
+    (hood, prices, sign, badges): (
         Res<crate::sim::Neighbourhood>,
         Res<crate::sim::prices::CurrentPrices>,
         Res<crate::app::world::visuals::PriceSignAt>,
+        Res<crate::app::world::badges::HouseBadges>,
     ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    // What each house does, over its roof.
+    super::overlays::house_badges(ctx, &badges.0, ctx.content_rect());
+    // The island's frequency, top right, clear of the clock.
+    super::gauge::frequency_gauge(ctx, &grid, ctx.content_rect(), false);
     // The price at the grid link: a visitor's price spike shows there.
     super::overlays::price_sign(
         ctx,
@@ -168,24 +173,32 @@ fn countdown_window(ctx: &egui::Context, left_s: f64, actions: &mut PendingActio
 }
 
 fn mission_banner(ctx: &egui::Context, m: &crate::app::modes::demo::Mission) {
-    use crate::app::modes::demo::Mission;
-    let (text, colour) = match m.passed() {
-        Some(true) => (tr("demo.mission_won").to_owned(), palette::GREEN),
-        Some(false) => (
-            tr!(
-                "demo.mission_lost",
-                kwh = num(m.unserved_kwh.unwrap_or(0.0), 1)
-            ),
-            palette::VERMILLION,
+    use crate::app::modes::demo::{LossCause, Mission};
+    let (text, colour) = match (m.passed(), m.loss) {
+        (Some(true), _) => (
+            tr!("demo.mission_won", n = m.batteries.to_string()),
+            palette::GREEN,
         ),
-        None if m.elapsed_s < Mission::WARNING_S => (
+        (Some(false), loss) => {
+            let at = loss.map_or_else(String::new, |l| l.at.format("%H:%M").to_string());
+            let key = match loss.map(|l| l.cause) {
+                Some(LossCause::NoStorage) => "demo.mission_lost_no_storage",
+                Some(LossCause::TooMuchAtOnce) => "demo.mission_lost_too_much",
+                Some(LossCause::RanLow) | None => "demo.mission_lost_ran_low",
+            };
+            (
+                tr!(key, at = at, n = m.batteries.to_string()),
+                palette::VERMILLION,
+            )
+        }
+        (None, _) if m.elapsed_s < Mission::WARNING_S => (
             tr!(
                 "demo.mission_warning",
                 s = num((Mission::WARNING_S - m.elapsed_s).ceil(), 0)
             ),
             palette::YELLOW,
         ),
-        None => (
+        (None, _) => (
             tr!(
                 "demo.mission_storm",
                 s = num(
@@ -228,7 +241,31 @@ fn visitor_panel(
                 .inner_margin(14.0)
                 .corner_radius(10.0)
                 .show(ui, |ui| {
-                    ui.horizontal(|ui| {
+                    // As many a row as the window takes: two at 1280 px, one at 1920.
+                    ui.set_max_width((ctx.content_rect().width() - 68.0).max(300.0));
+                    ui.horizontal_wrapped(|ui| {
+                        // The mission comes first and stands out: it is the game.
+                        let mission = egui::Button::new(
+                            big(tr("demo.mission"), 22.0)
+                                .strong()
+                                .color(egui::Color32::BLACK),
+                        )
+                        .fill(c32(palette::YELLOW))
+                        .min_size(egui::vec2(128.0, 56.0));
+                        if !in_mission && ui.add(mission).clicked() {
+                            actions.push(Action::Demo(DemoAction::Mission));
+                        }
+                        if target(ui, tr("demo.add_battery")) {
+                            actions.push(Action::Demo(DemoAction::AddBattery));
+                        }
+                        if target(ui, tr("demo.add_solar")) {
+                            actions.push(Action::Demo(DemoAction::AddSolar));
+                        }
+                        // The mission's storm, clock and weather are not
+                        // the visitor's to end early.
+                        if in_mission {
+                            return;
+                        }
                         let outage = if grid.manual_outage {
                             tr("demo.grid_back")
                         } else {
@@ -251,15 +288,6 @@ fn visitor_panel(
                         }
                         if target(ui, tr("demo.slower")) {
                             actions.push(Action::Slower);
-                        }
-                        if target(ui, tr("demo.add_solar")) {
-                            actions.push(Action::Demo(DemoAction::AddSolar));
-                        }
-                        if target(ui, tr("demo.add_battery")) {
-                            actions.push(Action::Demo(DemoAction::AddBattery));
-                        }
-                        if !in_mission && target(ui, tr("demo.mission")) {
-                            actions.push(Action::Demo(DemoAction::Mission));
                         }
                     });
                 });

@@ -11,6 +11,7 @@ mod charts;
 mod demo;
 mod dialogs;
 mod format;
+mod gauge;
 mod inspector;
 mod lesson;
 mod overlays;
@@ -413,7 +414,7 @@ fn draw_ui(
         stage,
         panels.key.0,
         (&mut selected, hovered),
-        (&shared.explained, shared.sign.0),
+        (&shared.explained, shared.sign.0, &shared.badges.0),
     );
     overlays::note_toast(
         ctx,
@@ -545,8 +546,14 @@ fn view_overlays(
     stage: Stage,
     key: bool,
     (selected, hovered): (&mut Option<Pick>, picking::Hovered),
-    (explained, sign): (&picking::Explained, Option<Vec2>),
+    (explained, sign, badges): (
+        &picking::Explained,
+        Option<Vec2>,
+        &[crate::app::world::badges::Badge],
+    ),
 ) {
+    overlays::house_badges(ctx, badges, stage.view);
+    gauge::frequency_gauge(ctx, &live.grid, stage.view, true);
     overlays::price_sign(
         ctx,
         &live.hood,
@@ -630,6 +637,7 @@ struct Shared<'w> {
     hovered: Res<'w, picking::Hovered>,
     explained: Res<'w, picking::Explained>,
     sign: Res<'w, crate::app::world::visuals::PriceSignAt>,
+    badges: Res<'w, crate::app::world::badges::HouseBadges>,
 }
 
 impl Shared<'_> {

@@ -18,6 +18,7 @@ pub(super) fn legend(ctx: &egui::Context, stage: Stage) {
                     qty(v, 2, Unit::Pu)
                 });
                 ui.label(tr("legend.dashes"));
+                ui.label(tr("legend.badges"));
                 ui.label(egui::RichText::new(tr("legend.arcs")).color(ink(ui, palette::GREEN)));
             });
         });
@@ -103,16 +104,26 @@ pub(super) fn note_toast(
     {
         return;
     }
-    let (align, offset) = stage.anchor(egui::Align2::RIGHT_BOTTOM, 10.0);
-    egui::Area::new("note".into())
-        .anchor(align, offset)
-        .interactable(false)
-        .show(ctx, |ui| {
-            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ui.set_max_width((stage.width() * 0.6).max(200.0));
-                ui.label(note);
-            });
-        });
+    // Painted where its own size puts it, in the bottom right of the view:
+    // an anchored area would be placed by the size it had the frame
+    // before, wrong in the frame the stage narrows.
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, "note".into()));
+    let style = ctx.global_style();
+    let font = egui::TextStyle::Body.resolve(&style);
+    let wrap = (stage.width() * 0.6).max(200.0);
+    let galley = painter.layout(note.to_owned(), font, style.visuals.text_color(), wrap);
+    let pad = egui::vec2(10.0, 8.0);
+    let size = galley.size() + pad * 2.0;
+    let corner = stage.view.right_bottom() - egui::vec2(10.0, 10.0);
+    let rect = egui::Rect::from_min_size(corner - size, size);
+    painter.rect_filled(rect, 6.0, style.visuals.window_fill);
+    painter.rect_stroke(
+        rect,
+        6.0,
+        style.visuals.window_stroke,
+        egui::StrokeKind::Inside,
+    );
+    painter.galley(rect.min + pad, galley, style.visuals.text_color());
 }
 
 /// The price at the grid link, as a sign over its first pole in the 3D
@@ -172,5 +183,114 @@ pub(super) fn price_sign(
         rect.min + egui::vec2(8.0, 5.0),
         galley,
         egui::Color32::WHITE,
+    );
+}
+
+/// The houses' badges (H), from [`crate::app::world::badges`]: one small
+/// dark disc over each roof, so that neighbours' badges do not cover each
+/// other. An arrow in it, up and green when the house sells, down and
+/// orange when it buys; round it the battery's charge as a ring; on its
+/// shoulder a sun when the panels produce. Under the panels, inside `view`.
+pub(super) fn house_badges(
+    ctx: &egui::Context,
+    badges: &[crate::app::world::badges::Badge],
+    view: egui::Rect,
+) {
+    use crate::app::world::badges::Meter;
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Background,
+        "house badges".into(),
+    ));
+    let r = 13.0;
+    for b in badges {
+        let at = egui::pos2(b.at.x, b.at.y) / ctx.zoom_factor();
+        if !view.shrink(18.0).contains(at) {
+            continue;
+        }
+        painter.circle_filled(at, r, egui::Color32::from_black_alpha(180));
+        if let Some(charge) = b.charge {
+            charge_ring(&painter, at, r - 2.5, charge);
+        }
+        match b.meter {
+            Meter::Buys => arrow_icon(&painter, at, r * 0.6, false),
+            Meter::Sells => arrow_icon(&painter, at, r * 0.6, true),
+            Meter::Even => {
+                painter.circle_filled(at, 2.5, egui::Color32::from_gray(200));
+            }
+        }
+        if b.pv {
+            let shoulder = at + egui::vec2(r * 0.85, -r * 0.85);
+            painter.circle_filled(shoulder, 6.5, egui::Color32::from_black_alpha(180));
+            sun_icon(&painter, shoulder, 6.5);
+        }
+    }
+}
+
+/// A yellow sun: a disc and eight rays, `r` in radius.
+fn sun_icon(painter: &egui::Painter, at: egui::Pos2, r: f32) {
+    let colour = c32(palette::YELLOW);
+    painter.circle_filled(at, r * 0.45, colour);
+    for k in 0..8 {
+        let a = k as f32 * std::f32::consts::FRAC_PI_4;
+        let dir = egui::vec2(a.cos(), a.sin());
+        painter.line_segment(
+            [at + dir * r * 0.62, at + dir * r * 0.95],
+            egui::Stroke::new(1.6, colour),
+        );
+    }
+}
+
+/// A battery's charge as a ring filled clockwise from the top: green from
+/// half full, yellow from a fifth, vermillion below.
+fn charge_ring(painter: &egui::Painter, at: egui::Pos2, r: f32, charge: f32) {
+    painter.circle_stroke(at, r, egui::Stroke::new(3.0, egui::Color32::from_gray(80)));
+    let colour = if charge >= 0.5 {
+        palette::GREEN
+    } else if charge >= 0.2 {
+        palette::YELLOW
+    } else {
+        palette::VERMILLION
+    };
+    let steps = (charge.clamp(0.0, 1.0) * 32.0).ceil() as usize;
+    if steps == 0 {
+        return;
+    }
+    let points: Vec<egui::Pos2> = (0..=steps)
+        .map(|k| {
+            let a = -std::f32::consts::FRAC_PI_2
+                + std::f32::consts::TAU * charge.clamp(0.0, 1.0) * k as f32 / steps as f32;
+            at + egui::vec2(a.cos(), a.sin()) * r
+        })
+        .collect();
+    painter.add(egui::Shape::line(
+        points,
+        egui::Stroke::new(3.0, c32(colour)),
+    ));
+}
+
+/// An arrow: up and green (`up`, selling) or down and orange (buying).
+fn arrow_icon(painter: &egui::Painter, at: egui::Pos2, r: f32, up: bool) {
+    let (colour, s) = if up {
+        (palette::GREEN, -1.0)
+    } else {
+        (palette::ORANGE, 1.0)
+    };
+    let tip = at + egui::vec2(0.0, s * r * 0.9);
+    let head = vec![
+        tip,
+        at + egui::vec2(r * 0.75, s * r * 0.05),
+        at + egui::vec2(-r * 0.75, s * r * 0.05),
+    ];
+    painter.add(egui::Shape::convex_polygon(
+        head,
+        c32(colour),
+        egui::Stroke::NONE,
+    ));
+    painter.line_segment(
+        [
+            at + egui::vec2(0.0, -s * r * 0.9),
+            at + egui::vec2(0.0, s * r * 0.1),
+        ],
+        egui::Stroke::new(3.5, c32(colour)),
     );
 }

@@ -10,6 +10,7 @@ use crate::app::control::action::Action;
 use crate::app::control::mode::Building;
 use crate::app::control::queue::PendingActions;
 use crate::app::control::requests::ScreenshotRequest;
+use crate::app::world::badges::ShowBadges;
 use crate::app::world::scene::Selection;
 use crate::app::world::visuals::ShowTrades;
 use crate::lang::Lang;
@@ -18,7 +19,7 @@ use crate::lang::Lang;
 /// the keys and what they do, both keys of the language tables (the
 /// book's table is the English one, tested); [`shortcut_row`] gives the
 /// texts.
-pub const SHORTCUTS: [(&str, &str); 34] = [
+pub const SHORTCUTS: [(&str, &str); 35] = [
     ("key.g", "help.outage"),
     ("key.p", "help.price_spike"),
     ("key.space", "help.pause"),
@@ -31,6 +32,7 @@ pub const SHORTCUTS: [(&str, &str); 34] = [
     ("key.r", "help.reload"),
     ("key.m", "help.market"),
     ("key.t", "help.trades"),
+    ("key.h", "help.badges"),
     ("key.mouse_left", "help.orbit"),
     ("key.mouse_right", "help.pan"),
     ("key.wheel", "help.zoom"),
@@ -116,6 +118,8 @@ pub enum Shortcut {
     ToggleDiagnostics,
     /// The trade arcs on or off.
     ToggleTrades,
+    /// The houses' badges on or off.
+    ToggleBadges,
     /// The next UI size.
     CycleUiScale,
     /// Fullscreen or windowed.
@@ -151,6 +155,7 @@ pub fn shortcut_for_key(key: KeyCode, shift: bool, ctrl: bool) -> Option<Shortcu
         KeyCode::F5 => Shortcut::TogglePresenter,
         KeyCode::F3 => Shortcut::ToggleDiagnostics,
         KeyCode::KeyT => Shortcut::ToggleTrades,
+        KeyCode::KeyH => Shortcut::ToggleBadges,
         KeyCode::KeyU => Shortcut::CycleUiScale,
         KeyCode::F11 => Shortcut::ToggleFullscreen,
         KeyCode::F12 => Shortcut::Screenshot,
@@ -230,11 +235,12 @@ pub(super) fn keyboard(
     mut screenshot: ResMut<ScreenshotRequest>,
     mut windows: Query<&mut Window, With<PrimaryWindow>>,
     mut tool: Option<ResMut<crate::app::modes::build::BuildTool>>,
-    (building, mut next_building, mut selection, mut trades): (
+    (building, mut next_building, mut selection, mut trades, mut badges): (
         Res<State<Building>>,
         ResMut<NextState<Building>>,
         ResMut<Selection>,
         ResMut<ShowTrades>,
+        ResMut<ShowBadges>,
     ),
 ) {
     let pressed: Vec<KeyCode> = presses
@@ -271,6 +277,7 @@ pub(super) fn keyboard(
             Some(Shortcut::TogglePresenter) => panels.presenter.0 = !panels.presenter.0,
             Some(Shortcut::ToggleDiagnostics) => panels.diagnostics.0 = !panels.diagnostics.0,
             Some(Shortcut::ToggleTrades) => trades.0 = !trades.0,
+            Some(Shortcut::ToggleBadges) => badges.0 = !badges.0,
             Some(Shortcut::CycleUiScale) => {
                 let at = UI_SCALES
                     .iter()

@@ -1,10 +1,11 @@
 //! The 3D neighbourhood: where things stand ([`layout`], [`placement`],
 //! the town round it in [`scenery`]),
 //! what is spawned for them ([`scene`]), how they show the simulation's
-//! state ([`visuals`]), the camera, and how the view is drawn
+//! state ([`visuals`]) and the weather ([`weather`]), the camera, and how the view is drawn
 //! ([`graphics`]). It reads the simulation and the control layer; it knows
 //! nothing of the modes or the panels.
 
+pub mod badges;
 pub mod camera;
 pub mod graphics;
 pub mod layout;
@@ -12,6 +13,7 @@ pub mod placement;
 pub mod scene;
 pub mod scenery;
 pub mod visuals;
+pub mod weather;
 
 use bevy::prelude::*;
 
@@ -21,6 +23,8 @@ pub fn plugin(app: &mut App) {
         graphics::plugin,
         scene::plugin,
         visuals::plugin,
+        weather::plugin,
+        badges::plugin,
         camera::plugin,
     ));
 }

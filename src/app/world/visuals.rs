@@ -8,8 +8,9 @@ use bevy::prelude::*;
 
 use crate::app::theme::palette::{self, LOADING_STOPS, VOLTAGE_STOPS};
 use crate::app::world::scene::{
-    BatteryCharge, BreakerVisual, BusVisual, CLOUDS, CarVisual, Cloud, GridLinkSpan, HouseWindows,
-    IslandEdge, LampGlow, LineVisual, SceneLayout, SceneMaterials, StreetLamp, Sun, TurbineRotor,
+    BatteryCharge, BreakerVisual, BusVisual, CLOUDS, CarVisual, Cloud, GridLinkSpan, GridLinkWires,
+    HouseWindows, IslandEdge, LampGlow, LineVisual, SceneLayout, SceneMaterials, StreetLamp, Sun,
+    TurbineRotor,
 };
 use crate::scenario::DeviceKind;
 use crate::sim::Neighbourhood;
@@ -119,8 +120,11 @@ fn light_the_sky(
     let shadows = !graphics.is_some_and(|g| g.low);
     let e = env.0;
     let elevation = 90.0 - e.sun_zenith_deg;
-    clear.0 = sky_colour(elevation, e.cloud_oktas);
-    let daylight = (elevation / 8.0).clamp(0.0, 1.0) as f32;
+    // A storm darkens the sky towards slate and dims the daylight.
+    let storm = crate::app::world::weather::storminess(e.cloud_oktas, e.wind_m_s);
+    clear.0 =
+        sky_colour(elevation, e.cloud_oktas).mix(&Color::srgb(0.24, 0.27, 0.31), storm * 0.75);
+    let daylight = (elevation / 8.0).clamp(0.0, 1.0) as f32 * (1.0 - 0.45 * storm);
     ambient.color = Color::srgb(0.55 + 0.4 * daylight, 0.62 + 0.33 * daylight, 0.9);
     ambient.brightness = 450.0 + 600.0 * daylight;
     for (mut transform, mut light) in &mut suns {
@@ -305,6 +309,10 @@ fn show_breaker(
     mut breakers: Query<&mut MeshMaterial3d<StandardMaterial>, With<BreakerVisual>>,
     mut spans: Query<&mut Visibility, (With<GridLinkSpan>, Without<IslandEdge>)>,
     mut edges: Query<&mut Visibility, (With<IslandEdge>, Without<GridLinkSpan>)>,
+    mut wires: Query<
+        &mut MeshMaterial3d<StandardMaterial>,
+        (With<GridLinkWires>, Without<BreakerVisual>),
+    >,
 ) {
     if !grid.is_changed() {
         return;
@@ -323,6 +331,14 @@ fn show_breaker(
             shared.breaker_closed.clone()
         } else {
             shared.breaker_open.clone()
+        };
+    }
+    // The line to the horizon: live on the grid, dark without it.
+    for mut material in &mut wires {
+        material.0 = if connected {
+            shared.wire_live.clone()
+        } else {
+            shared.dead.clone()
         };
     }
     for mut visibility in &mut spans {
@@ -449,11 +465,16 @@ fn draw_pulses(
 }
 
 /// Most trades drawn at once (the largest), so a town stays readable.
-pub const MAX_TRADE_ARCS: usize = 200;
+pub const MAX_TRADE_ARCS: usize = 40;
 
-/// Points of an arc from `a` to `b` that rises with the distance, for a trade.
+/// The highest a trade's arc rises above the roofs, metres: low enough
+/// that many arcs do not merge into a dome over the town.
+pub const MAX_ARC_RISE_M: f32 = 12.0;
+
+/// Points of an arc from `a` to `b` for a trade: it rises with the
+/// distance, up to [`MAX_ARC_RISE_M`].
 pub fn trade_arc(a: Vec3, b: Vec3, points: usize) -> Vec<Vec3> {
-    let rise = 4.0 + 0.15 * a.distance(b);
+    let rise = (3.0 + 0.06 * a.distance(b)).min(MAX_ARC_RISE_M);
     (0..=points)
         .map(|i| {
             let s = i as f32 / points.max(1) as f32;
@@ -462,10 +483,12 @@ pub fn trade_arc(a: Vec3, b: Vec3, points: usize) -> Vec<Vec3> {
         .collect()
 }
 
-/// Bluish-green arcs from seller to buyer for the last interval's trades,
-/// with a bead running towards the buyer.
+/// Bluish-green arcs from seller to buyer for the last interval's
+/// biggest trades, with a bead running towards the buyer; fainter at
+/// night, so that the lit and dark windows stay in view.
 fn draw_trades(
     time: Res<Time<Real>>,
+    env: Res<CurrentEnvironment>,
     shown: Res<ShowTrades>,
     market: Res<crate::sim::market::Market>,
     mut gizmos: Gizmos,
@@ -497,7 +520,8 @@ fn draw_trades(
             continue;
         }
         // Bigger trades draw stronger.
-        let strength = (0.35 + 0.65 * (t.kwh / biggest)) as f32;
+        let night = if lights_on(&env) { 0.55 } else { 1.0 };
+        let strength = (0.35 + 0.65 * (t.kwh / biggest)) as f32 * night;
         let [r, g, bl] = palette::GREEN;
         let colour = Color::srgba_u8(r, g, bl, (255.0 * strength) as u8);
         let arc = trade_arc(a, b, 24);
@@ -589,10 +613,17 @@ mod tests {
         let (a, b) = (Vec3::new(0.0, 8.0, 0.0), Vec3::new(100.0, 8.0, 0.0));
         let arc = trade_arc(a, b, 10);
         assert_eq!((arc[0], arc[10]), (a, b));
-        // Peak mid-way: 4 m + 0.15 x 100 m above the roofs.
-        assert!((arc[5].y - 8.0 - 19.0).abs() < 1e-4, "{:?}", arc[5]);
+        // Peak mid-way: 3 m + 0.06 x 100 m above the roofs.
+        assert!((arc[5].y - 8.0 - 9.0).abs() < 1e-4, "{:?}", arc[5]);
         let near = trade_arc(a, Vec3::new(10.0, 8.0, 0.0), 10);
         assert!(near[5].y < arc[5].y);
+        // No higher than the cap however far apart.
+        let far = trade_arc(a, Vec3::new(900.0, 8.0, 0.0), 10);
+        assert!(
+            (far[5].y - 8.0 - MAX_ARC_RISE_M).abs() < 1e-4,
+            "{:?}",
+            far[5]
+        );
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub struct DemoConfig {
     /// How the 3D view is drawn: "high", "low" or "auto" (default; `--graphics` wins).
     #[serde(default, deserialize_with = "graphics")]
     pub graphics: crate::app::world::graphics::GraphicsSetting,
+    /// The street the visitor's storm mission plays on, relative to the
+    /// config file (none: the first tour's).
+    #[serde(default)]
+    pub mission: Option<String>,
 }
 
 fn d_idle() -> f64 {
@@ -219,6 +223,17 @@ pub struct PreparedDemo {
     pub config: DemoConfig,
     /// The playlist's tours, checked.
     pub tours: Vec<PreparedTour>,
+    /// The mission's street, checked (none: the first tour's).
+    pub mission: Option<PreparedMission>,
+}
+
+/// The street of the visitor's mission.
+#[derive(Debug, Clone)]
+pub struct PreparedMission {
+    /// Its scenario file.
+    pub scenario_file: PathBuf,
+    /// Its scenario, built.
+    pub start: Built,
 }
 
 impl PreparedDemo {
@@ -265,6 +280,21 @@ impl PreparedDemo {
                 Err(e) => errors.extend(e),
             }
         }
+        let mut mission = None;
+        if let Some(name) = &config.mission {
+            match loc.file_beside(path, "mission", name, "scenario") {
+                Ok(scenario_file) => match crate::scenario::load_and_build(&scenario_file) {
+                    Ok(start) => {
+                        mission = Some(PreparedMission {
+                            scenario_file,
+                            start,
+                        })
+                    }
+                    Err(e) => errors.extend(e),
+                },
+                Err(e) => errors.push(e),
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -272,6 +302,7 @@ impl PreparedDemo {
             file: path.to_path_buf(),
             config,
             tours,
+            mission,
         })
     }
 }

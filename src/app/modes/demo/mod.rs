@@ -25,9 +25,10 @@ use crate::app::world::camera::CameraHeld;
 use crate::sim::SimClock;
 
 pub use files::{
-    CameraMove, DemoConfig, MAX_TOUR_STEPS, MAX_TOURS, PreparedDemo, PreparedTour, Tour, TourStep,
+    CameraMove, DemoConfig, MAX_TOUR_STEPS, MAX_TOURS, PreparedDemo, PreparedMission, PreparedTour,
+    Tour, TourStep,
 };
-pub use mission::{MISSION_SPEED, Mission};
+pub use mission::{Loss, LossCause, MISSION_SPEED, MISSION_START, Mission};
 use mission::{run_mission, start_mission};
 
 /// How long a visitor's event (an outage they started) may hold the
@@ -579,7 +580,8 @@ fn house_edit(world: &World, action: DemoAction) -> Option<crate::scenario::edit
 }
 
 /// Whether `action` may be carried out in the demo: nothing that opens,
-/// saves or quits (the operator panel quits through its own button).
+/// saves or quits (the operator panel quits through its own button), and
+/// nothing that ends the mission's storm early or changes its clock.
 pub fn allows(world: &World, action: &Action) -> Result<(), String> {
     let Some(mode) = world.get_resource::<DemoMode>() else {
         return Ok(());
@@ -590,8 +592,29 @@ pub fn allows(world: &World, action: &Action) -> Result<(), String> {
             Action::Save | Action::SaveAs(_) | Action::Undo | Action::Redo
         )
         || (matches!(action, Action::Quit) && !mode.operator.open);
+    // The mission's storm, clock and weather play out as set.
+    let mission_runs = mode.mission.is_some()
+        && matches!(
+            action,
+            Action::ToggleOutage
+                | Action::TogglePriceSpike
+                | Action::SetPrice(_)
+                | Action::CycleClouds
+                | Action::SetClouds(_)
+                | Action::CycleWind
+                | Action::SetWind(_)
+                | Action::Faster
+                | Action::Slower
+                | Action::SetSpeed(_)
+                | Action::TogglePause
+                | Action::SetPaused(_)
+                | Action::JumpToHour(_)
+                | Action::JumpToNext
+        );
     if closed {
         Err("not in the demo".into())
+    } else if mission_runs {
+        Err("not during the mission".into())
     } else {
         Ok(())
     }

@@ -4,9 +4,11 @@
 //! the grid link leaving the neighbourhood. Rebuilt whenever another scenario
 //! is loaded; [`crate::app::world::visuals`] animates it from the simulation.
 //! This module holds the components, the resources and the plugin; `spawn`
-//! builds the scene part by part, `town` the town round it (house extras,
+//! builds the scene part by part, `grid_link` the substation's kiosk and
+//! the line to the horizon, `town` the town round it (house extras,
 //! trees, hedges, street lights) and `meshes` makes its custom meshes.
 
+mod grid_link;
 mod meshes;
 mod spawn;
 mod town;
@@ -112,6 +114,11 @@ pub struct BreakerVisual;
 #[derive(Component, Debug, Clone, Copy)]
 pub struct GridLinkSpan;
 
+/// The grid link's wires beyond the first span: live on the grid, dark
+/// while the neighbourhood runs on its own.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct GridLinkWires;
+
 /// A cloud, drifting with the wind; shown in proportion to the cloud cover.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct Cloud(pub usize);
@@ -167,6 +174,8 @@ pub struct SceneMaterials {
     pub breaker_closed: Handle<StandardMaterial>,
     /// Breaker open.
     pub breaker_open: Handle<StandardMaterial>,
+    /// The grid link's wires while live.
+    pub wire_live: Handle<StandardMaterial>,
     /// A street light's pool of light on the ground.
     pub lamp_glow: Handle<StandardMaterial>,
 }
@@ -232,6 +241,7 @@ fn setup_materials(mut commands: Commands, mut materials: ResMut<Assets<Standard
         window_dark: materials.add(glass([25, 28, 35], 0.0)),
         breaker_closed: materials.add(glass(palette::GREEN, 4.0)),
         breaker_open: materials.add(glass(palette::VERMILLION, 20.0)),
+        wire_live: materials.add(glass([190, 215, 240], 1.5)),
         lamp_glow: materials.add(StandardMaterial {
             base_color: Color::srgba(1.0, 0.82, 0.5, 0.35),
             alpha_mode: AlphaMode::Blend,

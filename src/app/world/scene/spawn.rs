@@ -4,11 +4,12 @@
 
 use bevy::prelude::*;
 
-use super::meshes::{gable_roof, window_panes, wire_transform};
+use super::grid_link::{self, LinkPaints};
+use super::meshes::{gable_roof, window_panes};
 use super::town::{self, TownKit, TownPaints};
 use super::{
-    BatteryCharge, BreakerVisual, BusVisual, CAR_PARKING_M, CLOUDS, CarVisual, Cloud, GridLinkSpan,
-    HOUSE, HouseWindows, IslandEdge, LineVisual, Pick, ROOF_RISE_M, ScenarioVisuals, SceneLayout,
+    BatteryCharge, BreakerVisual, BusVisual, CAR_PARKING_M, CLOUDS, CarVisual, Cloud, HOUSE,
+    HouseWindows, IslandEdge, LineVisual, Pick, ROOF_RISE_M, ScenarioVisuals, SceneLayout,
     SceneMaterials, TurbineRotor, color, matte,
 };
 use crate::app::theme::palette::{self, RAMP_STEPS, Rgb8};
@@ -123,6 +124,7 @@ struct Site<'a> {
     paints: Paints,
     town_kit: TownKit,
     town_paints: TownPaints,
+    link_paints: LinkPaints,
 }
 
 /// A matte material of colour `c`, added to `materials`.
@@ -158,6 +160,16 @@ pub(super) fn spawn_scene(
     let paints = Paints::new(materials);
     let town_kit = TownKit::new(meshes);
     let town_paints = TownPaints::new(materials, matte);
+    let link_paints = LinkPaints {
+        metal: paints.dark_metal.clone(),
+        live: shared.wire_live.clone(),
+        kiosk: [
+            add_matte(materials, [214, 206, 188]),
+            add_matte(materials, [88, 90, 96]),
+            add_matte(materials, [70, 96, 84]),
+            add_matte(materials, palette::YELLOW),
+        ],
+    };
     let root = spawn_root(commands, built);
     let site = Site {
         built,
@@ -170,13 +182,22 @@ pub(super) fn spawn_scene(
         paints,
         town_kit,
         town_paints,
+        link_paints,
     };
 
     spawn_ground(commands, &site);
     spawn_lines(commands, &site);
     spawn_buses(commands, &site);
-    let (breaker_at, out) = spawn_transformer(commands, &site, materials);
-    let link_end = spawn_grid_link(commands, &site, breaker_at, out);
+    let (breaker_at, out) = spawn_transformer(commands, &site);
+    // Out to where the ground ends, into the haze.
+    let reach = (site.radius_m * 4.0 + 140.0).max(site.radius_m * 2.5 + 150.0);
+    let link_end = grid_link::spawn_grid_link(
+        commands,
+        site.root,
+        (breaker_at, out, reach),
+        meshes,
+        &site.link_paints,
+    );
     // The town round the grid, clear of the streets, the link and the turbines.
     let on_ground = |p: Vec3| [f64::from(p.x), -f64::from(p.z)];
     let turbines: Vec<[f64; 2]> = built
@@ -573,11 +594,7 @@ fn spawn_rotor(commands: &mut Commands, site: &Site, i: usize, hub: f32) -> Enti
 
 /// The transformer by the LV busbar and the breaker at the point of common
 /// coupling; returns where the breaker stands and the way out of the neighbourhood.
-fn spawn_transformer(
-    commands: &mut Commands,
-    site: &Site,
-    materials: &mut Assets<StandardMaterial>,
-) -> (Vec3, Vec3) {
+fn spawn_transformer(commands: &mut Commands, site: &Site) -> (Vec3, Vec3) {
     let trafo = &site.built.network.transformer;
     let lv = site.buses[trafo.lv_bus];
     let mut out = site.buses[trafo.hv_bus] - lv;
@@ -593,17 +610,14 @@ fn spawn_transformer(
     };
     let side = Vec3::Y.cross(out);
     let trafo_at = lv + out * 4.0 + side * 5.0;
-    let trafo_id = commands
-        .spawn((
-            Name::new(trafo.name.clone()),
-            Pick::Transformer,
-            Mesh3d(site.kit.unit_box.clone()),
-            MeshMaterial3d(add_matte(materials, [96, 120, 104])),
-            Transform::from_translation(trafo_at + Vec3::Y * 1.3)
-                .with_scale(Vec3::new(3.0, 2.6, 2.4)),
-        ))
-        .id();
-    commands.entity(site.root).add_child(trafo_id);
+    let kiosk = grid_link::spawn_kiosk(
+        commands,
+        site.root,
+        (trafo_at, out),
+        &site.kit.unit_box,
+        &site.link_paints,
+    );
+    commands.entity(kiosk).insert(Name::new(trafo.name.clone()));
     let breaker_at = trafo_at + out * 4.0;
     let breaker = spawn_part(
         commands,
@@ -619,45 +633,6 @@ fn spawn_transformer(
         .entity(breaker)
         .insert((BreakerVisual, Pick::Transformer));
     (breaker_at, out)
-}
-
-/// The medium-voltage link from the breaker out of the neighbourhood along
-/// `out`: poles and the wires between them (the first span marked
-/// [`GridLinkSpan`]); returns its far end.
-fn spawn_grid_link(commands: &mut Commands, site: &Site, breaker_at: Vec3, out: Vec3) -> Vec3 {
-    let link_end = breaker_at + out * (site.radius_m * 2.5 + 150.0);
-    let pole_height = 10.0;
-    let span_m = 40.0;
-    let spans = ((link_end - breaker_at).length() / span_m).ceil().max(1.0) as usize;
-    let mut previous = breaker_at + Vec3::Y * 2.0;
-    for k in 1..=spans {
-        let base = breaker_at + (link_end - breaker_at) * (k as f32 / spans as f32);
-        spawn_part(
-            commands,
-            site.root,
-            (
-                site.kit.pole.clone(),
-                site.paints.dark_metal.clone(),
-                Transform::from_translation(base + Vec3::Y * pole_height / 2.0)
-                    .with_scale(Vec3::new(0.18, pole_height, 0.18)),
-            ),
-        );
-        let top = base + Vec3::Y * pole_height;
-        let wire = spawn_part(
-            commands,
-            site.root,
-            (
-                site.kit.unit_box.clone(),
-                site.paints.dark_metal.clone(),
-                wire_transform(previous, top, 0.12),
-            ),
-        );
-        if k == 1 {
-            commands.entity(wire).insert(GridLinkSpan);
-        }
-        previous = top;
-    }
-    link_end
 }
 
 /// The clouds, hidden until the visuals show them in proportion to the cloud

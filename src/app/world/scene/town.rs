@@ -172,7 +172,7 @@ fn merge_into(all: &mut Mesh, part: &Mesh) {
 
 /// Copies of `base`, each placed by one of `shapes`, as one mesh (none
 /// for no shapes).
-fn merged(base: &Mesh, shapes: &[Transform]) -> Option<Mesh> {
+pub(super) fn merged(base: &Mesh, shapes: &[Transform]) -> Option<Mesh> {
     shapes
         .iter()
         .map(|&shape| base.clone().transformed_by(shape))
@@ -196,9 +196,20 @@ impl Batches {
         }
     }
 
-    /// One entity a material, under `root`, that no pointer hits.
-    fn spawn(self, commands: &mut Commands, root: Entity, meshes: &mut Assets<Mesh>) {
+    /// One entity a material, under `root`, that no pointer hits; with
+    /// `sway`, trees that the wind bends together at that phase.
+    fn spawn(
+        self,
+        commands: &mut Commands,
+        root: Entity,
+        meshes: &mut Assets<Mesh>,
+        sway: Option<f32>,
+    ) {
         for (material, mesh) in self.0 {
+            let mesh = match sway {
+                Some(_) => crate::app::world::weather::with_bend(mesh),
+                None => mesh,
+            };
             let id = commands
                 .spawn((
                     Mesh3d(meshes.add(mesh)),
@@ -208,14 +219,21 @@ impl Batches {
                     NotShadowCaster,
                 ))
                 .id();
+            if let Some(phase) = sway {
+                commands.entity(id).insert((
+                    crate::app::world::weather::Sway(phase),
+                    crate::app::world::weather::still(),
+                ));
+            }
             commands.entity(root).add_child(id);
         }
     }
 }
 
-/// The trees, hedges and street lights under `root`. They stand still, so
-/// each kind is merged into one mesh a material: a handful of entities for
-/// the whole town rather than several a house. (Under lavapipe the frames
+/// The trees, hedges and street lights under `root`, each kind merged into
+/// one mesh a material: a handful of entities for the whole town rather
+/// than several a house. The trees bend in the wind by a morph target
+/// (`world/weather.rs`), in three groups. (Under lavapipe the frames
 /// did not change with it: the cost there is the pixels, docs/speed.md.)
 /// Street lights are merged by the shedding stage they go dark with.
 pub(super) fn spawn_town(
@@ -238,7 +256,10 @@ pub(super) fn spawn_town(
     });
     let cube = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
     let mut batches = Batches::default();
+    // Trees in three groups that sway out of step.
+    let mut groves: [Batches; 3] = Default::default();
     for (k, tree) in scenery.trees.iter().enumerate() {
+        let grove = &mut groves[k % 3];
         let at = to_world(tree.at, 0.0);
         let h = tree.height_m as f32;
         let leaves = &paints.leaves[k % paints.leaves.len()];
@@ -267,13 +288,16 @@ pub(super) fn spawn_town(
                 0.34,
             ),
         };
-        batches.add(bark, &cylinder, trunk(at, trunk_r, h * trunk_h));
+        grove.add(bark, &cylinder, trunk(at, trunk_r, h * trunk_h));
         let shape = Transform::from_translation(at + Vec3::Y * h * centre).with_scale(Vec3::new(
             h * radius,
             h * tall,
             h * radius,
         ));
-        batches.add(green, crown, shape);
+        grove.add(green, crown, shape);
+    }
+    for (k, grove) in groves.into_iter().enumerate() {
+        grove.spawn(commands, root, meshes, Some(k as f32 * 2.1));
     }
     for hedge in &scenery.hedges {
         let (a, b) = (to_world(hedge.from, 0.0), to_world(hedge.to, 0.0));
@@ -293,7 +317,7 @@ pub(super) fn spawn_town(
             trunk(to_world(lamp.at, 0.0), 0.12, 5.0),
         );
     }
-    batches.spawn(commands, root, meshes);
+    batches.spawn(commands, root, meshes, None);
     spawn_lamp_groups(commands, root, scenery, meshes, lamp_off, glow);
 }
 
