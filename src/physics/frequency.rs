@@ -95,7 +95,10 @@ pub struct IslandBalance {
     pub stages_shed: usize,
     /// PV available (before curtailment), kW.
     pub pv_available_kw: f64,
-    /// Other generation that does not curtail (wind), kW.
+    /// Wind available, kW. Small turbines feed through inverters and
+    /// follow the same over-frequency rules as PV (VDE-AR-N 4105, EN
+    /// 50549-1): less power above 50.2 Hz, off at 51.5 Hz. `pv_share`
+    /// applies to it too.
     pub other_generation_kw: f64,
     /// Grid-forming units' total rating, kW.
     pub rating_kw: f64,
@@ -173,7 +176,8 @@ pub fn integrate(
             + island.sheddable_load_kw * (1.0 - stages as f64 / stages_total as f64);
         pv_tripped |= f >= PV_TRIP_HZ;
         pv_share = if pv_tripped { 0.0 } else { pv_share_at(f) };
-        let generation = island.pv_available_kw * pv_share + island.other_generation_kw;
+        let inverters_kw = island.pv_available_kw + island.other_generation_kw;
+        let generation = inverters_kw * pv_share;
         let dev = (f - F0_HZ) / F0_HZ;
         let p_droop = p_set - s / params.droop * dev;
         p_m = p_droop.clamp(-island.charge_limit_kw, island.discharge_limit_kw);
@@ -186,7 +190,7 @@ pub fn integrate(
             0.0
         };
         let pv_slope = if !pv_tripped && f > PV_CURTAIL_START_HZ && pv_share > 0.0 {
-            island.pv_available_kw * PV_CURTAIL_PER_HZ / s
+            inverters_kw * PV_CURTAIL_PER_HZ / s
         } else {
             0.0
         };
@@ -328,6 +332,26 @@ mod tests {
                 "PV curtailed to the load: {pv}"
             );
         }
+    }
+
+    #[test]
+    fn wind_beyond_what_full_batteries_take_is_held_back_like_pv() {
+        // A gale at night: 20 kW of wind, 5 kW of load, batteries full.
+        // Small turbines feed through inverters under the same rules as
+        // PV (VDE-AR-N 4105): the frequency settles in the curtailment
+        // band and never reaches the trip, let alone runs away.
+        let mut i = island(5.0);
+        i.other_generation_kw = 20.0;
+        i.charge_limit_kw = 0.0;
+        let out = integrate(FrequencyState::default(), &i, &DroopParams::default(), 60.0);
+        assert!(out.f_max_hz < PV_TRIP_HZ, "{}", out.f_max_hz);
+        assert!(out.end.f_hz > PV_CURTAIL_START_HZ, "{}", out.end.f_hz);
+        let wind = out.pv_share * 20.0;
+        let damping_kw = (out.end.f_hz / F0_HZ - 1.0) * 100.0;
+        assert!(
+            (wind - 5.0 - damping_kw).abs() < 0.5,
+            "wind let through {wind}"
+        );
     }
 
     #[test]

@@ -829,7 +829,7 @@ fn dispatch_island(
     // Critical loads are served to the last: when the units cannot carry
     // them and the losses with what the sun and wind give, the island goes
     // dark rather than serve them in part.
-    let firm_short_kw = firm - pv * outcome.pv_share - wind - discharge_limit;
+    let firm_short_kw = firm - (pv + wind) * outcome.pv_share - discharge_limit;
     let cannot_carry = !outcome.blackout && rating > 0.0 && firm_short_kw > 1e-6;
     if outcome.blackout || cannot_carry || state.mode == GridMode::Blackout {
         if state.mode != GridMode::Blackout {
@@ -913,10 +913,11 @@ fn dispatch_island(
             served += p.p_kw;
         }
     }
+    // The over-frequency droop holds back PV and the turbines' inverters alike.
     for (i, mut p) in &mut generators {
         if matches!(
             built.devices.get(i.0).map(|d| &d.kind),
-            Some(DeviceKind::Pv(_))
+            Some(DeviceKind::Pv(_) | DeviceKind::Wind { .. })
         ) {
             p.p_kw *= outcome.pv_share;
         }
@@ -931,7 +932,7 @@ fn dispatch_island(
     // The units give what is left, within their limits. What they cannot
     // give is not served (the frequency falls and the relays act in the
     // steps that follow); a surplus they cannot take is curtailed.
-    let mut needed = served + state.losses_estimate_kw - pv * outcome.pv_share - wind;
+    let mut needed = served + state.losses_estimate_kw - (pv + wind) * outcome.pv_share;
     let mut critical_cut = 0.0;
     if needed > discharge_limit {
         let short = needed - discharge_limit;
