@@ -347,9 +347,14 @@ fn the_visitor_mission_is_won_with_storage_and_lost_without() {
         "{m:?}"
     );
 
-    // Four carry it through: every light stays on. (Three give 15 kW,
-    // but their droop takes the frequency under the relays' 49 Hz at
-    // about two thirds of that.)
+    // Three could give 15 kW, but taking 10 kW at once through their
+    // droop and the island's inertia dips the frequency under the relays'
+    // 49 Hz: the jolt, not the power, turns homes off.
+    let m = play_mission(&mut app, 3);
+    assert_eq!(m.passed(), Some(false), "{m:?}");
+    assert_eq!(m.loss.map(|l| l.cause), Some(LossCause::Jolt), "{m:?}");
+
+    // Four carry it through: every light stays on.
     let m = play_mission(&mut app, 4);
     assert_eq!(m.passed(), Some(true), "{m:?}");
     assert_eq!(m.loss, None, "{m:?}");

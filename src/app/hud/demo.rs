@@ -184,6 +184,7 @@ fn mission_banner(ctx: &egui::Context, m: &crate::app::modes::demo::Mission) {
             let key = match loss.map(|l| l.cause) {
                 Some(LossCause::NoStorage) => "demo.mission_lost_no_storage",
                 Some(LossCause::TooMuchAtOnce) => "demo.mission_lost_too_much",
+                Some(LossCause::Jolt) => "demo.mission_lost_jolt",
                 Some(LossCause::RanLow) | None => "demo.mission_lost_ran_low",
             };
             (

@@ -12,11 +12,7 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::EguiContexts;
 
 /// Where the camera looks from: a point it orbits, angles and a distance.
-/// A view has distance fog from its first frame (`world/weather.rs` sets
-/// it), so that its pipelines are made once, with fog, not again when it
-/// comes.
 #[derive(Component, Debug, Clone, Copy, PartialEq)]
-#[require(bevy::pbr::DistanceFog)]
 pub struct OrbitCamera {
     /// The point looked at (world).
     pub focus: Vec3,

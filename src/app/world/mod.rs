@@ -12,6 +12,7 @@ pub mod layout;
 pub mod placement;
 pub mod scene;
 pub mod scenery;
+pub mod traffic;
 pub mod visuals;
 pub mod weather;
 
@@ -25,6 +26,7 @@ pub fn plugin(app: &mut App) {
         visuals::plugin,
         weather::plugin,
         badges::plugin,
+        traffic::plugin,
         camera::plugin,
     ));
 }

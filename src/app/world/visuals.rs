@@ -124,7 +124,7 @@ fn light_the_sky(
     let storm = crate::app::world::weather::storminess(e.cloud_oktas, e.wind_m_s);
     clear.0 =
         sky_colour(elevation, e.cloud_oktas).mix(&Color::srgb(0.24, 0.27, 0.31), storm * 0.75);
-    let daylight = (elevation / 8.0).clamp(0.0, 1.0) as f32 * (1.0 - 0.45 * storm);
+    let daylight = (elevation / 8.0).clamp(0.0, 1.0) as f32 * (1.0 - 0.55 * storm);
     ambient.color = Color::srgb(0.55 + 0.4 * daylight, 0.62 + 0.33 * daylight, 0.9);
     ambient.brightness = 450.0 + 600.0 * daylight;
     for (mut transform, mut light) in &mut suns {
@@ -133,7 +133,7 @@ fn light_the_sky(
             let towards = sun_direction(e.sun_zenith_deg, e.sun_azimuth_deg);
             *transform = Transform::from_translation(layout.centre + towards * 500.0)
                 .looking_at(layout.centre, Vec3::Y);
-            light.illuminance = 1500.0 + 9000.0 * direct;
+            light.illuminance = (1500.0 + 9000.0 * direct) * (1.0 - 0.5 * storm);
             light.color = Color::srgb(1.0, 0.85 + 0.15 * daylight, 0.7 + 0.3 * daylight);
             light.shadow_maps_enabled = shadows && direct > 0.05;
         } else {
@@ -255,7 +255,11 @@ fn show_devices(
         (&BatteryCharge, &mut Transform),
         (Without<TurbineRotor>, Without<CarVisual>),
     >,
-    mut cars: Query<(&CarVisual, &mut Visibility)>,
+    mut cars: Query<(
+        &CarVisual,
+        &mut Visibility,
+        Has<crate::app::world::traffic::OnTheRoad>,
+    )>,
     mut rotors: Query<
         (&TurbineRotor, &mut Transform),
         (Without<BatteryCharge>, Without<CarVisual>),
@@ -285,8 +289,9 @@ fn show_devices(
         transform.scale.y = charge.full_height_m * s;
         transform.translation.y = charge.full_height_m * s / 2.0 + 0.05;
     }
-    for (car, mut visibility) in &mut cars {
-        let wanted = if home.get(car.0).copied().unwrap_or(true) {
+    for (car, mut visibility, on_the_road) in &mut cars {
+        // Parked while home; its double drives it away and back.
+        let wanted = if home.get(car.0).copied().unwrap_or(true) && !on_the_road {
             Visibility::Inherited
         } else {
             Visibility::Hidden

@@ -10,7 +10,6 @@
 
 use bevy::light::NotShadowCaster;
 use bevy::mesh::morph::{MeshMorphWeights, MorphAttributes};
-use bevy::pbr::{DistanceFog, FogFalloff};
 use bevy::prelude::*;
 
 use crate::app::world::camera::OrbitCamera;
@@ -45,7 +44,7 @@ struct Rain;
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
-        (sway_the_trees, let_it_rain, darken_the_clouds, fog_the_view)
+        (sway_the_trees, let_it_rain, darken_the_clouds)
             .in_set(crate::app::frame::AppSystems::Present),
     );
 }
@@ -250,53 +249,6 @@ fn darken_the_clouds(
         && let Some(mut m) = materials.get_mut(&handle.0)
     {
         m.base_color = wanted;
-    }
-}
-
-/// Where the view fades into the sky, as shares of the camera's distance
-/// to its focus: far off in fair weather (the horizon melts into the sky),
-/// close in the haze of a storm's rain.
-pub fn fog_span(storm: f32) -> (f32, f32) {
-    let storm = storm.clamp(0.0, 1.0);
-    (2.0 - 1.2 * storm, 5.0 - 2.4 * storm)
-}
-
-/// Distance fog in the sky's colour on every 3D view, nearer in a storm.
-/// Each view has it from its spawn (`OrbitCamera` requires it); a view
-/// without one gets it here.
-fn fog_the_view(
-    mut commands: Commands,
-    clear: Res<ClearColor>,
-    env: Option<Res<CurrentEnvironment>>,
-    mut views: Query<(Entity, &OrbitCamera, Option<&mut DistanceFog>), With<Camera3d>>,
-) {
-    let storm = env.map_or(0.0, |e| storminess(e.0.cloud_oktas, e.0.wind_m_s));
-    let (near, far) = fog_span(storm);
-    for (entity, orbit, fog) in &mut views {
-        let falloff = FogFalloff::Linear {
-            start: orbit.distance * near,
-            end: orbit.distance * far,
-        };
-        let color = clear.0.with_alpha(0.5 + 0.3 * storm);
-        match fog {
-            Some(mut fog) => {
-                if fog.color != color {
-                    fog.color = color;
-                }
-                let same = matches!(fog.falloff, FogFalloff::Linear { start, end }
-                    if start == orbit.distance * near && end == orbit.distance * far);
-                if !same {
-                    fog.falloff = falloff;
-                }
-            }
-            None => {
-                commands.entity(entity).try_insert(DistanceFog {
-                    color,
-                    falloff,
-                    ..default()
-                });
-            }
-        }
     }
 }
 

@@ -39,6 +39,10 @@ pub enum LossCause {
     RanLow,
     /// The homes asked more power than the batteries could give at once.
     TooMuchAtOnce,
+    /// They could give it, but the jolt as the island took the load made
+    /// the frequency dip under the relays' setting: more inverters share
+    /// the jolt and hold it steadier.
+    Jolt,
 }
 
 /// When the lights first went out in the storm, and why.
@@ -128,8 +132,10 @@ fn batteries(world: &World) -> usize {
 }
 
 /// Whether lights are out now, and why, from the island's decisions: a
-/// dark island names its cause; a shed stage was shed for want of stored
-/// energy (the store below a third) or of power (more asked than given).
+/// dark island names its cause; a shed stage was shed for want of power
+/// (more asked than the units could give), of stored energy (the store
+/// below a third), or else in the jolt of taking the load (the frequency's
+/// dip through the units' droop and the island's inertia).
 pub fn lights_out(world: &World) -> Option<Loss> {
     let d = world.get_resource::<Decisions>()?;
     if let Some((at, cause)) = d.dark {
@@ -146,10 +152,12 @@ pub fn lights_out(world: &World) -> Option<Loss> {
         .flatten()
         .filter(|s| !s.for_resync)
         .min_by_key(|s| s.since)?;
-    let cause = if shed.stored_percent < 33.0 {
+    let cause = if shed.asked_kw > shed.give_kw {
+        LossCause::TooMuchAtOnce
+    } else if shed.stored_percent < 33.0 {
         LossCause::RanLow
     } else {
-        LossCause::TooMuchAtOnce
+        LossCause::Jolt
     };
     Some(Loss {
         at: shed.since,
