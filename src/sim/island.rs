@@ -744,25 +744,26 @@ fn dispatch_island(
     }
     if state.resync_pending {
         if state.frequency.f_hz > F0_HZ {
-            // Curtail PV directly to what the island can use, so that the
-            // units need not raise the frequency to curtail it.
+            // Curtail PV and the turbines' inverters directly to what the
+            // island can use, so that the units need not raise the
+            // frequency to curtail them (and can bring it to 50 Hz).
             let usable = (firm
                 + sheddable * (1.0 - state.stages_shed as f64 / SHED_STAGES_HZ.len() as f64)
-                + charge_limit
-                - wind)
+                + charge_limit)
                 .max(0.0);
-            if pv > usable {
-                let kept = usable / pv;
+            if pv + wind > usable {
+                let kept = usable / (pv + wind);
                 resync_kept = kept;
                 for (i, mut p) in &mut generators {
                     if matches!(
                         built.devices.get(i.0).map(|d| &d.kind),
-                        Some(DeviceKind::Pv(_))
+                        Some(DeviceKind::Pv(_) | DeviceKind::Wind { .. })
                     ) {
                         p.p_kw *= kept;
                     }
                 }
-                pv = usable;
+                pv *= kept;
+                wind *= kept;
             }
         } else if state.stages_shed < SHED_STAGES_HZ.len() {
             state.stages_shed += 1;
@@ -964,7 +965,7 @@ fn dispatch_island(
         }
     }
     let share = resync_kept * outcome.pv_share * full_kept;
-    if pv > 0.0 && share < 0.999 {
+    if pv + wind > 0.0 && share < 0.999 {
         decisions.curtailed = Some(Curtailed {
             share,
             f_hz: state.f_max_hz,

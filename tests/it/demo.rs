@@ -285,6 +285,11 @@ fn play_mission(app: &mut bevy::prelude::App, batteries: usize) -> demo::Mission
     for refused in [Action::ToggleOutage, Action::Faster, Action::CycleWind] {
         act(app, refused);
     }
+    assert_eq!(
+        app.world().resource::<microgrid::sim::SimClock>().speed,
+        microgrid::app::modes::demo::MISSION_SPEED,
+        "Faster is refused"
+    );
     let weather = app
         .world()
         .resource::<microgrid::sim::devices::WeatherModel>();

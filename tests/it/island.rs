@@ -2,6 +2,7 @@
 //! loads last, blackout and black start, and synchronised reconnection.
 
 use bevy::prelude::*;
+use chrono::Datelike;
 
 use crate::common::{built, with_outages};
 use microgrid::physics::frequency::SHED_STAGES_HZ;
@@ -147,6 +148,56 @@ fn full_batteries_curtail_pv_by_raising_the_island_frequency() {
     assert!(
         curtailing > 30,
         "PV curtailed by frequency in {curtailing} steps"
+    );
+}
+
+#[test]
+fn a_gale_over_full_batteries_is_held_back_and_the_island_still_reconnects() {
+    // A night gale: the turbines give more than the island uses, and the
+    // batteries are full by the small hours. Their inverters hold back
+    // like PV (the frequency stays in the band, never at the trip), and
+    // when the grid returns the resynchronising controller holds them
+    // back too, so the island reaches 50 Hz and the breaker closes.
+    let text = std::fs::read_to_string(crate::common::repo("scenes/default.scenario.ron"))
+        .expect("the default");
+    let gale = text.replace("mean_wind_m_s: 4.5", "mean_wind_m_s: 18.0");
+    assert_ne!(gale, text, "the default names its wind");
+    let b = crate::common::build_text(&gale, "gale.scenario.ron");
+    let (mut held_back, mut worst) = (0, 0.0f64);
+    let mut back_on_grid: Option<chrono::NaiveDateTime> = None;
+    let summary = simulate(
+        &b,
+        &with_outages(1.0, &["2025-06-21 20:00..2025-06-22 03:00"]),
+        |world: &World| {
+            let r = world.resource::<StepRecord>();
+            let grid = world.resource::<GridState>();
+            if r.islanded {
+                assert!(
+                    r.frequency_hz < microgrid::physics::frequency::PV_TRIP_HZ,
+                    "{r:?}"
+                );
+                if grid.pv_share < 0.99 {
+                    held_back += 1;
+                }
+            } else if back_on_grid.is_none() && r.time.is_some_and(|t| t.date().day() == 22) {
+                back_on_grid = r.time;
+            }
+            worst = worst.max(crate::common::relative_imbalance(r));
+        },
+    )
+    .expect("runs");
+    assert!(held_back > 30, "wind held back in {held_back} steps");
+    assert!(worst < 1e-6, "relative imbalance {worst}");
+    let closed = back_on_grid.expect("the breaker closes after the grid returns");
+    assert!(
+        closed
+            < chrono::NaiveDateTime::parse_from_str("2025-06-22 03:30", "%Y-%m-%d %H:%M")
+                .expect("a time"),
+        "closed at {closed}"
+    );
+    assert_eq!(
+        summary.events.last().map(|e| e.kind),
+        Some(EventKind::BreakerClose)
     );
 }
 

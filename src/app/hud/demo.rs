@@ -185,7 +185,9 @@ fn mission_banner(ctx: &egui::Context, m: &crate::app::modes::demo::Mission) {
                 Some(LossCause::NoStorage) => "demo.mission_lost_no_storage",
                 Some(LossCause::TooMuchAtOnce) => "demo.mission_lost_too_much",
                 Some(LossCause::Jolt) => "demo.mission_lost_jolt",
-                Some(LossCause::RanLow) | None => "demo.mission_lost_ran_low",
+                Some(LossCause::RanLow) => "demo.mission_lost_ran_low",
+                // Some demand went unserved without a relay's record.
+                None => "demo.mission_lost",
             };
             (
                 tr!(key, at = at, n = m.batteries.to_string()),

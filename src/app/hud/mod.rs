@@ -553,7 +553,8 @@ fn view_overlays(
     ),
 ) {
     overlays::house_badges(ctx, badges, stage.view);
-    gauge::frequency_gauge(ctx, &live.grid, stage.view, true);
+    // Top right: the inspector opens top left.
+    gauge::frequency_gauge(ctx, &live.grid, stage.view, false);
     overlays::price_sign(
         ctx,
         &live.hood,

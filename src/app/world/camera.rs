@@ -119,13 +119,13 @@ pub struct CameraHeld {
     pub digits: bool,
 }
 
-/// Mouse and keyboard move the camera; `LookAt` turns it.
+/// Mouse, touch and keyboard move the camera; `LookAt` turns it.
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<CameraHeld>();
     app.add_observer(look_at_when_asked);
     app.add_systems(
         Update,
-        (control_camera, apply_orbit)
+        (control_camera, touch_camera, apply_orbit)
             .chain()
             .in_set(crate::app::frame::AppSystems::Present),
     );
@@ -148,6 +148,77 @@ pub const CAMERA_KEYS: [KeyCode; 13] = [
     KeyCode::Digit4,
     KeyCode::Home,
 ];
+
+/// What the fingers on the screen ask of the camera between two frames.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TouchMove {
+    /// One finger's drag, pixels: it orbits.
+    pub drag: Vec2,
+    /// Two fingers' pinch, as a factor on the distance (under 1: closer).
+    pub zoom: f32,
+    /// Two fingers' common move, pixels: it pans.
+    pub pan: Vec2,
+}
+
+/// The camera's move for fingers at `before` and `now` (the same fingers
+/// in the same order): one drags to orbit; two pinch to zoom, by how much
+/// their spread changed, and pan by their midpoint's move. Three or more
+/// do nothing.
+pub fn touch_move(before: &[Vec2], now: &[Vec2]) -> TouchMove {
+    match (before, now) {
+        ([a], [b]) => TouchMove {
+            drag: *b - *a,
+            zoom: 1.0,
+            pan: Vec2::ZERO,
+        },
+        ([a0, a1], [b0, b1]) => {
+            let (was, is) = (a0.distance(*a1), b0.distance(*b1));
+            TouchMove {
+                drag: Vec2::ZERO,
+                zoom: if was > 1.0 && is > 1.0 { was / is } else { 1.0 },
+                pan: (*b0 + *b1) / 2.0 - (*a0 + *a1) / 2.0,
+            }
+        }
+        _ => TouchMove {
+            zoom: 1.0,
+            ..default()
+        },
+    }
+}
+
+/// Drag to orbit, pinch to zoom, two fingers to pan, where the fingers
+/// are on the 3D view (a panel's touches are the panel's).
+fn touch_camera(
+    touches: Option<Res<Touches>>,
+    view_rect: Res<ViewRect>,
+    mut cameras: Query<&mut OrbitCamera>,
+) {
+    let Some(touches) = touches else {
+        return;
+    };
+    let on_view: Vec<&bevy::input::touch::Touch> = touches
+        .iter()
+        .filter(|t| view_rect.contains_px(t.start_position()))
+        .collect();
+    if on_view.is_empty() {
+        return;
+    }
+    let before: Vec<Vec2> = on_view.iter().map(|t| t.previous_position()).collect();
+    let now: Vec<Vec2> = on_view.iter().map(|t| t.position()).collect();
+    let m = touch_move(&before, &now);
+    for mut orbit in &mut cameras {
+        if m.drag != Vec2::ZERO {
+            orbit.orbit(-m.drag.x * 0.005, m.drag.y * 0.004);
+        }
+        if m.zoom != 1.0 {
+            orbit.zoom(m.zoom);
+        }
+        if m.pan != Vec2::ZERO {
+            let scale = orbit.distance * 0.0015;
+            orbit.pan(-m.pan.x * scale, m.pan.y * scale);
+        }
+    }
+}
 
 fn control_camera(
     mut contexts: EguiContexts,
@@ -302,6 +373,34 @@ pub fn turn_to(camera: &mut OrbitCamera, target: Vec3) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_finger_orbits_and_two_pinch_and_pan() {
+        use super::{TouchMove, touch_move};
+        use bevy::prelude::Vec2;
+        let one = touch_move(&[Vec2::new(10.0, 10.0)], &[Vec2::new(30.0, 5.0)]);
+        assert_eq!(one.drag, Vec2::new(20.0, -5.0));
+        assert_eq!(one.zoom, 1.0);
+        // Fingers spreading from 100 to 200 px apart: half the distance.
+        let pinch = touch_move(
+            &[Vec2::new(0.0, 0.0), Vec2::new(100.0, 0.0)],
+            &[Vec2::new(-50.0, 10.0), Vec2::new(150.0, 10.0)],
+        );
+        assert!((pinch.zoom - 0.5).abs() < 1e-6, "{pinch:?}");
+        assert_eq!(pinch.pan, Vec2::new(0.0, 10.0));
+        assert_eq!(pinch.drag, Vec2::ZERO);
+        // Fingers on top of each other, or three, do nothing.
+        let same = touch_move(&[Vec2::ZERO, Vec2::ZERO], &[Vec2::ZERO, Vec2::ONE]);
+        assert_eq!(same.zoom, 1.0);
+        let three = [Vec2::ZERO; 3];
+        assert_eq!(
+            touch_move(&three, &three),
+            TouchMove {
+                zoom: 1.0,
+                ..Default::default()
+            }
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -116,6 +116,7 @@ fn start_trips(
     cars: Query<(Entity, &CarVisual, &GlobalTransform, &Children, &ChildOf)>,
     parts: Query<(&Mesh3d, &MeshMaterial3d<StandardMaterial>, &Transform)>,
     roots: Query<&ChildOf, Without<CarVisual>>,
+    trips: Query<(Entity, &Trip)>,
     mut was_home: Local<HashMap<Entity, bool>>,
 ) {
     let home: HashMap<usize, bool> = evs.iter().map(|(i, ev)| (i.0, ev.state.at_home)).collect();
@@ -137,6 +138,13 @@ fn start_trips(
         };
         if before == now_home {
             continue;
+        }
+        // A car that turns back before its last trip ended (at a fast
+        // clock) has one double on the road, not two.
+        for (old, trip) in &trips {
+            if trip.parked == entity {
+                commands.entity(old).despawn();
+            }
         }
         let Some(device) = built.devices.get(car.0) else {
             continue;

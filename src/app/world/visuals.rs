@@ -340,11 +340,14 @@ fn show_breaker(
     }
     // The line to the horizon: live on the grid, dark without it.
     for mut material in &mut wires {
-        material.0 = if connected {
-            shared.wire_live.clone()
+        let wanted = if connected {
+            &shared.wire_live
         } else {
-            shared.dead.clone()
+            &shared.dead
         };
+        if material.0 != *wanted {
+            material.0 = wanted.clone();
+        }
     }
     for mut visibility in &mut spans {
         *visibility = if connected {

@@ -68,11 +68,12 @@ pub fn lean(wind_m_s: f64, t: f32, phase: f32) -> f32 {
     } else {
         0.0
     };
-    let steady = (w / FULL_LEAN_WIND_M_S).powi(2).min(1.2);
-    let gust = 0.04 + 0.3 * steady.min(1.0);
+    let steady = (w / FULL_LEAN_WIND_M_S).powi(2).min(1.0);
+    let gust = 0.04 + 0.25 * steady;
     let quick = 0.8 + 0.06 * w;
     let swell = 0.6 + 0.4 * (0.37 * t + 1.7 * phase).sin();
-    steady + gust * swell * (quick * t + phase).sin()
+    // Never more than a little past the full lean, so no crown stretches.
+    (steady + gust * swell * (quick * t + phase).sin()).min(1.1)
 }
 
 /// The morph target that bends a merged tree mesh standing on the ground:
@@ -217,10 +218,12 @@ fn let_it_rain(
     *fallen = (*fallen + RAIN_LAYERS_PER_S * time.delta_secs()).fract();
     // Slanted downwind (east) by the wind over the fall speed (~9 m/s).
     let slant = (env.0.wind_m_s as f32 / 9.0).atan().min(0.7);
+    // It falls along its own slant, so that the loop wraps without a jump.
+    let rotation = Quat::from_rotation_z(-slant);
     *transform = Transform::from_translation(
-        Vec3::new(focus.x, 0.0, focus.z) - Vec3::Y * *fallen * RAIN_LAYER * scale,
+        Vec3::new(focus.x, 0.0, focus.z) + rotation * (Vec3::NEG_Y * *fallen * RAIN_LAYER * scale),
     )
-    .with_rotation(Quat::from_rotation_z(-slant))
+    .with_rotation(rotation)
     .with_scale(Vec3::splat(scale));
 }
 
@@ -243,7 +246,7 @@ fn darken_the_clouds(
         return;
     };
     let grey = 1.0 - 0.68 * storm;
-    let wanted = Color::srgba(grey, grey, grey * 1.04, 0.7 + 0.25 * storm);
+    let wanted = Color::srgba(grey, grey, (grey * 1.04).min(1.0), 0.7 + 0.25 * storm);
     if let Some(m) = materials.get(&handle.0)
         && m.base_color != wanted
         && let Some(mut m) = materials.get_mut(&handle.0)

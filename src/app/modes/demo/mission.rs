@@ -1,5 +1,5 @@
 //! The visitor's mission: a street opens at dusk as a storm rolls in; after
-//! a warning the storm breaks the power line for three hours of the night.
+//! a warning the storm breaks the power line for three hours, into the night.
 //! The street has solar panels and no storage, so without batteries its
 //! lights go out; the visitor adds them (+ Battery) while there is time.
 //! The outcome says when the lights went out and why, from the island's
@@ -141,6 +141,9 @@ pub fn lights_out(world: &World) -> Option<Loss> {
     if let Some((at, cause)) = d.dark {
         let cause = match cause {
             DarkCause::NoFormer => LossCause::NoStorage,
+            // Short of power: for want of inverters, or because the
+            // batteries have sunk so low that they can give little.
+            DarkCause::Short { .. } if stored_percent(d) < 33.0 => LossCause::RanLow,
             DarkCause::Short { .. } => LossCause::TooMuchAtOnce,
             DarkCause::Collapsed { .. } => LossCause::RanLow,
         };
@@ -163,6 +166,16 @@ pub fn lights_out(world: &World) -> Option<Loss> {
         at: shed.since,
         cause,
     })
+}
+
+/// How full the island's stores were at its latest shedding record
+/// (100 without one).
+fn stored_percent(d: &Decisions) -> f64 {
+    d.stages
+        .iter()
+        .flatten()
+        .max_by_key(|s| s.since)
+        .map_or(100.0, |s| s.stored_percent)
 }
 
 /// The mission button: the visitor takes over and, unless a mission is
