@@ -12,6 +12,7 @@ pub mod layout;
 pub mod placement;
 pub mod scene;
 pub mod scenery;
+pub mod sky;
 pub mod traffic;
 pub mod visuals;
 pub mod weather;
@@ -27,6 +28,7 @@ pub fn plugin(app: &mut App) {
         weather::plugin,
         badges::plugin,
         traffic::plugin,
+        sky::plugin,
         camera::plugin,
     ));
 }

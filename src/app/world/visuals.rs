@@ -138,7 +138,7 @@ fn light_the_sky(
             light.shadow_maps_enabled = shadows && direct > 0.05;
         } else {
             // Moonlight: dim, cool, from high in the south, so night stays readable.
-            let towards = Vec3::new(0.3, 0.8, 0.5).normalize();
+            let towards = crate::app::world::sky::MOON_TOWARDS.normalize();
             *transform = Transform::from_translation(layout.centre + towards * 500.0)
                 .looking_at(layout.centre, Vec3::Y);
             light.illuminance = 2500.0;
@@ -363,7 +363,15 @@ fn drift_clouds(
     env: Res<CurrentEnvironment>,
     layout: Res<SceneLayout>,
     mut clouds: Query<(&Cloud, &mut Transform, &mut Visibility)>,
+    cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
 ) {
+    // A cloud drifting close to the camera would fill the view: it is
+    // not drawn while within this distance of it.
+    let eye = cameras
+        .iter()
+        .find(|(c, _)| c.is_active)
+        .map(|(_, t)| t.translation());
+    let too_close = |at: Vec3| eye.is_some_and(|e| e.distance(at) < 90.0);
     // Clouds are not drawn at night (they would only hide the lit windows).
     let night = 90.0 - env.0.sun_zenith_deg < -3.0;
     let shown = if night {
@@ -375,7 +383,7 @@ fn drift_clouds(
     let span = layout.radius_m * 3.2;
     let west = layout.centre.x - span / 2.0;
     for (cloud, mut transform, mut visibility) in &mut clouds {
-        let wanted = if cloud.0 < shown {
+        let wanted = if cloud.0 < shown && !too_close(transform.translation) {
             Visibility::Inherited
         } else {
             Visibility::Hidden

@@ -67,9 +67,10 @@ impl Paints {
         let ground = add_matte(materials, [118, 146, 104]);
         let road = add_matte(materials, [88, 90, 96]);
         let pv = materials.add(StandardMaterial {
+            // Glass over the cells: a glint where the sun catches it.
             base_color: Color::srgb_u8(24, 40, 84),
-            perceptual_roughness: 0.55,
-            reflectance: 0.3,
+            perceptual_roughness: 0.3,
+            reflectance: 0.55,
             ..default()
         });
         let casing = add_matte(materials, [205, 208, 212]);
@@ -187,6 +188,13 @@ pub(super) fn spawn_scene(
 
     spawn_ground(commands, &site);
     spawn_lines(commands, &site);
+    let streets: Vec<(Vec3, Vec3)> = built
+        .network
+        .lines
+        .iter()
+        .map(|l| (site.buses[l.from_bus], site.buses[l.to_bus]))
+        .collect();
+    town::spawn_pavements(commands, site.root, &streets, meshes, &site.town_paints);
     spawn_buses(commands, &site);
     let (breaker_at, out) = spawn_transformer(commands, &site);
     // Out to where the ground ends, into the haze.

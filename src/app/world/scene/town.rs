@@ -36,6 +36,7 @@ pub(super) struct TownPaints {
     hedge: Handle<StandardMaterial>,
     post: Handle<StandardMaterial>,
     chimney: Handle<StandardMaterial>,
+    pavement: Handle<StandardMaterial>,
 }
 
 impl TownPaints {
@@ -67,6 +68,7 @@ impl TownPaints {
             hedge: add([58, 108, 58]),
             post: add([60, 64, 70]),
             chimney: add([140, 70, 58]),
+            pavement: add([184, 180, 170]),
         }
     }
 
@@ -319,6 +321,52 @@ pub(super) fn spawn_town(
     }
     batches.spawn(commands, root, meshes, None);
     spawn_lamp_groups(commands, root, scenery, meshes, lamp_off, glow);
+}
+
+/// A pavement's width, metres, beside a 5 m street.
+const PAVEMENT_M: f32 = 1.8;
+
+/// Pavements along both sides of every street (`streets`: each one's
+/// ends), raised a kerb's height above the road and stopping short of the
+/// junctions, merged into one mesh.
+pub(super) fn spawn_pavements(
+    commands: &mut Commands,
+    root: Entity,
+    streets: &[(Vec3, Vec3)],
+    meshes: &mut Assets<Mesh>,
+    paints: &TownPaints,
+) {
+    let cube = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
+    let offset = 2.5 + PAVEMENT_M / 2.0;
+    let mut shapes = Vec::new();
+    for &(a, b) in streets {
+        let length = a.distance(b) - 2.0 * (2.5 + PAVEMENT_M);
+        if length < 1.0 {
+            continue;
+        }
+        let along = (b - a).normalize();
+        let side = Vec3::Y.cross(along);
+        let yaw = Quat::from_rotation_arc(Vec3::X, along);
+        for s in [-1.0, 1.0] {
+            shapes.push(
+                Transform::from_translation((a + b) / 2.0 + side * s * offset + Vec3::Y * 0.07)
+                    .with_rotation(yaw)
+                    .with_scale(Vec3::new(length, 0.14, PAVEMENT_M)),
+            );
+        }
+    }
+    if let Some(mesh) = merged(&cube, &shapes) {
+        let id = commands
+            .spawn((
+                Mesh3d(meshes.add(mesh)),
+                MeshMaterial3d(paints.pavement.clone()),
+                Transform::default(),
+                Pickable::IGNORE,
+                NotShadowCaster,
+            ))
+            .id();
+        commands.entity(root).add_child(id);
+    }
 }
 
 /// The street lights' heads and pools of light, one entity each per
