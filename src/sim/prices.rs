@@ -31,6 +31,15 @@ pub struct CurrentPrices {
     pub override_import_eur_per_kwh: Option<f64>,
 }
 
+impl CurrentPrices {
+    /// What the neighbourhood pays the grid an hour at these prices for
+    /// `grid_import_kw` (below zero: it earns), EUR/h.
+    pub fn bill_rate_eur_per_h(&self, grid_import_kw: f64) -> f64 {
+        grid_import_kw.max(0.0) * self.import_eur_per_kwh
+            - (-grid_import_kw).max(0.0) * self.export_eur_per_kwh
+    }
+}
+
 /// A user's request to set (or, with `None`, release) the import price.
 #[derive(Event, Debug, Clone, Copy, PartialEq)]
 pub struct SetPrice(pub Option<f64>);

@@ -374,8 +374,7 @@ fn diagnostics(
 /// What the neighbourhood pays the grid an hour at this moment, EUR/h
 /// (below zero: it earns), from the grid power and this moment's prices.
 pub(super) fn bill_rate_eur_per_h(grid_import_kw: f64, prices: &CurrentPrices) -> f64 {
-    grid_import_kw.max(0.0) * prices.import_eur_per_kwh
-        - (-grid_import_kw).max(0.0) * prices.export_eur_per_kwh
+    prices.bill_rate_eur_per_h(grid_import_kw)
 }
 
 /// The running bill: paid to the grid so far less earned from it, and what

@@ -9,6 +9,7 @@ pub mod badges;
 pub mod camera;
 pub mod graphics;
 pub mod layout;
+pub mod money;
 pub mod placement;
 pub mod scene;
 pub mod scenery;
@@ -29,6 +30,7 @@ pub fn plugin(app: &mut App) {
         badges::plugin,
         traffic::plugin,
         sky::plugin,
+        money::plugin,
         camera::plugin,
     ));
 }
