@@ -176,33 +176,8 @@ pub enum Command {
     Why {
         /// Scenario file.
         file: PathBuf,
-        /// The moment, local time "YYYY-MM-DD HH:MM" (after the scenario's start).
-        #[arg(long, value_parser = parse_at)]
-        at: NaiveDateTime,
-        /// A house, by name.
-        #[arg(long, value_name = "NAME")]
-        house: Option<String>,
-        /// A cable, by the buses at its ends.
-        #[arg(long, value_name = "FROM-TO")]
-        line: Option<String>,
-        /// The transformer and the breaker at the grid link.
-        #[arg(long)]
-        transformer: bool,
-        /// A grid outage, "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM" (repeat for more).
-        #[arg(long, value_parser = crate::run::parse_outage, value_name = "FROM..UNTIL")]
-        outage: Vec<(NaiveDateTime, NaiveDateTime)>,
-        /// An import price spike, "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM=EUR_PER_KWH" (repeat for more).
-        #[arg(long, value_parser = crate::run::parse_price, value_name = "FROM..UNTIL=EUR")]
-        price: Vec<(NaiveDateTime, NaiveDateTime, f64)>,
-        /// Energy management [default: the scenario's].
-        #[arg(long, value_enum)]
-        strategy: Option<StrategyArg>,
-        /// Simulated time per step: 30s, 1min, 15min, 1h.
-        #[arg(long, default_value = "1min", value_parser = crate::run::parse_step)]
-        step: u32,
-        /// The language: en (English) or de (Deutsch).
-        #[arg(long, value_parser = crate::lang::Lang::parse, value_name = "en|de", default_value = "en")]
-        lang: crate::lang::Lang,
+        #[command(flatten)]
+        asked: WhyAsked,
     },
     /// Run the neighbourhood through days, headless and as fast as possible.
     ///
@@ -500,35 +475,10 @@ pub fn run(cli: Cli) -> ExitCode {
             json,
             switch,
         }) => powerflow(&file, at, json, &switch),
-        Some(Command::Why {
-            file,
-            at,
-            house,
-            line,
-            transformer,
-            outage,
-            price,
-            strategy,
-            step,
-            lang,
-        }) => {
-            let built = match built_or_exit(&file) {
-                Ok(b) => b,
-                Err(code) => return code,
-            };
-            let asked = WhyAsked {
-                at,
-                house,
-                line,
-                transformer,
-                outage,
-                price,
-                strategy: strategy.map(Into::into),
-                step,
-                lang,
-            };
-            why(&built, asked)
-        }
+        Some(Command::Why { file, asked }) => match built_or_exit(&file) {
+            Ok(built) => why(&built, asked),
+            Err(code) => code,
+        },
         Some(Command::Bench { file, solves }) => crate::bench::run(file.as_deref(), solves),
         Some(Command::Frames {
             file,
@@ -1016,17 +966,36 @@ fn check(files: &[PathBuf]) -> ExitCode {
     }
 }
 
-/// What `why` was asked.
-struct WhyAsked {
-    at: NaiveDateTime,
-    house: Option<String>,
-    line: Option<String>,
-    transformer: bool,
-    outage: Vec<(NaiveDateTime, NaiveDateTime)>,
-    price: Vec<(NaiveDateTime, NaiveDateTime, f64)>,
-    strategy: Option<crate::scenario::tariff::Strategy>,
-    step: u32,
-    lang: crate::lang::Lang,
+/// What `why` is asked: the moment, the one thing, and the run's settings.
+#[derive(clap::Args, Debug)]
+pub struct WhyAsked {
+    /// The moment, local time "YYYY-MM-DD HH:MM" (after the scenario's start).
+    #[arg(long, value_parser = parse_at)]
+    pub at: NaiveDateTime,
+    /// A house, by name.
+    #[arg(long, value_name = "NAME")]
+    pub house: Option<String>,
+    /// A cable, by the buses at its ends.
+    #[arg(long, value_name = "FROM-TO")]
+    pub line: Option<String>,
+    /// The transformer and the breaker at the grid link.
+    #[arg(long)]
+    pub transformer: bool,
+    /// A grid outage, "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM" (repeat for more).
+    #[arg(long, value_parser = crate::run::parse_outage, value_name = "FROM..UNTIL")]
+    pub outage: Vec<(NaiveDateTime, NaiveDateTime)>,
+    /// An import price spike, "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM=EUR_PER_KWH" (repeat for more).
+    #[arg(long, value_parser = crate::run::parse_price, value_name = "FROM..UNTIL=EUR")]
+    pub price: Vec<(NaiveDateTime, NaiveDateTime, f64)>,
+    /// Energy management [default: the scenario's].
+    #[arg(long, value_enum)]
+    pub strategy: Option<StrategyArg>,
+    /// Simulated time per step: 30s, 1min, 15min, 1h.
+    #[arg(long, default_value = "1min", value_parser = crate::run::parse_step)]
+    pub step: u32,
+    /// The language: en (English) or de (Deutsch).
+    #[arg(long, value_parser = crate::lang::Lang::parse, value_name = "en|de", default_value = "en")]
+    pub lang: crate::lang::Lang,
 }
 
 /// `why`: runs to the moment and prints the explanation.
@@ -1055,7 +1024,7 @@ fn why(built: &Built, asked: WhyAsked) -> ExitCode {
     let options = crate::run::RunOptions {
         outages: asked.outage,
         price_spikes: asked.price,
-        strategy: asked.strategy,
+        strategy: asked.strategy.map(Into::into),
         ..crate::run::RunOptions::new(duration, asked.step)
     };
     let steps = duration.div_ceil(u64::from(asked.step));

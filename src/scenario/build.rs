@@ -591,7 +591,7 @@ fn device_bus(
 }
 
 fn house_devices(house: &House, index: usize, bus: usize) -> Vec<Device> {
-    let pos = [house.position_m.0, house.position_m.1];
+    let pos = house.position_m.xy();
     let device = |kind| Device {
         name: house.name.clone(),
         house: Some(index),
@@ -616,7 +616,7 @@ fn turbine_device(t: &WindTurbine, curve: &'static PowerCurve, bus: usize) -> De
         name: t.name.clone(),
         house: None,
         bus,
-        position_m: [t.position_m.0, t.position_m.1],
+        position_m: t.position_m.xy(),
         kind: DeviceKind::Wind {
             curve,
             hub_height_m: t.hub_height_m,

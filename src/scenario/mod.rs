@@ -447,6 +447,13 @@ pub struct Position(
     #[serde(deserialize_with = "checked::coordinate_m")] pub f64,
 );
 
+impl Position {
+    /// As `[x, y]`, metres.
+    pub fn xy(&self) -> [f64; 2] {
+        [self.0, self.1]
+    }
+}
+
 /// A cable between two buses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

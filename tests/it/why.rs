@@ -265,43 +265,36 @@ fn the_command_line_names_its_subject_or_says_what_it_takes() {
             .contains("name one thing")
     );
     // The binary: German on request, and a bad name is a clear error.
-    let exe = env!("CARGO_BIN_EXE_microgrid");
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = std::process::Command::new(exe)
-        .current_dir(root)
-        .args([
-            "why",
-            "scenes/default.scenario.ron",
-            "--at",
-            "2025-06-21 21:30",
-            "--transformer",
-        ])
-        .args([
+    let why_at_half_past_nine = |subject: &[&str], more: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_microgrid"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "why",
+                "scenes/default.scenario.ron",
+                "--at",
+                "2025-06-21 21:30",
+            ])
+            .args(subject)
+            .args(more)
+            .output()
+            .expect("runs")
+    };
+    let out = why_at_half_past_nine(
+        &["--transformer"],
+        &[
             "--outage",
             "2025-06-21 18:00..2025-06-21 23:00",
             "--lang",
             "de",
-        ])
-        .output()
-        .expect("runs");
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(
         text.contains("Der Netzschalter ist offen: das Netz ist um 18:00 ausgefallen."),
         "{text}"
     );
-    let out = std::process::Command::new(exe)
-        .current_dir(root)
-        .args([
-            "why",
-            "scenes/default.scenario.ron",
-            "--at",
-            "2025-06-21 21:30",
-            "--house",
-            "Nowhere 1",
-        ])
-        .output()
-        .expect("runs");
+    let out = why_at_half_past_nine(&["--house", "Nowhere 1"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no house \"Nowhere 1\""));
 }

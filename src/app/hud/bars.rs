@@ -371,18 +371,12 @@ fn diagnostics(
     }
 }
 
-/// What the neighbourhood pays the grid an hour at this moment, EUR/h
-/// (below zero: it earns), from the grid power and this moment's prices.
-pub(super) fn bill_rate_eur_per_h(grid_import_kw: f64, prices: &CurrentPrices) -> f64 {
-    prices.bill_rate_eur_per_h(grid_import_kw)
-}
-
 /// The running bill: paid to the grid so far less earned from it, and what
 /// it pays an hour now, so that moving the price visibly moves money.
 fn bill(ui: &mut egui::Ui, live: &Live, size: f32, with_rate: bool) {
     let t = &live.totals;
     let net = t.import_cost_eur - t.export_revenue_eur;
-    let rate = bill_rate_eur_per_h(live.record.grid_import_kw, &live.prices);
+    let rate = live.prices.bill_rate_eur_per_h(live.record.grid_import_kw);
     let so_far = if net >= 0.0 {
         tr!("bar.paid_short", eur = num(net, 2))
     } else {
@@ -480,8 +474,8 @@ mod tests {
             export_eur_per_kwh: 0.08,
             override_import_eur_per_kwh: None,
         };
-        assert!((bill_rate_eur_per_h(10.0, &prices) - 4.0).abs() < 1e-12);
-        assert!((bill_rate_eur_per_h(-10.0, &prices) + 0.8).abs() < 1e-12);
-        assert_eq!(bill_rate_eur_per_h(0.0, &prices), 0.0);
+        assert!((prices.bill_rate_eur_per_h(10.0) - 4.0).abs() < 1e-12);
+        assert!((prices.bill_rate_eur_per_h(-10.0) + 0.8).abs() < 1e-12);
+        assert_eq!(prices.bill_rate_eur_per_h(0.0), 0.0);
     }
 }

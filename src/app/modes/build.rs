@@ -506,7 +506,7 @@ fn mark_the_parts(
             None => Mark::Lock,
         };
         let shown = takes.get(i).is_some() || locked;
-        shown.then(|| (to_world([h.position_m.0, h.position_m.1], 10.5), mark))
+        shown.then(|| (to_world(h.position_m.xy(), 10.5), mark))
     };
     let mut points: Vec<(Vec3, Mark)> = s
         .houses
@@ -517,7 +517,7 @@ fn mark_the_parts(
             s.wind_turbines
                 .iter()
                 .filter(|t| t.locked)
-                .map(|t| (to_world([t.position_m.0, t.position_m.1], 6.0), Mark::Lock)),
+                .map(|t| (to_world(t.position_m.xy(), 6.0), Mark::Lock)),
         )
         .collect();
     if s.grid.locked

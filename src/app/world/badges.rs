@@ -115,7 +115,7 @@ fn place_the_badges(
             *slot = Some((state.soc_percent() / 100.0).clamp(0.0, 1.0) as f32);
         }
     }
-    let over_roof = |h: &crate::scenario::House| to_world([h.position_m.0, h.position_m.1], 13.0);
+    let over_roof = |h: &crate::scenario::House| to_world(h.position_m.xy(), 13.0);
     let eye_at = eye.translation();
     let candidates = built
         .scenario

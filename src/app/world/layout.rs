@@ -119,12 +119,12 @@ pub fn place_position(built: &crate::scenario::Built, place: &str) -> Option<[f6
     s.houses
         .iter()
         .find(|h| h.name == place)
-        .map(|h| [h.position_m.0, h.position_m.1])
+        .map(|h| h.position_m.xy())
         .or_else(|| {
             s.wind_turbines
                 .iter()
                 .find(|t| t.name == place)
-                .map(|t| [t.position_m.0, t.position_m.1])
+                .map(|t| t.position_m.xy())
         })
         .or_else(|| bus(place))
 }

@@ -199,7 +199,7 @@ fn house_at(built: &Built, cursor: &Cursor) -> Option<usize> {
             .houses
             .iter()
             .enumerate()
-            .map(|(i, h)| (i, dist([h.position_m.0, h.position_m.1], cursor.ground)))
+            .map(|(i, h)| (i, dist(h.position_m.xy(), cursor.ground)))
             .filter(|(_, d)| *d < SNAP_M)
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(i, _)| i)
@@ -288,7 +288,7 @@ fn house_plot(
         .houses
         .iter()
         .filter(|h| Some(h.name.as_str()) != ignore)
-        .find(|h| dist([h.position_m.0, h.position_m.1], plot) < HOUSE_CLEARANCE_M);
+        .find(|h| dist(h.position_m.xy(), plot) < HOUSE_CLEARANCE_M);
     if let Some(h) = taken {
         return Err((
             plot,
@@ -303,7 +303,7 @@ fn house_plot(
         .scenario
         .wind_turbines
         .iter()
-        .find(|t| dist([t.position_m.0, t.position_m.1], plot) < TURBINE_FROM_HOUSE_M)
+        .find(|t| dist(t.position_m.xy(), plot) < TURBINE_FROM_HOUSE_M)
     {
         return Err((plot, tr!("place.too_close_to_turbine", name = t.name)));
     }
@@ -335,7 +335,7 @@ fn turbine_plot(
         .scenario
         .houses
         .iter()
-        .find(|h| dist([h.position_m.0, h.position_m.1], at) < TURBINE_FROM_HOUSE_M)
+        .find(|h| dist(h.position_m.xy(), at) < TURBINE_FROM_HOUSE_M)
     {
         return Err((
             at,
@@ -347,8 +347,7 @@ fn turbine_plot(
         ));
     }
     if let Some(t) = built.scenario.wind_turbines.iter().find(|t| {
-        Some(t.name.as_str()) != ignore
-            && dist([t.position_m.0, t.position_m.1], at) < TURBINE_FROM_TURBINE_M
+        Some(t.name.as_str()) != ignore && dist(t.position_m.xy(), at) < TURBINE_FROM_TURBINE_M
     }) {
         return Err((at, tr!("place.too_close_to_turbine", name = t.name)));
     }
@@ -628,12 +627,12 @@ fn pick_up_ghost(built: &Built, cursor: &Cursor) -> Ghost {
         .filter(|d| matches!(d.kind, crate::scenario::DeviceKind::Wind { .. }));
     let (at, why, take) = match (house_at(built, cursor), turbine) {
         (Some(h), _) if s.houses[h].locked => (
-            [s.houses[h].position_m.0, s.houses[h].position_m.1],
+            s.houses[h].position_m.xy(),
             tr!("edit.locked", name = s.houses[h].name),
             None,
         ),
         (Some(h), _) => (
-            [s.houses[h].position_m.0, s.houses[h].position_m.1],
+            s.houses[h].position_m.xy(),
             tr!("place.pick_up", name = s.houses[h].name),
             Some(Take::Hold(s.houses[h].name.clone(), false)),
         ),

@@ -126,8 +126,9 @@ pub struct Scenery {
     pub lamps: Vec<Lamp>,
 }
 
-/// A small deterministic hash of a seed and two numbers, in [0, 1).
-fn unit(seed: u64, a: u64, b: u64) -> f64 {
+/// A small deterministic hash of a seed and two numbers, in [0, 1): the
+/// town's scatter, the same every run.
+pub fn unit(seed: u64, a: u64, b: u64) -> f64 {
     let mut x =
         seed ^ a.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ b.wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
     x ^= x >> 33;
@@ -256,7 +257,7 @@ pub fn scenery(
         .scenario
         .houses
         .iter()
-        .map(|h| [h.position_m.0, h.position_m.1])
+        .map(|h| h.position_m.xy())
         .collect();
     let styles = (0..houses.len() as u64)
         .map(|h| {
@@ -462,7 +463,7 @@ mod tests {
                 .scenario
                 .houses
                 .iter()
-                .map(|h| [h.position_m.0, h.position_m.1])
+                .map(|h| h.position_m.xy())
                 .collect();
             let off_streets =
                 |p: [f64; 2], m: f64| segments.iter().all(|&(a, b)| to_segment(p, a, b) >= m);

@@ -6,8 +6,12 @@
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
+use crate::app::world::scene::merged;
+use crate::app::world::scenery::unit;
 use crate::sim::devices::CurrentEnvironment;
 
+/// The stars' scatter (any fixed number: the same sky every run).
+const STAR_SEED: u64 = 0x9e37_79b9;
 /// Stars on the dome.
 const STARS: usize = 420;
 /// The dome's radius round the camera, metres (inside the far plane).
@@ -51,18 +55,11 @@ pub fn moon_shows(sun_elevation_deg: f64, cloud_oktas: f64) -> bool {
 /// The stars' places on the dome, unit vectors above 4 degrees of
 /// elevation, scattered the same every run.
 pub fn star_directions(n: usize) -> Vec<Vec3> {
-    let mut seed = 0x9e37_79b9_u32;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed as f32 / u32::MAX as f32
-    };
-    (0..n)
-        .map(|_| {
-            let azimuth = next() * std::f32::consts::TAU;
+    (0..n as u64)
+        .map(|k| {
+            let azimuth = unit(STAR_SEED, k, 0) as f32 * std::f32::consts::TAU;
             // Even over the dome's area: sin(elevation) uniform.
-            let up = 0.07 + 0.93 * next();
+            let up = 0.07 + 0.93 * unit(STAR_SEED, k, 1) as f32;
             let flat = (1.0 - up * up).sqrt();
             Vec3::new(flat * azimuth.cos(), up, flat * azimuth.sin())
         })
@@ -101,19 +98,11 @@ fn show_the_night_sky(
         let white = glow(&mut materials, Color::srgb(0.92, 0.94, 1.0));
         let directions = star_directions(STARS);
         for (k, quarter) in directions.chunks(STARS.div_ceil(4)).enumerate() {
-            let mut dome: Option<Mesh> = None;
-            for d in quarter {
-                let part = star
-                    .clone()
-                    .transformed_by(Transform::from_translation(*d * DOME_M));
-                match &mut dome {
-                    Some(all) => {
-                        let _ = all.merge(&part);
-                    }
-                    None => dome = Some(part),
-                }
-            }
-            if let Some(dome) = dome {
+            let places: Vec<Transform> = quarter
+                .iter()
+                .map(|d| Transform::from_translation(*d * DOME_M))
+                .collect();
+            if let Some(dome) = merged(&star, &places) {
                 commands.spawn((
                     Stars(k),
                     Mesh3d(meshes.add(dome)),
@@ -150,11 +139,17 @@ fn show_the_night_sky(
         v.set_if_neq(shown(
             stars_show(elevation, e.cloud_oktas) && quarter.0 < quarters,
         ));
-        t.translation = eye;
+        // Only when the camera moved, so that a still view marks nothing changed.
+        if t.translation != eye {
+            t.translation = eye;
+        }
     }
     for (mut t, mut v) in &mut moons {
         v.set_if_neq(shown(moon_shows(elevation, e.cloud_oktas)));
-        t.translation = eye + MOON_TOWARDS.normalize() * (DOME_M - 20.0);
+        let at = eye + MOON_TOWARDS.normalize() * (DOME_M - 20.0);
+        if t.translation != at {
+            t.translation = at;
+        }
     }
 }
 

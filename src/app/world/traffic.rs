@@ -121,12 +121,14 @@ fn start_trips(
 ) {
     let home: HashMap<usize, bool> = evs.iter().map(|(i, ev)| (i.0, ev.state.at_home)).collect();
     let built = &hood.0;
-    let lines: Vec<(usize, usize)> = built
-        .network
-        .lines
-        .iter()
-        .map(|l| (l.from_bus, l.to_bus))
-        .collect();
+    let lines = || -> Vec<(usize, usize)> {
+        built
+            .network
+            .lines
+            .iter()
+            .map(|l| (l.from_bus, l.to_bus))
+            .collect()
+    };
     let (breaker, link_end) = layout.grid_link;
     let out = breaker + (link_end - breaker).normalize_or_zero() * OUT_M;
     let mut seen = HashMap::new();
@@ -149,7 +151,8 @@ fn start_trips(
         let Some(device) = built.devices.get(car.0) else {
             continue;
         };
-        let buses = bus_route(&lines, device.bus, built.network.transformer.lv_bus);
+        // Made only when a car sets off, not every frame.
+        let buses = bus_route(&lines(), device.bus, built.network.transformer.lv_bus);
         let mut path = vec![at.translation()];
         path.extend(buses.iter().filter_map(|&b| layout.buses.get(b).copied()));
         path.extend([breaker, out]);

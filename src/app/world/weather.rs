@@ -13,7 +13,8 @@ use bevy::mesh::morph::{MeshMorphWeights, MorphAttributes};
 use bevy::prelude::*;
 
 use crate::app::world::camera::OrbitCamera;
-use crate::app::world::scene::Cloud;
+use crate::app::world::scene::{Cloud, merged};
+use crate::app::world::scenery::unit;
 use crate::sim::devices::CurrentEnvironment;
 
 /// How far a point of a tree moves downwind at the morph target's full
@@ -25,6 +26,8 @@ pub const BEND_PER_M2: f32 = 0.04;
 /// by the morph target's full weight: a gale, Beaufort 9.
 pub const FULL_LEAN_WIND_M_S: f32 = 24.0;
 
+/// The rain's scatter (any fixed number: the same rain every run).
+const RAIN_SEED: u64 = 0x2545_f491;
 /// Streaks of rain in the loop.
 const RAIN_STREAKS: usize = 900;
 /// The rain's box, metres before scaling: half its width and one layer's height.
@@ -123,32 +126,16 @@ fn sway_the_trees(
 /// without a seam.
 fn rain_mesh() -> Mesh {
     let streak = Mesh::from(Cuboid::new(0.14, 2.6, 0.14));
-    let mut all: Option<Mesh> = None;
-    let mut seed = 0x2545_f491_u32;
-    let mut next = move || {
-        // xorshift: a fixed scatter, the same every run.
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed as f32 / u32::MAX as f32
-    };
-    for _ in 0..RAIN_STREAKS {
-        let x = (next() * 2.0 - 1.0) * RAIN_HALF_WIDTH;
-        let z = (next() * 2.0 - 1.0) * RAIN_HALF_WIDTH;
-        let y = next() * RAIN_LAYER;
-        for layer in [0.0, RAIN_LAYER] {
-            let part = streak
-                .clone()
-                .transformed_by(Transform::from_xyz(x, y + layer, z));
-            match &mut all {
-                Some(all) => {
-                    let _ = all.merge(&part);
-                }
-                None => all = Some(part),
-            }
-        }
-    }
-    all.unwrap_or(streak)
+    let at = |k: usize, axis: u64| unit(RAIN_SEED, k as u64, axis) as f32;
+    let shapes: Vec<Transform> = (0..RAIN_STREAKS)
+        .flat_map(|k| {
+            let x = (at(k, 0) * 2.0 - 1.0) * RAIN_HALF_WIDTH;
+            let z = (at(k, 1) * 2.0 - 1.0) * RAIN_HALF_WIDTH;
+            let y = at(k, 2) * RAIN_LAYER;
+            [0.0, RAIN_LAYER].map(|layer| Transform::from_xyz(x, y + layer, z))
+        })
+        .collect();
+    merged(&streak, &shapes).unwrap_or(streak)
 }
 
 #[allow(clippy::type_complexity)]

@@ -4,11 +4,10 @@
 //! (pale steel) on the grid and dark while the neighbourhood runs on its
 //! own; the first span, at the breaker, is cut ([`GridLinkSpan`]).
 
-use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
-use super::town::merged;
-use super::{GridLinkSpan, GridLinkWires, Pick, wire_transform};
+use super::town::spawn_static;
+use super::{GridLinkSpan, GridLinkWires, Pick, merged, wire_transform};
 
 /// The poles' height, metres (a 20 kV line's concrete poles).
 pub const POLE_HEIGHT_M: f32 = 12.0;
@@ -70,35 +69,23 @@ pub(super) fn spawn_grid_link(
     }
     let cube = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
     let cylinder = Mesh::from(Cylinder::new(0.5, 1.0));
-    let mut spawn =
-        |mesh: Option<Mesh>, material: &Handle<StandardMaterial>, marker: Option<bool>| {
-            mesh.map(|mesh| {
-                let id = commands
-                    .spawn((
-                        Mesh3d(meshes.add(mesh)),
-                        MeshMaterial3d(material.clone()),
-                        Transform::default(),
-                        Pickable::IGNORE,
-                        NotShadowCaster,
-                    ))
-                    .id();
-                match marker {
-                    Some(true) => {
-                        commands.entity(id).insert(GridLinkSpan);
-                    }
-                    Some(false) => {
-                        commands.entity(id).insert(GridLinkWires);
-                    }
-                    None => {}
-                }
-                commands.entity(root).add_child(id);
-            })
-        };
-    spawn(merged(&cylinder, &poles), &paints.metal, None);
-    spawn(merged(&cube, &arms), &paints.metal, None);
+    for (mesh, material) in [
+        (merged(&cylinder, &poles), &paints.metal),
+        (merged(&cube, &arms), &paints.metal),
+    ] {
+        if let Some(mesh) = mesh {
+            spawn_static(commands, root, meshes, mesh, material);
+        }
+    }
     // The first span is cut while islanded; the rest go dark.
-    spawn(merged(&cube, &first), &paints.live, Some(true));
-    spawn(merged(&cube, &wires), &paints.live, Some(false));
+    if let Some(span) = merged(&cube, &first) {
+        let id = spawn_static(commands, root, meshes, span, &paints.live);
+        commands.entity(id).insert(GridLinkSpan);
+    }
+    if let Some(rest) = merged(&cube, &wires) {
+        let id = spawn_static(commands, root, meshes, rest, &paints.live);
+        commands.entity(id).insert(GridLinkWires);
+    }
     link_end
 }
 
@@ -114,54 +101,54 @@ pub(super) fn spawn_kiosk(
 ) -> Entity {
     let [walls, roof, doors, sign] = &paints.kiosk;
     let facing = Quat::from_rotation_arc(Vec3::Z, side.normalize_or(Vec3::Z));
-    let part = |commands: &mut Commands, material: &Handle<StandardMaterial>, t: Transform| {
+    // A part `size` across, its centre `offset` from the foot in the
+    // kiosk's own frame (x along the line, z out of the doors).
+    let part = |commands: &mut Commands,
+                material: &Handle<StandardMaterial>,
+                (offset, size): (Vec3, Vec3),
+                turn: Quat| {
         let id = commands
             .spawn((
                 Pick::Transformer,
                 Mesh3d(unit_box.clone()),
                 MeshMaterial3d(material.clone()),
-                t,
+                Transform::from_translation(at + facing * offset)
+                    .with_rotation(facing * turn)
+                    .with_scale(size),
             ))
             .id();
         commands.entity(root).add_child(id);
         id
     };
+    let square = Quat::IDENTITY;
     let body = part(
         commands,
         walls,
-        Transform::from_translation(at + Vec3::Y * 1.7)
-            .with_rotation(facing)
-            .with_scale(Vec3::new(5.0, 3.4, 3.6)),
+        (Vec3::new(0.0, 1.7, 0.0), Vec3::new(5.0, 3.4, 3.6)),
+        square,
     );
-    part(
-        commands,
-        roof,
-        Transform::from_translation(at + Vec3::Y * 3.55)
-            .with_rotation(facing)
-            .with_scale(Vec3::new(5.5, 0.3, 4.1)),
-    );
-    part(
-        commands,
-        roof,
-        Transform::from_translation(at + Vec3::Y * 0.03)
-            .with_rotation(facing)
-            .with_scale(Vec3::new(8.0, 0.06, 6.5)),
-    );
-    for dx in [-1.1, 1.1] {
-        part(
-            commands,
+    for (material, shape) in [
+        // The flat roof and the gravel pad.
+        (roof, (Vec3::new(0.0, 3.55, 0.0), Vec3::new(5.5, 0.3, 4.1))),
+        (roof, (Vec3::new(0.0, 0.03, 0.0), Vec3::new(8.0, 0.06, 6.5))),
+        // The two doors.
+        (
             doors,
-            Transform::from_translation(at + facing * Vec3::new(dx, 1.35, 1.82))
-                .with_rotation(facing)
-                .with_scale(Vec3::new(1.8, 2.6, 0.06)),
-        );
+            (Vec3::new(-1.1, 1.35, 1.82), Vec3::new(1.8, 2.6, 0.06)),
+        ),
+        (
+            doors,
+            (Vec3::new(1.1, 1.35, 1.82), Vec3::new(1.8, 2.6, 0.06)),
+        ),
+    ] {
+        part(commands, material, shape, square);
     }
+    // The warning sign, a yellow diamond on the left door.
     part(
         commands,
         sign,
-        Transform::from_translation(at + facing * Vec3::new(-1.1, 2.0, 1.87))
-            .with_rotation(facing * Quat::from_rotation_z(std::f32::consts::FRAC_PI_4))
-            .with_scale(Vec3::new(0.6, 0.6, 0.03)),
+        (Vec3::new(-1.1, 2.0, 1.87), Vec3::new(0.6, 0.6, 0.03)),
+        Quat::from_rotation_z(std::f32::consts::FRAC_PI_4),
     );
     body
 }

@@ -5,6 +5,19 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 
+/// Copies of `base`, each placed by one of `shapes`, as one mesh (none
+/// for no shapes). The copies share their attributes, so merging cannot
+/// fail; were it to, the copy is left out rather than the whole.
+pub fn merged(base: &Mesh, shapes: &[Transform]) -> Option<Mesh> {
+    shapes
+        .iter()
+        .map(|&shape| base.clone().transformed_by(shape))
+        .reduce(|mut all, part| {
+            let _ = all.merge(&part);
+            all
+        })
+}
+
 /// A thin box from `a` to `b`, `thickness_m` across (a wire or a strip).
 pub fn wire_transform(a: Vec3, b: Vec3, thickness_m: f32) -> Transform {
     let length = a.distance(b).max(1e-3);

@@ -20,7 +20,7 @@ use crate::app::theme::palette::{self, LOADING_STOPS, RAMP_STEPS, Rgb8, VOLTAGE_
 use crate::app::world::camera::{CameraPresets, OrbitCamera, presets};
 use crate::sim::{Neighbourhood, NeighbourhoodChanged};
 
-pub use meshes::{gable_roof, window_panes, wire_transform};
+pub use meshes::{gable_roof, merged, window_panes, wire_transform};
 use spawn::spawn_scene;
 
 /// What a click selects, for the inspector.

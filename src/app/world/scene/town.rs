@@ -6,7 +6,7 @@
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
-use super::{HOUSE, LampGlow, ROOF_RISE_M, StreetLamp, gable_roof};
+use super::{HOUSE, LampGlow, ROOF_RISE_M, StreetLamp, gable_roof, merged};
 use crate::app::theme::palette::Rgb8;
 use crate::app::world::layout::to_world;
 use crate::app::world::scenery::{HouseStyle, ROOFS, Scenery, TreeKind, WALLS};
@@ -166,22 +166,26 @@ pub(super) fn house_extras(
     }
 }
 
-/// `part` merged into `all`. The parts share their attributes, so this
-/// cannot fail; were it to, the part is left out rather than the town.
-fn merge_into(all: &mut Mesh, part: &Mesh) {
-    let _ = all.merge(part);
-}
-
-/// Copies of `base`, each placed by one of `shapes`, as one mesh (none
-/// for no shapes).
-pub(super) fn merged(base: &Mesh, shapes: &[Transform]) -> Option<Mesh> {
-    shapes
-        .iter()
-        .map(|&shape| base.clone().transformed_by(shape))
-        .reduce(|mut all, part| {
-            merge_into(&mut all, &part);
-            all
-        })
+/// A merged mesh that stands still, in `material`, under `root`: no
+/// pointer hits it and it casts no shadow.
+pub(super) fn spawn_static(
+    commands: &mut Commands,
+    root: Entity,
+    meshes: &mut Assets<Mesh>,
+    mesh: Mesh,
+    material: &Handle<StandardMaterial>,
+) -> Entity {
+    let id = commands
+        .spawn((
+            Mesh3d(meshes.add(mesh)),
+            MeshMaterial3d(material.clone()),
+            Transform::default(),
+            Pickable::IGNORE,
+            NotShadowCaster,
+        ))
+        .id();
+    commands.entity(root).add_child(id);
+    id
 }
 
 /// Shapes to merge, by the material they are drawn in.
@@ -193,7 +197,11 @@ impl Batches {
     fn add(&mut self, material: &Handle<StandardMaterial>, base: &Mesh, shape: Transform) {
         let part = base.clone().transformed_by(shape);
         match self.0.iter_mut().find(|(m, _)| m == material) {
-            Some((_, all)) => merge_into(all, &part),
+            // The parts share their attributes, so this cannot fail; were
+            // it to, the part is left out rather than the town.
+            Some((_, all)) => {
+                let _ = all.merge(&part);
+            }
             None => self.0.push((material.clone(), part)),
         }
     }
@@ -212,22 +220,13 @@ impl Batches {
                 Some(_) => crate::app::world::weather::with_bend(mesh),
                 None => mesh,
             };
-            let id = commands
-                .spawn((
-                    Mesh3d(meshes.add(mesh)),
-                    MeshMaterial3d(material),
-                    Transform::default(),
-                    Pickable::IGNORE,
-                    NotShadowCaster,
-                ))
-                .id();
+            let id = spawn_static(commands, root, meshes, mesh, &material);
             if let Some(phase) = sway {
                 commands.entity(id).insert((
                     crate::app::world::weather::Sway(phase),
                     crate::app::world::weather::still(),
                 ));
             }
-            commands.entity(root).add_child(id);
         }
     }
 }
@@ -356,16 +355,7 @@ pub(super) fn spawn_pavements(
         }
     }
     if let Some(mesh) = merged(&cube, &shapes) {
-        let id = commands
-            .spawn((
-                Mesh3d(meshes.add(mesh)),
-                MeshMaterial3d(paints.pavement.clone()),
-                Transform::default(),
-                Pickable::IGNORE,
-                NotShadowCaster,
-            ))
-            .id();
-        commands.entity(root).add_child(id);
+        spawn_static(commands, root, meshes, mesh, &paints.pavement);
     }
 }
 
@@ -404,28 +394,12 @@ fn spawn_lamp_groups(
             .map(|l| Transform::from_translation(to_world(l.at, 0.06)))
             .collect();
         if let (Some(heads), Some(pools)) = (merged(&head, &heads), merged(&pool, &pools)) {
-            let heads = commands
-                .spawn((
-                    Mesh3d(meshes.add(heads)),
-                    MeshMaterial3d(lamp_off.clone()),
-                    Transform::default(),
-                    StreetLamp(house),
-                    NotShadowCaster,
-                    Pickable::IGNORE,
-                ))
-                .id();
-            let pools = commands
-                .spawn((
-                    Mesh3d(meshes.add(pools)),
-                    MeshMaterial3d(glow.clone()),
-                    Transform::default(),
-                    Visibility::Hidden,
-                    LampGlow(house),
-                    NotShadowCaster,
-                    Pickable::IGNORE,
-                ))
-                .id();
-            commands.entity(root).add_children(&[heads, pools]);
+            let heads = spawn_static(commands, root, meshes, heads, lamp_off);
+            commands.entity(heads).insert(StreetLamp(house));
+            let pools = spawn_static(commands, root, meshes, pools, glow);
+            commands
+                .entity(pools)
+                .insert((Visibility::Hidden, LampGlow(house)));
         }
     }
 }
