@@ -354,7 +354,7 @@ pub fn run(cli: Cli) -> ExitCode {
         cli.command,
         None | Some(Command::Open { .. }) | Some(Command::Demo { .. })
     ) {
-        crate::run::remove_temporary_files_on_signal();
+        crate::files::remove_temporary_files_on_signal();
     }
     match cli.command {
         None => open(crate::app::OpenOptions {
@@ -381,6 +381,13 @@ pub fn run(cli: Cli) -> ExitCode {
                 presenter,
             } = window;
             crate::lang::set(lang.unwrap_or_default());
+            let opened = file.clone().unwrap_or_else(|| DEFAULT_SCENARIO.into());
+            let inputs: Vec<&Path> = std::iter::once(opened.as_path())
+                .chain(script.as_deref())
+                .collect();
+            if let Err(code) = window_outputs(&inputs, &screenshot, &dump_texts, &layout_report) {
+                return code;
+            }
             // A script is read (and refused) before any window opens.
             let script = match script
                 .as_deref()
@@ -440,6 +447,9 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
+            if let Err(code) = window_outputs(&[&path], &screenshot, &dump_texts, &layout_report) {
+                return code;
+            }
             crate::lang::set(lang.unwrap_or(demo.config.language));
             if let Some(cycles) = soak {
                 return soak_demo(demo, cycles as usize);
@@ -548,6 +558,37 @@ pub fn run(cli: Cli) -> ExitCode {
                 crate::run::check_market_outputs(mechanism, trades.is_some() || ledger.is_some())
                     .map(|()| d)
             });
+            let start = built.scenario.start.0;
+            let spikes: Vec<_> = price
+                .iter()
+                .map(|&(from, until, _)| (from, until))
+                .collect();
+            let duration = duration.and_then(|d| {
+                crate::run::check_within_run("--outage", &outage, start, d)?;
+                crate::run::check_within_run("--price", &spikes, start, d)?;
+                Ok(d)
+            });
+            // No output over the scenario or its series, none twice, each writable.
+            let inputs: Vec<PathBuf> = std::iter::once(file.clone())
+                .chain(built.weather_series.iter().map(|s| PathBuf::from(&s.file)))
+                .chain(built.price_series.iter().map(|s| PathBuf::from(&s.file)))
+                .collect();
+            let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+            let outputs: Vec<crate::files::Output<'_>> = [
+                ("--csv", &csv),
+                ("--per-house", &per_house),
+                ("--events", &events),
+                ("--trades", &trades),
+                ("--ledger", &ledger),
+            ]
+            .into_iter()
+            .filter_map(|(option, path)| {
+                path.as_deref()
+                    .map(|path| crate::files::Output { option, path })
+            })
+            .collect();
+            let duration =
+                duration.and_then(|d| crate::files::check_outputs(&inputs, &outputs).map(|()| d));
             let duration_s = match duration {
                 Ok(d) => d,
                 Err(e) => {
@@ -595,6 +636,31 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
     }
+}
+
+/// Refuses (exit 2) a window's output files over its inputs, twice the
+/// same, or not writable, before the window opens.
+fn window_outputs(
+    inputs: &[&Path],
+    screenshot: &Option<PathBuf>,
+    dump_texts: &Option<PathBuf>,
+    layout_report: &Option<PathBuf>,
+) -> Result<(), ExitCode> {
+    let outputs: Vec<crate::files::Output<'_>> = [
+        ("--screenshot", screenshot),
+        ("--dump-texts", dump_texts),
+        ("--layout-report", layout_report),
+    ]
+    .into_iter()
+    .filter_map(|(option, path)| {
+        path.as_deref()
+            .map(|path| crate::files::Output { option, path })
+    })
+    .collect();
+    crate::files::check_outputs(inputs, &outputs).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
 }
 
 /// `microgrid demo --soak N`: the demo's cycles headless, with the entity
@@ -890,39 +956,40 @@ fn import(
         eprintln!("error: {}: {why}", path.display());
         ExitCode::from(EXIT_BAD_INPUT)
     };
-    match std::fs::metadata(path) {
-        Err(e) => return fail(format!("cannot read it ({e})")),
-        Ok(m) if m.is_dir() => return fail("is a folder, not a file".to_owned()),
-        Ok(m) if m.len() > MAX_IMPORT_BYTES => {
-            return fail(format!(
-                "is {} MiB, more than the {} MiB an import reads",
-                m.len() / (1024 * 1024),
-                MAX_IMPORT_BYTES / (1024 * 1024)
-            ));
-        }
-        Ok(_) => {}
+    if let Some(kwh) = annual_kwh
+        && let Err(why) = scenario::checked::in_range(kwh, 0.0, 1_000_000.0, "--annual-kwh")
+    {
+        eprintln!("error: {why}");
+        return ExitCode::from(EXIT_BAD_INPUT);
     }
-    let text = match std::fs::read(path).map(String::from_utf8) {
-        Ok(Ok(t)) => t,
-        Ok(Err(_)) => {
-            return fail("is not UTF-8 text; give the JSON pandapower.to_json writes".to_owned());
-        }
-        Err(e) => return fail(format!("cannot read it ({e})")),
-    };
     let stem = path
         .file_name()
         .and_then(|n| n.to_str())
         .map(|n| n.strip_suffix(".json").unwrap_or(n).to_owned())
         .unwrap_or_else(|| "imported".to_owned());
+    let out = output.unwrap_or_else(|| path.with_file_name(format!("{stem}.scenario.ron")));
+    if let Err(why) = crate::files::check_outputs(
+        &[path],
+        &[crate::files::Output {
+            option: "--output",
+            path: &out,
+        }],
+    ) {
+        eprintln!("error: {why}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let bytes = match crate::files::read_bounded(path, MAX_IMPORT_BYTES) {
+        Ok(b) => b,
+        Err(e) => return fail(e.to_string()),
+    };
+    let Ok(text) = String::from_utf8(crate::files::without_byte_order_mark(&bytes).to_vec()) else {
+        return fail("is not UTF-8 text; give the JSON pandapower.to_json writes".to_owned());
+    };
     let mut scenario = match scenario::import::import_with(&text, &stem, transformer) {
         Ok(s) => s,
         Err(why) => return fail(why),
     };
     if let Some(kwh) = annual_kwh {
-        if let Err(why) = scenario::checked::in_range(kwh, 0.0, 1_000_000.0, "--annual-kwh") {
-            eprintln!("error: {why}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
         for h in scenario.houses.iter_mut().filter(|h| h.annual_kwh > 0.0) {
             h.annual_kwh = kwh;
         }
@@ -932,16 +999,19 @@ fn import(
         Ok(b) => b,
         Err(why) => return fail(format!("the imported scenario does not check: {why}")),
     };
-    let out = output.unwrap_or_else(|| path.with_file_name(format!("{stem}.scenario.ron")));
-    let body = match scenario::edit::to_ron(&built.scenario) {
-        Ok(b) => b,
-        Err(e) => return fail(e),
-    };
-    let text = format!(
-        "// Imported by `microgrid import` from {}.\n{body}",
+    let header = format!(
+        "// Imported by `microgrid import` from {}.\n",
         path.display()
     );
-    if let Err(e) = crate::run::write_atomically(&out, text.as_bytes()) {
+    let text = match scenario::edit::to_file_text(&built.scenario, &header) {
+        Ok(t) => t,
+        Err(e) => {
+            return fail(format!(
+                "{e} (`check` and the window would refuse it); import a part of it with --transformer"
+            ));
+        }
+    };
+    if let Err(e) = crate::files::write_atomically(&out, text.as_bytes()) {
         return fail(e);
     }
     outln!("wrote {}: {}", out.display(), built.summary());

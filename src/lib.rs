@@ -11,6 +11,7 @@
 //! - [`app`]: the sandbox window (3D scene, controls, charts) over the simulation.
 //! - [`lang`]: the window's languages: the text tables, numbers and dates.
 //! - [`cli`]: the `microgrid` command line.
+//! - [`files`]: reading within limits, writing atomically, no output over an input.
 
 /// `println!` for the command line's results: when the reader has gone (a
 /// closed pipe, as in `microgrid bench | head -2`), the program ends quietly
@@ -39,6 +40,7 @@ pub mod app;
 pub mod bench;
 pub mod challenge;
 pub mod cli;
+pub mod files;
 pub mod lang;
 pub mod market;
 pub mod network;

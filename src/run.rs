@@ -2,14 +2,14 @@
 //! the machine allows, with a step CSV, a per-house CSV and a summary.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use bevy::prelude::*;
 use chrono::{Duration, NaiveDateTime};
 
+use crate::files::{AtomicFile, write_atomically};
 use crate::market::ledger::Ledger;
 use crate::market::{MarketSettings, Mechanism};
 use crate::physics::ev::Charging;
@@ -197,6 +197,31 @@ pub fn check_series_covers(built: &Built, duration_s: u64) -> Result<(), String>
     Ok(())
 }
 
+/// Refuses an interval (`--outage`, `--price`) that lies wholly outside
+/// the run from `start` for `duration_s`: it would change nothing.
+pub fn check_within_run(
+    option: &str,
+    intervals: &[(NaiveDateTime, NaiveDateTime)],
+    start: NaiveDateTime,
+    duration_s: u64,
+) -> Result<(), String> {
+    let end = start + Duration::seconds(duration_s as i64);
+    let format = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
+    match intervals
+        .iter()
+        .find(|(from, until)| *until <= start || *from >= end)
+    {
+        Some((from, until)) => Err(format!(
+            "{option} {}..{} is outside the run, which goes from {} to {}; it would change nothing, so move it into the run or run longer (--days, --until)",
+            format(*from),
+            format(*until),
+            format(start),
+            format(end)
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Refuses market outputs (`--trades`, `--ledger`) without a market.
 pub fn check_market_outputs(mechanism: Mechanism, wanted: bool) -> Result<(), String> {
     if wanted && mechanism == Mechanism::None {
@@ -206,100 +231,6 @@ pub fn check_market_outputs(mechanism: Mechanism, wanted: bool) -> Result<(), St
         );
     }
     Ok(())
-}
-
-/// Temporary files being written now: a signal removes them before the
-/// process ends (see [`remove_temporary_files_on_signal`]).
-static TEMPORARY_FILES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-fn temporary_files() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    TEMPORARY_FILES
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Exit status after Ctrl+C or SIGTERM (128 + SIGINT, as shells report it).
-pub const EXIT_INTERRUPTED: i32 = 130;
-
-/// Makes Ctrl+C and SIGTERM remove every temporary file being written, then
-/// end the process with [`EXIT_INTERRUPTED`]: an interrupted command leaves
-/// neither a half-written output nor a `.NAME.PID.tmp` behind. For the
-/// headless commands (the window has Bevy's own handler).
-pub fn remove_temporary_files_on_signal() {
-    let installed = ctrlc::try_set_handler(|| {
-        // The registry stays locked until the process ends, so no new
-        // temporary file can start after the sweep.
-        let mut files = temporary_files();
-        for path in files.drain(..) {
-            let _ = std::fs::remove_file(path);
-        }
-        eprintln!("interrupted: the unfinished output files were removed");
-        std::process::exit(EXIT_INTERRUPTED);
-    });
-    if let Err(e) = installed {
-        eprintln!("warning: cannot catch Ctrl+C ({e}); an interrupted run may leave a .tmp file");
-    }
-}
-
-/// Writes a file through a temporary file and a rename, so a failed or
-/// interrupted run never leaves a half-written file where the user's was.
-struct AtomicFile {
-    path: PathBuf,
-    temp: PathBuf,
-    out: BufWriter<File>,
-}
-
-impl AtomicFile {
-    fn create(path: &Path) -> Result<Self, String> {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-        let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-        let mut registry = temporary_files();
-        let file =
-            File::create(&temp).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        registry.push(temp.clone());
-        drop(registry);
-        Ok(Self {
-            path: path.to_owned(),
-            temp,
-            out: BufWriter::with_capacity(1 << 16, file),
-        })
-    }
-
-    fn finish(mut self) -> Result<(), String> {
-        let written = self
-            .out
-            .flush()
-            .map_err(|e| format!("cannot write {}: {e}", self.path.display()));
-        // Renamed or removed under the registry's lock, so that a signal
-        // never removes a finished file's temporary name after the rename
-        // nor misses one before it.
-        let mut registry = temporary_files();
-        registry.retain(|p| *p != self.temp);
-        let result = written.and_then(|()| {
-            std::fs::rename(&self.temp, &self.path)
-                .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
-        });
-        if result.is_err() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-        result
-    }
-
-    fn abandon(self) {
-        let mut registry = temporary_files();
-        registry.retain(|p| *p != self.temp);
-        let _ = std::fs::remove_file(&self.temp);
-    }
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let mut file = AtomicFile::create(path)?;
-    if let Err(e) = file.out.write_all(bytes) {
-        file.abandon();
-        return Err(format!("cannot write {}: {e}", path.display()));
-    }
-    file.finish()
 }
 
 /// Header of the step CSV (units in the names).
@@ -676,7 +607,7 @@ pub fn parse_price(text: &str) -> Result<(NaiveDateTime, NaiveDateTime, f64), St
     let (interval, price) = text.rsplit_once('=').ok_or_else(|| {
         format!("\"{text}\" needs a price; write \"YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM=0.95\"")
     })?;
-    let (from, until) = parse_outage(interval)?;
+    let (from, until) = parse_interval(interval, "price spike")?;
     let eur: f64 = price
         .trim()
         .parse()
@@ -691,6 +622,12 @@ pub fn parse_price(text: &str) -> Result<(NaiveDateTime, NaiveDateTime, f64), St
 
 /// Parses an outage "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM".
 pub fn parse_outage(text: &str) -> Result<(NaiveDateTime, NaiveDateTime), String> {
+    parse_interval(text, "outage")
+}
+
+/// Parses an interval "YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM"; `what` names
+/// it in errors ("outage", "price spike").
+fn parse_interval(text: &str, what: &str) -> Result<(NaiveDateTime, NaiveDateTime), String> {
     let (a, b) = text.split_once("..").ok_or_else(|| {
         format!("\"{text}\" is not an interval; write \"YYYY-MM-DD HH:MM..YYYY-MM-DD HH:MM\"")
     })?;
@@ -700,7 +637,7 @@ pub fn parse_outage(text: &str) -> Result<(NaiveDateTime, NaiveDateTime), String
     );
     if until <= from {
         return Err(format!(
-            "the outage \"{text}\" ends before it starts; put the earlier time first"
+            "the {what} \"{text}\" ends before it starts; put the earlier time first"
         ));
     }
     Ok((from, until))

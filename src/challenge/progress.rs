@@ -58,7 +58,8 @@ pub fn load() -> Progress {
 
 /// Reads the progress kept at `path`.
 pub fn load_from(path: &std::path::Path) -> Progress {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    // Bounded like every file read: a progress file is a few KiB.
+    let Ok(text) = crate::scenario::error::read_text_within(path, 1024 * 1024) else {
         return Progress::default();
     };
     ron::from_str(&text).unwrap_or_else(|_| {
@@ -83,7 +84,7 @@ pub fn save_to(progress: &Progress, path: &std::path::Path) -> Result<(), String
     }
     let text = ron::ser::to_string_pretty(progress, ron::ser::PrettyConfig::default())
         .map_err(|e| format!("cannot write the progress: {e}"))?;
-    crate::run::write_atomically(path, text.as_bytes())
+    crate::files::write_atomically(path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -103,6 +103,100 @@ checked_f64! {
     island_hours: 0.0, 168.0, "island_for_hours (hours storage must carry an economic island)";
 }
 
+/// Range checks for optional numbers (`Some(x)` written as `x`, or left
+/// out): the same names and ranges as the plain ones above.
+pub mod optional {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    macro_rules! checked_option {
+        ($($name:ident),* $(,)?) => {
+            $(
+                #[doc = concat!("[`super::", stringify!($name), "`], optional.")]
+                pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+                    match Option::<f64>::deserialize(d)? {
+                        Some(v) => super::$name(
+                            serde::de::IntoDeserializer::<serde::de::value::Error>::into_deserializer(v),
+                        )
+                        .map(Some)
+                        .map_err(D::Error::custom),
+                        None => Ok(None),
+                    }
+                }
+            )*
+        };
+    }
+
+    checked_option!(
+        annual_kwh,
+        share,
+        kwp,
+        tilt_deg,
+        azimuth_deg,
+        capacity_kwh,
+        power_kw,
+        efficiency,
+        ev_battery_kwh,
+        daily_km,
+        hub_height_m,
+        length_m,
+        oktas,
+        wind_m_s,
+        price_eur_per_kwh,
+    );
+
+    /// [`super::position`], optional.
+    pub fn position<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(f64, f64)>, D::Error> {
+        match Option::<(f64, f64)>::deserialize(d)? {
+            Some(p) => super::check_position(p).map(Some).map_err(D::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
+checked_f64! {
+    speed: 1.0, 3600.0, "a speed (simulated seconds per real second, 1 to 3600)";
+    camera_distance_m: 5.0, 5_000.0, "distance_m (the camera's distance in metres)";
+    yaw_deg: -720.0, 720.0, "yaw_deg (the camera's turn in degrees)";
+    pitch_deg: 1.0, 89.0, "pitch_deg (the camera's angle above the horizon, 1 to 89 degrees)";
+    wall_seconds: 0.0, 3600.0, "a time in seconds";
+    voltage_pu: 0.8, 1.2, "a voltage in per unit";
+}
+
+fn check_position(p: (f64, f64)) -> Result<(f64, f64), String> {
+    let what = "a position coordinate (metres)";
+    Ok((
+        in_range(p.0, -100_000.0, 100_000.0, what)?,
+        in_range(p.1, -100_000.0, 100_000.0, what)?,
+    ))
+}
+
+/// Deserialises a position (x, y) in metres and checks both coordinates.
+pub fn position<'de, D: Deserializer<'de>>(d: D) -> Result<(f64, f64), D::Error> {
+    check_position(<(f64, f64)>::deserialize(d)?).map_err(D::Error::custom)
+}
+
+/// Deserialises an hour of the day, 0 to 23.
+pub fn hour<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let h = u32::deserialize(d)?;
+    if h > 23 {
+        return Err(D::Error::custom(format!(
+            "an hour of the day is 0 to 23, found {h}"
+        )));
+    }
+    Ok(h)
+}
+
+/// Deserialises a count (minutes, a tool's cap) of at most 1,000.
+pub fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = u32::deserialize(d)?;
+    if n > 1_000 {
+        return Err(D::Error::custom(format!(
+            "{n} is more than 1000; write a smaller number"
+        )));
+    }
+    Ok(n)
+}
+
 /// Deserialises an optional budget in EUR and checks its range.
 pub fn budget_eur<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     let v = f64::deserialize(d)?;

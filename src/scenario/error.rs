@@ -40,41 +40,38 @@ impl std::error::Error for ScenarioError {}
 
 /// Reads a scenario file as text, refusing what cannot be a scenario.
 pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
+    read_text_within(path, MAX_FILE_BYTES)
+}
+
+/// Reads a text file of the sandbox's kinds, at most `limit` bytes, with
+/// located errors; a UTF-8 byte-order mark is dropped.
+pub fn read_text_within(path: &Path, limit: u64) -> Result<String, ScenarioError> {
+    use crate::files::Refusal;
     let file = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| {
-        let why = match e.kind() {
-            std::io::ErrorKind::NotFound => {
+    let bytes = crate::files::read_bounded(path, limit).map_err(|e| {
+        let why = match e {
+            Refusal::Missing => {
                 "this file does not exist; check the path (the shipped scenarios are in scenes/)"
                     .to_owned()
             }
-            _ => format!("cannot read this file ({e}); check its permissions"),
+            Refusal::Folder => {
+                "this is a folder, not a file; name a .scenario.ron file inside it".to_owned()
+            }
+            Refusal::TooLarge(..) => {
+                format!("{e}; use the `generated` form for large towns")
+            }
+            Refusal::NotAFile(_) | Refusal::Io(_) => e.to_string(),
         };
         ScenarioError::file(&file, why)
     })?;
-    if meta.is_dir() {
-        return Err(ScenarioError::file(
-            &file,
-            "this is a folder, not a scenario file; name a .scenario.ron file inside it",
-        ));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ScenarioError::file(
-            &file,
-            format!(
-                "the file is {} bytes, more than the {MAX_FILE_BYTES}-byte limit; use the `generated` form for large towns",
-                meta.len()
-            ),
-        ));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| ScenarioError::file(&file, format!("cannot read this file ({e})")))?;
+    let bytes = crate::files::without_byte_order_mark(&bytes);
     if bytes.contains(&0) {
         return Err(ScenarioError::file(
             &file,
             "this is a binary file, not a scenario; scenarios are RON text files like scenes/default.scenario.ron",
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
         let (line, col) = position_of(&String::from_utf8_lossy(
             &e.as_bytes()[..e.utf8_error().valid_up_to()],
         ));

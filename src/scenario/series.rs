@@ -76,22 +76,18 @@ impl TimeSeries {
     /// Reads a series file.
     pub fn load(path: &Path, columns: &[Column]) -> Result<Self, ScenarioError> {
         let file = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|_| {
-            ScenarioError::file(&file, "this file does not exist; check the path (paths are relative to the scenario file)")
+        let bytes = crate::files::read_bounded(path, MAX_SERIES_BYTES).map_err(|e| {
+            let why = match e {
+                crate::files::Refusal::Missing => "this file does not exist; check the path (paths are relative to the scenario file)".to_owned(),
+                crate::files::Refusal::TooLarge(..) => format!("{e}; use a coarser time step"),
+                _ => e.to_string(),
+            };
+            ScenarioError::file(&file, why)
         })?;
-        if meta.len() > MAX_SERIES_BYTES {
-            return Err(ScenarioError::file(
-                &file,
-                format!(
-                    "the file is larger than {MAX_SERIES_BYTES} bytes; use a coarser time step"
-                ),
-            ));
-        }
-        let bytes = std::fs::read(path)
-            .map_err(|e| ScenarioError::file(&file, format!("cannot read this file ({e})")))?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            ScenarioError::file(&file, "the file is not UTF-8 text; save it as CSV (UTF-8)")
-        })?;
+        let text = String::from_utf8(crate::files::without_byte_order_mark(&bytes).to_vec())
+            .map_err(|_| {
+                ScenarioError::file(&file, "the file is not UTF-8 text; save it as CSV (UTF-8)")
+            })?;
         Self::parse(&text, &file, columns)
     }
 

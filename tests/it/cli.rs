@@ -317,9 +317,11 @@ fn a_run_stopped_by_a_signal_leaves_no_temporary_file() {
             .expect("kill runs");
         assert!(killed.success());
         let out = child.wait_with_output().expect("ends");
+        // 128 and the signal's number, as a shell reports it.
+        let expected = if signal == "-TERM" { 143 } else { 130 };
         assert_eq!(
             out.status.code(),
-            Some(130),
+            Some(expected),
             "{signal}: {}",
             text(&out.stderr)
         );
@@ -331,6 +333,67 @@ fn a_run_stopped_by_a_signal_leaves_no_temporary_file() {
         assert_eq!(temporary(&dir), 0, "{signal} left a temporary file");
         assert!(!csv.exists(), "{signal} left a partial output");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Temporary files (`.NAME.PID.tmp`) in `dir`.
+fn temporary_files_in(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .expect("readable")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .count()
+}
+
+#[test]
+fn a_run_in_a_scripts_background_keeps_ignoring_ctrl_c_and_cleans_up_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = std::env::temp_dir().join(format!("microgrid-background-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let csv = dir.join("year.csv");
+    // A script's background job starts with SIGINT and SIGQUIT ignored.
+    let script = format!(
+        "\"$0\" run scenes/default.scenario.ron --days 365 --csv '{}' 2>/dev/null & echo $!; wait $!; echo \"status $?\"",
+        csv.display()
+    );
+    let mut shell = Command::new("bash")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_microgrid")])
+        .current_dir(repo(""))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash starts");
+    let mut lines = BufReader::new(shell.stdout.take().expect("stdout"));
+    let mut pid = String::new();
+    lines.read_line(&mut pid).expect("the job's pid");
+    let pid = pid.trim().to_owned();
+    let mut waited = 0;
+    while temporary_files_in(&dir) == 0 && waited < 3000 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
+    assert_eq!(temporary_files_in(&dir), 1, "the run never started writing");
+    let kill = |signal: &str| {
+        Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs")
+            .success()
+    };
+    // Ignored, as the script asked: the run goes on writing.
+    assert!(kill("-INT"));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        kill("-0"),
+        "SIGINT ended a job that started with it ignored"
+    );
+    assert_eq!(temporary_files_in(&dir), 1);
+    assert!(kill("-TERM"));
+    let mut rest = String::new();
+    lines.read_to_string(&mut rest).expect("the status");
+    shell.wait().expect("bash ends");
+    assert_eq!(rest.trim(), "status 143");
+    assert_eq!(temporary_files_in(&dir), 0, "SIGTERM left a temporary file");
+    assert!(!csv.exists(), "SIGTERM left a partial output");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -433,13 +496,15 @@ fn import_writes_a_scenario_that_checks_and_refuses_what_it_cannot_model() {
     );
     let check = microgrid(&["check", out_file.to_str().expect("utf-8")]);
     assert!(check.status.success(), "{}", text(&check.stderr));
+    let never = out_file.with_file_name("never.scenario.ron");
     let out = microgrid(&[
         "import",
         "tests/fixtures/pandapower/cigre_lv.json",
         "-o",
-        "/dev/null",
+        never.to_str().expect("utf-8"),
     ]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(!never.exists(), "a refused import wrote its output");
     assert!(
         text(&out.stderr).contains("3 transformers in service"),
         "{}",
@@ -453,4 +518,254 @@ fn import_writes_a_scenario_that_checks_and_refuses_what_it_cannot_model() {
         text(&out.stderr)
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A scratch folder with a copy of the default scenario and of the
+/// Greensboro one with its weather series.
+fn scratch_with_scenarios(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("microgrid-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("weather")).expect("dir");
+    for f in [
+        "default.scenario.ron",
+        "greensboro-tmy.scenario.ron",
+        "weather/greensboro-june.csv",
+    ] {
+        std::fs::copy(repo(&format!("scenes/{f}")), dir.join(f)).expect("copy");
+    }
+    dir
+}
+
+/// Runs the binary in `dir`: its status and its stderr.
+fn in_dir(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_microgrid"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("runs");
+    (out.status.code(), text(&out.stderr))
+}
+
+#[test]
+fn no_command_writes_over_a_file_it_reads_or_twice_to_one_file() {
+    let dir = scratch_with_scenarios("over-inputs");
+    let before = |f: &str| std::fs::read(dir.join(f)).expect("there");
+    let scenario = before("default.scenario.ron");
+    let series = before("weather/greensboro-june.csv");
+    for (args, words) in [
+        (
+            vec![
+                "run",
+                "default.scenario.ron",
+                "--csv",
+                "default.scenario.ron",
+            ],
+            vec!["--csv default.scenario.ron would write over default.scenario.ron"],
+        ),
+        (
+            vec![
+                "run",
+                "default.scenario.ron",
+                "--events",
+                "./default.scenario.ron",
+            ],
+            vec!["--events", "would write over default.scenario.ron"],
+        ),
+        (
+            vec![
+                "run",
+                "greensboro-tmy.scenario.ron",
+                "--csv",
+                "weather/greensboro-june.csv",
+            ],
+            vec!["would write over", "greensboro-june.csv"],
+        ),
+        (
+            vec![
+                "run",
+                "default.scenario.ron",
+                "--csv",
+                "x.csv",
+                "--events",
+                "./x.csv",
+            ],
+            vec!["--csv and --events both name ./x.csv"],
+        ),
+        (
+            vec!["run", "default.scenario.ron", "--csv", "/proc/no/x.csv"],
+            vec!["--csv /proc/no/x.csv", "does not exist"],
+        ),
+        (
+            vec!["run", "default.scenario.ron", "--csv", "/proc/x.csv"],
+            vec!["--csv /proc/x.csv: cannot write"],
+        ),
+        (
+            vec!["run", "default.scenario.ron", "--csv", "weather"],
+            vec!["is a folder"],
+        ),
+        (
+            vec![
+                "open",
+                "default.scenario.ron",
+                "--screenshot",
+                "default.scenario.ron",
+            ],
+            vec!["--screenshot", "would write over"],
+        ),
+    ] {
+        let (code, stderr) = in_dir(&dir, &args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        for w in words {
+            assert!(stderr.contains(w), "{args:?}: {stderr}");
+        }
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: one line: {stderr}");
+    }
+    assert_eq!(before("default.scenario.ron"), scenario);
+    assert_eq!(before("weather/greensboro-june.csv"), series);
+    assert!(!dir.join("x.csv").exists());
+
+    // import: not over the pandapower file it reads.
+    std::fs::copy(
+        repo("tests/fixtures/kerber_dorfnetz.json"),
+        dir.join("k.json"),
+    )
+    .expect("copy");
+    let json = before("k.json");
+    let (code, stderr) = in_dir(&dir, &["import", "k.json", "-o", "k.json"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--output k.json would write over k.json"),
+        "{stderr}"
+    );
+    assert_eq!(before("k.json"), json);
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn devices_pipes_and_links_to_them_are_refused_at_once() {
+    let dir = scratch_with_scenarios("not-files");
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.challenge.ron")).expect("link");
+    let made = Command::new("mkfifo")
+        .arg(dir.join("pipe.scenario.ron"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for (args, words) in [
+        (
+            vec!["check", "/dev/zero"],
+            "/dev/zero: this is a device, not a file",
+        ),
+        (
+            vec!["challenge", "zero.challenge.ron"],
+            "zero.challenge.ron: this is a device, not a file",
+        ),
+        (
+            vec!["check", "pipe.scenario.ron"],
+            "pipe.scenario.ron: this is a named pipe, not a file",
+        ),
+        (vec!["run", "pipe.scenario.ron"], "this is a named pipe"),
+        (vec!["import", "/dev/zero"], "this is a device"),
+    ] {
+        // A pipe would wait for a writer forever: the test would hang, not fail,
+        // so a watchdog kills it after 20 s.
+        let child = Command::new(env!("CARGO_BIN_EXE_microgrid"))
+            .args(&args)
+            .current_dir(&dir)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        let id = child.id();
+        let watchdog = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(20));
+            let _ = Command::new("kill").args(["-9", &id.to_string()]).status();
+        });
+        let out = child.wait_with_output().expect("ends");
+        drop(watchdog);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(words), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn smaller_findings_get_the_right_answer() {
+    let dir = scratch_with_scenarios("smaller");
+    // A UTF-8 byte-order mark (Windows Notepad) reads as the text it shows.
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(std::fs::read(dir.join("default.scenario.ron")).expect("read"));
+    std::fs::write(dir.join("bom.scenario.ron"), &bom).expect("write");
+    let (code, stderr) = in_dir(&dir, &["check", "bom.scenario.ron"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // ... and an error after it is located as the editor shows it.
+    let broken = String::from_utf8(bom)
+        .expect("utf-8")
+        .replacen("seed:", "sed:", 1);
+    let line = broken
+        .lines()
+        .position(|l| l.contains("sed:"))
+        .expect("there")
+        + 1;
+    std::fs::write(dir.join("bom-broken.scenario.ron"), broken.as_bytes()).expect("write");
+    let (code, stderr) = in_dir(&dir, &["check", "bom-broken.scenario.ron"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "bom-broken.scenario.ron:{line}:5: Unexpected field named `sed`"
+        )),
+        "{stderr}"
+    );
+
+    // An outage wholly outside the run would change nothing.
+    let (code, stderr) = in_dir(
+        &dir,
+        &[
+            "run",
+            "default.scenario.ron",
+            "--outage",
+            "2030-01-01 10:00..2030-01-01 12:00",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--outage 2030-01-01 10:00..2030-01-01 12:00 is outside the run, which goes from 2025-06-21 06:00 to 2025-06-22 06:00"),
+        "{stderr}"
+    );
+    let (code, stderr) = in_dir(
+        &dir,
+        &[
+            "run",
+            "default.scenario.ron",
+            "--price",
+            "2025-06-20 10:00..2025-06-21 06:00=2",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--price 2025-06-20 10:00..2025-06-21 06:00 is outside the run"),
+        "{stderr}"
+    );
+    // A backwards price spike is called a price spike.
+    let (code, stderr) = in_dir(
+        &dir,
+        &[
+            "run",
+            "default.scenario.ron",
+            "--price",
+            "2025-06-21 12:00..2025-06-21 10:00=1",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the price spike \"2025-06-21 12:00..2025-06-21 10:00\" ends before it starts"
+        ),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -299,3 +299,25 @@ fn every_element_the_sandbox_cannot_model_is_refused_by_name() {
         assert!(why.contains(says), "expected \"{says}\": {why}");
     }
 }
+
+#[test]
+fn what_import_and_save_write_is_within_what_check_reads() {
+    // A town of 20,000 houses is fine in its compact generated form; written
+    // out house by house it is larger than a scenario file may be.
+    let (mut s, text) =
+        microgrid::scenario::load(&repo("scenes/town-1000.scenario.ron")).expect("loads");
+    let g = s.generated.as_mut().expect("generated");
+    g.streets = 800;
+    let built = microgrid::scenario::build(&s, "town", &text).expect("builds");
+    assert!(built.scenario.generated.is_none(), "written out");
+    let e = edit::to_file_text(&built.scenario, "// header\n").expect_err("too large");
+    assert!(e.contains("8 MiB") && e.contains("MiB, more than"), "{e}");
+    // The 1,000-house town written out is within the limit, and reads back.
+    let (s, text) =
+        microgrid::scenario::load(&repo("scenes/town-1000.scenario.ron")).expect("loads");
+    let built = microgrid::scenario::build(&s, "town", &text).expect("builds");
+    let written = edit::to_file_text(&built.scenario, "// header\n").expect("fits");
+    assert!(written.len() as u64 <= microgrid::scenario::MAX_FILE_BYTES);
+    assert!(written.starts_with("// header\nScenario("));
+    microgrid::scenario::parse(&written, "written").expect("reads back");
+}

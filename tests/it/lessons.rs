@@ -193,3 +193,120 @@ fn a_bad_lesson_is_located() {
     let e = PreparedLesson::load(&path).expect_err("unknown action");
     assert!(e[0].to_string().contains("Fly"), "{}", e[0]);
 }
+
+#[test]
+fn every_number_and_every_write_in_a_lesson_or_a_tour_is_checked_where_it_is_written() {
+    let dir = std::env::temp_dir().join(format!("microgrid-content-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("folder");
+    let scenario = repo("scenes/default.scenario.ron").display().to_string();
+    let lesson = dir.join("numbers.lesson.ron");
+    // The step is on line 5; `at` is the column the error must point at
+    // (where the bad value starts or ends, as the parser reports it).
+    let cases: [(&str, &str, &[&str]); 9] = [
+        (
+            "(text: \"a\", until: PriceAbove(NaN)),",
+            "NaN",
+            &["a price in EUR/kWh must be a finite number"],
+        ),
+        (
+            "(text: \"a\", until: BatteryBelow(200)),",
+            "200",
+            &["a percentage is 200, outside the allowed range 0 to 100"],
+        ),
+        (
+            "(text: \"a\", on_enter: [SetSpeed(NaN)]),",
+            "NaN",
+            &["a speed", "finite"],
+        ),
+        (
+            "(text: \"a\", on_enter: [JumpToHour(25)]),",
+            "25",
+            &["an hour of the day is 0 to 23, found 25"],
+        ),
+        (
+            "(text: \"a\", show_me: [AddPv(house: \"Lindenweg 9\", kwp: NaN)]),",
+            "NaN",
+            &["kwp (PV peak power in kW) must be a finite number"],
+        ),
+        (
+            "(text: \"a\", show_me: [AddBattery(house: \"Lindenweg 9\", capacity_kwh: 10, power_kw: 5, efficiency: 2)]),",
+            "2)",
+            &["efficiency (one-way, 0.5 to 1) is 2, outside"],
+        ),
+        (
+            "(text: \"a\", show_me: [SetClouds(Some(9))]),",
+            "9",
+            &["cloud_oktas", "is 9, outside"],
+        ),
+        (
+            "(text: \"a\", show_me: [SaveAs(\"/tmp/evil.scenario.ron\")]),",
+            "/tmp/evil",
+            &[
+                "a lesson or a tour writes only inside scenes/my/; \"/tmp/evil.scenario.ron\" is outside it",
+            ],
+        ),
+        (
+            "(text: \"a\", show_me: [Screenshot(\"scenes/my/../../x.png\")]),",
+            "scenes/my/../",
+            &["writes only inside scenes/my/"],
+        ),
+    ];
+    for (step, at, words) in cases {
+        std::fs::write(
+            &lesson,
+            format!("Lesson(\n    title: \"Numbers\",\n    scenario: \"{scenario}\",\n    steps: [\n        {step}\n    ],\n)\n"),
+        )
+        .expect("write");
+        let e = PreparedLesson::load(&lesson).expect_err(step);
+        let e = e[0].to_string();
+        let col = 9 + step.find(at).expect("marker");
+        let end = col + at.len();
+        let (line, column) = {
+            let mut parts = e.split(':').skip(1);
+            (
+                parts.next().and_then(|l| l.parse::<usize>().ok()),
+                parts.next().and_then(|c| c.parse::<usize>().ok()),
+            )
+        };
+        assert_eq!(line, Some(5), "{step}: {e}");
+        let column = column.expect("a column");
+        assert!(
+            (col..=end).contains(&column),
+            "{step}: column {column} is not at {at} ({col} to {end}): {e}"
+        );
+        for w in words {
+            assert!(e.contains(w), "{step}: {e}");
+        }
+    }
+    // Inside the user's folder it loads.
+    std::fs::write(
+        &lesson,
+        format!("Lesson(\n    title: \"Numbers\",\n    scenario: \"{scenario}\",\n    minutes: 5,\n    steps: [\n        (text: \"a\", show_me: [SaveAs(\"scenes/my/mine.scenario.ron\"), SetSpeed(600)]),\n    ],\n)\n"),
+    )
+    .expect("write");
+    PreparedLesson::load(&lesson).expect("writes inside scenes/my");
+
+    // A tour's camera.
+    let tour = dir.join("numbers.tour.ron");
+    for (camera, words) in [
+        (
+            "distance_m: NaN",
+            "distance_m (the camera's distance in metres) must be a finite number",
+        ),
+        (
+            "pitch_deg: 999",
+            "pitch_deg (the camera's angle above the horizon, 1 to 89 degrees) is 999, outside",
+        ),
+    ] {
+        std::fs::write(
+            &tour,
+            format!("Tour(\n    title: \"Numbers\",\n    scenario: \"{scenario}\",\n    steps: [\n        (after_s: 1, camera: Some((focus: \"the transformer\", {camera}))),\n    ],\n)\n"),
+        )
+        .expect("write");
+        let e = microgrid::app::modes::demo::PreparedTour::load(&tour).expect_err(camera);
+        let e = e[0].to_string();
+        assert!(e.contains("numbers.tour.ron:5:"), "{e}");
+        assert!(e.contains(words), "{e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -104,7 +104,7 @@ pub fn report_path_beside(png: &Path) -> PathBuf {
 /// Writes `snapshot` to `path` as JSON, through a temporary file.
 pub fn write_report(path: &Path, snapshot: &LayoutSnapshot) -> Result<(), String> {
     let json = report_json(snapshot)?;
-    crate::run::write_atomically(path, json.as_bytes())
+    crate::files::write_atomically(path, json.as_bytes())
 }
 
 /// The report as JSON: one line per text and per widget.

@@ -134,7 +134,7 @@ pub fn save_png(image: Image, crop: Option<[u32; 4]>, path: &Path) -> Result<(),
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    crate::run::write_atomically(path, bytes.get_ref())
+    crate::files::write_atomically(path, bytes.get_ref())
 }
 
 /// Writes the layout of the frame a screenshot was asked in, when

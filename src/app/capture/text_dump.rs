@@ -74,7 +74,7 @@ fn write_texts(mut dump: ResMut<TextDump>, time: Res<Time<Real>>, exit: MessageR
         return;
     }
     let body: String = dump.texts.iter().map(|t| format!("{t}\n")).collect();
-    if let Err(e) = crate::run::write_atomically(&dump.path, body.as_bytes()) {
+    if let Err(e) = crate::files::write_atomically(&dump.path, body.as_bytes()) {
         warn!("cannot write the texts to {}: {e}", dump.path.display());
     }
     dump.dirty = false;

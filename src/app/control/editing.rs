@@ -434,12 +434,12 @@ pub fn save_as(world: &mut World, path: &Path) -> Result<PathBuf, String> {
             *series = relative_to(&from.join(&*series), to);
         }
     }
-    let text = edit::to_ron(&scenario)?;
+    let text = edit::to_file_text(&scenario, "")?;
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)
             .map_err(|e| tr!("save.cannot_make_folder", folder = folder.display(), e = e))?;
     }
-    crate::run::write_atomically(path, text.as_bytes())?;
+    crate::files::write_atomically(path, text.as_bytes())?;
     Ok(path.to_path_buf())
 }
 

@@ -38,7 +38,7 @@ pub enum Control {
     /// Grid outage on or off.
     ToggleOutage,
     /// Fix the import price (EUR/kWh), or `None` for the tariff.
-    SetPrice(Option<f64>),
+    SetPrice(#[serde(deserialize_with = "checked::optional::price_eur_per_kwh")] Option<f64>),
     /// The 1.50 EUR/kWh spike on or off.
     TogglePriceSpike,
     /// Pause or run.
@@ -50,13 +50,13 @@ pub enum Control {
     /// One step.
     StepOnce,
     /// Simulated seconds per real second.
-    SetSpeed(f64),
+    SetSpeed(#[serde(deserialize_with = "checked::speed")] f64),
     /// Run ahead to the next stroke of this hour.
-    JumpToHour(u32),
+    JumpToHour(#[serde(deserialize_with = "checked::hour")] u32),
     /// Cloud cover in oktas, or `None` for the weather model.
-    SetClouds(Option<f64>),
+    SetClouds(#[serde(deserialize_with = "checked::optional::oktas")] Option<f64>),
     /// Wind in m/s, or `None` for the weather model.
-    SetWind(Option<f64>),
+    SetWind(#[serde(deserialize_with = "checked::optional::wind_m_s")] Option<f64>),
     /// Open another scenario file.
     LoadScenario(PathBuf),
     /// Read the running scenario's file again.
@@ -102,7 +102,7 @@ pub enum Control {
     /// Open a panel: `Help`, `Build`, `Challenges`, `Charts` or `Key`.
     Show(super::action::Panel),
     /// The panels' size in percent: 100, 125, 150 or 200.
-    SetUiSize(u32),
+    SetUiSize(#[serde(deserialize_with = "ui_size")] u32),
     /// Presenter mode on (`true`) or off (`false`).
     SetPresenter(bool),
     /// Export the challenge's results under this student's name (`hand-in/`).
@@ -309,6 +309,61 @@ impl<'de> Deserialize<'de> for ScriptAction {
     }
 }
 
+fn ui_size<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let p = u32::deserialize(d)?;
+    let sizes = super::action::UI_SIZES_PERCENT;
+    if !sizes.contains(&p) {
+        return Err(de::Error::custom(format!(
+            "SetUiSize({p}): the panels' size is one of {sizes:?} percent"
+        )));
+    }
+    Ok(p)
+}
+
+/// Where a lesson or a tour (content someone else wrote) may write: inside
+/// the user's folder ([`super::editing::MY_FOLDER`]), by a relative path
+/// that does not climb out of it. A script the user runs may write where
+/// the user says.
+pub fn content_may_write(action: &ScriptAction) -> Result<(), String> {
+    let ScriptAction::Control(Control::SaveAs(path) | Control::Screenshot(path)) = action else {
+        return Ok(());
+    };
+    let folder = Path::new(super::editing::MY_FOLDER);
+    let inside = path.starts_with(folder)
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if inside {
+        Ok(())
+    } else {
+        Err(format!(
+            "a lesson or a tour writes only inside {}/; \"{}\" is outside it",
+            folder.display(),
+            path.display()
+        ))
+    }
+}
+
+/// [`content_may_write`] for each of a content file's actions, each
+/// refusal located at its path in the file's text.
+pub fn check_content_writes<'a>(
+    actions: impl Iterator<Item = &'a ScriptAction>,
+    loc: &crate::scenario::error::Locator<'_>,
+    errors: &mut Vec<ScenarioError>,
+) {
+    for action in actions {
+        if let Err(why) = content_may_write(action) {
+            let written = match action {
+                ScriptAction::Control(Control::SaveAs(p) | Control::Screenshot(p)) => {
+                    p.display().to_string()
+                }
+                _ => String::new(),
+            };
+            errors.push(loc.error_at_text(&written, 0, why));
+        }
+    }
+}
+
 fn after_s<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let v = f64::deserialize(d)?;
     checked::in_range(v, 0.0, 3600.0, "after_s (seconds after the previous step)")
@@ -349,17 +404,6 @@ pub fn parse(text: &str, file: &str) -> Result<Script, ScenarioError> {
             e.code
         ),
     })?;
-    let sizes = super::action::UI_SIZES_PERCENT;
-    for step in &script.steps {
-        if let ScriptAction::Control(Control::SetUiSize(p)) = step.action
-            && !sizes.contains(&p)
-        {
-            return Err(ScenarioError::file(
-                file,
-                format!("SetUiSize({p}): the panels' size is one of {sizes:?} percent"),
-            ));
-        }
-    }
     if script.steps.len() > MAX_STEPS {
         return Err(ScenarioError::file(
             file,

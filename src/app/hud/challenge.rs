@@ -38,7 +38,7 @@ pub fn lesson_files(folder: &std::path::Path) -> Vec<(PathBuf, Text, u32)> {
         .map(|e| e.path())
         .filter(|p| p.to_string_lossy().ends_with(".lesson.ron"))
         .map(|p| {
-            let read = std::fs::read_to_string(&p).ok().and_then(|t| {
+            let read = crate::scenario::error::read_text(&p).ok().and_then(|t| {
                 crate::scenario::error::parse_ron::<crate::app::modes::lesson::Lesson>(
                     &t, "", "Lesson", "",
                 )
@@ -81,7 +81,7 @@ pub fn challenge_files(folder: &std::path::Path) -> Vec<(PathBuf, Text, u8)> {
         .map(|e| e.path())
         .filter(|p| p.to_string_lossy().ends_with(".challenge.ron"))
         .map(|p| {
-            let (title, difficulty) = std::fs::read_to_string(&p)
+            let (title, difficulty) = crate::scenario::error::read_text(&p)
                 .ok()
                 .and_then(|t| {
                     crate::scenario::error::parse_ron::<crate::challenge::Challenge>(

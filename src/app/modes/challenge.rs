@@ -192,7 +192,7 @@ fn export_results(world: &mut World, student: &str) {
     let written = std::fs::create_dir_all(folder)
         .map_err(|e| e.to_string())
         .and_then(|()| serde_json::to_string_pretty(&hand_in).map_err(|e| e.to_string()))
-        .and_then(|text| crate::run::write_atomically(&json, text.as_bytes()));
+        .and_then(|text| crate::files::write_atomically(&json, text.as_bytes()));
     let mut note = world.resource_mut::<crate::app::control::requests::StatusNote>();
     match written {
         Ok(()) => {

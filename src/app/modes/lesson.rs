@@ -44,7 +44,7 @@ pub struct Lesson {
     /// The scenario it runs on, relative to the lesson file.
     pub scenario: String,
     /// About how long it takes in class, minutes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::scenario::checked::count")]
     pub minutes: u32,
     /// The steps, in order.
     pub steps: Vec<LessonStep>,
@@ -92,13 +92,13 @@ pub enum Until {
     /// A part of this kind was added (a battery, PV, a car, a turbine, a house, a cable).
     Added(Tool),
     /// The import price is at least this, EUR/kWh.
-    PriceAbove(f64),
+    PriceAbove(#[serde(deserialize_with = "crate::scenario::checked::price_eur_per_kwh")] f64),
     /// The local market uses this mechanism.
     Market(Mechanism),
     /// The highest bus voltage is at least this, per unit.
-    VoltageAbove(f64),
+    VoltageAbove(#[serde(deserialize_with = "crate::scenario::checked::voltage_pu")] f64),
     /// The home batteries hold at most this share of their capacity, percent.
-    BatteryBelow(f64),
+    BatteryBelow(#[serde(deserialize_with = "crate::scenario::checked::percent_0_100")] f64),
 }
 
 impl Until {
@@ -291,6 +291,11 @@ impl PreparedLesson {
                 }
             }
         }
+        let actions = lesson
+            .steps
+            .iter()
+            .flat_map(|s| s.on_enter.iter().chain(&s.show_me));
+        crate::app::control::script::check_content_writes(actions, &loc, &mut errors);
         let Some(scenario_file) = loc.scenario_beside(path, &lesson.scenario, &mut errors) else {
             return Err(errors);
         };

@@ -25,12 +25,19 @@ pub enum Edit {
         /// The house.
         house: String,
         /// Peak power, kW.
+        #[serde(deserialize_with = "crate::scenario::checked::kwp")]
         kwp: f64,
         /// Tilt from horizontal, degrees.
-        #[serde(default = "default_tilt")]
+        #[serde(
+            default = "default_tilt",
+            deserialize_with = "crate::scenario::checked::tilt_deg"
+        )]
         tilt_deg: f64,
         /// Azimuth clockwise from north, degrees (180 south).
-        #[serde(default = "default_azimuth")]
+        #[serde(
+            default = "default_azimuth",
+            deserialize_with = "crate::scenario::checked::azimuth_deg"
+        )]
         azimuth_deg: f64,
     },
     /// A home battery in a house that has none.
@@ -38,11 +45,16 @@ pub enum Edit {
         /// The house.
         house: String,
         /// Usable energy, kWh.
+        #[serde(deserialize_with = "crate::scenario::checked::capacity_kwh")]
         capacity_kwh: f64,
         /// Inverter power, kW.
+        #[serde(deserialize_with = "crate::scenario::checked::power_kw")]
         power_kw: f64,
         /// One-way efficiency.
-        #[serde(default = "default_efficiency")]
+        #[serde(
+            default = "default_efficiency",
+            deserialize_with = "crate::scenario::checked::efficiency"
+        )]
         efficiency: f64,
     },
     /// An electric car for a house that has none.
@@ -50,16 +62,25 @@ pub enum Edit {
         /// The house.
         house: String,
         /// Battery, kWh.
-        #[serde(default = "default_car_battery")]
+        #[serde(
+            default = "default_car_battery",
+            deserialize_with = "crate::scenario::checked::ev_battery_kwh"
+        )]
         battery_kwh: f64,
         /// Home charger, kW.
-        #[serde(default = "default_charger")]
+        #[serde(
+            default = "default_charger",
+            deserialize_with = "crate::scenario::checked::power_kw"
+        )]
         charger_kw: f64,
         /// Whether the owner allows vehicle-to-grid.
         #[serde(default)]
         v2g: bool,
         /// Distance driven a day, km.
-        #[serde(default = "default_daily_km")]
+        #[serde(
+            default = "default_daily_km",
+            deserialize_with = "crate::scenario::checked::daily_km"
+        )]
         daily_km: f64,
     },
     /// A new house connected to an existing bus.
@@ -69,10 +90,16 @@ pub enum Edit {
         /// The bus its service cable joins.
         bus: String,
         /// Yearly demand, kWh.
-        #[serde(default = "default_annual_kwh")]
+        #[serde(
+            default = "default_annual_kwh",
+            deserialize_with = "crate::scenario::checked::annual_kwh"
+        )]
         annual_kwh: f64,
         /// Where it stands, metres (next to its bus when not given).
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::position"
+        )]
         position_m: Option<(f64, f64)>,
     },
     /// A small wind turbine on an existing bus.
@@ -85,10 +112,16 @@ pub enum Edit {
         #[serde(default = "default_turbine_model")]
         model: String,
         /// Hub height, m.
-        #[serde(default = "default_hub_height")]
+        #[serde(
+            default = "default_hub_height",
+            deserialize_with = "crate::scenario::checked::hub_height_m"
+        )]
         hub_height_m: f64,
         /// Where it stands, metres (next to its bus when not given).
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::position"
+        )]
         position_m: Option<(f64, f64)>,
     },
     /// Takes a house away with its PV, battery and car.
@@ -121,10 +154,16 @@ pub enum Edit {
         /// The house.
         house: String,
         /// Yearly demand, kWh.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::annual_kwh"
+        )]
         annual_kwh: Option<f64>,
         /// Share of the demand served to the last in an island.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::share"
+        )]
         critical_share: Option<f64>,
     },
     /// Changes a house's PV.
@@ -132,13 +171,19 @@ pub enum Edit {
         /// The house.
         house: String,
         /// Peak power, kW.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::scenario::checked::optional::kwp")]
         kwp: Option<f64>,
         /// Tilt, degrees.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::tilt_deg"
+        )]
         tilt_deg: Option<f64>,
         /// Azimuth, degrees.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::azimuth_deg"
+        )]
         azimuth_deg: Option<f64>,
     },
     /// Changes a house's battery.
@@ -146,13 +191,22 @@ pub enum Edit {
         /// The house.
         house: String,
         /// Usable energy, kWh.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::capacity_kwh"
+        )]
         capacity_kwh: Option<f64>,
         /// Inverter power, kW.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::power_kw"
+        )]
         power_kw: Option<f64>,
         /// One-way efficiency.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::efficiency"
+        )]
         efficiency: Option<f64>,
     },
     /// Changes a house's car.
@@ -160,16 +214,25 @@ pub enum Edit {
         /// The house.
         house: String,
         /// Battery, kWh.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::ev_battery_kwh"
+        )]
         battery_kwh: Option<f64>,
         /// Charger, kW.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::power_kw"
+        )]
         charger_kw: Option<f64>,
         /// Vehicle-to-grid allowed.
         #[serde(default)]
         v2g: Option<bool>,
         /// Distance a day, km.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::daily_km"
+        )]
         daily_km: Option<f64>,
         /// When it comes home, "HH:MM".
         #[serde(default)]
@@ -186,7 +249,10 @@ pub enum Edit {
         #[serde(default)]
         model: Option<String>,
         /// Hub height, m.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::hub_height_m"
+        )]
         hub_height_m: Option<f64>,
     },
     /// Puts in another transformer type.
@@ -200,7 +266,10 @@ pub enum Edit {
         /// The strategy.
         strategy: crate::scenario::tariff::Strategy,
         /// Share of each battery kept for outages (0 to 1).
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::share"
+        )]
         outage_reserve: Option<f64>,
     },
     /// A cable from a bus to a new joint (extending a street, or a new
@@ -215,10 +284,16 @@ pub enum Edit {
         #[serde(default = "default_street_cable")]
         cable: String,
         /// Where a new joint stands, metres.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::position"
+        )]
         position_m: Option<(f64, f64)>,
         /// Length, m (the distance between its ends when not given).
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::scenario::checked::optional::length_m"
+        )]
         length_m: Option<f64>,
     },
     /// Puts in another type for the cable between two buses.
@@ -252,6 +327,7 @@ pub enum Edit {
         /// The house.
         house: String,
         /// Where it stands now, metres.
+        #[serde(deserialize_with = "crate::scenario::checked::position")]
         position_m: (f64, f64),
         /// The bus it connects to there (the same one when not given).
         #[serde(default)]
@@ -262,6 +338,7 @@ pub enum Edit {
         /// The turbine.
         name: String,
         /// Where it stands now, metres.
+        #[serde(deserialize_with = "crate::scenario::checked::position")]
         position_m: (f64, f64),
         /// The bus it feeds from there (the same one when not given).
         #[serde(default)]
@@ -478,6 +555,22 @@ pub fn to_ron(s: &Scenario) -> Result<String, String> {
     ron::ser::to_string_pretty(s, config)
         .map(|body| format!("Scenario{body}\n"))
         .map_err(|e| tr!("edit.cannot_write_out", e = e))
+}
+
+/// [`to_ron`] for a file: refused, with both sizes, when the text would be
+/// larger than a scenario file may be ([`crate::scenario::MAX_FILE_BYTES`]),
+/// so that what is written (`import`, Save) is what `check` reads.
+pub fn to_file_text(s: &Scenario, header: &str) -> Result<String, String> {
+    let text = format!("{header}{}", to_ron(s)?);
+    let limit = crate::scenario::MAX_FILE_BYTES;
+    if text.len() as u64 > limit {
+        return Err(tr!(
+            "edit.file_too_large",
+            size = crate::files::read::readable_size(text.len() as u64),
+            limit = crate::files::read::readable_size(limit)
+        ));
+    }
+    Ok(text)
 }
 
 /// Why `edit` would be refused before anything is built (a lock, a part

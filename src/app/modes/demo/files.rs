@@ -74,13 +74,16 @@ pub struct CameraMove {
     /// A house, turbine, bus or "the transformer".
     pub focus: String,
     /// Distance from it, metres.
-    #[serde(default = "d_distance")]
+    #[serde(
+        default = "d_distance",
+        deserialize_with = "checked::camera_distance_m"
+    )]
     pub distance_m: f64,
     /// Turn about the vertical, degrees (0 looks north).
-    #[serde(default = "d_yaw")]
+    #[serde(default = "d_yaw", deserialize_with = "checked::yaw_deg")]
     pub yaw_deg: f64,
     /// Angle above the horizon, degrees.
-    #[serde(default = "d_pitch")]
+    #[serde(default = "d_pitch", deserialize_with = "checked::pitch_deg")]
     pub pitch_deg: f64,
 }
 
@@ -182,6 +185,8 @@ impl PreparedTour {
         if !(0.0..=600.0).contains(&tour.hold_s) {
             errors.push(loc.error_at_text("hold_s", 0, "hold_s must be 0 to 600 seconds".into()));
         }
+        let actions = tour.steps.iter().flat_map(|s| &s.actions);
+        crate::app::control::script::check_content_writes(actions, &loc, &mut errors);
         let Some(scenario_file) = loc.scenario_beside(path, &tour.scenario, &mut errors) else {
             return Err(errors);
         };
