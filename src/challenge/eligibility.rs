@@ -238,6 +238,12 @@ pub fn tools_used(before: &Scenario, after: &Scenario) -> ToolUse {
             }
         }
     }
+    // A second cable beside one (the maps above hold one per pair).
+    for ((a, b), extra) in super::realism::parallel_additions(before, after) {
+        for _ in 0..extra {
+            used.add(Tool::Cable, format!("{a} - {b}"));
+        }
+    }
     for key in old_l.keys().filter(|k| !new_l.contains_key(*k)) {
         used.add(Tool::Remove, format!("{} - {}", key.0, key.1));
     }
@@ -408,6 +414,12 @@ pub fn reasons(
     if start.grid.locked && start.grid.transformer != design.grid.transformer {
         out.push(tr("challenge.reason_locked_transformer").to_owned());
     }
+    // Parts that exist: lengths, product ranges, no second cable unasked.
+    out.extend(super::realism::reasons(
+        start,
+        design,
+        challenge.parallel_cables,
+    ));
     // Tools and caps.
     for (tool, parts) in &used.0 {
         if !challenge.tools.contains(tool) {

@@ -13,6 +13,7 @@ pub mod eligibility;
 pub mod goals;
 pub mod grade;
 pub mod progress;
+pub mod realism;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,6 +62,10 @@ pub struct Challenge {
     /// What may be spent, EUR (at the scenario's prices).
     #[serde(deserialize_with = "budget")]
     pub budget_eur: f64,
+    /// A second cable may join two buses already joined (priced like any
+    /// cable); without this, a parallel cable makes a design ineligible.
+    #[serde(default)]
+    pub parallel_cables: bool,
     /// Lock every part the scenario has: the transformer, the feeders, the
     /// turbines, and each house's PV, battery and car (a house may still
     /// be given what it lacks).

@@ -20,8 +20,10 @@ pub struct PriceList {
     /// Home battery, per kWh of capacity, inverter included (retail surveys 2024: 400-1,000).
     #[serde(default = "d_battery_kwh", deserialize_with = "eur")]
     pub battery_eur_per_kwh: f64,
-    /// Home battery, per kW of inverter power beyond what the kWh price covers (none cited: 0).
-    #[serde(default, deserialize_with = "eur")]
+    /// Home battery, per kW of inverter power beyond the
+    /// [`INCLUDED_KW_PER_KWH`] the kWh price includes (hybrid inverters
+    /// 2024: about 150-300 EUR/kW).
+    #[serde(default = "d_battery_kw", deserialize_with = "eur")]
     pub battery_eur_per_kw: f64,
     /// Small wind turbine, per kW of rated power (klein-windkraftanlagen.com 2023: 3,000-10,000).
     #[serde(default = "d_wind", deserialize_with = "eur")]
@@ -29,6 +31,10 @@ pub struct PriceList {
     /// A home charger (11 kW wallbox) with its installation (ADAC 2023: box 500-1,000, fitting 500-2,300).
     #[serde(default = "d_charger", deserialize_with = "eur")]
     pub charger_eur: f64,
+    /// A car's battery, per kWh, when a design adds a car or a larger one
+    /// (BloombergNEF 2023 pack price survey: 139 USD/kWh, about 130 EUR).
+    #[serde(default = "d_car_battery", deserialize_with = "eur")]
+    pub car_battery_eur_per_kwh: f64,
     /// Low-voltage cable laid in the ground with its trench, per metre (dena 2012: 60 rural to 100 urban).
     #[serde(default = "d_cable", deserialize_with = "eur")]
     pub cable_eur_per_m: f64,
@@ -45,9 +51,10 @@ impl Default for PriceList {
         Self {
             pv_eur_per_kwp: d_pv(),
             battery_eur_per_kwh: d_battery_kwh(),
-            battery_eur_per_kw: 0.0,
+            battery_eur_per_kw: d_battery_kw(),
             wind_eur_per_kw: d_wind(),
             charger_eur: d_charger(),
+            car_battery_eur_per_kwh: d_car_battery(),
             cable_eur_per_m: d_cable(),
             cable_type_eur_per_m: BTreeMap::new(),
             house_connection_eur: d_connection(),
@@ -60,6 +67,12 @@ fn d_pv() -> f64 {
 }
 fn d_battery_kwh() -> f64 {
     700.0
+}
+fn d_battery_kw() -> f64 {
+    250.0
+}
+fn d_car_battery() -> f64 {
+    130.0
 }
 fn d_wind() -> f64 {
     6_000.0
@@ -89,6 +102,18 @@ impl PriceList {
             .unwrap_or(self.cable_eur_per_m)
     }
 
+    /// A home battery of `capacity_kwh` with `power_kw` of inverter: the
+    /// kWh price, and the inverter power beyond what it includes.
+    pub fn battery(&self, capacity_kwh: f64, power_kw: f64) -> f64 {
+        capacity_kwh * self.battery_eur_per_kwh
+            + (power_kw - capacity_kwh * INCLUDED_KW_PER_KWH).max(0.0) * self.battery_eur_per_kw
+    }
+
+    /// A car's charger and its battery of `battery_kwh`.
+    pub fn car(&self, battery_kwh: f64) -> f64 {
+        self.charger_eur + battery_kwh * self.car_battery_eur_per_kwh
+    }
+
     /// A turbine of `model` (its rated power from the power curve).
     pub fn turbine(&self, model: &str) -> f64 {
         crate::physics::wind::power_curve(model).map_or(0.0, |c| c.rated_kw * self.wind_eur_per_kw)
@@ -107,6 +132,10 @@ impl PriceList {
     }
 }
 
+/// Inverter power a home battery's kWh price includes, kW per kWh (a
+/// 10 kWh battery with a 5 kW inverter, as most are sold).
+pub const INCLUDED_KW_PER_KWH: f64 = 0.5;
+
 /// One priced part and what it is worth, EUR.
 fn items(s: &Scenario, p: &PriceList) -> BTreeMap<(&'static str, String), f64> {
     let mut out = BTreeMap::new();
@@ -118,11 +147,11 @@ fn items(s: &Scenario, p: &PriceList) -> BTreeMap<(&'static str, String), f64> {
         if let Some(b) = &h.battery {
             out.insert(
                 ("battery", h.name.clone()),
-                b.capacity_kwh * p.battery_eur_per_kwh + b.power_kw * p.battery_eur_per_kw,
+                p.battery(b.capacity_kwh, b.power_kw),
             );
         }
-        if h.ev.is_some() {
-            out.insert(("charger", h.name.clone()), p.charger_eur);
+        if let Some(ev) = &h.ev {
+            out.insert(("car", h.name.clone()), p.car(ev.battery_kwh));
         }
     }
     for t in &s.wind_turbines {

@@ -273,7 +273,11 @@ fn edits_are_priced_and_a_budget_refuses_what_it_cannot_pay() {
     assert!(!message(&app).0, "{:?}", message(&app));
     let spent = app.world().resource::<EditHistory>().spending.clone();
     assert_eq!(spent.total(), 8450.0);
-    assert_eq!(spent.removed.get("charger").copied(), Some(2000.0));
+    // Its 7.4 kW charger (2,000 EUR) and its 58 kWh battery at 130 EUR/kWh.
+    assert_eq!(
+        spent.removed.get("car").copied(),
+        Some(2000.0 + 58.0 * 130.0)
+    );
     // Undo gives the money back.
     act(&mut app, Action::Undo);
     act(&mut app, Action::Undo);

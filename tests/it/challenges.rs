@@ -680,3 +680,130 @@ fn the_modes_are_states_entered_and_left_at_once() {
     assert_eq!(mode(&app), Mode::Sandbox);
     assert!(!app.world().contains_resource::<ChallengeMode>());
 }
+
+#[test]
+fn designs_are_graded_on_parts_that_exist() {
+    let dir = folder("exists");
+    // The reference solution of "Too much sun" with its 300 m cable written 0.1 m.
+    let sun = repo("scenes/challenges/07-too-much-sun.challenge.ron");
+    let short = design(&dir, "short", &solution_of(&sun), |t| {
+        t.replacen("length_m: 300.0", "length_m: 0.1", 1)
+    });
+    let g = grade(&prepared(&sun), Some(&short));
+    assert!(!g.eligible, "{g:#?}");
+    assert!(
+        reasons(&g)
+            .contains("the cable LV busbar - F4 is 0.1 m long, but its ends are 280 m apart"),
+        "{}",
+        reasons(&g)
+    );
+    assert_eq!((g.stars, g.score), (0, 0));
+
+    // "Keep the lights on" allows no cables and locks the feeder: eight 0.1 m
+    // cables beside existing ones are new cables, too short and parallel.
+    let keep = repo("scenes/challenges/02-keep-the-lights-on.challenge.ron");
+    let p = prepared(&keep);
+    let parallel = design(&dir, "parallel", &solution_of(&keep), |t| {
+        let beside: String = (1..=8)
+            .map(|n| {
+                let from = if n == 1 { "LV busbar".to_owned() } else { format!("S{}", n - 1) };
+                format!("                (from: \"{from}\", to: \"S{n}\", cable: \"NAYY 4x150 SE\", length_m: 0.1),\n")
+            })
+            .collect();
+        let at = t
+            .find("                (from: \"LV busbar\", to: \"S1\"")
+            .expect("first cable");
+        let mut t = t;
+        t.insert_str(at, &beside);
+        t
+    });
+    let g = grade(&p, Some(&parallel));
+    assert!(!g.eligible);
+    let r = reasons(&g);
+    assert!(
+        r.contains("it lays a second cable between S1 and S2"),
+        "{r}"
+    );
+    assert!(r.contains("which this challenge does not allow"), "{r}");
+    assert!(
+        r.contains("the cable S1 - S2 is 0.1 m long, but its ends are 25 m apart"),
+        "{r}"
+    );
+
+    // Two 250 kWh "cars" that never leave: no car has such a battery, and
+    // a car's battery is priced (32,500 EUR each at 130 EUR/kWh).
+    let cars = design(&dir, "cars", &solution_of(&keep), |t| {
+        let mut t = t.replace(
+            ", battery: (capacity_kwh: 8.0, power_kw: 5.0, efficiency: 0.95)",
+            "",
+        );
+        for h in ["Sonnenweg 2\"", "Sonnenweg 5\""] {
+            let at = t.find(h).expect("house");
+            let end = at + t[at..].find("),\n").expect("end of house");
+            t.insert_str(
+                end,
+                ", ev: (battery_kwh: 250, charger_kw: 11, v2g: true, daily_km: 0)",
+            );
+        }
+        t
+    });
+    let g = grade(&p, Some(&cars));
+    let r = reasons(&g);
+    assert!(
+        r.contains(
+            "the car of Sonnenweg 2 has a 250 kWh battery; cars are sold with 20 to 215 kWh"
+        ),
+        "{r}"
+    );
+    assert!(r.contains("over the budget"), "{r}");
+    assert!(
+        g.spent_eur >= 2.0 * (250.0 * 130.0 + 2_000.0) - 1.0,
+        "{}",
+        g.spent_eur
+    );
+
+    // "Hold the frequency" with a 5,000 kW inverter at 100 % efficiency.
+    let hold = repo("scenes/challenges/03-hold-the-frequency.challenge.ron");
+    let huge = design(&dir, "huge", &solution_of(&hold), |t| {
+        t.replacen(
+            "battery: (capacity_kwh: 8.0, power_kw: 5.0, efficiency: 0.95)",
+            "battery: (capacity_kwh: 8.0, power_kw: 5000.0, efficiency: 1.0)",
+            1,
+        )
+    });
+    let g = grade(&prepared(&hold), Some(&huge));
+    let r = reasons(&g);
+    assert!(!g.eligible);
+    assert!(
+        r.contains("gives 5000 kW from 8 kWh; home batteries give at most 8 kW"),
+        "{r}"
+    );
+    assert!(
+        r.contains("one-way efficiency of 1; the best home batteries reach 0.98"),
+        "{r}"
+    );
+    assert!(
+        r.contains("over the budget"),
+        "{r}: inverter power is priced"
+    );
+
+    // A challenge that allows parallel cables prices them instead.
+    let text = std::fs::read_to_string(&keep).expect("challenge");
+    let allowing = dir.join("allowing.challenge.ron");
+    std::fs::write(
+        &allowing,
+        text.replace(
+            "tools: [Battery, Car]",
+            "tools: [Battery, Car, Cable],\n    parallel_cables: true",
+        )
+        .replace(
+            "scenario: \"start/",
+            &format!("scenario: \"{}/start/", repo("scenes/challenges").display()),
+        ),
+    )
+    .expect("write");
+    let g = grade(&prepared(&allowing), Some(&parallel));
+    let r = reasons(&g);
+    assert!(!r.contains("second cable"), "{r}");
+    assert!(r.contains("0.1 m long"), "{r}: still too short");
+}

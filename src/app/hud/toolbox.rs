@@ -5,7 +5,8 @@
 
 use super::*;
 use crate::app::modes::build::{BuildMarks, BuildTool, Mark};
-use crate::app::world::placement::{ROOF_PV_KWP, Tool};
+use crate::app::world::placement::{CAR_BATTERY_KWH, ROOF_PV_KWP, Tool};
+use crate::challenge::realism;
 use crate::lang::eur;
 use crate::lang::{num, tr};
 use crate::scenario::edit::trimmed;
@@ -40,10 +41,13 @@ fn price(tool: Tool, live: &Live, fields: &build::BuildFields) -> String {
             "{} / kWh · {} kWh {}",
             eur(p.battery_eur_per_kwh),
             trimmed(fields.battery_kwh),
-            eur(fields.battery_kwh * p.battery_eur_per_kwh
-                + fields.battery_kw * p.battery_eur_per_kw)
+            eur(p.battery(fields.battery_kwh, fields.battery_kw))
         ),
-        Tool::Car { .. } => tr!("toolbox.price_car", eur = eur(p.charger_eur)),
+        Tool::Car { .. } => tr!(
+            "toolbox.price_car",
+            kwh = trimmed(CAR_BATTERY_KWH),
+            eur = eur(p.car(CAR_BATTERY_KWH))
+        ),
         Tool::Turbine => format!("{} kW {}", num(8.9, 1), eur(p.turbine("Bergey Excel 10"))),
         Tool::Cable => tr!(
             "toolbox.price_cable",
@@ -186,13 +190,13 @@ fn tool_settings(
                 ui.label(tr("toolbox.battery"));
                 ui.add(
                     build::drag(&mut fields.battery_kwh)
-                        .range(1.0..=50.0)
+                        .range(realism::HOME_BATTERY_KWH.0..=realism::HOME_BATTERY_KWH.1)
                         .speed(0.5)
                         .suffix(" kWh"),
                 );
                 ui.add(
                     build::drag(&mut fields.battery_kw)
-                        .range(0.5..=20.0)
+                        .range(0.5..=fields.battery_kwh * realism::HOME_BATTERY_MAX_C_RATE)
                         .speed(0.1)
                         .suffix(" kW"),
                 );

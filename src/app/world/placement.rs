@@ -114,6 +114,9 @@ pub const SNAP_M: f64 = 8.0;
 /// about 0.175 kWp per m² after edge margins.
 pub const ROOF_PV_KWP: f64 = 8.0;
 
+/// The battery of a car the car tool adds, kWh (a mid-size EV's).
+pub const CAR_BATTERY_KWH: f64 = 60.0;
+
 /// What a ghost looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -404,7 +407,7 @@ fn on_house_edit(state: &ToolState, house: String) -> Option<Edit> {
         },
         Tool::Car { v2g } => Edit::AddCar {
             house,
-            battery_kwh: 60.0,
+            battery_kwh: CAR_BATTERY_KWH,
             charger_kw: 11.0,
             v2g,
             daily_km: 40.0,

@@ -2,6 +2,7 @@
 //! PV, battery and car, and removing it.
 
 use super::*;
+use crate::challenge::realism;
 use crate::scenario::edit::trimmed as num_trimmed;
 
 /// A house's tools: its own fields, its PV, battery and car, and removing it.
@@ -110,7 +111,7 @@ fn pv_tools(
         Some(_) => {
             ui.horizontal(|ui| {
                 ui.label(tr("build.pv"));
-                value(ui, &mut d.pv.0, 0.5..=30.0, 0.1, " kWp");
+                value(ui, &mut d.pv.0, 0.5..=realism::ROOF_MAX_KWP, 0.1, " kWp");
                 value(ui, &mut d.pv.1, 0.0..=90.0, 1.0, tr("build.tilt"));
                 value(ui, &mut d.pv.2, 0.0..=360.0, 1.0, tr("build.azimuth"));
             });
@@ -177,12 +178,15 @@ fn battery_tools(
             let d = &mut fields.draft;
             ui.horizontal(|ui| {
                 ui.label(tr("build.battery"));
-                value(ui, &mut d.battery.0, 1.0..=50.0, 0.5, " kWh");
-                value(ui, &mut d.battery.1, 0.5..=20.0, 0.1, " kW");
+                // Within the products sold, as a challenge grades them.
+                let (min, max) = realism::HOME_BATTERY_KWH;
+                value(ui, &mut d.battery.0, min..=max, 0.5, " kWh");
+                let most_kw = d.battery.0 * realism::HOME_BATTERY_MAX_C_RATE;
+                value(ui, &mut d.battery.1, 0.5..=most_kw, 0.1, " kW");
                 value(
                     ui,
                     &mut d.battery.2,
-                    0.5..=1.0,
+                    0.5..=realism::HOME_BATTERY_MAX_EFFICIENCY,
                     0.005,
                     tr("build.efficiency"),
                 );
@@ -236,7 +240,7 @@ fn car_tools(
                         label,
                         Edit::AddCar {
                             house: name.to_owned(),
-                            battery_kwh: 60.0,
+                            battery_kwh: crate::app::world::placement::CAR_BATTERY_KWH,
                             charger_kw: 11.0,
                             v2g,
                             daily_km: 40.0,
@@ -266,8 +270,10 @@ fn car_fields(
         } else {
             tr("build.car")
         });
-        value(ui, &mut d.car.0, 5.0..=250.0, 1.0, " kWh");
-        value(ui, &mut d.car.1, 1.0..=22.0, 0.1, tr("build.kw_charger"));
+        let (min, max) = realism::CAR_BATTERY_KWH;
+        value(ui, &mut d.car.0, min..=max, 1.0, " kWh");
+        let most_kw = realism::HOME_CHARGER_MAX_KW;
+        value(ui, &mut d.car.1, 1.0..=most_kw, 0.1, tr("build.kw_charger"));
         value(ui, &mut d.car.2, 0.0..=1000.0, 1.0, tr("build.km_a_day"));
     });
     let time_ok = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();

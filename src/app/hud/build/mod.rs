@@ -156,7 +156,7 @@ pub(super) fn kind_name(kind: &str) -> &str {
         "house" => tr("build.kind_house"),
         "PV" => tr("build.kind_pv"),
         "battery" => tr("build.kind_battery"),
-        "charger" => tr("build.kind_charger"),
+        "car" => tr("build.kind_car"),
         "turbine" => tr("build.kind_turbine"),
         "cable" => tr("build.kind_cable"),
         other => other,
