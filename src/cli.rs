@@ -126,6 +126,13 @@ pub enum Command {
         /// resident memory after each.
         #[arg(long, value_name = "CYCLES", value_parser = clap::value_parser!(u32).range(1..=100_000))]
         soak: Option<u32>,
+        /// With a window: write the resident memory and the entity count to
+        /// this CSV every --memory-every seconds (tools/window-soak.sh).
+        #[arg(long, value_name = "CSV", conflicts_with = "soak")]
+        memory_log: Option<PathBuf>,
+        /// Seconds between the memory log's samples.
+        #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_after)]
+        memory_every: f64,
         #[command(flatten)]
         window: WindowArgs,
     },
@@ -385,7 +392,14 @@ pub fn run(cli: Cli) -> ExitCode {
             let inputs: Vec<&Path> = std::iter::once(opened.as_path())
                 .chain(script.as_deref())
                 .collect();
-            if let Err(code) = window_outputs(&inputs, &screenshot, &dump_texts, &layout_report) {
+            if let Err(code) = window_outputs(
+                &inputs,
+                &[
+                    ("--screenshot", &screenshot),
+                    ("--dump-texts", &dump_texts),
+                    ("--layout-report", &layout_report),
+                ],
+            ) {
                 return code;
             }
             // A script is read (and refused) before any window opens.
@@ -430,6 +444,8 @@ pub fn run(cli: Cli) -> ExitCode {
             screenshot,
             after,
             soak,
+            memory_log,
+            memory_every,
             window,
         }) => {
             let WindowArgs {
@@ -447,7 +463,15 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
-            if let Err(code) = window_outputs(&[&path], &screenshot, &dump_texts, &layout_report) {
+            if let Err(code) = window_outputs(
+                &[&path],
+                &[
+                    ("--screenshot", &screenshot),
+                    ("--dump-texts", &dump_texts),
+                    ("--layout-report", &layout_report),
+                    ("--memory-log", &memory_log),
+                ],
+            ) {
                 return code;
             }
             crate::lang::set(lang.unwrap_or(demo.config.language));
@@ -466,6 +490,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 dump_texts,
                 layout_report,
                 presenter,
+                memory_log: memory_log.map(|p| (p, memory_every)),
                 ..crate::app::OpenOptions::new(scenario_path)
             };
             match crate::app::open(built, options) {
@@ -638,25 +663,20 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// Refuses (exit 2) a window's output files over its inputs, twice the
-/// same, or not writable, before the window opens.
+/// Refuses (exit 2) a window's output files (each with the option that
+/// names it) over its inputs, twice the same, or not writable, before the
+/// window opens.
 fn window_outputs(
     inputs: &[&Path],
-    screenshot: &Option<PathBuf>,
-    dump_texts: &Option<PathBuf>,
-    layout_report: &Option<PathBuf>,
+    outputs: &[(&'static str, &Option<PathBuf>)],
 ) -> Result<(), ExitCode> {
-    let outputs: Vec<crate::files::Output<'_>> = [
-        ("--screenshot", screenshot),
-        ("--dump-texts", dump_texts),
-        ("--layout-report", layout_report),
-    ]
-    .into_iter()
-    .filter_map(|(option, path)| {
-        path.as_deref()
-            .map(|path| crate::files::Output { option, path })
-    })
-    .collect();
+    let outputs: Vec<crate::files::Output<'_>> = outputs
+        .iter()
+        .filter_map(|(option, path)| {
+            path.as_deref()
+                .map(|path| crate::files::Output { option, path })
+        })
+        .collect();
     crate::files::check_outputs(inputs, &outputs).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(EXIT_BAD_INPUT)

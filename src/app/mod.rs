@@ -79,6 +79,8 @@ pub struct OpenOptions {
     pub presenter: bool,
     /// No size was asked for: shrink the window to fit the screen.
     pub fit_screen: bool,
+    /// Log resident memory and entities to this CSV every so many seconds.
+    pub memory_log: Option<(PathBuf, f64)>,
 }
 
 /// The window's size when none is asked for (shrunk to fit the screen).
@@ -103,6 +105,7 @@ impl OpenOptions {
             demo: None,
             fullscreen: false,
             dump_texts: None,
+            memory_log: None,
             graphics: GraphicsSetting::Auto,
             layout_report: None,
             presenter: false,
@@ -203,6 +206,9 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
             dirty: true,
             written_at: 0.0,
         });
+    }
+    if let Some((path, every_s)) = options.memory_log.clone() {
+        app.insert_resource(capture::memory_log::MemoryLog::new(path, every_s));
     }
     if options.start_screen {
         app.world_mut().resource_mut::<hud::ChallengeList>().0 = true;

@@ -565,6 +565,9 @@ fn the_window_plays_a_challenge_from_briefing_to_results() {
     let cli = grade(&prepared(&file), Some(&saved));
     assert_eq!(window.goals, cli.goals);
     assert_eq!((window.stars, window.score), (cli.stars, cli.score));
+    // The run the player watched against an independent command.
+    let json = watched_equals_the_command_line(&app, &file, &saved);
+    assert_eq!(json["stars"].as_u64(), Some(u64::from(window.stars)));
     assert_eq!(window.stars, 2);
     let kept = microgrid::challenge::progress::load_from(&progress);
     assert_eq!(kept.best["02-keep-the-lights-on"].stars, 2);
@@ -581,6 +584,68 @@ fn the_window_plays_a_challenge_from_briefing_to_results() {
         3
     );
     assert_eq!(app.world().resource::<microgrid::sim::SimClock>().steps, 0);
+    // One battery only: the lights go out, and the watched run's unserved
+    // energy, to the watt-hour, is what the command line finds.
+    for house in ["Sonnenweg 5", "Sonnenweg 7"] {
+        act(
+            &mut app,
+            Action::Edit(microgrid::scenario::edit::Edit::RemoveBattery {
+                house: house.into(),
+            }),
+        );
+    }
+    act(&mut app, Action::Challenge(C::Run));
+    steps(&mut app, run_steps);
+    app.update();
+    assert_eq!(phase(&app), Phase::Results);
+    let one = dir.join("one-battery.scenario.ron");
+    act(&mut app, Action::SaveAs(one.clone()));
+    let json = watched_equals_the_command_line(&app, &file, &one);
+    let unserved = json["goals"][1]["value"].as_f64().expect("a value");
+    assert!(unserved > 0.5, "the lights went out: {json}");
+}
+
+/// The run the player watched (the live meters, stepped by the window)
+/// against an independent `microgrid challenge` process on the saved
+/// design, goal by goal, with values; the command's JSON.
+fn watched_equals_the_command_line(
+    app: &bevy::prelude::App,
+    challenge: &Path,
+    saved: &Path,
+) -> serde_json::Value {
+    use microgrid::app::modes::challenge::ChallengeMode;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_microgrid"))
+        .args([
+            "challenge",
+            challenge.to_str().expect("utf-8"),
+            "--json",
+            "--design",
+        ])
+        .arg(saved)
+        .output()
+        .expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let goals = json["goals"].as_array().expect("goals");
+    let mode = app.world().resource::<ChallengeMode>();
+    assert_eq!(goals.len(), mode.meters.len());
+    for (m, g) in mode.meters.iter().zip(goals) {
+        let watched = m.reading(true);
+        let value = g["value"].as_f64().expect("a value");
+        assert_eq!(Some(watched.passed), g["passed"].as_bool(), "{g}");
+        assert!(
+            // The JSON gives four decimals.
+            (watched.value - value).abs() <= 0.5e-4 + 1e-9 * value.abs(),
+            "{}: watched {} but the command line says {value}",
+            g["name"],
+            watched.value
+        );
+    }
+    json
 }
 
 /// The shipped content files of a folder whose names end in `suffix`.

@@ -410,12 +410,20 @@ fn the_operators_chord_is_not_a_visitor_but_any_other_key_is() {
         mode.phase
     );
     assert_eq!(mode.counts.visitor_sessions, 0);
+    assert!(mode.operator.asking_pin, "{:?}", mode.operator);
+    // Escape gives up the PIN; then a key is a visitor.
     {
         let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
         keys.release_all();
         keys.clear();
-        keys.press(KeyCode::KeyG);
     }
+    type_keys(&mut app, &[KeyCode::Escape]);
+    app.update();
+    assert!(!app.world().resource::<DemoMode>().operator.asking_pin);
+    app.world_mut()
+        .resource_mut::<ButtonInput<KeyCode>>()
+        .clear();
+    type_keys(&mut app, &[KeyCode::KeyG]);
     app.update();
     let mode = app.world().resource::<DemoMode>();
     assert!(
@@ -424,4 +432,103 @@ fn the_operators_chord_is_not_a_visitor_but_any_other_key_is() {
         mode.phase
     );
     assert_eq!(mode.counts.visitor_sessions, 1);
+}
+
+#[test]
+fn the_operators_quick_chord_and_pin_open_the_panel_headless() {
+    use bevy::prelude::{ButtonInput, KeyCode};
+    let prepared = PreparedDemo::load(&repo("scenes/demo/museum.demo.ron"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(prepared.config.pin.as_deref(), Some("2468"));
+    let mut app = microgrid::app::soak::headless_demo(prepared);
+    app.insert_resource(ButtonInput::<KeyCode>::default());
+    app.update();
+    // A quick chord at 5 frames a second: pressed and released between two frames.
+    {
+        let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+        for k in [KeyCode::ControlLeft, KeyCode::AltLeft, KeyCode::KeyO] {
+            keys.press(k);
+        }
+        keys.release_all();
+    }
+    app.update();
+    let mode = app.world().resource::<DemoMode>();
+    assert!(
+        mode.operator.asking_pin,
+        "the chord asks for the PIN: {:?}",
+        mode.operator
+    );
+    assert!(!mode.operator.open);
+    assert_eq!(
+        mode.counts.visitor_sessions, 0,
+        "the chord is not a visitor"
+    );
+    // A slip, then the PIN, all typed within one slow frame, in order.
+    app.world_mut()
+        .resource_mut::<ButtonInput<KeyCode>>()
+        .clear();
+    type_keys(
+        &mut app,
+        &[
+            KeyCode::Digit9,
+            KeyCode::Digit2,
+            KeyCode::Digit4,
+            KeyCode::Numpad6,
+            KeyCode::Digit8,
+        ],
+    );
+    app.update();
+    let mode = app.world().resource::<DemoMode>();
+    assert!(mode.operator.open, "{:?}", mode.operator);
+    assert!(!mode.operator.asking_pin);
+    assert_eq!(mode.counts.visitor_sessions, 0, "the PIN is not a visitor");
+    assert!(
+        matches!(mode.phase, DemoPhase::Attract { .. }),
+        "{:?}",
+        mode.phase
+    );
+    // A wrong PIN does not open it; Escape gives up.
+    let pin = Some("2468");
+    let mut operator = microgrid::app::modes::demo::Operator::default();
+    let mut keys = ButtonInput::<KeyCode>::default();
+    keys.press(KeyCode::ControlRight);
+    keys.press(KeyCode::AltRight);
+    keys.press(KeyCode::KeyO);
+    microgrid::app::modes::demo::operator_sees(&mut operator, pin, &keys, &[]);
+    keys.clear();
+    keys.release_all();
+    microgrid::app::modes::demo::operator_sees(
+        &mut operator,
+        pin,
+        &keys,
+        &[
+            KeyCode::Digit2,
+            KeyCode::Digit4,
+            KeyCode::Digit6,
+            KeyCode::Digit9,
+        ],
+    );
+    assert!(!operator.open && operator.asking_pin, "{operator:?}");
+    microgrid::app::modes::demo::operator_sees(&mut operator, pin, &keys, &[KeyCode::Escape]);
+    assert!(!operator.open && !operator.asking_pin, "{operator:?}");
+}
+
+/// Keys typed within one frame, in order: their messages (as the window
+/// sends them) and their state.
+fn type_keys(app: &mut bevy::prelude::App, keys: &[bevy::prelude::KeyCode]) {
+    use bevy::input::ButtonState;
+    use bevy::input::keyboard::{Key, KeyboardInput, NativeKey};
+    for &key in keys {
+        app.world_mut().write_message(KeyboardInput {
+            key_code: key,
+            logical_key: Key::Unidentified(NativeKey::Unidentified),
+            state: ButtonState::Pressed,
+            text: None,
+            repeat: false,
+            window: bevy::prelude::Entity::PLACEHOLDER,
+        });
+        app.world_mut()
+            .resource_mut::<bevy::prelude::ButtonInput<bevy::prelude::KeyCode>>()
+            .press(key);
+    }
 }

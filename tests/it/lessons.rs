@@ -310,3 +310,87 @@ fn every_number_and_every_write_in_a_lesson_or_a_tour_is_checked_where_it_is_wri
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn every_shipped_lesson_plays_to_its_end_for_a_student_who_presses_show_me() {
+    use microgrid::app::modes::lesson::Until;
+    let mut files: Vec<_> = std::fs::read_dir(repo("scenes/lessons"))
+        .expect("lessons")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".lesson.ron"))
+        .collect();
+    files.sort();
+    for file in &files {
+        let name = file
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let mut app = opened(&format!("scenes/lessons/{name}"));
+        let count = app
+            .world()
+            .resource::<LessonMode>()
+            .prepared
+            .lesson
+            .steps
+            .len();
+        let mut shown = Vec::new();
+        while !app.world().resource::<LessonMode>().finished {
+            let step = step_of(&app);
+            shown.push(step);
+            assert!(
+                shown.len() <= 3 * count,
+                "{name}: going round in circles: {shown:?}"
+            );
+            let until = app.world().resource::<LessonMode>().prepared.lesson.steps[step].until;
+            // The student reads the step while the clock runs (a few
+            // seconds at the lesson's speed)...
+            steps(&mut app, 10);
+            frame(&mut app);
+            if step_of(&app) != step || app.world().resource::<LessonMode>().finished {
+                continue;
+            }
+            // ... and, not knowing what to do, presses "Show me".
+            act(&mut app, Action::Lesson(LessonAction::ShowMe));
+            frame(&mut app);
+            if step_of(&app) != step || app.world().resource::<LessonMode>().finished {
+                continue;
+            }
+            if until == Until::Next {
+                act(&mut app, Action::Lesson(LessonAction::Next));
+                frame(&mut app);
+                assert!(
+                    step_of(&app) == step + 1 || app.world().resource::<LessonMode>().finished,
+                    "{name}: Next on step {} did nothing",
+                    step + 1
+                );
+                continue;
+            }
+            // Then waits, while the clock runs: at most two simulated days.
+            let moved = |app: &bevy::prelude::App| {
+                step_of(app) != step || app.world().resource::<LessonMode>().finished
+            };
+            let mut minutes = 0;
+            while !moved(&app) && minutes < 2 * 24 * 60 {
+                steps(&mut app, 10);
+                frame(&mut app);
+                minutes += 10;
+            }
+            assert!(
+                moved(&app),
+                "{name}: step {} waits for {until:?}, which Show me and two days did not bring",
+                step + 1
+            );
+        }
+        eprintln!(
+            "{name}: steps shown {shown:?}, ended at {}",
+            app.world().resource::<microgrid::sim::SimClock>().now()
+        );
+        assert_eq!(
+            shown.iter().max().copied(),
+            Some(count - 1),
+            "{name}: every step shown: {shown:?}"
+        );
+    }
+}

@@ -11,6 +11,7 @@
 pub mod action;
 pub mod clock;
 pub mod editing;
+pub mod keys;
 pub mod long_work;
 pub mod mode;
 pub mod queue;

@@ -34,7 +34,6 @@ pub(super) fn demo_ui(
     grid: Res<crate::sim::grid_mode::GridState>,
     frame: Res<crate::app::capture::screenshot::FrameStats>,
     mut actions: ResMut<PendingActions>,
-    keys: Res<ButtonInput<KeyCode>>,
     graphics: Option<Res<Graphics>>,
     (hood, prices, sign, badges): (
         Res<crate::sim::Neighbourhood>,
@@ -56,15 +55,6 @@ pub(super) fn demo_ui(
         sign.0,
         ctx.content_rect(),
     );
-    // The operator's chord: Ctrl+Alt+O.
-    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
-    let alt = keys.any_pressed([KeyCode::AltLeft, KeyCode::AltRight]);
-    if ctrl && alt && keys.just_pressed(KeyCode::KeyO) {
-        let has_pin = mode.demo.config.pin.is_some();
-        mode.operator.open = !has_pin;
-        mode.operator.asking_pin = has_pin;
-        mode.operator.typed.clear();
-    }
     status_area(ctx, &clock, &grid);
     // Captions and banners fit a small window too.
     let wide = (ctx.content_rect().width() - 80.0).clamp(300.0, 1100.0);
@@ -78,14 +68,7 @@ pub(super) fn demo_ui(
         }
         DemoPhase::Countdown { left_s } => countdown_window(ctx, left_s, &mut actions),
     }
-    operator_panel(
-        ctx,
-        &mut mode,
-        &frame,
-        graphics.as_deref(),
-        &keys,
-        &mut actions,
-    );
+    operator_panel(ctx, &mut mode, &frame, graphics.as_deref(), &mut actions);
     Ok(())
 }
 
@@ -302,11 +285,10 @@ fn operator_panel(
     mode: &mut DemoMode,
     frame: &crate::app::capture::screenshot::FrameStats,
     graphics: Option<&Graphics>,
-    keys: &ButtonInput<KeyCode>,
     actions: &mut PendingActions,
 ) {
     if mode.operator.asking_pin {
-        pin_window(ctx, mode, keys);
+        pin_window(ctx, mode);
         return;
     }
     if !mode.operator.open {
@@ -324,31 +306,9 @@ fn operator_panel(
         });
 }
 
-/// The operator's PIN: the digits typed so far, checked as they come.
-fn pin_window(ctx: &egui::Context, mode: &mut DemoMode, keys: &ButtonInput<KeyCode>) {
-    for (key, digit) in [
-        (KeyCode::Digit0, '0'),
-        (KeyCode::Digit1, '1'),
-        (KeyCode::Digit2, '2'),
-        (KeyCode::Digit3, '3'),
-        (KeyCode::Digit4, '4'),
-        (KeyCode::Digit5, '5'),
-        (KeyCode::Digit6, '6'),
-        (KeyCode::Digit7, '7'),
-        (KeyCode::Digit8, '8'),
-        (KeyCode::Digit9, '9'),
-    ] {
-        if keys.just_pressed(key) {
-            mode.operator.typed.push(digit);
-        }
-    }
-    if keys.just_pressed(KeyCode::Escape) {
-        mode.operator.asking_pin = false;
-    }
-    if Some(&mode.operator.typed) == mode.demo.config.pin.as_ref() {
-        mode.operator.asking_pin = false;
-        mode.operator.open = true;
-    }
+/// The operator's PIN: as many stars as digits typed so far (the demo
+/// reads the keys, [`crate::app::modes::demo::operator_sees`]).
+fn pin_window(ctx: &egui::Context, mode: &DemoMode) {
     egui::Window::new(big(tr("demo.operator_pin"), 24.0))
         .id("demo pin".into())
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))

@@ -251,8 +251,8 @@ pub(super) fn keyboard(
     if contexts.ctx_mut().is_ok_and(typing) {
         return;
     }
-    let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
-    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
+    use crate::app::control::keys::{CTRL, SHIFT, held};
+    let (shift, ctrl) = (held(&keys, SHIFT), held(&keys, CTRL));
     for key in pressed {
         match shortcut_for_key(key, shift, ctrl) {
             Some(Shortcut::ToggleBuild) => next_building.set(match building.get() {

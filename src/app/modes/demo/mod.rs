@@ -148,9 +148,11 @@ pub(super) fn plugin(app: &mut App) {
             .in_set(crate::app::frame::AppSystems::Input)
             .run_if(resource_exists::<DemoMode>),
     );
+    app.add_message::<bevy::input::keyboard::KeyboardInput>();
     app.add_systems(
         Update,
-        run_the_demo
+        (operator_keys, run_the_demo)
+            .chain()
             .in_set(crate::app::frame::AppSystems::Input)
             .run_if(resource_exists::<DemoMode>),
     );
@@ -228,6 +230,89 @@ fn hold_the_digits(mode: Res<DemoMode>, held: Option<ResMut<CameraHeld>>) {
     }
 }
 
+/// The operator's keys this frame, in the order they came.
+fn operator_keys(
+    mut mode: ResMut<DemoMode>,
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    mut presses: MessageReader<bevy::input::keyboard::KeyboardInput>,
+) {
+    let pressed: Vec<KeyCode> = presses
+        .read()
+        .filter(|k| k.state.is_pressed() && !k.repeat)
+        .map(|k| k.key_code)
+        .collect();
+    let Some(keys) = keys else {
+        return;
+    };
+    let pin = mode.demo.config.pin.clone();
+    operator_sees(&mut mode.operator, pin.as_deref(), &keys, &pressed);
+}
+
+/// The digit a key types (the top row or the number pad).
+fn digit_of(key: KeyCode) -> Option<char> {
+    use KeyCode::*;
+    let digits = [
+        [Digit0, Numpad0],
+        [Digit1, Numpad1],
+        [Digit2, Numpad2],
+        [Digit3, Numpad3],
+        [Digit4, Numpad4],
+        [Digit5, Numpad5],
+        [Digit6, Numpad6],
+        [Digit7, Numpad7],
+        [Digit8, Numpad8],
+        [Digit9, Numpad9],
+    ];
+    digits
+        .iter()
+        .position(|pair| pair.contains(&key))
+        .and_then(|n| char::from_digit(n as u32, 10))
+}
+
+/// What the operator's keys do: Ctrl+Alt+O opens the panel, or asks for
+/// the PIN when there is one (a chord pressed and released within one slow
+/// frame counts, [`crate::app::control::keys::held`]); while asked, the
+/// digits `pressed` this frame are typed in their order (the last as many
+/// as the PIN has count, so a slip is typed over), Escape gives up.
+pub fn operator_sees(
+    operator: &mut Operator,
+    pin: Option<&str>,
+    keys: &ButtonInput<KeyCode>,
+    pressed: &[KeyCode],
+) {
+    use crate::app::control::keys::{ALT, CTRL, held};
+    if held(keys, CTRL) && held(keys, ALT) && keys.just_pressed(KeyCode::KeyO) {
+        operator.open = pin.is_none();
+        operator.asking_pin = pin.is_some();
+        operator.typed.clear();
+        return;
+    }
+    if !operator.asking_pin {
+        return;
+    }
+    for &key in pressed {
+        if key == KeyCode::Escape {
+            operator.asking_pin = false;
+            operator.typed.clear();
+            return;
+        }
+        operator.typed.extend(digit_of(key));
+    }
+    if let Some(pin) = pin {
+        let extra = operator
+            .typed
+            .chars()
+            .count()
+            .saturating_sub(pin.chars().count());
+        operator.typed.drain(..extra);
+        if operator.typed == pin {
+            operator.asking_pin = false;
+            operator.open = true;
+            operator.typed.clear();
+        }
+    }
+}
+
 /// One frame of the demo: the inputs, then the wall time.
 fn run_the_demo(world: &mut World) {
     let dt = world
@@ -238,8 +323,8 @@ fn run_the_demo(world: &mut World) {
         || world
             .get_resource::<ButtonInput<KeyCode>>()
             .is_some_and(|k| {
-                k.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight])
-                    && k.any_pressed([KeyCode::AltLeft, KeyCode::AltRight])
+                use crate::app::control::keys::{ALT, CTRL, held};
+                held(k, CTRL) && held(k, ALT)
             });
     let input = world
         .get_resource::<ButtonInput<KeyCode>>()
