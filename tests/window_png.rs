@@ -173,6 +173,7 @@ fn script_in_the_real_window() {
 /// symbols and names from the scenario files, and no number outside a
 /// content text has a decimal point.
 fn every_text_from_the_table() {
+    only_names_from_the_scene_files_may_be_drawn_as_they_are();
     let dir = std::env::temp_dir().join(format!("microgrid-texts-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let sandbox = dir.join("sandbox.txt");
@@ -250,7 +251,9 @@ fn every_text_from_the_table() {
 }
 
 /// Words the window may draw as they are: the names in the shipped scenario,
-/// challenge, lesson and tour files, and unit symbols.
+/// challenge, lesson and tour files (only names: of houses, buses, cables
+/// and their types, turbines, places looked at; not titles, captions or
+/// other English a file may hold), and unit symbols.
 fn content_names() -> std::collections::BTreeSet<String> {
     let mut words: std::collections::BTreeSet<String> = [
         "kW", "kWh", "kWp", "MW", "MWh", "EUR", "ct", "Hz", "pu", "kV", "m/s", "W/m2", "km", "min",
@@ -273,17 +276,56 @@ fn content_names() -> std::collections::BTreeSet<String> {
     }
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap_or_default();
-        // Names, types and file names, as the files write them: "...".
-        for quoted in text.split('"').skip(1).step_by(2) {
-            if quoted.len() <= 40 {
-                words.extend(letter_words(quoted));
-            }
-        }
+        words.extend(names_in(&text).iter().flat_map(|n| letter_words(n)));
         if let Some(name) = f.file_name() {
             words.extend(letter_words(&name.to_string_lossy()));
         }
     }
     words
+}
+
+/// The quoted strings of a RON file that are names: the value of a field
+/// that names something, or a map's key (a cable or transformer type).
+fn names_in(text: &str) -> Vec<String> {
+    const NAMING: [&str; 13] = [
+        "name",
+        "bus",
+        "from",
+        "to",
+        "cable",
+        "model",
+        "transformer",
+        "focus",
+        "house",
+        "street_cable",
+        "service_cable",
+        "feeder",
+        "LookAt",
+    ];
+    let parts: Vec<&str> = text.split('"').collect();
+    let mut out = Vec::new();
+    for i in (1..parts.len()).step_by(2) {
+        let before = parts[i - 1].trim_end();
+        let before = before.strip_suffix("Some(").unwrap_or(before).trim_end();
+        let before = before.strip_suffix('(').unwrap_or(before).trim_end();
+        let field = before
+            .strip_suffix(':')
+            .unwrap_or(before)
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        // A type's name keys its data; a language's code keys a text.
+        let map_key = parts.get(i + 1).is_some_and(|after| {
+            after
+                .trim_start()
+                .strip_prefix(':')
+                .is_some_and(|v| v.trim_start().starts_with('('))
+        });
+        if NAMING.contains(&field) && (before.ends_with(':') || field == "LookAt") || map_key {
+            out.push(parts[i].to_owned());
+        }
+    }
+    out
 }
 
 /// The runs of two or more letters in `s`.
@@ -292,6 +334,20 @@ fn letter_words(s: &str) -> Vec<String> {
         .filter(|w| w.chars().count() >= 2)
         .map(str::to_owned)
         .collect()
+}
+
+/// [`names_in`] takes names and nothing else (checked first by
+/// [`every_text_from_the_table`]).
+fn only_names_from_the_scene_files_may_be_drawn_as_they_are() {
+    let text = r#"houses: [(name: "Lindenweg 2", bus: "L2", pv: (kwp: 4.0))],
+    title: {"en": "Keep the lights on", "de": "Licht an"},
+    cable_types: {"NAYY 4x150 SE": (r_ohm_per_km: 0.2)},
+    camera: Some((focus: "the transformer", distance_m: 60.0)),
+    caption: Some("The grid fails!"),"#;
+    assert_eq!(
+        names_in(text),
+        ["Lindenweg 2", "L2", "NAYY 4x150 SE", "the transformer"]
+    );
 }
 
 /// Why a drawn text bypassed the table, if it did.

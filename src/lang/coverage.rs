@@ -67,6 +67,72 @@ fn asked_for(source: &str) -> Vec<(String, usize)> {
     out
 }
 
+/// Each `tr!("key", name = value, ...)` in `source`, however it is wrapped
+/// over lines: its key, the names it fills and its line. A `tr!` whose key
+/// is not a literal is left out (the literals it chooses from are checked
+/// as keys).
+fn filled(source: &str) -> Vec<(String, BTreeSet<String>, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = source[from..].find("tr!(") {
+        let start = from + i + "tr!(".len();
+        from = start;
+        let word = source[..start - "tr!(".len()]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let line_start = source[..start].rfind('\n').map_or(0, |n| n + 1);
+        if word || source[line_start..start].trim_start().starts_with("//") {
+            continue;
+        }
+        // The arguments at the top level, up to the closing parenthesis.
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        let mut args = vec![String::new()];
+        for c in source[start..].chars() {
+            if in_string {
+                args.last_mut().expect("one").push(c);
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, '\\') => escaped = true,
+                    (false, '"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => break,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    args.push(String::new());
+                    continue;
+                }
+                _ => {}
+            }
+            args.last_mut().expect("one").push(c);
+        }
+        let key = args[0].trim();
+        let Some(key) = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) else {
+            continue;
+        };
+        let names = args[1..]
+            .iter()
+            .filter_map(|a| {
+                let (name, rest) = a.split_once('=')?;
+                let name = name.trim();
+                (!rest.starts_with('=')
+                    && !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .then(|| name.to_owned())
+            })
+            .collect();
+        let line = source[..start].matches('\n').count() + 1;
+        out.push((key.to_owned(), names, line));
+    }
+    out
+}
+
 #[test]
 fn every_key_is_in_every_language_with_the_same_places() {
     let en = parse_table(&EN_FILES).expect("the English table");
@@ -107,6 +173,12 @@ fn every_key_the_code_asks_for_is_in_the_table_and_every_key_is_asked_for() {
     );
     let mut mentioned = BTreeSet::new();
     let mut problems = Vec::new();
+    // The tables' areas ("build", "challenge", ...): a literal in one of
+    // them is a key, wherever the code writes it (a `tr(match ...)` arm).
+    let areas: BTreeSet<&str> = en
+        .keys()
+        .filter_map(|k| k.split_once('.').map(|(area, _)| area))
+        .collect();
     for f in &files {
         let source = std::fs::read_to_string(f).expect("read a source file");
         for (key, line) in asked_for(&source) {
@@ -114,7 +186,28 @@ fn every_key_the_code_asks_for_is_in_the_table_and_every_key_is_asked_for() {
                 problems.push(format!("{}:{line}: no key \"{key}\"", f.display()));
             }
         }
-        mentioned.extend(key_literals(&source));
+        let literals = key_literals(&source);
+        for key in &literals {
+            let area = key.split_once('.').map_or("", |(a, _)| a);
+            if areas.contains(area) && !en.contains_key(key) {
+                problems.push(format!(
+                    "{}: \"{key}\" looks like a key of the table's \"{area}\" area, but there is no such key",
+                    f.display()
+                ));
+            }
+        }
+        // The places a `tr!` fills are the places its text has.
+        for (key, names, line) in filled(&source) {
+            let Some(text) = en.get(&key) else { continue };
+            let wanted: BTreeSet<String> = places(text).into_iter().map(str::to_owned).collect();
+            if names != wanted {
+                problems.push(format!(
+                    "{}:{line}: tr!(\"{key}\") fills {names:?}, its text has {wanted:?}",
+                    f.display()
+                ));
+            }
+        }
+        mentioned.extend(literals);
     }
     for k in en.keys() {
         if !mentioned.contains(k) {
@@ -123,4 +216,23 @@ fn every_key_the_code_asks_for_is_in_the_table_and_every_key_is_asked_for() {
     }
     assert!(files.len() > 50, "found only {} source files", files.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_scanners_find_what_they_are_for() {
+    let source = "let a = tr!(\n    \"x.y\",\n    n = f(1, 2),\n    m = \"a, b\",\n);\n// tr!(\"no.no\", z = 1)\nlet b = tr!(\"p.q\");\nlet c = str!(\"r.s\", k = 1);\nif a == tr!(\"t.u\", v = w == 3) {}";
+    let found = filled(source);
+    let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
+    assert_eq!(
+        found,
+        vec![
+            ("x.y".to_owned(), names(&["n", "m"]), 1),
+            ("p.q".to_owned(), names(&[]), 7),
+            ("t.u".to_owned(), names(&["v"]), 9),
+        ]
+    );
+    assert_eq!(
+        key_literals("tr(match k { A => \"build.kind_car\", _ => \"museum.demo.ron\" })"),
+        vec!["build.kind_car".to_owned(), "museum.demo.ron".to_owned()]
+    );
 }
