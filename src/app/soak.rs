@@ -20,18 +20,7 @@ pub struct SoakSample {
     pub simulated_days: f64,
 }
 
-/// Resident memory of this process, KiB (Linux: /proc/self/status).
-pub fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
-}
+pub use super::capture::memory_log::rss_kib;
 
 /// The demo's app without a window: the simulation, the controls and the
 /// demo, as [`super::headless_plugins`] gives them to the tests.

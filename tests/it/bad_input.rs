@@ -5,14 +5,6 @@ use std::io::Write;
 use crate::common::{SMALL, errors_of};
 use microgrid::scenario;
 
-/// 1-based line of the first occurrence of `needle` in `text`.
-fn line_of(text: &str, needle: &str) -> usize {
-    let at = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in text"));
-    text[..at].matches('\n').count() + 1
-}
-
 /// Replaces `from` by `to` in the small scenario and returns the errors.
 fn break_small(from: &str, to: &str) -> (String, Vec<String>) {
     assert!(SMALL.contains(from), "{from:?} not in SMALL");
@@ -21,14 +13,41 @@ fn break_small(from: &str, to: &str) -> (String, Vec<String>) {
     (text, errors)
 }
 
-/// Asserts exactly one error, located on `line`, mentioning every word in `words`.
-fn assert_one_error_at(errors: &[String], line: usize, words: &[&str]) {
+/// The place of `needle` in `text`: its 1-based line and the columns of its
+/// first character and of the one after its last.
+fn place_of(text: &str, needle: &str) -> (usize, usize, usize) {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in text"));
+    let line = text[..at].matches('\n').count() + 1;
+    let col = text[..at]
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count())
+        + 1;
+    (line, col, col + needle.chars().count())
+}
+
+/// Asserts exactly one error, located on `needle`'s line and at a column
+/// within it (where the value starts or just after it ends, as the parser
+/// reports it), mentioning every word in `words`.
+fn assert_one_error_at(errors: &[String], text: &str, needle: &str, words: &[&str]) {
     assert_eq!(errors.len(), 1, "expected one error, got {errors:#?}");
     let e = &errors[0];
+    let (line, first, last) = place_of(text, needle);
     let prefix = format!("test.scenario.ron:{line}:");
     assert!(
         e.starts_with(&prefix),
         "error {e:?} is not located at line {line}"
+    );
+    let col: usize = e[prefix.len()..]
+        .split(':')
+        .next()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("error {e:?} has no column"));
+    assert!(
+        (first..=last).contains(&col),
+        "error {e:?} points at column {col}, not at {needle:?} (columns {first} to {last})"
     );
     for w in words {
         assert!(e.contains(w), "error {e:?} does not mention {w:?}");
@@ -46,19 +65,19 @@ fn syntax_error_is_located() {
         "(name: \"A\"), (name: \"B\")",
         "(name: \"A\") (name: \"B\")",
     );
-    assert_one_error_at(&errors, line_of(&text, "(name: \"A\") (name"), &[]);
+    assert_one_error_at(&errors, &text, "(name: \"A\") (name", &[]);
 }
 
 #[test]
 fn unknown_field_is_named_and_located() {
     let (text, errors) = break_small("annual_kwh: 4000", "annual_kwh: 4000, colour: \"red\"");
-    assert_one_error_at(&errors, line_of(&text, "colour"), &["colour", "spelling"]);
+    assert_one_error_at(&errors, &text, "colour", &["colour", "spelling"]);
 }
 
 #[test]
 fn wrong_type_is_located() {
     let (text, errors) = break_small("annual_kwh: 4000", "annual_kwh: \"lots\"");
-    assert_one_error_at(&errors, line_of(&text, "\"lots\""), &[]);
+    assert_one_error_at(&errors, &text, "annual_kwh: \"lots\"", &[]);
 }
 
 #[test]
@@ -75,28 +94,20 @@ fn missing_value_is_named() {
 #[test]
 fn negative_size_is_refused_with_the_allowed_range() {
     let (text, errors) = break_small("kwp: 6.0", "kwp: -3.0");
-    assert_one_error_at(
-        &errors,
-        line_of(&text, "kwp: -3.0"),
-        &["kwp", "-3", "range"],
-    );
+    assert_one_error_at(&errors, &text, "kwp: -3.0", &["kwp", "-3", "range"]);
 }
 
 #[test]
 fn absurd_size_is_refused() {
     let (text, errors) = break_small("annual_kwh: 4000", "annual_kwh: 1e12");
-    assert_one_error_at(&errors, line_of(&text, "1e12"), &["annual_kwh", "range"]);
+    assert_one_error_at(&errors, &text, "1e12", &["annual_kwh", "range"]);
 }
 
 #[test]
 fn nan_and_infinity_are_refused() {
     for bad in ["NaN", "inf", "-inf"] {
         let (text, errors) = break_small("length_m: 40.0", &format!("length_m: {bad}"));
-        assert_one_error_at(
-            &errors,
-            line_of(&text, &format!("length_m: {bad}")),
-            &["finite"],
-        );
+        assert_one_error_at(&errors, &text, &format!("length_m: {bad}"), &["finite"]);
     }
 }
 
@@ -105,7 +116,8 @@ fn unknown_bus_reference_points_at_it_and_suggests() {
     let (text, errors) = break_small("bus: \"B\"", "bus: \"b\"");
     assert_one_error_at(
         &errors,
-        line_of(&text, "bus: \"b\""),
+        &text,
+        "bus: \"b\"",
         &["\"b\"", "does not exist", "did you mean \"B\""],
     );
 }
@@ -113,11 +125,7 @@ fn unknown_bus_reference_points_at_it_and_suggests() {
 #[test]
 fn unknown_line_end_is_located() {
     let (text, errors) = break_small("(from: \"A\", to: \"B\"", "(from: \"X\", to: \"B\"");
-    assert_one_error_at(
-        &errors,
-        line_of(&text, "from: \"X\""),
-        &["\"X\"", "does not exist"],
-    );
+    assert_one_error_at(&errors, &text, "from: \"X\"", &["\"X\"", "does not exist"]);
 }
 
 #[test]
@@ -206,7 +214,8 @@ fn duplicate_bus_names_point_at_the_second_one() {
 fn duplicate_house_names_point_at_the_second_one() {
     let (text, errors) = break_small("(name: \"House B\"", "(name: \"House A\"");
     let (line, col) = position_of_nth(&text, "\"House A\"", 1);
-    assert_one_error_at(&errors, line, &["house name \"House A\"", "used twice"]);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].contains("house name \"House A\"") && errors[0].contains("used twice"));
     assert!(
         errors[0].starts_with(&format!("test.scenario.ron:{line}:{col}: ")),
         "{} is not at {line}:{col}",
@@ -309,7 +318,7 @@ fn prices_and_thresholds_are_range_checked_where_they_are_written() {
             1,
         );
         let errors = errors_of(&text);
-        assert_one_error_at(&errors, line_of(&text, &format!("{field}{bad}")), &[]);
+        assert_one_error_at(&errors, &text, &format!("{field}{bad}"), &[]);
         assert!(
             errors[0].contains("finite") || errors[0].contains("range"),
             "{field}{bad}: {errors:?}"
@@ -317,5 +326,10 @@ fn prices_and_thresholds_are_range_checked_where_they_are_written() {
     }
     let spike = "    events: [PriceSpike(from: \"2025-06-21 08:00\", until: \"2025-06-21 09:00\", import_eur_per_kwh: NaN)],\n";
     let text = SMALL.replacen("    houses: [", &format!("{spike}    houses: ["), 1);
-    assert_one_error_at(&errors_of(&text), line_of(&text, "PriceSpike"), &["finite"]);
+    assert_one_error_at(
+        &errors_of(&text),
+        &text,
+        "import_eur_per_kwh: NaN",
+        &["finite"],
+    );
 }

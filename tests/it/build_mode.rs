@@ -481,18 +481,17 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
     // Unknown action, missing field, bad number: each at its line and column.
     for (bad, line, col, word) in [
         ("(after_s: 1.0, action: Explode)", 3, 28, "Explode"),
-        ("(after_s: 1.0, action: AddPv(kwp: 2.0))", 3, 43, "house"),
-        ("(after_s: -2.0, action: Undo)", 3, 19, "after_s"),
+        ("(after_s: 1.0, action: AddPv(kwp: 2.0))", 3, 42, "house"),
+        ("(after_s: -2.0, action: Undo)", 3, 15, "after_s"),
     ] {
         let text = format!("// a script\nScript(steps: [\n    {bad},\n])");
         let e = script::parse(&text, "bad.script.ron").expect_err("refused");
         let shown = e.to_string();
         assert!(
-            shown.starts_with(&format!("bad.script.ron:{line}:")),
+            shown.starts_with(&format!("bad.script.ron:{line}:{col}:")),
             "{shown}"
         );
         assert!(shown.contains(word), "{shown}");
-        let _ = col;
     }
 }
 

@@ -186,14 +186,11 @@ fn each_eligibility_rule_refuses_with_its_reason() {
     assert_eq!(a.goals, b.goals);
     // A design that is not a scenario: not eligible, with its error located.
     let broken = dir.join("broken.scenario.ron");
-    std::fs::write(&broken, "Scenario(name: \"x\", nonsense: 1)").expect("write");
+    let nonsense = "Scenario(name: \"x\", nonsense: 1)";
+    std::fs::write(&broken, nonsense).expect("write");
     let g = grade(&p, Some(&broken));
     assert!(!g.eligible && g.goals.is_empty());
-    assert!(
-        reasons(&g).contains("broken.scenario.ron:1:"),
-        "{}",
-        reasons(&g)
-    );
+    super::common::assert_located(&reasons(&g), "broken.scenario.ron", nonsense, "nonsense");
 }
 
 /// The small scenario without PV, on a flat tariff of `price` EUR/kWh.
@@ -418,37 +415,44 @@ fn a_teacher_grades_a_folder_in_one_command() {
 #[test]
 fn bad_challenge_files_are_located() {
     let dir = folder("bad");
-    let cases: [(&str, &str); 7] = [
+    let cases: [(&str, &str, &str); 7] = [
         (
             "    budget_eur: 100, seed: 1, hours: 2, colour: 3,\n    goals: [Resynchronise],",
             "field named `colour`",
+            "colour",
         ),
         (
             "    budget_eur: 100, seed: 1, hours: 2,\n    goals: [FrequencyBand(low_hz: 50.5, high_hz: 49.5)],",
             "low_hz must be below high_hz",
+            "FrequencyBand",
         ),
         (
             "    budget_eur: 100, seed: 1, hours: 2,\n    goals: [VoltageBand(low_pu: 0.2, high_pu: 1.1)],",
             "outside the allowed range",
+            "low_pu: 0.2",
         ),
         (
             "    tools: [Pv], caps: {Battery: 2},\n    budget_eur: 100, seed: 1, hours: 2,\n    goals: [Resynchronise],",
             "caps names Battery",
+            "Battery: 2",
         ),
         (
             "    locked: [\"Nobody\"],\n    budget_eur: 100, seed: 1, hours: 2,\n    goals: [Resynchronise],",
             "\"Nobody\", which is no house",
+            "\"Nobody\"",
         ),
         (
             "    budget_eur: 100, seed: 1, hours: 2,\n    events: [GridOutage(from: \"2025-06-22 13:00\", until: \"2025-06-22 15:00\")],\n    goals: [Resynchronise],",
             "outside the challenge's run",
+            "GridOutage(from: \"2025-06-22 13:00\"",
         ),
         (
             "    budget_eur: 100, seed: 1, hours: 2,\n    goals: [FairSharing],",
             "FairSharing needs the local market",
+            "FairSharing",
         ),
     ];
-    for (body, wanted) in cases {
+    for (body, wanted, needle) in cases {
         let path = challenge_file(&dir, SMALL, body);
         let errors = Prepared::load(&path).expect_err(body);
         let text = errors
@@ -457,10 +461,14 @@ fn bad_challenge_files_are_located() {
             .collect::<Vec<_>>()
             .join("\n");
         assert!(text.contains(wanted), "{body}\n-> {text}");
-        // Located at a line and column in the challenge file.
-        assert!(text.contains("test.challenge.ron:"), "{text}");
-        let located = errors.iter().any(|e| e.position.is_some());
-        assert!(located, "{text}");
+        // Located at a line and column in the challenge file, at the problem.
+        let written = std::fs::read_to_string(&path).expect("read");
+        let error = errors
+            .iter()
+            .map(ToString::to_string)
+            .find(|e| e.contains(wanted))
+            .expect("the error");
+        super::common::assert_located(&error, "test.challenge.ron", &written, needle);
     }
     // A missing scenario, and an empty file.
     let path = dir.join("lost.challenge.ron");
@@ -470,10 +478,12 @@ fn bad_challenge_files_are_located() {
     )
     .expect("write");
     let e = Prepared::load(&path).expect_err("missing scenario");
-    assert!(
-        e[0].to_string().contains("lost.challenge.ron:1:"),
-        "{}",
-        e[0]
+    let written = std::fs::read_to_string(&path).expect("read");
+    super::common::assert_located(
+        &e[0].to_string(),
+        "lost.challenge.ron",
+        &written,
+        "\"nowhere.scenario.ron\"",
     );
     std::fs::write(&path, "  ").expect("write");
     let e = Prepared::load(&path).expect_err("empty");

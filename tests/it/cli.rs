@@ -41,14 +41,12 @@ fn check_rejects_a_broken_file_with_status_2_and_a_location() {
     let dir = std::env::temp_dir().join(format!("microgrid-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let bad = dir.join("bad.scenario.ron");
-    std::fs::write(&bad, crate::common::SMALL.replace("kwp: 6.0", "kwp: -6.0")).expect("write");
+    let written = crate::common::SMALL.replace("kwp: 6.0", "kwp: -6.0");
+    std::fs::write(&bad, &written).expect("write");
     let out = microgrid(&["check", bad.to_str().expect("utf-8 path")]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains(&format!("{}:18:", bad.display())),
-        "{stderr}"
-    );
+    crate::common::assert_located(&stderr, &bad.display().to_string(), &written, "kwp: -6.0");
     assert!(out.stdout.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -151,3 +151,32 @@ pub fn with_outages(days: f64, outages: &[&str]) -> microgrid::run::RunOptions {
         ..microgrid::run::RunOptions::new((days * 86_400.0) as u64, 60)
     }
 }
+
+/// Asserts that `error` points into `file` at `needle` in `text`: the
+/// needle's line, and a column within it (where a value starts or just
+/// after it ends, as the parser reports it).
+pub fn assert_located(error: &str, file: &str, text: &str, needle: &str) {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in the file's text"));
+    let line = text[..at].matches('\n').count() + 1;
+    let first = text[..at]
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count())
+        + 1;
+    let last = first + needle.chars().count();
+    let prefix = format!("{file}:{line}:");
+    let i = error
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("{error:?} is not located at {file}:{line}"));
+    let col: usize = error[i + prefix.len()..]
+        .split(':')
+        .next()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("{error:?} has no column"));
+    assert!(
+        (first..=last).contains(&col),
+        "{error:?} points at column {col}, not at {needle:?} (columns {first} to {last})"
+    );
+}

@@ -203,31 +203,41 @@ fn a_bad_demo_config_is_located_and_the_demo_does_not_start() {
     std::fs::create_dir_all(&dir).expect("folder");
     let path = dir.join("bad.demo.ron");
     let tours = repo("scenes/tours").display().to_string();
-    for (text, wanted) in [
+    for (text, wanted, needle) in [
         (
             format!("Demo(playlist: [\"{tours}/a-day-in-lindenhof.tour.ron\"], idle_s: 5)"),
             "outside the allowed range",
+            "idle_s: 5",
         ),
         (
             format!("Demo(playlist: [\"{tours}/nowhere.tour.ron\"])"),
             "was not found",
+            // The playlist's entry, from its opening quote.
+            "[\"",
         ),
         (
             format!(
                 "Demo(playlist: [\"{tours}/a-day-in-lindenhof.tour.ron\"], pin: Some(\"12a4\"))"
             ),
             "1 to 12 digits",
+            "\"12a4\"",
         ),
-        ("Demo(playlist: [], colour: 1)".to_owned(), "colour"),
+        (
+            "Demo(playlist: [], colour: 1)".to_owned(),
+            "colour",
+            "colour",
+        ),
         (
             format!("Demo(playlist: [\"{tours}/a-day-in-lindenhof.tour.ron\"], language: \"fr\")"),
             "\"fr\" is not a language of the window",
+            "\"fr\"",
         ),
         (
             format!(
                 "Demo(playlist: [\"{tours}/a-day-in-lindenhof.tour.ron\"], graphics: \"ultra\")"
             ),
             "use high, low or auto",
+            "\"ultra\"",
         ),
     ] {
         std::fs::write(&path, &text).expect("write");
@@ -238,7 +248,12 @@ fn a_bad_demo_config_is_located_and_the_demo_does_not_start() {
             .collect::<Vec<_>>()
             .join("\n");
         assert!(all.contains(wanted), "{text} -> {all}");
-        assert!(all.contains("bad.demo.ron:1:"), "{all}");
+        let error = errors
+            .iter()
+            .map(ToString::to_string)
+            .find(|e| e.contains(wanted))
+            .expect("the error");
+        super::common::assert_located(&error, "bad.demo.ron", &text, needle);
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_microgrid"))
         .args(["demo"])

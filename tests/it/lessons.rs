@@ -180,7 +180,8 @@ fn a_bad_lesson_is_located() {
     };
     write("        (text: \"Look\", focus: Some(\"Nowhere\")),");
     let e = PreparedLesson::load(&path).expect_err("unknown focus");
-    assert!(e[0].to_string().contains("bad.lesson.ron:5:"), "{}", e[0]);
+    let written = std::fs::read_to_string(&path).expect("read");
+    crate::common::assert_located(&e[0].to_string(), "bad.lesson.ron", &written, "\"Nowhere\"");
     assert!(
         e[0].to_string().contains("\"Nowhere\" is no bus"),
         "{}",
@@ -188,7 +189,8 @@ fn a_bad_lesson_is_located() {
     );
     write("        (text: \"Look\", until: Sunset),");
     let e = PreparedLesson::load(&path).expect_err("unknown condition");
-    assert!(e[0].to_string().contains("bad.lesson.ron:5:"), "{}", e[0]);
+    let written = std::fs::read_to_string(&path).expect("read");
+    crate::common::assert_located(&e[0].to_string(), "bad.lesson.ron", &written, "Sunset");
     write("        (text: \"Look\", show_me: [Fly]),");
     let e = PreparedLesson::load(&path).expect_err("unknown action");
     assert!(e[0].to_string().contains("Fly"), "{}", e[0]);
@@ -305,7 +307,8 @@ fn every_number_and_every_write_in_a_lesson_or_a_tour_is_checked_where_it_is_wri
         .expect("write");
         let e = microgrid::app::modes::demo::PreparedTour::load(&tour).expect_err(camera);
         let e = e[0].to_string();
-        assert!(e.contains("numbers.tour.ron:5:"), "{e}");
+        let written = std::fs::read_to_string(&tour).expect("read");
+        crate::common::assert_located(&e, "numbers.tour.ron", &written, camera);
         assert!(e.contains(words), "{e}");
     }
     let _ = std::fs::remove_dir_all(&dir);

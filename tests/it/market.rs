@@ -183,12 +183,11 @@ fn a_bad_market_in_a_scenario_is_located() {
             1,
         )
     };
-    let errors = errors_of(&with("(mechanism: SupplyDemandRatio, interval_min: 7)"));
+    let text = with("(mechanism: SupplyDemandRatio, interval_min: 7)");
+    let errors = errors_of(&text);
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(
-        errors[0].contains("divide an hour") && errors[0].starts_with("test.scenario.ron:"),
-        "{errors:?}"
-    );
+    assert!(errors[0].contains("divide an hour"), "{errors:?}");
+    crate::common::assert_located(&errors[0], "test.scenario.ron", &text, "interval_min: 7");
     let errors = errors_of(&with("(mechanism: Barter)"));
     assert!(errors[0].contains("Barter"), "{errors:?}");
     let errors = errors_of(&with("(island_pricing: Fixed(eur_per_kwh: 500.0))"));

@@ -97,18 +97,16 @@ fn a_broken_scenario_leaves_the_running_one_and_a_good_one_replaces_it() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let broken = dir.join("broken.scenario.ron");
     let text = std::fs::read_to_string(repo("scenes/default.scenario.ron")).expect("default");
-    std::fs::write(
-        &broken,
-        text.replacen("annual_kwh: 2800", "annual_kwh: -5", 1),
-    )
-    .expect("write");
+    let text = text.replacen("annual_kwh: 2800", "annual_kwh: -5", 1);
+    std::fs::write(&broken, &text).expect("write");
     act(&mut app, Action::LoadScenario(broken.clone()));
     let source = app.world().resource::<ScenarioSource>();
     assert_eq!(source.errors.len(), 1, "{:?}", source.errors);
-    assert!(
-        source.errors[0].contains("broken.scenario.ron:"),
-        "{}",
-        source.errors[0]
+    crate::common::assert_located(
+        &source.errors[0],
+        "broken.scenario.ron",
+        &text,
+        "annual_kwh: -5",
     );
     assert_eq!(source.path, repo("scenes/default.scenario.ron"));
     assert_eq!(

@@ -47,7 +47,7 @@ fn sample(world: &mut World) {
     let frames = world
         .get_resource::<super::screenshot::FrameStats>()
         .map_or(0, |f| f.frames);
-    let rss_mib = crate::app::soak::rss_kib() as f64 / 1024.0;
+    let rss_mib = rss_kib() as f64 / 1024.0;
     let mut log = world.resource_mut::<MemoryLog>();
     use std::fmt::Write as _;
     let _ = writeln!(log.rows, "{now:.0},{entities},{rss_mib:.1},{frames}");
@@ -55,4 +55,17 @@ fn sample(world: &mut World) {
     if let Err(e) = crate::files::write_atomically(&log.path, log.rows.as_bytes()) {
         warn!("memory log: {e}");
     }
+}
+
+/// Resident memory of this process, KiB (Linux: /proc/self/status).
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
 }
