@@ -14,7 +14,11 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 /// The tests, by name.
-const TESTS: [(&str, fn()); 4] = [
+const TESTS: [(&str, fn()); 5] = [
+    (
+        "the_window_in_german_draws_no_english_from_the_table",
+        the_window_in_german,
+    ),
     (
         "the_window_renders_the_default_scene_to_a_png",
         render_the_default_scene,
@@ -247,6 +251,89 @@ fn every_text_from_the_table() {
     // The dumps saw the panels (not an empty window).
     assert!(counted > 150, "only {counted} texts drawn");
     assert!(bypassed.is_empty(), "{}", bypassed.join("\n"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The window in German end to end, through the same views as the pseudo
+/// language's test and a challenge run to its results: no drawn text holds
+/// a piece of an English table text (12 characters or more between its
+/// places) that its German text does not have too.
+fn the_window_in_german() {
+    let dir = std::env::temp_dir().join(format!("microgrid-german-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dump = dir.join("de.txt");
+    let script = dir.join("de.script.ron");
+    std::fs::write(
+        &script,
+        r#"Script(steps: [
+    (after_s: 2.0, action: Show(Charts)),
+    (after_s: 1.0, action: Show(Key)),
+    (after_s: 2.0, action: Show(Help)),
+    (after_s: 2.0, action: Show(Build)),
+    (after_s: 1.0, action: ToggleOutage),
+    (after_s: 2.0, action: Show(Challenges)),
+    (after_s: 2.0, action: OpenChallenge("scenes/challenges/02-keep-the-lights-on.challenge.ron")),
+    (after_s: 2.0, action: BeginChallenge),
+    (after_s: 1.0, action: AddBattery(house: "Sonnenweg 2", capacity_kwh: 8.0, power_kw: 5.0)),
+    (after_s: 1.0, action: RunChallenge),
+    (after_s: 25.0, action: OpenLesson("scenes/lessons/03-storage-runs-out.lesson.ron")),
+    (after_s: 2.0, action: NextStep),
+    (after_s: 2.0, action: Quit),
+])
+"#,
+    )
+    .expect("script written");
+    // The challenge's stars go to this test's folder, not the user's.
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_microgrid"))
+        .args(["open", "scenes/default.scenario.ron", "--size", "1280x720"])
+        .args(["--lang", "de", "--speed", "3600", "--dump-texts"])
+        .arg(&dump)
+        .arg("--script")
+        .arg(&script)
+        .env("XDG_DATA_HOME", &dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("xvfb-run runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let en = microgrid::lang::parse_table(&microgrid::lang::EN_FILES).expect("English");
+    let de = microgrid::lang::parse_table(&microgrid::lang::DE_FILES).expect("German");
+    // The pieces of English that only English has.
+    let mut english: Vec<(String, String)> = Vec::new();
+    for (key, text) in &en {
+        let german = de.get(key).map(String::as_str).unwrap_or("");
+        for piece in text.split(['{', '}']).step_by(2) {
+            let piece = piece.trim();
+            if piece.chars().count() >= 12 && !german.contains(piece) {
+                english.push((key.clone(), piece.to_owned()));
+            }
+        }
+    }
+    assert!(english.len() > 500, "only {} English pieces", english.len());
+    let drawn = std::fs::read_to_string(&dump).expect("the window wrote its texts");
+    let lines: Vec<&str> = drawn.lines().collect();
+    assert!(lines.len() > 150, "only {} texts drawn", lines.len());
+    let mut found = Vec::new();
+    for line in &lines {
+        for (key, piece) in &english {
+            if line.contains(piece.as_str()) {
+                found.push(format!("{line:?} has {key}'s English {piece:?}"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // And it is German: the challenge's results were drawn in it.
+    let title = de.get("challenge.results_title").expect("a results title");
+    let results = title.rsplit('}').next().expect("after the title").trim();
+    assert!(
+        lines.iter().any(|l| l.contains(results)),
+        "no {results:?} among the texts"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

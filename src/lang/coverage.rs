@@ -164,6 +164,32 @@ fn every_key_is_in_every_language_with_the_same_places() {
 }
 
 #[test]
+fn no_german_text_is_the_english_one_left_untranslated() {
+    let en = parse_table(&EN_FILES).expect("the English table");
+    let de = parse_table(&DE_FILES).expect("the German table");
+    // Words, not a unit or a name: at least 12 characters besides the places.
+    let words = |t: &str| {
+        let mut out = String::new();
+        let mut depth = 0;
+        for c in t.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ if depth == 0 => out.push(c),
+                _ => {}
+            }
+        }
+        out.trim().chars().count()
+    };
+    let same: Vec<&String> = en
+        .iter()
+        .filter(|(k, v)| de.get(*k) == Some(*v) && words(v) >= 12)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(same.is_empty(), "German left in English: {same:?}");
+}
+
+#[test]
 fn every_key_the_code_asks_for_is_in_the_table_and_every_key_is_asked_for() {
     let en = parse_table(&EN_FILES).expect("the English table");
     let mut files = Vec::new();
