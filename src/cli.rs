@@ -725,7 +725,38 @@ fn soak_demo(demo: crate::app::modes::demo::PreparedDemo, cycles: usize) -> Exit
         rss.first().copied().unwrap_or(0.0),
         rss.last().copied().unwrap_or(0.0)
     );
-    ExitCode::SUCCESS
+    match soak_verdict(first, max_e, &rss) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("error: the soak failed: {why}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What a soak must show: no entity more after any cycle than after the
+/// first, and resident memory after the first cycle grown by no more than
+/// 16 MiB or 10 % (allocators keep some slack), whichever is more.
+fn soak_verdict(
+    first_entities: usize,
+    most_entities: usize,
+    rss_mib: &[f64],
+) -> Result<(), String> {
+    if most_entities > first_entities {
+        return Err(format!(
+            "{} entities after a cycle, {first_entities} after the first: something is left behind",
+            most_entities
+        ));
+    }
+    if let (Some(&start), Some(&end)) = (rss_mib.first(), rss_mib.last()) {
+        let allowed = (start * 0.1).max(16.0);
+        if end - start > allowed {
+            return Err(format!(
+                "resident memory grew from {start:.1} MiB after the first cycle to {end:.1} MiB, more than {allowed:.1} MiB"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `microgrid challenge`: grades each design (a folder stands for its
@@ -1190,5 +1221,23 @@ fn powerflow(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_NO_SOLUTION)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::soak_verdict;
+
+    #[test]
+    fn a_soak_fails_on_what_it_leaves_behind() {
+        assert_eq!(soak_verdict(256, 256, &[60.6, 60.7, 60.7]), Ok(()));
+        // An entity more after some cycle.
+        let e = soak_verdict(256, 257, &[60.6, 60.7]).unwrap_err();
+        assert!(e.contains("257 entities"), "{e}");
+        // Memory growing by more than 16 MiB (or 10 %).
+        let e = soak_verdict(256, 256, &[60.0, 70.0, 80.0]).unwrap_err();
+        assert!(e.contains("60.0 MiB") && e.contains("80.0 MiB"), "{e}");
+        assert_eq!(soak_verdict(256, 256, &[400.0, 430.0]), Ok(()));
+        assert!(soak_verdict(256, 256, &[400.0, 450.0]).is_err());
     }
 }

@@ -767,3 +767,20 @@ fn smaller_findings_get_the_right_answer() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_demo_soak_is_a_check_that_passes_on_the_demo() {
+    let out = microgrid(&["demo", "--soak", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("3 cycles"), "{stdout}");
+    // The same numbers each cycle: the entity column never grows.
+    let entities: Vec<usize> = stdout
+        .lines()
+        .skip(1)
+        .take(3)
+        .filter_map(|l| l.split_whitespace().nth(2)?.parse().ok())
+        .collect();
+    assert_eq!(entities.len(), 3, "{stdout}");
+    assert!(entities.windows(2).all(|w| w[0] == w[1]), "{stdout}");
+}

@@ -236,6 +236,23 @@ fn f9_changes_the_graphics(
     }
 }
 
+/// The short name of a software renderer ("llvmpipe (LLVM 15.0.6, 256
+/// bits)" reads "llvmpipe"), or none for a GPU.
+fn software_renderer(name: &str, cpu: bool) -> Option<String> {
+    let lower = name.to_lowercase();
+    let software = cpu
+        || [
+            "llvmpipe",
+            "lavapipe",
+            "softpipe",
+            "swiftshader",
+            "microsoft basic render",
+        ]
+        .iter()
+        .any(|s| lower.contains(s));
+    software.then(|| name.split(" (").next().unwrap_or(name).trim().to_owned())
+}
+
 /// `auto`: `low` on a software renderer, or once frames stay slow in `high`.
 fn auto_choose(
     mut graphics: ResMut<Graphics>,
@@ -249,22 +266,10 @@ fn auto_choose(
         && let Some(info) = adapter
     {
         graphics.bypass_change_detection().adapter_checked = true;
-        let name = info.name.to_lowercase();
-        let software = format!("{:?}", info.device_type) == "Cpu"
-            || [
-                "llvmpipe",
-                "lavapipe",
-                "softpipe",
-                "swiftshader",
-                "microsoft basic render",
-            ]
-            .iter()
-            .any(|s| name.contains(s));
-        if software {
+        let cpu = format!("{:?}", info.device_type) == "Cpu";
+        if let Some(short) = software_renderer(&info.name, cpu) {
             graphics.low = true;
-            // "llvmpipe (LLVM 15.0.6, 256 bits)" reads "llvmpipe".
-            let short = info.name.split(" (").next().unwrap_or(&info.name);
-            graphics.because = Some(LowBecause::Software(short.trim().to_owned()));
+            graphics.because = Some(LowBecause::Software(short));
             return;
         }
     }
@@ -571,6 +576,53 @@ mod tests {
         assert!(!view.contains_px(Vec2::new(400.0, 70.0)));
         // Before the panels are drawn, and in the demo, all of it is.
         assert!(ViewRect::default().contains_px(Vec2::new(1250.0, 10.0)));
+    }
+
+    #[test]
+    fn auto_knows_a_software_renderer_by_its_name_or_its_kind() {
+        assert_eq!(
+            software_renderer("llvmpipe (LLVM 15.0.6, 256 bits)", false).as_deref(),
+            Some("llvmpipe")
+        );
+        assert_eq!(
+            software_renderer("Microsoft Basic Render Driver", false).as_deref(),
+            Some("Microsoft Basic Render Driver")
+        );
+        assert_eq!(software_renderer("NVIDIA H200", false), None);
+        assert_eq!(software_renderer("AMD Radeon 780M", false), None);
+        // Any adapter that says it is the CPU.
+        assert_eq!(
+            software_renderer("Some CPU", true).as_deref(),
+            Some("Some CPU")
+        );
+    }
+
+    #[test]
+    fn f9_steps_through_high_low_and_auto() {
+        use crate::app::control::action::Action;
+        use crate::app::control::queue::PendingActions;
+        for (now, next) in [
+            (GraphicsSetting::High, GraphicsSetting::Low),
+            (GraphicsSetting::Low, GraphicsSetting::Auto),
+            (GraphicsSetting::Auto, GraphicsSetting::High),
+        ] {
+            let mut world = World::new();
+            world.insert_resource(Graphics::new(now));
+            world.init_resource::<PendingActions>();
+            let mut keys = ButtonInput::<KeyCode>::default();
+            keys.press(KeyCode::F9);
+            world.insert_resource(keys);
+            world.run_system_once(f9_changes_the_graphics).unwrap();
+            let pending: Vec<Action> = world.resource::<PendingActions>().0.to_vec();
+            assert_eq!(pending, vec![Action::SetGraphics(next)], "from {now:?}");
+        }
+        // Without F9, nothing.
+        let mut world = World::new();
+        world.insert_resource(Graphics::new(GraphicsSetting::High));
+        world.init_resource::<PendingActions>();
+        world.insert_resource(ButtonInput::<KeyCode>::default());
+        world.run_system_once(f9_changes_the_graphics).unwrap();
+        assert!(world.resource::<PendingActions>().0.is_empty());
     }
 
     #[test]
