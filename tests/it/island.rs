@@ -10,7 +10,9 @@ use microgrid::run::simulate;
 use microgrid::scenario::DeviceKind;
 use microgrid::sim::devices::{DeviceIndex, DevicePower};
 use microgrid::sim::grid_mode::{GridMode, GridState};
-use microgrid::sim::island::{EventKind, SYNC_MAX_DF_HZ, SYNC_MAX_DPHASE_DEG, SYNC_MAX_DV_PU};
+use microgrid::sim::island::{
+    EventKind, SYNC_MAX_DF_HZ, SYNC_MAX_DPHASE_DEG, SYNC_MAX_DV_PU, SYNC_SLIP_HZ,
+};
 use microgrid::sim::metrics::{EnergyTotals, StepRecord};
 
 #[test]
@@ -431,16 +433,42 @@ fn the_breaker_never_closes_outside_the_synchronisation_window() {
             ],
         );
         o.seed = Some(seed);
-        let summary = simulate(&b, &o, |_| {}).expect("runs");
+        // The island's own state at the end of each step, measured outside
+        // the resynchronising code: its frequency, and its voltage at the PCC.
+        let mut island: Vec<(chrono::NaiveDateTime, f64, f64)> = Vec::new();
+        let summary = simulate(&b, &o, |world: &World| {
+            let grid = world.resource::<GridState>();
+            let r = world.resource::<StepRecord>();
+            let v_pcc = world
+                .resource::<microgrid::sim::network::NetworkState>()
+                .solved()
+                .and_then(|f| f.vm_pu.first().copied());
+            if let (GridMode::Islanded, Some(t), Some(v)) = (grid.mode, r.time, v_pcc) {
+                island.push((t, grid.frequency.f_hz, v));
+            }
+        })
+        .expect("runs");
         for e in summary
             .events
             .iter()
             .filter(|e| e.kind == EventKind::BreakerClose)
         {
             if let Some((df, dv, dphase)) = e.sync {
+                // What the island was at the end of the step before the close.
+                let &(_, f_hz, v_pu) = island
+                    .iter()
+                    .rev()
+                    .find(|(t, ..)| *t < e.time)
+                    .expect("an island before the close");
+                let grid_v = b.network.ext_grid.vm_pu;
+                let (measured_df, measured_dv) = (f_hz + SYNC_SLIP_HZ - 50.0, v_pu - grid_v);
                 assert!(
-                    df.abs() <= SYNC_MAX_DF_HZ
-                        && dv.abs() <= SYNC_MAX_DV_PU
+                    (df - measured_df).abs() < 1e-9 && (dv - measured_dv).abs() < 1e-9,
+                    "{e:?}: the island was at {f_hz} Hz and {v_pu} pu before it closed"
+                );
+                assert!(
+                    measured_df.abs() <= SYNC_MAX_DF_HZ
+                        && measured_dv.abs() <= SYNC_MAX_DV_PU
                         && dphase.abs() <= SYNC_MAX_DPHASE_DEG,
                     "{e:?}"
                 );
