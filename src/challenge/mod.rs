@@ -339,6 +339,12 @@ fn check_fields(c: &Challenge, loc: &Locator) -> Vec<ScenarioError> {
             errors.push(loc.error_at_text(g.kind(), nth, format!("{}: {why}", g.kind())));
         }
     }
+    // A cap is a count of parts: no design has more than the scenario's limits.
+    for (tool, cap) in c.caps.iter().filter(|(_, cap)| **cap > 1_000) {
+        errors.push(loc.error_at_text(&format!("{tool:?}: {cap}"), 0, format!(
+            "the cap of {cap} on {tool:?} is more than 1000 parts; write a smaller number or leave the cap out"
+        )));
+    }
     for (tool, _) in c.caps.iter().filter(|(t, _)| !c.tools.contains(t)) {
         errors.push(loc.error_at_text(&format!("{tool:?}"), 1, format!(
             "caps names {tool:?}, which is not among the tools; add it to `tools` or remove the cap"

@@ -415,7 +415,12 @@ fn a_teacher_grades_a_folder_in_one_command() {
 #[test]
 fn bad_challenge_files_are_located() {
     let dir = folder("bad");
-    let cases: [(&str, &str, &str); 7] = [
+    let cases: [(&str, &str, &str); 8] = [
+        (
+            "    tools: [Battery], caps: {Battery: 4000000000},\n    budget_eur: 100, seed: 1, hours: 2,\n    goals: [Resynchronise],",
+            "more than 1000 parts",
+            "Battery: 4000000000",
+        ),
         (
             "    budget_eur: 100, seed: 1, hours: 2, colour: 3,\n    goals: [Resynchronise],",
             "field named `colour`",
