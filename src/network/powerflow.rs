@@ -860,6 +860,27 @@ mod tests {
         let load: f64 = s.iter().map(|x| x.re).sum();
         let balance = flow.ext_grid_p_mw - load - flow.losses_mw();
         assert!(balance.abs() < 1e-9, "imbalance {balance} MW");
+        // The lines' losses again, not from their terminal powers (whose sum
+        // is the balance above by construction) but from the voltages across
+        // them: three phases of |V_from - V_to|^2 R / |Z|^2 (the cables'
+        // capacitance takes no active power).
+        let phasor = |b: usize| {
+            Complex64::from_polar(
+                flow.vm_pu[b] * trafo.vn_lv_kv / 3f64.sqrt(),
+                flow.va_degree[b].to_radians(),
+            )
+        };
+        for (l, branch) in net.lines.iter().zip(&flow.lines) {
+            let z = Complex64::new(l.cable.r_ohm_per_km, l.cable.x_ohm_per_km) * l.length_km;
+            let i_ka = (phasor(l.from_bus) - phasor(l.to_bus)) / z;
+            let loss_mw = 3.0 * i_ka.norm_sqr() * z.re;
+            assert!(
+                (branch.pl_mw - loss_mw).abs() < 1e-6 * loss_mw.max(1e-6),
+                "{}: {} MW from its terminals, {loss_mw} MW from the voltage across it",
+                l.name,
+                branch.pl_mw
+            );
+        }
         // Current continuity: the first cable carries more than the last.
         assert!(flow.lines[0].i_ka > flow.lines[11].i_ka);
         assert!(flow.iterations <= 10, "{} sweeps", flow.iterations);
