@@ -609,7 +609,7 @@ pub fn run(cli: Cli) -> ExitCode {
             .into_iter()
             .filter_map(|(option, path)| {
                 path.as_deref()
-                    .map(|path| crate::files::Output { option, path })
+                    .map(|path| crate::files::Output::new(option, path))
             })
             .collect();
             let duration =
@@ -673,8 +673,11 @@ fn window_outputs(
     let outputs: Vec<crate::files::Output<'_>> = outputs
         .iter()
         .filter_map(|(option, path)| {
-            path.as_deref()
-                .map(|path| crate::files::Output { option, path })
+            path.as_deref().map(|path| crate::files::Output {
+                // A screenshot's folder is made when it is saved.
+                makes_folder: *option == "--screenshot",
+                ..crate::files::Output::new(option, path)
+            })
         })
         .collect();
     crate::files::check_outputs(inputs, &outputs).map_err(|e| {
@@ -1019,13 +1022,9 @@ fn import(
         .map(|n| n.strip_suffix(".json").unwrap_or(n).to_owned())
         .unwrap_or_else(|| "imported".to_owned());
     let out = output.unwrap_or_else(|| path.with_file_name(format!("{stem}.scenario.ron")));
-    if let Err(why) = crate::files::check_outputs(
-        &[path],
-        &[crate::files::Output {
-            option: "--output",
-            path: &out,
-        }],
-    ) {
+    if let Err(why) =
+        crate::files::check_outputs(&[path], &[crate::files::Output::new("--output", &out)])
+    {
         eprintln!("error: {why}");
         return ExitCode::from(EXIT_BAD_INPUT);
     }

@@ -172,18 +172,43 @@ fn cable_reasons(
 ) {
     let (old, new) = (cables(start), cables(design));
     let (was_at, at) = (positions(start), positions(design));
+    let old_buses: std::collections::BTreeSet<&str> = start
+        .feeders
+        .iter()
+        .flat_map(|f| &f.buses)
+        .map(|b| b.name.as_str())
+        .chain([LV_BUSBAR_NAME])
+        .collect();
     for ((a, b), list) in &new {
+        let before = old.get(&(a.clone(), b.clone()));
+        let kept = |line: &LineSpec| {
+            before.is_some_and(|was| {
+                was.iter()
+                    .any(|w| w.cable == line.cable && w.length_m == line.length_m)
+            })
+        };
         let (Some(pa), Some(pb)) = (at.get(a), at.get(b)) else {
+            // A length cannot be checked without both ends' places: a new
+            // bus, or one that lost its position, must say where it is.
+            let unplaced = [a, b].into_iter().find(|n| {
+                !at.contains_key(*n) && (!old_buses.contains(n.as_str()) || was_at.contains_key(*n))
+            });
+            if let Some(bus) = unplaced
+                && list.iter().any(|l| !kept(l))
+            {
+                out.push(tr!(
+                    "challenge.reason_cable_unplaced",
+                    from = a,
+                    to = b,
+                    bus = bus
+                ));
+            }
             continue;
         };
         let moved = was_at.get(a) != Some(pa) || was_at.get(b) != Some(pb);
-        let before = old.get(&(a.clone(), b.clone()));
         let distance = (pa.0 - pb.0).hypot(pa.1 - pb.1);
         for line in list {
-            let kept = before.is_some_and(|was| {
-                was.iter()
-                    .any(|w| w.cable == line.cable && w.length_m == line.length_m)
-            });
+            let kept = kept(line);
             // Half a metre for rounding in files written by hand.
             if (moved || !kept) && line.length_m + 0.5 < distance {
                 out.push(tr!(

@@ -12,6 +12,19 @@ pub struct Output<'a> {
     pub option: &'a str,
     /// The path given.
     pub path: &'a Path,
+    /// The writer makes the file's folder when it is missing (screenshots).
+    pub makes_folder: bool,
+}
+
+impl<'a> Output<'a> {
+    /// An output whose folder must exist.
+    pub fn new(option: &'a str, path: &'a Path) -> Self {
+        Self {
+            option,
+            path,
+            makes_folder: false,
+        }
+    }
 }
 
 /// Which file a path is: the file itself where it exists, otherwise the
@@ -61,6 +74,14 @@ pub fn check(inputs: &[&Path], outputs: &[Output<'_>]) -> Result<(), String> {
     let mut seen: Vec<(Output<'_>, Identity)> = Vec::new();
     for out in outputs {
         let shown = out.path.display();
+        // "out.csv/" names a folder that is not there, not the file out.csv.
+        let text = out.path.as_os_str().to_string_lossy();
+        if text.is_empty() || text.ends_with(std::path::MAIN_SEPARATOR) || text.ends_with('/') {
+            return Err(format!(
+                "{} \"{shown}\" does not name a file (it ends in a folder separator); name a file to write",
+                out.option
+            ));
+        }
         if let Ok(meta) = std::fs::metadata(out.path) {
             if meta.is_dir() {
                 return Err(format!(
@@ -76,6 +97,19 @@ pub fn check(inputs: &[&Path], outputs: &[Output<'_>]) -> Result<(), String> {
             }
         }
         let folder = folder_of(out.path);
+        if out.makes_folder && !folder.exists() {
+            // Made when written: the nearest folder that exists must be one.
+            let nearest = folder.ancestors().find(|a| a.exists());
+            if nearest.is_some_and(Path::is_dir) || nearest.is_none() {
+                seen.push((
+                    *out,
+                    Identity::Place(
+                        std::path::absolute(out.path).unwrap_or_else(|_| out.path.to_owned()),
+                    ),
+                ));
+                continue;
+            }
+        }
         if !folder.is_dir() {
             return Err(format!(
                 "{} {shown}: the folder {} does not exist; create it first or name another",
@@ -122,7 +156,7 @@ mod tests {
     }
 
     fn out<'a>(option: &'a str, path: &'a Path) -> Output<'a> {
-        Output { option, path }
+        Output::new(option, path)
     }
 
     #[test]
@@ -168,6 +202,21 @@ mod tests {
             .join("both.csv");
         let e = check(&[], &[out("--csv", &a), out("--events", &b)]).unwrap_err();
         assert!(e.contains("--csv and --events both name"), "{e}");
+    }
+
+    #[test]
+    fn a_trailing_separator_is_refused_and_a_screenshot_may_make_its_folder() {
+        let dir = scratch();
+        let e = check(&[], &[out("--csv", Path::new("out.csv/"))]).unwrap_err();
+        assert!(e.contains("does not name a file"), "{e}");
+        let shot = dir.join("new/folder/a.png");
+        assert!(check(&[], &[out("--screenshot", &shot)]).is_err());
+        let made = Output {
+            makes_folder: true,
+            ..out("--screenshot", &shot)
+        };
+        check(&[], &[made]).unwrap();
+        assert!(!dir.join("new").exists(), "the check makes nothing");
     }
 
     #[test]

@@ -778,6 +778,26 @@ fn designs_are_graded_on_parts_that_exist() {
         reasons(&g)
     );
     assert_eq!((g.stars, g.score), (0, 0));
+    // The same through a new bus without a position: two 1 m cables.
+    let unplaced = design(&dir, "unplaced", &solution_of(&sun), |t| {
+        t.replacen(
+            "                (name: \"F6\", position_m: (420.0, -8.0)),\n",
+            "                (name: \"F6\", position_m: (420.0, -8.0)),\n                (name: \"Y\"),\n",
+            1,
+        )
+        .replacen(
+            "(from: \"LV busbar\", to: \"F4\", cable: \"NAYY 4x150 SE\", length_m: 300.0)",
+            "(from: \"LV busbar\", to: \"Y\", cable: \"NAYY 4x150 SE\", length_m: 1.0), (from: \"Y\", to: \"F4\", cable: \"NAYY 4x150 SE\", length_m: 1.0)",
+            1,
+        )
+    });
+    let g = grade(&prepared(&sun), Some(&unplaced));
+    assert!(!g.eligible, "{g:#?}");
+    assert!(
+        reasons(&g).contains("joins the bus Y, which has no position"),
+        "{}",
+        reasons(&g)
+    );
 
     // "Keep the lights on" allows no cables and locks the feeder: eight 0.1 m
     // cables beside existing ones are new cables, too short and parallel.

@@ -434,7 +434,15 @@ fn the_operators_chord_is_not_a_visitor_but_any_other_key_is() {
     }
     type_keys(&mut app, &[KeyCode::Escape]);
     app.update();
-    assert!(!app.world().resource::<DemoMode>().operator.asking_pin);
+    let mode = app.world().resource::<DemoMode>();
+    assert!(!mode.operator.asking_pin);
+    // The Escape that gave up the PIN was the operator's, not a visitor's.
+    assert_eq!(mode.counts.visitor_sessions, 0);
+    assert!(
+        matches!(mode.phase, DemoPhase::Attract { .. }),
+        "{:?}",
+        mode.phase
+    );
     app.world_mut()
         .resource_mut::<ButtonInput<KeyCode>>()
         .clear();

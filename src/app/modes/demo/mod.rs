@@ -70,6 +70,9 @@ pub struct Operator {
     pub asking_pin: bool,
     /// The digits typed so far.
     pub typed: String,
+    /// This frame's keys were the operator's (the chord, the PIN's digits,
+    /// the Escape that gave up): not a visitor's, not the camera's.
+    pub took_keys: bool,
 }
 
 /// Counts since the demo started, for the operator.
@@ -145,6 +148,7 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         // Before the camera reads it (in `Present`).
         hold_the_digits
+            .after(operator_keys)
             .in_set(crate::app::frame::AppSystems::Input)
             .run_if(resource_exists::<DemoMode>),
     );
@@ -226,7 +230,7 @@ fn refuse_in_the_demo(world: &mut World, action: &Action) -> Gate {
 /// The operator's PIN takes the digit keys from the camera's views.
 fn hold_the_digits(mode: Res<DemoMode>, held: Option<ResMut<CameraHeld>>) {
     if let Some(mut held) = held {
-        held.digits = mode.operator.asking_pin;
+        held.digits = mode.operator.asking_pin || mode.operator.took_keys;
     }
 }
 
@@ -281,15 +285,18 @@ pub fn operator_sees(
     pressed: &[KeyCode],
 ) {
     use crate::app::control::keys::{ALT, CTRL, held};
+    operator.took_keys = false;
     if held(keys, CTRL) && held(keys, ALT) && keys.just_pressed(KeyCode::KeyO) {
         operator.open = pin.is_none();
         operator.asking_pin = pin.is_some();
         operator.typed.clear();
+        operator.took_keys = true;
         return;
     }
     if !operator.asking_pin {
         return;
     }
+    operator.took_keys = !pressed.is_empty() || keys.get_just_pressed().next().is_some();
     for &key in pressed {
         if key == KeyCode::Escape {
             operator.asking_pin = false;
@@ -319,7 +326,9 @@ fn run_the_demo(world: &mut World) {
         .get_resource::<Time<Real>>()
         .map_or(0.0, |t| t.delta_secs_f64());
     // The operator's chord (Ctrl+Alt+...) and PIN are not a visitor.
-    let operator_keys = world.resource::<DemoMode>().operator.asking_pin
+    let operator = &world.resource::<DemoMode>().operator;
+    let operator_keys = operator.asking_pin
+        || operator.took_keys
         || world
             .get_resource::<ButtonInput<KeyCode>>()
             .is_some_and(|k| {
