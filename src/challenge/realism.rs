@@ -28,6 +28,10 @@ pub const HOME_BATTERY_MAX_EFFICIENCY: f64 = 0.98;
 pub const CAR_BATTERY_KWH: (f64, f64) = (20.0, 215.0);
 /// Most a home charger draws or feeds, kW (a 32 A three-phase wallbox, 22 kW).
 pub const HOME_CHARGER_MAX_KW: f64 = 22.0;
+/// Least a car drives a day, km: a car that never leaves is a battery on
+/// wheels at a car battery's price (German cars average about 30 km a day,
+/// KBA/MiD 2017; 5 km is a short errand).
+pub const CAR_MIN_DAILY_KM: f64 = 5.0;
 /// Most PV a house's roof holds, kWp: about 150 m² of modules at
 /// 0.2 kWp/m², the top of the EEG's small-roof class (up to 30 kWp).
 pub const ROOF_MAX_KWP: f64 = 30.0;
@@ -136,7 +140,12 @@ pub fn reasons(start: &Scenario, design: &Scenario, parallel_allowed: bool) -> V
         }
         if let Some(ev) = &h.ev
             && part(&|x| {
-                x.ev.map(|e| format!("{} {} {}", e.battery_kwh, e.charger_kw, e.v2g))
+                x.ev.map(|e| {
+                    format!(
+                        "{} {} {} {}",
+                        e.battery_kwh, e.charger_kw, e.v2g, e.daily_km
+                    )
+                })
             })
         {
             let (min, max) = CAR_BATTERY_KWH;
@@ -147,6 +156,14 @@ pub fn reasons(start: &Scenario, design: &Scenario, parallel_allowed: bool) -> V
                     kwh = ev.battery_kwh,
                     min = min,
                     max = max
+                ));
+            }
+            if ev.daily_km < CAR_MIN_DAILY_KM {
+                out.push(tr!(
+                    "challenge.reason_car_parked",
+                    house = h.name,
+                    km = ev.daily_km,
+                    min = CAR_MIN_DAILY_KM
                 ));
             }
             if ev.charger_kw > HOME_CHARGER_MAX_KW {

@@ -861,6 +861,23 @@ fn designs_are_graded_on_parts_that_exist() {
         "{}",
         g.spent_eur
     );
+    assert!(
+        r.contains("the car of Sonnenweg 2 drives 0 km a day"),
+        "{r}"
+    );
+    // A car that drives is a car: a 60 kWh V2G car driving 40 km is eligible here.
+    let driven = design(&dir, "driven", &solution_of(&keep), |t| {
+        let at = t.find("Sonnenweg 1\"").expect("house");
+        let end = at + t[at..].find("),\n").expect("end of house");
+        let mut t = t;
+        t.insert_str(
+            end,
+            ", ev: (battery_kwh: 60, charger_kw: 11, v2g: true, daily_km: 40)",
+        );
+        t
+    });
+    let g = grade(&p, Some(&driven));
+    assert!(!reasons(&g).contains("km a day"), "{}", reasons(&g));
 
     // "Hold the frequency" with a 5,000 kW inverter at 100 % efficiency.
     let hold = repo("scenes/challenges/03-hold-the-frequency.challenge.ron");

@@ -274,7 +274,13 @@ fn car_fields(
         value(ui, &mut d.car.0, min..=max, 1.0, " kWh");
         let most_kw = realism::HOME_CHARGER_MAX_KW;
         value(ui, &mut d.car.1, 1.0..=most_kw, 0.1, tr("build.kw_charger"));
-        value(ui, &mut d.car.2, 0.0..=1000.0, 1.0, tr("build.km_a_day"));
+        value(
+            ui,
+            &mut d.car.2,
+            realism::CAR_MIN_DAILY_KM..=1000.0,
+            1.0,
+            tr("build.km_a_day"),
+        );
     });
     let time_ok = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
     ui.horizontal(|ui| {
