@@ -395,9 +395,9 @@ pub fn run(cli: Cli) -> ExitCode {
             if let Err(code) = window_outputs(
                 &inputs,
                 &[
-                    ("--screenshot", &screenshot),
-                    ("--dump-texts", &dump_texts),
-                    ("--layout-report", &layout_report),
+                    ("--screenshot", &screenshot, true),
+                    ("--dump-texts", &dump_texts, false),
+                    ("--layout-report", &layout_report, false),
                 ],
             ) {
                 return code;
@@ -466,10 +466,10 @@ pub fn run(cli: Cli) -> ExitCode {
             if let Err(code) = window_outputs(
                 &[&path],
                 &[
-                    ("--screenshot", &screenshot),
-                    ("--dump-texts", &dump_texts),
-                    ("--layout-report", &layout_report),
-                    ("--memory-log", &memory_log),
+                    ("--screenshot", &screenshot, true),
+                    ("--dump-texts", &dump_texts, false),
+                    ("--layout-report", &layout_report, false),
+                    ("--memory-log", &memory_log, false),
                 ],
             ) {
                 return code;
@@ -664,18 +664,18 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Refuses (exit 2) a window's output files (each with the option that
-/// names it) over its inputs, twice the same, or not writable, before the
+/// names it, and whether its writer makes a missing folder: a screenshot's
+/// does) over its inputs, twice the same, or not writable, before the
 /// window opens.
 fn window_outputs(
     inputs: &[&Path],
-    outputs: &[(&'static str, &Option<PathBuf>)],
+    outputs: &[(&'static str, &Option<PathBuf>, bool)],
 ) -> Result<(), ExitCode> {
     let outputs: Vec<crate::files::Output<'_>> = outputs
         .iter()
-        .filter_map(|(option, path)| {
+        .filter_map(|&(option, path, makes_folder)| {
             path.as_deref().map(|path| crate::files::Output {
-                // A screenshot's folder is made when it is saved.
-                makes_folder: *option == "--screenshot",
+                makes_folder,
                 ..crate::files::Output::new(option, path)
             })
         })

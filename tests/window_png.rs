@@ -284,18 +284,19 @@ fn the_window_in_german() {
     )
     .expect("script written");
     // The challenge's stars go to this test's folder, not the user's.
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x720x24"])
-        .arg(env!("CARGO_BIN_EXE_microgrid"))
-        .args(["open", "scenes/default.scenario.ron", "--size", "1280x720"])
-        .args(["--lang", "de", "--speed", "3600", "--dump-texts"])
-        .arg(&dump)
-        .arg("--script")
-        .arg(&script)
-        .env("XDG_DATA_HOME", &dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("xvfb-run runs");
+    let out = open_the_default_with(
+        &[
+            "--lang".as_ref(),
+            "de".as_ref(),
+            "--speed".as_ref(),
+            "3600".as_ref(),
+            "--dump-texts".as_ref(),
+            dump.as_os_str(),
+            "--script".as_ref(),
+            script.as_os_str(),
+        ],
+        &[("XDG_DATA_HOME", dir.as_os_str())],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -485,11 +486,20 @@ fn bypasses_the_table(line: &str, names: &std::collections::BTreeSet<String>) ->
 
 /// `microgrid open` on the default at 1280x720 under Xvfb, with `extra` arguments.
 fn open_the_default(extra: &[&std::ffi::OsStr]) -> std::process::Output {
+    open_the_default_with(extra, &[])
+}
+
+/// [`open_the_default`] with these environment variables set.
+fn open_the_default_with(
+    extra: &[&std::ffi::OsStr],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> std::process::Output {
     Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x720x24"])
         .arg(env!("CARGO_BIN_EXE_microgrid"))
         .args(["open", "scenes/default.scenario.ron", "--size", "1280x720"])
         .args(extra)
+        .envs(env.iter().copied())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("xvfb-run runs")

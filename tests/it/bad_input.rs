@@ -13,42 +13,14 @@ fn break_small(from: &str, to: &str) -> (String, Vec<String>) {
     (text, errors)
 }
 
-/// The place of `needle` in `text`: its 1-based line and the columns of its
-/// first character and of the one after its last.
-fn place_of(text: &str, needle: &str) -> (usize, usize, usize) {
-    let at = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in text"));
-    let line = text[..at].matches('\n').count() + 1;
-    let col = text[..at]
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
-    (line, col, col + needle.chars().count())
-}
-
 /// Asserts exactly one error, located on `needle`'s line and at a column
 /// within it (where the value starts or just after it ends, as the parser
 /// reports it), mentioning every word in `words`.
 fn assert_one_error_at(errors: &[String], text: &str, needle: &str, words: &[&str]) {
     assert_eq!(errors.len(), 1, "expected one error, got {errors:#?}");
     let e = &errors[0];
-    let (line, first, last) = place_of(text, needle);
-    let prefix = format!("test.scenario.ron:{line}:");
-    assert!(
-        e.starts_with(&prefix),
-        "error {e:?} is not located at line {line}"
-    );
-    let col: usize = e[prefix.len()..]
-        .split(':')
-        .next()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("error {e:?} has no column"));
-    assert!(
-        (first..=last).contains(&col),
-        "error {e:?} points at column {col}, not at {needle:?} (columns {first} to {last})"
-    );
+    assert!(e.starts_with("test.scenario.ron:"), "{e:?}");
+    crate::common::assert_located(e, "test.scenario.ron", text, needle);
     for w in words {
         assert!(e.contains(w), "error {e:?} does not mention {w:?}");
     }

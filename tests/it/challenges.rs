@@ -663,19 +663,6 @@ fn watched_equals_the_command_line(
     json
 }
 
-/// The shipped content files of a folder whose names end in `suffix`.
-fn content_files(folder: &str, suffix: &str) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(repo(folder))
-        .expect("content folder")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(suffix))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no {suffix} in {folder}");
-    files
-}
-
 #[test]
 fn every_shipped_challenge_lesson_and_tour_has_every_text_in_every_language() {
     use microgrid::lang::{Lang, Text};
@@ -697,19 +684,19 @@ fn every_shipped_challenge_lesson_and_tour_has_every_text_in_every_language() {
         microgrid::scenario::error::parse_ron(&text, &file.display().to_string(), kind, "")
             .unwrap_or_else(|e| panic!("{e}"))
     }
-    for file in content_files("scenes/challenges", ".challenge.ron") {
+    for file in super::common::content_files("scenes/challenges", ".challenge.ron") {
         let c: microgrid::challenge::Challenge = read(&file, "Challenge");
         check(&file, "the title".into(), &c.title);
         check(&file, "the briefing".into(), &c.briefing);
     }
-    for file in content_files("scenes/lessons", ".lesson.ron") {
+    for file in super::common::content_files("scenes/lessons", ".lesson.ron") {
         let l: microgrid::app::modes::lesson::Lesson = read(&file, "Lesson");
         check(&file, "the title".into(), &l.title);
         for (n, step) in l.steps.iter().enumerate() {
             check(&file, format!("step {}", n + 1), &step.text);
         }
     }
-    for file in content_files("scenes/tours", ".tour.ron") {
+    for file in super::common::content_files("scenes/tours", ".tour.ron") {
         let t: microgrid::app::modes::demo::Tour = read(&file, "Tour");
         check(&file, "the title".into(), &t.title);
         for (n, step) in t.steps.iter().enumerate() {

@@ -719,52 +719,29 @@ fn smaller_findings_get_the_right_answer() {
         "{stderr}"
     );
 
-    // An outage wholly outside the run would change nothing.
-    let (code, stderr) = in_dir(
-        &dir,
-        &[
-            "run",
-            "default.scenario.ron",
+    // An outage or a price spike wholly outside the run would change
+    // nothing; a backwards price spike is called a price spike.
+    for (option, interval, wanted) in [
+        (
             "--outage",
             "2030-01-01 10:00..2030-01-01 12:00",
-        ],
-    );
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(
-        stderr.contains("--outage 2030-01-01 10:00..2030-01-01 12:00 is outside the run, which goes from 2025-06-21 06:00 to 2025-06-22 06:00"),
-        "{stderr}"
-    );
-    let (code, stderr) = in_dir(
-        &dir,
-        &[
-            "run",
-            "default.scenario.ron",
+            "--outage 2030-01-01 10:00..2030-01-01 12:00 is outside the run, which goes from 2025-06-21 06:00 to 2025-06-22 06:00",
+        ),
+        (
             "--price",
             "2025-06-20 10:00..2025-06-21 06:00=2",
-        ],
-    );
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(
-        stderr.contains("--price 2025-06-20 10:00..2025-06-21 06:00 is outside the run"),
-        "{stderr}"
-    );
-    // A backwards price spike is called a price spike.
-    let (code, stderr) = in_dir(
-        &dir,
-        &[
-            "run",
-            "default.scenario.ron",
+            "--price 2025-06-20 10:00..2025-06-21 06:00 is outside the run",
+        ),
+        (
             "--price",
             "2025-06-21 12:00..2025-06-21 10:00=1",
-        ],
-    );
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(
-        stderr.contains(
-            "the price spike \"2025-06-21 12:00..2025-06-21 10:00\" ends before it starts"
+            "the price spike \"2025-06-21 12:00..2025-06-21 10:00\" ends before it starts",
         ),
-        "{stderr}"
-    );
+    ] {
+        let (code, stderr) = in_dir(&dir, &["run", "default.scenario.ron", option, interval]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains(wanted), "{stderr}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

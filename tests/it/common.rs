@@ -180,3 +180,16 @@ pub fn assert_located(error: &str, file: &str, text: &str, needle: &str) {
         "{error:?} points at column {col}, not at {needle:?} (columns {first} to {last})"
     );
 }
+
+/// The shipped content files of a folder whose names end in `suffix`.
+pub fn content_files(folder: &str, suffix: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(repo(folder))
+        .expect("content folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no {suffix} in {folder}");
+    files
+}

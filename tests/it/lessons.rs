@@ -30,13 +30,7 @@ fn opened(lesson: &str) -> bevy::prelude::App {
 
 #[test]
 fn the_class_sequence_is_eight_lessons_of_about_45_minutes() {
-    let mut files: Vec<_> = std::fs::read_dir(repo("scenes/lessons"))
-        .expect("lessons")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".lesson.ron"))
-        .collect();
-    files.sort();
+    let files = crate::common::content_files("scenes/lessons", ".lesson.ron");
     assert_eq!(files.len(), 8, "{files:?}");
     let mut minutes = 0;
     for f in &files {
@@ -317,13 +311,7 @@ fn every_number_and_every_write_in_a_lesson_or_a_tour_is_checked_where_it_is_wri
 #[test]
 fn every_shipped_lesson_plays_to_its_end_for_a_student_who_presses_show_me() {
     use microgrid::app::modes::lesson::Until;
-    let mut files: Vec<_> = std::fs::read_dir(repo("scenes/lessons"))
-        .expect("lessons")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".lesson.ron"))
-        .collect();
-    files.sort();
+    let files = crate::common::content_files("scenes/lessons", ".lesson.ron");
     for file in &files {
         let name = file
             .file_name()
