@@ -47,6 +47,12 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
             pfe_kw: sn_mva * 1.6,
             i0_percent: 0.3,
             shift_degree: 150.0,
+            vector_group: Default::default(),
+            vk0_percent: None,
+            vkr0_percent: None,
+            mag0_percent: None,
+            mag0_rx: None,
+            si0_hv_partial: None,
         },
     );
     Scenario {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use chrono::NaiveDateTime;
 use clap::{Parser, Subcommand};
 
+use crate::network::unbalanced::UnbalancedModel;
 use crate::network::{PowerFlowModel, SolverOptions};
 use crate::report::{pandapower_case, snapshot_table};
 use crate::scenario::{self, Built, ScenarioError};
@@ -1205,7 +1206,14 @@ fn powerflow(
     );
     let flow = PowerFlowModel::new(&built.network).solve(&consumption, &SolverOptions::default());
     if json {
-        let case = pandapower_case(&built, time, &powers, &flow);
+        let mut case = pandapower_case(&built, time, &powers, &flow);
+        // Beside the balanced tables, the same case per phase.
+        if flow.is_ok()
+            && let Ok(phases) = UnbalancedModel::new(&built.network)
+                .solve(&case.phase_consumption_mva(), &SolverOptions::default())
+        {
+            case.set_unbalanced_results(&phases);
+        }
         match serde_json::to_string_pretty(&case) {
             Ok(text) => outln!("{text}"),
             Err(e) => {

@@ -11,6 +11,7 @@ use chrono::NaiveDateTime;
 use num_complex::Complex64;
 use serde::{Deserialize, Serialize};
 
+use crate::network::unbalanced::UnbalancedFlow;
 use crate::network::{BASE_MVA, NOMINAL_FREQUENCY_HZ, PowerFlow, PowerFlowError};
 use crate::scenario::{Built, DeviceKind};
 
@@ -55,6 +56,156 @@ pub struct PandapowerCase {
     pub res_trafo: Vec<ResTrafo>,
     /// Grid exchange results.
     pub res_ext_grid: Vec<ResExtGrid>,
+    /// Loads drawn unevenly from the phases (consumer frame, per phase).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asymmetric_load: Vec<AsymmetricRecord>,
+    /// Generation fed unevenly into the phases (generator frame, per phase).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asymmetric_sgen: Vec<AsymmetricRecord>,
+    /// Per-phase bus results of the unbalanced power flow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub res_bus_3ph: Vec<ResBus3ph>,
+    /// Per-phase line results of the unbalanced power flow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub res_line_3ph: Vec<ResLine3ph>,
+    /// Per-phase transformer results of the unbalanced power flow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub res_trafo_3ph: Vec<ResTrafo3ph>,
+}
+
+/// `asymmetric_load` or `asymmetric_sgen` record: power per phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AsymmetricRecord {
+    pub name: String,
+    pub bus: usize,
+    pub p_a_mw: f64,
+    pub q_a_mvar: f64,
+    pub p_b_mw: f64,
+    pub q_b_mvar: f64,
+    pub p_c_mw: f64,
+    pub q_c_mvar: f64,
+}
+
+/// `res_bus_3ph` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResBus3ph {
+    pub vm_a_pu: f64,
+    pub va_a_degree: f64,
+    pub vm_b_pu: f64,
+    pub va_b_degree: f64,
+    pub vm_c_pu: f64,
+    pub va_c_degree: f64,
+    pub unbalance_percent: f64,
+}
+
+/// `res_line_3ph` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResLine3ph {
+    pub i_a_from_ka: f64,
+    pub i_b_from_ka: f64,
+    pub i_c_from_ka: f64,
+    pub i_n_from_ka: f64,
+    pub i_a_to_ka: f64,
+    pub i_b_to_ka: f64,
+    pub i_c_to_ka: f64,
+    pub i_n_to_ka: f64,
+    pub loading_percent: f64,
+}
+
+/// `res_trafo_3ph` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResTrafo3ph {
+    pub i_a_hv_ka: f64,
+    pub i_b_hv_ka: f64,
+    pub i_c_hv_ka: f64,
+    pub i_a_lv_ka: f64,
+    pub i_b_lv_ka: f64,
+    pub i_c_lv_ka: f64,
+    pub loading_a_percent: f64,
+    pub loading_b_percent: f64,
+    pub loading_c_percent: f64,
+    pub loading_percent: f64,
+}
+
+impl PandapowerCase {
+    /// Consumption per bus and phase, MVA (consumer frame): the balanced
+    /// tables split evenly over the three phases, the asymmetric ones as
+    /// they are. pandapower's `runpp_3ph` leaves storage out, so a case
+    /// meant for it carries its batteries as loads.
+    pub fn phase_consumption_mva(&self) -> Vec<[Complex64; 3]> {
+        let mut out = vec![[Complex64::ZERO; 3]; self.bus.len()];
+        let mut add = |bus: usize, s: [Complex64; 3]| {
+            if let Some(b) = out.get_mut(bus) {
+                for k in 0..3 {
+                    b[k] += s[k];
+                }
+            }
+        };
+        for (records, sign) in [(&self.load, 1.0), (&self.sgen, -1.0), (&self.storage, 1.0)] {
+            for r in records {
+                add(r.bus, [Complex64::new(r.p_mw, r.q_mvar) * sign / 3.0; 3]);
+            }
+        }
+        for (records, sign) in [(&self.asymmetric_load, 1.0), (&self.asymmetric_sgen, -1.0)] {
+            for r in records {
+                add(
+                    r.bus,
+                    [
+                        Complex64::new(r.p_a_mw, r.q_a_mvar) * sign,
+                        Complex64::new(r.p_b_mw, r.q_b_mvar) * sign,
+                        Complex64::new(r.p_c_mw, r.q_c_mvar) * sign,
+                    ],
+                );
+            }
+        }
+        out
+    }
+
+    /// Writes an unbalanced solution into the `*_3ph` result tables.
+    pub fn set_unbalanced_results(&mut self, flow: &UnbalancedFlow) {
+        self.res_bus_3ph = (0..flow.v_abc.len())
+            .map(|b| {
+                let (vm, va) = (flow.vm_pu(b), flow.va_degree(b));
+                ResBus3ph {
+                    vm_a_pu: vm[0],
+                    va_a_degree: va[0],
+                    vm_b_pu: vm[1],
+                    va_b_degree: va[1],
+                    vm_c_pu: vm[2],
+                    va_c_degree: va[2],
+                    unbalance_percent: flow.unbalance_percent(b),
+                }
+            })
+            .collect();
+        self.res_line_3ph = flow
+            .lines
+            .iter()
+            .map(|l| ResLine3ph {
+                i_a_from_ka: l.i_from_ka[0],
+                i_b_from_ka: l.i_from_ka[1],
+                i_c_from_ka: l.i_from_ka[2],
+                i_n_from_ka: l.i_n_from_ka,
+                i_a_to_ka: l.i_to_ka[0],
+                i_b_to_ka: l.i_to_ka[1],
+                i_c_to_ka: l.i_to_ka[2],
+                i_n_to_ka: l.i_n_to_ka,
+                loading_percent: l.loading_percent,
+            })
+            .collect();
+        let t = &flow.transformer;
+        self.res_trafo_3ph = vec![ResTrafo3ph {
+            i_a_hv_ka: t.i_from_ka[0],
+            i_b_hv_ka: t.i_from_ka[1],
+            i_c_hv_ka: t.i_from_ka[2],
+            i_a_lv_ka: t.i_to_ka[0],
+            i_b_lv_ka: t.i_to_ka[1],
+            i_c_lv_ka: t.i_to_ka[2],
+            loading_a_percent: t.loading_phase_percent[0],
+            loading_b_percent: t.loading_phase_percent[1],
+            loading_c_percent: t.loading_phase_percent[2],
+            loading_percent: t.loading_percent,
+        }];
+    }
 }
 
 /// `bus` record.
@@ -77,6 +228,12 @@ pub struct LineRecord {
     pub c_nf_per_km: f64,
     pub max_i_ka: f64,
     pub in_service: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r0_ohm_per_km: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x0_ohm_per_km: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c0_nf_per_km: Option<f64>,
 }
 
 /// `switch` record: a switch between `bus` and line `element` (`et` "l").
@@ -103,6 +260,18 @@ pub struct TrafoRecord {
     pub pfe_kw: f64,
     pub i0_percent: f64,
     pub shift_degree: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vector_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vk0_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vkr0_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mag0_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mag0_rx: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub si0_hv_partial: Option<f64>,
 }
 
 /// `ext_grid` record.
@@ -111,6 +280,14 @@ pub struct ExtGridRecord {
     pub bus: usize,
     pub vm_pu: f64,
     pub va_degree: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s_sc_max_mva: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rx_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x0x_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r0x0_max: Option<f64>,
 }
 
 /// `load`, `sgen` or `storage` record.
@@ -185,6 +362,7 @@ pub fn pandapower_case(
         }
     }
     let t = &net.transformer;
+    let zero = t.params.zero_sequence();
     let mut case = PandapowerCase {
         time: time.format("%Y-%m-%d %H:%M").to_string(),
         f_hz: NOMINAL_FREQUENCY_HZ,
@@ -200,7 +378,8 @@ pub fn pandapower_case(
         line: net
             .lines
             .iter()
-            .map(|l| LineRecord {
+            .map(|l| (l, l.cable.zero_sequence()))
+            .map(|(l, (r0, x0, c0))| LineRecord {
                 name: l.name.clone(),
                 std_type: l.cable_name.clone(),
                 from_bus: l.from_bus,
@@ -211,6 +390,9 @@ pub fn pandapower_case(
                 c_nf_per_km: l.cable.c_nf_per_km,
                 max_i_ka: l.cable.max_i_ka,
                 in_service: true,
+                r0_ohm_per_km: Some(r0),
+                x0_ohm_per_km: Some(x0),
+                c0_nf_per_km: Some(c0),
             })
             .collect(),
         switch: net
@@ -239,11 +421,21 @@ pub fn pandapower_case(
             pfe_kw: t.params.pfe_kw,
             i0_percent: t.params.i0_percent,
             shift_degree: t.params.shift_degree,
+            vector_group: Some(t.params.vector_group.pandapower_name().to_owned()),
+            vk0_percent: Some(zero.vk0_percent),
+            vkr0_percent: Some(zero.vkr0_percent),
+            mag0_percent: Some(zero.mag0_percent),
+            mag0_rx: Some(zero.mag0_rx),
+            si0_hv_partial: Some(zero.si0_hv_partial),
         }],
         ext_grid: vec![ExtGridRecord {
             bus: net.ext_grid.bus,
             vm_pu: net.ext_grid.vm_pu,
             va_degree: net.ext_grid.va_degree,
+            s_sc_max_mva: Some(net.ext_grid.strength.s_sc_mva),
+            rx_max: Some(net.ext_grid.strength.rx),
+            x0x_max: Some(net.ext_grid.strength.x0x),
+            r0x0_max: Some(net.ext_grid.strength.r0x0),
         }],
         load,
         sgen,
@@ -255,6 +447,11 @@ pub fn pandapower_case(
         res_line: Vec::new(),
         res_trafo: Vec::new(),
         res_ext_grid: Vec::new(),
+        asymmetric_load: Vec::new(),
+        asymmetric_sgen: Vec::new(),
+        res_bus_3ph: Vec::new(),
+        res_line_3ph: Vec::new(),
+        res_trafo_3ph: Vec::new(),
     };
     match flow {
         Ok(f) => {

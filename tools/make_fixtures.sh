@@ -27,3 +27,13 @@ python3 tools/pandapower_reference.py case "$tmp/kerber-ring.json" tests/fixture
 # The ring open at a switch on its cable (pandapower's switch table).
 "$mg" powerflow tests/fixtures/default-ring-open.scenario.ron --at "2025-06-21 13:00" --json > "$tmp/ring-open.json"
 python3 tools/pandapower_reference.py case "$tmp/ring-open.json" tests/fixtures/default_ring_open.json
+# Unbalanced (runpp_3ph): the default at noon with its loads and PV spread
+# over the phases, with every PV on phase A, the same on the ring and behind
+# a YNyn0 transformer, and Kerber Dorfnetz with each house on one phase.
+python3 tools/pandapower_3ph_reference.py case "$tmp/midday.json" tests/fixtures/default_3ph_spread.json spread
+python3 tools/pandapower_3ph_reference.py case "$tmp/midday.json" tests/fixtures/default_3ph_pv_on_a.json pv-on-a
+python3 tools/pandapower_3ph_reference.py case "$tmp/ring-midday.json" tests/fixtures/default_ring_3ph_pv_on_a.json pv-on-a
+bash tools/make_ynyn_scenario.sh
+"$mg" powerflow tests/fixtures/default-ynyn.scenario.ron --at "2025-06-21 13:00" --json > "$tmp/ynyn-midday.json"
+python3 tools/pandapower_3ph_reference.py case "$tmp/ynyn-midday.json" tests/fixtures/default_ynyn_3ph_pv_on_a.json pv-on-a
+python3 tools/pandapower_3ph_reference.py kerber tests/fixtures/kerber_3ph.json

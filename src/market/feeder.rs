@@ -360,6 +360,9 @@ mod tests {
             x_ohm_per_km: 0.8,
             c_nf_per_km: 0.0,
             max_i_ka: 0.2,
+            r0_ohm_per_km: None,
+            x0_ohm_per_km: None,
+            c0_nf_per_km: None,
         };
         let line = |from, to| Line {
             name: format!("{from}-{to}"),
@@ -387,12 +390,19 @@ mod tests {
                     pfe_kw: 0.6,
                     i0_percent: 0.24,
                     shift_degree: 150.0,
+                    vector_group: crate::network::VectorGroup::Dyn,
+                    vk0_percent: None,
+                    vkr0_percent: None,
+                    mag0_percent: None,
+                    mag0_rx: None,
+                    si0_hv_partial: None,
                 },
             },
             ext_grid: ExtGrid {
                 bus: 0,
                 vm_pu: 1.0,
                 va_degree: 0.0,
+                strength: Default::default(),
             },
         }
     }

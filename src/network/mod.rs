@@ -5,8 +5,9 @@
 
 pub mod catalogue;
 pub mod powerflow;
+pub mod unbalanced;
 
-pub use catalogue::{CableType, TransformerType};
+pub use catalogue::{CableType, TransformerType, VectorGroup};
 pub use powerflow::{BranchFlow, PowerFlow, PowerFlowError, PowerFlowModel, SolverOptions};
 
 /// Nominal system frequency in Hz (Europe).
@@ -78,6 +79,38 @@ pub struct ExtGrid {
     pub vm_pu: f64,
     /// Voltage angle in degrees.
     pub va_degree: f64,
+    /// Its short-circuit strength, which sets how far unbalanced currents
+    /// pull its negative- and zero-sequence voltages.
+    pub strength: GridStrength,
+}
+
+/// The upstream grid's short-circuit data (pandapower's `s_sc_max_mva`,
+/// `rx_max`, `x0x_max`, `r0x0_max`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GridStrength {
+    /// Short-circuit power at the point of common coupling, MVA.
+    pub s_sc_mva: f64,
+    /// R/X of its impedance.
+    pub rx: f64,
+    /// X0/X.
+    pub x0x: f64,
+    /// R0/X0.
+    pub r0x0: f64,
+}
+
+impl Default for GridStrength {
+    /// A 10-20 kV distribution grid at a village substation: 100 MVA
+    /// (medium-voltage networks are built for 250-500 MVA at the primary
+    /// substation and less out along the feeder); the ratios are pandapower's
+    /// defaults (`add_zero_impedance_parameters`).
+    fn default() -> Self {
+        Self {
+            s_sc_mva: 100.0,
+            rx: 0.1,
+            x0x: 1.0,
+            r0x0: 0.1,
+        }
+    }
 }
 
 /// A low-voltage network behind one transformer (radial, or meshed by a few

@@ -269,7 +269,7 @@ fn loop_impedance_inverse(
 }
 
 /// The inverse of a k x k complex matrix (Gauss-Jordan with partial pivoting).
-fn invert(mut a: Vec<Complex64>, k: usize) -> Vec<Complex64> {
+pub(crate) fn invert(mut a: Vec<Complex64>, k: usize) -> Vec<Complex64> {
     let mut inv = vec![Complex64::ZERO; k * k];
     for i in 0..k {
         inv[i * k + i] = Complex64::ONE;
@@ -709,6 +709,7 @@ mod tests {
                 bus: 0,
                 vm_pu: 1.0,
                 va_degree: 0.0,
+                strength: Default::default(),
             },
         }
     }
@@ -724,6 +725,12 @@ mod tests {
             pfe_kw: 0.0,
             i0_percent: 0.0,
             shift_degree: 0.0,
+            vector_group: crate::network::VectorGroup::Dyn,
+            vk0_percent: None,
+            vkr0_percent: None,
+            mag0_percent: None,
+            mag0_rx: None,
+            si0_hv_partial: None,
         }
     }
 
@@ -732,6 +739,9 @@ mod tests {
         x_ohm_per_km: 0.0,
         c_nf_per_km: 0.0,
         max_i_ka: 0.27,
+        r0_ohm_per_km: None,
+        x0_ohm_per_km: None,
+        c0_nf_per_km: None,
     };
 
     const NAYY150: CableType = CableType {
@@ -739,6 +749,9 @@ mod tests {
         x_ohm_per_km: 0.080,
         c_nf_per_km: 261.0,
         max_i_ka: 0.27,
+        r0_ohm_per_km: None,
+        x0_ohm_per_km: None,
+        c0_nf_per_km: None,
     };
 
     fn real_trafo() -> TransformerType {
@@ -760,6 +773,9 @@ mod tests {
             x_ohm_per_km: NAYY150.x_ohm_per_km / 2.0,
             c_nf_per_km: NAYY150.c_nf_per_km * 2.0,
             max_i_ka: NAYY150.max_i_ka * 2.0,
+            r0_ohm_per_km: None,
+            x0_ohm_per_km: None,
+            c0_nf_per_km: None,
         };
         let load = [
             Complex64::ZERO,
@@ -844,6 +860,9 @@ mod tests {
             x_ohm_per_km: 0.08,
             c_nf_per_km: 261.0,
             max_i_ka: 0.27,
+            r0_ohm_per_km: None,
+            x0_ohm_per_km: None,
+            c0_nf_per_km: None,
         };
         let trafo =
             crate::network::catalogue::standard_transformer("0.4 MVA 10/0.4 kV").expect("standard");
@@ -918,6 +937,9 @@ mod tests {
             x_ohm_per_km: 0.08,
             c_nf_per_km: 261.0,
             max_i_ka: 0.27,
+            r0_ohm_per_km: None,
+            x0_ohm_per_km: None,
+            c0_nf_per_km: None,
         };
         let net = chain(5, 0.2, cable, ideal_trafo());
         let flow = PowerFlowModel::new(&net)

@@ -432,6 +432,7 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
             bus: 0,
             vm_pu: s.grid.vm_pu,
             va_degree: 0.0,
+            strength: Default::default(),
         },
     };
     check_topology(&network, &devices, loc, &mut errors);

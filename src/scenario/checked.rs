@@ -86,6 +86,13 @@ checked_f64! {
     height_m: 1.0, 200.0, "a measurement height in metres";
     shear_exponent: 0.0, 0.6, "shear_exponent (wind shear, 1/7 = 0.14 open land)";
     r_ohm_per_km: 0.0001, 100.0, "r_ohm_per_km";
+    r0_ohm_per_km: 0.0001, 400.0, "r0_ohm_per_km (zero-sequence resistance)";
+    x0_ohm_per_km: 0.0, 400.0, "x0_ohm_per_km (zero-sequence reactance)";
+    c0_nf_per_km: 0.0, 10_000.0, "c0_nf_per_km (zero-sequence capacitance)";
+    vk0_percent: 0.5, 30.0, "vk0_percent (zero-sequence short-circuit voltage)";
+    mag0_percent: 1.0, 100_000.0, "mag0_percent (zero-sequence magnetising over short-circuit impedance)";
+    mag0_rx: 0.0, 100.0, "mag0_rx (R/X of the zero-sequence magnetising impedance)";
+    share_open: 0.01, 0.99, "si0_hv_partial (share of the zero-sequence impedance on the grid side)";
     x_ohm_per_km: 0.0, 100.0, "x_ohm_per_km";
     c_nf_per_km: 0.0, 10_000.0, "c_nf_per_km";
     max_i_ka: 0.001, 10.0, "max_i_ka (current rating in kA)";
@@ -142,6 +149,14 @@ pub mod optional {
         oktas,
         wind_m_s,
         price_eur_per_kwh,
+        r0_ohm_per_km,
+        x0_ohm_per_km,
+        c0_nf_per_km,
+        vk0_percent,
+        percent_0_100,
+        mag0_percent,
+        mag0_rx,
+        share_open,
     );
 
     /// [`super::position`], optional.

@@ -66,6 +66,29 @@ impl Table {
     }
 
     /// A required number, or why it is missing.
+    /// An optional number (a missing column, null or NaN is none), held to
+    /// the range a scenario file would be.
+    fn optional(
+        &self,
+        table: &str,
+        r: usize,
+        name: &str,
+        min: f64,
+        max: f64,
+    ) -> Result<Option<f64>, String> {
+        self.num(r, name)
+            .filter(|x| !x.is_nan())
+            .map(|x| {
+                super::checked::in_range(x, min, max, name).map_err(|why| {
+                    format!(
+                        "{table} {}: {why}",
+                        self.index.get(r).copied().unwrap_or(r as i64)
+                    )
+                })
+            })
+            .transpose()
+    }
+
     fn need(&self, table: &str, r: usize, name: &str) -> Result<f64, String> {
         self.num(r, name).filter(|x| x.is_finite()).ok_or_else(|| {
             format!(
@@ -73,6 +96,67 @@ impl Table {
                 self.index.get(r).copied().unwrap_or(r as i64)
             )
         })
+    }
+}
+
+/// Whether an imported value is the one the sandbox would derive anyway.
+fn same(given: Option<f64>, derived: f64) -> bool {
+    given.is_some_and(|g| (g - derived).abs() <= 1e-9 * derived.abs().max(1.0))
+}
+
+/// The cable with the zero-sequence values it would get anyway left out,
+/// so a network exported by `powerflow --json` imports as it was.
+fn without_default_zero_sequence(mut c: CableSpec) -> CableSpec {
+    let (r0, x0, c0) = crate::network::CableType::from(CableSpec {
+        r0_ohm_per_km: None,
+        x0_ohm_per_km: None,
+        c0_nf_per_km: None,
+        ..c
+    })
+    .zero_sequence();
+    for (given, derived) in [
+        (&mut c.r0_ohm_per_km, r0),
+        (&mut c.x0_ohm_per_km, x0),
+        (&mut c.c0_nf_per_km, c0),
+    ] {
+        if same(*given, derived) {
+            *given = None;
+        }
+    }
+    c
+}
+
+/// The transformer with the zero-sequence values it would get anyway left out.
+fn without_default_transformer_zero_sequence(mut t: TransformerSpec) -> TransformerSpec {
+    use crate::network::catalogue::{MAG0_PERCENT, SI0_HV_PARTIAL};
+    for (given, derived) in [
+        (&mut t.vk0_percent, t.vk_percent),
+        (&mut t.vkr0_percent, t.vkr_percent),
+        (&mut t.mag0_percent, MAG0_PERCENT),
+        (&mut t.mag0_rx, 0.0),
+        (&mut t.si0_hv_partial, SI0_HV_PARTIAL),
+    ] {
+        if same(*given, derived) {
+            *given = None;
+        }
+    }
+    t
+}
+
+/// A transformer's vector group by pandapower's name (`Dyn`, `Dyn5`,
+/// `YNyn`, `YNyn0`; none means Dyn), or why the sandbox cannot model it.
+fn vector_group(name: Option<&str>) -> Result<crate::network::VectorGroup, String> {
+    use crate::network::VectorGroup;
+    let Some(name) = name else {
+        return Ok(VectorGroup::Dyn);
+    };
+    let letters = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    match letters.to_ascii_lowercase().as_str() {
+        "dyn" => Ok(VectorGroup::Dyn),
+        "ynyn" => Ok(VectorGroup::YNyn),
+        _ => Err(format!(
+            "the transformer's vector group \"{name}\" is not one the sandbox models; it models Dyn and YNyn"
+        )),
     }
 }
 
@@ -384,7 +468,11 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
             x_ohm_per_km: line.need("line", r, "x_ohm_per_km")?,
             c_nf_per_km: line.need("line", r, "c_nf_per_km")?,
             max_i_ka: line.need("line", r, "max_i_ka")?,
+            r0_ohm_per_km: line.optional("line", r, "r0_ohm_per_km", 0.0001, 400.0)?,
+            x0_ohm_per_km: line.optional("line", r, "x0_ohm_per_km", 0.0, 400.0)?,
+            c0_nf_per_km: line.optional("line", r, "c0_nf_per_km", 0.0, 10_000.0)?,
         };
+        let spec = without_default_zero_sequence(spec);
         let stem = line
             .text(r, "std_type")
             .unwrap_or_else(|| "imported cable".to_owned());
@@ -687,7 +775,14 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
         pfe_kw: trafo.need("trafo", t, "pfe_kw")?,
         i0_percent: trafo.need("trafo", t, "i0_percent")?,
         shift_degree: trafo.num(t, "shift_degree").unwrap_or(0.0),
+        vector_group: vector_group(trafo.text(t, "vector_group").as_deref())?,
+        vk0_percent: trafo.optional("trafo", t, "vk0_percent", 0.5, 30.0)?,
+        vkr0_percent: trafo.optional("trafo", t, "vkr0_percent", 0.0, 100.0)?,
+        mag0_percent: trafo.optional("trafo", t, "mag0_percent", 1.0, 100_000.0)?,
+        mag0_rx: trafo.optional("trafo", t, "mag0_rx", 0.0, 100.0)?,
+        si0_hv_partial: trafo.optional("trafo", t, "si0_hv_partial", 0.01, 0.99)?,
     };
+    let spec = without_default_transformer_zero_sequence(spec);
     let type_name = if type_name.ends_with("(imported)") {
         type_name
     } else {

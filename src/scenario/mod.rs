@@ -308,6 +308,28 @@ pub struct CableSpec {
     /// Current rating, kA.
     #[serde(deserialize_with = "checked::max_i_ka")]
     pub max_i_ka: f64,
+    /// Zero-sequence resistance, ohm per km (4 x `r_ohm_per_km` if absent;
+    /// see [`crate::network::catalogue::ZERO_SEQUENCE_IMPEDANCE_RATIO`]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::r0_ohm_per_km"
+    )]
+    pub r0_ohm_per_km: Option<f64>,
+    /// Zero-sequence reactance, ohm per km (4 x `x_ohm_per_km` if absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::x0_ohm_per_km"
+    )]
+    pub x0_ohm_per_km: Option<f64>,
+    /// Zero-sequence capacitance, nF per km (0.45 x `c_nf_per_km` if absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::c0_nf_per_km"
+    )]
+    pub c0_nf_per_km: Option<f64>,
 }
 
 impl From<CableSpec> for CableType {
@@ -317,6 +339,9 @@ impl From<CableSpec> for CableType {
             x_ohm_per_km: c.x_ohm_per_km,
             c_nf_per_km: c.c_nf_per_km,
             max_i_ka: c.max_i_ka,
+            r0_ohm_per_km: c.r0_ohm_per_km,
+            x0_ohm_per_km: c.x0_ohm_per_km,
+            c0_nf_per_km: c.c0_nf_per_km,
         }
     }
 }
@@ -349,6 +374,45 @@ pub struct TransformerSpec {
     /// Vector-group phase shift, degrees (150 for Dyn5).
     #[serde(default, deserialize_with = "checked::shift_degree")]
     pub shift_degree: f64,
+    /// `Dyn` (default) or `YNyn`.
+    #[serde(default)]
+    pub vector_group: crate::network::VectorGroup,
+    /// Zero-sequence short-circuit voltage, percent (`vk_percent` if absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::vk0_percent"
+    )]
+    pub vk0_percent: Option<f64>,
+    /// Its resistive part, percent (`vkr_percent` if absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::percent_0_100"
+    )]
+    pub vkr0_percent: Option<f64>,
+    /// Zero-sequence magnetising over short-circuit impedance, percent
+    /// (1000 if absent; see [`crate::network::catalogue::MAG0_PERCENT`]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::mag0_percent"
+    )]
+    pub mag0_percent: Option<f64>,
+    /// R/X of that magnetising impedance (0 if absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::mag0_rx"
+    )]
+    pub mag0_rx: Option<f64>,
+    /// Share of the zero-sequence impedance on the grid side (0.9 if absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::share_open"
+    )]
+    pub si0_hv_partial: Option<f64>,
 }
 
 impl From<TransformerSpec> for TransformerType {
@@ -362,6 +426,12 @@ impl From<TransformerSpec> for TransformerType {
             pfe_kw: t.pfe_kw,
             i0_percent: t.i0_percent,
             shift_degree: t.shift_degree,
+            vector_group: t.vector_group,
+            vk0_percent: t.vk0_percent,
+            vkr0_percent: t.vkr0_percent,
+            mag0_percent: t.mag0_percent,
+            mag0_rx: t.mag0_rx,
+            si0_hv_partial: t.si0_hv_partial,
         }
     }
 }

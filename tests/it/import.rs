@@ -293,11 +293,56 @@ fn every_element_the_sandbox_cannot_model_is_refused_by_name() {
             Box::new(|v| v["load"][0]["bus"] = serde_json::json!(9)),
             "names bus 9, which is not in the bus table",
         ),
+        (
+            Box::new(|v| v["trafo"][0]["vector_group"] = serde_json::json!("Yzn11")),
+            "vector group \"Yzn11\" is not one the sandbox models",
+        ),
+        (
+            Box::new(|v| v["line"][0]["r0_ohm_per_km"] = serde_json::json!(-1.0)),
+            "line 0: r0_ohm_per_km",
+        ),
+        (
+            Box::new(|v| v["trafo"][0]["si0_hv_partial"] = serde_json::json!(1.5)),
+            "trafo 0: si0_hv_partial",
+        ),
     ];
     for (f, says) in cases {
         let why = with(&*f);
         assert!(why.contains(says), "expected \"{says}\": {why}");
     }
+}
+
+#[test]
+fn zero_sequence_columns_and_the_vector_group_are_imported() {
+    let mut v = minimal();
+    v["line"][0]["r0_ohm_per_km"] = serde_json::json!(0.9);
+    v["line"][0]["x0_ohm_per_km"] = serde_json::json!(0.35);
+    // C0 as the sandbox would derive it: left out of the scenario.
+    v["line"][0]["c0_nf_per_km"] = serde_json::json!(261.0 * 312.4 / 690.0);
+    let t = &mut v["trafo"][0];
+    t["vector_group"] = serde_json::json!("YNyn0");
+    t["shift_degree"] = serde_json::json!(0.0);
+    t["vk0_percent"] = serde_json::json!(3.5);
+    t["mag0_percent"] = serde_json::json!(f64::NAN.to_string());
+    let scenario = import::import(&v.to_string(), "zero").expect("imports");
+    let built = edit::check(&scenario).expect("checks");
+    let cable = built.network.lines[0].cable;
+    assert_eq!(cable.r0_ohm_per_km, Some(0.9));
+    assert_eq!(cable.x0_ohm_per_km, Some(0.35));
+    assert_eq!(cable.c0_nf_per_km, None);
+    assert!((cable.zero_sequence().2 - 261.0 * 312.4 / 690.0).abs() < 1e-9);
+    let tr = built.network.transformer.params;
+    assert_eq!(tr.vector_group, microgrid::network::VectorGroup::YNyn);
+    assert_eq!(tr.vk0_percent, Some(3.5));
+    assert_eq!(
+        tr.mag0_percent, None,
+        "a text in a number column is no number"
+    );
+    // And what import wrote reads back the same.
+    let text = edit::to_file_text(&built.scenario, "").expect("writes");
+    let again = microgrid::scenario::parse(&text, "zero.scenario.ron").expect("parses");
+    assert_eq!(again.transformer_types, built.scenario.transformer_types);
+    assert_eq!(again.cable_types, built.scenario.cable_types);
 }
 
 #[test]

@@ -19,5 +19,6 @@ mod run;
 mod scenarios;
 mod simulation;
 mod solar_reference;
+mod unbalanced_reference;
 mod why;
 mod window;

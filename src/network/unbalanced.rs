@@ -1,0 +1,1026 @@
+//! Unbalanced three-phase power flow in the sequence frame.
+//!
+//! Why the sequence frame and not the phase frame: every cable and the
+//! transformer are symmetric (their impedance matrices are the same under a
+//! rotation of the phases), so in symmetrical components the zero-, positive-
+//! and negative-sequence networks do not couple. Each is a tree with the
+//! same buses as the balanced model, solved by the same backward/forward
+//! sweep and loop compensation ([`super::powerflow`]); only the loads couple
+//! them, through their phase currents. This is also the frame pandapower's
+//! `runpp_3ph` works in, so the two solve the same equations and agree to
+//! the solvers' tolerance. The neutral and earth are lumped into the zero
+//! sequence (a cable's R0 holds the neutral's return), as in pandapower.
+//!
+//! Units: per unit on the balanced model's base ([`BASE_MVA`] for the three
+//! phases together), so a phase that draws S MVA draws 3 S / [`BASE_MVA`] pu
+//! and a balanced load gives exactly the balanced solver's voltages.
+//!
+//! Each sequence sees its own sources: the positive sequence the grid's set
+//! voltage, the negative and zero sequences the grid's short-circuit
+//! impedance ([`super::GridStrength`]), and the zero sequence of the
+//! neighbourhood the transformer's earthed star (a Dyn transformer's delta
+//! keeps zero-sequence current off the grid side).
+
+use std::f64::consts::PI;
+
+use num_complex::Complex64;
+
+use super::powerflow::{PowerFlowError, SolverOptions, transformer_pi_pu};
+use super::{
+    BASE_MVA, Bus, ExtGrid, Line, NOMINAL_FREQUENCY_HZ, Network, Transformer, TransformerType,
+    VectorGroup,
+};
+
+/// The voltage factor pandapower applies to the grid's short-circuit
+/// impedance (`c` = 1.1 in `_add_ext_grid_sc_impedance`).
+const GRID_VOLTAGE_FACTOR: f64 = 1.1;
+
+/// The rotation by 120 degrees, `a` of symmetrical components.
+fn rotation() -> Complex64 {
+    Complex64::new(-0.5, 3f64.sqrt() / 2.0)
+}
+
+/// Zero-, positive- and negative-sequence components of three phase values.
+pub fn phase_to_sequence([xa, xb, xc]: [Complex64; 3]) -> [Complex64; 3] {
+    let (a, a2) = (rotation(), rotation() * rotation());
+    [
+        (xa + xb + xc) / 3.0,
+        (xa + a * xb + a2 * xc) / 3.0,
+        (xa + a2 * xb + a * xc) / 3.0,
+    ]
+}
+
+/// Phase values a, b, c of zero-, positive- and negative-sequence components.
+pub fn sequence_to_phase([x0, x1, x2]: [Complex64; 3]) -> [Complex64; 3] {
+    let (a, a2) = (rotation(), rotation() * rotation());
+    [x0 + x1 + x2, x0 + a2 * x1 + a * x2, x0 + a * x1 + a2 * x2]
+}
+
+/// Which network element a tree branch stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Element {
+    Line(usize),
+    Transformer,
+}
+
+/// A branch's data in one sequence: series impedance (none when the
+/// sequence has no path through it) and the shunt admittance at each end.
+#[derive(Debug, Clone, Copy, Default)]
+struct BranchData {
+    z: Option<Complex64>,
+    y_from: Complex64,
+    y_to: Complex64,
+}
+
+/// A line that closes a loop, solved by compensation.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    line: usize,
+    a: usize,
+    b: usize,
+    z: Complex64,
+    y_half: Complex64,
+}
+
+/// One sequence network on the shared tree.
+#[derive(Debug, Clone)]
+struct Sequence {
+    /// Series impedance of the branch to the parent; none where this
+    /// sequence starts a tree of its own (the root, and a Dyn transformer's
+    /// low-voltage side in the zero sequence).
+    z: Vec<Option<Complex64>>,
+    /// Shunt admittance of that branch at the parent's and at this bus's end.
+    y_parent_end: Vec<Complex64>,
+    y_child_end: Vec<Complex64>,
+    /// All branch-end shunts at each bus.
+    y_shunt: Vec<Complex64>,
+    /// A source's admittance to earth at the root of each tree (the grid's
+    /// short-circuit admittance, a Dyn transformer's earthed star).
+    y_source: Vec<Complex64>,
+    /// A voltage that the source holds at the root, if it holds one.
+    fixed_root: Option<Complex64>,
+    /// The phase shift from the root, as a unit phasor.
+    shift: Vec<Complex64>,
+    links: Vec<Link>,
+    link_inverse: Vec<Complex64>,
+}
+
+/// Currents at both ends of a line or the transformer, per phase.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PhaseFlow {
+    /// Phase currents at the `from` (or HV) end, kA.
+    pub i_from_ka: [f64; 3],
+    /// Phase currents at the `to` (or LV) end, kA.
+    pub i_to_ka: [f64; 3],
+    /// Neutral current |Ia + Ib + Ic| at the `from` end, kA.
+    pub i_n_from_ka: f64,
+    /// Neutral current at the `to` end, kA.
+    pub i_n_to_ka: f64,
+    /// Loading of each phase in percent of the rating (the larger end).
+    pub loading_phase_percent: [f64; 3],
+    /// The most loaded phase, percent.
+    pub loading_percent: f64,
+}
+
+/// A solved unbalanced operating point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnbalancedFlow {
+    /// Sweeps needed.
+    pub iterations: usize,
+    /// Phase voltages a, b, c per bus, pu of the phase-to-neutral voltage.
+    pub v_abc: Vec<[Complex64; 3]>,
+    /// Zero-, positive- and negative-sequence voltages per bus, pu.
+    pub v_012: Vec<[Complex64; 3]>,
+    /// Per line, in the network's line order.
+    pub lines: Vec<PhaseFlow>,
+    /// The transformer (`from` = HV side); zero if the model has none.
+    pub transformer: PhaseFlow,
+}
+
+impl UnbalancedFlow {
+    /// Phase voltage magnitudes of a bus, pu.
+    pub fn vm_pu(&self, bus: usize) -> [f64; 3] {
+        self.v_abc[bus].map(|v| v.norm())
+    }
+    /// Phase voltage angles of a bus, degrees.
+    pub fn va_degree(&self, bus: usize) -> [f64; 3] {
+        self.v_abc[bus].map(|v| v.arg().to_degrees())
+    }
+    /// Voltage unbalance factor |V2| / |V1| of a bus, percent.
+    pub fn unbalance_percent(&self, bus: usize) -> f64 {
+        let [_, v1, v2] = self.v_012[bus];
+        if v1.norm() > 0.0 {
+            v2.norm() / v1.norm() * 100.0
+        } else {
+            0.0
+        }
+    }
+    /// The largest voltage unbalance factor over the given buses, percent.
+    pub fn worst_unbalance_percent(&self, buses: impl IntoIterator<Item = usize>) -> f64 {
+        buses
+            .into_iter()
+            .map(|b| self.unbalance_percent(b))
+            .fold(0.0, f64::max)
+    }
+}
+
+/// A network compiled for repeated unbalanced solving.
+#[derive(Debug, Clone)]
+pub struct UnbalancedModel {
+    root: usize,
+    /// The positive-sequence set point at the root, pu, and its angle.
+    root_vm_pu: f64,
+    root_rotation: Complex64,
+    order: Vec<usize>,
+    parent: Vec<usize>,
+    /// Element of the branch to the parent, and whether the parent is its `from` end.
+    element: Vec<Option<(Element, bool)>>,
+    sequences: [Sequence; 3],
+    i_base_ka: Vec<f64>,
+    line_max_i_ka: Vec<f64>,
+    /// The transformer's buses (HV, LV), rated voltages and rating.
+    transformer: Option<(usize, usize, TransformerType)>,
+    /// A Dyn transformer's zero-sequence admittance to earth at its LV side, pu.
+    transformer_earth: Complex64,
+}
+
+/// The grid's short-circuit admittance in the negative and zero sequence, pu.
+fn grid_admittances(grid: &ExtGrid) -> (Complex64, Complex64) {
+    let g = &grid.strength;
+    let z = GRID_VOLTAGE_FACTOR / (g.s_sc_mva / BASE_MVA);
+    let x = z / (g.rx * g.rx + 1.0).sqrt();
+    let z2 = Complex64::new(g.rx * x, x);
+    let x0 = g.x0x * x;
+    let z0 = Complex64::new(g.r0x0 * x0, x0);
+    (z2.inv(), z0.inv())
+}
+
+/// A transformer's zero-sequence T model reduced to a pi (pandapower's
+/// `_add_trafo_sc_impedance_zero`): the transfer admittance between HV and
+/// LV and the admittances to earth at the HV and LV ends.
+fn transformer_zero_pi(t: &TransformerType) -> (Complex64, Complex64, Complex64) {
+    let z0 = t.zero_sequence();
+    let z_sc = z0.vk0_percent / 100.0 * BASE_MVA / t.sn_mva;
+    let r_sc = z0.vkr0_percent / 100.0 * BASE_MVA / t.sn_mva;
+    let z0_k = Complex64::new(r_sc, (z_sc * z_sc - r_sc * r_sc).max(0.0).sqrt());
+    let z_m = z_sc * z0.mag0_percent / 100.0;
+    let x_m = z_m / (z0.mag0_rx * z0.mag0_rx + 1.0).sqrt();
+    let z3 = Complex64::new(x_m * z0.mag0_rx, x_m);
+    let z1 = z0_k * z0.si0_hv_partial;
+    let z2 = z0_k * (1.0 - z0.si0_hv_partial);
+    let z_temp = z1 * z2 + z2 * z3 + z1 * z3;
+    (
+        (z_temp / z3).inv(),
+        (z_temp / z2).inv(),
+        (z_temp / z1).inv(),
+    )
+}
+
+impl UnbalancedModel {
+    /// Compiles a network with the upstream grid as its source.
+    pub fn new(network: &Network) -> Self {
+        Self::from_parts(
+            &network.buses,
+            &network.lines,
+            Some(&network.transformer),
+            &network.ext_grid,
+        )
+    }
+
+    /// Compiles buses, lines, an optional transformer and the grid (a
+    /// network with the grid on a low-voltage bus and no transformer, as in
+    /// pandapower's two-bus check against PowerFactory).
+    pub fn from_parts(
+        buses: &[Bus],
+        lines: &[Line],
+        transformer: Option<&Transformer>,
+        grid: &ExtGrid,
+    ) -> Self {
+        let (y2, y0) = grid_admittances(grid);
+        Self::build(
+            buses,
+            lines,
+            transformer,
+            grid.bus,
+            grid.vm_pu,
+            grid.va_degree,
+            [Some(y0), None, Some(y2)],
+        )
+    }
+
+    /// Compiles a network run as an island from a grid-forming unit at
+    /// `root`: a three-phase unit that holds a balanced voltage, so the
+    /// root's negative- and zero-sequence voltages are zero; the grid is off.
+    pub fn with_root(network: &Network, root: usize, vm_pu: f64, va_degree: f64) -> Self {
+        Self::build(
+            &network.buses,
+            &network.lines,
+            Some(&network.transformer),
+            root,
+            vm_pu,
+            va_degree,
+            [None, None, None],
+        )
+    }
+
+    /// `grid_admittance[s]`: the source's admittance at the root in sequence
+    /// s, or none where the source holds the root's voltage (the positive
+    /// sequence always; every sequence of a grid-forming unit).
+    fn build(
+        buses: &[Bus],
+        lines: &[Line],
+        transformer: Option<&Transformer>,
+        root: usize,
+        vm_pu: f64,
+        va_degree: f64,
+        grid_admittance: [Option<Complex64>; 3],
+    ) -> Self {
+        let n = buses.len();
+        let omega = 2.0 * PI * NOMINAL_FREQUENCY_HZ;
+        // Per element, per sequence: (from, to, data).
+        let mut branches: Vec<(Element, usize, usize, [BranchData; 3])> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if !line.in_service() || line.from_bus == line.to_bus {
+                continue;
+            }
+            let vn = buses[line.from_bus].vn_kv;
+            let z_base = vn * vn / BASE_MVA;
+            let c = &line.cable;
+            let (r0, x0, c0) = c.zero_sequence();
+            let data = |r: f64, x: f64, c_nf: f64| {
+                let y_half =
+                    Complex64::new(0.0, omega * c_nf * 1e-9 * line.length_km * z_base / 2.0);
+                BranchData {
+                    z: Some(Complex64::new(r, x) * line.length_km / z_base),
+                    y_from: y_half,
+                    y_to: y_half,
+                }
+            };
+            let positive = data(c.r_ohm_per_km, c.x_ohm_per_km, c.c_nf_per_km);
+            branches.push((
+                Element::Line(i),
+                line.from_bus,
+                line.to_bus,
+                [data(r0, x0, c0), positive, positive],
+            ));
+        }
+        let mut y_source = [
+            vec![Complex64::ZERO; n],
+            vec![Complex64::ZERO; n],
+            vec![Complex64::ZERO; n],
+        ];
+        let mut transformer_earth = Complex64::ZERO;
+        for (s, y) in grid_admittance.iter().enumerate() {
+            if let Some(y) = y {
+                y_source[s][root] += y;
+            }
+        }
+        if let Some(t) = transformer {
+            let (z_t, y_hv, y_lv) = transformer_pi_pu(&t.params);
+            let positive = BranchData {
+                z: Some(z_t),
+                y_from: y_hv,
+                y_to: y_lv,
+            };
+            let (y_ab, y_an, y_bn) = transformer_zero_pi(&t.params);
+            let zero = match t.params.vector_group {
+                // The delta closes the zero-sequence loop: the LV side sees
+                // its earthed star, the HV side nothing.
+                VectorGroup::Dyn => {
+                    transformer_earth = y_ab + y_bn;
+                    y_source[0][t.lv_bus] += transformer_earth;
+                    BranchData::default()
+                }
+                VectorGroup::YNyn => BranchData {
+                    z: Some(y_ab.inv()),
+                    y_from: y_an,
+                    y_to: y_bn,
+                },
+            };
+            branches.push((
+                Element::Transformer,
+                t.hv_bus,
+                t.lv_bus,
+                [zero, positive, positive],
+            ));
+        }
+        let mut adjacent: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (k, &(_, f, t, _)) in branches.iter().enumerate() {
+            adjacent[f].push(k);
+            adjacent[t].push(k);
+        }
+        let shift_of = |el: Element, from_is_parent: bool, s: usize| -> f64 {
+            let Some(t) = transformer.filter(|_| el == Element::Transformer) else {
+                return 0.0;
+            };
+            // Dyn5: the positive sequence lags on the LV side, the negative leads.
+            let lag = match s {
+                1 => -t.params.shift_degree,
+                2 => t.params.shift_degree,
+                _ => 0.0,
+            };
+            if from_is_parent { lag } else { -lag }
+        };
+        let mut parent: Vec<usize> = (0..n).collect();
+        let mut element = vec![None; n];
+        let mut data = vec![[BranchData::default(); 3]; n];
+        let mut shift_degree = vec![[0.0f64; 3]; n];
+        let mut visited = vec![false; n];
+        let mut in_tree = vec![false; branches.len()];
+        let mut order = Vec::with_capacity(n);
+        visited[root] = true;
+        order.push(root);
+        let mut head = 0;
+        while head < order.len() {
+            let p = order[head];
+            head += 1;
+            for &k in &adjacent[p] {
+                let (el, f, t, d) = branches[k];
+                let (c, parent_is_from) = if f == p { (t, true) } else { (f, false) };
+                if visited[c] {
+                    continue;
+                }
+                visited[c] = true;
+                in_tree[k] = true;
+                parent[c] = p;
+                element[c] = Some((el, parent_is_from));
+                // Oriented parent end first.
+                data[c] = d.map(|b| {
+                    if parent_is_from {
+                        b
+                    } else {
+                        BranchData {
+                            z: b.z,
+                            y_from: b.y_to,
+                            y_to: b.y_from,
+                        }
+                    }
+                });
+                let above = shift_degree[p];
+                shift_degree[c] = [0, 1, 2].map(|s| above[s] + shift_of(el, parent_is_from, s));
+                order.push(c);
+            }
+        }
+        let sequences = [0, 1, 2].map(|s| {
+            let mut y_shunt = vec![Complex64::ZERO; n];
+            let mut z = vec![None; n];
+            let mut y_parent_end = vec![Complex64::ZERO; n];
+            let mut y_child_end = vec![Complex64::ZERO; n];
+            for &c in &order[1..] {
+                let b = data[c][s];
+                z[c] = b.z;
+                y_parent_end[c] = b.y_from;
+                y_child_end[c] = b.y_to;
+                y_shunt[parent[c]] += b.y_from;
+                y_shunt[c] += b.y_to;
+            }
+            let links: Vec<Link> = branches
+                .iter()
+                .enumerate()
+                .filter(|&(k, &(el, f, t, d))| {
+                    !in_tree[k]
+                        && matches!(el, Element::Line(_))
+                        && visited[f]
+                        && visited[t]
+                        && d[s].z.is_some()
+                })
+                .filter_map(|(_, &(el, f, t, d))| {
+                    let Element::Line(line) = el else { return None };
+                    Some(Link {
+                        line,
+                        a: f,
+                        b: t,
+                        z: d[s].z?,
+                        y_half: d[s].y_from,
+                    })
+                })
+                .collect();
+            for l in &links {
+                y_shunt[l.a] += l.y_half;
+                y_shunt[l.b] += l.y_half;
+            }
+            let fixed_root = match (s, grid_admittance[s]) {
+                (1, _) => Some(Complex64::new(vm_pu, 0.0)),
+                (_, None) => Some(Complex64::ZERO),
+                (_, Some(_)) => None,
+            };
+            // A source to earth below a tree's root is a shunt like any other.
+            let mut y_source = y_source[s].clone();
+            for &i in &order {
+                if z[i].is_some() || (i == root && fixed_root.is_some()) {
+                    y_shunt[i] += y_source[i];
+                    y_source[i] = Complex64::ZERO;
+                }
+            }
+            let link_inverse = loop_impedance_inverse(&links, &order, &parent, &z);
+            Sequence {
+                z,
+                y_parent_end,
+                y_child_end,
+                y_shunt,
+                y_source,
+                fixed_root,
+                shift: shift_degree
+                    .iter()
+                    .map(|sh| Complex64::from_polar(1.0, sh[s].to_radians()))
+                    .collect(),
+                links,
+                link_inverse,
+            }
+        });
+        Self {
+            root,
+            root_vm_pu: vm_pu,
+            root_rotation: Complex64::from_polar(1.0, va_degree.to_radians()),
+            order,
+            parent,
+            element,
+            sequences,
+            i_base_ka: buses
+                .iter()
+                .map(|b| BASE_MVA / (3f64.sqrt() * b.vn_kv))
+                .collect(),
+            line_max_i_ka: lines.iter().map(|l| l.cable.max_i_ka).collect(),
+            transformer: transformer.map(|t| (t.hv_bus, t.lv_bus, t.params)),
+            transformer_earth,
+        }
+    }
+
+    /// Number of buses.
+    pub fn bus_count(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// Solves for the given consumption per bus and phase (MW + j Mvar per
+    /// phase, consumer frame: loads positive, generation negative), each
+    /// phase drawn between its conductor and the neutral.
+    pub fn solve(
+        &self,
+        phase_mva: &[[Complex64; 3]],
+        options: &SolverOptions,
+    ) -> Result<UnbalancedFlow, PowerFlowError> {
+        let n = self.bus_count();
+        let s_pu: Vec<[Complex64; 3]> = (0..n)
+            .map(|i| {
+                phase_mva
+                    .get(i)
+                    .copied()
+                    .unwrap_or_default()
+                    .map(|s| s * 3.0 / BASE_MVA)
+            })
+            .collect();
+        let loaded: Vec<usize> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| s_pu[i].iter().any(|s| *s != Complex64::ZERO))
+            .collect();
+        let mut v = [
+            vec![Complex64::ZERO; n],
+            vec![Complex64::ZERO; n],
+            vec![Complex64::ZERO; n],
+        ];
+        for &i in &self.order {
+            v[1][i] = Complex64::new(self.root_vm_pu, 0.0);
+        }
+        let mut injection = [
+            vec![Complex64::ZERO; n],
+            vec![Complex64::ZERO; n],
+            vec![Complex64::ZERO; n],
+        ];
+        let mut current = [
+            vec![Complex64::ZERO; n],
+            vec![Complex64::ZERO; n],
+            vec![Complex64::ZERO; n],
+        ];
+        let mut link_current = self
+            .sequences
+            .each_ref()
+            .map(|q| vec![Complex64::ZERO; q.links.len()]);
+        let mut iterations = 0;
+        loop {
+            iterations += 1;
+            for &i in &loaded {
+                let v012 = [0, 1, 2].map(|s| v[s][i] * self.sequences[s].shift[i]);
+                let v_abc = sequence_to_phase(v012);
+                let mut i_abc = [Complex64::ZERO; 3];
+                for k in 0..3 {
+                    if s_pu[i][k] != Complex64::ZERO {
+                        i_abc[k] = (s_pu[i][k] / v_abc[k]).conj();
+                    }
+                }
+                let i012 = phase_to_sequence(i_abc);
+                for s in 0..3 {
+                    injection[s][i] = i012[s] * self.sequences[s].shift[i].conj();
+                }
+            }
+            let mut max_change = 0.0f64;
+            for s in 0..3 {
+                let q = &self.sequences[s];
+                self.backward_sweep(q, &injection[s], &v[s], &link_current[s], &mut current[s]);
+                max_change = max_change.max(self.forward_sweep(q, &current[s], &mut v[s]));
+                max_change = max_change.max(compensate(q, &v[s], &mut link_current[s]));
+            }
+            let weakest = self
+                .order
+                .iter()
+                .map(|&i| {
+                    let v012 = [0, 1, 2].map(|s| v[s][i] * self.sequences[s].shift[i]);
+                    let vm = sequence_to_phase(v012)
+                        .iter()
+                        .map(|x| x.norm())
+                        .fold(f64::INFINITY, f64::min);
+                    (i, vm)
+                })
+                .fold((self.root, f64::INFINITY), |w, (i, vm)| {
+                    if vm.is_nan() || vm < w.1 { (i, vm) } else { w }
+                });
+            if weakest.1.is_nan() || weakest.1 < options.collapse_vm_pu || !max_change.is_finite() {
+                return Err(PowerFlowError::VoltageCollapse {
+                    iterations,
+                    bus: weakest.0,
+                    vm_pu: if weakest.1.is_finite() {
+                        weakest.1
+                    } else {
+                        0.0
+                    },
+                });
+            }
+            if max_change < options.tolerance_pu {
+                break;
+            }
+            if iterations >= options.max_iterations {
+                return Err(PowerFlowError::NotConverged {
+                    iterations,
+                    last_change_pu: max_change,
+                });
+            }
+        }
+        for s in 0..3 {
+            let q = &self.sequences[s];
+            self.backward_sweep(q, &injection[s], &v[s], &link_current[s], &mut current[s]);
+        }
+        Ok(self.results(&v, &current, &link_current, iterations))
+    }
+
+    /// Sums currents from the leaves to the root of each tree of a sequence.
+    fn backward_sweep(
+        &self,
+        q: &Sequence,
+        injection: &[Complex64],
+        v: &[Complex64],
+        link_current: &[Complex64],
+        current: &mut [Complex64],
+    ) {
+        for &i in &self.order {
+            current[i] = injection[i] + q.y_shunt[i] * v[i];
+        }
+        for (l, j) in q.links.iter().zip(link_current) {
+            current[l.a] += j;
+            current[l.b] -= j;
+        }
+        for &c in self.order[1..].iter().rev() {
+            if q.z[c].is_some() {
+                let flow = current[c];
+                current[self.parent[c]] += flow;
+            }
+        }
+    }
+
+    /// New voltages from the roots down; returns the largest change, pu.
+    fn forward_sweep(&self, q: &Sequence, current: &[Complex64], v: &mut [Complex64]) -> f64 {
+        let mut max_change_sqr = 0.0f64;
+        for &i in &self.order {
+            let new_v = match q.z[i] {
+                Some(z) => v[self.parent[i]] - z * current[i],
+                None if i == self.root && q.fixed_root.is_some() => {
+                    q.fixed_root.unwrap_or_default()
+                }
+                None => {
+                    // A source to earth: its current balances what the tree draws.
+                    let y = q.y_source[i] + q.y_shunt[i];
+                    if y == Complex64::ZERO {
+                        Complex64::ZERO
+                    } else {
+                        -(current[i] - q.y_shunt[i] * v[i]) / y
+                    }
+                }
+            };
+            max_change_sqr = max_change_sqr.max((new_v - v[i]).norm_sqr());
+            v[i] = new_v;
+        }
+        max_change_sqr.sqrt()
+    }
+
+    fn results(
+        &self,
+        v: &[Vec<Complex64>; 3],
+        current: &[Vec<Complex64>; 3],
+        link_current: &[Vec<Complex64>; 3],
+        iterations: usize,
+    ) -> UnbalancedFlow {
+        let n = self.bus_count();
+        let rot = self.root_rotation;
+        let physical = |s: usize, bus: usize, x: Complex64| x * self.sequences[s].shift[bus] * rot;
+        let v_012: Vec<[Complex64; 3]> = (0..n)
+            .map(|i| [0, 1, 2].map(|s| physical(s, i, v[s][i])))
+            .collect();
+        let v_abc = v_012.iter().map(|&x| sequence_to_phase(x)).collect();
+        // Per element: sequence currents into it at its from and to ends (tree frame).
+        let mut line_ends = vec![None; self.line_max_i_ka.len()];
+        let mut transformer_ends = None;
+        for &c in &self.order[1..] {
+            let Some((el, parent_is_from)) = self.element[c] else {
+                continue;
+            };
+            let p = self.parent[c];
+            let ends = [0, 1, 2].map(|s| {
+                let q = &self.sequences[s];
+                let series = if q.z[c].is_some() {
+                    current[s][c]
+                } else {
+                    Complex64::ZERO
+                };
+                let at_parent = physical(s, p, series + q.y_parent_end[c] * v[s][p]);
+                let at_child = physical(s, c, -series + q.y_child_end[c] * v[s][c]);
+                if parent_is_from {
+                    (at_parent, at_child)
+                } else {
+                    (at_child, at_parent)
+                }
+            });
+            let (f, t) = if parent_is_from { (p, c) } else { (c, p) };
+            match el {
+                Element::Line(l) => line_ends[l] = Some((f, t, ends)),
+                Element::Transformer => transformer_ends = Some((f, t, ends)),
+            }
+        }
+        for (s, (q, currents)) in self.sequences.iter().zip(link_current).enumerate() {
+            for (l, j) in q.links.iter().zip(currents) {
+                let mut ends = line_ends[l.line].map_or(
+                    [(Complex64::ZERO, Complex64::ZERO); 3],
+                    |e: (usize, usize, [(Complex64, Complex64); 3])| e.2,
+                );
+                ends[s] = (
+                    physical(s, l.a, j + l.y_half * v[s][l.a]),
+                    physical(s, l.b, -j + l.y_half * v[s][l.b]),
+                );
+                line_ends[l.line] = Some((l.a, l.b, ends));
+            }
+        }
+        let flow = |f: usize,
+                    t: usize,
+                    ends: [(Complex64, Complex64); 3],
+                    rating: &dyn Fn(usize, [f64; 3]) -> [f64; 3]| {
+            let i_from = sequence_to_phase(ends.map(|e| e.0));
+            let i_to = sequence_to_phase(ends.map(|e| e.1));
+            let i_from_ka = i_from.map(|i| i.norm() * self.i_base_ka[f]);
+            let i_to_ka = i_to.map(|i| i.norm() * self.i_base_ka[t]);
+            let from_load = rating(f, i_from_ka);
+            let to_load = rating(t, i_to_ka);
+            let loading_phase_percent = [0, 1, 2].map(|k| from_load[k].max(to_load[k]));
+            PhaseFlow {
+                i_from_ka,
+                i_to_ka,
+                i_n_from_ka: i_from.iter().sum::<Complex64>().norm() * self.i_base_ka[f],
+                i_n_to_ka: i_to.iter().sum::<Complex64>().norm() * self.i_base_ka[t],
+                loading_phase_percent,
+                loading_percent: loading_phase_percent.iter().copied().fold(0.0, f64::max),
+            }
+        };
+        let lines = line_ends
+            .iter()
+            .enumerate()
+            .map(|(l, e)| {
+                e.map_or_else(PhaseFlow::default, |(f, t, ends)| {
+                    let max = self.line_max_i_ka[l];
+                    flow(f, t, ends, &|_, i: [f64; 3]| i.map(|x| x / max * 100.0))
+                })
+            })
+            .collect();
+        let transformer = match (self.transformer, transformer_ends) {
+            (Some((hv, lv, params)), Some((f, t, mut ends))) => {
+                // A Dyn transformer's earthed star carries the LV side's
+                // zero-sequence current to earth.
+                if params.vector_group == VectorGroup::Dyn {
+                    ends[0] = (
+                        Complex64::ZERO,
+                        physical(0, lv, self.transformer_earth * v[0][lv]),
+                    );
+                    if f != hv {
+                        ends[0] = (ends[0].1, ends[0].0);
+                    }
+                }
+                flow(f, t, ends, &|bus, i: [f64; 3]| {
+                    let vn = if bus == hv {
+                        params.vn_hv_kv
+                    } else {
+                        params.vn_lv_kv
+                    };
+                    i.map(|x| x * vn * 3f64.sqrt() / params.sn_mva * 100.0)
+                })
+            }
+            _ => PhaseFlow::default(),
+        };
+        UnbalancedFlow {
+            iterations,
+            v_abc,
+            v_012,
+            lines,
+            transformer,
+        }
+    }
+}
+
+/// Corrects a sequence's link currents by their voltage mismatch; returns
+/// the largest mismatch, pu.
+fn compensate(q: &Sequence, v: &[Complex64], link_current: &mut [Complex64]) -> f64 {
+    let k = q.links.len();
+    if k == 0 {
+        return 0.0;
+    }
+    let mismatch: Vec<Complex64> = q
+        .links
+        .iter()
+        .zip(link_current.iter())
+        .map(|(l, j)| v[l.a] - v[l.b] - l.z * j)
+        .collect();
+    for (r, j) in link_current.iter_mut().enumerate() {
+        *j += (0..k)
+            .map(|c| q.link_inverse[r * k + c] * mismatch[c])
+            .sum::<Complex64>();
+    }
+    mismatch.iter().map(|m| m.norm()).fold(0.0, f64::max)
+}
+
+/// The inverse of the links' loop impedance matrix in one sequence (see
+/// the balanced model's); a branch without a path counts as zero, since a
+/// loop's two paths share it or neither does.
+fn loop_impedance_inverse(
+    links: &[Link],
+    order: &[usize],
+    parent: &[usize],
+    z: &[Option<Complex64>],
+) -> Vec<Complex64> {
+    let k = links.len();
+    if k == 0 {
+        return Vec::new();
+    }
+    let n = parent.len();
+    let (mut z_root, mut depth) = (vec![Complex64::ZERO; n], vec![0usize; n]);
+    for &c in order.iter().skip(1) {
+        z_root[c] = z_root[parent[c]] + z[c].unwrap_or_default();
+        depth[c] = depth[parent[c]] + 1;
+    }
+    let shared = |mut x: usize, mut y: usize| {
+        while depth[x] > depth[y] {
+            x = parent[x];
+        }
+        while depth[y] > depth[x] {
+            y = parent[y];
+        }
+        while x != y {
+            x = parent[x];
+            y = parent[y];
+        }
+        z_root[x]
+    };
+    let mut m = vec![Complex64::ZERO; k * k];
+    for (r, p) in links.iter().enumerate() {
+        for (c, q) in links.iter().enumerate() {
+            m[r * k + c] =
+                shared(p.a, q.a) - shared(p.a, q.b) - shared(p.b, q.a) + shared(p.b, q.b);
+        }
+        m[r * k + r] += p.z;
+    }
+    super::powerflow::invert(m, k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{CableType, GridStrength, PowerFlowModel, catalogue};
+
+    fn bus(name: &str, vn_kv: f64) -> Bus {
+        Bus {
+            name: name.into(),
+            vn_kv,
+            position_m: None,
+            feeder: None,
+        }
+    }
+
+    fn line(from_bus: usize, to_bus: usize, length_km: f64, cable: CableType) -> Line {
+        Line {
+            name: format!("{from_bus}-{to_bus}"),
+            from_bus,
+            to_bus,
+            length_km,
+            cable_name: "test".into(),
+            cable,
+            switch_closed: None,
+        }
+    }
+
+    const NAYY150: CableType = CableType {
+        r_ohm_per_km: 0.208,
+        x_ohm_per_km: 0.080,
+        c_nf_per_km: 261.0,
+        max_i_ka: 0.27,
+        r0_ohm_per_km: None,
+        x0_ohm_per_km: None,
+        c0_nf_per_km: None,
+    };
+
+    /// grid - transformer - busbar - a - b - c, with a branch busbar - d.
+    fn feeder() -> Network {
+        let trafo = catalogue::standard_transformer("0.25 MVA 10/0.4 kV").expect("standard");
+        Network {
+            buses: vec![
+                bus("grid", 10.0),
+                bus("busbar", 0.4),
+                bus("a", 0.4),
+                bus("b", 0.4),
+                bus("c", 0.4),
+                bus("d", 0.4),
+            ],
+            lines: vec![
+                line(1, 2, 0.1, NAYY150),
+                line(3, 2, 0.08, NAYY150),
+                line(3, 4, 0.12, NAYY150),
+                line(1, 5, 0.05, NAYY150),
+            ],
+            transformer: Transformer {
+                name: "t".into(),
+                hv_bus: 0,
+                lv_bus: 1,
+                type_name: "t".into(),
+                params: trafo,
+            },
+            ext_grid: ExtGrid {
+                bus: 0,
+                vm_pu: 1.02,
+                va_degree: 0.0,
+                strength: GridStrength::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn balanced_loads_give_the_balanced_solution() {
+        let net = feeder();
+        let three_phase = [
+            Complex64::ZERO,
+            Complex64::ZERO,
+            Complex64::new(0.012, 0.003),
+            Complex64::new(0.02, 0.004),
+            Complex64::new(-0.015, 0.0),
+            Complex64::new(0.009, 0.002),
+        ];
+        let balanced = PowerFlowModel::new(&net)
+            .solve(&three_phase, &SolverOptions::default())
+            .expect("converges");
+        let per_phase: Vec<[Complex64; 3]> = three_phase.iter().map(|s| [*s / 3.0; 3]).collect();
+        let flow = UnbalancedModel::new(&net)
+            .solve(&per_phase, &SolverOptions::default())
+            .expect("converges");
+        for b in 0..net.buses.len() {
+            let vm = flow.vm_pu(b);
+            let va = flow.va_degree(b);
+            assert!((vm[0] - balanced.vm_pu[b]).abs() < 1e-9, "bus {b}: {vm:?}");
+            assert!((vm[1] - vm[2]).abs() < 1e-9 && (vm[0] - vm[1]).abs() < 1e-9);
+            let d = (va[0] - balanced.va_degree[b] + 540.0).rem_euclid(360.0) - 180.0;
+            assert!(
+                d.abs() < 1e-7,
+                "bus {b}: {va:?} against {}",
+                balanced.va_degree[b]
+            );
+            assert!(flow.unbalance_percent(b) < 1e-9);
+        }
+        for (l, (ours, theirs)) in flow.lines.iter().zip(&balanced.lines).enumerate() {
+            assert!(
+                (ours.i_from_ka[1] - theirs.i_from_ka).abs() < 1e-9,
+                "line {l}: {ours:?} against {theirs:?}"
+            );
+            assert!(ours.i_n_from_ka < 1e-9);
+        }
+        assert!(
+            (flow.transformer.loading_percent - balanced.transformer.loading_percent).abs() < 1e-7
+        );
+    }
+
+    #[test]
+    fn one_phase_load_unbalances_the_far_end_most_and_drives_the_neutral() {
+        let net = feeder();
+        let mut loads = vec![[Complex64::ZERO; 3]; net.buses.len()];
+        loads[4] = [Complex64::new(0.02, 0.0), Complex64::ZERO, Complex64::ZERO];
+        let flow = UnbalancedModel::new(&net)
+            .solve(&loads, &SolverOptions::default())
+            .expect("converges");
+        let vm = flow.vm_pu(4);
+        assert!(
+            vm[0] < vm[1] && vm[0] < vm[2],
+            "the loaded phase sags: {vm:?}"
+        );
+        assert!(flow.unbalance_percent(4) > flow.unbalance_percent(2));
+        assert!(flow.unbalance_percent(2) > flow.unbalance_percent(1));
+        // Phase a's current returns in the neutral: In = Ia on the last cable.
+        let last = flow.lines[2];
+        assert!((last.i_n_to_ka - last.i_to_ka[0]).abs() < 1e-3 * last.i_to_ka[0]);
+        // 20 kW at about 230 V is about 87 A.
+        assert!((0.080..0.095).contains(&last.i_to_ka[0]), "{last:?}");
+        // The Dyn transformer keeps the zero sequence off the grid side.
+        assert!(flow.v_012[0][0].norm() < 1e-12);
+    }
+
+    /// pandapower's own check against PowerFactory
+    /// (`test_3ph_two_bus_line_powerfactory`): bus 2's phase voltages.
+    #[test]
+    fn two_bus_case_matches_powerfactory() {
+        let cable = CableType {
+            r_ohm_per_km: 0.1013,
+            x_ohm_per_km: 0.06911504,
+            c_nf_per_km: 690.0,
+            max_i_ka: 0.44,
+            r0_ohm_per_km: Some(0.4053),
+            x0_ohm_per_km: Some(0.2764602),
+            c0_nf_per_km: Some(312.4),
+        };
+        let buses = [bus("1", 0.4), bus("2", 0.4)];
+        let grid = ExtGrid {
+            bus: 0,
+            vm_pu: 1.0,
+            va_degree: 0.0,
+            strength: GridStrength {
+                s_sc_mva: 10.0,
+                rx: 0.1,
+                x0x: 1.0,
+                r0x0: 0.1,
+            },
+        };
+        let model = UnbalancedModel::from_parts(&buses, &[line(0, 1, 0.4, cable)], None, &grid);
+        let balanced = Complex64::new(0.010, 0.010) / 3.0;
+        let loads = [
+            [Complex64::ZERO; 3],
+            [
+                balanced + Complex64::new(0.020, 0.010),
+                balanced + Complex64::new(0.015, 0.005),
+                balanced + Complex64::new(0.025, 0.010),
+            ],
+        ];
+        let flow = model
+            .solve(&loads, &SolverOptions::default())
+            .expect("converges");
+        let powerfactory = [0.97401782343, 0.98945593737, 0.96329605983];
+        let vm = flow.vm_pu(1);
+        eprintln!("two-bus case: {vm:?} against PowerFactory's {powerfactory:?}");
+        for k in 0..3 {
+            assert!(
+                (vm[k] - powerfactory[k]).abs() < 4e-6,
+                "phase {k}: {} against PowerFactory's {}",
+                vm[k],
+                powerfactory[k]
+            );
+        }
+    }
+}
