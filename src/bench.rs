@@ -56,6 +56,7 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
         },
     );
     Scenario {
+        phases: Default::default(),
         name: format!("Generated town of {houses} houses"),
         description: String::new(),
         location: Location {
@@ -69,6 +70,10 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
             transformer: name,
             vm_pu: 1.0,
             mv_kv: None,
+            s_sc_mva: None,
+            rx: None,
+            x0x: None,
+            r0x0: None,
             locked: false,
         },
         cable_types: BTreeMap::new(),
@@ -99,6 +104,7 @@ pub fn generated_town(houses: usize, seed: u64) -> Scenario {
                 capacity_kwh: 13.5,
                 power_kw: 5.0,
                 efficiency: 0.95,
+                phase: Default::default(),
                 locked: false,
             },
             ev_share: 0.25,

@@ -17,7 +17,9 @@ use crate::scenario::Built;
 use crate::sim::devices::CurrentEnvironment;
 use crate::sim::island::{EventLog, LoggedEvent};
 use crate::sim::market::{Market, Participant, total_of};
-use crate::sim::metrics::{EnergyTotals, HousePower, HousePowers, StepRecord, VOLTAGE_BAND_PU};
+use crate::sim::metrics::{
+    EnergyTotals, HousePower, HousePowers, StepRecord, UNBALANCE_LIMIT_PERCENT, VOLTAGE_BAND_PU,
+};
 use crate::sim::{self, SimClock, SimulationPlugin};
 
 /// Longest run accepted, days.
@@ -234,7 +236,7 @@ pub fn check_market_outputs(mechanism: Mechanism, wanted: bool) -> Result<(), St
 }
 
 /// Header of the step CSV (units in the names).
-pub const STEP_CSV_HEADER: &str = "time,pv_kw,wind_kw,load_kw,ev_kw,battery_kw,grid_import_kw,losses_kw,v_min_pu,v_max_pu,max_loading_percent,battery_soc_percent,cloud_oktas,ghi_w_m2,wind_m_s,air_temperature_c,power_flow_ok,islanded,frequency_hz,frequency_min_hz,shed_kw,unserved_kwh,price_eur_per_kwh,cost_eur";
+pub const STEP_CSV_HEADER: &str = "time,pv_kw,wind_kw,load_kw,ev_kw,battery_kw,grid_import_kw,losses_kw,v_min_pu,v_max_pu,max_loading_percent,battery_soc_percent,cloud_oktas,ghi_w_m2,wind_m_s,air_temperature_c,power_flow_ok,islanded,frequency_hz,frequency_min_hz,shed_kw,unserved_kwh,price_eur_per_kwh,cost_eur,unbalance_percent";
 
 fn step_row(
     out: &mut String,
@@ -249,7 +251,7 @@ fn step_row(
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{time},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{:.5},{:.5},{:.2},{:.2},{:.2},{:.1},{:.2},{:.1},{},{},{:.3},{:.3},{:.3},{:.4},{:.4},{:.5}",
+        "{time},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.4},{:.5},{:.5},{:.2},{:.2},{:.2},{:.1},{:.2},{:.1},{},{},{:.3},{:.3},{:.3},{:.4},{:.4},{:.5},{:.4}",
         no_negative_zero(r.pv_kw, 3),
         no_negative_zero(r.wind_kw, 3),
         r.load_kw,
@@ -272,7 +274,8 @@ fn step_row(
         no_negative_zero(r.shed_kw, 3),
         no_negative_zero(r.shed_kw * step_h, 4),
         r.price_eur_per_kwh,
-        no_negative_zero(r.cost_eur, 5)
+        no_negative_zero(r.cost_eur, 5),
+        r.unbalance_percent
     );
 }
 
@@ -715,6 +718,22 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         let _ = writeln!(
             out,
             "  voltage          none measured: no step had a power-flow solution (dark, or it failed throughout)"
+        );
+    }
+    if built.scenario.phases == crate::scenario::PhaseModel::Unbalanced {
+        let (windows, above) = t.unbalance_windows(s.step_s);
+        let share = if windows > 0 {
+            format!(
+                "{above} of {windows} 10-minute means above {UNBALANCE_LIMIT_PERCENT:.0} % ({:.1} %; EN 50160 allows 5 %)",
+                above as f64 / windows as f64 * 100.0
+            )
+        } else {
+            "no complete 10-minute window".to_owned()
+        };
+        let _ = writeln!(
+            out,
+            "  unbalance        worst {:.2} % (|V2|/|V1| at a customer bus); {share}",
+            t.unbalance_max_percent
         );
     }
     let _ = writeln!(

@@ -72,6 +72,11 @@ pub enum VectorGroup {
 }
 
 impl VectorGroup {
+    /// Whether it is the default, Dyn.
+    pub fn is_dyn(&self) -> bool {
+        *self == VectorGroup::Dyn
+    }
+
     /// pandapower's name (`net.trafo.vector_group`).
     pub fn pandapower_name(self) -> &'static str {
         match self {
@@ -108,7 +113,7 @@ pub struct TransformerType {
     /// Zero-sequence short-circuit voltage in percent (`vk_percent` if absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vk0_percent: Option<f64>,
-    /// Its resistive part in percent (`vkr_percent` if absent).
+    /// Its resistive part in percent (`vkr_percent` if absent or 0, as in pandapower).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vkr0_percent: Option<f64>,
     /// Zero-sequence magnetising impedance over the zero-sequence
@@ -155,8 +160,15 @@ impl TransformerType {
     /// The zero-sequence data, given or defaulted.
     pub fn zero_sequence(&self) -> TransformerZeroSequence {
         TransformerZeroSequence {
-            vk0_percent: self.vk0_percent.unwrap_or(self.vk_percent),
-            vkr0_percent: self.vkr0_percent.unwrap_or(self.vkr_percent),
+            // As pandapower: a zero means "as the positive sequence".
+            vk0_percent: self
+                .vk0_percent
+                .filter(|v| *v > 1e-8)
+                .unwrap_or(self.vk_percent),
+            vkr0_percent: self
+                .vkr0_percent
+                .filter(|v| *v > 1e-8)
+                .unwrap_or(self.vkr_percent),
             mag0_percent: self.mag0_percent.unwrap_or(MAG0_PERCENT),
             mag0_rx: self.mag0_rx.unwrap_or(0.0),
             si0_hv_partial: self.si0_hv_partial.unwrap_or(SI0_HV_PARTIAL),

@@ -131,6 +131,31 @@ pub struct PowerFlow {
 }
 
 impl PowerFlow {
+    /// A solution from its parts, with the lowest and highest voltage where
+    /// customers connect (for a summary of an unbalanced solution, where
+    /// those are the extreme phases, not the extremes of `vm_pu`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_parts(
+        iterations: usize,
+        vm_pu: Vec<f64>,
+        va_degree: Vec<f64>,
+        lines: Vec<BranchFlow>,
+        transformer: BranchFlow,
+        ext_grid_mva: Complex64,
+        lv_range_pu: (f64, f64),
+    ) -> Self {
+        Self {
+            iterations,
+            vm_pu,
+            va_degree,
+            lines,
+            transformer,
+            ext_grid_p_mw: ext_grid_mva.re,
+            ext_grid_q_mvar: ext_grid_mva.im,
+            lv_range_pu,
+        }
+    }
+
     /// Lowest voltage where customers connect (the low-voltage buses), pu.
     pub fn vm_min_pu(&self) -> f64 {
         self.lv_range_pu.0

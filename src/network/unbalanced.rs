@@ -25,7 +25,7 @@ use std::f64::consts::PI;
 
 use num_complex::Complex64;
 
-use super::powerflow::{PowerFlowError, SolverOptions, transformer_pi_pu};
+use super::powerflow::{BranchFlow, PowerFlow, PowerFlowError, SolverOptions, transformer_pi_pu};
 use super::{
     BASE_MVA, Bus, ExtGrid, Line, NOMINAL_FREQUENCY_HZ, Network, Transformer, TransformerType,
     VectorGroup,
@@ -120,6 +120,31 @@ pub struct PhaseFlow {
     pub loading_phase_percent: [f64; 3],
     /// The most loaded phase, percent.
     pub loading_percent: f64,
+    /// Power into the branch at its `from` end, three phases together, MVA.
+    pub s_from_mva: Complex64,
+    /// Power into the branch at its `to` end, MVA.
+    pub s_to_mva: Complex64,
+}
+
+impl PhaseFlow {
+    /// The three phases summed into the balanced solver's terms: powers
+    /// and losses as totals, currents as the most loaded phase.
+    pub fn as_branch_flow(&self) -> BranchFlow {
+        let i_from = self.i_from_ka.iter().copied().fold(0.0, f64::max);
+        let i_to = self.i_to_ka.iter().copied().fold(0.0, f64::max);
+        BranchFlow {
+            p_from_mw: self.s_from_mva.re,
+            q_from_mvar: self.s_from_mva.im,
+            p_to_mw: self.s_to_mva.re,
+            q_to_mvar: self.s_to_mva.im,
+            i_from_ka: i_from,
+            i_to_ka: i_to,
+            i_ka: i_from.max(i_to),
+            loading_percent: self.loading_percent,
+            pl_mw: self.s_from_mva.re + self.s_to_mva.re,
+            ql_mvar: self.s_from_mva.im + self.s_to_mva.im,
+        }
+    }
 }
 
 /// A solved unbalanced operating point.
@@ -135,6 +160,11 @@ pub struct UnbalancedFlow {
     pub lines: Vec<PhaseFlow>,
     /// The transformer (`from` = HV side); zero if the model has none.
     pub transformer: PhaseFlow,
+    /// Power drawn from the grid (or the grid-forming unit) at the
+    /// reference bus, three phases together, MVA.
+    pub ext_grid_mva: Complex64,
+    /// Whether each bus is a customer bus (every bus but the transformer's grid side).
+    pub low_voltage: Vec<bool>,
 }
 
 impl UnbalancedFlow {
@@ -155,6 +185,41 @@ impl UnbalancedFlow {
             0.0
         }
     }
+    /// The solution in the balanced solver's terms, for everything that
+    /// reads one: each bus at its phase farthest from 1 pu, phase A's
+    /// angle, branches as [`PhaseFlow::as_branch_flow`], the customer
+    /// voltage range over all phases.
+    pub fn as_power_flow(&self) -> PowerFlow {
+        let farthest = |b: usize| {
+            self.vm_pu(b)
+                .into_iter()
+                .max_by(|x, y| (x - 1.0).abs().total_cmp(&(y - 1.0).abs()))
+                .unwrap_or(0.0)
+        };
+        let lv_range = (0..self.v_abc.len())
+            .filter(|&b| self.low_voltage[b])
+            .flat_map(|b| self.vm_pu(b))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(x), hi.max(x))
+            });
+        PowerFlow::from_parts(
+            self.iterations,
+            (0..self.v_abc.len()).map(farthest).collect(),
+            (0..self.v_abc.len())
+                .map(|b| self.va_degree(b)[0])
+                .collect(),
+            self.lines.iter().map(PhaseFlow::as_branch_flow).collect(),
+            self.transformer.as_branch_flow(),
+            self.ext_grid_mva,
+            lv_range,
+        )
+    }
+
+    /// The largest voltage unbalance factor over the customer buses, percent.
+    pub fn worst_customer_unbalance_percent(&self) -> f64 {
+        self.worst_unbalance_percent((0..self.v_abc.len()).filter(|&b| self.low_voltage[b]))
+    }
+
     /// The largest voltage unbalance factor over the given buses, percent.
     pub fn worst_unbalance_percent(&self, buses: impl IntoIterator<Item = usize>) -> f64 {
         buses
@@ -719,7 +784,15 @@ impl UnbalancedModel {
             let from_load = rating(f, i_from_ka);
             let to_load = rating(t, i_to_ka);
             let loading_phase_percent = [0, 1, 2].map(|k| from_load[k].max(to_load[k]));
+            let power = |bus: usize, currents: [Complex64; 3]| {
+                (0..3)
+                    .map(|s| v_012[bus][s] * currents[s].conj())
+                    .sum::<Complex64>()
+                    * BASE_MVA
+            };
             PhaseFlow {
+                s_from_mva: power(f, ends.map(|e| e.0)),
+                s_to_mva: power(t, ends.map(|e| e.1)),
                 i_from_ka,
                 i_to_ka,
                 i_n_from_ka: i_from.iter().sum::<Complex64>().norm() * self.i_base_ka[f],
@@ -743,13 +816,13 @@ impl UnbalancedModel {
                 // A Dyn transformer's earthed star carries the LV side's
                 // zero-sequence current to earth.
                 if params.vector_group == VectorGroup::Dyn {
-                    ends[0] = (
-                        Complex64::ZERO,
-                        physical(0, lv, self.transformer_earth * v[0][lv]),
-                    );
-                    if f != hv {
-                        ends[0] = (ends[0].1, ends[0].0);
-                    }
+                    // `from` is the HV side (the tree may run either way).
+                    let earth = physical(0, lv, self.transformer_earth * v[0][lv]);
+                    ends[0] = if f == hv {
+                        (Complex64::ZERO, earth)
+                    } else {
+                        (earth, Complex64::ZERO)
+                    };
                 }
                 flow(f, t, ends, &|bus, i: [f64; 3]| {
                     let vn = if bus == hv {
@@ -762,12 +835,21 @@ impl UnbalancedModel {
             }
             _ => PhaseFlow::default(),
         };
+        let root = self.root;
+        let ext_grid_mva = (0..3)
+            .map(|s| v_012[root][s] * physical(s, root, current[s][root]).conj())
+            .sum::<Complex64>()
+            * BASE_MVA;
         UnbalancedFlow {
             iterations,
             v_abc,
             v_012,
             lines,
             transformer,
+            ext_grid_mva,
+            low_voltage: (0..n)
+                .map(|b| self.transformer.is_none_or(|(hv, _, _)| hv != b))
+                .collect(),
         }
     }
 }
@@ -947,6 +1029,77 @@ mod tests {
         assert!(
             (flow.transformer.loading_percent - balanced.transformer.loading_percent).abs() < 1e-7
         );
+        // Summed over the phases, the same powers, losses and grid exchange.
+        let summary = flow.as_power_flow();
+        assert!((summary.ext_grid_p_mw - balanced.ext_grid_p_mw).abs() < 1e-12);
+        assert!((summary.ext_grid_q_mvar - balanced.ext_grid_q_mvar).abs() < 1e-12);
+        assert!((summary.losses_mw() - balanced.losses_mw()).abs() < 1e-12);
+        assert!((summary.vm_min_pu() - balanced.vm_min_pu()).abs() < 1e-9);
+        for (ours, theirs) in summary.lines.iter().zip(&balanced.lines) {
+            assert!((ours.p_from_mw - theirs.p_from_mw).abs() < 1e-12);
+            assert!((ours.q_to_mvar - theirs.q_to_mvar).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn an_island_from_a_forming_unit_matches_the_balanced_island() {
+        let net = feeder();
+        let three_phase = [
+            Complex64::ZERO,
+            Complex64::ZERO,
+            Complex64::new(0.012, 0.003),
+            Complex64::new(0.02, 0.004),
+            Complex64::new(-0.015, 0.0),
+            Complex64::new(0.009, 0.002),
+        ];
+        let balanced = PowerFlowModel::with_root(&net, 4, 1.0, 0.0)
+            .solve(&three_phase, &SolverOptions::default())
+            .expect("converges");
+        let per_phase: Vec<[Complex64; 3]> = three_phase.iter().map(|s| [*s / 3.0; 3]).collect();
+        let summary = UnbalancedModel::with_root(&net, 4, 1.0, 0.0)
+            .solve(&per_phase, &SolverOptions::default())
+            .expect("converges")
+            .as_power_flow();
+        assert!(
+            (summary.ext_grid_p_mw - balanced.ext_grid_p_mw).abs() < 1e-9,
+            "{} against {}",
+            summary.ext_grid_p_mw,
+            balanced.ext_grid_p_mw
+        );
+        for b in 0..net.buses.len() {
+            assert!(
+                (summary.vm_pu[b] - balanced.vm_pu[b]).abs() < 1e-9,
+                "bus {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn unbalanced_power_is_conserved() {
+        // What the grid gives is what the loads take plus every loss.
+        let net = feeder();
+        let mut loads = vec![[Complex64::ZERO; 3]; net.buses.len()];
+        loads[4] = [
+            Complex64::new(0.02, 0.002),
+            Complex64::ZERO,
+            Complex64::ZERO,
+        ];
+        loads[5] = [
+            Complex64::ZERO,
+            Complex64::new(-0.004, 0.0),
+            Complex64::ZERO,
+        ];
+        loads[2] = [Complex64::new(0.003, 0.0); 3];
+        let summary = UnbalancedModel::new(&net)
+            .solve(&loads, &SolverOptions::default())
+            .expect("converges")
+            .as_power_flow();
+        let taken: f64 = loads.iter().flatten().map(|s| s.re).sum();
+        // Line and transformer losses from their two ends' powers: an
+        // independent sum over every branch, against the grid's figure.
+        let gap = summary.ext_grid_p_mw - taken - summary.losses_mw();
+        assert!(gap.abs() < 1e-9, "{gap} MW unaccounted for");
+        assert!(summary.losses_mw() > 0.0);
     }
 
     #[test]

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use super::error::Locator;
 use super::{
-    Ev, House, LV_BUSBAR_NAME, MAX_BUSES, MAX_EVENTS, MAX_HOUSES, MAX_NAME_CHARS, MAX_TURBINES,
-    MAX_VISITING_CARS, MV_BUS_NAME, Pv, Scenario, ScenarioError, WindTurbine, generate,
+    Ev, HOUSEHOLD_HEAVY_PHASE_SHARE, House, LV_BUSBAR_NAME, MAX_BUSES, MAX_EVENTS, MAX_HOUSES,
+    MAX_NAME_CHARS, MAX_TURBINES, MAX_VISITING_CARS, MV_BUS_NAME, Phase, PhaseModel, Pv,
+    SINGLE_PHASE_MAX_KVA, Scenario, ScenarioError, WindTurbine, generate,
 };
 use crate::network::catalogue::{STANDARD_CABLES, STANDARD_TRANSFORMERS, standard_transformer};
 use crate::network::{
@@ -59,6 +60,9 @@ pub struct Device {
     /// For a visiting car (an EV fleet): when it is plugged in, and its
     /// state of charge on arrival.
     pub visit: Option<Visit>,
+    /// Its share of its power on phases A, B and C (a third each in a
+    /// balanced scenario).
+    pub phases: [f64; 3],
 }
 
 impl Device {
@@ -330,7 +334,8 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
         ) else {
             continue;
         };
-        devices.extend(house_devices(house, h, bus));
+        check_phases(house, s.phases, loc, &mut errors);
+        devices.extend(house_devices(house, h, bus, s.phases, s.seed));
     }
     for turbine in &s.wind_turbines {
         check_name(&turbine.name, "wind turbine", loc, &mut errors);
@@ -402,6 +407,7 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
                     depart: super::ClockTime(until.0.time()),
                     daily_km: 0.0,
                     kwh_per_km: 0.18,
+                    phase: Default::default(),
                     locked: false,
                 }),
                 visit: Some(Visit {
@@ -409,6 +415,7 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
                     until: until.0,
                     arrival_soc: *arrival_soc,
                 }),
+                phases: Phase::Three.shares(),
             });
         }
     }
@@ -432,7 +439,7 @@ fn build_located(scenario: &Scenario, loc: &Locator) -> Result<Built, Vec<Scenar
             bus: 0,
             vm_pu: s.grid.vm_pu,
             va_degree: 0.0,
-            strength: Default::default(),
+            strength: s.grid.strength(),
         },
     };
     check_topology(&network, &devices, loc, &mut errors);
@@ -554,6 +561,21 @@ fn resolve_transformer(
             t.vn_lv_kv, t.vn_hv_kv
         )));
     }
+    let zero = t.zero_sequence();
+    if zero.vkr0_percent >= zero.vk0_percent {
+        errors.push(loc.error(format!(
+            "transformer type \"{name}\" has a zero-sequence vkr0_percent {} not below vk0_percent {}; the resistive part must be smaller",
+            zero.vkr0_percent, zero.vk0_percent
+        )));
+    }
+    if t.vector_group == crate::network::VectorGroup::YNyn
+        && t.shift_degree.rem_euclid(360.0) != 0.0
+    {
+        errors.push(loc.error(format!(
+            "transformer type \"{name}\" is YNyn with a phase shift of {} degrees; the sandbox models YNyn0 only (shift_degree 0)",
+            t.shift_degree
+        )));
+    }
     if let Some(mv) = s.grid.mv_kv
         && (mv - t.vn_hv_kv).abs() > 1e-9
     {
@@ -591,29 +613,115 @@ fn device_bus(
     }
 }
 
-fn house_devices(house: &House, index: usize, bus: usize) -> Vec<Device> {
+fn house_devices(
+    house: &House,
+    index: usize,
+    bus: usize,
+    model: PhaseModel,
+    seed: u64,
+) -> Vec<Device> {
     let pos = house.position_m.xy();
-    let device = |kind| Device {
+    let device = |kind, phase: Phase| Device {
         name: house.name.clone(),
         house: Some(index),
         bus,
         position_m: pos,
         kind,
         visit: None,
+        phases: match model {
+            PhaseModel::Balanced => Phase::Three.shares(),
+            PhaseModel::Unbalanced => phase.shares(),
+        },
     };
-    let mut out = vec![device(DeviceKind::Household {
-        annual_kwh: house.annual_kwh,
-        power_factor: house.power_factor,
-        critical_share: house.critical_share,
-    })];
-    out.extend(house.pv.map(|p| device(DeviceKind::Pv(p))));
-    out.extend(house.battery.map(|b| device(DeviceKind::Battery(b))));
-    out.extend(house.ev.map(|e| device(DeviceKind::Ev(e))));
+    let mut household = device(
+        DeviceKind::Household {
+            annual_kwh: house.annual_kwh,
+            power_factor: house.power_factor,
+            critical_share: house.critical_share,
+        },
+        house.phase,
+    );
+    if model == PhaseModel::Unbalanced && house.phase == Phase::Three {
+        household.phases = household_phase_shares(seed, index);
+    }
+    let mut out = vec![household];
+    out.extend(house.pv.map(|p| device(DeviceKind::Pv(p), p.phase)));
+    out.extend(
+        house
+            .battery
+            .map(|b| device(DeviceKind::Battery(b), b.phase)),
+    );
+    out.extend(house.ev.map(|e| device(DeviceKind::Ev(e), e.phase)));
     out
+}
+
+/// A three-phase house's load over phases A, B and C in an unbalanced
+/// scenario: [`HOUSEHOLD_HEAVY_PHASE_SHARE`] on the phase drawn from the
+/// seed and the house's index, the rest split over the other two.
+pub fn household_phase_shares(seed: u64, house: usize) -> [f64; 3] {
+    // SplitMix64's finaliser: a well-spread draw from (seed, house).
+    let mut z = seed ^ (house as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let mut shares = [(1.0 - HOUSEHOLD_HEAVY_PHASE_SHARE) / 2.0; 3];
+    shares[(z % 3) as usize] = HOUSEHOLD_HEAVY_PHASE_SHARE;
+    shares
+}
+
+/// A house's phases: single phases only in an unbalanced scenario, a
+/// single-phase house's units on its phase, single-phase units within
+/// [`SINGLE_PHASE_MAX_KVA`].
+fn check_phases(house: &House, model: PhaseModel, loc: &Locator, errors: &mut Vec<ScenarioError>) {
+    let mut problem = |message: String| {
+        errors.push(loc.error_at("name", &house.name, 0, message));
+    };
+    let name = &house.name;
+    let units = [
+        (
+            "PV inverter",
+            house
+                .pv
+                .map(|p| (p.phase, p.kwp / crate::physics::solar::DC_AC_RATIO)),
+        ),
+        ("battery", house.battery.map(|b| (b.phase, b.power_kw))),
+        ("car charger", house.ev.map(|e| (e.phase, e.charger_kw))),
+    ];
+    let single = !house.phase.is_three()
+        || units
+            .iter()
+            .any(|(_, u)| u.is_some_and(|(phase, _)| !phase.is_three()));
+    if model == PhaseModel::Balanced && single {
+        problem(format!(
+            "house \"{name}\" puts something on one phase, but the scenario is balanced (every device draws evenly from the three phases); add `phases: Unbalanced` to the scenario"
+        ));
+        return;
+    }
+    for (what, unit) in units {
+        let Some((phase, kva)) = unit else { continue };
+        if !house.phase.is_three() && phase != house.phase {
+            problem(format!(
+                "house \"{name}\" is connected on phase {} only, so its {what} must be on phase {} too, not {}",
+                house.phase.label(),
+                house.phase.label(),
+                if phase.is_three() {
+                    "three-phase".to_owned()
+                } else {
+                    format!("phase {}", phase.label())
+                }
+            ));
+        }
+        if !phase.is_three() && kva > SINGLE_PHASE_MAX_KVA + 1e-9 {
+            problem(format!(
+                "house \"{name}\": a single-phase {what} is at most {SINGLE_PHASE_MAX_KVA} kVA (VDE-AR-N 4105), this one is {kva:.1}; make it three-phase or smaller"
+            ));
+        }
+    }
 }
 
 fn turbine_device(t: &WindTurbine, curve: &'static PowerCurve, bus: usize) -> Device {
     Device {
+        phases: Phase::Three.shares(),
         name: t.name.clone(),
         house: None,
         bus,

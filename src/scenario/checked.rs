@@ -93,6 +93,9 @@ checked_f64! {
     mag0_percent: 1.0, 100_000.0, "mag0_percent (zero-sequence magnetising over short-circuit impedance)";
     mag0_rx: 0.0, 100.0, "mag0_rx (R/X of the zero-sequence magnetising impedance)";
     share_open: 0.01, 0.99, "si0_hv_partial (share of the zero-sequence impedance on the grid side)";
+    s_sc_mva: 1.0, 100_000.0, "s_sc_mva (the grid's short-circuit power in MVA)";
+    grid_ratio: 0.0, 10.0, "an R/X ratio of the grid (0 to 10)";
+    grid_x0x: 0.1, 10.0, "x0x (the grid's X0/X, 0.1 to 10)";
     x_ohm_per_km: 0.0, 100.0, "x_ohm_per_km";
     c_nf_per_km: 0.0, 10_000.0, "c_nf_per_km";
     max_i_ka: 0.001, 10.0, "max_i_ka (current rating in kA)";
@@ -157,6 +160,9 @@ pub mod optional {
         mag0_percent,
         mag0_rx,
         share_open,
+        s_sc_mva,
+        grid_ratio,
+        grid_x0x,
     );
 
     /// [`super::position`], optional.

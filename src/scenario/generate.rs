@@ -135,6 +135,7 @@ fn d_battery() -> Battery {
         capacity_kwh: 13.5,
         power_kw: 5.0,
         efficiency: 0.95,
+        phase: Default::default(),
         locked: false,
     }
 }
@@ -355,6 +356,7 @@ fn random_house(
         kwp: (uniform(rng, g.pv_kwp) * 10.0).round() / 10.0,
         tilt_deg: rng.random_range(20.0..=45.0f64).round(),
         azimuth_deg: rng.random_range(120.0..=240.0f64).round(),
+        phase: Default::default(),
         locked: false,
     });
     let battery = rng.random_bool(g.battery_share).then_some(g.battery);
@@ -366,6 +368,7 @@ fn random_house(
         depart: super::default_depart(),
         daily_km: rng.random_range(15.0..=70.0f64).round(),
         kwh_per_km: 0.18,
+        phase: Default::default(),
         locked: false,
     });
     House {
@@ -378,6 +381,7 @@ fn random_house(
         pv,
         battery,
         ev,
+        phase: Default::default(),
         locked: false,
     }
 }

@@ -65,7 +65,6 @@ impl Table {
         self.data.get(r)?.get(c)?.as_bool()
     }
 
-    /// A required number, or why it is missing.
     /// An optional number (a missing column, null or NaN is none), held to
     /// the range a scenario file would be.
     fn optional(
@@ -89,6 +88,7 @@ impl Table {
             .transpose()
     }
 
+    /// A required number, or why it is missing.
     fn need(&self, table: &str, r: usize, name: &str) -> Result<f64, String> {
         self.num(r, name).filter(|x| x.is_finite()).ok_or_else(|| {
             format!(
@@ -686,6 +686,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                 pv: None,
                 battery: None,
                 ev: None,
+                phase: Default::default(),
                 locked: false,
             });
         }
@@ -706,6 +707,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
             pv: None,
             battery: None,
             ev: None,
+            phase: Default::default(),
             locked: false,
         });
         houses.len() - 1
@@ -733,6 +735,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                 kwp,
                 tilt_deg: 30.0,
                 azimuth_deg: 180.0,
+                phase: Default::default(),
                 locked: false,
             });
         }
@@ -757,6 +760,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                 capacity_kwh: kwh,
                 power_kw: kw,
                 efficiency: 0.95,
+                phase: Default::default(),
                 locked: false,
             });
         }
@@ -776,8 +780,13 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
         i0_percent: trafo.need("trafo", t, "i0_percent")?,
         shift_degree: trafo.num(t, "shift_degree").unwrap_or(0.0),
         vector_group: vector_group(trafo.text(t, "vector_group").as_deref())?,
-        vk0_percent: trafo.optional("trafo", t, "vk0_percent", 0.5, 30.0)?,
-        vkr0_percent: trafo.optional("trafo", t, "vkr0_percent", 0.0, 100.0)?,
+        // pandapower reads a zero here as "as the positive sequence".
+        vk0_percent: trafo
+            .optional("trafo", t, "vk0_percent", 0.0, 30.0)?
+            .filter(|v| *v > 1e-8),
+        vkr0_percent: trafo
+            .optional("trafo", t, "vkr0_percent", 0.0, 100.0)?
+            .filter(|v| *v > 1e-8),
         mag0_percent: trafo.optional("trafo", t, "mag0_percent", 1.0, 100_000.0)?,
         mag0_rx: trafo.optional("trafo", t, "mag0_rx", 0.0, 100.0)?,
         si0_hv_partial: trafo.optional("trafo", t, "si0_hv_partial", 0.01, 0.99)?,
@@ -791,6 +800,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
     transformer_types.insert(type_name.clone(), spec);
     let start = super::parse_date_time("2025-06-21 06:00").unwrap_or_default();
     Ok(Scenario {
+        phases: Default::default(),
         name: net
             .get("name")
             .and_then(Value::as_str)
@@ -808,6 +818,10 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
             transformer: type_name,
             vm_pu: ext_grid.num(g, "vm_pu").unwrap_or(1.0),
             mv_kv: None,
+            s_sc_mva: ext_grid.optional("ext_grid", g, "s_sc_max_mva", 1.0, 100_000.0)?,
+            rx: ext_grid.optional("ext_grid", g, "rx_max", 0.0, 10.0)?,
+            x0x: ext_grid.optional("ext_grid", g, "x0x_max", 0.1, 10.0)?,
+            r0x0: ext_grid.optional("ext_grid", g, "r0x0_max", 0.0, 10.0)?,
             locked: false,
         },
         cable_types,

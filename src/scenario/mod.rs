@@ -92,6 +92,11 @@ pub struct Scenario {
     pub seed: u64,
     /// The connection to the main grid.
     pub grid: GridConnection,
+    /// `Balanced` (every device draws evenly from the three phases, the
+    /// default) or `Unbalanced` (each phase solved: single-phase devices,
+    /// household loads spread unevenly; see [`Phase`]).
+    #[serde(default, skip_serializing_if = "PhaseModel::is_balanced")]
+    pub phases: PhaseModel,
     /// Cable types this scenario adds to the standard ones, by name.
     #[serde(default)]
     pub cable_types: BTreeMap<String, CableSpec>,
@@ -276,9 +281,51 @@ pub struct GridConnection {
     /// MV voltage in kV; when given it must match the transformer's rating.
     #[serde(default, deserialize_with = "opt_mv_kv")]
     pub mv_kv: Option<f64>,
+    /// The grid's short-circuit power at the transformer's grid side, MVA
+    /// (100 if absent; see [`crate::network::GridStrength`]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::s_sc_mva"
+    )]
+    pub s_sc_mva: Option<f64>,
+    /// R/X of the grid's impedance (0.1 if absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::grid_ratio"
+    )]
+    pub rx: Option<f64>,
+    /// X0/X of the grid's impedance (1 if absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::grid_x0x"
+    )]
+    pub x0x: Option<f64>,
+    /// R0/X0 of the grid's impedance (0.1 if absent).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::optional::grid_ratio"
+    )]
+    pub r0x0: Option<f64>,
     /// The transformer cannot be changed in build mode.
     #[serde(default, skip_serializing_if = "is_false")]
     pub locked: bool,
+}
+
+impl GridConnection {
+    /// The grid's short-circuit data, given or defaulted.
+    pub fn strength(&self) -> crate::network::GridStrength {
+        let d = crate::network::GridStrength::default();
+        crate::network::GridStrength {
+            s_sc_mva: self.s_sc_mva.unwrap_or(d.s_sc_mva),
+            rx: self.rx.unwrap_or(d.rx),
+            x0x: self.x0x.unwrap_or(d.x0x),
+            r0x0: self.r0x0.unwrap_or(d.r0x0),
+        }
+    }
 }
 
 fn one() -> f64 {
@@ -374,8 +421,8 @@ pub struct TransformerSpec {
     /// Vector-group phase shift, degrees (150 for Dyn5).
     #[serde(default, deserialize_with = "checked::shift_degree")]
     pub shift_degree: f64,
-    /// `Dyn` (default) or `YNyn`.
-    #[serde(default)]
+    /// `Dyn` (default) or `YNyn` (with `shift_degree: 0`).
+    #[serde(default, skip_serializing_if = "crate::network::VectorGroup::is_dyn")]
     pub vector_group: crate::network::VectorGroup,
     /// Zero-sequence short-circuit voltage, percent (`vk_percent` if absent).
     #[serde(
@@ -580,10 +627,84 @@ pub struct House {
     /// Electric car.
     #[serde(default)]
     pub ev: Option<Ev>,
+    /// Its connection: `Three` (three-phase, the default in Germany) or one
+    /// phase, `A`, `B` or `C` (only with `phases: Unbalanced`).
+    #[serde(default, skip_serializing_if = "Phase::is_three")]
+    pub phase: Phase,
     /// It and what it has cannot be changed or removed in build mode.
     #[serde(default, skip_serializing_if = "is_false")]
     pub locked: bool,
 }
+
+/// How the power flow treats the three phases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PhaseModel {
+    /// Every device draws evenly from the three phases: one balanced solve.
+    #[default]
+    Balanced,
+    /// Each phase solved: single-phase inverters and chargers on their
+    /// phase, each three-phase house's load spread unevenly
+    /// ([`HOUSEHOLD_HEAVY_PHASE_SHARE`]).
+    Unbalanced,
+}
+
+impl PhaseModel {
+    /// Whether it is the default, balanced model.
+    pub fn is_balanced(&self) -> bool {
+        *self == PhaseModel::Balanced
+    }
+}
+
+/// Which phases a connection or a device uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// All three, evenly (a three-phase inverter or charger).
+    #[default]
+    Three,
+    /// Phase A (L1) and the neutral.
+    A,
+    /// Phase B (L2) and the neutral.
+    B,
+    /// Phase C (L3) and the neutral.
+    C,
+}
+
+impl Phase {
+    /// Whether it is three-phase (the default).
+    pub fn is_three(&self) -> bool {
+        *self == Phase::Three
+    }
+    /// Its share of the power on phases A, B and C.
+    pub fn shares(self) -> [f64; 3] {
+        match self {
+            Phase::Three => [1.0 / 3.0; 3],
+            Phase::A => [1.0, 0.0, 0.0],
+            Phase::B => [0.0, 1.0, 0.0],
+            Phase::C => [0.0, 0.0, 1.0],
+        }
+    }
+    /// The phase's letter, or "3" for three-phase.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Three => "3",
+            Phase::A => "A",
+            Phase::B => "B",
+            Phase::C => "C",
+        }
+    }
+}
+
+/// The most a single-phase inverter or charger may feed or draw, kVA
+/// (VDE-AR-N 4105: a connection's imbalance at most 4.6 kVA; chargers are
+/// sold at 3.7 and 4.6 kW single-phase).
+pub const SINGLE_PHASE_MAX_KVA: f64 = 4.6;
+
+/// In an unbalanced scenario, the share of a three-phase house's load on
+/// its busiest phase (the rest split evenly over the other two). Circuits
+/// are wired to phases at installation, and the big single-phase loads
+/// (oven, kettle, washing machine) cluster on one; which one is drawn
+/// from the scenario's seed and the house.
+pub const HOUSEHOLD_HEAVY_PHASE_SHARE: f64 = 0.5;
 
 fn default_critical() -> f64 {
     0.3
@@ -605,6 +726,10 @@ pub struct Pv {
     /// Azimuth in degrees clockwise from north (180 = south).
     #[serde(default = "default_azimuth", deserialize_with = "checked::azimuth_deg")]
     pub azimuth_deg: f64,
+    /// `Three` (default) or the one phase, `A`, `B` or `C`, it is on (a
+    /// single-phase unit is at most 4.6 kVA; only with `phases: Unbalanced`).
+    #[serde(default, skip_serializing_if = "Phase::is_three")]
+    pub phase: Phase,
     /// It cannot be changed or removed in build mode.
     #[serde(default, skip_serializing_if = "is_false")]
     pub locked: bool,
@@ -630,6 +755,10 @@ pub struct Battery {
     /// One-way efficiency (charge and discharge each).
     #[serde(default = "default_eff", deserialize_with = "checked::efficiency")]
     pub efficiency: f64,
+    /// `Three` (default) or the one phase, `A`, `B` or `C`, it is on (a
+    /// single-phase unit is at most 4.6 kVA; only with `phases: Unbalanced`).
+    #[serde(default, skip_serializing_if = "Phase::is_three")]
+    pub phase: Phase,
     /// It cannot be changed or removed in build mode.
     #[serde(default, skip_serializing_if = "is_false")]
     pub locked: bool,
@@ -667,6 +796,10 @@ pub struct Ev {
         deserialize_with = "checked::kwh_per_km"
     )]
     pub kwh_per_km: f64,
+    /// `Three` (default) or the one phase, `A`, `B` or `C`, it is on (a
+    /// single-phase unit is at most 4.6 kVA; only with `phases: Unbalanced`).
+    #[serde(default, skip_serializing_if = "Phase::is_three")]
+    pub phase: Phase,
     /// It cannot be changed or removed in build mode.
     #[serde(default, skip_serializing_if = "is_false")]
     pub locked: bool,

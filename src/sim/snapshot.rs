@@ -146,3 +146,20 @@ pub fn bus_consumption_mva(
     }
     out
 }
+
+/// Per-bus, per-phase consumption in MW + j Mvar from device powers in kVA,
+/// each spread over the phases by its shares.
+pub fn bus_phase_consumption_mva(
+    bus_count: usize,
+    devices: impl IntoIterator<Item = (usize, [f64; 3], Complex64)>,
+) -> Vec<[Complex64; 3]> {
+    let mut out = vec![[Complex64::ZERO; 3]; bus_count];
+    for (bus, shares, kva) in devices {
+        if let Some(slot) = out.get_mut(bus) {
+            for (phase, share) in slot.iter_mut().zip(shares) {
+                *phase += kva * share / 1000.0;
+            }
+        }
+    }
+    out
+}

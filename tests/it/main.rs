@@ -14,6 +14,7 @@ mod island;
 mod lessons;
 mod market;
 mod mutants;
+mod phases;
 mod powerflow_reference;
 mod run;
 mod scenarios;

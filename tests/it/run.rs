@@ -175,6 +175,7 @@ fn pv_on_every_kerber_roof_lifts_the_feeder_ends_above_1_05_pu() {
             kwp: 15.0,
             tilt_deg: 35.0,
             azimuth_deg: 180.0,
+            phase: Default::default(),
             locked: false,
         });
     }

@@ -13,7 +13,8 @@ fn angle(a: f64, b: f64) -> f64 {
     (a - b + 540.0).rem_euclid(360.0) - 180.0
 }
 
-/// Largest differences: (phase vm pu, phase va deg, unbalance pp, line current kA, neutral kA, trafo loading pp).
+/// Largest differences: (phase vm pu, phase va deg, unbalance pp, line and transformer
+/// phase currents kA, neutral kA, line and transformer loading pp).
 fn compare(flow: &UnbalancedFlow, pp: &PandapowerCase) -> [f64; 6] {
     let mut d = [0.0f64; 6];
     for (b, r) in pp.res_bus_3ph.iter().enumerate() {
@@ -49,8 +50,24 @@ fn compare(flow: &UnbalancedFlow, pp: &PandapowerCase) -> [f64; 6] {
         d[4] = d[4]
             .max((l.i_n_from_ka - r.i_n_from_ka).abs())
             .max((l.i_n_to_ka - r.i_n_to_ka).abs());
+        d[5] = d[5].max((l.loading_percent - r.loading_percent).abs());
     }
     let t = &pp.res_trafo_3ph[0];
+    let tr = &flow.transformer;
+    for (ours, theirs) in tr
+        .i_from_ka
+        .iter()
+        .zip([t.i_a_hv_ka, t.i_b_hv_ka, t.i_c_hv_ka])
+    {
+        d[3] = d[3].max((ours - theirs).abs());
+    }
+    for (ours, theirs) in tr
+        .i_to_ka
+        .iter()
+        .zip([t.i_a_lv_ka, t.i_b_lv_ka, t.i_c_lv_ka])
+    {
+        d[3] = d[3].max((ours - theirs).abs());
+    }
     for (ours, theirs) in flow.transformer.loading_phase_percent.iter().zip([
         t.loading_a_percent,
         t.loading_b_percent,
@@ -79,7 +96,7 @@ fn check_against(scenario: &str, fixture_name: &str) -> UnbalancedFlow {
         .expect("converges");
     let [dvm, dva, dvuf, di, dn, dtrafo] = compare(&flow, &pp);
     eprintln!(
-        "{fixture_name}: |dvm| {dvm:.1e} pu |dva| {dva:.1e} deg |dVUF| {dvuf:.1e} pp |dI| {di:.1e} kA |dIn| {dn:.1e} kA |dloading trafo| {dtrafo:.1e} pp, {} sweeps",
+        "{fixture_name}: |dvm| {dvm:.1e} pu |dva| {dva:.1e} deg |dVUF| {dvuf:.1e} pp |dI| {di:.1e} kA |dIn| {dn:.1e} kA |dloading| {dtrafo:.1e} pp, {} sweeps",
         flow.iterations
     );
     assert!(

@@ -163,6 +163,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 kwp,
                 tilt_deg,
                 azimuth_deg,
+                phase: Default::default(),
                 locked: false,
             });
         }
@@ -177,6 +178,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 capacity_kwh,
                 power_kw,
                 efficiency,
+                phase: Default::default(),
                 locked: false,
             });
         }
@@ -196,6 +198,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 depart: ClockTime(chrono::NaiveTime::from_hms_opt(7, 30, 0).unwrap_or_default()),
                 daily_km,
                 kwh_per_km: 0.18,
+                phase: Default::default(),
                 locked: false,
             });
         }
@@ -219,6 +222,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 pv: None,
                 battery: None,
                 ev: None,
+                phase: Default::default(),
                 locked: false,
             });
         }

@@ -1,0 +1,182 @@
+//! Scenarios solved per phase (`phases: Unbalanced`): what a file may say,
+//! and what a run of it measures.
+
+use crate::common::{SMALL, built, errors_of, relative_imbalance};
+use microgrid::run::{RunOptions, simulate, summary_text};
+use microgrid::scenario::{self, Phase, PhaseModel};
+use microgrid::sim::metrics::{EnergyTotals, StepRecord};
+use microgrid::sim::network::NetworkState;
+
+/// `SMALL` solved per phase, with `extra` replacing House A's PV.
+fn small_unbalanced(house_a: &str) -> String {
+    SMALL
+        .replace(
+            r#"grid: (transformer: "0.25 MVA 10/0.4 kV"),"#,
+            r#"grid: (transformer: "0.25 MVA 10/0.4 kV"), phases: Unbalanced,"#,
+        )
+        .replace(
+            r#"position_m: (10.0, 5.0), pv: (kwp: 6.0)),"#,
+            &format!("position_m: (10.0, 5.0), {house_a}),"),
+        )
+}
+
+#[test]
+fn phases_are_checked_where_the_file_names_them() {
+    // A single phase in a balanced scenario: it would be silently ignored.
+    let balanced = SMALL.replace("pv: (kwp: 6.0)", "pv: (kwp: 4.0, phase: A)");
+    let e = errors_of(&balanced).join("\n");
+    assert!(e.contains("add `phases: Unbalanced`"), "{e}");
+    assert!(e.contains("House A"), "{e}");
+    // The same file per phase is fine.
+    assert!(errors_of(&small_unbalanced("pv: (kwp: 4.0, phase: A)")).is_empty());
+    // A single-phase inverter over 4.6 kVA (6 kWp is 5.5 kVA of AC).
+    let e = errors_of(&small_unbalanced("pv: (kwp: 6.0, phase: B)")).join("\n");
+    assert!(e.contains("at most 4.6 kVA") && e.contains("5.5"), "{e}");
+    // A house on phase C cannot host a unit on A, nor a three-phase one.
+    let e = errors_of(&small_unbalanced("phase: C, pv: (kwp: 4.0, phase: A)")).join("\n");
+    assert!(e.contains("must be on phase C too, not phase A"), "{e}");
+    let e = errors_of(&small_unbalanced("phase: C, pv: (kwp: 4.0)")).join("\n");
+    assert!(e.contains("not three-phase"), "{e}");
+    // A charger: 3.7 kW on one phase is a product, 11 kW is not.
+    let car = "ev: (battery_kwh: 60, charger_kw: 11.0, phase: A)";
+    let e = errors_of(&small_unbalanced(car)).join("\n");
+    assert!(e.contains("single-phase car charger is at most 4.6"), "{e}");
+    let car = "ev: (battery_kwh: 60, charger_kw: 3.7, phase: A)";
+    assert!(errors_of(&small_unbalanced(car)).is_empty());
+    // A phase that is not one.
+    let e = errors_of(&small_unbalanced("pv: (kwp: 4.0, phase: D)")).join("\n");
+    assert!(
+        e.contains("test.scenario.ron:18:") && e.contains("`D`") && e.contains("`C`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn household_loads_are_spread_over_the_phases_from_the_seed() {
+    let b = built("scenes/default-unbalanced.scenario.ron");
+    assert_eq!(b.scenario.phases, PhaseModel::Unbalanced);
+    let mut heavy = [0usize; 3];
+    for d in b
+        .devices
+        .iter()
+        .filter(|d| matches!(d.kind, scenario::DeviceKind::Household { .. }))
+    {
+        assert!((d.phases.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let k = (0..3)
+            .max_by(|&x, &y| d.phases[x].total_cmp(&d.phases[y]))
+            .expect("three");
+        assert_eq!(d.phases[k], scenario::HOUSEHOLD_HEAVY_PHASE_SHARE);
+        heavy[k] += 1;
+    }
+    // 24 houses: every phase is some house's busiest.
+    assert!(heavy.iter().all(|&n| n >= 3), "{heavy:?}");
+    // The same seed, the same spread; the balanced default draws evenly.
+    assert_eq!(
+        scenario::build::household_phase_shares(42, 5),
+        scenario::build::household_phase_shares(42, 5)
+    );
+    let balanced = built("scenes/default.scenario.ron");
+    assert!(
+        balanced
+            .devices
+            .iter()
+            .all(|d| d.phases == Phase::Three.shares())
+    );
+    // Single-phase PV is on its phase.
+    let pv_on_a = b
+        .devices
+        .iter()
+        .filter(|d| matches!(d.kind, scenario::DeviceKind::Pv(p) if p.phase == Phase::A))
+        .count();
+    assert_eq!(pv_on_a, 2);
+}
+
+/// Kerber Dorfnetz per phase on a winter day from 18:00, every house
+/// connected on `phase(k)` and using 8,000 kWh a year (a heat pump's
+/// household); one day at one-minute steps.
+fn kerber_evening(
+    phase: impl Fn(usize) -> &'static str,
+) -> (String, EnergyTotals, Vec<StepRecord>) {
+    let text = std::fs::read_to_string(crate::common::repo(
+        "scenes/kerber-dorfnetz-unbalanced.scenario.ron",
+    ))
+    .expect("shipped");
+    let mut k = 0;
+    let text: String = text
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("(name: \"House ") {
+                let out = line.replacen(
+                    "annual_kwh: 3500",
+                    &format!("phase: {}, annual_kwh: 8000", phase(k)),
+                    1,
+                );
+                k += 1;
+                out
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(k, 57);
+    let b = crate::common::build_text(&text, "kerber.scenario.ron");
+    let mut records = Vec::new();
+    let summary = simulate(&b, &RunOptions::new(86_400, 60), |world| {
+        let r = world.resource::<StepRecord>().clone();
+        let state = world.resource::<NetworkState>();
+        if let (Some(phases), Some(flow)) = (&state.phases, state.solved()) {
+            // The summary the rest of the simulation reads is the per-phase
+            // solution's: its extremes over every phase.
+            let lowest = (0..phases.v_abc.len())
+                .filter(|&b| phases.low_voltage[b])
+                .flat_map(|b| phases.vm_pu(b))
+                .fold(f64::INFINITY, f64::min);
+            assert!((flow.vm_min_pu() - lowest).abs() < 1e-12);
+        }
+        records.push(r);
+    })
+    .expect("runs");
+    (summary_text(&b, &summary), summary.totals, records)
+}
+
+#[test]
+fn every_house_on_one_phase_breaks_en_50160_and_rotating_them_mends_it() {
+    let (text, one, records) = kerber_evening(|_| "A");
+    eprintln!("{text}");
+    assert!(
+        one.unbalance_max_percent > 2.0,
+        "{}",
+        one.unbalance_max_percent
+    );
+    let (windows, above) = one.unbalance_windows(60);
+    assert_eq!(windows, 144);
+    assert!(above > 0, "{above} of {windows}");
+    assert!(text.contains("10-minute means above 2 %"), "{text}");
+    // The steps' worst unbalance is in the CSV's record, and energy balances
+    // on every step (the per-phase losses and grid exchange).
+    assert!(records.iter().any(|r| r.unbalance_percent > 2.0));
+    for r in &records {
+        assert!(relative_imbalance(r) < 1e-6, "{r:?}");
+    }
+    // The same houses rotated over A, B, C: the unbalance falls well under.
+    let (_, rotated, _) = kerber_evening(|k| ["A", "B", "C"][k % 3]);
+    let (_, above_rotated) = rotated.unbalance_windows(60);
+    eprintln!(
+        "all on A: worst {:.2} %, {above} windows above; rotated: worst {:.2} %, {above_rotated} above",
+        one.unbalance_max_percent, rotated.unbalance_max_percent
+    );
+    assert!(rotated.unbalance_max_percent < one.unbalance_max_percent / 2.0);
+    assert!(above_rotated < above);
+}
+
+#[test]
+fn a_balanced_scenario_measures_no_unbalance() {
+    let b = built("scenes/default.scenario.ron");
+    let summary = simulate(&b, &RunOptions::new(6 * 3600, 60), |world| {
+        assert!(world.resource::<NetworkState>().phases.is_none());
+    })
+    .expect("runs");
+    assert_eq!(summary.totals.unbalance_max_percent, 0.0);
+    assert!(!summary_text(&b, &summary).contains("unbalance"));
+}
