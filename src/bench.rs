@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use chrono::NaiveDateTime;
 
+use crate::network::unbalanced::UnbalancedModel;
 use crate::network::{PowerFlowModel, SolverOptions};
 use crate::scenario::generate::Generated;
 use crate::scenario::{self, Built, GridConnection, Location, Scenario, TransformerSpec, Weather};
@@ -25,6 +26,12 @@ pub struct BenchRow {
     pub iterations: usize,
     /// Cables that close loops (0: radial).
     pub loops: usize,
+    /// Mean time per unbalanced (per-phase) solve of the same instant with
+    /// each household's load spread 50/25/25 as in a per-phase scenario,
+    /// microseconds.
+    pub per_phase_us: f64,
+    /// Sweeps per unbalanced solve.
+    pub per_phase_iterations: usize,
 }
 
 /// A generated town of about `houses` houses (streets of up to 25), with a
@@ -147,23 +154,53 @@ pub fn time_solves(built: &Built, time: NaiveDateTime, solves: u32) -> Result<Be
         std::hint::black_box(&flow);
         n += 1;
     }
+    let solve_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    // The same instant per phase: households uneven, the rest as they are.
+    let phases = crate::sim::snapshot::bus_phase_consumption_mva(
+        built.network.buses.len(),
+        built.devices.iter().zip(&powers).map(|(d, p)| {
+            let shares = match d.kind {
+                crate::scenario::DeviceKind::Household { .. } => {
+                    crate::scenario::build::household_phase_shares(built.scenario.seed, &d.name)
+                }
+                _ => d.phases,
+            };
+            (d.bus, shares, *p)
+        }),
+    );
+    let per_phase = UnbalancedModel::new(&built.network);
+    let first_phase = per_phase
+        .solve(&phases, &options)
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let mut m = 0u32;
+    while m < solves.max(1) || started.elapsed().as_secs_f64() < 0.3 {
+        let flow = per_phase.solve(std::hint::black_box(&phases), &options);
+        std::hint::black_box(&flow);
+        m += 1;
+    }
     Ok(BenchRow {
         houses: built.house_count(),
         buses: built.network.buses.len(),
-        solve_us: started.elapsed().as_secs_f64() * 1e6 / f64::from(n),
+        solve_us,
         iterations: first.iterations,
         loops: model.loop_count(),
+        per_phase_us: started.elapsed().as_secs_f64() * 1e6 / f64::from(m),
+        per_phase_iterations: first_phase.iterations,
     })
 }
 
 fn print_row(row: &BenchRow) {
     outln!(
-        "{:>8} {:>8} {:>6} {:>12.1} {:>10}",
+        "{:>8} {:>8} {:>6} {:>12.1} {:>10} {:>14.1} {:>10} {:>7.2}",
         row.houses,
         row.buses,
         row.loops,
         row.solve_us,
-        row.iterations
+        row.iterations,
+        row.per_phase_us,
+        row.per_phase_iterations,
+        row.per_phase_us / row.solve_us.max(1e-9)
     );
 }
 
@@ -236,12 +273,15 @@ pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
         );
     }
     outln!(
-        "{:>8} {:>8} {:>6} {:>12} {:>10}",
+        "{:>8} {:>8} {:>6} {:>12} {:>10} {:>14} {:>10} {:>7}",
         "houses",
         "buses",
         "loops",
         "solve_us",
-        "iterations"
+        "iterations",
+        "per_phase_us",
+        "phase_iter",
+        "ratio"
     );
     let cases: Vec<(Built, NaiveDateTime)> = match file {
         Some(path) => match crate::cli::load_built(path) {

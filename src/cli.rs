@@ -1223,6 +1223,15 @@ fn powerflow(
         }
     } else {
         out!("{}", snapshot_table(&built, time, &powers, &flow));
+        if built.scenario.phases == scenario::PhaseModel::Unbalanced {
+            let case = pandapower_case(&built, time, &powers, &flow);
+            match UnbalancedModel::new(&built.network)
+                .solve(&case.phase_consumption_mva(), &SolverOptions::default())
+            {
+                Ok(phases) => out!("{}", crate::report::phase_lines(&built, &phases)),
+                Err(e) => outln!("  PER-PHASE POWER FLOW FAILED: {e}"),
+            }
+        }
     }
     if flow.is_ok() {
         ExitCode::SUCCESS

@@ -348,6 +348,8 @@ pub fn pandapower_case(
     let mut load = Vec::new();
     let mut sgen = Vec::new();
     let mut storage = Vec::new();
+    let mut asymmetric_load = Vec::new();
+    let mut asymmetric_sgen = Vec::new();
     for (d, s) in built.devices.iter().zip(device_kva) {
         let record = |sign: f64| PowerRecord {
             name: d.name.clone(),
@@ -355,6 +357,30 @@ pub fn pandapower_case(
             p_mw: sign * s.re / 1000.0,
             q_mvar: sign * s.im / 1000.0,
         };
+        // A device drawn unevenly from the phases goes in pandapower's
+        // asymmetric tables (storage has none: its phases are a load's).
+        if d.phases.iter().any(|x| (x - 1.0 / 3.0).abs() > 1e-12) {
+            let per_phase = |sign: f64| {
+                let [a, b, c] = d.phases.map(|x| *s * x * sign / 1000.0);
+                AsymmetricRecord {
+                    name: d.name.clone(),
+                    bus: d.bus,
+                    p_a_mw: a.re,
+                    q_a_mvar: a.im,
+                    p_b_mw: b.re,
+                    q_b_mvar: b.im,
+                    p_c_mw: c.re,
+                    q_c_mvar: c.im,
+                }
+            };
+            match d.kind {
+                DeviceKind::Pv(_) | DeviceKind::Wind { .. } => {
+                    asymmetric_sgen.push(per_phase(-1.0))
+                }
+                _ => asymmetric_load.push(per_phase(1.0)),
+            }
+            continue;
+        }
         match d.kind {
             DeviceKind::Household { .. } => load.push(record(1.0)),
             DeviceKind::Pv(_) | DeviceKind::Wind { .. } => sgen.push(record(-1.0)),
@@ -447,8 +473,8 @@ pub fn pandapower_case(
         res_line: Vec::new(),
         res_trafo: Vec::new(),
         res_ext_grid: Vec::new(),
-        asymmetric_load: Vec::new(),
-        asymmetric_sgen: Vec::new(),
+        asymmetric_load,
+        asymmetric_sgen,
         res_bus_3ph: Vec::new(),
         res_line_3ph: Vec::new(),
         res_trafo_3ph: Vec::new(),
@@ -641,4 +667,48 @@ fn clip(s: &str, n: usize) -> String {
     } else {
         s.chars().take(n - 1).chain(std::iter::once('~')).collect()
     }
+}
+
+/// The per-phase solution in a few lines: the extreme phase voltages, the
+/// worst unbalance against EN 50160's 2 %, the largest neutral current.
+pub fn phase_lines(built: &Built, flow: &UnbalancedFlow) -> String {
+    let net = &built.network;
+    let customer = |b: &usize| flow.low_voltage[*b];
+    let buses: Vec<usize> = (0..flow.v_abc.len()).filter(customer).collect();
+    let extreme = |pick: fn(f64, f64) -> f64, start: f64| {
+        buses.iter().flat_map(|&b| flow.vm_pu(b)).fold(start, pick)
+    };
+    let worst = buses.iter().copied().max_by(|&a, &b| {
+        flow.unbalance_percent(a)
+            .total_cmp(&flow.unbalance_percent(b))
+    });
+    let neutral = flow.lines.iter().enumerate().max_by(|a, b| {
+        a.1.i_n_from_ka
+            .max(a.1.i_n_to_ka)
+            .total_cmp(&b.1.i_n_from_ka.max(b.1.i_n_to_ka))
+    });
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  per phase        phase voltages {:.4} to {:.4} pu",
+        extreme(f64::min, f64::INFINITY),
+        extreme(f64::max, f64::NEG_INFINITY)
+    );
+    if let Some(b) = worst {
+        let _ = writeln!(
+            out,
+            "  unbalance        worst {:.2} % at {} (|V2|/|V1|; EN 50160: at most 2 %)",
+            flow.unbalance_percent(b),
+            net.buses[b].name
+        );
+    }
+    if let Some((l, f)) = neutral {
+        let _ = writeln!(
+            out,
+            "  neutral          up to {:.1} A, in {}",
+            f.i_n_from_ka.max(f.i_n_to_ka) * 1000.0,
+            net.lines[l].name
+        );
+    }
+    out
 }

@@ -721,7 +721,7 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         );
     }
     if built.scenario.phases == crate::scenario::PhaseModel::Unbalanced {
-        let (windows, above) = t.unbalance_windows(s.step_s);
+        let (windows, above) = t.unbalance_windows();
         let share = if windows > 0 {
             format!(
                 "{above} of {windows} 10-minute means above {UNBALANCE_LIMIT_PERCENT:.0} % ({:.1} %; EN 50160 allows 5 %)",

@@ -37,3 +37,8 @@ bash tools/make_ynyn_scenario.sh
 "$mg" powerflow tests/fixtures/default-ynyn.scenario.ron --at "2025-06-21 13:00" --json > "$tmp/ynyn-midday.json"
 python3 tools/pandapower_3ph_reference.py case "$tmp/ynyn-midday.json" tests/fixtures/default_ynyn_3ph_pv_on_a.json pv-on-a
 python3 tools/pandapower_3ph_reference.py kerber tests/fixtures/kerber_3ph.json
+# The shipped per-phase default as microgrid puts it on the phases (its
+# single-phase PV and uneven household loads), at noon.
+python3 tools/make_unbalanced_scenarios.py
+"$mg" powerflow scenes/default-unbalanced.scenario.ron --at "2025-06-21 13:00" --json > "$tmp/unbalanced-midday.json"
+python3 tools/pandapower_3ph_reference.py case "$tmp/unbalanced-midday.json" tests/fixtures/default_unbalanced_3ph.json as-is

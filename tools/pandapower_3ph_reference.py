@@ -16,9 +16,12 @@ Patterns (deterministic, by the load's or generator's position in its table):
   spread     load k: half on phase k mod 3, a quarter on each other phase;
              PV k: all on phase k mod 3 (single-phase inverters, rotated).
   pv-on-a    loads as spread; every PV on phase A (the teaching case).
+  as-is      the case's own tables: a scenario solved per phase writes its
+             uneven devices in asymmetric_load / asymmetric_sgen already.
 
 pandapower's runpp_3ph ignores storage, so batteries and cars go in as
-balanced loads. Its outer stop is fixed at 3e-8 MVA; a diverged run can
+balanced loads; and it ignores a static generator whose `type` is not
+"wye" or "delta" (create_sgen leaves it empty), so ours say "wye". Its outer stop is fixed at 3e-8 MVA; a diverged run can
 report converged with NaN (issue #3068), so NaN fails here.
 Tested with pandapower 3.5.6.
 """
@@ -79,6 +82,20 @@ def asymmetric(net, table, name, bus, p, q, shares):
 
 
 def place(net, case, pattern):
+    if pattern == "as-is":
+        for r in case["load"] + case["storage"]:
+            pp.create_load(net, r["bus"], r["p_mw"], r["q_mvar"], name=r["name"])
+        # create_sgen leaves `type` empty, and runpp_3ph takes only "wye" and
+        # "delta" elements: without it a balanced generator is silently left
+        # out of the unbalanced solve (pandapower 3.5.6).
+        for r in case["sgen"]:
+            pp.create_sgen(net, r["bus"], r["p_mw"], r["q_mvar"], name=r["name"], type="wye")
+        for table, create in (("asymmetric_load", pp.create_asymmetric_load),
+                              ("asymmetric_sgen", pp.create_asymmetric_sgen)):
+            for r in case.get(table, []):
+                create(net, r["bus"], name=r["name"], **{k: r[k] for k in (
+                    "p_a_mw", "q_a_mvar", "p_b_mw", "q_b_mvar", "p_c_mw", "q_c_mvar")})
+        return
     for k, r in enumerate(case["load"]):
         asymmetric(net, "load", r["name"], r["bus"], r["p_mw"], r["q_mvar"], phases(0.5, k))
     for r in case["storage"]:

@@ -310,7 +310,7 @@ pub fn reasons(
     let mut out = Vec::new();
     let used = tools_used(start, design);
     // Settings the build tools do not change.
-    let fixed: [(&str, bool); 9] = [
+    let fixed: [(&str, bool); 10] = [
         (
             "challenge.fixed_location",
             start.location == design.location,
@@ -318,6 +318,10 @@ pub fn reasons(
         (
             "challenge.fixed_grid_voltage",
             start.grid.vm_pu == design.grid.vm_pu && start.grid.mv_kv == design.grid.mv_kv,
+        ),
+        (
+            "challenge.fixed_grid_strength",
+            start.grid.strength() == design.grid.strength() && start.phases == design.phases,
         ),
         (
             "challenge.fixed_cable_types",

@@ -92,8 +92,6 @@ struct Sequence {
     /// Shunt admittance of that branch at the parent's and at this bus's end.
     y_parent_end: Vec<Complex64>,
     y_child_end: Vec<Complex64>,
-    /// All branch-end shunts at each bus.
-    y_shunt: Vec<Complex64>,
     /// A source's admittance to earth at the root of each tree (the grid's
     /// short-circuit admittance, a Dyn transformer's earthed star).
     y_source: Vec<Complex64>,
@@ -103,6 +101,34 @@ struct Sequence {
     shift: Vec<Complex64>,
     links: Vec<Link>,
     link_inverse: Vec<Complex64>,
+    /// The ladder's constants (they depend on the network only): each
+    /// subtree's admittance seen from its parent, I = y_eq V_parent + J;
+    /// 1 / (1 + Y z), which turns the subtree's injections into its J; and
+    /// at a root, everything its trees' shunts draw per volt.
+    y_eq: Vec<Complex64>,
+    inv_d: Vec<Complex64>,
+    y_root: Vec<Complex64>,
+}
+
+/// The ladder's constants of a sequence (see [`Sequence::y_eq`]).
+fn ladder_constants(
+    order: &[usize],
+    parent: &[usize],
+    z: &[Option<Complex64>],
+    y_shunt: &[Complex64],
+) -> (Vec<Complex64>, Vec<Complex64>, Vec<Complex64>) {
+    let n = parent.len();
+    let mut y_total = y_shunt.to_vec();
+    let (mut y_eq, mut inv_d) = (vec![Complex64::ZERO; n], vec![Complex64::ONE; n]);
+    for &c in order[1..].iter().rev() {
+        if let Some(z) = z[c] {
+            inv_d[c] = (Complex64::ONE + y_total[c] * z).inv();
+            y_eq[c] = y_total[c] * inv_d[c];
+            let p = parent[c];
+            y_total[p] += y_eq[c];
+        }
+    }
+    (y_eq, inv_d, y_total)
 }
 
 /// Currents at both ends of a line or the transformer, per phase.
@@ -314,8 +340,10 @@ impl UnbalancedModel {
     }
 
     /// Compiles a network run as an island from a grid-forming unit at
-    /// `root`: a three-phase unit that holds a balanced voltage, so the
-    /// root's negative- and zero-sequence voltages are zero; the grid is off.
+    /// `root`: a three-phase unit that holds a balanced voltage (its
+    /// negative-sequence voltage zero) and, wired without a neutral, offers
+    /// the zero sequence no path: the transformer's earthed star stays the
+    /// only one. The grid is off.
     pub fn with_root(network: &Network, root: usize, vm_pu: f64, va_degree: f64) -> Self {
         Self::build(
             &network.buses,
@@ -324,7 +352,7 @@ impl UnbalancedModel {
             root,
             vm_pu,
             va_degree,
-            [None, None, None],
+            [Some(Complex64::ZERO), None, None],
         )
     }
 
@@ -518,11 +546,11 @@ impl UnbalancedModel {
                 }
             }
             let link_inverse = loop_impedance_inverse(&links, &order, &parent, &z);
+            let (y_eq, inv_d, y_root) = ladder_constants(&order, &parent, &z, &y_shunt);
             Sequence {
                 z,
                 y_parent_end,
                 y_child_end,
-                y_shunt,
                 y_source,
                 fixed_root,
                 shift: shift_degree
@@ -531,6 +559,9 @@ impl UnbalancedModel {
                     .collect(),
                 links,
                 link_inverse,
+                y_eq,
+                inv_d,
+                y_root,
             }
         });
         Self {
@@ -602,11 +633,17 @@ impl UnbalancedModel {
             .sequences
             .each_ref()
             .map(|q| vec![Complex64::ZERO; q.links.len()]);
+        let mut j_total = vec![Complex64::ZERO; n];
         let mut iterations = 0;
         loop {
             iterations += 1;
             for &i in &loaded {
-                let v012 = [0, 1, 2].map(|s| v[s][i] * self.sequences[s].shift[i]);
+                // The zero sequence is never shifted.
+                let v012 = [
+                    v[0][i],
+                    v[1][i] * self.sequences[1].shift[i],
+                    v[2][i] * self.sequences[2].shift[i],
+                ];
                 let v_abc = sequence_to_phase(v012);
                 let mut i_abc = [Complex64::ZERO; 3];
                 for k in 0..3 {
@@ -615,40 +652,47 @@ impl UnbalancedModel {
                     }
                 }
                 let i012 = phase_to_sequence(i_abc);
-                for s in 0..3 {
-                    injection[s][i] = i012[s] * self.sequences[s].shift[i].conj();
-                }
+                injection[0][i] = i012[0];
+                injection[1][i] = i012[1] * self.sequences[1].shift[i].conj();
+                injection[2][i] = i012[2] * self.sequences[2].shift[i].conj();
             }
             let mut max_change = 0.0f64;
             for s in 0..3 {
                 let q = &self.sequences[s];
-                self.backward_sweep(q, &injection[s], &v[s], &link_current[s], &mut current[s]);
-                max_change = max_change.max(self.forward_sweep(q, &current[s], &mut v[s]));
+                max_change = max_change.max(self.ladder(
+                    q,
+                    &injection[s],
+                    &link_current[s],
+                    &mut v[s],
+                    &mut j_total,
+                    &mut current[s],
+                ));
                 max_change = max_change.max(compensate(q, &v[s], &mut link_current[s]));
             }
-            let weakest = self
+            // A cheap watch while iterating (the positive sequence, squared);
+            // every phase is checked once the voltages have settled.
+            let collapse_sqr = options.collapse_vm_pu * options.collapse_vm_pu;
+            let sagging = self
                 .order
                 .iter()
-                .map(|&i| {
-                    let v012 = [0, 1, 2].map(|s| v[s][i] * self.sequences[s].shift[i]);
-                    let vm = sequence_to_phase(v012)
-                        .iter()
-                        .map(|x| x.norm())
-                        .fold(f64::INFINITY, f64::min);
-                    (i, vm)
-                })
-                .fold((self.root, f64::INFINITY), |w, (i, vm)| {
-                    if vm.is_nan() || vm < w.1 { (i, vm) } else { w }
-                });
-            if weakest.1.is_nan() || weakest.1 < options.collapse_vm_pu || !max_change.is_finite() {
+                .map(|&i| (i, v[1][i].norm_sqr()))
+                .find(|(_, vm_sqr)| vm_sqr.is_nan() || *vm_sqr < collapse_sqr);
+            if let Some((bus, vm_sqr)) = sagging {
                 return Err(PowerFlowError::VoltageCollapse {
                     iterations,
-                    bus: weakest.0,
-                    vm_pu: if weakest.1.is_finite() {
-                        weakest.1
+                    bus,
+                    vm_pu: if vm_sqr.is_finite() {
+                        vm_sqr.sqrt()
                     } else {
                         0.0
                     },
+                });
+            }
+            if !max_change.is_finite() {
+                return Err(PowerFlowError::VoltageCollapse {
+                    iterations,
+                    bus: self.root,
+                    vm_pu: 0.0,
                 });
             }
             if max_change < options.tolerance_pu {
@@ -661,54 +705,91 @@ impl UnbalancedModel {
                 });
             }
         }
-        for s in 0..3 {
-            let q = &self.sequences[s];
-            self.backward_sweep(q, &injection[s], &v[s], &link_current[s], &mut current[s]);
+        // Settled: no phase may be below the collapse threshold.
+        let weakest = self
+            .order
+            .iter()
+            .map(|&i| {
+                let v012 = [0, 1, 2].map(|s| v[s][i] * self.sequences[s].shift[i]);
+                let vm = sequence_to_phase(v012)
+                    .iter()
+                    .map(|x| x.norm())
+                    .fold(f64::INFINITY, f64::min);
+                (i, vm)
+            })
+            .fold((self.root, f64::INFINITY), |w, (i, vm)| {
+                if vm.is_nan() || vm < w.1 { (i, vm) } else { w }
+            });
+        if weakest.1.is_nan() || weakest.1 < options.collapse_vm_pu {
+            return Err(PowerFlowError::VoltageCollapse {
+                iterations,
+                bus: weakest.0,
+                vm_pu: if weakest.1.is_finite() {
+                    weakest.1
+                } else {
+                    0.0
+                },
+            });
         }
+        // The last solve's currents are the series currents of its voltages.
         Ok(self.results(&v, &current, &link_current, iterations))
     }
 
-    /// Sums currents from the leaves to the root of each tree of a sequence.
-    fn backward_sweep(
+    /// One exact solve of a sequence's trees for fixed current injections
+    /// (the loads' and the links'), every shunt taken implicitly: from the
+    /// leaves up, each subtree becomes the current it draws as a linear
+    /// function of its parent's voltage, I = Y V + J; from the roots down,
+    /// the voltages follow. A strong shunt far from the root (a Dyn
+    /// transformer's earthed star seen from an island's forming unit) would
+    /// make a plain sweep, which takes shunt currents from the last
+    /// voltages, diverge. Leaves `current[c]` the series current from
+    /// `parent[c]` into `c` (at a root: all its trees draw); returns the
+    /// largest voltage change, pu.
+    fn ladder(
         &self,
         q: &Sequence,
         injection: &[Complex64],
-        v: &[Complex64],
         link_current: &[Complex64],
+        v: &mut [Complex64],
+        j_total: &mut [Complex64],
         current: &mut [Complex64],
-    ) {
+    ) -> f64 {
         for &i in &self.order {
-            current[i] = injection[i] + q.y_shunt[i] * v[i];
+            j_total[i] = injection[i];
         }
         for (l, j) in q.links.iter().zip(link_current) {
-            current[l.a] += j;
-            current[l.b] -= j;
+            j_total[l.a] += j;
+            j_total[l.b] -= j;
         }
         for &c in self.order[1..].iter().rev() {
             if q.z[c].is_some() {
-                let flow = current[c];
-                current[self.parent[c]] += flow;
+                let j_eq = j_total[c] * q.inv_d[c];
+                j_total[self.parent[c]] += j_eq;
+                // Kept for the forward pass: the equivalent, in place.
+                j_total[c] = j_eq;
             }
         }
-    }
-
-    /// New voltages from the roots down; returns the largest change, pu.
-    fn forward_sweep(&self, q: &Sequence, current: &[Complex64], v: &mut [Complex64]) -> f64 {
         let mut max_change_sqr = 0.0f64;
         for &i in &self.order {
             let new_v = match q.z[i] {
-                Some(z) => v[self.parent[i]] - z * current[i],
-                None if i == self.root && q.fixed_root.is_some() => {
-                    q.fixed_root.unwrap_or_default()
+                Some(z) => {
+                    let p = self.parent[i];
+                    current[i] = q.y_eq[i] * v[p] + j_total[i];
+                    v[p] - z * current[i]
                 }
                 None => {
-                    // A source to earth: its current balances what the tree draws.
-                    let y = q.y_source[i] + q.y_shunt[i];
-                    if y == Complex64::ZERO {
-                        Complex64::ZERO
-                    } else {
-                        -(current[i] - q.y_shunt[i] * v[i]) / y
-                    }
+                    let fixed = q.fixed_root.filter(|_| i == self.root);
+                    let new_v = fixed.unwrap_or_else(|| {
+                        // A source to earth balances what the trees draw.
+                        let y = q.y_source[i] + q.y_root[i];
+                        if y == Complex64::ZERO {
+                            Complex64::ZERO
+                        } else {
+                            -j_total[i] / y
+                        }
+                    });
+                    current[i] = q.y_root[i] * new_v + j_total[i];
+                    new_v
                 }
             };
             max_change_sqr = max_change_sqr.max((new_v - v[i]).norm_sqr());
@@ -1090,16 +1171,24 @@ mod tests {
             Complex64::ZERO,
         ];
         loads[2] = [Complex64::new(0.003, 0.0); 3];
-        let summary = UnbalancedModel::new(&net)
-            .solve(&loads, &SolverOptions::default())
-            .expect("converges")
-            .as_power_flow();
         let taken: f64 = loads.iter().flatten().map(|s| s.re).sum();
-        // Line and transformer losses from their two ends' powers: an
-        // independent sum over every branch, against the grid's figure.
-        let gap = summary.ext_grid_p_mw - taken - summary.losses_mw();
-        assert!(gap.abs() < 1e-9, "{gap} MW unaccounted for");
-        assert!(summary.losses_mw() > 0.0);
+        // The grid, and an island formed at bus 3 (its zero sequence earthed
+        // only at the transformer, far from the forming unit).
+        for model in [
+            UnbalancedModel::new(&net),
+            UnbalancedModel::with_root(&net, 3, 1.0, 0.0),
+        ] {
+            let flow = model
+                .solve(&loads, &SolverOptions::default())
+                .expect("converges");
+            let summary = flow.as_power_flow();
+            // Line and transformer losses from their two ends' powers: an
+            // independent sum over every branch, against the source's figure.
+            let gap = summary.ext_grid_p_mw - taken - summary.losses_mw();
+            assert!(gap.abs() < 1e-9, "{gap} MW unaccounted for");
+            assert!(summary.losses_mw() > 0.0);
+            assert!(flow.iterations < 30, "{} sweeps", flow.iterations);
+        }
     }
 
     #[test]
@@ -1124,6 +1213,30 @@ mod tests {
         assert!((0.080..0.095).contains(&last.i_to_ka[0]), "{last:?}");
         // The Dyn transformer keeps the zero sequence off the grid side.
         assert!(flow.v_012[0][0].norm() < 1e-12);
+    }
+
+    #[test]
+    fn an_absurd_load_is_a_collapse_not_a_panic_or_nan() {
+        let net = feeder();
+        let mut loads = vec![[Complex64::ZERO; 3]; net.buses.len()];
+        loads[4] = [Complex64::new(5.0, 1.0), Complex64::ZERO, Complex64::ZERO];
+        for model in [
+            UnbalancedModel::new(&net),
+            UnbalancedModel::with_root(&net, 2, 1.0, 0.0),
+        ] {
+            match model.solve(&loads, &SolverOptions::default()) {
+                Err(PowerFlowError::VoltageCollapse { vm_pu, .. }) => assert!(vm_pu.is_finite()),
+                Err(PowerFlowError::NotConverged { .. }) => {}
+                Ok(flow) => panic!("5 MW on one phase of a 250 kVA feeder solved: {flow:?}"),
+            }
+        }
+        // NaN consumption is refused the same way.
+        loads[4] = [Complex64::new(f64::NAN, 0.0); 3];
+        assert!(
+            UnbalancedModel::new(&net)
+                .solve(&loads, &SolverOptions::default())
+                .is_err()
+        );
     }
 
     /// pandapower's own check against PowerFactory

@@ -642,7 +642,7 @@ fn house_devices(
         house.phase,
     );
     if model == PhaseModel::Unbalanced && house.phase == Phase::Three {
-        household.phases = household_phase_shares(seed, index);
+        household.phases = household_phase_shares(seed, &house.name);
     }
     let mut out = vec![household];
     out.extend(house.pv.map(|p| device(DeviceKind::Pv(p), p.phase)));
@@ -657,10 +657,14 @@ fn house_devices(
 
 /// A three-phase house's load over phases A, B and C in an unbalanced
 /// scenario: [`HOUSEHOLD_HEAVY_PHASE_SHARE`] on the phase drawn from the
-/// seed and the house's index, the rest split over the other two.
-pub fn household_phase_shares(seed: u64, house: usize) -> [f64; 3] {
-    // SplitMix64's finaliser: a well-spread draw from (seed, house).
-    let mut z = seed ^ (house as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+/// seed and the house's name (so it stays when other houses come or go),
+/// the rest split over the other two.
+pub fn household_phase_shares(seed: u64, house: &str) -> [f64; 3] {
+    // FNV-1a over the name, then SplitMix64's finaliser with the seed.
+    let name = house.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
+    });
+    let mut z = seed ^ name.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;

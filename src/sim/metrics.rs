@@ -68,12 +68,15 @@ pub const UNBALANCE_LIMIT_PERCENT: f64 = 2.0;
 /// EN 50160's averaging window, seconds.
 pub const UNBALANCE_WINDOW_S: i64 = 600;
 
-/// The 10-minute window of unbalance now being averaged, per bus.
+/// The 10-minute window of unbalance now being averaged, per bus: the sum
+/// of the squared factors (IEC 61000-4-30 aggregates as an RMS) and the
+/// seconds seen.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnbalanceWindow {
     slot: Option<i64>,
     sums: Vec<f64>,
     steps: u32,
+    seconds: i64,
 }
 
 /// One house at the last step, kW (consumer frame).
@@ -230,9 +233,14 @@ impl Default for EnergyTotals {
 }
 
 impl EnergyTotals {
-    /// Adds a step's per-bus unbalance (percent) at `time`; a step in a new
-    /// 10-minute slot closes the one before.
-    pub fn add_unbalance(&mut self, time: NaiveDateTime, per_bus: impl Iterator<Item = f64>) {
+    /// Adds a step of `step_s` seconds with its per-bus unbalance (percent)
+    /// at `time`; a step in a new 10-minute slot closes the one before.
+    pub fn add_unbalance(
+        &mut self,
+        time: NaiveDateTime,
+        step_s: u32,
+        per_bus: impl Iterator<Item = f64>,
+    ) {
         let slot = time.and_utc().timestamp().div_euclid(UNBALANCE_WINDOW_S);
         if self.unbalance_window.slot != Some(slot) {
             self.close_unbalance_window();
@@ -243,35 +251,40 @@ impl EnergyTotals {
             if k >= w.sums.len() {
                 w.sums.resize(k + 1, 0.0);
             }
-            w.sums[k] += x;
+            w.sums[k] += x * x;
             self.unbalance_max_percent = self.unbalance_max_percent.max(x);
         }
         w.steps += 1;
+        w.seconds += i64::from(step_s);
     }
 
+    /// Counts the open window if it was seen whole (a run that starts in
+    /// the middle of a slot, or a window partly dark, is not a measurement).
     fn close_unbalance_window(&mut self) {
         let w = std::mem::take(&mut self.unbalance_window);
-        if w.steps == 0 {
+        if w.steps == 0 || w.seconds < UNBALANCE_WINDOW_S {
             return;
         }
         self.unbalance_windows += 1;
-        let worst_mean = w
+        let worst_rms = w
             .sums
             .iter()
-            .fold(0.0f64, |m, s| m.max(s / f64::from(w.steps)));
-        if worst_mean > UNBALANCE_LIMIT_PERCENT {
+            .fold(0.0f64, |m, s| m.max((s / f64::from(w.steps)).sqrt()));
+        if worst_rms > UNBALANCE_LIMIT_PERCENT {
             self.unbalance_windows_above += 1;
         }
     }
 
-    /// Complete 10-minute windows and those above the limit, counting the
-    /// open one when the run ends on its last step (`step_s` long).
-    pub fn unbalance_windows(&self, step_s: u32) -> (u64, u64) {
+    /// Forgets the window being averaged (the network changed under it).
+    pub fn restart_unbalance_window(&mut self) {
+        self.unbalance_window = UnbalanceWindow::default();
+    }
+
+    /// Complete 10-minute windows and those above the limit, the open one
+    /// counted if it is complete.
+    pub fn unbalance_windows(&self) -> (u64, u64) {
         let mut done = self.clone();
-        let w = &self.unbalance_window;
-        if i64::from(w.steps) * i64::from(step_s) >= UNBALANCE_WINDOW_S {
-            done.close_unbalance_window();
-        }
+        done.close_unbalance_window();
         (done.unbalance_windows, done.unbalance_windows_above)
     }
 
@@ -417,6 +430,7 @@ fn record_step(
                 r.unbalance_percent = phases.worst_customer_unbalance_percent();
                 totals.add_unbalance(
                     clock.now(),
+                    clock.step_s,
                     (0..phases.v_abc.len())
                         .filter(|&b| phases.low_voltage[b])
                         .map(|b| phases.unbalance_percent(b)),
@@ -507,23 +521,43 @@ mod tests {
     #[test]
     fn unbalance_is_judged_on_each_bus_s_ten_minute_mean() {
         let mut t = EnergyTotals::default();
-        // Window 12:00-12:10: bus 0 at 3 % for 5 minutes, then 0: a mean of
-        // 1.5 %, under the limit although its worst minute is over.
+        // A run that starts at 11:57: three minutes of a window, not counted.
+        for m in -3..0 {
+            t.add_unbalance(at(m), 60, [9.0, 9.0].into_iter());
+        }
+        // Window 12:00-12:10: bus 0 at 2.5 % for 5 minutes, then 0: an RMS
+        // of 1.77 %, under the limit although its worst minutes are over.
         for m in 0..10 {
-            let x = if m < 5 { 3.0 } else { 0.0 };
-            t.add_unbalance(at(m), [x, 0.5].into_iter());
+            let x = if m < 5 { 2.5 } else { 0.0 };
+            t.add_unbalance(at(m), 60, [x, 0.5].into_iter());
         }
-        // Window 12:10-12:20: bus 1 at 2.5 % throughout: over.
+        // Window 12:10-12:20: bus 1 at 2.1 % throughout: over.
         for m in 10..20 {
-            t.add_unbalance(at(m), [0.1, 2.5].into_iter());
+            t.add_unbalance(at(m), 60, [0.1, 2.1].into_iter());
         }
-        // Three minutes of a third window: not complete at 1-minute steps.
+        // Three minutes of a fourth window: not complete.
         for m in 20..23 {
-            t.add_unbalance(at(m), [9.0, 9.0].into_iter());
+            t.add_unbalance(at(m), 60, [9.0, 9.0].into_iter());
         }
-        assert_eq!(t.unbalance_windows(60), (2, 1));
+        assert_eq!(t.unbalance_windows(), (2, 1));
         assert_eq!(t.unbalance_max_percent, 9.0);
+        // Seven more minutes complete it, over the limit.
+        for m in 23..30 {
+            t.add_unbalance(at(m), 60, [3.0, 0.0].into_iter());
+        }
+        assert_eq!(t.unbalance_windows(), (3, 2));
+        // RMS, not the mean: 3.6 % for 3 minutes and 0.5 % for 7 is a mean
+        // of 1.43 % but an RMS of 2.02 %: over.
+        let mut u = EnergyTotals::default();
+        for m in 0..10 {
+            let x = if m < 3 { 3.6 } else { 0.5 };
+            u.add_unbalance(at(m), 60, [x].into_iter());
+        }
+        assert_eq!(u.unbalance_windows(), (1, 1));
         // At 15-minute steps a single step is a whole window.
-        assert_eq!(t.unbalance_windows(900), (3, 2));
+        let mut v = EnergyTotals::default();
+        v.add_unbalance(at(0), 900, [2.5].into_iter());
+        v.add_unbalance(at(15), 900, [1.0].into_iter());
+        assert_eq!(v.unbalance_windows(), (2, 1));
     }
 }

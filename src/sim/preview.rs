@@ -11,12 +11,13 @@ use bevy::prelude::*;
 use num_complex::Complex64;
 
 use super::devices::{CurrentEnvironment, DeviceIndex, DevicePower};
-use super::snapshot::{bus_consumption_mva, device_power};
+use super::snapshot::{bus_consumption_mva, bus_phase_consumption_mva, device_power};
 use super::{Neighbourhood, SimClock};
+use crate::network::unbalanced::UnbalancedModel;
 use crate::network::{PowerFlowModel, SolverOptions};
 use crate::physics::storage::{BatteryRating, self_consumption_kw};
 use crate::scenario::edit::{self, Edit};
-use crate::scenario::{Built, DeviceKind};
+use crate::scenario::{Built, DeviceKind, PhaseModel};
 
 /// The power flow's figures an edit changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +30,9 @@ pub struct FlowFigures {
     pub v_max_pu: f64,
     /// The busiest cable and its loading, percent.
     pub busiest: Option<(String, f64)>,
+    /// In a scenario solved per phase: the worst voltage unbalance on the
+    /// feeder (else anywhere), percent.
+    pub unbalance_percent: Option<f64>,
 }
 
 /// An edit's predicted effect.
@@ -60,6 +64,7 @@ fn feeder_of(edit: &Edit, built: &Built) -> Option<usize> {
         | Edit::SetPv { house, .. }
         | Edit::SetBattery { house, .. }
         | Edit::SetCar { house, .. }
+        | Edit::SetPhase { house, .. }
         | Edit::MoveHouse { house, .. } => house.as_str(),
         Edit::AddHouse { bus, .. }
         | Edit::AddTurbine { bus, .. }
@@ -90,24 +95,51 @@ fn figures(
     powers: &[Complex64],
     feeder: Option<usize>,
 ) -> Result<FlowFigures, String> {
-    let consumption = bus_consumption_mva(
-        built.network.buses.len(),
-        built.devices.iter().zip(powers).map(|(d, p)| (d.bus, *p)),
-    );
-    let flow = PowerFlowModel::new(&built.network)
-        .solve(&consumption, &SolverOptions::default())
-        .map_err(|e| format!("the edited network has no power-flow solution ({e})"))?;
+    let no_solution = |e| format!("the edited network has no power-flow solution ({e})");
     let on_feeder = |bus: usize| match feeder {
         Some(f) => built.network.buses[bus].feeder == Some(f),
         None => bus != built.network.transformer.hv_bus,
     };
+    let (flow, phases) = if built.scenario.phases == PhaseModel::Unbalanced {
+        let consumption = bus_phase_consumption_mva(
+            built.network.buses.len(),
+            built
+                .devices
+                .iter()
+                .zip(powers)
+                .map(|(d, p)| (d.bus, d.phases, *p)),
+        );
+        let phases = UnbalancedModel::new(&built.network)
+            .solve(&consumption, &SolverOptions::default())
+            .map_err(no_solution)?;
+        (phases.as_power_flow(), Some(phases))
+    } else {
+        let consumption = bus_consumption_mva(
+            built.network.buses.len(),
+            built.devices.iter().zip(powers).map(|(d, p)| (d.bus, *p)),
+        );
+        let flow = PowerFlowModel::new(&built.network)
+            .solve(&consumption, &SolverOptions::default())
+            .map_err(no_solution)?;
+        (flow, None)
+    };
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for (b, v) in flow.vm_pu.iter().enumerate() {
-        if on_feeder(b) {
-            lo = lo.min(*v);
-            hi = hi.max(*v);
+    for b in (0..flow.vm_pu.len()).filter(|&b| on_feeder(b)) {
+        // Per phase, both extremes: a bus may be high on one and low on another.
+        let vms = phases.as_ref().map_or([flow.vm_pu[b]; 3], |p| p.vm_pu(b));
+        for v in vms {
+            lo = lo.min(v);
+            hi = hi.max(v);
         }
     }
+    let unbalance_percent = phases.as_ref().map(|p| {
+        let on: Vec<usize> = (0..p.v_abc.len()).filter(|&b| on_feeder(b)).collect();
+        if on.is_empty() {
+            p.worst_customer_unbalance_percent()
+        } else {
+            p.worst_unbalance_percent(on)
+        }
+    });
     if !lo.is_finite() {
         (lo, hi) = (flow.vm_min_pu(), flow.vm_max_pu());
     }
@@ -122,6 +154,7 @@ fn figures(
         v_min_pu: lo,
         v_max_pu: hi,
         busiest,
+        unbalance_percent,
     })
 }
 

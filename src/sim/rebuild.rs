@@ -120,6 +120,9 @@ pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
     // The network anew, solved below for the present powers; the grid's state goes on.
     world.insert_resource(GridModel(PowerFlowModel::new(&built.network)));
     world.insert_resource(super::network::UnbalancedGridModel::for_built(&built));
+    world
+        .resource_mut::<EnergyTotals>()
+        .restart_unbalance_window();
     world.insert_resource(NetworkState::default());
     world.insert_resource(IslandGridModel::default());
     // An island's units go on; the reference follows its device to the new

@@ -279,13 +279,15 @@ fn a_saved_neighbourhood_loads_back_the_same_and_shipped_files_are_kept() {
 
 #[test]
 fn every_shipped_scenario_round_trips_through_its_file_form() {
-    for name in [
-        "scenes/default.scenario.ron",
-        "scenes/kerber-dorfnetz.scenario.ron",
-        "scenes/town-1000.scenario.ron",
-        "scenes/greensboro-tmy.scenario.ron",
-        "scenes/empty-street.scenario.ron",
-    ] {
+    let files = crate::common::content_files("scenes", ".scenario.ron");
+    assert!(files.len() >= 7, "{files:?}");
+    for file in files {
+        let relative = file
+            .strip_prefix(crate::common::repo(""))
+            .unwrap_or(&file)
+            .to_string_lossy()
+            .into_owned();
+        let name = relative.as_str();
         let b = built(name);
         let text = edit::to_ron(&b.scenario).expect("writes");
         let again = scenario::parse(&text, name).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -410,6 +412,7 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         r#"SetPv(house: "H", kwp: 3.0)"#,
         r#"SetBattery(house: "H", power_kw: 3.0)"#,
         r#"SetCar(house: "H", v2g: true)"#,
+        r#"SetPhase(house: "H", unit: Pv, phase: A)"#,
         r#"SetTurbine(name: "T", hub_height_m: 30.0)"#,
         r#"SetTransformer(transformer: "0.4 MVA 10/0.4 kV")"#,
         r#"SetController(strategy: PriceAware, outage_reserve: Some(0.8))"#,

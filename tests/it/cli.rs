@@ -167,7 +167,16 @@ fn bench_prints_its_table_for_a_file() {
         .collect();
     assert_eq!(
         header,
-        ["houses", "buses", "loops", "solve_us", "iterations"]
+        [
+            "houses",
+            "buses",
+            "loops",
+            "solve_us",
+            "iterations",
+            "per_phase_us",
+            "phase_iter",
+            "ratio"
+        ]
     );
     let row: Vec<&str> = stdout
         .lines()
@@ -177,6 +186,10 @@ fn bench_prints_its_table_for_a_file() {
         .collect();
     assert_eq!(&row[..3], ["57", "116", "0"]);
     assert!(row[3].parse::<f64>().is_ok_and(|us| us > 0.0));
+    // The same instant per phase, and how many times the balanced solve's.
+    assert!(row[5].parse::<f64>().is_ok_and(|us| us > 0.0), "{row:?}");
+    assert!(row[6].parse::<usize>().is_ok_and(|n| n > 0), "{row:?}");
+    assert!(row[7].parse::<f64>().is_ok_and(|r| r > 0.0), "{row:?}");
 }
 
 #[test]

@@ -71,10 +71,11 @@ fn household_loads_are_spread_over_the_phases_from_the_seed() {
     // 24 houses: every phase is some house's busiest.
     assert!(heavy.iter().all(|&n| n >= 3), "{heavy:?}");
     // The same seed, the same spread; the balanced default draws evenly.
-    assert_eq!(
-        scenario::build::household_phase_shares(42, 5),
-        scenario::build::household_phase_shares(42, 5)
-    );
+    // By the seed and the house's name: another seed changes some houses.
+    let share = |seed, name| scenario::build::household_phase_shares(seed, name);
+    let names: Vec<String> = (0..24).map(|k| format!("House {k}")).collect();
+    assert!(names.iter().any(|n| share(42, n) != share(43, n)));
+    assert!(names.iter().any(|n| share(42, n) != share(42, &names[0])));
     let balanced = built("scenes/default.scenario.ron");
     assert!(
         balanced
@@ -149,7 +150,7 @@ fn every_house_on_one_phase_breaks_en_50160_and_rotating_them_mends_it() {
         "{}",
         one.unbalance_max_percent
     );
-    let (windows, above) = one.unbalance_windows(60);
+    let (windows, above) = one.unbalance_windows();
     assert_eq!(windows, 144);
     assert!(above > 0, "{above} of {windows}");
     assert!(text.contains("10-minute means above 2 %"), "{text}");
@@ -161,7 +162,7 @@ fn every_house_on_one_phase_breaks_en_50160_and_rotating_them_mends_it() {
     }
     // The same houses rotated over A, B, C: the unbalance falls well under.
     let (_, rotated, _) = kerber_evening(|k| ["A", "B", "C"][k % 3]);
-    let (_, above_rotated) = rotated.unbalance_windows(60);
+    let (_, above_rotated) = rotated.unbalance_windows();
     eprintln!(
         "all on A: worst {:.2} %, {above} windows above; rotated: worst {:.2} %, {above_rotated} above",
         one.unbalance_max_percent, rotated.unbalance_max_percent
@@ -179,4 +180,147 @@ fn a_balanced_scenario_measures_no_unbalance() {
     .expect("runs");
     assert_eq!(summary.totals.unbalance_max_percent, 0.0);
     assert!(!summary_text(&b, &summary).contains("unbalance"));
+}
+
+#[test]
+fn an_island_is_solved_per_phase_from_its_balanced_forming_unit() {
+    let b = built("scenes/default-unbalanced.scenario.ron");
+    let options = crate::common::with_outages(1.0, &["2025-06-21 17:00..2025-06-21 21:00"]);
+    let mut islanded = 0;
+    simulate(&b, &options, |world| {
+        let r = world.resource::<StepRecord>();
+        let state = world.resource::<NetworkState>();
+        let units = world.resource::<microgrid::sim::grid_mode::IslandUnits>();
+        if !r.islanded || state.dark {
+            return;
+        }
+        let (Some(phases), Some((_, bus))) = (&state.phases, units.reference) else {
+            panic!(
+                "an island with power is solved per phase: {:?} {:?} {:?}",
+                r.time,
+                units.reference,
+                state.flow.as_ref().map(|f| f.as_ref().err())
+            );
+        };
+        islanded += 1;
+        // The forming unit holds a balanced voltage at its bus; the houses'
+        // single-phase PV and uneven loads unbalance the rest.
+        assert!(phases.unbalance_percent(bus) < 1e-9);
+        assert!(relative_imbalance(r) < 1e-6, "{r:?}");
+    })
+    .expect("runs");
+    assert!(islanded > 100, "{islanded} island steps");
+}
+
+#[test]
+fn build_mode_puts_units_on_phases_and_previews_the_unbalance_it_causes() {
+    use microgrid::app::control::action::Action;
+    use microgrid::app::control::editing::EditPreview;
+    use microgrid::scenario::edit::{Edit, PhaseUnit};
+    let mut app = crate::common::window_app("scenes/default-unbalanced.scenario.ron");
+    crate::common::act(&mut app, Action::JumpToHour(13));
+    let hood = |app: &bevy::prelude::App| {
+        app.world()
+            .resource::<microgrid::sim::Neighbourhood>()
+            .0
+            .clone()
+    };
+    // The five single-phase arrays, and three of them moved onto phase A:
+    // each hover first shows what the move would do.
+    let single: Vec<String> = hood(&app)
+        .scenario
+        .houses
+        .iter()
+        .filter(|h| h.pv.is_some_and(|p| !p.phase.is_three()))
+        .map(|h| h.name.clone())
+        .collect();
+    assert_eq!(single.len(), 5);
+    let mut worst_before = None;
+    let mut last_after = 0.0;
+    // Lindenweg's single-phase arrays are on A, B and C; the two on B and
+    // C go onto A, beside the first.
+    let to_move = ["Lindenweg 6".to_owned(), "Lindenweg 7".to_owned()];
+    for house in &to_move {
+        let edit = Edit::SetPhase {
+            house: house.clone(),
+            unit: PhaseUnit::Pv,
+            phase: Phase::A,
+        };
+        crate::common::act(&mut app, Action::Preview(edit.clone()));
+        let p = app
+            .world()
+            .resource::<EditPreview>()
+            .clone()
+            .result
+            .expect("previewed");
+        let (before, after) = (
+            p.before.unbalance_percent.expect("per phase"),
+            p.after.unbalance_percent.expect("per phase"),
+        );
+        worst_before.get_or_insert(before);
+        eprintln!("{house}'s PV onto phase A: worst unbalance {before:.3} % -> {after:.3} %");
+        last_after = after;
+        crate::common::act(&mut app, Action::Edit(edit));
+    }
+    // Three on one phase at noon: the street's unbalance more than twice
+    // what it was (from 0.06 % to 0.15 %: a strong cable; docs/models.md).
+    let first = worst_before.expect("two moves");
+    assert!(last_after > 2.0 * first, "{first} % -> {last_after} %");
+    let after = hood(&app);
+    assert!(
+        after
+            .scenario
+            .houses
+            .iter()
+            .filter(|h| h.pv.is_some_and(|p| p.phase == Phase::A))
+            .count()
+            == 4
+    );
+    // A house put on phase C takes its units with it; back on three phases
+    // they stay on C.
+    let name = "Lindenweg 9".to_owned();
+    crate::common::act(
+        &mut app,
+        Action::Edit(Edit::AddPv {
+            house: name.clone(),
+            kwp: 4.0,
+            tilt_deg: 30.0,
+            azimuth_deg: 180.0,
+        }),
+    );
+    crate::common::act(
+        &mut app,
+        Action::Edit(Edit::SetPhase {
+            house: name.clone(),
+            unit: PhaseUnit::Connection,
+            phase: Phase::C,
+        }),
+    );
+    let h = hood(&app)
+        .scenario
+        .houses
+        .into_iter()
+        .find(|h| h.name == name)
+        .expect("still there");
+    assert_eq!((h.phase, h.pv.map(|p| p.phase)), (Phase::C, Some(Phase::C)));
+    // Undo brings the connection back; a balanced scenario refuses a phase.
+    crate::common::act(&mut app, Action::Undo);
+    let h = hood(&app)
+        .scenario
+        .houses
+        .into_iter()
+        .find(|h| h.name == name)
+        .expect("still there");
+    assert_eq!(h.phase, Phase::Three);
+    let balanced = built("scenes/default.scenario.ron");
+    let e = microgrid::scenario::edit::apply(
+        &Edit::SetPhase {
+            house: "Lindenweg 1".into(),
+            unit: PhaseUnit::Pv,
+            phase: Phase::B,
+        },
+        &balanced.scenario,
+    )
+    .expect_err("refused");
+    assert!(format!("{e:?}").contains("phases: Unbalanced"), "{e:?}");
 }

@@ -128,6 +128,8 @@ fn scenarios_round_trip_through_ron() {
         "scenes/default.scenario.ron",
         "scenes/kerber-dorfnetz.scenario.ron",
         "scenes/town-1000.scenario.ron",
+        "scenes/default-unbalanced.scenario.ron",
+        "tests/fixtures/default-ynyn.scenario.ron",
     ] {
         let (parsed, _) = scenario::load(&repo(name)).expect("loads");
         let text = ron::ser::to_string_pretty(&parsed, ron::ser::PrettyConfig::default())

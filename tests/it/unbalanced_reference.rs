@@ -174,3 +174,21 @@ fn a_ynyn_transformer_passes_the_zero_sequence_and_matches_runpp_3ph() {
     // The grid side now carries zero-sequence voltage (a Dyn's delta blocks it).
     assert!(flow.v_012[0][0].norm() > 1e-6, "{:?}", flow.v_012[0]);
 }
+
+#[test]
+fn the_shipped_per_phase_default_as_powerflow_writes_it_matches_runpp_3ph() {
+    // `powerflow --json` put its uneven devices in the asymmetric tables;
+    // pandapower solved those tables as they were.
+    let flow = check_against(
+        "scenes/default-unbalanced.scenario.ron",
+        "default_unbalanced_3ph.json",
+    );
+    let pp = fixture("default_unbalanced_3ph.json");
+    assert_eq!(
+        pp.asymmetric_load.len(),
+        24,
+        "every household's load is uneven"
+    );
+    assert_eq!(pp.asymmetric_sgen.len(), 5, "five single-phase arrays");
+    assert!(flow.worst_customer_unbalance_percent() > 0.05);
+}

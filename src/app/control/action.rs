@@ -140,6 +140,8 @@ pub enum Panel {
     Charts,
     /// The key to the 3D view's colours (K).
     Key,
+    /// The network coloured by phase unbalance (V).
+    Unbalance,
 }
 
 /// The panels' sizes, percent (U cycles through them).

@@ -134,7 +134,7 @@ pub enum ScriptGraphics {
 }
 
 /// Names of [`Edit`]'s variants (a test holds this list to the enum).
-pub const EDIT_NAMES: [&str; 23] = [
+pub const EDIT_NAMES: [&str; 24] = [
     "AddPv",
     "AddBattery",
     "AddCar",
@@ -149,6 +149,7 @@ pub const EDIT_NAMES: [&str; 23] = [
     "SetPv",
     "SetBattery",
     "SetCar",
+    "SetPhase",
     "SetTurbine",
     "SetTransformer",
     "SetController",

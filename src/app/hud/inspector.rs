@@ -52,8 +52,14 @@ pub(super) fn inspector(
                             house_total_rows(&mut row, live, built, flow, h);
                         }
                         Pick::Device(d) => device_rows(&mut row, live, built, d),
-                        Pick::Line(l) => line_rows(&mut row, built, flow, l),
-                        Pick::Bus(b) => bus_rows(&mut row, flow, b),
+                        Pick::Line(l) => {
+                            line_rows(&mut row, built, flow, l);
+                            line_phase_rows(&mut row, live.network.phases.as_ref(), l);
+                        }
+                        Pick::Bus(b) => {
+                            bus_rows(&mut row, flow, b);
+                            bus_phase_rows(&mut row, live.network.phases.as_ref(), b);
+                        }
                         Pick::Transformer => transformer_rows(&mut row, live, built, flow),
                     }
                 });
@@ -235,6 +241,12 @@ fn house_total_rows(
     if let (Some(bus), Some(flow)) = (bus, flow) {
         row(tr("inspector.voltage"), voltage(flow.vm_pu[bus], 3, 0));
     }
+    if let (Some(bus), Some(house)) = (bus, built.scenario.houses.get(h))
+        && live.network.phases.is_some()
+    {
+        row(tr("inspector.connection"), phase_name(house.phase));
+        bus_phase_rows(row, live.network.phases.as_ref(), bus);
+    }
     let served = house_served(h, live.grid.mode, live.grid.stages_shed);
     row(
         tr("inspector.supply"),
@@ -393,6 +405,70 @@ fn transformer_rows(
             import = num(live.prices.import_eur_per_kwh, 2),
             export = num(live.prices.export_eur_per_kwh, 2)
         ),
+    );
+}
+
+/// Three phase values as "A 231 V · B 229 V · C 233 V".
+fn per_phase(values: [f64; 3], decimals: usize, unit: Unit) -> String {
+    ["A", "B", "C"]
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{p} {}", qty(v, decimals, unit)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// A connection or a unit's phase in words.
+pub(super) fn phase_name(phase: crate::scenario::Phase) -> String {
+    if phase.is_three() {
+        tr("inspector.three_phase").to_owned()
+    } else {
+        tr!("inspector.single_phase", phase = phase.label())
+    }
+}
+
+/// Bus `b`'s phase-to-neutral voltages and its unbalance against EN 50160's
+/// 2 %, when the scenario is solved per phase.
+fn bus_phase_rows(
+    row: &mut impl FnMut(&str, String),
+    phases: Option<&crate::network::unbalanced::UnbalancedFlow>,
+    b: usize,
+) {
+    let Some(ph) = phases.filter(|p| b < p.v_abc.len()) else {
+        return;
+    };
+    // 400 V between phases is 231 V from each phase to the neutral.
+    row(
+        tr("inspector.phase_voltages"),
+        per_phase(ph.vm_pu(b).map(|v| v * 400.0 / 3f64.sqrt()), 0, Unit::Volt),
+    );
+    row(
+        tr("inspector.unbalance"),
+        tr!(
+            "inspector.unbalance_value",
+            percent = num(ph.unbalance_percent(b), 2),
+            limit = num(crate::sim::metrics::UNBALANCE_LIMIT_PERCENT, 0)
+        ),
+    );
+}
+
+/// Cable `l`'s phase currents and the current its neutral carries back.
+fn line_phase_rows(
+    row: &mut impl FnMut(&str, String),
+    phases: Option<&crate::network::unbalanced::UnbalancedFlow>,
+    l: usize,
+) {
+    let Some(f) = phases.and_then(|p| p.lines.get(l)) else {
+        return;
+    };
+    let larger = [0, 1, 2].map(|k| f.i_from_ka[k].max(f.i_to_ka[k]) * 1000.0);
+    row(
+        tr("inspector.phase_currents"),
+        per_phase(larger, 0, Unit::Ampere),
+    );
+    row(
+        tr("inspector.neutral"),
+        qty(f.i_n_from_ka.max(f.i_n_to_ka) * 1000.0, 0, Unit::Ampere),
     );
 }
 

@@ -51,7 +51,7 @@ use crate::app::control::source::ScenarioSource;
 use crate::app::control::view::ViewRect;
 use crate::app::hud::history::{ChartHistory, Sample};
 use crate::app::theme::names::market_name;
-use crate::app::theme::palette::{self, LOADING_STOPS, Rgb8, VOLTAGE_STOPS};
+use crate::app::theme::palette::{self, LOADING_STOPS, Rgb8, UNBALANCE_STOPS, VOLTAGE_STOPS};
 use crate::app::theme::style;
 use crate::app::world::scene::{Pick, Selection};
 use crate::app::world::visuals::{ShowTrades, house_served};
@@ -245,8 +245,10 @@ fn show_a_panel(
     mut key: ResMut<KeyShown>,
     mut scale: ResMut<UiScale>,
     mut presenter: ResMut<Presenter>,
+    mut unbalance: ResMut<crate::app::world::visuals::ShowUnbalance>,
 ) {
     match action.0 {
+        Action::Show(Panel::Unbalance) => unbalance.0 = true,
         Action::Show(Panel::Help) => help.0 = true,
         Action::Show(Panel::Challenges) => list.0 = true,
         Action::Show(Panel::Charts) => charts.0 = true,
@@ -412,7 +414,7 @@ fn draw_ui(
         ctx,
         &live,
         stage,
-        panels.key.0,
+        (panels.key.0, shared.unbalance.0),
         (&mut selected, hovered),
         (&shared.explained, shared.sign.0, &shared.badges.0),
     );
@@ -544,7 +546,7 @@ fn view_overlays(
     ctx: &egui::Context,
     live: &Live,
     stage: Stage,
-    key: bool,
+    (key, unbalance): (bool, bool),
     (selected, hovered): (&mut Option<Pick>, picking::Hovered),
     (explained, sign, badges): (
         &picking::Explained,
@@ -562,7 +564,13 @@ fn view_overlays(
         sign,
         stage.view,
     );
-    if key {
+    if unbalance {
+        overlays::unbalance_legend(
+            ctx,
+            stage,
+            live.hood.0.scenario.phases == crate::scenario::PhaseModel::Unbalanced,
+        );
+    } else if key {
         legend(ctx, stage);
     }
     alerts_banner(ctx, live, stage);
@@ -639,6 +647,7 @@ struct Shared<'w> {
     explained: Res<'w, picking::Explained>,
     sign: Res<'w, crate::app::world::visuals::PriceSignAt>,
     badges: Res<'w, crate::app::world::badges::HouseBadges>,
+    unbalance: Res<'w, crate::app::world::visuals::ShowUnbalance>,
 }
 
 impl Shared<'_> {

@@ -24,6 +24,31 @@ pub(super) fn legend(ctx: &egui::Context, stage: Stage) {
         });
 }
 
+/// The key in the unbalance view (V): what the colours now mean, or that
+/// a balanced scenario has no unbalance to show.
+pub(super) fn unbalance_legend(ctx: &egui::Context, stage: Stage, per_phase: bool) {
+    let (align, offset) = stage.anchor(egui::Align2::LEFT_BOTTOM, 10.0);
+    egui::Area::new("unbalance legend".into())
+        .anchor(align, offset)
+        .constrain_to(stage.view)
+        .show(ctx, |ui| {
+            ui.set_max_width((stage.width() - 60.0).clamp(200.0, 560.0));
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                if per_phase {
+                    ramp_legend(ui, tr("legend.unbalance"), &UNBALANCE_STOPS, |v| {
+                        qty(v, 1, Unit::Percent)
+                    });
+                    ramp_legend(ui, tr("legend.neutral"), &palette::NEUTRAL_STOPS, |v| {
+                        qty(v, 0, Unit::Percent)
+                    });
+                } else {
+                    ui.label(tr("legend.balanced_scenario"));
+                }
+                ui.label(tr("legend.unbalance_off"));
+            });
+        });
+}
+
 pub(super) fn ramp_legend(
     ui: &mut egui::Ui,
     title: &str,

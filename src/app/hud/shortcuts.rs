@@ -19,7 +19,7 @@ use crate::lang::Lang;
 /// the keys and what they do, both keys of the language tables (the
 /// book's table is the English one, tested); [`shortcut_row`] gives the
 /// texts.
-pub const SHORTCUTS: [(&str, &str); 35] = [
+pub const SHORTCUTS: [(&str, &str); 36] = [
     ("key.g", "help.outage"),
     ("key.p", "help.price_spike"),
     ("key.space", "help.pause"),
@@ -33,6 +33,7 @@ pub const SHORTCUTS: [(&str, &str); 35] = [
     ("key.m", "help.market"),
     ("key.t", "help.trades"),
     ("key.h", "help.badges"),
+    ("key.v", "help.unbalance"),
     ("key.mouse_left", "help.orbit"),
     ("key.mouse_right", "help.pan"),
     ("key.wheel", "help.zoom"),
@@ -120,6 +121,8 @@ pub enum Shortcut {
     ToggleTrades,
     /// The houses' badges on or off.
     ToggleBadges,
+    /// The network coloured by phase unbalance, or as usual.
+    ToggleUnbalance,
     /// The next UI size.
     CycleUiScale,
     /// Fullscreen or windowed.
@@ -156,6 +159,7 @@ pub fn shortcut_for_key(key: KeyCode, shift: bool, ctrl: bool) -> Option<Shortcu
         KeyCode::F3 => Shortcut::ToggleDiagnostics,
         KeyCode::KeyT => Shortcut::ToggleTrades,
         KeyCode::KeyH => Shortcut::ToggleBadges,
+        KeyCode::KeyV => Shortcut::ToggleUnbalance,
         KeyCode::KeyU => Shortcut::CycleUiScale,
         KeyCode::F11 => Shortcut::ToggleFullscreen,
         KeyCode::F12 => Shortcut::Screenshot,
@@ -235,12 +239,13 @@ pub(super) fn keyboard(
     mut screenshot: ResMut<ScreenshotRequest>,
     mut windows: Query<&mut Window, With<PrimaryWindow>>,
     mut tool: Option<ResMut<crate::app::modes::build::BuildTool>>,
-    (building, mut next_building, mut selection, mut trades, mut badges): (
+    (building, mut next_building, mut selection, mut trades, mut badges, mut unbalance): (
         Res<State<Building>>,
         ResMut<NextState<Building>>,
         ResMut<Selection>,
         ResMut<ShowTrades>,
         ResMut<ShowBadges>,
+        ResMut<crate::app::world::visuals::ShowUnbalance>,
     ),
 ) {
     let pressed: Vec<KeyCode> = presses
@@ -278,6 +283,7 @@ pub(super) fn keyboard(
             Some(Shortcut::ToggleDiagnostics) => panels.diagnostics.0 = !panels.diagnostics.0,
             Some(Shortcut::ToggleTrades) => trades.0 = !trades.0,
             Some(Shortcut::ToggleBadges) => badges.0 = !badges.0,
+            Some(Shortcut::ToggleUnbalance) => unbalance.0 = !unbalance.0,
             Some(Shortcut::CycleUiScale) => {
                 let at = UI_SCALES
                     .iter()

@@ -42,6 +42,27 @@ pub const VOLTAGE_STOPS: [(f64, Rgb8); 5] = [
     (1.10, VERMILLION),
 ];
 
+/// Voltage unbalance ramp, |V2|/|V1| in percent: grey when balanced,
+/// yellow on the way, orange at EN 50160's 2 % limit, vermillion past it.
+pub const UNBALANCE_STOPS: [(f64, Rgb8); 5] = [
+    (0.0, LIGHT_GREY),
+    (0.5, SKY_BLUE),
+    (1.0, YELLOW),
+    (2.0, ORANGE),
+    (3.0, VERMILLION),
+];
+
+/// Neutral current ramp, percent of the cable's rating: the unbalance
+/// ramp's colours at the same places (so its materials serve both), grey
+/// with no neutral current, vermillion at 60 % of the rating.
+pub const NEUTRAL_STOPS: [(f64, Rgb8); 5] = [
+    (0.0, LIGHT_GREY),
+    (10.0, SKY_BLUE),
+    (20.0, YELLOW),
+    (40.0, ORANGE),
+    (60.0, VERMILLION),
+];
+
 /// `c` at 60 % of its brightness: a ground for white text (the state
 /// colours above reach 4.5:1 against white only darkened).
 pub const fn darker(c: Rgb8) -> Rgb8 {
@@ -95,6 +116,14 @@ pub fn ramp_step_value(stops: &[(f64, Rgb8)], step: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_neutral_ramp_is_the_unbalance_ramp_scaled() {
+        for (n, u) in NEUTRAL_STOPS.iter().zip(&UNBALANCE_STOPS) {
+            assert_eq!(n.1, u.1);
+            assert!((n.0 / NEUTRAL_STOPS[4].0 - u.0 / UNBALANCE_STOPS[4].0).abs() < 1e-12);
+        }
+    }
 
     #[test]
     fn ramps_hit_their_stops_blend_between_and_clamp_outside() {

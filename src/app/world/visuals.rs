@@ -6,7 +6,9 @@
 
 use bevy::prelude::*;
 
-use crate::app::theme::palette::{self, LOADING_STOPS, VOLTAGE_STOPS};
+use crate::app::theme::palette::{
+    self, LOADING_STOPS, NEUTRAL_STOPS, UNBALANCE_STOPS, VOLTAGE_STOPS,
+};
 use crate::app::world::scene::{
     BatteryCharge, BreakerVisual, BusVisual, CLOUDS, CarVisual, Cloud, GridLinkSpan, GridLinkWires,
     HouseWindows, IslandEdge, LampGlow, LineVisual, SceneLayout, SceneMaterials, StreetLamp, Sun,
@@ -23,6 +25,7 @@ use crate::sim::network::NetworkState;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PulsePhases>();
     app.init_resource::<ShowTrades>();
+    app.init_resource::<ShowUnbalance>();
     app.init_resource::<PriceSignAt>();
     app.init_resource::<crate::app::world::scene::Selection>();
     app.insert_resource(ClearColor(sky_colour(30.0, 0.0)));
@@ -148,22 +151,39 @@ fn light_the_sky(
     }
 }
 
+/// Whether the network is coloured by phase unbalance (V): buses by their
+/// unbalance factor, cables by their neutral current against the rating.
+/// Only a scenario solved per phase has these; otherwise the usual colours stay.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShowUnbalance(pub bool);
+
 fn colour_lines_and_buses(
     state: Res<NetworkState>,
+    show_unbalance: Res<ShowUnbalance>,
+    hood: Res<crate::sim::Neighbourhood>,
     shared: Res<SceneMaterials>,
     mut lines: Query<(&LineVisual, &mut MeshMaterial3d<StandardMaterial>), Without<BusVisual>>,
     mut buses: Query<(&BusVisual, &mut MeshMaterial3d<StandardMaterial>), Without<LineVisual>>,
 ) {
-    if !state.is_changed() {
+    if !state.is_changed() && !show_unbalance.is_changed() && !hood.is_changed() {
         return;
     }
     let flow = state.solved();
+    let phases = state.phases.as_ref().filter(|_| show_unbalance.0);
     for (line, mut material) in &mut lines {
-        let handle = match flow.and_then(|f| f.lines.get(line.0)) {
-            Some(branch) => {
+        let neutral = phases
+            .and_then(|p| p.lines.get(line.0))
+            .zip(hood.0.network.lines.get(line.0).map(|l| l.cable.max_i_ka));
+        let handle = match (neutral, flow.and_then(|f| f.lines.get(line.0))) {
+            // The neutral's current against the cable's rating.
+            (Some((p, rating_ka)), Some(_)) => {
+                let percent = p.i_n_from_ka.max(p.i_n_to_ka) / rating_ka.max(1e-9) * 100.0;
+                &shared.unbalance[palette::ramp_step(&NEUTRAL_STOPS, percent)]
+            }
+            (_, Some(branch)) => {
                 &shared.loading[palette::ramp_step(&LOADING_STOPS, branch.loading_percent)]
             }
-            None => &shared.dead,
+            (_, None) => &shared.dead,
         };
         if material.0 != *handle {
             material.0 = handle.clone();
@@ -171,7 +191,13 @@ fn colour_lines_and_buses(
     }
     for (bus, mut material) in &mut buses {
         let handle = match flow.and_then(|f| f.vm_pu.get(bus.0)) {
-            Some(&vm) if vm > 0.0 => &shared.voltage[palette::ramp_step(&VOLTAGE_STOPS, vm)],
+            Some(&vm) if vm > 0.0 => match phases.filter(|p| bus.0 < p.v_abc.len()) {
+                Some(p) => {
+                    &shared.unbalance
+                        [palette::ramp_step(&UNBALANCE_STOPS, p.unbalance_percent(bus.0))]
+                }
+                None => &shared.voltage[palette::ramp_step(&VOLTAGE_STOPS, vm)],
+            },
             _ => &shared.dead,
         };
         if material.0 != *handle {

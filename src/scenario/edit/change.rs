@@ -1,6 +1,6 @@
 //! What each [`Edit`] does to a scenario, and the locks that refuse it.
 
-use super::{Edit, Refusal};
+use super::{Edit, PhaseUnit, Refusal};
 use crate::lang::tr;
 use crate::scenario::{
     Battery, BusSpec, ClockTime, Ev, Feeder, House, LV_BUSBAR_NAME, LineSpec, MV_BUS_NAME,
@@ -71,9 +71,33 @@ fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
             device_locked(h, |x| x.battery.is_some_and(|d| d.locked), BATTERY_LOCKED)?;
             device_locked(h, |x| x.ev.is_some_and(|d| d.locked), CAR_LOCKED)
         }
-        Edit::RemovePv { house: h } | Edit::SetPv { house: h, .. } => {
-            device_locked(h, |x| x.pv.is_some_and(|d| d.locked), PV_LOCKED)
+        Edit::RemovePv { house: h }
+        | Edit::SetPv { house: h, .. }
+        | Edit::SetPhase {
+            house: h,
+            unit: PhaseUnit::Pv,
+            ..
+        } => device_locked(h, |x| x.pv.is_some_and(|d| d.locked), PV_LOCKED),
+        Edit::SetPhase {
+            house: h,
+            unit: PhaseUnit::Connection,
+            ..
+        } => {
+            house(h)?;
+            device_locked(h, |x| x.pv.is_some_and(|d| d.locked), PV_LOCKED)?;
+            device_locked(h, |x| x.battery.is_some_and(|d| d.locked), BATTERY_LOCKED)?;
+            device_locked(h, |x| x.ev.is_some_and(|d| d.locked), CAR_LOCKED)
         }
+        Edit::SetPhase {
+            house: h,
+            unit: PhaseUnit::Battery,
+            ..
+        } => device_locked(h, |x| x.battery.is_some_and(|d| d.locked), BATTERY_LOCKED),
+        Edit::SetPhase {
+            house: h,
+            unit: PhaseUnit::Car,
+            ..
+        } => device_locked(h, |x| x.ev.is_some_and(|d| d.locked), CAR_LOCKED),
         Edit::RemoveBattery { house: h } | Edit::SetBattery { house: h, .. } => {
             device_locked(h, |x| x.battery.is_some_and(|d| d.locked), BATTERY_LOCKED)
         }
@@ -163,7 +187,8 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 kwp,
                 tilt_deg,
                 azimuth_deg,
-                phase: Default::default(),
+                // On a single-phase house a unit is on its phase.
+                phase: h.phase,
                 locked: false,
             });
         }
@@ -178,7 +203,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 capacity_kwh,
                 power_kw,
                 efficiency,
-                phase: Default::default(),
+                phase: h.phase,
                 locked: false,
             });
         }
@@ -198,7 +223,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 depart: ClockTime(chrono::NaiveTime::from_hms_opt(7, 30, 0).unwrap_or_default()),
                 daily_km,
                 kwh_per_km: 0.18,
-                phase: Default::default(),
+                phase: h.phase,
                 locked: false,
             });
         }
@@ -332,6 +357,39 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             e.daily_km = daily_km.unwrap_or(e.daily_km);
             e.arrive = arrive.unwrap_or(e.arrive);
             e.depart = depart.unwrap_or(e.depart);
+        }
+        Edit::SetPhase { house, unit, phase } => {
+            let h = house_mut(&mut s, &house)?;
+            let missing = |what: &str| tr!(what, house = house);
+            match unit {
+                PhaseUnit::Connection => {
+                    h.phase = phase;
+                    if !phase.is_three() {
+                        for p in [
+                            h.pv.as_mut().map(|x| &mut x.phase),
+                            h.battery.as_mut().map(|x| &mut x.phase),
+                            h.ev.as_mut().map(|x| &mut x.phase),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        {
+                            *p = phase;
+                        }
+                    }
+                }
+                PhaseUnit::Pv => {
+                    h.pv.as_mut().ok_or_else(|| missing("edit.no_pv"))?.phase = phase;
+                }
+                PhaseUnit::Battery => {
+                    h.battery
+                        .as_mut()
+                        .ok_or_else(|| missing("edit.no_battery"))?
+                        .phase = phase;
+                }
+                PhaseUnit::Car => {
+                    h.ev.as_mut().ok_or_else(|| missing("edit.no_car"))?.phase = phase;
+                }
+            }
         }
         Edit::SetTurbine {
             name,

@@ -15,6 +15,19 @@ mod change;
 use change::change;
 pub use change::house_lock;
 
+/// What of a house [`Edit::SetPhase`] puts on a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PhaseUnit {
+    /// The house's connection (and with it, on one phase, its units).
+    Connection,
+    /// Its PV inverter.
+    Pv,
+    /// Its battery's inverter.
+    Battery,
+    /// Its car's charger.
+    Car,
+}
+
 /// One change to a neighbourhood. Houses and turbines are named as in the
 /// scenario; a house's PV, battery and car are named by their house.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -240,6 +253,17 @@ pub enum Edit {
         /// When it leaves, "HH:MM".
         #[serde(default)]
         depart: Option<ClockTime>,
+    },
+    /// Puts a house's connection or one of its units on a phase (in a
+    /// scenario solved per phase). A house put on one phase takes its
+    /// units with it.
+    SetPhase {
+        /// The house.
+        house: String,
+        /// What moves: `Connection`, `Pv`, `Battery` or `Car`.
+        unit: PhaseUnit,
+        /// `Three`, `A`, `B` or `C`.
+        phase: crate::scenario::Phase,
     },
     /// Changes a turbine.
     SetTurbine {
@@ -475,6 +499,35 @@ impl Edit {
                 ("edit.changed_battery", "edit.change_battery", house(h))
             }
             Self::SetCar { house: h, .. } => ("edit.changed_car", "edit.change_car", house(h)),
+            Self::SetPhase {
+                house: h,
+                unit,
+                phase,
+            } => (
+                "edit.put_on_phase",
+                "edit.put_on_phase_to_do",
+                vec![
+                    ("house", h.clone()),
+                    (
+                        "unit",
+                        tr(match unit {
+                            PhaseUnit::Connection => "edit.unit_connection",
+                            PhaseUnit::Pv => "edit.unit_pv",
+                            PhaseUnit::Battery => "edit.unit_battery",
+                            PhaseUnit::Car => "edit.unit_car",
+                        })
+                        .to_owned(),
+                    ),
+                    (
+                        "phase",
+                        if phase.is_three() {
+                            tr("edit.three_phases").to_owned()
+                        } else {
+                            crate::tr!("edit.one_phase", phase = phase.label())
+                        },
+                    ),
+                ],
+            ),
             Self::SetTurbine { name: n, .. } => {
                 ("edit.changed_turbine", "edit.change_turbine", name(n))
             }

@@ -20,6 +20,9 @@ pub(super) fn house_tools(
         return;
     }
     house_fields(ui, &name, live, &mut fields.draft, actions);
+    if live.hood.0.scenario.phases == crate::scenario::PhaseModel::Unbalanced {
+        phase_tools(ui, house, &name, live, actions);
+    }
     ui.separator();
     pv_tools(ui, house, &name, live, fields, actions);
     ui.separator();
@@ -34,6 +37,66 @@ pub(super) fn house_tools(
         live,
         actions,
     );
+}
+
+/// In a scenario solved per phase: the phase of the house's connection and
+/// of each of its units, each other choice a button whose hover shows the
+/// unbalance it would cause.
+fn phase_tools(
+    ui: &mut egui::Ui,
+    house: &crate::scenario::House,
+    name: &str,
+    live: &Live,
+    actions: &mut PendingActions,
+) {
+    use crate::scenario::Phase;
+    use crate::scenario::edit::PhaseUnit;
+    let units = [
+        (
+            tr("build.connection"),
+            PhaseUnit::Connection,
+            Some(house.phase),
+        ),
+        (tr("build.pv"), PhaseUnit::Pv, house.pv.map(|p| p.phase)),
+        (
+            tr("build.battery"),
+            PhaseUnit::Battery,
+            house.battery.map(|b| b.phase),
+        ),
+        (tr("build.car"), PhaseUnit::Car, house.ev.map(|e| e.phase)),
+    ];
+    for (label, unit, current) in units {
+        let Some(current) = current else { continue };
+        ui.horizontal(|ui| {
+            ui.label(tr!("build.phase_of", what = label));
+            for phase in [Phase::Three, Phase::A, Phase::B, Phase::C] {
+                if phase == current {
+                    ui.label(big(phase_label(phase)).strong().underline());
+                } else {
+                    edit_button(
+                        ui,
+                        &phase_label(phase),
+                        Edit::SetPhase {
+                            house: name.to_owned(),
+                            unit,
+                            phase,
+                        },
+                        live,
+                        actions,
+                    );
+                }
+            }
+        });
+    }
+}
+
+/// "3~" for three-phase, else the phase's letter.
+fn phase_label(phase: crate::scenario::Phase) -> String {
+    if phase.is_three() {
+        "3~".to_owned()
+    } else {
+        phase.label().to_owned()
+    }
 }
 
 /// A field for one of a house's numbers, with its range, drag speed and unit.

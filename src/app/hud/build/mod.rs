@@ -206,6 +206,11 @@ pub(super) fn flow_grid(ui: &mut egui::Ui, p: &crate::sim::preview::Preview) {
             num(p.after.v_max_pu, 3)
         ));
         ui.end_row();
+        if let (Some(x), Some(y)) = (p.before.unbalance_percent, p.after.unbalance_percent) {
+            ui.label(tr("build.unbalance"));
+            ui.label(format!("{} % -> {} %", num(x, 2), num(y, 2)));
+            ui.end_row();
+        }
         if let (Some((a, x)), Some((b, y))) = (&p.before.busiest, &p.after.busiest) {
             ui.label(tr("build.busiest_cable"));
             let (x, y) = (num(*x, 0), num(*y, 0));

@@ -16,7 +16,9 @@ mod town;
 use bevy::light::CascadeShadowConfigBuilder;
 use bevy::prelude::*;
 
-use crate::app::theme::palette::{self, LOADING_STOPS, RAMP_STEPS, Rgb8, VOLTAGE_STOPS};
+use crate::app::theme::palette::{
+    self, LOADING_STOPS, RAMP_STEPS, Rgb8, UNBALANCE_STOPS, VOLTAGE_STOPS,
+};
 use crate::app::world::camera::{CameraPresets, OrbitCamera, presets};
 use crate::sim::{Neighbourhood, NeighbourhoodChanged};
 
@@ -162,6 +164,8 @@ pub struct SceneMaterials {
     pub loading: Vec<Handle<StandardMaterial>>,
     /// Bus discs by voltage step.
     pub voltage: Vec<Handle<StandardMaterial>>,
+    /// Bus discs by unbalance step (the unbalance view, V).
+    pub unbalance: Vec<Handle<StandardMaterial>>,
     /// Buses and cables with no voltage (dark island).
     pub dead: Handle<StandardMaterial>,
     /// Windows lit at night.
@@ -235,6 +239,7 @@ fn setup_materials(mut commands: Commands, mut materials: ResMut<Assets<Standard
     commands.insert_resource(SceneMaterials {
         loading: ramp(&LOADING_STOPS, &mut materials),
         voltage: ramp(&VOLTAGE_STOPS, &mut materials),
+        unbalance: ramp(&UNBALANCE_STOPS, &mut materials),
         dead: materials.add(matte([70, 70, 75])),
         window_lit: materials.add(glass([255, 200, 110], 25.0)),
         window_day: materials.add(glass([120, 150, 175], 0.0)),
