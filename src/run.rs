@@ -724,7 +724,7 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         let (windows, above) = t.unbalance_windows();
         let share = if windows > 0 {
             format!(
-                "{above} of {windows} 10-minute means above {UNBALANCE_LIMIT_PERCENT:.0} % ({:.1} %; EN 50160 allows 5 %)",
+                "{above} of {windows} 10-minute values above {UNBALANCE_LIMIT_PERCENT:.0} % ({:.1} %; EN 50160 allows 5 %)",
                 above as f64 / windows as f64 * 100.0
             )
         } else {

@@ -108,3 +108,16 @@ def winter(t):
 write("08-grey-winter-week", "sonnenweg-winter.scenario.ron",
       "eight 15 kWh, 5 kW batteries, kept 90 % full for outages by the price-aware strategy.",
       winter)
+
+
+def one_phase(t):
+    # Three arrays stay on A; five go to B and C, alternating along the line.
+    for house, phase in [(2, "B"), (3, "C"), (5, "B"), (6, "C"), (8, "B")]:
+        start, end = house_block(t, f"Dorfstraße {house}")
+        t = t[:start] + t[start:end].replace("phase: A", f"phase: {phase}") + t[end:]
+    return t
+
+
+write("09-too-much-on-one-phase", "dorfstrasse.scenario.ron",
+      "five of the eight single-phase arrays moved from phase A to B and C (3 A, 3 B, 2 C).",
+      one_phase)

@@ -108,6 +108,14 @@ pub enum Goal {
         #[serde(default)]
         intensity: Intensity,
     },
+    /// No bus where houses connect has a voltage unbalance |V2|/|V1| above
+    /// `at_most_percent` at any step (EN 50160's limit is 2 %; the
+    /// scenario must be solved per phase).
+    Unbalance {
+        /// Limit, percent.
+        #[serde(deserialize_with = "checked::limit_percent_100")]
+        at_most_percent: f64,
+    },
 }
 
 /// The grid's carbon intensity for a [`Goal::Co2`].
@@ -151,6 +159,7 @@ impl Goal {
             Self::Resynchronise => "Resynchronise",
             Self::FairSharing => "FairSharing",
             Self::Co2 { .. } => "Co2",
+            Self::Unbalance { .. } => "Unbalance",
         }
     }
 
@@ -173,6 +182,7 @@ impl Goal {
             Self::Resynchronise => "goal.smooth_reconnection",
             Self::FairSharing => "goal.fair_sharing",
             Self::Co2 { .. } => "goal.low_carbon",
+            Self::Unbalance { .. } => "goal.balanced_phases",
         })
         .to_owned()
     }
@@ -227,6 +237,9 @@ impl Goal {
                     Intensity::Series(file) => tr!("goal.intensity_series", file = file),
                 }
             ),
+            Self::Unbalance { at_most_percent } => {
+                tr!("goal.rule_unbalance", percent = num(*at_most_percent))
+            }
         }
     }
 
@@ -237,7 +250,7 @@ impl Goal {
             Self::UnservedEnergy { .. } | Self::GridImport { .. } => "kWh",
             Self::FrequencyBand { .. } | Self::FrequencyNadir { .. } => "Hz",
             Self::VoltageBand { .. } => "pu",
-            Self::Loading { .. } | Self::SelfSufficiency { .. } => "%",
+            Self::Loading { .. } | Self::SelfSufficiency { .. } | Self::Unbalance { .. } => "%",
             Self::PeakImport { .. } => "kW",
             Self::NetCost { .. } | Self::FairSharing => "EUR",
             Self::Resynchronise => tr("goal.unit_events"),
@@ -515,6 +528,12 @@ impl Meter {
                     broke(None, &mut self.breach);
                 }
             }
+            Goal::Unbalance { at_most_percent } => {
+                self.value = self.value.max(o.record.unbalance_percent);
+                if o.record.unbalance_percent > at_most_percent + 1e-9 {
+                    broke(None, &mut self.breach);
+                }
+            }
         }
     }
 
@@ -639,6 +658,11 @@ impl Meter {
                 *at_most_kg,
                 self.breach.is_none(),
                 tr!("goal.note_co2", kg = decimals(value, 1)),
+            ),
+            Goal::Unbalance { at_most_percent } => (
+                *at_most_percent,
+                self.breach.is_none(),
+                tr!("goal.note_unbalance", percent = decimals(value, 2)),
             ),
         };
         Reading {

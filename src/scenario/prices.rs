@@ -44,6 +44,11 @@ pub struct PriceList {
     /// A house's connection to the street, per house (network operators' flat rates: about 1,600-2,000).
     #[serde(default = "d_connection", deserialize_with = "eur")]
     pub house_connection_eur: f64,
+    /// Putting a house's connection, inverter or charger on another phase:
+    /// an electrician's visit of an hour or two at the meter cabinet (an
+    /// estimate: German trade rates 2024, 60-90 EUR an hour, plus travel).
+    #[serde(default = "d_phase_move", deserialize_with = "eur")]
+    pub phase_move_eur: f64,
 }
 
 impl Default for PriceList {
@@ -58,6 +63,7 @@ impl Default for PriceList {
             cable_eur_per_m: d_cable(),
             cable_type_eur_per_m: BTreeMap::new(),
             house_connection_eur: d_connection(),
+            phase_move_eur: d_phase_move(),
         }
     }
 }
@@ -85,6 +91,9 @@ fn d_cable() -> f64 {
 }
 fn d_connection() -> f64 {
     2_000.0
+}
+fn d_phase_move() -> f64 {
+    200.0
 }
 
 fn eur<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -200,6 +209,33 @@ pub fn spending(before: &Scenario, after: &Scenario) -> Spending {
             *out.removed.entry(key.0).or_insert(0.0) -= d;
         }
     }
+    // A house or unit that stays but moves to another phase: a visit each.
+    for after_house in &after.houses {
+        let Some(before_house) = before.houses.iter().find(|h| h.name == after_house.name) else {
+            continue;
+        };
+        let moved = [
+            (Some(before_house.phase), Some(after_house.phase)),
+            (
+                before_house.pv.map(|x| x.phase),
+                after_house.pv.map(|x| x.phase),
+            ),
+            (
+                before_house.battery.map(|x| x.phase),
+                after_house.battery.map(|x| x.phase),
+            ),
+            (
+                before_house.ev.map(|x| x.phase),
+                after_house.ev.map(|x| x.phase),
+            ),
+        ]
+        .iter()
+        .filter(|(a, b)| matches!((a, b), (Some(a), Some(b)) if a != b))
+        .count();
+        if moved > 0 {
+            *out.spent.entry("phase").or_insert(0.0) += moved as f64 * prices.phase_move_eur;
+        }
+    }
     out
 }
 
@@ -212,6 +248,34 @@ pub fn eur_text(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_move_to_another_phase_is_an_electrician_s_visit() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenes/challenges/start/dorfstrasse.scenario.ron"
+        ))
+        .expect("shipped");
+        let before = crate::scenario::parse(&text, "dorfstrasse").expect("parses");
+        let mut after = before.clone();
+        let visit = before.prices.phase_move_eur;
+        assert_eq!(spending(&before, &after).total(), 0.0);
+        // Two arrays onto B and C: two visits, nothing else spent.
+        for (h, phase) in [(1, super::super::Phase::B), (2, super::super::Phase::C)] {
+            if let Some(pv) = after.houses[h].pv.as_mut() {
+                pv.phase = phase;
+            }
+        }
+        let s = spending(&before, &after);
+        assert_eq!(s.spent.get("phase"), Some(&(2.0 * visit)));
+        assert_eq!(s.total(), 2.0 * visit);
+        // A bigger array on the same phase is PV, not a move.
+        let mut bigger = before.clone();
+        if let Some(pv) = bigger.houses[0].pv.as_mut() {
+            pv.kwp += 1.0;
+        }
+        assert!(!spending(&before, &bigger).spent.contains_key("phase"));
+    }
 
     #[test]
     fn euros_are_grouped_in_thousands() {

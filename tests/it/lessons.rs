@@ -29,9 +29,9 @@ fn opened(lesson: &str) -> bevy::prelude::App {
 }
 
 #[test]
-fn the_class_sequence_is_eight_lessons_of_about_45_minutes() {
+fn the_class_sequence_is_nine_lessons_of_about_45_minutes() {
     let files = crate::common::content_files("scenes/lessons", ".lesson.ron");
-    assert_eq!(files.len(), 8, "{files:?}");
+    assert_eq!(files.len(), 9, "{files:?}");
     let mut minutes = 0;
     for f in &files {
         let l = PreparedLesson::load(f).unwrap_or_else(|e| panic!("{e:?}"));

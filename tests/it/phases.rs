@@ -153,7 +153,7 @@ fn every_house_on_one_phase_breaks_en_50160_and_rotating_them_mends_it() {
     let (windows, above) = one.unbalance_windows();
     assert_eq!(windows, 144);
     assert!(above > 0, "{above} of {windows}");
-    assert!(text.contains("10-minute means above 2 %"), "{text}");
+    assert!(text.contains("10-minute values above 2 %"), "{text}");
     // The steps' worst unbalance is in the CSV's record, and energy balances
     // on every step (the per-phase losses and grid exchange).
     assert!(records.iter().any(|r| r.unbalance_percent > 2.0));

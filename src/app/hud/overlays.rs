@@ -27,7 +27,8 @@ pub(super) fn legend(ctx: &egui::Context, stage: Stage) {
 /// The key in the unbalance view (V): what the colours now mean, or that
 /// a balanced scenario has no unbalance to show.
 pub(super) fn unbalance_legend(ctx: &egui::Context, stage: Stage, per_phase: bool) {
-    let (align, offset) = stage.anchor(egui::Align2::LEFT_BOTTOM, 10.0);
+    // Bottom right: a lesson's panel and the inspector keep the left.
+    let (align, offset) = stage.anchor(egui::Align2::RIGHT_BOTTOM, 10.0);
     egui::Area::new("unbalance legend".into())
         .anchor(align, offset)
         .constrain_to(stage.view)

@@ -99,6 +99,11 @@ pub enum Until {
     VoltageAbove(#[serde(deserialize_with = "crate::scenario::checked::voltage_pu")] f64),
     /// The home batteries hold at most this share of their capacity, percent.
     BatteryBelow(#[serde(deserialize_with = "crate::scenario::checked::percent_0_100")] f64),
+    /// The worst voltage unbalance at a house is at least this, percent
+    /// (a scenario solved per phase).
+    UnbalanceAbove(#[serde(deserialize_with = "crate::scenario::checked::percent_0_100")] f64),
+    /// The worst voltage unbalance at a house is below this, percent.
+    UnbalanceBelow(#[serde(deserialize_with = "crate::scenario::checked::percent_0_100")] f64),
 }
 
 impl Until {
@@ -122,6 +127,8 @@ impl Until {
             ),
             Until::VoltageAbove(v) => tr!("lesson.until_voltage", pu = num(*v, 2)),
             Until::BatteryBelow(s) => tr!("lesson.until_battery", percent = num(*s, 0)),
+            Until::UnbalanceAbove(u) => tr!("lesson.until_unbalance_above", percent = num(*u, 1)),
+            Until::UnbalanceBelow(u) => tr!("lesson.until_unbalance_below", percent = num(*u, 1)),
         }
     }
 }
@@ -151,6 +158,9 @@ pub struct Snapshot {
     pub v_max_pu: f64,
     /// Stored energy of the home batteries, percent.
     pub battery_percent: f64,
+    /// The worst voltage unbalance at a house now, percent (none unless
+    /// the scenario is solved per phase and powered).
+    pub unbalance_percent: Option<f64>,
 }
 
 /// The snapshot when a step began.
@@ -210,6 +220,13 @@ impl Snapshot {
             s.v_max_pu = r.v_max_pu;
             s.battery_percent = r.battery_soc_percent;
         }
+        // From the solution itself, which an edit solves again at once.
+        if let Some(n) = world.get_resource::<crate::sim::network::NetworkState>() {
+            s.unbalance_percent = n
+                .phases
+                .as_ref()
+                .map(|p| p.worst_customer_unbalance_percent());
+        }
         s
     }
 }
@@ -245,6 +262,8 @@ pub fn met(until: &Until, now: &Snapshot, base: &Baseline) -> bool {
         Until::Market(m) => now.market == Some(*m),
         Until::VoltageAbove(v) => now.v_max_pu >= *v,
         Until::BatteryBelow(s) => now.battery_percent <= *s,
+        Until::UnbalanceAbove(u) => now.unbalance_percent.is_some_and(|x| x >= *u),
+        Until::UnbalanceBelow(u) => now.unbalance_percent.is_some_and(|x| x < *u),
     }
 }
 

@@ -159,6 +159,7 @@ pub(super) fn kind_name(kind: &str) -> &str {
         "car" => tr("build.kind_car"),
         "turbine" => tr("build.kind_turbine"),
         "cable" => tr("build.kind_cable"),
+        "phase" => tr("build.kind_phase"),
         other => other,
     }
 }
