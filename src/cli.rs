@@ -1229,7 +1229,10 @@ fn powerflow(
                 .solve(&case.phase_consumption_mva(), &SolverOptions::default())
             {
                 Ok(phases) => out!("{}", crate::report::phase_lines(&built, &phases)),
-                Err(e) => outln!("  PER-PHASE POWER FLOW FAILED: {e}"),
+                Err(e) => {
+                    outln!("  PER-PHASE POWER FLOW FAILED: {e}");
+                    return ExitCode::from(EXIT_NO_SOLUTION);
+                }
             }
         }
     }

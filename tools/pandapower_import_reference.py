@@ -92,3 +92,59 @@ for name, make in NETWORKS.items():
     }
     (OUT / f"{name}.result.json").write_text(json.dumps(result, indent=1))
     print(f"{name}: {len(net.bus)} buses, {len(net.line)} lines, vm {net.res_bus.vm_pu.min():.4f} pu")
+
+
+def asymmetric():
+    """Kerber Dorfnetz with each house's load on one phase (drawn with
+    random.Random(3)), a 4 kW single-phase PV array on every fifth house's
+    bus, and the zero-sequence data runpp_3ph needs (R0 = X0 = 4x, C0 =
+    312.4/690 C, as microgrid derives them; the transformer Dyn, vk0 = vk,
+    mag0 1000 %, si0 0.9; the grid 100 MVA)."""
+    random.seed(0)
+    net = pn.create_kerber_dorfnetz()
+    pp.add_zero_impedance_parameters(net)
+    net.line["r0_ohm_per_km"] = net.line["r_ohm_per_km"] * 4.0
+    net.line["x0_ohm_per_km"] = net.line["x_ohm_per_km"] * 4.0
+    net.line["c0_nf_per_km"] = net.line["c_nf_per_km"] * 312.4 / 690.0
+    net.trafo["vector_group"] = "Dyn"
+    net.trafo["vk0_percent"] = net.trafo["vk_percent"]
+    net.trafo["vkr0_percent"] = net.trafo["vkr_percent"]
+    net.trafo["mag0_percent"] = 1000.0
+    net.trafo["mag0_rx"] = 0.0
+    net.trafo["si0_hv_partial"] = 0.9
+    net.ext_grid["s_sc_max_mva"] = 100.0
+    net.ext_grid["rx_max"] = 0.1
+    net.ext_grid["x0x_max"] = 1.0
+    net.ext_grid["r0x0_max"] = 0.1
+    draw = random.Random(3)
+    loads = net.load.copy()
+    net.load.drop(net.load.index, inplace=True)
+    for k, r in enumerate(loads.itertuples()):
+        phase = "abc"[draw.randrange(3)]
+        pp.create_asymmetric_load(net, int(r.bus), name=f"House {k + 1}",
+                                  **{f"p_{phase}_mw": r.p_mw, f"q_{phase}_mvar": r.q_mvar})
+        if k % 5 == 0:
+            pp.create_asymmetric_sgen(net, int(r.bus), name=f"PV {k + 1}",
+                                      **{f"p_{'abc'[(k // 5) % 3]}_mw": 0.004})
+    return net
+
+
+net = asymmetric()
+pp.to_json(net, str(OUT / "kerber_dorfnetz_asymmetric.json"))
+from pandapower.pf.runpp_3ph import runpp_3ph  # noqa: E402
+runpp_3ph(net)
+assert net.converged and not net.res_bus_3ph.vm_a_pu.isna().any()
+bus_name = names(net)
+load = {i: [[0.0, 0.0] for _ in range(3)] for i in net.bus.index}
+for table, sign in (("asymmetric_load", 1.0), ("asymmetric_sgen", -1.0)):
+    for r in net[table].itertuples():
+        for k, ph in enumerate("abc"):
+            load[r.bus][k][0] += sign * getattr(r, f"p_{ph}_mw")
+            load[r.bus][k][1] += sign * getattr(r, f"q_{ph}_mvar")
+result = {"buses": [{"name": bus_name[i], "phases": load[i],
+                     "vm_pu": [float(net.res_bus_3ph[f"vm_{ph}_pu"][i]) for ph in "abc"],
+                     "unbalance_percent": float(net.res_bus_3ph.unbalance_percent[i])}
+                    for i in net.bus.index]}
+(OUT / "kerber_dorfnetz_asymmetric.result.json").write_text(json.dumps(result, indent=1))
+print(f"kerber_dorfnetz_asymmetric: {len(net.asymmetric_load)} asymmetric loads, "
+      f"{len(net.asymmetric_sgen)} asymmetric sgen, worst unbalance {net.res_bus_3ph.unbalance_percent.max():.3f} %")

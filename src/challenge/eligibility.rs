@@ -150,6 +150,7 @@ pub fn tools_used(before: &Scenario, after: &Scenario) -> ToolUse {
                 if old.annual_kwh != h.annual_kwh
                     || old.critical_share != h.critical_share
                     || old.power_factor != h.power_factor
+                    || old.phase != h.phase
                 {
                     used.add(Tool::House, *name);
                 }

@@ -530,7 +530,8 @@ impl Meter {
             }
             Goal::Unbalance { at_most_percent } => {
                 self.value = self.value.max(o.record.unbalance_percent);
-                if o.record.unbalance_percent > at_most_percent + 1e-9 {
+                // A dark or unsolved step has no unbalance to hold.
+                if o.flow.is_none() || o.record.unbalance_percent > at_most_percent + 1e-9 {
                     broke(None, &mut self.breach);
                 }
             }

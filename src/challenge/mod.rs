@@ -156,6 +156,23 @@ impl Prepared {
             return Err(errors);
         };
         let base = scenario::load_and_build(&scenario_file)?;
+        // Unbalance is only measured where the phases are solved apart.
+        if base.scenario.phases == scenario::PhaseModel::Balanced
+            && let Some(n) = challenge
+                .goals
+                .iter()
+                .position(|g| matches!(g, Goal::Unbalance { .. }))
+        {
+            let nth = challenge.goals[..n]
+                .iter()
+                .filter(|g| matches!(g, Goal::Unbalance { .. }))
+                .count();
+            errors.push(loc.error_at_text(
+                "Unbalance",
+                nth,
+                "the goal Unbalance needs a scenario solved per phase (`phases: Unbalanced`); this one is balanced, so it would be a free star".to_owned(),
+            ));
+        }
         let mut s = base.scenario.clone();
         s.seed = challenge.seed;
         if let Some(start) = challenge.start {

@@ -705,7 +705,8 @@ impl UnbalancedModel {
                 });
             }
         }
-        // Settled: no phase may be below the collapse threshold.
+        // Settled: no phase may be below the collapse threshold (or not a
+        // number: a NaN phase makes the bus's minimum NaN).
         let weakest = self
             .order
             .iter()
@@ -714,7 +715,7 @@ impl UnbalancedModel {
                 let vm = sequence_to_phase(v012)
                     .iter()
                     .map(|x| x.norm())
-                    .fold(f64::INFINITY, f64::min);
+                    .fold(f64::INFINITY, |m, x| if x.is_nan() { x } else { m.min(x) });
                 (i, vm)
             })
             .fold((self.root, f64::INFINITY), |w, (i, vm)| {

@@ -99,6 +99,31 @@ impl Table {
     }
 }
 
+/// The active and reactive power of each phase of an asymmetric element, MW and Mvar.
+fn phase_powers(t: &Table, table: &str, r: usize) -> Result<([f64; 3], [f64; 3]), String> {
+    let mut p = [0.0; 3];
+    let mut q = [0.0; 3];
+    for (k, phase) in ["a", "b", "c"].iter().enumerate() {
+        p[k] = t.need(table, r, &format!("p_{phase}_mw"))?;
+        q[k] = t
+            .num(r, &format!("q_{phase}_mvar"))
+            .filter(|x| x.is_finite())
+            .unwrap_or(0.0);
+    }
+    Ok((p, q))
+}
+
+/// The one phase a per-phase power uses, or three-phase if it uses more.
+fn one_phase(p: &[f64; 3]) -> super::Phase {
+    use super::Phase;
+    match p.map(|x| x.abs() > 1e-12) {
+        [true, false, false] => Phase::A,
+        [false, true, false] => Phase::B,
+        [false, false, true] => Phase::C,
+        _ => Phase::Three,
+    }
+}
+
 /// Whether an imported value is the one the sandbox would derive anyway.
 fn same(given: Option<f64>, derived: f64) -> bool {
     given.is_some_and(|g| (g - derived).abs() <= 1e-9 * derived.abs().max(1.0))
@@ -288,8 +313,6 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
         ("dcline", "DC lines"),
         ("shunt", "shunts"),
         ("motor", "motors"),
-        ("asymmetric_load", "asymmetric loads"),
-        ("asymmetric_sgen", "asymmetric static generators"),
     ] {
         if let Some(tab) = table(net, t)?
             && !in_service(&tab).is_empty()
@@ -691,8 +714,55 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
             });
         }
     }
+    // Loads drawn unevenly from the phases: a house on the one phase it
+    // uses, or a three-phase house; the scenario is then solved per phase.
+    let mut per_phase = false;
+    if let Some(load) = table(net, "asymmetric_load")? {
+        for r in in_service(&load) {
+            let bus_name = name_of(
+                load.need("asymmetric_load", r, "bus")? as i64,
+                &format!("asymmetric_load {}", load.index[r]),
+            )?;
+            if chosen && !feeder_of.contains_key(&bus_name) {
+                continue;
+            }
+            per_phase = true;
+            let scaling = load.num(r, "scaling").unwrap_or(1.0);
+            let (p, q) = phase_powers(&load, "asymmetric_load", r)?;
+            let p_kw = p.iter().sum::<f64>() * 1000.0 * scaling;
+            let q_kvar = q.iter().sum::<f64>() * 1000.0 * scaling;
+            if p.iter().any(|x| *x < 0.0) {
+                return Err(format!(
+                    "asymmetric_load {} draws less than nothing on a phase; write generation as an asymmetric_sgen",
+                    load.index[r]
+                ));
+            }
+            let power_factor = if p_kw > 0.0 {
+                (p_kw / p_kw.hypot(q_kvar)).clamp(0.5, 1.0)
+            } else {
+                1.0
+            };
+            let on_bus = houses.iter().filter(|h| h.bus == bus_name).count();
+            houses.push(House {
+                name: unique(
+                    load.text(r, "name")
+                        .unwrap_or_else(|| format!("House at {bus_name}")),
+                ),
+                bus: bus_name.clone(),
+                annual_kwh: ((p_kw * hours) / 10.0).round() * 10.0,
+                position_m: at_bus(&bus_name, on_bus),
+                critical_share: 0.3,
+                power_factor,
+                pv: None,
+                battery: None,
+                ev: None,
+                phase: one_phase(&p),
+                locked: false,
+            });
+        }
+    }
     // A house on `bus` without `has`, or a new one of no demand.
-    let mut house_for = |houses: &mut Vec<House>, bus_name: &str, has: fn(&House) -> bool| {
+    let mut house_for = |houses: &mut Vec<House>, bus_name: &str, has: &dyn Fn(&House) -> bool| {
         if let Some(i) = houses.iter().position(|h| h.bus == bus_name && !has(h)) {
             return i;
         }
@@ -730,12 +800,47 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
             if kwp <= 0.0 {
                 continue;
             }
-            let i = house_for(&mut houses, &bus_name, |h| h.pv.is_some());
+            let i = house_for(&mut houses, &bus_name, &|h| {
+                h.pv.is_some() || !h.phase.is_three()
+            });
             houses[i].pv = Some(Pv {
                 kwp,
                 tilt_deg: 30.0,
                 azimuth_deg: 180.0,
                 phase: Default::default(),
+                locked: false,
+            });
+        }
+    }
+    if let Some(sgen) = table(net, "asymmetric_sgen")? {
+        for r in in_service(&sgen) {
+            let bus_name = name_of(
+                sgen.need("asymmetric_sgen", r, "bus")? as i64,
+                &format!("asymmetric_sgen {}", sgen.index[r]),
+            )?;
+            if chosen && !feeder_of.contains_key(&bus_name) {
+                continue;
+            }
+            per_phase = true;
+            let (p, _) = phase_powers(&sgen, "asymmetric_sgen", r)?;
+            let kwp = sgen
+                .num(r, "sn_mva")
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .unwrap_or_else(|| p.iter().sum::<f64>())
+                * 1000.0;
+            if kwp <= 0.0 {
+                continue;
+            }
+            let phase = one_phase(&p);
+            // On a house with no PV that is three-phase or on this phase.
+            let i = house_for(&mut houses, &bus_name, &|h| {
+                h.pv.is_some() || (!h.phase.is_three() && h.phase != phase)
+            });
+            houses[i].pv = Some(Pv {
+                kwp,
+                tilt_deg: 30.0,
+                azimuth_deg: 180.0,
+                phase,
                 locked: false,
             });
         }
@@ -755,7 +860,9 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                 .filter(|s| s.is_finite() && *s > 0.0)
                 .or_else(|| storage.num(r, "p_mw").map(f64::abs).filter(|p| *p > 0.0))
                 .map_or(kwh / 2.0, |x| x * 1000.0);
-            let i = house_for(&mut houses, &bus_name, |h| h.battery.is_some());
+            let i = house_for(&mut houses, &bus_name, &|h| {
+                h.battery.is_some() || !h.phase.is_three()
+            });
             houses[i].battery = Some(Battery {
                 capacity_kwh: kwh,
                 power_kw: kw,
@@ -800,7 +907,11 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
     transformer_types.insert(type_name.clone(), spec);
     let start = super::parse_date_time("2025-06-21 06:00").unwrap_or_default();
     Ok(Scenario {
-        phases: Default::default(),
+        phases: if per_phase {
+            super::PhaseModel::Unbalanced
+        } else {
+            super::PhaseModel::Balanced
+        },
         name: net
             .get("name")
             .and_then(Value::as_str)

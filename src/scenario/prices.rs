@@ -232,8 +232,9 @@ pub fn spending(before: &Scenario, after: &Scenario) -> Spending {
         .iter()
         .filter(|(a, b)| matches!((a, b), (Some(a), Some(b)) if a != b))
         .count();
+        // One visit rewires whatever of the house moves.
         if moved > 0 {
-            *out.spent.entry("phase").or_insert(0.0) += moved as f64 * prices.phase_move_eur;
+            *out.spent.entry("phase").or_insert(0.0) += prices.phase_move_eur;
         }
     }
     out

@@ -366,3 +366,65 @@ fn what_import_and_save_write_is_within_what_check_reads() {
     assert!(written.starts_with("// header\nScenario("));
     microgrid::scenario::parse(&written, "written").expect("reads back");
 }
+
+#[derive(Deserialize)]
+struct PhaseBus {
+    name: String,
+    /// (P MW, Q Mvar) per phase, consumer frame.
+    phases: [[f64; 2]; 3],
+    vm_pu: [f64; 3],
+    unbalance_percent: f64,
+}
+
+#[derive(Deserialize)]
+struct PhaseResult {
+    buses: Vec<PhaseBus>,
+}
+
+#[test]
+fn a_network_with_asymmetric_loads_imports_per_phase_and_solves_as_runpp_3ph_does() {
+    use microgrid::network::unbalanced::UnbalancedModel;
+    use microgrid::scenario::{Phase, PhaseModel};
+    let name = "kerber_dorfnetz_asymmetric";
+    let scenario = import::import(&read(&format!("{name}.json")), name).expect("imports");
+    assert_eq!(scenario.phases, PhaseModel::Unbalanced);
+    // Every house on the one phase its load uses; the PV on its own.
+    let single = scenario
+        .houses
+        .iter()
+        .filter(|h| h.annual_kwh > 0.0 && !h.phase.is_three())
+        .count();
+    assert_eq!(single, 57);
+    let pv: Vec<Phase> = scenario
+        .houses
+        .iter()
+        .filter_map(|h| h.pv.map(|p| p.phase))
+        .collect();
+    assert_eq!(pv.len(), 12);
+    assert!(pv.iter().all(|p| !p.is_three()), "{pv:?}");
+    let built = edit::check(&scenario).expect("the import checks as a scenario file");
+    let pp: PhaseResult =
+        serde_json::from_str(&read(&format!("{name}.result.json"))).expect("result");
+    let net = &built.network;
+    let mut s = vec![[Complex64::ZERO; 3]; net.buses.len()];
+    for b in &pp.buses {
+        let i = net
+            .bus_index(&b.name)
+            .unwrap_or_else(|| panic!("no bus {}", b.name));
+        s[i] = b.phases.map(|[p, q]| Complex64::new(p, q));
+    }
+    let flow = UnbalancedModel::new(net)
+        .solve(&s, &SolverOptions::default())
+        .expect("solves");
+    let (mut dvm, mut dvuf) = (0.0f64, 0.0f64);
+    for b in &pp.buses {
+        let i = net.bus_index(&b.name).expect("bus");
+        for (ours, theirs) in flow.vm_pu(i).iter().zip(b.vm_pu) {
+            dvm = dvm.max((ours - theirs).abs());
+        }
+        dvuf = dvuf.max((flow.unbalance_percent(i) - b.unbalance_percent).abs());
+    }
+    eprintln!("{name}: |dvm| {dvm:.1e} pu per phase, |dVUF| {dvuf:.1e} pp");
+    assert!(dvm < 1e-6, "{dvm} pu");
+    assert!(dvuf < 1e-4, "{dvuf} pp");
+}

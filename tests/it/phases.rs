@@ -324,3 +324,30 @@ fn build_mode_puts_units_on_phases_and_previews_the_unbalance_it_causes() {
     .expect_err("refused");
     assert!(format!("{e:?}").contains("phases: Unbalanced"), "{e:?}");
 }
+
+#[test]
+fn an_unbalance_goal_on_a_balanced_scenario_is_refused() {
+    let dir = std::env::temp_dir().join(format!("microgrid-phases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let text = std::fs::read_to_string(crate::common::repo(
+        "scenes/challenges/09-too-much-on-one-phase.challenge.ron",
+    ))
+    .expect("shipped")
+    .replace(
+        "start/dorfstrasse.scenario.ron",
+        &crate::common::repo("scenes/challenges/start/sonnenweg.scenario.ron").to_string_lossy(),
+    );
+    let file = dir.join("balanced.challenge.ron");
+    std::fs::write(&file, &text).expect("write");
+    let Err(errors) = microgrid::challenge::Prepared::load(&file) else {
+        panic!("an Unbalance goal on a balanced scenario loaded");
+    };
+    let errors = errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(errors.contains("free star"), "{errors}");
+    crate::common::assert_located(&errors, "balanced.challenge.ron", &text, "Unbalance(");
+    std::fs::remove_dir_all(&dir).ok();
+}

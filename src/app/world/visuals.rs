@@ -33,6 +33,7 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         (
             light_the_sky,
+            forget_the_unbalance_view,
             colour_lines_and_buses,
             light_windows,
             light_the_streets,
@@ -156,6 +157,20 @@ fn light_the_sky(
 /// Only a scenario solved per phase has these; otherwise the usual colours stay.
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ShowUnbalance(pub bool);
+
+/// A balanced neighbourhood loaded in its place has no unbalance to show:
+/// the usual colours come back (a per-phase one keeps the view, which a
+/// lesson may have just turned on).
+fn forget_the_unbalance_view(
+    mut changes: MessageReader<crate::sim::NeighbourhoodChanged>,
+    hood: Res<crate::sim::Neighbourhood>,
+    mut show: ResMut<ShowUnbalance>,
+) {
+    let balanced = hood.0.scenario.phases == crate::scenario::PhaseModel::Balanced;
+    if changes.read().any(|c| !c.edited && !c.same_place) && balanced && show.0 {
+        show.0 = false;
+    }
+}
 
 fn colour_lines_and_buses(
     state: Res<NetworkState>,
