@@ -431,9 +431,12 @@ impl Meter {
                 match o.flow {
                     Some(flow) => {
                         for &b in &self.customer_buses {
-                            let Some(&v) = flow.vm_pu.get(b) else {
+                            if b >= flow.vm_pu.len() {
                                 continue;
-                            };
+                            }
+                            // Both of a bus's extreme phases (equal when balanced).
+                            let (lo, hi) = flow.bus_range_pu(b);
+                            let v = if excess(lo) >= excess(hi) { lo } else { hi };
                             if excess(v) > excess(self.value) {
                                 self.value = v;
                             }

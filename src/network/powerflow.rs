@@ -128,6 +128,9 @@ pub struct PowerFlow {
     pub ext_grid_q_mvar: f64,
     /// Lowest and highest voltage of the low-voltage buses, pu.
     lv_range_pu: (f64, f64),
+    /// Per bus, its lowest and highest phase voltage, pu (a summary of a
+    /// per-phase solution; empty for a balanced one, whose phases are equal).
+    phase_range_pu: Vec<(f64, f64)>,
 }
 
 impl PowerFlow {
@@ -143,6 +146,7 @@ impl PowerFlow {
         transformer: BranchFlow,
         ext_grid_mva: Complex64,
         lv_range_pu: (f64, f64),
+        phase_range_pu: Vec<(f64, f64)>,
     ) -> Self {
         Self {
             iterations,
@@ -153,6 +157,19 @@ impl PowerFlow {
             ext_grid_p_mw: ext_grid_mva.re,
             ext_grid_q_mvar: ext_grid_mva.im,
             lv_range_pu,
+            phase_range_pu,
+        }
+    }
+
+    /// Bus `b`'s lowest and highest phase voltage, pu (both its voltage
+    /// when the phases are balanced; 0 for a bus out of range).
+    pub fn bus_range_pu(&self, b: usize) -> (f64, f64) {
+        match self.phase_range_pu.get(b) {
+            Some(&range) => range,
+            None => {
+                let v = self.vm_pu.get(b).copied().unwrap_or(0.0);
+                (v, v)
+            }
         }
     }
 
@@ -686,6 +703,7 @@ impl PowerFlowModel {
             ext_grid_p_mw: s_root.re,
             ext_grid_q_mvar: s_root.im,
             lv_range_pu,
+            phase_range_pu: Vec::new(),
         }
     }
 }

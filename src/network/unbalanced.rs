@@ -238,6 +238,15 @@ impl UnbalancedFlow {
             self.transformer.as_branch_flow(),
             self.ext_grid_mva,
             lv_range,
+            (0..self.v_abc.len())
+                .map(|b| {
+                    let vm = self.vm_pu(b);
+                    (
+                        vm.iter().copied().fold(f64::INFINITY, f64::min),
+                        vm.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                    )
+                })
+                .collect(),
         )
     }
 
@@ -1212,6 +1221,20 @@ mod tests {
         assert!((last.i_n_to_ka - last.i_to_ka[0]).abs() < 1e-3 * last.i_to_ka[0]);
         // 20 kW at about 230 V is about 87 A.
         assert!((0.080..0.095).contains(&last.i_to_ka[0]), "{last:?}");
+        // The summary keeps both extreme phases of every bus, not only the
+        // one farthest from 1 pu.
+        let summary = flow.as_power_flow();
+        let (lo, hi) = summary.bus_range_pu(4);
+        assert_eq!(lo, vm[0]);
+        assert_eq!(hi, vm[1].max(vm[2]));
+        assert!(hi > 1.0 && lo < 1.0, "{vm:?}");
+        let balanced = PowerFlowModel::new(&net)
+            .solve(&[Complex64::ZERO; 6], &SolverOptions::default())
+            .expect("converges");
+        assert_eq!(
+            balanced.bus_range_pu(4),
+            (balanced.vm_pu[4], balanced.vm_pu[4])
+        );
         // The Dyn transformer keeps the zero sequence off the grid side.
         assert!(flow.v_012[0][0].norm() < 1e-12);
     }
