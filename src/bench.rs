@@ -147,14 +147,9 @@ pub fn time_solves(built: &Built, time: NaiveDateTime, solves: u32) -> Result<Be
     let first = model
         .solve(&consumption, &options)
         .map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    let mut n = 0u32;
-    while n < solves.max(1) || started.elapsed().as_secs_f64() < 0.3 {
-        let flow = model.solve(std::hint::black_box(&consumption), &options);
-        std::hint::black_box(&flow);
-        n += 1;
-    }
-    let solve_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    let solve_us = mean_us(solves, || {
+        let _ = std::hint::black_box(model.solve(std::hint::black_box(&consumption), &options));
+    });
     // The same instant per phase: households uneven, the rest as they are.
     let phases = crate::sim::snapshot::bus_phase_consumption_mva(
         built.network.buses.len(),
@@ -172,22 +167,29 @@ pub fn time_solves(built: &Built, time: NaiveDateTime, solves: u32) -> Result<Be
     let first_phase = per_phase
         .solve(&phases, &options)
         .map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    let mut m = 0u32;
-    while m < solves.max(1) || started.elapsed().as_secs_f64() < 0.3 {
-        let flow = per_phase.solve(std::hint::black_box(&phases), &options);
-        std::hint::black_box(&flow);
-        m += 1;
-    }
+    let per_phase_us = mean_us(solves, || {
+        let _ = std::hint::black_box(per_phase.solve(std::hint::black_box(&phases), &options));
+    });
     Ok(BenchRow {
         houses: built.house_count(),
         buses: built.network.buses.len(),
         solve_us,
         iterations: first.iterations,
         loops: model.loop_count(),
-        per_phase_us: started.elapsed().as_secs_f64() * 1e6 / f64::from(m),
+        per_phase_us,
         per_phase_iterations: first_phase.iterations,
     })
+}
+
+/// Mean microseconds per call of `f` over at least `calls` calls and 0.3 s.
+fn mean_us(calls: u32, mut f: impl FnMut()) -> f64 {
+    let started = Instant::now();
+    let mut n = 0u32;
+    while n < calls.max(1) || started.elapsed().as_secs_f64() < 0.3 {
+        f();
+        n += 1;
+    }
+    started.elapsed().as_secs_f64() * 1e6 / f64::from(n)
 }
 
 fn print_row(row: &BenchRow) {

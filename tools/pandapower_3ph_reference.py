@@ -185,9 +185,10 @@ def write(path, fixture):
           f"largest neutral current {i_n:.1f} A")
 
 
-def kerber():
-    random.seed(0)  # the service cables' draw, as tools/make_kerber_scenario.py
-    net = pn.create_kerber_dorfnetz()
+def with_microgrid_zero_sequence(net):
+    """Gives a pandapower net the zero-sequence data microgrid derives for
+    its cables, transformer and grid when a file gives none (also used by
+    tools/pandapower_import_reference.py)."""
     pp.add_zero_impedance_parameters(net)
     net.line["r0_ohm_per_km"] = net.line["r_ohm_per_km"] * Z0_RATIO
     net.line["x0_ohm_per_km"] = net.line["x_ohm_per_km"] * Z0_RATIO
@@ -202,6 +203,12 @@ def kerber():
     net.ext_grid["rx_max"] = 0.1
     net.ext_grid["x0x_max"] = 1.0
     net.ext_grid["r0x0_max"] = 0.1
+    return net
+
+
+def kerber():
+    random.seed(0)  # the service cables' draw, as tools/make_kerber_scenario.py
+    net = with_microgrid_zero_sequence(pn.create_kerber_dorfnetz())
     draw = random.Random(3)
     loads = net.load.copy()
     net.load.drop(net.load.index, inplace=True)

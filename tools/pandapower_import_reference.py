@@ -22,6 +22,8 @@ from pathlib import Path
 import pandapower as pp
 import pandapower.networks as pn
 
+from pandapower_3ph_reference import with_microgrid_zero_sequence
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "pandapower"
 RUNPP = dict(algorithm="nr", calculate_voltage_angles=True, tolerance_mva=1e-10, trafo_model="t")
@@ -101,21 +103,7 @@ def asymmetric():
     312.4/690 C, as microgrid derives them; the transformer Dyn, vk0 = vk,
     mag0 1000 %, si0 0.9; the grid 100 MVA)."""
     random.seed(0)
-    net = pn.create_kerber_dorfnetz()
-    pp.add_zero_impedance_parameters(net)
-    net.line["r0_ohm_per_km"] = net.line["r_ohm_per_km"] * 4.0
-    net.line["x0_ohm_per_km"] = net.line["x_ohm_per_km"] * 4.0
-    net.line["c0_nf_per_km"] = net.line["c_nf_per_km"] * 312.4 / 690.0
-    net.trafo["vector_group"] = "Dyn"
-    net.trafo["vk0_percent"] = net.trafo["vk_percent"]
-    net.trafo["vkr0_percent"] = net.trafo["vkr_percent"]
-    net.trafo["mag0_percent"] = 1000.0
-    net.trafo["mag0_rx"] = 0.0
-    net.trafo["si0_hv_partial"] = 0.9
-    net.ext_grid["s_sc_max_mva"] = 100.0
-    net.ext_grid["rx_max"] = 0.1
-    net.ext_grid["x0x_max"] = 1.0
-    net.ext_grid["r0x0_max"] = 0.1
+    net = with_microgrid_zero_sequence(pn.create_kerber_dorfnetz())
     draw = random.Random(3)
     loads = net.load.copy()
     net.load.drop(net.load.index, inplace=True)

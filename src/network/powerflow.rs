@@ -230,16 +230,43 @@ pub struct PowerFlowModel {
     link_inverse: Vec<Complex64>,
 }
 
-/// A line that closes a loop, solved by compensation.
+/// A line that closes a loop, solved by compensation (here and, per
+/// sequence, in [`super::unbalanced`]).
 #[derive(Debug, Clone, Copy)]
-struct Link {
-    line: usize,
+pub(crate) struct Link {
+    pub(crate) line: usize,
     /// Its `from` and `to` buses.
-    a: usize,
-    b: usize,
+    pub(crate) a: usize,
+    pub(crate) b: usize,
     /// Series impedance and the shunt admittance at each end, pu.
-    z: Complex64,
-    y_half: Complex64,
+    pub(crate) z: Complex64,
+    pub(crate) y_half: Complex64,
+}
+
+/// Corrects the links' currents by their voltage mismatch (the drop
+/// across each link that its current does not explain) times the inverse
+/// of their loop impedance matrix; returns the largest mismatch, pu.
+pub(crate) fn compensate_links(
+    links: &[Link],
+    link_inverse: &[Complex64],
+    v: &[Complex64],
+    link_current: &mut [Complex64],
+) -> f64 {
+    let k = links.len();
+    if k == 0 {
+        return 0.0;
+    }
+    let mismatch: Vec<Complex64> = links
+        .iter()
+        .zip(link_current.iter())
+        .map(|(l, j)| v[l.a] - v[l.b] - l.z * j)
+        .collect();
+    for (r, j) in link_current.iter_mut().enumerate() {
+        *j += (0..k)
+            .map(|c| link_inverse[r * k + c] * mismatch[c])
+            .sum::<Complex64>();
+    }
+    mismatch.iter().map(|m| m.norm()).fold(0.0, f64::max)
 }
 
 /// The transformer's series impedance and the shunt admittances at its HV and LV ends, pu.
@@ -270,7 +297,7 @@ pub fn transformer_pi_pu(t: &TransformerType) -> (Complex64, Complex64, Complex6
 /// tree, plus link k's own impedance on the diagonal. The tree's part is
 /// Zc(a_k, a_l) - Zc(a_k, b_l) - Zc(b_k, a_l) + Zc(b_k, b_l), where Zc(x, y)
 /// is the impedance of the path that x and y share from the root.
-fn loop_impedance_inverse(
+pub(crate) fn loop_impedance_inverse(
     links: &[Link],
     order: &[usize],
     parent: &[usize],
@@ -570,22 +597,7 @@ impl PowerFlowModel {
     /// across each link that its current does not explain); returns the
     /// largest mismatch, pu.
     fn compensate(&self, v: &[Complex64], link_current: &mut [Complex64]) -> f64 {
-        let k = self.links.len();
-        if k == 0 {
-            return 0.0;
-        }
-        let mismatch: Vec<Complex64> = self
-            .links
-            .iter()
-            .zip(link_current.iter())
-            .map(|(l, j)| v[l.a] - v[l.b] - l.z * j)
-            .collect();
-        for (r, j) in link_current.iter_mut().enumerate() {
-            *j += (0..k)
-                .map(|c| self.link_inverse[r * k + c] * mismatch[c])
-                .sum::<Complex64>();
-        }
-        mismatch.iter().map(|m| m.norm()).fold(0.0, f64::max)
+        compensate_links(&self.links, &self.link_inverse, v, link_current)
     }
 
     /// Sums currents from the leaves to the root: `current[c]` becomes the

@@ -25,7 +25,10 @@ use std::f64::consts::PI;
 
 use num_complex::Complex64;
 
-use super::powerflow::{BranchFlow, PowerFlow, PowerFlowError, SolverOptions, transformer_pi_pu};
+use super::powerflow::{
+    BranchFlow, Link, PowerFlow, PowerFlowError, SolverOptions, compensate_links,
+    loop_impedance_inverse, transformer_pi_pu,
+};
 use super::{
     BASE_MVA, Bus, ExtGrid, Line, NOMINAL_FREQUENCY_HZ, Network, Transformer, TransformerType,
     VectorGroup,
@@ -70,16 +73,6 @@ struct BranchData {
     z: Option<Complex64>,
     y_from: Complex64,
     y_to: Complex64,
-}
-
-/// A line that closes a loop, solved by compensation.
-#[derive(Debug, Clone, Copy)]
-struct Link {
-    line: usize,
-    a: usize,
-    b: usize,
-    z: Complex64,
-    y_half: Complex64,
 }
 
 /// One sequence network on the shared tree.
@@ -216,37 +209,33 @@ impl UnbalancedFlow {
     /// angle, branches as [`PhaseFlow::as_branch_flow`], the customer
     /// voltage range over all phases.
     pub fn as_power_flow(&self) -> PowerFlow {
-        let farthest = |b: usize| {
-            self.vm_pu(b)
-                .into_iter()
-                .max_by(|x, y| (x - 1.0).abs().total_cmp(&(y - 1.0).abs()))
-                .unwrap_or(0.0)
-        };
-        let lv_range = (0..self.v_abc.len())
-            .filter(|&b| self.low_voltage[b])
-            .flat_map(|b| self.vm_pu(b))
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-                (lo.min(x), hi.max(x))
+        // Each bus's phases once: the farthest from 1 pu, and both extremes.
+        let n = self.v_abc.len();
+        let (mut farthest, mut range) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut lv_range = (f64::INFINITY, f64::NEG_INFINITY);
+        for b in 0..n {
+            let vm = self.vm_pu(b);
+            let lo = vm.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = vm.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            farthest.push(if (lo - 1.0).abs() >= (hi - 1.0).abs() {
+                lo
+            } else {
+                hi
             });
+            range.push((lo, hi));
+            if self.low_voltage[b] {
+                lv_range = (lv_range.0.min(lo), lv_range.1.max(hi));
+            }
+        }
         PowerFlow::from_parts(
             self.iterations,
-            (0..self.v_abc.len()).map(farthest).collect(),
-            (0..self.v_abc.len())
-                .map(|b| self.va_degree(b)[0])
-                .collect(),
+            farthest,
+            (0..n).map(|b| self.va_degree(b)[0]).collect(),
             self.lines.iter().map(PhaseFlow::as_branch_flow).collect(),
             self.transformer.as_branch_flow(),
             self.ext_grid_mva,
             lv_range,
-            (0..self.v_abc.len())
-                .map(|b| {
-                    let vm = self.vm_pu(b);
-                    (
-                        vm.iter().copied().fold(f64::INFINITY, f64::min),
-                        vm.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                    )
-                })
-                .collect(),
+            range,
         )
     }
 
@@ -554,7 +543,9 @@ impl UnbalancedModel {
                     y_source[i] = Complex64::ZERO;
                 }
             }
-            let link_inverse = loop_impedance_inverse(&links, &order, &parent, &z);
+            let z_path: Vec<Complex64> = z.iter().map(|x| x.unwrap_or_default()).collect();
+            // A branch without a path counts as zero: a loop's two paths share it or neither does.
+            let link_inverse = loop_impedance_inverse(&links, &order, &parent, &z_path);
             let (y_eq, inv_d, y_root) = ladder_constants(&order, &parent, &z, &y_shunt);
             Sequence {
                 z,
@@ -676,7 +667,12 @@ impl UnbalancedModel {
                     &mut j_total,
                     &mut current[s],
                 ));
-                max_change = max_change.max(compensate(q, &v[s], &mut link_current[s]));
+                max_change = max_change.max(compensate_links(
+                    &q.links,
+                    &q.link_inverse,
+                    &v[s],
+                    &mut link_current[s],
+                ));
             }
             // A cheap watch while iterating (the positive sequence, squared);
             // every phase is checked once the voltages have settled.
@@ -945,70 +941,6 @@ impl UnbalancedModel {
     }
 }
 
-/// Corrects a sequence's link currents by their voltage mismatch; returns
-/// the largest mismatch, pu.
-fn compensate(q: &Sequence, v: &[Complex64], link_current: &mut [Complex64]) -> f64 {
-    let k = q.links.len();
-    if k == 0 {
-        return 0.0;
-    }
-    let mismatch: Vec<Complex64> = q
-        .links
-        .iter()
-        .zip(link_current.iter())
-        .map(|(l, j)| v[l.a] - v[l.b] - l.z * j)
-        .collect();
-    for (r, j) in link_current.iter_mut().enumerate() {
-        *j += (0..k)
-            .map(|c| q.link_inverse[r * k + c] * mismatch[c])
-            .sum::<Complex64>();
-    }
-    mismatch.iter().map(|m| m.norm()).fold(0.0, f64::max)
-}
-
-/// The inverse of the links' loop impedance matrix in one sequence (see
-/// the balanced model's); a branch without a path counts as zero, since a
-/// loop's two paths share it or neither does.
-fn loop_impedance_inverse(
-    links: &[Link],
-    order: &[usize],
-    parent: &[usize],
-    z: &[Option<Complex64>],
-) -> Vec<Complex64> {
-    let k = links.len();
-    if k == 0 {
-        return Vec::new();
-    }
-    let n = parent.len();
-    let (mut z_root, mut depth) = (vec![Complex64::ZERO; n], vec![0usize; n]);
-    for &c in order.iter().skip(1) {
-        z_root[c] = z_root[parent[c]] + z[c].unwrap_or_default();
-        depth[c] = depth[parent[c]] + 1;
-    }
-    let shared = |mut x: usize, mut y: usize| {
-        while depth[x] > depth[y] {
-            x = parent[x];
-        }
-        while depth[y] > depth[x] {
-            y = parent[y];
-        }
-        while x != y {
-            x = parent[x];
-            y = parent[y];
-        }
-        z_root[x]
-    };
-    let mut m = vec![Complex64::ZERO; k * k];
-    for (r, p) in links.iter().enumerate() {
-        for (c, q) in links.iter().enumerate() {
-            m[r * k + c] =
-                shared(p.a, q.a) - shared(p.a, q.b) - shared(p.b, q.a) + shared(p.b, q.b);
-        }
-        m[r * k + r] += p.z;
-    }
-    super::powerflow::invert(m, k)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1079,17 +1011,20 @@ mod tests {
         }
     }
 
+    /// Three-phase consumption per bus of [`feeder`], MW + j Mvar (bus 4 feeds in).
+    const BALANCED_LOADS: [Complex64; 6] = [
+        Complex64::ZERO,
+        Complex64::ZERO,
+        Complex64::new(0.012, 0.003),
+        Complex64::new(0.02, 0.004),
+        Complex64::new(-0.015, 0.0),
+        Complex64::new(0.009, 0.002),
+    ];
+
     #[test]
     fn balanced_loads_give_the_balanced_solution() {
         let net = feeder();
-        let three_phase = [
-            Complex64::ZERO,
-            Complex64::ZERO,
-            Complex64::new(0.012, 0.003),
-            Complex64::new(0.02, 0.004),
-            Complex64::new(-0.015, 0.0),
-            Complex64::new(0.009, 0.002),
-        ];
+        let three_phase = BALANCED_LOADS;
         let balanced = PowerFlowModel::new(&net)
             .solve(&three_phase, &SolverOptions::default())
             .expect("converges");
@@ -1135,14 +1070,7 @@ mod tests {
     #[test]
     fn an_island_from_a_forming_unit_matches_the_balanced_island() {
         let net = feeder();
-        let three_phase = [
-            Complex64::ZERO,
-            Complex64::ZERO,
-            Complex64::new(0.012, 0.003),
-            Complex64::new(0.02, 0.004),
-            Complex64::new(-0.015, 0.0),
-            Complex64::new(0.009, 0.002),
-        ];
+        let three_phase = BALANCED_LOADS;
         let balanced = PowerFlowModel::with_root(&net, 4, 1.0, 0.0)
             .solve(&three_phase, &SolverOptions::default())
             .expect("converges");

@@ -672,71 +672,48 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
         let p = position(n).unwrap_or(Position(0.0, 0.0));
         Position(p.0 + 6.0 * k as f64, p.1 + 8.0)
     };
-    if let Some(load) = table(net, "load")? {
-        for r in in_service(&load) {
-            let bus_name = name_of(
-                load.need("load", r, "bus")? as i64,
-                &format!("load {}", load.index[r]),
-            )?;
-            if chosen && !feeder_of.contains_key(&bus_name) {
-                continue;
-            }
-            let scaling = load.num(r, "scaling").unwrap_or(1.0);
-            let p_kw = load.need("load", r, "p_mw")? * 1000.0 * scaling;
-            let q_kvar = load.num(r, "q_mvar").unwrap_or(0.0) * 1000.0 * scaling;
-            if p_kw < 0.0 {
-                return Err(format!(
-                    "load {} draws {p_kw} kW, less than nothing; write generation as an sgen",
-                    load.index[r]
-                ));
-            }
-            let power_factor = if p_kw > 0.0 {
-                (p_kw / p_kw.hypot(q_kvar)).clamp(0.5, 1.0)
-            } else {
-                1.0
-            };
-            let on_bus = houses.iter().filter(|h| h.bus == bus_name).count();
-            houses.push(House {
-                name: unique(
-                    load.text(r, "name")
-                        .unwrap_or_else(|| format!("House at {bus_name}")),
-                ),
-                bus: bus_name.clone(),
-                annual_kwh: ((p_kw * hours) / 10.0).round() * 10.0,
-                position_m: at_bus(&bus_name, on_bus),
-                critical_share: 0.3,
-                power_factor,
-                pv: None,
-                battery: None,
-                ev: None,
-                phase: Default::default(),
-                locked: false,
-            });
-        }
-    }
-    // Loads drawn unevenly from the phases: a house on the one phase it
-    // uses, or a three-phase house; the scenario is then solved per phase.
+    // Loads as houses; a load drawn unevenly from the phases (an
+    // asymmetric_load) puts its house on the one phase it uses, or makes it
+    // three-phase, and the scenario is then solved per phase.
     let mut per_phase = false;
-    if let Some(load) = table(net, "asymmetric_load")? {
+    for (name, asymmetric) in [("load", false), ("asymmetric_load", true)] {
+        let Some(load) = table(net, name)? else {
+            continue;
+        };
         for r in in_service(&load) {
             let bus_name = name_of(
-                load.need("asymmetric_load", r, "bus")? as i64,
-                &format!("asymmetric_load {}", load.index[r]),
+                load.need(name, r, "bus")? as i64,
+                &format!("{name} {}", load.index[r]),
             )?;
             if chosen && !feeder_of.contains_key(&bus_name) {
                 continue;
             }
-            per_phase = true;
             let scaling = load.num(r, "scaling").unwrap_or(1.0);
-            let (p, q) = phase_powers(&load, "asymmetric_load", r)?;
-            let p_kw = p.iter().sum::<f64>() * 1000.0 * scaling;
-            let q_kvar = q.iter().sum::<f64>() * 1000.0 * scaling;
-            if p.iter().any(|x| *x < 0.0) {
-                return Err(format!(
-                    "asymmetric_load {} draws less than nothing on a phase; write generation as an asymmetric_sgen",
-                    load.index[r]
-                ));
-            }
+            let (p_kw, q_kvar, phase) = if asymmetric {
+                per_phase = true;
+                let (p, q) = phase_powers(&load, name, r)?;
+                if p.iter().any(|x| *x < 0.0) {
+                    return Err(format!(
+                        "asymmetric_load {} draws less than nothing on a phase; write generation as an asymmetric_sgen",
+                        load.index[r]
+                    ));
+                }
+                (
+                    p.iter().sum::<f64>() * 1000.0 * scaling,
+                    q.iter().sum::<f64>() * 1000.0 * scaling,
+                    one_phase(&p),
+                )
+            } else {
+                let p_kw = load.need(name, r, "p_mw")? * 1000.0 * scaling;
+                if p_kw < 0.0 {
+                    return Err(format!(
+                        "load {} draws {p_kw} kW, less than nothing; write generation as an sgen",
+                        load.index[r]
+                    ));
+                }
+                let q_kvar = load.num(r, "q_mvar").unwrap_or(0.0) * 1000.0 * scaling;
+                (p_kw, q_kvar, super::Phase::Three)
+            };
             let power_factor = if p_kw > 0.0 {
                 (p_kw / p_kw.hypot(q_kvar)).clamp(0.5, 1.0)
             } else {
@@ -756,7 +733,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                 pv: None,
                 battery: None,
                 ev: None,
-                phase: one_phase(&p),
+                phase,
                 locked: false,
             });
         }
@@ -782,56 +759,35 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
         });
         houses.len() - 1
     };
-    if let Some(sgen) = table(net, "sgen")? {
+    // Generators as PV; an asymmetric one on the one phase it uses.
+    for (name, asymmetric) in [("sgen", false), ("asymmetric_sgen", true)] {
+        let Some(sgen) = table(net, name)? else {
+            continue;
+        };
         for r in in_service(&sgen) {
             let bus_name = name_of(
-                sgen.need("sgen", r, "bus")? as i64,
-                &format!("sgen {}", sgen.index[r]),
+                sgen.need(name, r, "bus")? as i64,
+                &format!("{name} {}", sgen.index[r]),
             )?;
             if chosen && !feeder_of.contains_key(&bus_name) {
                 continue;
             }
+            let (p_mw, phase) = if asymmetric {
+                per_phase = true;
+                let (p, _) = phase_powers(&sgen, name, r)?;
+                (Some(p.iter().sum::<f64>()), one_phase(&p))
+            } else {
+                (sgen.num(r, "p_mw"), super::Phase::Three)
+            };
             let kwp = sgen
                 .num(r, "sn_mva")
                 .filter(|s| s.is_finite() && *s > 0.0)
-                .or_else(|| sgen.num(r, "p_mw"))
+                .or(p_mw)
                 .unwrap_or(0.0)
                 * 1000.0;
             if kwp <= 0.0 {
                 continue;
             }
-            let i = house_for(&mut houses, &bus_name, &|h| {
-                h.pv.is_some() || !h.phase.is_three()
-            });
-            houses[i].pv = Some(Pv {
-                kwp,
-                tilt_deg: 30.0,
-                azimuth_deg: 180.0,
-                phase: Default::default(),
-                locked: false,
-            });
-        }
-    }
-    if let Some(sgen) = table(net, "asymmetric_sgen")? {
-        for r in in_service(&sgen) {
-            let bus_name = name_of(
-                sgen.need("asymmetric_sgen", r, "bus")? as i64,
-                &format!("asymmetric_sgen {}", sgen.index[r]),
-            )?;
-            if chosen && !feeder_of.contains_key(&bus_name) {
-                continue;
-            }
-            per_phase = true;
-            let (p, _) = phase_powers(&sgen, "asymmetric_sgen", r)?;
-            let kwp = sgen
-                .num(r, "sn_mva")
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .unwrap_or_else(|| p.iter().sum::<f64>())
-                * 1000.0;
-            if kwp <= 0.0 {
-                continue;
-            }
-            let phase = one_phase(&p);
             // On a house with no PV that is three-phase or on this phase.
             let i = house_for(&mut houses, &bus_name, &|h| {
                 h.pv.is_some() || (!h.phase.is_three() && h.phase != phase)

@@ -235,27 +235,31 @@ impl Default for EnergyTotals {
 impl EnergyTotals {
     /// Adds a step of `step_s` seconds with its per-bus unbalance (percent)
     /// at `time`; a step in a new 10-minute slot closes the one before.
+    /// Returns the step's worst.
     pub fn add_unbalance(
         &mut self,
         time: NaiveDateTime,
         step_s: u32,
         per_bus: impl Iterator<Item = f64>,
-    ) {
+    ) -> f64 {
         let slot = time.and_utc().timestamp().div_euclid(UNBALANCE_WINDOW_S);
         if self.unbalance_window.slot != Some(slot) {
             self.close_unbalance_window();
             self.unbalance_window.slot = Some(slot);
         }
         let w = &mut self.unbalance_window;
+        let mut worst = 0.0f64;
         for (k, x) in per_bus.enumerate() {
             if k >= w.sums.len() {
                 w.sums.resize(k + 1, 0.0);
             }
             w.sums[k] += x * x;
-            self.unbalance_max_percent = self.unbalance_max_percent.max(x);
+            worst = worst.max(x);
         }
         w.steps += 1;
         w.seconds += i64::from(step_s);
+        self.unbalance_max_percent = self.unbalance_max_percent.max(worst);
+        worst
     }
 
     /// Counts the open window if it was seen whole (a run that starts in
@@ -427,8 +431,7 @@ fn record_step(
         Some(flow) => {
             r.power_flow_ok = true;
             if let Some(phases) = &state.phases {
-                r.unbalance_percent = phases.worst_customer_unbalance_percent();
-                totals.add_unbalance(
+                r.unbalance_percent = totals.add_unbalance(
                     clock.now(),
                     clock.step_s,
                     (0..phases.v_abc.len())
@@ -559,5 +562,10 @@ mod tests {
         v.add_unbalance(at(0), 900, [2.5].into_iter());
         v.add_unbalance(at(15), 900, [1.0].into_iter());
         assert_eq!(v.unbalance_windows(), (2, 1));
+        // Each step says its worst bus.
+        assert_eq!(
+            v.add_unbalance(at(30), 900, [0.4, 1.5, 0.2].into_iter()),
+            1.5
+        );
     }
 }

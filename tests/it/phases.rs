@@ -219,6 +219,17 @@ fn build_mode_puts_units_on_phases_and_previews_the_unbalance_it_causes() {
     use microgrid::scenario::edit::{Edit, PhaseUnit};
     let mut app = crate::common::window_app("scenes/default-unbalanced.scenario.ron");
     crate::common::act(&mut app, Action::JumpToHour(13));
+    let house = |app: &bevy::prelude::App, name: &str| {
+        app.world()
+            .resource::<microgrid::sim::Neighbourhood>()
+            .0
+            .scenario
+            .houses
+            .iter()
+            .find(|h| h.name == name)
+            .cloned()
+            .expect("still there")
+    };
     let hood = |app: &bevy::prelude::App| {
         app.world()
             .resource::<microgrid::sim::Neighbourhood>()
@@ -296,21 +307,11 @@ fn build_mode_puts_units_on_phases_and_previews_the_unbalance_it_causes() {
             phase: Phase::C,
         }),
     );
-    let h = hood(&app)
-        .scenario
-        .houses
-        .into_iter()
-        .find(|h| h.name == name)
-        .expect("still there");
+    let h = house(&app, &name);
     assert_eq!((h.phase, h.pv.map(|p| p.phase)), (Phase::C, Some(Phase::C)));
     // Undo brings the connection back; a balanced scenario refuses a phase.
     crate::common::act(&mut app, Action::Undo);
-    let h = hood(&app)
-        .scenario
-        .houses
-        .into_iter()
-        .find(|h| h.name == name)
-        .expect("still there");
+    let h = house(&app, &name);
     assert_eq!(h.phase, Phase::Three);
     let balanced = built("scenes/default.scenario.ron");
     let e = microgrid::scenario::edit::apply(

@@ -28,40 +28,46 @@ pub(super) fn inspector(
         )
         .resizable(false)
         .show(ctx, |ui| {
-            // Why it is as it is, in words, before the numbers.
-            if !why.is_empty() {
-                ui.set_max_width(460.0);
-                for sentence in why {
-                    ui.label(sentence);
-                }
-                ui.separator();
-            }
-            egui::Grid::new("numbers")
-                .num_columns(2)
-                .striped(true)
+            // Within the 3D view: a long card (a house solved per phase has
+            // eighteen rows) scrolls rather than running under the bar below.
+            egui::ScrollArea::vertical()
+                .max_height((stage.height() - 70.0).max(120.0))
                 .show(ui, |ui| {
-                    let mut row = |k: &str, v: String| {
-                        ui.label(k);
-                        ui.label(egui::RichText::new(v).monospace());
-                        ui.end_row();
-                    };
-                    match pick {
-                        Pick::House(h) => {
-                            house_power_rows(&mut row, live, built, h);
-                            house_storage_rows(&mut row, live, built, h);
-                            house_total_rows(&mut row, live, built, flow, h);
+                    // Why it is as it is, in words, before the numbers.
+                    if !why.is_empty() {
+                        ui.set_max_width(460.0);
+                        for sentence in why {
+                            ui.label(sentence);
                         }
-                        Pick::Device(d) => device_rows(&mut row, live, built, d),
-                        Pick::Line(l) => {
-                            line_rows(&mut row, built, flow, l);
-                            line_phase_rows(&mut row, live.network.phases.as_ref(), l);
-                        }
-                        Pick::Bus(b) => {
-                            bus_rows(&mut row, flow, b);
-                            bus_phase_rows(&mut row, live.network.phases.as_ref(), b);
-                        }
-                        Pick::Transformer => transformer_rows(&mut row, live, built, flow),
+                        ui.separator();
                     }
+                    egui::Grid::new("numbers")
+                        .num_columns(2)
+                        .striped(true)
+                        .show(ui, |ui| {
+                            let mut row = |k: &str, v: String| {
+                                ui.label(k);
+                                ui.label(egui::RichText::new(v).monospace());
+                                ui.end_row();
+                            };
+                            match pick {
+                                Pick::House(h) => {
+                                    house_power_rows(&mut row, live, built, h);
+                                    house_storage_rows(&mut row, live, built, h);
+                                    house_total_rows(&mut row, live, built, flow, h);
+                                }
+                                Pick::Device(d) => device_rows(&mut row, live, built, d),
+                                Pick::Line(l) => {
+                                    line_rows(&mut row, built, flow, l);
+                                    line_phase_rows(&mut row, live.network.phases.as_ref(), l);
+                                }
+                                Pick::Bus(b) => {
+                                    bus_rows(&mut row, flow, b);
+                                    bus_phase_rows(&mut row, live.network.phases.as_ref(), b);
+                                }
+                                Pick::Transformer => transformer_rows(&mut row, live, built, flow),
+                            }
+                        });
                 });
         });
     if !open {

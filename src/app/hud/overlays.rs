@@ -3,51 +3,61 @@
 use super::*;
 use crate::lang::tr;
 
-pub(super) fn legend(ctx: &egui::Context, stage: Stage) {
-    let (align, offset) = stage.anchor(egui::Align2::LEFT_BOTTOM, 10.0);
-    egui::Area::new("legend".into())
+/// A key to the view's colours in a corner of the view, as wide as it fits.
+fn key_area(
+    ctx: &egui::Context,
+    stage: Stage,
+    id: &'static str,
+    corner: egui::Align2,
+    body: impl FnOnce(&mut egui::Ui),
+) {
+    let (align, offset) = stage.anchor(corner, 10.0);
+    egui::Area::new(id.into())
         .anchor(align, offset)
         .constrain_to(stage.view)
         .show(ctx, |ui| {
             ui.set_max_width((stage.width() - 60.0).clamp(200.0, 560.0));
-            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ramp_legend(ui, tr("legend.cable_loading"), &LOADING_STOPS, |v| {
-                    qty(v, 0, Unit::Percent)
-                });
-                ramp_legend(ui, tr("legend.bus_voltage"), &VOLTAGE_STOPS, |v| {
-                    qty(v, 2, Unit::Pu)
-                });
-                ui.label(tr("legend.dashes"));
-                ui.label(tr("legend.badges"));
-                ui.label(egui::RichText::new(tr("legend.arcs")).color(ink(ui, palette::GREEN)));
-            });
+            egui::Frame::popup(ui.style()).show(ui, body);
         });
 }
 
-/// The key in the unbalance view (V): what the colours now mean, or that
-/// a balanced scenario has no unbalance to show.
-pub(super) fn unbalance_legend(ctx: &egui::Context, stage: Stage, per_phase: bool) {
-    // Bottom right: a lesson's panel and the inspector keep the left.
-    let (align, offset) = stage.anchor(egui::Align2::RIGHT_BOTTOM, 10.0);
-    egui::Area::new("unbalance legend".into())
-        .anchor(align, offset)
-        .constrain_to(stage.view)
-        .show(ctx, |ui| {
-            ui.set_max_width((stage.width() - 60.0).clamp(200.0, 560.0));
-            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                if per_phase {
-                    ramp_legend(ui, tr("legend.unbalance"), &UNBALANCE_STOPS, |v| {
-                        qty(v, 1, Unit::Percent)
-                    });
-                    ramp_legend(ui, tr("legend.neutral"), &palette::NEUTRAL_STOPS, |v| {
-                        qty(v, 0, Unit::Percent)
-                    });
-                } else {
-                    ui.label(tr("legend.balanced_scenario"));
-                }
-                ui.label(tr("legend.unbalance_off"));
-            });
+pub(super) fn legend(ctx: &egui::Context, stage: Stage) {
+    key_area(ctx, stage, "legend", egui::Align2::LEFT_BOTTOM, |ui| {
+        ramp_legend(ui, tr("legend.cable_loading"), &LOADING_STOPS, |v| {
+            qty(v, 0, Unit::Percent)
         });
+        ramp_legend(ui, tr("legend.bus_voltage"), &VOLTAGE_STOPS, |v| {
+            qty(v, 2, Unit::Pu)
+        });
+        ui.label(tr("legend.dashes"));
+        ui.label(tr("legend.badges"));
+        ui.label(egui::RichText::new(tr("legend.arcs")).color(ink(ui, palette::GREEN)));
+    });
+}
+
+/// The key in the unbalance view (V): what the colours now mean, or that
+/// a balanced scenario has no unbalance to show. Bottom right: a lesson's
+/// panel and the inspector keep the left.
+pub(super) fn unbalance_legend(ctx: &egui::Context, stage: Stage, per_phase: bool) {
+    key_area(
+        ctx,
+        stage,
+        "unbalance legend",
+        egui::Align2::RIGHT_BOTTOM,
+        |ui| {
+            if per_phase {
+                ramp_legend(ui, tr("legend.unbalance"), &UNBALANCE_STOPS, |v| {
+                    qty(v, 1, Unit::Percent)
+                });
+                ramp_legend(ui, tr("legend.neutral"), &palette::NEUTRAL_STOPS, |v| {
+                    qty(v, 0, Unit::Percent)
+                });
+            } else {
+                ui.label(tr("legend.balanced_scenario"));
+            }
+            ui.label(tr("legend.unbalance_off"));
+        },
+    );
 }
 
 pub(super) fn ramp_legend(
