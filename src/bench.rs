@@ -395,3 +395,85 @@ pub fn run(file: Option<&Path>, solves: u32) -> ExitCode {
     }
     ExitCode::SUCCESS
 }
+
+/// `microgrid bench --class K ...`: classes of K scripted students on
+/// loopback, one after another, on `file` or a generated town of 120
+/// houses on a June day.
+pub fn class(file: Option<&Path>, sizes: &[usize]) -> ExitCode {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "note: this is a debug build; for real figures run `cargo run --release -- bench --class ...`"
+        );
+    }
+    let built = match file {
+        Some(path) => match crate::cli::load_built(path) {
+            Ok(b) => b,
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("error: {e}");
+                }
+                return ExitCode::from(crate::cli::EXIT_BAD_INPUT);
+            }
+        },
+        None => {
+            let mut town = generated_town(125, 1);
+            town.start = scenario::DateTime(
+                scenario::parse_date_time("2025-06-21 06:00").unwrap_or_default(),
+            );
+            match scenario::build(&town, "generated town", "") {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!(
+                        "error: {}",
+                        e.first().map(|e| e.to_string()).unwrap_or_default()
+                    );
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
+    outln!(
+        "{:>8} {:>7} {:>6} {:>9} {:>8} {:>14} {:>13} {:>10} {:>8} {:>8}",
+        "students",
+        "houses",
+        "steps",
+        "step_us",
+        "wall_s",
+        "bytes_per_s",
+        "answer_ms_50",
+        "answer_ms_95",
+        "applied",
+        "refused"
+    );
+    let mut reasons = std::collections::BTreeMap::new();
+    for &k in sizes {
+        match crate::class::load::measure(&built, k) {
+            Ok(f) => {
+                for (why, n) in &f.reasons {
+                    *reasons.entry(why.clone()).or_insert(0) += n;
+                }
+                outln!(
+                    "{:>8} {:>7} {:>6} {:>9.1} {:>8.1} {:>14.0} {:>13.1} {:>10.1} {:>8} {:>8}",
+                    f.students,
+                    f.houses,
+                    f.steps,
+                    f.step_us,
+                    f.wall_s,
+                    f.bytes_per_s,
+                    f.answer_ms_median,
+                    f.answer_ms_p95,
+                    f.applied,
+                    f.refused
+                )
+            }
+            Err(e) => {
+                eprintln!("error: a class of {k}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    for (why, n) in reasons {
+        outln!("  refused {n}x: {why}");
+    }
+    ExitCode::SUCCESS
+}

@@ -17,8 +17,7 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit status when a power flow has no solution.
 pub const EXIT_NO_SOLUTION: u8 = 3;
 
-/// The scenario opened when none is named.
-pub const DEFAULT_SCENARIO: &str = "scenes/default.scenario.ron";
+pub use crate::scenario::DEFAULT_SCENARIO;
 
 /// The demo's settings when none are named.
 pub const DEFAULT_DEMO: &str = "scenes/demo/museum.demo.ron";
@@ -245,7 +244,16 @@ pub enum Command {
         /// Write each house's market account to this CSV file (needs a market).
         #[arg(long, value_name = "OUT")]
         ledger: Option<PathBuf>,
+        /// Play edits and controls at simulated times (a TimedScript file,
+        /// docs/class.md): what a class's students did, on one machine.
+        #[arg(long, value_name = "STEPS")]
+        script: Option<PathBuf>,
     },
+    /// Host a class: the one simulation each student joins with their own
+    /// house (docs/class.md).
+    Host(crate::class::commands::HostArgs),
+    /// Join a class with the code the teacher shows, or HOST:PORT.
+    Join(crate::class::commands::JoinArgs),
     /// Time the power flow: a table of houses, buses, solve_us and iterations.
     ///
     /// Without FILE, on generated towns of 10, 100, 1,000 and 10,000 houses.
@@ -256,6 +264,11 @@ pub enum Command {
         /// Smallest number of solves to average over.
         #[arg(long, default_value_t = 200)]
         solves: u32,
+        /// Instead: a class of this many scripted students on loopback, a
+        /// simulated day (repeatable, side by side); FILE or a generated
+        /// town of 125 houses.
+        #[arg(long, value_name = "STUDENTS")]
+        class: Vec<usize>,
     },
     /// Time the window's frames against a bare Bevy scene, in one run (needs a display).
     ///
@@ -515,7 +528,14 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(built) => why(&built, asked),
             Err(code) => code,
         },
-        Some(Command::Bench { file, solves }) => crate::bench::run(file.as_deref(), solves),
+        Some(Command::Host(args)) => crate::class::commands::host(args),
+        Some(Command::Join(args)) => crate::class::commands::join(args),
+        Some(Command::Bench {
+            file,
+            solves: _,
+            class,
+        }) if !class.is_empty() => crate::bench::class(file.as_deref(), &class),
+        Some(Command::Bench { file, solves, .. }) => crate::bench::run(file.as_deref(), solves),
         Some(Command::Frames {
             file,
             size,
@@ -564,6 +584,7 @@ pub fn run(cli: Cli) -> ExitCode {
             market_interval,
             trades,
             ledger,
+            script,
         }) => {
             let built = match built_or_exit(&file) {
                 Ok(b) => b,
@@ -594,8 +615,26 @@ pub fn run(cli: Cli) -> ExitCode {
                 crate::run::check_within_run("--price", &spikes, start, d)?;
                 Ok(d)
             });
+            let steps = match script.as_deref().map(crate::scenario::timed::load) {
+                Some(Err(e)) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+                Some(Ok(s)) => s.steps,
+                None => Vec::new(),
+            };
+            let duration = duration.and_then(|d| {
+                crate::run::check_timed_steps(&steps, start, d).map_err(|e| {
+                    format!(
+                        "{}: {e}",
+                        script.as_deref().unwrap_or(Path::new("")).display()
+                    )
+                })?;
+                Ok(d)
+            });
             // No output over the scenario or its series, none twice, each writable.
             let inputs: Vec<PathBuf> = std::iter::once(file.clone())
+                .chain(script.clone())
                 .chain(built.weather_series.iter().map(|s| PathBuf::from(&s.file)))
                 .chain(built.price_series.iter().map(|s| PathBuf::from(&s.file)))
                 .collect();
@@ -638,6 +677,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 market_interval_min: market_interval,
                 trades,
                 ledger,
+                script: steps,
             };
             match crate::run::simulate(&built, &options, |_| {}) {
                 Ok(summary) => {

@@ -39,6 +39,7 @@ macro_rules! out {
 pub mod app;
 pub mod bench;
 pub mod challenge;
+pub mod class;
 pub mod cli;
 pub mod files;
 pub mod lang;

@@ -14,6 +14,8 @@ use crate::market::ledger::Ledger;
 use crate::market::{MarketSettings, Mechanism};
 use crate::physics::ev::Charging;
 use crate::scenario::Built;
+use crate::scenario::edit::Edit;
+use crate::scenario::timed::{Timed, TimedControl, TimedStep};
 use crate::sim::devices::CurrentEnvironment;
 use crate::sim::island::{EventLog, LoggedEvent};
 use crate::sim::market::{Market, Participant, total_of};
@@ -60,6 +62,8 @@ pub struct RunOptions {
     pub trades: Option<PathBuf>,
     /// Per-participant ledger CSV to write.
     pub ledger: Option<PathBuf>,
+    /// Edits and controls at simulated times, in time order.
+    pub script: Vec<TimedStep>,
 }
 
 impl RunOptions {
@@ -81,6 +85,7 @@ impl RunOptions {
             market_interval_min: None,
             trades: None,
             ledger: None,
+            script: Vec::new(),
         }
     }
 }
@@ -113,6 +118,10 @@ pub struct RunSummary {
     pub events: Vec<LoggedEvent>,
     /// The local market, when it traded.
     pub market: Option<MarketOutcome>,
+    /// The script's steps carried out.
+    pub script_applied: usize,
+    /// The script's steps refused: when, what, and why.
+    pub script_refused: Vec<(NaiveDateTime, String, String)>,
 }
 
 /// Parses a step length: `60`, `30s`, `1min`, `15min`, `1h`.
@@ -222,6 +231,43 @@ pub fn check_within_run(
         )),
         None => Ok(()),
     }
+}
+
+/// Refuses a run's script steps that cannot run: one after the run's end
+/// (it would never play), a student's `Rejoin`, and an edit that adds or
+/// takes away a house (a run's per-house outputs keep its houses).
+pub fn check_timed_steps(
+    steps: &[TimedStep],
+    start: NaiveDateTime,
+    duration_s: u64,
+) -> Result<(), String> {
+    let end = start + Duration::seconds(duration_s as i64);
+    for (i, step) in steps.iter().enumerate() {
+        let n = i + 1;
+        if step.at.0 >= end {
+            return Err(format!(
+                "step {n} at {} is after the run, which ends at {}; run longer (--days, --until) or move it",
+                step.at,
+                end.format("%Y-%m-%d %H:%M")
+            ));
+        }
+        match &step.act {
+            Timed::Control(TimedControl::Rejoin) => {
+                return Err(format!(
+                    "step {n} at {} is Rejoin, a student's step in a class; a run has no window to close",
+                    step.at
+                ));
+            }
+            Timed::Edit(Edit::AddHouse { .. } | Edit::RemoveHouse { .. }) => {
+                return Err(format!(
+                    "step {n} at {} adds or removes a house; a run keeps its houses (put the house in the scenario file)",
+                    step.at
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Refuses market outputs (`--trades`, `--ledger`) without a market.
@@ -344,11 +390,13 @@ pub fn simulate(
         }
     }
     let [mut csv, mut per_house, mut trades] = [files.remove(0), files.remove(0), files.remove(0)];
+    let mut played = Played::default();
     let result = run_steps(
         &mut app,
         built,
         options,
         steps,
+        &mut played,
         Outputs {
             csv: csv.as_mut(),
             per_house: per_house.as_mut(),
@@ -383,6 +431,8 @@ pub fn simulate(
                 wall_s,
                 events,
                 market,
+                script_applied: played.applied,
+                script_refused: played.refused,
             })
         }
         Err(e) => {
@@ -455,11 +505,41 @@ fn write_ledger(path: &Path, market: &MarketOutcome) -> Result<(), String> {
     write_atomically(path, body.as_bytes())
 }
 
+/// What a run's script did.
+#[derive(Debug, Default)]
+struct Played {
+    /// Steps carried out, and the next step's index.
+    applied: usize,
+    next: usize,
+    /// Steps refused: when, what, why.
+    refused: Vec<(NaiveDateTime, String, String)>,
+}
+
+/// Carries out the script's steps due by the step about to run.
+fn play_due(world: &mut World, script: &[TimedStep], played: &mut Played) {
+    let now = world.resource::<SimClock>().now();
+    while let Some(step) = script.get(played.next).filter(|s| s.at.0 <= now) {
+        played.next += 1;
+        match crate::sim::timed::apply(world, &step.act) {
+            Ok(()) => played.applied += 1,
+            Err(why) => {
+                let what = match &step.act {
+                    Timed::Edit(e) => e.to_do(),
+                    Timed::Control(c) => format!("{c:?}"),
+                };
+                eprintln!("script: {}: refused to {what}: {why}", step.at);
+                played.refused.push((step.at.0, what, why));
+            }
+        }
+    }
+}
+
 fn run_steps(
     app: &mut App,
     built: &Built,
     options: &RunOptions,
     steps: u64,
+    played: &mut Played,
     outputs: Outputs,
     on_step: &mut impl FnMut(&World),
 ) -> Result<f64, String> {
@@ -487,6 +567,7 @@ fn run_steps(
     }
     let mut cleared = 0;
     for i in 0..steps {
+        play_due(app.world_mut(), &options.script, played);
         sim::step(app.world_mut());
         if i + 1 == steps {
             sim::market::close_open_interval(app.world_mut());
@@ -678,6 +759,14 @@ pub fn summary_text(built: &Built, s: &RunSummary) -> String {
         s.wall_s,
         days / s.wall_s.max(1e-9)
     );
+    if s.script_applied + s.script_refused.len() > 0 {
+        let _ = writeln!(
+            out,
+            "  script           {} steps played, {} refused",
+            s.script_applied,
+            s.script_refused.len()
+        );
+    }
     let _ = writeln!(
         out,
         "  energy           PV {:.1} kWh, wind {:.1} kWh; demand {:.1} kWh, EV charging {:.1} kWh",

@@ -383,5 +383,6 @@ fn random_house(
         ev,
         phase: Default::default(),
         locked: false,
+        order: None,
     }
 }

@@ -735,6 +735,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                 ev: None,
                 phase,
                 locked: false,
+                order: None,
             });
         }
     }
@@ -756,6 +757,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
             ev: None,
             phase: Default::default(),
             locked: false,
+            order: None,
         });
         houses.len() - 1
     };

@@ -14,6 +14,7 @@ pub mod import;
 pub mod prices;
 pub mod series;
 pub mod tariff;
+pub mod timed;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,6 +23,9 @@ use chrono::{NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 
 pub use build::{Built, Device, DeviceKind, Visit, build};
+
+/// The scenario opened when none is named.
+pub const DEFAULT_SCENARIO: &str = "scenes/default.scenario.ron";
 pub use error::{ScenarioError, load, parse};
 
 /// Loads a scenario file, checks and builds it, and loads the weather and
@@ -634,6 +638,39 @@ pub struct House {
     /// It and what it has cannot be changed or removed in build mode.
     #[serde(default, skip_serializing_if = "is_false")]
     pub locked: bool,
+    /// The prices it trades at in the local double auction (a student's
+    /// order in a class); none: its limit is drawn each interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Order>,
+}
+
+/// A household's standing order in the local double auction, EUR/kWh.
+/// Each interval the house offers its surplus at `ask` or bids for its
+/// deficit at `bid`; a price outside the grid's (the feed-in tariff to the
+/// import price) acts at the grid's, since nobody pays more than the grid
+/// asks nor sells for less than it pays.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Order {
+    /// The least it takes for a kWh it sells.
+    #[serde(deserialize_with = "checked::price_eur_per_kwh")]
+    pub ask_eur_per_kwh: f64,
+    /// The most it pays for a kWh it buys.
+    #[serde(deserialize_with = "checked::price_eur_per_kwh")]
+    pub bid_eur_per_kwh: f64,
+}
+
+impl Order {
+    /// The limit price of a house whose interval ends at `net_kwh` (positive
+    /// a deficit), within the grid's prices `[export, import]`.
+    pub fn limit_eur_per_kwh(&self, net_kwh: f64, export: f64, import: f64) -> f64 {
+        let price = if net_kwh < 0.0 {
+            self.ask_eur_per_kwh
+        } else {
+            self.bid_eur_per_kwh
+        };
+        price.clamp(export.min(import), import.max(export))
+    }
 }
 
 /// How the power flow treats the three phases.

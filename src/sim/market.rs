@@ -97,6 +97,9 @@ pub struct Market {
     /// Intervals cleared since the start.
     pub cleared: u64,
     device_participant: Vec<usize>,
+    /// Each participant's standing order in the auction (houses that set
+    /// one; the others' limits are drawn).
+    orders: Vec<Option<crate::scenario::Order>>,
     /// Each participant's bus (from `participants`, as the matching takes it).
     bus_of: Vec<usize>,
     tree: FeederTree,
@@ -149,6 +152,10 @@ impl Market {
             })
             .collect();
         let bus_of = participants.iter().map(|p| p.bus).collect();
+        let orders = participants
+            .iter()
+            .map(|p| p.house.and_then(|h| built.scenario.houses[h].order))
+            .collect();
         let open = OpenInterval {
             net_kwh: vec![0.0; participants.len()],
             headroom: LineHeadroom::new(built.network.lines.len()),
@@ -162,6 +169,7 @@ impl Market {
             last: None,
             cleared: 0,
             device_participant,
+            orders,
             tree: FeederTree::new(&built.network),
             open,
             rng: StdRng::seed_from_u64(seed ^ 0x0000_6d61_726b_6574),
@@ -230,15 +238,19 @@ impl Market {
             (open.import_sum / steps, open.export_sum / steps)
         };
         // Each agent's auction limit, drawn every interval for everyone so
-        // that one house's position never shifts another's draw.
+        // that one house's position or order never shifts another's draw;
+        // a house with a standing order trades at its order instead.
         let positions: Vec<Position> = open
             .net_kwh
             .iter()
-            .map(|&net_kwh| {
+            .zip(&self.orders)
+            .map(|(&net_kwh, order)| {
                 let u: f64 = self.rng.random();
+                let drawn = export + u * (import - export);
                 Position {
                     net_kwh,
-                    limit_eur_per_kwh: export + u * (import - export),
+                    limit_eur_per_kwh: order
+                        .map_or(drawn, |o| o.limit_eur_per_kwh(net_kwh, export, import)),
                 }
             })
             .collect();

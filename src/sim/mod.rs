@@ -20,6 +20,7 @@ pub mod prices;
 pub mod rebuild;
 pub mod snapshot;
 pub mod switching;
+pub mod timed;
 pub mod why;
 
 use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};

@@ -65,6 +65,8 @@ fn feeder_of(edit: &Edit, built: &Built) -> Option<usize> {
         | Edit::SetBattery { house, .. }
         | Edit::SetCar { house, .. }
         | Edit::SetPhase { house, .. }
+        | Edit::SetOrder { house, .. }
+        | Edit::ClearOrder { house }
         | Edit::MoveHouse { house, .. } => house.as_str(),
         Edit::AddHouse { bus, .. }
         | Edit::AddTurbine { bus, .. }

@@ -17,7 +17,8 @@ const LAYERS: [&str; 6] = ["theme", "control", "capture", "world", "modes", "hud
 const SHARED_FILES: [&str; 1] = ["frame"];
 
 /// The simulation's modules: no window, no egui, no rendering.
-const HEADLESS: [&str; 5] = ["sim", "physics", "network", "market", "scenario"];
+/// The class's session layer (`class`) draws nothing either.
+const HEADLESS: [&str; 6] = ["sim", "physics", "network", "market", "scenario", "class"];
 
 /// Every `.rs` file under `dir`.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {

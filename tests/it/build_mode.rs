@@ -413,6 +413,8 @@ fn every_action_name_parses_and_a_malformed_script_is_located() {
         r#"SetBattery(house: "H", power_kw: 3.0)"#,
         r#"SetCar(house: "H", v2g: true)"#,
         r#"SetPhase(house: "H", unit: Pv, phase: A)"#,
+        r#"SetOrder(house: "H", ask_eur_per_kwh: 0.12, bid_eur_per_kwh: 0.25)"#,
+        r#"ClearOrder(house: "H")"#,
         r#"SetTurbine(name: "T", hub_height_m: 30.0)"#,
         r#"SetTransformer(transformer: "0.4 MVA 10/0.4 kV")"#,
         r#"SetController(strategy: PriceAware, outage_reserve: Some(0.8))"#,

@@ -5,6 +5,7 @@ mod bad_input;
 mod build_mode;
 mod build_network;
 mod challenges;
+mod class;
 mod cli;
 mod common;
 mod demo;

@@ -275,3 +275,55 @@ fn a_trade_across_an_overloaded_cable_is_curtailed_and_reported() {
     assert!(l.balance_eur().abs() < 1e-9);
     assert!(l.kept_by_community_eur > 0.0);
 }
+
+/// A house's standing order in the auction: asking the grid's import
+/// price it sells next to nothing to its neighbours; asking nothing (the
+/// feed-in tariff, as clamped) it sells more than with the drawn limits,
+/// and an order outside the grid's prices acts at the grid's price.
+#[test]
+fn a_house_with_an_order_trades_at_its_order() {
+    use microgrid::scenario::DateTime;
+    use microgrid::scenario::edit::Edit;
+    use microgrid::scenario::timed::{Timed, TimedStep};
+    let b = built("scenes/default.scenario.ron");
+    let house = "Lindenweg 1";
+    let sold = |order: Option<(f64, f64)>| {
+        let mut options = options(1.0, Mechanism::Auction);
+        if let Some((ask, bid)) = order {
+            options.script = vec![TimedStep {
+                at: DateTime(b.scenario.start.0),
+                act: Timed::Edit(Edit::SetOrder {
+                    house: house.into(),
+                    ask_eur_per_kwh: ask,
+                    bid_eur_per_kwh: bid,
+                }),
+            }];
+        }
+        let s = simulate(&b, &options, |_| {}).expect("runs");
+        assert_eq!(s.script_applied, usize::from(order.is_some()));
+        let m = s.market.expect("a market");
+        let p = m
+            .participants
+            .iter()
+            .position(|p| p.name == house)
+            .expect("trades");
+        m.ledger.accounts[p].sold_local_kwh
+    };
+    let drawn = sold(None);
+    let dear = sold(Some((0.5, 0.5)));
+    let cheap = sold(Some((0.0, 0.0)));
+    let wild = sold(Some((-1.0, 100.0)));
+    assert!(drawn > 0.1, "{drawn} kWh sold with drawn limits");
+    assert!(
+        dear < 0.1 * drawn,
+        "asking the import price: {dear} of {drawn} kWh"
+    );
+    assert!(
+        cheap > drawn,
+        "asking the feed-in price: {cheap} vs {drawn} kWh"
+    );
+    assert!(
+        (wild - cheap).abs() < 1e-9,
+        "below the grid's price acts at it: {wild} vs {cheap}"
+    );
+}

@@ -134,7 +134,7 @@ pub enum ScriptGraphics {
 }
 
 /// Names of [`Edit`]'s variants (a test holds this list to the enum).
-pub const EDIT_NAMES: [&str; 24] = [
+pub const EDIT_NAMES: [&str; 26] = [
     "AddPv",
     "AddBattery",
     "AddCar",
@@ -150,6 +150,8 @@ pub const EDIT_NAMES: [&str; 24] = [
     "SetBattery",
     "SetCar",
     "SetPhase",
+    "SetOrder",
+    "ClearOrder",
     "SetTurbine",
     "SetTransformer",
     "SetController",

@@ -64,7 +64,9 @@ fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
         Edit::AddPv { house: h, .. }
         | Edit::AddBattery { house: h, .. }
         | Edit::AddCar { house: h, .. }
-        | Edit::SetHouse { house: h, .. } => house(h),
+        | Edit::SetHouse { house: h, .. }
+        | Edit::SetOrder { house: h, .. }
+        | Edit::ClearOrder { house: h } => house(h),
         // A house goes with what it has: none of it may be locked.
         Edit::RemoveHouse { house: h } => {
             device_locked(h, |x| x.pv.is_some_and(|d| d.locked), PV_LOCKED)?;
@@ -249,6 +251,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 ev: None,
                 phase: Default::default(),
                 locked: false,
+                order: None,
             });
         }
         Edit::AddTurbine {
@@ -357,6 +360,19 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
             e.daily_km = daily_km.unwrap_or(e.daily_km);
             e.arrive = arrive.unwrap_or(e.arrive);
             e.depart = depart.unwrap_or(e.depart);
+        }
+        Edit::SetOrder {
+            house,
+            ask_eur_per_kwh,
+            bid_eur_per_kwh,
+        } => {
+            house_mut(&mut s, &house)?.order = Some(crate::scenario::Order {
+                ask_eur_per_kwh,
+                bid_eur_per_kwh,
+            });
+        }
+        Edit::ClearOrder { house } => {
+            house_mut(&mut s, &house)?.order = None;
         }
         Edit::SetPhase { house, unit, phase } => {
             let h = house_mut(&mut s, &house)?;

@@ -265,6 +265,24 @@ pub enum Edit {
         /// `Three`, `A`, `B` or `C`.
         phase: crate::scenario::Phase,
     },
+    /// Puts a standing order for a house in the local double auction: it
+    /// sells its surplus for at least `ask_eur_per_kwh` and buys for at
+    /// most `bid_eur_per_kwh` (see [`crate::scenario::Order`]).
+    SetOrder {
+        /// The house.
+        house: String,
+        /// The least it takes for a kWh, EUR/kWh.
+        #[serde(deserialize_with = "crate::scenario::checked::price_eur_per_kwh")]
+        ask_eur_per_kwh: f64,
+        /// The most it pays for a kWh, EUR/kWh.
+        #[serde(deserialize_with = "crate::scenario::checked::price_eur_per_kwh")]
+        bid_eur_per_kwh: f64,
+    },
+    /// Takes a house's standing order back: its limit is drawn again.
+    ClearOrder {
+        /// The house.
+        house: String,
+    },
     /// Changes a turbine.
     SetTurbine {
         /// The turbine.
@@ -428,6 +446,54 @@ fn strategy_name(strategy: crate::scenario::tariff::Strategy) -> &'static str {
 type Phrase = (&'static str, &'static str, Vec<(&'static str, String)>);
 
 impl Edit {
+    /// The house it changes, for an edit of one house and what it has.
+    pub fn house(&self) -> Option<&str> {
+        match self {
+            Self::AddPv { house, .. }
+            | Self::AddBattery { house, .. }
+            | Self::AddCar { house, .. }
+            | Self::RemoveHouse { house }
+            | Self::RemovePv { house }
+            | Self::RemoveBattery { house }
+            | Self::RemoveCar { house }
+            | Self::SetHouse { house, .. }
+            | Self::SetPv { house, .. }
+            | Self::SetBattery { house, .. }
+            | Self::SetCar { house, .. }
+            | Self::SetPhase { house, .. }
+            | Self::SetOrder { house, .. }
+            | Self::ClearOrder { house }
+            | Self::MoveHouse { house, .. } => Some(house),
+            _ => None,
+        }
+    }
+
+    /// The same edit with the house `from` read as `to` (a student's
+    /// script names its own house "mine").
+    pub fn with_house_named(&self, from: &str, to: &str) -> Edit {
+        let mut e = self.clone();
+        if let Self::AddPv { house, .. }
+        | Self::AddBattery { house, .. }
+        | Self::AddCar { house, .. }
+        | Self::RemoveHouse { house }
+        | Self::RemovePv { house }
+        | Self::RemoveBattery { house }
+        | Self::RemoveCar { house }
+        | Self::SetHouse { house, .. }
+        | Self::SetPv { house, .. }
+        | Self::SetBattery { house, .. }
+        | Self::SetCar { house, .. }
+        | Self::SetPhase { house, .. }
+        | Self::SetOrder { house, .. }
+        | Self::ClearOrder { house }
+        | Self::MoveHouse { house, .. } = &mut e
+            && house == from
+        {
+            *house = to.to_owned();
+        }
+        e
+    }
+
     /// What the edit does, for the history list ("Added 6.5 kWp PV to
     /// Lindenweg 9"), in the language in force.
     pub fn describe(&self) -> String {
@@ -528,6 +594,20 @@ impl Edit {
                     ),
                 ],
             ),
+            Self::SetOrder {
+                house: h,
+                ask_eur_per_kwh,
+                bid_eur_per_kwh,
+            } => (
+                "edit.set_order",
+                "edit.set_order_to_do",
+                vec![
+                    ("house", h.clone()),
+                    ("ask", trimmed(*ask_eur_per_kwh)),
+                    ("bid", trimmed(*bid_eur_per_kwh)),
+                ],
+            ),
+            Self::ClearOrder { house: h } => ("edit.cleared_order", "edit.clear_order", house(h)),
             Self::SetTurbine { name: n, .. } => {
                 ("edit.changed_turbine", "edit.change_turbine", name(n))
             }

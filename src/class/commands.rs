@@ -1,0 +1,316 @@
+//! `microgrid host` and `microgrid join`: their arguments, checks and
+//! printed results.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::host::{HostOptions, run_headless};
+use super::seats::DEFAULT_BUDGET_EUR;
+use super::student::{self, StudentOptions};
+use crate::market::Mechanism;
+
+/// Exit status for bad input (as the other commands).
+const EXIT_BAD_INPUT: u8 = 2;
+
+/// The port a class listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 5757;
+
+/// `microgrid host`'s arguments.
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// Scenario file [default: scenes/default.scenario.ron].
+    pub file: Option<PathBuf>,
+    /// UDP port to listen on (0: any free one, printed).
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// Address to listen on [default: every address of this machine]; a
+    /// specific IPv4 address also gives the class a join code.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+    /// A PIN students must give to join.
+    #[arg(long)]
+    pub pin: Option<String>,
+    /// The class's name, shown to students.
+    #[arg(long, default_value = "Our class")]
+    pub class: String,
+    /// What each student may spend on their house, EUR.
+    #[arg(long, default_value_t = DEFAULT_BUDGET_EUR)]
+    pub budget: f64,
+    /// Local market between neighbours: sdr, mmr, bill-sharing, auction or
+    /// none [default: auction, where each student's order sets their prices].
+    #[arg(long, value_parser = Mechanism::from_cli, value_name = "MECHANISM")]
+    pub market: Option<Mechanism>,
+    /// Without a window: wait for --students, simulate --days at full
+    /// speed, print the class table (the presenter's window is to come).
+    #[arg(long)]
+    pub headless: bool,
+    /// Students to wait for (headless).
+    #[arg(long, default_value_t = 1)]
+    pub students: usize,
+    /// Days to simulate (headless).
+    #[arg(long, default_value_t = 1.0)]
+    pub days: f64,
+    /// Simulated time per step: 30s, 1min, 15min, 1h.
+    #[arg(long, default_value = "1min", value_parser = crate::run::parse_step)]
+    pub step: u32,
+    /// Longest wait for the students, seconds.
+    #[arg(long, default_value_t = 60.0)]
+    pub wait_s: f64,
+    /// Longest a student whose window closed holds a scripted class, seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub grace_s: f64,
+    /// Write the results as JSON here.
+    #[arg(long, value_name = "OUT")]
+    pub report: Option<PathBuf>,
+    /// The teacher's steps at simulated times (a TimedScript: an outage, a
+    /// price spike, the market; headless).
+    #[arg(long, value_name = "STEPS")]
+    pub script: Option<PathBuf>,
+}
+
+/// `microgrid join`'s arguments.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The class code the teacher shows (like 3Z4K0-01JR8), or HOST:PORT.
+    pub target: String,
+    /// Your name: the class knows your house by it (use it again to rejoin).
+    #[arg(long)]
+    pub name: String,
+    /// The class's PIN, if the teacher set one.
+    #[arg(long)]
+    pub pin: Option<String>,
+    /// Without a window: play --script and print your results.
+    #[arg(long)]
+    pub headless: bool,
+    /// Your steps at simulated times (a TimedScript; the house "mine" is yours).
+    #[arg(long, value_name = "STEPS")]
+    pub script: Option<PathBuf>,
+    /// Longest wait for the host, seconds.
+    #[arg(long, default_value_t = 60.0)]
+    pub timeout_s: f64,
+}
+
+fn bad(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
+fn check_seconds(value: f64, what: &str) -> Result<(), String> {
+    if value.is_finite() && (0.0..=3600.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{what} of {value} s: give 0 to 3600 seconds"))
+    }
+}
+
+/// `microgrid host`.
+pub fn host(args: HostArgs) -> ExitCode {
+    if !args.headless {
+        return bad(
+            "the presenter's window for a class is not built yet; run `microgrid host --headless` (docs/class.md)",
+        );
+    }
+    let file = args
+        .file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(crate::scenario::DEFAULT_SCENARIO));
+    let mut built = match crate::scenario::load_and_build(&file) {
+        Ok(b) => b,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let checks = (|| {
+        if !(args.budget.is_finite() && (0.0..=10_000_000.0).contains(&args.budget)) {
+            return Err(format!(
+                "a budget of {} EUR: give 0 to 10,000,000",
+                args.budget
+            ));
+        }
+        check_seconds(args.wait_s, "--wait-s")?;
+        check_seconds(args.grace_s, "--grace-s")?;
+        if args.students > built.house_count() {
+            return Err(format!(
+                "--students {}: {} has {} houses, one for each student",
+                args.students,
+                file.display(),
+                built.house_count()
+            ));
+        }
+        if let Some(pin) = &args.pin {
+            super::seats::check_name(pin)
+                .map_err(|_| "--pin: give 1 to 40 printable characters".to_owned())?;
+        }
+        super::seats::check_name(&args.class).map_err(|e| format!("--class: {e}"))?;
+        let duration_s = crate::run::duration_days(args.days)?;
+        let mut inputs = vec![file.as_path()];
+        inputs.extend(args.script.as_deref());
+        if let Some(report) = &args.report {
+            crate::files::check_outputs(&inputs, &[crate::files::Output::new("--report", report)])?;
+        }
+        Ok(duration_s)
+    })();
+    let duration_s = match checks {
+        Ok(d) => d,
+        Err(e) => return bad(e),
+    };
+    let teacher = match args.script.as_deref().map(crate::scenario::timed::load) {
+        Some(Ok(s)) => s.steps,
+        Some(Err(e)) => return bad(e),
+        None => Vec::new(),
+    };
+    if let Err(e) = crate::run::check_timed_steps(&teacher, built.scenario.start.0, duration_s) {
+        return bad(format!(
+            "{}: {e}",
+            args.script.as_deref().unwrap_or(Path::new("")).display()
+        ));
+    }
+    built.scenario.market.mechanism = args.market.unwrap_or(Mechanism::Auction);
+    let options = HostOptions {
+        built,
+        class: args.class.clone(),
+        bind: SocketAddr::new(args.bind, args.port),
+        pin: args.pin.clone(),
+        budget_eur: args.budget,
+        step_s: args.step,
+        students: args.students,
+        duration_s,
+        wait_s: args.wait_s,
+        grace_s: args.grace_s,
+        verbose: true,
+        teacher,
+    };
+    let class = args.class.clone();
+    let result = run_headless(options, |addr| {
+        println!("{}", joining_text(&class, addr));
+    });
+    match result {
+        Ok(report) => {
+            print!("{}", report.table_text());
+            println!(
+                "  host: {:.1} us a step; {:.0} bytes a second to each student",
+                report.step_us, report.bytes_per_s_per_student
+            );
+            if let Some(path) = &args.report {
+                if let Err(e) = crate::files::write_atomically(path, report.to_json().as_bytes()) {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+                println!("  wrote the results to {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What the host prints for the students: its address, and the code where
+/// it listens on one IPv4 address.
+fn joining_text(class: &str, addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(v4) if !v4.ip().is_unspecified() => format!(
+            "Class \"{class}\" is open. Students join with:  microgrid join {} --name NAME   (code for {addr})",
+            super::code::encode(v4)
+        ),
+        _ => format!(
+            "Class \"{class}\" is open on port {}. Students join with:  microgrid join ADDRESS:{} --name NAME   (ADDRESS: this machine's on the school network; --bind ADDRESS gives a short code)",
+            addr.port(),
+            addr.port()
+        ),
+    }
+}
+
+/// `microgrid join`.
+pub fn join(args: JoinArgs) -> ExitCode {
+    if !args.headless {
+        return bad(
+            "the student's window for a class is not built yet; run `microgrid join --headless --script STEPS.ron` (docs/class.md)",
+        );
+    }
+    let server = match super::code::parse_target(&args.target) {
+        Ok(s) => s,
+        Err(e) => return bad(e),
+    };
+    if let Err(e) = super::seats::check_name(&args.name) {
+        return bad(format!("--name: {e}"));
+    }
+    if let Err(e) = check_seconds(args.timeout_s, "--timeout-s") {
+        return bad(e);
+    }
+    let script = match args.script.as_deref().map(crate::scenario::timed::load) {
+        Some(Ok(s)) => s.steps,
+        Some(Err(e)) => return bad(e),
+        None => Vec::new(),
+    };
+    let options = StudentOptions {
+        server,
+        name: args.name.clone(),
+        pin: args.pin.clone(),
+        script,
+        timeout_s: args.timeout_s,
+    };
+    match student::run_headless(&options) {
+        Ok(o) => {
+            println!(
+                "{}",
+                outcome_text(&args.name, script_name(args.script.as_deref()), &o)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn script_name(path: Option<&Path>) -> String {
+    path.map_or_else(|| "no script".to_owned(), |p| p.display().to_string())
+}
+
+fn outcome_text(name: &str, script: String, o: &student::StudentOutcome) -> String {
+    let mut out = format!(
+        "{name} in \"{}\" at {} ({script}){}",
+        o.class,
+        o.house,
+        if o.rejoins > 0 {
+            match o.rejoins {
+                1 => ", rejoined once".to_owned(),
+                n => format!(", rejoined {n} times"),
+            }
+        } else {
+            String::new()
+        }
+    );
+    if let Some(s) = &o.seat {
+        out.push_str(&format!(
+            "\n  {} actions applied, {} refused; bill {:.2} EUR, shared {:.2} kWh with neighbours, bought {:.2} kWh from them, {:.0} % self-sufficient, spent {:.0} EUR",
+            s.applied,
+            s.refused,
+            s.bill_eur,
+            s.shared_kwh,
+            s.bought_local_kwh,
+            s.self_sufficiency * 100.0,
+            s.spent_eur
+        ));
+    }
+    if o.island_minutes > 0.0 {
+        out.push_str(&format!(
+            "\n  the neighbourhood ran as an island for {:.0} min",
+            o.island_minutes
+        ));
+    }
+    for (seq, why) in &o.refused {
+        out.push_str(&format!("\n  step {seq} refused: {why}"));
+    }
+    out
+}

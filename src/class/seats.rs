@@ -1,0 +1,302 @@
+//! Who has which house, and what a student may do: the host's checks on
+//! every student action, before the scenario's own checks. Pure data, so
+//! the same rules hold in a test without a network.
+
+use crate::scenario::Scenario;
+use crate::scenario::edit::Edit;
+use crate::scenario::prices::spending;
+use crate::scenario::timed::Timed;
+
+/// The class's budget for each student by default, EUR: a rooftop array
+/// and a home battery (docs/class.md).
+pub const DEFAULT_BUDGET_EUR: f64 = 15_000.0;
+
+/// One house and its student.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeatState {
+    /// The house.
+    pub house: String,
+    /// Its student, by name.
+    pub student: Option<String>,
+    /// The student's window is open.
+    pub connected: bool,
+    /// The student's actions carried out and refused.
+    pub applied: u32,
+    /// Refused.
+    pub refused: u32,
+}
+
+/// The class's houses, in the scenario's order, and who has each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seats {
+    /// One per house.
+    pub seats: Vec<SeatState>,
+}
+
+/// What [`Seats::take`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    /// The seat's index (the house's).
+    pub seat: usize,
+    /// The student had it before.
+    pub rejoined: bool,
+}
+
+impl Seats {
+    /// Every house of `scenario` free.
+    pub fn new(scenario: &Scenario) -> Self {
+        Self {
+            seats: scenario
+                .houses
+                .iter()
+                .map(|h| SeatState {
+                    house: h.name.clone(),
+                    student: None,
+                    connected: false,
+                    applied: 0,
+                    refused: 0,
+                })
+                .collect(),
+        }
+    }
+
+    /// The student's house: theirs again if they had one, else the first
+    /// free one. Refused when the name is taken by a window still open,
+    /// is empty, too long or not printable, or when every house is taken.
+    pub fn take(&mut self, name: &str) -> Result<Taken, String> {
+        check_name(name)?;
+        if let Some(seat) = self.of(name) {
+            if self.seats[seat].connected {
+                return Err(format!(
+                    "{name} is already in the class with a window open; pick another name, or close that window first"
+                ));
+            }
+            self.seats[seat].connected = true;
+            return Ok(Taken {
+                seat,
+                rejoined: true,
+            });
+        }
+        let seat = self
+            .seats
+            .iter()
+            .position(|s| s.student.is_none())
+            .ok_or_else(|| {
+                format!(
+                    "every one of the {} houses has a student; ask the teacher",
+                    self.seats.len()
+                )
+            })?;
+        self.seats[seat].student = Some(name.to_owned());
+        self.seats[seat].connected = true;
+        Ok(Taken {
+            seat,
+            rejoined: false,
+        })
+    }
+
+    /// The seat of the student `name`.
+    pub fn of(&self, name: &str) -> Option<usize> {
+        self.seats
+            .iter()
+            .position(|s| s.student.as_deref() == Some(name))
+    }
+}
+
+/// A student's name: 1 to [`super::protocol::MAX_NAME_CHARS`] printable
+/// characters, not only spaces.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let chars = name.chars().count();
+    if name.trim().is_empty() {
+        return Err("give a name (--name) so the class knows whose house it is".into());
+    }
+    if chars > super::protocol::MAX_NAME_CHARS {
+        return Err(format!(
+            "a name of {chars} characters is too long; use at most {}",
+            super::protocol::MAX_NAME_CHARS
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("a name has no control characters".into());
+    }
+    Ok(())
+}
+
+/// Whether a student may do `act` on the house `own` (before the
+/// scenario's checks): only edits of their own house and what stands on
+/// it; the street, the grid and the other houses are the teacher's.
+pub fn check_student_act(act: &Timed, own: &str) -> Result<(), String> {
+    let Timed::Edit(edit) = act else {
+        return Err(match act {
+            Timed::Control(crate::scenario::timed::TimedControl::Rejoin) => {
+                "Rejoin is played by the student's own program, not sent".into()
+            }
+            _ => "outages, prices and the market are the teacher's controls".into(),
+        });
+    };
+    let allowed = matches!(
+        edit,
+        Edit::AddPv { .. }
+            | Edit::AddBattery { .. }
+            | Edit::AddCar { .. }
+            | Edit::RemovePv { .. }
+            | Edit::RemoveBattery { .. }
+            | Edit::RemoveCar { .. }
+            | Edit::SetPv { .. }
+            | Edit::SetBattery { .. }
+            | Edit::SetCar { .. }
+            | Edit::SetPhase { .. }
+            | Edit::SetOrder { .. }
+            | Edit::ClearOrder { .. }
+    );
+    if !allowed {
+        return Err(format!(
+            "a student builds on their own house; \"{}\" is the teacher's to do",
+            edit.to_do()
+        ));
+    }
+    match edit.house() {
+        Some(h) if h == own => Ok(()),
+        Some(other) => Err(format!("{other} is not your house; yours is {own}")),
+        None => Err("that edit is not of a house".into()),
+    }
+}
+
+/// What the student of `house` has spent on it, EUR: the parts added or
+/// grown since the class began, at the scenario's prices.
+pub fn spent_on(house: &str, start: &Scenario, now: &Scenario) -> f64 {
+    let only = |s: &Scenario| {
+        let mut s = s.clone();
+        s.houses.retain(|h| h.name == house);
+        s.wind_turbines.clear();
+        s.feeders.iter_mut().for_each(|f| f.lines.clear());
+        s
+    };
+    // An empty sum is -0.0; the table shows 0.
+    spending(&only(start), &only(now)).total() + 0.0
+}
+
+/// Refuses a scenario that takes the student of `house` over `budget_eur`.
+pub fn check_budget(
+    house: &str,
+    start: &Scenario,
+    after: &Scenario,
+    budget_eur: f64,
+) -> Result<f64, String> {
+    let spent = spent_on(house, start, after);
+    if spent > budget_eur + 1e-6 {
+        return Err(format!(
+            "that would bring your spending to {spent:.0} EUR, over your budget of {budget_eur:.0} EUR"
+        ));
+    }
+    Ok(spent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::timed::TimedControl;
+
+    fn village() -> Scenario {
+        crate::scenario::load_and_build(std::path::Path::new("scenes/default.scenario.ron"))
+            .expect("the default scenario")
+            .scenario
+    }
+
+    #[test]
+    fn a_student_gets_a_free_house_and_the_same_one_back() {
+        let s = village();
+        let mut seats = Seats::new(&s);
+        let anna = seats.take("Anna").expect("a house");
+        let ben = seats.take("Ben").expect("a house");
+        assert_eq!((anna.seat, ben.seat), (0, 1));
+        assert!(!anna.rejoined);
+        // Anna's window is open: a second Anna is turned away.
+        assert!(
+            seats
+                .take("Anna")
+                .unwrap_err()
+                .contains("already in the class")
+        );
+        seats.seats[0].connected = false;
+        assert_eq!(
+            seats.take("Anna"),
+            Ok(Taken {
+                seat: 0,
+                rejoined: true
+            })
+        );
+        assert!(seats.take(" ").is_err());
+        assert!(
+            seats
+                .take(&"x".repeat(41))
+                .unwrap_err()
+                .contains("too long")
+        );
+        assert!(seats.take("a\u{7}b").is_err());
+        for i in 2..s.houses.len() {
+            seats.take(&format!("S{i}")).expect("a house");
+        }
+        assert!(
+            seats
+                .take("Late")
+                .unwrap_err()
+                .contains("every one of the 24")
+        );
+    }
+
+    #[test]
+    fn a_student_builds_only_on_their_own_house() {
+        let own = "Lindenweg 2";
+        let pv = |house: &str| {
+            Timed::Edit(Edit::AddPv {
+                house: house.into(),
+                kwp: 5.0,
+                tilt_deg: 30.0,
+                azimuth_deg: 180.0,
+            })
+        };
+        assert_eq!(check_student_act(&pv(own), own), Ok(()));
+        assert!(
+            check_student_act(&pv("Lindenweg 3"), own)
+                .unwrap_err()
+                .contains("not your house")
+        );
+        let street = Timed::Edit(Edit::RemoveHouse { house: own.into() });
+        assert!(
+            check_student_act(&street, own)
+                .unwrap_err()
+                .contains("teacher's to do")
+        );
+        let outage = Timed::Control(TimedControl::GridOutage(true));
+        assert!(
+            check_student_act(&outage, own)
+                .unwrap_err()
+                .contains("teacher's controls")
+        );
+    }
+
+    #[test]
+    fn spending_counts_only_the_students_house_and_holds_the_budget() {
+        let start = village();
+        let built = crate::scenario::edit::apply(
+            &Edit::AddBattery {
+                house: "Lindenweg 2".into(),
+                capacity_kwh: 10.0,
+                power_kw: 5.0,
+                efficiency: 0.95,
+            },
+            &start,
+        )
+        .expect("a battery fits");
+        let battery = start.prices.battery(10.0, 5.0);
+        assert!((spent_on("Lindenweg 2", &start, &built.scenario) - battery).abs() < 1e-9);
+        assert_eq!(spent_on("Lindenweg 3", &start, &built.scenario), 0.0);
+        assert!(check_budget("Lindenweg 2", &start, &built.scenario, battery).is_ok());
+        assert!(
+            check_budget("Lindenweg 2", &start, &built.scenario, battery - 1.0)
+                .unwrap_err()
+                .contains("over your budget")
+        );
+    }
+}

@@ -1,0 +1,575 @@
+//! A class on loopback: a host and scripted students in threads, the
+//! host's results checked against the same actions played on one machine
+//! (`run::simulate` with a script, as `microgrid run --script` does), and
+//! the door and the checks held against students who try what they may not.
+
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy_replicon::prelude::*;
+use microgrid::class::host::{HostOptions, run_headless};
+use microgrid::class::net;
+use microgrid::class::protocol::{
+    Act, Answer, ClassClock, Denied, Hello, Horizon, Outcome, Welcome,
+};
+use microgrid::class::report::HostReport;
+use microgrid::class::student::{self, StudentOptions, StudentOutcome};
+use microgrid::market::Mechanism;
+use microgrid::run::{RunOptions, simulate};
+use microgrid::scenario::Built;
+use microgrid::scenario::edit::Edit;
+use microgrid::scenario::timed::{self, Timed, TimedStep};
+
+use crate::common::{build_text, repo};
+
+/// Kerber's village on a June morning, with the double auction: 57 houses
+/// without PV, so whatever the students build is all the sharing there is.
+fn village() -> Built {
+    let text = std::fs::read_to_string(repo("scenes/kerber-dorfnetz.scenario.ron"))
+        .expect("the Kerber scenario");
+    let text = text.replace("start: \"2025-01-15 18:00\"", "start: \"2025-06-21 06:00\"");
+    assert!(text.contains("2025-06-21 06:00"), "the start moved");
+    let mut built = build_text(&text, "kerber-june.scenario.ron");
+    built.scenario.market.mechanism = Mechanism::Auction;
+    built
+}
+
+fn host_options(built: Built, students: usize, hours: u64) -> HostOptions {
+    HostOptions {
+        built,
+        class: "7b physics".into(),
+        bind: "127.0.0.1:0".parse().expect("an address"),
+        pin: Some("4711".into()),
+        budget_eur: 15_000.0,
+        step_s: 60,
+        students,
+        duration_s: hours * 3600,
+        wait_s: 60.0,
+        grace_s: 30.0,
+        verbose: false,
+        teacher: Vec::new(),
+    }
+}
+
+/// Starts a host in a thread; gives its address and the thread.
+fn start_host(options: HostOptions) -> (SocketAddr, JoinHandle<Result<HostReport, String>>) {
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        run_headless(options, move |addr| {
+            let _ = tx.send(addr);
+        })
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the host listens");
+    (addr, thread)
+}
+
+/// Student `i`'s script: a roof array or a battery (or both) in the
+/// morning, an order in the market, and for one student a window closed at
+/// 11:00 and a battery and a new order after coming back.
+fn script_of(i: usize) -> String {
+    let mut steps = Vec::new();
+    let t = |h: usize, m: usize| format!("2025-06-21 {h:02}:{m:02}");
+    if i % 3 != 1 {
+        steps.push(format!(
+            "(at: \"{}\", edit: AddPv(house: \"mine\", kwp: {}.0))",
+            t(6 + i % 2, (i * 7) % 60),
+            3 + i % 5
+        ));
+    }
+    if i.is_multiple_of(4) {
+        steps.push(format!(
+            "(at: \"{}\", edit: AddBattery(house: \"mine\", capacity_kwh: {}.0, power_kw: 2.5))",
+            t(8, i % 60),
+            5 + (i % 3) * 2
+        ));
+    }
+    steps.push(format!(
+        "(at: \"{}\", edit: SetOrder(house: \"mine\", ask_eur_per_kwh: {:.2}, bid_eur_per_kwh: {:.2}))",
+        t(9, (i * 11) % 60),
+        0.06 + 0.01 * (i % 9) as f64,
+        0.18 + 0.015 * (i % 7) as f64
+    ));
+    if i == 7 {
+        steps.push(format!("(at: \"{}\", control: Rejoin)", t(11, 0)));
+        steps.push(format!(
+            "(at: \"{}\", edit: AddBattery(house: \"mine\", capacity_kwh: 10.0, power_kw: 5.0))",
+            t(11, 0)
+        ));
+        steps.push(format!(
+            "(at: \"{}\", edit: SetOrder(house: \"mine\", ask_eur_per_kwh: 0.05, bid_eur_per_kwh: 0.30))",
+            t(13, 30)
+        ));
+    }
+    format!("TimedScript(steps: [{}])", steps.join(",\n"))
+}
+
+/// The teacher's afternoon: the grid fails for an hour and a half.
+const TEACHER: &str = r#"TimedScript(steps: [
+    (at: "2025-06-21 13:00", control: GridOutage(true)),
+    (at: "2025-06-21 14:30", control: GridOutage(false)),
+])"#;
+
+/// What the cheat tries: another student's house, the teacher's outage,
+/// and an array over the budget; then one honest step.
+const CHEAT: &str = r#"TimedScript(steps: [
+    (at: "2025-06-21 07:00", edit: AddPv(house: "House 6_4", kwp: 5.0)),
+    (at: "2025-06-21 07:00", control: GridOutage(true)),
+    (at: "2025-06-21 07:30", edit: AddPv(house: "mine", kwp: 30.0)),
+    (at: "2025-06-21 08:00", edit: AddPv(house: "mine", kwp: 4.0)),
+])"#;
+
+fn student(
+    addr: SocketAddr,
+    name: String,
+    script: &str,
+) -> JoinHandle<Result<StudentOutcome, String>> {
+    let steps = timed::parse(script, &format!("{name}.steps.ron"))
+        .unwrap_or_else(|e| panic!("{name}'s script: {e}"))
+        .steps;
+    std::thread::spawn(move || {
+        student::run_headless(&StudentOptions {
+            server: addr,
+            name,
+            pin: Some("4711".into()),
+            script: steps,
+            timeout_s: 60.0,
+        })
+    })
+}
+
+/// The steps a student may take, with "mine" read as their house, in the
+/// order the host plays them: by time, then by house, then as written.
+fn one_machine_script(
+    built: &Built,
+    report: &HostReport,
+    scripts: &[(String, String)],
+    outcomes: &[StudentOutcome],
+) -> Vec<TimedStep> {
+    let house_index = |h: &str| {
+        built
+            .scenario
+            .houses
+            .iter()
+            .position(|x| x.name == h)
+            .expect("a house of the village")
+    };
+    // The teacher's steps first at their time, then the houses in order.
+    let mut steps: Vec<(usize, TimedStep)> = timed::parse(TEACHER, "teacher.steps.ron")
+        .expect("the teacher's script")
+        .steps
+        .into_iter()
+        .map(|s| (0, s))
+        .collect();
+    for ((name, script), outcome) in scripts.iter().zip(outcomes) {
+        let refused: Vec<u32> = outcome.refused.iter().map(|(seq, _)| *seq).collect();
+        let house = &report
+            .students
+            .iter()
+            .find(|s| &s.name == name)
+            .unwrap_or_else(|| panic!("{name} is in the report"))
+            .house;
+        let written = timed::parse(script, "s.steps.ron").expect("a script").steps;
+        for (i, step) in written.into_iter().enumerate() {
+            // What the host refused, and the student's own Rejoin, stay out.
+            if refused.contains(&(i as u32 + 1)) || matches!(step.act, Timed::Control(_)) {
+                continue;
+            }
+            let act = step.act.for_house(house);
+            steps.push((house_index(house) + 1, TimedStep { at: step.at, act }));
+        }
+    }
+    steps.sort_by_key(|(h, s)| (s.at, *h));
+    steps.into_iter().map(|(_, s)| s).collect()
+}
+
+#[test]
+fn a_class_of_thirty_plays_as_one_machine_to_the_cent_and_the_watt_hour() {
+    let built = village();
+    let students = 30;
+    let mut options = host_options(built.clone(), students, 24);
+    options.teacher = timed::parse(TEACHER, "teacher.steps.ron")
+        .expect("the teacher's script")
+        .steps;
+    let (addr, host) = start_host(options);
+    let mut scripts: Vec<(String, String)> = (0..students - 1)
+        .map(|i| (format!("Student {i:02}"), script_of(i)))
+        .collect();
+    scripts.push(("Cheat".to_owned(), CHEAT.to_owned()));
+    let threads: Vec<_> = scripts
+        .iter()
+        .map(|(name, script)| student(addr, name.clone(), script))
+        .collect();
+    let outcomes: Vec<StudentOutcome> = threads
+        .into_iter()
+        .zip(&scripts)
+        .map(|(t, (name, _))| {
+            t.join()
+                .expect("the student's thread")
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+        })
+        .collect();
+    let report = host
+        .join()
+        .expect("the host's thread")
+        .expect("the class ran");
+    assert_eq!(report.students.len(), students);
+    assert_eq!(report.steps, 24 * 60);
+
+    // The cheat: three refusals, each for its own reason, and the honest step.
+    let cheat = report
+        .students
+        .iter()
+        .find(|s| s.name == "Cheat")
+        .expect("the cheat");
+    let cheat_outcome = &outcomes[students - 1];
+    let reasons: Vec<&str> = cheat_outcome
+        .refused
+        .iter()
+        .map(|(_, w)| w.as_str())
+        .collect();
+    assert_eq!((cheat.applied, cheat.refused), (1, 3), "{reasons:?}");
+    assert!(
+        reasons[0].contains("House 6_4 is not your house"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("teacher's controls"), "{reasons:?}");
+    assert!(reasons[2].contains("over your budget"), "{reasons:?}");
+
+    // The student who left at 11:00 came back to the same house, and what
+    // they did after coming back counted.
+    let back = report
+        .students
+        .iter()
+        .find(|s| s.name == "Student 07")
+        .expect("07");
+    assert!(back.rejoined && back.connected, "{back:?}");
+    assert_eq!(outcomes[7].rejoins, 1);
+    assert_eq!(back.applied, 3, "{back:?}");
+
+    // The same steps on one machine.
+    let merged = one_machine_script(&built, &report, &scripts, &outcomes);
+    let applied: u32 = report.students.iter().map(|s| s.applied).sum();
+    assert_eq!(
+        merged.len() as u32,
+        applied + 2,
+        "every step the class applied and the teacher's two, and no other"
+    );
+    assert_eq!(report.teacher_steps, 2);
+    // Everyone saw the island: the clock they share says so.
+    for (o, (name, _)) in outcomes.iter().zip(&scripts) {
+        assert!(o.island_minutes >= 90.0, "{name}: {} min", o.island_minutes);
+    }
+    let mut options = RunOptions::new(24 * 3600, 60);
+    options.market = Some(Mechanism::Auction);
+    options.script = merged;
+    let alone = simulate(&built, &options, |_| {}).expect("the run");
+    assert_eq!(alone.script_refused, Vec::new());
+    let market = alone.market.expect("a market");
+    let mut worst_eur: f64 = 0.0;
+    let mut worst_kwh: f64 = 0.0;
+    for s in &report.students {
+        let p = market
+            .participants
+            .iter()
+            .position(|p| p.name == s.house)
+            .expect("the house trades");
+        let account = market.ledger.accounts[p];
+        worst_eur = worst_eur.max((account.net_cost_eur() - s.bill_eur).abs());
+        worst_kwh = worst_kwh.max((account.sold_local_kwh - s.shared_kwh).abs());
+        worst_kwh = worst_kwh.max((account.bought_local_kwh - s.bought_local_kwh).abs());
+    }
+    for (class, one) in [
+        (report.import_kwh, alone.totals.import_kwh),
+        (report.export_kwh, alone.totals.export_kwh),
+        (report.pv_kwh, alone.totals.pv_kwh),
+        (report.unserved_kwh, alone.totals.unserved_kwh),
+    ] {
+        worst_kwh = worst_kwh.max((class - one).abs());
+    }
+    assert!(worst_eur < 0.005, "bills differ by {worst_eur} EUR");
+    assert!(worst_kwh < 0.0005, "energy differs by {worst_kwh} kWh");
+    // And what they did mattered: the class shared, and not nothing.
+    assert!(report.trades > 100, "{} trades", report.trades);
+    assert!(report.pv_kwh > 100.0, "{} kWh of PV", report.pv_kwh);
+    let shared: f64 = report.students.iter().map(|s| s.shared_kwh).sum();
+    assert!(shared > 10.0, "{shared} kWh shared");
+}
+
+/// A client that says `hello` and reports the host's answer: `Ok(house)`
+/// or `Err(reason)`; with `flood`, it then sends that many actions at once
+/// and counts the answers (queued, refused for flooding).
+fn knock(addr: SocketAddr, hello: Hello, flood: u32) -> Result<(String, u32, u32), String> {
+    let mut app = net::bare_app();
+    net::connect(&mut app, addr).expect("a socket");
+    app.finish();
+    app.cleanup();
+    let started = Instant::now();
+    let (mut said, mut house, mut queued, mut flooded) = (false, None, 0, 0);
+    while started.elapsed() < Duration::from_secs(20) {
+        app.update();
+        std::thread::sleep(Duration::from_millis(3));
+        let world = app.world_mut();
+        let connected = *world.resource::<State<ClientState>>().get() == ClientState::Connected;
+        let clock = world.query::<&ClassClock>().iter(world).next().is_some();
+        if connected && clock && !said {
+            world.write_message(hello.clone());
+            said = true;
+        }
+        if let Some(d) = world.resource_mut::<Messages<Denied>>().drain().next() {
+            return Err(d.reason);
+        }
+        let welcome = world.resource_mut::<Messages<Welcome>>().drain().next();
+        if let Some(w) = welcome {
+            house = Some(w.house);
+            for seq in 0..flood {
+                world.write_message(Act {
+                    seq,
+                    at: None,
+                    act: Timed::Edit(Edit::ClearOrder {
+                        house: "mine".into(),
+                    }),
+                });
+            }
+            world.write_message(Horizon { until: None });
+        }
+        for a in world.resource_mut::<Messages<Answer>>().drain() {
+            match a.outcome {
+                Outcome::Queued => queued += 1,
+                Outcome::Refused(why) if why.contains("too many") => flooded += 1,
+                _ => {}
+            }
+        }
+        if let Some(h) = &house
+            && queued + flooded >= flood
+        {
+            // Goodbye, so the host frees the seat at once.
+            app.world_mut()
+                .resource_mut::<bevy_replicon_renet::RenetClient>()
+                .disconnect();
+            for _ in 0..5 {
+                app.update();
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            return Ok((h.clone(), queued, flooded));
+        }
+    }
+    panic!("no answer from the host within 20 s");
+}
+
+#[test]
+fn the_door_lets_in_only_the_class_and_bounds_what_comes_through() {
+    let mut options = host_options(village(), 1, 1);
+    options.grace_s = 1.0;
+    let (addr, host) = start_host(options);
+    let hello = |name: &str, pin: Option<&str>, version: &str| Hello {
+        name: name.into(),
+        pin: pin.map(str::to_owned),
+        version: version.into(),
+    };
+    let version = microgrid::class::protocol::VERSION;
+    let wrong_pin = knock(addr, hello("Mia", Some("1234"), version), 0).unwrap_err();
+    assert!(wrong_pin.contains("PIN"), "{wrong_pin}");
+    let no_pin = knock(addr, hello("Mia", None, version), 0).unwrap_err();
+    assert!(no_pin.contains("PIN"), "{no_pin}");
+    let old = knock(addr, hello("Mia", Some("4711"), "0.0.1"), 0).unwrap_err();
+    assert!(old.contains("same version"), "{old}");
+    let long = knock(addr, hello(&"x".repeat(41), Some("4711"), version), 0).unwrap_err();
+    assert!(long.contains("too long"), "{long}");
+    // In, and flooding: 500 actions at once, at most 200 of them read.
+    let (house, queued, flooded) =
+        knock(addr, hello("Mia", Some("4711"), version), 500).expect("Mia is in the class");
+    assert_eq!(house, "House 1_1");
+    assert_eq!(queued + flooded, 500);
+    assert!(
+        queued <= 200 && flooded >= 300,
+        "{queued} queued, {flooded} refused"
+    );
+    let report = host
+        .join()
+        .expect("the host's thread")
+        .expect("the class ran");
+    assert_eq!(report.students.len(), 1, "only Mia got a house");
+    assert_eq!(report.students[0].name, "Mia");
+}
+
+fn microgrid(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_microgrid"))
+        .args(args)
+        .current_dir(repo(""))
+        .output()
+        .expect("runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_run_plays_a_timed_script_and_refuses_one_it_cannot_play() {
+    let dir = std::env::temp_dir().join(format!("microgrid-class-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let ledger = dir.join("ledger.csv");
+    let ledger = ledger.to_str().expect("a path");
+    let out = microgrid(&[
+        "run",
+        "scenes/default.scenario.ron",
+        "--market",
+        "auction",
+        "--script",
+        "scenes/class/one-machine.steps.ron",
+        "--ledger",
+        ledger,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("script           3 steps played, 0 refused"));
+    let with = std::fs::read_to_string(ledger).expect("the ledger");
+    let out = microgrid(&[
+        "run",
+        "scenes/default.scenario.ron",
+        "--market",
+        "auction",
+        "--ledger",
+        ledger,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let without = std::fs::read_to_string(ledger).expect("the ledger");
+    let row = |csv: &str, house: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(house))
+            .unwrap_or_else(|| panic!("{house} in the ledger"))
+            .to_owned()
+    };
+    assert_ne!(
+        row(&with, "Lindenweg 2,"),
+        row(&without, "Lindenweg 2,"),
+        "the steps changed the bill"
+    );
+
+    // Scripts a run cannot play: each refused before the run, with status 2.
+    let cases = [
+        (
+            r#"TimedScript(steps: [
+    (at: "2025-06-21 09:00", control: GridOutage(true)),
+    (at: "2025-06-21 08:00", control: GridOutage(false)),
+])"#,
+            "3:",
+            "in the order of their times",
+        ),
+        (
+            r#"TimedScript(steps: [(at: "2025-06-21 09:00", control: Rejoin)])"#,
+            "",
+            "a student's step in a class",
+        ),
+        (
+            r#"TimedScript(steps: [(at: "2025-06-23 09:00", control: GridOutage(true))])"#,
+            "",
+            "after the run",
+        ),
+        (
+            r#"TimedScript(steps: [(at: "2025-06-21 09:00", edit: RemoveHouse(house: "Lindenweg 1"))])"#,
+            "",
+            "keeps its houses",
+        ),
+        (
+            r#"TimedScript(steps: [(at: "2025-06-21 09:00")])"#,
+            "1:",
+            "does nothing",
+        ),
+        (
+            r#"TimedScript(steps: [(at: "2025-06-21 09:00", control: SetPrice(NaN))])"#,
+            "1:",
+            "price",
+        ),
+    ];
+    for (i, (script, located, says)) in cases.iter().enumerate() {
+        let path = dir.join(format!("bad-{i}.steps.ron"));
+        std::fs::write(&path, script).expect("written");
+        let out = microgrid(&[
+            "run",
+            "scenes/default.scenario.ron",
+            "--script",
+            path.to_str().expect("a path"),
+        ]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "case {i}: {err}");
+        assert!(err.contains(says), "case {i}: {err}");
+        assert!(
+            err.contains(&format!("bad-{i}.steps.ron:{located}")),
+            "case {i} names its file (and line): {err}"
+        );
+    }
+    // The script is an input: no output may write over it.
+    let script = dir.join("bad-0.steps.ron");
+    let script = script.to_str().expect("a path");
+    let out = microgrid(&[
+        "run",
+        "scenes/default.scenario.ron",
+        "--script",
+        script,
+        "--csv",
+        script,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn host_and_join_say_what_is_wrong_before_they_start() {
+    for (args, says) in [
+        (vec!["host"], "--headless"),
+        (vec!["host", "--headless", "--students", "99"], "24 houses"),
+        (vec!["host", "--headless", "--budget=-5"], "budget"),
+        (vec!["host", "--headless", "--budget", "NaN"], "budget"),
+        (
+            vec![
+                "host",
+                "--headless",
+                "--report",
+                "scenes/default.scenario.ron",
+            ],
+            "--report",
+        ),
+        (vec!["join", "3Z000-03ERQ", "--name", "Anna"], "--headless"),
+        (
+            vec!["join", "3Z000-03E", "--name", "Anna", "--headless"],
+            "10 letters",
+        ),
+        (
+            vec!["join", "localhost:5757", "--name", "Anna", "--headless"],
+            "HOST:PORT",
+        ),
+        (
+            vec!["join", "127.0.0.1:5757", "--name", "", "--headless"],
+            "give a name",
+        ),
+    ] {
+        let out = microgrid(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    // Nobody there: a clear message after the timeout, not a hang.
+    let free = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
+    let addr = free.local_addr().expect("its address").to_string();
+    drop(free);
+    let out = microgrid(&[
+        "join",
+        &addr,
+        "--name",
+        "Anna",
+        "--headless",
+        "--timeout-s",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no class answered"),
+        "{}",
+        text(&out.stderr)
+    );
+}
