@@ -251,6 +251,12 @@ pub fn join(args: JoinArgs) -> ExitCode {
         Some(Err(e)) => return bad(e),
         None => Vec::new(),
     };
+    if let Err(e) = student::check_script(&script) {
+        return bad(format!(
+            "{}: {e}",
+            args.script.as_deref().unwrap_or(Path::new("")).display()
+        ));
+    }
     let options = StudentOptions {
         server,
         name: args.name.clone(),

@@ -13,10 +13,13 @@
 
 pub mod code;
 pub mod commands;
+mod door;
 pub mod host;
 pub mod load;
 pub mod net;
 pub mod protocol;
+pub mod queue;
 pub mod report;
 pub mod seats;
 pub mod student;
+mod table;

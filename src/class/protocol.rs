@@ -31,9 +31,20 @@ pub struct Hello {
     pub version: String,
 }
 
+/// What a student sends after the host's [`Welcome`]: actions and
+/// promises on one ordered channel, so a promise never overtakes the
+/// actions sent before it.
+#[derive(Message, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FromStudent {
+    /// An action.
+    Act(Act),
+    /// A promise: everything before its time has been sent.
+    Horizon(Horizon),
+}
+
 /// A student's action: an edit of their house (or a control, which the
 /// host refuses from a student).
-#[derive(Message, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Act {
     /// The student's own number for it, echoed in the [`Answer`].
     pub seq: u32,
@@ -47,7 +58,7 @@ pub struct Act {
 /// sent (`None`: every action). The host does not simulate past the
 /// earliest promise of the class, so a script plays the same however the
 /// network delays it.
-#[derive(Message, Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Horizon {
     /// Sent everything before this time.
     pub until: Option<DateTime>,
@@ -71,6 +82,9 @@ pub struct Welcome {
 pub struct Denied {
     /// Why, in words.
     pub reason: String,
+    /// Trying again in a moment may work (the student's old connection
+    /// has not closed yet).
+    pub retry: bool,
 }
 
 /// What became of an [`Act`].
@@ -147,8 +161,7 @@ pub struct Seat {
 /// for host and students, with the program's version in the protocol hash.
 pub fn register(app: &mut App) {
     app.add_client_message::<Hello>(Channel::Ordered)
-        .add_client_message::<Act>(Channel::Ordered)
-        .add_client_message::<Horizon>(Channel::Ordered)
+        .add_client_message::<FromStudent>(Channel::Ordered)
         .add_server_message::<Welcome>(Channel::Ordered)
         .add_server_message::<Denied>(Channel::Ordered)
         .add_server_message::<Answer>(Channel::Ordered)

@@ -34,6 +34,8 @@ pub struct StudentReport {
 pub struct HostReport {
     /// The class's name.
     pub class: String,
+    /// The host's program version.
+    pub version: String,
     /// The neighbourhood's name.
     pub scenario: String,
     /// First step, local time.
@@ -56,7 +58,8 @@ pub struct HostReport {
     pub pv_kwh: f64,
     /// Demand not served, kWh.
     pub unserved_kwh: f64,
-    /// The host's mean wall time per simulation step, µs.
+    /// The host's mean wall time per simulation step (the step alone, not
+    /// the actions applied before it), µs.
     pub step_us: f64,
     /// Mean bytes a second the host sent each student while it ran.
     pub bytes_per_s_per_student: f64,

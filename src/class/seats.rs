@@ -63,13 +63,16 @@ impl Seats {
     /// The student's house: theirs again if they had one, else the first
     /// free one. Refused when the name is taken by a window still open,
     /// is empty, too long or not printable, or when every house is taken.
-    pub fn take(&mut self, name: &str) -> Result<Taken, String> {
-        check_name(name)?;
+    pub fn take(&mut self, name: &str) -> Result<Taken, NotSeated> {
+        check_name(name).map_err(NotSeated::now)?;
         if let Some(seat) = self.of(name) {
             if self.seats[seat].connected {
-                return Err(format!(
-                    "{name} is already in the class with a window open; pick another name, or close that window first"
-                ));
+                return Err(NotSeated {
+                    reason: format!(
+                        "{name} is already in the class with a window open; pick another name, or close that window first"
+                    ),
+                    retry: true,
+                });
             }
             self.seats[seat].connected = true;
             return Ok(Taken {
@@ -82,10 +85,10 @@ impl Seats {
             .iter()
             .position(|s| s.student.is_none())
             .ok_or_else(|| {
-                format!(
+                NotSeated::now(format!(
                     "every one of the {} houses has a student; ask the teacher",
                     self.seats.len()
-                )
+                ))
             })?;
         self.seats[seat].student = Some(name.to_owned());
         self.seats[seat].connected = true;
@@ -95,11 +98,37 @@ impl Seats {
         })
     }
 
+    /// Gives a seat back (its student left before doing anything).
+    pub fn free(&mut self, seat: usize) {
+        if let Some(s) = self.seats.get_mut(seat) {
+            s.student = None;
+            s.connected = false;
+        }
+    }
+
     /// The seat of the student `name`.
     pub fn of(&self, name: &str) -> Option<usize> {
         self.seats
             .iter()
             .position(|s| s.student.as_deref() == Some(name))
+    }
+}
+
+/// Why a student got no house.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotSeated {
+    /// In words.
+    pub reason: String,
+    /// Trying again in a moment may work.
+    pub retry: bool,
+}
+
+impl NotSeated {
+    fn now(reason: String) -> Self {
+        Self {
+            reason,
+            retry: false,
+        }
     }
 }
 
@@ -212,12 +241,8 @@ mod tests {
         assert_eq!((anna.seat, ben.seat), (0, 1));
         assert!(!anna.rejoined);
         // Anna's window is open: a second Anna is turned away.
-        assert!(
-            seats
-                .take("Anna")
-                .unwrap_err()
-                .contains("already in the class")
-        );
+        let again = seats.take("Anna").unwrap_err();
+        assert!(again.reason.contains("already in the class") && again.retry);
         seats.seats[0].connected = false;
         assert_eq!(
             seats.take("Anna"),
@@ -231,6 +256,7 @@ mod tests {
             seats
                 .take(&"x".repeat(41))
                 .unwrap_err()
+                .reason
                 .contains("too long")
         );
         assert!(seats.take("a\u{7}b").is_err());
@@ -241,6 +267,7 @@ mod tests {
             seats
                 .take("Late")
                 .unwrap_err()
+                .reason
                 .contains("every one of the 24")
         );
     }

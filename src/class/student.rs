@@ -12,7 +12,9 @@ use bevy_replicon::prelude::*;
 use bevy_replicon_renet::RenetClient;
 
 use super::net;
-use super::protocol::{Act, Answer, ClassClock, Denied, Hello, Horizon, Outcome, Seat, Welcome};
+use super::protocol::{
+    Act, Answer, ClassClock, Denied, FromStudent, Hello, Horizon, Outcome, Seat, Welcome,
+};
 use crate::scenario::timed::{Timed, TimedControl, TimedStep};
 
 /// What a headless student does.
@@ -55,6 +57,29 @@ enum SessionEnd {
     Rejoin,
 }
 
+/// Refuses a script the host could not take whole: more steps between two
+/// `Rejoin`s than a student may have waiting ([`super::queue::MAX_PENDING`]).
+pub fn check_script(script: &[TimedStep]) -> Result<(), String> {
+    let mut from = 0;
+    loop {
+        let end = next_rejoin(script, from).unwrap_or(script.len());
+        if end - from > super::queue::MAX_PENDING {
+            return Err(format!(
+                "{} steps before {}; a student may have at most {} waiting, so put a Rejoin between them or send fewer",
+                end - from,
+                script
+                    .get(end)
+                    .map_or("the end".to_owned(), |s| format!("the Rejoin at {}", s.at)),
+                super::queue::MAX_PENDING
+            ));
+        }
+        if end >= script.len() {
+            return Ok(());
+        }
+        from = end + 1;
+    }
+}
+
 /// Plays a student's script in the class at `options.server` until the
 /// class ends.
 pub fn run_headless(options: &StudentOptions) -> Result<StudentOutcome, String> {
@@ -83,17 +108,50 @@ fn next_rejoin(script: &[TimedStep], from: usize) -> Option<usize> {
         .map(|i| from + i)
 }
 
+/// Actions a student sends per pass of its loop (100 passes a second at
+/// most): well under the host's limit of 200 a second.
+const ACTS_PER_PASS: usize = 1;
+
+/// How often a student tries again when the host still sees its old
+/// connection after a `Rejoin`.
+const REJOIN_TRIES: u32 = 20;
+
 /// One connection, from hello to the class's end or the next `Rejoin`.
 fn session(
     options: &StudentOptions,
     cursor: &mut usize,
     outcome: &mut StudentOutcome,
 ) -> Result<SessionEnd, String> {
+    let mut tries = 0;
+    loop {
+        match connection(options, cursor, outcome) {
+            Err(Retry(why)) if tries < REJOIN_TRIES => {
+                tries += 1;
+                let _ = why;
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(Retry(why)) => return Err(format!("the class turned you away: {why}")),
+            Ok(end) => return end,
+        }
+    }
+}
+
+/// A refusal worth trying again in a moment.
+struct Retry(String);
+
+/// One connection's life: `Err(Retry)` when the host asks to try again.
+fn connection(
+    options: &StudentOptions,
+    cursor: &mut usize,
+    outcome: &mut StudentOutcome,
+) -> Result<Result<SessionEnd, String>, Retry> {
     let mut app = net::bare_app();
     app.add_observer(|_: On<ProtocolMismatch>, mut commands: Commands| {
         commands.insert_resource(Mismatch);
     });
-    net::connect(&mut app, options.server)?;
+    if let Err(e) = net::connect(&mut app, options.server) {
+        return Ok(Err(e));
+    }
     app.finish();
     app.cleanup();
     let started = Instant::now();
@@ -104,35 +162,40 @@ fn session(
     let mut was_connected = false;
     let mut sent: std::collections::HashMap<u32, Instant> = std::collections::HashMap::new();
     let rejoin_at = next_rejoin(&options.script, *cursor);
+    let end = rejoin_at.unwrap_or(options.script.len());
+    let mut promised = false;
     loop {
         app.update();
         std::thread::sleep(Duration::from_millis(10));
         let world = app.world_mut();
         if world.contains_resource::<Mismatch>() {
-            return Err(format!(
+            return Ok(Err(format!(
                 "the host at {} runs another version of microgrid (this is {}); use the teacher's version",
                 options.server,
                 super::protocol::VERSION
-            ));
+            )));
         }
         if let Some(denied) = drain::<Denied>(world).into_iter().next() {
-            return Err(format!("the class turned you away: {}", denied.reason));
+            if denied.retry && outcome.rejoins > 0 {
+                return Err(Retry(denied.reason));
+            }
+            return Ok(Err(format!("the class turned you away: {}", denied.reason)));
         }
         let state = *world.resource::<State<ClientState>>().get();
         if state == ClientState::Connected {
             was_connected = true;
         } else if was_connected && state == ClientState::Disconnected {
-            return Err(format!(
+            return Ok(Err(format!(
                 "the host at {} closed the connection",
                 options.server
-            ));
+            )));
         }
         let clock = world.query::<&ClassClock>().iter(world).next().cloned();
         if clock.is_none() && started.elapsed().as_secs_f64() > options.timeout_s {
-            return Err(format!(
+            return Ok(Err(format!(
                 "no class answered at {} within {:.0} s: is the host running, and is the address right?",
                 options.server, options.timeout_s
-            ));
+            )));
         }
         let Some(clock) = clock else { continue };
         if !said_hello && state == ClientState::Connected {
@@ -147,20 +210,25 @@ fn session(
             welcomed = true;
             outcome.class = welcome.class;
             outcome.house = welcome.house;
-            let end = rejoin_at.unwrap_or(options.script.len());
-            for (i, step) in options.script[*cursor..end].iter().enumerate() {
-                let seq = (*cursor + i + 1) as u32;
-                world.write_message(Act {
+        }
+        // The steps up to the next Rejoin, a few a pass, then the promise.
+        if welcomed && !promised {
+            for step in options.script[*cursor..end].iter().take(ACTS_PER_PASS) {
+                *cursor += 1;
+                let seq = *cursor as u32;
+                world.write_message(FromStudent::Act(Act {
                     seq,
                     at: Some(step.at),
                     act: step.act.clone(),
-                });
+                }));
                 sent.insert(seq, Instant::now());
             }
-            *cursor = end;
-            world.write_message(Horizon {
-                until: rejoin_at.map(|r| options.script[r].at),
-            });
+            if *cursor == end {
+                world.write_message(FromStudent::Horizon(Horizon {
+                    until: rejoin_at.map(|r| options.script[r].at),
+                }));
+                promised = true;
+            }
         }
         for Answer { seq, outcome: o } in drain::<Answer>(world) {
             if let Some(t) = sent.remove(&seq) {
@@ -170,7 +238,8 @@ fn session(
                 outcome.refused.push((seq, why));
             }
         }
-        if clock.steps != last_steps {
+        // Waiting for the class to start is not standing still.
+        if clock.steps != last_steps || clock.steps == 0 {
             last_steps = clock.steps;
             last_progress = Instant::now();
         }
@@ -183,22 +252,23 @@ fn session(
             if clock.finished {
                 outcome.seat = seat;
                 outcome.island_minutes = clock.island_steps as f64 * f64::from(clock.step_s) / 60.0;
-                return Ok(SessionEnd::Finished);
+                return Ok(Ok(SessionEnd::Finished));
             }
             if let Some(r) = rejoin_at
+                && promised
                 && clock.now >= options.script[r].at
             {
                 *cursor = r + 1;
                 leave(&mut app);
-                return Ok(SessionEnd::Rejoin);
+                return Ok(Ok(SessionEnd::Rejoin));
             }
         }
         if last_progress.elapsed().as_secs_f64() > options.timeout_s.max(30.0) * 4.0 {
-            return Err(format!(
+            return Ok(Err(format!(
                 "the class at {} has not moved for {:.0} s",
                 options.server,
                 last_progress.elapsed().as_secs_f64()
-            ));
+            )));
         }
     }
 }
@@ -207,8 +277,10 @@ fn session(
 #[derive(Resource)]
 struct Mismatch;
 
-/// Says goodbye properly, so the host frees the seat at once.
+/// Says goodbye properly, so the host frees the seat at once (what was
+/// written is sent first).
 fn leave(app: &mut App) {
+    app.update();
     if let Some(mut client) = app.world_mut().get_resource_mut::<RenetClient>() {
         client.disconnect();
     }

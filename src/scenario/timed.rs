@@ -140,6 +140,19 @@ pub fn parse(text: &str, file: &str) -> Result<TimedScript, ScenarioError> {
         ));
     }
     let loc = Locator::new(file, text);
+    if let Some(step) = script
+        .steps
+        .iter()
+        .find(|s| chrono::Timelike::second(&s.at.0) != 0)
+    {
+        let written = step.at.0.format("%Y-%m-%d %H:%M:%S").to_string();
+        return Err(loc.error_at(
+            "at",
+            &written,
+            0,
+            format!("{written}: a step's time is to the minute; leave out the seconds"),
+        ));
+    }
     for (i, pair) in script.steps.windows(2).enumerate() {
         if pair[1].at < pair[0].at {
             let n = script.steps[..=i + 1]

@@ -96,6 +96,8 @@ pub struct Market {
     pub last: Option<ClearedInterval>,
     /// Intervals cleared since the start.
     pub cleared: u64,
+    /// Local trades matched since the start.
+    pub trades_matched: u64,
     device_participant: Vec<usize>,
     /// Each participant's standing order in the auction (houses that set
     /// one; the others' limits are drawn).
@@ -168,6 +170,7 @@ impl Market {
             bus_of,
             last: None,
             cleared: 0,
+            trades_matched: 0,
             device_participant,
             orders,
             tree: FeederTree::new(&built.network),
@@ -207,7 +210,16 @@ impl Market {
         }
         self.settings = old.settings;
         self.cleared = old.cleared;
+        self.trades_matched = old.trades_matched;
         self.rng = old.rng;
+    }
+
+    /// Takes the houses' market orders of `built` (the same houses and
+    /// devices as now): the interval open now clears with them.
+    pub fn set_orders(&mut self, built: &Built) {
+        for (order, p) in self.orders.iter_mut().zip(&self.participants) {
+            *order = p.house.and_then(|h| built.scenario.houses[h].order);
+        }
     }
 
     /// The houses' accounts (`houses`) or the shared assets', summed.
@@ -267,6 +279,7 @@ impl Market {
             losses_kwh: open.losses_kwh,
             islanded,
         };
+        self.trades_matched += trades.len() as u64;
         let settlement = settle(&positions, &trades, &prices);
         self.ledger
             .record(&settlement, &trades, &prices, open.losses_kwh);

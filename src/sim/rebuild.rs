@@ -41,6 +41,19 @@ fn by_house<T: Copy + Default>(values: &[T], old: &Built, new: &Built) -> Vec<T>
         .collect()
 }
 
+/// Whether `new` differs from `old` in the houses' market orders alone.
+fn only_orders_changed(old: &Built, new: &Built) -> bool {
+    let mut a = old.scenario.clone();
+    let mut b = new.scenario.clone();
+    if a.houses.len() != b.houses.len() {
+        return false;
+    }
+    for h in a.houses.iter_mut().chain(b.houses.iter_mut()) {
+        h.order = None;
+    }
+    a == b
+}
+
 /// What [`rebuild`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rebuilt {
@@ -55,6 +68,23 @@ pub struct Rebuilt {
 /// Replaces the running neighbourhood by `built` at the same instant,
 /// keeping the state of every device that is still there unchanged.
 pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
+    if only_orders_changed(&world.resource::<Neighbourhood>().0, &built) {
+        // A house's market order changes no device and no cable: the
+        // market clears the interval open now with it, and nothing else
+        // (the interval's energy and everyone's draws) is touched.
+        let kept = built.devices.len();
+        world.resource_mut::<Market>().set_orders(&built);
+        world.insert_resource(Neighbourhood(built));
+        world.write_message(super::NeighbourhoodChanged {
+            edited: true,
+            same_place: true,
+        });
+        return Rebuilt {
+            kept,
+            started: 0,
+            removed: 0,
+        };
+    }
     let old = world.resource::<Neighbourhood>().0.clone();
     let seed = world.resource::<SimSettings>().seed;
     let now = world.resource::<SimClock>().now();

@@ -13,7 +13,7 @@ use bevy_replicon::prelude::*;
 use microgrid::class::host::{HostOptions, run_headless};
 use microgrid::class::net;
 use microgrid::class::protocol::{
-    Act, Answer, ClassClock, Denied, Hello, Horizon, Outcome, Welcome,
+    Act, Answer, ClassClock, Denied, FromStudent, Hello, Horizon, Outcome, Welcome,
 };
 use microgrid::class::report::HostReport;
 use microgrid::class::student::{self, StudentOptions, StudentOutcome};
@@ -327,15 +327,15 @@ fn knock(addr: SocketAddr, hello: Hello, flood: u32) -> Result<(String, u32, u32
         if let Some(w) = welcome {
             house = Some(w.house);
             for seq in 0..flood {
-                world.write_message(Act {
+                world.write_message(FromStudent::Act(Act {
                     seq,
                     at: None,
                     act: Timed::Edit(Edit::ClearOrder {
                         house: "mine".into(),
                     }),
-                });
+                }));
             }
-            world.write_message(Horizon { until: None });
+            world.write_message(FromStudent::Horizon(Horizon { until: None }));
         }
         for a in world.resource_mut::<Messages<Answer>>().drain() {
             match a.outcome {
@@ -476,6 +476,11 @@ fn a_run_plays_a_timed_script_and_refuses_one_it_cannot_play() {
             "keeps its houses",
         ),
         (
+            r#"TimedScript(steps: [(at: "2025-06-21 09:00:30", control: GridOutage(true))])"#,
+            "1:",
+            "to the minute",
+        ),
+        (
             r#"TimedScript(steps: [(at: "2025-06-21 09:00")])"#,
             "1:",
             "does nothing",
@@ -553,6 +558,42 @@ fn host_and_join_say_what_is_wrong_before_they_start() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
+    // More steps than a student may have waiting: refused before joining.
+    let dir = std::env::temp_dir().join(format!("microgrid-join-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let many = dir.join("many.steps.ron");
+    let steps: Vec<String> = (0..1001)
+        .map(|i| {
+            format!(
+                "(at: \"2025-06-21 {:02}:{:02}\", edit: ClearOrder(house: \"mine\"))",
+                6 + i / 60 % 18,
+                i % 60
+            )
+        })
+        .collect();
+    let mut steps = steps;
+    steps.sort();
+    std::fs::write(
+        &many,
+        format!("TimedScript(steps: [{}])", steps.join(",\n")),
+    )
+    .expect("written");
+    let out = microgrid(&[
+        "join",
+        "127.0.0.1:5757",
+        "--name",
+        "Anna",
+        "--headless",
+        "--script",
+        many.to_str().expect("a path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("1001 steps"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
     // Nobody there: a clear message after the timeout, not a hang.
     let free = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
     let addr = free.local_addr().expect("its address").to_string();
@@ -572,4 +613,51 @@ fn host_and_join_say_what_is_wrong_before_they_start() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// A student who says hello and then nothing holds the class for the
+/// grace at most, not for as long as their window stays open.
+#[test]
+fn a_silent_student_holds_the_class_for_the_grace_only() {
+    let mut options = host_options(village(), 1, 2);
+    options.wait_s = 1.0;
+    options.grace_s = 1.0;
+    let started = Instant::now();
+    let (addr, host) = start_host(options);
+    let idle = std::thread::spawn(move || {
+        let mut app = net::bare_app();
+        net::connect(&mut app, addr).expect("a socket");
+        app.finish();
+        app.cleanup();
+        let mut said = false;
+        // Connected, seated, silent for 10 s.
+        while started.elapsed() < Duration::from_secs(10) {
+            app.update();
+            std::thread::sleep(Duration::from_millis(5));
+            let world = app.world_mut();
+            let connected = *world.resource::<State<ClientState>>().get() == ClientState::Connected;
+            let clock = world.query::<&ClassClock>().iter(world).next().is_some();
+            if connected && clock && !said {
+                world.write_message(Hello {
+                    name: "Idle".into(),
+                    pin: Some("4711".into()),
+                    version: microgrid::class::protocol::VERSION.into(),
+                });
+                said = true;
+            }
+        }
+    });
+    let report = host
+        .join()
+        .expect("the host's thread")
+        .expect("the class ran");
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(7),
+        "the class waited {took:?} for a silent student"
+    );
+    assert_eq!(report.steps, 120);
+    assert_eq!(report.students.len(), 1);
+    assert_eq!(report.students[0].name, "Idle");
+    idle.join().expect("the idle student's thread");
 }

@@ -1,0 +1,170 @@
+//! Who comes into a class: a hello with the same version and the PIN gets
+//! a house; anything else is turned away with its reason, and the
+//! connection closes once the reason is out. A connection that says
+//! nothing is closed after [`SILENT_S`]; one that was answered is not
+//! heard again (no second try at the PIN on one connection).
+
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy_replicon::prelude::*;
+
+use super::host::{Host, Promise};
+use super::protocol::{Denied, Hello, VERSION, Welcome};
+
+/// Longest a connection may stay without saying hello, seconds.
+pub const SILENT_S: u64 = 30;
+
+/// How long a refusal has to reach its student before the connection closes.
+const REFUSAL_LINGERS: Duration = Duration::from_millis(500);
+
+/// Seats each student who says hello with the right version and PIN.
+pub(super) fn receive_hellos(
+    mut hellos: MessageReader<FromClient<Hello>>,
+    mut host: ResMut<Host>,
+    mut welcomes: MessageWriter<ToClients<Welcome>>,
+    mut denials: MessageWriter<ToClients<Denied>>,
+) {
+    for FromClient { client_id, message } in hellos.read() {
+        let Some(client) = client_id.entity() else {
+            continue;
+        };
+        let host = &mut *host;
+        if host.by_client.contains_key(&client) || host.turned_away.contains(&client) {
+            continue;
+        }
+        let outcome = if message.version != VERSION {
+            Err((
+                format!(
+                    "the class runs microgrid {VERSION} and you have {}; use the same version as the teacher",
+                    message.version
+                ),
+                false,
+            ))
+        } else if host.options.pin.is_some() && message.pin != host.options.pin {
+            Err((
+                "the PIN is not the class's; ask the teacher for it".to_owned(),
+                false,
+            ))
+        } else {
+            host.seats
+                .take(&message.name)
+                .map_err(|refused| (refused.reason, refused.retry))
+        };
+        match outcome {
+            Ok(taken) => {
+                host.by_client.insert(client, taken.seat);
+                host.left_at[taken.seat] = None;
+                host.holding_since[taken.seat] = None;
+                host.rejoined[taken.seat] |= taken.rejoined;
+                let house = host.seats.seats[taken.seat].house.clone();
+                if host.options.verbose {
+                    eprintln!(
+                        "{} {} {house}",
+                        message.name,
+                        if taken.rejoined { "is back at" } else { "has" }
+                    );
+                }
+                welcomes.write(ToClients {
+                    targets: SendTargets::Single(*client_id),
+                    message: Welcome {
+                        class: host.options.class.clone(),
+                        house,
+                        budget_eur: host.options.budget_eur,
+                        rejoined: taken.rejoined,
+                    },
+                });
+            }
+            Err((reason, retry)) => {
+                denials.write(ToClients {
+                    targets: SendTargets::Single(*client_id),
+                    message: Denied { reason, retry },
+                });
+                host.turned_away.insert(client);
+                host.evict.push((client, Instant::now() + REFUSAL_LINGERS));
+            }
+        }
+    }
+}
+
+/// Closes the connections of those turned away once their reason is out,
+/// and of those that never said hello.
+pub(super) fn close_doors(
+    mut host: ResMut<Host>,
+    mut disconnects: MessageWriter<DisconnectRequest>,
+) {
+    let now = Instant::now();
+    let host = &mut *host;
+    let silent: Vec<Entity> = host
+        .arrived_at
+        .iter()
+        .filter(|(c, t)| {
+            !host.by_client.contains_key(c)
+                && !host.turned_away.contains(c)
+                && now.duration_since(**t).as_secs() >= SILENT_S
+        })
+        .map(|(c, _)| *c)
+        .collect();
+    for client in silent {
+        host.turned_away.insert(client);
+        host.evict.push((client, now));
+    }
+    host.evict.retain(|&(client, at)| {
+        if now < at {
+            return true;
+        }
+        disconnects.write(DisconnectRequest { client });
+        false
+    });
+}
+
+/// A connection opened.
+pub(super) fn came(add: On<Add<ConnectedClient>>, mut host: ResMut<Host>) {
+    host.arrived_at.insert(add.entity, Instant::now());
+}
+
+/// A connection closed: a student's house stays, on autopilot; a seat
+/// whose student left before doing anything is free again.
+pub(super) fn left(remove: On<Remove<ConnectedClient>>, mut host: ResMut<Host>) {
+    let client = remove.entity;
+    host.rate.remove(&client);
+    host.arrived_at.remove(&client);
+    host.turned_away.remove(&client);
+    let Some(seat) = host.by_client.remove(&client) else {
+        return;
+    };
+    let host = &mut *host;
+    let s = &host.seats.seats[seat];
+    let never_acted = s.applied == 0
+        && s.refused == 0
+        && host.pending_of[seat] == 0
+        && host.promises[seat] == Promise::Absent;
+    if host.options.verbose {
+        eprintln!(
+            "{} left; {}",
+            s.student.as_deref().unwrap_or("?"),
+            if never_acted {
+                format!("{} is free again", s.house)
+            } else {
+                format!("{} runs on autopilot", s.house)
+            }
+        );
+    }
+    if never_acted {
+        host.seats.free(seat);
+    } else {
+        host.seats.seats[seat].connected = false;
+        host.left_at[seat] = Some(Instant::now());
+    }
+}
+
+/// Closes every student's connection (the class is over).
+pub(super) fn close_all(world: &mut World) {
+    let clients: Vec<Entity> = world
+        .query_filtered::<Entity, With<ConnectedClient>>()
+        .iter(world)
+        .collect();
+    for client in clients {
+        world.write_message(DisconnectRequest { client });
+    }
+}

@@ -1,0 +1,311 @@
+//! Students' actions from arrival to the simulation: each is checked when
+//! it comes (their house, what a student may do, its time), waits for its
+//! time in the order a one-machine script plays it, and is checked again
+//! against the neighbourhood as it is then (the scenario's checks, the
+//! budget) before it applies. The simulation advances as far as the
+//! students' promises allow.
+
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy_replicon::prelude::*;
+use chrono::NaiveDateTime;
+
+use super::host::{Host, Pending, Phase, Promise, TEACHER, author_of};
+use super::protocol::{Act, Answer, FromStudent, Outcome};
+use super::seats::{check_budget, check_student_act, spent_on};
+use crate::scenario::timed::Timed;
+use crate::scenario::{DateTime, edit};
+use crate::sim::grid_mode::{GridMode, GridState};
+use crate::sim::{self, Neighbourhood, SimClock};
+
+/// Most actions one student may have waiting for their time.
+pub const MAX_PENDING: usize = 1_000;
+
+/// Most actions one student may send in a second; more are refused
+/// without being checked.
+pub const MAX_ACTS_PER_S: u32 = 200;
+
+/// Longest the host works on the simulation in one frame, so messages keep
+/// flowing.
+const FRAME_BUDGET: Duration = Duration::from_millis(25);
+
+fn answer(
+    world_answers: &mut MessageWriter<ToClients<Answer>>,
+    client: Entity,
+    seq: u32,
+    outcome: Outcome,
+) {
+    world_answers.write(ToClients {
+        targets: SendTargets::Single(ClientId::Client(client)),
+        message: Answer { seq, outcome },
+    });
+}
+
+/// Reads what each student sends: actions are checked and queued,
+/// promises recorded (only forward: a promise is never taken back).
+pub(super) fn receive(
+    mut from: MessageReader<FromClient<FromStudent>>,
+    mut host: ResMut<Host>,
+    clock: Res<SimClock>,
+    mut answers: MessageWriter<ToClients<Answer>>,
+) {
+    let now = clock.now();
+    for FromClient { client_id, message } in from.read() {
+        let Some(client) = client_id.entity() else {
+            continue;
+        };
+        let host = &mut *host;
+        let Some(&seat) = host.by_client.get(&client) else {
+            continue;
+        };
+        match message {
+            FromStudent::Horizon(h) => {
+                let promise = match h.until {
+                    Some(t) => Promise::Until(t.0),
+                    None => Promise::All,
+                };
+                let forward = match (host.promises[seat], promise) {
+                    (Promise::All, _) => false,
+                    (Promise::Until(old), Promise::Until(new)) => new > old,
+                    _ => true,
+                };
+                if forward {
+                    host.promises[seat] = promise;
+                    host.holding_since[seat] = None;
+                }
+            }
+            FromStudent::Act(act) => {
+                let rate = host.rate.entry(client).or_insert((Instant::now(), 0));
+                if rate.0.elapsed() > Duration::from_secs(1) {
+                    *rate = (Instant::now(), 0);
+                }
+                rate.1 += 1;
+                if rate.1 > MAX_ACTS_PER_S {
+                    let why =
+                        format!("too many actions at once: at most {MAX_ACTS_PER_S} a second");
+                    answer(&mut answers, client, act.seq, Outcome::Refused(why));
+                    continue;
+                }
+                match check(host, seat, act, now) {
+                    Ok((at, act)) => {
+                        host.arrivals += 1;
+                        host.pending_of[seat] += 1;
+                        host.pending.insert(
+                            (at, author_of(seat), host.arrivals),
+                            Pending {
+                                seq: act.seq,
+                                act: act.act,
+                                client: Some(client),
+                            },
+                        );
+                        answer(&mut answers, client, act.seq, Outcome::Queued);
+                    }
+                    Err(why) => {
+                        host.seats.seats[seat].refused += 1;
+                        answer(&mut answers, client, act.seq, Outcome::Refused(why));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An action's first check, on arrival: the student's own house, what a
+/// student may do, and a time the class has not played yet.
+fn check(
+    host: &Host,
+    seat: usize,
+    act: &Act,
+    now: NaiveDateTime,
+) -> Result<(NaiveDateTime, Act), String> {
+    if host.pending_of[seat] >= MAX_PENDING {
+        return Err(format!(
+            "you have {MAX_PENDING} actions waiting already; wait for them"
+        ));
+    }
+    let own = &host.seats.seats[seat].house;
+    let resolved = Act {
+        act: act.act.for_house(own),
+        ..act.clone()
+    };
+    check_student_act(&resolved.act, own)?;
+    let at = act.at.map_or(now, |t| t.0);
+    if host.played_until.is_some_and(|played| at <= played) {
+        return Err(format!(
+            "the class is at {} already, past {}",
+            DateTime(now),
+            DateTime(at)
+        ));
+    }
+    if at >= host.end() {
+        return Err(format!(
+            "the class ends at {}, before {}",
+            DateTime(host.end()),
+            DateTime(at)
+        ));
+    }
+    Ok((at, resolved))
+}
+
+/// The earliest time the seated students let the class reach now. A seat
+/// that has held the class (or been gone) for longer than the grace stops
+/// holding it until it promises more.
+fn limit(host: &mut Host, sim_now: NaiveDateTime) -> Option<NaiveDateTime> {
+    let wall = Instant::now();
+    let grace = Duration::from_secs_f64(host.options.grace_s);
+    let mut limit: Option<NaiveDateTime> = None;
+    for i in 0..host.seats.seats.len() {
+        if host.seats.seats[i].student.is_none() {
+            continue;
+        }
+        if host.left_at[i].is_some_and(|t| wall.duration_since(t) > grace) {
+            continue;
+        }
+        let until = match host.promises[i] {
+            Promise::All => continue,
+            Promise::Until(t) => t,
+            // Seated but not heard from: hold at the start.
+            Promise::Absent => host.start.start.0,
+        };
+        if sim_now >= until {
+            let since = *host.holding_since[i].get_or_insert(wall);
+            if wall.duration_since(since) > grace {
+                continue;
+            }
+        }
+        limit = Some(limit.map_or(until, |l: NaiveDateTime| l.min(until)));
+    }
+    limit
+}
+
+/// Waits for the class, then simulates as far as the promises allow
+/// within the frame's budget.
+pub(super) fn advance(world: &mut World) {
+    let frame = Instant::now();
+    match world.resource::<Host>().phase {
+        Phase::Waiting(since) => {
+            let host = world.resource::<Host>();
+            let waited = since.elapsed().as_secs_f64();
+            if host.arrived() >= host.options.students || waited > host.options.wait_s {
+                if host.arrived() < host.options.students {
+                    eprintln!(
+                        "warning: {} of {} students came within {:.0} s; the class starts without the others",
+                        host.arrived(),
+                        host.options.students,
+                        host.options.wait_s
+                    );
+                }
+                world.resource_mut::<Host>().phase = Phase::Running;
+            }
+            return;
+        }
+        Phase::Finished(_) => return,
+        Phase::Running => {}
+    }
+    while frame.elapsed() < FRAME_BUDGET {
+        let steps = world.resource::<SimClock>().steps;
+        let total = world.resource::<Host>().total_steps;
+        if steps >= total {
+            world.resource_mut::<Host>().phase = Phase::Finished(Instant::now());
+            return;
+        }
+        let now = world.resource::<SimClock>().now();
+        let held = limit(&mut world.resource_mut::<Host>(), now).is_some_and(|l| now >= l);
+        if held || !play_due(world, now, frame) {
+            return;
+        }
+        let t = Instant::now();
+        sim::step(world);
+        if steps + 1 == total {
+            sim::market::close_open_interval(world);
+        }
+        let dt = t.elapsed().as_secs_f64();
+        let islanded = world.resource::<GridState>().mode != GridMode::Connected;
+        let mut host = world.resource_mut::<Host>();
+        host.step_wall_s += dt;
+        host.island_steps += u64::from(islanded);
+        host.played_until = Some(now);
+    }
+}
+
+/// Carries out the actions due by `now`, in order, while the frame lasts;
+/// whether all of them are done (the step may run).
+fn play_due(world: &mut World, now: NaiveDateTime, frame: Instant) -> bool {
+    loop {
+        let next = {
+            let mut host = world.resource_mut::<Host>();
+            match host.pending.first_key_value() {
+                Some((&(at, _, _), _)) if at <= now => host.pending.pop_first(),
+                _ => return true,
+            }
+        };
+        let Some(((_, author, _), p)) = next else {
+            return true;
+        };
+        let outcome = apply_checked(world, author, &p);
+        let mut host = world.resource_mut::<Host>();
+        if author == TEACHER {
+            match outcome {
+                Ok(()) => host.teacher_applied += 1,
+                Err(why) => eprintln!("the teacher's step {}: refused: {why}", p.seq),
+            }
+        } else {
+            let seat = author - 1;
+            host.pending_of[seat] -= 1;
+            let outcome = match outcome {
+                Ok(()) => {
+                    host.seats.seats[seat].applied += 1;
+                    Outcome::Applied
+                }
+                Err(why) => {
+                    host.seats.seats[seat].refused += 1;
+                    Outcome::Refused(why)
+                }
+            };
+            if let Some(client) = p.client {
+                world.write_message(ToClients {
+                    targets: SendTargets::Single(ClientId::Client(client)),
+                    message: Answer {
+                        seq: p.seq,
+                        outcome,
+                    },
+                });
+            }
+        }
+        if frame.elapsed() >= FRAME_BUDGET {
+            return false;
+        }
+    }
+}
+
+/// Applies one action: a student's edit within their budget (spending
+/// kept up to date), the teacher's step as a run plays it.
+fn apply_checked(world: &mut World, author: usize, p: &Pending) -> Result<(), String> {
+    let Timed::Edit(e) = &p.act else {
+        return sim::timed::apply(world, &p.act);
+    };
+    let built = edit::apply(e, &world.resource::<Neighbourhood>().0.scenario)?;
+    let host = world.resource::<Host>();
+    if author != TEACHER {
+        let seat = author - 1;
+        let house = host.seats.seats[seat].house.clone();
+        let spent = check_budget(
+            &house,
+            &host.start,
+            &built.scenario,
+            host.options.budget_eur,
+        )?;
+        sim::rebuild::rebuild(world, built);
+        world.resource_mut::<Host>().spent[seat] = spent;
+        return Ok(());
+    }
+    let houses: Vec<String> = host.seats.seats.iter().map(|s| s.house.clone()).collect();
+    let start = host.start.clone();
+    sim::rebuild::rebuild(world, built);
+    // The teacher may change a student's house: everyone's spending again.
+    let now = world.resource::<Neighbourhood>().0.scenario.clone();
+    let spent: Vec<f64> = houses.iter().map(|h| spent_on(h, &start, &now)).collect();
+    world.resource_mut::<Host>().spent = spent;
+    Ok(())
+}
