@@ -65,6 +65,9 @@ pub struct HostArgs {
     /// Write the results as JSON here.
     #[arg(long, value_name = "OUT")]
     pub report: Option<PathBuf>,
+    /// Write the class table as CSV here (a row per student).
+    #[arg(long, value_name = "OUT")]
+    pub csv: Option<PathBuf>,
     /// The teacher's steps at simulated times (a TimedScript: an outage, a
     /// price spike, the market; headless).
     #[arg(long, value_name = "STEPS")]
@@ -151,9 +154,15 @@ pub fn host(args: HostArgs) -> ExitCode {
         let duration_s = crate::run::duration_days(args.days)?;
         let mut inputs = vec![file.as_path()];
         inputs.extend(args.script.as_deref());
-        if let Some(report) = &args.report {
-            crate::files::check_outputs(&inputs, &[crate::files::Output::new("--report", report)])?;
-        }
+        let outputs: Vec<crate::files::Output<'_>> =
+            [("--report", &args.report), ("--csv", &args.csv)]
+                .into_iter()
+                .filter_map(|(option, path)| {
+                    path.as_deref()
+                        .map(|path| crate::files::Output::new(option, path))
+                })
+                .collect();
+        crate::files::check_outputs(&inputs, &outputs)?;
         Ok(duration_s)
     })();
     let duration_s = match checks {
@@ -197,12 +206,16 @@ pub fn host(args: HostArgs) -> ExitCode {
                 "  host: {:.1} us a step; {:.0} bytes a second to each student",
                 report.step_us, report.bytes_per_s_per_student
             );
-            if let Some(path) = &args.report {
-                if let Err(e) = crate::files::write_atomically(path, report.to_json().as_bytes()) {
+            for (path, text, what) in [
+                (&args.report, report.to_json(), "the results"),
+                (&args.csv, report.to_csv(), "the class table"),
+            ] {
+                let Some(path) = path else { continue };
+                if let Err(e) = crate::files::write_atomically(path, text.as_bytes()) {
                     eprintln!("error: {e}");
                     return ExitCode::FAILURE;
                 }
-                println!("  wrote the results to {}", path.display());
+                println!("  wrote {what} to {}", path.display());
             }
             ExitCode::SUCCESS
         }

@@ -71,6 +71,37 @@ impl HostReport {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 
+    /// The class table as CSV, a row per student.
+    pub fn to_csv(&self) -> String {
+        let quoted = |t: &str| {
+            if t.contains([',', '"', '\n']) {
+                format!("\"{}\"", t.replace('"', "\"\""))
+            } else {
+                t.to_owned()
+            }
+        };
+        let mut out = String::from(
+            "student,house,bill_eur,shared_kwh,bought_local_kwh,self_sufficiency_percent,spent_eur,applied,refused,connected,rejoined\n",
+        );
+        for s in &self.students {
+            out.push_str(&format!(
+                "{},{},{:.2},{:.3},{:.3},{:.1},{:.0},{},{},{},{}\n",
+                quoted(&s.name),
+                quoted(&s.house),
+                s.bill_eur,
+                s.shared_kwh,
+                s.bought_local_kwh,
+                s.self_sufficiency * 100.0,
+                s.spent_eur,
+                s.applied,
+                s.refused,
+                s.connected,
+                s.rejoined
+            ));
+        }
+        out
+    }
+
     /// The class table in words.
     pub fn table_text(&self) -> String {
         let mut out = format!(
@@ -105,5 +136,54 @@ impl HostReport {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_class_table_reads_as_csv_with_names_quoted() {
+        let student = StudentReport {
+            name: "Kim, \"the builder\"".into(),
+            house: "Lindenweg 1".into(),
+            applied: 2,
+            refused: 1,
+            bill_eur: -0.657,
+            shared_kwh: 1.7493,
+            bought_local_kwh: 0.0,
+            self_sufficiency: 0.9994,
+            spent_eur: 7000.0,
+            connected: true,
+            rejoined: false,
+        };
+        let report = HostReport {
+            class: "7b".into(),
+            version: "0.1.0".into(),
+            scenario: "Lindenhof".into(),
+            start: "2025-06-21 06:00".into(),
+            end: "2025-06-22 06:00".into(),
+            steps: 1440,
+            students: vec![student],
+            trades: 475,
+            teacher_steps: 0,
+            import_kwh: 1.0,
+            export_kwh: 1.0,
+            pv_kwh: 1.0,
+            unserved_kwh: 0.0,
+            step_us: 1.0,
+            bytes_per_s_per_student: 1.0,
+        };
+        let csv = report.to_csv();
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let headers = reader.headers().expect("a header").clone();
+        assert_eq!(headers.len(), 11);
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(&rows[0][0], "Kim, \"the builder\"");
+        assert_eq!(&rows[0][2], "-0.66");
+        assert_eq!(&rows[0][5], "99.9");
+        assert_eq!(&rows[0][9], "true");
     }
 }

@@ -661,3 +661,101 @@ fn a_silent_student_holds_the_class_for_the_grace_only() {
     assert_eq!(report.students[0].name, "Idle");
     idle.join().expect("the idle student's thread");
 }
+
+/// The two commands as a teacher and two students type them: the host
+/// prints its code, one student joins by the code and one by HOST:PORT,
+/// and the results come out as JSON and CSV.
+#[test]
+fn host_and_join_run_a_class_from_the_command_line() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("microgrid-host-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let (json, csv) = (dir.join("class.json"), dir.join("class.csv"));
+    let mut host = Command::new(env!("CARGO_BIN_EXE_microgrid"))
+        .args([
+            "host",
+            "--headless",
+            "--students",
+            "2",
+            "--days",
+            "0.25",
+            "--port",
+            "0",
+        ])
+        .args([
+            "--bind",
+            "127.0.0.1",
+            "--class",
+            "7b physics",
+            "--pin",
+            "4711",
+        ])
+        .arg("--report")
+        .arg(&json)
+        .arg("--csv")
+        .arg(&csv)
+        .current_dir(repo(""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the host starts");
+    let mut lines = std::io::BufReader::new(host.stdout.take().expect("its output")).lines();
+    let first = lines.next().expect("a line").expect("text");
+    assert!(first.starts_with("Class \"7b physics\" is open"), "{first}");
+    let code = first
+        .split("microgrid join ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a code")
+        .to_owned();
+    let addr = first
+        .split("(code for ")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .expect("the address")
+        .to_owned();
+    let join = |target: &str, name: &str, script: &str| {
+        Command::new(env!("CARGO_BIN_EXE_microgrid"))
+            .args([
+                "join",
+                target,
+                "--name",
+                name,
+                "--pin",
+                "4711",
+                "--headless",
+            ])
+            .args(["--script", script, "--timeout-s", "30"])
+            .current_dir(repo(""))
+            .output()
+            .expect("the student runs")
+    };
+    let anna = std::thread::spawn(move || join(&code, "Anna", "scenes/class/student.steps.ron"));
+    let ben = join(&addr, "Ben", "scenes/class/student-rejoins.steps.ron");
+    let anna = anna.join().expect("Anna's thread");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = host.wait().expect("the host ends");
+    assert!(status.success(), "{rest:?}");
+    for (who, out) in [("Anna", &anna), ("Ben", &ben)] {
+        let said = text(&out.stdout);
+        assert!(out.status.success(), "{who}: {}", text(&out.stderr));
+        assert!(
+            said.starts_with(&format!("{who} in \"7b physics\" at ")),
+            "{said}"
+        );
+    }
+    assert!(
+        text(&ben.stdout).contains("rejoined once"),
+        "{}",
+        text(&ben.stdout)
+    );
+    let report: HostReport =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the report")).expect("JSON");
+    assert_eq!(report.students.len(), 2);
+    assert_eq!(report.steps, 6 * 60);
+    let table = std::fs::read_to_string(&csv).expect("the table");
+    assert_eq!(table.lines().count(), 3, "{table}");
+    assert!(table.starts_with("student,house,bill_eur"), "{table}");
+    std::fs::remove_dir_all(&dir).ok();
+}
