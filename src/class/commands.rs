@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
 
@@ -68,6 +69,25 @@ pub struct HostArgs {
     /// Write the class table as CSV here (a row per student).
     #[arg(long, value_name = "OUT")]
     pub csv: Option<PathBuf>,
+    /// Where the session is saved, every --autosave-s and when the class
+    /// stops, for --resume.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "scenes/my/class.session.json"
+    )]
+    pub session: PathBuf,
+    /// Seconds between saves of the session.
+    #[arg(long, default_value_t = 60.0)]
+    pub autosave_s: f64,
+    /// Stop the class at this simulated time, "YYYY-MM-DD HH:MM" (saved;
+    /// --resume goes on from there).
+    #[arg(long, value_parser = crate::scenario::parse_date_time, value_name = "TIME")]
+    pub until: Option<chrono::NaiveDateTime>,
+    /// Go on with a saved class (its scenario, settings, seats and every
+    /// action so far); students rejoin under their names.
+    #[arg(long, value_name = "SESSION", conflicts_with_all = ["file", "script", "days", "market", "budget", "pin", "step"])]
+    pub resume: Option<PathBuf>,
     /// The teacher's steps at simulated times (a TimedScript: an outage, a
     /// price spike, the market; headless).
     #[arg(long, value_name = "STEPS")]
@@ -116,10 +136,16 @@ pub fn host(args: HostArgs) -> ExitCode {
             "the presenter's window for a class is not built yet; run `microgrid host --headless` (docs/class.md)",
         );
     }
-    let file = args
-        .file
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(crate::scenario::DEFAULT_SCENARIO));
+    let file = match &args.resume {
+        Some(path) => match super::session::Session::load(path) {
+            Ok(session) => session.scenario_file,
+            Err(e) => return bad(e),
+        },
+        None => args
+            .file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(crate::scenario::DEFAULT_SCENARIO)),
+    };
     let mut built = match crate::scenario::load_and_build(&file) {
         Ok(b) => b,
         Err(errors) => {
@@ -152,8 +178,29 @@ pub fn host(args: HostArgs) -> ExitCode {
         }
         super::seats::check_name(&args.class).map_err(|e| format!("--class: {e}"))?;
         let duration_s = crate::run::duration_days(args.days)?;
+        check_seconds(args.autosave_s, "--autosave-s")?;
+        if let Some(until) = args.until {
+            let start = built.scenario.start.0;
+            if until <= start {
+                return Err(format!(
+                    "--until {}: the class begins at {}",
+                    until.format("%Y-%m-%d %H:%M"),
+                    start.format("%Y-%m-%d %H:%M")
+                ));
+            }
+        }
         let mut inputs = vec![file.as_path()];
         inputs.extend(args.script.as_deref());
+        // A resumed session is saved on as it goes (the new file holds all
+        // of the old): only the results may not go over it.
+        crate::files::check_outputs(
+            &inputs,
+            &[crate::files::Output {
+                makes_folder: true,
+                ..crate::files::Output::new("--session", &args.session)
+            }],
+        )?;
+        inputs.extend(args.resume.as_deref());
         let outputs: Vec<crate::files::Output<'_>> =
             [("--report", &args.report), ("--csv", &args.csv)]
                 .into_iter()
@@ -181,8 +228,11 @@ pub fn host(args: HostArgs) -> ExitCode {
         ));
     }
     built.scenario.market.mechanism = args.market.unwrap_or(Mechanism::Auction);
-    let options = HostOptions {
-        built,
+    let scenario_text = match crate::scenario::error::read_text(&file) {
+        Ok(t) => t,
+        Err(e) => return bad(e),
+    };
+    let mut options = HostOptions {
         class: args.class.clone(),
         bind: SocketAddr::new(args.bind, args.port),
         pin: args.pin.clone(),
@@ -194,7 +244,21 @@ pub fn host(args: HostArgs) -> ExitCode {
         grace_s: args.grace_s,
         verbose: true,
         teacher,
+        save: Some((
+            args.session.clone(),
+            Duration::from_secs_f64(args.autosave_s),
+        )),
+        scenario_file: file.clone(),
+        scenario_text,
+        stop_at: args.until,
+        ..HostOptions::new(built)
     };
+    if let Some(path) = &args.resume {
+        options = match resumed(path, options) {
+            Ok(o) => o,
+            Err(e) => return bad(e),
+        };
+    }
     let class = args.class.clone();
     let result = run_headless(options, |addr| {
         println!("{}", joining_text(&class, addr));
@@ -224,6 +288,46 @@ pub fn host(args: HostArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `options` for going on with the class saved at `path`: its scenario
+/// (refused if the file changed since), settings, teacher's steps and
+/// actions so far; the address, the students to wait for, the grace and
+/// where to save stay as given.
+fn resumed(path: &Path, options: HostOptions) -> Result<HostOptions, String> {
+    let session = super::session::Session::load(path)?;
+    let text =
+        crate::scenario::error::read_text(&session.scenario_file).map_err(|e| e.to_string())?;
+    if text != session.scenario_text {
+        return Err(format!(
+            "{} has changed since the class began; the saved class needs it as it was",
+            session.scenario_file.display()
+        ));
+    }
+    let mut built = crate::scenario::load_and_build(&session.scenario_file)
+        .map_err(|errors| errors.first().map(ToString::to_string).unwrap_or_default())?;
+    built.scenario.market.mechanism = session.market;
+    let teacher = session
+        .teacher
+        .iter()
+        .map(|(at, act)| crate::scenario::timed::TimedStep {
+            at: *at,
+            act: act.clone(),
+        })
+        .collect();
+    Ok(HostOptions {
+        class: session.class.clone(),
+        pin: session.pin.clone(),
+        budget_eur: session.budget_eur,
+        step_s: session.step_s,
+        duration_s: session.total_steps * u64::from(session.step_s),
+        teacher,
+        scenario_file: session.scenario_file.clone(),
+        scenario_text: session.scenario_text.clone(),
+        built,
+        resume: Some(session),
+        ..options
+    })
 }
 
 /// What the host prints for the students: its address, and the code where

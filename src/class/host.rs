@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
@@ -23,6 +24,7 @@ use chrono::NaiveDateTime;
 use super::protocol::{ClassClock, VERSION};
 use super::report::{HostReport, StudentReport};
 use super::seats::Seats;
+use super::session::{Played, SavedSeat, Session};
 use super::{door, net, queue, table};
 use crate::scenario::timed::{Timed, TimedStep};
 use crate::scenario::{Built, DateTime, Scenario};
@@ -58,6 +60,44 @@ pub struct HostOptions {
     /// The teacher's steps (outages, prices, the market, edits), played at
     /// their times before the students' steps of the same time.
     pub teacher: Vec<TimedStep>,
+    /// Where to save the session, and how often (besides when it stops).
+    pub save: Option<(PathBuf, Duration)>,
+    /// The scenario file the class began from, and its text (saved with
+    /// the session, so that `--resume` can check it is unchanged).
+    pub scenario_file: PathBuf,
+    /// Its text.
+    pub scenario_text: String,
+    /// Stop the class at this time (it can be resumed later).
+    pub stop_at: Option<NaiveDateTime>,
+    /// A saved class to continue.
+    pub resume: Option<Session>,
+}
+
+impl HostOptions {
+    /// A class on `built` with the defaults: every address on port 5757,
+    /// no PIN, the default budget, one-minute steps, one student, a day,
+    /// a minute's wait, 30 s of grace, no teacher's steps, nothing saved.
+    pub fn new(built: Built) -> Self {
+        Self {
+            built,
+            class: "Our class".into(),
+            bind: SocketAddr::from(([0, 0, 0, 0], super::commands::DEFAULT_PORT)),
+            pin: None,
+            budget_eur: super::seats::DEFAULT_BUDGET_EUR,
+            step_s: 60,
+            students: 1,
+            duration_s: 86_400,
+            wait_s: 60.0,
+            grace_s: 30.0,
+            verbose: false,
+            teacher: Vec::new(),
+            save: None,
+            scenario_file: PathBuf::new(),
+            scenario_text: String::new(),
+            stop_at: None,
+            resume: None,
+        }
+    }
 }
 
 /// What one student has promised to have sent.
@@ -142,6 +182,9 @@ pub(super) struct Host {
     pub clock_entity: Entity,
     pub seat_entities: Vec<Entity>,
     pub published: Option<Instant>,
+    /// Every action applied, in order, for the session file.
+    pub played: Vec<Played>,
+    pub saved: Option<Instant>,
 }
 
 impl Host {
@@ -173,8 +216,12 @@ pub fn run_headless(
     app.add_plugins(SimulationPlugin::new(options.built.clone(), options.step_s));
     app.world_mut().resource_mut::<SimClock>().paused = true;
     let addr = net::serve(&mut app, options.bind, options.built.house_count() + 8)?;
+    let resume = options.resume.clone();
     let host = new_host(app.world_mut(), options);
     app.insert_resource(host);
+    if let Some(session) = &resume {
+        resume_from(app.world_mut(), session)?;
+    }
     app.add_systems(
         Update,
         (
@@ -195,13 +242,28 @@ pub fn run_headless(
     loop {
         app.update();
         std::thread::sleep(Duration::from_millis(2));
+        let host = app.world().resource::<Host>();
+        let due = host
+            .options
+            .save
+            .as_ref()
+            .is_some_and(|(_, every)| host.saved.is_none_or(|t| t.elapsed() >= *every));
+        if due && host.phase == Phase::Running {
+            if let Err(e) = save(app.world_mut()) {
+                eprintln!("warning: {e}");
+            }
+            app.world_mut().resource_mut::<Host>().saved = Some(Instant::now());
+        }
         let Phase::Finished(at) = app.world().resource::<Host>().phase else {
             continue;
         };
         if at.elapsed() > Duration::from_millis(600) && results.is_none() {
-            // The last table is out: the results as they stand, then every
-            // connection closed politely.
+            // The last table is out: the results as they stand, the
+            // session saved, then every connection closed politely.
             results = Some(report(app.world_mut()));
+            if let Err(e) = save(app.world_mut()) {
+                eprintln!("warning: {e}");
+            }
             door::close_all(app.world_mut());
         }
         if at.elapsed() > Duration::from_millis(800)
@@ -210,6 +272,106 @@ pub fn run_headless(
             return Ok(results);
         }
     }
+}
+
+/// The session as it stands.
+fn session(world: &World) -> Session {
+    let host = world.resource::<Host>();
+    Session {
+        version: VERSION.to_owned(),
+        class: host.options.class.clone(),
+        scenario_file: host.options.scenario_file.clone(),
+        scenario_text: host.options.scenario_text.clone(),
+        market: host.start.market.mechanism,
+        step_s: host.options.step_s,
+        total_steps: host.total_steps,
+        budget_eur: host.options.budget_eur,
+        pin: host.options.pin.clone(),
+        steps_done: world.resource::<SimClock>().steps,
+        seats: host
+            .seats
+            .seats
+            .iter()
+            .zip(&host.rejoined)
+            .map(|(s, &rejoined)| SavedSeat {
+                house: s.house.clone(),
+                student: s.student.clone(),
+                applied: s.applied,
+                refused: s.refused,
+                rejoined,
+            })
+            .collect(),
+        played: host.played.clone(),
+        teacher: host
+            .options
+            .teacher
+            .iter()
+            .map(|t| (t.at, t.act.clone()))
+            .collect(),
+        teacher_applied: host.teacher_applied,
+    }
+}
+
+/// Saves the session where the options say (nothing when they say nowhere).
+fn save(world: &mut World) -> Result<(), String> {
+    let Some((path, _)) = world.resource::<Host>().options.save.clone() else {
+        return Ok(());
+    };
+    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot make {} for the session: {e}", folder.display()))?;
+    }
+    session(world).save(&path)
+}
+
+/// Continues a saved class: its actions played again to the step it had
+/// reached, its seats back (their students away until they rejoin), the
+/// teacher's steps still to come queued.
+fn resume_from(world: &mut World, saved: &Session) -> Result<(), String> {
+    super::session::replay(world, saved)?;
+    let now = world.resource::<SimClock>().now();
+    let scenario = world
+        .resource::<crate::sim::Neighbourhood>()
+        .0
+        .scenario
+        .clone();
+    let step = chrono::Duration::seconds(i64::from(saved.step_s));
+    let mut host = world.resource_mut::<Host>();
+    if host.seats.seats.len() != saved.seats.len() {
+        return Err("the saved class has another number of houses than its scenario".into());
+    }
+    for (i, seat) in saved.seats.iter().enumerate() {
+        let s = &mut host.seats.seats[i];
+        s.student = seat.student.clone();
+        s.applied = seat.applied;
+        s.refused = seat.refused;
+        s.connected = false;
+        host.rejoined[i] = seat.rejoined;
+        if seat.student.is_some() {
+            // Away since before the grace: they hold nothing until they
+            // rejoin and promise again.
+            let grace = Duration::from_secs_f64(host.options.grace_s + 1.0);
+            host.left_at[i] = Some(
+                Instant::now()
+                    .checked_sub(grace)
+                    .unwrap_or_else(Instant::now),
+            );
+        }
+    }
+    let spent: Vec<f64> = host
+        .seats
+        .seats
+        .iter()
+        .map(|s| super::seats::spent_on(&s.house, &host.start, &scenario))
+        .collect();
+    host.spent = spent;
+    host.played = saved.played.clone();
+    host.teacher_applied = saved.teacher_applied;
+    host.played_until = (saved.steps_done > 0).then(|| now - step);
+    let played_until = host.played_until;
+    host.pending
+        .retain(|&(at, _, _), _| played_until.is_none_or(|p| at > p));
+    Ok(())
 }
 
 /// The host's state for `options`, with the class's clock and table
@@ -279,6 +441,8 @@ fn new_host(world: &mut World, options: HostOptions) -> Host {
         clock_entity,
         seat_entities,
         published: None,
+        played: Vec::new(),
+        saved: None,
         options,
     }
 }

@@ -9,7 +9,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::host::{HostOptions, run_headless};
-use super::seats::DEFAULT_BUDGET_EUR;
 use super::student::{StudentOptions, run_headless as play};
 use crate::market::Mechanism;
 use crate::scenario::Built;
@@ -100,18 +99,11 @@ pub fn measure(built: &Built, students: usize) -> Result<LoadFigures, String> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let options = HostOptions {
-        built,
         class: format!("load test of {students}"),
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        pin: None,
-        budget_eur: DEFAULT_BUDGET_EUR,
-        step_s: 60,
         students,
-        duration_s: 86_400,
         wait_s: 120.0,
-        grace_s: 30.0,
-        verbose: false,
-        teacher: Vec::new(),
+        ..HostOptions::new(built)
     };
     let (tx, rx) = mpsc::channel();
     let host = std::thread::spawn(move || {

@@ -21,5 +21,6 @@ pub mod protocol;
 pub mod queue;
 pub mod report;
 pub mod seats;
+pub mod session;
 pub mod student;
 mod table;

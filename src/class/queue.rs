@@ -211,6 +211,17 @@ pub(super) fn advance(world: &mut World) {
             return;
         }
         let now = world.resource::<SimClock>().now();
+        if world
+            .resource::<Host>()
+            .options
+            .stop_at
+            .is_some_and(|stop| now >= stop)
+        {
+            // Stopped for today: the session is saved and can go on later.
+            sim::market::close_open_interval(world);
+            world.resource_mut::<Host>().phase = Phase::Finished(Instant::now());
+            return;
+        }
         let held = limit(&mut world.resource_mut::<Host>(), now).is_some_and(|l| now >= l);
         if held || !play_due(world, now, frame) {
             return;
@@ -244,7 +255,15 @@ fn play_due(world: &mut World, now: NaiveDateTime, frame: Instant) -> bool {
             return true;
         };
         let outcome = apply_checked(world, author, &p);
+        let before_step = world.resource::<SimClock>().steps;
         let mut host = world.resource_mut::<Host>();
+        if outcome.is_ok() {
+            host.played.push(super::session::Played {
+                before_step,
+                author,
+                act: p.act.clone(),
+            });
+        }
         if author == TEACHER {
             match outcome {
                 Ok(()) => host.teacher_applied += 1,

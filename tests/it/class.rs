@@ -39,18 +39,12 @@ fn village() -> Built {
 
 fn host_options(built: Built, students: usize, hours: u64) -> HostOptions {
     HostOptions {
-        built,
         class: "7b physics".into(),
         bind: "127.0.0.1:0".parse().expect("an address"),
         pin: Some("4711".into()),
-        budget_eur: 15_000.0,
-        step_s: 60,
         students,
         duration_s: hours * 3600,
-        wait_s: 60.0,
-        grace_s: 30.0,
-        verbose: false,
-        teacher: Vec::new(),
+        ..HostOptions::new(built)
     }
 }
 
@@ -558,6 +552,30 @@ fn host_and_join_say_what_is_wrong_before_they_start() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
+    // A session file that is not one, and a stop before the start.
+    let garbage =
+        std::env::temp_dir().join(format!("microgrid-garbage-{}.json", std::process::id()));
+    std::fs::write(&garbage, "{\"version\": \"0.1.0\",\n \"class\": 7}").expect("written");
+    let out = microgrid(&[
+        "host",
+        "--headless",
+        "--resume",
+        garbage.to_str().expect("a path"),
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not a class session") && err.contains(".json:2:"),
+        "{err}"
+    );
+    std::fs::remove_file(&garbage).ok();
+    let out = microgrid(&["host", "--headless", "--until", "2025-06-20 12:00"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("the class begins at 2025-06-21 06:00"),
+        "{}",
+        text(&out.stderr)
+    );
     // More steps than a student may have waiting: refused before joining.
     let dir = std::env::temp_dir().join(format!("microgrid-join-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a folder");
@@ -695,6 +713,8 @@ fn host_and_join_run_a_class_from_the_command_line() {
         .arg(&json)
         .arg("--csv")
         .arg(&csv)
+        .arg("--session")
+        .arg(dir.join("class.session.json"))
         .current_dir(repo(""))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -757,5 +777,106 @@ fn host_and_join_run_a_class_from_the_command_line() {
     let table = std::fs::read_to_string(&csv).expect("the table");
     assert_eq!(table.lines().count(), 3, "{table}");
     assert!(table.starts_with("student,house,bill_eur"), "{table}");
+    // The session was saved as the class ended; it is over, so it cannot
+    // be resumed, and says so.
+    let session = dir.join("class.session.json");
+    let out = microgrid(&[
+        "host",
+        "--headless",
+        "--resume",
+        session.to_str().expect("a path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("that class is over"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A class stopped at noon and resumed from its saved session ends as the
+/// same class played through on one machine: the session replays every
+/// action applied, and the afternoon goes on from there.
+#[test]
+fn a_class_stopped_at_noon_and_resumed_ends_as_one_played_through() {
+    use microgrid::class::session::Session;
+    let built = village();
+    let scripts: Vec<(String, String)> = (0..3)
+        .map(|i| (format!("Student {i:02}"), script_of(i)))
+        .collect();
+    let path = std::env::temp_dir().join(format!("microgrid-session-{}.json", std::process::id()));
+    let mut options = host_options(built.clone(), 3, 24);
+    options.teacher = timed::parse(TEACHER, "teacher.steps.ron")
+        .expect("the teacher's script")
+        .steps;
+    options.stop_at =
+        Some(microgrid::scenario::parse_date_time("2025-06-21 12:00").expect("a time"));
+    options.save = Some((path.clone(), Duration::from_secs(3600)));
+    let (addr, host) = start_host(options);
+    let students: Vec<_> = scripts
+        .iter()
+        .map(|(name, s)| student(addr, name.clone(), s))
+        .collect();
+    let outcomes: Vec<StudentOutcome> = students
+        .into_iter()
+        .map(|s| {
+            s.join()
+                .expect("a student's thread")
+                .expect("the student played")
+        })
+        .collect();
+    let noon = host
+        .join()
+        .expect("the host's thread")
+        .expect("the class ran");
+    assert_eq!(noon.steps, 6 * 60, "stopped at noon");
+    let session = Session::load(&path).expect("the saved session");
+    assert_eq!(session.steps_done, 6 * 60);
+    // Resumed with nobody there: the students' houses go on as they left them.
+    let mut options = host_options(built.clone(), 0, 24);
+    options.wait_s = 0.0;
+    options.teacher = session
+        .teacher
+        .iter()
+        .map(|(at, act)| TimedStep {
+            at: *at,
+            act: act.clone(),
+        })
+        .collect();
+    options.resume = Some(session);
+    let (_, host) = start_host(options);
+    let resumed = host
+        .join()
+        .expect("the host's thread")
+        .expect("the class went on");
+    std::fs::remove_file(&path).ok();
+    assert_eq!(resumed.steps, 24 * 60);
+    assert_eq!(resumed.teacher_steps, 2, "the afternoon's outage came");
+    // The whole day on one machine, with the houses the class had.
+    let mut run = RunOptions::new(24 * 3600, 60);
+    run.market = Some(Mechanism::Auction);
+    run.script = one_machine_script(&built, &resumed, &scripts, &outcomes);
+    let alone = simulate(&built, &run, |_| {}).expect("the run");
+    let market = alone.market.expect("a market");
+    for s in &resumed.students {
+        let p = market
+            .participants
+            .iter()
+            .position(|p| p.name == s.house)
+            .expect("the house trades");
+        let account = market.ledger.accounts[p];
+        assert!((account.net_cost_eur() - s.bill_eur).abs() < 1e-6, "{s:?}");
+        assert!(
+            (account.sold_local_kwh - s.shared_kwh).abs() < 1e-6,
+            "{s:?}"
+        );
+    }
+    for (x, y) in [
+        (alone.totals.import_kwh, resumed.import_kwh),
+        (alone.totals.export_kwh, resumed.export_kwh),
+        (alone.totals.pv_kwh, resumed.pv_kwh),
+    ] {
+        assert!((x - y).abs() < 1e-6, "{x} vs {y}");
+    }
 }
