@@ -107,10 +107,6 @@ pub enum Outcome {
     Refused(String),
 }
 
-/// A message from the teacher to everyone.
-#[derive(Message, Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Banner(pub String);
-
 /// The class's clock, one entity.
 #[derive(Component, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassClock {
@@ -165,7 +161,6 @@ pub fn register(app: &mut App) {
         .add_server_message::<Welcome>(Channel::Ordered)
         .add_server_message::<Denied>(Channel::Ordered)
         .add_server_message::<Answer>(Channel::Ordered)
-        .add_server_message::<Banner>(Channel::Ordered)
         .replicate::<ClassClock>()
         .replicate::<Seat>();
     app.world_mut()
