@@ -139,7 +139,9 @@ pub(super) fn left(remove: On<Remove<ConnectedClient>>, mut host: ResMut<Host>) 
         && s.refused == 0
         && host.pending_of[seat] == 0
         && host.promises[seat] == Promise::Absent;
-    if host.options.verbose {
+    // At the end the host closes every connection itself: nothing to say.
+    let over = matches!(host.phase, super::host::Phase::Finished(_));
+    if host.options.verbose && !over {
         eprintln!(
             "{} left; {}",
             s.student.as_deref().unwrap_or("?"),
