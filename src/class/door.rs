@@ -56,7 +56,6 @@ pub(super) fn receive_hellos(
                 host.by_client.insert(client, taken.seat);
                 host.left_at[taken.seat] = None;
                 host.holding_since[taken.seat] = None;
-                host.rejoined[taken.seat] |= taken.rejoined;
                 let house = host.seats.seats[taken.seat].house.clone();
                 if host.options.verbose {
                     eprintln!(

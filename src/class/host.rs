@@ -154,7 +154,6 @@ pub(super) struct Host {
     /// Since when the class has waited on each seat's promise.
     pub holding_since: Vec<Option<Instant>>,
     pub left_at: Vec<Option<Instant>>,
-    pub rejoined: Vec<bool>,
     /// What each seat has spent on its house, EUR (kept as edits apply).
     pub spent: Vec<f64>,
     pub by_client: HashMap<Entity, usize>,
@@ -292,13 +291,12 @@ fn session(world: &World) -> Session {
             .seats
             .seats
             .iter()
-            .zip(&host.rejoined)
-            .map(|(s, &rejoined)| SavedSeat {
+            .map(|s| SavedSeat {
                 house: s.house.clone(),
                 student: s.student.clone(),
                 applied: s.applied,
                 refused: s.refused,
-                rejoined,
+                rejoined: s.rejoined,
             })
             .collect(),
         played: host.played.clone(),
@@ -346,7 +344,7 @@ fn resume_from(world: &mut World, saved: &Session) -> Result<(), String> {
         s.applied = seat.applied;
         s.refused = seat.refused;
         s.connected = false;
-        host.rejoined[i] = seat.rejoined;
+        s.rejoined = seat.rejoined;
         if seat.student.is_some() {
             // Away since before the grace: they hold nothing until they
             // rejoin and promise again.
@@ -421,7 +419,6 @@ fn new_host(world: &mut World, options: HostOptions) -> Host {
         promises: vec![Promise::Absent; n],
         holding_since: vec![None; n],
         left_at: vec![None; n],
-        rejoined: vec![false; n],
         spent: vec![0.0; n],
         by_client: HashMap::new(),
         arrived_at: HashMap::new(),
@@ -469,7 +466,7 @@ fn report(world: &mut World) -> HostReport {
                 self_sufficiency: row.self_sufficiency,
                 spent_eur: row.spent_eur,
                 connected: s.connected,
-                rejoined: host.rejoined[i],
+                rejoined: s.rejoined,
             }
         })
         .collect();

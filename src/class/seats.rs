@@ -24,6 +24,8 @@ pub struct SeatState {
     pub applied: u32,
     /// Refused.
     pub refused: u32,
+    /// The student left and came back.
+    pub rejoined: bool,
 }
 
 /// The class's houses, in the scenario's order, and who has each.
@@ -55,6 +57,7 @@ impl Seats {
                     connected: false,
                     applied: 0,
                     refused: 0,
+                    rejoined: false,
                 })
                 .collect(),
         }
@@ -75,6 +78,7 @@ impl Seats {
                 });
             }
             self.seats[seat].connected = true;
+            self.seats[seat].rejoined = true;
             return Ok(Taken {
                 seat,
                 rejoined: true,
@@ -103,6 +107,7 @@ impl Seats {
         if let Some(s) = self.seats.get_mut(seat) {
             s.student = None;
             s.connected = false;
+            s.rejoined = false;
         }
     }
 

@@ -28,7 +28,7 @@ use crate::market::Mechanism;
 /// The house a student's script calls its own.
 pub const MINE: &str = "mine";
 
-/// Most steps a timed script may have.
+/// Most steps a script may have (a timed one or a window's).
 pub const MAX_STEPS: usize = 100_000;
 
 /// What a timed step can do besides an edit.
@@ -126,19 +126,22 @@ impl Timed {
     }
 }
 
+/// Refuses a script (timed, or a window's) of more than [`MAX_STEPS`] steps.
+pub fn check_step_count(steps: usize, file: &str) -> Result<(), ScenarioError> {
+    if steps > MAX_STEPS {
+        return Err(ScenarioError::file(
+            file,
+            format!("the script has {steps} steps, more than the limit of {MAX_STEPS}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses a timed script's text; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<TimedScript, ScenarioError> {
     let script: TimedScript =
         parse_ron(text, file, "TimedScript", "scenes/class/student.steps.ron")?;
-    if script.steps.len() > MAX_STEPS {
-        return Err(ScenarioError::file(
-            file,
-            format!(
-                "the script has {} steps, more than the limit of {MAX_STEPS}",
-                script.steps.len()
-            ),
-        ));
-    }
+    check_step_count(script.steps.len(), file)?;
     let loc = Locator::new(file, text);
     if let Some(step) = script
         .steps

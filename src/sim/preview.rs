@@ -53,21 +53,7 @@ pub struct Preview {
 /// The feeder (by index) of a house or turbine an edit names.
 fn feeder_of(edit: &Edit, built: &Built) -> Option<usize> {
     let name = match edit {
-        Edit::AddPv { house, .. }
-        | Edit::AddBattery { house, .. }
-        | Edit::AddCar { house, .. }
-        | Edit::RemoveHouse { house }
-        | Edit::RemovePv { house }
-        | Edit::RemoveBattery { house }
-        | Edit::RemoveCar { house }
-        | Edit::SetHouse { house, .. }
-        | Edit::SetPv { house, .. }
-        | Edit::SetBattery { house, .. }
-        | Edit::SetCar { house, .. }
-        | Edit::SetPhase { house, .. }
-        | Edit::SetOrder { house, .. }
-        | Edit::ClearOrder { house }
-        | Edit::MoveHouse { house, .. } => house.as_str(),
+        crate::house_edit!(house) => house.as_str(),
         Edit::AddHouse { bus, .. }
         | Edit::AddTurbine { bus, .. }
         | Edit::AddCable { from: bus, .. }

@@ -23,7 +23,7 @@ use microgrid::scenario::Built;
 use microgrid::scenario::edit::Edit;
 use microgrid::scenario::timed::{self, Timed, TimedStep};
 
-use crate::common::{build_text, repo};
+use crate::common::{build_text, microgrid, repo, text};
 
 /// Kerber's village on a June morning, with the double auction: 57 houses
 /// without PV, so whatever the students build is all the sharing there is.
@@ -294,26 +294,38 @@ fn a_class_of_thirty_plays_as_one_machine_to_the_cent_and_the_watt_hour() {
     assert!(shared > 10.0, "{shared} kWh shared");
 }
 
-/// A client that says `hello` and reports the host's answer: `Ok(house)`
-/// or `Err(reason)`; with `flood`, it then sends that many actions at once
-/// and counts the answers (queued, refused for flooding).
-fn knock(addr: SocketAddr, hello: Hello, flood: u32) -> Result<(String, u32, u32), String> {
+/// A bare client of the class at `addr`, connecting.
+fn raw_client(addr: SocketAddr) -> App {
     let mut app = net::bare_app();
     net::connect(&mut app, addr).expect("a socket");
     app.finish();
     app.cleanup();
+    app
+}
+
+/// Says `hello` once the client is connected and sees the class's clock
+/// (as a student's program does), once.
+fn hello_once_seen(world: &mut World, hello: &Hello, said: &mut bool) {
+    let connected = *world.resource::<State<ClientState>>().get() == ClientState::Connected;
+    let clock = world.query::<&ClassClock>().iter(world).next().is_some();
+    if connected && clock && !*said {
+        world.write_message(hello.clone());
+        *said = true;
+    }
+}
+
+/// A client that says `hello` and reports the host's answer: `Ok(house)`
+/// or `Err(reason)`; with `flood`, it then sends that many actions at once
+/// and counts the answers (queued, refused for flooding).
+fn knock(addr: SocketAddr, hello: Hello, flood: u32) -> Result<(String, u32, u32), String> {
+    let mut app = raw_client(addr);
     let started = Instant::now();
     let (mut said, mut house, mut queued, mut flooded) = (false, None, 0, 0);
     while started.elapsed() < Duration::from_secs(20) {
         app.update();
         std::thread::sleep(Duration::from_millis(3));
         let world = app.world_mut();
-        let connected = *world.resource::<State<ClientState>>().get() == ClientState::Connected;
-        let clock = world.query::<&ClassClock>().iter(world).next().is_some();
-        if connected && clock && !said {
-            world.write_message(hello.clone());
-            said = true;
-        }
+        hello_once_seen(world, &hello, &mut said);
         if let Some(d) = world.resource_mut::<Messages<Denied>>().drain().next() {
             return Err(d.reason);
         }
@@ -389,18 +401,6 @@ fn the_door_lets_in_only_the_class_and_bounds_what_comes_through() {
         .expect("the class ran");
     assert_eq!(report.students.len(), 1, "only Mia got a house");
     assert_eq!(report.students[0].name, "Mia");
-}
-
-fn microgrid(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_microgrid"))
-        .args(args)
-        .current_dir(repo(""))
-        .output()
-        .expect("runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -643,26 +643,18 @@ fn a_silent_student_holds_the_class_for_the_grace_only() {
     let started = Instant::now();
     let (addr, host) = start_host(options);
     let idle = std::thread::spawn(move || {
-        let mut app = net::bare_app();
-        net::connect(&mut app, addr).expect("a socket");
-        app.finish();
-        app.cleanup();
+        let mut app = raw_client(addr);
+        let hello = Hello {
+            name: "Idle".into(),
+            pin: Some("4711".into()),
+            version: microgrid::class::protocol::VERSION.into(),
+        };
         let mut said = false;
         // Connected, seated, silent for 10 s.
         while started.elapsed() < Duration::from_secs(10) {
             app.update();
             std::thread::sleep(Duration::from_millis(5));
-            let world = app.world_mut();
-            let connected = *world.resource::<State<ClientState>>().get() == ClientState::Connected;
-            let clock = world.query::<&ClassClock>().iter(world).next().is_some();
-            if connected && clock && !said {
-                world.write_message(Hello {
-                    name: "Idle".into(),
-                    pin: Some("4711".into()),
-                    version: microgrid::class::protocol::VERSION.into(),
-                });
-                said = true;
-            }
+            hello_once_seen(app.world_mut(), &hello, &mut said);
         }
     });
     let report = host

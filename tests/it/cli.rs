@@ -1,21 +1,9 @@
 //! The `microgrid` binary as a user runs it.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::common::repo;
+use crate::common::{microgrid, repo, text};
 use microgrid::report::PandapowerCase;
-
-fn microgrid(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_microgrid"))
-        .args(args)
-        .current_dir(repo(""))
-        .output()
-        .expect("runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[test]
 fn check_summarises_every_shipped_scenario() {

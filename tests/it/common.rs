@@ -6,6 +6,21 @@ use microgrid::report::PandapowerCase;
 use microgrid::scenario::{self, Built};
 use microgrid::sim::metrics::StepRecord;
 
+/// The `microgrid` binary run with `args` from the repository's folder,
+/// as a user runs it.
+pub fn microgrid(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_microgrid"))
+        .args(args)
+        .current_dir(repo(""))
+        .output()
+        .expect("runs")
+}
+
+/// A command's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// Path of a file in the repository.
 pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)

@@ -393,7 +393,7 @@ pub struct Script {
 }
 
 /// Most steps a script may have.
-pub const MAX_STEPS: usize = 100_000;
+pub use crate::scenario::timed::MAX_STEPS;
 
 /// Parses script text; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<Script, ScenarioError> {
@@ -407,15 +407,7 @@ pub fn parse(text: &str, file: &str) -> Result<Script, ScenarioError> {
             e.code
         ),
     })?;
-    if script.steps.len() > MAX_STEPS {
-        return Err(ScenarioError::file(
-            file,
-            format!(
-                "the script has {} steps, more than the limit of {MAX_STEPS}",
-                script.steps.len()
-            ),
-        ));
-    }
+    crate::scenario::timed::check_step_count(script.steps.len(), file)?;
     Ok(script)
 }
 

@@ -445,25 +445,35 @@ fn strategy_name(strategy: crate::scenario::tariff::Strategy) -> &'static str {
 /// and the places both fill.
 type Phrase = (&'static str, &'static str, Vec<(&'static str, String)>);
 
+/// The pattern of every edit of one house and what it has, binding the
+/// house's name to `$house`: the one list [`Edit::house`],
+/// [`Edit::with_house_named`] and the preview read.
+#[macro_export]
+macro_rules! house_edit {
+    ($house:ident) => {
+        $crate::scenario::edit::Edit::AddPv { house: $house, .. }
+            | $crate::scenario::edit::Edit::AddBattery { house: $house, .. }
+            | $crate::scenario::edit::Edit::AddCar { house: $house, .. }
+            | $crate::scenario::edit::Edit::RemoveHouse { house: $house }
+            | $crate::scenario::edit::Edit::RemovePv { house: $house }
+            | $crate::scenario::edit::Edit::RemoveBattery { house: $house }
+            | $crate::scenario::edit::Edit::RemoveCar { house: $house }
+            | $crate::scenario::edit::Edit::SetHouse { house: $house, .. }
+            | $crate::scenario::edit::Edit::SetPv { house: $house, .. }
+            | $crate::scenario::edit::Edit::SetBattery { house: $house, .. }
+            | $crate::scenario::edit::Edit::SetCar { house: $house, .. }
+            | $crate::scenario::edit::Edit::SetPhase { house: $house, .. }
+            | $crate::scenario::edit::Edit::SetOrder { house: $house, .. }
+            | $crate::scenario::edit::Edit::ClearOrder { house: $house }
+            | $crate::scenario::edit::Edit::MoveHouse { house: $house, .. }
+    };
+}
+
 impl Edit {
     /// The house it changes, for an edit of one house and what it has.
     pub fn house(&self) -> Option<&str> {
         match self {
-            Self::AddPv { house, .. }
-            | Self::AddBattery { house, .. }
-            | Self::AddCar { house, .. }
-            | Self::RemoveHouse { house }
-            | Self::RemovePv { house }
-            | Self::RemoveBattery { house }
-            | Self::RemoveCar { house }
-            | Self::SetHouse { house, .. }
-            | Self::SetPv { house, .. }
-            | Self::SetBattery { house, .. }
-            | Self::SetCar { house, .. }
-            | Self::SetPhase { house, .. }
-            | Self::SetOrder { house, .. }
-            | Self::ClearOrder { house }
-            | Self::MoveHouse { house, .. } => Some(house),
+            crate::house_edit!(house) => Some(house),
             _ => None,
         }
     }
@@ -472,21 +482,7 @@ impl Edit {
     /// script names its own house "mine").
     pub fn with_house_named(&self, from: &str, to: &str) -> Edit {
         let mut e = self.clone();
-        if let Self::AddPv { house, .. }
-        | Self::AddBattery { house, .. }
-        | Self::AddCar { house, .. }
-        | Self::RemoveHouse { house }
-        | Self::RemovePv { house }
-        | Self::RemoveBattery { house }
-        | Self::RemoveCar { house }
-        | Self::SetHouse { house, .. }
-        | Self::SetPv { house, .. }
-        | Self::SetBattery { house, .. }
-        | Self::SetCar { house, .. }
-        | Self::SetPhase { house, .. }
-        | Self::SetOrder { house, .. }
-        | Self::ClearOrder { house }
-        | Self::MoveHouse { house, .. } = &mut e
+        if let crate::house_edit!(house) = &mut e
             && house == from
         {
             *house = to.to_owned();
