@@ -251,9 +251,19 @@ pub enum Command {
     },
     /// Host a class: the one simulation each student joins with their own
     /// house (docs/class.md).
-    Host(crate::class::commands::HostArgs),
+    Host {
+        #[command(flatten)]
+        args: crate::class::commands::HostArgs,
+        #[command(flatten)]
+        shown: ClassWindowArgs,
+    },
     /// Join a class with the code the teacher shows, or HOST:PORT.
-    Join(crate::class::commands::JoinArgs),
+    Join {
+        #[command(flatten)]
+        args: crate::class::commands::JoinArgs,
+        #[command(flatten)]
+        shown: ClassWindowArgs,
+    },
     /// Time the power flow: a table of houses, buses, solve_us and iterations.
     ///
     /// Without FILE, on generated towns of 10, 100, 1,000 and 10,000 houses.
@@ -324,6 +334,26 @@ pub struct WindowArgs {
     /// Start in presenter mode (F5): light panels, large type, big readouts.
     #[arg(long)]
     presenter: bool,
+}
+
+/// How a class's window opens (`host` and `join` without `--headless`).
+#[derive(Debug, clap::Args)]
+pub struct ClassWindowArgs {
+    /// Window size in pixels, WIDTHxHEIGHT [default: 1600x900, or less to fit the screen].
+    #[arg(long, value_parser = parse_size)]
+    size: Option<(u32, u32)>,
+    /// Save a PNG of the window here after --after seconds and leave the class.
+    #[arg(long, value_name = "PNG")]
+    screenshot: Option<PathBuf>,
+    /// Seconds (wall time) the window runs before --screenshot is taken.
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_after)]
+    after: f64,
+    /// Play the window's timed actions (as `open --script`, in wall
+    /// seconds): a student's edits go to the host like clicks.
+    #[arg(long, value_name = "SCRIPT.ron")]
+    window_script: Option<PathBuf>,
+    #[command(flatten)]
+    window: WindowArgs,
 }
 
 /// The controller's strategy, as the command line names it.
@@ -403,30 +433,15 @@ pub fn run(cli: Cli) -> ExitCode {
             } = window;
             crate::lang::set(lang.unwrap_or_default());
             let opened = file.clone().unwrap_or_else(|| DEFAULT_SCENARIO.into());
-            let inputs: Vec<&Path> = std::iter::once(opened.as_path())
-                .chain(script.as_deref())
-                .collect();
-            if let Err(code) = window_outputs(
-                &inputs,
-                &[
-                    ("--screenshot", &screenshot, true),
-                    ("--dump-texts", &dump_texts, false),
-                    ("--layout-report", &layout_report, false),
-                ],
+            let script = match window_files(
+                &opened,
+                script.as_deref(),
+                &screenshot,
+                &dump_texts,
+                &layout_report,
             ) {
-                return code;
-            }
-            // A script is read (and refused) before any window opens.
-            let script = match script
-                .as_deref()
-                .map(crate::app::control::script::load)
-                .transpose()
-            {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(EXIT_BAD_INPUT);
-                }
+                Err(code) => return code,
             };
             // Without a file, the list of challenges and lessons greets a
             // person (not a screenshot or a script).
@@ -528,8 +543,45 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(built) => why(&built, asked),
             Err(code) => code,
         },
-        Some(Command::Host(args)) => crate::class::commands::host(args),
-        Some(Command::Join(args)) => crate::class::commands::join(args),
+        Some(Command::Host { args, .. }) if args.headless => crate::class::commands::host(args),
+        Some(Command::Join { args, .. }) if args.headless => crate::class::commands::join(args),
+        Some(Command::Host { args, shown }) => {
+            let options = match crate::class::commands::host_options(&args) {
+                Ok(o) => o,
+                Err(code) => return code,
+            };
+            let file = options.scenario_file.clone();
+            let built = options.built.clone();
+            class_window(
+                shown,
+                file,
+                built,
+                crate::app::modes::class::ClassWindow::Host(Box::new(options)),
+            )
+        }
+        Some(Command::Join { args, shown }) => {
+            let server = match crate::class::commands::join_target(&args) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            // The window opens on the default neighbourhood and turns to
+            // the class's as soon as the host sends it.
+            let file = PathBuf::from(DEFAULT_SCENARIO);
+            let built = match load_built(&file) {
+                Ok(b) => b,
+                Err(errors) => {
+                    print_errors(&errors);
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            let mirror = crate::class::mirror::Mirror::new(server, args.name, args.pin);
+            class_window(
+                shown,
+                file,
+                built,
+                crate::app::modes::class::ClassWindow::Join(Box::new(mirror)),
+            )
+        }
         Some(Command::Bench {
             file,
             solves: _,
@@ -708,6 +760,33 @@ pub fn run(cli: Cli) -> ExitCode {
 /// names it, and whether its writer makes a missing folder: a screenshot's
 /// does) over its inputs, twice the same, or not writable, before the
 /// window opens.
+/// A window's outputs checked against what it reads (the scenario and the
+/// script), and its script read: both refused before any window opens.
+fn window_files(
+    opened: &Path,
+    script: Option<&Path>,
+    screenshot: &Option<PathBuf>,
+    dump_texts: &Option<PathBuf>,
+    layout_report: &Option<PathBuf>,
+) -> Result<Option<crate::app::control::script::Script>, ExitCode> {
+    let inputs: Vec<&Path> = std::iter::once(opened).chain(script).collect();
+    window_outputs(
+        &inputs,
+        &[
+            ("--screenshot", screenshot, true),
+            ("--dump-texts", dump_texts, false),
+            ("--layout-report", layout_report, false),
+        ],
+    )?;
+    script
+        .map(crate::app::control::script::load)
+        .transpose()
+        .map_err(|e| {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        })
+}
+
 fn window_outputs(
     inputs: &[&Path],
     outputs: &[(&'static str, &Option<PathBuf>, bool)],
@@ -938,6 +1017,57 @@ pub fn load_built(path: &Path) -> Result<Built, Vec<ScenarioError>> {
 fn print_errors(errors: &[ScenarioError]) {
     for e in errors {
         eprintln!("error: {e}");
+    }
+}
+
+/// Opens a class's window (the teacher's or a student's) on `built`.
+fn class_window(
+    shown: ClassWindowArgs,
+    file: PathBuf,
+    built: crate::scenario::Built,
+    class: crate::app::modes::class::ClassWindow,
+) -> ExitCode {
+    let ClassWindowArgs {
+        size,
+        screenshot,
+        after,
+        window_script,
+        window,
+    } = shown;
+    let WindowArgs {
+        lang,
+        graphics,
+        dump_texts,
+        layout_report,
+        presenter,
+    } = window;
+    crate::lang::set(lang.unwrap_or_default());
+    let script = match window_files(
+        &file,
+        window_script.as_deref(),
+        &screenshot,
+        &dump_texts,
+        &layout_report,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let options = crate::app::OpenOptions {
+        screenshot,
+        after_s: after,
+        size: size.unwrap_or(crate::app::DEFAULT_WINDOW),
+        fit_screen: size.is_none(),
+        dump_texts,
+        layout_report,
+        presenter,
+        graphics: graphics.unwrap_or_default(),
+        script,
+        class: Some(class),
+        ..crate::app::OpenOptions::new(file)
+    };
+    match crate::app::open(built, options) {
+        bevy::app::AppExit::Success => ExitCode::SUCCESS,
+        bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
     }
 }
 

@@ -81,6 +81,8 @@ pub struct OpenOptions {
     pub fit_screen: bool,
     /// Log resident memory and entities to this CSV every so many seconds.
     pub memory_log: Option<(PathBuf, f64)>,
+    /// Host or join a class (`microgrid host`, `microgrid join`).
+    pub class: Option<modes::class::ClassWindow>,
 }
 
 /// The window's size when none is asked for (shrunk to fit the screen).
@@ -110,6 +112,7 @@ impl OpenOptions {
             layout_report: None,
             presenter: false,
             fit_screen: true,
+            class: None,
         }
     }
 }
@@ -160,7 +163,7 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
 }
 
 /// Opens the window and runs until it is closed (or the timed screenshot is saved).
-pub fn open(built: Built, options: OpenOptions) -> AppExit {
+pub fn open(built: Built, mut options: OpenOptions) -> AppExit {
     let title = crate::tr!("window.title", name = built.scenario.name);
     let mut app = App::new();
     app.add_plugins(
@@ -199,6 +202,14 @@ pub fn open(built: Built, options: OpenOptions) -> AppExit {
         modes::window_plugin,
         hud::plugin,
     ));
+    if let Some(class) = options.class.take() {
+        if let Err(e) = modes::class::begin(&mut app, class) {
+            eprintln!("error: {e}");
+            return AppExit::from_code(2);
+        }
+        // A class runs at real time until the teacher speeds it up.
+        app.world_mut().resource_mut::<SimClock>().set_speed(60.0);
+    }
     if let Some(path) = options.dump_texts.clone() {
         app.insert_resource(capture::text_dump::TextDump {
             path,

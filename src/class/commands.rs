@@ -45,29 +45,30 @@ pub struct HostArgs {
     #[arg(long, value_parser = Mechanism::from_cli, value_name = "MECHANISM")]
     pub market: Option<Mechanism>,
     /// Without a window: wait for --students, simulate --days at full
-    /// speed, print the class table (the presenter's window is to come).
+    /// speed, print the class table. Without it, the teacher's window
+    /// hosts the class live (docs/class.md).
     #[arg(long)]
     pub headless: bool,
     /// Students to wait for (headless).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, requires = "headless")]
     pub students: usize,
     /// Days to simulate (headless).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, requires = "headless")]
     pub days: f64,
     /// Simulated time per step: 30s, 1min, 15min, 1h.
     #[arg(long, default_value = "1min", value_parser = crate::run::parse_step)]
     pub step: u32,
     /// Longest wait for the students, seconds.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, requires = "headless")]
     pub wait_s: f64,
     /// Longest a student whose window closed holds a scripted class, seconds.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0, requires = "headless")]
     pub grace_s: f64,
     /// Write the results as JSON here.
-    #[arg(long, value_name = "OUT")]
+    #[arg(long, value_name = "OUT", requires = "headless")]
     pub report: Option<PathBuf>,
     /// Write the class table as CSV here (a row per student).
-    #[arg(long, value_name = "OUT")]
+    #[arg(long, value_name = "OUT", requires = "headless")]
     pub csv: Option<PathBuf>,
     /// Where the session is saved, every --autosave-s and when the class
     /// stops, for --resume.
@@ -78,11 +79,11 @@ pub struct HostArgs {
     )]
     pub session: PathBuf,
     /// Seconds between saves of the session.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, requires = "headless")]
     pub autosave_s: f64,
     /// Stop the class at this simulated time, "YYYY-MM-DD HH:MM" (saved;
     /// --resume goes on from there).
-    #[arg(long, value_parser = crate::scenario::parse_date_time, value_name = "TIME")]
+    #[arg(long, value_parser = crate::scenario::parse_date_time, value_name = "TIME", requires = "headless")]
     pub until: Option<chrono::NaiveDateTime>,
     /// Go on with a saved class (its scenario, settings, seats and every
     /// action so far); students rejoin under their names.
@@ -129,17 +130,56 @@ fn check_seconds(value: f64, what: &str) -> Result<(), String> {
     }
 }
 
-/// `microgrid host`.
+/// `microgrid host --headless`.
 pub fn host(args: HostArgs) -> ExitCode {
-    if !args.headless {
-        return bad(
-            "the presenter's window for a class is not built yet; run `microgrid host --headless` (docs/class.md)",
-        );
+    let options = match host_options(&args) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let class = args.class.clone();
+    let result = run_headless(options, |addr| {
+        println!("{}", joining_text(&class, addr));
+    });
+    match result {
+        Ok(report) => {
+            print!("{}", report.table_text());
+            println!(
+                "  host: {:.1} us a step; {:.0} bytes a second to each student",
+                report.step_us, report.bytes_per_s_per_student
+            );
+            for (path, text, what) in [
+                (&args.report, report.to_json(), "the results"),
+                (&args.csv, report.to_csv(), "the class table"),
+            ] {
+                let Some(path) = path else { continue };
+                if let Err(e) = crate::files::write_atomically(path, text.as_bytes()) {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+                println!("  wrote {what} to {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The class `args` ask for, checked (the scenario, the teacher's steps,
+/// a saved session to resume, every number and output); the error's exit
+/// status when something is wrong (said on stderr).
+pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
+    if !args.headless && args.resume.is_some() {
+        return Err(bad(
+            "--resume goes on with a class saved by `microgrid host --headless`; the teacher's window cannot resume one yet",
+        ));
     }
     let file = match &args.resume {
         Some(path) => match super::session::Session::load(path) {
             Ok(session) => session.scenario_file,
-            Err(e) => return bad(e),
+            Err(e) => return Err(bad(e)),
         },
         None => args
             .file
@@ -152,7 +192,7 @@ pub fn host(args: HostArgs) -> ExitCode {
             for e in &errors {
                 eprintln!("error: {e}");
             }
-            return ExitCode::from(EXIT_BAD_INPUT);
+            return Err(ExitCode::from(EXIT_BAD_INPUT));
         }
     };
     let checks = (|| {
@@ -214,23 +254,23 @@ pub fn host(args: HostArgs) -> ExitCode {
     })();
     let duration_s = match checks {
         Ok(d) => d,
-        Err(e) => return bad(e),
+        Err(e) => return Err(bad(e)),
     };
     let teacher = match args.script.as_deref().map(crate::scenario::timed::load) {
         Some(Ok(s)) => s.steps,
-        Some(Err(e)) => return bad(e),
+        Some(Err(e)) => return Err(bad(e)),
         None => Vec::new(),
     };
     if let Err(e) = crate::run::check_timed_steps(&teacher, built.scenario.start.0, duration_s) {
-        return bad(format!(
+        return Err(bad(format!(
             "{}: {e}",
             args.script.as_deref().unwrap_or(Path::new("")).display()
-        ));
+        )));
     }
     built.scenario.market.mechanism = args.market.unwrap_or(Mechanism::Auction);
     let scenario_text = match crate::scenario::error::read_text(&file) {
         Ok(t) => t,
-        Err(e) => return bad(e),
+        Err(e) => return Err(bad(e)),
     };
     let mut options = HostOptions {
         class: args.class.clone(),
@@ -253,41 +293,17 @@ pub fn host(args: HostArgs) -> ExitCode {
         stop_at: args.until,
         ..HostOptions::new(built)
     };
+    // A port in use is said now, before a window opens or a class waits.
+    if let Err(e) = super::net::probe(options.bind) {
+        return Err(bad(e));
+    }
     if let Some(path) = &args.resume {
         options = match resumed(path, options) {
             Ok(o) => o,
-            Err(e) => return bad(e),
+            Err(e) => return Err(bad(e)),
         };
     }
-    let class = args.class.clone();
-    let result = run_headless(options, |addr| {
-        println!("{}", joining_text(&class, addr));
-    });
-    match result {
-        Ok(report) => {
-            print!("{}", report.table_text());
-            println!(
-                "  host: {:.1} us a step; {:.0} bytes a second to each student",
-                report.step_us, report.bytes_per_s_per_student
-            );
-            for (path, text, what) in [
-                (&args.report, report.to_json(), "the results"),
-                (&args.csv, report.to_csv(), "the class table"),
-            ] {
-                let Some(path) = path else { continue };
-                if let Err(e) = crate::files::write_atomically(path, text.as_bytes()) {
-                    eprintln!("error: {e}");
-                    return ExitCode::FAILURE;
-                }
-                println!("  wrote {what} to {}", path.display());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    Ok(options)
 }
 
 /// `options` for going on with the class saved at `path`: its scenario
@@ -332,7 +348,7 @@ fn resumed(path: &Path, options: HostOptions) -> Result<HostOptions, String> {
 
 /// What the host prints for the students: its address, and the code where
 /// it listens on one IPv4 address.
-fn joining_text(class: &str, addr: SocketAddr) -> String {
+pub fn joining_text(class: &str, addr: SocketAddr) -> String {
     match addr {
         SocketAddr::V4(v4) if !v4.ip().is_unspecified() => format!(
             "Class \"{class}\" is open. Students join with:  microgrid join {} --name NAME   (code for {addr})",
@@ -346,23 +362,26 @@ fn joining_text(class: &str, addr: SocketAddr) -> String {
     }
 }
 
-/// `microgrid join`.
+/// The host `args` name and the student's checked name: the error's exit
+/// status when either is wrong (said on stderr).
+pub fn join_target(args: &JoinArgs) -> Result<SocketAddr, ExitCode> {
+    let server = super::code::parse_target(&args.target).map_err(bad)?;
+    super::seats::check_name(&args.name).map_err(|e| bad(format!("--name: {e}")))?;
+    check_seconds(args.timeout_s, "--timeout-s").map_err(bad)?;
+    if !args.headless && args.script.is_some() {
+        return Err(bad(
+            "--script plays a student without a window (--headless); in the window, build on your house yourself (or give --window-script)",
+        ));
+    }
+    Ok(server)
+}
+
+/// `microgrid join --headless`.
 pub fn join(args: JoinArgs) -> ExitCode {
-    if !args.headless {
-        return bad(
-            "the student's window for a class is not built yet; run `microgrid join --headless --script STEPS.ron` (docs/class.md)",
-        );
-    }
-    let server = match super::code::parse_target(&args.target) {
+    let server = match join_target(&args) {
         Ok(s) => s,
-        Err(e) => return bad(e),
+        Err(code) => return code,
     };
-    if let Err(e) = super::seats::check_name(&args.name) {
-        return bad(format!("--name: {e}"));
-    }
-    if let Err(e) = check_seconds(args.timeout_s, "--timeout-s") {
-        return bad(e);
-    }
     let script = match args.script.as_deref().map(crate::scenario::timed::load) {
         Some(Ok(s)) => s.steps,
         Some(Err(e)) => return bad(e),

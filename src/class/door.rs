@@ -24,6 +24,8 @@ pub(super) fn receive_hellos(
     mut host: ResMut<Host>,
     mut welcomes: MessageWriter<ToClients<Welcome>>,
     mut denials: MessageWriter<ToClients<Denied>>,
+    live: Option<Res<super::live::LiveLog>>,
+    mut windows: MessageWriter<ToClients<super::protocol::ToWindow>>,
 ) {
     for FromClient { client_id, message } in hellos.read() {
         let Some(client) = client_id.entity() else {
@@ -73,6 +75,13 @@ pub(super) fn receive_hellos(
                         rejoined: taken.rejoined,
                     },
                 });
+                // A live class: the student's window starts its copy.
+                if let Some(log) = &live {
+                    windows.write(ToClients {
+                        targets: SendTargets::Single(*client_id),
+                        message: super::live::start_message(log, host.options.step_s),
+                    });
+                }
             }
             Err((reason, retry)) => {
                 denials.write(ToClients {

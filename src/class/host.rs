@@ -184,6 +184,10 @@ pub(super) struct Host {
     /// Every action applied, in order, for the session file.
     pub played: Vec<Played>,
     pub saved: Option<Instant>,
+    /// Students may not build now (the teacher's window).
+    pub building_locked: bool,
+    /// The teacher's message to everyone.
+    pub banner: Option<String>,
 }
 
 impl Host {
@@ -374,7 +378,7 @@ fn resume_from(world: &mut World, saved: &Session) -> Result<(), String> {
 
 /// The host's state for `options`, with the class's clock and table
 /// spawned for replication and the teacher's steps queued.
-fn new_host(world: &mut World, options: HostOptions) -> Host {
+pub(super) fn new_host(world: &mut World, options: HostOptions) -> Host {
     let start = options.built.scenario.clone();
     let seats = Seats::new(&start);
     let n = seats.seats.len();
@@ -390,6 +394,8 @@ fn new_host(world: &mut World, options: HostOptions) -> Host {
                 finished: false,
                 islanded: false,
                 island_steps: 0,
+                building_locked: false,
+                banner: None,
             },
         ))
         .id();
@@ -440,12 +446,14 @@ fn new_host(world: &mut World, options: HostOptions) -> Host {
         published: None,
         played: Vec::new(),
         saved: None,
+        building_locked: false,
+        banner: None,
         options,
     }
 }
 
 /// The session's results.
-fn report(world: &mut World) -> HostReport {
+pub(super) fn report(world: &mut World) -> HostReport {
     let host = world.resource::<Host>();
     let students = host
         .seats

@@ -27,11 +27,19 @@ pub fn bare_app() -> App {
         TaskPoolPlugin::default(),
         bevy::time::TimePlugin,
         StatesPlugin,
-        RepliconPlugins,
-        RepliconRenetPlugins,
     ));
-    protocol::register(&mut app);
+    add_transport(&mut app);
     app
+}
+
+/// Replicon, renet and the class protocol, for an app that has time and
+/// states already (the window's); nothing when it has them.
+pub fn add_transport(app: &mut App) {
+    if app.world().contains_resource::<RepliconChannels>() {
+        return;
+    }
+    app.add_plugins((RepliconPlugins, RepliconRenetPlugins));
+    protocol::register(app);
 }
 
 fn since_epoch() -> Duration {
@@ -40,13 +48,23 @@ fn since_epoch() -> Duration {
         .unwrap_or_default()
 }
 
-fn connection(app: &App) -> ConnectionConfig {
-    let channels = app.world().resource::<RepliconChannels>();
+fn connection(world: &World) -> ConnectionConfig {
+    let channels = world.resource::<RepliconChannels>();
     ConnectionConfig {
         server_channels_config: channels.server_configs(),
         client_channels_config: channels.client_configs(),
         ..Default::default()
     }
+}
+
+/// Whether a class could listen at `bind` now (the port is free): said
+/// before anything opens, as [`serve`] would say it.
+pub fn probe(bind: SocketAddr) -> Result<(), String> {
+    UdpSocket::bind(bind).map(drop).map_err(|e| {
+        format!(
+            "cannot listen on {bind}: {e} (another class on that port? try --port with another number)"
+        )
+    })
 }
 
 /// Opens the host's socket at `bind` and starts serving; gives the address
@@ -61,7 +79,7 @@ pub fn serve(app: &mut App, bind: SocketAddr, max_clients: usize) -> Result<Sock
         .local_addr()
         .map_err(|e| format!("cannot read the socket's address: {e}"))?;
     let server = RenetServer(bevy_replicon_renet::renet::RenetServer::new(connection(
-        app,
+        app.world(),
     )));
     let config = ServerConfig {
         // The host's clock starts at zero: netcode checks a student's
@@ -91,6 +109,11 @@ fn client_id() -> u64 {
 
 /// Starts connecting a student's app to the host at `server`.
 pub fn connect(app: &mut App, server: SocketAddr) -> Result<(), String> {
+    connect_world(app.world_mut(), server)
+}
+
+/// [`connect`] from within the app (a window joining again).
+pub fn connect_world(world: &mut World, server: SocketAddr) -> Result<(), String> {
     let local: SocketAddr = if server.is_ipv4() {
         ([0, 0, 0, 0], 0).into()
     } else {
@@ -99,7 +122,7 @@ pub fn connect(app: &mut App, server: SocketAddr) -> Result<(), String> {
     let socket =
         UdpSocket::bind(local).map_err(|e| format!("cannot open a network socket: {e}"))?;
     let client = RenetClient(bevy_replicon_renet::renet::RenetClient::new(connection(
-        app,
+        world,
     )));
     let authentication = ClientAuthentication::Unsecure {
         protocol_id: NETCODE_PROTOCOL_ID,
@@ -109,6 +132,12 @@ pub fn connect(app: &mut App, server: SocketAddr) -> Result<(), String> {
     };
     let transport = NetcodeClientTransport::new(since_epoch(), authentication, socket)
         .map_err(|e| format!("cannot connect to {server}: {e}"))?;
-    app.insert_resource(client).insert_resource(transport);
+    // Taken away first, so that the new client counts as added (a
+    // resource written over is only changed, and Replicon starts
+    // connecting on an added one).
+    world.remove_resource::<RenetClient>();
+    world.remove_resource::<NetcodeClientTransport>();
+    world.insert_resource(client);
+    world.insert_resource(transport);
     Ok(())
 }

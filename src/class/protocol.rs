@@ -107,6 +107,64 @@ pub enum Outcome {
     Refused(String),
 }
 
+/// What a student's window hears so that it runs the class's
+/// neighbourhood step for step as the host does (the simulation is
+/// deterministic: the same start and the same changes before the same
+/// steps give the same state). Sent on one ordered channel, so a
+/// [`ToWindow::Reached`] never overtakes the changes before it.
+#[derive(Message, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ToWindow {
+    /// After the [`Welcome`]: the neighbourhood as the class began (a
+    /// scenario file's text), the step, and every change so far.
+    Start {
+        /// The scenario as a file would hold it.
+        scenario: String,
+        /// Simulated seconds per step.
+        step_s: u32,
+        /// Every change since the start, in order.
+        changes: Vec<Stamped>,
+        /// The steps the host had run when those were all (the window may
+        /// run this far at once).
+        reached: u64,
+    },
+    /// A change, as it happens.
+    Change(Stamped),
+    /// The host has run this many steps.
+    Reached(u64),
+}
+
+/// A change to the running neighbourhood, before a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamped {
+    /// Steps run when it was made (it comes before the next one).
+    pub before_step: u64,
+    /// What changed.
+    pub change: Change,
+}
+
+/// What can change in a running class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Change {
+    /// An edit of the neighbourhood (a student's or the teacher's).
+    Edit(crate::scenario::edit::Edit),
+    /// The whole neighbourhood anew (the teacher's undo or redo), as a
+    /// scenario file's text.
+    Neighbourhood(String),
+    /// The grid fails (`true`) or comes back.
+    Outage(bool),
+    /// The import price fixed, EUR/kWh, or back to the tariff.
+    Price(Option<f64>),
+    /// The clouds (oktas) and the wind (m/s) fixed, or back to the weather.
+    Weather {
+        /// Cloud cover, oktas.
+        clouds: Option<f64>,
+        /// Wind, m/s.
+        wind: Option<f64>,
+    },
+    /// The market's mechanism.
+    Market(crate::market::Mechanism),
+}
+
 /// The class's clock, one entity.
 #[derive(Component, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassClock {
@@ -126,7 +184,14 @@ pub struct ClassClock {
     pub islanded: bool,
     /// Steps it has run as an island so far.
     pub island_steps: u64,
+    /// The teacher has stopped students' building for now.
+    pub building_locked: bool,
+    /// The teacher's message to everyone, if one is shown.
+    pub banner: Option<String>,
 }
+
+/// Longest message the teacher can show to everyone, characters.
+pub const MAX_BANNER_CHARS: usize = 200;
 
 /// One house of the class table, one entity each.
 #[derive(Component, Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,6 +226,7 @@ pub fn register(app: &mut App) {
         .add_server_message::<Welcome>(Channel::Ordered)
         .add_server_message::<Denied>(Channel::Ordered)
         .add_server_message::<Answer>(Channel::Ordered)
+        .add_server_message::<ToWindow>(Channel::Ordered)
         .replicate::<ClassClock>()
         .replicate::<Seat>();
     app.world_mut()

@@ -119,6 +119,12 @@ fn check(
     act: &Act,
     now: NaiveDateTime,
 ) -> Result<(NaiveDateTime, Act), String> {
+    if matches!(host.phase, Phase::Finished(_)) {
+        return Err("the class is over".to_owned());
+    }
+    if host.building_locked {
+        return Err("the teacher has stopped building for now".to_owned());
+    }
     if host.pending_of[seat] >= MAX_PENDING {
         return Err(format!(
             "you have {MAX_PENDING} actions waiting already; wait for them"
@@ -242,7 +248,7 @@ pub(super) fn advance(world: &mut World) {
 
 /// Carries out the actions due by `now`, in order, while the frame lasts;
 /// whether all of them are done (the step may run).
-fn play_due(world: &mut World, now: NaiveDateTime, frame: Instant) -> bool {
+pub(super) fn play_due(world: &mut World, now: NaiveDateTime, frame: Instant) -> bool {
     loop {
         let next = {
             let mut host = world.resource_mut::<Host>();
@@ -304,7 +310,10 @@ fn apply_checked(world: &mut World, author: usize, p: &Pending) -> Result<(), St
     let Timed::Edit(e) = &p.act else {
         return sim::timed::apply(world, &p.act);
     };
-    let built = edit::apply(e, &world.resource::<Neighbourhood>().0.scenario)?;
+    let built = {
+        let running = &world.resource::<Neighbourhood>().0;
+        edit::apply(e, &running.scenario)?.carrying_over(running)
+    };
     let host = world.resource::<Host>();
     if author != TEACHER {
         let seat = author - 1;
@@ -315,12 +324,19 @@ fn apply_checked(world: &mut World, author: usize, p: &Pending) -> Result<(), St
             &built.scenario,
             host.options.budget_eur,
         )?;
+        // A live class tells its students' windows this edit.
+        if let Some(mut log) = world.get_resource_mut::<super::live::LiveLog>() {
+            log.expected = Some(e.clone());
+        }
         sim::rebuild::rebuild(world, built);
         world.resource_mut::<Host>().spent[seat] = spent;
         return Ok(());
     }
     let houses: Vec<String> = host.seats.seats.iter().map(|s| s.house.clone()).collect();
     let start = host.start.clone();
+    if let Some(mut log) = world.get_resource_mut::<super::live::LiveLog>() {
+        log.expected = Some(e.clone());
+    }
     sim::rebuild::rebuild(world, built);
     // The teacher may change a student's house: everyone's spending again.
     let now = world.resource::<Neighbourhood>().0.scenario.clone();

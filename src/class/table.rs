@@ -48,10 +48,14 @@ pub(super) fn publish(world: &mut World) {
         now: DateTime(clock.now()),
         steps: clock.steps,
         step_s: host.options.step_s,
-        total_steps: Some(host.total_steps),
+        // A live class runs until the teacher ends it.
+        total_steps: (!world.contains_resource::<super::live::LiveLog>())
+            .then_some(host.total_steps),
         finished,
         islanded: world.resource::<GridState>().mode != GridMode::Connected,
         island_steps: host.island_steps,
+        building_locked: host.building_locked,
+        banner: host.banner.clone(),
     };
     let rows: Vec<Seat> = (0..host.seats.seats.len()).map(|i| row(world, i)).collect();
     let (clock_entity, seat_entities) = (host.clock_entity, host.seat_entities.clone());

@@ -106,22 +106,24 @@ pub fn current() -> Lang {
 
 /// The English tables, by file (keys and texts); a language's table is
 /// the union of its files, each key in one of them.
-pub const EN_FILES: [(&str, &str); 6] = [
+pub const EN_FILES: [(&str, &str); 7] = [
     ("en/common.ron", include_str!("en/common.ron")),
     ("en/demo.ron", include_str!("en/demo.ron")),
     ("en/panels.ron", include_str!("en/panels.ron")),
     ("en/build.ron", include_str!("en/build.ron")),
     ("en/lessons.ron", include_str!("en/lessons.ron")),
     ("en/why.ron", include_str!("en/why.ron")),
+    ("en/class.ron", include_str!("en/class.ron")),
 ];
 /// The German tables, by file.
-pub const DE_FILES: [(&str, &str); 6] = [
+pub const DE_FILES: [(&str, &str); 7] = [
     ("de/common.ron", include_str!("de/common.ron")),
     ("de/demo.ron", include_str!("de/demo.ron")),
     ("de/panels.ron", include_str!("de/panels.ron")),
     ("de/build.ron", include_str!("de/build.ron")),
     ("de/lessons.ron", include_str!("de/lessons.ron")),
     ("de/why.ron", include_str!("de/why.ron")),
+    ("de/class.ron", include_str!("de/class.ron")),
 ];
 
 type Table = HashMap<String, String>;

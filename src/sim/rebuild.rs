@@ -65,9 +65,25 @@ pub struct Rebuilt {
     pub removed: usize,
 }
 
+/// The neighbourhood was changed from outside a step (an edit, an undo, a
+/// student's action): triggered by [`rebuild`] once the new one runs, so
+/// that a class's host can tell its students' windows. A step's own
+/// switching does not announce itself: every copy of the simulation
+/// switches alike.
+#[derive(Event, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reshaped;
+
 /// Replaces the running neighbourhood by `built` at the same instant,
-/// keeping the state of every device that is still there unchanged.
+/// keeping the state of every device that is still there unchanged, and
+/// announces it ([`Reshaped`]).
 pub fn rebuild(world: &mut World, built: Built) -> Rebuilt {
+    let done = rebuild_within_step(world, built);
+    world.trigger(Reshaped);
+    done
+}
+
+/// [`rebuild`] without the announcement, for a step's own switching.
+pub(super) fn rebuild_within_step(world: &mut World, built: Built) -> Rebuilt {
     if only_orders_changed(&world.resource::<Neighbourhood>().0, &built) {
         // A house's market order changes no device and no cable: the
         // market clears the interval open now with it, and nothing else

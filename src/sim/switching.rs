@@ -83,7 +83,7 @@ pub fn apply_due(world: &mut World) {
     match built {
         Ok(built) => {
             let built = built.carrying_over(running);
-            rebuild::rebuild(world, built);
+            rebuild::rebuild_within_step(world, built);
         }
         Err(why) => warn!("a switching at {now} was not carried out: {why}"),
     }

@@ -18,7 +18,8 @@ use crate::scenario::timed::{Timed, TimedControl};
 pub fn apply(world: &mut World, act: &Timed) -> Result<(), String> {
     match act {
         Timed::Edit(e) => {
-            let built = edit::apply(e, &world.resource::<Neighbourhood>().0.scenario)?;
+            let running = &world.resource::<Neighbourhood>().0;
+            let built = edit::apply(e, &running.scenario)?.carrying_over(running);
             rebuild(world, built);
         }
         Timed::Control(TimedControl::GridOutage(on)) => world.trigger(SetGridOutage(*on)),

@@ -13,7 +13,7 @@ use bevy_replicon::prelude::*;
 use microgrid::class::host::{HostOptions, run_headless};
 use microgrid::class::net;
 use microgrid::class::protocol::{
-    Act, Answer, ClassClock, Denied, FromStudent, Hello, Horizon, Outcome, Welcome,
+    Act, Answer, ClassClock, Denied, FromStudent, Hello, Horizon, Outcome, Seat, Welcome,
 };
 use microgrid::class::report::HostReport;
 use microgrid::class::student::{self, StudentOptions, StudentOutcome};
@@ -519,8 +519,18 @@ fn a_run_plays_a_timed_script_and_refuses_one_it_cannot_play() {
 
 #[test]
 fn host_and_join_say_what_is_wrong_before_they_start() {
+    // A port another program holds is said before any window opens.
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
+    let port = taken.local_addr().expect("its address").port().to_string();
     for (args, says) in [
-        (vec!["host"], "--headless"),
+        (
+            vec!["host", "--bind", "127.0.0.1", "--port", port.as_str()],
+            "cannot listen",
+        ),
+        (
+            vec!["host", "--resume", "scenes/my/class.session.json"],
+            "cannot resume",
+        ),
         (vec!["host", "--headless", "--students", "99"], "24 houses"),
         (vec!["host", "--headless", "--budget=-5"], "budget"),
         (vec!["host", "--headless", "--budget", "NaN"], "budget"),
@@ -533,7 +543,10 @@ fn host_and_join_say_what_is_wrong_before_they_start() {
             ],
             "--report",
         ),
-        (vec!["join", "3Z000-03ERQ", "--name", "Anna"], "--headless"),
+        (
+            vec!["join", "3Z000-03ERQ", "--name", "Anna", "--script", "x.ron"],
+            "without a window",
+        ),
         (
             vec!["join", "3Z000-03E", "--name", "Anna", "--headless"],
             "10 letters",
@@ -871,4 +884,436 @@ fn a_class_stopped_at_noon_and_resumed_ends_as_one_played_through() {
     ] {
         assert!((x - y).abs() < 1e-6, "{x} vs {y}");
     }
+}
+
+/// One of a student's steps as an edit of their own house.
+fn own_edit(step: &str, house: &str) -> Edit {
+    let script = timed::parse(
+        &format!("TimedScript(steps: [(at: \"2025-06-21 06:00\", edit: {step})])"),
+        "step.ron",
+    )
+    .expect("a step");
+    match script.steps[0].act.for_house(house) {
+        Timed::Edit(e) => e,
+        other => panic!("not an edit: {other:?}"),
+    }
+}
+
+/// Updates the host and the student until `done` holds of the student
+/// (at most 20 s).
+fn until(host: &mut App, student: &mut App, what: &str, done: impl Fn(&mut App) -> bool) {
+    let start = Instant::now();
+    while !done(student) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "waited for {what}"
+        );
+        host.update();
+        student.update();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The state two copies of a class must share, as text (f64s in full).
+fn state_of(world: &mut World) -> String {
+    use microgrid::sim::devices::{BatteryState, DeviceIndex};
+    let mut batteries: Vec<(usize, String)> = world
+        .query::<(&DeviceIndex, &BatteryState)>()
+        .iter(world)
+        .map(|(i, b)| (i.0, format!("{b:?}")))
+        .collect();
+    batteries.sort_by_key(|b| b.0);
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{batteries:?}",
+        world.resource::<microgrid::sim::SimClock>().steps,
+        world.resource::<microgrid::sim::metrics::EnergyTotals>(),
+        world.resource::<microgrid::sim::market::Market>().ledger,
+        world.resource::<microgrid::sim::grid_mode::GridState>(),
+        world.resource::<microgrid::sim::Neighbourhood>().0.scenario,
+    )
+}
+
+/// A student's window without the window, as `microgrid join` opens it:
+/// on the default neighbourhood until the class's comes, joining the class
+/// at `addr` as Ada (with the PIN of [`host_options`]).
+fn students_copy(addr: SocketAddr) -> App {
+    use microgrid::class::mirror::{self, Mirror};
+    let default = microgrid::scenario::load_and_build(&repo(microgrid::scenario::DEFAULT_SCENARIO))
+        .expect("the default");
+    let mut student = net::bare_app();
+    student.add_plugins(microgrid::sim::SimulationPlugin::new(default, 60));
+    mirror::start(
+        &mut student,
+        Mirror::new(addr, "Ada".into(), Some("4711".into())),
+    )
+    .expect("connects");
+    student.finish();
+    student.cleanup();
+    student
+}
+
+/// A live class (the teacher's window) with one student's window joining
+/// late: the teacher cuts the grid, fixes the price and the weather, edits
+/// a house and takes it back; the student adds a roof array and an order.
+/// The student's copy, which starts on another neighbourhood, ends in the
+/// host's state to the last bit.
+#[test]
+fn a_students_window_runs_a_live_class_as_the_host_does() {
+    use microgrid::class::live::{self, LiveLog};
+    use microgrid::class::mirror::{self, Joining, Mirror};
+    use microgrid::sim::devices::SetWeather;
+    use microgrid::sim::island::SetGridOutage;
+    use microgrid::sim::prices::SetPrice;
+    use microgrid::sim::{Neighbourhood, SimClock, SimulationPlugin};
+
+    let built = village();
+    let mut host = net::bare_app();
+    host.add_plugins(SimulationPlugin::new(built.clone(), 60));
+    host.world_mut().resource_mut::<SimClock>().paused = true;
+    let addr = live::start(&mut host, host_options(built.clone(), 0, 24)).expect("serves");
+    host.finish();
+    host.cleanup();
+    let steps = |app: &App| app.world().resource::<SimClock>().steps;
+    let step = |app: &mut App, n: u64| {
+        for _ in 0..n {
+            microgrid::sim::step(app.world_mut());
+        }
+    };
+    // Before the student comes: an outage at 06:30, a price at 07:00.
+    step(&mut host, 30);
+    host.world_mut().trigger(SetGridOutage(true));
+    step(&mut host, 30);
+    host.world_mut().trigger(SetPrice(Some(0.55)));
+    step(&mut host, 30);
+    host.update();
+
+    let mut student = students_copy(addr);
+    until(&mut host, &mut student, "the student's copy", |s| {
+        s.world().resource::<Mirror>().joining == Joining::Following
+            && s.world().resource::<SimClock>().steps == 90
+    });
+    let house = student
+        .world()
+        .resource::<Mirror>()
+        .house()
+        .expect("seated")
+        .to_owned();
+    let pv = own_edit("AddPv(house: \"mine\", kwp: 4.0)", &house);
+    mirror::send(student.world_mut(), pv, "a roof array".into());
+    let before_teacher_edit = host.world().resource::<Neighbourhood>().0.scenario.clone();
+    // The teacher edits another house (the last; the student has the first).
+    let other = before_teacher_edit
+        .houses
+        .last()
+        .expect("houses")
+        .name
+        .clone();
+    assert_ne!(other, house);
+    for frame in 0..70 {
+        match frame {
+            15 => host.world_mut().trigger(SetWeather {
+                cloud_oktas: Some(6.0),
+                wind_m_s: Some(12.0),
+            }),
+            25 => {
+                // The teacher's edit, as the window makes it.
+                let e = own_edit(
+                    "AddBattery(house: \"mine\", capacity_kwh: 10.0, power_kw: 5.0)",
+                    &other,
+                );
+                host.world_mut().resource_mut::<LiveLog>().teacher_edit = Some(e.clone());
+                let running = host.world().resource::<Neighbourhood>().0.clone();
+                let b = microgrid::scenario::edit::apply(&e, &running.scenario)
+                    .expect("the teacher's edit")
+                    .carrying_over(&running);
+                microgrid::sim::rebuild::rebuild(host.world_mut(), b);
+            }
+            30 => {
+                let order = own_edit(
+                    "SetOrder(house: \"mine\", ask_eur_per_kwh: 0.07, bid_eur_per_kwh: 0.25)",
+                    &house,
+                );
+                mirror::send(student.world_mut(), order, "an order".into());
+            }
+            45 => host.world_mut().trigger(SetGridOutage(false)),
+            50 => {
+                // Undo: the neighbourhood as it was, with the student's array.
+                let mut s = before_teacher_edit.clone();
+                s.houses = host
+                    .world()
+                    .resource::<Neighbourhood>()
+                    .0
+                    .scenario
+                    .houses
+                    .clone();
+                let h = s
+                    .houses
+                    .iter_mut()
+                    .find(|h| h.name == other)
+                    .expect("a house");
+                let was = before_teacher_edit
+                    .houses
+                    .iter()
+                    .find(|h| h.name == other)
+                    .expect("a house");
+                *h = was.clone();
+                let running = host.world().resource::<Neighbourhood>().0.clone();
+                let b = microgrid::scenario::edit::check(&s)
+                    .expect("the undo")
+                    .carrying_over(&running);
+                microgrid::sim::rebuild::rebuild(host.world_mut(), b);
+            }
+            _ => {}
+        }
+        step(&mut host, 7);
+        host.update();
+        student.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let end = steps(&host);
+    until(&mut host, &mut student, "the copy to catch up", |s| {
+        s.world().resource::<SimClock>().steps == end
+    });
+    let log = host.world().resource::<LiveLog>().changes.clone();
+    let kinds: Vec<&str> = log
+        .iter()
+        .map(|c| match c.change {
+            microgrid::class::protocol::Change::Edit(_) => "edit",
+            microgrid::class::protocol::Change::Neighbourhood(_) => "whole",
+            microgrid::class::protocol::Change::Outage(_) => "outage",
+            microgrid::class::protocol::Change::Price(_) => "price",
+            microgrid::class::protocol::Change::Weather { .. } => "weather",
+            microgrid::class::protocol::Change::Market(_) => "market",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "outage", "price", "edit", "weather", "edit", "edit", "outage", "whole"
+        ],
+        "every change was recorded, in order"
+    );
+    let seat = host
+        .world_mut()
+        .query::<&Seat>()
+        .iter(host.world())
+        .find(|s| s.house == house)
+        .cloned()
+        .expect("the student's row");
+    assert_eq!((seat.applied, seat.refused), (2, 0), "{seat:?}");
+    let (a, b) = (state_of(host.world_mut()), state_of(student.world_mut()));
+    assert!(
+        a.contains(&house) && a.contains("ask_eur_per_kwh: 0.07"),
+        "the student's order is in: {a}"
+    );
+    assert!(
+        a == b,
+        "the copy differs from the host:\nhost:\n{a}\n\nstudent:\n{b}"
+    );
+
+    // The student's window closes and opens again under the same name:
+    // the same house, caught up with the class from its start.
+    if let Some(mut client) = student
+        .world_mut()
+        .get_resource_mut::<bevy_replicon_renet::RenetClient>()
+    {
+        client.disconnect();
+    }
+    for _ in 0..5 {
+        student.update();
+        host.update();
+    }
+    drop(student);
+    step(&mut host, 20);
+    let mut again = students_copy(addr);
+    let end = steps(&host);
+    until(&mut host, &mut again, "the window that came back", |s| {
+        s.world().resource::<Mirror>().joining == Joining::Following
+            && s.world().resource::<SimClock>().steps == end
+    });
+    assert_eq!(
+        again.world().resource::<Mirror>().house(),
+        Some(house.as_str())
+    );
+    let welcome = again
+        .world()
+        .resource::<Mirror>()
+        .welcome
+        .clone()
+        .expect("welcomed");
+    assert!(welcome.rejoined, "the house came back to its student");
+    let (a, b) = (state_of(host.world_mut()), state_of(again.world_mut()));
+    assert!(
+        a == b,
+        "the copy that came back differs from the host:\nhost:\n{a}\n\nstudent:\n{b}"
+    );
+}
+
+/// The windows' gates: a student's edit of their house ("mine") goes to
+/// the host and comes back done; another house, the outage and the
+/// clock are refused in the student's window with the reason; the
+/// teacher may not undo or open another file while the class runs, and
+/// the teacher's outage reaches the student's window.
+#[test]
+fn in_the_windows_each_side_does_only_its_own() {
+    use microgrid::app::control::action::{Action, ClassAction};
+    use microgrid::app::control::editing::EditHistory;
+    use microgrid::app::modes::class::{ClassRole, ClassWindow, begin};
+    use microgrid::class::mirror::{Joining, Mirror};
+    use microgrid::sim::{Neighbourhood, SimClock};
+
+    let mut host = crate::common::window_app("scenes/default.scenario.ron");
+    let built = host.world().resource::<Neighbourhood>().0.clone();
+    begin(
+        &mut host,
+        ClassWindow::Host(Box::new(HostOptions {
+            bind: "127.0.0.1:0".parse().expect("an address"),
+            ..HostOptions::new(built)
+        })),
+    )
+    .expect("hosts");
+    host.finish();
+    host.cleanup();
+    let join = match host.world().resource::<ClassRole>() {
+        ClassRole::Teacher { join, .. } => join.clone(),
+        ClassRole::Student => panic!("the host is the teacher"),
+    };
+    let addr = microgrid::class::code::parse_target(&join).expect("the code reads");
+    let mut student = crate::common::window_app("scenes/default.scenario.ron");
+    begin(
+        &mut student,
+        ClassWindow::Join(Box::new(Mirror::new(addr, "Ada".into(), None))),
+    )
+    .expect("joins");
+    student.finish();
+    student.cleanup();
+    until(&mut host, &mut student, "the student's window", |s| {
+        s.world().resource::<Mirror>().joining == Joining::Following
+    });
+    let house = student
+        .world()
+        .resource::<Mirror>()
+        .house()
+        .expect("a house")
+        .to_owned();
+    let said = |app: &App| {
+        let h = app.world().resource::<EditHistory>();
+        (h.message.clone().unwrap_or_default(), h.refused)
+    };
+    let mine = match timed::parse(
+        "TimedScript(steps: [(at: \"2025-06-21 06:00\", edit: SetPv(house: \"mine\", kwp: 9.5))])",
+        "mine.ron",
+    )
+    .expect("a step")
+    .steps[0]
+        .act
+        .clone()
+    {
+        Timed::Edit(e) => e,
+        other => panic!("not an edit: {other:?}"),
+    };
+    let pv_of = |app: &App| {
+        app.world()
+            .resource::<Neighbourhood>()
+            .0
+            .scenario
+            .houses
+            .iter()
+            .find(|h| h.name == house)
+            .and_then(|h| h.pv.as_ref().map(|p| p.kwp))
+    };
+    crate::common::act(&mut student, Action::Edit(mine));
+    let (message, refused) = said(&student);
+    assert!(!refused && message.contains("Sent"), "{message}");
+    assert_ne!(pv_of(&student), Some(9.5), "not made in the window itself");
+    until(&mut host, &mut student, "the answer", |s| {
+        s.world()
+            .resource::<EditHistory>()
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("Done"))
+    });
+    assert_eq!(pv_of(&host), Some(9.5), "the host made it");
+    until(&mut host, &mut student, "the copy to make it", |s| {
+        pv_of(s) == Some(9.5)
+    });
+
+    for (action, says) in [
+        (
+            Action::Edit(own_edit("SetPv(house: \"mine\", kwp: 3.0)", "Lindenweg 9")),
+            "not your house",
+        ),
+        (Action::ToggleOutage, "the teacher runs"),
+        (Action::SetSpeed(3600.0), "the teacher runs"),
+        (Action::Undo, "the teacher runs"),
+    ] {
+        crate::common::act(&mut student, action.clone());
+        let (message, refused) = said(&student);
+        assert!(refused && message.contains(says), "{action:?}: {message}");
+    }
+    for (action, says) in [
+        (Action::Undo, "undo would take back"),
+        (
+            Action::LoadScenario(repo("scenes/greensboro-tmy.scenario.ron")),
+            "end the class first",
+        ),
+    ] {
+        crate::common::act(&mut host, action.clone());
+        let (message, refused) = said(&host);
+        assert!(refused && message.contains(says), "{action:?}: {message}");
+    }
+    // The teacher stops building and shows a message: every window hears
+    // both; the student's window refuses an edit at once, and the host
+    // refuses one sent past the window.
+    crate::common::act(&mut host, Action::Class(ClassAction::LockBuilding(true)));
+    crate::common::act(
+        &mut host,
+        Action::Class(ClassAction::Banner(Some(
+            "  Look at\n the   batteries ".into(),
+        ))),
+    );
+    until(&mut host, &mut student, "the lock and the message", |s| {
+        let world = s.world_mut();
+        let clock = world.query::<&ClassClock>().iter(world).next().cloned();
+        clock.is_some_and(|c| {
+            c.building_locked && c.banner.as_deref() == Some("Look at the batteries")
+        })
+    });
+    let pv = own_edit("SetPv(house: \"mine\", kwp: 4.0)", &house);
+    crate::common::act(&mut student, Action::Edit(pv.clone()));
+    let (message, refused) = said(&student);
+    assert!(refused && message.contains("stopped building"), "{message}");
+    microgrid::class::mirror::send(student.world_mut(), pv, "a smaller array".into());
+    until(&mut host, &mut student, "the host's refusal", |s| {
+        s.world()
+            .resource::<EditHistory>()
+            .message
+            .as_deref()
+            .is_some_and(|m| {
+                m.contains("Not done: a smaller array") && m.contains("stopped building")
+            })
+    });
+    assert_eq!(pv_of(&host), Some(9.5), "the array stayed as it was");
+    crate::common::act(&mut host, Action::Class(ClassAction::LockBuilding(false)));
+
+    // The teacher's outage, then an hour: the student's window islands too.
+    crate::common::act(&mut host, Action::ToggleOutage);
+    for _ in 0..60 {
+        microgrid::sim::step(host.world_mut());
+    }
+    let end = host.world().resource::<SimClock>().steps;
+    until(&mut host, &mut student, "the island", |s| {
+        s.world().resource::<SimClock>().steps == end
+    });
+    let (a, b) = (state_of(host.world_mut()), state_of(student.world_mut()));
+    use microgrid::sim::grid_mode::{GridMode, GridState};
+    assert_ne!(
+        student.world().resource::<GridState>().mode,
+        GridMode::Connected,
+        "the student's window shows the island"
+    );
+    assert!(
+        a == b,
+        "the student's window differs:\nhost:\n{a}\n\nstudent:\n{b}"
+    );
 }

@@ -125,6 +125,19 @@ pub enum Action {
     SetUiSize(u32),
     /// Presenter mode on (`true`) or off.
     SetPresenter(bool),
+    /// The teacher's control of a class (see `modes::class`).
+    Class(ClassAction),
+}
+
+/// What the teacher's window asks of a class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassAction {
+    /// End the class: the results are final, shown and saved.
+    End,
+    /// Stop the students' building (`true`), or let them build again.
+    LockBuilding(bool),
+    /// Show a message to everyone, or take it down.
+    Banner(Option<String>),
 }
 
 /// A panel a script can open.

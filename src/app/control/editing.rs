@@ -75,6 +75,11 @@ impl EditHistory {
         self.say(why, true);
     }
 
+    /// Says `message` where edits are said (not a refusal).
+    pub fn tell(&mut self, message: String) {
+        self.say(message, false);
+    }
+
     fn say(&mut self, message: String, refused: bool) {
         if refused {
             eprintln!("refused: {message}");

@@ -182,6 +182,16 @@ fn clock_and_speed_group(ui: &mut egui::Ui, live: &Live, wide: bool, actions: &m
     };
     ui.label(egui::RichText::new(clock).font(bold(22.0)))
         .on_hover_text(crate::lang::date_time(now));
+    // A student's clock is the class's: the teacher runs it.
+    if live
+        .class
+        .as_deref()
+        .is_some_and(|c| *c == crate::app::modes::class::ClassRole::Student)
+    {
+        ui.label(egui::RichText::new(tr("class.clock")).size(16.0))
+            .on_hover_text(tr("class.clock_hover"));
+        return;
+    }
     let (icon, hover) = if live.clock.paused {
         ("▶", tr("bar.run"))
     } else {

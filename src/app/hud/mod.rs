@@ -8,6 +8,7 @@ mod bars;
 mod build;
 mod challenge;
 mod charts;
+mod class;
 mod demo;
 mod dialogs;
 mod format;
@@ -195,6 +196,8 @@ pub fn plugin(app: &mut App) {
         .init_resource::<KeyShown>()
         .init_resource::<Diagnostics>()
         .init_resource::<PriceSlider>()
+        .init_resource::<class::OfferFields>()
+        .init_resource::<class::BannerField>()
         .init_resource::<build::BuildFields>();
     app.add_observer(show_a_panel);
     // The demo draws its own screens instead of the sandbox's panels.
@@ -204,7 +207,12 @@ pub fn plugin(app: &mut App) {
         (
             keep_the_look,
             (
-                (draw_ui, challenge::challenge_ui, lesson::lesson_ui)
+                (
+                    draw_ui,
+                    challenge::challenge_ui,
+                    lesson::lesson_ui,
+                    class::class_ui,
+                )
                     .chain()
                     .run_if(sandbox.clone()),
                 demo::demo_ui.run_if(resource_exists::<crate::app::modes::demo::DemoMode>),
@@ -316,6 +324,7 @@ struct Live<'w, 's> {
     market: Res<'w, crate::sim::market::Market>,
     edits: Res<'w, crate::app::control::editing::EditHistory>,
     preview: Option<Res<'w, crate::app::control::editing::EditPreview>>,
+    class: Option<Res<'w, crate::app::modes::class::ClassRole>>,
     devices: Query<
         'w,
         's,

@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod challenge;
+pub mod class;
 pub mod demo;
 pub mod lesson;
 

@@ -1,0 +1,283 @@
+//! A class run from the teacher's window (`microgrid host` without
+//! `--headless`): the window's simulation is the class's, at the speed the
+//! teacher chooses, and every student's window runs a copy of it.
+//!
+//! Each copy starts from the same scenario and makes the same changes
+//! before the same steps, so it stays equal to the host's (the simulation
+//! is deterministic). The host records each change where it is made: an
+//! edit as it is rebuilt ([`Reshaped`]), the grid, the price, the weather
+//! and the market as their events fire. After each frame it sends the new
+//! changes and the steps run; a student who comes (or comes back) gets the
+//! start and every change so far.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use bevy::prelude::*;
+use bevy_replicon::prelude::*;
+
+use super::host::{Host, HostOptions, Phase};
+use super::protocol::{Change, Stamped, ToWindow};
+use super::report::HostReport;
+use super::{door, net, queue, table};
+use crate::scenario::Scenario;
+use crate::scenario::edit::{self, Edit};
+use crate::sim::devices::SetWeather;
+use crate::sim::island::SetGridOutage;
+use crate::sim::market::SetMarket;
+use crate::sim::prices::SetPrice;
+use crate::sim::rebuild::Reshaped;
+use crate::sim::{Neighbourhood, SimClock};
+
+/// A live class's systems: [`LiveSystems::Receive`] before the frame's
+/// simulation (hellos, actions, carried out at once), [`LiveSystems::Publish`]
+/// after it (the changes, the steps, the class table).
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LiveSystems {
+    /// Who came, what they sent; their actions carried out.
+    Receive,
+    /// What the students' windows need to follow.
+    Publish,
+}
+
+/// Every change made to the running class, for the students' windows.
+#[derive(Resource, Debug, Clone)]
+pub struct LiveLog {
+    /// The scenario the class began with, as a file holds it.
+    pub start: String,
+    /// Every change, in order.
+    pub changes: Vec<Stamped>,
+    /// How many of them have gone out.
+    sent: usize,
+    /// The steps last announced.
+    reached_sent: Option<u64>,
+    /// The neighbourhood after the last change recorded.
+    last: Scenario,
+    /// A student's edit about to be rebuilt (certain: set just before).
+    pub(super) expected: Option<Edit>,
+    /// The teacher's edit the window is about to carry out (checked
+    /// against what is rebuilt: the window may refuse it).
+    pub teacher_edit: Option<Edit>,
+}
+
+impl LiveLog {
+    fn push(&mut self, before_step: u64, change: Change) {
+        self.changes.push(Stamped {
+            before_step,
+            change,
+        });
+    }
+
+    /// The changes that have gone out to everyone (a newcomer's start
+    /// holds these; the others reach them with everyone).
+    pub fn sent(&self) -> &[Stamped] {
+        &self.changes[..self.sent]
+    }
+}
+
+/// Starts a class in an app that runs the simulation (the window): opens
+/// the socket, seats students, carries out their actions as they come and
+/// tells their windows every change. Gives the address it listens on.
+pub fn start(app: &mut App, mut options: HostOptions) -> Result<SocketAddr, String> {
+    // The teacher ends it: a year at most, as a run may be.
+    options.duration_s = 365 * 86_400;
+    options.students = 0;
+    options.save = None;
+    let start = options.built.scenario.clone();
+    let start_text = edit::to_ron(&start)?;
+    net::add_transport(app);
+    let addr = net::serve(app, options.bind, options.built.house_count() + 8)?;
+    let mut host = super::host::new_host(app.world_mut(), options);
+    host.phase = Phase::Running;
+    app.insert_resource(host);
+    app.insert_resource(LiveLog {
+        start: start_text,
+        changes: Vec::new(),
+        sent: 0,
+        reached_sent: None,
+        last: start,
+        expected: None,
+        teacher_edit: None,
+    });
+    app.configure_sets(
+        Update,
+        (
+            LiveSystems::Receive.before(crate::sim::SimulationFrame),
+            LiveSystems::Publish.after(crate::sim::SimulationFrame),
+        ),
+    );
+    app.add_systems(
+        Update,
+        (
+            door::receive_hellos,
+            door::close_doors,
+            queue::receive,
+            play_now,
+        )
+            .chain()
+            .in_set(LiveSystems::Receive)
+            .run_if(in_state(ServerState::Running)),
+    );
+    app.add_systems(
+        Update,
+        (broadcast, table::publish)
+            .chain()
+            .in_set(LiveSystems::Publish)
+            .run_if(in_state(ServerState::Running)),
+    );
+    app.add_observer(door::came).add_observer(door::left);
+    app.add_observer(record_reshape)
+        .add_observer(record_outage)
+        .add_observer(record_price)
+        .add_observer(record_weather)
+        .add_observer(record_market);
+    Ok(addr)
+}
+
+/// Carries out every checked action now, before the frame's steps.
+fn play_now(world: &mut World) {
+    if world.resource::<Host>().phase != Phase::Running {
+        return;
+    }
+    let clock = world.resource::<SimClock>();
+    let now = clock.now();
+    let played =
+        (clock.steps > 0).then(|| now - chrono::Duration::seconds(i64::from(clock.step_s)));
+    world.resource_mut::<Host>().played_until = played;
+    queue::play_due(world, now, Instant::now());
+}
+
+fn steps(world: &World) -> u64 {
+    world.resource::<SimClock>().steps
+}
+
+/// The neighbourhood rebuilt: the edit it came from when that is known,
+/// else the whole neighbourhood.
+fn record_reshape(
+    _: On<Reshaped>,
+    hood: Res<Neighbourhood>,
+    clock: Res<SimClock>,
+    mut log: ResMut<LiveLog>,
+) {
+    let after = &hood.0.scenario;
+    let expected = log.expected.take();
+    let teacher = log
+        .teacher_edit
+        .take()
+        .filter(|e| edit::apply(e, &log.last).is_ok_and(|built| built.scenario == *after));
+    let change = match expected.or(teacher) {
+        Some(e) => Change::Edit(e),
+        None => match edit::to_ron(after) {
+            Ok(text) => Change::Neighbourhood(text),
+            Err(why) => {
+                // The students' windows cannot follow this one: they say so
+                // when the text does not read.
+                eprintln!("warning: the class's neighbourhood could not be written out: {why}");
+                Change::Neighbourhood(String::new())
+            }
+        },
+    };
+    log.last = after.clone();
+    log.push(clock.steps, change);
+}
+
+fn record_outage(on: On<SetGridOutage>, clock: Res<SimClock>, mut log: ResMut<LiveLog>) {
+    log.push(clock.steps, Change::Outage(on.0));
+}
+
+fn record_price(price: On<SetPrice>, clock: Res<SimClock>, mut log: ResMut<LiveLog>) {
+    log.push(clock.steps, Change::Price(price.0));
+}
+
+fn record_weather(weather: On<SetWeather>, clock: Res<SimClock>, mut log: ResMut<LiveLog>) {
+    log.push(
+        clock.steps,
+        Change::Weather {
+            clouds: weather.cloud_oktas,
+            wind: weather.wind_m_s,
+        },
+    );
+}
+
+fn record_market(market: On<SetMarket>, clock: Res<SimClock>, mut log: ResMut<LiveLog>) {
+    log.push(clock.steps, Change::Market(market.0));
+}
+
+/// Sends the changes not yet out and the steps run, in that order on one
+/// ordered channel: a window never steps past a change it has not heard.
+pub(super) fn broadcast(world: &mut World) {
+    let steps = steps(world);
+    let (fresh, reached) = {
+        let mut log = world.resource_mut::<LiveLog>();
+        let fresh: Vec<Stamped> = log.changes[log.sent..].to_vec();
+        log.sent = log.changes.len();
+        let reached = (log.reached_sent != Some(steps)).then_some(steps);
+        log.reached_sent = Some(steps);
+        (fresh, reached)
+    };
+    for change in fresh {
+        world.write_message(ToClients {
+            targets: SendTargets::All,
+            message: ToWindow::Change(change),
+        });
+    }
+    if let Some(steps) = reached {
+        world.write_message(ToClients {
+            targets: SendTargets::All,
+            message: ToWindow::Reached(steps),
+        });
+    }
+}
+
+/// What a newcomer's window starts from: the class's start and every
+/// change that has gone out (the rest go out to everyone after it).
+pub(super) fn start_message(log: &LiveLog, step_s: u32) -> ToWindow {
+    ToWindow::Start {
+        scenario: log.start.clone(),
+        step_s,
+        changes: log.sent().to_vec(),
+        reached: log.reached_sent.unwrap_or(0),
+    }
+}
+
+/// Ends the class: the simulation stops, students' actions are refused
+/// from now on, and the results are what they are now.
+pub fn end(world: &mut World) -> HostReport {
+    world.resource_mut::<SimClock>().paused = true;
+    world.resource_mut::<Host>().phase = Phase::Finished(Instant::now());
+    super::host::report(world)
+}
+
+/// Stops students' building (`true`) or lets them build again; told to
+/// every window with the class's clock.
+pub fn lock_building(world: &mut World, locked: bool) {
+    world.resource_mut::<Host>().building_locked = locked;
+}
+
+/// Shows `text` to everyone (at most [`super::protocol::MAX_BANNER_CHARS`]
+/// characters, one line), or takes the message down.
+pub fn show_banner(world: &mut World, text: Option<&str>) {
+    let text = text
+        .map(|t| {
+            t.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(super::protocol::MAX_BANNER_CHARS)
+                .collect::<String>()
+        })
+        .filter(|t| !t.is_empty());
+    world.resource_mut::<Host>().banner = text;
+}
+
+/// The class's results as they stand (the window's table).
+pub fn results(world: &mut World) -> HostReport {
+    super::host::report(world)
+}
+
+/// Whether the class is over.
+pub fn is_over(world: &World) -> bool {
+    world
+        .get_resource::<Host>()
+        .is_some_and(|h| matches!(h.phase, Phase::Finished(_)))
+}
