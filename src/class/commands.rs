@@ -56,7 +56,7 @@ pub struct HostArgs {
     #[arg(long, default_value_t = 1.0, requires = "headless")]
     pub days: f64,
     /// Simulated time per step: 30s, 1min, 15min, 1h.
-    #[arg(long, default_value = "1min", value_parser = crate::run::parse_step)]
+    #[arg(long, default_value = "1min", value_parser = crate::run::parse_step, requires = "headless")]
     pub step: u32,
     /// Longest wait for the students, seconds.
     #[arg(long, default_value_t = 60.0, requires = "headless")]
@@ -346,9 +346,19 @@ fn resumed(path: &Path, options: HostOptions) -> Result<HostOptions, String> {
     })
 }
 
+/// Where students reach a host listening at `addr`: listening on every
+/// address, this machine's on the school network (when it has one).
+pub fn reachable(addr: SocketAddr) -> SocketAddr {
+    match (addr.ip().is_unspecified(), super::net::lan_address()) {
+        (true, Some(ip)) => SocketAddr::from((ip, addr.port())),
+        _ => addr,
+    }
+}
+
 /// What the host prints for the students: its address, and the code where
-/// it listens on one IPv4 address.
+/// it listens on one IPv4 address (or on every one, with this machine's).
 pub fn joining_text(class: &str, addr: SocketAddr) -> String {
+    let addr = reachable(addr);
     match addr {
         SocketAddr::V4(v4) if !v4.ip().is_unspecified() => format!(
             "Class \"{class}\" is open. Students join with:  microgrid join {} --name NAME   (code for {addr})",

@@ -83,6 +83,11 @@ pub fn start(app: &mut App, mut options: HostOptions) -> Result<SocketAddr, Stri
     options.duration_s = 365 * 86_400;
     options.students = 0;
     options.save = None;
+    if options.built.weather_series.is_some() || options.built.price_series.is_some() {
+        return Err(
+            "a live class sends its scenario to the students' windows, but not yet its weather or price series files; use a scenario without them, or --headless".into(),
+        );
+    }
     let start = options.built.scenario.clone();
     let start_text = edit::to_ron(&start)?;
     net::add_transport(app);
@@ -244,6 +249,8 @@ pub(super) fn start_message(log: &LiveLog, step_s: u32) -> ToWindow {
 /// from now on, and the results are what they are now.
 pub fn end(world: &mut World) -> HostReport {
     world.resource_mut::<SimClock>().paused = true;
+    // The market's last interval settles, as at the end of a headless class.
+    crate::sim::market::close_open_interval(world);
     world.resource_mut::<Host>().phase = Phase::Finished(Instant::now());
     super::host::report(world)
 }

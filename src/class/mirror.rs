@@ -75,6 +75,9 @@ pub struct Mirror {
     /// the connection was lost), and how often it has.
     retry_at: Option<Instant>,
     tries: u32,
+    /// When the present connection was opened again (one that fails to
+    /// come up in time is tried again).
+    opened_at: Option<Instant>,
 }
 
 /// Most times a window knocks again before it gives up.
@@ -99,6 +102,7 @@ impl Mirror {
             started: 0,
             retry_at: None,
             tries: 0,
+            opened_at: None,
         }
     }
 
@@ -152,13 +156,32 @@ fn knock(
 ) {
     match state.get() {
         ClientState::Connected => mirror.was_connected = true,
-        ClientState::Disconnected if mirror.was_connected && mirror.retry_at.is_none() => {
+        ClientState::Disconnected if mirror.retry_at.is_none() => {
+            // Dropped, or a new try that did not come up within netcode's
+            // time to connect.
+            let failed_try = mirror
+                .opened_at
+                .is_some_and(|t| t.elapsed() > Duration::from_secs(6));
+            if !(mirror.was_connected || failed_try) {
+                return;
+            }
             mirror.was_connected = false;
+            mirror.opened_at = None;
             let over = clocks.iter().any(|c| c.finished);
-            if matches!(mirror.joining, Joining::Following | Joining::Seated) && !over {
+            let knocking = matches!(
+                mirror.joining,
+                Joining::Following | Joining::Seated | Joining::Lost | Joining::Knocking
+            );
+            if knocking && !over {
                 // Knock again: the house is kept under the student's name.
-                mirror.joining = Joining::Lost;
-                mirror.knock_again(Duration::from_secs(2));
+                mirror.joining = if mirror.knock_again(Duration::from_secs(2)) {
+                    Joining::Lost
+                } else {
+                    Joining::Denied(format!(
+                        "no answer from the class at {} after {MAX_TRIES} tries",
+                        mirror.server
+                    ))
+                };
             }
             return;
         }
@@ -192,10 +215,15 @@ fn listen(
     for denied in denials.read() {
         // The host may still hold this student's old connection: it says
         // to try again in a moment.
-        if !(denied.retry && mirror.knock_again(Duration::from_secs(1))) {
+        if denied.retry && mirror.knock_again(Duration::from_secs(1)) {
+            mirror.joining = Joining::Knocking;
+        } else {
             mirror.joining = Joining::Denied(denied.reason.clone());
         }
     }
+    // A start makes the window follow at once: the changes after it in
+    // the same batch are kept (they went out after it on one channel).
+    let mut following = mirror.joining == Joining::Following;
     for message in windows.read() {
         match message {
             ToWindow::Start {
@@ -204,19 +232,15 @@ fn listen(
                 changes,
                 reached,
             } => {
-                if mirror.welcome.is_none() {
-                    continue;
-                }
                 let (scenario, step_s) = (scenario.clone(), *step_s);
                 mirror.queue = changes.iter().cloned().collect();
                 mirror.reached = *reached;
+                following = true;
                 commands.queue(move |world: &mut World| begin(world, &scenario, step_s));
             }
             // Before its start a window keeps nothing: the start holds it.
-            ToWindow::Change(c) if mirror.joining == Joining::Following => {
-                mirror.queue.push_back(c.clone());
-            }
-            ToWindow::Reached(steps) if mirror.joining == Joining::Following => {
+            ToWindow::Change(c) if following => mirror.queue.push_back(c.clone()),
+            ToWindow::Reached(steps) if following => {
                 mirror.reached = mirror.reached.max(*steps);
             }
             _ => {}
@@ -260,6 +284,7 @@ fn reconnect(world: &mut World) {
     mirror.tries += 1;
     mirror.said_hello = false;
     mirror.was_connected = false;
+    mirror.opened_at = Some(Instant::now());
     if let Err(why) = connected {
         mirror.joining = Joining::Denied(why);
     }
@@ -310,6 +335,9 @@ pub fn follow(world: &mut World) {
             let Some(due) = due else { break };
             if let Err(why) = apply(world, &due.change) {
                 world.resource_mut::<Mirror>().joining = Joining::OutOfStep(why);
+                return;
+            }
+            if frame.elapsed() >= CATCH_UP_BUDGET {
                 return;
             }
         }

@@ -57,6 +57,20 @@ fn connection(world: &World) -> ConnectionConfig {
     }
 }
 
+/// This machine's address on the network it would reach others by (the
+/// school's), for a code students can type when the host listens on every
+/// address; `None` without a network. No packet is sent: a UDP socket
+/// "connected" to an address only picks the way out.
+pub fn lan_address() -> Option<std::net::Ipv4Addr> {
+    let socket = UdpSocket::bind(("0.0.0.0", 0)).ok()?;
+    // TEST-NET-1 (RFC 5737): never answered, only routed.
+    socket.connect(("192.0.2.1", 9)).ok()?;
+    match socket.local_addr().ok()?.ip() {
+        std::net::IpAddr::V4(ip) if !ip.is_unspecified() && !ip.is_loopback() => Some(ip),
+        _ => None,
+    }
+}
+
 /// Whether a class could listen at `bind` now (the port is free): said
 /// before anything opens, as [`serve`] would say it.
 pub fn probe(bind: SocketAddr) -> Result<(), String> {

@@ -26,6 +26,15 @@ pub const MAX_PENDING: usize = 1_000;
 /// without being checked.
 pub const MAX_ACTS_PER_S: u32 = 200;
 
+/// Most actions a student's window may send in a second in a live class
+/// (a person clicks; every change goes to every window and into what a
+/// newcomer replays).
+pub const MAX_LIVE_ACTS_PER_S: u32 = 5;
+
+/// Most changes a live class keeps for newcomers to replay; past it the
+/// students' edits are refused (the teacher starts a new class).
+pub const MAX_LIVE_CHANGES: usize = 20_000;
+
 /// Longest the host works on the simulation in one frame, so messages keep
 /// flowing.
 const FRAME_BUDGET: Duration = Duration::from_millis(25);
@@ -49,8 +58,13 @@ pub(super) fn receive(
     mut host: ResMut<Host>,
     clock: Res<SimClock>,
     mut answers: MessageWriter<ToClients<Answer>>,
+    live: Option<Res<super::live::LiveLog>>,
 ) {
     let now = clock.now();
+    let (most_per_s, full) = match &live {
+        Some(log) => (MAX_LIVE_ACTS_PER_S, log.changes.len() >= MAX_LIVE_CHANGES),
+        None => (MAX_ACTS_PER_S, false),
+    };
     for FromClient { client_id, message } in from.read() {
         let Some(client) = client_id.entity() else {
             continue;
@@ -81,9 +95,15 @@ pub(super) fn receive(
                     *rate = (Instant::now(), 0);
                 }
                 rate.1 += 1;
-                if rate.1 > MAX_ACTS_PER_S {
-                    let why =
-                        format!("too many actions at once: at most {MAX_ACTS_PER_S} a second");
+                if rate.1 > most_per_s {
+                    let why = format!("too many actions at once: at most {most_per_s} a second");
+                    answer(&mut answers, client, act.seq, Outcome::Refused(why));
+                    continue;
+                }
+                if full {
+                    let why = format!(
+                        "the class has made {MAX_LIVE_CHANGES} changes, as many as a newcomer's window can replay; the teacher can start a new class"
+                    );
                     answer(&mut answers, client, act.seq, Outcome::Refused(why));
                     continue;
                 }

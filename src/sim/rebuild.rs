@@ -148,7 +148,11 @@ pub(super) fn rebuild_within_step(world: &mut World, built: Built) -> Rebuilt {
             None => fresh.push(i),
         }
     }
-    for (e, _) in by_identity.into_values().flatten() {
+    // In the old devices' order (the map's order differs from run to run,
+    // and the order of despawns orders what is left, and so its sums).
+    let mut gone: Vec<(Entity, usize)> = by_identity.into_values().flatten().collect();
+    gone.sort_by_key(|&(_, i)| i);
+    for (e, _) in gone {
         world.despawn(e);
         done.removed += 1;
     }

@@ -1251,7 +1251,17 @@ fn in_the_windows_each_side_does_only_its_own() {
         let (message, refused) = said(&student);
         assert!(refused && message.contains(says), "{action:?}: {message}");
     }
+    // The teacher's own edit (unsaved in the window), then what would leave
+    // or rewind the class: refused before the unsaved edits' question
+    // could hold it (and its "discard" let it through).
+    let teacher_pv = own_edit("AddPv(house: \"mine\", kwp: 12.0)", "Lindenweg 9");
+    crate::common::act(&mut host, Action::Edit(teacher_pv));
+    assert!(!said(&host).1, "the teacher's edit: {}", said(&host).0);
     for (action, says) in [
+        (
+            Action::Edit(own_edit("RemoveHouse(house: \"mine\")", "Lindenweg 9")),
+            "houses stay",
+        ),
         (Action::Undo, "undo would take back"),
         (
             Action::LoadScenario(repo("scenes/greensboro-tmy.scenario.ron")),
@@ -1306,6 +1316,10 @@ fn in_the_windows_each_side_does_only_its_own() {
         s.world().resource::<SimClock>().steps == end
     });
     let (a, b) = (state_of(host.world_mut()), state_of(student.world_mut()));
+    assert!(
+        a.contains("kwp: 12.0"),
+        "the teacher's array reached the copy too"
+    );
     use microgrid::sim::grid_mode::{GridMode, GridState};
     assert_ne!(
         student.world().resource::<GridState>().mode,
@@ -1316,4 +1330,17 @@ fn in_the_windows_each_side_does_only_its_own() {
         a == b,
         "the student's window differs:\nhost:\n{a}\n\nstudent:\n{b}"
     );
+    // The end: the results stand, the clock stays stopped.
+    crate::common::act(&mut host, Action::Class(ClassAction::End));
+    assert!(matches!(
+        host.world().resource::<ClassRole>(),
+        ClassRole::Teacher {
+            results: Some(_),
+            ..
+        }
+    ));
+    crate::common::act(&mut host, Action::TogglePause);
+    let (message, refused) = said(&host);
+    assert!(refused && message.contains("over"), "{message}");
+    assert!(host.world().resource::<SimClock>().paused);
 }

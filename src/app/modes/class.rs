@@ -89,14 +89,22 @@ pub fn begin(app: &mut App, class: ClassWindow) -> Result<(), String> {
             );
         }
     }
+    // First of the gates: a class refuses what would leave it before the
+    // unsaved edits' question can hold it (and "discard" let it through).
     add_gate(app, class_gate);
+    let mut gates = app
+        .world_mut()
+        .resource_mut::<crate::app::control::queue::ActionGates>();
+    if let Some(last) = gates.0.pop() {
+        gates.0.insert(0, last);
+    }
     Ok(())
 }
 
 /// What students type to join the class at `addr`: its code where it has
 /// one (an IPv4 address), else the address.
 fn join_words(addr: std::net::SocketAddr) -> String {
-    match addr {
+    match crate::class::commands::reachable(addr) {
         std::net::SocketAddr::V4(v4) if !v4.ip().is_unspecified() => crate::class::code::encode(v4),
         _ => format!("ADDRESS:{}", addr.port()),
     }
@@ -190,6 +198,10 @@ fn class_gate(world: &mut World, action: &Action) -> Gate {
 
 /// The teacher keeps the class on its neighbourhood and its history.
 fn teacher_may(world: &mut World, action: &Action) -> Result<Gate, String> {
+    // Once over, the class's results stand: looking only.
+    if live::is_over(world) && !looks_only(action) {
+        return Err(tr("class.is_over").to_owned());
+    }
     match action {
         Action::LoadScenario(_)
         | Action::Reload
@@ -199,6 +211,12 @@ fn teacher_may(world: &mut World, action: &Action) -> Result<Gate, String> {
         | Action::Lesson(_)
         | Action::Demo(_) => Err(tr("class.teacher_stays").to_owned()),
         Action::Undo | Action::Redo => Err(tr("class.no_undo").to_owned()),
+        // The class table follows the houses the class began with.
+        Action::Edit(
+            crate::scenario::edit::Edit::AddHouse { .. }
+            | crate::scenario::edit::Edit::RemoveHouse { .. }
+            | crate::scenario::edit::Edit::RemoveBus { .. },
+        ) => Err(tr("class.houses_stay").to_owned()),
         Action::Edit(e) => {
             // Told to the students' windows as this edit once it is made.
             world.resource_mut::<LiveLog>().teacher_edit = Some(e.clone());
@@ -237,21 +255,30 @@ fn student_may(world: &mut World, action: &Action) -> Result<Gate, String> {
                 .tell(tr!("class.sent", what = what));
             Ok(Gate::Stop)
         }
-        Action::Screenshot(_)
-        | Action::LookAt(_)
-        | Action::SetLanguage(_)
-        | Action::SetGraphics(_)
-        | Action::Quit
-        | Action::CloseWindow
-        | Action::DiscardEdits
-        | Action::KeepEdits
-        | Action::DismissErrors
-        | Action::Preview(_)
-        | Action::Show(_)
-        | Action::SetUiSize(_)
-        | Action::SetPresenter(_) => Ok(Gate::Pass),
+        _ if looks_only(action) => Ok(Gate::Pass),
         _ => Err(tr("class.teachers_control").to_owned()),
     }
+}
+
+/// Whether `action` changes nothing of the class: looking, the window's
+/// own settings, closing it.
+fn looks_only(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Screenshot(_)
+            | Action::LookAt(_)
+            | Action::SetLanguage(_)
+            | Action::SetGraphics(_)
+            | Action::Quit
+            | Action::CloseWindow
+            | Action::DiscardEdits
+            | Action::KeepEdits
+            | Action::DismissErrors
+            | Action::Preview(_)
+            | Action::Show(_)
+            | Action::SetUiSize(_)
+            | Action::SetPresenter(_)
+    )
 }
 
 /// The host's answers to the student's edits, said where edits are said.
@@ -279,8 +306,8 @@ fn turn_to_my_house(
     if mirror.started == turned.0 {
         return;
     }
-    turned.0 = mirror.started;
     if let Some(house) = mirror.house() {
+        turned.0 = mirror.started;
         actions.push(Action::LookAt(house.to_owned()));
     }
 }
