@@ -72,6 +72,14 @@ pub(super) fn top_bar(
     });
 }
 
+/// The window is a student's in a class (the class's controls are the
+/// teacher's: the bar shows their state without them).
+fn is_student(live: &Live) -> bool {
+    live.class
+        .as_deref()
+        .is_some_and(|c| *c == crate::app::modes::class::ClassRole::Student)
+}
+
 /// A button at least as tall as the bar's row.
 fn bar_button(text: egui::RichText, selected: bool) -> egui::Button<'static> {
     egui::Button::selectable(selected, text).min_size(egui::vec2(0.0, 40.0))
@@ -106,6 +114,10 @@ fn grid_state_group(ui: &mut egui::Ui, live: &Live, actions: &mut PendingActions
         })
         .response
         .on_hover_text(tr("bar.state_hover"));
+    // A student sees the grid's state; the outage is the teacher's.
+    if is_student(live) {
+        return;
+    }
     let (label, fill) = if live.grid.manual_outage {
         (
             tr("bar.outage_on"),
@@ -146,6 +158,10 @@ fn price_group(
     let price = live.prices.import_eur_per_kwh;
     ui.label(egui::RichText::new(tr!("bar.grid_price", price = num(price, 2))).font(bold(18.0)))
         .on_hover_text(tr("bar.price_hover"));
+    // A student reads the price; setting it is the teacher's.
+    if is_student(live) {
+        return;
+    }
     let overriding = live.prices.override_import_eur_per_kwh;
     if let Some(p) = overriding {
         price_slider.0 = p;
@@ -183,11 +199,7 @@ fn clock_and_speed_group(ui: &mut egui::Ui, live: &Live, wide: bool, actions: &m
     ui.label(egui::RichText::new(clock).font(bold(22.0)))
         .on_hover_text(crate::lang::date_time(now));
     // A student's clock is the class's: the teacher runs it.
-    if live
-        .class
-        .as_deref()
-        .is_some_and(|c| *c == crate::app::modes::class::ClassRole::Student)
-    {
+    if is_student(live) {
         ui.label(egui::RichText::new(tr("class.clock")).size(16.0))
             .on_hover_text(tr("class.clock_hover"));
         return;
