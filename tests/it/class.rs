@@ -1332,13 +1332,27 @@ fn in_the_windows_each_side_does_only_its_own() {
     );
     // The end: the results stand, the clock stays stopped.
     crate::common::act(&mut host, Action::Class(ClassAction::End));
-    assert!(matches!(
-        host.world().resource::<ClassRole>(),
-        ClassRole::Teacher {
-            results: Some(_),
-            ..
-        }
-    ));
+    let ClassRole::Teacher {
+        results: Some(report),
+        saved: Some(Ok(stem)),
+        ..
+    } = host.world().resource::<ClassRole>().clone()
+    else {
+        panic!("the class's results, saved");
+    };
+    // Saved as the report says (and taken away again: a test's files are
+    // not the user's).
+    let csv = std::fs::read_to_string(format!("{stem}.csv")).expect("the CSV");
+    for ext in ["csv", "json"] {
+        std::fs::remove_file(format!("{stem}.{ext}")).ok();
+    }
+    assert_eq!(report.students.len(), 1);
+    assert!(
+        csv.lines()
+            .nth(1)
+            .is_some_and(|row| row.starts_with("Ada,")),
+        "{csv}"
+    );
     crate::common::act(&mut host, Action::TogglePause);
     let (message, refused) = said(&host);
     assert!(refused && message.contains("over"), "{message}");
