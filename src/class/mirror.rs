@@ -64,8 +64,8 @@ pub struct Mirror {
     was_connected: bool,
     /// The number of the student's last action.
     next_seq: u32,
-    /// What the student sent, by number, and when.
-    pub sent: Vec<(u32, String, Instant)>,
+    /// What the student sent and has no answer for yet, by number.
+    pub sent: Vec<(u32, String)>,
     /// The host's answers not yet shown: what was asked, and what came of it.
     pub answers: VecDeque<(String, Outcome)>,
     /// The copy's neighbourhood was (re)started from the class's: the
@@ -253,7 +253,7 @@ fn listen(
         let asked = mirror
             .sent
             .iter()
-            .position(|(seq, _, _)| *seq == answer.seq)
+            .position(|(seq, _)| *seq == answer.seq)
             .map(|i| mirror.sent.remove(i).1)
             .unwrap_or_default();
         mirror.answers.push_back((asked, answer.outcome.clone()));
@@ -396,7 +396,7 @@ pub fn send(world: &mut World, edit: Edit, what: String) -> u32 {
     let mut mirror = world.resource_mut::<Mirror>();
     mirror.next_seq += 1;
     let seq = mirror.next_seq;
-    mirror.sent.push((seq, what, Instant::now()));
+    mirror.sent.push((seq, what));
     world.write_message(FromStudent::Act(Act {
         seq,
         at: None,

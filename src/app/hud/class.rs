@@ -96,27 +96,20 @@ pub(super) fn class_ui(
                 results_window(ctx, &stage, class, report, saved.as_ref());
                 return Ok(());
             }
-            egui::Window::new(big(tr!("class.title", class = class), 22.0).strong())
-                .id("class".into())
-                .anchor(align, offset)
-                .collapsible(true)
-                .resizable(false)
-                .default_width(width)
-                .show(ctx, |ui| {
-                    ui.set_max_width(width);
-                    ui.label(big(tr("class.join_with"), 16.0));
-                    ui.label(big(join.clone(), 34.0).strong().monospace());
-                    ui.label(big(tr("class.join_hint"), 15.0).color(ink(ui, palette::LIGHT_GREY)));
-                    ui.add_space(6.0);
-                    let here = rows.iter().filter(|s| s.connected).count();
-                    ui.label(big(
-                        tr!("class.here", here = here, seated = rows.len()),
-                        18.0,
-                    ));
-                    table(ui, &rows, true);
-                    ui.add_space(6.0);
-                    teacher_controls(ui, clock, &mut banner, &mut actions);
-                });
+            class_panel(ctx, (align, offset), width, class, |ui| {
+                ui.label(big(tr("class.join_with"), 16.0));
+                ui.label(big(join.clone(), 34.0).strong().monospace());
+                ui.label(big(tr("class.join_hint"), 15.0).color(ink(ui, palette::LIGHT_GREY)));
+                ui.add_space(6.0);
+                let here = rows.iter().filter(|s| s.connected).count();
+                ui.label(big(
+                    tr!("class.here", here = here, seated = rows.len()),
+                    18.0,
+                ));
+                table(ui, &rows, true);
+                ui.add_space(6.0);
+                teacher_controls(ui, clock, &mut banner, &mut actions);
+            });
         }
         ClassRole::Student => {
             let Some(mirror) = mirror else {
@@ -137,6 +130,26 @@ pub(super) fn class_ui(
         }
     }
     Ok(())
+}
+
+/// The class's panel, titled with the class, where `anchor` puts it.
+fn class_panel(
+    ctx: &egui::Context,
+    (align, offset): (egui::Align2, egui::Vec2),
+    width: f32,
+    class: &str,
+    add: impl FnOnce(&mut egui::Ui),
+) {
+    egui::Window::new(big(tr!("class.title", class = class), 22.0).strong())
+        .id("class".into())
+        .anchor(align, offset)
+        .collapsible(true)
+        .resizable(false)
+        .default_width(width)
+        .show(ctx, |ui| {
+            ui.set_max_width(width);
+            add(ui);
+        });
 }
 
 /// The teacher's controls of the class: building on or off, a message to
@@ -346,86 +359,77 @@ fn student_window(
         .welcome
         .as_ref()
         .map_or_else(|| tr("class.joining_title").to_owned(), |w| w.class.clone());
-    egui::Window::new(big(tr!("class.title", class = class), 22.0).strong())
-        .id("class".into())
-        .anchor(align, offset)
-        .collapsible(true)
-        .resizable(false)
-        .default_width(width)
-        .show(ctx, |ui| {
-            ui.set_max_width(width);
-            let (state, colour) = match &mirror.joining {
-                Joining::Knocking => (tr!("class.knocking", at = mirror.server), palette::ORANGE),
-                Joining::Seated => (tr("class.seated").to_owned(), palette::ORANGE),
-                Joining::Following => match clock {
-                    Some(c) if c.finished => (tr("class.over").to_owned(), palette::ORANGE),
-                    _ => (String::new(), palette::GREEN),
-                },
-                Joining::Denied(why) => (tr!("class.denied", why = why), palette::VERMILLION),
-                Joining::Lost => (tr("class.lost").to_owned(), palette::VERMILLION),
-                Joining::OutOfStep(why) => {
-                    (tr!("class.out_of_step", why = why), palette::VERMILLION)
-                }
-            };
-            if !state.is_empty() {
-                ui.label(big(state, 18.0).color(ink(ui, colour)).strong());
-            }
-            let Some(house) = mirror.house() else {
-                return;
-            };
-            ui.label(
-                big(
-                    tr!("class.you_are", name = mirror.name, house = house),
-                    20.0,
-                )
-                .strong(),
-            );
-            let mine = rows.iter().find(|s| s.house == house);
-            if let (Some(s), Some(w)) = (mine, &mirror.welcome) {
-                ui.label(big(
-                    tr!(
-                        "class.my_bill",
-                        bill = cents(s.bill_eur),
-                        shared = format!("{:.1}", s.shared_kwh),
-                        bought = format!("{:.1}", s.bought_local_kwh)
-                    ),
-                    17.0,
-                ));
-                ui.label(big(
-                    tr!(
-                        "class.my_budget",
-                        spent = format!("{:.0}", s.spent_eur),
-                        budget = format!("{:.0}", w.budget_eur)
-                    ),
-                    17.0,
-                ));
-            }
-            let locked = clock.is_some_and(|c| c.building_locked);
-            if locked {
-                ui.label(big(tr("class.locked"), 17.0).color(ink(ui, palette::ORANGE)));
-            }
-            if ui
-                .add_enabled(!locked, egui::Button::new(big(tr("class.build"), 19.0)))
-                .on_hover_text(tr("class.build_hover"))
-                .clicked()
-            {
-                actions.push(Action::LookAt(house.to_owned()));
-                actions.push(Action::Show(Panel::Build));
-            }
-            egui::CollapsingHeader::new(big(tr("class.offer"), 18.0).strong())
-                .id_salt("class offer")
-                .default_open(true)
-                .show(ui, |ui| {
-                    offer_controls(ui, house, hood, prices, offer, actions, !locked)
-                });
-            let here = rows.iter().filter(|s| s.connected).count();
-            egui::CollapsingHeader::new(
-                big(tr!("class.here", here = here, seated = rows.len()), 17.0).strong(),
+    class_panel(ctx, (align, offset), width, &class, |ui| {
+        let (state, colour) = match &mirror.joining {
+            Joining::Knocking => (tr!("class.knocking", at = mirror.server), palette::ORANGE),
+            Joining::Seated => (tr("class.seated").to_owned(), palette::ORANGE),
+            Joining::Following => match clock {
+                Some(c) if c.finished => (tr("class.over").to_owned(), palette::ORANGE),
+                _ => (String::new(), palette::GREEN),
+            },
+            Joining::Denied(why) => (tr!("class.denied", why = why), palette::VERMILLION),
+            Joining::Lost => (tr("class.lost").to_owned(), palette::VERMILLION),
+            Joining::OutOfStep(why) => (tr!("class.out_of_step", why = why), palette::VERMILLION),
+        };
+        if !state.is_empty() {
+            ui.label(big(state, 18.0).color(ink(ui, colour)).strong());
+        }
+        let Some(house) = mirror.house() else {
+            return;
+        };
+        ui.label(
+            big(
+                tr!("class.you_are", name = mirror.name, house = house),
+                20.0,
             )
-            .id_salt("class table")
-            .default_open(false)
-            .show(ui, |ui| table(ui, rows, false));
-        });
+            .strong(),
+        );
+        let mine = rows.iter().find(|s| s.house == house);
+        if let (Some(s), Some(w)) = (mine, &mirror.welcome) {
+            ui.label(big(
+                tr!(
+                    "class.my_bill",
+                    bill = cents(s.bill_eur),
+                    shared = format!("{:.1}", s.shared_kwh),
+                    bought = format!("{:.1}", s.bought_local_kwh)
+                ),
+                17.0,
+            ));
+            ui.label(big(
+                tr!(
+                    "class.my_budget",
+                    spent = format!("{:.0}", s.spent_eur),
+                    budget = format!("{:.0}", w.budget_eur)
+                ),
+                17.0,
+            ));
+        }
+        let locked = clock.is_some_and(|c| c.building_locked);
+        if locked {
+            ui.label(big(tr("class.locked"), 17.0).color(ink(ui, palette::ORANGE)));
+        }
+        if ui
+            .add_enabled(!locked, egui::Button::new(big(tr("class.build"), 19.0)))
+            .on_hover_text(tr("class.build_hover"))
+            .clicked()
+        {
+            actions.push(Action::LookAt(house.to_owned()));
+            actions.push(Action::Show(Panel::Build));
+        }
+        egui::CollapsingHeader::new(big(tr("class.offer"), 18.0).strong())
+            .id_salt("class offer")
+            .default_open(true)
+            .show(ui, |ui| {
+                offer_controls(ui, house, hood, prices, offer, actions, !locked)
+            });
+        let here = rows.iter().filter(|s| s.connected).count();
+        egui::CollapsingHeader::new(
+            big(tr!("class.here", here = here, seated = rows.len()), 17.0).strong(),
+        )
+        .id_salt("class table")
+        .default_open(false)
+        .show(ui, |ui| table(ui, rows, false));
+    });
 }
 
 /// The student's offer: the price they sell at and the most they pay,
