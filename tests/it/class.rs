@@ -1093,13 +1093,21 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
         ],
         "every change was recorded, in order"
     );
-    let seat = host
-        .world_mut()
-        .query::<&Seat>()
-        .iter(host.world())
-        .find(|s| s.house == house)
-        .cloned()
-        .expect("the student's row");
+    // The class table goes out twice a second: wait for the row.
+    let row = |host: &mut App| {
+        host.world_mut()
+            .query::<&Seat>()
+            .iter(host.world())
+            .find(|s| s.house == house)
+            .cloned()
+            .expect("the student's row")
+    };
+    let waited = Instant::now();
+    while row(&mut host).applied < 2 && waited.elapsed() < Duration::from_secs(5) {
+        host.update();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seat = row(&mut host);
     assert_eq!((seat.applied, seat.refused), (2, 0), "{seat:?}");
     let (a, b) = (state_of(host.world_mut()), state_of(student.world_mut()));
     assert!(
