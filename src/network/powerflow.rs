@@ -205,14 +205,10 @@ pub struct PowerFlowModel {
     order: Vec<usize>,
     /// Parent bus of each bus (the root points to itself).
     parent: Vec<usize>,
-    /// Series impedance of the branch to the parent, pu.
-    z_series: Vec<Complex64>,
-    /// Shunt admittance of that branch at the parent's end, pu.
+    /// Shunt admittance of the branch to the parent at the parent's end, pu.
     y_parent_end: Vec<Complex64>,
     /// Shunt admittance of that branch at this bus's end, pu.
     y_child_end: Vec<Complex64>,
-    /// Sum of all branch shunt admittances at each bus, pu.
-    y_shunt: Vec<Complex64>,
     /// Element of the branch to the parent, and whether the parent is its `from` end.
     element: Vec<Option<(Element, bool)>>,
     /// Base current of each bus's voltage level, kA.
@@ -228,6 +224,46 @@ pub struct PowerFlowModel {
     links: Vec<Link>,
     /// The inverse of the links' loop impedance matrix, row-major.
     link_inverse: Vec<Complex64>,
+    /// The tree again, by breadth-first position, for the sweeps.
+    sweep: Sweep,
+}
+
+/// The tree by breadth-first position (position k is bus `order[k]`): what
+/// the sweeps read, laid out in the order they read it.
+#[derive(Debug, Clone)]
+struct Sweep {
+    /// Each position's parent's position (the root's is 0).
+    parent: Vec<usize>,
+    /// Series impedance of the branch to the parent, pu.
+    z: Vec<Complex64>,
+    /// Sum of the branch shunt admittances at the bus, pu.
+    y_shunt: Vec<Complex64>,
+    /// Each link's `from` and `to` positions.
+    links: Vec<(usize, usize)>,
+}
+
+impl Sweep {
+    fn new(
+        order: &[usize],
+        parent: &[usize],
+        z_series: &[Complex64],
+        y_shunt: &[Complex64],
+        links: &[Link],
+    ) -> Self {
+        let mut position = vec![0; parent.len()];
+        for (k, &bus) in order.iter().enumerate() {
+            position[bus] = k;
+        }
+        Self {
+            parent: order.iter().map(|&bus| position[parent[bus]]).collect(),
+            z: order.iter().map(|&bus| z_series[bus]).collect(),
+            y_shunt: order.iter().map(|&bus| y_shunt[bus]).collect(),
+            links: links
+                .iter()
+                .map(|l| (position[l.a], position[l.b]))
+                .collect(),
+        }
+    }
 }
 
 /// A line that closes a loop, solved by compensation (here and, per
@@ -500,16 +536,15 @@ impl PowerFlowModel {
             })
             .collect();
         let link_inverse = loop_impedance_inverse(&links, &order, &parent, &z_series);
+        let sweep = Sweep::new(&order, &parent, &z_series, &y_shunt, &links);
         Self {
             root,
             root_vm_pu: vm_pu,
             root_va_degree: va_degree,
             order,
             parent,
-            z_series,
             y_parent_end,
             y_child_end,
-            y_shunt,
             element,
             i_base_ka,
             shift_degree,
@@ -518,6 +553,7 @@ impl PowerFlowModel {
             transformer: tr.params,
             links,
             link_inverse,
+            sweep,
         }
     }
 
@@ -539,15 +575,20 @@ impl PowerFlowModel {
         options: &SolverOptions,
     ) -> Result<PowerFlow, PowerFlowError> {
         let n = self.bus_count();
-        let s_pu: Vec<Complex64> = (0..n)
-            .map(|i| consumption_mva.get(i).copied().unwrap_or_default() / BASE_MVA)
+        let sweep = &self.sweep;
+        let m = self.order.len();
+        // The sweeps work in breadth-first positions (position k is bus
+        // order[k]): each array is walked in order, with no bus index
+        // between (8 % off a solve of the default).
+        let s_pu: Vec<Complex64> = self
+            .order
+            .iter()
+            .map(|&i| consumption_mva.get(i).copied().unwrap_or_default() / BASE_MVA)
             .collect();
-        let v_root = Complex64::from_polar(self.root_vm_pu, 0.0);
-        let mut v = vec![Complex64::ZERO; n];
-        for &i in &self.order {
-            v[i] = v_root;
-        }
-        let mut current = vec![Complex64::ZERO; n];
+        let mut v = vec![Complex64::from_polar(self.root_vm_pu, 0.0); m];
+        // Bus-indexed voltages for the loops' compensation (meshed networks only).
+        let mut v_bus = vec![Complex64::ZERO; if self.links.is_empty() { 0 } else { n }];
+        let mut current = vec![Complex64::ZERO; m];
         let mut link_current = vec![Complex64::ZERO; self.links.len()];
         let mut iterations = 0;
         loop {
@@ -555,14 +596,20 @@ impl PowerFlowModel {
             self.backward_sweep(&s_pu, &v, &link_current, &mut current);
             // Squared magnitudes in the loop: no square root per bus.
             let mut max_change_sqr = 0.0f64;
-            let mut weakest = (self.root, f64::INFINITY);
-            for &c in &self.order[1..] {
-                let new_v = v[self.parent[c]] - self.z_series[c] * current[c];
-                max_change_sqr = max_change_sqr.max((new_v - v[c]).norm_sqr());
-                v[c] = new_v;
+            let mut weakest = (0, f64::INFINITY);
+            for k in 1..m {
+                let new_v = v[sweep.parent[k]] - sweep.z[k] * current[k];
+                // Plain comparisons, not f64::max: the NaN-aware blend made
+                // a chain of dependent instructions through every bus. A
+                // NaN voltage is caught below as the weakest bus.
+                let change_sqr = (new_v - v[k]).norm_sqr();
+                if change_sqr > max_change_sqr {
+                    max_change_sqr = change_sqr;
+                }
+                v[k] = new_v;
                 let vm_sqr = new_v.norm_sqr();
                 if vm_sqr.is_nan() || vm_sqr < weakest.1 {
-                    weakest = (c, vm_sqr);
+                    weakest = (k, vm_sqr);
                 }
             }
             let mut max_change = max_change_sqr.sqrt();
@@ -570,7 +617,7 @@ impl PowerFlowModel {
             if weakest.1.is_nan() || weakest.1 < options.collapse_vm_pu || !max_change.is_finite() {
                 return Err(PowerFlowError::VoltageCollapse {
                     iterations,
-                    bus: weakest.0,
+                    bus: self.order[weakest.0],
                     vm_pu: if weakest.1.is_finite() {
                         weakest.1
                     } else {
@@ -578,7 +625,10 @@ impl PowerFlowModel {
                     },
                 });
             }
-            max_change = max_change.max(self.compensate(&v, &mut link_current));
+            if !self.links.is_empty() {
+                self.scatter(&v, &mut v_bus);
+                max_change = max_change.max(self.compensate(&v_bus, &mut link_current));
+            }
             if max_change < options.tolerance_pu {
                 break;
             }
@@ -590,7 +640,18 @@ impl PowerFlowModel {
             }
         }
         self.backward_sweep(&s_pu, &v, &link_current, &mut current);
-        Ok(self.results(&v, &current, &link_current, iterations))
+        let mut current_bus = vec![Complex64::ZERO; n];
+        self.scatter(&current, &mut current_bus);
+        let mut v_by_bus = vec![Complex64::ZERO; n];
+        self.scatter(&v, &mut v_by_bus);
+        Ok(self.results(&v_by_bus, &current_bus, &link_current, iterations))
+    }
+
+    /// Puts values by breadth-first position into `out` by bus.
+    fn scatter(&self, by_position: &[Complex64], out: &mut [Complex64]) {
+        for (&bus, &x) in self.order.iter().zip(by_position) {
+            out[bus] = x;
+        }
     }
 
     /// Corrects the links' currents by their voltage mismatch (the drop
@@ -600,9 +661,10 @@ impl PowerFlowModel {
         compensate_links(&self.links, &self.link_inverse, v, link_current)
     }
 
-    /// Sums currents from the leaves to the root: `current[c]` becomes the
-    /// series current from `parent[c]` into the subtree of `c`. A link's
-    /// current leaves at its `from` bus and arrives at its `to` bus.
+    /// Sums currents from the leaves to the root, by breadth-first
+    /// position: `current[k]` becomes the series current from position
+    /// k's parent into its subtree. A link's current leaves at its `from`
+    /// bus and arrives at its `to` bus.
     fn backward_sweep(
         &self,
         s_pu: &[Complex64],
@@ -610,16 +672,18 @@ impl PowerFlowModel {
         link_current: &[Complex64],
         current: &mut [Complex64],
     ) {
-        for &i in &self.order {
-            current[i] = (s_pu[i] / v[i]).conj() + self.y_shunt[i] * v[i];
+        let sweep = &self.sweep;
+        for (((i, s), v), y) in current.iter_mut().zip(s_pu).zip(v).zip(&sweep.y_shunt) {
+            // conj(S / V) = conj(S) V / |V|^2: one division, not two.
+            *i = s.conj() * v / v.norm_sqr() + y * v;
         }
-        for (l, j) in self.links.iter().zip(link_current) {
-            current[l.a] += j;
-            current[l.b] -= j;
+        for (&(a, b), j) in sweep.links.iter().zip(link_current) {
+            current[a] += j;
+            current[b] -= j;
         }
-        for &c in self.order[1..].iter().rev() {
-            let flow = current[c];
-            current[self.parent[c]] += flow;
+        for k in (1..current.len()).rev() {
+            let flow = current[k];
+            current[sweep.parent[k]] += flow;
         }
     }
 
@@ -638,8 +702,8 @@ impl PowerFlowModel {
             let s_f = v[l.a] * i_from.conj() * BASE_MVA;
             let s_t = v[l.b] * i_to.conj() * BASE_MVA;
             let (ka_f, ka_t) = (
-                i_from.norm() * self.i_base_ka[l.a],
-                i_to.norm() * self.i_base_ka[l.b],
+                magnitude(i_from) * self.i_base_ka[l.a],
+                magnitude(i_to) * self.i_base_ka[l.b],
             );
             lines[l.line] = BranchFlow {
                 p_from_mw: s_f.re,
@@ -664,8 +728,8 @@ impl PowerFlowModel {
             let i_child = -current[c] + self.y_child_end[c] * v[c];
             let s_parent = v[p] * i_parent.conj() * BASE_MVA;
             let s_child = v[c] * i_child.conj() * BASE_MVA;
-            let ka_parent = i_parent.norm() * self.i_base_ka[p];
-            let ka_child = i_child.norm() * self.i_base_ka[c];
+            let ka_parent = magnitude(i_parent) * self.i_base_ka[p];
+            let ka_child = magnitude(i_child) * self.i_base_ka[c];
             let ((s_f, i_f), (s_t, i_t)) = if parent_is_from {
                 ((s_parent, ka_parent), (s_child, ka_child))
             } else {
@@ -698,15 +762,16 @@ impl PowerFlowModel {
             }
         }
         let s_root = v[self.root] * current[self.root].conj() * BASE_MVA;
+        let vm_pu: Vec<f64> = v.iter().copied().map(magnitude).collect();
         let lv_range_pu = (0..n)
             .filter(|&i| self.low_voltage[i])
-            .map(|i| v[i].norm())
+            .map(|i| vm_pu[i])
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
                 (lo.min(x), hi.max(x))
             });
         PowerFlow {
             iterations,
-            vm_pu: v.iter().map(|x| x.norm()).collect(),
+            vm_pu,
             va_degree: (0..n)
                 .map(|i| v[i].arg().to_degrees() + self.root_va_degree + self.shift_degree[i])
                 .collect(),
@@ -718,6 +783,13 @@ impl PowerFlowModel {
             phase_range_pu: Vec::new(),
         }
     }
+}
+
+/// |z| for values near 1 pu: the square root of |z|^2, where `norm` calls
+/// `hypot` (guarded against overflow that per-unit values never reach, and
+/// several times slower).
+fn magnitude(z: Complex64) -> f64 {
+    z.norm_sqr().sqrt()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use chrono::{Datelike, NaiveDateTime, Timelike, Weekday};
 use rand::{RngExt, rngs::StdRng};
 
-use super::weather::{ar1, standard_normal};
+use super::weather::{Ar1Step, standard_normal};
 
 /// BDEW season.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,18 @@ pub fn h0_static_w(time: NaiveDateTime) -> f64 {
 
 /// Mean household demand in kW at `time` for a house using `annual_kwh` a year.
 pub fn household_kw(annual_kwh: f64, time: NaiveDateTime) -> f64 {
-    h0_static_w(time) * dynamisation_factor(time.ordinal()) / 1000.0 * annual_kwh / 1000.0
+    scaled_kw(h0_dynamised_w(time), annual_kwh)
+}
+
+/// H0 mean power in W for 1000 kWh/a at `time`, dynamised: the same for
+/// every house at one time (see [`scaled_kw`]).
+pub fn h0_dynamised_w(time: NaiveDateTime) -> f64 {
+    h0_static_w(time) * dynamisation_factor(time.ordinal())
+}
+
+/// A house's mean demand in kW from [`h0_dynamised_w`] and its annual energy.
+pub fn scaled_kw(h0_dynamised_w: f64, annual_kwh: f64) -> f64 {
+    h0_dynamised_w / 1000.0 * annual_kwh / 1000.0
 }
 
 /// Share of household energy in appliance events.
@@ -138,6 +149,8 @@ pub struct HouseholdNoise {
     z: f64,
     event_kw: f64,
     event_left_s: f64,
+    /// The base load's AR(1) step, kept while the step length stays.
+    base_step: Option<Ar1Step>,
 }
 
 impl HouseholdNoise {
@@ -147,13 +160,18 @@ impl HouseholdNoise {
             z: standard_normal(rng),
             event_kw: 0.0,
             event_left_s: 0.0,
+            base_step: None,
         }
     }
 
     /// The house's mean power over the next `dt_s` seconds, kW, when the
     /// H0 mean is `mean_kw`. Its expectation is `mean_kw`.
     pub fn demand_kw(&mut self, mean_kw: f64, dt_s: f64, rng: &mut StdRng) -> f64 {
-        self.z = ar1(self.z, dt_s, BASE_TAU_S, rng);
+        let step = match self.base_step {
+            Some(step) if step.dt_s == dt_s => step,
+            _ => *self.base_step.insert(Ar1Step::new(dt_s, BASE_TAU_S)),
+        };
+        self.z = step.next(self.z, rng);
         let base = (1.0 - EVENT_SHARE)
             * mean_kw
             * (BASE_SIGMA * self.z - BASE_SIGMA * BASE_SIGMA / 2.0).exp();

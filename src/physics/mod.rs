@@ -7,5 +7,6 @@ pub mod ev;
 pub mod frequency;
 pub mod solar;
 pub mod storage;
+pub mod sun_track;
 pub mod weather;
 pub mod wind;

@@ -39,6 +39,12 @@ pub struct SunPosition {
 }
 
 impl SunPosition {
+    /// The sun straight below: what a time SPA cannot handle reads as.
+    pub const BELOW_HORIZON: SunPosition = SunPosition {
+        zenith_deg: 180.0,
+        azimuth_deg: 0.0,
+    };
+
     /// Elevation above the horizon, degrees.
     pub fn elevation_deg(&self) -> f64 {
         90.0 - self.zenith_deg
@@ -135,13 +141,66 @@ pub fn plane_of_array_w_m2(
     tilt_deg: f64,
     azimuth_deg: f64,
 ) -> f64 {
-    let (zs, as_) = (sun.zenith_deg.to_radians(), sun.azimuth_deg.to_radians());
-    let (tb, ab) = (tilt_deg.to_radians(), azimuth_deg.to_radians());
-    let cos_aoi = (zs.cos() * tb.cos() + zs.sin() * tb.sin() * (as_ - ab).cos()).max(0.0);
+    irradiance_on(
+        ghi,
+        dni,
+        dhi,
+        &Facing::from(sun),
+        &Facing::new(tilt_deg, azimuth_deg),
+    )
+}
+
+/// [`plane_of_array_w_m2`] with the sun's and the plane's angles as their
+/// cosines and sines, for many planes under one sun.
+pub fn irradiance_on(ghi: f64, dni: f64, dhi: f64, sun: &Facing, plane: &Facing) -> f64 {
+    if ghi <= 0.0 && dni <= 0.0 && dhi <= 0.0 {
+        // Night: nothing to tilt.
+        return 0.0;
+    }
+    let cos_aoi = sun.cos_angle_to(plane).max(0.0);
     let beam = dni * cos_aoi;
-    let sky = dhi * (1.0 + tb.cos()) / 2.0;
-    let ground = ALBEDO * ghi * (1.0 - tb.cos()) / 2.0;
+    let sky = dhi * (1.0 + plane.cos_zenith) / 2.0;
+    let ground = ALBEDO * ghi * (1.0 - plane.cos_zenith) / 2.0;
     (beam + sky + ground).max(0.0)
+}
+
+/// A direction (the sun's) or a plane's normal (its tilt from the
+/// horizontal and the azimuth it faces) as the cosines and sines the
+/// plane-of-array geometry needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Facing {
+    cos_zenith: f64,
+    sin_zenith: f64,
+    cos_azimuth: f64,
+    sin_azimuth: f64,
+}
+
+impl Facing {
+    /// From a zenith angle (a plane: its tilt) and an azimuth, degrees.
+    pub fn new(zenith_deg: f64, azimuth_deg: f64) -> Self {
+        let (sin_zenith, cos_zenith) = zenith_deg.to_radians().sin_cos();
+        let (sin_azimuth, cos_azimuth) = azimuth_deg.to_radians().sin_cos();
+        Self {
+            cos_zenith,
+            sin_zenith,
+            cos_azimuth,
+            sin_azimuth,
+        }
+    }
+
+    /// Cosine of the angle between the two directions:
+    /// cos z1 cos z2 + sin z1 sin z2 cos(a1 - a2).
+    pub fn cos_angle_to(&self, other: &Facing) -> f64 {
+        let cos_azimuths =
+            self.cos_azimuth * other.cos_azimuth + self.sin_azimuth * other.sin_azimuth;
+        self.cos_zenith * other.cos_zenith + self.sin_zenith * other.sin_zenith * cos_azimuths
+    }
+}
+
+impl From<SunPosition> for Facing {
+    fn from(sun: SunPosition) -> Self {
+        Self::new(sun.zenith_deg, sun.azimuth_deg)
+    }
 }
 
 /// Cell temperature by the NOCT model, C.

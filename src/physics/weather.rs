@@ -146,8 +146,36 @@ impl WeatherState {
 
 /// One step of a unit-variance Gaussian AR(1) process with time constant `tau_s`.
 pub fn ar1(z: f64, dt_s: f64, tau_s: f64, rng: &mut StdRng) -> f64 {
-    let phi = (-dt_s / tau_s).exp();
-    phi * z + (1.0 - phi * phi).sqrt() * standard_normal(rng)
+    Ar1Step::new(dt_s, tau_s).next(z, rng)
+}
+
+/// The constants of an AR(1) step of `dt_s` with time constant `tau_s`,
+/// for a process stepped many times with the same step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ar1Step {
+    /// Seconds a step.
+    pub dt_s: f64,
+    /// How much of the last value stays: exp(-dt / tau).
+    phi: f64,
+    /// Weight of the new draw: sqrt(1 - phi^2), keeping unit variance.
+    innovation: f64,
+}
+
+impl Ar1Step {
+    /// The step of `dt_s` seconds with time constant `tau_s`.
+    pub fn new(dt_s: f64, tau_s: f64) -> Self {
+        let phi = (-dt_s / tau_s).exp();
+        Self {
+            dt_s,
+            phi,
+            innovation: (1.0 - phi * phi).sqrt(),
+        }
+    }
+
+    /// The value after `z`, one step on.
+    pub fn next(&self, z: f64, rng: &mut StdRng) -> f64 {
+        self.phi * z + self.innovation * standard_normal(rng)
+    }
 }
 
 /// A standard normal draw (Box-Muller).

@@ -7,12 +7,13 @@ use chrono::Datelike;
 use num_complex::Complex64;
 use rand::{SeedableRng, rngs::StdRng};
 
-use super::snapshot::{Environment, device_power};
+use super::snapshot::{Environment, device_power_under};
 use super::{Neighbourhood, SimClock, SimSettings, SimulationStep, SimulationSystems};
-use crate::physics::demand::{HouseholdNoise, household_kw};
+use crate::physics::demand::{HouseholdNoise, h0_dynamised_w, scaled_kw};
 use crate::physics::ev::{EvSpec, EvState};
 use crate::physics::solar;
 use crate::physics::storage::{BatteryRating, self_consumption_kw};
+use crate::physics::sun_track::SunTrack;
 use crate::physics::weather::{WeatherState, cloudy_ghi_w_m2};
 use crate::scenario::DeviceKind;
 
@@ -40,6 +41,11 @@ pub struct SetWeather {
     /// Wind at the reference height, m/s, or `None` for the generated wind.
     pub wind_m_s: Option<f64>,
 }
+
+/// The sun's track through the run (SPA on the hour, interpolated between:
+/// see [`crate::physics::sun_track`]).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct SunTracker(pub SunTrack);
 
 /// A device of the neighbourhood: index into [`crate::scenario::Built::devices`].
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +138,7 @@ pub(super) fn reset(world: &mut World) {
         wind_override_m_s: None,
     });
     world.insert_resource(CurrentEnvironment::default());
+    world.insert_resource(SunTracker::default());
     for (i, device) in built.devices.iter().enumerate() {
         spawn_device(world, i, device, seed, start);
     }
@@ -214,6 +221,7 @@ fn update_environment(
     clock: Res<SimClock>,
     hood: Res<Neighbourhood>,
     mut weather: ResMut<WeatherModel>,
+    mut sun_track: ResMut<SunTracker>,
     mut env: ResMut<CurrentEnvironment>,
 ) {
     let scenario = &hood.0.scenario;
@@ -229,7 +237,10 @@ fn update_environment(
         now.ordinal(),
         f64::from(clock.step_s),
     );
-    let sun = super::snapshot::sun_at(scenario, now);
+    let sun = sun_track
+        .0
+        .at(super::snapshot::observer(scenario), now)
+        .unwrap_or(solar::SunPosition::BELOW_HORIZON);
     let clear = solar::clear_sky_ghi_w_m2(sun.zenith_deg);
     let hour = super::snapshot::hour_of_day(now);
     let climate_c = solar::typical_air_temperature_c(now.ordinal(), hour);
@@ -298,6 +309,7 @@ fn update_households(
 ) {
     let now = clock.now();
     let dt_s = f64::from(clock.step_s);
+    let h0_w = h0_dynamised_w(now);
     for (index, mut noise, mut rng, mut power) in &mut houses {
         let Some(DeviceKind::Household {
             annual_kwh,
@@ -309,7 +321,7 @@ fn update_households(
         };
         let p = noise
             .0
-            .demand_kw(household_kw(*annual_kwh, now), dt_s, &mut rng.0);
+            .demand_kw(scaled_kw(h0_w, *annual_kwh), dt_s, &mut rng.0);
         let q = p * (1.0 / (power_factor * power_factor) - 1.0).max(0.0).sqrt();
         *power = DevicePower { p_kw: p, q_kvar: q };
     }
@@ -329,11 +341,12 @@ fn update_generation(
     mut devices: Query<(&DeviceIndex, &mut DevicePower), OnlyGenerators>,
 ) {
     let now = clock.now();
+    let sun = env.0.sun_facing();
     for (index, mut power) in &mut devices {
         let Some(device) = hood.0.devices.get(index.0) else {
             continue;
         };
-        let s = device_power(device, &hood.0.scenario, &env.0, now);
+        let s = device_power_under(device, &hood.0.scenario, &env.0, &sun, now);
         *power = DevicePower {
             p_kw: s.re,
             q_kvar: s.im,
@@ -384,12 +397,14 @@ pub(super) fn dispatch_batteries(
     others: Query<(&DeviceIndex, &DevicePower), Without<BatteryState>>,
     mut batteries: Query<(&DeviceIndex, &mut BatteryState, &mut DevicePower)>,
     mut decisions: ResMut<super::why::Decisions>,
+    mut house_net_kw: Local<Vec<f64>>,
 ) {
     use super::why::BatteryDecision;
     use crate::scenario::tariff::Strategy;
     let dt_h = f64::from(clock.step_s) / 3600.0;
     let controller = &hood.0.scenario.controller;
-    let mut house_net_kw = vec![0.0; hood.0.house_count()];
+    house_net_kw.clear();
+    house_net_kw.resize(hood.0.house_count(), 0.0);
     for (index, power) in &others {
         if let Some(h) = hood.0.devices.get(index.0).and_then(|d| d.house) {
             house_net_kw[h] += power.p_kw;

@@ -33,6 +33,13 @@ pub struct Environment {
     pub cloud_oktas: f64,
 }
 
+impl Environment {
+    /// The sun's direction as the plane-of-array geometry takes it.
+    pub fn sun_facing(&self) -> solar::Facing {
+        solar::Facing::new(self.sun_zenith_deg, self.sun_azimuth_deg)
+    }
+}
+
 /// The sun over the scenario's location at local time `time` (below the
 /// horizon, at zenith 180 degrees, for times SPA cannot handle).
 pub fn sun_at(scenario: &Scenario, time: NaiveDateTime) -> solar::SunPosition {
@@ -43,10 +50,17 @@ pub fn sun_at(scenario: &Scenario, time: NaiveDateTime) -> solar::SunPosition {
         loc.latitude_deg,
         loc.longitude_deg,
     )
-    .unwrap_or(solar::SunPosition {
-        zenith_deg: 180.0,
-        azimuth_deg: 0.0,
-    })
+    .unwrap_or(solar::SunPosition::BELOW_HORIZON)
+}
+
+/// The scenario's place and clock, for a [`SunTrack`](crate::physics::sun_track::SunTrack).
+pub fn observer(scenario: &Scenario) -> crate::physics::sun_track::Observer {
+    let loc = scenario.location;
+    crate::physics::sun_track::Observer {
+        utc_offset_hours: loc.utc_offset_hours,
+        latitude_deg: loc.latitude_deg,
+        longitude_deg: loc.longitude_deg,
+    }
 }
 
 /// Hours since midnight, with minutes as a fraction.
@@ -80,6 +94,17 @@ pub fn device_power(
     env: &Environment,
     time: NaiveDateTime,
 ) -> Complex64 {
+    device_power_under(device, scenario, env, &env.sun_facing(), time)
+}
+
+/// [`device_power`] with the sun's direction worked out once for many devices.
+pub fn device_power_under(
+    device: &Device,
+    scenario: &Scenario,
+    env: &Environment,
+    sun: &solar::Facing,
+    time: NaiveDateTime,
+) -> Complex64 {
     match &device.kind {
         DeviceKind::Household {
             annual_kwh,
@@ -91,17 +116,12 @@ pub fn device_power(
             Complex64::new(p, q)
         }
         DeviceKind::Pv(pv) => {
-            let sun = solar::SunPosition {
-                zenith_deg: env.sun_zenith_deg,
-                azimuth_deg: env.sun_azimuth_deg,
-            };
-            let poa = solar::plane_of_array_w_m2(
+            let poa = solar::irradiance_on(
                 env.ghi_w_m2,
                 env.dni_w_m2,
                 env.dhi_w_m2,
                 sun,
-                pv.tilt_deg,
-                pv.azimuth_deg,
+                &solar::Facing::new(pv.tilt_deg, pv.azimuth_deg),
             );
             Complex64::new(-solar::pv_ac_kw(poa, env.air_c, pv.kwp), 0.0)
         }
