@@ -486,7 +486,7 @@ pub fn pandapower_case(
             case.res_bus = f
                 .vm_pu
                 .iter()
-                .zip(&f.va_degree)
+                .zip(f.va_degree())
                 .map(|(&vm_pu, &va_degree)| ResBus { vm_pu, va_degree })
                 .collect();
             case.res_line = f

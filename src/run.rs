@@ -566,75 +566,81 @@ fn run_steps(
         writeln!(f.out, "{TRADES_CSV_HEADER}").map_err(io)?;
     }
     let mut cleared = 0;
-    for i in 0..steps {
-        play_due(app.world_mut(), &options.script, played);
-        sim::step(app.world_mut());
-        if i + 1 == steps {
-            sim::market::close_open_interval(app.world_mut());
-        }
-        let world = app.world();
-        on_step(world);
-        let market = world.resource::<Market>();
-        if market.cleared != cleared {
-            cleared = market.cleared;
-            if let Some(f) = trades.as_deref_mut() {
-                write_trades(&mut f.out, market).map_err(io)?;
+    // The step schedule is taken out of the world once for the whole run,
+    // not once a step (4 % of a year).
+    let world = app.world_mut();
+    world.schedule_scope(sim::SimulationStep, |world, schedule| {
+        for i in 0..steps {
+            play_due(world, &options.script, played);
+            sim::step_with(world, schedule);
+            if i + 1 == steps {
+                sim::market::close_open_interval(world);
             }
-        }
-        if let Some(f) = csv.as_deref_mut() {
-            step_row(
-                &mut row,
-                world.resource::<StepRecord>(),
-                &world.resource::<CurrentEnvironment>().0,
-                f64::from(options.step_s) / 3600.0,
-            );
-            f.out.write_all(row.as_bytes()).map_err(io)?;
-        }
-        if let Some(f) = per_house.as_deref_mut() {
-            for (sum, h) in house_sums
-                .iter_mut()
-                .zip(&world.resource::<HousePowers>().0)
-            {
-                sum.load_kw += h.load_kw;
-                sum.pv_kw += h.pv_kw;
-                sum.battery_kw += h.battery_kw;
-                sum.ev_kw += h.ev_kw;
-            }
-            in_interval += 1;
-            if in_interval == per_house_every || i + 1 == steps {
-                let n = f64::from(in_interval);
-                let energy = &world.resource::<EnergyTotals>().houses;
-                for (h, (sum, e)) in house_sums.iter_mut().zip(energy).enumerate() {
-                    let name = csv_text(&built.scenario.houses[h].name);
-                    let mean = HousePower {
-                        load_kw: sum.load_kw / n,
-                        pv_kw: sum.pv_kw / n,
-                        battery_kw: sum.battery_kw / n,
-                        ev_kw: sum.ev_kw / n,
-                    };
-                    writeln!(
-                        f.out,
-                        "{},{name},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3}",
-                        interval_start.format("%Y-%m-%d %H:%M"),
-                        no_negative_zero(mean.load_kw, 3),
-                        no_negative_zero(mean.pv_kw, 3),
-                        no_negative_zero(mean.battery_kw, 3),
-                        no_negative_zero(mean.ev_kw, 3),
-                        no_negative_zero(mean.net_kw(), 3),
-                        e.import_kwh,
-                        e.export_kwh
-                    )
-                    .map_err(io)?;
-                    *sum = HousePower::default();
+            let world: &World = world;
+            on_step(world);
+            let market = world.resource::<Market>();
+            if market.cleared != cleared {
+                cleared = market.cleared;
+                if let Some(f) = trades.as_deref_mut() {
+                    write_trades(&mut f.out, market).map_err(io)?;
                 }
-                in_interval = 0;
-                interval_start = world.resource::<SimClock>().now();
+            }
+            if let Some(f) = csv.as_deref_mut() {
+                step_row(
+                    &mut row,
+                    world.resource::<StepRecord>(),
+                    &world.resource::<CurrentEnvironment>().0,
+                    f64::from(options.step_s) / 3600.0,
+                );
+                f.out.write_all(row.as_bytes()).map_err(io)?;
+            }
+            if let Some(f) = per_house.as_deref_mut() {
+                for (sum, h) in house_sums
+                    .iter_mut()
+                    .zip(&world.resource::<HousePowers>().0)
+                {
+                    sum.load_kw += h.load_kw;
+                    sum.pv_kw += h.pv_kw;
+                    sum.battery_kw += h.battery_kw;
+                    sum.ev_kw += h.ev_kw;
+                }
+                in_interval += 1;
+                if in_interval == per_house_every || i + 1 == steps {
+                    let n = f64::from(in_interval);
+                    let energy = &world.resource::<EnergyTotals>().houses;
+                    for (h, (sum, e)) in house_sums.iter_mut().zip(energy).enumerate() {
+                        let name = csv_text(&built.scenario.houses[h].name);
+                        let mean = HousePower {
+                            load_kw: sum.load_kw / n,
+                            pv_kw: sum.pv_kw / n,
+                            battery_kw: sum.battery_kw / n,
+                            ev_kw: sum.ev_kw / n,
+                        };
+                        writeln!(
+                            f.out,
+                            "{},{name},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3}",
+                            interval_start.format("%Y-%m-%d %H:%M"),
+                            no_negative_zero(mean.load_kw, 3),
+                            no_negative_zero(mean.pv_kw, 3),
+                            no_negative_zero(mean.battery_kw, 3),
+                            no_negative_zero(mean.ev_kw, 3),
+                            no_negative_zero(mean.net_kw(), 3),
+                            e.import_kwh,
+                            e.export_kwh
+                        )
+                        .map_err(io)?;
+                        *sum = HousePower::default();
+                    }
+                    in_interval = 0;
+                    interval_start = world.resource::<SimClock>().now();
+                }
+            }
+            if i % 512 == 0 {
+                bar.set_position(i);
             }
         }
-        if i % 512 == 0 {
-            bar.set_position(i);
-        }
-    }
+        Ok::<(), String>(())
+    })?;
     bar.finish_and_clear();
     Ok(started.elapsed().as_secs_f64())
 }

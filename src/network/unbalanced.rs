@@ -1037,11 +1037,11 @@ mod tests {
             let va = flow.va_degree(b);
             assert!((vm[0] - balanced.vm_pu[b]).abs() < 1e-9, "bus {b}: {vm:?}");
             assert!((vm[1] - vm[2]).abs() < 1e-9 && (vm[0] - vm[1]).abs() < 1e-9);
-            let d = (va[0] - balanced.va_degree[b] + 540.0).rem_euclid(360.0) - 180.0;
+            let d = (va[0] - balanced.va_degree()[b] + 540.0).rem_euclid(360.0) - 180.0;
             assert!(
                 d.abs() < 1e-7,
                 "bus {b}: {va:?} against {}",
-                balanced.va_degree[b]
+                balanced.va_degree()[b]
             );
             assert!(flow.unbalance_percent(b) < 1e-9);
         }

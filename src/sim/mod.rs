@@ -25,7 +25,7 @@ pub mod why;
 
 use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 use bevy::prelude::*;
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
 
 use crate::scenario::Built;
 
@@ -80,6 +80,10 @@ pub struct SimClock {
     pub stop_at_step: Option<u64>,
     /// Real time owed to the simulation, in simulated seconds.
     backlog_s: f64,
+    /// [`Self::now`] as last worked out, with the start, step length and
+    /// steps it was worked out for (a dozen systems ask for it every step,
+    /// and date arithmetic is not free).
+    now_at: (NaiveDateTime, u32, u64, NaiveDateTime),
 }
 
 impl SimClock {
@@ -99,12 +103,31 @@ impl SimClock {
             frame_budget_ms: None,
             stop_at_step: None,
             backlog_s: 0.0,
+            now_at: (start, step_s.max(1), 0, start),
         }
     }
 
     /// Local time of the step about to run (or running).
     pub fn now(&self) -> NaiveDateTime {
-        self.start + chrono::Duration::seconds(self.elapsed_s() as i64)
+        match self.now_at {
+            (start, step_s, steps, time)
+                if (start, step_s, steps) == (self.start, self.step_s, self.steps) =>
+            {
+                time
+            }
+            _ => self.start + Duration::seconds(self.elapsed_s() as i64),
+        }
+    }
+
+    /// Moves the clock on by one step.
+    fn advance(&mut self) {
+        self.steps += 1;
+        self.now_at = (
+            self.start,
+            self.step_s,
+            self.steps,
+            self.start + Duration::seconds(self.elapsed_s() as i64),
+        );
     }
 
     /// Simulated seconds since the start.
@@ -319,9 +342,15 @@ fn reset_as(world: &mut World, built: Built, same_place: bool) {
 
 /// Runs one simulation step and advances the clock.
 pub fn step(world: &mut World) {
+    world.schedule_scope(SimulationStep, step_with);
+}
+
+/// [`step`] with the [`SimulationStep`] schedule already out of the world
+/// (`World::schedule_scope`), for a loop of many steps.
+pub fn step_with(world: &mut World, schedule: &mut Schedule) {
     switching::apply_due(world);
-    world.run_schedule(SimulationStep);
-    world.resource_mut::<SimClock>().steps += 1;
+    schedule.run(world);
+    world.resource_mut::<SimClock>().advance();
 }
 
 /// What the simulation cost in the last frame (for the window's frame figures).

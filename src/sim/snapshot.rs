@@ -34,6 +34,11 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// No light at all (night): every array gives nothing.
+    pub fn is_dark(&self) -> bool {
+        self.ghi_w_m2 <= 0.0 && self.dni_w_m2 <= 0.0 && self.dhi_w_m2 <= 0.0
+    }
+
     /// The sun's direction as the plane-of-array geometry takes it.
     pub fn sun_facing(&self) -> solar::Facing {
         solar::Facing::new(self.sun_zenith_deg, self.sun_azimuth_deg)
@@ -115,6 +120,7 @@ pub fn device_power_under(
             let q = p * (1.0 / (power_factor * power_factor) - 1.0).max(0.0).sqrt();
             Complex64::new(p, q)
         }
+        DeviceKind::Pv(_) if env.is_dark() => Complex64::ZERO,
         DeviceKind::Pv(pv) => {
             let poa = solar::irradiance_on(
                 env.ghi_w_m2,

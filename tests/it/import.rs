@@ -81,7 +81,7 @@ fn compare(name: &str) -> (f64, f64) {
     for b in &pp.buses {
         let i = net.bus_index(&b.name).expect("bus");
         dvm = dvm.max((flow.vm_pu[i] - b.vm_pu).abs());
-        dva = dva.max((flow.va_degree[i] - b.va_degree).abs());
+        dva = dva.max((flow.va_degree()[i] - b.va_degree).abs());
     }
     for l in &pp.lines {
         let k = line_of(net, l).expect("line");

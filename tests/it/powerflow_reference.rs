@@ -29,7 +29,7 @@ fn compare(flow: &PowerFlow, pp: &PandapowerCase) -> [f64; 6] {
             .zip(&pp.res_bus)
             .map(|(a, b)| (a - b.vm_pu).abs())),
         max(&mut flow
-            .va_degree
+            .va_degree()
             .iter()
             .zip(&pp.res_bus)
             .map(|(a, b)| (a - b.va_degree).abs())),

@@ -363,7 +363,7 @@ fn bus_rows(
         row(tr("inspector.voltage"), voltage(flow.vm_pu[b], 4, 1));
         row(
             tr("inspector.angle"),
-            tr!("inspector.degrees", deg = num(flow.va_degree[b], 3)),
+            tr!("inspector.degrees", deg = num(flow.va_degree()[b], 3)),
         );
     } else {
         row(
