@@ -72,6 +72,11 @@ fn phase_tools(
             for phase in [Phase::Three, Phase::A, Phase::B, Phase::C] {
                 if phase == current {
                     ui.label(big(phase_label(phase)).strong().underline());
+                } else if let Some(why) = phase_refused(house, unit, phase) {
+                    // Said here, in the window's language, rather than
+                    // refused after the click by the scenario's check.
+                    ui.add_enabled(false, egui::Button::new(big(phase_label(phase))))
+                        .on_disabled_hover_text(why);
                 } else {
                     edit_button(
                         ui,
@@ -88,6 +93,41 @@ fn phase_tools(
             }
         });
     }
+}
+
+/// Why the scenario's check would refuse putting `unit` of `house` on
+/// `phase` (see `scenario::build::check_phases`), or `None`.
+fn phase_refused(
+    house: &crate::scenario::House,
+    unit: crate::scenario::edit::PhaseUnit,
+    phase: crate::scenario::Phase,
+) -> Option<String> {
+    use crate::scenario::SINGLE_PHASE_MAX_KVA;
+    use crate::scenario::edit::PhaseUnit;
+    let pv_kva = house.pv.map(|p| p.kwp / crate::physics::solar::DC_AC_RATIO);
+    let battery_kva = house.battery.map(|b| b.power_kw);
+    let car_kva = house.ev.map(|e| e.charger_kw);
+    let moved: Vec<f64> = match unit {
+        // A house put on one phase takes its units along.
+        PhaseUnit::Connection => [pv_kva, battery_kva, car_kva]
+            .into_iter()
+            .flatten()
+            .collect(),
+        PhaseUnit::Pv => pv_kva.into_iter().collect(),
+        PhaseUnit::Battery => battery_kva.into_iter().collect(),
+        PhaseUnit::Car => car_kva.into_iter().collect(),
+    };
+    if unit != PhaseUnit::Connection && !house.phase.is_three() && phase != house.phase {
+        return Some(tr!("build.phase_house_on_one", phase = house.phase.label()));
+    }
+    let largest = moved.into_iter().fold(0.0, f64::max);
+    (!phase.is_three() && largest > SINGLE_PHASE_MAX_KVA + 1e-9).then(|| {
+        tr!(
+            "build.phase_too_big",
+            kva = num(largest, 1),
+            max = num(SINGLE_PHASE_MAX_KVA, 1)
+        )
+    })
 }
 
 /// "3~" for three-phase, else the phase's letter.
@@ -405,4 +445,84 @@ fn car_fields(
             actions,
         );
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::phase_refused;
+    use crate::scenario::edit::{Edit, PhaseUnit, changed, preview_build};
+    use crate::scenario::{Phase, Scenario};
+
+    fn scenario(file: &str) -> Scenario {
+        let text = std::fs::read_to_string(file).expect("shipped");
+        crate::scenario::parse(&text, file).expect("parses")
+    }
+
+    /// The buttons the panel greys out are the ones the scenario's check
+    /// refuses, for every house, unit and phase of the shipped per-phase
+    /// scenes, and again with a house on one phase.
+    #[test]
+    fn a_phase_button_is_greyed_out_exactly_when_the_check_would_refuse_it() {
+        let mut cases = Vec::new();
+        for file in [
+            "scenes/default-unbalanced.scenario.ron",
+            "scenes/kerber-dorfnetz-unbalanced.scenario.ron",
+        ] {
+            let s = scenario(file);
+            // And the first house put on phase B, where it goes.
+            let first = s.houses[0].name.clone();
+            let on_b = Edit::SetPhase {
+                house: first,
+                unit: PhaseUnit::Connection,
+                phase: Phase::B,
+            };
+            cases.push(s.clone());
+            if let Ok(moved) = changed(&on_b, &s).and_then(|m| preview_build(&on_b, &s).map(|_| m))
+            {
+                cases.push(moved);
+            }
+        }
+        let (mut greyed, mut allowed) = (0, 0);
+        for s in &cases {
+            for house in &s.houses {
+                for unit in [
+                    PhaseUnit::Connection,
+                    PhaseUnit::Pv,
+                    PhaseUnit::Battery,
+                    PhaseUnit::Car,
+                ] {
+                    for phase in [Phase::Three, Phase::A, Phase::B, Phase::C] {
+                        let edit = Edit::SetPhase {
+                            house: house.name.clone(),
+                            unit,
+                            phase,
+                        };
+                        let Ok(after) = changed(&edit, s) else {
+                            continue; // no such unit, or the same phase
+                        };
+                        if after == *s {
+                            continue;
+                        }
+                        let refused = preview_build(&edit, s).is_err();
+                        let why = phase_refused(house, unit, phase);
+                        assert_eq!(
+                            why.is_some(),
+                            refused,
+                            "{} {unit:?} on {phase:?}: panel says {why:?}, check refuses: {refused}",
+                            house.name
+                        );
+                        if refused {
+                            greyed += 1;
+                        } else {
+                            allowed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            greyed > 0 && allowed > 0,
+            "{greyed} greyed, {allowed} allowed"
+        );
+    }
 }
