@@ -637,6 +637,10 @@ impl UnbalancedModel {
         let mut iterations = 0;
         loop {
             iterations += 1;
+            // The lowest loaded phase (squared) of the last voltages: a
+            // phase sinking alone hardly moves the positive sequence that
+            // the watch below reads.
+            let mut sagging_phase = (self.root, f64::INFINITY);
             for &i in &loaded {
                 // The zero sequence is never shifted.
                 let v012 = [
@@ -648,6 +652,10 @@ impl UnbalancedModel {
                 let mut i_abc = [Complex64::ZERO; 3];
                 for k in 0..3 {
                     if s_pu[i][k] != Complex64::ZERO {
+                        let vm_sqr = v_abc[k].norm_sqr();
+                        if vm_sqr.is_nan() || vm_sqr < sagging_phase.1 {
+                            sagging_phase = (i, vm_sqr);
+                        }
                         i_abc[k] = (s_pu[i][k] / v_abc[k]).conj();
                     }
                 }
@@ -674,14 +682,17 @@ impl UnbalancedModel {
                     &mut link_current[s],
                 ));
             }
-            // A cheap watch while iterating (the positive sequence, squared);
-            // every phase is checked once the voltages have settled.
+            // A cheap watch while iterating (the positive sequence and the
+            // loaded phases, squared); every phase of every bus is checked
+            // once the voltages have settled, or when the solver gives up.
             let collapse_sqr = options.collapse_vm_pu * options.collapse_vm_pu;
             let sagging = self
                 .order
                 .iter()
                 .map(|&i| (i, v[1][i].norm_sqr()))
-                .find(|(_, vm_sqr)| vm_sqr.is_nan() || *vm_sqr < collapse_sqr);
+                .find(|(_, vm_sqr)| vm_sqr.is_nan() || *vm_sqr < collapse_sqr)
+                .or(Some(sagging_phase)
+                    .filter(|(_, vm_sqr)| vm_sqr.is_nan() || *vm_sqr < collapse_sqr));
             if let Some((bus, vm_sqr)) = sagging {
                 return Err(PowerFlowError::VoltageCollapse {
                     iterations,
@@ -704,14 +715,31 @@ impl UnbalancedModel {
                 break;
             }
             if iterations >= options.max_iterations {
+                // Given up: a phase that sank under the threshold is a
+                // collapse at its bus (the watch above sees only the
+                // positive sequence, which one phase alone hardly moves).
+                self.collapsed_phase(&v, iterations, options)?;
                 return Err(PowerFlowError::NotConverged {
                     iterations,
                     last_change_pu: max_change,
                 });
             }
         }
-        // Settled: no phase may be below the collapse threshold (or not a
-        // number: a NaN phase makes the bus's minimum NaN).
+        // Settled: no phase may be below the collapse threshold either.
+        self.collapsed_phase(&v, iterations, options)?;
+        // The last solve's currents are the series currents of its voltages.
+        Ok(self.results(&v, &current, &link_current, iterations))
+    }
+
+    /// A collapse at the bus with the lowest phase voltage if that is under
+    /// the threshold or not a number (a NaN phase makes its bus's minimum
+    /// NaN); `Ok` otherwise.
+    fn collapsed_phase(
+        &self,
+        v: &[Vec<Complex64>; 3],
+        iterations: usize,
+        options: &SolverOptions,
+    ) -> Result<(), PowerFlowError> {
         let weakest = self
             .order
             .iter()
@@ -737,8 +765,7 @@ impl UnbalancedModel {
                 },
             });
         }
-        // The last solve's currents are the series currents of its voltages.
-        Ok(self.results(&v, &current, &link_current, iterations))
+        Ok(())
     }
 
     /// One exact solve of a sequence's trees for fixed current injections
@@ -1176,10 +1203,13 @@ mod tests {
             UnbalancedModel::new(&net),
             UnbalancedModel::with_root(&net, 2, 1.0, 0.0),
         ] {
+            // One phase sinks: a collapse, named at a bus, not "no
+            // convergence" (the positive sequence alone hardly moves).
             match model.solve(&loads, &SolverOptions::default()) {
-                Err(PowerFlowError::VoltageCollapse { vm_pu, .. }) => assert!(vm_pu.is_finite()),
-                Err(PowerFlowError::NotConverged { .. }) => {}
-                Ok(flow) => panic!("5 MW on one phase of a 250 kVA feeder solved: {flow:?}"),
+                Err(PowerFlowError::VoltageCollapse { vm_pu, .. }) => {
+                    assert!(vm_pu.is_finite() && vm_pu < 0.3, "{vm_pu}")
+                }
+                other => panic!("5 MW on one phase of a 250 kVA feeder: {other:?}"),
             }
         }
         // NaN consumption is refused the same way.
