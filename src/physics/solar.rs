@@ -153,10 +153,6 @@ pub fn plane_of_array_w_m2(
 /// [`plane_of_array_w_m2`] with the sun's and the plane's angles as their
 /// cosines and sines, for many planes under one sun.
 pub fn irradiance_on(ghi: f64, dni: f64, dhi: f64, sun: &Facing, plane: &Facing) -> f64 {
-    if ghi <= 0.0 && dni <= 0.0 && dhi <= 0.0 {
-        // Night: nothing to tilt.
-        return 0.0;
-    }
     let cos_aoi = sun.cos_angle_to(plane).max(0.0);
     let beam = dni * cos_aoi;
     let sky = dhi * (1.0 + plane.cos_zenith) / 2.0;

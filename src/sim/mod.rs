@@ -80,10 +80,6 @@ pub struct SimClock {
     pub stop_at_step: Option<u64>,
     /// Real time owed to the simulation, in simulated seconds.
     backlog_s: f64,
-    /// [`Self::now`] as last worked out, with the start, step length and
-    /// steps it was worked out for (a dozen systems ask for it every step,
-    /// and date arithmetic is not free).
-    now_at: (NaiveDateTime, u32, u64, NaiveDateTime),
 }
 
 impl SimClock {
@@ -103,31 +99,12 @@ impl SimClock {
             frame_budget_ms: None,
             stop_at_step: None,
             backlog_s: 0.0,
-            now_at: (start, step_s.max(1), 0, start),
         }
     }
 
     /// Local time of the step about to run (or running).
     pub fn now(&self) -> NaiveDateTime {
-        match self.now_at {
-            (start, step_s, steps, time)
-                if (start, step_s, steps) == (self.start, self.step_s, self.steps) =>
-            {
-                time
-            }
-            _ => self.start + Duration::seconds(self.elapsed_s() as i64),
-        }
-    }
-
-    /// Moves the clock on by one step.
-    fn advance(&mut self) {
-        self.steps += 1;
-        self.now_at = (
-            self.start,
-            self.step_s,
-            self.steps,
-            self.start + Duration::seconds(self.elapsed_s() as i64),
-        );
+        self.start + Duration::seconds(self.elapsed_s() as i64)
     }
 
     /// Simulated seconds since the start.
@@ -350,7 +327,7 @@ pub fn step(world: &mut World) {
 pub fn step_with(world: &mut World, schedule: &mut Schedule) {
     switching::apply_due(world);
     schedule.run(world);
-    world.resource_mut::<SimClock>().advance();
+    world.resource_mut::<SimClock>().steps += 1;
 }
 
 /// What the simulation cost in the last frame (for the window's frame figures).
