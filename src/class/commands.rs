@@ -16,6 +16,9 @@ use crate::market::Mechanism;
 /// Exit status for bad input (as the other commands).
 const EXIT_BAD_INPUT: u8 = 2;
 
+/// Where a class is saved unless told otherwise.
+pub const DEFAULT_SESSION: &str = "scenes/my/class.session.json";
+
 /// The port a class listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 5757;
 
@@ -71,15 +74,12 @@ pub struct HostArgs {
     #[arg(long, value_name = "OUT", requires = "headless")]
     pub csv: Option<PathBuf>,
     /// Where the session is saved, every --autosave-s and when the class
-    /// stops, for --resume.
-    #[arg(
-        long,
-        value_name = "FILE",
-        default_value = "scenes/my/class.session.json"
-    )]
-    pub session: PathBuf,
+    /// stops, for --resume [default: the file resumed, else
+    /// scenes/my/class.session.json].
+    #[arg(long, value_name = "FILE")]
+    pub session: Option<PathBuf>,
     /// Seconds between saves of the session.
-    #[arg(long, default_value_t = 60.0, requires = "headless")]
+    #[arg(long, default_value_t = 60.0)]
     pub autosave_s: f64,
     /// Stop the class at this simulated time, "YYYY-MM-DD HH:MM" (saved;
     /// --resume goes on from there).
@@ -93,13 +93,20 @@ pub struct HostArgs {
     /// price spike, the market; headless).
     #[arg(long, value_name = "STEPS")]
     pub script: Option<PathBuf>,
+    /// Do not announce the class on the network (students type the code).
+    #[arg(long)]
+    pub no_announce: bool,
+    /// The UDP port the class is announced on (tests use another).
+    #[arg(long, default_value_t = super::announce::ANNOUNCE_PORT, hide = true)]
+    pub announce_port: u16,
 }
 
 /// `microgrid join`'s arguments.
 #[derive(Debug, Args)]
 pub struct JoinArgs {
-    /// The class code the teacher shows (like 3Z4K0-01JR8), or HOST:PORT.
-    pub target: String,
+    /// The class code the teacher shows (like 3Z4K0-01JR8), or HOST:PORT
+    /// [default: the class announced on this network, when there is one].
+    pub target: Option<String>,
     /// Your name: the class knows your house by it (use it again to rejoin).
     #[arg(long)]
     pub name: String,
@@ -115,6 +122,9 @@ pub struct JoinArgs {
     /// Longest wait for the host, seconds.
     #[arg(long, default_value_t = 60.0)]
     pub timeout_s: f64,
+    /// The UDP port classes are announced on (tests use another).
+    #[arg(long, default_value_t = super::announce::ANNOUNCE_PORT, hide = true)]
+    pub announce_port: u16,
 }
 
 fn bad(message: impl std::fmt::Display) -> ExitCode {
@@ -137,8 +147,12 @@ pub fn host(args: HostArgs) -> ExitCode {
         Err(code) => return code,
     };
     let class = args.class.clone();
+    let announced = !options.announce.is_empty();
     let result = run_headless(options, |addr| {
         println!("{}", joining_text(&class, addr));
+        if announced {
+            println!("{}", ANNOUNCED);
+        }
     });
     match result {
         Ok(report) => {
@@ -171,14 +185,30 @@ pub fn host(args: HostArgs) -> ExitCode {
 /// a saved session to resume, every number and output); the error's exit
 /// status when something is wrong (said on stderr).
 pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
-    if !args.headless && args.resume.is_some() {
-        return Err(bad(
-            "--resume goes on with a class saved by `microgrid host --headless`; the teacher's window cannot resume one yet",
-        ));
-    }
+    let mut live_start = None;
     let file = match &args.resume {
         Some(path) => match super::session::Session::load(path) {
-            Ok(session) => session.scenario_file,
+            Ok(session) => {
+                // A class goes on where it ran: in the teacher's window, or
+                // headless with its days and scripted steps.
+                match (session.live.is_some(), args.headless) {
+                    (true, true) => {
+                        return Err(bad(format!(
+                            "{}: that class ran in the teacher's window; go on with it there (without --headless)",
+                            path.display()
+                        )));
+                    }
+                    (false, false) => {
+                        return Err(bad(format!(
+                            "{}: that class ran headless; go on with it with --headless",
+                            path.display()
+                        )));
+                    }
+                    _ => {}
+                }
+                live_start = session.live.map(|live| live.start);
+                session.scenario_file
+            }
             Err(e) => return Err(bad(e)),
         },
         None => args
@@ -186,7 +216,12 @@ pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
             .clone()
             .unwrap_or_else(|| PathBuf::from(crate::scenario::DEFAULT_SCENARIO)),
     };
-    let mut built = match crate::scenario::load_and_build(&file) {
+    let loaded = match (&live_start, &args.resume) {
+        (Some(start), Some(path)) => live_built(path, start).map_err(|e| vec![e]),
+        _ => crate::scenario::load_and_build(&file)
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>()),
+    };
+    let mut built = match loaded {
         Ok(b) => b,
         Err(errors) => {
             for e in &errors {
@@ -195,6 +230,12 @@ pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
             return Err(ExitCode::from(EXIT_BAD_INPUT));
         }
     };
+    // A resumed class is saved on where it was saved.
+    let session_file = args
+        .session
+        .clone()
+        .or_else(|| args.resume.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SESSION));
     let checks = (|| {
         if !(args.budget.is_finite() && (0.0..=10_000_000.0).contains(&args.budget)) {
             return Err(format!(
@@ -213,10 +254,11 @@ pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
             ));
         }
         if let Some(pin) = &args.pin {
-            super::seats::check_name(pin)
+            super::seats::check_name(pin, crate::lang::Lang::En)
                 .map_err(|_| "--pin: give 1 to 40 printable characters".to_owned())?;
         }
-        super::seats::check_name(&args.class).map_err(|e| format!("--class: {e}"))?;
+        super::seats::check_name(&args.class, crate::lang::Lang::En)
+            .map_err(|e| format!("--class: {e}"))?;
         let duration_s = crate::run::duration_days(args.days)?;
         check_seconds(args.autosave_s, "--autosave-s")?;
         if let Some(until) = args.until {
@@ -229,6 +271,11 @@ pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
                 ));
             }
         }
+        // A resumed class saves on over its own file (the new one holds all
+        // of it); any other file is written over only if its class is over.
+        if args.resume.as_deref() != Some(session_file.as_path()) {
+            super::session::Session::may_write_over(&session_file)?;
+        }
         let mut inputs = vec![file.as_path()];
         inputs.extend(args.script.as_deref());
         // A resumed session is saved on as it goes (the new file holds all
@@ -237,7 +284,7 @@ pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
             &inputs,
             &[crate::files::Output {
                 makes_folder: true,
-                ..crate::files::Output::new("--session", &args.session)
+                ..crate::files::Output::new("--session", &session_file)
             }],
         )?;
         inputs.extend(args.resume.as_deref());
@@ -268,9 +315,13 @@ pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
         )));
     }
     built.scenario.market.mechanism = args.market.unwrap_or(Mechanism::Auction);
-    let scenario_text = match crate::scenario::error::read_text(&file) {
-        Ok(t) => t,
-        Err(e) => return Err(bad(e)),
+    let scenario_text = match live_start {
+        // A live class's start is in its session, whatever the file holds now.
+        Some(start) => start,
+        None => match crate::scenario::error::read_text(&file) {
+            Ok(t) => t,
+            Err(e) => return Err(bad(e)),
+        },
     };
     let mut options = HostOptions {
         class: args.class.clone(),
@@ -285,12 +336,17 @@ pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
         verbose: true,
         teacher,
         save: Some((
-            args.session.clone(),
+            session_file.clone(),
             Duration::from_secs_f64(args.autosave_s),
         )),
         scenario_file: file.clone(),
         scenario_text,
         stop_at: args.until,
+        announce: if args.no_announce {
+            Vec::new()
+        } else {
+            super::announce::destinations(SocketAddr::new(args.bind, args.port), args.announce_port)
+        },
         ..HostOptions::new(built)
     };
     // A port in use is said now, before a window opens or a class waits.
@@ -312,17 +368,24 @@ pub fn host_options(args: &HostArgs) -> Result<HostOptions, ExitCode> {
 /// where to save stay as given.
 fn resumed(path: &Path, options: HostOptions) -> Result<HostOptions, String> {
     let session = super::session::Session::load(path)?;
-    let text =
-        crate::scenario::error::read_text(&session.scenario_file).map_err(|e| e.to_string())?;
-    if text != session.scenario_text {
-        return Err(format!(
-            "{} has changed since the class began; the saved class needs it as it was",
-            session.scenario_file.display()
-        ));
-    }
-    let mut built = crate::scenario::load_and_build(&session.scenario_file)
-        .map_err(|errors| errors.first().map(ToString::to_string).unwrap_or_default())?;
-    built.scenario.market.mechanism = session.market;
+    let built = match &session.live {
+        // A live class holds the neighbourhood it began with.
+        Some(live) => live_built(path, &live.start)?,
+        None => {
+            let text = crate::scenario::error::read_text(&session.scenario_file)
+                .map_err(|e| e.to_string())?;
+            if text != session.scenario_text {
+                return Err(format!(
+                    "{} has changed since the class began; the saved class needs it as it was",
+                    session.scenario_file.display()
+                ));
+            }
+            let mut built = crate::scenario::load_and_build(&session.scenario_file)
+                .map_err(|errors| errors.first().map(ToString::to_string).unwrap_or_default())?;
+            built.scenario.market.mechanism = session.market;
+            built
+        }
+    };
     let teacher = session
         .teacher
         .iter()
@@ -344,6 +407,14 @@ fn resumed(path: &Path, options: HostOptions) -> Result<HostOptions, String> {
         resume: Some(session),
         ..options
     })
+}
+
+/// The neighbourhood a live class saved at `path` began with (`start`).
+fn live_built(path: &Path, start: &str) -> Result<crate::scenario::Built, String> {
+    crate::scenario::parse(start, &path.display().to_string())
+        .map_err(|e| e.to_string())
+        .and_then(|s| crate::scenario::edit::check(&s))
+        .map_err(|e| format!("{}: the class's start does not read: {e}", path.display()))
 }
 
 /// Where students reach a host listening at `addr`: listening on every
@@ -375,15 +446,73 @@ pub fn joining_text(class: &str, addr: SocketAddr) -> String {
 /// The host `args` name and the student's checked name: the error's exit
 /// status when either is wrong (said on stderr).
 pub fn join_target(args: &JoinArgs) -> Result<SocketAddr, ExitCode> {
-    let server = super::code::parse_target(&args.target).map_err(bad)?;
-    super::seats::check_name(&args.name).map_err(|e| bad(format!("--name: {e}")))?;
+    let target = args
+        .target
+        .as_deref()
+        .map(|t| super::code::parse_target(t).map_err(bad))
+        .transpose()?;
+    super::seats::check_name(&args.name, crate::lang::Lang::En)
+        .map_err(|e| bad(format!("--name: {e}")))?;
     check_seconds(args.timeout_s, "--timeout-s").map_err(bad)?;
     if !args.headless && args.script.is_some() {
         return Err(bad(
             "--script plays a student without a window (--headless); in the window, build on your house yourself (or give --window-script)",
         ));
     }
-    Ok(server)
+    match target {
+        Some(server) => Ok(server),
+        None => announced_class(args.announce_port, LISTEN_FOR),
+    }
+}
+
+/// What the host says when it announces its class.
+pub const ANNOUNCED: &str =
+    "  announced on this network: students here can also join with  microgrid join --name NAME";
+
+/// How long `join` without a code listens for classes on the network.
+const LISTEN_FOR: Duration = Duration::from_secs(3);
+
+/// The one class announced on this network (heard on `port` within
+/// `wait`); none or several are said, with the codes to choose from.
+pub fn announced_class(port: u16, wait: Duration) -> Result<SocketAddr, ExitCode> {
+    // On stderr: a headless student's stdout is their results.
+    eprintln!("Listening for classes on this network...");
+    let heard = super::announce::listen(port, wait).map_err(bad)?;
+    match heard.as_slice() {
+        [] => Err(bad(format!(
+            "no class announced itself on this network within {} s; type the code the teacher shows: microgrid join CODE --name NAME",
+            wait.as_secs()
+        ))),
+        [one] => {
+            eprintln!("  {}", heard_line(one));
+            Ok(one.target)
+        }
+        several => {
+            for h in several {
+                eprintln!("  {}", heard_line(h));
+            }
+            Err(bad(format!(
+                "{} classes on this network: give the code of yours (microgrid join CODE --name NAME)",
+                several.len()
+            )))
+        }
+    }
+}
+
+/// A class heard, in one line: its name, code, PIN and free houses.
+fn heard_line(h: &super::announce::Heard) -> String {
+    let code = match h.target {
+        SocketAddr::V4(v4) => super::code::encode(v4),
+        other => other.to_string(),
+    };
+    format!(
+        "\"{}\"  code {code}  ({}){}  {} of {} houses free",
+        h.said.class,
+        h.target,
+        if h.said.pin { "  PIN needed" } else { "" },
+        h.said.free,
+        h.said.houses
+    )
 }
 
 /// `microgrid join --headless`.

@@ -11,6 +11,8 @@ use bevy_replicon::prelude::*;
 
 use super::host::{Host, Promise};
 use super::protocol::{Denied, Hello, VERSION, Welcome};
+use crate::lang::Lang;
+use crate::tr_in;
 
 /// Longest a connection may stay without saying hello, seconds.
 pub const SILENT_S: u64 = 30;
@@ -35,22 +37,23 @@ pub(super) fn receive_hellos(
         if host.by_client.contains_key(&client) || host.turned_away.contains(&client) {
             continue;
         }
+        // Said in the student's language (English when it is not one of ours).
+        let lang = Lang::parse(&message.lang).unwrap_or_default();
         let outcome = if message.version != VERSION {
             Err((
-                format!(
-                    "the class runs microgrid {VERSION} and you have {}; use the same version as the teacher",
-                    message.version
+                tr_in!(
+                    lang,
+                    "class.no_version",
+                    class = VERSION,
+                    yours = message.version
                 ),
                 false,
             ))
         } else if host.options.pin.is_some() && message.pin != host.options.pin {
-            Err((
-                "the PIN is not the class's; ask the teacher for it".to_owned(),
-                false,
-            ))
+            Err((tr_in!(lang, "class.wrong_pin").to_owned(), false))
         } else {
             host.seats
-                .take(&message.name)
+                .take(&message.name, lang)
                 .map_err(|refused| (refused.reason, refused.retry))
         };
         match outcome {
@@ -93,6 +96,22 @@ pub(super) fn receive_hellos(
             }
         }
     }
+}
+
+/// Sends a seated student's window away with `reason` (the teacher freed
+/// their house): the connection closes once the reason is out.
+pub(super) fn send_away(world: &mut World, client: Entity, reason: String) {
+    world.write_message(ToClients {
+        targets: SendTargets::Single(ClientId::Client(client)),
+        message: Denied {
+            reason,
+            retry: false,
+        },
+    });
+    let mut host = world.resource_mut::<Host>();
+    host.by_client.remove(&client);
+    host.turned_away.insert(client);
+    host.evict.push((client, Instant::now() + REFUSAL_LINGERS));
 }
 
 /// Closes the connections of those turned away once their reason is out,

@@ -71,6 +71,8 @@ pub struct HostOptions {
     pub stop_at: Option<NaiveDateTime>,
     /// A saved class to continue.
     pub resume: Option<Session>,
+    /// Where to announce the class on the network (none: not announced).
+    pub announce: Vec<SocketAddr>,
 }
 
 impl HostOptions {
@@ -96,6 +98,7 @@ impl HostOptions {
             scenario_text: String::new(),
             stop_at: None,
             resume: None,
+            announce: Vec::new(),
         }
     }
 }
@@ -220,6 +223,7 @@ pub fn run_headless(
     app.world_mut().resource_mut::<SimClock>().paused = true;
     let addr = net::serve(&mut app, options.bind, options.built.house_count() + 8)?;
     let resume = options.resume.clone();
+    super::announce::start(&mut app, addr, &options.announce);
     let host = new_host(app.world_mut(), options);
     app.insert_resource(host);
     if let Some(session) = &resume {
@@ -233,6 +237,7 @@ pub fn run_headless(
             queue::receive,
             queue::advance,
             table::publish,
+            super::announce::announce.run_if(resource_exists::<super::announce::Announcer>),
         )
             .chain()
             .run_if(in_state(ServerState::Running)),
@@ -245,18 +250,7 @@ pub fn run_headless(
     loop {
         app.update();
         std::thread::sleep(Duration::from_millis(2));
-        let host = app.world().resource::<Host>();
-        let due = host
-            .options
-            .save
-            .as_ref()
-            .is_some_and(|(_, every)| host.saved.is_none_or(|t| t.elapsed() >= *every));
-        if due && host.phase == Phase::Running {
-            if let Err(e) = save(app.world_mut()) {
-                eprintln!("warning: {e}");
-            }
-            app.world_mut().resource_mut::<Host>().saved = Some(Instant::now());
-        }
+        save_when_due(app.world_mut());
         let Phase::Finished(at) = app.world().resource::<Host>().phase else {
             continue;
         };
@@ -278,7 +272,7 @@ pub fn run_headless(
 }
 
 /// The session as it stands.
-fn session(world: &World) -> Session {
+pub(super) fn session(world: &World) -> Session {
     let host = world.resource::<Host>();
     Session {
         version: VERSION.to_owned(),
@@ -311,11 +305,36 @@ fn session(world: &World) -> Session {
             .map(|t| (t.at, t.act.clone()))
             .collect(),
         teacher_applied: host.teacher_applied,
+        live: world
+            .get_resource::<super::live::LiveLog>()
+            .map(|log| super::session::LiveRecord {
+                start: log.start.clone(),
+                changes: log.changes.clone(),
+                building_locked: host.building_locked,
+                banner: host.banner.clone(),
+                ended: matches!(host.phase, Phase::Finished(_)),
+            }),
+    }
+}
+
+/// Saves the running session every `--autosave-s` (the first time at once).
+pub(super) fn save_when_due(world: &mut World) {
+    let host = world.resource::<Host>();
+    let due = host
+        .options
+        .save
+        .as_ref()
+        .is_some_and(|(_, every)| host.saved.is_none_or(|t| t.elapsed() >= *every));
+    if due && host.phase == Phase::Running {
+        if let Err(e) = save(world) {
+            eprintln!("warning: {e}");
+        }
+        world.resource_mut::<Host>().saved = Some(Instant::now());
     }
 }
 
 /// Saves the session where the options say (nothing when they say nowhere).
-fn save(world: &mut World) -> Result<(), String> {
+pub(super) fn save(world: &mut World) -> Result<(), String> {
     let Some((path, _)) = world.resource::<Host>().options.save.clone() else {
         return Ok(());
     };
@@ -331,6 +350,13 @@ fn save(world: &mut World) -> Result<(), String> {
 /// teacher's steps still to come queued.
 fn resume_from(world: &mut World, saved: &Session) -> Result<(), String> {
     super::session::replay(world, saved)?;
+    seat_again(world, saved)
+}
+
+/// A saved class's seats back on a simulation played again to where it
+/// was (their students away until they rejoin), what each has spent, and
+/// the actions and teacher's steps already played.
+pub(super) fn seat_again(world: &mut World, saved: &Session) -> Result<(), String> {
     let now = world.resource::<SimClock>().now();
     let scenario = world
         .resource::<crate::sim::Neighbourhood>()

@@ -16,8 +16,8 @@ use std::time::Instant;
 use bevy::prelude::*;
 use bevy_replicon::prelude::*;
 
-use super::host::{Host, HostOptions, Phase};
-use super::protocol::{Change, Stamped, ToWindow};
+use super::host::{Host, HostOptions, Phase, Promise};
+use super::protocol::{Change, Stamped, ToWindow, Welcome};
 use super::report::HostReport;
 use super::{door, net, queue, table};
 use crate::scenario::Scenario;
@@ -82,28 +82,55 @@ pub fn start(app: &mut App, mut options: HostOptions) -> Result<SocketAddr, Stri
     // The teacher ends it: a year at most, as a run may be.
     options.duration_s = 365 * 86_400;
     options.students = 0;
-    options.save = None;
     if options.built.weather_series.is_some() || options.built.price_series.is_some() {
         return Err(
             "a live class sends its scenario to the students' windows, but not yet its weather or price series files; use a scenario without them, or --headless".into(),
         );
     }
-    let start = options.built.scenario.clone();
-    let start_text = edit::to_ron(&start)?;
+    let resume = options.resume.take();
+    let record =
+        match &resume {
+            Some(session) => Some(session.live.clone().ok_or(
+                "that class was saved by `microgrid host --headless`; go on with it there",
+            )?),
+            None => None,
+        };
     net::add_transport(app);
     let addr = net::serve(app, options.bind, options.built.house_count() + 8)?;
+    super::announce::start(app, addr, &options.announce);
+    let start_text = match &record {
+        // The class's own start, as its students' windows had it.
+        Some(record) => record.start.clone(),
+        None => edit::to_ron(&options.built.scenario)?,
+    };
+    if let (Some(session), Some(record)) = (&resume, &record) {
+        // Played again before anything listens for the changes: they are
+        // the log already.
+        super::session::replay_live(app.world_mut(), session.steps_done, record)?;
+    }
     let mut host = super::host::new_host(app.world_mut(), options);
     host.phase = Phase::Running;
     app.insert_resource(host);
+    let last = app.world().resource::<Neighbourhood>().0.scenario.clone();
+    let changes = record
+        .as_ref()
+        .map(|r| r.changes.clone())
+        .unwrap_or_default();
     app.insert_resource(LiveLog {
         start: start_text,
-        changes: Vec::new(),
-        sent: 0,
-        reached_sent: None,
-        last: start,
+        sent: changes.len(),
+        reached_sent: resume.as_ref().map(|s| s.steps_done),
+        changes,
+        last,
         expected: None,
         teacher_edit: None,
     });
+    if let (Some(session), Some(record)) = (&resume, &record) {
+        super::host::seat_again(app.world_mut(), session)?;
+        let mut host = app.world_mut().resource_mut::<Host>();
+        host.building_locked = record.building_locked;
+        host.banner = record.banner.clone();
+    }
     app.configure_sets(
         Update,
         (
@@ -125,11 +152,18 @@ pub fn start(app: &mut App, mut options: HostOptions) -> Result<SocketAddr, Stri
     );
     app.add_systems(
         Update,
-        (broadcast, table::publish)
+        (
+            broadcast,
+            table::publish,
+            super::host::save_when_due,
+            super::announce::announce.run_if(resource_exists::<super::announce::Announcer>),
+        )
             .chain()
             .in_set(LiveSystems::Publish)
             .run_if(in_state(ServerState::Running)),
     );
+    // Closing the window saves where the class stands.
+    app.add_systems(Last, save_on_exit);
     app.add_observer(door::came).add_observer(door::left);
     app.add_observer(record_reshape)
         .add_observer(record_outage)
@@ -252,7 +286,25 @@ pub fn end(world: &mut World) -> HostReport {
     // The market's last interval settles, as at the end of a headless class.
     crate::sim::market::close_open_interval(world);
     world.resource_mut::<Host>().phase = Phase::Finished(Instant::now());
+    // Saved as ended: `--resume` refuses it rather than starting it again.
+    if let Err(e) = super::host::save(world) {
+        eprintln!("warning: {e}");
+    }
     super::host::report(world)
+}
+
+/// The window is closing: the class is saved where it stands.
+fn save_on_exit(world: &mut World) {
+    let leaving = world
+        .get_resource::<Messages<AppExit>>()
+        .is_some_and(|m| !m.is_empty());
+    let running = world.resource::<Host>().phase == Phase::Running;
+    if leaving
+        && running
+        && let Err(e) = super::host::save(world)
+    {
+        eprintln!("warning: {e}");
+    }
 }
 
 /// Stops students' building (`true`) or lets them build again; told to
@@ -275,6 +327,82 @@ pub fn show_banner(world: &mut World, text: Option<&str>) {
         })
         .filter(|t| !t.is_empty());
     world.resource_mut::<Host>().banner = text;
+}
+
+/// The connection of a seat's student, if their window is open.
+fn client_of(host: &Host, seat: usize) -> Option<Entity> {
+    host.by_client
+        .iter()
+        .find(|&(_, &s)| s == seat)
+        .map(|(&client, _)| client)
+}
+
+/// The teacher moves the student `name` to the free house `house`: their
+/// window (if open) is told and turns to it, the house they leave is free
+/// for another student, built as it is. Refused, with the reason in the
+/// teacher's language, while actions of theirs wait.
+pub fn move_student(world: &mut World, name: &str, house: &str) -> Result<(), String> {
+    let mut host = world.resource_mut::<Host>();
+    let host = &mut *host;
+    if let Some(seat) = host.seats.of(name)
+        && host.pending_of[seat] > 0
+    {
+        return Err(crate::tr!(
+            "class.move_waiting",
+            name = name,
+            n = host.pending_of[seat]
+        ));
+    }
+    let (from, to) = host.seats.move_to(name, house)?;
+    for client_seat in host.by_client.values_mut() {
+        if *client_seat == from {
+            *client_seat = to;
+        }
+    }
+    host.promises[to] = std::mem::replace(&mut host.promises[from], Promise::Absent);
+    host.holding_since[to] = host.holding_since[from].take();
+    host.left_at[to] = host.left_at[from].take();
+    let Some(client) = client_of(host, to) else {
+        return Ok(());
+    };
+    let welcome = Welcome {
+        class: host.options.class.clone(),
+        house: house.to_owned(),
+        budget_eur: host.options.budget_eur,
+        rejoined: host.seats.seats[to].rejoined,
+    };
+    world.write_message(ToClients {
+        targets: SendTargets::Single(ClientId::Client(client)),
+        message: welcome,
+    });
+    Ok(())
+}
+
+/// The teacher frees `house` of its student `student` (as the teacher's
+/// table showed it: refused if someone else is there by now): the
+/// student's window (if open) is sent away with the reason, the house
+/// stays as built.
+pub fn free_house(world: &mut World, student: &str, house: &str) -> Result<(), String> {
+    let host = world.resource::<Host>();
+    let seat = host
+        .seats
+        .seats
+        .iter()
+        .position(|s| s.house == house && s.student.as_deref() == Some(student))
+        .ok_or_else(|| crate::tr!("class.free_empty", house = house, name = student))?;
+    if let Some(client) = client_of(host, seat) {
+        let why = crate::tr_in!(host.seats.seats[seat].lang, "class.freed_you").to_owned();
+        door::send_away(world, client, why);
+    }
+    let mut host = world.resource_mut::<Host>();
+    let author = super::host::author_of(seat);
+    host.pending.retain(|&(_, a, _), _| a != author);
+    host.pending_of[seat] = 0;
+    host.promises[seat] = Promise::Absent;
+    host.holding_since[seat] = None;
+    host.left_at[seat] = None;
+    host.seats.free(seat);
+    Ok(())
 }
 
 /// The class's results as they stand (the window's table).

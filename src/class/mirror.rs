@@ -37,6 +37,9 @@ pub enum Joining {
     Following,
     /// Turned away, with the reason.
     Denied(String),
+    /// Sent out of the class after being in it (the teacher freed the
+    /// student's house), with the reason.
+    SentAway(String),
     /// The connection closed.
     Lost,
     /// This copy could not follow the class (a change it could not make).
@@ -52,6 +55,9 @@ pub struct Mirror {
     pub name: String,
     /// The class's PIN, if any.
     pub pin: Option<String>,
+    /// The language the student reads (the host's refusals come in it):
+    /// the window's own when not set.
+    pub lang: Option<crate::lang::Lang>,
     /// Where it is.
     pub joining: Joining,
     /// The host's welcome: the class, the house, the budget.
@@ -90,6 +96,7 @@ impl Mirror {
             server,
             name,
             pin,
+            lang: None,
             joining: Joining::Knocking,
             welcome: None,
             queue: VecDeque::new(),
@@ -194,6 +201,12 @@ fn knock(
         name: mirror.name.clone(),
         pin: mirror.pin.clone(),
         version: VERSION.to_owned(),
+        // The window's language as it knocks (`--lang` is in force by then).
+        lang: mirror
+            .lang
+            .unwrap_or_else(crate::lang::current)
+            .code()
+            .to_owned(),
     });
     mirror.said_hello = true;
 }
@@ -209,14 +222,27 @@ fn listen(
     mut commands: Commands,
 ) {
     for welcome in welcomes.read() {
+        let moved = mirror.joining == Joining::Following
+            && mirror.house().is_some_and(|h| h != welcome.house);
         mirror.welcome = Some(welcome.clone());
-        mirror.joining = Joining::Seated;
+        if moved {
+            // The teacher moved the student: the copy follows on, the
+            // window turns to the new house.
+            mirror.started += 1;
+        } else {
+            mirror.joining = Joining::Seated;
+        }
     }
     for denied in denials.read() {
         // The host may still hold this student's old connection: it says
         // to try again in a moment.
         if denied.retry && mirror.knock_again(Duration::from_secs(1)) {
             mirror.joining = Joining::Knocking;
+        } else if matches!(mirror.joining, Joining::Following | Joining::Seated) {
+            // The house is someone else's now: the window says so and
+            // stops being anyone's.
+            mirror.joining = Joining::SentAway(denied.reason.clone());
+            mirror.welcome = None;
         } else {
             mirror.joining = Joining::Denied(denied.reason.clone());
         }

@@ -11,6 +11,7 @@
 //! Nothing here draws: the window's presenter and student views build on
 //! these apps.
 
+pub mod announce;
 pub mod code;
 pub mod commands;
 mod door;

@@ -29,6 +29,9 @@ pub struct Hello {
     pub pin: Option<String>,
     /// The student's program version.
     pub version: String,
+    /// The language the student's window reads ("en", "de"): what the
+    /// host refuses them is said in it.
+    pub lang: String,
 }
 
 /// What a student sends after the host's [`Welcome`]: actions and

@@ -18,6 +18,7 @@ use crate::scenario::timed::Timed;
 use crate::scenario::{DateTime, edit};
 use crate::sim::grid_mode::{GridMode, GridState};
 use crate::sim::{self, Neighbourhood, SimClock};
+use crate::tr_in;
 
 /// Most actions one student may have waiting for their time.
 pub const MAX_PENDING: usize = 1_000;
@@ -95,15 +96,14 @@ pub(super) fn receive(
                     *rate = (Instant::now(), 0);
                 }
                 rate.1 += 1;
+                let lang = host.seats.seats[seat].lang;
                 if rate.1 > most_per_s {
-                    let why = format!("too many actions at once: at most {most_per_s} a second");
+                    let why = tr_in!(lang, "class.too_fast", n = most_per_s);
                     answer(&mut answers, client, act.seq, Outcome::Refused(why));
                     continue;
                 }
                 if full {
-                    let why = format!(
-                        "the class has made {MAX_LIVE_CHANGES} changes, as many as a newcomer's window can replay; the teacher can start a new class"
-                    );
+                    let why = tr_in!(lang, "class.log_full", n = MAX_LIVE_CHANGES);
                     answer(&mut answers, client, act.seq, Outcome::Refused(why));
                     continue;
                 }
@@ -132,43 +132,45 @@ pub(super) fn receive(
 }
 
 /// An action's first check, on arrival: the student's own house, what a
-/// student may do, and a time the class has not played yet.
+/// student may do, and a time the class has not played yet. Why not, in
+/// the student's language.
 fn check(
     host: &Host,
     seat: usize,
     act: &Act,
     now: NaiveDateTime,
 ) -> Result<(NaiveDateTime, Act), String> {
+    let lang = host.seats.seats[seat].lang;
     if matches!(host.phase, Phase::Finished(_)) {
-        return Err("the class is over".to_owned());
+        return Err(tr_in!(lang, "class.ended").to_owned());
     }
     if host.building_locked {
-        return Err("the teacher has stopped building for now".to_owned());
+        return Err(tr_in!(lang, "class.locked").to_owned());
     }
     if host.pending_of[seat] >= MAX_PENDING {
-        return Err(format!(
-            "you have {MAX_PENDING} actions waiting already; wait for them"
-        ));
+        return Err(tr_in!(lang, "class.waiting_many", n = MAX_PENDING));
     }
     let own = &host.seats.seats[seat].house;
     let resolved = Act {
         act: act.act.for_house(own),
         ..act.clone()
     };
-    check_student_act(&resolved.act, own)?;
+    check_student_act(&resolved.act, own, lang)?;
     let at = act.at.map_or(now, |t| t.0);
     if host.played_until.is_some_and(|played| at <= played) {
-        return Err(format!(
-            "the class is at {} already, past {}",
-            DateTime(now),
-            DateTime(at)
+        return Err(tr_in!(
+            lang,
+            "class.past",
+            now = DateTime(now),
+            at = DateTime(at)
         ));
     }
     if at >= host.end() {
-        return Err(format!(
-            "the class ends at {}, before {}",
-            DateTime(host.end()),
-            DateTime(at)
+        return Err(tr_in!(
+            lang,
+            "class.after_end",
+            end = DateTime(host.end()),
+            at = DateTime(at)
         ));
     }
     Ok((at, resolved))
@@ -280,7 +282,13 @@ pub(super) fn play_due(world: &mut World, now: NaiveDateTime, frame: Instant) ->
         let Some(((_, author, _), p)) = next else {
             return true;
         };
-        let outcome = apply_checked(world, author, &p);
+        // A student's action is refused in their language (the scenario's
+        // checks speak the language in force).
+        let lang = match author {
+            TEACHER => crate::lang::current(),
+            seat => world.resource::<Host>().seats.seats[seat - 1].lang,
+        };
+        let outcome = crate::lang::with(lang, || apply_checked(world, author, &p));
         let before_step = world.resource::<SimClock>().steps;
         let mut host = world.resource_mut::<Host>();
         if outcome.is_ok() {

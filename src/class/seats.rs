@@ -2,10 +2,12 @@
 //! every student action, before the scenario's own checks. Pure data, so
 //! the same rules hold in a test without a network.
 
+use crate::lang::Lang;
 use crate::scenario::Scenario;
 use crate::scenario::edit::Edit;
 use crate::scenario::prices::spending;
 use crate::scenario::timed::Timed;
+use crate::{tr, tr_in};
 
 /// The class's budget for each student by default, EUR: a rooftop array
 /// and a home battery (docs/class.md).
@@ -26,6 +28,8 @@ pub struct SeatState {
     pub refused: u32,
     /// The student left and came back.
     pub rejoined: bool,
+    /// The language the student's window reads (the host's words to them).
+    pub lang: Lang,
 }
 
 /// The class's houses, in the scenario's order, and who has each.
@@ -58,6 +62,7 @@ impl Seats {
                     applied: 0,
                     refused: 0,
                     rejoined: false,
+                    lang: Lang::En,
                 })
                 .collect(),
         }
@@ -65,20 +70,20 @@ impl Seats {
 
     /// The student's house: theirs again if they had one, else the first
     /// free one. Refused when the name is taken by a window still open,
-    /// is empty, too long or not printable, or when every house is taken.
-    pub fn take(&mut self, name: &str) -> Result<Taken, NotSeated> {
-        check_name(name).map_err(NotSeated::now)?;
+    /// is empty, too long or not printable, or when every house is taken
+    /// (the reason in the student's language, `lang`).
+    pub fn take(&mut self, name: &str, lang: Lang) -> Result<Taken, NotSeated> {
+        check_name(name, lang).map_err(NotSeated::now)?;
         if let Some(seat) = self.of(name) {
             if self.seats[seat].connected {
                 return Err(NotSeated {
-                    reason: format!(
-                        "{name} is already in the class with a window open; pick another name, or close that window first"
-                    ),
+                    reason: tr_in!(lang, "class.name_taken", name = name),
                     retry: true,
                 });
             }
             self.seats[seat].connected = true;
             self.seats[seat].rejoined = true;
+            self.seats[seat].lang = lang;
             return Ok(Taken {
                 seat,
                 rejoined: true,
@@ -88,27 +93,54 @@ impl Seats {
             .seats
             .iter()
             .position(|s| s.student.is_none())
-            .ok_or_else(|| {
-                NotSeated::now(format!(
-                    "every one of the {} houses has a student; ask the teacher",
-                    self.seats.len()
-                ))
-            })?;
+            .ok_or_else(|| NotSeated::now(tr_in!(lang, "class.all_taken", n = self.seats.len())))?;
         self.seats[seat].student = Some(name.to_owned());
         self.seats[seat].connected = true;
+        self.seats[seat].lang = lang;
         Ok(Taken {
             seat,
             rejoined: false,
         })
     }
 
-    /// Gives a seat back (its student left before doing anything).
+    /// Gives a seat back (its student left before doing anything, or the
+    /// teacher freed it): the house stays as built, its counts start again.
     pub fn free(&mut self, seat: usize) {
         if let Some(s) = self.seats.get_mut(seat) {
             s.student = None;
             s.connected = false;
             s.rejoined = false;
+            s.applied = 0;
+            s.refused = 0;
+            s.lang = Lang::En;
         }
+    }
+
+    /// Moves the student `name` to the free house `house` (the teacher's
+    /// choice): they take their window and counts along, the house they
+    /// leave is free for another, built as it is. Gives (from, to).
+    pub fn move_to(&mut self, name: &str, house: &str) -> Result<(usize, usize), String> {
+        let from = self
+            .of(name)
+            .ok_or_else(|| tr!("class.move_no_student", name = name))?;
+        let to = self
+            .seats
+            .iter()
+            .position(|s| s.house == house)
+            .ok_or_else(|| tr!("class.move_no_house", house = house))?;
+        if from == to {
+            return Err(tr!("class.move_already", name = name, house = house));
+        }
+        if let Some(other) = &self.seats[to].student {
+            return Err(tr!("class.move_taken", house = house, other = other));
+        }
+        let moving = self.seats[from].clone();
+        self.seats[to] = SeatState {
+            house: self.seats[to].house.clone(),
+            ..moving
+        };
+        self.free(from);
+        Ok((from, to))
     }
 
     /// The seat of the student `name`.
@@ -138,35 +170,42 @@ impl NotSeated {
 }
 
 /// A student's name: 1 to [`super::protocol::MAX_NAME_CHARS`] printable
-/// characters, not only spaces.
-pub fn check_name(name: &str) -> Result<(), String> {
+/// characters, not only spaces (what is wrong said in `lang`).
+pub fn check_name(name: &str, lang: Lang) -> Result<(), String> {
     let chars = name.chars().count();
     if name.trim().is_empty() {
-        return Err("give a name (--name) so the class knows whose house it is".into());
+        return Err(tr_in!(lang, "class.name_empty").to_owned());
     }
     if chars > super::protocol::MAX_NAME_CHARS {
-        return Err(format!(
-            "a name of {chars} characters is too long; use at most {}",
-            super::protocol::MAX_NAME_CHARS
+        return Err(tr_in!(
+            lang,
+            "class.name_long",
+            n = chars,
+            most = super::protocol::MAX_NAME_CHARS
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err("a name has no control characters".into());
+        return Err(tr_in!(lang, "class.name_control").to_owned());
     }
     Ok(())
 }
 
 /// Whether a student may do `act` on the house `own` (before the
 /// scenario's checks): only edits of their own house and what stands on
-/// it; the street, the grid and the other houses are the teacher's.
-pub fn check_student_act(act: &Timed, own: &str) -> Result<(), String> {
+/// it; the street, the grid and the other houses are the teacher's. Why
+/// not, in `lang`.
+pub fn check_student_act(act: &Timed, own: &str, lang: Lang) -> Result<(), String> {
     let Timed::Edit(edit) = act else {
-        return Err(match act {
-            Timed::Control(crate::scenario::timed::TimedControl::Rejoin) => {
-                "Rejoin is played by the student's own program, not sent".into()
+        return Err(tr_in!(
+            lang,
+            match act {
+                Timed::Control(crate::scenario::timed::TimedControl::Rejoin) => {
+                    "class.rejoin_not_sent"
+                }
+                _ => "class.teachers_controls",
             }
-            _ => "outages, prices and the market are the teacher's controls".into(),
-        });
+        )
+        .to_owned());
     };
     let allowed = matches!(
         edit,
@@ -184,15 +223,17 @@ pub fn check_student_act(act: &Timed, own: &str) -> Result<(), String> {
             | Edit::ClearOrder { .. }
     );
     if !allowed {
-        return Err(format!(
-            "a student builds on their own house; \"{}\" is the teacher's to do",
-            edit.to_do()
-        ));
+        return Err(tr_in!(lang, "class.teachers_edit", what = edit.to_do()));
     }
     match edit.house() {
         Some(h) if h == own => Ok(()),
-        Some(other) => Err(format!("{other} is not your house; yours is {own}")),
-        None => Err("that edit is not of a house".into()),
+        Some(other) => Err(tr_in!(
+            lang,
+            "class.not_your_house",
+            other = other,
+            own = own
+        )),
+        None => Err(tr_in!(lang, "class.not_a_house_edit").to_owned()),
     }
 }
 
@@ -210,7 +251,9 @@ pub fn spent_on(house: &str, start: &Scenario, now: &Scenario) -> f64 {
     spending(&only(start), &only(now)).total() + 0.0
 }
 
-/// Refuses a scenario that takes the student of `house` over `budget_eur`.
+/// Refuses a scenario that takes the student of `house` over `budget_eur`
+/// (why, in the language in force: the host puts the student's in force
+/// while it plays their action).
 pub fn check_budget(
     house: &str,
     start: &Scenario,
@@ -219,8 +262,10 @@ pub fn check_budget(
 ) -> Result<f64, String> {
     let spent = spent_on(house, start, after);
     if spent > budget_eur + 1e-6 {
-        return Err(format!(
-            "that would bring your spending to {spent:.0} EUR, over your budget of {budget_eur:.0} EUR"
+        return Err(tr!(
+            "class.over_budget",
+            spent = format!("{spent:.0}"),
+            budget = format!("{budget_eur:.0}")
         ));
     }
     Ok(spent)
@@ -241,40 +286,86 @@ mod tests {
     fn a_student_gets_a_free_house_and_the_same_one_back() {
         let s = village();
         let mut seats = Seats::new(&s);
-        let anna = seats.take("Anna").expect("a house");
-        let ben = seats.take("Ben").expect("a house");
+        let anna = seats.take("Anna", Lang::En).expect("a house");
+        let ben = seats.take("Ben", Lang::En).expect("a house");
         assert_eq!((anna.seat, ben.seat), (0, 1));
         assert!(!anna.rejoined);
         // Anna's window is open: a second Anna is turned away.
-        let again = seats.take("Anna").unwrap_err();
+        let again = seats.take("Anna", Lang::En).unwrap_err();
         assert!(again.reason.contains("already in the class") && again.retry);
         seats.seats[0].connected = false;
         assert_eq!(
-            seats.take("Anna"),
+            seats.take("Anna", Lang::En),
             Ok(Taken {
                 seat: 0,
                 rejoined: true
             })
         );
-        assert!(seats.take(" ").is_err());
+        assert!(seats.take(" ", Lang::En).is_err());
         assert!(
             seats
-                .take(&"x".repeat(41))
+                .take(&"x".repeat(41), Lang::En)
                 .unwrap_err()
                 .reason
                 .contains("too long")
         );
-        assert!(seats.take("a\u{7}b").is_err());
+        assert!(seats.take("a\u{7}b", Lang::En).is_err());
         for i in 2..s.houses.len() {
-            seats.take(&format!("S{i}")).expect("a house");
+            seats.take(&format!("S{i}"), Lang::En).expect("a house");
         }
         assert!(
             seats
-                .take("Late")
+                .take("Late", Lang::En)
                 .unwrap_err()
                 .reason
                 .contains("every one of the 24")
         );
+    }
+
+    #[test]
+    fn the_teacher_moves_a_student_to_a_free_house_and_frees_one() {
+        let s = village();
+        let mut seats = Seats::new(&s);
+        seats.take("Anna", Lang::En).expect("a house");
+        seats.take("Ben", Lang::En).expect("a house");
+        seats.seats[0].applied = 3;
+        let last = s.houses.last().expect("houses").name.clone();
+        assert_eq!(seats.move_to("Anna", &last), Ok((0, s.houses.len() - 1)));
+        let anna = &seats.seats[s.houses.len() - 1];
+        assert_eq!(
+            (anna.student.as_deref(), anna.connected, anna.applied),
+            (Some("Anna"), true, 3),
+            "her window and counts went with her"
+        );
+        assert_eq!(
+            (seats.seats[0].student.as_deref(), seats.seats[0].applied),
+            (None, 0)
+        );
+        // Her old house is the first free one again.
+        assert_eq!(seats.take("Cem", Lang::En).map(|t| t.seat), Ok(0));
+        let ben = s.houses[1].name.clone();
+        assert!(seats.move_to("Anna", &ben).unwrap_err().contains("Ben's"));
+        assert!(
+            seats
+                .move_to("Anna", &last)
+                .unwrap_err()
+                .contains("already")
+        );
+        assert!(
+            seats
+                .move_to("Dora", &last)
+                .unwrap_err()
+                .contains("no house")
+        );
+        assert!(
+            seats
+                .move_to("Anna", "Nowhere 1")
+                .unwrap_err()
+                .contains("no house Nowhere")
+        );
+        seats.free(1);
+        assert_eq!(seats.of("Ben"), None);
+        assert_eq!(seats.move_to("Anna", &ben), Ok((s.houses.len() - 1, 1)));
     }
 
     #[test]
@@ -288,21 +379,21 @@ mod tests {
                 azimuth_deg: 180.0,
             })
         };
-        assert_eq!(check_student_act(&pv(own), own), Ok(()));
+        assert_eq!(check_student_act(&pv(own), own, Lang::En), Ok(()));
         assert!(
-            check_student_act(&pv("Lindenweg 3"), own)
+            check_student_act(&pv("Lindenweg 3"), own, Lang::En)
                 .unwrap_err()
                 .contains("not your house")
         );
         let street = Timed::Edit(Edit::RemoveHouse { house: own.into() });
         assert!(
-            check_student_act(&street, own)
+            check_student_act(&street, own, Lang::En)
                 .unwrap_err()
                 .contains("teacher's to do")
         );
         let outage = Timed::Control(TimedControl::GridOutage(true));
         assert!(
-            check_student_act(&outage, own)
+            check_student_act(&outage, own, Lang::En)
                 .unwrap_err()
                 .contains("teacher's controls")
         );

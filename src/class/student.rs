@@ -203,6 +203,7 @@ fn connection(
                 name: options.name.clone(),
                 pin: options.pin.clone(),
                 version: super::protocol::VERSION.to_owned(),
+                lang: crate::lang::current().code().to_owned(),
             });
             said_hello = true;
         }

@@ -48,6 +48,19 @@ fn asked_for(source: &str) -> Vec<(String, usize)> {
         if line.trim_start().starts_with("//") {
             continue;
         }
+        // `tr_in!(lang, "key"`: the key after the language.
+        let mut rest = line;
+        while let Some(i) = rest.find("tr_in!(") {
+            let after = &rest[i + "tr_in!(".len()..];
+            // The language, then `, "key"` (not a string that mentions it).
+            if let Some(open) = after.find('"')
+                && after[..open].ends_with(", ")
+                && let Some(close) = after[open + 1..].find('"')
+            {
+                out.push((after[open + 1..open + 1 + close].to_owned(), n + 1));
+            }
+            rest = after;
+        }
         for pat in ["tr(\"", "tr!(\""] {
             let mut rest = line;
             while let Some(i) = rest.find(pat) {
@@ -73,11 +86,27 @@ fn asked_for(source: &str) -> Vec<(String, usize)> {
 /// as keys).
 fn filled(source: &str) -> Vec<(String, BTreeSet<String>, usize)> {
     let mut out = Vec::new();
+    // Spelled apart, so that this line is not taken for a call.
+    for (pattern, language_first) in [(concat!("tr!", "("), false), (concat!("tr_in!", "("), true)]
+    {
+        out.extend(filled_by(source, pattern, language_first));
+    }
+    out
+}
+
+/// [`filled`] for one macro, `pattern` its name and parenthesis; with
+/// `language_first`, its first argument is the language, not the key.
+fn filled_by(
+    source: &str,
+    pattern: &str,
+    language_first: bool,
+) -> Vec<(String, BTreeSet<String>, usize)> {
+    let mut out = Vec::new();
     let mut from = 0;
-    while let Some(i) = source[from..].find("tr!(") {
-        let start = from + i + "tr!(".len();
+    while let Some(i) = source[from..].find(pattern) {
+        let start = from + i + pattern.len();
         from = start;
-        let word = source[..start - "tr!(".len()]
+        let word = source[..start - pattern.len()]
             .chars()
             .next_back()
             .is_some_and(|c| c.is_alphanumeric() || c == '_');
@@ -112,7 +141,12 @@ fn filled(source: &str) -> Vec<(String, BTreeSet<String>, usize)> {
             }
             args.last_mut().expect("one").push(c);
         }
-        let key = args[0].trim();
+        if language_first {
+            args.remove(0);
+        }
+        let Some(key) = args.first().map(|k| k.trim()) else {
+            continue;
+        };
         let Some(key) = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) else {
             continue;
         };
@@ -246,7 +280,7 @@ fn every_key_the_code_asks_for_is_in_the_table_and_every_key_is_asked_for() {
 
 #[test]
 fn the_scanners_find_what_they_are_for() {
-    let source = "let a = tr!(\n    \"x.y\",\n    n = f(1, 2),\n    m = \"a, b\",\n);\n// tr!(\"no.no\", z = 1)\nlet b = tr!(\"p.q\");\nlet c = str!(\"r.s\", k = 1);\nif a == tr!(\"t.u\", v = w == 3) {}";
+    let source = "let a = tr!(\n    \"x.y\",\n    n = f(1, 2),\n    m = \"a, b\",\n);\n// tr!(\"no.no\", z = 1)\nlet b = tr!(\"p.q\");\nlet c = str!(\"r.s\", k = 1);\nif a == tr!(\"t.u\", v = w == 3) {}\nlet d = tr_in!(seat.lang(1), \"i.n\", w = 2);";
     let found = filled(source);
     let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
     assert_eq!(
@@ -255,7 +289,12 @@ fn the_scanners_find_what_they_are_for() {
             ("x.y".to_owned(), names(&["n", "m"]), 1),
             ("p.q".to_owned(), names(&[]), 7),
             ("t.u".to_owned(), names(&["v"]), 9),
+            ("i.n".to_owned(), names(&["w"]), 10),
         ]
+    );
+    assert_eq!(
+        asked_for("x = tr_in!(lang, \"i.n\", w = 2); y = tr(\"p.q\");"),
+        vec![("i.n".to_owned(), 1), ("p.q".to_owned(), 1)]
     );
     assert_eq!(
         key_literals("tr(match k { A => \"build.kind_car\", _ => \"museum.demo.ron\" })"),

@@ -99,9 +99,31 @@ pub fn set(lang: Lang) {
     CURRENT.store(lang.index(), Ordering::Relaxed);
 }
 
-/// The language in force.
+thread_local! {
+    /// A language put in force on this thread only ([`with`]).
+    static ON_THIS_THREAD: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
+/// The language in force (on this thread).
 pub fn current() -> Lang {
-    Lang::from_index(CURRENT.load(Ordering::Relaxed))
+    ON_THIS_THREAD
+        .with(std::cell::Cell::get)
+        .unwrap_or_else(|| Lang::from_index(CURRENT.load(Ordering::Relaxed)))
+}
+
+/// Runs `work` with `lang` in force on this thread (a host writing what
+/// it refuses in its student's language), then puts back what was; other
+/// threads, the window's included, keep theirs.
+pub fn with<T>(lang: Lang, work: impl FnOnce() -> T) -> T {
+    /// Puts back the thread's language however `work` ends.
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ON_THIS_THREAD.with(|l| l.set(self.0));
+        }
+    }
+    let _restore = Restore(ON_THIS_THREAD.with(|l| l.replace(Some(lang))));
+    work()
 }
 
 /// The English tables, by file (keys and texts); a language's table is
@@ -230,6 +252,22 @@ pub fn places(template: &str) -> Vec<&str> {
         rest = &after[close + 1..];
     }
     out
+}
+
+/// `tr_in!(lang, "key", name = value, ...)`: [`tr!`](crate::tr!) in
+/// `lang` rather than the language in force (a host's words to a student
+/// who reads another language).
+#[macro_export]
+macro_rules! tr_in {
+    ($lang:expr, $key:expr) => {
+        $crate::lang::text($lang, $key)
+    };
+    ($lang:expr, $key:expr, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::lang::fill(
+            $crate::lang::text($lang, $key),
+            &[$((stringify!($name), &$value as &dyn ::std::fmt::Display)),+],
+        )
+    };
 }
 
 /// `tr!("key", name = value, ...)`: the text of `key` in the language in

@@ -376,6 +376,11 @@ fn the_door_lets_in_only_the_class_and_bounds_what_comes_through() {
         name: name.into(),
         pin: pin.map(str::to_owned),
         version: version.into(),
+        lang: "en".into(),
+    };
+    let german = |name: &str, pin: Option<&str>| Hello {
+        lang: "de".into(),
+        ..hello(name, pin, microgrid::class::protocol::VERSION)
     };
     let version = microgrid::class::protocol::VERSION;
     let wrong_pin = knock(addr, hello("Mia", Some("1234"), version), 0).unwrap_err();
@@ -386,6 +391,14 @@ fn the_door_lets_in_only_the_class_and_bounds_what_comes_through() {
     assert!(old.contains("same version"), "{old}");
     let long = knock(addr, hello(&"x".repeat(41), Some("4711"), version), 0).unwrap_err();
     assert!(long.contains("too long"), "{long}");
+    // A student whose window reads German is turned away in German.
+    let wrong_pin = knock(addr, german("Mia", Some("1234")), 0).unwrap_err();
+    assert!(
+        wrong_pin.contains("nicht die PIN der Klasse"),
+        "{wrong_pin}"
+    );
+    let long = knock(addr, german(&"x".repeat(41), Some("4711")), 0).unwrap_err();
+    assert!(long.contains("zu lang"), "{long}");
     // In, and flooding: 500 actions at once, at most 200 of them read.
     let (house, queued, flooded) =
         knock(addr, hello("Mia", Some("4711"), version), 500).expect("Mia is in the class");
@@ -401,6 +414,48 @@ fn the_door_lets_in_only_the_class_and_bounds_what_comes_through() {
         .expect("the class ran");
     assert_eq!(report.students.len(), 1, "only Mia got a house");
     assert_eq!(report.students[0].name, "Mia");
+}
+
+/// A host announces its class on the network every two seconds; a
+/// student's listen hears it once, with where to join it, and takes
+/// nothing else on the port for a class.
+#[test]
+fn a_host_announces_its_class_and_a_listen_hears_it_once() {
+    use microgrid::class::announce;
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free port")
+        .port();
+    let mut options = host_options(village(), 1, 1);
+    options.wait_s = 6.0;
+    options.announce = vec![SocketAddr::from(([127, 0, 0, 1], port))];
+    let (addr, host) = start_host(options);
+    let noise = std::thread::spawn(move || {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
+        for _ in 0..20 {
+            for junk in [&b"hello"[..], b"microgrid-class {\"class\": 7}"] {
+                socket.send_to(junk, ("127.0.0.1", port)).ok();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let heard = announce::listen(port, Duration::from_secs(5)).expect("listens");
+    noise.join().expect("the noise");
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    let class = &heard[0];
+    assert_eq!(class.target, addr);
+    assert_eq!(
+        (
+            class.said.class.as_str(),
+            class.said.pin,
+            class.said.free,
+            class.said.houses
+        ),
+        ("7b physics", true, 57, 57)
+    );
+    host.join()
+        .expect("the host's thread")
+        .expect("the class ran");
 }
 
 #[test]
@@ -528,8 +583,8 @@ fn host_and_join_say_what_is_wrong_before_they_start() {
             "cannot listen",
         ),
         (
-            vec!["host", "--resume", "scenes/my/class.session.json"],
-            "cannot resume",
+            vec!["host", "--resume", "no-such-class.session.json"],
+            "no-such-class.session.json",
         ),
         (vec!["host", "--headless", "--students", "99"], "24 houses"),
         (vec!["host", "--headless", "--budget=-5"], "budget"),
@@ -580,6 +635,20 @@ fn host_and_join_say_what_is_wrong_before_they_start() {
     assert!(
         err.contains("not a class session") && err.contains(".json:2:"),
         "{err}"
+    );
+    // Nor is it written over by a new class.
+    let out = microgrid(&[
+        "host",
+        "--headless",
+        "--session",
+        garbage.to_str().expect("a path"),
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is there and is not a class session"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&garbage).expect("still there"),
+        "{\"version\": \"0.1.0\",\n \"class\": 7}"
     );
     std::fs::remove_file(&garbage).ok();
     let out = microgrid(&["host", "--headless", "--until", "2025-06-20 12:00"]);
@@ -661,6 +730,7 @@ fn a_silent_student_holds_the_class_for_the_grace_only() {
             name: "Idle".into(),
             pin: Some("4711".into()),
             version: microgrid::class::protocol::VERSION.into(),
+            lang: "en".into(),
         };
         let mut said = false;
         // Connected, seated, silent for 10 s.
@@ -695,6 +765,16 @@ fn host_and_join_run_a_class_from_the_command_line() {
     let dir = std::env::temp_dir().join(format!("microgrid-host-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a folder");
     let (json, csv) = (dir.join("class.json"), dir.join("class.csv"));
+    // The class is announced on a port of its own (not another test's or
+    // a real class's on this machine).
+    let announce_port: &'static str = Box::leak(
+        std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .expect("a free port")
+            .port()
+            .to_string()
+            .into_boxed_str(),
+    );
     let mut host = Command::new(env!("CARGO_BIN_EXE_microgrid"))
         .args([
             "host",
@@ -720,6 +800,7 @@ fn host_and_join_run_a_class_from_the_command_line() {
         .arg(&csv)
         .arg("--session")
         .arg(dir.join("class.session.json"))
+        .args(["--announce-port", announce_port])
         .current_dir(repo(""))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -740,24 +821,22 @@ fn host_and_join_run_a_class_from_the_command_line() {
         .and_then(|rest| rest.strip_suffix(')'))
         .expect("the address")
         .to_owned();
-    let join = |target: &str, name: &str, script: &str| {
+    // Ben gives no code: his join hears the class announced on this
+    // machine (the host listens on loopback, so it announces there).
+    let join = |target: Option<&str>, name: &str, script: &str| {
         Command::new(env!("CARGO_BIN_EXE_microgrid"))
-            .args([
-                "join",
-                target,
-                "--name",
-                name,
-                "--pin",
-                "4711",
-                "--headless",
-            ])
+            .arg("join")
+            .args(target)
+            .args(["--announce-port", announce_port])
+            .args(["--name", name, "--pin", "4711", "--headless"])
             .args(["--script", script, "--timeout-s", "30"])
             .current_dir(repo(""))
             .output()
             .expect("the student runs")
     };
-    let anna = std::thread::spawn(move || join(&code, "Anna", "scenes/class/student.steps.ron"));
-    let ben = join(&addr, "Ben", "scenes/class/student-rejoins.steps.ron");
+    let anna =
+        std::thread::spawn(move || join(Some(&code), "Anna", "scenes/class/student.steps.ron"));
+    let ben = join(None, "Ben", "scenes/class/student-rejoins.steps.ron");
     let anna = anna.join().expect("Anna's thread");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = host.wait().expect("the host ends");
@@ -774,6 +853,12 @@ fn host_and_join_run_a_class_from_the_command_line() {
         text(&ben.stdout).contains("rejoined once"),
         "{}",
         text(&ben.stdout)
+    );
+    assert!(
+        text(&ben.stderr).contains("\"7b physics\"  code ")
+            && text(&ben.stderr).contains(&format!("({addr})  PIN needed")),
+        "Ben heard the class: {}",
+        text(&ben.stderr)
     );
     let report: HostReport =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("the report")).expect("JSON");
@@ -838,6 +923,14 @@ fn a_class_stopped_at_noon_and_resumed_ends_as_one_played_through() {
     assert_eq!(noon.steps, 6 * 60, "stopped at noon");
     let session = Session::load(&path).expect("the saved session");
     assert_eq!(session.steps_done, 6 * 60);
+    // A headless class goes on headless, not in the teacher's window.
+    let out = microgrid(&["host", "--resume", path.to_str().expect("a path")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("ran headless"),
+        "{}",
+        text(&out.stderr)
+    );
     // Resumed with nobody there: the students' houses go on as they left them.
     let mut options = host_options(built.clone(), 0, 24);
     options.wait_s = 0.0;
@@ -923,8 +1016,17 @@ fn state_of(world: &mut World) -> String {
         .map(|(i, b)| (i.0, format!("{b:?}")))
         .collect();
     batteries.sort_by_key(|b| b.0);
+    // The teacher's weather and price hold until changed: they are state.
+    let weather = world.resource::<microgrid::sim::devices::WeatherModel>();
+    let held = (
+        weather.cloud_override_oktas,
+        weather.wind_override_m_s,
+        world
+            .resource::<microgrid::sim::prices::CurrentPrices>()
+            .override_import_eur_per_kwh,
+    );
     format!(
-        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{batteries:?}",
+        "{:?}\n{held:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{batteries:?}",
         world.resource::<microgrid::sim::SimClock>().steps,
         world.resource::<microgrid::sim::metrics::EnergyTotals>(),
         world.resource::<microgrid::sim::market::Market>().ledger,
@@ -937,16 +1039,19 @@ fn state_of(world: &mut World) -> String {
 /// on the default neighbourhood until the class's comes, joining the class
 /// at `addr` as Ada (with the PIN of [`host_options`]).
 fn students_copy(addr: SocketAddr) -> App {
+    named_copy(addr, "Ada", microgrid::lang::Lang::En)
+}
+
+/// [`students_copy`] for the student `name`, whose window reads `lang`.
+fn named_copy(addr: SocketAddr, name: &str, lang: microgrid::lang::Lang) -> App {
     use microgrid::class::mirror::{self, Mirror};
     let default = microgrid::scenario::load_and_build(&repo(microgrid::scenario::DEFAULT_SCENARIO))
         .expect("the default");
     let mut student = net::bare_app();
     student.add_plugins(microgrid::sim::SimulationPlugin::new(default, 60));
-    mirror::start(
-        &mut student,
-        Mirror::new(addr, "Ada".into(), Some("4711".into())),
-    )
-    .expect("connects");
+    let mut mirror = Mirror::new(addr, name.into(), Some("4711".into()));
+    mirror.lang = Some(lang);
+    mirror::start(&mut student, mirror).expect("connects");
     student.finish();
     student.cleanup();
     student
@@ -1157,6 +1262,313 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
     );
 }
 
+/// A live class saved as it runs (as the teacher's window saves it every
+/// minute) and continued from its file after the window closed: the
+/// resumed host is the class as it was to the last bit (the teacher's
+/// changes and the student's edit played again before their steps, and a
+/// change made after the last step), the student gets their house back
+/// under their name and follows it, the file is not one a headless host
+/// goes on with, and once the teacher ends the class it cannot be resumed.
+#[test]
+fn a_live_class_saved_and_resumed_goes_on_as_it_was() {
+    use microgrid::class::live::{self, LiveLog};
+    use microgrid::class::mirror::{self, Joining, Mirror};
+    use microgrid::class::protocol::Change;
+    use microgrid::class::session::Session;
+    use microgrid::sim::devices::SetWeather;
+    use microgrid::sim::island::SetGridOutage;
+    use microgrid::sim::prices::SetPrice;
+    use microgrid::sim::{SimClock, SimulationPlugin};
+
+    let dir = std::env::temp_dir().join(format!("microgrid-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let path = dir.join("live.session.json");
+    let live_host = |options: HostOptions| {
+        let mut host = net::bare_app();
+        host.add_plugins(SimulationPlugin::new(options.built.clone(), 60));
+        host.world_mut().resource_mut::<SimClock>().paused = true;
+        let addr = live::start(&mut host, options).expect("serves");
+        host.finish();
+        host.cleanup();
+        (host, addr)
+    };
+    let steps = |app: &App| app.world().resource::<SimClock>().steps;
+    let step = |app: &mut App, n: u64| {
+        for _ in 0..n {
+            microgrid::sim::step(app.world_mut());
+        }
+    };
+    let mut options = host_options(village(), 0, 24);
+    options.save = Some((path.clone(), Duration::ZERO));
+    let (mut host, addr) = live_host(options);
+    step(&mut host, 30);
+    host.world_mut().trigger(SetGridOutage(true));
+    step(&mut host, 30);
+    host.update();
+    let mut student = students_copy(addr);
+    until(&mut host, &mut student, "the student's copy", |s| {
+        s.world().resource::<Mirror>().joining == Joining::Following
+            && s.world().resource::<SimClock>().steps == 60
+    });
+    let house = student
+        .world()
+        .resource::<Mirror>()
+        .house()
+        .expect("seated")
+        .to_owned();
+    let pv = own_edit("AddPv(house: \"mine\", kwp: 4.0)", &house);
+    mirror::send(student.world_mut(), pv, "a roof array".into());
+    let edited = |host: &App| {
+        host.world()
+            .resource::<LiveLog>()
+            .changes
+            .iter()
+            .any(|c| matches!(c.change, Change::Edit(_)))
+    };
+    let waited = Instant::now();
+    while !edited(&host) {
+        assert!(waited.elapsed() < Duration::from_secs(20), "the edit came");
+        host.update();
+        student.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    step(&mut host, 40);
+    host.world_mut().trigger(SetPrice(Some(0.55)));
+    step(&mut host, 25);
+    // A change after the last step: it goes with the class too.
+    host.world_mut().trigger(SetWeather {
+        cloud_oktas: Some(7.0),
+        wind_m_s: Some(14.0),
+    });
+    host.update();
+    let was = state_of(host.world_mut());
+    let steps_then = steps(&host);
+    // The teacher's window closes (or the machine stops).
+    drop(student);
+    drop(host);
+
+    let session = Session::load(&path).expect("the saved class");
+    assert_eq!(session.steps_done, steps_then);
+    let record = session.live.clone().expect("a live class's record");
+    assert_eq!(record.changes.len(), 4, "{:?}", record.changes);
+    assert_eq!(record.changes[3].before_step, steps_then);
+    assert_eq!(
+        session
+            .seats
+            .iter()
+            .filter_map(|s| s.student.as_deref())
+            .collect::<Vec<_>>(),
+        ["Ada"]
+    );
+    let out = microgrid(&[
+        "host",
+        "--headless",
+        "--resume",
+        path.to_str().expect("a path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("teacher's window"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A new class does not write over one that can go on.
+    let out = microgrid(&[
+        "host",
+        "--headless",
+        "--session",
+        path.to_str().expect("a path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("has not ended") && text(&out.stderr).contains("host --resume"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        Session::load(&path).expect("still there").steps_done,
+        steps_then
+    );
+
+    let start = build_text(&record.start, "the class's start");
+    let mut options = host_options(start, 0, 24);
+    options.save = Some((path.clone(), Duration::from_secs(3600)));
+    options.resume = Some(session);
+    let (mut again, addr) = live_host(options);
+    let now = state_of(again.world_mut());
+    assert!(
+        now == was,
+        "the resumed class differs:\nbefore:\n{was}\n\nresumed:\n{now}"
+    );
+    let mut ada = students_copy(addr);
+    until(&mut again, &mut ada, "Ada, back", |s| {
+        s.world().resource::<Mirror>().joining == Joining::Following
+            && s.world().resource::<SimClock>().steps == steps_then
+    });
+    let mirror = ada.world().resource::<Mirror>();
+    assert_eq!(mirror.house(), Some(house.as_str()));
+    assert!(mirror.welcome.as_ref().is_some_and(|w| w.rejoined));
+    // Her window made the change after the last step too.
+    for _ in 0..3 {
+        again.update();
+        ada.update();
+    }
+    let (a, b) = (state_of(again.world_mut()), state_of(ada.world_mut()));
+    assert!(a == b, "Ada's copy differs:\nhost:\n{a}\n\nAda:\n{b}");
+    let results = live::results(again.world_mut());
+    assert_eq!(
+        results
+            .students
+            .iter()
+            .map(|s| (s.name.as_str(), s.applied, s.rejoined))
+            .collect::<Vec<_>>(),
+        [("Ada", 1, true)]
+    );
+    // Ended by the teacher: saved as over, and refused as such.
+    live::end(again.world_mut());
+    let refused = Session::load(&path).expect_err("an ended class");
+    assert!(refused.contains("that class is over"), "{refused}");
+    assert_eq!(
+        Session::may_write_over(&path),
+        Ok(()),
+        "a new class may save there"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The teacher moves a student to a free house: their window follows on
+/// and turns to it, their edits of "mine" go to the new house and the old
+/// one is free. Then the teacher frees that house: the student's window is
+/// sent away with the reason, and the next student gets the first free house.
+#[test]
+fn the_teacher_moves_a_student_and_frees_a_house() {
+    use microgrid::class::live;
+    use microgrid::class::mirror::{self, Joining, Mirror};
+    use microgrid::sim::{Neighbourhood, SimClock, SimulationPlugin};
+
+    let built = village();
+    let mut host = net::bare_app();
+    host.add_plugins(SimulationPlugin::new(built.clone(), 60));
+    host.world_mut().resource_mut::<SimClock>().paused = true;
+    let addr = live::start(&mut host, host_options(built.clone(), 0, 24)).expect("serves");
+    host.finish();
+    host.cleanup();
+    let mut ada = students_copy(addr);
+    until(&mut host, &mut ada, "Ada's copy", |s| {
+        s.world().resource::<Mirror>().joining == Joining::Following
+    });
+    let first = ada
+        .world()
+        .resource::<Mirror>()
+        .house()
+        .expect("seated")
+        .to_owned();
+    let last = built.scenario.houses.last().expect("houses").name.clone();
+    assert_eq!(first, built.scenario.houses[0].name);
+    let started = ada.world().resource::<Mirror>().started;
+    live::move_student(host.world_mut(), "Ada", &last).expect("moved");
+    until(&mut host, &mut ada, "Ada at her new house", |s| {
+        s.world().resource::<Mirror>().house() == Some(last.as_str())
+    });
+    let mirror = ada.world().resource::<Mirror>();
+    assert_eq!(mirror.joining, Joining::Following, "her copy follows on");
+    assert_eq!(mirror.started, started + 1, "her window turns to it");
+    // Her roof array goes on the new house.
+    let pv = own_edit("AddPv(house: \"mine\", kwp: 4.0)", &last);
+    mirror::send(ada.world_mut(), pv, "a roof array".into());
+    let has_pv = |host: &App, house: &str| {
+        host.world()
+            .resource::<Neighbourhood>()
+            .0
+            .scenario
+            .houses
+            .iter()
+            .any(|h| h.name == house && h.pv.is_some())
+    };
+    let waited = Instant::now();
+    while !has_pv(&host, &last) {
+        assert!(waited.elapsed() < Duration::from_secs(20), "the array came");
+        host.update();
+        ada.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(!has_pv(&host, &first), "nothing went on the house she left");
+    // The old house is free; the new one is hers, and another move onto
+    // it, or of someone not in the class, is refused.
+    let refused = live::move_student(host.world_mut(), "Nobody", &first).unwrap_err();
+    assert!(refused.contains("Nobody has no house"), "{refused}");
+    let refused = live::free_house(host.world_mut(), "Bob", &last).unwrap_err();
+    assert!(refused.contains("Bob is not"), "{refused}");
+    live::free_house(host.world_mut(), "Ada", &last).expect("freed");
+    until(
+        &mut host,
+        &mut ada,
+        "Ada sent away",
+        |s| matches!(&s.world().resource::<Mirror>().joining, Joining::SentAway(why) if why.contains("freed your house")),
+    );
+    assert_eq!(
+        ada.world().resource::<Mirror>().house(),
+        None,
+        "not hers now"
+    );
+    let refused = live::free_house(host.world_mut(), "Ada", &last).unwrap_err();
+    assert!(refused.contains("Ada is not"), "{refused}");
+    drop(ada);
+    let mut ben = named_copy(addr, "Ben", microgrid::lang::Lang::De);
+    until(&mut host, &mut ben, "Ben's copy", |s| {
+        s.world().resource::<Mirror>().joining == Joining::Following
+    });
+    assert_eq!(
+        ben.world().resource::<Mirror>().house(),
+        Some(first.as_str())
+    );
+    // Ben's window reads German: what the host refuses him comes in German,
+    // on arrival (another house) and as it plays (the scenario's checks,
+    // his budget), while the teacher's window goes on in English.
+    for (step, house) in [
+        ("AddPv(house: \"mine\", kwp: 4.0)", last.as_str()),
+        ("AddPv(house: \"mine\", kwp: 4.0)", first.as_str()),
+        ("AddPv(house: \"mine\", kwp: 5.0)", first.as_str()),
+        (
+            "AddBattery(house: \"mine\", capacity_kwh: 60.0, power_kw: 10.0)",
+            first.as_str(),
+        ),
+    ] {
+        mirror::send(ben.world_mut(), own_edit(step, house), step.into());
+    }
+    let mut answers = Vec::new();
+    let waited = Instant::now();
+    while answers.len() < 4 {
+        assert!(waited.elapsed() < Duration::from_secs(20), "{answers:?}");
+        host.update();
+        ben.update();
+        answers.extend(ben.world_mut().resource_mut::<Mirror>().answers.drain(..));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let refused: Vec<String> = answers
+        .iter()
+        .filter_map(|(_, outcome)| match outcome {
+            microgrid::class::protocol::Outcome::Refused(why) => Some(why.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused.len(), 3, "{answers:?}");
+    assert!(refused[0].contains("ist nicht dein Haus"), "{refused:?}");
+    assert!(refused[1].contains("hat schon PV"), "{refused:?}");
+    assert!(refused[2].contains("über dein Budget"), "{refused:?}");
+    assert_eq!(microgrid::lang::current(), microgrid::lang::Lang::En);
+    let results = live::results(host.world_mut());
+    assert_eq!(
+        results
+            .students
+            .iter()
+            .map(|s| (s.name.as_str(), s.house.as_str()))
+            .collect::<Vec<_>>(),
+        [("Ben", first.as_str())],
+        "Ada left the class when her house was freed"
+    );
+}
+
 /// The windows' gates: a student's edit of their house ("mine") goes to
 /// the host and comes back done; another house, the outage and the
 /// clock are refused in the student's window with the reason; the
@@ -1338,6 +1750,60 @@ fn in_the_windows_each_side_does_only_its_own() {
         a == b,
         "the student's window differs:\nhost:\n{a}\n\nstudent:\n{b}"
     );
+    // The teacher moves Ada to the last house; her window says so and
+    // turns there. Freeing a house is the teacher's, not hers.
+    let last = host
+        .world()
+        .resource::<Neighbourhood>()
+        .0
+        .scenario
+        .houses
+        .last()
+        .expect("houses")
+        .name
+        .clone();
+    crate::common::act(
+        &mut student,
+        Action::Class(ClassAction::Free {
+            student: "Ada".into(),
+            house: house.clone(),
+        }),
+    );
+    let (message, refused) = said(&student);
+    assert!(refused && message.contains("the teacher runs"), "{message}");
+    crate::common::act(
+        &mut host,
+        Action::Class(ClassAction::Move {
+            student: "Ada".into(),
+            house: last.clone(),
+        }),
+    );
+    let (message, refused) = said(&host);
+    assert!(
+        !refused && message == format!("Ada is now at {last}"),
+        "{message}"
+    );
+    until(
+        &mut host,
+        &mut student,
+        "Ada's window at her new house",
+        |s| {
+            s.world()
+                .resource::<EditHistory>()
+                .message
+                .as_deref()
+                .is_some_and(|m| m == format!("The teacher moved you to {last}"))
+        },
+    );
+    crate::common::act(
+        &mut host,
+        Action::Class(ClassAction::Move {
+            student: "Ada".into(),
+            house: last.clone(),
+        }),
+    );
+    let (message, refused) = said(&host);
+    assert!(refused && message.contains("already"), "{message}");
     // The end: the results stand, the clock stays stopped.
     crate::common::act(&mut host, Action::Class(ClassAction::End));
     let ClassRole::Teacher {
@@ -1358,7 +1824,7 @@ fn in_the_windows_each_side_does_only_its_own() {
     assert!(
         csv.lines()
             .nth(1)
-            .is_some_and(|row| row.starts_with("Ada,")),
+            .is_some_and(|row| row.starts_with(&format!("Ada,{last},"))),
         "{csv}"
     );
     crate::common::act(&mut host, Action::TogglePause);

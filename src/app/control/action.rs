@@ -138,6 +138,20 @@ pub enum ClassAction {
     LockBuilding(bool),
     /// Show a message to everyone, or take it down.
     Banner(Option<String>),
+    /// Move a student to a free house.
+    Move {
+        /// The student, by name.
+        student: String,
+        /// The free house.
+        house: String,
+    },
+    /// Free a house for another student (its student leaves the class).
+    Free {
+        /// The student now there (nothing is done if another is).
+        student: String,
+        /// The house.
+        house: String,
+    },
 }
 
 /// A panel a script can open.

@@ -106,7 +106,16 @@ pub(super) fn class_ui(
                     tr!("class.here", here = here, seated = rows.len()),
                     18.0,
                 ));
-                table(ui, &rows, true);
+                // The free houses in the street's order, for the seat menus.
+                let free: Vec<String> = hood
+                    .0
+                    .scenario
+                    .houses
+                    .iter()
+                    .map(|h| h.name.clone())
+                    .filter(|h| !rows.iter().any(|s| s.house == *h))
+                    .collect();
+                table(ui, &rows, Some((&free, &mut actions)));
                 ui.add_space(6.0);
                 teacher_controls(ui, clock, &mut banner, &mut actions);
             });
@@ -211,26 +220,37 @@ fn banner_window(ctx: &egui::Context, stage: &Stage, text: &str) {
         });
 }
 
+/// The free houses and the action queue: the teacher's table has a menu
+/// on each row (move the student, free the house).
+type SeatMenus<'a> = Option<(&'a [String], &'a mut PendingActions)>;
+
 /// The class table: a row per student (their house, here or not, bill,
 /// kWh shared, self-sufficiency).
-fn table(ui: &mut egui::Ui, rows: &[&Seat], teacher: bool) {
+fn table(ui: &mut egui::Ui, rows: &[&Seat], mut menus: SeatMenus) {
     if rows.len() <= TABLE_ROWS {
-        grid(ui, rows, teacher);
+        grid(ui, rows, menus);
     } else {
         let height = ui.text_style_height(&egui::TextStyle::Body).max(17.0) * 1.8;
         egui::ScrollArea::vertical()
             .max_height(height * (TABLE_ROWS as f32 + 1.0))
-            .show(ui, |ui| grid(ui, rows, teacher));
+            .show(ui, |ui| grid(ui, rows, menus.take()));
     }
 }
 
-fn grid(ui: &mut egui::Ui, rows: &[&Seat], teacher: bool) {
-    egui::Grid::new(("class table", teacher))
+fn grid(ui: &mut egui::Ui, rows: &[&Seat], mut menus: SeatMenus) {
+    egui::Grid::new(("class table", menus.is_some()))
         .striped(true)
         .spacing([10.0, 4.0])
         .show(ui, |ui| {
+            if menus.is_some() {
+                // Over the rows' menus.
+                ui.label("");
+            }
             heads(ui, 15.0);
             for s in rows {
+                if let Some((free, actions)) = &mut menus {
+                    seat_menu(ui, s, free, actions);
+                }
                 let name = s.student.clone().unwrap_or_default();
                 if s.connected {
                     ui.label(big(name, 17.0).color(ink(ui, palette::GREEN)).strong());
@@ -250,6 +270,46 @@ fn grid(ui: &mut egui::Ui, rows: &[&Seat], teacher: bool) {
                 );
             }
         });
+}
+
+/// The teacher's menu on a student's row: move them to a free house, or
+/// free theirs.
+fn seat_menu(ui: &mut egui::Ui, seat: &Seat, free: &[String], actions: &mut PendingActions) {
+    let Some(student) = seat.student.clone() else {
+        return;
+    };
+    let button = ui.menu_button(big(tr("class.seat_menu"), 16.0), |ui| {
+        ui.set_min_width(200.0);
+        egui::ScrollArea::vertical()
+            .max_height(ui.ctx().content_rect().height() * 0.5)
+            .show(ui, |ui| {
+                if free.is_empty() {
+                    ui.label(big(tr("class.no_free_house"), 16.0));
+                }
+                for house in free {
+                    if ui
+                        .button(big(tr!("class.move_to", house = house), 16.0))
+                        .clicked()
+                    {
+                        actions.push(Action::Class(ClassAction::Move {
+                            student: student.clone(),
+                            house: house.clone(),
+                        }));
+                        ui.close();
+                    }
+                }
+            });
+        ui.separator();
+        let freeing = ui.button(big(tr("class.free"), 16.0).color(ink(ui, palette::VERMILLION)));
+        if freeing.on_hover_text(tr("class.free_hover")).clicked() {
+            actions.push(Action::Class(ClassAction::Free {
+                student,
+                house: seat.house.clone(),
+            }));
+            ui.close();
+        }
+    });
+    button.response.on_hover_text(tr("class.seat_menu_hover"));
 }
 
 /// The class table's column heads, one row.
@@ -368,6 +428,7 @@ fn student_window(
                 _ => (String::new(), palette::GREEN),
             },
             Joining::Denied(why) => (tr!("class.denied", why = why), palette::VERMILLION),
+            Joining::SentAway(why) => (tr!("class.sent_away", why = why), palette::VERMILLION),
             Joining::Lost => (tr("class.lost").to_owned(), palette::VERMILLION),
             Joining::OutOfStep(why) => (tr!("class.out_of_step", why = why), palette::VERMILLION),
         };
@@ -428,7 +489,7 @@ fn student_window(
         )
         .id_salt("class table")
         .default_open(false)
-        .show(ui, |ui| table(ui, rows, false));
+        .show(ui, |ui| table(ui, rows, None));
     });
 }
 

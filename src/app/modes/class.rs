@@ -13,6 +13,7 @@ use bevy::prelude::*;
 use crate::app::control::action::{Action, ClassAction};
 use crate::app::control::editing::EditHistory;
 use crate::app::control::queue::{ApplyAction, Gate, PendingActions, add_gate};
+use crate::app::control::requests::StatusNote;
 use crate::app::frame::AppSystems;
 use crate::class::host::HostOptions;
 use crate::class::live::{self, LiveLog};
@@ -60,8 +61,25 @@ pub fn begin(app: &mut App, class: ClassWindow) -> Result<(), String> {
             let mut options = *options;
             options.step_s = crate::app::frame::WINDOW_STEP_S;
             let name = options.class.clone();
+            let saved_to = options.save.as_ref().map(|(path, _)| path.clone());
+            let resumed = options.resume.is_some();
+            let announced = !options.announce.is_empty();
             let addr = live::start(app, options)?;
             println!("{}", crate::class::commands::joining_text(&name, addr));
+            if announced {
+                println!("{}", crate::class::commands::ANNOUNCED);
+            }
+            if resumed {
+                println!(
+                    "  the class goes on where it was saved; students rejoin under their names"
+                );
+            }
+            if let Some(path) = saved_to {
+                println!(
+                    "  saved every minute to {p}; after a crash: microgrid host --resume {p}",
+                    p = path.display()
+                );
+            }
             app.insert_resource(ClassRole::Teacher {
                 class: name,
                 join: join_words(addr),
@@ -122,6 +140,16 @@ fn run_the_class(action: On<ApplyAction>, mut commands: Commands) {
         ClassAction::Banner(text) => {
             commands.queue(move |world: &mut World| live::show_banner(world, text.as_deref()));
         }
+        ClassAction::Move { student, house } => commands.queue(move |world: &mut World| {
+            let said = live::move_student(world, &student, &house)
+                .map(|()| tr!("class.moved", name = student, house = house));
+            tell(world, said);
+        }),
+        ClassAction::Free { student, house } => commands.queue(move |world: &mut World| {
+            let said = live::free_house(world, &student, &house)
+                .map(|()| tr!("class.freed", house = house));
+            tell(world, said);
+        }),
         ClassAction::End => commands.queue(|world: &mut World| {
             if live::is_over(world) {
                 return;
@@ -139,6 +167,20 @@ fn run_the_class(action: On<ApplyAction>, mut commands: Commands) {
                 *saved = Some(written);
             }
         }),
+    }
+}
+
+/// Says what came of the teacher's step where edits are said and as the
+/// window's note (the class panel is open, build mode may not be).
+fn tell(world: &mut World, said: Result<String, String>) {
+    let note = match &said {
+        Ok(text) | Err(text) => text.clone(),
+    };
+    world.resource_mut::<StatusNote>().0 = Some(note);
+    let mut edits = world.resource_mut::<EditHistory>();
+    match said {
+        Ok(done) => edits.tell(done),
+        Err(why) => edits.refuse(why),
     }
 }
 
@@ -247,7 +289,11 @@ fn student_may(world: &mut World, action: &Action) -> Result<Gate, String> {
             }
             // A script's "mine" is the student's own house.
             let e = e.with_house_named(crate::scenario::timed::MINE, &own);
-            crate::class::seats::check_student_act(&Timed::Edit(e.clone()), &own)?;
+            crate::class::seats::check_student_act(
+                &Timed::Edit(e.clone()),
+                &own,
+                crate::lang::current(),
+            )?;
             let what = e.to_do();
             mirror::send(world, e, what.clone());
             world
@@ -292,22 +338,29 @@ fn tell_the_answers(mut mirror: ResMut<Mirror>, mut edits: ResMut<EditHistory>) 
     }
 }
 
-/// How often the window has turned to the student's house.
+/// How often the window has turned to the student's house, and to which.
 #[derive(Resource, Debug, Default)]
-struct Turned(u32);
+struct Turned(u32, Option<String>);
 
 /// Once the class's neighbourhood is here, the camera turns to the
-/// student's house.
+/// student's house (and again, with a word, when the teacher moves them).
 fn turn_to_my_house(
     mirror: Res<Mirror>,
     mut turned: ResMut<Turned>,
     mut actions: ResMut<PendingActions>,
+    mut edits: ResMut<EditHistory>,
+    mut note: ResMut<StatusNote>,
 ) {
     if mirror.started == turned.0 {
         return;
     }
     if let Some(house) = mirror.house() {
-        turned.0 = mirror.started;
+        if turned.1.as_deref().is_some_and(|before| before != house) {
+            let moved = tr!("class.you_moved", house = house);
+            note.0 = Some(moved.clone());
+            edits.tell(moved);
+        }
+        *turned = Turned(mirror.started, Some(house.to_owned()));
         actions.push(Action::LookAt(house.to_owned()));
     }
 }
