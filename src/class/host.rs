@@ -187,6 +187,8 @@ pub(super) struct Host {
     /// Every action applied, in order, for the session file.
     pub played: Vec<Played>,
     pub saved: Option<Instant>,
+    /// Why the last save failed (none once one succeeds).
+    pub save_problem: Option<String>,
     /// Students may not build now (the teacher's window).
     pub building_locked: bool,
     /// The teacher's message to everyone.
@@ -326,11 +328,19 @@ pub(super) fn save_when_due(world: &mut World) {
         .as_ref()
         .is_some_and(|(_, every)| host.saved.is_none_or(|t| t.elapsed() >= *every));
     if due && host.phase == Phase::Running {
-        if let Err(e) = save(world) {
-            eprintln!("warning: {e}");
-        }
+        save_or_say(world);
         world.resource_mut::<Host>().saved = Some(Instant::now());
     }
+}
+
+/// Saves the session; a failure is said on stderr and kept for the
+/// teacher's window ([`super::live::save_problem`]).
+pub(super) fn save_or_say(world: &mut World) {
+    let problem = save(world).err();
+    if let Some(e) = &problem {
+        eprintln!("warning: {e}");
+    }
+    world.resource_mut::<Host>().save_problem = problem;
 }
 
 /// Saves the session where the options say (nothing when they say nowhere).
@@ -472,6 +482,7 @@ pub(super) fn new_host(world: &mut World, options: HostOptions) -> Host {
         published: None,
         played: Vec::new(),
         saved: None,
+        save_problem: None,
         building_locked: false,
         banner: None,
         options,

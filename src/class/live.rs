@@ -287,9 +287,7 @@ pub fn end(world: &mut World) -> HostReport {
     crate::sim::market::close_open_interval(world);
     world.resource_mut::<Host>().phase = Phase::Finished(Instant::now());
     // Saved as ended: `--resume` refuses it rather than starting it again.
-    if let Err(e) = super::host::save(world) {
-        eprintln!("warning: {e}");
-    }
+    super::host::save_or_say(world);
     super::host::report(world)
 }
 
@@ -299,12 +297,15 @@ fn save_on_exit(world: &mut World) {
         .get_resource::<Messages<AppExit>>()
         .is_some_and(|m| !m.is_empty());
     let running = world.resource::<Host>().phase == Phase::Running;
-    if leaving
-        && running
-        && let Err(e) = super::host::save(world)
-    {
-        eprintln!("warning: {e}");
+    if leaving && running {
+        super::host::save_or_say(world);
     }
+}
+
+/// Why the class's last save failed, if it did (the teacher's window says
+/// so: a class that is not saved cannot be resumed).
+pub fn save_problem(world: &World) -> Option<String> {
+    world.get_resource::<Host>()?.save_problem.clone()
 }
 
 /// Stops students' building (`true`) or lets them build again; told to

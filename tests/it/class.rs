@@ -1057,6 +1057,47 @@ fn named_copy(addr: SocketAddr, name: &str, lang: microgrid::lang::Lang) -> App 
     student
 }
 
+/// A live class's host without its window, as the teacher's window
+/// starts one: its address too.
+fn live_host(options: HostOptions) -> (App, SocketAddr) {
+    use microgrid::sim::{SimClock, SimulationPlugin};
+    let mut host = net::bare_app();
+    host.add_plugins(SimulationPlugin::new(options.built.clone(), 60));
+    host.world_mut().resource_mut::<SimClock>().paused = true;
+    let addr = microgrid::class::live::start(&mut host, options).expect("serves");
+    host.finish();
+    host.cleanup();
+    (host, addr)
+}
+
+/// Steps the app's simulation has run.
+fn steps(app: &App) -> u64 {
+    app.world().resource::<microgrid::sim::SimClock>().steps
+}
+
+/// Runs `n` steps of the app's simulation.
+fn step(app: &mut App, n: u64) {
+    for _ in 0..n {
+        microgrid::sim::step(app.world_mut());
+    }
+}
+
+/// Waits until the student's copy follows the class (at `at` steps, when
+/// given); gives the student's house.
+fn following(host: &mut App, student: &mut App, at: Option<u64>) -> String {
+    use microgrid::class::mirror::{Joining, Mirror};
+    until(host, student, "the student's copy", |s| {
+        s.world().resource::<Mirror>().joining == Joining::Following
+            && at.is_none_or(|at| steps(s) == at)
+    });
+    student
+        .world()
+        .resource::<Mirror>()
+        .house()
+        .expect("seated")
+        .to_owned()
+}
+
 /// A live class (the teacher's window) with one student's window joining
 /// late: the teacher cuts the grid, fixes the price and the weather, edits
 /// a house and takes it back; the student adds a roof array and an order.
@@ -1064,26 +1105,15 @@ fn named_copy(addr: SocketAddr, name: &str, lang: microgrid::lang::Lang) -> App 
 /// host's state to the last bit.
 #[test]
 fn a_students_window_runs_a_live_class_as_the_host_does() {
-    use microgrid::class::live::{self, LiveLog};
-    use microgrid::class::mirror::{self, Joining, Mirror};
+    use microgrid::class::live::LiveLog;
+    use microgrid::class::mirror::{self, Mirror};
     use microgrid::sim::devices::SetWeather;
     use microgrid::sim::island::SetGridOutage;
     use microgrid::sim::prices::SetPrice;
-    use microgrid::sim::{Neighbourhood, SimClock, SimulationPlugin};
+    use microgrid::sim::{Neighbourhood, SimClock};
 
     let built = village();
-    let mut host = net::bare_app();
-    host.add_plugins(SimulationPlugin::new(built.clone(), 60));
-    host.world_mut().resource_mut::<SimClock>().paused = true;
-    let addr = live::start(&mut host, host_options(built.clone(), 0, 24)).expect("serves");
-    host.finish();
-    host.cleanup();
-    let steps = |app: &App| app.world().resource::<SimClock>().steps;
-    let step = |app: &mut App, n: u64| {
-        for _ in 0..n {
-            microgrid::sim::step(app.world_mut());
-        }
-    };
+    let (mut host, addr) = live_host(host_options(built.clone(), 0, 24));
     // Before the student comes: an outage at 06:30, a price at 07:00.
     step(&mut host, 30);
     host.world_mut().trigger(SetGridOutage(true));
@@ -1093,16 +1123,7 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
     host.update();
 
     let mut student = students_copy(addr);
-    until(&mut host, &mut student, "the student's copy", |s| {
-        s.world().resource::<Mirror>().joining == Joining::Following
-            && s.world().resource::<SimClock>().steps == 90
-    });
-    let house = student
-        .world()
-        .resource::<Mirror>()
-        .house()
-        .expect("seated")
-        .to_owned();
+    let house = following(&mut host, &mut student, Some(90));
     let pv = own_edit("AddPv(house: \"mine\", kwp: 4.0)", &house);
     mirror::send(student.world_mut(), pv, "a roof array".into());
     let before_teacher_edit = host.world().resource::<Neighbourhood>().0.scenario.clone();
@@ -1240,14 +1261,7 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
     step(&mut host, 20);
     let mut again = students_copy(addr);
     let end = steps(&host);
-    until(&mut host, &mut again, "the window that came back", |s| {
-        s.world().resource::<Mirror>().joining == Joining::Following
-            && s.world().resource::<SimClock>().steps == end
-    });
-    assert_eq!(
-        again.world().resource::<Mirror>().house(),
-        Some(house.as_str())
-    );
+    assert_eq!(following(&mut host, &mut again, Some(end)), house);
     let welcome = again
         .world()
         .resource::<Mirror>()
@@ -1272,32 +1286,16 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
 #[test]
 fn a_live_class_saved_and_resumed_goes_on_as_it_was() {
     use microgrid::class::live::{self, LiveLog};
-    use microgrid::class::mirror::{self, Joining, Mirror};
+    use microgrid::class::mirror::{self, Mirror};
     use microgrid::class::protocol::Change;
     use microgrid::class::session::Session;
     use microgrid::sim::devices::SetWeather;
     use microgrid::sim::island::SetGridOutage;
     use microgrid::sim::prices::SetPrice;
-    use microgrid::sim::{SimClock, SimulationPlugin};
 
     let dir = std::env::temp_dir().join(format!("microgrid-live-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a folder");
     let path = dir.join("live.session.json");
-    let live_host = |options: HostOptions| {
-        let mut host = net::bare_app();
-        host.add_plugins(SimulationPlugin::new(options.built.clone(), 60));
-        host.world_mut().resource_mut::<SimClock>().paused = true;
-        let addr = live::start(&mut host, options).expect("serves");
-        host.finish();
-        host.cleanup();
-        (host, addr)
-    };
-    let steps = |app: &App| app.world().resource::<SimClock>().steps;
-    let step = |app: &mut App, n: u64| {
-        for _ in 0..n {
-            microgrid::sim::step(app.world_mut());
-        }
-    };
     let mut options = host_options(village(), 0, 24);
     options.save = Some((path.clone(), Duration::ZERO));
     let (mut host, addr) = live_host(options);
@@ -1306,16 +1304,7 @@ fn a_live_class_saved_and_resumed_goes_on_as_it_was() {
     step(&mut host, 30);
     host.update();
     let mut student = students_copy(addr);
-    until(&mut host, &mut student, "the student's copy", |s| {
-        s.world().resource::<Mirror>().joining == Joining::Following
-            && s.world().resource::<SimClock>().steps == 60
-    });
-    let house = student
-        .world()
-        .resource::<Mirror>()
-        .house()
-        .expect("seated")
-        .to_owned();
+    let house = following(&mut host, &mut student, Some(60));
     let pv = own_edit("AddPv(house: \"mine\", kwp: 4.0)", &house);
     mirror::send(student.world_mut(), pv, "a roof array".into());
     let edited = |host: &App| {
@@ -1401,12 +1390,8 @@ fn a_live_class_saved_and_resumed_goes_on_as_it_was() {
         "the resumed class differs:\nbefore:\n{was}\n\nresumed:\n{now}"
     );
     let mut ada = students_copy(addr);
-    until(&mut again, &mut ada, "Ada, back", |s| {
-        s.world().resource::<Mirror>().joining == Joining::Following
-            && s.world().resource::<SimClock>().steps == steps_then
-    });
+    assert_eq!(following(&mut again, &mut ada, Some(steps_then)), house);
     let mirror = ada.world().resource::<Mirror>();
-    assert_eq!(mirror.house(), Some(house.as_str()));
     assert!(mirror.welcome.as_ref().is_some_and(|w| w.rejoined));
     // Her window made the change after the last step too.
     for _ in 0..3 {
@@ -1444,25 +1429,18 @@ fn a_live_class_saved_and_resumed_goes_on_as_it_was() {
 fn the_teacher_moves_a_student_and_frees_a_house() {
     use microgrid::class::live;
     use microgrid::class::mirror::{self, Joining, Mirror};
-    use microgrid::sim::{Neighbourhood, SimClock, SimulationPlugin};
+    use microgrid::sim::Neighbourhood;
 
     let built = village();
-    let mut host = net::bare_app();
-    host.add_plugins(SimulationPlugin::new(built.clone(), 60));
-    host.world_mut().resource_mut::<SimClock>().paused = true;
-    let addr = live::start(&mut host, host_options(built.clone(), 0, 24)).expect("serves");
-    host.finish();
-    host.cleanup();
+    // Saved where no file can be: the teacher's window is told.
+    let mut options = host_options(built.clone(), 0, 24);
+    options.save = Some(("/dev/null/class.session.json".into(), Duration::ZERO));
+    let (mut host, addr) = live_host(options);
+    host.update();
+    let problem = live::save_problem(host.world()).expect("not saved");
+    assert!(problem.contains("/dev/null"), "{problem}");
     let mut ada = students_copy(addr);
-    until(&mut host, &mut ada, "Ada's copy", |s| {
-        s.world().resource::<Mirror>().joining == Joining::Following
-    });
-    let first = ada
-        .world()
-        .resource::<Mirror>()
-        .house()
-        .expect("seated")
-        .to_owned();
+    let first = following(&mut host, &mut ada, None);
     let last = built.scenario.houses.last().expect("houses").name.clone();
     assert_eq!(first, built.scenario.houses[0].name);
     let started = ada.world().resource::<Mirror>().started;
@@ -1515,13 +1493,7 @@ fn the_teacher_moves_a_student_and_frees_a_house() {
     assert!(refused.contains("Ada is not"), "{refused}");
     drop(ada);
     let mut ben = named_copy(addr, "Ben", microgrid::lang::Lang::De);
-    until(&mut host, &mut ben, "Ben's copy", |s| {
-        s.world().resource::<Mirror>().joining == Joining::Following
-    });
-    assert_eq!(
-        ben.world().resource::<Mirror>().house(),
-        Some(first.as_str())
-    );
+    assert_eq!(following(&mut host, &mut ben, None), first);
     // Ben's window reads German: what the host refuses him comes in German,
     // on arrival (another house) and as it plays (the scenario's checks,
     // his budget), while the teacher's window goes on in English.

@@ -91,6 +91,7 @@ pub(super) fn class_ui(
             join,
             results,
             saved,
+            not_saved,
         } => {
             if let Some(report) = results {
                 results_window(ctx, &stage, class, report, saved.as_ref());
@@ -118,6 +119,12 @@ pub(super) fn class_ui(
                 table(ui, &rows, Some((&free, &mut actions)));
                 ui.add_space(6.0);
                 teacher_controls(ui, clock, &mut banner, &mut actions);
+                if let Some(why) = not_saved {
+                    ui.label(
+                        big(tr!("class.session_not_saved", why = why), 15.0)
+                            .color(ink(ui, palette::VERMILLION)),
+                    );
+                }
             });
         }
         ClassRole::Student => {

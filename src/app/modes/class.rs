@@ -47,6 +47,9 @@ pub enum ClassRole {
         results: Option<Box<HostReport>>,
         /// Where they were saved (CSV, JSON, PNG), or why not.
         saved: Option<Result<String, String>>,
+        /// Why the class itself (its session, for `--resume`) could not
+        /// be saved last time, if it could not.
+        not_saved: Option<String>,
     },
     /// A student's window.
     Student,
@@ -63,6 +66,13 @@ pub fn begin(app: &mut App, class: ClassWindow) -> Result<(), String> {
             let name = options.class.clone();
             let saved_to = options.save.as_ref().map(|(path, _)| path.clone());
             let resumed = options.resume.is_some();
+            if let Some(session) = &options.resume {
+                // Seconds for a long class, before the window opens.
+                println!(
+                    "Playing the class again to where it was saved ({} steps)...",
+                    session.steps_done
+                );
+            }
             let announced = !options.announce.is_empty();
             let addr = live::start(app, options)?;
             println!("{}", crate::class::commands::joining_text(&name, addr));
@@ -85,9 +95,13 @@ pub fn begin(app: &mut App, class: ClassWindow) -> Result<(), String> {
                 join: join_words(addr),
                 results: None,
                 saved: None,
+                not_saved: None,
             });
             app.init_resource::<ResultsShot>();
-            app.add_systems(Update, photograph_the_results.in_set(AppSystems::Present));
+            app.add_systems(
+                Update,
+                (photograph_the_results, watch_the_save).in_set(AppSystems::Present),
+            );
             app.configure_sets(
                 Update,
                 (
@@ -217,6 +231,17 @@ fn photograph_the_results(mut shot: ResMut<ResultsShot>, mut actions: ResMut<Pen
     if *frames == 4 {
         actions.push(Action::Screenshot(path.clone()));
         shot.0 = None;
+    }
+}
+
+/// Keeps the teacher's panel told whether the class could be saved.
+fn watch_the_save(world: &mut World) {
+    let problem = live::save_problem(world);
+    if let Some(ClassRole::Teacher { not_saved, .. }) =
+        world.get_resource_mut::<ClassRole>().as_deref_mut()
+        && *not_saved != problem
+    {
+        *not_saved = problem;
     }
 }
 
