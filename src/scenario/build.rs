@@ -642,7 +642,9 @@ fn house_devices(
         house.phase,
     );
     if model == PhaseModel::Unbalanced && house.phase == Phase::Three {
-        household.phases = household_phase_shares(seed, &house.name);
+        household.phases = house
+            .load_shares
+            .unwrap_or_else(|| household_phase_shares(seed, &house.name));
     }
     let mut out = vec![household];
     out.extend(house.pv.map(|p| device(DeviceKind::Pv(p), p.phase)));
@@ -700,6 +702,25 @@ fn check_phases(house: &House, model: PhaseModel, loc: &Locator, errors: &mut Ve
             "house \"{name}\" puts something on one phase, but the scenario is balanced (every device draws evenly from the three phases); add `phases: Unbalanced` to the scenario"
         ));
         return;
+    }
+    if let Some(shares) = house.load_shares {
+        let each = shares
+            .iter()
+            .all(|s| s.is_finite() && (0.0..=1.0).contains(s));
+        if model == PhaseModel::Balanced {
+            problem(format!(
+                "house \"{name}\" spreads its load over the phases (load_shares), but the scenario is balanced; add `phases: Unbalanced` to the scenario"
+            ));
+        } else if !house.phase.is_three() {
+            problem(format!(
+                "house \"{name}\" is connected on phase {} only, so it has no load_shares to give",
+                house.phase.label()
+            ));
+        } else if !each || (shares.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
+            problem(format!(
+                "house \"{name}\": load_shares {shares:?} must each be 0 to 1 and add up to 1"
+            ));
+        }
     }
     for (what, unit) in units {
         let Some((phase, kva)) = unit else { continue };

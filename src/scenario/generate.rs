@@ -384,5 +384,6 @@ fn random_house(
         phase: Default::default(),
         locked: false,
         order: None,
+        load_shares: None,
     }
 }

@@ -674,7 +674,8 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
     };
     // Loads as houses; a load drawn unevenly from the phases (an
     // asymmetric_load) puts its house on the one phase it uses, or makes it
-    // three-phase, and the scenario is then solved per phase.
+    // three-phase with the file's share on each phase, and the scenario is
+    // then solved per phase.
     let mut per_phase = false;
     for (name, asymmetric) in [("load", false), ("asymmetric_load", true)] {
         let Some(load) = table(net, name)? else {
@@ -689,7 +690,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                 continue;
             }
             let scaling = load.num(r, "scaling").unwrap_or(1.0);
-            let (p_kw, q_kvar, phase) = if asymmetric {
+            let (p_kw, q_kvar, phase, load_shares) = if asymmetric {
                 per_phase = true;
                 let (p, q) = phase_powers(&load, name, r)?;
                 if p.iter().any(|x| *x < 0.0) {
@@ -698,10 +699,13 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                         load.index[r]
                     ));
                 }
+                let total = p.iter().sum::<f64>();
+                let phase = one_phase(&p);
                 (
-                    p.iter().sum::<f64>() * 1000.0 * scaling,
+                    total * 1000.0 * scaling,
                     q.iter().sum::<f64>() * 1000.0 * scaling,
-                    one_phase(&p),
+                    phase,
+                    (phase.is_three() && total > 0.0).then(|| p.map(|x| x / total)),
                 )
             } else {
                 let p_kw = load.need(name, r, "p_mw")? * 1000.0 * scaling;
@@ -712,7 +716,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                     ));
                 }
                 let q_kvar = load.num(r, "q_mvar").unwrap_or(0.0) * 1000.0 * scaling;
-                (p_kw, q_kvar, super::Phase::Three)
+                (p_kw, q_kvar, super::Phase::Three, None)
             };
             let power_factor = if p_kw > 0.0 {
                 (p_kw / p_kw.hypot(q_kvar)).clamp(0.5, 1.0)
@@ -736,6 +740,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
                 phase,
                 locked: false,
                 order: None,
+                load_shares,
             });
         }
     }
@@ -758,6 +763,7 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
             phase: Default::default(),
             locked: false,
             order: None,
+            load_shares: None,
         });
         houses.len() - 1
     };
@@ -864,6 +870,17 @@ pub fn import_with(text: &str, name: &str, transformer: Option<&str>) -> Result<
     };
     transformer_types.insert(type_name.clone(), spec);
     let start = super::parse_date_time("2025-06-21 06:00").unwrap_or_default();
+    if per_phase {
+        // A symmetric load draws evenly from the three phases, as
+        // runpp_3ph draws it (not the seeded spread of a house without
+        // shares); a house of no demand has nothing to spread.
+        for h in houses
+            .iter_mut()
+            .filter(|h| h.phase.is_three() && h.annual_kwh > 0.0)
+        {
+            h.load_shares.get_or_insert([1.0 / 3.0; 3]);
+        }
+    }
     Ok(Scenario {
         phases: if per_phase {
             super::PhaseModel::Unbalanced

@@ -642,6 +642,12 @@ pub struct House {
     /// order in a class); none: its limit is drawn each interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<Order>,
+    /// A three-phase house's load over phases A, B and C, each 0 to 1 and
+    /// together 1, as measured or imported (`(0.5, 0.5, 0.0)`: two
+    /// phases); none: the seeded spread of [`HOUSEHOLD_HEAVY_PHASE_SHARE`].
+    /// Only with `phases: Unbalanced`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_shares: Option<[f64; 3]>,
 }
 
 /// A household's standing order in the local double auction, EUR/kWh.

@@ -428,3 +428,62 @@ fn a_network_with_asymmetric_loads_imports_per_phase_and_solves_as_runpp_3ph_doe
     assert!(dvm < 1e-6, "{dvm} pu");
     assert!(dvuf < 1e-4, "{dvuf} pp");
 }
+
+/// An asymmetric load on two phases keeps its share on each phase (as
+/// runpp_3ph draws it), and a symmetric load beside it draws evenly from
+/// the three, not the seeded spread a house of the sandbox gets; both
+/// survive the scenario file.
+#[test]
+fn a_load_on_two_phases_keeps_its_phase_powers_and_a_symmetric_one_draws_evenly() {
+    use microgrid::scenario::DeviceKind;
+    use serde_json::{Value, json};
+    let name = "kerber_dorfnetz_asymmetric";
+    let mut net: Value = serde_json::from_str(&read(&format!("{name}.json"))).expect("JSON");
+    let table = |net: &Value, t: &str| -> Value {
+        serde_json::from_str(net["_object"][t]["_object"].as_str().expect("a table"))
+            .expect("the table's JSON")
+    };
+    let mut asymmetric = table(&net, "asymmetric_load");
+    assert_eq!(asymmetric["data"][0][0], "House 1");
+    // House 1 draws 6 kW on phase A; 3 kW on B besides.
+    asymmetric["data"][0][4] = json!(0.003);
+    let mut loads = table(&net, "load");
+    loads["index"] = json!([0]);
+    loads["data"] = json!([[
+        "Shop", 5, 0.009, 0.0, 0.0, 0.0, 0.0, 0.0, null, 1.0, true, "wye"
+    ]]);
+    net["_object"]["asymmetric_load"]["_object"] = Value::String(asymmetric.to_string());
+    net["_object"]["load"]["_object"] = Value::String(loads.to_string());
+    let scenario = import::import(&net.to_string(), name).expect("imports");
+    let built = edit::check(&scenario).expect("the import checks as a scenario file");
+    let again = microgrid::scenario::parse(
+        &edit::to_ron(&scenario).expect("writes"),
+        "again.scenario.ron",
+    )
+    .expect("reads back");
+    for (house, want) in [
+        ("House 1", [2.0 / 3.0, 1.0 / 3.0, 0.0]),
+        ("Shop", [1.0 / 3.0; 3]),
+    ] {
+        let i = scenario
+            .houses
+            .iter()
+            .position(|h| h.name == house)
+            .unwrap_or_else(|| panic!("no house {house}"));
+        assert!(scenario.houses[i].phase.is_three(), "{house}");
+        assert_eq!(again.houses[i].load_shares, scenario.houses[i].load_shares);
+        let load = built
+            .devices
+            .iter()
+            .find(|d| d.house == Some(i) && matches!(d.kind, DeviceKind::Household { .. }))
+            .expect("its load");
+        for (got, want) in load.phases.iter().zip(want) {
+            assert!((got - want).abs() < 1e-12, "{house}: {:?}", load.phases);
+        }
+    }
+    // A share that is not one is refused as any scenario mistake.
+    let mut wrong = scenario.clone();
+    wrong.houses[0].load_shares = Some([0.5, 0.6, 0.0]);
+    let refused = edit::check(&wrong).expect_err("shares over 1");
+    assert!(refused.contains("add up to 1"), "{refused}");
+}

@@ -252,6 +252,7 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 phase: Default::default(),
                 locked: false,
                 order: None,
+                load_shares: None,
             });
         }
         Edit::AddTurbine {
@@ -381,6 +382,8 @@ pub(super) fn change(edit: &Edit, s: &Scenario) -> Result<Scenario, Refusal> {
                 PhaseUnit::Connection => {
                     h.phase = phase;
                     if !phase.is_three() {
+                        // All of its load is on the one phase now.
+                        h.load_shares = None;
                         for p in [
                             h.pv.as_mut().map(|x| &mut x.phase),
                             h.battery.as_mut().map(|x| &mut x.phase),
