@@ -25,6 +25,15 @@ use microgrid::scenario::timed::{self, Timed, TimedStep};
 
 use crate::common::{build_text, microgrid, repo, text};
 
+/// Runs `microgrid` with `args` (a file path given as such), expecting it
+/// to refuse at once (exit 2); gives what it said on stderr.
+fn refused(args: &[&str]) -> String {
+    let out = microgrid(args);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    err
+}
+
 /// Kerber's village on a June morning, with the double auction: 57 houses
 /// without PV, so whatever the students build is all the sharing there is.
 fn village() -> Built {
@@ -615,48 +624,31 @@ fn host_and_join_say_what_is_wrong_before_they_start() {
             "give a name",
         ),
     ] {
-        let out = microgrid(&args);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let err = refused(&args);
         assert!(err.contains(says), "{args:?}: {err}");
     }
     // A session file that is not one, and a stop before the start.
     let garbage =
         std::env::temp_dir().join(format!("microgrid-garbage-{}.json", std::process::id()));
     std::fs::write(&garbage, "{\"version\": \"0.1.0\",\n \"class\": 7}").expect("written");
-    let out = microgrid(&[
-        "host",
-        "--headless",
-        "--resume",
-        garbage.to_str().expect("a path"),
-    ]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let garbage_path = garbage.to_str().expect("a path");
+    let err = refused(&["host", "--headless", "--resume", garbage_path]);
     assert!(
         err.contains("not a class session") && err.contains(".json:2:"),
         "{err}"
     );
     // Nor is it written over by a new class.
-    let out = microgrid(&[
-        "host",
-        "--headless",
-        "--session",
-        garbage.to_str().expect("a path"),
-    ]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = refused(&["host", "--headless", "--session", garbage_path]);
     assert!(err.contains("is there and is not a class session"), "{err}");
     assert_eq!(
         std::fs::read_to_string(&garbage).expect("still there"),
         "{\"version\": \"0.1.0\",\n \"class\": 7}"
     );
     std::fs::remove_file(&garbage).ok();
-    let out = microgrid(&["host", "--headless", "--until", "2025-06-20 12:00"]);
-    assert_eq!(out.status.code(), Some(2));
+    let err = refused(&["host", "--headless", "--until", "2025-06-20 12:00"]);
     assert!(
-        text(&out.stderr).contains("the class begins at 2025-06-21 06:00"),
-        "{}",
-        text(&out.stderr)
+        err.contains("the class begins at 2025-06-21 06:00"),
+        "{err}"
     );
     // More steps than a student may have waiting: refused before joining.
     let dir = std::env::temp_dir().join(format!("microgrid-join-{}", std::process::id()));
@@ -870,18 +862,9 @@ fn host_and_join_run_a_class_from_the_command_line() {
     // The session was saved as the class ended; it is over, so it cannot
     // be resumed, and says so.
     let session = dir.join("class.session.json");
-    let out = microgrid(&[
-        "host",
-        "--headless",
-        "--resume",
-        session.to_str().expect("a path"),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("that class is over"),
-        "{}",
-        text(&out.stderr)
-    );
+    let session = session.to_str().expect("a path");
+    let err = refused(&["host", "--headless", "--resume", session]);
+    assert!(err.contains("that class is over"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -924,13 +907,8 @@ fn a_class_stopped_at_noon_and_resumed_ends_as_one_played_through() {
     let session = Session::load(&path).expect("the saved session");
     assert_eq!(session.steps_done, 6 * 60);
     // A headless class goes on headless, not in the teacher's window.
-    let out = microgrid(&["host", "--resume", path.to_str().expect("a path")]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("ran headless"),
-        "{}",
-        text(&out.stderr)
-    );
+    let err = refused(&["host", "--resume", path.to_str().expect("a path")]);
+    assert!(err.contains("ran headless"), "{err}");
     // Resumed with nobody there: the students' houses go on as they left them.
     let mut options = host_options(built.clone(), 0, 24);
     options.wait_s = 0.0;
@@ -1349,30 +1327,14 @@ fn a_live_class_saved_and_resumed_goes_on_as_it_was() {
             .collect::<Vec<_>>(),
         ["Ada"]
     );
-    let out = microgrid(&[
-        "host",
-        "--headless",
-        "--resume",
-        path.to_str().expect("a path"),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("teacher's window"),
-        "{}",
-        text(&out.stderr)
-    );
+    let file = path.to_str().expect("a path");
+    let err = refused(&["host", "--headless", "--resume", file]);
+    assert!(err.contains("teacher's window"), "{err}");
     // A new class does not write over one that can go on.
-    let out = microgrid(&[
-        "host",
-        "--headless",
-        "--session",
-        path.to_str().expect("a path"),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
+    let err = refused(&["host", "--headless", "--session", file]);
     assert!(
-        text(&out.stderr).contains("has not ended") && text(&out.stderr).contains("host --resume"),
-        "{}",
-        text(&out.stderr)
+        err.contains("has not ended") && err.contains("host --resume"),
+        "{err}"
     );
     assert_eq!(
         Session::load(&path).expect("still there").steps_done,
