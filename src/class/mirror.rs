@@ -67,6 +67,8 @@ pub struct Mirror {
     /// Steps the host has run.
     pub reached: u64,
     said_hello: bool,
+    /// The language the host was last told.
+    told_lang: Option<crate::lang::Lang>,
     was_connected: bool,
     /// The number of the student's last action.
     next_seq: u32,
@@ -102,6 +104,7 @@ impl Mirror {
             queue: VecDeque::new(),
             reached: 0,
             said_hello: false,
+            told_lang: None,
             was_connected: false,
             next_seq: 0,
             sent: Vec::new(),
@@ -121,6 +124,11 @@ impl Mirror {
         }
         self.retry_at = Some(Instant::now() + after);
         true
+    }
+
+    /// The language the student reads: the one set, else the window's.
+    pub fn reads(&self) -> crate::lang::Lang {
+        self.lang.unwrap_or_else(crate::lang::current)
     }
 
     /// The student's house, once seated.
@@ -147,7 +155,7 @@ pub fn start(app: &mut App, mirror: Mirror) -> Result<(), String> {
     });
     app.add_systems(
         Update,
-        (reconnect, knock, listen, follow)
+        (reconnect, knock, listen, tell_the_language, follow)
             .chain()
             .before(crate::sim::SimulationFrame),
     );
@@ -197,18 +205,27 @@ fn knock(
     if mirror.said_hello || clocks.is_empty() {
         return;
     }
+    // The window's language as it knocks (`--lang` is in force by then).
+    let lang = mirror.reads();
     hellos.write(Hello {
         name: mirror.name.clone(),
         pin: mirror.pin.clone(),
         version: VERSION.to_owned(),
-        // The window's language as it knocks (`--lang` is in force by then).
-        lang: mirror
-            .lang
-            .unwrap_or_else(crate::lang::current)
-            .code()
-            .to_owned(),
+        lang: lang.code().to_owned(),
     });
     mirror.said_hello = true;
+    mirror.told_lang = Some(lang);
+}
+
+/// Tells the host when the student chooses another language in the
+/// window after joining.
+fn tell_the_language(mut mirror: ResMut<Mirror>, mut says: MessageWriter<FromStudent>) {
+    let lang = mirror.reads();
+    let seated = matches!(mirror.joining, Joining::Seated | Joining::Following);
+    if seated && mirror.told_lang.is_some_and(|told| told != lang) {
+        says.write(FromStudent::Language(lang.code().to_owned()));
+        mirror.told_lang = Some(lang);
+    }
 }
 
 /// Reads what the host says: the welcome, a refusal, the class's start,

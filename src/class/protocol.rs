@@ -43,6 +43,9 @@ pub enum FromStudent {
     Act(Act),
     /// A promise: everything before its time has been sent.
     Horizon(Horizon),
+    /// The language the student's window reads now ("en", "de"), chosen
+    /// after its hello: what the host refuses them is said in it.
+    Language(String),
 }
 
 /// A student's action: an edit of their house (or a control, which the

@@ -90,6 +90,12 @@ pub(super) fn receive(
                     host.holding_since[seat] = None;
                 }
             }
+            FromStudent::Language(code) => {
+                // A code we do not know leaves the language as it was.
+                if let Ok(lang) = crate::lang::Lang::parse(code.get(..8).unwrap_or(code)) {
+                    host.seats.seats[seat].lang = lang;
+                }
+            }
             FromStudent::Act(act) => {
                 let rate = host.rate.entry(client).or_insert((Instant::now(), 0));
                 if rate.0.elapsed() > Duration::from_secs(1) {

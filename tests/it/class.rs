@@ -1491,6 +1491,27 @@ fn the_teacher_moves_a_student_and_frees_a_house() {
     assert!(refused[1].contains("hat schon PV"), "{refused:?}");
     assert!(refused[2].contains("über dein Budget"), "{refused:?}");
     assert_eq!(microgrid::lang::current(), microgrid::lang::Lang::En);
+    // Ben switches his window to English: the host hears it and answers so.
+    ben.world_mut().resource_mut::<Mirror>().lang = Some(microgrid::lang::Lang::En);
+    for _ in 0..3 {
+        ben.update();
+        host.update();
+    }
+    let pv = own_edit("AddPv(house: \"mine\", kwp: 4.0)", &last);
+    mirror::send(ben.world_mut(), pv, "another's roof".into());
+    let waited = Instant::now();
+    let why = loop {
+        assert!(waited.elapsed() < Duration::from_secs(20), "an answer");
+        host.update();
+        ben.update();
+        if let Some((_, microgrid::class::protocol::Outcome::Refused(why))) =
+            ben.world_mut().resource_mut::<Mirror>().answers.pop_front()
+        {
+            break why;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(why.contains("is not your house"), "{why}");
     let results = live::results(host.world_mut());
     assert_eq!(
         results
