@@ -107,16 +107,8 @@ pub(super) fn class_ui(
                     tr!("class.here", here = here, seated = rows.len()),
                     18.0,
                 ));
-                // The free houses in the street's order, for the seat menus.
-                let free: Vec<String> = hood
-                    .0
-                    .scenario
-                    .houses
-                    .iter()
-                    .map(|h| h.name.clone())
-                    .filter(|h| !rows.iter().any(|s| s.house == *h))
-                    .collect();
-                table(ui, &rows, Some((&free, &mut actions)));
+                let houses = &hood.0.scenario.houses;
+                table(ui, &rows, Some((houses, &mut actions)));
                 ui.add_space(6.0);
                 teacher_controls(ui, clock, &mut banner, &mut actions);
                 if let Some(why) = not_saved {
@@ -227,9 +219,9 @@ fn banner_window(ctx: &egui::Context, stage: &Stage, text: &str) {
         });
 }
 
-/// The free houses and the action queue: the teacher's table has a menu
-/// on each row (move the student, free the house).
-type SeatMenus<'a> = Option<(&'a [String], &'a mut PendingActions)>;
+/// The class's houses and the action queue: the teacher's table has a
+/// menu on each row (move the student to a free house, free theirs).
+type SeatMenus<'a> = Option<(&'a [crate::scenario::House], &'a mut PendingActions)>;
 
 /// The class table: a row per student (their house, here or not, bill,
 /// kWh shared, self-sufficiency).
@@ -255,8 +247,8 @@ fn grid(ui: &mut egui::Ui, rows: &[&Seat], mut menus: SeatMenus) {
             }
             heads(ui, 15.0);
             for s in rows {
-                if let Some((free, actions)) = &mut menus {
-                    seat_menu(ui, s, free, actions);
+                if let Some((houses, actions)) = &mut menus {
+                    seat_menu(ui, s, houses, rows, actions);
                 }
                 let name = s.student.clone().unwrap_or_default();
                 if s.connected {
@@ -281,11 +273,24 @@ fn grid(ui: &mut egui::Ui, rows: &[&Seat], mut menus: SeatMenus) {
 
 /// The teacher's menu on a student's row: move them to a free house, or
 /// free theirs.
-fn seat_menu(ui: &mut egui::Ui, seat: &Seat, free: &[String], actions: &mut PendingActions) {
+fn seat_menu(
+    ui: &mut egui::Ui,
+    seat: &Seat,
+    houses: &[crate::scenario::House],
+    rows: &[&Seat],
+    actions: &mut PendingActions,
+) {
     let Some(student) = seat.student.clone() else {
         return;
     };
     let button = ui.menu_button(big(tr("class.seat_menu"), 16.0), |ui| {
+        // The free houses in the street's order, worked out only while a
+        // menu is open (not every frame, for every row).
+        let free: Vec<&str> = houses
+            .iter()
+            .map(|h| h.name.as_str())
+            .filter(|h| !rows.iter().any(|s| s.house == *h))
+            .collect();
         ui.set_min_width(200.0);
         egui::ScrollArea::vertical()
             .max_height(ui.ctx().content_rect().height() * 0.5)
@@ -300,7 +305,7 @@ fn seat_menu(ui: &mut egui::Ui, seat: &Seat, free: &[String], actions: &mut Pend
                     {
                         actions.push(Action::Class(ClassAction::Move {
                             student: student.clone(),
-                            house: house.clone(),
+                            house: house.to_owned(),
                         }));
                         ui.close();
                     }
