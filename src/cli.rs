@@ -81,6 +81,10 @@ pub enum Command {
         /// Play timed actions, every control and every edit (see docs/scripts.md).
         #[arg(long, value_name = "SCRIPT.ron")]
         script: Option<PathBuf>,
+        /// Draw into an image instead of a window: no display is needed (a
+        /// GPU machine without one); with --screenshot, which saves it.
+        #[arg(long, requires = "screenshot")]
+        offscreen: bool,
         #[command(flatten)]
         window: WindowArgs,
     },
@@ -280,7 +284,7 @@ pub enum Command {
         #[arg(long, value_name = "STUDENTS")]
         class: Vec<usize>,
     },
-    /// Time the window's frames against a bare Bevy scene, in one run (needs a display).
+    /// Time the window's frames against a bare Bevy scene, in one run (needs a display, or --offscreen).
     ///
     /// Runs in turn: the bare scene (a ground plane to the horizon, 24
     /// cubes, one shadowed light, default MSAA; then without MSAA; then
@@ -299,6 +303,10 @@ pub enum Command {
         /// Times each case runs (round-robin); the table gives the median.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
         rounds: u32,
+        /// Draw every case into an image instead of a window (no display
+        /// needed; each frame waits for the GPU to finish it).
+        #[arg(long)]
+        offscreen: bool,
     },
     /// The bare scene alone (what `frames` runs).
     #[command(hide = true)]
@@ -311,6 +319,8 @@ pub enum Command {
         no_msaa: bool,
         #[arg(long)]
         no_shadows: bool,
+        #[arg(long)]
+        offscreen: bool,
     },
 }
 
@@ -422,6 +432,7 @@ pub fn run(cli: Cli) -> ExitCode {
             at,
             outage,
             script,
+            offscreen,
             window,
         }) => {
             let WindowArgs {
@@ -454,6 +465,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 paused,
                 size: size.unwrap_or(crate::app::DEFAULT_WINDOW),
                 fit_screen: size.is_none(),
+                offscreen,
                 at,
                 outages: outage,
                 dump_texts,
@@ -492,8 +504,21 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
+            // The demo reads its tours, the mission, their scenarios and series.
+            let mut files: Vec<&Path> = vec![&path];
+            let mut builts = Vec::new();
+            for tour in &demo.tours {
+                files.extend([tour.file.as_path(), tour.scenario_file.as_path()]);
+                builts.push(&tour.start);
+            }
+            if let Some(mission) = &demo.mission {
+                files.push(&mission.scenario_file);
+                builts.push(&mission.start);
+            }
+            let read = files_read(&files, builts);
+            let read: Vec<&Path> = read.iter().map(PathBuf::as_path).collect();
             if let Err(code) = window_outputs(
-                &[&path],
+                &read,
                 &[
                     ("--screenshot", &screenshot, true),
                     ("--dump-texts", &dump_texts, false),
@@ -593,17 +618,19 @@ pub fn run(cli: Cli) -> ExitCode {
             size,
             seconds,
             rounds,
+            offscreen,
         }) => crate::app::capture::frames::run(
             &file.unwrap_or_else(|| DEFAULT_SCENARIO.into()),
             size,
-            seconds,
-            rounds,
+            (seconds, rounds),
+            offscreen,
         ),
         Some(Command::BareScene {
             size,
             seconds,
             no_msaa,
             no_shadows,
+            offscreen,
         }) => {
             let exit =
                 crate::app::capture::bare_scene::run(crate::app::capture::bare_scene::BareScene {
@@ -611,6 +638,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     seconds,
                     msaa: !no_msaa,
                     shadows: !no_shadows,
+                    offscreen,
                 });
             if exit == bevy::app::AppExit::Success {
                 ExitCode::SUCCESS
@@ -785,6 +813,17 @@ fn window_files(
             eprintln!("{e}");
             ExitCode::from(EXIT_BAD_INPUT)
         })
+}
+
+/// The files a window reads: `files`, and the weather and price series of
+/// each of `builts`.
+fn files_read<'a>(files: &[&Path], builts: impl IntoIterator<Item = &'a Built>) -> Vec<PathBuf> {
+    let mut read: Vec<PathBuf> = files.iter().map(|f| f.to_path_buf()).collect();
+    for built in builts {
+        read.extend(built.weather_series.iter().map(|s| PathBuf::from(&s.file)));
+        read.extend(built.price_series.iter().map(|s| PathBuf::from(&s.file)));
+    }
+    read
 }
 
 fn window_outputs(
@@ -1098,6 +1137,20 @@ fn open(mut options: crate::app::OpenOptions) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
+    // No output over what a challenge or a lesson reads too: its scenario
+    // and the series they name.
+    let read = files_read(&[&path, &options.scenario_path], [&built]);
+    let read: Vec<&Path> = read.iter().map(PathBuf::as_path).collect();
+    if let Err(code) = window_outputs(
+        &read,
+        &[
+            ("--screenshot", &options.screenshot, true),
+            ("--dump-texts", &options.dump_texts, false),
+            ("--layout-report", &options.layout_report, false),
+        ],
+    ) {
+        return code;
+    }
     if let Some(png) = &options.screenshot
         && !png
             .extension()

@@ -14,7 +14,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 /// The tests, by name.
-const TESTS: [(&str, fn()); 5] = [
+const TESTS: [(&str, fn()); 6] = [
     (
         "the_window_in_german_draws_no_english_from_the_table",
         the_window_in_german,
@@ -34,6 +34,10 @@ const TESTS: [(&str, fn()); 5] = [
     (
         "the_screen_leaves_the_stage_to_the_neighbourhood_at_every_size",
         the_screen_leaves_the_stage,
+    ),
+    (
+        "with_no_display_the_window_and_the_frames_are_drawn_into_an_image",
+        drawn_with_no_display,
     ),
 ];
 
@@ -536,6 +540,93 @@ fn render_the_default_scene() {
     let image = image::open(&png).expect("a PNG was written").to_rgb8();
     assert_eq!(image.dimensions(), (1280, 720));
     check_not_blank(&image, &png);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `open --offscreen` and `frames --offscreen` with no display at all (no
+/// Xvfb, DISPLAY and WAYLAND_DISPLAY unset): the screenshot is the whole
+/// window, the 3D view under the panels, at the size asked for; `frames`
+/// times every case.
+fn drawn_with_no_display() {
+    let dir = std::env::temp_dir().join(format!("microgrid-offscreen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let png = dir.join("offscreen.png");
+    // A frame that never comes would hang the suite: 5 minutes at most.
+    let no_display = |args: &[&std::ffi::OsStr]| {
+        Command::new("timeout")
+            .arg("300")
+            .arg(env!("CARGO_BIN_EXE_microgrid"))
+            .args(args)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("microgrid runs")
+    };
+    let out = no_display(&[
+        "open".as_ref(),
+        "scenes/default.scenario.ron".as_ref(),
+        "--offscreen".as_ref(),
+        "--size".as_ref(),
+        "1024x768".as_ref(),
+        "--at".as_ref(),
+        "2025-06-21 12:00".as_ref(),
+        "--after".as_ref(),
+        "3".as_ref(),
+        "--screenshot".as_ref(),
+        png.as_os_str(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("mean frame"), "{stdout}");
+    let image = image::open(&png).expect("a PNG was written").to_rgb8();
+    assert_eq!(image.dimensions(), (1024, 768));
+    check_not_blank(&image, &png);
+    // egui's layer is in it: the top bar is dark across the window, over
+    // a 3D view that is daylight green.
+    let mean_luma = |rows: std::ops::Range<u32>| {
+        let px: Vec<f64> = rows
+            .flat_map(|y| (0..1024).map(move |x| (x, y)))
+            .map(|(x, y)| {
+                let p = image.get_pixel(x, y);
+                0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
+            })
+            .collect();
+        px.iter().sum::<f64>() / px.len() as f64
+    };
+    let (bar, view) = (mean_luma(2..12), mean_luma(300..400));
+    assert!(
+        bar < 60.0 && view > bar + 60.0,
+        "{}: top bar {bar:.0}, view {view:.0}: no panels over the view?",
+        png.display()
+    );
+    // Every case of `frames` is timed, the bare scene's too.
+    let out = no_display(&[
+        "frames".as_ref(),
+        "scenes/default.scenario.ron".as_ref(),
+        "--offscreen".as_ref(),
+        "--size".as_ref(),
+        "640x360".as_ref(),
+        "--seconds".as_ref(),
+        "2.5".as_ref(),
+        "--rounds".as_ref(),
+        "1".as_ref(),
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{table}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let timed = table
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains(" ms | ") && l.ends_with("x |"))
+        .count();
+    assert_eq!(timed, 5, "{table}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

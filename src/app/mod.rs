@@ -79,6 +79,9 @@ pub struct OpenOptions {
     pub presenter: bool,
     /// No size was asked for: shrink the window to fit the screen.
     pub fit_screen: bool,
+    /// Draw into an image, with no window and no display
+    /// ([`capture::offscreen`]); takes a screenshot and exits.
+    pub offscreen: bool,
     /// Log resident memory and entities to this CSV every so many seconds.
     pub memory_log: Option<(PathBuf, f64)>,
     /// Host or join a class (`microgrid host`, `microgrid join`).
@@ -112,6 +115,7 @@ impl OpenOptions {
             layout_report: None,
             presenter: false,
             fit_screen: true,
+            offscreen: false,
             class: None,
         }
     }
@@ -166,33 +170,36 @@ pub fn headless_plugins(app: &mut App, built: Built, options: &OpenOptions) {
 pub fn open(built: Built, mut options: OpenOptions) -> AppExit {
     let title = crate::tr!("window.title", name = built.scenario.name);
     let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin {
-                primary_window: Some(Window {
-                    title,
-                    resolution: WindowResolution::new(options.size.0, options.size.1),
-                    mode: if options.fullscreen {
-                        bevy::window::WindowMode::BorderlessFullscreen(
-                            bevy::window::MonitorSelection::Primary,
-                        )
-                    } else {
-                        bevy::window::WindowMode::Windowed
-                    },
-                    ..default()
-                }),
-                // Closing asks first while there are unsaved edits (see `ui`).
-                close_when_requested: false,
-                ..default()
-            })
-            .set(LogPlugin {
-                filter:
-                    "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,offset_allocator=warn"
-                        .into(),
-                level: bevy::log::Level::WARN,
+    let plugins = DefaultPlugins
+        .set(WindowPlugin {
+            primary_window: Some(Window {
+                title,
+                resolution: WindowResolution::new(options.size.0, options.size.1),
+                mode: if options.fullscreen {
+                    bevy::window::WindowMode::BorderlessFullscreen(
+                        bevy::window::MonitorSelection::Primary,
+                    )
+                } else {
+                    bevy::window::WindowMode::Windowed
+                },
                 ..default()
             }),
-    );
+            // Closing asks first while there are unsaved edits (see `ui`).
+            close_when_requested: false,
+            ..default()
+        })
+        .set(LogPlugin {
+            filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn,offset_allocator=warn"
+                .into(),
+            level: bevy::log::Level::WARN,
+            ..default()
+        });
+    if options.offscreen {
+        app.add_plugins(capture::offscreen::without_a_window(plugins));
+        capture::offscreen::draw_into_an_image(&mut app, options.size);
+    } else {
+        app.add_plugins(plugins);
+    }
     app.add_plugins((EguiPlugin::default(), MeshPickingPlugin));
     app.insert_resource(world::graphics::Graphics::new(options.graphics));
     headless_plugins(&mut app, built, &options);
@@ -232,7 +239,7 @@ pub fn open(built: Built, mut options: OpenOptions) -> AppExit {
         });
     }
     app.world_mut().resource_mut::<hud::Presenter>().0 = options.presenter;
-    if options.fit_screen {
+    if options.fit_screen && !options.offscreen {
         app.insert_resource(world::graphics::FitToScreen);
     }
     if let Some(path) = options.screenshot {

@@ -204,50 +204,7 @@ pub fn tools_used(before: &Scenario, after: &Scenario) -> ToolUse {
     for name in old_b.keys().filter(|n| !new_b.contains_key(*n)) {
         used.add(Tool::Remove, name.clone());
     }
-    let lines = |s: &Scenario| -> BTreeMap<
-        (String, String),
-        (String, f64, Option<crate::scenario::SwitchState>),
-    > {
-        s.feeders
-            .iter()
-            .flat_map(|f| &f.lines)
-            .map(|l| {
-                let key = if l.from <= l.to {
-                    (l.from.clone(), l.to.clone())
-                } else {
-                    (l.to.clone(), l.from.clone())
-                };
-                (key, (l.cable.clone(), l.length_m, l.switch))
-            })
-            .collect()
-    };
-    let (old_l, new_l) = (lines(before), lines(after));
-    for (key, (cable, length, switch)) in &new_l {
-        let what = format!("{} - {}", key.0, key.1);
-        match old_l.get(key) {
-            None => used.add(Tool::Cable, what),
-            Some((c, l, s)) => {
-                if c != cable || l != length {
-                    used.add(Tool::Cable, what.clone());
-                }
-                let closed = |s: &Option<crate::scenario::SwitchState>| {
-                    !matches!(s, Some(crate::scenario::SwitchState::Open))
-                };
-                if closed(s) != closed(switch) {
-                    used.add(Tool::Switch, what);
-                }
-            }
-        }
-    }
-    // A second cable beside one (the maps above hold one per pair).
-    for ((a, b), extra) in super::realism::parallel_additions(before, after) {
-        for _ in 0..extra {
-            used.add(Tool::Cable, format!("{a} - {b}"));
-        }
-    }
-    for key in old_l.keys().filter(|k| !new_l.contains_key(*k)) {
-        used.add(Tool::Remove, format!("{} - {}", key.0, key.1));
-    }
+    cable_uses(before, after, &mut used);
     if before.grid.transformer != after.grid.transformer {
         used.add(Tool::Transformer, after.grid.transformer.clone());
     }
@@ -258,6 +215,59 @@ pub fn tools_used(before: &Scenario, after: &Scenario) -> ToolUse {
         used.add(Tool::Market, format!("{:?}", after.market.mechanism));
     }
     used
+}
+
+/// Each pair of buses' cables (type, length, closed), before and after.
+type Cables = BTreeMap<(String, String), Vec<(String, f64, bool)>>;
+
+/// The cables of `s` by the pair of buses they join.
+fn cables_by_pair(s: &Scenario) -> Cables {
+    let mut out = Cables::new();
+    for l in s.feeders.iter().flat_map(|f| &f.lines) {
+        let key = if l.from <= l.to {
+            (l.from.clone(), l.to.clone())
+        } else {
+            (l.to.clone(), l.from.clone())
+        };
+        let closed = !matches!(l.switch, Some(crate::scenario::SwitchState::Open));
+        out.entry(key)
+            .or_default()
+            .push((l.cable.clone(), l.length_m, closed));
+    }
+    out
+}
+
+/// The cable, switch and remove tools' uses between each pair of buses:
+/// a cable kept (same type and length) uses the switch tool if it was
+/// opened or closed; every new cable, beside one or not, and every cable
+/// of another type or length is one use of the cable tool; cables fewer
+/// than before are removals.
+fn cable_uses(before: &Scenario, after: &Scenario, used: &mut ToolUse) {
+    let (old_l, new_l) = (cables_by_pair(before), cables_by_pair(after));
+    for (key, new) in &new_l {
+        let what = format!("{} - {}", key.0, key.1);
+        let mut old = old_l.get(key).cloned().unwrap_or_default();
+        let mut changed = 0;
+        for (cable, length, closed) in new {
+            match old.iter().position(|o| o.0 == *cable && o.1 == *length) {
+                Some(i) => {
+                    if old.remove(i).2 != *closed {
+                        used.add(Tool::Switch, what.clone());
+                    }
+                }
+                None => changed += 1,
+            }
+        }
+        for _ in 0..changed {
+            used.add(Tool::Cable, what.clone());
+        }
+        for _ in 0..old.len().saturating_sub(changed) {
+            used.add(Tool::Remove, what.clone());
+        }
+    }
+    for key in old_l.keys().filter(|k| !new_l.contains_key(*k)) {
+        used.add(Tool::Remove, format!("{} - {}", key.0, key.1));
+    }
 }
 
 /// A copy with its lock flag off (locks are the challenge's, not the design's).
@@ -471,4 +481,47 @@ fn list(parts: &[String]) -> String {
         s.push_str(&tr!("challenge.and_more", n = parts.len() - SHOWN));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Challenge 02's starting design, as built.
+    fn start() -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenes/challenges/02-keep-the-lights-on.challenge.ron");
+        let prepared = super::super::Prepared::load(&path).unwrap_or_else(|e| panic!("{e:?}"));
+        prepared.start.scenario.clone()
+    }
+
+    #[test]
+    fn a_cable_beside_one_of_another_type_is_one_use_of_the_cable_tool() {
+        let before = start();
+        let first = before.feeders[0].lines[1].clone();
+        // Beside S1 - S2, a thinner cable.
+        let mut beside = before.clone();
+        let mut thin = first.clone();
+        thin.cable = "NAYY 4x50 SE".into();
+        beside.feeders[0].lines.push(thin.clone());
+        let used = tools_used(&before, &beside);
+        assert_eq!(used.count(Tool::Cable), 1, "{used:?}");
+        assert_eq!(used.count(Tool::Remove), 0, "{used:?}");
+        // Beside it, the same type: one use too.
+        let mut same = before.clone();
+        same.feeders[0].lines.push(first.clone());
+        assert_eq!(tools_used(&before, &same).count(Tool::Cable), 1);
+        // Put in its place: one use, nothing removed.
+        let mut swapped = before.clone();
+        swapped.feeders[0].lines[1] = thin;
+        let used = tools_used(&before, &swapped);
+        assert_eq!((used.count(Tool::Cable), used.count(Tool::Remove)), (1, 0));
+        // One of two taken away again is a removal; opening one is a switch.
+        let used = tools_used(&beside, &before);
+        assert_eq!((used.count(Tool::Cable), used.count(Tool::Remove)), (0, 1));
+        let mut opened = before.clone();
+        opened.feeders[0].lines[1].switch = Some(crate::scenario::SwitchState::Open);
+        let used = tools_used(&before, &opened);
+        assert_eq!((used.count(Tool::Cable), used.count(Tool::Switch)), (0, 1));
+    }
 }

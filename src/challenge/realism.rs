@@ -68,7 +68,7 @@ fn positions(s: &Scenario) -> BTreeMap<String, (f64, f64)> {
 
 /// The extra cables of `after` between buses that `before` joined with
 /// fewer: (the pair, how many more).
-pub fn parallel_additions(before: &Scenario, after: &Scenario) -> Vec<((String, String), usize)> {
+fn parallel_additions(before: &Scenario, after: &Scenario) -> Vec<((String, String), usize)> {
     let (old, new) = (cables(before), cables(after));
     new.iter()
         .filter_map(|(pair, list)| {

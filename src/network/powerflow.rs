@@ -1119,6 +1119,34 @@ mod tests {
                 branch.pl_mw
             );
         }
+        // The transformer's loss again, from the voltages at its two ends
+        // through pandapower's T model (half the leakage impedance on each
+        // side of the magnetising branch), neither the pi the solver uses
+        // nor its terminal powers: (|I1|^2 + |I2|^2) R / 2 + |Vm|^2 G, pu.
+        let t = &trafo;
+        let z_k = t.vk_percent / 100.0 * BASE_MVA / t.sn_mva;
+        let r_k = t.vkr_percent / 100.0 * BASE_MVA / t.sn_mva;
+        let z = Complex64::new(r_k, (z_k * z_k - r_k * r_k).sqrt());
+        let (g, y) = (t.pfe_kw * 1e-3, t.i0_percent / 100.0 * t.sn_mva);
+        let y_m = Complex64::new(g, -(y * y - g * g).sqrt()) / BASE_MVA;
+        let pu = |b: usize| Complex64::from_polar(flow.vm_pu[b], flow.va_degree()[b].to_radians());
+        // The HV side seen from the LV side, through Dyn5's shift.
+        let v1 =
+            pu(net.transformer.hv_bus) * Complex64::from_polar(1.0, -t.shift_degree.to_radians());
+        let v2 = pu(net.transformer.lv_bus);
+        let vm = (v1 + v2) * 2.0 / (z * y_m + 4.0);
+        let (i1, i2) = ((v1 - vm) / (z / 2.0), (vm - v2) / (z / 2.0));
+        let loss_mw =
+            ((i1.norm_sqr() + i2.norm_sqr()) * z.re / 2.0 + vm.norm_sqr() * y_m.re) * BASE_MVA;
+        assert!(
+            (flow.transformer.pl_mw - loss_mw).abs() < 1e-6 * loss_mw,
+            "transformer: {} MW from its terminals, {loss_mw} MW from its T model",
+            flow.transformer.pl_mw
+        );
+        assert!(
+            loss_mw > t.pfe_kw * 1e-3,
+            "{loss_mw} MW: more than its iron losses"
+        );
         // Current continuity: the first cable carries more than the last.
         assert!(flow.lines[0].i_ka > flow.lines[11].i_ka);
         assert!(flow.iterations <= 10, "{} sweeps", flow.iterations);

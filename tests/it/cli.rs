@@ -550,6 +550,14 @@ fn no_command_writes_over_a_file_it_reads_or_twice_to_one_file() {
     let before = |f: &str| std::fs::read(dir.join(f)).expect("there");
     let scenario = before("default.scenario.ron");
     let series = before("weather/greensboro-june.csv");
+    std::fs::create_dir_all(dir.join("start")).expect("dir");
+    for f in [
+        "01-first-light.challenge.ron",
+        "start/sonnenweg.scenario.ron",
+    ] {
+        std::fs::copy(repo(&format!("scenes/challenges/{f}")), dir.join(f)).expect("copy");
+    }
+    let start = before("start/sonnenweg.scenario.ron");
     for (args, words) in [
         (
             vec![
@@ -610,6 +618,34 @@ fn no_command_writes_over_a_file_it_reads_or_twice_to_one_file() {
             ],
             vec!["--screenshot", "would write over"],
         ),
+        // What the opened file reads is an input too: a scenario's series,
+        // a challenge's scenario.
+        (
+            vec![
+                "open",
+                "greensboro-tmy.scenario.ron",
+                "--screenshot",
+                "x.png",
+                "--dump-texts",
+                "weather/greensboro-june.csv",
+            ],
+            vec!["--dump-texts", "would write over", "greensboro-june.csv"],
+        ),
+        (
+            vec![
+                "open",
+                "01-first-light.challenge.ron",
+                "--screenshot",
+                "x.png",
+                "--layout-report",
+                "start/sonnenweg.scenario.ron",
+            ],
+            vec![
+                "--layout-report",
+                "would write over",
+                "sonnenweg.scenario.ron",
+            ],
+        ),
     ] {
         let (code, stderr) = in_dir(&dir, &args);
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
@@ -620,7 +656,9 @@ fn no_command_writes_over_a_file_it_reads_or_twice_to_one_file() {
     }
     assert_eq!(before("default.scenario.ron"), scenario);
     assert_eq!(before("weather/greensboro-june.csv"), series);
+    assert_eq!(before("start/sonnenweg.scenario.ron"), start);
     assert!(!dir.join("x.csv").exists());
+    assert!(!dir.join("x.png").exists());
 
     // import: not over the pandapower file it reads.
     std::fs::copy(

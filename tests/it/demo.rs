@@ -411,12 +411,10 @@ fn the_operators_chord_is_not_a_visitor_but_any_other_key_is() {
     let mut app = microgrid::app::soak::headless_demo(prepared);
     app.insert_resource(ButtonInput::<KeyCode>::default());
     app.update();
-    {
-        let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
-        keys.press(KeyCode::ControlLeft);
-        keys.press(KeyCode::AltLeft);
-        keys.press(KeyCode::KeyO);
-    }
+    type_keys(
+        &mut app,
+        &[KeyCode::ControlLeft, KeyCode::AltLeft, KeyCode::KeyO],
+    );
     app.update();
     let mode = app.world().resource::<DemoMode>();
     assert!(
@@ -466,14 +464,38 @@ fn the_operators_quick_chord_and_pin_open_the_panel_headless() {
     let mut app = microgrid::app::soak::headless_demo(prepared);
     app.insert_resource(ButtonInput::<KeyCode>::default());
     app.update();
+    // Ctrl let go before the O within one frame: no chord.
+    key_events(
+        &mut app,
+        &[
+            (KeyCode::ControlLeft, true),
+            (KeyCode::AltLeft, true),
+            (KeyCode::ControlLeft, false),
+            (KeyCode::KeyO, true),
+            (KeyCode::KeyO, false),
+            (KeyCode::AltLeft, false),
+        ],
+    );
+    app.update();
+    assert!(
+        !app.world().resource::<DemoMode>().operator.asking_pin,
+        "Alt+O is no chord"
+    );
+    app.world_mut()
+        .resource_mut::<ButtonInput<KeyCode>>()
+        .clear();
     // A quick chord at 5 frames a second: pressed and released between two frames.
-    {
-        let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
-        for k in [KeyCode::ControlLeft, KeyCode::AltLeft, KeyCode::KeyO] {
-            keys.press(k);
-        }
-        keys.release_all();
-    }
+    key_events(
+        &mut app,
+        &[
+            (KeyCode::ControlLeft, true),
+            (KeyCode::AltLeft, true),
+            (KeyCode::KeyO, true),
+            (KeyCode::KeyO, false),
+            (KeyCode::AltLeft, false),
+            (KeyCode::ControlLeft, false),
+        ],
+    );
     app.update();
     let mode = app.world().resource::<DemoMode>();
     assert!(
@@ -513,45 +535,56 @@ fn the_operators_quick_chord_and_pin_open_the_panel_headless() {
     // A wrong PIN does not open it; Escape gives up.
     let pin = Some("2468");
     let mut operator = microgrid::app::modes::demo::Operator::default();
-    let mut keys = ButtonInput::<KeyCode>::default();
-    keys.press(KeyCode::ControlRight);
-    keys.press(KeyCode::AltRight);
-    keys.press(KeyCode::KeyO);
-    microgrid::app::modes::demo::operator_sees(&mut operator, pin, &keys, &[]);
-    keys.clear();
-    keys.release_all();
-    microgrid::app::modes::demo::operator_sees(
-        &mut operator,
-        pin,
-        &keys,
-        &[
-            KeyCode::Digit2,
-            KeyCode::Digit4,
-            KeyCode::Digit6,
-            KeyCode::Digit9,
-        ],
-    );
+    let chords = |keys: &[KeyCode]| {
+        let events: Vec<(KeyCode, bool)> = keys.iter().map(|&k| (k, true)).collect();
+        microgrid::app::control::keys::chords(&events, |_| false)
+    };
+    let opened = chords(&[KeyCode::ControlRight, KeyCode::AltRight, KeyCode::KeyO]);
+    microgrid::app::modes::demo::operator_sees(&mut operator, pin, &opened);
+    let wrong = chords(&[
+        KeyCode::Digit2,
+        KeyCode::Digit4,
+        KeyCode::Digit6,
+        KeyCode::Digit9,
+    ]);
+    microgrid::app::modes::demo::operator_sees(&mut operator, pin, &wrong);
     assert!(!operator.open && operator.asking_pin, "{operator:?}");
-    microgrid::app::modes::demo::operator_sees(&mut operator, pin, &keys, &[KeyCode::Escape]);
+    microgrid::app::modes::demo::operator_sees(&mut operator, pin, &chords(&[KeyCode::Escape]));
     assert!(!operator.open && !operator.asking_pin, "{operator:?}");
 }
 
 /// Keys typed within one frame, in order: their messages (as the window
 /// sends them) and their state.
 fn type_keys(app: &mut bevy::prelude::App, keys: &[bevy::prelude::KeyCode]) {
+    let down: Vec<_> = keys.iter().map(|&k| (k, true)).collect();
+    key_events(app, &down);
+}
+
+/// Keys going down (true) and up within one frame, in order: their
+/// messages and their state.
+fn key_events(app: &mut bevy::prelude::App, events: &[(bevy::prelude::KeyCode, bool)]) {
     use bevy::input::ButtonState;
     use bevy::input::keyboard::{Key, KeyboardInput, NativeKey};
-    for &key in keys {
+    for &(key, down) in events {
         app.world_mut().write_message(KeyboardInput {
             key_code: key,
             logical_key: Key::Unidentified(NativeKey::Unidentified),
-            state: ButtonState::Pressed,
+            state: if down {
+                ButtonState::Pressed
+            } else {
+                ButtonState::Released
+            },
             text: None,
             repeat: false,
             window: bevy::prelude::Entity::PLACEHOLDER,
         });
-        app.world_mut()
-            .resource_mut::<bevy::prelude::ButtonInput<bevy::prelude::KeyCode>>()
-            .press(key);
+        let mut keys = app
+            .world_mut()
+            .resource_mut::<bevy::prelude::ButtonInput<bevy::prelude::KeyCode>>();
+        if down {
+            keys.press(key);
+        } else {
+            keys.release(key);
+        }
     }
 }

@@ -309,6 +309,38 @@ fn build_mode_puts_units_on_phases_and_previews_the_unbalance_it_causes() {
     );
     let h = house(&app, &name);
     assert_eq!((h.phase, h.pv.map(|p| p.phase)), (Phase::C, Some(Phase::C)));
+    // A locked unit keeps its phase: the house may go onto that phase or
+    // back onto three (which moves no unit), not onto another.
+    let now = hood(&app).scenario.clone();
+    let connect = |house: &str, phase: Phase| Edit::SetPhase {
+        house: house.into(),
+        unit: PhaseUnit::Connection,
+        phase,
+    };
+    // A house with a single-phase array whose connection may go onto its phase.
+    let (name, on) = now
+        .houses
+        .iter()
+        .filter_map(|h| Some((h.name.clone(), h.pv.filter(|p| !p.phase.is_three())?.phase)))
+        .find(|(n, on)| microgrid::scenario::edit::apply(&connect(n, *on), &now).is_ok())
+        .expect("a house that can go onto its array's phase");
+    let mut locked = now.clone();
+    let h = locked
+        .houses
+        .iter_mut()
+        .find(|h| h.name == name)
+        .expect("the house");
+    h.pv.as_mut().expect("its PV").locked = true;
+    let other = [Phase::A, Phase::B, Phase::C]
+        .into_iter()
+        .find(|&p| p != on)
+        .expect("another phase");
+    let e = microgrid::scenario::edit::apply(&connect(&name, other), &locked).expect_err("refused");
+    assert!(format!("{e:?}").contains("locked"), "{name}: {e:?}");
+    let on_its_phase = microgrid::scenario::edit::apply(&connect(&name, on), &locked)
+        .unwrap_or_else(|e| panic!("{name} onto its PV's phase: {e}"));
+    microgrid::scenario::edit::apply(&connect(&name, Phase::Three), &on_its_phase.scenario)
+        .unwrap_or_else(|e| panic!("{name} back onto three phases: {e}"));
     // Undo brings the connection back; a balanced scenario refuses a phase.
     crate::common::act(&mut app, Action::Undo);
     let h = house(&app, &name);

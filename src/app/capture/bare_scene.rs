@@ -21,6 +21,8 @@ pub struct BareScene {
     pub msaa: bool,
     /// The light casts shadows.
     pub shadows: bool,
+    /// Drawn into an image, with no window ([`super::offscreen`]).
+    pub offscreen: bool,
 }
 
 #[derive(Resource, Clone, Copy)]
@@ -29,28 +31,34 @@ struct RunFor(f64);
 /// Opens the bare scene, runs it, prints its frame line and returns.
 pub fn run(bare: BareScene) -> AppExit {
     let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin {
-                primary_window: Some(Window {
-                    title: "microgrid bare scene".into(),
-                    resolution: WindowResolution::new(bare.size.0, bare.size.1),
-                    ..default()
-                }),
-                ..default()
-            })
-            .set(LogPlugin {
-                filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn".into(),
-                level: bevy::log::Level::WARN,
+    let plugins = DefaultPlugins
+        .set(WindowPlugin {
+            primary_window: Some(Window {
+                title: "microgrid bare scene".into(),
+                resolution: WindowResolution::new(bare.size.0, bare.size.1),
                 ..default()
             }),
-    );
+            ..default()
+        })
+        .set(LogPlugin {
+            filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_winit=warn".into(),
+            level: bevy::log::Level::WARN,
+            ..default()
+        });
+    if bare.offscreen {
+        app.add_plugins(super::offscreen::without_a_window(plugins));
+        super::offscreen::draw_into_an_image(&mut app, bare.size);
+    } else {
+        app.add_plugins(plugins);
+    }
     app.insert_resource(RunFor(bare.seconds));
     app.init_resource::<FrameStats>();
     let scene = move |commands: Commands,
                       meshes: ResMut<Assets<Mesh>>,
-                      materials: ResMut<Assets<StandardMaterial>>| {
-        spawn(commands, meshes, materials, bare);
+                      materials: ResMut<Assets<StandardMaterial>>,
+                      offscreen: Option<Res<super::offscreen::Offscreen>>| {
+        let image = offscreen.map(|o| o.image.clone());
+        spawn(commands, meshes, materials, (bare, image));
     };
     app.add_systems(Startup, scene);
     app.add_systems(Last, measure);
@@ -61,7 +69,7 @@ fn spawn(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
-    bare: BareScene,
+    (bare, offscreen): (BareScene, Option<Handle<Image>>),
 ) {
     // A ground plane that reaches the horizon in every direction.
     commands.spawn((
@@ -93,6 +101,9 @@ fn spawn(
     ));
     if !bare.msaa {
         camera.insert(Msaa::Off);
+    }
+    if let Some(handle) = offscreen {
+        camera.insert(bevy::camera::RenderTarget::Image(handle.into()));
     }
 }
 

@@ -34,7 +34,12 @@ pub fn median(xs: &[f64]) -> Option<f64> {
 /// Runs the cases in turn, `rounds` times round-robin (a shared machine's
 /// speed drifts; each case sees the same drift), and prints the table of
 /// each case's median.
-pub fn run(scenario: &Path, size: (u32, u32), seconds: f64, rounds: u32) -> ExitCode {
+pub fn run(
+    scenario: &Path,
+    size: (u32, u32),
+    (seconds, rounds): (f64, u32),
+    offscreen: bool,
+) -> ExitCode {
     let exe = match std::env::current_exe() {
         Ok(e) => e,
         Err(e) => {
@@ -45,10 +50,20 @@ pub fn run(scenario: &Path, size: (u32, u32), seconds: f64, rounds: u32) -> Exit
     let size_arg = format!("{}x{}", size.0, size.1);
     let secs = format!("{seconds}");
     let shot = std::env::temp_dir().join(format!("microgrid-frames-{}.png", std::process::id()));
-    let cases = the_cases(scenario, &size_arg, &secs, &shot);
+    let mut cases = the_cases(scenario, &size_arg, &secs, &shot);
+    if offscreen {
+        for case in &mut cases {
+            case.args.push("--offscreen".into());
+        }
+    }
     outln!(
-        "{} at {size_arg}, {seconds} s a case (the first second not counted), {rounds} rounds, median",
-        scenario.display()
+        "{} at {size_arg}, {seconds} s a case (the first second not counted), {rounds} rounds, median{}",
+        scenario.display(),
+        if offscreen {
+            ", drawn into an image (no window)"
+        } else {
+            ""
+        }
     );
     let (means, failures) = run_the_cases(&exe, &cases, rounds);
     let failed = print_the_table(&cases, &means, &failures);

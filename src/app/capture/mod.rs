@@ -3,12 +3,14 @@
 //! text drawn (`--dump-texts`), the report of the drawn layout
 //! (`--layout-report`), the memory log of a soak (`--memory-log`), and
 //! `microgrid frames`, which times the sandbox
-//! against a bare Bevy scene.
+//! against a bare Bevy scene, in a window or drawn into an image with no
+//! window at all (`--offscreen`).
 
 pub mod bare_scene;
 pub mod frames;
 pub mod layout_report;
 pub mod memory_log;
+pub mod offscreen;
 pub mod screenshot;
 pub mod text_dump;
 

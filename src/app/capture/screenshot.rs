@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::render::view::screenshot::ScreenshotCaptured;
 
 use super::layout_report::{DrawnLayout, LayoutReports, report_path_beside, write_report};
 use crate::app::control::long_work::Jump;
@@ -164,6 +164,7 @@ fn report_the_layout(
 
 fn take_requested(
     mut commands: Commands,
+    offscreen: Option<Res<super::offscreen::Offscreen>>,
     mut request: ResMut<ScreenshotRequest>,
     hood: Res<Neighbourhood>,
     reports: Option<Res<LayoutReports>>,
@@ -178,24 +179,29 @@ fn take_requested(
     report_the_layout(reports.as_deref(), &drawn, &path, None);
     let crop = request.crop.take();
     request.pending += 1;
-    commands.spawn(Screenshot::primary_window()).observe(
-        move |captured: On<ScreenshotCaptured>,
-              mut note: ResMut<StatusNote>,
-              mut request: ResMut<ScreenshotRequest>| {
-            request.pending = request.pending.saturating_sub(1);
-            note.say(match save_png(captured.image.clone(), crop, &path) {
-                Ok(()) => crate::tr!("note.saved", path = path.display()),
-                Err(e) => {
-                    eprintln!("screenshot failed: {e}");
-                    crate::tr!("note.screenshot_failed", error = e)
-                }
-            });
-        },
-    );
+    commands
+        .spawn(super::offscreen::screenshot_of_the_window(
+            offscreen.as_deref(),
+        ))
+        .observe(
+            move |captured: On<ScreenshotCaptured>,
+                  mut note: ResMut<StatusNote>,
+                  mut request: ResMut<ScreenshotRequest>| {
+                request.pending = request.pending.saturating_sub(1);
+                note.say(match save_png(captured.image.clone(), crop, &path) {
+                    Ok(()) => crate::tr!("note.saved", path = path.display()),
+                    Err(e) => {
+                        eprintln!("screenshot failed: {e}");
+                        crate::tr!("note.screenshot_failed", error = e)
+                    }
+                });
+            },
+        );
 }
 
 fn take_timed(
     mut commands: Commands,
+    offscreen: Option<Res<super::offscreen::Offscreen>>,
     time: Res<Time<Real>>,
     auto: Option<ResMut<AutoCapture>>,
     jump: Option<Res<Jump>>,
@@ -214,28 +220,32 @@ fn take_timed(
     if let Some(reports) = reports.as_deref() {
         report_the_layout(Some(reports), &drawn, &path, reports.timed.as_deref());
     }
-    commands.spawn(Screenshot::primary_window()).observe(
-        move |captured: On<ScreenshotCaptured>,
-              stats: Res<FrameStats>,
-              mut exit: MessageWriter<AppExit>| {
-            match save_png(captured.image.clone(), None, &path) {
-                Ok(()) => {
-                    outln!(
-                        "saved {} ({}x{})",
-                        path.display(),
-                        captured.image.width(),
-                        captured.image.height()
-                    );
-                    outln!("{}", stats.summary());
-                    exit.write(AppExit::Success);
+    commands
+        .spawn(super::offscreen::screenshot_of_the_window(
+            offscreen.as_deref(),
+        ))
+        .observe(
+            move |captured: On<ScreenshotCaptured>,
+                  stats: Res<FrameStats>,
+                  mut exit: MessageWriter<AppExit>| {
+                match save_png(captured.image.clone(), None, &path) {
+                    Ok(()) => {
+                        outln!(
+                            "saved {} ({}x{})",
+                            path.display(),
+                            captured.image.width(),
+                            captured.image.height()
+                        );
+                        outln!("{}", stats.summary());
+                        exit.write(AppExit::Success);
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        exit.write(AppExit::error());
+                    }
                 }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    exit.write(AppExit::error());
-                }
-            }
-        },
-    );
+            },
+        );
 }
 
 #[cfg(test)]

@@ -9,13 +9,12 @@ use bevy_egui::EguiContexts;
 
 use crate::app::control::view::{ViewRect, pointer_over_panel};
 
-use crate::app::world::scene::{Pick, Selection, hovered_part, pick_of};
+use crate::app::world::scene::{Pick, Picker, Selection};
 use crate::sim::Neighbourhood;
 
 pub(super) fn pick_on_click(
     mut clicks: MessageReader<PointerClick>,
-    picks: Query<&Pick>,
-    parents: Query<&ChildOf>,
+    picker: Picker,
     tool: Option<Res<crate::app::modes::build::BuildTool>>,
     time: Res<Time<Real>>,
     mut selection: ResMut<Selection>,
@@ -32,7 +31,7 @@ pub(super) fn pick_on_click(
             continue;
         }
         // The clicked part, or the nearest ancestor that is something to inspect.
-        selection.0 = pick_of(click.entity, &picks, &parents);
+        selection.0 = picker.pick_of(click.entity, click.hit.position);
     }
 }
 
@@ -79,8 +78,7 @@ pub struct Hovered {
 /// Finds the part under the pointer: the nearest hit's pick or its ancestor's.
 pub(super) fn track_the_hover(
     hover: Res<HoverMap>,
-    picks: Query<&Pick>,
-    parents: Query<&ChildOf>,
+    picker: Picker,
     windows: Query<&Window, With<PrimaryWindow>>,
     view_rect: Res<ViewRect>,
     mut contexts: EguiContexts,
@@ -93,7 +91,7 @@ pub(super) fn track_the_hover(
     let pick = if over_panel {
         None
     } else {
-        hovered_part(&hover, &picks, &parents)
+        picker.hovered(&hover)
     };
     hovered.set_if_neq(Hovered {
         pick,

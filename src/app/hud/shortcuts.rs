@@ -248,18 +248,17 @@ pub(super) fn keyboard(
         ResMut<crate::app::world::visuals::ShowUnbalance>,
     ),
 ) {
-    let pressed: Vec<KeyCode> = presses
+    let events: Vec<(KeyCode, bool)> = presses
         .read()
-        .filter(|k| k.state.is_pressed() && !k.repeat)
-        .map(key_by_label)
+        .filter(|k| !k.repeat)
+        .map(|k| (key_by_label(k), k.state.is_pressed()))
         .collect();
     if contexts.ctx_mut().is_ok_and(typing) {
         return;
     }
-    use crate::app::control::keys::{CTRL, SHIFT, held};
-    let (shift, ctrl) = (held(&keys, SHIFT), held(&keys, CTRL));
-    for key in pressed {
-        match shortcut_for_key(key, shift, ctrl) {
+    // Each key with the modifiers down as it went down, even within one slow frame.
+    for chord in crate::app::control::keys::chords(&events, |k| keys.pressed(k)) {
+        match shortcut_for_key(chord.key, chord.shift, chord.ctrl) {
             Some(Shortcut::ToggleBuild) => next_building.set(match building.get() {
                 Building::On => Building::Off,
                 Building::Off => Building::On,

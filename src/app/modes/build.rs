@@ -18,7 +18,7 @@ use crate::app::theme::palette;
 use crate::app::world::camera::CameraHeld;
 use crate::app::world::layout::to_world;
 use crate::app::world::placement::{self, Cursor, Ghost, Shape, Take, Tool, ToolState, ghost};
-use crate::app::world::scene::{Pick, SceneLayout, hovered_part};
+use crate::app::world::scene::{Pick, Picker, SceneLayout};
 use crate::scenario::edit::Edit;
 use crate::sim::Neighbourhood;
 
@@ -160,8 +160,7 @@ fn use_the_tool(
     edits: Res<crate::app::control::editing::EditHistory>,
     buttons: Res<ButtonInput<MouseButton>>,
     hover: Res<HoverMap>,
-    picks: Query<&Pick>,
-    parents: Query<&ChildOf>,
+    picker: Picker,
     windows: Query<&Window, With<PrimaryWindow>>,
     cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
     mut contexts: EguiContexts,
@@ -184,7 +183,7 @@ fn use_the_tool(
         tool.pressed_at = None;
         return;
     };
-    let cursor = cursor_over(ground, &hover, &picks, &parents);
+    let cursor = cursor_over(ground, &hover, &picker);
     let built = &hood.0;
     let buses: Vec<[f64; 2]> = layout
         .buses
@@ -225,12 +224,7 @@ fn ground_under(
 }
 
 /// What the cursor is over: its point on the ground and the nearest part hovered.
-fn cursor_over(
-    ground: [f64; 2],
-    hover: &HoverMap,
-    picks: &Query<&Pick>,
-    parents: &Query<&ChildOf>,
-) -> Cursor {
+fn cursor_over(ground: [f64; 2], hover: &HoverMap, picker: &Picker) -> Cursor {
     let mut cursor = Cursor {
         ground,
         house: None,
@@ -238,7 +232,7 @@ fn cursor_over(
         device: None,
         line: None,
     };
-    let hovered = hovered_part(hover, picks, parents);
+    let hovered = picker.hovered(hover);
     match hovered {
         Some(Pick::House(h)) => cursor.house = Some(h),
         Some(Pick::Bus(b)) => cursor.bus = Some(b),

@@ -197,9 +197,13 @@ fn set_the_graphics(action: On<ApplyAction>, mut commands: Commands) {
 }
 
 /// egui's camera, which draws the window (the 3D view's image under the
-/// panels), and the pointer that carries clicks onto the image.
-fn spawn_ui_camera(mut commands: Commands) {
-    commands.spawn((
+/// panels; with no window, into the image drawn instead), and the pointer
+/// that carries clicks onto the image.
+fn spawn_ui_camera(
+    mut commands: Commands,
+    offscreen: Option<Res<crate::app::capture::offscreen::Offscreen>>,
+) {
+    let mut camera = commands.spawn((
         Name::new("UI camera"),
         UiCamera,
         Camera2d,
@@ -213,6 +217,13 @@ fn spawn_ui_camera(mut commands: Commands) {
         RenderLayers::layer(UI_LAYER),
         PrimaryEguiContext,
     ));
+    // With no window, it draws the window's pixels into an image.
+    if let Some(offscreen) = offscreen {
+        camera.insert(RenderTarget::Image(ImageRenderTarget {
+            handle: offscreen.image.clone(),
+            scale_factor: 1.0,
+        }));
+    }
     commands.spawn((
         Name::new("View pointer"),
         VIEW_POINTER,

@@ -3,7 +3,7 @@
 use super::{Edit, PhaseUnit, Refusal};
 use crate::lang::tr;
 use crate::scenario::{
-    Battery, BusSpec, ClockTime, Ev, Feeder, House, LV_BUSBAR_NAME, LineSpec, MV_BUS_NAME,
+    Battery, BusSpec, ClockTime, Ev, Feeder, House, LV_BUSBAR_NAME, LineSpec, MV_BUS_NAME, Phase,
     Position, Pv, Scenario, WindTurbine,
 };
 use crate::tr;
@@ -83,12 +83,27 @@ fn check_locks(edit: &Edit, s: &Scenario) -> Result<(), Refusal> {
         Edit::SetPhase {
             house: h,
             unit: PhaseUnit::Connection,
-            ..
+            phase,
         } => {
             house(h)?;
-            device_locked(h, |x| x.pv.is_some_and(|d| d.locked), PV_LOCKED)?;
-            device_locked(h, |x| x.battery.is_some_and(|d| d.locked), BATTERY_LOCKED)?;
-            device_locked(h, |x| x.ev.is_some_and(|d| d.locked), CAR_LOCKED)
+            // Onto three phases no unit moves; onto one, every unit not on it.
+            let moves = |locked: bool, on: Phase| locked && !phase.is_three() && on != *phase;
+            let Some(x) = s.houses.iter().find(|x| &x.name == h) else {
+                return Ok(());
+            };
+            for (locked_and_moved, what) in [
+                (x.pv.is_some_and(|d| moves(d.locked, d.phase)), PV_LOCKED),
+                (
+                    x.battery.is_some_and(|d| moves(d.locked, d.phase)),
+                    BATTERY_LOCKED,
+                ),
+                (x.ev.is_some_and(|d| moves(d.locked, d.phase)), CAR_LOCKED),
+            ] {
+                if locked_and_moved {
+                    return Err(tr!(what, name = h));
+                }
+            }
+            Ok(())
         }
         Edit::SetPhase {
             house: h,

@@ -240,16 +240,17 @@ fn operator_keys(
     keys: Option<Res<ButtonInput<KeyCode>>>,
     mut presses: MessageReader<bevy::input::keyboard::KeyboardInput>,
 ) {
-    let pressed: Vec<KeyCode> = presses
+    let events: Vec<(KeyCode, bool)> = presses
         .read()
-        .filter(|k| k.state.is_pressed() && !k.repeat)
-        .map(|k| k.key_code)
+        .filter(|k| !k.repeat)
+        .map(|k| (k.key_code, k.state.is_pressed()))
         .collect();
     let Some(keys) = keys else {
         return;
     };
+    let chords = crate::app::control::keys::chords(&events, |k| keys.pressed(k));
     let pin = mode.demo.config.pin.clone();
-    operator_sees(&mut mode.operator, pin.as_deref(), &keys, &pressed);
+    operator_sees(&mut mode.operator, pin.as_deref(), &chords);
 }
 
 /// The digit a key types (the top row or the number pad).
@@ -275,18 +276,20 @@ fn digit_of(key: KeyCode) -> Option<char> {
 
 /// What the operator's keys do: Ctrl+Alt+O opens the panel, or asks for
 /// the PIN when there is one (a chord pressed and released within one slow
-/// frame counts, [`crate::app::control::keys::held`]); while asked, the
-/// digits `pressed` this frame are typed in their order (the last as many
-/// as the PIN has count, so a slip is typed over), Escape gives up.
+/// frame counts, and only with Ctrl and Alt down as the O went down,
+/// [`crate::app::control::keys::chords`]); while asked, the keys that
+/// went down this frame type their digits in order (the last as many as
+/// the PIN has count, so a slip is typed over), Escape gives up.
 pub fn operator_sees(
     operator: &mut Operator,
     pin: Option<&str>,
-    keys: &ButtonInput<KeyCode>,
-    pressed: &[KeyCode],
+    chords: &[crate::app::control::keys::Chord],
 ) {
-    use crate::app::control::keys::{ALT, CTRL, held};
     operator.took_keys = false;
-    if held(keys, CTRL) && held(keys, ALT) && keys.just_pressed(KeyCode::KeyO) {
+    if chords
+        .iter()
+        .any(|c| c.key == KeyCode::KeyO && c.ctrl && c.alt)
+    {
         operator.open = pin.is_none();
         operator.asking_pin = pin.is_some();
         operator.typed.clear();
@@ -296,8 +299,8 @@ pub fn operator_sees(
     if !operator.asking_pin {
         return;
     }
-    operator.took_keys = !pressed.is_empty() || keys.get_just_pressed().next().is_some();
-    for &key in pressed {
+    operator.took_keys = !chords.is_empty();
+    for key in chords.iter().map(|c| c.key) {
         if key == KeyCode::Escape {
             operator.asking_pin = false;
             operator.typed.clear();

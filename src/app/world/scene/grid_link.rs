@@ -68,7 +68,7 @@ pub(super) fn spawn_grid_link(
         previous = tips;
     }
     let cube = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
-    let cylinder = Mesh::from(Cylinder::new(0.5, 1.0));
+    let cylinder = Mesh::from(Cylinder::new(0.5, 1.0).mesh().resolution(8));
     for (mesh, material) in [
         (merged(&cylinder, &poles), &paints.metal),
         (merged(&cube, &arms), &paints.metal),

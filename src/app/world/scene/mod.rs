@@ -9,6 +9,7 @@
 //! trees, hedges, street lights) and `meshes` makes its custom meshes.
 
 mod grid_link;
+mod houses;
 mod meshes;
 mod spawn;
 mod town;
@@ -45,34 +46,83 @@ pub enum Pick {
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Selection(pub Option<Pick>);
 
-/// The nearest part under the pointer, from bevy's hover map: the mouse's
-/// own hits where the camera draws to the window, the view pointer's where
-/// it draws to an image (`low`); egui's own hit over its panels is no part.
-pub fn hovered_part(
-    hover: &bevy::picking::hover::HoverMap,
-    picks: &Query<&Pick>,
-    parents: &Query<&ChildOf>,
-) -> Option<Pick> {
-    use bevy::picking::pointer::PointerId;
-    [PointerId::Mouse, crate::app::world::graphics::VIEW_POINTER]
-        .iter()
-        .filter_map(|pointer| hover.get(pointer))
-        .flat_map(|hits| hits.iter())
-        .filter_map(|(e, hit)| Some((pick_of(*e, picks, parents)?, hit.depth)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(pick, _)| pick)
+/// What a click or the pointer finds in the 3D view: the part's own
+/// [`Pick`], its nearest ancestor's, or on a merged mesh the part nearest
+/// to where the hit lands ([`PlacedPicks`]).
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct Picker<'w, 's> {
+    picks: Query<'w, 's, &'static Pick>,
+    placed: Query<'w, 's, &'static PlacedPicks>,
+    parents: Query<'w, 's, &'static ChildOf>,
 }
 
-/// The pick of `entity` or of its nearest ancestor with one: a click on a
-/// roof, a wall or a blade means the house or turbine it belongs to.
-pub fn pick_of(entity: Entity, picks: &Query<&Pick>, parents: &Query<&ChildOf>) -> Option<Pick> {
-    let mut entity = entity;
-    loop {
-        if let Ok(p) = picks.get(entity) {
-            return Some(*p);
+impl Picker<'_, '_> {
+    /// The pick of `entity`, hit at `at`, or of its nearest ancestor with
+    /// one: a click on a roof, a wall or a blade means the house or
+    /// turbine it belongs to.
+    pub fn pick_of(&self, entity: Entity, at: Option<Vec3>) -> Option<Pick> {
+        let mut entity = entity;
+        loop {
+            if let Ok(p) = self.picks.get(entity) {
+                return Some(*p);
+            }
+            if let (Ok(placed), Some(at)) = (self.placed.get(entity), at) {
+                return placed.nearest(at);
+            }
+            entity = self.parents.get(entity).ok()?.parent();
         }
-        entity = parents.get(entity).ok()?.parent();
     }
+
+    /// The nearest part under the pointer, from bevy's hover map: the
+    /// mouse's own hits where the camera draws to the window, the view
+    /// pointer's where it draws to an image (`low`); egui's own hit over
+    /// its panels is no part.
+    pub fn hovered(&self, hover: &bevy::picking::hover::HoverMap) -> Option<Pick> {
+        use bevy::picking::pointer::PointerId;
+        [PointerId::Mouse, crate::app::world::graphics::VIEW_POINTER]
+            .iter()
+            .filter_map(|pointer| hover.get(pointer))
+            .flat_map(|hits| hits.iter())
+            .filter_map(|(e, hit)| Some((self.pick_of(*e, hit.position)?, hit.depth)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(pick, _)| pick)
+    }
+}
+
+/// A mesh merged from many parts (the houses, the streets), with what
+/// each part picks and where it lies on the ground, as a segment: a hit
+/// on the mesh picks the part nearest to where it lands.
+#[derive(Component, Debug, Clone, Default)]
+pub struct PlacedPicks(std::sync::Arc<Vec<(Pick, Vec2, Vec2)>>);
+
+impl PlacedPicks {
+    /// The parts and their segments on the ground (x, z).
+    pub fn new(parts: Vec<(Pick, (Vec2, Vec2))>) -> Self {
+        Self(std::sync::Arc::new(
+            parts.into_iter().map(|(p, (a, b))| (p, a, b)).collect(),
+        ))
+    }
+
+    /// The part whose segment is nearest to `at` on the ground.
+    pub fn nearest(&self, at: Vec3) -> Option<Pick> {
+        let p = Vec2::new(at.x, at.z);
+        self.0
+            .iter()
+            .map(|&(pick, a, b)| (pick, distance_to_segment(p, a, b)))
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+            .map(|(pick, _)| pick)
+    }
+}
+
+/// The distance from `p` to the segment from `a` to `b`.
+fn distance_to_segment(p: Vec2, a: Vec2, b: Vec2) -> f32 {
+    let ab = b - a;
+    let t = if ab.length_squared() > 0.0 {
+        ((p - a).dot(ab) / ab.length_squared()).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    p.distance(a + ab * t)
 }
 
 /// The parent of everything built from the scenario (despawned on reload).
@@ -87,7 +137,8 @@ pub struct LineVisual(pub usize);
 #[derive(Component, Debug, Clone, Copy)]
 pub struct BusVisual(pub usize);
 
-/// A house's windows: lit at night when served, dark when shed or blacked out.
+/// The windows of every house in the shedding stage of a house (the one
+/// named): lit at night when served, dark when shed or blacked out.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct HouseWindows(pub usize);
 

@@ -5,23 +5,24 @@
 use bevy::prelude::*;
 
 use super::grid_link::{self, LinkPaints};
-use super::meshes::{gable_roof, window_panes};
-use super::town::{self, TownKit, TownPaints};
+use super::town::{self, TownPaints};
 use super::{
     BatteryCharge, BreakerVisual, BusVisual, CAR_PARKING_M, CLOUDS, CarVisual, Cloud, HOUSE,
-    HouseWindows, IslandEdge, LineVisual, Pick, ROOF_RISE_M, ScenarioVisuals, SceneLayout,
-    SceneMaterials, TurbineRotor, color, matte,
+    IslandEdge, LineVisual, Pick, PlacedPicks, ROOF_RISE_M, ScenarioVisuals, SceneLayout,
+    SceneMaterials, TurbineRotor, color, houses, matte, merged,
 };
 use crate::app::theme::palette::{self, RAMP_STEPS, Rgb8};
 use crate::app::world::layout::{bus_positions, extent, to_world};
-use crate::app::world::scenery::{HouseStyle, scenery};
+use crate::app::world::scenery::scenery;
 use crate::scenario::{Built, DeviceKind};
+
+/// Sides of a bus's disc: twelve read as round from the street, where
+/// Bevy's 32 gave the 1,000-house town's 2,000 buses a quarter of a
+/// million triangles.
+const DISC_SIDES: u32 = 12;
 
 /// The meshes the scene repeats, made once per build.
 struct Kit {
-    body: Handle<Mesh>,
-    roof: Handle<Mesh>,
-    windows: Handle<Mesh>,
     unit_box: Handle<Mesh>,
     disc: Handle<Mesh>,
     pole: Handle<Mesh>,
@@ -32,12 +33,9 @@ impl Kit {
     /// Makes the repeated meshes.
     fn new(meshes: &mut Assets<Mesh>) -> Self {
         Kit {
-            body: meshes.add(Cuboid::new(HOUSE.x, HOUSE.y, HOUSE.z)),
-            roof: meshes.add(gable_roof(HOUSE.x + 0.8, HOUSE.z + 0.8, ROOF_RISE_M)),
-            windows: meshes.add(window_panes(HOUSE)),
             unit_box: meshes.add(Cuboid::new(1.0, 1.0, 1.0)),
-            disc: meshes.add(Cylinder::new(1.0, 0.1)),
-            pole: meshes.add(Cylinder::new(1.0, 1.0)),
+            disc: meshes.add(Cylinder::new(1.0, 0.1).mesh().resolution(DISC_SIDES)),
+            pole: meshes.add(Cylinder::new(1.0, 1.0).mesh().resolution(12)),
             sphere: meshes.add(
                 Sphere::new(1.0)
                     .mesh()
@@ -123,7 +121,6 @@ struct Site<'a> {
     radius_m: f32,
     kit: Kit,
     paints: Paints,
-    town_kit: TownKit,
     town_paints: TownPaints,
     link_paints: LinkPaints,
 }
@@ -131,6 +128,17 @@ struct Site<'a> {
 /// A matte material of colour `c`, added to `materials`.
 fn add_matte(materials: &mut Assets<StandardMaterial>, c: Rgb8) -> Handle<StandardMaterial> {
     materials.add(matte(c))
+}
+
+/// One flat part on the ground (no shadow to cast), as a child of `parent`.
+fn spawn_flat(
+    commands: &mut Commands,
+    parent: Entity,
+    bundle: (Handle<Mesh>, Handle<StandardMaterial>, Transform),
+) -> Entity {
+    let id = spawn_part(commands, parent, bundle);
+    commands.entity(id).insert(bevy::light::NotShadowCaster);
+    id
 }
 
 /// One mesh with its material and transform, as a child of `parent`.
@@ -159,7 +167,6 @@ pub(super) fn spawn_scene(
     let (centre_xy, radius) = extent(built, &bus_xy);
     let kit = Kit::new(meshes);
     let paints = Paints::new(materials);
-    let town_kit = TownKit::new(meshes);
     let town_paints = TownPaints::new(materials, matte);
     let link_paints = LinkPaints {
         metal: paints.dark_metal.clone(),
@@ -181,13 +188,12 @@ pub(super) fn spawn_scene(
         radius_m: radius as f32,
         kit,
         paints,
-        town_kit,
         town_paints,
         link_paints,
     };
 
     spawn_ground(commands, &site);
-    spawn_lines(commands, &site);
+    spawn_lines(commands, &site, meshes);
     let streets: Vec<(Vec3, Vec3)> = built
         .network
         .lines
@@ -220,7 +226,14 @@ pub(super) fn spawn_scene(
         (on_ground(breaker_at), on_ground(link_end)),
         &turbines,
     );
-    let house_roots = spawn_houses(commands, &site, &town.styles);
+    let house_roots = houses::spawn_houses(
+        commands,
+        site.root,
+        built,
+        &town.styles,
+        meshes,
+        (&site.town_paints, shared),
+    );
     spawn_devices(commands, &site, &house_roots);
     town::spawn_town(
         commands,
@@ -257,7 +270,7 @@ fn spawn_root(commands: &mut Commands, built: &Built) -> Entity {
 /// The ground, wide enough for the grid link and the horizon.
 fn spawn_ground(commands: &mut Commands, site: &Site) {
     let ground_size = site.radius_m * 8.0 + 400.0;
-    spawn_part(
+    spawn_flat(
         commands,
         site.root,
         (
@@ -272,8 +285,12 @@ fn spawn_ground(commands: &mut Commands, site: &Site) {
     );
 }
 
-/// Each cable's street with its strip along the middle, coloured by loading.
-fn spawn_lines(commands: &mut Commands, site: &Site) {
+/// Each cable's strip along the middle of its street, coloured by
+/// loading; the streets are one mesh, which picks the cable a hit lands
+/// nearest to (it is the wider target).
+fn spawn_lines(commands: &mut Commands, site: &Site, meshes: &mut Assets<Mesh>) {
+    let mut streets = Vec::new();
+    let mut placed = Vec::new();
     for (i, line) in site.built.network.lines.iter().enumerate() {
         let (a, b) = (site.buses[line.from_bus], site.buses[line.to_bus]);
         let length = a.distance(b);
@@ -282,19 +299,13 @@ fn spawn_lines(commands: &mut Commands, site: &Site) {
         }
         let mid = (a + b) / 2.0;
         let yaw = Quat::from_rotation_arc(Vec3::X, (b - a).normalize());
-        // The street picks its cable too: it is the wider target.
-        let street = spawn_part(
-            commands,
-            site.root,
-            (
-                site.kit.unit_box.clone(),
-                site.paints.road.clone(),
-                Transform::from_translation(mid + Vec3::Y * 0.02)
-                    .with_rotation(yaw)
-                    .with_scale(Vec3::new(length + 5.0, 0.04, 5.0)),
-            ),
+        streets.push(
+            Transform::from_translation(mid + Vec3::Y * 0.02)
+                .with_rotation(yaw)
+                .with_scale(Vec3::new(length + 5.0, 0.04, 5.0)),
         );
-        let strip = spawn_part(
+        placed.push((Pick::Line(i), (Vec2::new(a.x, a.z), Vec2::new(b.x, b.z))));
+        let strip = spawn_flat(
             commands,
             site.root,
             (
@@ -308,7 +319,18 @@ fn spawn_lines(commands: &mut Commands, site: &Site) {
         commands
             .entity(strip)
             .insert((LineVisual(i), Pick::Line(i)));
-        commands.entity(street).insert(Pick::Line(i));
+    }
+    if let Some(mesh) = merged(&Mesh::from(Cuboid::new(1.0, 1.0, 1.0)), &streets) {
+        let id = spawn_flat(
+            commands,
+            site.root,
+            (
+                meshes.add(mesh),
+                site.paints.road.clone(),
+                Transform::default(),
+            ),
+        );
+        commands.entity(id).insert(PlacedPicks::new(placed));
     }
 }
 
@@ -318,7 +340,7 @@ fn spawn_buses(commands: &mut Commands, site: &Site) {
         if i == site.built.network.transformer.hv_bus {
             continue;
         }
-        let disc = spawn_part(
+        let disc = spawn_flat(
             commands,
             site.root,
             (
@@ -330,78 +352,6 @@ fn spawn_buses(commands: &mut Commands, site: &Site) {
         );
         commands.entity(disc).insert((BusVisual(i), Pick::Bus(i)));
     }
-}
-
-/// The houses (one per house with a household); returns each house's entity
-/// by house index, `None` where it has no household.
-fn spawn_houses(
-    commands: &mut Commands,
-    site: &Site,
-    styles: &[HouseStyle],
-) -> Vec<Option<Entity>> {
-    let houses = site.built.scenario.houses.len();
-    let mut house_roots = Vec::with_capacity(houses);
-    for h in 0..houses {
-        let Some(household) = site.built.household(h) else {
-            house_roots.push(None);
-            continue;
-        };
-        let style = styles.get(h).copied().unwrap_or(HouseStyle::of(0, h));
-        house_roots.push(Some(spawn_house(commands, site, h, household, &style)));
-    }
-    house_roots
-}
-
-/// One house under the root with its body, roof and windows; returns it.
-fn spawn_house(
-    commands: &mut Commands,
-    site: &Site,
-    h: usize,
-    household: &crate::scenario::Device,
-    style: &HouseStyle,
-) -> Entity {
-    let at = to_world(household.position_m, 0.0);
-    let house = commands
-        .spawn((
-            Name::new(household.name.clone()),
-            Pick::House(h),
-            Transform::from_translation(at),
-            Visibility::default(),
-        ))
-        .id();
-    commands.entity(site.root).add_child(house);
-    let (wall, roof) = site.town_paints.house(style);
-    let parts = [
-        (
-            site.kit.body.clone(),
-            wall,
-            Transform::from_xyz(0.0, HOUSE.y / 2.0, 0.0),
-        ),
-        (
-            site.kit.roof.clone(),
-            roof,
-            Transform::from_xyz(0.0, HOUSE.y, 0.0),
-        ),
-    ];
-    for part in parts {
-        spawn_part(commands, house, part);
-    }
-    spawn_windows(commands, site, house, h);
-    town::house_extras(commands, house, style, &site.town_kit, &site.town_paints);
-    house
-}
-
-/// A house's windows (day material until the visuals light them), under `house`.
-fn spawn_windows(commands: &mut Commands, site: &Site, house: Entity, h: usize) {
-    let windows = commands
-        .spawn((
-            Mesh3d(site.kit.windows.clone()),
-            MeshMaterial3d(site.shared.window_day.clone()),
-            Transform::default(),
-            HouseWindows(h),
-        ))
-        .id();
-    commands.entity(house).add_child(windows);
 }
 
 /// Each device's model: PV, battery and car on their house, turbines under the root.

@@ -1,30 +1,15 @@
 //! The town round the grid, spawned from [`crate::app::world::scenery`]:
-//! each house's colours and extras (chimney, dormer, carport), trees,
-//! hedges round the gardens and street lights. Every part of a kind shares
+//! the houses' colours, trees, hedges round the gardens, pavements and
+//! street lights. Every part of a kind shares
 //! one mesh and one material, so the renderer draws each kind in a batch.
 
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
-use super::{HOUSE, LampGlow, ROOF_RISE_M, StreetLamp, gable_roof, merged};
+use super::{LampGlow, PlacedPicks, StreetLamp, merged};
 use crate::app::theme::palette::Rgb8;
 use crate::app::world::layout::to_world;
 use crate::app::world::scenery::{HouseStyle, ROOFS, Scenery, TreeKind, WALLS};
-
-/// The town's meshes, each made once.
-pub(super) struct TownKit {
-    unit_box: Handle<Mesh>,
-    dormer_roof: Handle<Mesh>,
-}
-
-impl TownKit {
-    pub(super) fn new(meshes: &mut Assets<Mesh>) -> Self {
-        Self {
-            unit_box: meshes.add(Cuboid::new(1.0, 1.0, 1.0)),
-            dormer_roof: meshes.add(gable_roof(2.4, 2.2, 1.0)),
-        }
-    }
-}
 
 /// The town's materials, each made once.
 pub(super) struct TownPaints {
@@ -72,6 +57,16 @@ impl TownPaints {
         }
     }
 
+    /// A chimney's material.
+    pub(super) fn chimney(&self) -> &Handle<StandardMaterial> {
+        &self.chimney
+    }
+
+    /// A carport post's (and a lamp post's) material.
+    pub(super) fn post(&self) -> &Handle<StandardMaterial> {
+        &self.post
+    }
+
     /// A house's wall and roof materials.
     pub(super) fn house(
         &self,
@@ -81,88 +76,6 @@ impl TownPaints {
             self.walls[style.wall % WALLS].clone(),
             self.roofs[style.roof % ROOFS].clone(),
         )
-    }
-}
-
-/// One mesh with its material and transform, as a child of `parent`.
-fn part(
-    commands: &mut Commands,
-    parent: Entity,
-    mesh: &Handle<Mesh>,
-    material: &Handle<StandardMaterial>,
-    transform: Transform,
-) -> Entity {
-    let id = commands
-        .spawn((
-            Mesh3d(mesh.clone()),
-            MeshMaterial3d(material.clone()),
-            transform,
-        ))
-        .id();
-    commands.entity(parent).add_child(id);
-    id
-}
-
-/// A house's extras by its style, as children of `house` (so a click on
-/// them picks the house): a chimney and a dormer on the north slope (the
-/// south one is for PV), a carport over the parking place.
-pub(super) fn house_extras(
-    commands: &mut Commands,
-    house: Entity,
-    style: &HouseStyle,
-    kit: &TownKit,
-    paints: &TownPaints,
-) {
-    let (wall, roof) = paints.house(style);
-    let north_mid = -(HOUSE.z + 0.8) / 4.0;
-    if style.chimney {
-        part(
-            commands,
-            house,
-            &kit.unit_box,
-            &paints.chimney,
-            Transform::from_xyz(-HOUSE.x * 0.3, HOUSE.y + ROOF_RISE_M * 0.7, north_mid * 0.6)
-                .with_scale(Vec3::new(0.7, 2.4, 0.7)),
-        );
-    }
-    if style.dormer {
-        let at = Vec3::new(HOUSE.x * 0.18, HOUSE.y + 0.6, north_mid - 0.4);
-        part(
-            commands,
-            house,
-            &kit.unit_box,
-            &wall,
-            Transform::from_translation(at).with_scale(Vec3::new(2.0, 1.6, 2.0)),
-        );
-        part(
-            commands,
-            house,
-            &kit.dormer_roof,
-            &roof,
-            // Its ridge runs north-south, out of the main roof.
-            Transform::from_translation(at + Vec3::Y * 0.8)
-                .with_rotation(Quat::from_rotation_y(std::f32::consts::FRAC_PI_2)),
-        );
-    }
-    if style.carport {
-        let over = super::CAR_PARKING_M;
-        part(
-            commands,
-            house,
-            &kit.unit_box,
-            &roof,
-            Transform::from_translation(over + Vec3::Y * 2.6).with_scale(Vec3::new(3.2, 0.15, 5.6)),
-        );
-        for (dx, dz) in [(1.4, 2.6), (1.4, -2.6)] {
-            part(
-                commands,
-                house,
-                &kit.unit_box,
-                &paints.post,
-                Transform::from_translation(over + Vec3::new(dx, 1.3, dz))
-                    .with_scale(Vec3::new(0.15, 2.6, 0.15)),
-            );
-        }
     }
 }
 
@@ -190,11 +103,16 @@ pub(super) fn spawn_static(
 
 /// Shapes to merge, by the material they are drawn in.
 #[derive(Default)]
-struct Batches(Vec<(Handle<StandardMaterial>, Mesh)>);
+pub(super) struct Batches(Vec<(Handle<StandardMaterial>, Mesh)>);
 
 impl Batches {
     /// `base` placed by `shape`, merged into what `material` draws.
-    fn add(&mut self, material: &Handle<StandardMaterial>, base: &Mesh, shape: Transform) {
+    pub(super) fn add(
+        &mut self,
+        material: &Handle<StandardMaterial>,
+        base: &Mesh,
+        shape: Transform,
+    ) {
         let part = base.clone().transformed_by(shape);
         match self.0.iter_mut().find(|(m, _)| m == material) {
             // The parts share their attributes, so this cannot fail; were
@@ -203,6 +121,28 @@ impl Batches {
                 let _ = all.merge(&part);
             }
             None => self.0.push((material.clone(), part)),
+        }
+    }
+
+    /// One entity a material, under `root`, that casts shadows and picks
+    /// by where a hit lands (`placed`).
+    pub(super) fn spawn_picked(
+        self,
+        commands: &mut Commands,
+        root: Entity,
+        meshes: &mut Assets<Mesh>,
+        placed: &PlacedPicks,
+    ) {
+        for (material, mesh) in self.0 {
+            let id = commands
+                .spawn((
+                    Mesh3d(meshes.add(mesh)),
+                    MeshMaterial3d(material),
+                    Transform::default(),
+                    placed.clone(),
+                ))
+                .id();
+            commands.entity(root).add_child(id);
         }
     }
 
@@ -246,15 +186,19 @@ pub(super) fn spawn_town(
     lamp_off: &Handle<StandardMaterial>,
     glow: &Handle<StandardMaterial>,
 ) {
-    let cylinder = Mesh::from(Cylinder::new(0.5, 1.0));
+    let cylinder = Mesh::from(Cylinder::new(0.5, 1.0).mesh().resolution(TRUNK_SIDES));
     let ball = Sphere::new(1.0)
         .mesh()
         .ico(1)
         .expect("ico sphere of level 1");
-    let cone = Mesh::from(Cone {
-        radius: 1.0,
-        height: 1.0,
-    });
+    let cone = Mesh::from(
+        Cone {
+            radius: 1.0,
+            height: 1.0,
+        }
+        .mesh()
+        .resolution(12),
+    );
     let cube = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
     let mut batches = Batches::default();
     // Trees in three groups that sway out of step.
@@ -322,6 +266,11 @@ pub(super) fn spawn_town(
     spawn_lamp_groups(commands, root, scenery, meshes, lamp_off, glow);
 }
 
+/// Sides of a tree trunk or a lamp post: thin and far off, eight read as
+/// round (a round cylinder's 32 cost the 1,000-house town 100,000
+/// triangles that lavapipe shades every frame).
+const TRUNK_SIDES: u32 = 8;
+
 /// A pavement's width, metres, beside a 5 m street.
 const PAVEMENT_M: f32 = 1.8;
 
@@ -373,7 +322,9 @@ fn spawn_lamp_groups(
         .mesh()
         .ico(1)
         .expect("ico sphere of level 1");
-    let pool = Mesh::from(Cylinder::new(5.0, 0.05));
+    // A flat disc facing up: only its top is ever seen.
+    let pool = Mesh::from(Circle::new(5.0).mesh().resolution(16))
+        .rotated_by(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2));
     let stage = |house: Option<usize>| house.map(crate::sim::why::shed_stage_of_house);
     let mut stages: Vec<Option<usize>> = scenery.lamps.iter().map(|l| stage(l.house)).collect();
     stages.sort_unstable();
