@@ -1137,9 +1137,16 @@ fn open(mut options: crate::app::OpenOptions) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    // No output over what a challenge or a lesson reads too: its scenario
-    // and the series they name.
-    let read = files_read(&[&path, &options.scenario_path], [&built]);
+    // No output over what a challenge or a lesson reads too: its scenario,
+    // the series they name and a challenge's carbon intensities.
+    let intensities: Vec<PathBuf> = options
+        .challenge
+        .iter()
+        .flat_map(|p| p.intensities.values().map(|s| PathBuf::from(&s.file)))
+        .collect();
+    let mut files: Vec<&Path> = vec![&path, &options.scenario_path];
+    files.extend(intensities.iter().map(PathBuf::as_path));
+    let read = files_read(&files, [&built]);
     let read: Vec<&Path> = read.iter().map(PathBuf::as_path).collect();
     if let Err(code) = window_outputs(
         &read,

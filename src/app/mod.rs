@@ -210,12 +210,13 @@ pub fn open(built: Built, mut options: OpenOptions) -> AppExit {
         hud::plugin,
     ));
     if let Some(class) = options.class.take() {
+        // A class runs at real time until the teacher speeds it up (a
+        // resumed one at the speed the teacher left it).
+        app.world_mut().resource_mut::<SimClock>().set_speed(60.0);
         if let Err(e) = modes::class::begin(&mut app, class) {
             eprintln!("error: {e}");
             return AppExit::from_code(2);
         }
-        // A class runs at real time until the teacher speeds it up.
-        app.world_mut().resource_mut::<SimClock>().set_speed(60.0);
     }
     if let Some(path) = options.dump_texts.clone() {
         app.insert_resource(capture::text_dump::TextDump {

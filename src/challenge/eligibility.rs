@@ -238,30 +238,43 @@ fn cables_by_pair(s: &Scenario) -> Cables {
 }
 
 /// The cable, switch and remove tools' uses between each pair of buses:
-/// a cable kept (same type and length) uses the switch tool if it was
-/// opened or closed; every new cable, beside one or not, and every cable
-/// of another type or length is one use of the cable tool; cables fewer
-/// than before are removals.
+/// a cable kept as it was uses nothing; one kept (same type and length)
+/// but opened or closed uses the switch tool; every new cable, beside one
+/// or not, and every cable of another type or length is one use of the
+/// cable tool (and of the switch tool as well if it is opened or closed
+/// with it); cables fewer than before are removals.
 fn cable_uses(before: &Scenario, after: &Scenario, used: &mut ToolUse) {
     let (old_l, new_l) = (cables_by_pair(before), cables_by_pair(after));
     for (key, new) in &new_l {
         let what = format!("{} - {}", key.0, key.1);
         let mut old = old_l.get(key).cloned().unwrap_or_default();
-        let mut changed = 0;
-        for (cable, length, closed) in new {
-            match old.iter().position(|o| o.0 == *cable && o.1 == *length) {
-                Some(i) => {
-                    if old.remove(i).2 != *closed {
-                        used.add(Tool::Switch, what.clone());
+        let mut new = new.clone();
+        // The same cable in the same state first, then the same cable
+        // switched: a pair's cables match whatever their order.
+        for same_state in [true, false] {
+            new.retain(|n| {
+                let found = old
+                    .iter()
+                    .position(|o| o.0 == n.0 && o.1 == n.1 && (o.2 == n.2 || !same_state));
+                match found {
+                    Some(i) => {
+                        if old.remove(i).2 != n.2 {
+                            used.add(Tool::Switch, what.clone());
+                        }
+                        false
                     }
+                    None => true,
                 }
-                None => changed += 1,
+            });
+        }
+        // What is left is laid anew, in place of what was there as far as it goes.
+        for (k, n) in new.iter().enumerate() {
+            used.add(Tool::Cable, what.clone());
+            if old.get(k).is_some_and(|o| o.2 != n.2) {
+                used.add(Tool::Switch, what.clone());
             }
         }
-        for _ in 0..changed {
-            used.add(Tool::Cable, what.clone());
-        }
-        for _ in 0..old.len().saturating_sub(changed) {
+        for _ in new.len()..old.len() {
             used.add(Tool::Remove, what.clone());
         }
     }
@@ -523,5 +536,22 @@ mod tests {
         opened.feeders[0].lines[1].switch = Some(crate::scenario::SwitchState::Open);
         let used = tools_used(&before, &opened);
         assert_eq!((used.count(Tool::Cable), used.count(Tool::Switch)), (0, 1));
+        // Another type, laid open: the cable tool and the switch tool.
+        let mut swapped_open = swapped.clone();
+        swapped_open.feeders[0].lines[1].switch = Some(crate::scenario::SwitchState::Open);
+        let used = tools_used(&before, &swapped_open);
+        assert_eq!((used.count(Tool::Cable), used.count(Tool::Switch)), (1, 1));
+        // Of two alike, the open one taken away, or the closed one: a
+        // removal and nothing else, whichever way round they are listed.
+        let mut two = opened.clone();
+        two.feeders[0].lines.push(first.clone());
+        for after in [&opened, &before] {
+            let used = tools_used(&two, after);
+            assert_eq!(
+                (used.count(Tool::Remove), used.count(Tool::Switch)),
+                (1, 0),
+                "{used:?}"
+            );
+        }
     }
 }

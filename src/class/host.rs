@@ -315,6 +315,9 @@ pub(super) fn session(world: &World) -> Session {
                 building_locked: host.building_locked,
                 banner: host.banner.clone(),
                 ended: matches!(host.phase, Phase::Finished(_)),
+                clock: world
+                    .get_resource::<crate::sim::SimClock>()
+                    .map(|c| (c.speed, c.paused)),
             }),
     }
 }

@@ -130,6 +130,12 @@ pub fn start(app: &mut App, mut options: HostOptions) -> Result<SocketAddr, Stri
         let mut host = app.world_mut().resource_mut::<Host>();
         host.building_locked = record.building_locked;
         host.banner = record.banner.clone();
+        // At the speed, and paused or not, as the teacher left it.
+        if let Some((speed, paused)) = record.clock {
+            let mut clock = app.world_mut().resource_mut::<crate::sim::SimClock>();
+            clock.set_speed(speed);
+            clock.paused = paused;
+        }
     }
     app.configure_sets(
         Update,

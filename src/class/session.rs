@@ -99,6 +99,11 @@ pub struct LiveRecord {
     pub banner: Option<String>,
     /// The teacher ended the class.
     pub ended: bool,
+    /// The class's speed (simulated seconds a real second) and whether it
+    /// was paused, as the teacher left them (none: a session saved before
+    /// they were kept, which goes on at real time).
+    #[serde(default)]
+    pub clock: Option<(f64, bool)>,
 }
 
 impl Session {

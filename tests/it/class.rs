@@ -1307,6 +1307,10 @@ fn a_live_class_saved_and_resumed_goes_on_as_it_was() {
         cloud_oktas: Some(7.0),
         wind_m_s: Some(14.0),
     });
+    // The teacher has sped the class up (and paused it).
+    host.world_mut()
+        .resource_mut::<microgrid::sim::SimClock>()
+        .set_speed(900.0);
     host.update();
     let was = state_of(host.world_mut());
     let steps_then = steps(&host);
@@ -1346,6 +1350,12 @@ fn a_live_class_saved_and_resumed_goes_on_as_it_was() {
     options.save = Some((path.clone(), Duration::from_secs(3600)));
     options.resume = Some(session);
     let (mut again, addr) = live_host(options);
+    let clock = again.world().resource::<microgrid::sim::SimClock>();
+    assert_eq!(
+        (clock.speed, clock.paused),
+        (900.0, true),
+        "as fast as the teacher left it"
+    );
     let now = state_of(again.world_mut());
     assert!(
         now == was,

@@ -1,7 +1,8 @@
 //! The 3D neighbourhood: where things stand ([`layout`], [`placement`],
 //! the town round it in [`scenery`]),
 //! what is spawned for them ([`scene`]), how they show the simulation's
-//! state ([`visuals`]) and the weather ([`weather`]), the camera, and how the view is drawn
+//! state ([`visuals`]; the unbalance view legible from far away,
+//! [`legible`]) and the weather ([`weather`]), the camera, and how the view is drawn
 //! ([`graphics`]). It reads the simulation and the control layer; it knows
 //! nothing of the modes or the panels.
 
@@ -9,6 +10,7 @@ pub mod badges;
 pub mod camera;
 pub mod graphics;
 pub mod layout;
+pub mod legible;
 pub mod money;
 pub mod placement;
 pub mod scene;
@@ -32,5 +34,6 @@ pub fn plugin(app: &mut App) {
         sky::plugin,
         money::plugin,
         camera::plugin,
+        legible::plugin,
     ));
 }

@@ -114,6 +114,20 @@ impl PlacedPicks {
     }
 }
 
+/// Side of the squares the merged meshes (houses, windows, streets) are
+/// cut into, metres: the renderer leaves out a square outside the view or
+/// a shadow cascade, and a pointer's ray tests only the squares it
+/// crosses, while a whole town stays a few dozen entities.
+const TILE_M: f32 = 250.0;
+
+/// The square of the ground `at` stands on.
+fn tile_of(at: Vec3) -> (i32, i32) {
+    (
+        (at.x / TILE_M).floor() as i32,
+        (at.z / TILE_M).floor() as i32,
+    )
+}
+
 /// The distance from `p` to the segment from `a` to `b`.
 fn distance_to_segment(p: Vec2, a: Vec2, b: Vec2) -> f32 {
     let ab = b - a;

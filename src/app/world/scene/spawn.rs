@@ -9,7 +9,7 @@ use super::town::{self, TownPaints};
 use super::{
     BatteryCharge, BreakerVisual, BusVisual, CAR_PARKING_M, CLOUDS, CarVisual, Cloud, HOUSE,
     IslandEdge, LineVisual, Pick, PlacedPicks, ROOF_RISE_M, ScenarioVisuals, SceneLayout,
-    SceneMaterials, TurbineRotor, color, houses, matte, merged,
+    SceneMaterials, TurbineRotor, color, houses, matte, merged, tile_of,
 };
 use crate::app::theme::palette::{self, RAMP_STEPS, Rgb8};
 use crate::app::world::layout::{bus_positions, extent, to_world};
@@ -289,8 +289,9 @@ fn spawn_ground(commands: &mut Commands, site: &Site) {
 /// loading; the streets are one mesh, which picks the cable a hit lands
 /// nearest to (it is the wider target).
 fn spawn_lines(commands: &mut Commands, site: &Site, meshes: &mut Assets<Mesh>) {
-    let mut streets = Vec::new();
-    let mut placed = Vec::new();
+    // By square of the ground: the streets and what they pick.
+    type Square = (Vec<Transform>, Vec<(Pick, (Vec2, Vec2))>);
+    let mut squares: std::collections::BTreeMap<(i32, i32), Square> = Default::default();
     for (i, line) in site.built.network.lines.iter().enumerate() {
         let (a, b) = (site.buses[line.from_bus], site.buses[line.to_bus]);
         let length = a.distance(b);
@@ -299,12 +300,15 @@ fn spawn_lines(commands: &mut Commands, site: &Site, meshes: &mut Assets<Mesh>) 
         }
         let mid = (a + b) / 2.0;
         let yaw = Quat::from_rotation_arc(Vec3::X, (b - a).normalize());
-        streets.push(
+        let square = squares.entry(tile_of(mid)).or_default();
+        square.0.push(
             Transform::from_translation(mid + Vec3::Y * 0.02)
                 .with_rotation(yaw)
                 .with_scale(Vec3::new(length + 5.0, 0.04, 5.0)),
         );
-        placed.push((Pick::Line(i), (Vec2::new(a.x, a.z), Vec2::new(b.x, b.z))));
+        square
+            .1
+            .push((Pick::Line(i), (Vec2::new(a.x, a.z), Vec2::new(b.x, b.z))));
         let strip = spawn_flat(
             commands,
             site.root,
@@ -320,17 +324,20 @@ fn spawn_lines(commands: &mut Commands, site: &Site, meshes: &mut Assets<Mesh>) 
             .entity(strip)
             .insert((LineVisual(i), Pick::Line(i)));
     }
-    if let Some(mesh) = merged(&Mesh::from(Cuboid::new(1.0, 1.0, 1.0)), &streets) {
-        let id = spawn_flat(
-            commands,
-            site.root,
-            (
-                meshes.add(mesh),
-                site.paints.road.clone(),
-                Transform::default(),
-            ),
-        );
-        commands.entity(id).insert(PlacedPicks::new(placed));
+    let street = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
+    for (streets, placed) in squares.into_values() {
+        if let Some(mesh) = merged(&street, &streets) {
+            let id = spawn_flat(
+                commands,
+                site.root,
+                (
+                    meshes.add(mesh),
+                    site.paints.road.clone(),
+                    Transform::default(),
+                ),
+            );
+            commands.entity(id).insert(PlacedPicks::new(placed));
+        }
     }
 }
 
