@@ -530,6 +530,13 @@ fn render_the_default_scene() {
         "--screenshot".as_ref(),
         png.as_os_str(),
     ]);
+    screenshot_of(&out, &png, (1280, 720));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The PNG a timed screenshot run saved, once the run is seen to have
+/// succeeded and printed its frame figures: `size` pixels and a picture.
+fn screenshot_of(out: &std::process::Output, png: &Path, size: (u32, u32)) -> image::RgbImage {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -537,10 +544,10 @@ fn render_the_default_scene() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("mean frame"), "{stdout}");
-    let image = image::open(&png).expect("a PNG was written").to_rgb8();
-    assert_eq!(image.dimensions(), (1280, 720));
-    check_not_blank(&image, &png);
-    std::fs::remove_dir_all(&dir).ok();
+    let image = image::open(png).expect("a PNG was written").to_rgb8();
+    assert_eq!(image.dimensions(), size);
+    check_not_blank(&image, png);
+    image
 }
 
 /// `open --offscreen` and `frames --offscreen` with no display at all (no
@@ -576,16 +583,7 @@ fn drawn_with_no_display() {
         "--screenshot".as_ref(),
         png.as_os_str(),
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("mean frame"), "{stdout}");
-    let image = image::open(&png).expect("a PNG was written").to_rgb8();
-    assert_eq!(image.dimensions(), (1024, 768));
-    check_not_blank(&image, &png);
+    let image = screenshot_of(&out, &png, (1024, 768));
     // egui's layer is in it: the top bar is dark across the window, over
     // a 3D view that is daylight green.
     let mean_luma = |rows: std::ops::Range<u32>| {

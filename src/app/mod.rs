@@ -210,8 +210,8 @@ pub fn open(built: Built, mut options: OpenOptions) -> AppExit {
         hud::plugin,
     ));
     if let Some(class) = options.class.take() {
-        // A class runs at real time until the teacher speeds it up (a
-        // resumed one at the speed the teacher left it).
+        // A class runs at a simulated minute a second until the teacher
+        // changes it (a resumed one at the speed the teacher left it).
         app.world_mut().resource_mut::<SimClock>().set_speed(60.0);
         if let Err(e) = modes::class::begin(&mut app, class) {
             eprintln!("error: {e}");
