@@ -182,6 +182,13 @@ pub fn open(built: Built, mut options: OpenOptions) -> AppExit {
                 } else {
                     bevy::window::WindowMode::Windowed
                 },
+                // A timed run (`--screenshot`, what `frames` runs) is not
+                // held to the display's refresh, so its figures are the frames'.
+                present_mode: if options.screenshot.is_some() {
+                    bevy::window::PresentMode::AutoNoVsync
+                } else {
+                    bevy::window::PresentMode::default()
+                },
                 ..default()
             }),
             // Closing asks first while there are unsaved edits (see `ui`).

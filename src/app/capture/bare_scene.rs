@@ -36,6 +36,8 @@ pub fn run(bare: BareScene) -> AppExit {
             primary_window: Some(Window {
                 title: "microgrid bare scene".into(),
                 resolution: WindowResolution::new(bare.size.0, bare.size.1),
+                // Timed, not held to the display's refresh.
+                present_mode: bevy::window::PresentMode::AutoNoVsync,
                 ..default()
             }),
             ..default()
