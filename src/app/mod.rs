@@ -201,12 +201,11 @@ pub fn open(built: Built, mut options: OpenOptions) -> AppExit {
             level: bevy::log::Level::WARN,
             ..default()
         });
-    if options.offscreen {
-        app.add_plugins(capture::offscreen::without_a_window(plugins));
-        capture::offscreen::draw_into_an_image(&mut app, options.size);
-    } else {
-        app.add_plugins(plugins);
-    }
+    capture::offscreen::add_plugins_for(
+        &mut app,
+        plugins,
+        options.offscreen.then_some(options.size),
+    );
     app.add_plugins((EguiPlugin::default(), MeshPickingPlugin));
     app.insert_resource(world::graphics::Graphics::new(options.graphics));
     headless_plugins(&mut app, built, &options);

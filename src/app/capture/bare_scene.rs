@@ -47,12 +47,7 @@ pub fn run(bare: BareScene) -> AppExit {
             level: bevy::log::Level::WARN,
             ..default()
         });
-    if bare.offscreen {
-        app.add_plugins(super::offscreen::without_a_window(plugins));
-        super::offscreen::draw_into_an_image(&mut app, bare.size);
-    } else {
-        app.add_plugins(plugins);
-    }
+    super::offscreen::add_plugins_for(&mut app, plugins, bare.offscreen.then_some(bare.size));
     app.insert_resource(RunFor(bare.seconds));
     app.init_resource::<FrameStats>();
     let scene = move |commands: Commands,

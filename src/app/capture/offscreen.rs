@@ -23,32 +23,32 @@ pub struct Offscreen {
     pub image: Handle<Image>,
 }
 
-/// Sets `app` to run with no window: call before `DefaultPlugins` are
-/// added, with the plugins to add (winit taken out); the app then loops
-/// as fast as its frames allow.
-pub fn without_a_window(
+/// Adds `plugins` (`DefaultPlugins` as the caller set them) to `app`: as
+/// they are for a window, or, when `offscreen` gives the window's size,
+/// with no window: winit taken out, the app looping as fast as its frames
+/// allow, the image of that size its frames are drawn into, and the wait
+/// for the GPU at the end of each frame.
+pub fn add_plugins_for(
+    app: &mut App,
     plugins: bevy::app::PluginGroupBuilder,
-) -> (bevy::app::PluginGroupBuilder, ScheduleRunnerPlugin) {
-    (
+    offscreen: Option<(u32, u32)>,
+) {
+    let Some(size) = offscreen else {
+        app.add_plugins(plugins);
+        return;
+    };
+    app.add_plugins((
         plugins.disable::<bevy::winit::WinitPlugin>(),
         ScheduleRunnerPlugin::run_loop(Duration::ZERO),
-    )
-}
-
-/// After `DefaultPlugins`: the image of `size` pixels the window's frames
-/// are drawn into, and the wait for the GPU at the end of each frame.
-pub fn draw_into_an_image(app: &mut App, size: (u32, u32)) -> Handle<Image> {
+    ));
     let image = app
         .world_mut()
         .resource_mut::<Assets<Image>>()
         .add(target_image(size));
-    app.insert_resource(Offscreen {
-        image: image.clone(),
-    });
+    app.insert_resource(Offscreen { image });
     if let Some(render) = app.get_sub_app_mut(RenderApp) {
         render.add_systems(Render, wait_for_the_gpu.in_set(RenderSystems::Cleanup));
     }
-    image
 }
 
 /// An image a camera can draw into and a screenshot can read, `size`

@@ -93,14 +93,12 @@ impl Picker<'_, '_> {
 /// each part picks and where it lies on the ground, as a segment: a hit
 /// on the mesh picks the part nearest to where it lands.
 #[derive(Component, Debug, Clone, Default)]
-pub struct PlacedPicks(std::sync::Arc<Vec<(Pick, Vec2, Vec2)>>);
+pub struct PlacedPicks(std::sync::Arc<Vec<(Pick, (Vec2, Vec2))>>);
 
 impl PlacedPicks {
     /// The parts and their segments on the ground (x, z).
     pub fn new(parts: Vec<(Pick, (Vec2, Vec2))>) -> Self {
-        Self(std::sync::Arc::new(
-            parts.into_iter().map(|(p, (a, b))| (p, a, b)).collect(),
-        ))
+        Self(std::sync::Arc::new(parts))
     }
 
     /// The part whose segment is nearest to `at` on the ground.
@@ -108,7 +106,7 @@ impl PlacedPicks {
         let p = Vec2::new(at.x, at.z);
         self.0
             .iter()
-            .map(|&(pick, a, b)| (pick, distance_to_segment(p, a, b)))
+            .map(|&(pick, (a, b))| (pick, distance_to_segment(p, a, b)))
             .min_by(|x, y| x.1.total_cmp(&y.1))
             .map(|(pick, _)| pick)
     }
