@@ -826,6 +826,24 @@ fn files_read<'a>(files: &[&Path], builts: impl IntoIterator<Item = &'a Built>) 
     read
 }
 
+/// A window's outputs checked against `files` and the series `built` reads.
+fn outputs_clear_of(
+    options: &crate::app::OpenOptions,
+    files: &[&Path],
+    built: &Built,
+) -> Result<(), ExitCode> {
+    let read = files_read(files, [built]);
+    let read: Vec<&Path> = read.iter().map(PathBuf::as_path).collect();
+    window_outputs(
+        &read,
+        &[
+            ("--screenshot", &options.screenshot, true),
+            ("--dump-texts", &options.dump_texts, false),
+            ("--layout-report", &options.layout_report, false),
+        ],
+    )
+}
+
 fn window_outputs(
     inputs: &[&Path],
     outputs: &[(&'static str, &Option<PathBuf>, bool)],
@@ -1102,8 +1120,12 @@ fn class_window(
         graphics: graphics.unwrap_or_default(),
         script,
         class: Some(class),
-        ..crate::app::OpenOptions::new(file)
+        ..crate::app::OpenOptions::new(file.clone())
     };
+    // Nor over the series the class's scenario reads.
+    if let Err(code) = outputs_clear_of(&options, &[&file], &built) {
+        return code;
+    }
     match crate::app::open(built, options) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
         bevy::app::AppExit::Error(code) => ExitCode::from(code.get()),
@@ -1146,16 +1168,7 @@ fn open(mut options: crate::app::OpenOptions) -> ExitCode {
         .collect();
     let mut files: Vec<&Path> = vec![&path, &options.scenario_path];
     files.extend(intensities.iter().map(PathBuf::as_path));
-    let read = files_read(&files, [&built]);
-    let read: Vec<&Path> = read.iter().map(PathBuf::as_path).collect();
-    if let Err(code) = window_outputs(
-        &read,
-        &[
-            ("--screenshot", &options.screenshot, true),
-            ("--dump-texts", &options.dump_texts, false),
-            ("--layout-report", &options.layout_report, false),
-        ],
-    ) {
+    if let Err(code) = outputs_clear_of(&options, &files, &built) {
         return code;
     }
     if let Some(png) = &options.screenshot

@@ -646,6 +646,18 @@ fn no_command_writes_over_a_file_it_reads_or_twice_to_one_file() {
                 "sonnenweg.scenario.ron",
             ],
         ),
+        // A class's window, over the series its scenario reads.
+        (
+            vec![
+                "host",
+                "greensboro-tmy.scenario.ron",
+                "--screenshot",
+                "x.png",
+                "--dump-texts",
+                "weather/greensboro-june.csv",
+            ],
+            vec!["--dump-texts", "would write over", "greensboro-june.csv"],
+        ),
     ] {
         let (code, stderr) = in_dir(&dir, &args);
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
