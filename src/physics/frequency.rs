@@ -73,6 +73,10 @@ pub struct FrequencyState {
     pub f_hz: f64,
     /// Secondary set point of the grid-forming units, kW.
     pub p_set_kw: f64,
+    /// The island's voltage angle against the main grid's, which keeps
+    /// [`F0_HZ`], degrees in [-180, 180): the integral of the island's
+    /// frequency deviation since it left the grid (0 while connected).
+    pub phase_deg: f64,
 }
 
 impl Default for FrequencyState {
@@ -80,8 +84,14 @@ impl Default for FrequencyState {
         Self {
             f_hz: F0_HZ,
             p_set_kw: 0.0,
+            phase_deg: 0.0,
         }
     }
+}
+
+/// `deg` wrapped into [-180, 180).
+pub fn wrap_degrees(deg: f64) -> f64 {
+    (deg + 180.0).rem_euclid(360.0) - 180.0
 }
 
 /// The island during one simulation step, kW.
@@ -151,6 +161,7 @@ pub fn integrate(
     let stages_total = SHED_STAGES_HZ.len();
     let mut f = state.f_hz;
     let mut p_set = state.p_set_kw;
+    let mut phase = state.phase_deg;
     let mut stages = island.stages_shed.min(stages_total);
     let mut shed_at = [None; 4];
     let (mut f_min, mut f_max) = (f, f);
@@ -195,7 +206,10 @@ pub fn integrate(
             0.0
         };
         let stiffness = gain * (droop_slope + pv_slope + params.damping / F0_HZ);
+        let f_before = f;
         f += dt * dfdt / (1.0 + dt * stiffness);
+        // The angle runs ahead of the grid's by the frequency over F0 (trapezoid).
+        phase += 360.0 * ((f_before + f) / 2.0 - F0_HZ) * dt;
         if let Some(tau) = params.secondary_s {
             // The secondary loop only moves the set point within the units' limits (no wind-up).
             p_set = (p_set - s / params.droop * dev * dt / tau)
@@ -213,6 +227,7 @@ pub fn integrate(
                 end: FrequencyState {
                     f_hz: 0.0,
                     p_set_kw: 0.0,
+                    phase_deg: 0.0,
                 },
                 f_min_hz: f_min,
                 f_max_hz: f_max,
@@ -228,6 +243,7 @@ pub fn integrate(
         end: FrequencyState {
             f_hz: f,
             p_set_kw: p_set,
+            phase_deg: wrap_degrees(phase),
         },
         f_min_hz: f_min,
         f_max_hz: f_max,
@@ -276,7 +292,18 @@ mod tests {
                 (simulated - analytic).abs() <= 0.02 * analytic.abs(),
                 "t {t}: {simulated} vs {analytic} Hz"
             );
+            // The angle is the deviation's integral: settled (t - tau (1 - e^-t/tau)), in degrees.
+            let angle = 360.0 * settled * (t - tau * (1.0 - (-t / tau).exp()));
+            let off = wrap_degrees(out.end.phase_deg - angle);
+            assert!(
+                off.abs() <= 0.02 * angle.abs() + 1e-3,
+                "t {t}: the island's angle {} deg against {angle} deg",
+                out.end.phase_deg
+            );
         }
+        // Ten seconds at the settled frequency turn the angle more than once round: it stays in [-180, 180).
+        let out = integrate(FrequencyState::default(), &island(step_kw), &params, 10.0);
+        assert!((-180.0..180.0).contains(&out.end.phase_deg), "{out:?}");
     }
 
     #[test]
@@ -362,7 +389,7 @@ mod tests {
         let out = integrate(
             FrequencyState {
                 f_hz: 51.6,
-                p_set_kw: 0.0,
+                ..FrequencyState::default()
             },
             &i,
             &DroopParams::default(),

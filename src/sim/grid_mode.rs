@@ -53,7 +53,7 @@ pub struct GridState {
     pub(super) losses_estimate_kw: f64,
     /// When a stage was last shed (stages are served again only after a hold).
     pub(super) last_shed: Option<chrono::NaiveDateTime>,
-    /// The synchronising controller's random phase.
+    /// Draws a black-started island's angle against the grid (unknown, so random).
     pub(super) rng: StdRng,
 }
 

@@ -20,8 +20,9 @@
 //! - Storage exhausted: the frequency collapses, the units trip, blackout.
 //!   Black start: when the grid returns (dead-bus closing), or when PV and
 //!   wind can carry the critical loads again in daylight.
-//! - The grid returns to a live island: the controller slips the island
-//!   0.1 Hz against the grid and closes the breaker only inside the IEEE
+//! - The grid returns to a live island: from the angle the island drifted to
+//!   while apart (its frequency deviation's integral, [`FrequencyState::phase_deg`]),
+//!   the controller slips it 0.1 Hz against the grid and closes the breaker only inside the IEEE
 //!   1547-2018 window (|df| <= 0.3 Hz, |dV| <= 10 %, |dphase| <= 20 degrees).
 
 use bevy::prelude::*;
@@ -38,7 +39,7 @@ use super::network::NetworkState;
 use super::why::{BatteryDecision, Curtailed, DarkCause, Decisions, IslandCause, Shed};
 use super::{Neighbourhood, SimClock, SimSettings, SimulationStep, SimulationSystems};
 use crate::physics::frequency::{
-    self, DroopParams, F0_HZ, FrequencyState, IslandBalance, SHED_STAGES_HZ,
+    self, DroopParams, F0_HZ, FrequencyState, IslandBalance, SHED_STAGES_HZ, wrap_degrees,
 };
 use crate::physics::storage::BatteryRating;
 use crate::scenario::DeviceKind;
@@ -352,6 +353,8 @@ fn update_breaker(
                 && critical > 0.0
             {
                 state.enter(GridMode::Islanded, SHED_STAGES_HZ.len());
+                // A dark island started anew keeps no angle against the grid's.
+                state.frequency.phase_deg = state.rng.random_range(-180.0..180.0);
                 // Every stage starts shed: the relays' earlier records no longer say why.
                 decisions.dark = None;
                 decisions.stages = Default::default();
@@ -405,17 +408,21 @@ fn try_resynchronise(
         });
         return;
     }
-    // Slip the island against the grid until the phases meet inside the window.
-    let phase0: f64 = state.rng.random_range(-180.0..180.0);
-    let degrees_per_s = 360.0 * SYNC_SLIP_HZ;
+    // Slip the island against the grid, from the angle it drifted to while
+    // apart, until the phases meet inside the window (entering it at 80 %).
+    let slip = df + SYNC_SLIP_HZ.copysign(df);
+    let phase0 = state.frequency.phase_deg;
+    let degrees_per_s = 360.0 * slip;
+    let entry = -0.8 * SYNC_MAX_DPHASE_DEG.copysign(slip);
     let wait_s = if phase0.abs() <= SYNC_MAX_DPHASE_DEG * 0.8 {
         0.0
     } else {
-        (-0.8 * SYNC_MAX_DPHASE_DEG - phase0).rem_euclid(360.0) / degrees_per_s
+        ((entry - phase0) / degrees_per_s).rem_euclid(360.0 / degrees_per_s.abs())
     };
-    let phase = (phase0 + degrees_per_s * wait_s + 180.0).rem_euclid(360.0) - 180.0;
-    let slip = df + SYNC_SLIP_HZ;
+    let phase = wrap_degrees(phase0 + degrees_per_s * wait_s.min(step_s));
     if wait_s > step_s || slip.abs() > SYNC_MAX_DF_HZ || phase.abs() > SYNC_MAX_DPHASE_DEG {
+        // The step ends with the island slipped on: its angle moved with it.
+        state.frequency.phase_deg = phase;
         events.0.push(LoggedEvent {
             time: now,
             kind: EventKind::ResyncAttempt,
@@ -874,6 +881,7 @@ fn dispatch_island(
         state.frequency = FrequencyState {
             f_hz: 0.0,
             p_set_kw: 0.0,
+            phase_deg: 0.0,
         };
         state.stages_shed = SHED_STAGES_HZ.len();
         state.unserved_kw = demand;

@@ -90,10 +90,15 @@ pub const SMALL: &str = r#"Scenario(
 "#;
 
 /// Relative mismatch of a step's energy balance: generation + import against
-/// demand + charging + losses, over the flows' magnitude.
-pub fn relative_imbalance(r: &StepRecord) -> f64 {
+/// demand + charging + losses, over the flows' magnitude. The losses are
+/// not the flow's (the sum of its terminal powers, which balances by
+/// construction) but [`losses_from_voltages_kw`]'s, from the solved
+/// voltages and the cables' and transformer's impedances alone.
+pub fn relative_imbalance(world: &bevy::prelude::World) -> f64 {
+    let r = world.resource::<StepRecord>();
+    let losses_kw = losses_from_voltages_kw(world);
     let supply = r.pv_kw + r.wind_kw + r.grid_import_kw;
-    let use_ = r.load_kw + r.ev_kw + r.battery_kw + r.losses_kw;
+    let use_ = r.load_kw + r.ev_kw + r.battery_kw + losses_kw;
     // Magnitudes: cars giving to the island (V2G) make ev_kw negative.
     let scale = [
         r.pv_kw,
@@ -102,12 +107,89 @@ pub fn relative_imbalance(r: &StepRecord) -> f64 {
         r.load_kw,
         r.ev_kw,
         r.battery_kw,
-        r.losses_kw,
+        losses_kw,
     ]
     .iter()
     .map(|x| x.abs())
     .sum::<f64>();
     (supply - use_).abs() / scale.max(1e-9)
+}
+
+/// The network's active losses in the step just solved, kW, from its bus
+/// voltages (per sequence where it is solved per phase) and its branches'
+/// impedances: each cable in service 3 |dV_s|^2 R_s / |Z_s|^2 per sequence
+/// s (its capacitance takes no active power), and the transformer through
+/// pandapower's T model per sequence (half the leakage impedance on each
+/// side of the magnetising branch; in the zero sequence a Dyn's delta
+/// closes the HV end to earth). Zero when the neighbourhood is dark.
+pub fn losses_from_voltages_kw(world: &bevy::prelude::World) -> f64 {
+    use microgrid::network::catalogue::VectorGroup;
+    use num_complex::Complex64;
+    let state = world.resource::<microgrid::sim::network::NetworkState>();
+    let net = &world.resource::<microgrid::sim::Neighbourhood>().0.network;
+    let Some(flow) = state.solved().filter(|_| !state.dark) else {
+        return 0.0;
+    };
+    // Each bus's zero-, positive- and negative-sequence voltage, pu.
+    let v_012: Vec<[Complex64; 3]> = match &state.phases {
+        Some(phases) => phases.v_012.clone(),
+        None => (0..net.buses.len())
+            .map(|b| {
+                let v = Complex64::from_polar(flow.vm_pu[b], flow.va_degree()[b].to_radians());
+                [Complex64::ZERO, v, Complex64::ZERO]
+            })
+            .collect(),
+    };
+    let mut loss_mw = 0.0;
+    for l in net.lines.iter().filter(|l| l.in_service()) {
+        let (r0, x0, _) = l.cable.zero_sequence();
+        let z1 = Complex64::new(l.cable.r_ohm_per_km, l.cable.x_ohm_per_km) * l.length_km;
+        let z = [Complex64::new(r0, x0) * l.length_km, z1, z1];
+        let kv = net.buses[l.from_bus].vn_kv / 3f64.sqrt();
+        for s in 0..3 {
+            let dv_kv = (v_012[l.from_bus][s] - v_012[l.to_bus][s]) * kv;
+            loss_mw += 3.0 * dv_kv.norm_sqr() * z[s].re / z[s].norm_sqr();
+        }
+    }
+    // A T: the HV end, za, the middle (zm to earth), zb, the LV end; pu.
+    let t_loss = |v1: Complex64, v2: Complex64, za: Complex64, zb: Complex64, zm: Complex64| {
+        let vm = (v1 / za + v2 / zb) / (za.inv() + zb.inv() + zm.inv());
+        let (i1, i2) = ((v1 - vm) / za, (vm - v2) / zb);
+        i1.norm_sqr() * za.re + i2.norm_sqr() * zb.re + vm.norm_sqr() * zm.inv().re
+    };
+    let tr = &net.transformer;
+    let t = &tr.params;
+    let base_mva = microgrid::network::BASE_MVA;
+    let z_k = t.vk_percent / 100.0 * base_mva / t.sn_mva;
+    let r_k = t.vkr_percent / 100.0 * base_mva / t.sn_mva;
+    let z = Complex64::new(r_k, (z_k * z_k - r_k * r_k).sqrt());
+    let (g, y) = (t.pfe_kw * 1e-3, t.i0_percent / 100.0 * t.sn_mva);
+    let z_m = (Complex64::new(g, -(y * y - g * g).sqrt()) / base_mva).inv();
+    let mut loss_pu = 0.0;
+    // The positive sequence seen through the vector group's shift, the negative the other way.
+    for (s, turn) in [(1, -1.0), (2, 1.0)] {
+        let shift = Complex64::from_polar(1.0, turn * t.shift_degree.to_radians());
+        let (v1, v2) = (v_012[tr.hv_bus][s] * shift, v_012[tr.lv_bus][s]);
+        loss_pu += t_loss(v1, v2, z / 2.0, z / 2.0, z_m);
+    }
+    if state.phases.is_some() {
+        let z0 = t.zero_sequence();
+        let z_sc = z0.vk0_percent / 100.0 * base_mva / t.sn_mva;
+        let r_sc = z0.vkr0_percent / 100.0 * base_mva / t.sn_mva;
+        let z_short = Complex64::new(r_sc, (z_sc * z_sc - r_sc * r_sc).max(0.0).sqrt());
+        let x_m = z_sc * z0.mag0_percent / 100.0 / (z0.mag0_rx * z0.mag0_rx + 1.0).sqrt();
+        let zm0 = Complex64::new(x_m * z0.mag0_rx, x_m);
+        let (za, zb) = (
+            z_short * z0.si0_hv_partial,
+            z_short * (1.0 - z0.si0_hv_partial),
+        );
+        let v1 = match t.vector_group {
+            VectorGroup::Dyn => Complex64::ZERO,
+            VectorGroup::YNyn => v_012[tr.hv_bus][0],
+        };
+        loss_pu += t_loss(v1, v_012[tr.lv_bus][0], za, zb, zm0);
+    }
+    (loss_mw + loss_pu * base_mva) * 1000.0
 }
 
 /// The window's controls, history and simulation on `MinimalPlugins`,

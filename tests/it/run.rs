@@ -29,7 +29,7 @@ fn energy_balances_every_step_and_storage_stays_in_bounds() {
     let summary = simulate(&b, &options(3.0, 60), |world: &World| {
         let r = world.resource::<StepRecord>();
         assert!(r.power_flow_ok);
-        worst = worst.max(crate::common::relative_imbalance(r));
+        worst = worst.max(crate::common::relative_imbalance(world));
         for v in [
             r.pv_kw,
             r.wind_kw,

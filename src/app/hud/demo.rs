@@ -402,3 +402,145 @@ fn operator_playlist(ui: &mut egui::Ui, mode: &mut DemoMode, actions: &mut Pendi
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::capture::screenshot::FrameStats;
+    use crate::app::modes::demo::PreparedDemo;
+
+    /// The texts one egui pass drew, each with where it stands.
+    type Drawn = Vec<(String, egui::Rect)>;
+
+    /// One pass of the operator's screens at 1280x720 with `events`: what
+    /// it drew and the actions it queued.
+    fn pass(
+        ctx: &egui::Context,
+        mode: &mut DemoMode,
+        graphics: &Graphics,
+        events: Vec<egui::Event>,
+    ) -> (Drawn, Vec<Action>) {
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1280.0, 720.0),
+            )),
+            events,
+            ..Default::default()
+        };
+        let frame = FrameStats {
+            frames: 40,
+            total_frame_ms: 10_000.0,
+            ..Default::default()
+        };
+        let mut actions = PendingActions::default();
+        let mut out = ctx.run_ui(input, |ui| {
+            operator_panel(ui.ctx(), mode, &frame, Some(graphics), &mut actions)
+        });
+        out.textures_delta.clear();
+        let mut drawn = Vec::new();
+        let mut shapes: Vec<egui::Shape> = out.shapes.into_iter().map(|c| c.shape).collect();
+        while let Some(shape) = shapes.pop() {
+            match shape {
+                egui::Shape::Vec(inner) => shapes.extend(inner),
+                egui::Shape::Text(t) => drawn.push((
+                    t.galley.text().to_owned(),
+                    t.galley.rect.translate(t.pos.to_vec2()),
+                )),
+                _ => {}
+            }
+        }
+        (drawn, actions.0)
+    }
+
+    /// A click (press, then release in the next pass) on the text `label`.
+    fn click(
+        ctx: &egui::Context,
+        mode: &mut DemoMode,
+        graphics: &Graphics,
+        label: &str,
+    ) -> Vec<Action> {
+        let (drawn, _) = pass(ctx, mode, graphics, Vec::new());
+        let Some((_, rect)) = drawn.iter().find(|(text, _)| text == label) else {
+            panic!("no \"{label}\" drawn: {drawn:?}");
+        };
+        let at = rect.center();
+        let button = |pressed| egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        };
+        let (_, mut actions) = pass(
+            ctx,
+            mode,
+            graphics,
+            vec![egui::Event::PointerMoved(at), button(true)],
+        );
+        actions.extend(pass(ctx, mode, graphics, vec![button(false)]).1);
+        actions
+    }
+
+    fn texts(drawn: &Drawn) -> Vec<&str> {
+        drawn.iter().map(|(t, _)| t.as_str()).collect()
+    }
+
+    #[test]
+    fn the_operator_panel_shows_the_counts_and_its_buttons_act() {
+        let demo = PreparedDemo::load(std::path::Path::new("scenes/demo/museum.demo.ron"))
+            .expect("the shipped demo loads");
+        let mut mode = DemoMode::new(demo);
+        mode.counts.visitor_sessions = 7;
+        let graphics = Graphics::new(GraphicsSetting::High);
+        let ctx = egui::Context::default();
+
+        // The chord asks for the PIN first: stars as digits are typed, no panel.
+        mode.operator.asking_pin = true;
+        mode.operator.typed = "24".into();
+        let (drawn, _) = pass(&ctx, &mut mode, &graphics, Vec::new());
+        let (drawn_again, _) = pass(&ctx, &mut mode, &graphics, Vec::new());
+        assert!(texts(&drawn_again).contains(&"**"), "{drawn:?}");
+        assert!(!texts(&drawn_again).contains(&tr("demo.next_tour")));
+
+        // The PIN typed: the counts, the frames, the playlist and the buttons.
+        mode.operator.asking_pin = false;
+        mode.operator.open = true;
+        pass(&ctx, &mut mode, &graphics, Vec::new());
+        let (drawn, _) = pass(&ctx, &mut mode, &graphics, Vec::new());
+        let shown = texts(&drawn);
+        let sessions = tr!("demo.visitor_sessions", n = 7);
+        let frames = tr!("demo.frames", n = 40, ms = num(250.0, 0), fps = num(4.0, 1));
+        for expected in [sessions.as_str(), frames.as_str(), tr("demo.quit")] {
+            assert!(shown.contains(&expected), "{expected:?} in {shown:?}");
+        }
+        for tour in &mode.demo.tours {
+            let line = format!("- {}", tour.tour.title.get());
+            assert!(shown.contains(&line.as_str()), "{line:?} in {shown:?}");
+        }
+        // Everything on the screen.
+        let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 720.0));
+        for (text, rect) in &drawn {
+            assert!(screen.contains_rect(*rect), "{text:?} at {rect:?}");
+        }
+
+        // Each button queues its action, and only its own.
+        let next = click(&ctx, &mut mode, &graphics, tr("demo.next_tour"));
+        assert_eq!(next, [Action::Demo(DemoAction::NextTour)]);
+        let low = click(&ctx, &mut mode, &graphics, tr("graphics.low"));
+        assert_eq!(low, [Action::SetGraphics(GraphicsSetting::Low)]);
+        let other = Lang::CHOSEN
+            .into_iter()
+            .find(|l| *l != crate::lang::current())
+            .expect("two languages");
+        let language = click(&ctx, &mut mode, &graphics, other.name());
+        assert_eq!(language, [Action::SetLanguage(other)]);
+        let quit = click(&ctx, &mut mode, &graphics, tr("demo.quit"));
+        assert_eq!(quit, [Action::Quit]);
+        assert!(mode.operator.open);
+        let close = click(&ctx, &mut mode, &graphics, tr("demo.close_panel"));
+        assert!(close.is_empty(), "{close:?}");
+        assert!(!mode.operator.open, "Close panel closes it");
+        let (drawn, _) = pass(&ctx, &mut mode, &graphics, Vec::new());
+        assert!(!texts(&drawn).contains(&tr("demo.quit")), "{drawn:?}");
+    }
+}
