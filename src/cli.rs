@@ -599,7 +599,8 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
-            let mirror = crate::class::mirror::Mirror::new(server, args.name, args.pin);
+            let mirror = crate::class::mirror::Mirror::new(server, args.name, args.pin)
+                .with_keys_file(PathBuf::from(crate::class::keys::KEYS_FILE));
             class_window(
                 shown,
                 file,

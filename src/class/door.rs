@@ -53,7 +53,7 @@ pub(super) fn receive_hellos(
             Err((tr_in!(lang, "class.wrong_pin").to_owned(), false))
         } else {
             host.seats
-                .take(&message.name, lang)
+                .take(&message.name, lang, message.key.as_deref())
                 .map_err(|refused| (refused.reason, refused.retry))
         };
         match outcome {
@@ -76,6 +76,7 @@ pub(super) fn receive_hellos(
                         house,
                         budget_eur: host.options.budget_eur,
                         rejoined: taken.rejoined,
+                        key: taken.key,
                     },
                 });
                 // A live class: the student's window starts its copy.
@@ -125,10 +126,10 @@ pub(super) fn close_doors(
     let silent: Vec<Entity> = host
         .arrived_at
         .iter()
-        .filter(|(c, t)| {
+        .filter(|(c, a)| {
             !host.by_client.contains_key(c)
                 && !host.turned_away.contains(c)
-                && now.duration_since(**t).as_secs() >= SILENT_S
+                && now.duration_since(a.at).as_secs() >= SILENT_S
         })
         .map(|(c, _)| *c)
         .collect();
@@ -145,9 +146,93 @@ pub(super) fn close_doors(
     });
 }
 
-/// A connection opened.
-pub(super) fn came(add: On<Add<ConnectedClient>>, mut host: ResMut<Host>) {
-    host.arrived_at.insert(add.entity, Instant::now());
+/// Most connections one address may hold at once (a student's window,
+/// and one or two more while it comes back), so that one machine cannot
+/// take every place at the door; loopback is not bounded (a class tried
+/// on one machine).
+pub const MAX_PER_ADDRESS: usize = 4;
+
+/// A connection at the door.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Arrival {
+    /// When it came (one that never says hello is closed).
+    pub at: Instant,
+    /// From where, as the transport saw it.
+    pub ip: Option<std::net::IpAddr>,
+    /// Its address held [`MAX_PER_ADDRESS`] already: turned away.
+    pub crowded: bool,
+}
+
+/// A connection opened: marked to be turned away when its address
+/// already holds [`MAX_PER_ADDRESS`] (said once the connection can hear
+/// it, [`crowded_away`]).
+pub(super) fn came(
+    add: On<Add<ConnectedClient>>,
+    ids: Query<&bevy_replicon::shared::backend::connected_client::NetworkId>,
+    transport: Option<Res<bevy_replicon_renet::netcode::NetcodeServerTransport>>,
+    mut host: ResMut<Host>,
+) {
+    let client = add.entity;
+    let ip = ids
+        .get(client)
+        .ok()
+        .zip(transport.as_deref())
+        .and_then(|(id, t)| t.client_addr(id.get()))
+        .map(|a| a.ip());
+    let held = |ip| {
+        host.arrived_at
+            .values()
+            .filter(|a| a.ip == Some(ip) && !a.crowded)
+            .count()
+    };
+    let crowded = ip.is_some_and(|ip| !ip.is_loopback() && held(ip) >= MAX_PER_ADDRESS);
+    host.arrived_at.insert(
+        client,
+        Arrival {
+            at: Instant::now(),
+            ip,
+            crowded,
+        },
+    );
+    if crowded {
+        // Its hellos are not heard, and it closes in a second: time to
+        // hear why (it can once the protocol's check passed), and no more.
+        host.turned_away.insert(client);
+        host.evict.push((client, Instant::now() + CROWDED_LINGERS));
+    }
+}
+
+/// How long a connection from a crowded address stays to hear why.
+const CROWDED_LINGERS: Duration = Duration::from_secs(1);
+
+/// Tells a connection from a crowded address why it is turned away, once
+/// it can hear the class.
+pub(super) fn crowded_away(
+    add: On<Add<bevy_replicon::server::AuthorizedClient>>,
+    host: Res<Host>,
+    mut denials: MessageWriter<ToClients<Denied>>,
+) {
+    let client = add.entity;
+    let Some(Arrival {
+        ip: Some(ip),
+        crowded: true,
+        ..
+    }) = host.arrived_at.get(&client).copied()
+    else {
+        return;
+    };
+    denials.write(ToClients {
+        targets: SendTargets::Single(ClientId::Client(client)),
+        message: Denied {
+            reason: tr_in!(
+                Lang::default(),
+                "class.address_crowded",
+                address = ip,
+                n = MAX_PER_ADDRESS
+            ),
+            retry: false,
+        },
+    });
 }
 
 /// A connection closed: a student's house stays, on autopilot; a seat

@@ -160,8 +160,9 @@ pub(super) struct Host {
     /// What each seat has spent on its house, EUR (kept as edits apply).
     pub spent: Vec<f64>,
     pub by_client: HashMap<Entity, usize>,
-    /// Connections and when they came (to close those that never say hello).
-    pub arrived_at: HashMap<Entity, Instant>,
+    /// Connections, when they came (to close those that never say hello)
+    /// and from where (to bound how many one address holds).
+    pub arrived_at: HashMap<Entity, door::Arrival>,
     /// Connections answered with a refusal (their later hellos are ignored).
     pub turned_away: HashSet<Entity>,
     /// Clients turned away, and when to close their connection (after the
@@ -244,7 +245,9 @@ pub fn run_headless(
             .chain()
             .run_if(in_state(ServerState::Running)),
     );
-    app.add_observer(door::came).add_observer(door::left);
+    app.add_observer(door::came)
+        .add_observer(door::crowded_away)
+        .add_observer(door::left);
     app.finish();
     app.cleanup();
     on_listening(addr);
@@ -297,6 +300,7 @@ pub(super) fn session(world: &World) -> Session {
                 applied: s.applied,
                 refused: s.refused,
                 rejoined: s.rejoined,
+                key: s.key.clone(),
             })
             .collect(),
         played: host.played.clone(),
@@ -388,6 +392,7 @@ pub(super) fn seat_again(world: &mut World, saved: &Session) -> Result<(), Strin
         s.refused = seat.refused;
         s.connected = false;
         s.rejoined = seat.rejoined;
+        s.key = seat.key.clone();
         if seat.student.is_some() {
             // Away since before the grace: they hold nothing until they
             // rejoin and promise again.

@@ -170,7 +170,9 @@ pub fn start(app: &mut App, mut options: HostOptions) -> Result<SocketAddr, Stri
     );
     // Closing the window saves where the class stands.
     app.add_systems(Last, save_on_exit);
-    app.add_observer(door::came).add_observer(door::left);
+    app.add_observer(door::came)
+        .add_observer(door::crowded_away)
+        .add_observer(door::left);
     app.add_observer(record_reshape)
         .add_observer(record_outage)
         .add_observer(record_price)
@@ -377,6 +379,7 @@ pub fn move_student(world: &mut World, name: &str, house: &str) -> Result<(), St
         house: house.to_owned(),
         budget_eur: host.options.budget_eur,
         rejoined: host.seats.seats[to].rejoined,
+        key: host.seats.seats[to].key.clone().unwrap_or_default(),
     };
     world.write_message(ToClients {
         targets: SendTargets::Single(ClientId::Client(client)),
@@ -410,6 +413,16 @@ pub fn free_house(world: &mut World, student: &str, house: &str) -> Result<(), S
     host.left_at[seat] = None;
     host.seats.free(seat);
     Ok(())
+}
+
+/// Lets the away student `name` back in from any window: the first to come
+/// under the name gets the house (and a new key).
+pub fn let_in_again(world: &mut World, name: &str) -> Result<(), String> {
+    world
+        .resource_mut::<Host>()
+        .seats
+        .let_in_again(name)
+        .map(|_| ())
 }
 
 /// The class's results as they stand (the window's table).

@@ -62,6 +62,13 @@ pub struct Mirror {
     pub joining: Joining,
     /// The host's welcome: the class, the house, the budget.
     pub welcome: Option<Welcome>,
+    /// The key to come back to the house with (from the welcome, or kept
+    /// on this computer from a window before).
+    pub key: Option<String>,
+    /// Where the window keeps its key between windows (none: in memory).
+    pub keys_file: Option<std::path::PathBuf>,
+    /// Keeping the key failed: why (the window says so).
+    pub key_problem: Option<String>,
     /// Changes heard and not yet made, in order.
     queue: VecDeque<Stamped>,
     /// Steps the host has run.
@@ -101,6 +108,9 @@ impl Mirror {
             lang: None,
             joining: Joining::Knocking,
             welcome: None,
+            key: None,
+            keys_file: None,
+            key_problem: None,
             queue: VecDeque::new(),
             reached: 0,
             said_hello: false,
@@ -114,6 +124,14 @@ impl Mirror {
             tries: 0,
             opened_at: None,
         }
+    }
+
+    /// Keeps the key in `file` between windows, and comes with the one
+    /// kept there for this class and name, if any.
+    pub fn with_keys_file(mut self, file: std::path::PathBuf) -> Self {
+        self.key = super::keys::kept(&file, self.server, &self.name);
+        self.keys_file = Some(file);
+        self
     }
 
     /// Knocks again in `after` (at most [`MAX_TRIES`] times): `false` when
@@ -212,6 +230,7 @@ fn knock(
         pin: mirror.pin.clone(),
         version: VERSION.to_owned(),
         lang: lang.code().to_owned(),
+        key: mirror.key.clone(),
     });
     mirror.said_hello = true;
     mirror.told_lang = Some(lang);
@@ -242,6 +261,13 @@ fn listen(
         let moved = mirror.joining == Joining::Following
             && mirror.house().is_some_and(|h| h != welcome.house);
         mirror.welcome = Some(welcome.clone());
+        if mirror.key.as_deref() != Some(welcome.key.as_str()) {
+            mirror.key = Some(welcome.key.clone());
+            if let Some(file) = &mirror.keys_file {
+                mirror.key_problem =
+                    super::keys::keep(file, mirror.server, &mirror.name, &welcome.key).err();
+            }
+        }
         if moved {
             // The teacher moved the student: the copy follows on, the
             // window turns to the new house.

@@ -16,6 +16,7 @@ pub mod code;
 pub mod commands;
 mod door;
 pub mod host;
+pub mod keys;
 pub mod live;
 pub mod load;
 pub mod mirror;
@@ -27,3 +28,5 @@ pub mod seats;
 pub mod session;
 pub mod student;
 mod table;
+
+pub use door::MAX_PER_ADDRESS;

@@ -32,6 +32,9 @@ pub struct Hello {
     /// The language the student's window reads ("en", "de"): what the
     /// host refuses them is said in it.
     pub lang: String,
+    /// The key the host gave this window with its house, when it comes
+    /// back (without it, an away student's house stays theirs).
+    pub key: Option<String>,
 }
 
 /// What a student sends after the host's [`Welcome`]: actions and
@@ -81,6 +84,8 @@ pub struct Welcome {
     pub budget_eur: f64,
     /// The house was theirs before (a rejoin).
     pub rejoined: bool,
+    /// What the window shows to come back to the house.
+    pub key: String,
 }
 
 /// The host turns a student away (the connection closes after it).

@@ -30,6 +30,10 @@ pub struct SeatState {
     pub rejoined: bool,
     /// The language the student's window reads (the host's words to them).
     pub lang: Lang,
+    /// The key the student's window was given with the house: only a
+    /// window that shows it gets the house back under the name (none:
+    /// free, or the teacher let the student back in from anywhere).
+    pub key: Option<String>,
 }
 
 /// The class's houses, in the scenario's order, and who has each.
@@ -46,6 +50,21 @@ pub struct Taken {
     pub seat: usize,
     /// The student had it before.
     pub rejoined: bool,
+    /// The key their window keeps to come back to it.
+    pub key: String,
+}
+
+/// A new rejoin key: 64 bits in hex that another window cannot guess (the
+/// time hashed with SipHash under the random keys std draws from the
+/// operating system for each `RandomState`).
+fn new_key() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.write_u128(now);
+    format!("{:016x}", hasher.finish())
 }
 
 impl Seats {
@@ -63,30 +82,39 @@ impl Seats {
                     refused: 0,
                     rejoined: false,
                     lang: Lang::En,
+                    key: None,
                 })
                 .collect(),
         }
     }
 
-    /// The student's house: theirs again if they had one, else the first
-    /// free one. Refused when the name is taken by a window still open,
-    /// is empty, too long or not printable, or when every house is taken
-    /// (the reason in the student's language, `lang`).
-    pub fn take(&mut self, name: &str, lang: Lang) -> Result<Taken, NotSeated> {
+    /// The student's house: theirs again if they had one (and `key` is the
+    /// one their window was given with it), else the first free one.
+    /// Refused when the name is another window's (open, or away with a key
+    /// this one does not show), is empty, too long or not printable, or
+    /// when every house is taken (the reason in the student's language,
+    /// `lang`).
+    pub fn take(&mut self, name: &str, lang: Lang, key: Option<&str>) -> Result<Taken, NotSeated> {
         check_name(name, lang).map_err(NotSeated::now)?;
         if let Some(seat) = self.of(name) {
-            if self.seats[seat].connected {
+            let s = &mut self.seats[seat];
+            if s.key.as_deref().is_some_and(|k| key != Some(k)) {
+                return Err(NotSeated::now(tr_in!(lang, "class.name_kept", name = name)));
+            }
+            if s.connected {
                 return Err(NotSeated {
                     reason: tr_in!(lang, "class.name_taken", name = name),
                     retry: true,
                 });
             }
-            self.seats[seat].connected = true;
-            self.seats[seat].rejoined = true;
-            self.seats[seat].lang = lang;
+            s.connected = true;
+            s.rejoined = true;
+            s.lang = lang;
+            let key = s.key.get_or_insert_with(new_key).clone();
             return Ok(Taken {
                 seat,
                 rejoined: true,
+                key,
             });
         }
         let seat = self
@@ -94,13 +122,28 @@ impl Seats {
             .iter()
             .position(|s| s.student.is_none())
             .ok_or_else(|| NotSeated::now(tr_in!(lang, "class.all_taken", n = self.seats.len())))?;
-        self.seats[seat].student = Some(name.to_owned());
-        self.seats[seat].connected = true;
-        self.seats[seat].lang = lang;
+        let s = &mut self.seats[seat];
+        s.student = Some(name.to_owned());
+        s.connected = true;
+        s.lang = lang;
+        let key = new_key();
+        s.key = Some(key.clone());
         Ok(Taken {
             seat,
             rejoined: false,
+            key,
         })
+    }
+
+    /// Lets the student `name` back in from any window: the next to come
+    /// under the name gets the house (and a new key). For a student whose
+    /// computer was swapped.
+    pub fn let_in_again(&mut self, name: &str) -> Result<usize, String> {
+        let seat = self
+            .of(name)
+            .ok_or_else(|| tr!("class.move_no_student", name = name))?;
+        self.seats[seat].key = None;
+        Ok(seat)
     }
 
     /// Gives a seat back (its student left before doing anything, or the
@@ -113,6 +156,7 @@ impl Seats {
             s.applied = 0;
             s.refused = 0;
             s.lang = Lang::En;
+            s.key = None;
         }
     }
 
@@ -286,36 +330,57 @@ mod tests {
     fn a_student_gets_a_free_house_and_the_same_one_back() {
         let s = village();
         let mut seats = Seats::new(&s);
-        let anna = seats.take("Anna", Lang::En).expect("a house");
-        let ben = seats.take("Ben", Lang::En).expect("a house");
+        let anna = seats.take("Anna", Lang::En, None).expect("a house");
+        let ben = seats.take("Ben", Lang::En, None).expect("a house");
         assert_eq!((anna.seat, ben.seat), (0, 1));
         assert!(!anna.rejoined);
+        assert_ne!(anna.key, ben.key, "each house its own key");
         // Anna's window is open: a second Anna is turned away.
-        let again = seats.take("Anna", Lang::En).unwrap_err();
+        let again = seats.take("Anna", Lang::En, Some(&anna.key)).unwrap_err();
         assert!(again.reason.contains("already in the class") && again.retry);
         seats.seats[0].connected = false;
+        // Away, her house waits for her window's key: a classmate who
+        // types her name (with no key, or Ben's) does not get it.
+        for key in [None, Some(ben.key.as_str())] {
+            let taken = seats.take("Anna", Lang::En, key).unwrap_err();
+            assert!(
+                taken.reason.contains("The house of Anna is kept") && !taken.retry,
+                "{taken:?}"
+            );
+        }
         assert_eq!(
-            seats.take("Anna", Lang::En),
+            seats.take("Anna", Lang::En, Some(&anna.key)),
             Ok(Taken {
                 seat: 0,
-                rejoined: true
+                rejoined: true,
+                key: anna.key.clone(),
             })
         );
-        assert!(seats.take(" ", Lang::En).is_err());
+        // On another computer she has no key: the teacher lets her in again,
+        // and the window that comes first under her name gets a new one.
+        seats.seats[0].connected = false;
+        assert_eq!(seats.let_in_again("Anna"), Ok(0));
+        let elsewhere = seats.take("Anna", Lang::En, None).expect("let in");
+        assert!(elsewhere.rejoined && elsewhere.seat == 0);
+        assert_ne!(elsewhere.key, anna.key);
+        assert!(seats.let_in_again("Nobody").is_err());
+        assert!(seats.take(" ", Lang::En, None).is_err());
         assert!(
             seats
-                .take(&"x".repeat(41), Lang::En)
+                .take(&"x".repeat(41), Lang::En, None)
                 .unwrap_err()
                 .reason
                 .contains("too long")
         );
-        assert!(seats.take("a\u{7}b", Lang::En).is_err());
+        assert!(seats.take("a\u{7}b", Lang::En, None).is_err());
         for i in 2..s.houses.len() {
-            seats.take(&format!("S{i}"), Lang::En).expect("a house");
+            seats
+                .take(&format!("S{i}"), Lang::En, None)
+                .expect("a house");
         }
         assert!(
             seats
-                .take("Late", Lang::En)
+                .take("Late", Lang::En, None)
                 .unwrap_err()
                 .reason
                 .contains("every one of the 24")
@@ -326,8 +391,8 @@ mod tests {
     fn the_teacher_moves_a_student_to_a_free_house_and_frees_one() {
         let s = village();
         let mut seats = Seats::new(&s);
-        seats.take("Anna", Lang::En).expect("a house");
-        seats.take("Ben", Lang::En).expect("a house");
+        seats.take("Anna", Lang::En, None).expect("a house");
+        seats.take("Ben", Lang::En, None).expect("a house");
         seats.seats[0].applied = 3;
         let last = s.houses.last().expect("houses").name.clone();
         assert_eq!(seats.move_to("Anna", &last), Ok((0, s.houses.len() - 1)));
@@ -342,7 +407,7 @@ mod tests {
             (None, 0)
         );
         // Her old house is the first free one again.
-        assert_eq!(seats.take("Cem", Lang::En).map(|t| t.seat), Ok(0));
+        assert_eq!(seats.take("Cem", Lang::En, None).map(|t| t.seat), Ok(0));
         let ben = s.houses[1].name.clone();
         assert!(seats.move_to("Anna", &ben).unwrap_err().contains("Ben's"));
         assert!(

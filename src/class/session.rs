@@ -33,6 +33,10 @@ pub struct SavedSeat {
     pub refused: u32,
     /// The student had left and come back.
     pub rejoined: bool,
+    /// The key their window keeps to come back (none in a file saved
+    /// before keys: the first to come under the name gets the house).
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 /// An action the host applied: before which step, by whom (0 the teacher,

@@ -47,6 +47,8 @@ pub struct StudentOutcome {
     pub round_trip_ms: Vec<f64>,
     /// Times they rejoined.
     pub rejoins: u32,
+    /// The key the host gave with the house (what a rejoin shows).
+    pub key: Option<String>,
     /// Minutes the neighbourhood ran as an island, as the class's clock
     /// said at the end.
     pub island_minutes: f64,
@@ -204,6 +206,7 @@ fn connection(
                 pin: options.pin.clone(),
                 version: super::protocol::VERSION.to_owned(),
                 lang: crate::lang::current().code().to_owned(),
+                key: outcome.key.clone(),
             });
             said_hello = true;
         }
@@ -211,6 +214,7 @@ fn connection(
             welcomed = true;
             outcome.class = welcome.class;
             outcome.house = welcome.house;
+            outcome.key = Some(welcome.key);
         }
         // The steps up to the next Rejoin, a few a pass, then the promise.
         if welcomed && !promised {

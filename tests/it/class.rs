@@ -386,6 +386,7 @@ fn the_door_lets_in_only_the_class_and_bounds_what_comes_through() {
         pin: pin.map(str::to_owned),
         version: version.into(),
         lang: "en".into(),
+        key: None,
     };
     let german = |name: &str, pin: Option<&str>| Hello {
         lang: "de".into(),
@@ -425,7 +426,48 @@ fn the_door_lets_in_only_the_class_and_bounds_what_comes_through() {
     assert_eq!(report.students[0].name, "Mia");
 }
 
-/// A host announces its class on the network every two seconds; a
+/// One machine on the network cannot take every place at the door: its
+/// fifth connection is turned away with the reason, while the four it
+/// holds stay.
+#[test]
+fn one_address_holds_at_most_four_places_at_the_door() {
+    use microgrid::class::MAX_PER_ADDRESS;
+    let Some(lan) = net::lan_address() else {
+        panic!(
+            "this test needs a network address besides loopback (the door does not bound loopback)"
+        );
+    };
+    let mut options = host_options(village(), 1, 1);
+    options.bind = "0.0.0.0:0".parse().expect("an address");
+    options.wait_s = 4.0;
+    let (addr, host) = start_host(options);
+    let target = SocketAddr::from((lan, addr.port()));
+    let mut clients: Vec<App> = (0..=MAX_PER_ADDRESS).map(|_| raw_client(target)).collect();
+    let started = Instant::now();
+    let mut denied = Vec::new();
+    while denied.is_empty() && started.elapsed() < Duration::from_secs(6) {
+        for (i, app) in clients.iter_mut().enumerate() {
+            app.update();
+            let world = app.world_mut();
+            denied.extend(
+                world
+                    .resource_mut::<Messages<Denied>>()
+                    .drain()
+                    .map(|d| (i, d.reason)),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    assert_eq!(denied.len(), 1, "one connection too many: {denied:?}");
+    let reason = &denied[0].1;
+    assert!(
+        reason.contains(&lan.to_string()) && reason.contains("already has 4 windows"),
+        "{reason}"
+    );
+    drop(clients);
+    let _ = host.join().expect("the host's thread");
+}
+
 /// student's listen hears it once, with where to join it, and takes
 /// nothing else on the port for a class.
 #[test]
@@ -723,6 +765,7 @@ fn a_silent_student_holds_the_class_for_the_grace_only() {
             pin: Some("4711".into()),
             version: microgrid::class::protocol::VERSION.into(),
             lang: "en".into(),
+            key: None,
         };
         let mut said = false;
         // Connected, seated, silent for 10 s.
@@ -1027,9 +1070,34 @@ fn named_copy(addr: SocketAddr, name: &str, lang: microgrid::lang::Lang) -> App 
         .expect("the default");
     let mut student = net::bare_app();
     student.add_plugins(microgrid::sim::SimulationPlugin::new(default, 60));
-    let mut mirror = Mirror::new(addr, name.into(), Some("4711".into()));
+    // The keys a student's windows keep on this computer: one file for
+    // each test (its thread's name), so a copy opened again finds its key.
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("class")
+        .replace("::", "-");
+    let keys =
+        std::env::temp_dir().join(format!("microgrid-keys-{}-{test}.json", std::process::id()));
+    let mut mirror = Mirror::new(addr, name.into(), Some("4711".into())).with_keys_file(keys);
     mirror.lang = Some(lang);
     mirror::start(&mut student, mirror).expect("connects");
+    student.finish();
+    student.cleanup();
+    student
+}
+
+/// A student's window under `name` that keeps no key (another computer).
+fn keyless_copy(addr: SocketAddr, name: &str) -> App {
+    use microgrid::class::mirror::{self, Mirror};
+    let default = microgrid::scenario::load_and_build(&repo(microgrid::scenario::DEFAULT_SCENARIO))
+        .expect("the default");
+    let mut student = net::bare_app();
+    student.add_plugins(microgrid::sim::SimulationPlugin::new(default, 60));
+    mirror::start(
+        &mut student,
+        Mirror::new(addr, name.into(), Some("4711".into())),
+    )
+    .expect("connects");
     student.finish();
     student.cleanup();
     student
@@ -1084,7 +1152,7 @@ fn following(host: &mut App, student: &mut App, at: Option<u64>) -> String {
 #[test]
 fn a_students_window_runs_a_live_class_as_the_host_does() {
     use microgrid::class::live::LiveLog;
-    use microgrid::class::mirror::{self, Mirror};
+    use microgrid::class::mirror::{self, Joining, Mirror};
     use microgrid::sim::devices::SetWeather;
     use microgrid::sim::island::SetGridOutage;
     use microgrid::sim::prices::SetPrice;
@@ -1237,6 +1305,17 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
     }
     drop(student);
     step(&mut host, 20);
+    // A classmate's window under her name, without the key hers kept, is
+    // turned away; her house waits for her.
+    let mut classmate = keyless_copy(addr, "Ada");
+    until(&mut host, &mut classmate, "the refusal", |s| {
+        matches!(s.world().resource::<Mirror>().joining, Joining::Denied(_))
+    });
+    let Joining::Denied(why) = classmate.world().resource::<Mirror>().joining.clone() else {
+        unreachable!("waited for it")
+    };
+    assert!(why.contains("The house of Ada is kept"), "{why}");
+    drop(classmate);
     let mut again = students_copy(addr);
     let end = steps(&host);
     assert_eq!(following(&mut host, &mut again, Some(end)), house);
@@ -1251,6 +1330,27 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
     assert!(
         a == b,
         "the copy that came back differs from the host:\nhost:\n{a}\n\nstudent:\n{b}"
+    );
+    // On another computer she has no key: the teacher lets her in again
+    // (the Move menu's "Let Ada in from another computer"), and a window
+    // with no key gets her house back.
+    if let Some(mut client) = again
+        .world_mut()
+        .get_resource_mut::<bevy_replicon_renet::RenetClient>()
+    {
+        client.disconnect();
+    }
+    for _ in 0..5 {
+        again.update();
+        host.update();
+    }
+    drop(again);
+    microgrid::class::live::let_in_again(host.world_mut(), "Ada").expect("Ada is in the class");
+    let mut elsewhere = keyless_copy(addr, "Ada");
+    assert_eq!(following(&mut host, &mut elsewhere, None), house);
+    assert!(
+        microgrid::class::live::let_in_again(host.world_mut(), "Nobody").is_err(),
+        "no such student"
     );
 }
 

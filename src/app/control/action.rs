@@ -145,6 +145,12 @@ pub enum ClassAction {
         /// The free house.
         house: String,
     },
+    /// Let an away student back in from any window (another computer):
+    /// the key their house waits for is forgotten.
+    LetIn {
+        /// The student, by name.
+        student: String,
+    },
     /// Free a house for another student (its student leaves the class).
     Free {
         /// The student now there (nothing is done if another is).

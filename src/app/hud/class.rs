@@ -312,6 +312,17 @@ fn seat_menu(
                 }
             });
         ui.separator();
+        // Away, their house waits for their window's key: on another
+        // computer they need the teacher to let them in.
+        if !seat.connected {
+            let letting = ui.button(big(tr!("class.let_in", name = student), 16.0));
+            if letting.on_hover_text(tr("class.let_in_hover")).clicked() {
+                actions.push(Action::Class(ClassAction::LetIn {
+                    student: student.clone(),
+                }));
+                ui.close();
+            }
+        }
         let freeing = ui.button(big(tr("class.free"), 16.0).color(ink(ui, palette::VERMILLION)));
         if freeing.on_hover_text(tr("class.free_hover")).clicked() {
             actions.push(Action::Class(ClassAction::Free {

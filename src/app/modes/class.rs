@@ -159,6 +159,11 @@ fn run_the_class(action: On<ApplyAction>, mut commands: Commands) {
                 .map(|()| tr!("class.moved", name = student, house = house));
             tell(world, said);
         }),
+        ClassAction::LetIn { student } => commands.queue(move |world: &mut World| {
+            let said = live::let_in_again(world, &student)
+                .map(|()| tr!("class.let_in_done", name = student));
+            tell(world, said);
+        }),
         ClassAction::Free { student, house } => commands.queue(move |world: &mut World| {
             let said = live::free_house(world, &student, &house)
                 .map(|()| tr!("class.freed", house = house));
