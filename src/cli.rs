@@ -585,7 +585,9 @@ pub fn run(cli: Cli) -> ExitCode {
             )
         }
         Some(Command::Join { args, shown }) => {
-            let server = match crate::class::commands::join_target(&args) {
+            // Without a code the window lists the classes announced on the
+            // network, and the student picks one.
+            let server = match crate::class::commands::join_checks(&args) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
@@ -599,8 +601,20 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
-            let mirror = crate::class::mirror::Mirror::new(server, args.name, args.pin)
-                .with_keys_file(PathBuf::from(crate::class::keys::KEYS_FILE));
+            let keys = PathBuf::from(crate::class::keys::KEYS_FILE);
+            let mirror = match server {
+                Some(server) => crate::class::mirror::Mirror::new(server, args.name, args.pin)
+                    .with_keys_file(keys),
+                None => {
+                    let mut m = crate::class::mirror::Mirror::choosing(
+                        args.name,
+                        args.pin,
+                        args.announce_port,
+                    );
+                    m.keys_file = Some(keys);
+                    m
+                }
+            };
             class_window(
                 shown,
                 file,

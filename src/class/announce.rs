@@ -189,8 +189,59 @@ pub(super) fn announce(host: Res<Host>, mut announcer: ResMut<Announcer>) {
     }
 }
 
+/// Takes a datagram from `from` into `heard`: a new class is added (at
+/// most [`MAX_CLASSES`]), one heard before says how it stands now.
+fn take(heard: &mut Vec<Heard>, datagram: &[u8], from: SocketAddr) {
+    let Some(said) = Announcement::read(datagram) else {
+        return;
+    };
+    let target = said.target(from);
+    match heard.iter().position(|h| h.target == target) {
+        Some(known) => heard[known].said = said,
+        None if heard.len() < MAX_CLASSES => heard.push(Heard { target, said }),
+        None => {}
+    }
+}
+
+/// A student's window listening for classes while the student picks one
+/// (a socket that never blocks the frame).
+#[derive(Resource, Debug)]
+pub struct Listener {
+    socket: UdpSocket,
+    /// The classes heard so far, in the order they came.
+    pub heard: Vec<Heard>,
+}
+
+impl Listener {
+    /// Listens on `port`.
+    pub fn new(port: u16) -> Result<Self, String> {
+        let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).map_err(|e| {
+            format!("cannot listen for classes on UDP port {port}: {e} (is another `microgrid join` listening?)")
+        })?;
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| format!("cannot listen for classes: {e}"))?;
+        Ok(Self {
+            socket,
+            heard: Vec::new(),
+        })
+    }
+
+    /// Reads what has come since the last call (at most a few dozen
+    /// datagrams a frame).
+    pub fn hear(&mut self) {
+        let mut buffer = [0u8; MAX_DATAGRAM + 1];
+        for _ in 0..64 {
+            let Ok((n, from)) = self.socket.recv_from(&mut buffer) else {
+                return;
+            };
+            take(&mut self.heard, &buffer[..n], from);
+        }
+    }
+}
+
 /// Listens on `port` for `wait` and gives the classes heard, each once
-/// (the first that came first), at most [`MAX_CLASSES`].
+/// (as it said last), at most [`MAX_CLASSES`].
 pub fn listen(port: u16, wait: Duration) -> Result<Vec<Heard>, String> {
     let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).map_err(|e| {
         format!("cannot listen for classes on UDP port {port}: {e} (is another `microgrid join` listening?)")
@@ -208,13 +259,7 @@ pub fn listen(port: u16, wait: Duration) -> Result<Vec<Heard>, String> {
         let Ok((n, from)) = socket.recv_from(&mut buffer) else {
             continue;
         };
-        let Some(said) = Announcement::read(&buffer[..n]) else {
-            continue;
-        };
-        let target = said.target(from);
-        if !heard.iter().any(|h| h.target == target) {
-            heard.push(Heard { target, said });
-        }
+        take(&mut heard, &buffer[..n], from);
     }
     Ok(heard)
 }

@@ -446,6 +446,15 @@ pub fn joining_text(class: &str, addr: SocketAddr) -> String {
 /// The host `args` name and the student's checked name: the error's exit
 /// status when either is wrong (said on stderr).
 pub fn join_target(args: &JoinArgs) -> Result<SocketAddr, ExitCode> {
+    match join_checks(args)? {
+        Some(server) => Ok(server),
+        None => announced_class(args.announce_port, LISTEN_FOR),
+    }
+}
+
+/// `join`'s arguments checked: the class's address when a code or address
+/// was given (none: the student picks one announced on the network).
+pub fn join_checks(args: &JoinArgs) -> Result<Option<SocketAddr>, ExitCode> {
     let target = args
         .target
         .as_deref()
@@ -459,10 +468,7 @@ pub fn join_target(args: &JoinArgs) -> Result<SocketAddr, ExitCode> {
             "--script plays a student without a window (--headless); in the window, build on your house yourself (or give --window-script)",
         ));
     }
-    match target {
-        Some(server) => Ok(server),
-        None => announced_class(args.announce_port, LISTEN_FOR),
-    }
+    Ok(target)
 }
 
 /// What the host says when it announces its class.

@@ -59,8 +59,8 @@ pub(super) fn receive_hellos(
         match outcome {
             Ok(taken) => {
                 host.by_client.insert(client, taken.seat);
-                host.left_at[taken.seat] = None;
-                host.holding_since[taken.seat] = None;
+                host.runs[taken.seat].left_at = None;
+                host.runs[taken.seat].holding_since = None;
                 let house = host.seats.seats[taken.seat].house.clone();
                 if host.options.verbose {
                     eprintln!(
@@ -249,8 +249,8 @@ pub(super) fn left(remove: On<Remove<ConnectedClient>>, mut host: ResMut<Host>) 
     let s = &host.seats.seats[seat];
     let never_acted = s.applied == 0
         && s.refused == 0
-        && host.pending_of[seat] == 0
-        && host.promises[seat] == Promise::Absent;
+        && host.runs[seat].pending == 0
+        && host.runs[seat].promise == Promise::Absent;
     // At the end the host closes every connection itself: nothing to say.
     let over = matches!(host.phase, super::host::Phase::Finished(_));
     if host.options.verbose && !over {
@@ -268,7 +268,7 @@ pub(super) fn left(remove: On<Remove<ConnectedClient>>, mut host: ResMut<Host>) 
         host.seats.free(seat);
     } else {
         host.seats.seats[seat].connected = false;
-        host.left_at[seat] = Some(Instant::now());
+        host.runs[seat].left_at = Some(Instant::now());
     }
 }
 

@@ -104,9 +104,10 @@ impl HostOptions {
 }
 
 /// What one student has promised to have sent.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(super) enum Promise {
     /// Not heard from yet.
+    #[default]
     Absent,
     /// Everything before this time.
     Until(NaiveDateTime),
@@ -153,12 +154,8 @@ pub(super) struct Host {
     /// The neighbourhood as the class began (what spending counts from).
     pub start: Scenario,
     pub seats: Seats,
-    pub promises: Vec<Promise>,
-    /// Since when the class has waited on each seat's promise.
-    pub holding_since: Vec<Option<Instant>>,
-    pub left_at: Vec<Option<Instant>>,
-    /// What each seat has spent on its house, EUR (kept as edits apply).
-    pub spent: Vec<f64>,
+    /// What the class keeps of each seat as it runs, in the seats' order.
+    pub runs: Vec<SeatRun>,
     pub by_client: HashMap<Entity, usize>,
     /// Connections, when they came (to close those that never say hello)
     /// and from where (to bound how many one address holds).
@@ -172,7 +169,6 @@ pub(super) struct Host {
     /// Checked actions by (time, author, arrival): the order a one-machine
     /// script plays them in.
     pub pending: BTreeMap<(NaiveDateTime, Author, u64), Pending>,
-    pub pending_of: Vec<usize>,
     pub arrivals: u64,
     /// The time of the last step run (an action for it or before is late).
     pub played_until: Option<NaiveDateTime>,
@@ -196,6 +192,31 @@ pub(super) struct Host {
     pub banner: Option<String>,
 }
 
+/// What the class keeps of one seat as it runs (its student and counts
+/// are the [`Seats`]').
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct SeatRun {
+    /// How far the student has promised to have sent their actions.
+    pub promise: Promise,
+    /// Since when the class has waited on that promise.
+    pub holding_since: Option<Instant>,
+    /// When the student's window closed (none: open, or never came).
+    pub left_at: Option<Instant>,
+    /// Actions of theirs waiting to be played.
+    pub pending: usize,
+    /// What has been spent on the house, EUR (kept as edits apply): the
+    /// house's, so it stays when its student moves.
+    pub spent: f64,
+}
+
+impl SeatRun {
+    /// This run on a house that has had `spent` spent on it (a student who
+    /// moves takes their run along; the spending stays with the house).
+    pub fn with_spent(self, spent: f64) -> Self {
+        Self { spent, ..self }
+    }
+}
+
 impl Host {
     /// The class's end: the time after its last step.
     pub fn end(&self) -> NaiveDateTime {
@@ -205,9 +226,9 @@ impl Host {
 
     /// Students who have promised something.
     pub fn arrived(&self) -> usize {
-        self.promises
+        self.runs
             .iter()
-            .filter(|p| !matches!(p, Promise::Absent))
+            .filter(|r| !matches!(r.promise, Promise::Absent))
             .count()
     }
 }
@@ -397,20 +418,17 @@ pub(super) fn seat_again(world: &mut World, saved: &Session) -> Result<(), Strin
             // Away since before the grace: they hold nothing until they
             // rejoin and promise again.
             let grace = Duration::from_secs_f64(host.options.grace_s + 1.0);
-            host.left_at[i] = Some(
+            host.runs[i].left_at = Some(
                 Instant::now()
                     .checked_sub(grace)
                     .unwrap_or_else(Instant::now),
             );
         }
     }
-    let spent: Vec<f64> = host
-        .seats
-        .seats
-        .iter()
-        .map(|s| super::seats::spent_on(&s.house, &host.start, &scenario))
-        .collect();
-    host.spent = spent;
+    for i in 0..host.seats.seats.len() {
+        host.runs[i].spent =
+            super::seats::spent_on(&host.seats.seats[i].house, &host.start, &scenario);
+    }
     host.played = saved.played.clone();
     host.teacher_applied = saved.teacher_applied;
     host.played_until = (saved.steps_done > 0).then(|| now - step);
@@ -466,10 +484,7 @@ pub(super) fn new_host(world: &mut World, options: HostOptions) -> Host {
     Host {
         start,
         seats,
-        promises: vec![Promise::Absent; n],
-        holding_since: vec![None; n],
-        left_at: vec![None; n],
-        spent: vec![0.0; n],
+        runs: vec![SeatRun::default(); n],
         by_client: HashMap::new(),
         arrived_at: HashMap::new(),
         turned_away: HashSet::new(),
@@ -477,7 +492,6 @@ pub(super) fn new_host(world: &mut World, options: HostOptions) -> Host {
         rate: HashMap::new(),
         arrivals: pending.len() as u64,
         pending,
-        pending_of: vec![0; n],
         played_until: None,
         total_steps,
         phase: Phase::Waiting(Instant::now()),

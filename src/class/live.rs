@@ -16,7 +16,7 @@ use std::time::Instant;
 use bevy::prelude::*;
 use bevy_replicon::prelude::*;
 
-use super::host::{Host, HostOptions, Phase, Promise};
+use super::host::{Host, HostOptions, Phase, SeatRun};
 use super::protocol::{Change, Stamped, ToWindow, Welcome};
 use super::report::HostReport;
 use super::{door, net, queue, table};
@@ -205,8 +205,10 @@ fn record_reshape(
     hood: Res<Neighbourhood>,
     clock: Res<SimClock>,
     mut log: ResMut<LiveLog>,
+    mut host: ResMut<Host>,
 ) {
     let after = &hood.0.scenario;
+    recount_spending(&mut host, &log.last, after);
     let expected = log.expected.take();
     let teacher = log
         .teacher_edit
@@ -226,6 +228,26 @@ fn record_reshape(
     };
     log.last = after.clone();
     log.push(clock.steps, change);
+}
+
+/// What each student has spent, again for the houses that `before` ->
+/// `after` changed (the teacher may build on a student's house too; the
+/// others' stay as they were, so a 1,000-house town costs a comparison a
+/// house).
+fn recount_spending(host: &mut Host, before: &Scenario, after: &Scenario) {
+    // Seats follow the scenario's houses in order; by name if they do not.
+    fn house<'a>(s: &'a Scenario, i: usize, name: &str) -> Option<&'a crate::scenario::House> {
+        match s.houses.get(i) {
+            Some(h) if h.name == name => Some(h),
+            _ => s.houses.iter().find(|h| h.name == name),
+        }
+    }
+    for i in 0..host.seats.seats.len() {
+        let name = host.seats.seats[i].house.clone();
+        if house(before, i, &name) != house(after, i, &name) {
+            host.runs[i].spent = super::seats::spent_on(&name, &host.start, after);
+        }
+    }
 }
 
 fn record_outage(on: On<SetGridOutage>, clock: Res<SimClock>, mut log: ResMut<LiveLog>) {
@@ -354,12 +376,12 @@ pub fn move_student(world: &mut World, name: &str, house: &str) -> Result<(), St
     let mut host = world.resource_mut::<Host>();
     let host = &mut *host;
     if let Some(seat) = host.seats.of(name)
-        && host.pending_of[seat] > 0
+        && host.runs[seat].pending > 0
     {
         return Err(crate::tr!(
             "class.move_waiting",
             name = name,
-            n = host.pending_of[seat]
+            n = host.runs[seat].pending
         ));
     }
     let (from, to) = host.seats.move_to(name, house)?;
@@ -368,9 +390,10 @@ pub fn move_student(world: &mut World, name: &str, house: &str) -> Result<(), St
             *client_seat = to;
         }
     }
-    host.promises[to] = std::mem::replace(&mut host.promises[from], Promise::Absent);
-    host.holding_since[to] = host.holding_since[from].take();
-    host.left_at[to] = host.left_at[from].take();
+    // The student's run goes with them; each house keeps its spending.
+    let (left, spent_there) = (host.runs[from].spent, host.runs[to].spent);
+    host.runs[to] = host.runs[from].with_spent(spent_there);
+    host.runs[from] = SeatRun::default().with_spent(left);
     let Some(client) = client_of(host, to) else {
         return Ok(());
     };
@@ -407,10 +430,9 @@ pub fn free_house(world: &mut World, student: &str, house: &str) -> Result<(), S
     let mut host = world.resource_mut::<Host>();
     let author = super::host::author_of(seat);
     host.pending.retain(|&(_, a, _), _| a != author);
-    host.pending_of[seat] = 0;
-    host.promises[seat] = Promise::Absent;
-    host.holding_since[seat] = None;
-    host.left_at[seat] = None;
+    // The house stays as built, and so does what was spent on it.
+    let spent = host.runs[seat].spent;
+    host.runs[seat] = SeatRun::default().with_spent(spent);
     host.seats.free(seat);
     Ok(())
 }

@@ -29,6 +29,9 @@ const CATCH_UP_BUDGET: Duration = Duration::from_millis(30);
 /// Where the student's window is in the class.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Joining {
+    /// No class picked yet: the window lists the classes announced on the
+    /// network ([`super::announce::Listener`]) for the student to pick one.
+    Choosing,
     /// Connecting and saying hello.
     Knocking,
     /// Seated; waiting for the class's neighbourhood.
@@ -69,6 +72,8 @@ pub struct Mirror {
     pub keys_file: Option<std::path::PathBuf>,
     /// Keeping the key failed: why (the window says so).
     pub key_problem: Option<String>,
+    /// The UDP port classes are announced on (while the student picks one).
+    pub announce_port: u16,
     /// Changes heard and not yet made, in order.
     queue: VecDeque<Stamped>,
     /// Steps the host has run.
@@ -111,6 +116,7 @@ impl Mirror {
             key: None,
             keys_file: None,
             key_problem: None,
+            announce_port: super::announce::ANNOUNCE_PORT,
             queue: VecDeque::new(),
             reached: 0,
             said_hello: false,
@@ -123,6 +129,16 @@ impl Mirror {
             retry_at: None,
             tries: 0,
             opened_at: None,
+        }
+    }
+
+    /// A window that lets the student pick a class announced on the
+    /// network (heard on `announce_port`) before it joins as `name`.
+    pub fn choosing(name: String, pin: Option<String>, announce_port: u16) -> Self {
+        Self {
+            joining: Joining::Choosing,
+            announce_port,
+            ..Self::new(SocketAddr::from(([0, 0, 0, 0], 0)), name, pin)
         }
     }
 
@@ -160,11 +176,18 @@ impl Mirror {
     }
 }
 
-/// Connects a window's app to the class and adds the systems that follow
-/// it (before the frame's simulation, which the class's clock drives).
+/// Connects a window's app to the class (or, while the student picks one,
+/// listens for classes on its `announce_port`) and adds the systems that
+/// follow it (before the frame's simulation, which the class's clock
+/// drives).
 pub fn start(app: &mut App, mirror: Mirror) -> Result<(), String> {
     super::net::add_transport(app);
-    super::net::connect(app, mirror.server)?;
+    if mirror.joining == Joining::Choosing {
+        app.insert_resource(super::announce::Listener::new(mirror.announce_port)?);
+        app.add_systems(Update, hear_classes.before(crate::sim::SimulationFrame));
+    } else {
+        super::net::connect(app, mirror.server)?;
+    }
     app.insert_resource(mirror);
     app.add_observer(|_: On<ProtocolMismatch>, mut mirror: ResMut<Mirror>| {
         mirror.joining = Joining::Denied(format!(
@@ -177,6 +200,38 @@ pub fn start(app: &mut App, mirror: Mirror) -> Result<(), String> {
             .chain()
             .before(crate::sim::SimulationFrame),
     );
+    Ok(())
+}
+
+/// Hears the classes announced while the student picks one.
+fn hear_classes(listener: Option<ResMut<super::announce::Listener>>) {
+    if let Some(mut listener) = listener {
+        listener.hear();
+    }
+}
+
+/// The student picked the class at `target` (with its PIN, if it needs
+/// one): the window stops listening and knocks there, with the key it
+/// keeps for that class, if any.
+pub fn pick(world: &mut World, target: SocketAddr, pin: Option<String>) -> Result<(), String> {
+    if world.resource::<Mirror>().joining != Joining::Choosing {
+        return Err("a class is already picked".into());
+    }
+    world.remove_resource::<super::announce::Listener>();
+    let connected = super::net::connect_world(world, target);
+    let mut mirror = world.resource_mut::<Mirror>();
+    mirror.server = target;
+    if pin.is_some() {
+        mirror.pin = pin;
+    }
+    if let Some(file) = mirror.keys_file.clone() {
+        mirror.key = super::keys::kept(&file, target, &mirror.name);
+    }
+    mirror.joining = Joining::Knocking;
+    mirror.opened_at = Some(Instant::now());
+    if let Err(why) = connected {
+        mirror.joining = Joining::Denied(why);
+    }
     Ok(())
 }
 

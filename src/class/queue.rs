@@ -80,14 +80,14 @@ pub(super) fn receive(
                     Some(t) => Promise::Until(t.0),
                     None => Promise::All,
                 };
-                let forward = match (host.promises[seat], promise) {
+                let forward = match (host.runs[seat].promise, promise) {
                     (Promise::All, _) => false,
                     (Promise::Until(old), Promise::Until(new)) => new > old,
                     _ => true,
                 };
                 if forward {
-                    host.promises[seat] = promise;
-                    host.holding_since[seat] = None;
+                    host.runs[seat].promise = promise;
+                    host.runs[seat].holding_since = None;
                 }
             }
             FromStudent::Language(code) => {
@@ -116,7 +116,7 @@ pub(super) fn receive(
                 match check(host, seat, act, now) {
                     Ok((at, act)) => {
                         host.arrivals += 1;
-                        host.pending_of[seat] += 1;
+                        host.runs[seat].pending += 1;
                         host.pending.insert(
                             (at, author_of(seat), host.arrivals),
                             Pending {
@@ -153,7 +153,7 @@ fn check(
     if host.building_locked {
         return Err(tr_in!(lang, "class.locked").to_owned());
     }
-    if host.pending_of[seat] >= MAX_PENDING {
+    if host.runs[seat].pending >= MAX_PENDING {
         return Err(tr_in!(lang, "class.waiting_many", n = MAX_PENDING));
     }
     let own = &host.seats.seats[seat].house;
@@ -193,17 +193,20 @@ fn limit(host: &mut Host, sim_now: NaiveDateTime) -> Option<NaiveDateTime> {
         if host.seats.seats[i].student.is_none() {
             continue;
         }
-        if host.left_at[i].is_some_and(|t| wall.duration_since(t) > grace) {
+        if host.runs[i]
+            .left_at
+            .is_some_and(|t| wall.duration_since(t) > grace)
+        {
             continue;
         }
-        let until = match host.promises[i] {
+        let until = match host.runs[i].promise {
             Promise::All => continue,
             Promise::Until(t) => t,
             // Seated but not heard from: hold at the start.
             Promise::Absent => host.start.start.0,
         };
         if sim_now >= until {
-            let since = *host.holding_since[i].get_or_insert(wall);
+            let since = *host.runs[i].holding_since.get_or_insert(wall);
             if wall.duration_since(since) > grace {
                 continue;
             }
@@ -311,7 +314,7 @@ pub(super) fn play_due(world: &mut World, now: NaiveDateTime, frame: Instant) ->
             }
         } else {
             let seat = author - 1;
-            host.pending_of[seat] -= 1;
+            host.runs[seat].pending -= 1;
             let outcome = match outcome {
                 Ok(()) => {
                     host.seats.seats[seat].applied += 1;
@@ -363,7 +366,7 @@ fn apply_checked(world: &mut World, author: usize, p: &Pending) -> Result<(), St
             log.expected = Some(e.clone());
         }
         sim::rebuild::rebuild(world, built);
-        world.resource_mut::<Host>().spent[seat] = spent;
+        world.resource_mut::<Host>().runs[seat].spent = spent;
         return Ok(());
     }
     let houses: Vec<String> = host.seats.seats.iter().map(|s| s.house.clone()).collect();
@@ -374,7 +377,9 @@ fn apply_checked(world: &mut World, author: usize, p: &Pending) -> Result<(), St
     sim::rebuild::rebuild(world, built);
     // The teacher may change a student's house: everyone's spending again.
     let now = world.resource::<Neighbourhood>().0.scenario.clone();
-    let spent: Vec<f64> = houses.iter().map(|h| spent_on(h, &start, &now)).collect();
-    world.resource_mut::<Host>().spent = spent;
+    let mut host = world.resource_mut::<Host>();
+    for (run, house) in host.runs.iter_mut().zip(&houses) {
+        run.spent = spent_on(house, &start, &now);
+    }
     Ok(())
 }

@@ -117,7 +117,7 @@ pub(super) fn row(world: &World, i: usize) -> Seat {
         } else {
             0.0
         },
-        spent_eur: host.spent[i],
+        spent_eur: host.runs[i].spent,
         applied: seat.applied,
         refused: seat.refused,
     }

@@ -1103,6 +1103,67 @@ fn keyless_copy(addr: SocketAddr, name: &str) -> App {
     student
 }
 
+/// A student's window opened without a code lists the classes announced
+/// on the network; the student picks one, with its PIN, and is in.
+#[test]
+fn a_students_window_without_a_code_lists_the_classes_and_joins_the_one_picked() {
+    use microgrid::class::announce::Listener;
+    use microgrid::class::mirror::{self, Joining, Mirror};
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free port")
+        .port();
+    let mut options = host_options(village(), 0, 24);
+    options.announce = vec![SocketAddr::from(([127, 0, 0, 1], port))];
+    let (mut host, addr) = live_host(options);
+    let default = microgrid::scenario::load_and_build(&repo(microgrid::scenario::DEFAULT_SCENARIO))
+        .expect("the default");
+    let mut student = net::bare_app();
+    student.add_plugins(microgrid::sim::SimulationPlugin::new(default, 60));
+    mirror::start(&mut student, Mirror::choosing("Ada".into(), None, port)).expect("listens");
+    student.finish();
+    student.cleanup();
+    until(&mut host, &mut student, "the class to be heard", |s| {
+        s.world()
+            .get_resource::<Listener>()
+            .is_some_and(|l| !l.heard.is_empty())
+    });
+    let heard = student.world().resource::<Listener>().heard.clone();
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert_eq!(heard[0].target, addr);
+    assert_eq!(
+        (heard[0].said.class.as_str(), heard[0].said.pin),
+        ("7b physics", true)
+    );
+    assert_eq!(
+        student.world().resource::<Mirror>().joining,
+        Joining::Choosing,
+        "nothing joined before the student picks"
+    );
+    mirror::pick(student.world_mut(), heard[0].target, Some("4711".into())).expect("picked");
+    assert!(
+        student.world().get_resource::<Listener>().is_none(),
+        "it stops listening"
+    );
+    let house = following(&mut host, &mut student, None);
+    assert_eq!(house, heard_first_house(&host));
+    assert!(
+        mirror::pick(student.world_mut(), addr, None).is_err(),
+        "one class a window"
+    );
+}
+
+/// The first house of a live class's neighbourhood (the first student's).
+fn heard_first_house(host: &App) -> String {
+    host.world()
+        .resource::<microgrid::sim::Neighbourhood>()
+        .0
+        .scenario
+        .houses[0]
+        .name
+        .clone()
+}
+
 /// A live class's host without its window, as the teacher's window
 /// starts one: its address too.
 fn live_host(options: HostOptions) -> (App, SocketAddr) {
@@ -1351,6 +1412,33 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
     assert!(
         microgrid::class::live::let_in_again(host.world_mut(), "Nobody").is_err(),
         "no such student"
+    );
+    // The teacher builds a battery on Ada's house: what she has spent
+    // counts it at once (a house's spending is its student's budget).
+    let spent = |host: &mut App| {
+        microgrid::class::live::results(host.world_mut())
+            .students
+            .iter()
+            .find(|s| s.name == "Ada")
+            .map(|s| s.spent_eur)
+            .expect("Ada in the table")
+    };
+    let before = spent(&mut host);
+    let e = own_edit(
+        "AddBattery(house: \"mine\", capacity_kwh: 10.0, power_kw: 5.0)",
+        &house,
+    );
+    host.world_mut().resource_mut::<LiveLog>().teacher_edit = Some(e.clone());
+    let running = host.world().resource::<Neighbourhood>().0.clone();
+    let b = microgrid::scenario::edit::apply(&e, &running.scenario)
+        .expect("the teacher's edit")
+        .carrying_over(&running);
+    microgrid::sim::rebuild::rebuild(host.world_mut(), b);
+    host.update();
+    let after = spent(&mut host);
+    assert!(
+        after > before + 1000.0,
+        "Ada had spent {before} EUR, and {after} EUR with a battery"
     );
 }
 

@@ -350,10 +350,12 @@ fn a_run_in_a_scripts_background_keeps_ignoring_ctrl_c_and_cleans_up_on_sigterm(
     let dir = std::env::temp_dir().join(format!("microgrid-background-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let csv = dir.join("year.csv");
+    let said = dir.join("stderr.txt");
     // A script's background job starts with SIGINT and SIGQUIT ignored.
     let script = format!(
-        "\"$0\" run scenes/default.scenario.ron --days 365 --csv '{}' 2>/dev/null & echo $!; wait $!; echo \"status $?\"",
-        csv.display()
+        "\"$0\" run scenes/default.scenario.ron --days 365 --csv '{}' 2>'{}' & echo $!; wait $!; echo \"status $?\"",
+        csv.display(),
+        said.display()
     );
     let mut shell = Command::new("bash")
         .args(["-c", &script, env!("CARGO_BIN_EXE_microgrid")])
@@ -370,7 +372,13 @@ fn a_run_in_a_scripts_background_keeps_ignoring_ctrl_c_and_cleans_up_on_sigterm(
         std::thread::sleep(std::time::Duration::from_millis(10));
         waited += 1;
     }
-    assert_eq!(temporary_files_in(&dir), 1, "the run never started writing");
+    assert_eq!(
+        temporary_files_in(&dir),
+        1,
+        "the run is not writing (after {} ms); it said: {}",
+        waited * 10,
+        std::fs::read_to_string(&said).unwrap_or_default()
+    );
     let kill = |signal: &str| {
         Command::new("kill")
             .args([signal, &pid])
@@ -721,7 +729,8 @@ fn devices_pipes_and_links_to_them_are_refused_at_once() {
         (vec!["import", "/dev/zero"], "this is a device"),
     ] {
         // A pipe would wait for a writer forever: the test would hang, not fail,
-        // so a watchdog kills it after 20 s.
+        // so a watchdog kills it after 20 s. Told when it ended, the watchdog
+        // stands down (a late kill could hit a process that took its number).
         let child = Command::new(env!("CARGO_BIN_EXE_microgrid"))
             .args(&args)
             .current_dir(&dir)
@@ -729,12 +738,17 @@ fn devices_pipes_and_links_to_them_are_refused_at_once() {
             .spawn()
             .expect("runs");
         let id = child.id();
+        let (ended, stand_down) = std::sync::mpsc::channel::<()>();
         let watchdog = std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_secs(20));
-            let _ = Command::new("kill").args(["-9", &id.to_string()]).status();
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stand_down.recv_timeout(std::time::Duration::from_secs(20))
+            {
+                let _ = Command::new("kill").args(["-9", &id.to_string()]).status();
+            }
         });
         let out = child.wait_with_output().expect("ends");
-        drop(watchdog);
+        let _ = ended.send(());
+        watchdog.join().expect("the watchdog");
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(words), "{args:?}: {stderr}");

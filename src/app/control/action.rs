@@ -145,6 +145,14 @@ pub enum ClassAction {
         /// The free house.
         house: String,
     },
+    /// A student's window picks the class announced at `target` (with the
+    /// class's PIN, if it needs one).
+    Pick {
+        /// Where the class listens.
+        target: std::net::SocketAddr,
+        /// The PIN typed.
+        pin: Option<String>,
+    },
     /// Let an away student back in from any window (another computer):
     /// the key their house waits for is forgotten.
     LetIn {

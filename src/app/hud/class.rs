@@ -69,6 +69,7 @@ pub(super) fn class_ui(
     mut banner: ResMut<BannerField>,
     mut actions: ResMut<PendingActions>,
     view: Res<ViewRect>,
+    (listener, mut pin): (Option<Res<crate::class::announce::Listener>>, Local<String>),
 ) -> Result {
     let Some(role) = role else {
         return Ok(());
@@ -123,6 +124,13 @@ pub(super) fn class_ui(
             let Some(mirror) = mirror else {
                 return Ok(());
             };
+            if mirror.joining == Joining::Choosing {
+                let centre = stage.anchor(egui::Align2::CENTER_CENTER, 0.0);
+                let width = (stage.width() * 0.6).clamp(320.0, 640.0);
+                let heard = listener.as_deref().map_or(&[][..], |l| l.heard.as_slice());
+                class_picker(ctx, centre, width, heard, &mut pin, &mut actions);
+                return Ok(());
+            }
             student_window(
                 ctx,
                 (align, offset),
@@ -423,6 +431,73 @@ fn results_window(
         });
 }
 
+/// The classes announced on the network, for a student's window opened
+/// without a code: a large button each (its name and free houses), and a
+/// field for the PIN when one needs it.
+fn class_picker(
+    ctx: &egui::Context,
+    anchor: (egui::Align2, egui::Vec2),
+    width: f32,
+    heard: &[crate::class::announce::Heard],
+    pin: &mut String,
+    actions: &mut PendingActions,
+) {
+    class_panel(ctx, anchor, width, tr("class.pick_title"), |ui| {
+        if heard.is_empty() {
+            ui.label(big(tr("class.pick_listening"), 20.0).color(ink(ui, palette::ORANGE)));
+        }
+        if heard.iter().any(|h| h.said.pin) {
+            ui.horizontal(|ui| {
+                ui.label(big(tr("class.pick_pin"), 20.0));
+                ui.add(
+                    egui::TextEdit::singleline(pin)
+                        .desired_width(140.0)
+                        .font(egui::FontId::proportional(24.0)),
+                );
+            });
+        }
+        let ours = crate::class::protocol::VERSION;
+        for h in heard {
+            let said = &h.said;
+            let line = tr!(
+                "class.pick_class",
+                class = said.class,
+                free = said.free,
+                houses = said.houses
+            );
+            let can = said.version == ours && (!said.pin || !pin.trim().is_empty());
+            let button = egui::Button::new(big(line, 22.0).strong())
+                .min_size(egui::vec2(ui.available_width(), 56.0));
+            if ui
+                .add_enabled(can, button)
+                .on_hover_text(tr("class.pick_hover"))
+                .clicked()
+            {
+                actions.push(Action::Class(ClassAction::Pick {
+                    target: h.target,
+                    pin: said.pin.then(|| pin.trim().to_owned()),
+                }));
+            }
+            let note = if said.version != ours {
+                Some(tr!(
+                    "class.pick_version",
+                    version = said.version,
+                    ours = ours
+                ))
+            } else if said.pin && pin.trim().is_empty() {
+                Some(tr("class.pick_needs_pin").to_owned())
+            } else {
+                None
+            };
+            if let Some(note) = note {
+                ui.label(big(note, 16.0).color(ink(ui, palette::ORANGE)));
+            }
+        }
+        ui.add_space(6.0);
+        ui.label(big(tr("class.pick_or_code"), 16.0).color(ink(ui, palette::LIGHT_GREY)));
+    });
+}
+
 /// What the student sees of the class: where their window is, their
 /// house, bill, budget and offer, and their classmates.
 #[allow(clippy::too_many_arguments)]
@@ -444,6 +519,7 @@ fn student_window(
         .map_or_else(|| tr("class.joining_title").to_owned(), |w| w.class.clone());
     class_panel(ctx, (align, offset), width, &class, |ui| {
         let (state, colour) = match &mirror.joining {
+            Joining::Choosing => (tr("class.pick_listening").to_owned(), palette::ORANGE),
             Joining::Knocking => (tr!("class.knocking", at = mirror.server), palette::ORANGE),
             Joining::Seated => (tr("class.seated").to_owned(), palette::ORANGE),
             Joining::Following => match clock {

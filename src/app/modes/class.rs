@@ -159,6 +159,8 @@ fn run_the_class(action: On<ApplyAction>, mut commands: Commands) {
                 .map(|()| tr!("class.moved", name = student, house = house));
             tell(world, said);
         }),
+        // A student's window's (its gate carries it out).
+        ClassAction::Pick { .. } => {}
         ClassAction::LetIn { student } => commands.queue(move |world: &mut World| {
             let said = live::let_in_again(world, &student)
                 .map(|()| tr!("class.let_in_done", name = student));
@@ -329,6 +331,10 @@ fn student_may(world: &mut World, action: &Action) -> Result<Gate, String> {
             world
                 .resource_mut::<EditHistory>()
                 .tell(tr!("class.sent", what = what));
+            Ok(Gate::Stop)
+        }
+        Action::Class(ClassAction::Pick { target, pin }) => {
+            mirror::pick(world, *target, pin.clone())?;
             Ok(Gate::Stop)
         }
         _ if looks_only(action) => Ok(Gate::Pass),
