@@ -191,25 +191,29 @@ pub(super) fn announce(host: Res<Host>, mut announcer: ResMut<Announcer>) {
 
 /// Takes a datagram from `from` into `heard`: a new class is added (at
 /// most [`MAX_CLASSES`]), one heard before says how it stands now.
-fn take(heard: &mut Vec<Heard>, datagram: &[u8], from: SocketAddr) {
-    let Some(said) = Announcement::read(datagram) else {
-        return;
-    };
+fn take(heard: &mut Vec<Heard>, datagram: &[u8], from: SocketAddr) -> Option<SocketAddr> {
+    let said = Announcement::read(datagram)?;
     let target = said.target(from);
     match heard.iter().position(|h| h.target == target) {
         Some(known) => heard[known].said = said,
         None if heard.len() < MAX_CLASSES => heard.push(Heard { target, said }),
-        None => {}
+        None => return None,
     }
+    Some(target)
 }
+
+/// A class not heard for this long has ended (or gone): the list drops it.
+const FORGET_AFTER: Duration = Duration::from_secs(3 * EVERY.as_secs());
 
 /// A student's window listening for classes while the student picks one
 /// (a socket that never blocks the frame).
 #[derive(Resource, Debug)]
 pub struct Listener {
     socket: UdpSocket,
-    /// The classes heard so far, in the order they came.
+    /// The classes heard lately, in the order they came.
     pub heard: Vec<Heard>,
+    /// When each was last heard.
+    last: std::collections::HashMap<SocketAddr, Instant>,
 }
 
 impl Listener {
@@ -224,19 +228,25 @@ impl Listener {
         Ok(Self {
             socket,
             heard: Vec::new(),
+            last: std::collections::HashMap::new(),
         })
     }
 
-    /// Reads what has come since the last call (at most a few dozen
-    /// datagrams a frame).
+    /// Reads what has come since the last call (at most 64 datagrams a
+    /// frame), and forgets the classes not heard for three announcements.
     pub fn hear(&mut self) {
         let mut buffer = [0u8; MAX_DATAGRAM + 1];
         for _ in 0..64 {
             let Ok((n, from)) = self.socket.recv_from(&mut buffer) else {
-                return;
+                break;
             };
-            take(&mut self.heard, &buffer[..n], from);
+            if let Some(target) = take(&mut self.heard, &buffer[..n], from) {
+                self.last.insert(target, Instant::now());
+            }
         }
+        let last = &mut self.last;
+        last.retain(|_, t| t.elapsed() < FORGET_AFTER);
+        self.heard.retain(|h| last.contains_key(&h.target));
     }
 }
 

@@ -195,7 +195,7 @@ pub(super) fn came(
         },
     );
     if crowded {
-        // Its hellos are not heard, and it closes in a second: time to
+        // Its hellos are not heard, and it closes in two seconds: time to
         // hear why (it can once the protocol's check passed), and no more.
         host.turned_away.insert(client);
         host.evict.push((client, Instant::now() + CROWDED_LINGERS));
@@ -203,7 +203,7 @@ pub(super) fn came(
 }
 
 /// How long a connection from a crowded address stays to hear why.
-const CROWDED_LINGERS: Duration = Duration::from_secs(1);
+const CROWDED_LINGERS: Duration = Duration::from_secs(2);
 
 /// Tells a connection from a crowded address why it is turned away, once
 /// it can hear the class.

@@ -29,7 +29,8 @@ struct Kept {
 }
 
 /// The key kept in `file` for `name` in the class at `server`, else the
-/// newest kept for `name` in any class (a class resumed on another port);
+/// newest kept for `name` in a class on the same machine (a class resumed
+/// on another port; never another machine's, which could be anyone's);
 /// none when there is none, or the file cannot be read (the window then
 /// comes as someone new, and the host says if the name is kept for
 /// another).
@@ -37,10 +38,15 @@ pub fn kept(file: &Path, server: SocketAddr, name: &str) -> Option<String> {
     let bytes = crate::files::read::read_bounded(file, MAX_BYTES).ok()?;
     let keys: Vec<Kept> = serde_json::from_slice(&bytes).ok()?;
     let class = server.to_string();
+    let same_machine = |k: &Kept| {
+        k.class
+            .parse::<SocketAddr>()
+            .is_ok_and(|a| a.ip() == server.ip())
+    };
     let named = || keys.iter().rev().filter(|k| k.name == name);
     named()
         .find(|k| k.class == class)
-        .or_else(|| named().next())
+        .or_else(|| named().find(|k| same_machine(k)))
         .map(|k| k.key.clone())
 }
 
@@ -86,8 +92,11 @@ mod tests {
         assert_eq!(kept(&file, a, "Anna").as_deref(), Some("k4"));
         assert_eq!(kept(&file, b, "Anna").as_deref(), Some("k2"));
         assert_eq!(kept(&file, a, "Ben").as_deref(), Some("k3"));
-        // Ben's class came back on another address: his newest key.
-        assert_eq!(kept(&file, b, "Ben").as_deref(), Some("k3"));
+        // Ben's class came back on another port of its machine: his key;
+        // another machine's class never hears it.
+        let a_again: SocketAddr = "127.0.0.1:5800".parse().expect("address");
+        assert_eq!(kept(&file, a_again, "Ben").as_deref(), Some("k3"));
+        assert_eq!(kept(&file, b, "Ben"), None);
         assert_eq!(kept(&file, b, "Cem"), None);
         for i in 0..MAX_KEYS {
             keep(&file, a, &format!("S{i}"), "k").expect("kept");

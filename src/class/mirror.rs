@@ -74,6 +74,11 @@ pub struct Mirror {
     pub key_problem: Option<String>,
     /// The UDP port classes are announced on (while the student picks one).
     pub announce_port: u16,
+    /// The class was picked from the list (heard on this port): a refusal
+    /// goes back to the list.
+    picked_from: Option<u16>,
+    /// Why the class last picked turned the student away (the list says so).
+    pub refused_pick: Option<String>,
     /// Changes heard and not yet made, in order.
     queue: VecDeque<Stamped>,
     /// Steps the host has run.
@@ -117,6 +122,8 @@ impl Mirror {
             keys_file: None,
             key_problem: None,
             announce_port: super::announce::ANNOUNCE_PORT,
+            picked_from: None,
+            refused_pick: None,
             queue: VecDeque::new(),
             reached: 0,
             said_hello: false,
@@ -218,6 +225,14 @@ pub fn pick(world: &mut World, target: SocketAddr, pin: Option<String>) -> Resul
         return Err("a class is already picked".into());
     }
     world.remove_resource::<super::announce::Listener>();
+    // What a class picked before left behind (its clock and table).
+    let stale: Vec<Entity> = world
+        .query_filtered::<Entity, Or<(With<ClassClock>, With<super::protocol::Seat>)>>()
+        .iter(world)
+        .collect();
+    for entity in stale {
+        world.despawn(entity);
+    }
     let connected = super::net::connect_world(world, target);
     let mut mirror = world.resource_mut::<Mirror>();
     mirror.server = target;
@@ -229,6 +244,12 @@ pub fn pick(world: &mut World, target: SocketAddr, pin: Option<String>) -> Resul
     }
     mirror.joining = Joining::Knocking;
     mirror.opened_at = Some(Instant::now());
+    mirror.picked_from = Some(mirror.announce_port);
+    mirror.refused_pick = None;
+    // Knocking anew: a hello, and the tries counted from here.
+    mirror.said_hello = false;
+    mirror.was_connected = false;
+    mirror.tries = 0;
     if let Err(why) = connected {
         mirror.joining = Joining::Denied(why);
     }
@@ -341,6 +362,17 @@ fn listen(
             // stops being anyone's.
             mirror.joining = Joining::SentAway(denied.reason.clone());
             mirror.welcome = None;
+        } else if let Some(port) = mirror.picked_from.take() {
+            // Picked from the list and turned away (a wrong PIN, a full
+            // class): back to the list, with the reason, to try again.
+            match super::announce::Listener::new(port) {
+                Ok(listener) => {
+                    commands.insert_resource(listener);
+                    mirror.joining = Joining::Choosing;
+                    mirror.refused_pick = Some(denied.reason.clone());
+                }
+                Err(_) => mirror.joining = Joining::Denied(denied.reason.clone()),
+            }
         } else {
             mirror.joining = Joining::Denied(denied.reason.clone());
         }

@@ -142,6 +142,9 @@ impl Seats {
         let seat = self
             .of(name)
             .ok_or_else(|| tr!("class.move_no_student", name = name))?;
+        if self.seats[seat].connected {
+            return Err(tr!("class.let_in_here", name = name));
+        }
         self.seats[seat].key = None;
         Ok(seat)
     }
@@ -181,6 +184,9 @@ impl Seats {
         let moving = self.seats[from].clone();
         self.seats[to] = SeatState {
             house: self.seats[to].house.clone(),
+            // Their window's key goes with them (a new one if the teacher
+            // had let them in again and they are not back yet).
+            key: Some(moving.key.clone().unwrap_or_else(new_key)),
             ..moving
         };
         self.free(from);
@@ -358,6 +364,10 @@ mod tests {
         );
         // On another computer she has no key: the teacher lets her in again,
         // and the window that comes first under her name gets a new one.
+        assert!(
+            seats.let_in_again("Anna").is_err(),
+            "her window is open: nothing to let in"
+        );
         seats.seats[0].connected = false;
         assert_eq!(seats.let_in_again("Anna"), Ok(0));
         let elsewhere = seats.take("Anna", Lang::En, None).expect("let in");

@@ -421,8 +421,11 @@ fn try_resynchronise(
     };
     let phase = wrap_degrees(phase0 + degrees_per_s * wait_s.min(step_s));
     if wait_s > step_s || slip.abs() > SYNC_MAX_DF_HZ || phase.abs() > SYNC_MAX_DPHASE_DEG {
-        // The step ends with the island slipped on: its angle moved with it.
-        state.frequency.phase_deg = phase;
+        // The step ends with the island slipped on: its angle moved by the
+        // controller's extra slip (the island's own deviation is integrated
+        // with its frequency, in the dispatch).
+        state.frequency.phase_deg =
+            wrap_degrees(phase0 + 360.0 * SYNC_SLIP_HZ.copysign(df) * step_s);
         events.0.push(LoggedEvent {
             time: now,
             kind: EventKind::ResyncAttempt,

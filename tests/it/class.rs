@@ -464,6 +464,23 @@ fn one_address_holds_at_most_four_places_at_the_door() {
         reason.contains(&lan.to_string()) && reason.contains("already has 4 windows"),
         "{reason}"
     );
+    // The one turned away is closed; the four it held stay at the door.
+    let state_of = |app: &App| *app.world().resource::<State<ClientState>>().get();
+    let started = Instant::now();
+    while state_of(&clients[denied[0].0]) == ClientState::Connected
+        && started.elapsed() < Duration::from_secs(6)
+    {
+        clients.iter_mut().for_each(App::update);
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    for (i, app) in clients.iter().enumerate() {
+        let state = state_of(app);
+        assert_eq!(
+            state == ClientState::Connected,
+            i != denied[0].0,
+            "connection {i}: {state:?}"
+        );
+    }
     drop(clients);
     let _ = host.join().expect("the host's thread");
 }
@@ -1065,11 +1082,7 @@ fn students_copy(addr: SocketAddr) -> App {
 
 /// [`students_copy`] for the student `name`, whose window reads `lang`.
 fn named_copy(addr: SocketAddr, name: &str, lang: microgrid::lang::Lang) -> App {
-    use microgrid::class::mirror::{self, Mirror};
-    let default = microgrid::scenario::load_and_build(&repo(microgrid::scenario::DEFAULT_SCENARIO))
-        .expect("the default");
-    let mut student = net::bare_app();
-    student.add_plugins(microgrid::sim::SimulationPlugin::new(default, 60));
+    use microgrid::class::mirror::Mirror;
     // The keys a student's windows keep on this computer: one file for
     // each test (its thread's name), so a copy opened again finds its key.
     let test = std::thread::current()
@@ -1080,27 +1093,60 @@ fn named_copy(addr: SocketAddr, name: &str, lang: microgrid::lang::Lang) -> App 
         std::env::temp_dir().join(format!("microgrid-keys-{}-{test}.json", std::process::id()));
     let mut mirror = Mirror::new(addr, name.into(), Some("4711".into())).with_keys_file(keys);
     mirror.lang = Some(lang);
-    mirror::start(&mut student, mirror).expect("connects");
+    window_copy(mirror)
+}
+
+/// A student's window under `name` that keeps no key (another computer).
+fn keyless_copy(addr: SocketAddr, name: &str) -> App {
+    use microgrid::class::mirror::Mirror;
+    window_copy(Mirror::new(addr, name.into(), Some("4711".into())))
+}
+
+/// A student's window's copy of the class, without drawing, as `mirror`
+/// starts it (on the default neighbourhood until the class's comes).
+fn window_copy(mirror: microgrid::class::mirror::Mirror) -> App {
+    let default = microgrid::scenario::load_and_build(&repo(microgrid::scenario::DEFAULT_SCENARIO))
+        .expect("the default");
+    let mut student = net::bare_app();
+    student.add_plugins(microgrid::sim::SimulationPlugin::new(default, 60));
+    microgrid::class::mirror::start(&mut student, mirror).expect("starts");
     student.finish();
     student.cleanup();
     student
 }
 
-/// A student's window under `name` that keeps no key (another computer).
-fn keyless_copy(addr: SocketAddr, name: &str) -> App {
-    use microgrid::class::mirror::{self, Mirror};
-    let default = microgrid::scenario::load_and_build(&repo(microgrid::scenario::DEFAULT_SCENARIO))
-        .expect("the default");
-    let mut student = net::bare_app();
-    student.add_plugins(microgrid::sim::SimulationPlugin::new(default, 60));
-    mirror::start(
-        &mut student,
-        Mirror::new(addr, name.into(), Some("4711".into())),
-    )
-    .expect("connects");
-    student.finish();
-    student.cleanup();
-    student
+/// The teacher adds a 10 kWh battery to `house`, as the teacher's window
+/// makes an edit (told to the students' windows as that edit).
+fn teachers_battery(host: &mut App, house: &str) {
+    use microgrid::class::live::LiveLog;
+    let e = own_edit(
+        "AddBattery(house: \"mine\", capacity_kwh: 10.0, power_kw: 5.0)",
+        house,
+    );
+    host.world_mut().resource_mut::<LiveLog>().teacher_edit = Some(e.clone());
+    let running = host
+        .world()
+        .resource::<microgrid::sim::Neighbourhood>()
+        .0
+        .clone();
+    let b = microgrid::scenario::edit::apply(&e, &running.scenario)
+        .expect("the teacher's edit")
+        .carrying_over(&running);
+    microgrid::sim::rebuild::rebuild(host.world_mut(), b);
+}
+
+/// Closes a student's window: its connection says goodbye, then it is gone.
+fn close_window(host: &mut App, mut student: App) {
+    if let Some(mut client) = student
+        .world_mut()
+        .get_resource_mut::<bevy_replicon_renet::RenetClient>()
+    {
+        client.disconnect();
+    }
+    for _ in 0..5 {
+        student.update();
+        host.update();
+    }
 }
 
 /// A student's window opened without a code lists the classes announced
@@ -1116,13 +1162,7 @@ fn a_students_window_without_a_code_lists_the_classes_and_joins_the_one_picked()
     let mut options = host_options(village(), 0, 24);
     options.announce = vec![SocketAddr::from(([127, 0, 0, 1], port))];
     let (mut host, addr) = live_host(options);
-    let default = microgrid::scenario::load_and_build(&repo(microgrid::scenario::DEFAULT_SCENARIO))
-        .expect("the default");
-    let mut student = net::bare_app();
-    student.add_plugins(microgrid::sim::SimulationPlugin::new(default, 60));
-    mirror::start(&mut student, Mirror::choosing("Ada".into(), None, port)).expect("listens");
-    student.finish();
-    student.cleanup();
+    let mut student = window_copy(Mirror::choosing("Ada".into(), None, port));
     until(&mut host, &mut student, "the class to be heard", |s| {
         s.world()
             .get_resource::<Listener>()
@@ -1140,6 +1180,18 @@ fn a_students_window_without_a_code_lists_the_classes_and_joins_the_one_picked()
         Joining::Choosing,
         "nothing joined before the student picks"
     );
+    // A wrong PIN: turned away, and back to the list with the reason.
+    mirror::pick(student.world_mut(), heard[0].target, Some("1111".into())).expect("picked");
+    until(&mut host, &mut student, "the list again", |s| {
+        s.world().resource::<Mirror>().joining == Joining::Choosing
+    });
+    let why = student.world().resource::<Mirror>().refused_pick.clone();
+    assert!(why.as_deref().is_some_and(|w| w.contains("PIN")), "{why:?}");
+    until(&mut host, &mut student, "the class heard again", |s| {
+        s.world()
+            .get_resource::<Listener>()
+            .is_some_and(|l| !l.heard.is_empty())
+    });
     mirror::pick(student.world_mut(), heard[0].target, Some("4711".into())).expect("picked");
     assert!(
         student.world().get_resource::<Listener>().is_none(),
@@ -1248,19 +1300,7 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
                 cloud_oktas: Some(6.0),
                 wind_m_s: Some(12.0),
             }),
-            25 => {
-                // The teacher's edit, as the window makes it.
-                let e = own_edit(
-                    "AddBattery(house: \"mine\", capacity_kwh: 10.0, power_kw: 5.0)",
-                    &other,
-                );
-                host.world_mut().resource_mut::<LiveLog>().teacher_edit = Some(e.clone());
-                let running = host.world().resource::<Neighbourhood>().0.clone();
-                let b = microgrid::scenario::edit::apply(&e, &running.scenario)
-                    .expect("the teacher's edit")
-                    .carrying_over(&running);
-                microgrid::sim::rebuild::rebuild(host.world_mut(), b);
-            }
+            25 => teachers_battery(&mut host, &other),
             30 => {
                 let order = own_edit(
                     "SetOrder(house: \"mine\", ask_eur_per_kwh: 0.07, bid_eur_per_kwh: 0.25)",
@@ -1354,17 +1394,7 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
 
     // The student's window closes and opens again under the same name:
     // the same house, caught up with the class from its start.
-    if let Some(mut client) = student
-        .world_mut()
-        .get_resource_mut::<bevy_replicon_renet::RenetClient>()
-    {
-        client.disconnect();
-    }
-    for _ in 0..5 {
-        student.update();
-        host.update();
-    }
-    drop(student);
+    close_window(&mut host, student);
     step(&mut host, 20);
     // A classmate's window under her name, without the key hers kept, is
     // turned away; her house waits for her.
@@ -1395,17 +1425,7 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
     // On another computer she has no key: the teacher lets her in again
     // (the Move menu's "Let Ada in from another computer"), and a window
     // with no key gets her house back.
-    if let Some(mut client) = again
-        .world_mut()
-        .get_resource_mut::<bevy_replicon_renet::RenetClient>()
-    {
-        client.disconnect();
-    }
-    for _ in 0..5 {
-        again.update();
-        host.update();
-    }
-    drop(again);
+    close_window(&mut host, again);
     microgrid::class::live::let_in_again(host.world_mut(), "Ada").expect("Ada is in the class");
     let mut elsewhere = keyless_copy(addr, "Ada");
     assert_eq!(following(&mut host, &mut elsewhere, None), house);
@@ -1424,16 +1444,7 @@ fn a_students_window_runs_a_live_class_as_the_host_does() {
             .expect("Ada in the table")
     };
     let before = spent(&mut host);
-    let e = own_edit(
-        "AddBattery(house: \"mine\", capacity_kwh: 10.0, power_kw: 5.0)",
-        &house,
-    );
-    host.world_mut().resource_mut::<LiveLog>().teacher_edit = Some(e.clone());
-    let running = host.world().resource::<Neighbourhood>().0.clone();
-    let b = microgrid::scenario::edit::apply(&e, &running.scenario)
-        .expect("the teacher's edit")
-        .carrying_over(&running);
-    microgrid::sim::rebuild::rebuild(host.world_mut(), b);
+    teachers_battery(&mut host, &house);
     host.update();
     let after = spent(&mut host);
     assert!(

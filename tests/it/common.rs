@@ -97,6 +97,10 @@ pub const SMALL: &str = r#"Scenario(
 pub fn relative_imbalance(world: &bevy::prelude::World) -> f64 {
     let r = world.resource::<StepRecord>();
     let losses_kw = losses_from_voltages_kw(world);
+    assert!(
+        losses_kw.is_finite(),
+        "losses from the voltages: {losses_kw}"
+    );
     let supply = r.pv_kw + r.wind_kw + r.grid_import_kw;
     let use_ = r.load_kw + r.ev_kw + r.battery_kw + losses_kw;
     // Magnitudes: cars giving to the island (V2G) make ev_kw negative.

@@ -128,7 +128,8 @@ pub(super) fn class_ui(
                 let centre = stage.anchor(egui::Align2::CENTER_CENTER, 0.0);
                 let width = (stage.width() * 0.6).clamp(320.0, 640.0);
                 let heard = listener.as_deref().map_or(&[][..], |l| l.heard.as_slice());
-                class_picker(ctx, centre, width, heard, &mut pin, &mut actions);
+                let refused = mirror.refused_pick.as_deref();
+                class_picker(ctx, centre, width, (heard, refused), &mut pin, &mut actions);
                 return Ok(());
             }
             student_window(
@@ -438,11 +439,14 @@ fn class_picker(
     ctx: &egui::Context,
     anchor: (egui::Align2, egui::Vec2),
     width: f32,
-    heard: &[crate::class::announce::Heard],
+    (heard, refused): (&[crate::class::announce::Heard], Option<&str>),
     pin: &mut String,
     actions: &mut PendingActions,
 ) {
     class_panel(ctx, anchor, width, tr("class.pick_title"), |ui| {
+        if let Some(why) = refused {
+            ui.label(big(tr!("class.denied", why = why), 18.0).color(ink(ui, palette::VERMILLION)));
+        }
         if heard.is_empty() {
             ui.label(big(tr("class.pick_listening"), 20.0).color(ink(ui, palette::ORANGE)));
         }
