@@ -105,7 +105,8 @@ pub struct HostArgs {
 #[derive(Debug, Args)]
 pub struct JoinArgs {
     /// The class code the teacher shows (like 3Z4K0-01JR8), or HOST:PORT
-    /// [default: the class announced on this network, when there is one].
+    /// [default: the window lists the classes announced on this network to
+    /// pick from; --headless joins the one it hears].
     pub target: Option<String>,
     /// Your name: the class knows your house by it (use it again to rejoin).
     #[arg(long)]
