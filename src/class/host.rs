@@ -224,6 +224,25 @@ impl Host {
             + chrono::Duration::seconds((self.total_steps * u64::from(self.options.step_s)) as i64)
     }
 
+    /// What each student has spent, again for the houses that `before` ->
+    /// `after` changed (the teacher may build on a student's house too;
+    /// the others' stay as they were, so a 1,000-house town costs a
+    /// comparison a house).
+    pub fn recount_spending(&mut self, before: &Scenario, after: &Scenario) {
+        // Seats follow the scenario's houses in order; by name if they do not.
+        fn house<'a>(s: &'a Scenario, i: usize, name: &str) -> Option<&'a crate::scenario::House> {
+            match s.houses.get(i) {
+                Some(h) if h.name == name => Some(h),
+                _ => s.houses.iter().find(|h| h.name == name),
+            }
+        }
+        for (i, seat) in self.seats.seats.iter().enumerate() {
+            if house(before, i, &seat.house) != house(after, i, &seat.house) {
+                self.runs[i].spent = super::seats::spent_on(&seat.house, &self.start, after);
+            }
+        }
+    }
+
     /// Students who have promised something.
     pub fn arrived(&self) -> usize {
         self.runs

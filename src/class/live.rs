@@ -208,7 +208,7 @@ fn record_reshape(
     mut host: ResMut<Host>,
 ) {
     let after = &hood.0.scenario;
-    recount_spending(&mut host, &log.last, after);
+    host.recount_spending(&log.last, after);
     let expected = log.expected.take();
     let teacher = log
         .teacher_edit
@@ -228,26 +228,6 @@ fn record_reshape(
     };
     log.last = after.clone();
     log.push(clock.steps, change);
-}
-
-/// What each student has spent, again for the houses that `before` ->
-/// `after` changed (the teacher may build on a student's house too; the
-/// others' stay as they were, so a 1,000-house town costs a comparison a
-/// house).
-fn recount_spending(host: &mut Host, before: &Scenario, after: &Scenario) {
-    // Seats follow the scenario's houses in order; by name if they do not.
-    fn house<'a>(s: &'a Scenario, i: usize, name: &str) -> Option<&'a crate::scenario::House> {
-        match s.houses.get(i) {
-            Some(h) if h.name == name => Some(h),
-            _ => s.houses.iter().find(|h| h.name == name),
-        }
-    }
-    for i in 0..host.seats.seats.len() {
-        let name = host.seats.seats[i].house.clone();
-        if house(before, i, &name) != house(after, i, &name) {
-            host.runs[i].spent = super::seats::spent_on(&name, &host.start, after);
-        }
-    }
 }
 
 fn record_outage(on: On<SetGridOutage>, clock: Res<SimClock>, mut log: ResMut<LiveLog>) {

@@ -225,15 +225,6 @@ pub fn pick(world: &mut World, target: SocketAddr, pin: Option<String>) -> Resul
         return Err("a class is already picked".into());
     }
     world.remove_resource::<super::announce::Listener>();
-    // What a class picked before left behind (its clock and table).
-    let stale: Vec<Entity> = world
-        .query_filtered::<Entity, Or<(With<ClassClock>, With<super::protocol::Seat>)>>()
-        .iter(world)
-        .collect();
-    for entity in stale {
-        world.despawn(entity);
-    }
-    let connected = super::net::connect_world(world, target);
     let mut mirror = world.resource_mut::<Mirror>();
     mirror.server = target;
     if pin.is_some() {
@@ -243,17 +234,34 @@ pub fn pick(world: &mut World, target: SocketAddr, pin: Option<String>) -> Resul
         mirror.key = super::keys::kept(&file, target, &mirror.name);
     }
     mirror.joining = Joining::Knocking;
-    mirror.opened_at = Some(Instant::now());
     mirror.picked_from = Some(mirror.announce_port);
     mirror.refused_pick = None;
-    // Knocking anew: a hello, and the tries counted from here.
+    // The tries are counted from here.
+    mirror.tries = 0;
+    open_connection(world);
+    Ok(())
+}
+
+/// Opens a new connection to the mirror's server: what the last one left
+/// behind (the class's clock and table) goes, the new one brings them
+/// anew, and the window says hello on it.
+fn open_connection(world: &mut World) {
+    let stale: Vec<Entity> = world
+        .query_filtered::<Entity, Or<(With<ClassClock>, With<super::protocol::Seat>)>>()
+        .iter(world)
+        .collect();
+    for entity in stale {
+        world.despawn(entity);
+    }
+    let server = world.resource::<Mirror>().server;
+    let connected = super::net::connect_world(world, server);
+    let mut mirror = world.resource_mut::<Mirror>();
     mirror.said_hello = false;
     mirror.was_connected = false;
-    mirror.tries = 0;
+    mirror.opened_at = Some(Instant::now());
     if let Err(why) = connected {
         mirror.joining = Joining::Denied(why);
     }
-    Ok(())
 }
 
 /// Says hello once the connection is up and the class's clock has come.
@@ -426,24 +434,10 @@ fn reconnect(world: &mut World) {
     if !due {
         return;
     }
-    let stale: Vec<Entity> = world
-        .query_filtered::<Entity, Or<(With<ClassClock>, With<super::protocol::Seat>)>>()
-        .iter(world)
-        .collect();
-    for entity in stale {
-        world.despawn(entity);
-    }
-    let server = world.resource::<Mirror>().server;
-    let connected = super::net::connect_world(world, server);
     let mut mirror = world.resource_mut::<Mirror>();
     mirror.retry_at = None;
     mirror.tries += 1;
-    mirror.said_hello = false;
-    mirror.was_connected = false;
-    mirror.opened_at = Some(Instant::now());
-    if let Err(why) = connected {
-        mirror.joining = Joining::Denied(why);
-    }
+    open_connection(world);
 }
 
 /// The copy starts from the class's start.

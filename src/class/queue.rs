@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 
 use super::host::{Host, Pending, Phase, Promise, TEACHER, author_of};
 use super::protocol::{Act, Answer, FromStudent, Outcome};
-use super::seats::{check_budget, check_student_act, spent_on};
+use super::seats::{check_budget, check_student_act};
 use crate::scenario::timed::Timed;
 use crate::scenario::{DateTime, edit};
 use crate::sim::grid_mode::{GridMode, GridState};
@@ -369,17 +369,13 @@ fn apply_checked(world: &mut World, author: usize, p: &Pending) -> Result<(), St
         world.resource_mut::<Host>().runs[seat].spent = spent;
         return Ok(());
     }
-    let houses: Vec<String> = host.seats.seats.iter().map(|s| s.house.clone()).collect();
-    let start = host.start.clone();
+    let before = world.resource::<Neighbourhood>().0.scenario.clone();
     if let Some(mut log) = world.get_resource_mut::<super::live::LiveLog>() {
         log.expected = Some(e.clone());
     }
     sim::rebuild::rebuild(world, built);
-    // The teacher may change a student's house: everyone's spending again.
+    // The teacher may change a student's house: its spending again.
     let now = world.resource::<Neighbourhood>().0.scenario.clone();
-    let mut host = world.resource_mut::<Host>();
-    for (run, house) in host.runs.iter_mut().zip(&houses) {
-        run.spent = spent_on(house, &start, &now);
-    }
+    world.resource_mut::<Host>().recount_spending(&before, &now);
     Ok(())
 }

@@ -485,6 +485,33 @@ fn one_address_holds_at_most_four_places_at_the_door() {
     let _ = host.join().expect("the host's thread");
 }
 
+/// A headless class: the teacher's script builds a battery on the
+/// student's house, and the class table counts it in the student's
+/// spending (the house's, as the budget is).
+#[test]
+fn a_teachers_scripted_edit_counts_in_the_students_spending() {
+    let mut options = host_options(village(), 1, 2);
+    options.teacher = timed::parse(
+        r#"TimedScript(steps: [
+            (at: "2025-06-21 06:30", edit: AddBattery(house: "House 1_1", capacity_kwh: 10.0, power_kw: 5.0)),
+        ])"#,
+        "teacher.steps.ron",
+    )
+    .expect("the teacher's script")
+    .steps;
+    let (addr, host) = start_host(options);
+    let mia = student(addr, "Mia".into(), "TimedScript(steps: [])");
+    let outcome = mia.join().expect("Mia's thread").expect("Mia's class");
+    assert_eq!(outcome.house, "House 1_1");
+    let report = host
+        .join()
+        .expect("the host's thread")
+        .expect("the class ran");
+    let spent = report.students[0].spent_eur;
+    assert!(spent > 1000.0, "the teacher's battery: {spent} EUR");
+}
+
+/// A host announces its class on the network every two seconds; a
 /// student's listen hears it once, with where to join it, and takes
 /// nothing else on the port for a class.
 #[test]
