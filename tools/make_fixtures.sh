@@ -42,3 +42,7 @@ python3 tools/pandapower_3ph_reference.py kerber tests/fixtures/kerber_3ph.json
 python3 tools/make_unbalanced_scenarios.py
 "$mg" powerflow scenes/default-unbalanced.scenario.ron --at "2025-06-21 13:00" --json > "$tmp/unbalanced-midday.json"
 python3 tools/pandapower_3ph_reference.py case "$tmp/unbalanced-midday.json" tests/fixtures/default_unbalanced_3ph.json as-is
+# The walk as a file: the lane's three small arrays all on phase A
+# (its far end passes 2 % unbalance at noon).
+"$mg" powerflow tests/fixtures/default-unbalanced-lane-on-a.scenario.ron --at "2025-06-21 13:00" --json > "$tmp/lane-on-a.json"
+python3 tools/pandapower_3ph_reference.py case "$tmp/lane-on-a.json" tests/fixtures/default_unbalanced_lane_on_a_3ph.json as-is

@@ -10,14 +10,15 @@ use std::collections::HashMap;
 
 use bevy::prelude::*;
 
-use super::devices::{DeviceIndex, spawn_device};
+use super::devices::{CurrentEnvironment, DeviceIndex, DevicePower, spawn_device};
 use super::grid_mode::{IslandGridModel, IslandUnits};
 use super::market::Market;
 use super::metrics::{EnergyTotals, HousePowers};
 use super::network::{GridModel, NetworkState};
+use super::snapshot::device_power;
 use super::{Neighbourhood, SimClock, SimSettings};
 use crate::network::PowerFlowModel;
-use crate::scenario::Built;
+use crate::scenario::{Built, DeviceKind};
 
 /// Per-house values of `old` rearranged for `new`'s houses, by name (a new
 /// house starts at the default).
@@ -156,8 +157,23 @@ pub(super) fn rebuild_within_step(world: &mut World, built: Built) -> Rebuilt {
         world.despawn(e);
         done.removed += 1;
     }
+    // Until its first step a new household, array or turbine draws or gives
+    // what it would start with (as the edit's preview said), not nothing: a
+    // paused window shows the edit's effect at once.
+    let env = world.resource::<CurrentEnvironment>().0;
     for &i in &fresh {
-        spawn_device(world, i, &built.devices[i], seed, now);
+        let device = &built.devices[i];
+        let entity = spawn_device(world, i, device, seed, now);
+        if matches!(
+            device.kind,
+            DeviceKind::Household { .. } | DeviceKind::Pv(_) | DeviceKind::Wind { .. }
+        ) {
+            let kva = device_power(device, &built.scenario, &env, now);
+            world.entity_mut(entity).insert(DevicePower {
+                p_kw: kva.re,
+                q_kvar: kva.im,
+            });
+        }
         done.started += 1;
     }
 

@@ -244,6 +244,9 @@ pub fn explain(world: &World, subject: Subject) -> Vec<String> {
         flow: world
             .get_resource::<super::network::NetworkState>()
             .and_then(|n| n.solved()),
+        phases: world
+            .get_resource::<super::network::NetworkState>()
+            .and_then(|n| n.phases.as_ref()),
     };
     match subject {
         Subject::House(h) => facts.house(h),
@@ -262,6 +265,7 @@ struct Facts<'a> {
     price: f64,
     ghi: f64,
     flow: Option<&'a crate::network::PowerFlow>,
+    phases: Option<&'a crate::network::unbalanced::UnbalancedFlow>,
 }
 
 impl Facts<'_> {
@@ -346,6 +350,9 @@ impl Facts<'_> {
                 tr("why.house_even").to_owned()
             });
         }
+        if let Some(sentence) = self.unbalance(h) {
+            out.push(sentence);
+        }
         // Its panels, when the island holds them back.
         let has_pv = self
             .built
@@ -368,6 +375,48 @@ impl Facts<'_> {
             out.push(sentence);
         }
         out
+    }
+
+    /// Why house `h`'s phases are out of balance, when its bus is over
+    /// EN 50160's 2 %: the phase that stands out, high (fed in on it) or
+    /// low (drawn from it), against the other two.
+    fn unbalance(&self, h: usize) -> Option<String> {
+        let phases = self.phases?;
+        let bus = self.built.household(h)?.bus;
+        let percent = phases.unbalance_percent(bus);
+        if percent < super::metrics::UNBALANCE_LIMIT_PERCENT {
+            return None;
+        }
+        let volts = phases.vm_pu(bus).map(|v| v * 400.0 / 3f64.sqrt());
+        // The phase farthest from the other two's mean.
+        let off = |k: usize| volts[k] - 0.5 * (volts[(k + 1) % 3] + volts[(k + 2) % 3]);
+        let k = (0..3).max_by(|&a, &b| off(a).abs().total_cmp(&off(b).abs()))?;
+        let label = ["A", "B", "C"][k];
+        let args = (
+            num(percent, 1),
+            num(volts[k], 0),
+            num(volts[(k + 1) % 3], 0),
+            num(volts[(k + 2) % 3], 0),
+        );
+        Some(if off(k) > 0.0 {
+            tr!(
+                "why.unbalance_fed",
+                percent = args.0,
+                phase = label,
+                v = args.1,
+                v1 = args.2,
+                v2 = args.3
+            )
+        } else {
+            tr!(
+                "why.unbalance_drawn",
+                percent = args.0,
+                phase = label,
+                v = args.1,
+                v1 = args.2,
+                v2 = args.3
+            )
+        })
     }
 
     /// What battery `device` does and why, from its decision.

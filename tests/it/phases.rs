@@ -89,7 +89,8 @@ fn household_loads_are_spread_over_the_phases_from_the_seed() {
         .iter()
         .filter(|d| matches!(d.kind, scenario::DeviceKind::Pv(p) if p.phase == Phase::A))
         .count();
-    assert_eq!(pv_on_a, 2);
+    // Lindenweg 1, Birkenallee 2 and Am Windrad 4.
+    assert_eq!(pv_on_a, 3);
 }
 
 /// Kerber Dorfnetz per phase on a winter day from 18:00, every house
@@ -228,6 +229,8 @@ fn build_mode_puts_units_on_phases_and_previews_the_unbalance_it_causes() {
     use microgrid::scenario::edit::{Edit, PhaseUnit};
     let mut app = crate::common::window_app("scenes/default-unbalanced.scenario.ron");
     crate::common::act(&mut app, Action::JumpToHour(13));
+    // Paused at noon, as a teacher would stop to show it.
+    crate::common::act(&mut app, Action::SetPaused(true));
     let house = |app: &bevy::prelude::App, name: &str| {
         app.world()
             .resource::<microgrid::sim::Neighbourhood>()
@@ -245,8 +248,9 @@ fn build_mode_puts_units_on_phases_and_previews_the_unbalance_it_causes() {
             .0
             .clone()
     };
-    // The five single-phase arrays, and three of them moved onto phase A:
-    // each hover first shows what the move would do.
+    // The eight single-phase arrays; the three on Am Windrad, the old
+    // overhead lane, go onto phase A: each hover first shows what the move
+    // would do (issue 25's walk).
     let single: Vec<String> = hood(&app)
         .scenario
         .houses
@@ -254,19 +258,14 @@ fn build_mode_puts_units_on_phases_and_previews_the_unbalance_it_causes() {
         .filter(|h| h.pv.is_some_and(|p| !p.phase.is_three()))
         .map(|h| h.name.clone())
         .collect();
-    assert_eq!(single.len(), 5);
-    let mut worst_before = None;
-    let mut last_after = 0.0;
-    // Lindenweg's single-phase arrays are on A, B and C; the two on B and
-    // C go onto A, beside the first.
-    let to_move = ["Lindenweg 6".to_owned(), "Lindenweg 7".to_owned()];
-    for house in &to_move {
+    assert_eq!(single.len(), 8, "{single:?}");
+    let preview = |app: &mut bevy::prelude::App, house: &str, phase: Phase| {
         let edit = Edit::SetPhase {
-            house: house.clone(),
+            house: house.to_owned(),
             unit: PhaseUnit::Pv,
-            phase: Phase::A,
+            phase,
         };
-        crate::common::act(&mut app, Action::Preview(edit.clone()));
+        crate::common::act(app, Action::Preview(edit.clone()));
         let p = app
             .world()
             .resource::<EditPreview>()
@@ -277,25 +276,65 @@ fn build_mode_puts_units_on_phases_and_previews_the_unbalance_it_causes() {
             p.before.unbalance_percent.expect("per phase"),
             p.after.unbalance_percent.expect("per phase"),
         );
-        worst_before.get_or_insert(before);
-        eprintln!("{house}'s PV onto phase A: worst unbalance {before:.3} % -> {after:.3} %");
-        last_after = after;
-        crate::common::act(&mut app, Action::Edit(edit));
-    }
-    // Three on one phase at noon: the street's unbalance more than twice
-    // what it was (from 0.06 % to 0.15 %: a strong cable; docs/models.md).
-    let first = worst_before.expect("two moves");
-    assert!(last_after > 2.0 * first, "{first} % -> {last_after} %");
-    let after = hood(&app);
+        eprintln!("{house}'s PV onto {phase:?}: worst unbalance {before:.3} % -> {after:.3} %");
+        crate::common::act(app, Action::Edit(edit));
+        // Paused, the world shows at once what the preview said (a moved
+        // array is a new device: it gives from the click, not the next step).
+        let now = app
+            .world()
+            .resource::<microgrid::sim::network::NetworkState>()
+            .phases
+            .as_ref()
+            .map(|p| p.worst_customer_unbalance_percent())
+            .expect("solved per phase");
+        assert!(
+            (now - after).abs() < 1e-6,
+            "{house}: previewed {after} %, shows {now} %"
+        );
+        (before, after)
+    };
+    // Am Windrad 4 is on A; 5 (on B) and 6 (on C) join it.
+    let (first, _) = preview(&mut app, "Am Windrad 5", Phase::A);
+    let (_, all_on_a) = preview(&mut app, "Am Windrad 6", Phase::A);
+    assert!(first < 1.0, "as shipped: {first} %");
+    assert!(all_on_a > 2.0, "three on A at noon: {all_on_a} %");
+    // The far house says why, in plain words.
+    let why = |app: &bevy::prelude::App| {
+        let h = hood(app)
+            .scenario
+            .houses
+            .iter()
+            .position(|h| h.name == "Am Windrad 6")
+            .expect("there");
+        microgrid::sim::why::explain(app.world(), microgrid::sim::why::Subject::House(h)).join(" ")
+    };
+    let said = why(&app);
     assert!(
-        after
+        said.contains("over EN 50160's 2 %") && said.contains("fed in on phase A"),
+        "{said}"
+    );
+    let on_a = |app: &bevy::prelude::App| {
+        hood(app)
             .scenario
             .houses
             .iter()
             .filter(|h| h.pv.is_some_and(|p| p.phase == Phase::A))
             .count()
-            == 4
+    };
+    assert_eq!(on_a(&app), 5);
+    // Spread again, the unbalance falls back under the line.
+    let (_, one_moved) = preview(&mut app, "Am Windrad 5", Phase::B);
+    let (_, spread) = preview(&mut app, "Am Windrad 6", Phase::C);
+    assert!(
+        one_moved < all_on_a && spread < one_moved,
+        "{all_on_a} -> {one_moved} -> {spread} %"
     );
+    assert!(
+        (spread - first).abs() < 1e-6,
+        "{spread} % back to {first} %"
+    );
+    assert!(!why(&app).contains("EN 50160"), "{}", why(&app));
+    assert_eq!(on_a(&app), 3);
     // A house put on phase C takes its units with it; back on three phases
     // they stay on C.
     let name = "Lindenweg 9".to_owned();

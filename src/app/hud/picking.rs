@@ -17,12 +17,22 @@ pub(super) fn pick_on_click(
     picker: Picker,
     tool: Option<Res<crate::app::modes::build::BuildTool>>,
     time: Res<Time<Real>>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    view_rect: Res<ViewRect>,
+    mut contexts: EguiContexts,
     mut selection: ResMut<Selection>,
 ) {
     // A click is a short press; on a slow machine a frame or two of it.
     let longest_s = 0.4f32.max(2.5 * time.delta_secs());
-    // With a build tool in hand a click is the tool's.
-    if tool.is_some_and(|t| t.state.is_some()) {
+    // With a build tool in hand a click is the tool's; over a panel it is
+    // the panel's (a quick click on a panel's button reached the 3D view
+    // too, as a click on nothing, and put the selection away before the
+    // button could act on it).
+    let cursor_px = windows.iter().next().and_then(Window::cursor_position);
+    let over_panel = contexts
+        .ctx_mut()
+        .is_ok_and(|ctx| pointer_over_panel(ctx, &view_rect, cursor_px));
+    if over_panel || tool.is_some_and(|t| t.state.is_some()) {
         clicks.clear();
         return;
     }
