@@ -21,14 +21,13 @@
 //! neighbourhood the transformer's earthed star (a Dyn transformer's delta
 //! keeps zero-sequence current off the grid side).
 
+mod fused;
+
 use std::f64::consts::PI;
 
 use num_complex::Complex64;
 
-use super::powerflow::{
-    BranchFlow, Link, PowerFlow, PowerFlowError, SolverOptions, compensate_links,
-    loop_impedance_inverse, transformer_pi_pu,
-};
+use super::powerflow::{BranchFlow, Link, PowerFlow, loop_impedance_inverse, transformer_pi_pu};
 use super::{
     BASE_MVA, Bus, ExtGrid, Line, NOMINAL_FREQUENCY_HZ, Network, Transformer, TransformerType,
     VectorGroup,
@@ -38,25 +37,42 @@ use super::{
 /// impedance (`c` = 1.1 in `_add_ext_grid_sc_impedance`).
 const GRID_VOLTAGE_FACTOR: f64 = 1.1;
 
-/// The rotation by 120 degrees, `a` of symmetrical components.
-fn rotation() -> Complex64 {
-    Complex64::new(-0.5, 3f64.sqrt() / 2.0)
+/// |x| by the square root of its squared magnitude: a few times faster
+/// than `norm`'s overflow-safe `hypot`, which a result's many currents and
+/// the final check of every phase spent a fifth of a solve in; per-unit
+/// values are far from where `hypot` matters.
+fn magnitude(x: Complex64) -> f64 {
+    x.norm_sqr().sqrt()
+}
+
+/// sqrt(3) / 2, the imaginary part of `a`.
+const HALF_SQRT3: f64 = 0.866_025_403_784_438_6;
+
+/// `j * HALF_SQRT3 * x`.
+fn j_half_sqrt3(x: Complex64) -> Complex64 {
+    Complex64::new(-HALF_SQRT3 * x.im, HALF_SQRT3 * x.re)
 }
 
 /// Zero-, positive- and negative-sequence components of three phase values.
+/// With a = -1/2 + j sqrt(3)/2 written out: a xb + a^2 xc = -(xb + xc)/2 +
+/// j sqrt(3)/2 (xb - xc), a few additions instead of four products (the
+/// solve does this at every loaded bus in every sweep).
 pub fn phase_to_sequence([xa, xb, xc]: [Complex64; 3]) -> [Complex64; 3] {
-    let (a, a2) = (rotation(), rotation() * rotation());
+    let half = xa - (xb + xc) * 0.5;
+    let turn = j_half_sqrt3(xb - xc);
     [
-        (xa + xb + xc) / 3.0,
-        (xa + a * xb + a2 * xc) / 3.0,
-        (xa + a2 * xb + a * xc) / 3.0,
+        (xa + xb + xc) * (1.0 / 3.0),
+        (half + turn) * (1.0 / 3.0),
+        (half - turn) * (1.0 / 3.0),
     ]
 }
 
-/// Phase values a, b, c of zero-, positive- and negative-sequence components.
+/// Phase values a, b, c of zero-, positive- and negative-sequence
+/// components (`a` written out as in [`phase_to_sequence`]).
 pub fn sequence_to_phase([x0, x1, x2]: [Complex64; 3]) -> [Complex64; 3] {
-    let (a, a2) = (rotation(), rotation() * rotation());
-    [x0 + x1 + x2, x0 + a2 * x1 + a * x2, x0 + a * x1 + a2 * x2]
+    let half = x0 - (x1 + x2) * 0.5;
+    let turn = j_half_sqrt3(x1 - x2);
+    [x0 + x1 + x2, half - turn, half + turn]
 }
 
 /// Which network element a tree branch stands for.
@@ -189,7 +205,7 @@ pub struct UnbalancedFlow {
 impl UnbalancedFlow {
     /// Phase voltage magnitudes of a bus, pu.
     pub fn vm_pu(&self, bus: usize) -> [f64; 3] {
-        self.v_abc[bus].map(|v| v.norm())
+        self.v_abc[bus].map(magnitude)
     }
     /// Phase voltage angles of a bus, degrees.
     pub fn va_degree(&self, bus: usize) -> [f64; 3] {
@@ -271,6 +287,8 @@ pub struct UnbalancedModel {
     transformer: Option<(usize, usize, TransformerType)>,
     /// A Dyn transformer's zero-sequence admittance to earth at its LV side, pu.
     transformer_earth: Complex64,
+    /// The ladders' data in breadth-first positions, for the solve.
+    fused: fused::Fused,
 }
 
 /// The grid's short-circuit admittance in the negative and zero sequence, pu.
@@ -564,7 +582,7 @@ impl UnbalancedModel {
                 y_root,
             }
         });
-        Self {
+        let mut model = Self {
             root,
             root_vm_pu: vm_pu,
             root_rotation: Complex64::from_polar(1.0, va_degree.to_radians()),
@@ -579,256 +597,15 @@ impl UnbalancedModel {
             line_max_i_ka: lines.iter().map(|l| l.cable.max_i_ka).collect(),
             transformer: transformer.map(|t| (t.hv_bus, t.lv_bus, t.params)),
             transformer_earth,
-        }
+            fused: fused::Fused::default(),
+        };
+        model.fused = fused::Fused::new(&model);
+        model
     }
 
     /// Number of buses.
     pub fn bus_count(&self) -> usize {
         self.parent.len()
-    }
-
-    /// Solves for the given consumption per bus and phase (MW + j Mvar per
-    /// phase, consumer frame: loads positive, generation negative), each
-    /// phase drawn between its conductor and the neutral.
-    pub fn solve(
-        &self,
-        phase_mva: &[[Complex64; 3]],
-        options: &SolverOptions,
-    ) -> Result<UnbalancedFlow, PowerFlowError> {
-        let n = self.bus_count();
-        let s_pu: Vec<[Complex64; 3]> = (0..n)
-            .map(|i| {
-                phase_mva
-                    .get(i)
-                    .copied()
-                    .unwrap_or_default()
-                    .map(|s| s * 3.0 / BASE_MVA)
-            })
-            .collect();
-        let loaded: Vec<usize> = self
-            .order
-            .iter()
-            .copied()
-            .filter(|&i| s_pu[i].iter().any(|s| *s != Complex64::ZERO))
-            .collect();
-        let mut v = [
-            vec![Complex64::ZERO; n],
-            vec![Complex64::ZERO; n],
-            vec![Complex64::ZERO; n],
-        ];
-        for &i in &self.order {
-            v[1][i] = Complex64::new(self.root_vm_pu, 0.0);
-        }
-        let mut injection = [
-            vec![Complex64::ZERO; n],
-            vec![Complex64::ZERO; n],
-            vec![Complex64::ZERO; n],
-        ];
-        let mut current = [
-            vec![Complex64::ZERO; n],
-            vec![Complex64::ZERO; n],
-            vec![Complex64::ZERO; n],
-        ];
-        let mut link_current = self
-            .sequences
-            .each_ref()
-            .map(|q| vec![Complex64::ZERO; q.links.len()]);
-        let mut j_total = vec![Complex64::ZERO; n];
-        let mut iterations = 0;
-        loop {
-            iterations += 1;
-            // The lowest loaded phase (squared) of the last voltages: a
-            // phase sinking alone hardly moves the positive sequence that
-            // the watch below reads.
-            let mut sagging_phase = (self.root, f64::INFINITY);
-            for &i in &loaded {
-                // The zero sequence is never shifted.
-                let v012 = [
-                    v[0][i],
-                    v[1][i] * self.sequences[1].shift[i],
-                    v[2][i] * self.sequences[2].shift[i],
-                ];
-                let v_abc = sequence_to_phase(v012);
-                let mut i_abc = [Complex64::ZERO; 3];
-                for k in 0..3 {
-                    if s_pu[i][k] != Complex64::ZERO {
-                        let vm_sqr = v_abc[k].norm_sqr();
-                        if vm_sqr.is_nan() || vm_sqr < sagging_phase.1 {
-                            sagging_phase = (i, vm_sqr);
-                        }
-                        i_abc[k] = (s_pu[i][k] / v_abc[k]).conj();
-                    }
-                }
-                let i012 = phase_to_sequence(i_abc);
-                injection[0][i] = i012[0];
-                injection[1][i] = i012[1] * self.sequences[1].shift[i].conj();
-                injection[2][i] = i012[2] * self.sequences[2].shift[i].conj();
-            }
-            let mut max_change = 0.0f64;
-            for s in 0..3 {
-                let q = &self.sequences[s];
-                max_change = max_change.max(self.ladder(
-                    q,
-                    &injection[s],
-                    &link_current[s],
-                    &mut v[s],
-                    &mut j_total,
-                    &mut current[s],
-                ));
-                max_change = max_change.max(compensate_links(
-                    &q.links,
-                    &q.link_inverse,
-                    &v[s],
-                    &mut link_current[s],
-                ));
-            }
-            // A cheap watch while iterating (the positive sequence and the
-            // loaded phases, squared); every phase of every bus is checked
-            // once the voltages have settled, or when the solver gives up.
-            let collapse_sqr = options.collapse_vm_pu * options.collapse_vm_pu;
-            let sagging = self
-                .order
-                .iter()
-                .map(|&i| (i, v[1][i].norm_sqr()))
-                .find(|(_, vm_sqr)| vm_sqr.is_nan() || *vm_sqr < collapse_sqr)
-                .or(Some(sagging_phase)
-                    .filter(|(_, vm_sqr)| vm_sqr.is_nan() || *vm_sqr < collapse_sqr));
-            if let Some((bus, vm_sqr)) = sagging {
-                return Err(PowerFlowError::VoltageCollapse {
-                    iterations,
-                    bus,
-                    vm_pu: if vm_sqr.is_finite() {
-                        vm_sqr.sqrt()
-                    } else {
-                        0.0
-                    },
-                });
-            }
-            if !max_change.is_finite() {
-                return Err(PowerFlowError::VoltageCollapse {
-                    iterations,
-                    bus: self.root,
-                    vm_pu: 0.0,
-                });
-            }
-            if max_change < options.tolerance_pu {
-                break;
-            }
-            if iterations >= options.max_iterations {
-                // Given up: a phase that sank under the threshold is a
-                // collapse at its bus (the watch above sees only the
-                // positive sequence, which one phase alone hardly moves).
-                self.collapsed_phase(&v, iterations, options)?;
-                return Err(PowerFlowError::NotConverged {
-                    iterations,
-                    last_change_pu: max_change,
-                });
-            }
-        }
-        // Settled: no phase may be below the collapse threshold either.
-        self.collapsed_phase(&v, iterations, options)?;
-        // The last solve's currents are the series currents of its voltages.
-        Ok(self.results(&v, &current, &link_current, iterations))
-    }
-
-    /// A collapse at the bus with the lowest phase voltage if that is under
-    /// the threshold or not a number (a NaN phase makes its bus's minimum
-    /// NaN); `Ok` otherwise.
-    fn collapsed_phase(
-        &self,
-        v: &[Vec<Complex64>; 3],
-        iterations: usize,
-        options: &SolverOptions,
-    ) -> Result<(), PowerFlowError> {
-        let weakest = self
-            .order
-            .iter()
-            .map(|&i| {
-                let v012 = [0, 1, 2].map(|s| v[s][i] * self.sequences[s].shift[i]);
-                let vm = sequence_to_phase(v012)
-                    .iter()
-                    .map(|x| x.norm())
-                    .fold(f64::INFINITY, |m, x| if x.is_nan() { x } else { m.min(x) });
-                (i, vm)
-            })
-            .fold((self.root, f64::INFINITY), |w, (i, vm)| {
-                if vm.is_nan() || vm < w.1 { (i, vm) } else { w }
-            });
-        if weakest.1.is_nan() || weakest.1 < options.collapse_vm_pu {
-            return Err(PowerFlowError::VoltageCollapse {
-                iterations,
-                bus: weakest.0,
-                vm_pu: if weakest.1.is_finite() {
-                    weakest.1
-                } else {
-                    0.0
-                },
-            });
-        }
-        Ok(())
-    }
-
-    /// One exact solve of a sequence's trees for fixed current injections
-    /// (the loads' and the links'), every shunt taken implicitly: from the
-    /// leaves up, each subtree becomes the current it draws as a linear
-    /// function of its parent's voltage, I = Y V + J; from the roots down,
-    /// the voltages follow. A strong shunt far from the root (a Dyn
-    /// transformer's earthed star seen from an island's forming unit) would
-    /// make a plain sweep, which takes shunt currents from the last
-    /// voltages, diverge. Leaves `current[c]` the series current from
-    /// `parent[c]` into `c` (at a root: all its trees draw); returns the
-    /// largest voltage change, pu.
-    fn ladder(
-        &self,
-        q: &Sequence,
-        injection: &[Complex64],
-        link_current: &[Complex64],
-        v: &mut [Complex64],
-        j_total: &mut [Complex64],
-        current: &mut [Complex64],
-    ) -> f64 {
-        for &i in &self.order {
-            j_total[i] = injection[i];
-        }
-        for (l, j) in q.links.iter().zip(link_current) {
-            j_total[l.a] += j;
-            j_total[l.b] -= j;
-        }
-        for &c in self.order[1..].iter().rev() {
-            if q.z[c].is_some() {
-                let j_eq = j_total[c] * q.inv_d[c];
-                j_total[self.parent[c]] += j_eq;
-                // Kept for the forward pass: the equivalent, in place.
-                j_total[c] = j_eq;
-            }
-        }
-        let mut max_change_sqr = 0.0f64;
-        for &i in &self.order {
-            let new_v = match q.z[i] {
-                Some(z) => {
-                    let p = self.parent[i];
-                    current[i] = q.y_eq[i] * v[p] + j_total[i];
-                    v[p] - z * current[i]
-                }
-                None => {
-                    let fixed = q.fixed_root.filter(|_| i == self.root);
-                    let new_v = fixed.unwrap_or_else(|| {
-                        // A source to earth balances what the trees draw.
-                        let y = q.y_source[i] + q.y_root[i];
-                        if y == Complex64::ZERO {
-                            Complex64::ZERO
-                        } else {
-                            -j_total[i] / y
-                        }
-                    });
-                    current[i] = q.y_root[i] * new_v + j_total[i];
-                    new_v
-                }
-            };
-            max_change_sqr = max_change_sqr.max((new_v - v[i]).norm_sqr());
-            v[i] = new_v;
-        }
-        max_change_sqr.sqrt()
     }
 
     fn results(
@@ -840,7 +617,12 @@ impl UnbalancedModel {
     ) -> UnbalancedFlow {
         let n = self.bus_count();
         let rot = self.root_rotation;
-        let physical = |s: usize, bus: usize, x: Complex64| x * self.sequences[s].shift[bus] * rot;
+        // Each bus's turn from the root's frame into the physical one, once.
+        let frame: [Vec<Complex64>; 3] = self
+            .sequences
+            .each_ref()
+            .map(|q| q.shift.iter().map(|sh| sh * rot).collect());
+        let physical = |s: usize, bus: usize, x: Complex64| x * frame[s][bus];
         let v_012: Vec<[Complex64; 3]> = (0..n)
             .map(|i| [0, 1, 2].map(|s| physical(s, i, v[s][i])))
             .collect();
@@ -893,8 +675,8 @@ impl UnbalancedModel {
                     rating: &dyn Fn(usize, [f64; 3]) -> [f64; 3]| {
             let i_from = sequence_to_phase(ends.map(|e| e.0));
             let i_to = sequence_to_phase(ends.map(|e| e.1));
-            let i_from_ka = i_from.map(|i| i.norm() * self.i_base_ka[f]);
-            let i_to_ka = i_to.map(|i| i.norm() * self.i_base_ka[t]);
+            let i_from_ka = i_from.map(|i| magnitude(i) * self.i_base_ka[f]);
+            let i_to_ka = i_to.map(|i| magnitude(i) * self.i_base_ka[t]);
             let from_load = rating(f, i_from_ka);
             let to_load = rating(t, i_to_ka);
             let loading_phase_percent = [0, 1, 2].map(|k| from_load[k].max(to_load[k]));
@@ -909,8 +691,8 @@ impl UnbalancedModel {
                 s_to_mva: power(t, ends.map(|e| e.1)),
                 i_from_ka,
                 i_to_ka,
-                i_n_from_ka: i_from.iter().sum::<Complex64>().norm() * self.i_base_ka[f],
-                i_n_to_ka: i_to.iter().sum::<Complex64>().norm() * self.i_base_ka[t],
+                i_n_from_ka: magnitude(i_from.iter().sum::<Complex64>()) * self.i_base_ka[f],
+                i_n_to_ka: magnitude(i_to.iter().sum::<Complex64>()) * self.i_base_ka[t],
                 loading_phase_percent,
                 loading_percent: loading_phase_percent.iter().copied().fold(0.0, f64::max),
             }
@@ -971,6 +753,7 @@ impl UnbalancedModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::powerflow::{PowerFlowError, SolverOptions};
     use crate::network::{CableType, GridStrength, PowerFlowModel, catalogue};
 
     fn bus(name: &str, vn_kv: f64) -> Bus {
@@ -1049,6 +832,38 @@ mod tests {
     ];
 
     #[test]
+    fn the_sequence_transforms_are_fortescues_matrix() {
+        // The textbook form, with a computed, against the written-out one.
+        let a = Complex64::from_polar(1.0, 120f64.to_radians());
+        let a2 = a * a;
+        let x = [
+            Complex64::new(1.02, -0.31),
+            Complex64::new(-0.47, -0.83),
+            Complex64::new(-0.55, 0.88),
+        ];
+        let seq = [
+            (x[0] + x[1] + x[2]) / 3.0,
+            (x[0] + a * x[1] + a2 * x[2]) / 3.0,
+            (x[0] + a2 * x[1] + a * x[2]) / 3.0,
+        ];
+        let phase = [
+            x[0] + x[1] + x[2],
+            x[0] + a2 * x[1] + a * x[2],
+            x[0] + a * x[1] + a2 * x[2],
+        ];
+        for k in 0..3 {
+            assert!((phase_to_sequence(x)[k] - seq[k]).norm() < 1e-15, "{k}");
+            assert!((sequence_to_phase(x)[k] - phase[k]).norm() < 1e-15, "{k}");
+            assert!((sequence_to_phase(phase_to_sequence(x))[k] - x[k]).norm() < 1e-15);
+        }
+        // A balanced set is all positive sequence.
+        let balanced =
+            [0.0, -120.0, 120.0].map(|d: f64| Complex64::from_polar(1.0, d.to_radians()));
+        let s = phase_to_sequence(balanced);
+        assert!(s[0].norm() < 1e-15 && (s[1] - 1.0).norm() < 1e-15 && s[2].norm() < 1e-15);
+    }
+
+    #[test]
     fn balanced_loads_give_the_balanced_solution() {
         let net = feeder();
         let three_phase = BALANCED_LOADS;
@@ -1082,15 +897,18 @@ mod tests {
         assert!(
             (flow.transformer.loading_percent - balanced.transformer.loading_percent).abs() < 1e-7
         );
-        // Summed over the phases, the same powers, losses and grid exchange.
+        // Summed over the phases, the same powers, losses and grid exchange:
+        // within a milliwatt, as two solvers that each stop 1e-10 pu from
+        // their fixed point can promise (6e-11 MW apart here).
         let summary = flow.as_power_flow();
-        assert!((summary.ext_grid_p_mw - balanced.ext_grid_p_mw).abs() < 1e-12);
-        assert!((summary.ext_grid_q_mvar - balanced.ext_grid_q_mvar).abs() < 1e-12);
-        assert!((summary.losses_mw() - balanced.losses_mw()).abs() < 1e-12);
+        let mw = 1e-9;
+        assert!((summary.ext_grid_p_mw - balanced.ext_grid_p_mw).abs() < mw);
+        assert!((summary.ext_grid_q_mvar - balanced.ext_grid_q_mvar).abs() < mw);
+        assert!((summary.losses_mw() - balanced.losses_mw()).abs() < mw);
         assert!((summary.vm_min_pu() - balanced.vm_min_pu()).abs() < 1e-9);
         for (ours, theirs) in summary.lines.iter().zip(&balanced.lines) {
-            assert!((ours.p_from_mw - theirs.p_from_mw).abs() < 1e-12);
-            assert!((ours.q_to_mvar - theirs.q_to_mvar).abs() < 1e-12);
+            assert!((ours.p_from_mw - theirs.p_from_mw).abs() < mw);
+            assert!((ours.q_to_mvar - theirs.q_to_mvar).abs() < mw);
         }
     }
 
