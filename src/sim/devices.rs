@@ -7,7 +7,7 @@ use chrono::Datelike;
 use num_complex::Complex64;
 use rand::{SeedableRng, rngs::StdRng};
 
-use super::snapshot::{Environment, device_power_under};
+use super::snapshot::{Environment, device_power_facing};
 use super::{Neighbourhood, SimClock, SimSettings, SimulationStep, SimulationSystems};
 use crate::physics::demand::{HouseholdNoise, h0_dynamised_w, scaled_kw};
 use crate::physics::ev::{EvSpec, EvState};
@@ -339,14 +339,29 @@ fn update_generation(
     hood: Res<Neighbourhood>,
     env: Res<CurrentEnvironment>,
     mut devices: Query<(&DeviceIndex, &mut DevicePower), OnlyGenerators>,
+    mut panels: Local<Vec<Option<solar::Facing>>>,
 ) {
+    // Each array's facing, worked out again only when the neighbourhood
+    // changes (an edit, another scenario).
+    if hood.is_changed() || panels.len() != hood.0.devices.len() {
+        *panels = hood
+            .0
+            .devices
+            .iter()
+            .map(|d| match &d.kind {
+                DeviceKind::Pv(pv) => Some(solar::Facing::new(pv.tilt_deg, pv.azimuth_deg)),
+                _ => None,
+            })
+            .collect();
+    }
     let now = clock.now();
     let sun = env.0.sun_facing();
     for (index, mut power) in &mut devices {
         let Some(device) = hood.0.devices.get(index.0) else {
             continue;
         };
-        let s = device_power_under(device, &hood.0.scenario, &env.0, &sun, now);
+        let panel = panels.get(index.0).and_then(Option::as_ref);
+        let s = device_power_facing(device, &hood.0.scenario, &env.0, (&sun, panel), now);
         *power = DevicePower {
             p_kw: s.re,
             q_kvar: s.im,

@@ -609,6 +609,59 @@ fn leaving_unsaved_edits_asks_first() {
 }
 
 #[test]
+fn a_turned_array_gives_what_its_new_facing_gets() {
+    // The step keeps each array's facing between steps: after an edit that
+    // turns one (the same devices, so only the edit can tell it), the
+    // array gives what the turned plane gets, to the last bit.
+    use microgrid::sim::devices::{CurrentEnvironment, DevicePower};
+    let mut app = window_app("scenes/default.scenario.ron");
+    act(&mut app, Action::JumpToHour(12));
+    let pv_of = |app: &mut App| {
+        let world = app.world_mut();
+        let built = world.resource::<Neighbourhood>().0.clone();
+        let i = built
+            .devices
+            .iter()
+            .position(|d| d.name.starts_with("Lindenweg 10") && matches!(d.kind, DeviceKind::Pv(_)))
+            .expect("an array");
+        let p = world
+            .query::<(&DeviceIndex, &DevicePower)>()
+            .iter(world)
+            .find(|(d, _)| d.0 == i)
+            .map(|(_, p)| p.p_kw)
+            .expect("its power");
+        let clock = world.resource::<SimClock>();
+        let ran = clock.now() - chrono::Duration::seconds(i64::from(clock.step_s));
+        let env = world.resource::<CurrentEnvironment>().0;
+        let fresh =
+            microgrid::sim::snapshot::device_power(&built.devices[i], &built.scenario, &env, ran);
+        (p, fresh.re)
+    };
+    act(&mut app, Action::StepOnce);
+    let (south, expected) = pv_of(&mut app);
+    assert!(
+        south < -1.0 && south == expected,
+        "{south} kW, {expected} kW"
+    );
+    act(
+        &mut app,
+        Action::Edit(Edit::SetPv {
+            house: "Lindenweg 10".into(),
+            kwp: None,
+            tilt_deg: Some(90.0),
+            azimuth_deg: Some(0.0),
+        }),
+    );
+    act(&mut app, Action::StepOnce);
+    let (north, expected) = pv_of(&mut app);
+    assert_eq!(north, expected, "a north wall at noon");
+    assert!(
+        north > 0.5 * south,
+        "{north} kW against {south} kW facing south"
+    );
+}
+
+#[test]
 fn a_preview_predicts_the_flow_and_changes_nothing() {
     use microgrid::app::control::editing::EditPreview;
     let mut app = window_app("scenes/default.scenario.ron");
