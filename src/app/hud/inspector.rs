@@ -62,8 +62,14 @@ pub(super) fn inspector(
                                     line_phase_rows(&mut row, live.network.phases.as_ref(), l);
                                 }
                                 Pick::Bus(b) => {
-                                    bus_rows(&mut row, flow, b);
-                                    bus_phase_rows(&mut row, live.network.phases.as_ref(), b);
+                                    let vn_kv = nominal_kv(built, b);
+                                    bus_rows(&mut row, flow, b, vn_kv);
+                                    bus_phase_rows(
+                                        &mut row,
+                                        live.network.phases.as_ref(),
+                                        b,
+                                        vn_kv,
+                                    );
                                 }
                                 Pick::Transformer => transformer_rows(&mut row, live, built, flow),
                             }
@@ -245,13 +251,21 @@ fn house_total_rows(
     }
     let bus = built.household(h).map(|d| d.bus);
     if let (Some(bus), Some(flow)) = (bus, flow) {
-        row(tr("inspector.voltage"), voltage(flow.vm_pu[bus], 3, 0));
+        row(
+            tr("inspector.voltage"),
+            voltage(flow.vm_pu[bus], nominal_kv(built, bus), 3, 0),
+        );
     }
     if let (Some(bus), Some(house)) = (bus, built.scenario.houses.get(h))
         && live.network.phases.is_some()
     {
         row(tr("inspector.connection"), phase_name(house.phase));
-        bus_phase_rows(row, live.network.phases.as_ref(), bus);
+        bus_phase_rows(
+            row,
+            live.network.phases.as_ref(),
+            bus,
+            nominal_kv(built, bus),
+        );
     }
     let served = house_served(h, live.grid.mode, live.grid.stages_shed);
     row(
@@ -358,9 +372,10 @@ fn bus_rows(
     row: &mut impl FnMut(&str, String),
     flow: Option<&crate::network::PowerFlow>,
     b: usize,
+    vn_kv: f64,
 ) {
     if let Some(flow) = flow {
-        row(tr("inspector.voltage"), voltage(flow.vm_pu[b], 4, 1));
+        row(tr("inspector.voltage"), voltage(flow.vm_pu[b], vn_kv, 4, 1));
         row(
             tr("inspector.angle"),
             tr!("inspector.degrees", deg = num(flow.va_degree()[b], 3)),
@@ -439,14 +454,16 @@ fn bus_phase_rows(
     row: &mut impl FnMut(&str, String),
     phases: Option<&crate::network::unbalanced::UnbalancedFlow>,
     b: usize,
+    vn_kv: f64,
 ) {
     let Some(ph) = phases.filter(|p| b < p.v_abc.len()) else {
         return;
     };
     // 400 V between phases is 231 V from each phase to the neutral.
+    let phase_v = vn_kv * 1000.0 / 3f64.sqrt();
     row(
         tr("inspector.phase_voltages"),
-        per_phase(ph.vm_pu(b).map(|v| v * 400.0 / 3f64.sqrt()), 0, Unit::Volt),
+        per_phase(ph.vm_pu(b).map(|v| v * phase_v), 0, Unit::Volt),
     );
     row(
         tr("inspector.unbalance"),
@@ -487,13 +504,19 @@ fn yes_no(yes: bool) -> String {
     }
 }
 
-/// A bus voltage in per unit and in volts (line to line, 400 V nominal).
-fn voltage(vm_pu: f64, pu_decimals: usize, volt_decimals: usize) -> String {
+/// A bus voltage in per unit and in volts (line to line, of its nominal
+/// `vn_kv`: 400 V on the street, 10 or 20 kV above the transformer).
+fn voltage(vm_pu: f64, vn_kv: f64, pu_decimals: usize, volt_decimals: usize) -> String {
     format!(
         "{} ({})",
         qty(vm_pu, pu_decimals, Unit::Pu),
-        qty(vm_pu * 400.0, volt_decimals, Unit::Volt)
+        qty(vm_pu * vn_kv * 1000.0, volt_decimals, Unit::Volt)
     )
+}
+
+/// Bus `b`'s nominal voltage between phases, kV (0.4 where unknown).
+fn nominal_kv(built: &crate::scenario::Built, b: usize) -> f64 {
+    built.network.buses.get(b).map_or(0.4, |bus| bus.vn_kv)
 }
 
 /// A card beside the pointer for the part it rests on: its name and why
@@ -548,4 +571,24 @@ fn card(ctx: &egui::Context, hovered: super::picking::Hovered, body: impl FnOnce
                 body(ui);
             });
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_voltage_in_volts_is_of_its_own_bus() {
+        // The street at 400 V; above the transformer 10 kV, not 400 V.
+        assert!(
+            voltage(1.0, 0.4, 3, 0).contains("400 V"),
+            "{}",
+            voltage(1.0, 0.4, 3, 0)
+        );
+        let hv = voltage(1.02, 10.0, 3, 0);
+        assert!(
+            hv.contains("10200") || hv.contains("10,200") || hv.contains("10 200"),
+            "{hv}"
+        );
+    }
 }

@@ -113,6 +113,13 @@ impl Fused {
     }
 }
 
+/// The collapse threshold squared (a threshold at or under zero, the
+/// check off, stays off: squaring would turn -0.3 into 0.09).
+fn collapse_sqr(options: &SolverOptions) -> f64 {
+    let vm = options.collapse_vm_pu.max(0.0);
+    vm * vm
+}
+
 impl UnbalancedModel {
     /// Solves for the given consumption per bus and phase (MW + j Mvar per
     /// phase, consumer frame: loads positive, generation negative), each
@@ -152,7 +159,7 @@ impl UnbalancedModel {
             .map(|q| vec![Complex64::ZERO; q.links.len()]);
         let meshed = self.sequences.iter().any(|q| !q.links.is_empty());
         let mut v_bus = vec![Complex64::ZERO; if meshed { n } else { 0 }];
-        let collapse_sqr = options.collapse_vm_pu * options.collapse_vm_pu;
+        let collapse_sqr = collapse_sqr(options);
         let mut iterations = 0;
         let mut last_change = f64::INFINITY;
         loop {
@@ -344,7 +351,7 @@ impl UnbalancedModel {
             }
         }
         let (k, vm_sqr) = weakest;
-        if vm_sqr.is_nan() || vm_sqr < options.collapse_vm_pu * options.collapse_vm_pu {
+        if vm_sqr.is_nan() || vm_sqr < collapse_sqr(options) {
             return Err(PowerFlowError::VoltageCollapse {
                 iterations,
                 bus: self.order[k],
