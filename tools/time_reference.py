@@ -59,13 +59,18 @@ def mean_time(f, at_least_s):
     return (time.perf_counter() - t0) / n
 
 
-print(f"{'case':44} {'buses':>6} {'loops':>5} {'ours_us':>9} {'lightsim_us':>12} {'runpp_us':>10} {'x lightsim':>10} {'x runpp':>8}")
-for scenario in CASES:
+def ours_of(scenario, solves):
+    """`microgrid powerflow --json` of `scenario`, and `microgrid bench`'s row of it."""
     case = json.loads(subprocess.run([MG, "powerflow", scenario, "--json"], cwd=ROOT, check=True,
                                      capture_output=True, text=True).stdout)
-    bench = subprocess.run([MG, "bench", scenario, "--solves", "500"], cwd=ROOT, check=True,
+    bench = subprocess.run([MG, "bench", scenario, "--solves", str(solves)], cwd=ROOT, check=True,
                            capture_output=True, text=True).stdout.splitlines()
-    row = bench[1].split()
+    return case, bench[1].split()
+
+
+print(f"{'case':44} {'buses':>6} {'loops':>5} {'ours_us':>9} {'lightsim_us':>12} {'runpp_us':>10} {'x lightsim':>10} {'x runpp':>8}")
+for scenario in CASES:
+    case, row = ours_of(scenario, 500)
     buses, loops, ours = int(row[1]), int(row[2]), float(row[3])
     net = net_from_case(case)
     pp.runpp(net, **RUNPP)
@@ -100,12 +105,8 @@ with tempfile.TemporaryDirectory() as folder:
     for scenario in ["scenes/default-unbalanced.scenario.ron",
                      "scenes/kerber-dorfnetz-unbalanced.scenario.ron",
                      per_phase_town(folder)]:
-        case = json.loads(subprocess.run([MG, "powerflow", scenario, "--json"], cwd=ROOT, check=True,
-                                         capture_output=True, text=True).stdout)
-        bench = subprocess.run([MG, "bench", scenario, "--solves", "200"], cwd=ROOT, check=True,
-                               capture_output=True, text=True).stdout.splitlines()
-        row = bench[1].split()
-        buses, ours, ours_3ph = int(row[1]), float(row[3]), float(row[5])
+        case, row = ours_of(scenario, 200)
+        buses, balanced, per_phase = int(row[1]), float(row[3]), float(row[5])
         net = ref3.net_from_case(case)
         ref3.place(net, case, "as-is")
         pp.runpp(net, **RUNPP)
@@ -115,5 +116,5 @@ with tempfile.TemporaryDirectory() as folder:
             raise SystemExit(f"{scenario}: runpp_3ph did not converge")
         three = mean_time(lambda: runpp_3ph(net), 2.0) * 1e6
         name = Path(scenario).name if scenario.startswith("/") else scenario
-        print(f"{name:44} {buses:>6} {ours:>9.1f} {ours_3ph:>12.1f} {ours_3ph / ours:>5.2f} "
-              f"{runpp:>10.0f} {three:>13.0f} {three / runpp:>5.2f} {three / ours_3ph:>11.0f}")
+        print(f"{name:44} {buses:>6} {balanced:>9.1f} {per_phase:>12.1f} {per_phase / balanced:>5.2f} "
+              f"{runpp:>10.0f} {three:>13.0f} {three / runpp:>5.2f} {three / per_phase:>11.0f}")

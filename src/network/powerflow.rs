@@ -49,6 +49,24 @@ pub struct SolverOptions {
     pub collapse_vm_pu: f64,
 }
 
+impl SolverOptions {
+    /// Whether a sweep whose largest change was `change` (the one before:
+    /// `last`) has settled: the change itself within the tolerance, or, on
+    /// a radial network, what is left to go. A radial sweep contracts, each
+    /// change about `ratio` times the last, so what is left is about
+    /// change * ratio / (1 - ratio): one sweep sooner than waiting for the
+    /// change itself. A meshed network's loop compensation converges less
+    /// evenly, so it waits for the change.
+    pub fn settled(&self, change: f64, last: f64, radial: bool) -> bool {
+        let ratio = change / last;
+        change < self.tolerance_pu
+            || (radial
+                && last.is_finite()
+                && ratio < 0.5
+                && change * ratio / (1.0 - ratio) < self.tolerance_pu)
+    }
+}
+
 impl Default for SolverOptions {
     fn default() -> Self {
         Self {
@@ -671,19 +689,8 @@ impl PowerFlowModel {
                 self.scatter(&v, &mut v_bus);
                 max_change = max_change.max(self.compensate(&v_bus, &mut link_current));
             }
-            // A radial sweep contracts: each change is about `ratio` times
-            // the last, so what is left to go is about change * ratio / (1 -
-            // ratio). Stop when that is within the tolerance (one sweep
-            // sooner than waiting for the change itself to get there). The
-            // loops' compensation converges less evenly, so a meshed
-            // network waits for the change itself.
-            let ratio = max_change / last_change;
-            if max_change < options.tolerance_pu
-                || (self.links.is_empty()
-                    && last_change.is_finite()
-                    && ratio < 0.5
-                    && max_change * ratio / (1.0 - ratio) < options.tolerance_pu)
-            {
+            // Settled, or (radial) what is left to go is within the tolerance.
+            if options.settled(max_change, last_change, self.links.is_empty()) {
                 break;
             }
             last_change = max_change;
@@ -845,7 +852,7 @@ impl PowerFlowModel {
 /// |z| for values near 1 pu: the square root of |z|^2, where `norm` calls
 /// `hypot` (guarded against overflow that per-unit values never reach, and
 /// several times slower).
-fn magnitude(z: Complex64) -> f64 {
+pub(crate) fn magnitude(z: Complex64) -> f64 {
     z.norm_sqr().sqrt()
 }
 

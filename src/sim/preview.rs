@@ -11,7 +11,7 @@ use bevy::prelude::*;
 use num_complex::Complex64;
 
 use super::devices::{CurrentEnvironment, DeviceIndex, DevicePower};
-use super::snapshot::{bus_consumption_mva, bus_phase_consumption_mva, device_power};
+use super::snapshot::{bus_consumption_mva, bus_phase_consumption_mva, device_power, start_power};
 use super::{Neighbourhood, SimClock};
 use crate::network::unbalanced::UnbalancedModel;
 use crate::network::{PowerFlowModel, SolverOptions};
@@ -165,13 +165,10 @@ pub fn preview(world: &mut World, edit: &Edit) -> Result<Preview, String> {
     // A house, PV or turbine added while paused has not had a step yet
     // (its power reads exactly zero): take it as it would start.
     for (i, d) in running.devices.iter().enumerate() {
-        let unstepped = present[i] == Complex64::ZERO
-            && matches!(
-                d.kind,
-                DeviceKind::Household { .. } | DeviceKind::Pv(_) | DeviceKind::Wind { .. }
-            );
-        if unstepped {
-            present[i] = device_power(d, &running.scenario, &env, now);
+        if present[i] == Complex64::ZERO
+            && let Some(start) = start_power(d, &running.scenario, &env, now)
+        {
+            present[i] = start;
         }
     }
     let mut by_identity: HashMap<(u8, &str), Vec<usize>> = HashMap::new();

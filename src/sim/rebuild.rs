@@ -15,10 +15,10 @@ use super::grid_mode::{IslandGridModel, IslandUnits};
 use super::market::Market;
 use super::metrics::{EnergyTotals, HousePowers};
 use super::network::{GridModel, NetworkState};
-use super::snapshot::device_power;
+use super::snapshot::start_power;
 use super::{Neighbourhood, SimClock, SimSettings};
 use crate::network::PowerFlowModel;
-use crate::scenario::{Built, DeviceKind};
+use crate::scenario::Built;
 
 /// Per-house values of `old` rearranged for `new`'s houses, by name (a new
 /// house starts at the default).
@@ -164,11 +164,7 @@ pub(super) fn rebuild_within_step(world: &mut World, built: Built) -> Rebuilt {
     for &i in &fresh {
         let device = &built.devices[i];
         let entity = spawn_device(world, i, device, seed, now);
-        if matches!(
-            device.kind,
-            DeviceKind::Household { .. } | DeviceKind::Pv(_) | DeviceKind::Wind { .. }
-        ) {
-            let kva = device_power(device, &built.scenario, &env, now);
+        if let Some(kva) = start_power(device, &built.scenario, &env, now) {
             world.entity_mut(entity).insert(DevicePower {
                 p_kw: kva.re,
                 q_kvar: kva.im,

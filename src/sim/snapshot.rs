@@ -102,6 +102,23 @@ pub fn device_power(
     device_power_under(device, scenario, env, &env.sun_facing(), time)
 }
 
+/// What a household, PV array or turbine gives from the moment it is
+/// placed, before its first step (`None` for a battery or a car, which
+/// start idle): an edit's preview and a paused window's rebuild both
+/// take a new device as this.
+pub fn start_power(
+    device: &Device,
+    scenario: &Scenario,
+    env: &Environment,
+    time: NaiveDateTime,
+) -> Option<Complex64> {
+    matches!(
+        device.kind,
+        DeviceKind::Household { .. } | DeviceKind::Pv(_) | DeviceKind::Wind { .. }
+    )
+    .then(|| device_power(device, scenario, env, time))
+}
+
 /// [`device_power`] with the sun's direction worked out once for many devices.
 pub fn device_power_under(
     device: &Device,

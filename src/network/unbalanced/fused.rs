@@ -272,15 +272,7 @@ impl UnbalancedModel {
                 .into_iter()
                 .find(|(_, vm_sqr)| vm_sqr.is_nan() || *vm_sqr < collapse_sqr);
             if let Some((k, vm_sqr)) = sagging {
-                return Err(PowerFlowError::VoltageCollapse {
-                    iterations,
-                    bus: self.order[k],
-                    vm_pu: if vm_sqr.is_finite() {
-                        vm_sqr.sqrt()
-                    } else {
-                        0.0
-                    },
-                });
+                return Err(self.collapse(iterations, k, vm_sqr));
             }
             if !max_change.is_finite() {
                 return Err(PowerFlowError::VoltageCollapse {
@@ -289,18 +281,8 @@ impl UnbalancedModel {
                     vm_pu: 0.0,
                 });
             }
-            // A radial ladder contracts: each change is about `ratio` times
-            // the last, so what is left to go is about change * ratio / (1 -
-            // ratio); stop when that is within the tolerance, as the
-            // balanced solver does. The loops' compensation converges less
-            // evenly, so a meshed network waits for the change itself.
-            let ratio = max_change / last_change;
-            if max_change < options.tolerance_pu
-                || (!meshed
-                    && last_change.is_finite()
-                    && ratio < 0.5
-                    && max_change * ratio / (1.0 - ratio) < options.tolerance_pu)
-            {
+            // The balanced solver's stop (a radial ladder contracts too).
+            if options.settled(max_change, last_change, !meshed) {
                 break;
             }
             last_change = max_change;
@@ -352,15 +334,7 @@ impl UnbalancedModel {
         }
         let (k, vm_sqr) = weakest;
         if vm_sqr.is_nan() || vm_sqr < collapse_sqr(options) {
-            return Err(PowerFlowError::VoltageCollapse {
-                iterations,
-                bus: self.order[k],
-                vm_pu: if vm_sqr.is_finite() {
-                    vm_sqr.sqrt()
-                } else {
-                    0.0
-                },
-            });
+            return Err(self.collapse(iterations, k, vm_sqr));
         }
         Ok(())
     }
@@ -387,6 +361,20 @@ impl UnbalancedModel {
                 })
             })
             .collect()
+    }
+
+    /// A voltage collapse at position `k`, whose phase or sequence sank to
+    /// `vm_sqr` (squared; not a number: 0 pu).
+    fn collapse(&self, iterations: usize, k: usize, vm_sqr: f64) -> PowerFlowError {
+        PowerFlowError::VoltageCollapse {
+            iterations,
+            bus: self.order[k],
+            vm_pu: if vm_sqr.is_finite() {
+                vm_sqr.sqrt()
+            } else {
+                0.0
+            },
+        }
     }
 
     /// The voltage at position `k` where sequence `s` starts a tree: the

@@ -27,7 +27,9 @@ use std::f64::consts::PI;
 
 use num_complex::Complex64;
 
-use super::powerflow::{BranchFlow, Link, PowerFlow, loop_impedance_inverse, transformer_pi_pu};
+use super::powerflow::{
+    BranchFlow, Link, PowerFlow, loop_impedance_inverse, magnitude, transformer_pi_pu,
+};
 use super::{
     BASE_MVA, Bus, ExtGrid, Line, NOMINAL_FREQUENCY_HZ, Network, Transformer, TransformerType,
     VectorGroup,
@@ -36,14 +38,6 @@ use super::{
 /// The voltage factor pandapower applies to the grid's short-circuit
 /// impedance (`c` = 1.1 in `_add_ext_grid_sc_impedance`).
 const GRID_VOLTAGE_FACTOR: f64 = 1.1;
-
-/// |x| by the square root of its squared magnitude: a few times faster
-/// than `norm`'s overflow-safe `hypot`, which a result's many currents and
-/// the final check of every phase spent a fifth of a solve in; per-unit
-/// values are far from where `hypot` matters.
-fn magnitude(x: Complex64) -> f64 {
-    x.norm_sqr().sqrt()
-}
 
 /// sqrt(3) / 2, the imaginary part of `a`.
 const HALF_SQRT3: f64 = 0.866_025_403_784_438_6;
