@@ -71,7 +71,7 @@ def batteries(houses, kwh, kw):
 write("02-keep-the-lights-on", "sonnenweg-solar.scenario.ron",
       "three 8 kWh, 5 kW batteries.", batteries([2, 5, 7], 8.0, 5.0))
 write("03-hold-the-frequency", "sonnenweg-one-battery.scenario.ron",
-      "three more batteries of 8 kWh, 5 kW.", batteries([2, 6, 8], 8.0, 5.0))
+      "three more batteries of 8 kWh, 5 kW.", batteries([2, 5, 7], 8.0, 5.0))
 write("04-smooth-reconnection", "sonnenweg-one-battery.scenario.ron",
       "three more batteries of 10 kWh, 5 kW.", batteries([2, 5, 7], 10.0, 5.0))
 
@@ -106,7 +106,8 @@ def winter(t):
 
 
 write("08-grey-winter-week", "sonnenweg-winter.scenario.ron",
-      "eight 15 kWh, 5 kW batteries, kept 90 % full for outages by the price-aware strategy.",
+      "eight 15 kWh, 5 kW batteries, filled at the night rate and kept 90 % full\n"
+      "// for outages by the price-aware strategy.",
       winter)
 
 

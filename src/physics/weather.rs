@@ -178,11 +178,11 @@ impl Ar1Step {
     }
 }
 
-/// A standard normal draw (Box-Muller).
+/// A standard normal draw (Marsaglia and Tsang's ziggurat, `rand_distr`:
+/// nearly always one 64-bit draw, a multiplication and a comparison;
+/// Box-Muller's logarithm and cosine were 14 % of a simulated year).
 pub fn standard_normal(rng: &mut StdRng) -> f64 {
-    let u1: f64 = 1.0 - rng.random::<f64>(); // (0, 1]
-    let u2: f64 = rng.random();
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    rng.sample(rand_distr::StandardNormal)
 }
 
 /// Standard normal CDF (Abramowitz & Stegun 7.1.26, error below 1.5e-7).
@@ -223,6 +223,22 @@ pub fn cloudy_ghi_w_m2(clear_ghi_w_m2: f64, oktas: f64) -> f64 {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn the_normal_draw_is_standard_normal() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let n = 400_000;
+        let x: Vec<f64> = (0..n).map(|_| standard_normal(&mut rng)).collect();
+        let mean = x.iter().sum::<f64>() / n as f64;
+        let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+        // Standard errors: 0.0016 for the mean, 0.0022 for the variance.
+        assert!(mean.abs() < 0.01 && (var - 1.0).abs() < 0.01, "{mean} {var}");
+        // The tails, where a ziggurat's edge cases live: P(|x| > 2) = 4.55 %,
+        // P(|x| > 3) = 0.270 % (within 6 and 5 standard errors).
+        let share = |k: f64| x.iter().filter(|v| v.abs() > k).count() as f64 / n as f64;
+        assert!((share(2.0) - 0.0455).abs() < 0.002, "{}", share(2.0));
+        assert!((share(3.0) - 0.0027).abs() < 0.0004, "{}", share(3.0));
+    }
 
     #[test]
     fn weibull_mapping_keeps_the_mean() {
