@@ -232,7 +232,10 @@ mod tests {
         let mean = x.iter().sum::<f64>() / n as f64;
         let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
         // Standard errors: 0.0016 for the mean, 0.0022 for the variance.
-        assert!(mean.abs() < 0.01 && (var - 1.0).abs() < 0.01, "{mean} {var}");
+        assert!(
+            mean.abs() < 0.01 && (var - 1.0).abs() < 0.01,
+            "{mean} {var}"
+        );
         // The tails, where a ziggurat's edge cases live: P(|x| > 2) = 4.55 %,
         // P(|x| > 3) = 0.270 % (within 6 and 5 standard errors).
         let share = |k: f64| x.iter().filter(|v| v.abs() > k).count() as f64 / n as f64;

@@ -486,7 +486,9 @@ fn closings_measured(
     o: &microgrid::run::RunOptions,
 ) -> (Vec<f64>, usize) {
     let step = chrono::Duration::seconds(i64::from(o.step_s));
-    let mut island: Vec<(chrono::NaiveDateTime, f64, f64, f64)> = Vec::new();
+    // Each island step's end: time, frequency, angle, voltage, and its
+    // lowest and highest frequency on the way.
+    let mut island: Vec<(chrono::NaiveDateTime, f64, f64, f64, (f64, f64))> = Vec::new();
     let summary = simulate(b, o, |world: &World| {
         let grid = world.resource::<GridState>();
         let r = world.resource::<StepRecord>();
@@ -495,7 +497,8 @@ fn closings_measured(
             .solved()
             .and_then(|f| f.vm_pu.first().copied());
         if let (GridMode::Islanded, Some(t), Some(v)) = (grid.mode, r.time, v_pcc) {
-            island.push((t, grid.frequency.f_hz, grid.frequency.phase_deg, v));
+            let range = (grid.f_min_hz, grid.f_max_hz);
+            island.push((t, grid.frequency.f_hz, grid.frequency.phase_deg, v, range));
         }
     })
     .expect("runs");
@@ -509,7 +512,7 @@ fn closings_measured(
             continue;
         };
         // What the island was at the end of the step before the close.
-        let &(t, f_hz, angle, v_pu) = island
+        let &(t, f_hz, angle, v_pu, _) = island
             .iter()
             .rev()
             .find(|(t, ..)| *t < e.time)
@@ -545,20 +548,23 @@ fn closings_measured(
         e.kind == EventKind::ResyncAttempt && e.detail.starts_with("phases did not meet")
     }) {
         let at = |when| island.iter().find(|(t, ..)| *t == when);
-        let (Some(&(_, f0, a0, _)), Some(&(_, f1, a1, _))) = (at(e.time - step), at(e.time)) else {
+        let (Some(&(_, f0, a0, ..)), Some(&(_, _, a1, _, (f_min, f_max)))) =
+            (at(e.time - step), at(e.time))
+        else {
             continue;
         };
         let wrap = |deg: f64| (deg + 180.0).rem_euclid(360.0) - 180.0;
         let s = o.step_s as f64;
-        // The island's own part lies between its deviations at the two
-        // ends held over the step (its frequency moves one way within a
-        // step), and 2 degrees for the sub-steps; counting the deviation
-        // twice lands a whole step's deviation outside.
+        // The island's own part of the turn lies between its lowest and
+        // highest deviation during the step held over the whole step;
+        // counting the deviation twice lands a whole step's deviation
+        // outside. (Within half a turn: 2 s steps turn at most 144 degrees.)
         let own = wrap(a1 - a0 - 360.0 * SYNC_SLIP_HZ.copysign(f0 - 50.0) * s);
-        let (lo, hi) = (f0.min(f1) - 50.0, f0.max(f1) - 50.0);
+        let (f_min, f_max) = (f_min.min(f0), f_max.max(f0));
+        let (lo, hi) = (360.0 * (f_min - 50.0) * s, 360.0 * (f_max - 50.0) * s);
         assert!(
-            own > 360.0 * lo * s - 2.0 && own < 360.0 * hi * s + 2.0,
-            "{e:?}: from {a0} deg at {f0} Hz to {a1} deg at {f1} Hz, turned {own} deg of its own"
+            own > lo - 0.5 && own < hi + 0.5,
+            "{e:?}: from {a0} deg to {a1} deg, {f_min} to {f_max} Hz, turned {own} deg of its own"
         );
         missed += 1;
     }
