@@ -84,7 +84,7 @@ def buy_cheap(t):
 write("05-buy-cheap-island-dear", "sonnenweg-solar.scenario.ron",
       "three 10 kWh batteries, and the street islands on purpose during the spike.", buy_cheap)
 write("06-share-fairly", "sonnenweg-solar.scenario.ron",
-      "two 10 kWh batteries and 3 kWp more solar.", lambda t: batteries([3, 7], 10.0, 5.0)(t))
+      "two 10 kWh batteries.", lambda t: batteries([3, 7], 10.0, 5.0)(t))
 
 
 def stronger_path(t):

@@ -17,9 +17,9 @@ use crate::network::powerflow::{PowerFlowError, SolverOptions, compensate_links}
 #[derive(Debug, Clone, Default)]
 pub(super) struct Fused {
     /// Each bus's position (`usize::MAX` where the tree does not reach).
-    position: Vec<usize>,
+    pub(super) position: Vec<usize>,
     /// The parent's position (the root's own at the root).
-    parent: Vec<usize>,
+    pub(super) parent: Vec<usize>,
     /// Per sequence, whether the branch to the parent carries it (else a
     /// tree of that sequence starts here: the root, and a Dyn
     /// transformer's low-voltage side in the zero sequence).
@@ -37,7 +37,7 @@ pub(super) struct Fused {
     /// shift between its ends (the transformer) turns what crosses it.
     shift: Vec<[Complex64; 2]>,
     /// The turn from the parent's frame into this bus's, where there is one.
-    turn: Vec<Option<[Complex64; 2]>>,
+    pub(super) turn: Vec<Option<[Complex64; 2]>>,
 }
 
 impl Fused {
@@ -93,24 +93,9 @@ impl Fused {
     }
 }
 
-impl Fused {
-    /// Position-ordered values in each bus's own frame as bus-indexed
-    /// vectors in the root's frame, one a sequence (zero where the tree
-    /// does not reach), as [`UnbalancedModel::results`] reads them.
-    fn by_bus(&self, order: &[usize], n: usize, x: &[[Complex64; 3]]) -> [Vec<Complex64>; 3] {
-        let mut out = [
-            vec![Complex64::ZERO; n],
-            vec![Complex64::ZERO; n],
-            vec![Complex64::ZERO; n],
-        ];
-        for (k, &bus) in order.iter().enumerate() {
-            let [sh1, sh2] = self.shift[k];
-            out[0][bus] = x[k][0];
-            out[1][bus] = x[k][1] * sh1.conj();
-            out[2][bus] = x[k][2] * sh2.conj();
-        }
-        out
-    }
+/// Each position's phase voltages from its sequence voltages (own frame).
+fn phases(v: &[[Complex64; 3]]) -> Vec<[Complex64; 3]> {
+    v.iter().map(|x| sequence_to_phase(*x)).collect()
 }
 
 /// The collapse threshold squared (a threshold at or under zero, the
@@ -290,7 +275,7 @@ impl UnbalancedModel {
                 // Given up: a phase that sank under the threshold is a
                 // collapse at its bus (the watch above sees only the
                 // positive sequence, which one phase alone hardly moves).
-                self.collapsed_phase(&v, iterations, options)?;
+                self.collapsed_phase(&phases(&v), iterations, options)?;
                 return Err(PowerFlowError::NotConverged {
                     iterations,
                     last_change_pu: max_change,
@@ -298,17 +283,11 @@ impl UnbalancedModel {
             }
         }
         // Settled: no phase may be below the collapse threshold either.
-        self.collapsed_phase(&v, iterations, options)?;
+        let v_abc = phases(&v);
+        self.collapsed_phase(&v_abc, iterations, options)?;
         // The last sweep's currents are the series currents of its voltages.
-        let current = f.by_bus(&self.order, n, &self.series_currents(&v, &j));
-        let v = f.by_bus(&self.order, n, &v);
-        // A link's current in its ends' frame (a cable never shifts).
-        for (s, q) in self.sequences.iter().enumerate().skip(1) {
-            for (l, c) in q.links.iter().zip(link_current[s].iter_mut()) {
-                *c *= q.shift[l.a].conj();
-            }
-        }
-        Ok(self.results(&v, &current, &link_current, iterations))
+        let series = self.series_currents(&v, &j);
+        Ok(self.results(&v_abc, &v, &series, &link_current, iterations))
     }
 
     /// A collapse at the bus with the lowest phase voltage if that is under
@@ -316,13 +295,13 @@ impl UnbalancedModel {
     /// NaN); `Ok` otherwise. Squared magnitudes, in each bus's own frame.
     fn collapsed_phase(
         &self,
-        v: &[[Complex64; 3]],
+        v_abc: &[[Complex64; 3]],
         iterations: usize,
         options: &SolverOptions,
     ) -> Result<(), PowerFlowError> {
         let mut weakest = (0, f64::INFINITY);
-        for (k, v012) in v.iter().enumerate() {
-            for x in sequence_to_phase(*v012) {
+        for (k, phases) in v_abc.iter().enumerate() {
+            for x in phases {
                 let vm_sqr = x.norm_sqr();
                 if vm_sqr.is_nan() || vm_sqr < weakest.1 {
                     weakest = (k, vm_sqr);
