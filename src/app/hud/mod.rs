@@ -419,11 +419,16 @@ fn draw_ui(
     } else {
         *shared.hovered
     };
+    // In build mode the unbalance key goes into the toolbox.
+    let toolbox_shown = was_building && tool.is_some();
     view_overlays(
         ctx,
         &live,
         stage,
-        (panels.key.0, shared.unbalance.0),
+        (
+            panels.key.0 && !shared.unbalance.0,
+            shared.unbalance.0 && !toolbox_shown,
+        ),
         (&mut selected, hovered),
         (&shared.explained, shared.sign.0, &shared.badges.0),
     );
@@ -445,6 +450,10 @@ fn draw_ui(
             tool.as_deref_mut(),
             marks.as_deref(),
             view_rect,
+            shared
+                .unbalance
+                .0
+                .then_some(live.hood.0.scenario.phases == crate::scenario::PhaseModel::Unbalanced),
         );
     }
     dialog_windows(
@@ -598,6 +607,7 @@ fn build_mode_panels(
     tool: Option<&mut crate::app::modes::build::BuildTool>,
     marks: Option<&crate::app::modes::build::BuildMarks>,
     view_rect: egui::Rect,
+    unbalance_key: Option<bool>,
 ) {
     let stage = Stage {
         view: view_rect,
@@ -613,7 +623,15 @@ fn build_mode_panels(
         actions,
     );
     if let Some(tool) = tool {
-        toolbox::toolbox(ctx, live, &mut panels.build, tool, marks, stage);
+        toolbox::toolbox(
+            ctx,
+            live,
+            &mut panels.build,
+            tool,
+            marks,
+            stage,
+            unbalance_key,
+        );
         toolbox::ghost_label(ctx, live, tool);
     }
     if let Some(marks) = marks {

@@ -60,6 +60,36 @@ pub(super) fn unbalance_legend(ctx: &egui::Context, stage: Stage, per_phase: boo
     );
 }
 
+/// The unbalance key in a row (two where the view is narrow), for the
+/// top of build mode's toolbox: in build mode the corner key would lie
+/// under the build panel or the toolbox at every window size.
+pub(super) fn unbalance_key_row(ui: &mut egui::Ui, per_phase: bool) {
+    if !per_phase {
+        ui.label(tr("legend.balanced_scenario"));
+        return;
+    }
+    let unbalance = |ui: &mut egui::Ui| {
+        ui.strong(tr("legend.unbalance_short"));
+        stop_swatches(ui, &UNBALANCE_STOPS, |v| qty(v, 1, Unit::Percent));
+    };
+    let neutral = |ui: &mut egui::Ui| {
+        ui.strong(tr("legend.neutral_short"));
+        stop_swatches(ui, &palette::NEUTRAL_STOPS, |v| qty(v, 0, Unit::Percent));
+    };
+    // Both ramps whole in one row where it fits (about 1,200 points),
+    // else a row each: a swatch never parts from its value.
+    if ui.available_width() >= 1210.0 {
+        ui.horizontal(|ui| {
+            unbalance(ui);
+            ui.add_space(12.0);
+            neutral(ui);
+        });
+    } else {
+        ui.horizontal_wrapped(unbalance);
+        ui.horizontal_wrapped(neutral);
+    }
+}
+
 pub(super) fn ramp_legend(
     ui: &mut egui::Ui,
     title: &str,
@@ -67,13 +97,16 @@ pub(super) fn ramp_legend(
     label: impl Fn(f64) -> String,
 ) {
     ui.strong(title);
-    ui.horizontal_wrapped(|ui| {
-        for &(value, colour) in stops {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(22.0, 18.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 2.0, c32(colour));
-            ui.label(label(value));
-        }
-    });
+    ui.horizontal_wrapped(|ui| stop_swatches(ui, stops, label));
+}
+
+/// A ramp's stops: a swatch and its value each.
+fn stop_swatches(ui: &mut egui::Ui, stops: &[(f64, Rgb8)], label: impl Fn(f64) -> String) {
+    for &(value, colour) in stops {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(22.0, 18.0), egui::Sense::hover());
+        ui.painter().rect_filled(rect, 2.0, c32(colour));
+        ui.label(label(value));
+    }
 }
 
 pub(super) fn alerts_banner(ctx: &egui::Context, live: &Live, stage: Stage) {

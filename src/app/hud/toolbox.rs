@@ -95,6 +95,7 @@ pub(super) fn toolbox(
     tool: &mut BuildTool,
     marks: Option<&BuildMarks>,
     stage: Stage,
+    unbalance_key: Option<bool>,
 ) {
     let (align, offset) = stage.anchor(egui::Align2::CENTER_BOTTOM, 10.0);
     let view_width = stage.width();
@@ -107,6 +108,11 @@ pub(super) fn toolbox(
         .show(ctx, |ui| {
             // Wraps to two rows where the view is narrow (a large UI size).
             ui.set_max_width((view_width - 40.0).max(300.0));
+            // The unbalance view's key (V), here where build mode leaves it room.
+            if let Some(per_phase) = unbalance_key {
+                super::overlays::unbalance_key_row(ui, per_phase);
+                ui.separator();
+            }
             let hovered = tool_buttons(ui, fields, tool);
             if let Some(t) = hovered {
                 ui.horizontal_wrapped(|ui| {
