@@ -76,9 +76,12 @@ pub(super) fn unbalance_key_row(ui: &mut egui::Ui, per_phase: bool) {
         ui.strong(tr("legend.neutral_short"));
         stop_swatches(ui, &palette::NEUTRAL_STOPS, |v| qty(v, 0, Unit::Percent));
     };
-    // Both ramps whole in one row where it fits (about 1,200 points),
-    // else a row each: a swatch never parts from its value.
-    if ui.available_width() >= 1210.0 {
+    // Both ramps whole in one row where it fits (measured: the German
+    // titles are longer), else a row a ramp.
+    let one_row = ramp_width(ui, tr("legend.unbalance_short"), &UNBALANCE_STOPS, 1)
+        + 12.0
+        + ramp_width(ui, tr("legend.neutral_short"), &palette::NEUTRAL_STOPS, 0);
+    if ui.available_width() >= one_row {
         ui.horizontal(|ui| {
             unbalance(ui);
             ui.add_space(12.0);
@@ -88,6 +91,25 @@ pub(super) fn unbalance_key_row(ui: &mut egui::Ui, per_phase: bool) {
         ui.horizontal_wrapped(unbalance);
         ui.horizontal_wrapped(neutral);
     }
+}
+
+/// The width of a ramp's row: its title, and each stop's swatch and value
+/// (as [`stop_swatches`] lays them out), points.
+fn ramp_width(ui: &egui::Ui, title: &str, stops: &[(f64, Rgb8)], decimals: usize) -> f32 {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let gap = ui.spacing().item_spacing.x;
+    let text = |t: String| {
+        ui.ctx().fonts_mut(|f| {
+            f.layout_no_wrap(t, font.clone(), egui::Color32::WHITE)
+                .size()
+                .x
+        })
+    };
+    let stops: f32 = stops
+        .iter()
+        .map(|&(v, _)| 22.0 + gap + text(qty(v, decimals, Unit::Percent)) + gap)
+        .sum();
+    text(title.to_owned()) + gap + stops
 }
 
 pub(super) fn ramp_legend(

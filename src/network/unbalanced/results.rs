@@ -1,9 +1,9 @@
 //! The solution's tables from the settled ladder. The ladder keeps each
-//! bus's values in its own frame (as its phases see them), which is the
-//! physical frame turned by the root's angle; magnitudes and powers do not
-//! depend on the frame, so only the bus voltages are turned (each branch's
-//! currents and powers come straight from the ladder's values, in the frame
-//! of the end they are at).
+//! bus's values in its own frame (as its phases see them): a physical
+//! value is the own-frame value times the root's rotation. Magnitudes and
+//! powers do not depend on the frame, so only the bus voltages are turned
+//! (each branch's currents and powers come straight from the ladder's
+//! values, in the frame of the end they are at).
 
 use num_complex::Complex64;
 
@@ -101,7 +101,7 @@ impl UnbalancedModel {
         }
         // A link joins two buses of one side (a cable never shifts): its
         // current is in their frame. Its sequences' ends, gathered first.
-        let mut link_ends: Vec<(usize, usize, [Complex64; 3], [Complex64; 3])> = Vec::new();
+        let mut link_ends: Vec<BranchEnds> = Vec::new();
         let mut link_of = vec![usize::MAX; self.line_max_i_ka.len()];
         for (s, (q, currents)) in self.sequences.iter().zip(link_current).enumerate() {
             for (l, j) in q.links.iter().zip(currents) {
