@@ -5,6 +5,8 @@
 
 pub mod catalogue;
 pub mod powerflow;
+#[cfg(test)]
+mod test_parts;
 pub mod unbalanced;
 
 pub use catalogue::{CableType, TransformerType, VectorGroup};

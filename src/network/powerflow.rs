@@ -859,16 +859,8 @@ pub(crate) fn magnitude(z: Complex64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::{Bus, CableType, ExtGrid, Line, Transformer, check_radial};
-
-    fn bus(name: &str, vn_kv: f64) -> Bus {
-        Bus {
-            name: name.into(),
-            vn_kv,
-            position_m: None,
-            feeder: None,
-        }
-    }
+    use crate::network::test_parts::{NAYY150, bus};
+    use crate::network::{CableType, ExtGrid, Line, Transformer, check_radial};
 
     /// MV bus, LV busbar, then a chain of `n` cable sections of `length_km`.
     fn chain(n: usize, length_km: f64, cable: CableType, trafo: TransformerType) -> Network {
@@ -929,16 +921,6 @@ mod tests {
         r_ohm_per_km: 0.2,
         x_ohm_per_km: 0.0,
         c_nf_per_km: 0.0,
-        max_i_ka: 0.27,
-        r0_ohm_per_km: None,
-        x0_ohm_per_km: None,
-        c0_nf_per_km: None,
-    };
-
-    const NAYY150: CableType = CableType {
-        r_ohm_per_km: 0.208,
-        x_ohm_per_km: 0.080,
-        c_nf_per_km: 261.0,
         max_i_ka: 0.27,
         r0_ohm_per_km: None,
         x0_ohm_per_km: None,

@@ -608,16 +608,8 @@ impl UnbalancedModel {
 mod tests {
     use super::*;
     use crate::network::powerflow::{PowerFlowError, SolverOptions};
+    use crate::network::test_parts::{NAYY150, bus};
     use crate::network::{CableType, GridStrength, PowerFlowModel, catalogue};
-
-    fn bus(name: &str, vn_kv: f64) -> Bus {
-        Bus {
-            name: name.into(),
-            vn_kv,
-            position_m: None,
-            feeder: None,
-        }
-    }
 
     fn line(from_bus: usize, to_bus: usize, length_km: f64, cable: CableType) -> Line {
         Line {
@@ -630,16 +622,6 @@ mod tests {
             switch_closed: None,
         }
     }
-
-    const NAYY150: CableType = CableType {
-        r_ohm_per_km: 0.208,
-        x_ohm_per_km: 0.080,
-        c_nf_per_km: 261.0,
-        max_i_ka: 0.27,
-        r0_ohm_per_km: None,
-        x0_ohm_per_km: None,
-        c0_nf_per_km: None,
-    };
 
     /// grid - transformer - busbar - a - b - c, with a branch busbar - d.
     fn feeder() -> Network {
