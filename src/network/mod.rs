@@ -130,6 +130,19 @@ pub struct Network {
 }
 
 impl Network {
+    /// Bus `b`'s nominal voltage between phases, kV (0.4, the street's,
+    /// for a bus out of range).
+    pub fn nominal_kv(&self, b: usize) -> f64 {
+        self.buses.get(b).map_or(0.4, |bus| bus.vn_kv)
+    }
+
+    /// Bus `b`'s phase-to-neutral voltages in volts, from their magnitudes
+    /// in per unit (400 V between phases is 231 V from each to the neutral).
+    pub fn phase_volts(&self, b: usize, vm_pu: [f64; 3]) -> [f64; 3] {
+        let phase_v = self.nominal_kv(b) * 1000.0 / 3f64.sqrt();
+        vm_pu.map(|v| v * phase_v)
+    }
+
     /// Index of a bus by name.
     pub fn bus_index(&self, name: &str) -> Option<usize> {
         self.buses.iter().position(|b| b.name == name)

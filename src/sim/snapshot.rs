@@ -99,7 +99,7 @@ pub fn device_power(
     env: &Environment,
     time: NaiveDateTime,
 ) -> Complex64 {
-    device_power_under(device, scenario, env, &env.sun_facing(), time)
+    device_power_facing(device, scenario, env, (&env.sun_facing(), None), time)
 }
 
 /// What a household, PV array or turbine gives from the moment it is
@@ -119,20 +119,10 @@ pub fn start_power(
     .then(|| device_power(device, scenario, env, time))
 }
 
-/// [`device_power`] with the sun's direction worked out once for many devices.
-pub fn device_power_under(
-    device: &Device,
-    scenario: &Scenario,
-    env: &Environment,
-    sun: &solar::Facing,
-    time: NaiveDateTime,
-) -> Complex64 {
-    device_power_facing(device, scenario, env, (sun, None), time)
-}
-
-/// [`device_power_under`] with a PV array's own facing worked out once
-/// too (`panel`; from its tilt and azimuth where `None`): the same figure,
-/// without two sines and cosines an array and a step (4 % of a year).
+/// [`device_power`] with the sun's direction worked out once for many
+/// devices, and a PV array's own facing too (`panel`; from its tilt and
+/// azimuth where `None`): the same figure, without two sines and cosines
+/// an array and a step (4 % of a year).
 pub fn device_power_facing(
     device: &Device,
     scenario: &Scenario,

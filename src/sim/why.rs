@@ -387,8 +387,7 @@ impl Facts<'_> {
         if percent < super::metrics::UNBALANCE_LIMIT_PERCENT {
             return None;
         }
-        let vn_kv = self.built.network.buses.get(bus).map_or(0.4, |b| b.vn_kv);
-        let volts = phases.vm_pu(bus).map(|v| v * vn_kv * 1000.0 / 3f64.sqrt());
+        let volts = self.built.network.phase_volts(bus, phases.vm_pu(bus));
         // The phase farthest from the other two's mean.
         let off = |k: usize| volts[k] - 0.5 * (volts[(k + 1) % 3] + volts[(k + 2) % 3]);
         let k = (0..3).max_by(|&a, &b| off(a).abs().total_cmp(&off(b).abs()))?;

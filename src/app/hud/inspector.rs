@@ -62,13 +62,13 @@ pub(super) fn inspector(
                                     line_phase_rows(&mut row, live.network.phases.as_ref(), l);
                                 }
                                 Pick::Bus(b) => {
-                                    let vn_kv = nominal_kv(built, b);
-                                    bus_rows(&mut row, flow, b, vn_kv);
+                                    let network = &built.network;
+                                    bus_rows(&mut row, flow, b, network.nominal_kv(b));
                                     bus_phase_rows(
                                         &mut row,
                                         live.network.phases.as_ref(),
                                         b,
-                                        vn_kv,
+                                        network,
                                     );
                                 }
                                 Pick::Transformer => transformer_rows(&mut row, live, built, flow),
@@ -253,19 +253,14 @@ fn house_total_rows(
     if let (Some(bus), Some(flow)) = (bus, flow) {
         row(
             tr("inspector.voltage"),
-            voltage(flow.vm_pu[bus], nominal_kv(built, bus), 3, 0),
+            voltage(flow.vm_pu[bus], built.network.nominal_kv(bus), 3, 0),
         );
     }
     if let (Some(bus), Some(house)) = (bus, built.scenario.houses.get(h))
         && live.network.phases.is_some()
     {
         row(tr("inspector.connection"), phase_name(house.phase));
-        bus_phase_rows(
-            row,
-            live.network.phases.as_ref(),
-            bus,
-            nominal_kv(built, bus),
-        );
+        bus_phase_rows(row, live.network.phases.as_ref(), bus, &built.network);
     }
     let served = house_served(h, live.grid.mode, live.grid.stages_shed);
     row(
@@ -454,16 +449,14 @@ fn bus_phase_rows(
     row: &mut impl FnMut(&str, String),
     phases: Option<&crate::network::unbalanced::UnbalancedFlow>,
     b: usize,
-    vn_kv: f64,
+    network: &crate::network::Network,
 ) {
     let Some(ph) = phases.filter(|p| b < p.v_abc.len()) else {
         return;
     };
-    // 400 V between phases is 231 V from each phase to the neutral.
-    let phase_v = vn_kv * 1000.0 / 3f64.sqrt();
     row(
         tr("inspector.phase_voltages"),
-        per_phase(ph.vm_pu(b).map(|v| v * phase_v), 0, Unit::Volt),
+        per_phase(network.phase_volts(b, ph.vm_pu(b)), 0, Unit::Volt),
     );
     row(
         tr("inspector.unbalance"),
@@ -512,11 +505,6 @@ fn voltage(vm_pu: f64, vn_kv: f64, pu_decimals: usize, volt_decimals: usize) -> 
         qty(vm_pu, pu_decimals, Unit::Pu),
         qty(vm_pu * vn_kv * 1000.0, volt_decimals, Unit::Volt)
     )
-}
-
-/// Bus `b`'s nominal voltage between phases, kV (0.4 where unknown).
-fn nominal_kv(built: &crate::scenario::Built, b: usize) -> f64 {
-    built.network.buses.get(b).map_or(0.4, |bus| bus.vn_kv)
 }
 
 /// A card beside the pointer for the part it rests on: its name and why

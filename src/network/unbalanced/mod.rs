@@ -875,6 +875,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn phase_volts_are_of_each_bus_nominal_voltage() {
+        let net = feeder();
+        // The busbar: 400 V between phases, 231 V to the neutral.
+        let [a, _, c] = net.phase_volts(1, [1.0, 1.0, 0.95]);
+        assert!((a - 400.0 / 3f64.sqrt()).abs() < 1e-9, "{a}");
+        assert!((c - 0.95 * 400.0 / 3f64.sqrt()).abs() < 1e-9, "{c}");
+        // The grid side of the transformer is at 10 kV, not 400 V.
+        let [g, ..] = net.phase_volts(0, [1.02; 3]);
+        assert!((g - 1.02 * 10_000.0 / 3f64.sqrt()).abs() < 1e-6, "{g}");
+    }
+
     /// pandapower's own check against PowerFactory
     /// (`test_3ph_two_bus_line_powerfactory`): bus 2's phase voltages.
     #[test]
