@@ -52,14 +52,16 @@ fn j_half_sqrt3(x: Complex64) -> Complex64 {
 /// With a = -1/2 + j sqrt(3)/2 written out: a xb + a^2 xc = -(xb + xc)/2 +
 /// j sqrt(3)/2 (xb - xc), a few additions instead of four products (the
 /// solve does this at every loaded bus in every sweep).
-pub fn phase_to_sequence([xa, xb, xc]: [Complex64; 3]) -> [Complex64; 3] {
+pub fn phase_to_sequence(x: [Complex64; 3]) -> [Complex64; 3] {
+    three_times_sequence(x).map(|c| c * (1.0 / 3.0))
+}
+
+/// Three times [`phase_to_sequence`]: the solve folds the third into its
+/// loads' per-unit powers (which carry a factor 3 that cancels it).
+fn three_times_sequence([xa, xb, xc]: [Complex64; 3]) -> [Complex64; 3] {
     let half = xa - (xb + xc) * 0.5;
     let turn = j_half_sqrt3(xb - xc);
-    [
-        (xa + xb + xc) * (1.0 / 3.0),
-        (half + turn) * (1.0 / 3.0),
-        (half - turn) * (1.0 / 3.0),
-    ]
+    [xa + xb + xc, half + turn, half - turn]
 }
 
 /// Phase values a, b, c of zero-, positive- and negative-sequence
@@ -112,6 +114,9 @@ struct Sequence {
     y_eq: Vec<Complex64>,
     inv_d: Vec<Complex64>,
     y_root: Vec<Complex64>,
+    /// Each bus's own shunt admittance (its branches' ends, and a source
+    /// to earth below a tree's root).
+    y_shunt: Vec<Complex64>,
 }
 
 /// The ladder's constants of a sequence (see [`Sequence::y_eq`]).
@@ -575,6 +580,7 @@ impl UnbalancedModel {
                 y_eq,
                 inv_d,
                 y_root,
+                y_shunt,
             }
         });
         let mut model = Self {
@@ -808,6 +814,58 @@ mod tests {
             assert!(summary.losses_mw() > 0.0);
             assert!(flow.iterations < 30, "{} sweeps", flow.iterations);
         }
+    }
+
+    #[test]
+    fn explicit_and_implicit_shunts_reach_the_same_solution() {
+        // Grid-connected the shunts are weak (cables, the transformer's
+        // magnetising branch, its earthed star at a zero-sequence tree's
+        // root) and are taken explicitly; in an island the earthed star
+        // sits far below a forming unit whose zero sequence has no source,
+        // which only the implicit ladder can take.
+        let net = feeder();
+        let mut loads = vec![[Complex64::ZERO; 3]; net.buses.len()];
+        loads[4] = [
+            Complex64::new(0.02, 0.004),
+            Complex64::ZERO,
+            Complex64::ZERO,
+        ];
+        loads[5] = [
+            Complex64::ZERO,
+            Complex64::new(-0.006, 0.0),
+            Complex64::ZERO,
+        ];
+        loads[2] = [Complex64::new(0.003, 0.001); 3];
+        let grid = UnbalancedModel::new(&net);
+        let island = UnbalancedModel::with_root(&net, 3, 1.0, 0.0);
+        assert!(grid.fused.explicit && !island.fused.explicit);
+        let mut implicit = grid.clone();
+        implicit.fused.explicit = false;
+        let options = SolverOptions::default();
+        let a = grid.solve(&loads, &options).expect("converges");
+        let b = implicit.solve(&loads, &options).expect("converges");
+        let unbalance = a.unbalance_percent(4);
+        assert!(unbalance > 0.1, "{unbalance} %");
+        for bus in 0..net.buses.len() {
+            for p in 0..3 {
+                let d = (a.v_abc[bus][p] - b.v_abc[bus][p]).norm();
+                assert!(d < 1e-9, "bus {bus} phase {p}: {d} pu apart");
+            }
+        }
+        for (x, y) in a
+            .lines
+            .iter()
+            .chain([&a.transformer])
+            .zip(b.lines.iter().chain([&b.transformer]))
+        {
+            for p in 0..3 {
+                assert!((x.i_from_ka[p] - y.i_from_ka[p]).abs() < 1e-9);
+                assert!((x.i_to_ka[p] - y.i_to_ka[p]).abs() < 1e-9);
+            }
+            assert!((x.i_n_from_ka - y.i_n_from_ka).abs() < 1e-9);
+            assert!((x.s_from_mva - y.s_from_mva).norm() < 1e-9);
+        }
+        assert!((a.ext_grid_mva - b.ext_grid_mva).norm() < 1e-9);
     }
 
     #[test]
