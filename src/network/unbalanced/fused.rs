@@ -1,8 +1,9 @@
 //! The solve's hot loops: the three sequences' ladders side by side in
 //! breadth-first positions (position k is bus `order[k]`), one pass up
-//! and one pass down for all three, each loaded bus's phase currents taken
-//! on the way up, each bus's values kept in its own frame (as its phases
-//! see them: only the transformer turns what crosses it). Each array is
+//! and one pass down for all three (each bus's injection worked out on the
+//! way down, right after its new voltage, so that the way up is a sum),
+//! each bus's values kept in its own frame (as its phases see them: only
+//! the transformer turns what crosses it). Each array is
 //! walked in order with no bus index between, as in the balanced solver
 //! (issue 25: written a ladder a sequence in the root's frame, the
 //! per-phase solve of the 1,000-house town took 8 times the balanced one).
@@ -27,10 +28,8 @@ pub(super) struct Fused {
     z: Vec<[Complex64; 3]>,
     y_eq: Vec<[Complex64; 3]>,
     inv_d: Vec<[Complex64; 3]>,
-    /// At a tree's root: what its trees' shunts draw per volt, and that
-    /// with the source's admittance to earth.
+    /// At a tree's root: what its trees' shunts draw per volt.
     y_root: Vec<[Complex64; 3]>,
-    y_tree: Vec<[Complex64; 3]>,
     /// The positive and the negative sequence's shift from the root: the
     /// solve works in each bus's own frame (as its phases see it), so
     /// that a load's phase currents need no turning; only a branch with a
@@ -176,7 +175,6 @@ impl Fused {
             y_eq: per(&|s, b| q[s].y_eq[b]),
             inv_d: per(&|s, b| q[s].inv_d[b]),
             y_root: per(&|s, b| q[s].y_root[b]),
-            y_tree: per(&|s, b| q[s].y_source[b] + q[s].y_root[b]),
             shift: model
                 .order
                 .iter()
@@ -254,6 +252,19 @@ impl UnbalancedModel {
         phase_mva: &[[Complex64; 3]],
         options: &SolverOptions,
     ) -> Result<UnbalancedFlow, PowerFlowError> {
+        if self.fused.explicit {
+            self.solve_ladder::<true>(phase_mva, options)
+        } else {
+            self.solve_ladder::<false>(phase_mva, options)
+        }
+    }
+
+    /// [`Self::solve`] with the shunts taken explicitly or implicitly.
+    fn solve_ladder<const EXPLICIT: bool>(
+        &self,
+        phase_mva: &[[Complex64; 3]],
+        options: &SolverOptions,
+    ) -> Result<UnbalancedFlow, PowerFlowError> {
         let f = &self.fused;
         let (n, m) = (self.bus_count(), self.order.len());
         // Each phase's power in pu of the base: in the sequence frame's per
@@ -286,11 +297,7 @@ impl UnbalancedModel {
         let mut j: Vec<[Complex64; 3]> = (0..m)
             .map(|k| {
                 let unwatched = &mut (0, f64::INFINITY);
-                if f.explicit {
-                    self.injection::<true>(k, &s_pu[k], loaded[k], &v[k], unwatched)
-                } else {
-                    self.injection::<false>(k, &s_pu[k], loaded[k], &v[k], unwatched)
-                }
+                self.injection::<EXPLICIT>(k, &s_pu[k], loaded[k], &v[k], unwatched)
             })
             .collect();
         let mut link_current = self
@@ -305,13 +312,9 @@ impl UnbalancedModel {
         loop {
             iterations += 1;
             self.add_links(&link_current, &mut j);
-            let (max_change_sqr, weakest, sagging_phase) = if f.explicit {
-                self.sweep_up::<true>(&mut j);
-                self.sweep_down::<true>(&s_pu, &loaded, &mut v, &mut j)
-            } else {
-                self.sweep_up::<false>(&mut j);
-                self.sweep_down::<false>(&s_pu, &loaded, &mut v, &mut j)
-            };
+            self.sweep_up::<EXPLICIT>(&mut j);
+            let (max_change_sqr, weakest, sagging_phase) =
+                self.sweep_down::<EXPLICIT>(&s_pu, &loaded, &mut v, &mut j);
             let mut max_change = max_change_sqr.sqrt();
             if meshed {
                 for (s, q) in self.sequences.iter().enumerate() {
@@ -367,11 +370,7 @@ impl UnbalancedModel {
         // The injections at the settled voltages, gathered once more, give
         // each branch's series current (`Fused::series`).
         self.add_links(&link_current, &mut j);
-        if f.explicit {
-            self.sweep_up::<true>(&mut j);
-        } else {
-            self.sweep_up::<false>(&mut j);
-        }
+        self.sweep_up::<EXPLICIT>(&mut j);
         Ok(self.results(&v_abc, &v, &j, &link_current, iterations))
     }
 
@@ -569,10 +568,11 @@ impl UnbalancedModel {
         {
             return fixed;
         }
+        let f = &self.fused;
         let y = if EXPLICIT {
-            self.fused.y_source[k][s]
+            f.y_source[k][s]
         } else {
-            self.fused.y_tree[k][s]
+            f.y_source[k][s] + f.y_root[k][s]
         };
         if y == Complex64::ZERO {
             Complex64::ZERO

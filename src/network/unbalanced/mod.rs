@@ -673,6 +673,17 @@ mod tests {
         Complex64::new(0.009, 0.002),
     ];
 
+    /// Per-phase consumption of [`feeder`], MW + j Mvar: 20 kW on phase A
+    /// at the far end, 4 kW fed in on phase B on the branch, 3 kW a phase
+    /// near the busbar.
+    fn uneven_loads() -> Vec<[Complex64; 3]> {
+        let mut loads = vec![[Complex64::ZERO; 3]; 6];
+        loads[4][0] = Complex64::new(0.02, 0.002);
+        loads[5][1] = Complex64::new(-0.004, 0.0);
+        loads[2] = [Complex64::new(0.003, 0.0); 3];
+        loads
+    }
+
     #[test]
     fn the_sequence_transforms_are_fortescues_matrix() {
         // The textbook form, with a computed, against the written-out one.
@@ -784,18 +795,7 @@ mod tests {
     fn unbalanced_power_is_conserved() {
         // What the grid gives is what the loads take plus every loss.
         let net = feeder();
-        let mut loads = vec![[Complex64::ZERO; 3]; net.buses.len()];
-        loads[4] = [
-            Complex64::new(0.02, 0.002),
-            Complex64::ZERO,
-            Complex64::ZERO,
-        ];
-        loads[5] = [
-            Complex64::ZERO,
-            Complex64::new(-0.004, 0.0),
-            Complex64::ZERO,
-        ];
-        loads[2] = [Complex64::new(0.003, 0.0); 3];
+        let loads = uneven_loads();
         let taken: f64 = loads.iter().flatten().map(|s| s.re).sum();
         // The grid, and an island formed at bus 3 (its zero sequence earthed
         // only at the transformer, far from the forming unit).
@@ -824,18 +824,7 @@ mod tests {
         // sits far below a forming unit whose zero sequence has no source,
         // which only the implicit ladder can take.
         let net = feeder();
-        let mut loads = vec![[Complex64::ZERO; 3]; net.buses.len()];
-        loads[4] = [
-            Complex64::new(0.02, 0.004),
-            Complex64::ZERO,
-            Complex64::ZERO,
-        ];
-        loads[5] = [
-            Complex64::ZERO,
-            Complex64::new(-0.006, 0.0),
-            Complex64::ZERO,
-        ];
-        loads[2] = [Complex64::new(0.003, 0.001); 3];
+        let loads = uneven_loads();
         let grid = UnbalancedModel::new(&net);
         let island = UnbalancedModel::with_root(&net, 3, 1.0, 0.0);
         assert!(grid.fused.explicit && !island.fused.explicit);
