@@ -428,6 +428,11 @@ fn respawn_the_cameras(
                 scale_factor,
             }),
             msaa,
+            // One filtered sample of the shadow map a pixel rather than
+            // Bevy's Gaussian default: the same shadows at this scene's
+            // scale, and a sixth of the default town's frame in `high`
+            // under a software renderer (docs/speed.md).
+            bevy::light::ShadowFilteringMethod::Hardware2x2,
         ));
     }
 }

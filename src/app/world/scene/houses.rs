@@ -1,8 +1,9 @@
 //! The houses, drawn as a town rather than a thousand models: in each
-//! square of the ground, every house's walls, roof, chimney, dormer and
-//! carport are merged into one mesh a material, and its windows into one
-//! mesh a shedding stage (they go dark together when the island sheds
-//! that stage). A house keeps an
+//! square of the ground, every house's walls and roof are merged into one
+//! mesh a material, its chimney, dormer and carport into another that is
+//! drawn only near the camera ([`Lod`]), and its windows into one mesh a
+//! shedding stage (they go dark together when the island sheds that
+//! stage), from afar one wider pane a wall and floor. A house keeps an
 //! entity of its own, without a mesh, that its devices hang from; a hit
 //! on the merged mesh finds its house by where it lands ([`PlacedPicks`]).
 //! With the streets merged too, the 1,000-house town's 12,845 mesh
@@ -12,6 +13,8 @@ use std::collections::BTreeMap;
 
 use bevy::prelude::*;
 
+use super::lod::Lod;
+use super::meshes::far_window_panes;
 use super::town::{Batches, TownPaints};
 use super::{
     CAR_PARKING_M, HOUSE, HouseWindows, Pick, PlacedPicks, ROOF_RISE_M, SceneMaterials, gable_roof,
@@ -27,6 +30,7 @@ pub(super) struct HouseKit {
     body: Mesh,
     roof: Mesh,
     windows: Mesh,
+    far_windows: Mesh,
     cube: Mesh,
     dormer_roof: Mesh,
 }
@@ -42,6 +46,7 @@ impl HouseKit {
             body: cube().scaled_by(HOUSE),
             roof: gable_roof(HOUSE.x + 0.8, HOUSE.z + 0.8, ROOF_RISE_M),
             windows: window_panes(HOUSE),
+            far_windows: far_window_panes(HOUSE),
             cube: cube(),
             dormer_roof: gable_roof(2.4, 2.2, 1.0),
         }
@@ -60,9 +65,10 @@ pub(super) fn spawn_houses(
     (paints, shared): (&TownPaints, &SceneMaterials),
 ) -> Vec<Option<Entity>> {
     let kit = HouseKit::new();
-    // By square of the ground: the parts with what they pick, the windows
-    // by shedding stage with a house of that stage.
-    type Square = (Batches, Vec<(Pick, (Vec2, Vec2))>);
+    // By square of the ground: the walls and roofs, the details drawn
+    // near, and what they pick; the windows by shedding stage with a house
+    // of that stage.
+    type Square = (Batches, Batches, Vec<(Pick, (Vec2, Vec2))>);
     let mut squares: BTreeMap<(i32, i32), Square> = BTreeMap::new();
     let mut windows: BTreeMap<((i32, i32), usize), (usize, Vec<Transform>)> = BTreeMap::new();
     let mut roots = Vec::with_capacity(built.scenario.houses.len());
@@ -74,8 +80,8 @@ pub(super) fn spawn_houses(
         let at = to_world(household.position_m, 0.0);
         let style = styles.get(h).copied().unwrap_or(HouseStyle::of(0, h));
         let square = squares.entry(tile_of(at)).or_default();
-        add_house(&mut square.0, at, &style, &kit, paints);
-        square.1.push((Pick::House(h), footprint(at)));
+        add_house((&mut square.0, &mut square.1), at, &style, &kit, paints);
+        square.2.push((Pick::House(h), footprint(at)));
         let stage = crate::sim::why::shed_stage_of_house(h);
         windows
             .entry((tile_of(at), stage))
@@ -93,13 +99,26 @@ pub(super) fn spawn_houses(
         commands.entity(root).add_child(house);
         roots.push(Some(house));
     }
-    for (parts, placed) in squares.into_values() {
-        parts.spawn_picked(commands, root, meshes, &PlacedPicks::new(placed));
+    for (parts, details, placed) in squares.into_values() {
+        let placed = PlacedPicks::new(placed);
+        parts.spawn_picked(commands, root, meshes, &placed);
+        for id in details.spawn_picked(commands, root, meshes, &placed) {
+            commands.entity(id).insert(Lod::Near.range());
+        }
     }
     for (house, at_list) in windows.into_values() {
-        if let Some(mesh) = super::merged(&kit.windows, &at_list) {
-            let id = super::town::spawn_static(commands, root, meshes, mesh, &shared.window_day);
-            commands.entity(id).insert(HouseWindows(house));
+        for lod in Lod::BOTH {
+            let panes = match lod {
+                Lod::Near => &kit.windows,
+                Lod::Far => &kit.far_windows,
+            };
+            if let Some(mesh) = super::merged(panes, &at_list) {
+                let id =
+                    super::town::spawn_static(commands, root, meshes, mesh, &shared.window_day);
+                commands
+                    .entity(id)
+                    .insert((HouseWindows(house), lod.range()));
+            }
         }
     }
     roots
@@ -116,11 +135,11 @@ fn footprint(at: Vec3) -> (Vec2, Vec2) {
     )
 }
 
-/// A house at `at` in `style`: its body and roof, and by its style a
-/// chimney and a dormer on the north slope (the south one is for PV) and a
-/// carport over the parking place.
+/// A house at `at` in `style`: its body and roof into `parts`, and by its
+/// style a chimney and a dormer on the north slope (the south one is for
+/// PV) and a carport over the parking place into `details`.
 fn add_house(
-    parts: &mut Batches,
+    (parts, details): (&mut Batches, &mut Batches),
     at: Vec3,
     style: &HouseStyle,
     kit: &HouseKit,
@@ -140,7 +159,7 @@ fn add_house(
     );
     let north_mid = -(HOUSE.z + 0.8) / 4.0;
     if style.chimney {
-        parts.add(
+        details.add(
             paints.chimney(),
             &kit.cube,
             place(
@@ -151,12 +170,12 @@ fn add_house(
     }
     if style.dormer {
         let dormer = Vec3::new(HOUSE.x * 0.18, HOUSE.y + 0.6, north_mid - 0.4);
-        parts.add(
+        details.add(
             &wall,
             &kit.cube,
             place(Transform::from_translation(dormer).with_scale(Vec3::new(2.0, 1.6, 2.0))),
         );
-        parts.add(
+        details.add(
             &roof,
             &kit.dormer_roof,
             // Its ridge runs north-south, out of the main roof.
@@ -168,7 +187,7 @@ fn add_house(
     }
     if style.carport {
         let over = CAR_PARKING_M;
-        parts.add(
+        details.add(
             &roof,
             &kit.cube,
             place(
@@ -177,7 +196,7 @@ fn add_house(
             ),
         );
         for (dx, dz) in [(1.4, 2.6), (1.4, -2.6)] {
-            parts.add(
+            details.add(
                 paints.post(),
                 &kit.cube,
                 place(

@@ -47,21 +47,35 @@ pub fn gable_roof(width: f32, depth: f32, rise: f32) -> Mesh {
 }
 
 /// Window panes on the four walls of a house body `size` (centred on x, z,
-/// standing on y = 0), two floors, slightly proud of the walls.
+/// standing on y = 0), two floors, slightly proud of the walls: three a
+/// floor on the long walls, two on the short ones.
 pub fn window_panes(size: Vec3) -> Mesh {
+    panes_on_walls(size, (&[-0.3, 0.0, 0.3], 1.2), (&[-0.22, 0.22], 1.2))
+}
+
+/// The panes as drawn from afar ([`super::lod`]): one a wall and floor,
+/// twice as wide on the long walls, so a lit house still glows.
+pub fn far_window_panes(size: Vec3) -> Mesh {
+    panes_on_walls(size, (&[0.0], 2.4), (&[0.0], 1.2))
+}
+
+/// Panes 1.3 m high on each floor of a house body `size`: on the south and
+/// north walls at `along_x` (shares of the width) `wide_x` wide, on the
+/// east and west walls at `along_z` (shares of the depth) `wide_z` wide.
+fn panes_on_walls(
+    size: Vec3,
+    (along_x, wide_x): (&[f32], f32),
+    (along_z, wide_z): (&[f32], f32),
+) -> Mesh {
     let (hw, hd) = (size.x / 2.0 + 0.03, size.z / 2.0 + 0.03);
     let mut faces: Vec<Vec<Vec3>> = Vec::new();
-    let pane = (1.2, 1.3);
+    let high = 1.3;
     for floor_y in [1.2, 3.6] {
-        // South and north walls: three panes each.
-        for k in [-1.0, 0.0, 1.0] {
-            let x = k * size.x * 0.3;
-            let (x0, x1, y0, y1) = (
-                x - pane.0 / 2.0,
-                x + pane.0 / 2.0,
-                floor_y,
-                floor_y + pane.1,
-            );
+        let (y0, y1) = (floor_y, floor_y + high);
+        // South and north walls.
+        for k in along_x {
+            let x = k * size.x;
+            let (x0, x1) = (x - wide_x / 2.0, x + wide_x / 2.0);
             faces.push(vec![
                 Vec3::new(x0, y0, hd),
                 Vec3::new(x1, y0, hd),
@@ -75,15 +89,10 @@ pub fn window_panes(size: Vec3) -> Mesh {
                 Vec3::new(x1, y1, -hd),
             ]);
         }
-        // East and west walls: two panes each.
-        for k in [-1.0, 1.0] {
-            let z = k * size.z * 0.22;
-            let (z0, z1, y0, y1) = (
-                z - pane.0 / 2.0,
-                z + pane.0 / 2.0,
-                floor_y,
-                floor_y + pane.1,
-            );
+        // East and west walls.
+        for k in along_z {
+            let z = k * size.z;
+            let (z0, z1) = (z - wide_z / 2.0, z + wide_z / 2.0);
             faces.push(vec![
                 Vec3::new(hw, y0, z1),
                 Vec3::new(hw, y0, z0),
@@ -166,7 +175,15 @@ mod tests {
             panic!("panes have positions");
         };
         assert_eq!(positions.len(), 2 * (6 + 4) * 4);
-        for p in positions {
+        let far = far_window_panes(HOUSE);
+        let Some(bevy::mesh::VertexAttributeValues::Float32x3(far)) =
+            far.attribute(Mesh::ATTRIBUTE_POSITION)
+        else {
+            panic!("panes have positions");
+        };
+        // From afar one pane a wall and floor.
+        assert_eq!(far.len(), 2 * 4 * 4);
+        for p in positions.iter().chain(far) {
             let proud_x = (p[0].abs() - HOUSE.x / 2.0).abs() < 0.05;
             let proud_z = (p[2].abs() - HOUSE.z / 2.0).abs() < 0.05;
             assert!(proud_x || proud_z, "{p:?} is not on a wall");

@@ -6,10 +6,12 @@
 //! This module holds the components, the resources and the plugin; `spawn`
 //! builds the scene part by part, `grid_link` the substation's kiosk and
 //! the line to the horizon, `town` the town round it (house extras,
-//! trees, hedges, street lights) and `meshes` makes its custom meshes.
+//! trees, hedges, street lights), `lod` what is drawn simpler from afar
+//! and `meshes` makes its custom meshes.
 
 mod grid_link;
 mod houses;
+mod lod;
 mod meshes;
 mod spawn;
 mod town;
@@ -112,10 +114,12 @@ impl PlacedPicks {
     }
 }
 
-/// Side of the squares the merged meshes (houses, windows, streets) are
-/// cut into, metres: the renderer leaves out a square outside the view or
-/// a shadow cascade, and a pointer's ray tests only the squares it
-/// crosses, while a whole town stays a few dozen entities.
+/// Side of the squares the merged meshes (houses, windows, streets, the
+/// town's trees, hedges, street lights and pavements) are cut into,
+/// metres: the renderer leaves out a square outside the view or a shadow
+/// cascade and draws a far one simpler ([`lod`]), and a pointer's ray
+/// tests only the squares it crosses, while a whole town stays a few
+/// hundred entities.
 const TILE_M: f32 = 250.0;
 
 /// The square of the ground `at` stands on.

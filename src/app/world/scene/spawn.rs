@@ -21,9 +21,19 @@ use crate::scenario::{Built, DeviceKind};
 /// million triangles.
 const DISC_SIDES: u32 = 12;
 
+/// Heights of the flat parts on the ground, metres: the street's surface,
+/// a cable's strip on it and a bus's disc on that (apart enough that the
+/// depth buffer keeps them apart from far off).
+const STREET_Y: f32 = 0.04;
+const STRIP_Y: f32 = 0.12;
+const DISC_Y: f32 = 0.17;
+
 /// The meshes the scene repeats, made once per build.
 struct Kit {
     unit_box: Handle<Mesh>,
+    /// A square metre lying flat, facing up.
+    flat: Handle<Mesh>,
+    /// A disc of one metre's radius lying flat, facing up.
     disc: Handle<Mesh>,
     pole: Handle<Mesh>,
     sphere: Handle<Mesh>,
@@ -34,7 +44,11 @@ impl Kit {
     fn new(meshes: &mut Assets<Mesh>) -> Self {
         Kit {
             unit_box: meshes.add(Cuboid::new(1.0, 1.0, 1.0)),
-            disc: meshes.add(Cylinder::new(1.0, 0.1).mesh().resolution(DISC_SIDES)),
+            flat: meshes.add(flat_square()),
+            disc: meshes.add(
+                Mesh::from(Circle::new(1.0).mesh().resolution(DISC_SIDES))
+                    .rotated_by(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)),
+            ),
             pole: meshes.add(Cylinder::new(1.0, 1.0).mesh().resolution(12)),
             sphere: meshes.add(
                 Sphere::new(1.0)
@@ -108,6 +122,14 @@ impl Paints {
             cloud,
         }
     }
+}
+
+/// A square metre lying flat, facing up: the streets, the cables' strips
+/// (a box's sides, a few centimetres high, are never seen from where the
+/// camera can be, and each long thin side is one more sliver that a
+/// software renderer rasterizes along the whole street).
+fn flat_square() -> Mesh {
+    Plane3d::default().mesh().size(1.0, 1.0).into()
 }
 
 /// What every part of one build shares: the scenario, the entity everything
@@ -302,9 +324,9 @@ fn spawn_lines(commands: &mut Commands, site: &Site, meshes: &mut Assets<Mesh>) 
         let yaw = Quat::from_rotation_arc(Vec3::X, (b - a).normalize());
         let square = squares.entry(tile_of(mid)).or_default();
         square.0.push(
-            Transform::from_translation(mid + Vec3::Y * 0.02)
+            Transform::from_translation(mid + Vec3::Y * STREET_Y)
                 .with_rotation(yaw)
-                .with_scale(Vec3::new(length + 5.0, 0.04, 5.0)),
+                .with_scale(Vec3::new(length + 5.0, 1.0, 5.0)),
         );
         square
             .1
@@ -313,18 +335,18 @@ fn spawn_lines(commands: &mut Commands, site: &Site, meshes: &mut Assets<Mesh>) 
             commands,
             site.root,
             (
-                site.kit.unit_box.clone(),
+                site.kit.flat.clone(),
                 site.shared.loading[0].clone(),
-                Transform::from_translation(mid + Vec3::Y * 0.08)
+                Transform::from_translation(mid + Vec3::Y * STRIP_Y)
                     .with_rotation(yaw)
-                    .with_scale(Vec3::new(length, 0.08, 1.6)),
+                    .with_scale(Vec3::new(length, 1.0, 1.6)),
             ),
         );
         commands
             .entity(strip)
             .insert((LineVisual(i), Pick::Line(i)));
     }
-    let street = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
+    let street = flat_square();
     for (streets, placed) in squares.into_values() {
         if let Some(mesh) = merged(&street, &streets) {
             let id = spawn_flat(
@@ -353,7 +375,7 @@ fn spawn_buses(commands: &mut Commands, site: &Site) {
             (
                 site.kit.disc.clone(),
                 site.shared.voltage[RAMP_STEPS / 2].clone(),
-                Transform::from_translation(p + Vec3::Y * 0.12)
+                Transform::from_translation(p + Vec3::Y * DISC_Y)
                     .with_scale(Vec3::new(1.8, 1.0, 1.8)),
             ),
         );

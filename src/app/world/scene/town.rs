@@ -1,12 +1,15 @@
 //! The town round the grid, spawned from [`crate::app::world::scenery`]:
 //! the houses' colours, trees, hedges round the gardens, pavements and
-//! street lights. Every part of a kind shares
-//! one mesh and one material, so the renderer draws each kind in a batch.
+//! street lights. The parts of a kind in a square of the ground are
+//! merged into one mesh a material, at two levels of detail ([`Lod`]).
+
+use std::collections::BTreeMap;
 
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
-use super::{LampGlow, PlacedPicks, StreetLamp, merged};
+use super::lod::Lod;
+use super::{LampGlow, PlacedPicks, StreetLamp, merged, tile_of};
 use crate::app::theme::palette::Rgb8;
 use crate::app::world::layout::to_world;
 use crate::app::world::scenery::{HouseStyle, ROOFS, Scenery, TreeKind, WALLS};
@@ -125,35 +128,40 @@ impl Batches {
     }
 
     /// One entity a material, under `root`, that casts shadows and picks
-    /// by where a hit lands (`placed`).
+    /// by where a hit lands (`placed`); returns them.
     pub(super) fn spawn_picked(
         self,
         commands: &mut Commands,
         root: Entity,
         meshes: &mut Assets<Mesh>,
         placed: &PlacedPicks,
-    ) {
-        for (material, mesh) in self.0 {
-            let id = commands
-                .spawn((
-                    Mesh3d(meshes.add(mesh)),
-                    MeshMaterial3d(material),
-                    Transform::default(),
-                    placed.clone(),
-                ))
-                .id();
-            commands.entity(root).add_child(id);
-        }
+    ) -> Vec<Entity> {
+        self.0
+            .into_iter()
+            .map(|(material, mesh)| {
+                let id = commands
+                    .spawn((
+                        Mesh3d(meshes.add(mesh)),
+                        MeshMaterial3d(material),
+                        Transform::default(),
+                        placed.clone(),
+                    ))
+                    .id();
+                commands.entity(root).add_child(id);
+                id
+            })
+            .collect()
     }
 
-    /// One entity a material, under `root`, that no pointer hits; with
-    /// `sway`, trees that the wind bends together at that phase.
+    /// One entity a material, under `root`, that no pointer hits, drawn
+    /// at `lod`'s distances; with `sway`, trees that the wind bends
+    /// together at that phase.
     fn spawn(
         self,
         commands: &mut Commands,
         root: Entity,
         meshes: &mut Assets<Mesh>,
-        sway: Option<f32>,
+        (lod, sway): (Lod, Option<f32>),
     ) {
         for (material, mesh) in self.0 {
             let mesh = match sway {
@@ -161,6 +169,7 @@ impl Batches {
                 None => mesh,
             };
             let id = spawn_static(commands, root, meshes, mesh, &material);
+            commands.entity(id).insert(lod.range());
             if let Some(phase) = sway {
                 commands.entity(id).insert((
                     crate::app::world::weather::Sway(phase),
@@ -171,11 +180,44 @@ impl Batches {
     }
 }
 
+/// A tree's shapes at one level of detail: near, a trunk of
+/// [`TRUNK_SIDES`], a crown of 80 faces or a cone of 12 sides; far, three
+/// sides, 20 faces and 6 (a few pixels across, they read the same).
+struct TreeShapes {
+    trunk: Mesh,
+    ball: Mesh,
+    cone: Mesh,
+}
+
+impl TreeShapes {
+    fn new(lod: Lod) -> Self {
+        let (sides, ico, cone_sides) = match lod {
+            Lod::Near => (TRUNK_SIDES, 1, 12),
+            Lod::Far => (3, 0, 6),
+        };
+        Self {
+            trunk: Mesh::from(Cylinder::new(0.5, 1.0).mesh().resolution(sides)),
+            ball: Sphere::new(1.0)
+                .mesh()
+                .ico(ico)
+                .expect("ico sphere of level 0 or 1"),
+            cone: Mesh::from(
+                Cone {
+                    radius: 1.0,
+                    height: 1.0,
+                }
+                .mesh()
+                .resolution(cone_sides),
+            ),
+        }
+    }
+}
+
 /// The trees, hedges and street lights under `root`, each kind merged into
-/// one mesh a material: a handful of entities for the whole town rather
-/// than several a house. The trees bend in the wind by a morph target
-/// (`world/weather.rs`), in three groups. (Under lavapipe the frames
-/// did not change with it: the cost there is the pixels, docs/speed.md.)
+/// one mesh a material and square of the ground: a few entities a square
+/// rather than several a house. The trees bend in the wind by a morph
+/// target (`world/weather.rs`), in three groups, and are drawn simpler
+/// from afar; the hedges and the lamps' posts only near ([`Lod`]).
 /// Street lights are merged by the shedding stage they go dark with.
 pub(super) fn spawn_town(
     commands: &mut Commands,
@@ -186,37 +228,23 @@ pub(super) fn spawn_town(
     lamp_off: &Handle<StandardMaterial>,
     glow: &Handle<StandardMaterial>,
 ) {
-    let cylinder = Mesh::from(Cylinder::new(0.5, 1.0).mesh().resolution(TRUNK_SIDES));
-    let ball = Sphere::new(1.0)
-        .mesh()
-        .ico(1)
-        .expect("ico sphere of level 1");
-    let cone = Mesh::from(
-        Cone {
-            radius: 1.0,
-            height: 1.0,
-        }
-        .mesh()
-        .resolution(12),
-    );
+    let shapes = [TreeShapes::new(Lod::Near), TreeShapes::new(Lod::Far)];
     let cube = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
-    let mut batches = Batches::default();
-    // Trees in three groups that sway out of step.
-    let mut groves: [Batches; 3] = Default::default();
+    // Trees by square, level and one of three groups that sway out of step.
+    let mut groves: BTreeMap<((i32, i32), Lod, usize), Batches> = BTreeMap::new();
     for (k, tree) in scenery.trees.iter().enumerate() {
-        let grove = &mut groves[k % 3];
         let at = to_world(tree.at, 0.0);
         let h = tree.height_m as f32;
         let leaves = &paints.leaves[k % paints.leaves.len()];
-        // Trunk material, radius and height; crown mesh and material,
+        // Trunk material, radius and height; conifer, crown material,
         // centre, radius and height, as shares of the tree's height.
-        let (bark, trunk_r, trunk_h, crown, green, centre, radius, tall) = match tree.kind {
-            TreeKind::Broadleaf => (&paints.trunk, 0.35, 0.45, &ball, leaves, 0.62, 0.38, 0.42),
+        let (bark, trunk_r, trunk_h, conifer, green, centre, radius, tall) = match tree.kind {
+            TreeKind::Broadleaf => (&paints.trunk, 0.35, 0.45, false, leaves, 0.62, 0.38, 0.42),
             TreeKind::Conifer => (
                 &paints.trunk,
                 0.3,
                 0.25,
-                &cone,
+                true,
                 &paints.leaves[2],
                 0.58,
                 0.28,
@@ -226,24 +254,30 @@ pub(super) fn spawn_town(
                 &paints.birch,
                 0.2,
                 0.7,
-                &ball,
+                false,
                 &paints.leaves[1],
                 0.72,
                 0.24,
                 0.34,
             ),
         };
-        grove.add(bark, &cylinder, trunk(at, trunk_r, h * trunk_h));
-        let shape = Transform::from_translation(at + Vec3::Y * h * centre).with_scale(Vec3::new(
+        let crown = Transform::from_translation(at + Vec3::Y * h * centre).with_scale(Vec3::new(
             h * radius,
             h * tall,
             h * radius,
         ));
-        grove.add(green, crown, shape);
+        for (lod, shape) in Lod::BOTH.into_iter().zip(&shapes) {
+            let grove = groves.entry((tile_of(at), lod, k % 3)).or_default();
+            grove.add(bark, &shape.trunk, trunk(at, trunk_r, h * trunk_h));
+            let ball_or_cone = if conifer { &shape.cone } else { &shape.ball };
+            grove.add(green, ball_or_cone, crown);
+        }
     }
-    for (k, grove) in groves.into_iter().enumerate() {
-        grove.spawn(commands, root, meshes, Some(k as f32 * 2.1));
+    for ((_, lod, k), grove) in groves {
+        grove.spawn(commands, root, meshes, (lod, Some(k as f32 * 2.1)));
     }
+    // Near only: the hedges and the lamps' posts, by square.
+    let mut near: BTreeMap<(i32, i32), Batches> = BTreeMap::new();
     for hedge in &scenery.hedges {
         let (a, b) = (to_world(hedge.from, 0.0), to_world(hedge.to, 0.0));
         let length = a.distance(b);
@@ -253,16 +287,21 @@ pub(super) fn spawn_town(
         let shape = Transform::from_translation((a + b) / 2.0 + Vec3::Y * 0.6)
             .with_rotation(Quat::from_rotation_arc(Vec3::X, (b - a) / length))
             .with_scale(Vec3::new(length, 1.2, 0.8));
-        batches.add(&paints.hedge, &cube, shape);
+        near.entry(tile_of((a + b) / 2.0))
+            .or_default()
+            .add(&paints.hedge, &cube, shape);
     }
     for lamp in &scenery.lamps {
-        batches.add(
+        let at = to_world(lamp.at, 0.0);
+        near.entry(tile_of(at)).or_default().add(
             &paints.post,
-            &cylinder,
-            trunk(to_world(lamp.at, 0.0), 0.12, 5.0),
+            &shapes[0].trunk,
+            trunk(at, 0.12, 5.0),
         );
     }
-    batches.spawn(commands, root, meshes, None);
+    for batches in near.into_values() {
+        batches.spawn(commands, root, meshes, (Lod::Near, None));
+    }
     spawn_lamp_groups(commands, root, scenery, meshes, lamp_off, glow);
 }
 
@@ -276,7 +315,8 @@ const PAVEMENT_M: f32 = 1.8;
 
 /// Pavements along both sides of every street (`streets`: each one's
 /// ends), raised a kerb's height above the road and stopping short of the
-/// junctions, merged into one mesh.
+/// junctions, merged into one mesh a square of the ground and drawn only
+/// near the camera (from afar they are a pixel or two beside the street).
 pub(super) fn spawn_pavements(
     commands: &mut Commands,
     root: Entity,
@@ -286,7 +326,7 @@ pub(super) fn spawn_pavements(
 ) {
     let cube = Mesh::from(Cuboid::new(1.0, 1.0, 1.0));
     let offset = 2.5 + PAVEMENT_M / 2.0;
-    let mut shapes = Vec::new();
+    let mut squares: BTreeMap<(i32, i32), Vec<Transform>> = BTreeMap::new();
     for &(a, b) in streets {
         let length = a.distance(b) - 2.0 * (2.5 + PAVEMENT_M);
         if length < 1.0 {
@@ -296,15 +336,18 @@ pub(super) fn spawn_pavements(
         let side = Vec3::Y.cross(along);
         let yaw = Quat::from_rotation_arc(Vec3::X, along);
         for s in [-1.0, 1.0] {
-            shapes.push(
+            squares.entry(tile_of((a + b) / 2.0)).or_default().push(
                 Transform::from_translation((a + b) / 2.0 + side * s * offset + Vec3::Y * 0.07)
                     .with_rotation(yaw)
                     .with_scale(Vec3::new(length, 0.14, PAVEMENT_M)),
             );
         }
     }
-    if let Some(mesh) = merged(&cube, &shapes) {
-        spawn_static(commands, root, meshes, mesh, &paints.pavement);
+    for shapes in squares.into_values() {
+        if let Some(mesh) = merged(&cube, &shapes) {
+            let id = spawn_static(commands, root, meshes, mesh, &paints.pavement);
+            commands.entity(id).insert(Lod::Near.range());
+        }
     }
 }
 
@@ -318,10 +361,15 @@ fn spawn_lamp_groups(
     lamp_off: &Handle<StandardMaterial>,
     glow: &Handle<StandardMaterial>,
 ) {
-    let head = Sphere::new(0.6)
-        .mesh()
-        .ico(1)
-        .expect("ico sphere of level 1");
+    // Near, 80 faces; from afar, 20.
+    let heads_of = |lod| {
+        let ico = if lod == Lod::Near { 1 } else { 0 };
+        Sphere::new(0.6)
+            .mesh()
+            .ico(ico)
+            .expect("ico sphere of level 0 or 1")
+    };
+    let head_shapes = [heads_of(Lod::Near), heads_of(Lod::Far)];
     // A flat disc facing up: only its top is ever seen.
     let pool = Mesh::from(Circle::new(5.0).mesh().resolution(16))
         .rotated_by(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2));
@@ -336,17 +384,28 @@ fn spawn_lamp_groups(
             .filter(|l| stage(l.house) == s)
             .collect();
         let house = group.first().and_then(|l| l.house);
-        let heads: Vec<Transform> = group
-            .iter()
-            .map(|l| Transform::from_translation(to_world(l.at, 5.1)))
-            .collect();
+        // The heads by square of the ground, at both levels.
+        let mut squares: BTreeMap<(i32, i32), Vec<Transform>> = BTreeMap::new();
+        for l in &group {
+            let at = to_world(l.at, 5.1);
+            squares
+                .entry(tile_of(at))
+                .or_default()
+                .push(Transform::from_translation(at));
+        }
+        for heads in squares.values() {
+            for (lod, head) in Lod::BOTH.into_iter().zip(&head_shapes) {
+                if let Some(mesh) = merged(head, heads) {
+                    let id = spawn_static(commands, root, meshes, mesh, lamp_off);
+                    commands.entity(id).insert((StreetLamp(house), lod.range()));
+                }
+            }
+        }
         let pools: Vec<Transform> = group
             .iter()
             .map(|l| Transform::from_translation(to_world(l.at, 0.06)))
             .collect();
-        if let (Some(heads), Some(pools)) = (merged(&head, &heads), merged(&pool, &pools)) {
-            let heads = spawn_static(commands, root, meshes, heads, lamp_off);
-            commands.entity(heads).insert(StreetLamp(house));
+        if let Some(pools) = merged(&pool, &pools) {
             let pools = spawn_static(commands, root, meshes, pools, glow);
             commands
                 .entity(pools)
