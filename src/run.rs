@@ -980,10 +980,10 @@ fn market_summary(out: &mut String, m: &MarketOutcome, step_s: u32) {
             out,
             "  savings/house    min {:.2} EUR ({}), median {:.2} EUR, max {:.2} EUR ({}); {gaining} gain, {losing} lose; {fairness}",
             no_negative_zero(savings[0].0, 2),
-            savings[0].1,
+            named_with_ties(&savings, savings[0].0),
             no_negative_zero(median, 2),
             no_negative_zero(savings[n - 1].0, 2),
-            savings[n - 1].1
+            named_with_ties(&savings, savings[n - 1].0)
         );
     }
     let _ = writeln!(
@@ -1002,5 +1002,47 @@ fn percent(part: f64, whole: f64) -> f64 {
         part / whole * 100.0
     } else {
         0.0
+    }
+}
+
+/// The house whose saving prints as `value` (to the cent), and how many
+/// more print the same: "Lindenweg 1 and 3 more". Of the ties the first
+/// by name, so that differences far below a cent do not pick the house.
+fn named_with_ties(savings: &[(f64, &str)], value: f64) -> String {
+    let cents = |v: f64| (v * 100.0).round();
+    let mut ties: Vec<&str> = savings
+        .iter()
+        .filter(|(v, _)| cents(*v) == cents(value))
+        .map(|(_, name)| *name)
+        .collect();
+    ties.sort_unstable();
+    match ties.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_with_ties;
+
+    #[test]
+    fn a_saving_that_several_houses_share_names_one_and_counts_the_rest() {
+        let savings = [
+            (-0.001, "Lindenweg 3"),
+            (0.0004, "Birkenallee 6"),
+            (0.002, "Lindenweg 1"),
+            (0.02, "Am Windrad 2"),
+            (4.05, "Lindenweg 7"),
+        ];
+        // Three print as 0.00 EUR: the first by name, whichever is lowest.
+        assert_eq!(
+            named_with_ties(&savings, -0.001),
+            "Birkenallee 6 and 2 more"
+        );
+        assert_eq!(named_with_ties(&savings, 0.002), "Birkenallee 6 and 2 more");
+        assert_eq!(named_with_ties(&savings, 4.05), "Lindenweg 7");
+        assert_eq!(named_with_ties(&savings, 0.02), "Am Windrad 2");
     }
 }
