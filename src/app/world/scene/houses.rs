@@ -3,7 +3,7 @@
 //! mesh a material, its chimney, dormer and carport into another that is
 //! drawn only near the camera ([`Lod`]), and its windows into one mesh a
 //! shedding stage (they go dark together when the island sheds that
-//! stage), from afar one wider pane a wall and floor. A house keeps an
+//! stage), from afar one pane a wall and floor. A house keeps an
 //! entity of its own, without a mesh, that its devices hang from; a hit
 //! on the merged mesh finds its house by where it lands ([`PlacedPicks`]).
 //! With the streets merged too, the 1,000-house town's 12,845 mesh
@@ -99,25 +99,22 @@ pub(super) fn spawn_houses(
         commands.entity(root).add_child(house);
         roots.push(Some(house));
     }
-    for (parts, details, placed) in squares.into_values() {
+    for (square, (parts, details, placed)) in squares {
         let placed = PlacedPicks::new(placed);
-        parts.spawn_picked(commands, root, meshes, &placed);
-        for id in details.spawn_picked(commands, root, meshes, &placed) {
-            commands.entity(id).insert(Lod::Near.range());
-        }
+        parts.spawn_picked(commands, root, meshes, (&placed, None));
+        details.spawn_picked(commands, root, meshes, (&placed, Some((Lod::Near, square))));
     }
-    for (house, at_list) in windows.into_values() {
+    for ((square, _), (house, at_list)) in windows {
         for lod in Lod::BOTH {
             let panes = match lod {
                 Lod::Near => &kit.windows,
                 Lod::Far => &kit.far_windows,
             };
             if let Some(mesh) = super::merged(panes, &at_list) {
+                let level = lod.at(square, &mesh);
                 let id =
                     super::town::spawn_static(commands, root, meshes, mesh, &shared.window_day);
-                commands
-                    .entity(id)
-                    .insert((HouseWindows(house), lod.range()));
+                commands.entity(id).insert((HouseWindows(house), level));
             }
         }
     }

@@ -14,7 +14,16 @@
 //! for hundreds of thousands of triangles a few pixels across
 //! (docs/speed.md has the figures).
 
-use bevy::camera::visibility::VisibilityRange;
+use bevy::camera::primitives::Aabb;
+use bevy::camera::visibility::{NoAutoAabb, VisibilityRange};
+use bevy::prelude::*;
+
+use super::TILE_M;
+
+/// How far a square's parts may stand out of it, metres (a tree's crown
+/// or a house's carport at its edge), and the tallest of them.
+const SQUARE_MARGIN_M: f32 = 15.0;
+const SQUARE_HEIGHT_M: f32 = 25.0;
 
 /// The camera's distance, metres, from the middle of a square's mesh
 /// beyond which the square is drawn simpler. A square is 250 m across, so
@@ -35,8 +44,24 @@ impl Lod {
     /// Both levels, near first.
     pub(super) const BOTH: [Lod; 2] = [Lod::Near, Lod::Far];
 
-    /// The distances it is drawn at, from the middle of its mesh's bounds
-    /// (a merged mesh's origin is the world's), switching at once rather
+    /// What `mesh`, of square `square` at this level, carries: its range,
+    /// and the square's bounds (grown to hold the mesh, a long street's
+    /// pavements) in place of its own, so that a square's near and far
+    /// meshes (whose own bounds differ by centimetres) switch at the same
+    /// distance: neither both drawn nor neither.
+    pub(super) fn at(self, square: (i32, i32), mesh: &Mesh) -> (VisibilityRange, NoAutoAabb, Aabb) {
+        let mut bounds = square_bounds(square);
+        if let Some(own) = bevy::camera::primitives::MeshAabb::get_aabb(mesh) {
+            bounds = Aabb::from_min_max(
+                Vec3::from(own.min().min(bounds.min())),
+                Vec3::from(own.max().max(bounds.max())),
+            );
+        }
+        (self.range(), NoAutoAabb, bounds)
+    }
+
+    /// The distances it is drawn at, from the middle of its bounds (a
+    /// merged mesh's origin is the world's), switching at once rather
     /// than dithering across (which would cost every pixel a discard).
     pub(super) fn range(self) -> VisibilityRange {
         let (from, to) = match self {
@@ -50,10 +75,21 @@ impl Lod {
     }
 }
 
+/// The bounds of square `square` of the ground (see [`super::tile_of`]),
+/// with room for what stands out of it.
+fn square_bounds((x, z): (i32, i32)) -> Aabb {
+    let min = Vec3::new(x as f32 * TILE_M, 0.0, z as f32 * TILE_M) - Vec3::splat(SQUARE_MARGIN_M);
+    let max = Vec3::new(
+        (x + 1) as f32 * TILE_M,
+        SQUARE_HEIGHT_M,
+        (z + 1) as f32 * TILE_M,
+    ) + Vec3::new(SQUARE_MARGIN_M, 0.0, SQUARE_MARGIN_M);
+    Aabb::from_min_max(min, max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bevy::prelude::*;
 
     #[test]
     fn the_two_levels_meet_without_a_gap_or_an_overlap() {
@@ -111,9 +147,32 @@ mod tests {
         assert_eq!(near_windows, far_windows);
         assert_eq!(near_lamps, far_lamps);
         // Every mesh with a range is merged at the world's origin, so its
-        // distance is taken from its bounds.
-        let mut ranged = world.query::<&VisibilityRange>();
-        assert!(ranged.iter(&world).all(|r| r.use_aabb));
+        // distance is taken from its bounds: its square's, grown to hold
+        // the mesh's own, so nothing in view is culled; and a square's near
+        // and far meshes share them, so they switch at one distance.
+        let mut ranged = world.query::<(&VisibilityRange, &Mesh3d, &Aabb, Has<NoAutoAabb>)>();
+        let meshes = world.resource::<Assets<Mesh>>();
+        let mut centres = std::collections::BTreeMap::new();
+        for (range, mesh, square, fixed) in ranged.iter(&world) {
+            assert!(range.use_aabb && fixed);
+            let own = meshes
+                .get(&mesh.0)
+                .and_then(bevy::camera::primitives::MeshAabb::get_aabb)
+                .expect("bounds");
+            // (Within a millimetre: the bounds are kept as centre and half.)
+            let mm = bevy::math::Vec3A::splat(1e-3);
+            assert!(
+                (own.min().cmpge(square.min() - mm) & own.max().cmple(square.max() + mm)).all(),
+                "{own:?} out of {square:?}"
+            );
+            let key = square.center.to_array().map(f32::to_bits);
+            let near = *range == Lod::Near.range();
+            *centres.entry(key).or_insert(false) |= near;
+        }
+        // Every square with a far mesh has its near ones about the same
+        // middle.
+        let lone = centres.values().filter(|&&near| !near).count();
+        assert_eq!(lone, 0, "far meshes with no near one about their middle");
     }
 
     /// The scene of a shipped scenario spawned into a bare world, for the

@@ -541,9 +541,9 @@ fn spawn_turbine(
     // Its concrete foundation: a target a click can find, the tower being thin.
     let foundation = commands
         .spawn((
-            Mesh3d(site.kit.disc.clone()),
+            Mesh3d(site.kit.pole.clone()),
             MeshMaterial3d(site.paints.road.clone()),
-            Transform::from_xyz(0.0, 0.05, 0.0).with_scale(Vec3::new(3.0, 1.0, 3.0)),
+            Transform::from_xyz(0.0, 0.05, 0.0).with_scale(Vec3::new(3.0, 0.1, 3.0)),
         ))
         .id();
     commands

@@ -128,48 +128,50 @@ impl Batches {
     }
 
     /// One entity a material, under `root`, that casts shadows and picks
-    /// by where a hit lands (`placed`); returns them.
+    /// by where a hit lands (`placed`); with `level`, drawn only at that
+    /// level of detail of that square.
     pub(super) fn spawn_picked(
         self,
         commands: &mut Commands,
         root: Entity,
         meshes: &mut Assets<Mesh>,
-        placed: &PlacedPicks,
-    ) -> Vec<Entity> {
-        self.0
-            .into_iter()
-            .map(|(material, mesh)| {
-                let id = commands
-                    .spawn((
-                        Mesh3d(meshes.add(mesh)),
-                        MeshMaterial3d(material),
-                        Transform::default(),
-                        placed.clone(),
-                    ))
-                    .id();
-                commands.entity(root).add_child(id);
-                id
-            })
-            .collect()
+        (placed, level): (&PlacedPicks, Option<(Lod, (i32, i32))>),
+    ) {
+        for (material, mesh) in self.0 {
+            let range = level.map(|(lod, square)| lod.at(square, &mesh));
+            let id = commands
+                .spawn((
+                    Mesh3d(meshes.add(mesh)),
+                    MeshMaterial3d(material),
+                    Transform::default(),
+                    placed.clone(),
+                ))
+                .id();
+            if let Some(range) = range {
+                commands.entity(id).insert(range);
+            }
+            commands.entity(root).add_child(id);
+        }
     }
 
     /// One entity a material, under `root`, that no pointer hits, drawn
-    /// at `lod`'s distances; with `sway`, trees that the wind bends
-    /// together at that phase.
+    /// at `lod`'s distances from `square`; with `sway`, trees that the
+    /// wind bends together at that phase.
     fn spawn(
         self,
         commands: &mut Commands,
         root: Entity,
         meshes: &mut Assets<Mesh>,
-        (lod, sway): (Lod, Option<f32>),
+        (lod, square, sway): (Lod, (i32, i32), Option<f32>),
     ) {
         for (material, mesh) in self.0 {
             let mesh = match sway {
                 Some(_) => crate::app::world::weather::with_bend(mesh),
                 None => mesh,
             };
+            let level = lod.at(square, &mesh);
             let id = spawn_static(commands, root, meshes, mesh, &material);
-            commands.entity(id).insert(lod.range());
+            commands.entity(id).insert(level);
             if let Some(phase) = sway {
                 commands.entity(id).insert((
                     crate::app::world::weather::Sway(phase),
@@ -273,8 +275,8 @@ pub(super) fn spawn_town(
             grove.add(green, ball_or_cone, crown);
         }
     }
-    for ((_, lod, k), grove) in groves {
-        grove.spawn(commands, root, meshes, (lod, Some(k as f32 * 2.1)));
+    for ((square, lod, k), grove) in groves {
+        grove.spawn(commands, root, meshes, (lod, square, Some(k as f32 * 2.1)));
     }
     // Near only: the hedges and the lamps' posts, by square.
     let mut near: BTreeMap<(i32, i32), Batches> = BTreeMap::new();
@@ -299,8 +301,8 @@ pub(super) fn spawn_town(
             trunk(at, 0.12, 5.0),
         );
     }
-    for batches in near.into_values() {
-        batches.spawn(commands, root, meshes, (Lod::Near, None));
+    for (square, batches) in near {
+        batches.spawn(commands, root, meshes, (Lod::Near, square, None));
     }
     spawn_lamp_groups(commands, root, scenery, meshes, lamp_off, glow);
 }
@@ -343,10 +345,11 @@ pub(super) fn spawn_pavements(
             );
         }
     }
-    for shapes in squares.into_values() {
+    for (square, shapes) in squares {
         if let Some(mesh) = merged(&cube, &shapes) {
+            let level = Lod::Near.at(square, &mesh);
             let id = spawn_static(commands, root, meshes, mesh, &paints.pavement);
-            commands.entity(id).insert(Lod::Near.range());
+            commands.entity(id).insert(level);
         }
     }
 }
@@ -393,11 +396,12 @@ fn spawn_lamp_groups(
                 .or_default()
                 .push(Transform::from_translation(at));
         }
-        for heads in squares.values() {
+        for (&square, heads) in &squares {
             for (lod, head) in Lod::BOTH.into_iter().zip(&head_shapes) {
                 if let Some(mesh) = merged(head, heads) {
+                    let level = lod.at(square, &mesh);
                     let id = spawn_static(commands, root, meshes, mesh, lamp_off);
-                    commands.entity(id).insert((StreetLamp(house), lod.range()));
+                    commands.entity(id).insert((StreetLamp(house), level));
                 }
             }
         }
