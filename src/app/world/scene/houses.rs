@@ -15,7 +15,7 @@ use bevy::prelude::*;
 
 use super::lod::Lod;
 use super::meshes::far_window_panes;
-use super::town::{Batches, TownPaints};
+use super::town::{Batches, TownPaints, spawn_static_at};
 use super::{
     CAR_PARKING_M, HOUSE, HouseWindows, Pick, PlacedPicks, ROOF_RISE_M, SceneMaterials, gable_roof,
     tile_of, window_panes,
@@ -111,10 +111,9 @@ pub(super) fn spawn_houses(
                 Lod::Far => &kit.far_windows,
             };
             if let Some(mesh) = super::merged(panes, &at_list) {
-                let level = lod.at(square, &mesh);
-                let id =
-                    super::town::spawn_static(commands, root, meshes, mesh, &shared.window_day);
-                commands.entity(id).insert((HouseWindows(house), level));
+                let glass = (mesh, &shared.window_day);
+                let id = spawn_static_at(commands, root, meshes, glass, (lod, square));
+                commands.entity(id).insert(HouseWindows(house));
             }
         }
     }

@@ -104,6 +104,20 @@ pub(super) fn spawn_static(
     id
 }
 
+/// [`spawn_static`], drawn only at `lod`'s distances from `square`.
+pub(super) fn spawn_static_at(
+    commands: &mut Commands,
+    root: Entity,
+    meshes: &mut Assets<Mesh>,
+    (mesh, material): (Mesh, &Handle<StandardMaterial>),
+    (lod, square): (Lod, (i32, i32)),
+) -> Entity {
+    let level = lod.at(square, &mesh);
+    let id = spawn_static(commands, root, meshes, mesh, material);
+    commands.entity(id).insert(level);
+    id
+}
+
 /// Shapes to merge, by the material they are drawn in.
 #[derive(Default)]
 pub(super) struct Batches(Vec<(Handle<StandardMaterial>, Mesh)>);
@@ -169,9 +183,7 @@ impl Batches {
                 Some(_) => crate::app::world::weather::with_bend(mesh),
                 None => mesh,
             };
-            let level = lod.at(square, &mesh);
-            let id = spawn_static(commands, root, meshes, mesh, &material);
-            commands.entity(id).insert(level);
+            let id = spawn_static_at(commands, root, meshes, (mesh, &material), (lod, square));
             if let Some(phase) = sway {
                 commands.entity(id).insert((
                     crate::app::world::weather::Sway(phase),
@@ -304,7 +316,8 @@ pub(super) fn spawn_town(
     for (square, batches) in near {
         batches.spawn(commands, root, meshes, (Lod::Near, square, None));
     }
-    spawn_lamp_groups(commands, root, scenery, meshes, lamp_off, glow);
+    let crowns = [&shapes[0].ball, &shapes[1].ball];
+    spawn_lamp_groups(commands, root, (scenery, crowns), meshes, lamp_off, glow);
 }
 
 /// Sides of a tree trunk or a lamp post: thin and far off, eight read as
@@ -347,9 +360,8 @@ pub(super) fn spawn_pavements(
     }
     for (square, shapes) in squares {
         if let Some(mesh) = merged(&cube, &shapes) {
-            let level = Lod::Near.at(square, &mesh);
-            let id = spawn_static(commands, root, meshes, mesh, &paints.pavement);
-            commands.entity(id).insert(level);
+            let level = (Lod::Near, square);
+            spawn_static_at(commands, root, meshes, (mesh, &paints.pavement), level);
         }
     }
 }
@@ -359,20 +371,13 @@ pub(super) fn spawn_pavements(
 fn spawn_lamp_groups(
     commands: &mut Commands,
     root: Entity,
-    scenery: &Scenery,
+    (scenery, crowns): (&Scenery, [&Mesh; 2]),
     meshes: &mut Assets<Mesh>,
     lamp_off: &Handle<StandardMaterial>,
     glow: &Handle<StandardMaterial>,
 ) {
-    // Near, 80 faces; from afar, 20.
-    let heads_of = |lod| {
-        let ico = if lod == Lod::Near { 1 } else { 0 };
-        Sphere::new(0.6)
-            .mesh()
-            .ico(ico)
-            .expect("ico sphere of level 0 or 1")
-    };
-    let head_shapes = [heads_of(Lod::Near), heads_of(Lod::Far)];
+    // A lamp's head is a tree's crown at each level, 0.6 m across.
+    let head_shapes = crowns.map(|ball| ball.clone().scaled_by(Vec3::splat(0.6)));
     // A flat disc facing up: only its top is ever seen.
     let pool = Mesh::from(Circle::new(5.0).mesh().resolution(16))
         .rotated_by(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2));
@@ -399,9 +404,9 @@ fn spawn_lamp_groups(
         for (&square, heads) in &squares {
             for (lod, head) in Lod::BOTH.into_iter().zip(&head_shapes) {
                 if let Some(mesh) = merged(head, heads) {
-                    let level = lod.at(square, &mesh);
-                    let id = spawn_static(commands, root, meshes, mesh, lamp_off);
-                    commands.entity(id).insert((StreetLamp(house), level));
+                    let id =
+                        spawn_static_at(commands, root, meshes, (mesh, lamp_off), (lod, square));
+                    commands.entity(id).insert(StreetLamp(house));
                 }
             }
         }
