@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 
 use bevy::prelude::*;
 
-use crate::app::world::scene::{CarVisual, SceneLayout};
+use crate::app::world::scene::{CarVisual, Paint, SceneLayout};
 use crate::sim::Neighbourhood;
 use crate::sim::devices::{DeviceIndex, EvRuntime};
 
@@ -114,7 +114,7 @@ fn start_trips(
     layout: Res<SceneLayout>,
     evs: Query<(&DeviceIndex, &EvRuntime)>,
     cars: Query<(Entity, &CarVisual, &GlobalTransform, &Children, &ChildOf)>,
-    parts: Query<(&Mesh3d, &MeshMaterial3d<StandardMaterial>, &Transform)>,
+    parts: Query<(&Mesh3d, &MeshMaterial3d<Paint>, &Transform)>,
     roots: Query<&ChildOf, Without<CarVisual>>,
     trips: Query<(Entity, &Trip)>,
     mut was_home: Local<HashMap<Entity, bool>>,

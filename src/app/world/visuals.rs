@@ -11,8 +11,8 @@ use crate::app::theme::palette::{
 };
 use crate::app::world::scene::{
     BatteryCharge, BreakerVisual, BusVisual, CLOUDS, CarVisual, Cloud, GridLinkSpan, GridLinkWires,
-    HouseWindows, IslandEdge, LampGlow, LineVisual, SceneLayout, SceneMaterials, StreetLamp, Sun,
-    TurbineRotor,
+    HouseWindows, IslandEdge, LampGlow, LineVisual, Paint, SceneLayout, SceneMaterials, StreetLamp,
+    Sun, TurbineRotor,
 };
 use crate::scenario::DeviceKind;
 use crate::sim::Neighbourhood;
@@ -33,6 +33,7 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         (
             light_the_sky,
+            paints_follow_the_sun,
             forget_the_unbalance_view,
             colour_lines_and_buses,
             light_windows,
@@ -152,6 +153,17 @@ fn light_the_sky(
     }
 }
 
+/// Every paint has the shadow code in its shader while the sun casts
+/// shadows, and not while it casts none (night, a storm, `low`): each
+/// frame, since a rebuilt scene brings new paints.
+fn paints_follow_the_sun(
+    suns: Query<&DirectionalLight, With<Sun>>,
+    mut paints: ResMut<Assets<Paint>>,
+) {
+    let shadows = suns.iter().any(|s| s.shadow_maps_enabled);
+    crate::app::world::scene::cast_shadows(&mut paints, shadows);
+}
+
 /// Whether the network is coloured by phase unbalance (V): buses by their
 /// unbalance factor, cables by their neutral current against the rating.
 /// Only a scenario solved per phase has these; otherwise the usual colours stay.
@@ -177,8 +189,8 @@ fn colour_lines_and_buses(
     show_unbalance: Res<ShowUnbalance>,
     hood: Res<crate::sim::Neighbourhood>,
     shared: Res<SceneMaterials>,
-    mut lines: Query<(&LineVisual, &mut MeshMaterial3d<StandardMaterial>), Without<BusVisual>>,
-    mut buses: Query<(&BusVisual, &mut MeshMaterial3d<StandardMaterial>), Without<LineVisual>>,
+    mut lines: Query<(&LineVisual, &mut MeshMaterial3d<Paint>), Without<BusVisual>>,
+    mut buses: Query<(&BusVisual, &mut MeshMaterial3d<Paint>), Without<LineVisual>>,
 ) {
     if !state.is_changed() && !show_unbalance.is_changed() && !hood.is_changed() {
         return;
@@ -225,7 +237,7 @@ fn light_windows(
     env: Res<CurrentEnvironment>,
     grid: Res<GridState>,
     shared: Res<SceneMaterials>,
-    mut windows: Query<(&HouseWindows, &mut MeshMaterial3d<StandardMaterial>)>,
+    mut windows: Query<(&HouseWindows, &mut MeshMaterial3d<Paint>)>,
 ) {
     if !env.is_changed() && !grid.is_changed() {
         return;
@@ -252,7 +264,7 @@ fn light_the_streets(
     grid: Res<GridState>,
     shared: Res<SceneMaterials>,
     new_lamps: Query<(), Added<StreetLamp>>,
-    mut lamps: Query<(&StreetLamp, &mut MeshMaterial3d<StandardMaterial>)>,
+    mut lamps: Query<(&StreetLamp, &mut MeshMaterial3d<Paint>)>,
     mut pools: Query<(&LampGlow, &mut Visibility)>,
 ) {
     if !env.is_changed() && !grid.is_changed() && new_lamps.is_empty() {
@@ -352,13 +364,10 @@ fn show_devices(
 fn show_breaker(
     grid: Res<GridState>,
     shared: Res<SceneMaterials>,
-    mut breakers: Query<&mut MeshMaterial3d<StandardMaterial>, With<BreakerVisual>>,
+    mut breakers: Query<&mut MeshMaterial3d<Paint>, With<BreakerVisual>>,
     mut spans: Query<&mut Visibility, (With<GridLinkSpan>, Without<IslandEdge>)>,
     mut edges: Query<&mut Visibility, (With<IslandEdge>, Without<GridLinkSpan>)>,
-    mut wires: Query<
-        &mut MeshMaterial3d<StandardMaterial>,
-        (With<GridLinkWires>, Without<BreakerVisual>),
-    >,
+    mut wires: Query<&mut MeshMaterial3d<Paint>, (With<GridLinkWires>, Without<BreakerVisual>)>,
 ) {
     if !grid.is_changed() {
         return;

@@ -7,7 +7,7 @@
 use bevy::prelude::*;
 
 use super::town::spawn_static;
-use super::{GridLinkSpan, GridLinkWires, Pick, merged, wire_transform};
+use super::{GridLinkSpan, GridLinkWires, Paint, Pick, merged, wire_transform};
 
 /// The poles' height, metres (a 20 kV line's concrete poles).
 pub const POLE_HEIGHT_M: f32 = 12.0;
@@ -21,11 +21,11 @@ const WIRE_M: f32 = 0.12;
 /// The materials of the link and the kiosk.
 pub(super) struct LinkPaints {
     /// Poles and crossarms.
-    pub metal: Handle<StandardMaterial>,
+    pub metal: Handle<Paint>,
     /// Live wires.
-    pub live: Handle<StandardMaterial>,
+    pub live: Handle<Paint>,
     /// The kiosk's concrete walls, its roof, its doors and its warning sign.
-    pub kiosk: [Handle<StandardMaterial>; 4],
+    pub kiosk: [Handle<Paint>; 4],
 }
 
 /// The line from `breaker_at` along `out` for `reach` metres, merged into
@@ -104,7 +104,7 @@ pub(super) fn spawn_kiosk(
     // A part `size` across, its centre `offset` from the foot in the
     // kiosk's own frame (x along the line, z out of the doors).
     let part = |commands: &mut Commands,
-                material: &Handle<StandardMaterial>,
+                material: &Handle<Paint>,
                 (offset, size): (Vec3, Vec3),
                 turn: Quat| {
         let id = commands

@@ -88,7 +88,7 @@ fn square_bounds((x, z): (i32, i32)) -> Aabb {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -177,13 +177,14 @@ mod tests {
 
     /// The scene of a shipped scenario spawned into a bare world, for the
     /// tests here (no renderer: only its entities and meshes).
-    fn spawned(file: &str) -> bevy::prelude::World {
+    pub(in crate::app::world::scene) fn spawned(file: &str) -> bevy::prelude::World {
         use bevy::ecs::system::RunSystemOnce;
         use bevy::ecs::world::CommandQueue;
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
         let built = crate::scenario::load_and_build(&path).expect("a shipped scenario builds");
         let mut world = World::new();
         world.init_resource::<Assets<Mesh>>();
+        world.init_resource::<Assets<crate::app::world::scene::Paint>>();
         world.init_resource::<Assets<StandardMaterial>>();
         world
             .run_system_once(crate::app::world::scene::setup_materials)
@@ -193,16 +194,20 @@ mod tests {
             .clone();
         let mut queue = CommandQueue::default();
         world.resource_scope(|world, mut meshes: Mut<Assets<Mesh>>| {
-            world.resource_scope(|world, mut materials: Mut<Assets<StandardMaterial>>| {
-                let mut commands = Commands::new(&mut queue, world);
-                crate::app::world::scene::spawn::spawn_scene(
-                    &mut commands,
-                    &built,
-                    &mut meshes,
-                    &mut materials,
-                    &shared,
-                );
-            });
+            world.resource_scope(
+                |world, mut paints: Mut<Assets<crate::app::world::scene::Paint>>| {
+                    world.resource_scope(|world, mut others: Mut<Assets<StandardMaterial>>| {
+                        let mut commands = Commands::new(&mut queue, world);
+                        crate::app::world::scene::spawn::spawn_scene(
+                            &mut commands,
+                            &built,
+                            &mut meshes,
+                            (&mut paints, &mut others),
+                            &shared,
+                        );
+                    });
+                },
+            );
         });
         queue.apply(&mut world);
         world

@@ -13,6 +13,7 @@ mod grid_link;
 mod houses;
 mod lod;
 mod meshes;
+mod paint;
 mod spawn;
 mod town;
 
@@ -26,6 +27,7 @@ use crate::app::world::camera::{CameraPresets, OrbitCamera, presets};
 use crate::sim::{Neighbourhood, NeighbourhoodChanged};
 
 pub use meshes::{gable_roof, merged, window_panes, wire_transform};
+pub use paint::{Paint, cast_shadows};
 use spawn::spawn_scene;
 
 /// What a click selects, for the inspector.
@@ -228,25 +230,25 @@ pub struct SceneLayout {
 #[derive(Resource, Debug, Clone)]
 pub struct SceneMaterials {
     /// Cable strips by loading step.
-    pub loading: Vec<Handle<StandardMaterial>>,
+    pub loading: Vec<Handle<Paint>>,
     /// Bus discs by voltage step.
-    pub voltage: Vec<Handle<StandardMaterial>>,
+    pub voltage: Vec<Handle<Paint>>,
     /// Bus discs by unbalance step (the unbalance view, V).
-    pub unbalance: Vec<Handle<StandardMaterial>>,
+    pub unbalance: Vec<Handle<Paint>>,
     /// Buses and cables with no voltage (dark island).
-    pub dead: Handle<StandardMaterial>,
+    pub dead: Handle<Paint>,
     /// Windows lit at night.
-    pub window_lit: Handle<StandardMaterial>,
+    pub window_lit: Handle<Paint>,
     /// Windows by day.
-    pub window_day: Handle<StandardMaterial>,
+    pub window_day: Handle<Paint>,
     /// Windows of a house without power.
-    pub window_dark: Handle<StandardMaterial>,
+    pub window_dark: Handle<Paint>,
     /// Breaker closed.
-    pub breaker_closed: Handle<StandardMaterial>,
+    pub breaker_closed: Handle<Paint>,
     /// Breaker open.
-    pub breaker_open: Handle<StandardMaterial>,
+    pub breaker_open: Handle<Paint>,
     /// The grid link's wires while live.
-    pub wire_live: Handle<StandardMaterial>,
+    pub wire_live: Handle<Paint>,
     /// A street light's pool of light on the ground.
     pub lamp_glow: Handle<StandardMaterial>,
 }
@@ -263,6 +265,7 @@ pub const CLOUDS: usize = 16;
 
 /// Builds the scene for the first scenario and again for every new one.
 pub fn plugin(app: &mut App) {
+    paint::plugin(app);
     app.add_systems(Startup, (setup_materials, spawn_camera_and_sun).chain());
     app.add_systems(
         Update,
@@ -274,35 +277,26 @@ fn color(c: Rgb8) -> Color {
     Color::srgb_u8(c[0], c[1], c[2])
 }
 
-fn matte(c: Rgb8) -> StandardMaterial {
-    StandardMaterial {
-        base_color: color(c),
-        perceptual_roughness: 0.9,
-        ..default()
-    }
+fn matte(c: Rgb8) -> Paint {
+    Paint::matte(color(c))
 }
 
-fn setup_materials(mut commands: Commands, mut materials: ResMut<Assets<StandardMaterial>>) {
-    let ramp = |stops: &[(f64, Rgb8)], materials: &mut Assets<StandardMaterial>| {
+fn setup_materials(
+    mut commands: Commands,
+    mut materials: ResMut<Assets<Paint>>,
+    mut see_through: ResMut<Assets<StandardMaterial>>,
+) {
+    let ramp = |stops: &[(f64, Rgb8)], materials: &mut Assets<Paint>| {
         (0..RAMP_STEPS)
             .map(|step| {
                 let c = palette::ramp(stops, palette::ramp_step_value(stops, step));
                 // Unlit: the data layer shows the legend's colours exactly,
                 // by day and by night.
-                materials.add(StandardMaterial {
-                    base_color: color(c),
-                    unlit: true,
-                    ..default()
-                })
+                materials.add(Paint::unlit(color(c)))
             })
             .collect()
     };
-    let glass = |c: Rgb8, glow: f32| StandardMaterial {
-        base_color: color(c),
-        emissive: color(c).to_linear() * glow,
-        perceptual_roughness: 0.2,
-        ..default()
-    };
+    let glass = |c: Rgb8, glow: f32| Paint::shiny(color(c), 1.0).glowing(glow);
     commands.insert_resource(SceneMaterials {
         loading: ramp(&LOADING_STOPS, &mut materials),
         voltage: ramp(&VOLTAGE_STOPS, &mut materials),
@@ -314,7 +308,7 @@ fn setup_materials(mut commands: Commands, mut materials: ResMut<Assets<Standard
         breaker_closed: materials.add(glass(palette::GREEN, 4.0)),
         breaker_open: materials.add(glass(palette::VERMILLION, 20.0)),
         wire_live: materials.add(glass([190, 215, 240], 1.5)),
-        lamp_glow: materials.add(StandardMaterial {
+        lamp_glow: see_through.add(StandardMaterial {
             base_color: Color::srgba(1.0, 0.82, 0.5, 0.35),
             alpha_mode: AlphaMode::Blend,
             unlit: true,
@@ -353,7 +347,7 @@ pub(super) fn rebuild_on_new_scenario(
     hood: Res<Neighbourhood>,
     old: Query<Entity, With<ScenarioVisuals>>,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: (ResMut<Assets<Paint>>, ResMut<Assets<StandardMaterial>>),
     shared: Res<SceneMaterials>,
     mut cameras: Query<(&mut OrbitCamera, &mut CameraPresets)>,
     mut suns: Query<Entity, With<Sun>>,
@@ -376,7 +370,13 @@ pub(super) fn rebuild_on_new_scenario(
     for entity in &old {
         commands.entity(entity).despawn();
     }
-    let layout = spawn_scene(&mut commands, &hood.0, &mut meshes, &mut materials, &shared);
+    let layout = spawn_scene(
+        &mut commands,
+        &hood.0,
+        &mut meshes,
+        (&mut materials.0, &mut materials.1),
+        &shared,
+    );
     let transformer = layout.buses[hood.0.network.transformer.lv_bus];
     let views = presets(layout.centre, layout.radius_m, transformer);
     // A `LookAt` of this frame (a lesson's first step opening its

@@ -9,7 +9,7 @@ use super::town::{self, TownPaints};
 use super::{
     BatteryCharge, BreakerVisual, BusVisual, CAR_PARKING_M, CLOUDS, CarVisual, Cloud, HOUSE,
     IslandEdge, LineVisual, Pick, PlacedPicks, ROOF_RISE_M, ScenarioVisuals, SceneLayout,
-    SceneMaterials, TurbineRotor, color, houses, matte, merged, tile_of,
+    SceneMaterials, TurbineRotor, color, houses, matte, merged, paint::Paint, tile_of,
 };
 use crate::app::theme::palette::{self, RAMP_STEPS, Rgb8};
 use crate::app::world::layout::{bus_positions, extent, to_world};
@@ -62,35 +62,26 @@ impl Kit {
 
 /// The materials the scene repeats, made once per build.
 struct Paints {
-    ground: Handle<StandardMaterial>,
-    road: Handle<StandardMaterial>,
-    pv: Handle<StandardMaterial>,
-    casing: Handle<StandardMaterial>,
-    charge: Handle<StandardMaterial>,
-    metal: Handle<StandardMaterial>,
-    dark_metal: Handle<StandardMaterial>,
-    cars: Vec<Handle<StandardMaterial>>,
+    ground: Handle<Paint>,
+    road: Handle<Paint>,
+    pv: Handle<Paint>,
+    casing: Handle<Paint>,
+    charge: Handle<Paint>,
+    metal: Handle<Paint>,
+    dark_metal: Handle<Paint>,
+    cars: Vec<Handle<Paint>>,
     cloud: Handle<StandardMaterial>,
 }
 
 impl Paints {
     /// Makes the repeated materials, in the order the scene has always added them.
-    fn new(materials: &mut Assets<StandardMaterial>) -> Self {
+    fn new(materials: &mut Assets<Paint>, see_through: &mut Assets<StandardMaterial>) -> Self {
         let ground = add_matte(materials, [118, 146, 104]);
         let road = add_matte(materials, [88, 90, 96]);
-        let pv = materials.add(StandardMaterial {
-            // Glass over the cells: a glint where the sun catches it.
-            base_color: Color::srgb_u8(24, 40, 84),
-            perceptual_roughness: 0.3,
-            reflectance: 0.55,
-            ..default()
-        });
+        // Glass over the cells: a glint where the sun catches it.
+        let pv = materials.add(Paint::shiny(Color::srgb_u8(24, 40, 84), 1.0));
         let casing = add_matte(materials, [205, 208, 212]);
-        let charge = materials.add(StandardMaterial {
-            base_color: color(palette::GREEN),
-            emissive: color(palette::GREEN).to_linear() * 6.0,
-            ..default()
-        });
+        let charge = materials.add(Paint::matte(color(palette::GREEN)).glowing(6.0));
         let metal = add_matte(materials, [190, 192, 196]);
         let dark_metal = add_matte(materials, [60, 64, 70]);
         let car_colours = [
@@ -103,7 +94,7 @@ impl Paints {
             .iter()
             .map(|&c| add_matte(materials, c))
             .collect();
-        let cloud = materials.add(StandardMaterial {
+        let cloud = see_through.add(StandardMaterial {
             base_color: Color::srgba(1.0, 1.0, 1.0, 0.7),
             alpha_mode: AlphaMode::Blend,
             perceptual_roughness: 1.0,
@@ -148,7 +139,7 @@ struct Site<'a> {
 }
 
 /// A matte material of colour `c`, added to `materials`.
-fn add_matte(materials: &mut Assets<StandardMaterial>, c: Rgb8) -> Handle<StandardMaterial> {
+fn add_matte(materials: &mut Assets<Paint>, c: Rgb8) -> Handle<Paint> {
     materials.add(matte(c))
 }
 
@@ -156,7 +147,7 @@ fn add_matte(materials: &mut Assets<StandardMaterial>, c: Rgb8) -> Handle<Standa
 fn spawn_flat(
     commands: &mut Commands,
     parent: Entity,
-    bundle: (Handle<Mesh>, Handle<StandardMaterial>, Transform),
+    bundle: (Handle<Mesh>, Handle<Paint>, Transform),
 ) -> Entity {
     let id = spawn_part(commands, parent, bundle);
     commands.entity(id).insert(bevy::light::NotShadowCaster);
@@ -167,7 +158,7 @@ fn spawn_flat(
 fn spawn_part(
     commands: &mut Commands,
     parent: Entity,
-    bundle: (Handle<Mesh>, Handle<StandardMaterial>, Transform),
+    bundle: (Handle<Mesh>, Handle<Paint>, Transform),
 ) -> Entity {
     let id = commands
         .spawn((Mesh3d(bundle.0), MeshMaterial3d(bundle.1), bundle.2))
@@ -181,14 +172,14 @@ pub(super) fn spawn_scene(
     commands: &mut Commands,
     built: &Built,
     meshes: &mut Assets<Mesh>,
-    materials: &mut Assets<StandardMaterial>,
+    (materials, see_through): (&mut Assets<Paint>, &mut Assets<StandardMaterial>),
     shared: &SceneMaterials,
 ) -> SceneLayout {
     let bus_xy = bus_positions(built);
     let buses: Vec<Vec3> = bus_xy.iter().map(|&p| to_world(p, 0.0)).collect();
     let (centre_xy, radius) = extent(built, &bus_xy);
     let kit = Kit::new(meshes);
-    let paints = Paints::new(materials);
+    let paints = Paints::new(materials, see_through);
     let town_paints = TownPaints::new(materials, matte);
     let link_paints = LinkPaints {
         metal: paints.dark_metal.clone(),
@@ -475,7 +466,7 @@ fn spawn_car(
     house: Entity,
     i: usize,
     device: &crate::scenario::Device,
-    body_mat: Handle<StandardMaterial>,
+    body_mat: Handle<Paint>,
 ) {
     let car = commands
         .spawn((
@@ -666,7 +657,7 @@ fn spawn_island_edge(
     commands: &mut Commands,
     site: &Site,
     meshes: &mut Assets<Mesh>,
-    materials: &mut Assets<StandardMaterial>,
+    materials: &mut Assets<Paint>,
 ) {
     let r = site.radius_m + 20.0;
     let amber = color(palette::ORANGE);
@@ -675,12 +666,7 @@ fn spawn_island_edge(
             Name::new("island edge"),
             IslandEdge,
             Mesh3d(meshes.add(Annulus::new(r, r + 4.0))),
-            MeshMaterial3d(materials.add(StandardMaterial {
-                base_color: amber,
-                emissive: amber.to_linear() * 2.0,
-                unlit: true,
-                ..default()
-            })),
+            MeshMaterial3d(materials.add(Paint::unlit(amber))),
             Transform::from_translation(site.centre + Vec3::Y * 0.2)
                 .with_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)),
             Visibility::Hidden,

@@ -9,29 +9,26 @@ use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
 use super::lod::Lod;
-use super::{LampGlow, PlacedPicks, StreetLamp, merged, tile_of};
+use super::{LampGlow, Paint, PlacedPicks, StreetLamp, merged, tile_of};
 use crate::app::theme::palette::Rgb8;
 use crate::app::world::layout::to_world;
 use crate::app::world::scenery::{HouseStyle, ROOFS, Scenery, TreeKind, WALLS};
 
 /// The town's materials, each made once.
 pub(super) struct TownPaints {
-    walls: [Handle<StandardMaterial>; WALLS],
-    roofs: [Handle<StandardMaterial>; ROOFS],
-    trunk: Handle<StandardMaterial>,
-    birch: Handle<StandardMaterial>,
-    leaves: [Handle<StandardMaterial>; 3],
-    hedge: Handle<StandardMaterial>,
-    post: Handle<StandardMaterial>,
-    chimney: Handle<StandardMaterial>,
-    pavement: Handle<StandardMaterial>,
+    walls: [Handle<Paint>; WALLS],
+    roofs: [Handle<Paint>; ROOFS],
+    trunk: Handle<Paint>,
+    birch: Handle<Paint>,
+    leaves: [Handle<Paint>; 3],
+    hedge: Handle<Paint>,
+    post: Handle<Paint>,
+    chimney: Handle<Paint>,
+    pavement: Handle<Paint>,
 }
 
 impl TownPaints {
-    pub(super) fn new(
-        materials: &mut Assets<StandardMaterial>,
-        matte: impl Fn(Rgb8) -> StandardMaterial,
-    ) -> Self {
+    pub(super) fn new(materials: &mut Assets<Paint>, matte: impl Fn(Rgb8) -> Paint) -> Self {
         let mut add = |c: Rgb8| materials.add(matte(c));
         // A soft palette: warm whites and pastels for walls, clay,
         // brown, slate and anthracite for roofs, two greens for leaves.
@@ -61,20 +58,17 @@ impl TownPaints {
     }
 
     /// A chimney's material.
-    pub(super) fn chimney(&self) -> &Handle<StandardMaterial> {
+    pub(super) fn chimney(&self) -> &Handle<Paint> {
         &self.chimney
     }
 
     /// A carport post's (and a lamp post's) material.
-    pub(super) fn post(&self) -> &Handle<StandardMaterial> {
+    pub(super) fn post(&self) -> &Handle<Paint> {
         &self.post
     }
 
     /// A house's wall and roof materials.
-    pub(super) fn house(
-        &self,
-        style: &HouseStyle,
-    ) -> (Handle<StandardMaterial>, Handle<StandardMaterial>) {
+    pub(super) fn house(&self, style: &HouseStyle) -> (Handle<Paint>, Handle<Paint>) {
         (
             self.walls[style.wall % WALLS].clone(),
             self.roofs[style.roof % ROOFS].clone(),
@@ -84,12 +78,12 @@ impl TownPaints {
 
 /// A merged mesh that stands still, in `material`, under `root`: no
 /// pointer hits it and it casts no shadow.
-pub(super) fn spawn_static(
+pub(super) fn spawn_static<M: Material>(
     commands: &mut Commands,
     root: Entity,
     meshes: &mut Assets<Mesh>,
     mesh: Mesh,
-    material: &Handle<StandardMaterial>,
+    material: &Handle<M>,
 ) -> Entity {
     let id = commands
         .spawn((
@@ -109,7 +103,7 @@ pub(super) fn spawn_static_at(
     commands: &mut Commands,
     root: Entity,
     meshes: &mut Assets<Mesh>,
-    (mesh, material): (Mesh, &Handle<StandardMaterial>),
+    (mesh, material): (Mesh, &Handle<Paint>),
     (lod, square): (Lod, (i32, i32)),
 ) -> Entity {
     let level = lod.at(square, &mesh);
@@ -120,16 +114,11 @@ pub(super) fn spawn_static_at(
 
 /// Shapes to merge, by the material they are drawn in.
 #[derive(Default)]
-pub(super) struct Batches(Vec<(Handle<StandardMaterial>, Mesh)>);
+pub(super) struct Batches(Vec<(Handle<Paint>, Mesh)>);
 
 impl Batches {
     /// `base` placed by `shape`, merged into what `material` draws.
-    pub(super) fn add(
-        &mut self,
-        material: &Handle<StandardMaterial>,
-        base: &Mesh,
-        shape: Transform,
-    ) {
+    pub(super) fn add(&mut self, material: &Handle<Paint>, base: &Mesh, shape: Transform) {
         let part = base.clone().transformed_by(shape);
         match self.0.iter_mut().find(|(m, _)| m == material) {
             // The parts share their attributes, so this cannot fail; were
@@ -239,7 +228,7 @@ pub(super) fn spawn_town(
     scenery: &Scenery,
     meshes: &mut Assets<Mesh>,
     paints: &TownPaints,
-    lamp_off: &Handle<StandardMaterial>,
+    lamp_off: &Handle<Paint>,
     glow: &Handle<StandardMaterial>,
 ) {
     let shapes = [TreeShapes::new(Lod::Near), TreeShapes::new(Lod::Far)];
@@ -373,7 +362,7 @@ fn spawn_lamp_groups(
     root: Entity,
     (scenery, crowns): (&Scenery, [&Mesh; 2]),
     meshes: &mut Assets<Mesh>,
-    lamp_off: &Handle<StandardMaterial>,
+    lamp_off: &Handle<Paint>,
     glow: &Handle<StandardMaterial>,
 ) {
     // A lamp's head is a tree's crown at each level, 0.6 m across.
