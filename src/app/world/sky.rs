@@ -6,7 +6,7 @@
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 
-use crate::app::world::scene::merged;
+use crate::app::world::scene::{Paint, merged};
 use crate::app::world::scenery::unit;
 use crate::sim::devices::CurrentEnvironment;
 
@@ -71,7 +71,7 @@ fn show_the_night_sky(
     mut commands: Commands,
     env: Option<Res<CurrentEnvironment>>,
     meshes: Option<ResMut<Assets<Mesh>>>,
-    materials: Option<ResMut<Assets<StandardMaterial>>>,
+    materials: Option<ResMut<Assets<Paint>>>,
     cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
     mut stars: Query<(&Stars, &mut Transform, &mut Visibility), Without<Moon>>,
     mut moons: Query<(&mut Transform, &mut Visibility), (With<Moon>, Without<Stars>)>,
@@ -87,13 +87,7 @@ fn show_the_night_sky(
         return;
     };
     if stars.is_empty() {
-        let glow = |materials: &mut Assets<StandardMaterial>, c: Color| {
-            materials.add(StandardMaterial {
-                base_color: c,
-                unlit: true,
-                ..default()
-            })
-        };
+        let glow = |materials: &mut Assets<Paint>, c: Color| materials.add(Paint::unlit(c));
         let star = Mesh::from(Cuboid::new(1.6, 1.6, 1.6));
         let white = glow(&mut materials, Color::srgb(0.92, 0.94, 1.0));
         let directions = star_directions(STARS);

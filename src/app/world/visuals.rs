@@ -33,7 +33,7 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         (
             light_the_sky,
-            paints_follow_the_sun,
+            paints_follow_the_sun.after(light_the_sky),
             forget_the_unbalance_view,
             colour_lines_and_buses,
             light_windows,
@@ -161,7 +161,10 @@ fn paints_follow_the_sun(
     mut paints: ResMut<Assets<Paint>>,
 ) {
     let shadows = suns.iter().any(|s| s.shadow_maps_enabled);
-    crate::app::world::scene::cast_shadows(&mut paints, shadows);
+    let stale = paints.iter().any(|(_, p)| !p.unlit && p.shadows != shadows);
+    if stale {
+        crate::app::world::scene::cast_shadows(&mut paints, shadows);
+    }
 }
 
 /// Whether the network is coloured by phase unbalance (V): buses by their

@@ -3,16 +3,16 @@
 //! optional glint (glass, solar panels) and glow (lit windows, the
 //! breaker), or a flat colour (the data layer's cables and buses).
 //!
-//! Bevy's standard material works out far more for every pixel (light
-//! from images and probes, every clustered light, clear coat,
-//! transmission), and a software renderer pays it for each small
-//! triangle's block of pixels: on the 1,000-house town under lavapipe the
-//! frame in `high` went from 637 to 307 ms (docs/speed.md).
-//! What the town shows needs none of it: its matte colours look the same
-//! (the diffuse and ambient terms are Bevy's for a rough surface), the
-//! shadows are Bevy's own shadow map, and tone mapping is Bevy's.
-//! Transparent things (clouds, rain, pools of lamp light) keep Bevy's
-//! material.
+//! Bevy's standard material works out far more for every pixel (the
+//! clustered lights' lookup and loops, its texture flags, Burley diffuse
+//! and GGX specular light, debanding), and a software renderer pays it
+//! for each small triangle's block of pixels: on the 1,000-house town
+//! under lavapipe the frame in `high` went from 637 to 307 ms
+//! (docs/speed.md). What the town shows needs none of it: its matte
+//! colours look the same (the diffuse and ambient terms are about Bevy's
+//! for a rough surface), the shadows are Bevy's own shadow map, and tone
+//! mapping is Bevy's. Transparent things (clouds, rain, pools of lamp
+//! light) keep Bevy's material.
 
 use bevy::mesh::MeshVertexBufferLayoutRef;
 use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
@@ -53,19 +53,21 @@ pub struct PaintKey {
 
 impl From<&Paint> for PaintKey {
     fn from(paint: &Paint) -> Self {
+        // An unlit paint has no light, so no shadow: one shader either way.
         PaintKey {
             unlit: paint.unlit,
-            shine: paint.shine > 0.0,
-            shadows: paint.shadows,
+            shine: paint.shine > 0.0 && !paint.unlit,
+            shadows: paint.shadows && !paint.unlit,
         }
     }
 }
 
-/// Tells every paint whether the sun casts shadows now, when it changes.
+/// Tells every lit paint whether the sun casts shadows now; only those
+/// that change are touched (each is prepared again for the renderer).
 pub fn cast_shadows(paints: &mut Assets<Paint>, shadows: bool) {
     let stale: Vec<AssetId<Paint>> = paints
         .iter()
-        .filter(|(_, p)| p.shadows != shadows)
+        .filter(|(_, p)| !p.unlit && p.shadows != shadows)
         .map(|(id, _)| id)
         .collect();
     for id in stale {
@@ -115,6 +117,11 @@ impl Paint {
 impl Material for Paint {
     fn fragment_shader() -> ShaderRef {
         "embedded://microgrid/app/world/scene/paint.wesl".into()
+    }
+
+    /// Forward only: the shader is the main pass's, with no deferred one.
+    fn opaque_render_method(&self) -> bevy::material::OpaqueRendererMethod {
+        bevy::material::OpaqueRendererMethod::Forward
     }
 
     fn specialize(
@@ -177,12 +184,12 @@ mod tests {
         assert_ne!(before[1], before[2]);
         assert_eq!(before[0], before[3]);
         assert!(before.iter().all(|k| !k.shadows));
-        // The sun casts shadows: every paint's shader has the shadow code,
-        // and only that changed.
+        // The sun casts shadows: every lit paint's shader has the shadow
+        // code, and only that changed; the unlit one has no light to shade.
         cast_shadows(&mut paints, true);
         let after = keys(&paints);
         for (b, a) in before.iter().zip(&after) {
-            assert!(a.shadows);
+            assert_eq!(a.shadows, !b.unlit);
             assert_eq!((a.unlit, a.shine), (b.unlit, b.shine));
         }
         cast_shadows(&mut paints, false);
