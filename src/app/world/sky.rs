@@ -87,9 +87,8 @@ fn show_the_night_sky(
         return;
     };
     if stars.is_empty() {
-        let glow = |materials: &mut Assets<Paint>, c: Color| materials.add(Paint::unlit(c));
         let star = Mesh::from(Cuboid::new(1.6, 1.6, 1.6));
-        let white = glow(&mut materials, Color::srgb(0.92, 0.94, 1.0));
+        let white = materials.add(Paint::unlit(Color::srgb(0.92, 0.94, 1.0)));
         let directions = star_directions(STARS);
         for (k, quarter) in directions.chunks(STARS.div_ceil(4)).enumerate() {
             let places: Vec<Transform> = quarter
@@ -111,7 +110,7 @@ fn show_the_night_sky(
         commands.spawn((
             Moon,
             Mesh3d(meshes.add(Sphere::new(14.0).mesh().ico(2).expect("ico sphere"))),
-            MeshMaterial3d(glow(&mut materials, Color::srgb(0.96, 0.94, 0.84))),
+            MeshMaterial3d(materials.add(Paint::unlit(Color::srgb(0.96, 0.94, 0.84)))),
             Transform::from_translation(eye + MOON_TOWARDS.normalize() * (DOME_M - 20.0)),
             Visibility::Hidden,
             NotShadowCaster,

@@ -153,18 +153,17 @@ fn light_the_sky(
     }
 }
 
-/// Every paint has the shadow code in its shader while the sun casts
+/// Every lit paint has the shadow code in its shader while the sun casts
 /// shadows, and not while it casts none (night, a storm, `low`): each
-/// frame, since a rebuilt scene brings new paints.
+/// frame, since a rebuilt scene brings new paints. The renderer hears of
+/// a paint that changed by its asset event, which `cast_shadows` sends
+/// only for stale ones; the resource itself is not marked changed.
 fn paints_follow_the_sun(
     suns: Query<&DirectionalLight, With<Sun>>,
     mut paints: ResMut<Assets<Paint>>,
 ) {
     let shadows = suns.iter().any(|s| s.shadow_maps_enabled);
-    let stale = paints.iter().any(|(_, p)| !p.unlit && p.shadows != shadows);
-    if stale {
-        crate::app::world::scene::cast_shadows(&mut paints, shadows);
-    }
+    crate::app::world::scene::cast_shadows(paints.bypass_change_detection(), shadows);
 }
 
 /// Whether the network is coloured by phase unbalance (V): buses by their
